@@ -1,0 +1,87 @@
+"""Settings: command-line flags over QK_* environment variables over a TOML file over defaults."""
+
+from __future__ import annotations
+
+import os
+import socket
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "quality-kiosk"
+
+
+class ConfigError(ValueError):
+    """The configuration file or an environment variable is wrong."""
+
+
+def data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{data_dir() / 'kiosk.db'}"
+
+
+def default_config_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "kiosk.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = field(default_factory=default_database_url)
+    terminal_id: str = field(default_factory=socket.gethostname)
+    idle_timeout_seconds: int = 120
+    language: str = "en"
+
+    def with_overrides(self, **overrides: object) -> Settings:
+        clean = {key: value for key, value in overrides.items() if value is not None}
+        return replace(self, **clean)
+
+
+_ENV_KEYS = {
+    "database_url": "QK_DATABASE_URL",
+    "terminal_id": "QK_TERMINAL_ID",
+    "idle_timeout_seconds": "QK_IDLE_TIMEOUT",
+    "language": "QK_LANGUAGE",
+}
+
+
+def _coerce(key: str, value: object, origin: str) -> object:
+    if key == "idle_timeout_seconds":
+        try:
+            seconds = int(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"{origin}: idle timeout must be whole seconds, got {value!r}"
+            ) from exc
+        if seconds < 10:
+            raise ConfigError(f"{origin}: idle timeout must be at least 10 seconds")
+        return seconds
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{origin}: {key} must be a non-empty string")
+    return value.strip()
+
+
+def load_settings(
+    config_path: Path | None = None, environ: dict[str, str] | None = None
+) -> Settings:
+    """Defaults, then the TOML file (if any), then QK_* environment variables."""
+    environ = dict(os.environ) if environ is None else environ
+    path = config_path or Path(environ.get("QK_CONFIG", default_config_path()))
+    values: dict[str, object] = {}
+    if path.exists():
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read {path}: {exc}") from exc
+        section = document.get("kiosk", document)
+        for key in _ENV_KEYS:
+            if key in section:
+                values[key] = _coerce(key, section[key], str(path))
+    for key, env_name in _ENV_KEYS.items():
+        if environ.get(env_name):
+            values[key] = _coerce(key, environ[env_name], env_name)
+    return Settings(**values)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Services: the rules of the Quality Month over the models. No Textual here."""

@@ -1,0 +1,185 @@
+"""Badge sign-in, PINs, roles and permission checks."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from kiosk.clock import Clock, SystemClock
+from kiosk.services.errors import NotFound, PermissionDenied
+from kiosk.services.uow import read_only, transaction
+from models import AuditEntry, Employee, Team
+
+ROLE_RANK = {"operator": 0, "team_leader": 1, "supervisor": 2, "quality_admin": 3}
+ROLE_TITLES = {
+    "operator": "Operator",
+    "team_leader": "Team leader",
+    "supervisor": "Supervisor",
+    "quality_admin": "Quality admin",
+}
+
+
+@dataclass(frozen=True)
+class EmployeeView:
+    id: int
+    badge_code: str
+    name: str
+    department: str
+    role: str
+    team_id: int | None
+    team_name: str
+    needs_pin: bool
+
+    @property
+    def role_title(self) -> str:
+        return ROLE_TITLES.get(self.role, self.role)
+
+    def has_role(self, minimum: str) -> bool:
+        return ROLE_RANK[self.role] >= ROLE_RANK[minimum]
+
+
+def employee_view(employee: Employee, team: Team | None = None) -> EmployeeView:
+    team = team if team is not None else employee.team
+    return EmployeeView(
+        id=employee.id,
+        badge_code=employee.badge_code,
+        name=employee.name,
+        department=employee.department,
+        role=employee.role,
+        team_id=team.id if team else None,
+        team_name=team.name if team else "(no team)",
+        needs_pin=bool(employee.pin_hash),
+    )
+
+
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+
+def hash_pin(pin: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return f"scrypt${_SCRYPT['n']}${salt.hex()}${digest.hex()}"
+
+
+def verify_pin(pin: str, stored: str) -> bool:
+    try:
+        scheme, n, salt_hex, digest_hex = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        digest = hashlib.scrypt(
+            pin.encode(), salt=bytes.fromhex(salt_hex), dklen=32, n=int(n), r=8, p=1
+        )
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(digest.hex(), digest_hex)
+
+
+class PinRequired(PermissionDenied):
+    """The badge is fine; a leader's PIN must follow."""
+
+
+def normalise_badge(code: str) -> str:
+    return code.strip().upper()
+
+
+def _find_active_employee(badge_code: str) -> Employee:
+    code = normalise_badge(badge_code)
+    employee = (
+        Employee.select(Employee, Team)
+        .join(Team, on=(Employee.team == Team.id), join_type="LEFT OUTER")
+        .where(Employee.badge_code == code)
+        .first()
+    )
+    if employee is None:
+        raise NotFound(f"Badge {code} is not known here. Ask your team leader to register it.")
+    if not employee.active:
+        raise NotFound(f"Badge {code} belongs to an inactive employee. Ask HR or your team leader.")
+    return employee
+
+
+@read_only
+def identify_badge(badge_code: str) -> EmployeeView:
+    """Who owns this badge (active employees only)."""
+    return employee_view(_find_active_employee(badge_code))
+
+
+def sign_in(
+    badge_code: str,
+    pin: str | None = None,
+    *,
+    terminal: str | None = None,
+    clock: Clock | None = None,
+) -> EmployeeView:
+    """Sign in with a badge; leaders and above with a PIN set must also give it.
+
+    Every refused attempt is written to the audit trail before the refusal.
+    """
+    clock = clock or SystemClock()
+    refusal: Exception | None = None
+    with transaction():
+        try:
+            employee = _find_active_employee(badge_code)
+        except NotFound as exc:
+            _audit(
+                None, "sign_in", False, exc.message, terminal, clock, normalise_badge(badge_code)
+            )
+            refusal = exc
+        else:
+            if employee.pin_hash and pin is None:
+                raise PinRequired(f"{employee.name}: enter your PIN.")
+            if employee.pin_hash and not verify_pin(pin or "", employee.pin_hash):
+                _audit(employee, "sign_in", False, "wrong PIN", terminal, clock)
+                refusal = PermissionDenied("Wrong PIN. Scan your badge and try again.")
+            else:
+                _audit(employee, "sign_in", True, "", terminal, clock)
+                return employee_view(employee)
+    assert refusal is not None
+    raise refusal
+
+
+def _audit(
+    employee: Employee | None,
+    action: str,
+    allowed: bool,
+    detail: str,
+    terminal: str | None,
+    clock: Clock,
+    target: str = "",
+) -> None:
+    AuditEntry.create(
+        at=clock.now(),
+        actor=employee,
+        action=action,
+        target=target,
+        allowed=allowed,
+        detail=detail,
+        terminal=terminal,
+    )
+
+
+def require_role(
+    actor: EmployeeView,
+    minimum: str,
+    action: str,
+    *,
+    target: str = "",
+    terminal: str | None = None,
+    clock: Clock | None = None,
+) -> None:
+    """Refuse (and audit the refusal) unless the actor holds at least `minimum`."""
+    if actor.has_role(minimum):
+        return
+    _audit(
+        Employee.get_by_id(actor.id),
+        action,
+        False,
+        f"needs {ROLE_TITLES[minimum]}, has {actor.role_title}",
+        terminal,
+        clock or SystemClock(),
+        target,
+    )
+    raise PermissionDenied(
+        f"Only a {ROLE_TITLES[minimum].lower()} or above may {action.replace('_', ' ')}."
+    )

@@ -1,0 +1,84 @@
+"""Opening the database from a URL, checking it, and upgrading its schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import peewee
+
+from kiosk.clock import Clock, SystemClock
+from kiosk.services.errors import DatabaseUnavailable
+from models import db, migrations
+
+
+@dataclass(frozen=True)
+class DatabaseStatus:
+    where: str
+    version: int
+    latest: int
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.version == self.latest
+
+
+def _unreachable(url: str, exc: Exception) -> DatabaseUnavailable:
+    target = db.describe_url(url)
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if target.password_in(reason):
+        reason = "connection refused"
+    if target.engine == "sqlite":
+        hint = "Check that the folder exists and this user may write to it."
+    else:
+        hint = (
+            "Check that the server is running and reachable, and that --db or "
+            "QK_DATABASE_URL names the right host, database, user and password."
+        )
+    return DatabaseUnavailable(f"Cannot open {target.describe()}: {reason}. {hint}")
+
+
+def open_database(url: str) -> DatabaseStatus:
+    """Bind the shared database to `url` and check that it answers."""
+    try:
+        target = db.describe_url(url)
+    except db.DatabaseUrlError as exc:
+        raise DatabaseUnavailable(f"The database URL is not valid: {exc}.") from exc
+    if target.engine == "sqlite":
+        Path(target.name).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    database = db.bind(url)
+    try:
+        with db.connection():
+            version = migrations.current_version(database)
+    except (peewee.OperationalError, peewee.InterfaceError, peewee.DatabaseError) as exc:
+        raise _unreachable(url, exc) from exc
+    return DatabaseStatus(target.describe(), version, migrations.LATEST_VERSION)
+
+
+def upgrade(clock: Clock | None = None) -> list[int]:
+    """Apply missing migrations to the bound database."""
+    clock = clock or SystemClock()
+    with db.connection() as database:
+        return migrations.upgrade(database, clock.now)
+
+
+def require_current_schema(status: DatabaseStatus) -> None:
+    if status.version == 0:
+        raise DatabaseUnavailable(
+            f"{status.where} has no Quality Kiosk tables yet. Run `kiosk db upgrade` "
+            "(or `kiosk demo` for a demo plant)."
+        )
+    if status.version < status.latest:
+        raise DatabaseUnavailable(
+            f"{status.where} is at schema version {status.version}; this kiosk needs "
+            f"{status.latest}. Run `kiosk db upgrade`."
+        )
+    if status.version > status.latest:
+        raise DatabaseUnavailable(
+            f"{status.where} is at schema version {status.version}, newer than this kiosk "
+            f"({status.latest}). Update Quality Kiosk on this terminal."
+        )
+
+
+def close() -> None:
+    db.close_all()

@@ -1,0 +1,31 @@
+"""Errors that services raise with a message meant for the person at the kiosk."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """A refusal or failure with a message a person can act on."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(ServiceError):
+    pass
+
+
+class PermissionDenied(ServiceError):
+    pass
+
+
+class ValidationFailed(ServiceError):
+    """One or more fields are wrong; `problems` maps field name to message."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = dict(problems)
+        super().__init__("; ".join(self.problems.values()))
+
+
+class DatabaseUnavailable(ServiceError):
+    pass

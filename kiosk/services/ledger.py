@@ -1,0 +1,104 @@
+"""The point ledger: every award or deduction is one append-only row with an idempotency key.
+
+Totals are sums over the ledger. A correction is a new reversing row, never an edit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from peewee import JOIN, fn
+
+from kiosk.clock import Clock, SystemClock
+from kiosk.services.uow import read_only, transaction
+from models import LedgerEntry, Team
+
+
+@dataclass(frozen=True)
+class Award:
+    """What the caller asks the ledger to write."""
+
+    team_id: int
+    amount: int
+    reason: str
+    cause_type: str
+    cause_id: str
+    idempotency_key: str
+    employee_id: int | None = None
+    created_by_id: int | None = None
+    campaign_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AwardResult:
+    entry_id: int
+    written: bool  # False when the key had already been used: nothing new was written
+
+
+def write_award(award: Award, now: datetime) -> AwardResult:
+    """Insert the ledger row unless its idempotency key exists. Call inside a transaction."""
+    inserted = (
+        LedgerEntry.insert(
+            campaign=award.campaign_id,
+            team=award.team_id,
+            employee=award.employee_id,
+            amount=award.amount,
+            reason=award.reason,
+            cause_type=award.cause_type,
+            cause_id=award.cause_id,
+            idempotency_key=award.idempotency_key,
+            created_by=award.created_by_id,
+            created_at=now,
+        )
+        .on_conflict_ignore()
+        .returning(LedgerEntry.id)
+        .execute()
+    )
+    new_rows = list(inserted)
+    if new_rows:
+        return AwardResult(entry_id=new_rows[0].id, written=True)
+    existing = LedgerEntry.get(LedgerEntry.idempotency_key == award.idempotency_key)
+    return AwardResult(entry_id=existing.id, written=False)
+
+
+def award(award: Award, *, clock: Clock | None = None) -> AwardResult:
+    """Write one award in its own transaction (exactly once per idempotency key)."""
+    with transaction():
+        return write_award(award, (clock or SystemClock()).now())
+
+
+@dataclass(frozen=True)
+class TeamTotal:
+    team_id: int
+    team_code: str
+    team_name: str
+    points: int
+    rank: int
+
+
+@read_only
+def team_totals(campaign_id: int | None = None, kind: str = "line") -> list[TeamTotal]:
+    """Every active team of a kind with its ledger total, best first (ties share a rank)."""
+    join_on = LedgerEntry.team == Team.id
+    if campaign_id is not None:
+        join_on &= LedgerEntry.campaign == campaign_id
+    total = fn.COALESCE(fn.SUM(LedgerEntry.amount), 0)
+    rows = (
+        Team.select(Team.id, Team.code, Team.name, total.alias("points"))
+        .join(LedgerEntry, JOIN.LEFT_OUTER, on=join_on)
+        .where(Team.active & (Team.kind == kind))
+        .group_by(Team.id, Team.code, Team.name)
+        .order_by(total.desc(), Team.name)
+        .dicts()
+    )
+    totals: list[TeamTotal] = []
+    previous_points: int | None = None
+    rank = 0
+    for position, row in enumerate(rows, start=1):
+        points = int(row["points"])
+        if points != previous_points:
+            rank = position
+            previous_points = points
+        totals.append(TeamTotal(row["id"], row["code"], row["name"], points, rank))
+    return totals

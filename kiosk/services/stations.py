@@ -1,0 +1,201 @@
+"""Scan parsing (signed QR payloads) and station lookup.
+
+Label payload format, version 1 (uppercase, so a QR code can use its compact
+alphanumeric mode):
+
+    QK1:S:<station code>:<signature>     a station label
+    QK1:B:<badge code>:<signature>       an employee badge
+
+The signature is the first 16 characters of the base32 HMAC-SHA256 of
+"QK1:<kind>:<code>" under the plant key. A plain code typed by hand
+("L1-S03", "E1001") is accepted too.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from kiosk.clock import Clock, SystemClock
+from kiosk.services import plant
+from kiosk.services.errors import NotFound
+from kiosk.services.text import clean_text, shorten
+from kiosk.services.uow import read_only
+from models import Defect, ProductionLine, Station
+
+PAYLOAD_VERSION = "QK1"
+MAX_RAW_LENGTH = 512
+SIGNATURE_LENGTH = 16
+_CODE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,31}$")
+
+
+@dataclass(frozen=True)
+class StationScan:
+    code: str
+    signed: bool
+
+
+@dataclass(frozen=True)
+class BadgeScan:
+    code: str
+    signed: bool
+
+
+@dataclass(frozen=True)
+class PlainCode:
+    """A code typed by hand: a station or a badge, the screen decides which it expects."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class ScanError:
+    message: str
+
+
+ScanResult = StationScan | BadgeScan | PlainCode | ScanError
+
+
+def signature(kind: str, code: str, key: bytes) -> str:
+    message = f"{PAYLOAD_VERSION}:{kind}:{code}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    return base64.b32encode(digest).decode()[:SIGNATURE_LENGTH]
+
+
+def make_payload(kind: str, code: str, key: bytes) -> str:
+    """The text a QR label carries: kind "S" for a station, "B" for a badge."""
+    code = code.strip().upper()
+    return f"{PAYLOAD_VERSION}:{kind}:{code}:{signature(kind, code, key)}"
+
+
+def parse_scan(raw: str, key: bytes) -> ScanResult:
+    """Turn whatever a scanner or a person typed into a typed result. Never raises."""
+    if len(raw) > MAX_RAW_LENGTH:
+        return ScanError(
+            f"That scan is {len(raw):,} characters long: not a Quality Kiosk label. "
+            "Scan the QR label again, or type the code printed under it."
+        )
+    text = clean_text(raw)
+    if not text:
+        return ScanError("Nothing was scanned. Scan the QR label or type the code under it.")
+    upper = text.upper()
+    if upper.startswith("QK") and ":" in upper:
+        return _parse_payload(upper, key)
+    if _CODE.match(upper):
+        return PlainCode(upper)
+    return ScanError(
+        f"“{shorten(text)}” is not a Quality Kiosk code. "
+        "Scan the QR label or type the code printed under it (for example L1-S01)."
+    )
+
+
+def _parse_payload(text: str, key: bytes) -> ScanResult:
+    parts = text.split(":")
+    version = parts[0]
+    if version != PAYLOAD_VERSION:
+        return ScanError(
+            f"This label uses format {shorten(version, 8)}, which this kiosk does not read. "
+            "Ask the quality office to reprint it."
+        )
+    if len(parts) != 4 or parts[1] not in ("S", "B"):
+        return ScanError(
+            "This label is damaged or incomplete. Scan it again, or type the code under it."
+        )
+    _version, kind, code, given_signature = parts
+    if not _CODE.match(code):
+        return ScanError(
+            "This label is damaged or incomplete. Scan it again, or type the code under it."
+        )
+    if not hmac.compare_digest(given_signature, signature(kind, code, key)):
+        return ScanError(
+            f"The label for {code} has an invalid signature: it was not printed by this "
+            "plant or has been altered. Report it to the quality office."
+        )
+    return StationScan(code, True) if kind == "S" else BadgeScan(code, True)
+
+
+def interpret_scan(raw: str) -> ScanResult:
+    """Parse with this plant's key (read from the database)."""
+    return parse_scan(raw, plant.signing_key())
+
+
+@dataclass(frozen=True)
+class OpenDefect:
+    id: str
+    short_id: str
+    category: str
+    severity: str
+    status: str
+    description: str
+    reported_at: datetime
+    due_at: datetime
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class StationView:
+    id: int
+    code: str
+    name: str
+    line_id: int
+    line_code: str
+    line_name: str
+    team_id: int
+    team_name: str
+    open_defects: tuple[OpenDefect, ...]
+
+
+@read_only
+def lookup_station(code: str, *, clock: Clock | None = None) -> StationView:
+    """A station with its line, responsible team and open defects."""
+    clock = clock or SystemClock()
+    code = code.strip().upper()
+    station = (
+        Station.select(Station, ProductionLine)
+        .join(ProductionLine)
+        .where((Station.code == code) & Station.active)
+        .first()
+    )
+    if station is None:
+        raise NotFound(
+            f"Station {shorten(code)} is not known. Check the code under the QR label, "
+            "or ask the quality office to register the station."
+        )
+    team = station.team or station.line.team
+    if team is None:
+        raise NotFound(f"Station {code} has no responsible team yet. Ask the quality office.")
+    now = clock.now()
+    rows = (
+        Defect.select()
+        .where((Defect.station == station) & (Defect.status.not_in(["verified", "closed"])))
+        .order_by(Defect.due_at)
+    )
+    open_defects = tuple(
+        OpenDefect(
+            id=str(row.id),
+            short_id=str(row.id)[:8],
+            category=row.category,
+            severity=row.severity,
+            status=row.status,
+            description=row.description,
+            reported_at=row.reported_at,
+            due_at=row.due_at,
+            overdue=row.due_at < now,
+        )
+        for row in rows
+    )
+    return StationView(
+        id=station.id,
+        code=station.code,
+        name=station.name,
+        line_id=station.line.id,
+        line_code=station.line.code,
+        line_name=station.line.name,
+        team_id=team.id,
+        team_name=team.name,
+        open_defects=open_defects,
+    )

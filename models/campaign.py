@@ -1,0 +1,25 @@
+"""The Quality Month campaign with its phases and point rules (rules are data)."""
+
+from __future__ import annotations
+
+from peewee import BooleanField, CharField, DateField, IntegerField, TextField
+
+from models.base import BaseModel
+
+
+class Campaign(BaseModel):
+    name = CharField(max_length=120)
+    starts_on = DateField()
+    ends_on = DateField()
+    active = BooleanField(default=False)
+    # JSON list of {"name": str, "starts_on": "YYYY-MM-DD", "ends_on": "YYYY-MM-DD"}
+    phases_json = TextField(default="[]")
+    correction_window_hours = IntegerField(default=48)
+    ontime_points = IntegerField(default=2)
+    late_points = IntegerField(default=-2)
+    contest_correct_points = IntegerField(default=2)
+    contest_wrong_points = IntegerField(default=-2)
+    pass_mark_percent = IntegerField(default=80)
+    assessment_items = IntegerField(default=10)
+    proposal_points_min = IntegerField(default=1)
+    proposal_points_max = IntegerField(default=10)

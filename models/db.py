@@ -1,0 +1,159 @@
+"""The database connection: one proxy, initialised once from a URL.
+
+`sqlite:///path/to/file.db` (the embedded default) or
+`postgresql://user:password@host:5432/dbname` (a plant's shared server).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlparse
+
+from peewee import Database, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from playhouse import db_url
+from playhouse.pool import PooledPostgresqlDatabase
+
+database_proxy = DatabaseProxy()
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class DatabaseUrlError(ValueError):
+    """The database URL cannot be understood."""
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    """What a URL points at, safe to show on screen (never the password)."""
+
+    engine: str  # "sqlite" or "postgresql"
+    host: str
+    port: int | None
+    name: str
+    user: str
+
+    password: str = field(default="", repr=False)
+
+    def password_in(self, text: str) -> bool:
+        return bool(self.password) and self.password in text
+
+    def describe(self) -> str:
+        if self.engine == "sqlite":
+            return f"SQLite file {self.name}"
+        port = f":{self.port}" if self.port else ""
+        user = f" as user {self.user!r}" if self.user else ""
+        return f"PostgreSQL database {self.name!r} on {self.host or 'localhost'}{port}{user}"
+
+
+def describe_url(url: str) -> DatabaseTarget:
+    parsed = urlparse(url)
+    scheme = parsed.scheme.split("+")[0]
+    if scheme == "sqlite":
+        path = parsed.path[1:] if parsed.path.startswith("/") else parsed.path
+        if parsed.netloc:
+            path = parsed.netloc + parsed.path
+        if not path:
+            raise DatabaseUrlError(
+                f"{url!r} names no file: use sqlite:////absolute/path.db or sqlite:///relative.db"
+            )
+        return DatabaseTarget("sqlite", "", None, path, "")
+    if scheme in ("postgres", "postgresql"):
+        name = parsed.path.lstrip("/")
+        if not name:
+            raise DatabaseUrlError(
+                "the PostgreSQL URL names no database: use postgresql://user:password@host/dbname"
+            )
+        try:
+            port = parsed.port
+        except ValueError as exc:
+            raise DatabaseUrlError(f"the port in the database URL is not a number: {exc}") from exc
+        return DatabaseTarget(
+            "postgresql",
+            parsed.hostname or "",
+            port,
+            name,
+            parsed.username or "",
+            unquote(parsed.password or ""),
+        )
+    raise DatabaseUrlError(
+        f"unsupported database URL scheme {parsed.scheme!r}: use sqlite:///FILE or postgresql://…"
+    )
+
+
+def make_database(url: str) -> Database:
+    """Build (but do not open) the Peewee database for a URL."""
+    target = describe_url(url)
+    if target.engine == "sqlite":
+        return SqliteDatabase(
+            target.name,
+            timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+            pragmas={
+                "journal_mode": "wal",
+                "foreign_keys": 1,
+                "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
+                "synchronous": "normal",
+            },
+        )
+    params = db_url.parse(url.replace("postgres://", "postgresql://", 1), unquote_password=True)
+    params.setdefault("connect_timeout", 5)
+    return PooledPostgresqlDatabase(
+        prefer_psycopg3=True,
+        max_connections=32,
+        stale_timeout=300,
+        timeout=10,
+        **params,
+    )
+
+
+def bind(url: str) -> Database:
+    """Initialise the shared proxy from a URL and return the real database."""
+    database = make_database(url)
+    if isinstance(database_proxy.obj, Database) and not database_proxy.obj.is_closed():
+        with contextlib.suppress(Exception):
+            close_all(database_proxy.obj)
+    database_proxy.initialize(database)
+    return database
+
+
+def close_all(database: Database | None = None) -> None:
+    database = database or database_proxy.obj
+    if database is None:
+        return
+    if isinstance(database, PooledPostgresqlDatabase):
+        database.close_all()
+    elif not database.is_closed():
+        database.close()
+
+
+def is_postgresql(database: Database | None = None) -> bool:
+    database = database or database_proxy.obj
+    return isinstance(database, PostgresqlDatabase)
+
+
+@contextlib.contextmanager
+def connection() -> Iterator[Database]:
+    """Open this thread's connection for a unit of work and give it back afterwards.
+
+    Re-entrant: an inner use inside an outer one leaves the connection open.
+    """
+    database = database_proxy.obj
+    if database is None:
+        raise RuntimeError("the database is not configured: call models.db.bind(url) first")
+    opened_here = database.is_closed()
+    if opened_here:
+        database.connect(reuse_if_open=True)
+    try:
+        yield database
+    finally:
+        if opened_here and not database.is_closed():
+            database.close()
+
+
+def write_transaction(database: Database | None = None):
+    """A transaction that takes the write lock at once on SQLite (no upgrade deadlocks)."""
+    database = database or database_proxy.obj
+    if isinstance(database, SqliteDatabase):
+        return database.atomic("IMMEDIATE")
+    return database.atomic()

@@ -1,0 +1,56 @@
+"""Defects and their audit trail of state changes."""
+
+from __future__ import annotations
+
+from peewee import BooleanField, CharField, ForeignKeyField, TextField, UUIDField
+
+from models.base import BaseModel, UTCDateTimeField, new_uuid
+from models.campaign import Campaign
+from models.people import Employee, Team
+from models.plant import ProductionLine, Station, Supplier
+
+CATEGORIES_5M1E = ("man", "machine", "material", "method", "environment", "measurement")
+SEVERITIES = ("minor", "major", "critical")
+SOURCES = ("inspection", "on_site_anomaly", "incoming_material", "customer_complaint")
+STATUSES = ("reported", "in_progress", "fixed", "verified", "closed")
+
+
+class Defect(BaseModel):
+    id = UUIDField(primary_key=True, default=new_uuid)
+    campaign = ForeignKeyField(Campaign, backref="defects", null=True, on_delete="SET NULL")
+    station = ForeignKeyField(Station, backref="defects", on_delete="RESTRICT")
+    line = ForeignKeyField(ProductionLine, backref="defects", on_delete="RESTRICT")
+    team = ForeignKeyField(Team, backref="defects", on_delete="RESTRICT")
+    reporter = ForeignKeyField(Employee, backref="reported_defects", on_delete="RESTRICT")
+    category = CharField(max_length=16)
+    severity = CharField(max_length=16)
+    source = CharField(max_length=24)
+    supplier = ForeignKeyField(Supplier, backref="defects", null=True, on_delete="RESTRICT")
+    lot = CharField(max_length=64, null=True)
+    description = TextField()
+    status = CharField(max_length=16, default="reported", index=True)
+    reported_at = UTCDateTimeField(index=True)
+    due_at = UTCDateTimeField(index=True)
+    updated_at = UTCDateTimeField()
+    fixed_by = ForeignKeyField(Employee, backref="fixed_defects", null=True, on_delete="RESTRICT")
+    fixed_at = UTCDateTimeField(null=True)
+    verified_by = ForeignKeyField(
+        Employee, backref="verified_defects", null=True, on_delete="RESTRICT"
+    )
+    verified_at = UTCDateTimeField(null=True)
+    closed_at = UTCDateTimeField(null=True)
+    root_cause_factor = CharField(max_length=16, null=True)
+    root_cause = TextField(null=True)
+    corrective_action = TextField(null=True)
+    typical = BooleanField(default=False)
+    terminal = CharField(max_length=64, null=True)
+
+
+class DefectEvent(BaseModel):
+    defect = ForeignKeyField(Defect, backref="events", on_delete="CASCADE")
+    actor = ForeignKeyField(Employee, backref="defect_events", null=True, on_delete="RESTRICT")
+    at = UTCDateTimeField(index=True)
+    from_status = CharField(max_length=16, null=True)
+    to_status = CharField(max_length=16)
+    note = TextField(default="")
+    terminal = CharField(max_length=64, null=True)

@@ -1,0 +1,71 @@
+"""Versioned schema migrations.
+
+Each step is a function taking the database; steps run in order inside one
+transaction per step, and the `schema_version` table records the highest step
+applied, so `kiosk db upgrade` is safe to run any number of times. On
+PostgreSQL the whole upgrade holds an advisory lock, so two kiosks upgrading at
+once apply each step once.
+
+Convention for later steps: a step that adds a column checks
+`database.get_columns()` first (step 1 creates tables from the current models,
+so on a new database the column already exists), and uses
+`playhouse.migrate` to change an existing table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from peewee import Database, IntegerField
+
+from models import ALL_TABLES
+from models.base import BaseModel, UTCDateTimeField
+from models.db import is_postgresql, write_transaction
+
+ADVISORY_LOCK_ID = 0x514B_0001  # "QK" + 1
+
+
+class SchemaVersion(BaseModel):
+    version = IntegerField(primary_key=True)
+    applied_at = UTCDateTimeField()
+
+
+def _step_1_initial_schema(database: Database) -> None:
+    database.create_tables(ALL_TABLES, safe=True)
+
+
+STEPS: list[tuple[int, str, Callable[[Database], None]]] = [
+    (
+        1,
+        "initial schema: plant, people, campaign, defects, ledger, training, audit",
+        _step_1_initial_schema,
+    ),
+]
+
+LATEST_VERSION = STEPS[-1][0]
+
+
+def current_version(database: Database) -> int:
+    """The schema version of the database, 0 when it has never been upgraded."""
+    if not database.table_exists(SchemaVersion._meta.table_name):
+        return 0
+    row = SchemaVersion.select(SchemaVersion.version).order_by(SchemaVersion.version.desc()).first()
+    return row.version if row else 0
+
+
+def upgrade(database: Database, now: Callable[[], object]) -> list[int]:
+    """Apply every missing step; return the versions applied now."""
+    applied: list[int] = []
+    with write_transaction(database):
+        if is_postgresql(database):
+            database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (ADVISORY_LOCK_ID,))
+        database.create_tables([SchemaVersion], safe=True)
+        version = current_version(database)
+        for step_version, _title, step in STEPS:
+            if step_version <= version:
+                continue
+            with database.atomic():
+                step(database)
+                SchemaVersion.create(version=step_version, applied_at=now())
+            applied.append(step_version)
+    return applied
