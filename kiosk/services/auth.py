@@ -7,6 +7,8 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from peewee import JOIN
+
 from kiosk.clock import Clock, SystemClock
 from kiosk.services.errors import NotFound, PermissionDenied
 from kiosk.services.uow import read_only, transaction
@@ -88,7 +90,7 @@ def _find_active_employee(badge_code: str) -> Employee:
     code = normalise_badge(badge_code)
     employee = (
         Employee.select(Employee, Team)
-        .join(Team, on=(Employee.team == Team.id), join_type="LEFT OUTER")
+        .join(Team, on=(Employee.team == Team.id), join_type=JOIN.LEFT_OUTER)
         .where(Employee.badge_code == code)
         .first()
     )

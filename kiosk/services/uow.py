@@ -27,15 +27,25 @@ def database_errors() -> Iterator[None]:
     try:
         yield
     except (peewee.OperationalError, peewee.InterfaceError) as exc:
-        if _is_lock_timeout(exc):
+        if not is_connection_fault(exc):
+            raise  # a bug, not an outage: let it be logged as one
+        if "locked" in str(exc):
             raise DatabaseUnavailable(
                 "The database is busy (another terminal is writing). Try again."
             ) from exc
         raise DatabaseUnavailable(UNAVAILABLE_MESSAGE) from exc
 
 
-def _is_lock_timeout(exc: Exception) -> bool:
-    return "database is locked" in str(exc)
+_SQLITE_FAULTS = ("locked", "unable to open", "disk i/o", "readonly", "read-only", "disk is full")
+
+
+def is_connection_fault(exc: Exception) -> bool:
+    """True for a lost, refused or locked database; False for a faulty query."""
+    if isinstance(exc, peewee.InterfaceError):
+        return True
+    if db.is_postgresql():
+        return True  # psycopg raises OperationalError only for connection trouble
+    return any(fault in str(exc).lower() for fault in _SQLITE_FAULTS)
 
 
 @contextlib.contextmanager

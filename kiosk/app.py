@@ -1,0 +1,85 @@
+"""KioskApp: the terminal application (screens, session, idle sign-out)."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.app import App
+from textual.binding import Binding
+
+from kiosk.clock import Clock, SystemClock, format_local
+from kiosk.config import Settings
+from kiosk.services.auth import EmployeeView
+from kiosk.services.stations import StationView
+
+
+class KioskApp(App):
+    TITLE = "Quality Kiosk"
+    SUB_TITLE = "Strive for Zero Defects"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
+
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.user: EmployeeView | None = None
+        self.station: StationView | None = None
+        self._last_activity = self.clock.now()
+        self.database_state = "online"
+
+    # -- session -----------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from screens.signin import SignInScreen
+
+        self.push_screen(SignInScreen())
+        self.set_interval(1.0, self.check_idle_sign_out)
+
+    def signed_in(self, employee: EmployeeView) -> None:
+        from screens.station import StationScreen
+
+        self.user = employee
+        self.station = None
+        self.note_activity()
+        self.push_screen(StationScreen())
+
+    def sign_out(self, reason: str = "") -> None:
+        from screens.signin import SignInScreen
+
+        self.user = None
+        self.station = None
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, SignInScreen):
+            self.pop_screen()
+        if isinstance(self.screen, SignInScreen):
+            self.screen.reset(reason or "Signed out. Scan your badge to sign in.")
+
+    # -- idle sign-out -----------------------------------------------------------
+
+    def note_activity(self) -> None:
+        self._last_activity = self.clock.now()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.Paste):
+            self.note_activity()
+        await super().on_event(event)
+
+    def idle_seconds(self) -> float:
+        return (self.clock.now() - self._last_activity).total_seconds()
+
+    def check_idle_sign_out(self) -> None:
+        limit = self.settings.idle_timeout_seconds
+        if self.user is not None and self.idle_seconds() >= limit:
+            self.sign_out(f"Signed out after {limit} s without activity.")
+
+    # -- status bar --------------------------------------------------------------
+
+    def status_line(self) -> str:
+        parts = [f"Terminal {self.settings.terminal_id}"]
+        if self.user:
+            parts.append(f"{self.user.name} · {self.user.role_title} · {self.user.team_name}")
+        else:
+            parts.append("not signed in")
+        if self.station:
+            parts.append(f"Station {self.station.code}")
+        parts.append(f"DB {self.database_state}")
+        parts.append(format_local(self.clock.now(), "%Y-%m-%d %H:%M"))
+        return "  │  ".join(parts)

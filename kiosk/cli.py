@@ -1,0 +1,118 @@
+"""The `kiosk` command: run the app, seed the demo plant, manage the database."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from kiosk import __version__
+from kiosk.config import ConfigError, Settings, data_dir, load_settings
+from kiosk.services import database
+from kiosk.services.errors import ServiceError
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="database URL (sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB); "
+        "default: $QK_DATABASE_URL, else a SQLite file in the user data directory",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kiosk",
+        description="Quality Kiosk: the Quality Month on the shop floor.",
+        epilog="commands: kiosk run | kiosk demo [--no-run] | kiosk db upgrade | kiosk db check. "
+        "Each takes --db URL. `kiosk COMMAND --help` tells more.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser("run", help="start the terminal app on this terminal")
+    _add_common(run)
+    run.add_argument("--terminal", metavar="ID", help="terminal id shown in the status bar")
+    run.add_argument(
+        "--idle-timeout", type=int, metavar="SECONDS", help="sign out after this idle time"
+    )
+
+    demo = commands.add_parser(
+        "demo", help="create (or refresh) the demo plant in the default SQLite file and start"
+    )
+    _add_common(demo)
+    demo.add_argument("--no-run", action="store_true", help="only seed the demo plant")
+
+    db = commands.add_parser("db", help="database schema: upgrade or check")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="create or migrate the schema")
+    _add_common(upgrade)
+    check = db_commands.add_parser("check", help="connect and print the schema version")
+    _add_common(check)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings()
+    return settings.with_overrides(
+        database_url=args.db,
+        terminal_id=getattr(args, "terminal", None),
+        idle_timeout_seconds=getattr(args, "idle_timeout", None),
+    )
+
+
+def _log_to_file() -> Path:
+    """Faults go to a log file (a running full-screen app has no console to print to)."""
+    path = data_dir() / "kiosk.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+    logging.getLogger().setLevel(logging.INFO)
+    return path
+
+
+def _run_app(settings: Settings) -> int:
+    from kiosk.app import KioskApp
+
+    _log_to_file()
+    KioskApp(settings).run()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = _settings(args)
+        status = database.open_database(settings.database_url)
+        if args.command == "db" and args.db_command == "check":
+            print(f"{status.where}: schema version {status.version} (this kiosk: {status.latest})")
+            database.require_current_schema(status)
+            return 0
+        if args.command == "db" and args.db_command == "upgrade":
+            applied = database.upgrade()
+            done = f"applied {', '.join(map(str, applied))}" if applied else "already up to date"
+            print(f"{status.where}: schema version {status.latest} ({done})")
+            return 0
+        if args.command == "demo":
+            from kiosk.services.demo import seed_demo_plant
+
+            database.upgrade()
+            seed_demo_plant()
+            print(f"Demo plant ready in {status.where}.")
+            return 0 if args.no_run else _run_app(settings)
+        database.require_current_schema(status)
+        return _run_app(settings)
+    except (ServiceError, ConfigError) as exc:
+        print(f"kiosk: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 2
+    finally:
+        database.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

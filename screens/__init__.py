@@ -1,0 +1,1 @@
+"""Textual screens: what a person sees. They call kiosk services and only render."""

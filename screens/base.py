@@ -1,0 +1,84 @@
+"""What every kiosk screen shares: calling a service off the event loop, showing messages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual.screen import Screen
+from textual.widgets import Static
+from textual.worker import Worker
+
+from kiosk.services.errors import ServiceError
+
+log = logging.getLogger("kiosk.screens")
+
+
+class Message(Static):
+    """A message area for the person at the kiosk (plain text: never interprets markup)."""
+
+    DEFAULT_CSS = """
+    Message {
+        height: auto;
+        min-height: 1;
+        margin: 1 0 0 0;
+    }
+    Message.error {
+        color: $error;
+        text-style: bold;
+    }
+    Message.success {
+        color: $success;
+        text-style: bold;
+    }
+    """
+
+    def __init__(self, id: str = "message") -> None:
+        super().__init__("", id=id, markup=False)
+
+    def say(self, text: str, kind: str = "info") -> None:
+        self.set_classes(kind)
+        self.update(Text(text))
+
+
+class KioskScreen(Screen):
+    """A screen whose database work runs in thread workers, one service call each."""
+
+    def call_service(
+        self,
+        function: Callable[..., Any],
+        *args: Any,
+        on_done: Callable[[Any], None],
+        on_error: Callable[[ServiceError], None] | None = None,
+        group: str = "service",
+        **kwargs: Any,
+    ) -> Worker:
+        failed = on_error or self.show_error
+
+        def job() -> None:
+            try:
+                result = function(*args, **kwargs)
+            except ServiceError as exc:
+                self.app.call_from_thread(failed, exc)
+                return
+            except Exception as exc:  # an unexpected fault must not kill the kiosk
+                log.exception("service call %s failed", getattr(function, "__name__", function))
+                self.app.call_from_thread(
+                    failed,
+                    ServiceError(
+                        f"Something went wrong ({type(exc).__name__}). Nothing you entered "
+                        "is lost; try again or call the quality office."
+                    ),
+                )
+                return
+            self.app.call_from_thread(on_done, result)
+
+        return self.run_worker(job, thread=True, group=group, exit_on_error=False)
+
+    def show_error(self, error: ServiceError) -> None:
+        self.say(error.message, "error")
+
+    def say(self, text: str, kind: str = "info") -> None:
+        self.query_one("#message", Message).say(text, kind)

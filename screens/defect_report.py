@@ -1,0 +1,183 @@
+"""Defect report: 5M1E category, severity, source (supplier + lot for material), description."""
+
+from __future__ import annotations
+
+import uuid
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Footer, Input, Label, Select, Static
+
+from kiosk.clock import format_local
+from kiosk.services import defects
+from kiosk.services.errors import ServiceError, ValidationFailed
+from kiosk.services.stations import StationView
+from screens.base import KioskScreen, Message
+from screens.widgets.status_bar import StatusBar
+
+FIELDS = ("category", "severity", "source", "supplier", "lot", "description")
+
+
+class DefectReportScreen(KioskScreen):
+    """Returns a one-line receipt (str) when the defect is saved, None when cancelled."""
+
+    CSS_PATH = "defect_report.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "submit", "Report"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, station: StationView, options: defects.ReportOptions) -> None:
+        super().__init__()
+        self.station = station
+        self.options = options
+        self.defect_id = uuid.uuid4()
+        self.submitting = False
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with VerticalScroll(id="report-form"):
+            yield Static(
+                f"Report a defect at station {self.station.code} ({self.station.name}) · "
+                f"line {self.station.line_code} · responsible team {self.station.team_name}",
+                id="report-title",
+                markup=False,
+            )
+            yield Label("5M1E category")
+            yield Select(
+                self._choices(self.options.categories), prompt="Choose the category", id="category"
+            )
+            yield Static("", id="error-category", classes="field-error", markup=False)
+            with Horizontal(classes="pair"):
+                with Vertical(classes="half"):
+                    yield Label("Severity")
+                    yield Select(
+                        self._choices(self.options.severities),
+                        allow_blank=False,
+                        value="minor",
+                        id="severity",
+                    )
+                    yield Static("", id="error-severity", classes="field-error", markup=False)
+                with Vertical(classes="half"):
+                    yield Label("Found by")
+                    yield Select(
+                        self._choices(self.options.sources),
+                        allow_blank=False,
+                        value="inspection",
+                        id="source",
+                    )
+                    yield Static("", id="error-source", classes="field-error", markup=False)
+            with Horizontal(classes="pair", id="material-row"):
+                with Vertical(classes="half"):
+                    yield Label("Supplier")
+                    yield Select(
+                        self._choices(self.options.suppliers),
+                        prompt="Choose the supplier",
+                        id="supplier",
+                    )
+                    yield Static("", id="error-supplier", classes="field-error", markup=False)
+                with Vertical(classes="half"):
+                    yield Label("Lot number")
+                    yield Input(
+                        placeholder="lot on the material label",
+                        id="lot",
+                        max_length=defects.LOT_MAX,
+                    )
+                    yield Static("", id="error-lot", classes="field-error", markup=False)
+            yield Label("What is wrong? (Enter reports)")
+            yield Input(placeholder="describe the defect", id="description")
+            yield Static("", id="error-description", classes="field-error", markup=False)
+            yield Message()
+            with Horizontal(id="buttons"):
+                yield Button("Report defect", variant="primary", id="submit")
+                yield Button("Cancel", id="cancel")
+        yield Footer()
+
+    @staticmethod
+    def _choices(options: tuple[defects.Option, ...]) -> list[tuple[str, str]]:
+        return [(option.label, option.value) for option in options]
+
+    def on_mount(self) -> None:
+        self.query_one("#material-row").display = False
+        self.query_one("#category", Select).focus()
+        self.say(
+            f"The team must correct it within {self.options.correction_window_hours} hours. "
+            "Ctrl+S or Enter in the description reports it; Esc cancels.",
+            "info",
+        )
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "source":
+            self.query_one("#material-row").display = event.value == "incoming_material"
+
+    def _value(self, field: str) -> str | None:
+        widget = self.query_one(f"#{field}")
+        if isinstance(widget, Select):
+            return None if widget.value is Select.NULL else str(widget.value)
+        assert isinstance(widget, Input)
+        return widget.value
+
+    def draft(self) -> defects.DefectDraft:
+        return defects.DefectDraft(
+            station_code=self.station.code,
+            category=self._value("category"),
+            severity=self._value("severity"),
+            source=self._value("source"),
+            description=self._value("description") or "",
+            supplier_code=self._value("supplier"),
+            lot=self._value("lot"),
+        )
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        for field in FIELDS:
+            self.query_one(f"#error-{field}", Static).update(problems.get(field, ""))
+
+    def action_submit(self) -> None:
+        if self.submitting:
+            return
+        draft = self.draft()
+        problems = defects.validate_draft(draft)
+        self.show_problems(problems)
+        if problems:
+            self.say("Please complete the fields marked in red.", "error")
+            first = next(field for field in FIELDS if field in problems)
+            self.query_one(f"#{first}").focus()
+            return
+        self.submitting = True
+        self.say("Saving…")
+        self.call_service(
+            defects.report_defect,
+            self.app.user,  # type: ignore[attr-defined]
+            draft,
+            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            clock=self.app.clock,  # type: ignore[attr-defined]
+            defect_id=self.defect_id,
+            on_done=self.saved,
+            on_error=self.failed,
+        )
+
+    def saved(self, receipt: defects.DefectReceipt) -> None:
+        self.dismiss(
+            f"Defect {receipt.short_id} reported. {receipt.team_name} must correct it by "
+            f"{format_local(receipt.due_at)}."
+        )
+
+    def failed(self, error: ServiceError) -> None:
+        self.submitting = False
+        if isinstance(error, ValidationFailed):
+            self.show_problems(error.problems)
+        self.say(error.message + " Your report is still here.", "error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "submit":
+            self.action_submit()
+        else:
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

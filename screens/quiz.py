@@ -1,0 +1,131 @@
+"""Quiz: one item at a time; keys 1-6 or arrows and Enter; feedback with the explanation."""
+
+from __future__ import annotations
+
+import uuid
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from kiosk.services import training
+from screens.base import KioskScreen, Message
+from screens.widgets.status_bar import StatusBar
+
+
+class QuizScreen(KioskScreen):
+    CSS_PATH = "quiz.tcss"
+    BINDINGS = [
+        *(Binding(str(n), f"answer({n})", show=False) for n in range(1, 7)),
+        Binding("n", "next_question", "Next item"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.question: training.QuestionView | None = None
+        self.result: training.AnswerResult | None = None
+        self.answer_id = uuid.uuid4()
+        self.answering = False
+        self.seen: list[int] = []
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with VerticalScroll(id="quiz-main"):
+            yield Static("", id="topic", markup=False)
+            yield Static("Loading a quiz item…", id="question", markup=False)
+            yield OptionList(id="choices")
+            yield Message()
+            yield Static("", id="feedback", markup=False)
+            yield Static("", id="score", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_next_question()
+
+    def action_next_question(self) -> None:
+        if self.question is not None and self.result is None:
+            self.say("Answer this item first (press 1, 2, … or use the arrows and Enter).")
+            return
+        self.call_service(
+            training.next_question,
+            self.app.user,  # type: ignore[attr-defined]
+            exclude=self.seen[-5:],
+            on_done=self.show_question,
+        )
+
+    def show_question(self, question: training.QuestionView) -> None:
+        self.question = question
+        self.result = None
+        self.answer_id = uuid.uuid4()
+        self.seen.append(question.id)
+        self.query_one("#topic", Static).update(f"Topic: {question.topic}")
+        self.query_one("#question", Static).update(Text(question.text, style="bold"))
+        choices = self.query_one("#choices", OptionList)
+        choices.clear_options()
+        choices.add_options(
+            Option(Text(f"{c.position}. {c.text}"), id=str(c.position)) for c in question.choices
+        )
+        choices.disabled = False
+        choices.highlighted = 0
+        choices.focus()
+        self.query_one("#feedback", Static).update("")
+        self.say(f"Press 1-{len(question.choices)}, or the arrows and Enter.")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.action_answer(int(event.option.id))
+
+    def action_answer(self, position: int) -> None:
+        question = self.question
+        if question is None or self.result is not None or self.answering:
+            return
+        if not 1 <= position <= len(question.choices):
+            self.say(f"Choose 1 to {len(question.choices)}.", "error")
+            return
+        self.answering = True
+        self.call_service(
+            training.answer_question,
+            self.app.user,  # type: ignore[attr-defined]
+            question.id,
+            position,
+            answer_id=self.answer_id,
+            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            clock=self.app.clock,  # type: ignore[attr-defined]
+            on_done=self.show_result,
+            on_error=self._answer_failed,
+        )
+
+    def _answer_failed(self, error) -> None:
+        self.answering = False
+        self.show_error(error)
+
+    def show_result(self, result: training.AnswerResult) -> None:
+        self.answering = False
+        self.result = result
+        self.query_one("#choices", OptionList).disabled = True
+        feedback = Text()
+        if result.correct:
+            feedback.append("✔ Correct!\n", style="bold green")
+        else:
+            feedback.append(f"✘ Not quite. You chose {result.chosen_position}. ", style="bold red")
+            feedback.append(f"The answer is {result.correct_position}. {result.correct_text}\n")
+        feedback.append(result.explanation)
+        self.query_one("#feedback", Static).update(feedback)
+        self.say("Answer saved. Press N for the next item, Esc to go back.", "success")
+        self.call_service(
+            training.answer_count,
+            self.app.user.id,  # type: ignore[attr-defined]
+            on_done=self.show_score,
+        )
+
+    def show_score(self, counts: tuple[int, int]) -> None:
+        given, right = counts
+        self.query_one("#score", Static).update(f"Your answers so far: {right} right of {given}.")
+
+    def action_back(self) -> None:
+        self.dismiss()

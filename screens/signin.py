@@ -1,0 +1,121 @@
+"""Sign-in: scan or type a badge; leaders then give their PIN."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Vertical
+from textual.widgets import Footer, Input, Static
+
+from kiosk.services import auth, demo, stations
+from kiosk.services.errors import ServiceError
+from screens.base import KioskScreen, Message
+from screens.widgets.scan_input import ScanInput
+from screens.widgets.status_bar import StatusBar
+
+
+class SignInScreen(KioskScreen):
+    CSS_PATH = "signin.tcss"
+    BINDINGS = [
+        Binding("escape", "cancel_pin", "Back to badge", show=False),
+        Binding("f1", "toggle_help", "Demo codes"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pending_badge: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Center(), Vertical(id="signin-box"):
+            yield Static("Quality Kiosk", id="title")
+            yield Static("Strive for Zero Defects · Fully Build Reliability", id="slogan")
+            yield Static("Scan your badge", id="prompt", markup=False)
+            yield ScanInput("badge code, e.g. E1002", id="badge")
+            yield Input(placeholder="PIN", password=True, id="pin", max_length=12)
+            yield Message()
+            yield Static("", id="hints", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#pin", Input).display = False
+        self.query_one("#badge", ScanInput).focus()
+        self.call_service(demo.demo_hints, on_done=self.show_hints, on_error=lambda _e: None)
+
+    def show_hints(self, hints: list[demo.DemoHint]) -> None:
+        box = self.query_one("#hints", Static)
+        if not hints:
+            box.display = False
+            return
+        text = Text("Demo plant: try these codes (type them and press Enter)\n", style="bold")
+        for hint in hints:
+            text.append(f"  {hint.code:<36}", style="bold cyan")
+            text.append(f" {hint.label}\n")
+        box.update(text)
+
+    def action_toggle_help(self) -> None:
+        box = self.query_one("#hints", Static)
+        box.display = not box.display
+
+    # -- badge ------------------------------------------------------------------
+
+    def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
+        event.stop()
+        self.call_service(stations.interpret_scan, event.text, on_done=self._scan_parsed)
+
+    def _scan_parsed(self, result: stations.ScanResult) -> None:
+        if isinstance(result, stations.ScanError):
+            self.say(result.message, "error")
+            return
+        if isinstance(result, stations.StationScan):
+            self.say(f"That is the label of station {result.code}. Scan your badge first.", "error")
+            return
+        self._sign_in(result.code, None)
+
+    def _sign_in(self, badge: str, pin: str | None) -> None:
+        self.say("Checking…")
+        self.call_service(
+            auth.sign_in,
+            badge,
+            pin,
+            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            clock=self.app.clock,  # type: ignore[attr-defined]
+            on_done=self._welcome,
+            on_error=lambda error: self._refused(badge, error),
+        )
+
+    def _refused(self, badge: str, error: ServiceError) -> None:
+        if isinstance(error, auth.PinRequired):
+            self._pending_badge = badge
+            self.query_one("#prompt", Static).update(error.message)
+            pin = self.query_one("#pin", Input)
+            pin.display = True
+            pin.value = ""
+            pin.focus()
+            self.say("Type your PIN and press Enter (Esc to go back).")
+            return
+        self.show_error(error)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "pin" or self._pending_badge is None:
+            return
+        event.stop()
+        self._sign_in(self._pending_badge, event.value)
+        event.input.value = ""
+
+    def _welcome(self, employee: auth.EmployeeView) -> None:
+        self.reset("")
+        self.app.signed_in(employee)  # type: ignore[attr-defined]
+
+    def action_cancel_pin(self) -> None:
+        self.reset("")
+
+    def reset(self, message: str) -> None:
+        self._pending_badge = None
+        self.query_one("#prompt", Static).update("Scan your badge")
+        pin = self.query_one("#pin", Input)
+        pin.value = ""
+        pin.display = False
+        self.query_one("#badge", ScanInput).focus()
+        self.say(message, "info")

@@ -1,0 +1,154 @@
+"""Station scan: the operator's home. Scan the station QR; see its line, team and open defects."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Static
+
+from kiosk.clock import format_local
+from kiosk.services import defects, stations
+from screens.base import KioskScreen, Message
+from screens.widgets.scan_input import ScanInput
+from screens.widgets.status_bar import StatusBar
+
+SEVERITY_STYLE = {"critical": "bold red", "major": "yellow", "minor": ""}
+
+
+class StationScreen(KioskScreen):
+    CSS_PATH = "station.tcss"
+    BINDINGS = [
+        Binding("f2", "report_defect", "Report defect"),
+        Binding("f3", "quiz", "Quiz"),
+        Binding("f4", "team_points", "Team points"),
+        Binding("f10", "sign_out", "Sign out"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Vertical(id="station-main"):
+            yield Static("", id="greeting", markup=False)
+            with Horizontal(id="scan-row"):
+                yield Static("Scan the station QR ▸ ", id="scan-label")
+                yield ScanInput("station code, e.g. L1-S01", id="station-scan")
+            yield Message()
+            yield Static(
+                "No station yet: scan the QR label on your station.",
+                id="station-card",
+                markup=False,
+            )
+            yield Static("Open defects at this station", id="defects-title")
+            yield DataTable(id="open-defects", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        user = self.app.user  # type: ignore[attr-defined]
+        self.query_one("#greeting", Static).update(
+            Text.assemble(
+                ("Welcome, ", ""),
+                (user.name, "bold"),
+                (f" · {user.role_title} · {user.team_name}", ""),
+            )
+        )
+        table = self.query_one("#open-defects", DataTable)
+        table.add_columns("Defect", "Category", "Severity", "Status", "Due", "Description")
+        self.query_one("#defects-title").display = False
+        table.display = False
+        self.query_one("#station-scan", ScanInput).focus()
+
+    # -- scanning -----------------------------------------------------------------
+
+    def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
+        event.stop()
+        self.call_service(stations.interpret_scan, event.text, on_done=self._scan_parsed)
+
+    def _scan_parsed(self, result: stations.ScanResult) -> None:
+        if isinstance(result, stations.ScanError):
+            self.say(result.message, "error")
+            return
+        if isinstance(result, stations.BadgeScan):
+            self.say(
+                "That is a badge. To change person, press F10 to sign out first; "
+                "here, scan the station's QR label.",
+                "error",
+            )
+            return
+        self.load_station(result.code)
+
+    def load_station(self, code: str, message: str | None = None) -> None:
+        self.call_service(
+            stations.lookup_station,
+            code,
+            clock=self.app.clock,  # type: ignore[attr-defined]
+            on_done=lambda view: self.show_station(view, message),
+        )
+
+    def show_station(self, view: stations.StationView, message: str | None = None) -> None:
+        self.app.station = view  # type: ignore[attr-defined]
+        card = Text()
+        card.append(f"Station {view.code}", style="bold")
+        card.append(f"  {view.name}\n")
+        card.append(f"Line {view.line_code}  {view.line_name}\n")
+        card.append("Responsible team  ")
+        card.append(view.team_name, style="bold")
+        self.query_one("#station-card", Static).update(card)
+        table = self.query_one("#open-defects", DataTable)
+        table.clear()
+        for defect in view.open_defects:
+            due = format_local(defect.due_at)
+            table.add_row(
+                defect.short_id,
+                defect.category,
+                Text(defect.severity, style=SEVERITY_STYLE.get(defect.severity, "")),
+                defect.status.replace("_", " "),
+                Text(f"{due} OVERDUE", style="bold red") if defect.overdue else due,
+                Text(defect.description[:80]),
+                key=defect.id,
+            )
+        table.display = True
+        title = self.query_one("#defects-title", Static)
+        title.display = True
+        count = len(view.open_defects)
+        title.update(
+            f"Open defects at this station: {count}"
+            if count
+            else "No open defects at this station."
+        )
+        self.say(message or f"Station {view.code} scanned. F2 reports a defect here.", "success")
+
+    # -- actions -----------------------------------------------------------------
+
+    def action_report_defect(self) -> None:
+        from screens.defect_report import DefectReportScreen
+
+        station = self.app.station  # type: ignore[attr-defined]
+        if station is None:
+            self.say("Scan the station first: a defect is reported against a station.", "error")
+            return
+        self.call_service(
+            defects.report_options,
+            on_done=lambda options: self.app.push_screen(
+                DefectReportScreen(station, options), self._report_closed
+            ),
+        )
+
+    def _report_closed(self, receipt: object) -> None:
+        station = self.app.station  # type: ignore[attr-defined]
+        if receipt is not None and station is not None:
+            self.load_station(station.code, message=str(receipt))
+        self.query_one("#station-scan", ScanInput).focus()
+
+    def action_quiz(self) -> None:
+        from screens.quiz import QuizScreen
+
+        self.app.push_screen(QuizScreen())
+
+    def action_team_points(self) -> None:
+        from screens.team_points import TeamPointsScreen
+
+        self.app.push_screen(TeamPointsScreen())
+
+    def action_sign_out(self) -> None:
+        self.app.sign_out()  # type: ignore[attr-defined]

@@ -1,0 +1,82 @@
+"""Team points: every team's ledger total; the own team highlighted, in big digits."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Digits, Footer, Static
+
+from kiosk.services import campaigns, ledger
+from screens.base import KioskScreen, Message
+from screens.widgets.status_bar import StatusBar
+
+REFRESH_SECONDS = 5.0
+
+
+class TeamPointsScreen(KioskScreen):
+    CSS_PATH = "team_points.tcss"
+    BINDINGS = [Binding("escape", "back", "Back"), Binding("r", "refresh", "Refresh")]
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Vertical(id="points-main"):
+            yield Static("", id="campaign", markup=False)
+            yield Static("", id="own-team", markup=False)
+            yield Digits("", id="own-points")
+            yield DataTable(id="team-table", cursor_type="row", zebra_stripes=True)
+            yield Message()
+        yield Footer()
+
+    rules_text = ""
+
+    def on_mount(self) -> None:
+        table = self.query_one("#team-table", DataTable)
+        table.add_column("Rank", key="rank")
+        table.add_column("Team", key="team")
+        table.add_column("Points", key="points")
+        self.action_refresh()
+        self.set_interval(REFRESH_SECONDS, self.action_refresh)
+
+    def action_refresh(self) -> None:
+        self.call_service(campaigns.active_campaign, on_done=self.show_campaign, group="campaign")
+
+    def show_campaign(self, campaign: campaigns.CampaignView) -> None:
+        self.query_one("#campaign", Static).update(f"Campaign: {campaign.name}")
+        self.rules_text = (
+            f"Points come from the ledger: {campaign.ontime_points:+d} for a correction "
+            f"verified on time, {campaign.late_points:+d} when the window passes."
+        )
+        self.call_service(ledger.team_totals, campaign.id, on_done=self.show_totals)
+
+    def show_totals(self, totals: list[ledger.TeamTotal]) -> None:
+        user = self.app.user  # type: ignore[attr-defined]
+        own_team_id = user.team_id if user else None
+        table = self.query_one("#team-table", DataTable)
+        keys = {row.value for row in table.rows}
+        for total in totals:
+            own = total.team_id == own_team_id
+            style = "bold reverse" if own else ""
+            cells = (
+                Text(str(total.rank), style=style),
+                Text(("▶ " if own else "") + total.team_name, style=style),
+                Text(f"{total.points:+d}", style=style, justify="right"),
+            )
+            key = str(total.team_id)
+            if key in keys:
+                for column, cell in zip(("rank", "team", "points"), cells, strict=True):
+                    table.update_cell(key, column, cell)
+            else:
+                table.add_row(*cells, key=key)
+        table.sort("rank", key=lambda cell: int(cell.plain))
+        own_total = next((t for t in totals if t.team_id == own_team_id), None)
+        if own_total is not None:
+            self.query_one("#own-team", Static).update(
+                Text(f"{own_total.team_name}: rank {own_total.rank} of {len(totals)}", style="bold")
+            )
+            self.query_one("#own-points", Digits).update(f"{own_total.points:+d}")
+        self.say(self.rules_text)
+
+    def action_back(self) -> None:
+        self.dismiss()
