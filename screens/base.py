@@ -46,6 +46,10 @@ class Message(Static):
 class KioskScreen(Screen):
     """A screen whose database work runs in thread workers, one service call each."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._generations: dict[str, int] = {}
+
     def call_service(
         self,
         function: Callable[..., Any],
@@ -53,27 +57,38 @@ class KioskScreen(Screen):
         on_done: Callable[[Any], None],
         on_error: Callable[[ServiceError], None] | None = None,
         group: str = "service",
+        latest_only: bool = False,
         **kwargs: Any,
     ) -> Worker:
+        """Run `function(*args, **kwargs)` in a thread; hand its result to `on_done`.
+
+        With `latest_only`, a result is dropped when a newer call in the same
+        group has started since (two quick scans: the last one wins, whichever
+        worker finishes first).
+        """
         failed = on_error or self.show_error
+        generation = self._generations[group] = self._generations.get(group, 0) + 1
+
+        def deliver(callback: Callable[[Any], None], value: Any) -> None:
+            if latest_only and self._generations.get(group) != generation:
+                return
+            callback(value)
 
         def job() -> None:
             try:
                 result = function(*args, **kwargs)
             except ServiceError as exc:
-                self.app.call_from_thread(failed, exc)
+                self.app.call_from_thread(deliver, failed, exc)
                 return
             except Exception as exc:  # an unexpected fault must not kill the kiosk
                 log.exception("service call %s failed", getattr(function, "__name__", function))
-                self.app.call_from_thread(
-                    failed,
-                    ServiceError(
-                        f"Something went wrong ({type(exc).__name__}). Nothing you entered "
-                        "is lost; try again or call the quality office."
-                    ),
+                fault = ServiceError(
+                    f"Something went wrong ({type(exc).__name__}). Nothing you entered "
+                    "is lost; try again or call the quality office."
                 )
+                self.app.call_from_thread(deliver, failed, fault)
                 return
-            self.app.call_from_thread(on_done, result)
+            self.app.call_from_thread(deliver, on_done, result)
 
         return self.run_worker(job, thread=True, group=group, exit_on_error=False)
 

@@ -62,7 +62,13 @@ class SignInScreen(KioskScreen):
 
     def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
         event.stop()
-        self.call_service(stations.interpret_scan, event.text, on_done=self._scan_parsed)
+        self.call_service(
+            stations.interpret_scan,
+            event.text,
+            on_done=self._scan_parsed,
+            group="scan",
+            latest_only=True,
+        )
 
     def _scan_parsed(self, result: stations.ScanResult) -> None:
         if isinstance(result, stations.ScanError):

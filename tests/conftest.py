@@ -67,3 +67,39 @@ def database(db_url: str, clock: FrozenClock) -> str:
 def demo_plant(database: str, clock: FrozenClock) -> str:
     seed_demo_plant(clock)
     return database
+
+
+def _engine_of(nodeid: str) -> str | None:
+    parameters = nodeid.rpartition("[")[2].rstrip("]").split("-") if "[" in nodeid else []
+    return next((e for e in ("sqlite", "postgresql") if e in parameters), None)
+
+
+def _engine_counts(stats: dict) -> dict[tuple[str, str], int]:
+    counts: dict[tuple[str, str], int] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in stats.get(outcome, []):
+            engine = _engine_of(getattr(report, "nodeid", ""))
+            if engine and (outcome != "passed" or report.when == "call"):
+                counts[(engine, outcome)] = counts.get((engine, outcome), 0) + 1
+    return counts
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """How many database tests ran on each engine (the PostgreSQL ones must run)."""
+    counts = _engine_counts(terminalreporter.stats)
+    terminalreporter.section("database engines")
+    for engine in ("sqlite", "postgresql"):
+        terminalreporter.write_line(
+            f"{engine}: "
+            + ", ".join(
+                f"{counts.get((engine, outcome), 0)} {outcome}"
+                for outcome in ("passed", "failed", "skipped", "error")
+            )
+        )
+
+
+def pytest_sessionfinish(session) -> None:
+    """A skipped PostgreSQL test fails the run: CI must never skip them."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter and _engine_counts(reporter.stats).get(("postgresql", "skipped")):
+        session.exitstatus = 1

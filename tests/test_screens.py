@@ -1,0 +1,301 @@
+"""The operator's loop driven through the real screens with the Pilot, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual import events
+from textual.widgets import DataTable, Digits, Input, Select, Static
+
+from kiosk.app import KioskApp
+from kiosk.config import Settings
+from kiosk.services import plant
+from kiosk.services.stations import make_payload
+from models import Defect, DefectEvent, LedgerEntry, QuizAnswer, db
+from screens.defect_report import DefectReportScreen
+from screens.quiz import QuizScreen
+from screens.signin import SignInScreen
+from screens.station import StationScreen
+from screens.team_points import TeamPointsScreen
+from screens.widgets.scan_input import ScanInput
+
+SIZE = (100, 40)
+
+
+def make_app(url: str, clock, idle: int = 120) -> KioskApp:
+    settings = Settings(database_url=url, terminal_id="TEST-1", idle_timeout_seconds=idle)
+    return KioskApp(settings, clock=clock)
+
+
+async def settle(pilot, rounds: int = 4) -> None:
+    """Let thread workers finish and their results render."""
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def text_of(app: KioskApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).content)
+
+
+def post_keys(app: KioskApp, text: str) -> None:
+    """Keys as a USB scanner sends them: all queued at once, no pauses between."""
+    for character in text:
+        if character == "\n":
+            app.post_message(events.Key("enter", "\r"))
+        else:
+            app.post_message(events.Key(character, character))
+
+
+async def sign_in(pilot, badge: str = "E1002", pin: str | None = None) -> None:
+    await settle(pilot)
+    await pilot.press(*badge, "enter")
+    await settle(pilot)
+    if pin is not None:
+        await pilot.press(*pin, "enter")
+        await settle(pilot)
+
+
+async def test_sign_in_refuses_unknown_and_inactive_badges(demo_plant, clock):
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "NOPE42")
+        assert isinstance(app.screen, SignInScreen)
+        assert "Badge NOPE42 is not known" in text_of(app, "#message")
+        await sign_in(pilot, "E9001")
+        assert isinstance(app.screen, SignInScreen)
+        assert "inactive" in text_of(app, "#message")
+        assert app.user is None
+
+
+async def test_demo_codes_are_shown_on_sign_in(demo_plant, clock):
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        hints = text_of(app, "#hints")
+        assert "E1002" in hints and "L1-S01" in hints and "PIN 1234" in hints
+
+
+async def test_operator_signs_in_and_scans_a_signed_station_label(demo_plant, clock):
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "e1002")
+        assert isinstance(app.screen, StationScreen)
+        assert "Li Na" in text_of(app, "#greeting")
+        payload = make_payload("S", "L1-S01", plant.signing_key())
+        post_keys(app, payload + "\n")
+        await settle(pilot)
+        card = text_of(app, "#station-card")
+        assert "Station L1-S01" in card
+        assert "AC Charger Assembly" in card
+        assert "Line 1 Team" in card
+        table = app.screen.query_one("#open-defects", DataTable)
+        assert table.row_count == 1  # the demo's open crimping defect
+        assert "Crimp height" in str(table.get_row_at(0)[-1])
+
+
+async def test_back_to_back_scans_do_not_merge(demo_plant, clock, monkeypatch):
+    scanned: list[str] = []
+    original = StationScreen.on_scan_input_scanned
+
+    def record(screen: StationScreen, event: ScanInput.Scanned) -> None:
+        scanned.append(event.text)
+        original(screen, event)
+
+    monkeypatch.setattr(StationScreen, "on_scan_input_scanned", record)
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        key = plant.signing_key()
+        burst = ["Q" * 40] + [make_payload("S", c, key) for c in ("L1-S01", "L2-S03", "L3-S05")]
+        post_keys(app, "".join(code + "\n" for code in burst))
+        await settle(pilot)
+        assert scanned == burst
+        assert "Station L3-S05" in text_of(app, "#station-card")
+        assert app.screen.query_one("#station-scan", Input).value == ""
+
+
+async def test_bad_scans_get_clear_messages_and_nothing_crashes(demo_plant, clock):
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        key = plant.signing_key()
+        forged = make_payload("S", "L1-S01", key)[:-4] + "AAAA"
+        cases = [
+            ("%%%garbage%%%\n", "is not a Quality Kiosk code"),
+            ("ZZ-S99\n", "Station ZZ-S99 is not known"),
+            (forged + "\n", "invalid signature"),
+            ("QK7:S:L1-S01:ABC\n", "format QK7"),
+            (make_payload("B", "E1002", key) + "\n", "That is a badge"),
+        ]
+        for typed, expected in cases:
+            post_keys(app, typed)
+            await settle(pilot)
+            assert expected in text_of(app, "#message"), typed
+            assert isinstance(app.screen, StationScreen)
+        scan_input = app.screen.query_one("#station-scan", ScanInput)
+        scan_input.post_message(events.Paste("X" * 10_000 + "\n"))
+        await settle(pilot)
+        assert "10,000 characters long" in text_of(app, "#message")
+        scan_input.post_message(events.Paste("\x1b[31m\x1b]0;title\x07\n"))
+        await settle(pilot)
+        assert "Nothing was scanned" in text_of(app, "#message")
+        post_keys(app, "Y" * 600 + "\n")  # a runaway scanner: counted, not kept
+        await settle(pilot)
+        assert "600 characters long" in text_of(app, "#message")
+        post_keys(app, "L1-\x01S02\n")
+        await settle(pilot)
+        assert "Station L1-S02" in text_of(app, "#station-card")
+
+
+async def test_report_a_defect_in_a_few_keystrokes(demo_plant, clock):
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        post_keys(app, "L1-S02\n")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, DefectReportScreen)
+        app.screen.query_one("#category", Select).value = "machine"
+        app.screen.query_one("#description", Input).focus()
+        await pilot.press(*"Loose screw on main board", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, StationScreen)
+        assert "reported" in text_of(app, "#message")
+        assert "Line 1 Team" in text_of(app, "#message")
+        with db.connection():
+            defect = Defect.get(Defect.description == "Loose screw on main board")
+            assert defect.station.code == "L1-S02"
+            assert defect.team.code == "T1"
+            assert defect.category == "machine" and defect.severity == "minor"
+            assert defect.reported_at == clock.now()
+            assert defect.due_at == clock.now() + timedelta(hours=48)
+            assert defect.terminal == "TEST-1"
+            events_ = list(DefectEvent.select().where(DefectEvent.defect == defect))
+            assert [(e.to_status, e.actor.badge_code) for e in events_] == [("reported", "E1002")]
+        assert app.screen.query_one("#open-defects", DataTable).row_count == 1
+
+
+async def test_incomplete_report_keeps_what_was_typed(demo_plant, clock):
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        post_keys(app, "L3-S01\n")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#source", Select).value = "incoming_material"
+        await settle(pilot)
+        screen.query_one("#description", Input).value = "Paste viscosity too low"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert "Choose the 5M1E category" in text_of(app, "#error-category")
+        assert "supplier" in text_of(app, "#error-supplier")
+        assert "lot number" in text_of(app, "#error-lot")
+        assert screen.query_one("#description", Input).value == "Paste viscosity too low"
+        with db.connection():
+            assert Defect.select().where(Defect.description.contains("viscosity")).count() == 0
+        screen.query_one("#description", Input).value = ""
+        screen.query_one("#category", Select).value = "material"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Describe the defect" in text_of(app, "#error-description")
+
+
+async def test_report_survives_a_lost_database(demo_plant, clock):
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        post_keys(app, "L2-S01\n")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#category", Select).value = "method"
+        screen.query_one("#description", Input).value = "Work instruction outdated"
+        real = db.database_proxy.obj
+        db.database_proxy.initialize(db.make_database("postgresql://qk@127.0.0.1:1/gone"))
+        try:
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is screen
+            assert "cannot be reached" in text_of(app, "#message")
+            assert screen.query_one("#description", Input).value == "Work instruction outdated"
+        finally:
+            db.database_proxy.initialize(real)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, StationScreen)
+        with db.connection():
+            assert (
+                Defect.select().where(Defect.description == "Work instruction outdated").count()
+                == 1
+            )
+
+
+async def test_quiz_answer_is_saved_with_feedback(demo_plant, clock):
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, QuizScreen)
+        question = app.screen.question
+        assert question is not None
+        assert question.text in text_of(app, "#question")
+        await pilot.press("1")
+        await pilot.press("1")  # a second press on the same item changes nothing
+        await settle(pilot)
+        feedback = text_of(app, "#feedback")
+        assert ("Correct" in feedback) or ("Not quite" in feedback)
+        with db.connection():
+            answers = list(QuizAnswer.select())
+            assert len(answers) == 1
+            assert answers[0].question_id == question.id
+            assert answers[0].choice.position == 1
+            assert ("Correct" in feedback) == answers[0].correct
+        assert "1 of 1" in text_of(app, "#score") or "0 right of 1" in text_of(app, "#score")
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen.question is not None and app.screen.question.id != question.id
+
+
+async def test_team_points_show_ledger_totals_with_own_team(demo_plant, clock):
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "E2003")
+        await pilot.press("f4")
+        await settle(pilot)
+        assert isinstance(app.screen, TeamPointsScreen)
+        table = app.screen.query_one("#team-table", DataTable)
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        with db.connection():
+            expected = sum(e.amount for e in LedgerEntry.select() if e.team.code == "T2")
+        own = [row for row in rows if row[1].startswith("▶ ")]
+        assert len(own) == 1 and "Line 2 Team" in own[0][1]
+        assert own[0][2].strip() == f"{expected:+d}"
+        assert len(rows) == 6
+        assert str(app.screen.query_one("#own-points", Digits).value) == f"{expected:+d}"
+
+
+async def test_leader_needs_pin_and_idle_sign_out(demo_plant, clock):
+    app = make_app(demo_plant, clock, idle=60)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "E1001")
+        assert isinstance(app.screen, SignInScreen)
+        assert "enter your PIN" in text_of(app, "#prompt")
+        await pilot.press(*"9999", "enter")
+        await settle(pilot)
+        assert "Wrong PIN" in text_of(app, "#message")
+        await sign_in(pilot, "E1001", pin="1234")
+        assert isinstance(app.screen, StationScreen)
+        assert app.user is not None and app.user.role == "team_leader"
+        clock.advance(timedelta(seconds=61))
+        app.check_idle_sign_out()
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+        assert app.user is None
+        assert "without activity" in text_of(app, "#message")
