@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker
 
-from kiosk.services.errors import ServiceError
+from kiosk.services.errors import DatabaseUnavailable, ServiceError
 
 log = logging.getLogger("kiosk.screens")
 
@@ -70,6 +70,9 @@ class KioskScreen(Screen):
         generation = self._generations[group] = self._generations.get(group, 0) + 1
 
         def deliver(callback: Callable[[Any], None], value: Any) -> None:
+            self.app.database_state = (  # type: ignore[attr-defined]
+                "unreachable" if isinstance(value, DatabaseUnavailable) else "online"
+            )
             if latest_only and self._generations.get(group) != generation:
                 return
             callback(value)

@@ -89,6 +89,8 @@ class SignInScreen(KioskScreen):
             clock=self.app.clock,  # type: ignore[attr-defined]
             on_done=self._welcome,
             on_error=lambda error: self._refused(badge, error),
+            group="scan",
+            latest_only=True,
         )
 
     def _refused(self, badge: str, error: ServiceError) -> None:
@@ -101,7 +103,7 @@ class SignInScreen(KioskScreen):
             pin.focus()
             self.say("Type your PIN and press Enter (Esc to go back).")
             return
-        self.show_error(error)
+        self.reset(error.message, "error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "pin" or self._pending_badge is None:
@@ -117,11 +119,11 @@ class SignInScreen(KioskScreen):
     def action_cancel_pin(self) -> None:
         self.reset("")
 
-    def reset(self, message: str) -> None:
+    def reset(self, message: str, kind: str = "info") -> None:
         self._pending_badge = None
         self.query_one("#prompt", Static).update("Scan your badge")
         pin = self.query_one("#pin", Input)
         pin.value = ""
         pin.display = False
         self.query_one("#badge", ScanInput).focus()
-        self.say(message, "info")
+        self.say(message, kind)

@@ -223,12 +223,14 @@ async def test_report_survives_a_lost_database(demo_plant, clock):
             await settle(pilot)
             assert app.screen is screen
             assert "cannot be reached" in text_of(app, "#message")
+            assert "DB unreachable" in app.status_line()
             assert screen.query_one("#description", Input).value == "Work instruction outdated"
         finally:
             db.database_proxy.initialize(real)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, StationScreen)
+        assert "DB online" in app.status_line()
         with db.connection():
             assert (
                 Defect.select().where(Defect.description == "Work instruction outdated").count()
