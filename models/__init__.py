@@ -2,7 +2,8 @@
 
 from models.audit import AuditEntry
 from models.campaign import Campaign
-from models.defects import Defect, DefectEvent
+from models.defects import Defect, DefectEvent, DefectProgress
+from models.inspections import ChecklistItem, Inspection, InspectionResult
 from models.people import Employee, Team
 from models.plant import PlantSetting, ProductionLine, Station, Supplier
 from models.points import LedgerEntry
@@ -18,21 +19,29 @@ ALL_TABLES = [
     Campaign,
     Defect,
     DefectEvent,
+    DefectProgress,
     LedgerEntry,
     Question,
     Choice,
     QuizAnswer,
     AuditEntry,
+    ChecklistItem,
+    Inspection,
+    InspectionResult,
 ]
 
 __all__ = [
     "ALL_TABLES",
     "AuditEntry",
     "Campaign",
+    "ChecklistItem",
     "Choice",
     "Defect",
     "DefectEvent",
+    "DefectProgress",
     "Employee",
+    "Inspection",
+    "InspectionResult",
     "LedgerEntry",
     "PlantSetting",
     "ProductionLine",

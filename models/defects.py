@@ -54,3 +54,13 @@ class DefectEvent(BaseModel):
     to_status = CharField(max_length=16)
     note = TextField(default="")
     terminal = CharField(max_length=64, null=True)
+
+
+class DefectProgress(BaseModel):
+    """A progress update the responsible team posts while correcting a defect."""
+
+    defect = ForeignKeyField(Defect, backref="progress", on_delete="CASCADE")
+    author = ForeignKeyField(Employee, backref="progress_posts", on_delete="RESTRICT")
+    at = UTCDateTimeField(index=True)
+    text = TextField()
+    terminal = CharField(max_length=64, null=True)

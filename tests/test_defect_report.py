@@ -1,4 +1,7 @@
-"""Reporting a defect at a station: due time, responsible team, validation."""
+"""Reporting a defect at a station: due time, responsible team, validation.
+
+Each PostgreSQL test costs a fresh database, so related checks share a test.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +35,16 @@ def _draft(**changes) -> DefectDraft:
 def _counts() -> tuple[int, int]:
     with db.connection():
         return Defect.select().count(), DefectEvent.select().count()
+
+
+def _refused(operator, clock, draft) -> dict[str, str]:
+    """Report a draft that must be refused; check nothing was written; return the problems."""
+    before = _counts()
+    with pytest.raises(ValidationFailed) as caught:
+        report_defect(operator, draft, clock=clock)
+    assert _counts() == before
+    assert caught.value.message == "; ".join(caught.value.problems.values())
+    return caught.value.problems
 
 
 def test_report_is_saved_with_due_time_team_and_event(operator, clock):
@@ -70,67 +83,56 @@ def test_report_is_saved_with_due_time_team_and_event(operator, clock):
         assert event.at == clock.now()
         assert "L1-S02" in event.note
 
-
-def test_station_on_another_line_goes_to_that_team(operator, clock):
-    receipt = report_defect(operator, _draft(station_code=" l3-s03 "), clock=clock)
-    assert receipt.station_code == "L3-S03"
-    assert receipt.team_name == "Line 3 Team (SMT & soldering)"
+    # A station on another line goes to that line's team (code typed in lowercase).
+    other = report_defect(operator, _draft(station_code=" l3-s03 "), clock=clock)
+    assert (other.station_code, other.team_name) == ("L3-S03", "Line 3 Team (SMT & soldering)")
     with db.connection():
-        assert Defect.get_by_id(receipt.id).team.code == "T3"
+        assert Defect.get_by_id(other.id).team.code == "T3"
 
 
 def test_changed_correction_window_is_honoured(operator, clock):
     with db.connection():
         Campaign.update(correction_window_hours=24).where(Campaign.active).execute()
+    clock.advance(timedelta(days=3, minutes=17))
     receipt = report_defect(operator, _draft(), clock=clock)
+    assert receipt.reported_at == clock.now()
     assert receipt.due_at == clock.now() + timedelta(hours=24)
     with db.connection():
         assert Defect.get_by_id(receipt.id).due_at == clock.now() + timedelta(hours=24)
 
 
-def test_reported_time_follows_the_clock(operator, clock):
-    clock.advance(timedelta(days=3, minutes=17))
-    receipt = report_defect(operator, _draft(), clock=clock)
-    assert receipt.reported_at == clock.now()
-    assert receipt.due_at - receipt.reported_at == timedelta(hours=48)
+def test_incoming_material_needs_a_known_supplier_and_a_lot(operator, clock):
+    material = {"category": "material", "source": "incoming_material"}
+    assert _refused(operator, clock, _draft(**material)) == {
+        "supplier": "Incoming material: choose the supplier.",
+        "lot": "Incoming material: enter the lot number from the label.",
+    }
+    assert _refused(
+        operator, clock, _draft(**material, supplier_code="SUP-CN01", lot=" \x00 ")
+    ) == {"lot": "Incoming material: enter the lot number from the label."}
+    assert _refused(operator, clock, _draft(**material, supplier_code="SUP-XX99", lot="LOT-1")) == {
+        "supplier": "That supplier is not known. Choose one."
+    }
 
-
-def test_incoming_material_with_supplier_and_lot(operator, clock):
-    draft = _draft(
-        category="material",
-        source="incoming_material",
-        supplier_code="SUP-CN01",
-        lot="  LOT-77\x00A  ",
+    receipt = report_defect(
+        operator, _draft(**material, supplier_code="SUP-CN01", lot="  LOT-77\x00A  "), clock=clock
     )
-    receipt = report_defect(operator, draft, clock=clock)
     with db.connection():
         defect = Defect.get_by_id(receipt.id)
         assert defect.supplier.code == "SUP-CN01"
         assert defect.lot == "LOT-77A"
 
 
-def _refused(operator, clock, draft) -> dict[str, str]:
-    before = _counts()
-    with pytest.raises(ValidationFailed) as caught:
-        report_defect(operator, draft, clock=clock)
-    assert _counts() == before
-    assert caught.value.message == "; ".join(caught.value.problems.values())
-    return caught.value.problems
+def test_missing_fields_are_refused_field_by_field(operator, clock):
+    for description in ["", "   ", "\n\t ", "\x1b[31m\x1b[0m\x00"]:
+        assert _refused(operator, clock, _draft(description=description)) == {
+            "description": "Describe the defect: what is wrong, and where."
+        }, repr(description)
 
-
-@pytest.mark.parametrize("description", ["", "   ", "\n\t ", "\x1b[31m\x1b[0m\x00"])
-def test_empty_description_is_refused(operator, clock, description):
-    problems = _refused(operator, clock, _draft(description=description))
-    assert problems == {"description": "Describe the defect: what is wrong, and where."}
-
-
-def test_missing_category_is_refused(operator, clock):
     problems = _refused(operator, clock, _draft(category=None))
     assert list(problems) == ["category"]
     assert "5M1E" in problems["category"]
 
-
-def test_every_missing_field_is_listed(operator, clock):
     problems = _refused(
         operator, clock, _draft(category="luck", severity=None, source="", description=" ")
     )
@@ -138,40 +140,10 @@ def test_every_missing_field_is_listed(operator, clock):
     assert "minor, major or critical" in problems["severity"]
 
 
-def test_incoming_material_needs_supplier_and_lot(operator, clock):
-    problems = _refused(operator, clock, _draft(category="material", source="incoming_material"))
-    assert problems == {
-        "supplier": "Incoming material: choose the supplier.",
-        "lot": "Incoming material: enter the lot number from the label.",
-    }
-
-
-def test_incoming_material_with_blank_lot_is_refused(operator, clock):
-    problems = _refused(
-        operator,
-        clock,
-        _draft(source="incoming_material", supplier_code="SUP-CN01", lot=" \x00 "),
-    )
-    assert list(problems) == ["lot"]
-
-
-def test_incoming_material_with_unknown_supplier_is_refused(operator, clock):
-    problems = _refused(
-        operator,
-        clock,
-        _draft(source="incoming_material", supplier_code="SUP-XX99", lot="LOT-1"),
-    )
-    assert problems == {"supplier": "That supplier is not known. Choose one."}
-
-
 def test_ten_thousand_character_description_is_refused(operator, clock):
-    problems = _refused(operator, clock, _draft(description="x" * 10_000))
-    assert problems == {
+    assert _refused(operator, clock, _draft(description="x" * 10_000)) == {
         "description": "The description is 10,000 characters long; keep it under 2,000."
     }
-
-
-def test_description_at_the_limit_is_accepted(operator, clock):
     receipt = report_defect(operator, _draft(description="y" * 2000), clock=clock)
     with db.connection():
         assert len(Defect.get_by_id(receipt.id).description) == 2000

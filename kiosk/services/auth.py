@@ -173,15 +173,16 @@ def require_role(
     """Refuse (and audit the refusal) unless the actor holds at least `minimum`."""
     if actor.has_role(minimum):
         return
-    _audit(
-        Employee.get_by_id(actor.id),
-        action,
-        False,
-        f"needs {ROLE_TITLES[minimum]}, has {actor.role_title}",
-        terminal,
-        clock or SystemClock(),
-        target,
-    )
+    with transaction():
+        _audit(
+            Employee.get_by_id(actor.id),
+            action,
+            False,
+            f"needs {ROLE_TITLES[minimum]}, has {actor.role_title}",
+            terminal,
+            clock or SystemClock(),
+            target,
+        )
     raise PermissionDenied(
         f"Only a {ROLE_TITLES[minimum].lower()} or above may {action.replace('_', ' ')}."
     )

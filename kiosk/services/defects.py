@@ -10,7 +10,7 @@ from kiosk.clock import Clock, SystemClock
 from kiosk.services.auth import EmployeeView
 from kiosk.services.campaigns import active_campaign_row, campaign_view
 from kiosk.services.errors import NotFound, ValidationFailed
-from kiosk.services.text import clean_text
+from kiosk.services.text import clean_text, shorten
 from kiosk.services.uow import read_only, transaction
 from models import Defect, DefectEvent, Employee, ProductionLine, Station, Supplier
 from models.defects import CATEGORIES_5M1E, SEVERITIES, SOURCES
@@ -132,11 +132,13 @@ def report_defect(
         station = (
             Station.select(Station, ProductionLine)
             .join(ProductionLine)
-            .where(Station.code == draft.station_code.strip().upper())
+            .where((Station.code == draft.station_code.strip().upper()) & Station.active)
             .first()
         )
         if station is None:
-            raise NotFound(f"Station {draft.station_code} is not known any more. Scan it again.")
+            raise NotFound(
+                f"Station {shorten(draft.station_code)} is not known any more. Scan it again."
+            )
         team = station.team or station.line.team
         if team is None:
             raise NotFound(
@@ -148,7 +150,9 @@ def report_defect(
         supplier = None
         lot = None
         if draft.source == "incoming_material":
-            supplier = Supplier.get_or_none(Supplier.code == draft.supplier_code)
+            supplier = Supplier.get_or_none(
+                (Supplier.code == (draft.supplier_code or "").strip().upper()) & Supplier.active
+            )
             if supplier is None:
                 raise ValidationFailed({"supplier": "That supplier is not known. Choose one."})
             lot = clean_text(draft.lot or "")

@@ -110,7 +110,8 @@ def _parse_payload(text: str, key: bytes) -> ScanResult:
         return ScanError(
             "This label is damaged or incomplete. Scan it again, or type the code under it."
         )
-    if not hmac.compare_digest(given_signature, signature(kind, code, key)):
+    expected = signature(kind, code, key).encode()
+    if not hmac.compare_digest(given_signature.encode("utf-8", "replace"), expected):
         return ScanError(
             f"The label for {code} has an invalid signature: it was not printed by this "
             "plant or has been altered. Report it to the quality office."

@@ -34,11 +34,28 @@ def _step_1_initial_schema(database: Database) -> None:
     database.create_tables(ALL_TABLES, safe=True)
 
 
+def _step_2_lifecycle_and_inspections(database: Database) -> None:
+    from models import ChecklistItem, DefectProgress, Inspection, InspectionResult
+
+    database.create_tables([DefectProgress, ChecklistItem, Inspection, InspectionResult], safe=True)
+
+
+def _step_2_lifecycle_and_inspections(database: Database) -> None:
+    from models import ChecklistItem, DefectProgress, Inspection, InspectionResult
+
+    database.create_tables([DefectProgress, ChecklistItem, Inspection, InspectionResult], safe=True)
+
+
 STEPS: list[tuple[int, str, Callable[[Database], None]]] = [
     (
         1,
         "initial schema: plant, people, campaign, defects, ledger, training, audit",
         _step_1_initial_schema,
+    ),
+    (
+        2,
+        "defect progress updates, weekly inspection checklists and results",
+        _step_2_lifecycle_and_inspections,
     ),
 ]
 
