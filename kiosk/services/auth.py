@@ -161,6 +161,28 @@ def _audit(
     )
 
 
+def record_refusal(
+    actor: EmployeeView,
+    action: str,
+    target: str,
+    why: str,
+    *,
+    terminal: str | None = None,
+    clock: Clock | None = None,
+) -> None:
+    """Audit a refused action in its own transaction (the refused one was rolled back)."""
+    with transaction():
+        _audit(
+            Employee.get_by_id(actor.id),
+            action,
+            False,
+            why,
+            terminal,
+            clock or SystemClock(),
+            target,
+        )
+
+
 def require_role(
     actor: EmployeeView,
     minimum: str,
@@ -173,16 +195,14 @@ def require_role(
     """Refuse (and audit the refusal) unless the actor holds at least `minimum`."""
     if actor.has_role(minimum):
         return
-    with transaction():
-        _audit(
-            Employee.get_by_id(actor.id),
-            action,
-            False,
-            f"needs {ROLE_TITLES[minimum]}, has {actor.role_title}",
-            terminal,
-            clock or SystemClock(),
-            target,
-        )
+    record_refusal(
+        actor,
+        action,
+        target,
+        f"needs {ROLE_TITLES[minimum]}, has {actor.role_title}",
+        terminal=terminal,
+        clock=clock,
+    )
     raise PermissionDenied(
         f"Only a {ROLE_TITLES[minimum].lower()} or above may {action.replace('_', ' ')}."
     )

@@ -29,3 +29,7 @@ class ValidationFailed(ServiceError):
 
 class DatabaseUnavailable(ServiceError):
     pass
+
+
+class Conflict(ServiceError):
+    """The thing changed under us (another kiosk got there first, or the state is wrong)."""

@@ -1,0 +1,54 @@
+"""The deadline sweep: every defect whose correction window passed unverified loses points once.
+
+Any number of sweepers on any number of kiosks may run at the same time: the
+deduction's idempotency key (``overdue:<defect id>``) is unique in the ledger
+and the insert ignores a conflict, so each defect is charged exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.clock import Clock, SystemClock
+from kiosk.services.lifecycle import write_overdue_penalty
+from kiosk.services.uow import read_only, transaction
+from models import Campaign, Defect, LedgerEntry
+
+SWEEP_INTERVAL_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    overdue: int  # defects past their window without an on-time verification
+    charged_now: int  # deductions this sweep wrote (others had been written before)
+
+
+@read_only
+def _candidates(clock: Clock) -> list[str]:
+    now = clock.now()
+    late = Defect.select(Defect.id).where(
+        (Defect.due_at < now)
+        & (Defect.verified_at.is_null() | (Defect.verified_at > Defect.due_at))
+    )
+    ids = {str(row.id) for row in late}
+    charged = {
+        row.cause_id
+        for row in LedgerEntry.select(LedgerEntry.cause_id).where(
+            LedgerEntry.idempotency_key.startswith("overdue:")
+        )
+    }
+    return sorted(ids - charged)
+
+
+def sweep(*, clock: Clock | None = None) -> SweepResult:
+    """Charge every overdue defect that has not been charged yet."""
+    clock = clock or SystemClock()
+    pending = _candidates(clock)
+    charged_now = 0
+    for defect_id in pending:
+        with transaction():
+            defect = Defect.get_by_id(defect_id)
+            campaign = Campaign.get_or_none(Campaign.id == defect.campaign_id)
+            if write_overdue_penalty(defect, campaign, clock.now(), None):
+                charged_now += 1
+    return SweepResult(overdue=len(pending), charged_now=charged_now)

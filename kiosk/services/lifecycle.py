@@ -1,0 +1,666 @@
+"""The "Eagle Eye" defect lifecycle: progress, fix, verify, reject, close, typical, reassign.
+
+reported -> in_progress -> fixed -> verified -> closed
+                 ^            |
+                 +-- reject --+
+
+Every transition writes a DefectEvent (who, when, from, to, why) in the same
+transaction as the change. Verification inside the correction window awards
+the campaign's on-time points once (key ``ontime:<id>``); a verification after
+the window makes sure the late deduction exists (key ``overdue:<id>``, the same
+key the deadline sweep uses, so it is written once whoever notices first).
+Permission checks live here; a refusal is audited and then raised.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ParamSpec, TypeVar
+
+from kiosk.clock import Clock, SystemClock
+from kiosk.services import ledger
+from kiosk.services.auth import EmployeeView, record_refusal
+from kiosk.services.campaigns import active_campaign_row
+from kiosk.services.defects import CATEGORY_LABELS
+from kiosk.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from kiosk.services.text import clean_text
+from kiosk.services.uow import read_only, transaction
+from models import (
+    Campaign,
+    Defect,
+    DefectEvent,
+    DefectProgress,
+    Employee,
+    LedgerEntry,
+    ProductionLine,
+    Station,
+    Team,
+    db,
+)
+from models.defects import CATEGORIES_5M1E
+
+OPEN_STATUSES = ("reported", "in_progress", "fixed")
+STATUS_TITLES = {
+    "reported": "reported",
+    "in_progress": "in progress",
+    "fixed": "fixed, awaiting verification",
+    "verified": "verified",
+    "closed": "closed",
+}
+NOTE_MAX = 1000
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def audited(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Write an audit row for every PermissionDenied the action raises, then re-raise."""
+
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(function)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return function(*args, **kwargs)
+            except PermissionDenied as refusal:
+                actor = args[0]
+                assert isinstance(actor, EmployeeView)
+                record_refusal(
+                    actor,
+                    action,
+                    str(args[1]) if len(args) > 1 else "",
+                    refusal.message,
+                    terminal=kwargs.get("terminal"),  # type: ignore[arg-type]
+                    clock=kwargs.get("clock"),  # type: ignore[arg-type]
+                )
+                raise
+
+        return wrapper
+
+    return decorate
+
+
+def _defect_id(value: str | uuid.UUID) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value).strip())
+    except ValueError as exc:
+        raise NotFound(f"There is no defect {str(value)[:40]!r}.") from exc
+
+
+def _lock(defect_id: str | uuid.UUID) -> Defect:
+    """Load a defect for change; on PostgreSQL the row stays locked until commit."""
+    query = Defect.select().where(Defect.id == _defect_id(defect_id))
+    if db.is_postgresql():
+        query = query.for_update()
+    defect = query.first()
+    if defect is None:
+        raise NotFound(f"There is no defect {str(defect_id)[:8]}.")
+    return defect
+
+
+def _note(text: str | None, field: str, required: str | None = None) -> str:
+    cleaned = clean_text(text or "", keep_newlines=True)
+    if required and not cleaned:
+        raise ValidationFailed({field: required})
+    if len(cleaned) > NOTE_MAX:
+        raise ValidationFailed({field: f"Keep it under {NOTE_MAX:,} characters."})
+    return cleaned
+
+
+def _move(
+    defect: Defect,
+    actor: EmployeeView,
+    to_status: str,
+    note: str,
+    now: datetime,
+    terminal: str | None,
+) -> None:
+    from_status = defect.status
+    defect.status = to_status
+    defect.updated_at = now
+    defect.save()
+    DefectEvent.create(
+        defect=defect,
+        actor=actor.id,
+        at=now,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        terminal=terminal,
+    )
+
+
+def _require_status(defect: Defect, allowed: tuple[str, ...], doing: str) -> None:
+    if defect.status in allowed:
+        return
+    short = str(defect.id)[:8]
+    if defect.status == "verified" and doing in ("verified", "rejected"):
+        who = Employee.get_by_id(defect.verified_by_id).name if defect.verified_by_id else "?"
+        raise Conflict(f"Defect {short} was already verified by {who}.")
+    raise Conflict(f"Defect {short} is {STATUS_TITLES[defect.status]}: it cannot be {doing} now.")
+
+
+def _on_responsible_team(actor: EmployeeView, defect: Defect, doing: str) -> None:
+    if actor.team_id == defect.team_id or actor.has_role("supervisor"):
+        return
+    team = Team.get_by_id(defect.team_id).name
+    raise PermissionDenied(
+        f"Only {team} (the responsible team) or a supervisor may {doing} this defect."
+    )
+
+
+@audited("defect_progress")
+def post_progress(
+    actor: EmployeeView,
+    defect_id: str | uuid.UUID,
+    text: str,
+    *,
+    terminal: str | None = None,
+    clock: Clock | None = None,
+) -> DefectDetail:
+    """A progress update; the first one moves a reported defect to in progress."""
+    clock = clock or SystemClock()
+    note = _note(text, "progress", "Write what was done or found.")
+    with transaction():
+        defect = _lock(defect_id)
+        _on_responsible_team(actor, defect, "post progress on")
+        _require_status(defect, ("reported", "in_progress"), "updated")
+        now = clock.now()
+        DefectProgress.create(defect=defect, author=actor.id, at=now, text=note, terminal=terminal)
+        if defect.status == "reported":
+            _move(defect, actor, "in_progress", note, now, terminal)
+        else:
+            defect.updated_at = now
+            defect.save()
+        return _detail(defect.id, now)
+
+
+@audited("defect_fixed")
+def mark_fixed(
+    actor: EmployeeView,
+    defect_id: str | uuid.UUID,
+    note: str = "",
+    *,
+    terminal: str | None = None,
+    clock: Clock | None = None,
+) -> DefectDetail:
+    """A member of the responsible team says the correction is done."""
+    clock = clock or SystemClock()
+    text = _note(note, "note")
+    with transaction():
+        defect = _lock(defect_id)
+        if actor.team_id != defect.team_id:
+            team = Team.get_by_id(defect.team_id).name
+            raise PermissionDenied(f"Only a member of {team} may mark this defect fixed.")
+        _require_status(defect, ("reported", "in_progress"), "marked fixed")
+        now = clock.now()
+        defect.fixed_by = actor.id
+        defect.fixed_at = now
+        _move(defect, actor, "fixed", text or "correction done", now, terminal)
+        return _detail(defect.id, now)
+
+
+def _may_verify(actor: EmployeeView, defect: Defect, doing: str) -> None:
+    if not actor.has_role("team_leader"):
+        raise PermissionDenied(f"Only a team leader or above may {doing} a correction.")
+    if defect.fixed_by_id == actor.id:
+        raise PermissionDenied(f"You fixed this defect yourself: another leader must {doing} it.")
+
+
+@audited("defect_verify")
+def verify(
+    actor: EmployeeView,
+    defect_id: str | uuid.UUID,
+    note: str = "",
+    *,
+    terminal: str | None = None,
+    clock: Clock | None = None,
+) -> DefectDetail:
+    """A leader (not the fixer) confirms the fix; on time earns the campaign's points once."""
+    clock = clock or SystemClock()
+    text = _note(note, "note")
+    with transaction():
+        defect = _lock(defect_id)
+        _require_status(defect, ("fixed",), "verified")
+        _may_verify(actor, defect, "verify")
+        now = clock.now()
+        defect.verified_by = actor.id
+        defect.verified_at = now
+        on_time = now <= defect.due_at
+        _move(
+            defect,
+            actor,
+            "verified",
+            text or ("verified on time" if on_time else "verified after the window"),
+            now,
+            terminal,
+        )
+        campaign = Campaign.get_or_none(Campaign.id == defect.campaign_id) or active_campaign_row()
+        if on_time:
+            ledger.write_award(
+                ledger.Award(
+                    team_id=defect.team_id,
+                    amount=campaign.ontime_points if campaign else 2,
+                    reason=f"defect {str(defect.id)[:8]} corrected and verified on time",
+                    cause_type="defect",
+                    cause_id=str(defect.id),
+                    idempotency_key=f"ontime:{defect.id}",
+                    employee_id=defect.fixed_by_id,
+                    created_by_id=actor.id,
+                    campaign_id=campaign.id if campaign else None,
+                ),
+                now,
+            )
+        else:
+            write_overdue_penalty(defect, campaign, now, actor.id)
+        return _detail(defect.id, now)
+
+
+def write_overdue_penalty(
+    defect: Defect, campaign: Campaign | None, now: datetime, created_by_id: int | None
+) -> bool:
+    """The late deduction for one defect, at most once ever. True when written now."""
+    amount = campaign.late_points if campaign else -2
+    result = ledger.write_award(
+        ledger.Award(
+            team_id=defect.team_id,
+            amount=amount,
+            reason=f"defect {str(defect.id)[:8]} not corrected within the window",
+            cause_type="defect",
+            cause_id=str(defect.id),
+            idempotency_key=f"overdue:{defect.id}",
+            created_by_id=created_by_id,
+            campaign_id=campaign.id if campaign else None,
+        ),
+        now,
+    )
+    if result.written:
+        DefectEvent.create(
+            defect=defect,
+            actor=created_by_id,
+            at=now,
+            from_status=defect.status,
+            to_status=defect.status,
+            note=f"correction window passed: {amount:+d} points",
+        )
+    return result.written
+
+
+@audited("defect_reject")
+def reject(
+    actor: EmployeeView,
+    defect_id: str | uuid.UUID,
+    reason: str,
+    *,
+    terminal: str | None = None,
+    clock: Clock | None = None,
+) -> DefectDetail:
+    """The verifier does not accept the fix: back to in progress, with the reason."""
+    clock = clock or SystemClock()
+    why = _note(reason, "reason", "Say why the fix is not accepted.")
+    with transaction():
+        defect = _lock(defect_id)
+        _require_status(defect, ("fixed",), "rejected")
+        _may_verify(actor, defect, "reject")
+        now = clock.now()
+        defect.fixed_by = None
+        defect.fixed_at = None
+        _move(defect, actor, "in_progress", f"fix rejected: {why}", now, terminal)
+        return _detail(defect.id, now)
+
+
+@dataclass(frozen=True)
+class RootCause:
+    factor: str | None
+    cause: str
+    corrective_action: str
+
+
+def root_cause_problems(root: RootCause) -> dict[str, str]:
+    problems = {}
+    if root.factor not in CATEGORIES_5M1E:
+        problems["factor"] = "Choose the 5M1E factor of the root cause."
+    if not clean_text(root.cause):
+        problems["cause"] = "Write the root cause: why did it happen?"
+    if not clean_text(root.corrective_action):
+        problems["action"] = "Write the corrective action that prevents it from happening again."
+    return problems
+
+
+@audited("defect_close")
+def close(
+    actor: EmployeeView,
+    defect_id: str | uuid.UUID,
+    root: RootCause,
+    *,
+    terminal: str | None = None,
+    clock: Clock | None = None,
+) -> DefectDetail:
+    """Close a verified defect; a root cause (5M1E + text) and a corrective action are required."""
+    clock = clock or SystemClock()
+    problems = root_cause_problems(root)
+    if problems:
+        raise ValidationFailed(problems)
+    with transaction():
+        defect = _lock(defect_id)
+        if not actor.has_role("team_leader"):
+            raise PermissionDenied("Only a team leader or above may close a defect.")
+        _require_status(defect, ("verified",), "closed")
+        now = clock.now()
+        defect.root_cause_factor = root.factor
+        defect.root_cause = _note(root.cause, "cause")
+        defect.corrective_action = _note(root.corrective_action, "action")
+        defect.closed_at = now
+        factor = CATEGORY_LABELS[root.factor or ""].split(" (")[0]
+        _move(defect, actor, "closed", f"root cause ({factor}): {defect.root_cause}", now, terminal)
+        return _detail(defect.id, now)
+
+
+@audited("defect_typical")
+def mark_typical(
+    actor: EmployeeView,
+    defect_id: str | uuid.UUID,
+    typical: bool = True,
+    *,
+    terminal: str | None = None,
+    clock: Clock | None = None,
+) -> DefectDetail:
+    """Mark a closed defect as a typical case for the prevention handbook (supervisor+)."""
+    clock = clock or SystemClock()
+    with transaction():
+        defect = _lock(defect_id)
+        if not actor.has_role("supervisor"):
+            raise PermissionDenied("Only a supervisor or above may mark a typical case.")
+        _require_status(defect, ("closed",), "marked typical")
+        now = clock.now()
+        defect.typical = typical
+        defect.updated_at = now
+        defect.save()
+        DefectEvent.create(
+            defect=defect,
+            actor=actor.id,
+            at=now,
+            from_status="closed",
+            to_status="closed",
+            note="marked as a typical case" if typical else "no longer a typical case",
+            terminal=terminal,
+        )
+        return _detail(defect.id, now)
+
+
+@audited("defect_reassign")
+def reassign(
+    actor: EmployeeView,
+    defect_id: str | uuid.UUID,
+    team_code: str,
+    reason: str,
+    *,
+    terminal: str | None = None,
+    clock: Clock | None = None,
+) -> DefectDetail:
+    """Give the defect to another team (supervisor+, with a reason); the due time stays."""
+    clock = clock or SystemClock()
+    why = _note(reason, "reason", "Say why the defect goes to another team.")
+    with transaction():
+        defect = _lock(defect_id)
+        if not actor.has_role("supervisor"):
+            raise PermissionDenied("Only a supervisor or above may reassign a defect.")
+        _require_status(defect, OPEN_STATUSES, "reassigned")
+        team = Team.get_or_none((Team.code == team_code.strip().upper()) & Team.active)
+        if team is None:
+            raise ValidationFailed({"team": "Choose one of the plant's teams."})
+        if team.id == defect.team_id:
+            raise ValidationFailed({"team": f"The defect already belongs to {team.name}."})
+        old = Team.get_by_id(defect.team_id).name
+        defect.team = team
+        now = clock.now()
+        _move(
+            defect,
+            actor,
+            defect.status,
+            f"reassigned from {old} to {team.name}: {why}",
+            now,
+            terminal,
+        )
+        return _detail(defect.id, now)
+
+
+# -- reading -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: datetime
+    who: str
+    what: str
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    id: int
+    at: datetime
+    team: str
+    amount: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class DefectDetail:
+    id: str
+    short_id: str
+    station_code: str
+    station_name: str
+    line_name: str
+    team_id: int
+    team_name: str
+    reporter: str
+    category: str
+    severity: str
+    source: str
+    supplier: str | None
+    lot: str | None
+    description: str
+    status: str
+    reported_at: datetime
+    due_at: datetime
+    overdue: bool
+    seconds_left: int
+    fixed_by_id: int | None
+    fixed_by: str | None
+    verified_by: str | None
+    verified_at: datetime | None
+    root_cause_factor: str | None
+    root_cause: str | None
+    corrective_action: str | None
+    typical: bool
+    history: tuple[HistoryLine, ...]
+    ledger: tuple[LedgerLine, ...]
+
+    @property
+    def status_title(self) -> str:
+        return STATUS_TITLES.get(self.status, self.status)
+
+
+def _name(employee_id: int | None, names: dict[int, str]) -> str | None:
+    if employee_id is None:
+        return None
+    if employee_id not in names:
+        names[employee_id] = Employee.get_by_id(employee_id).name
+    return names[employee_id]
+
+
+def _detail(defect_id: uuid.UUID, now: datetime) -> DefectDetail:
+    defect = (
+        Defect.select(Defect, Station, ProductionLine, Team)
+        .join(Station, on=(Defect.station == Station.id))
+        .switch(Defect)
+        .join(ProductionLine, on=(Defect.line == ProductionLine.id))
+        .switch(Defect)
+        .join(Team, on=(Defect.team == Team.id))
+        .where(Defect.id == defect_id)
+        .get()
+    )
+    names: dict[int, str] = {}
+    history: list[HistoryLine] = []
+    for event in DefectEvent.select().where(DefectEvent.defect == defect).order_by(DefectEvent.at):
+        if event.from_status is None:
+            what = f"reported ({event.note})" if event.note else "reported"
+        elif event.from_status == event.to_status:
+            what = event.note
+        else:
+            what = f"{STATUS_TITLES[event.from_status]} → {STATUS_TITLES[event.to_status]}"
+            if event.note:
+                what += f": {event.note}"
+        history.append(HistoryLine(event.at, _name(event.actor_id, names) or "kiosk", what))
+    for post in DefectProgress.select().where(DefectProgress.defect == defect):
+        history.append(
+            HistoryLine(post.at, _name(post.author_id, names) or "?", f"progress: {post.text}")
+        )
+    history.sort(key=lambda line: line.at)
+    entries = (
+        LedgerEntry.select(LedgerEntry, Team)
+        .join(Team)
+        .where((LedgerEntry.cause_type == "defect") & (LedgerEntry.cause_id == str(defect.id)))
+        .order_by(LedgerEntry.id)
+    )
+    open_now = defect.status in OPEN_STATUSES
+    verified_late = defect.verified_at is not None and defect.verified_at > defect.due_at
+    return DefectDetail(
+        id=str(defect.id),
+        short_id=str(defect.id)[:8],
+        station_code=defect.station.code,
+        station_name=defect.station.name,
+        line_name=defect.line.name,
+        team_id=defect.team.id,
+        team_name=defect.team.name,
+        reporter=_name(defect.reporter_id, names) or "?",
+        category=defect.category,
+        severity=defect.severity,
+        source=defect.source,
+        supplier=defect.supplier.name if defect.supplier_id else None,
+        lot=defect.lot,
+        description=defect.description,
+        status=defect.status,
+        reported_at=defect.reported_at,
+        due_at=defect.due_at,
+        overdue=(open_now and now > defect.due_at) or verified_late,
+        seconds_left=int((defect.due_at - now).total_seconds()),
+        fixed_by_id=defect.fixed_by_id,
+        fixed_by=_name(defect.fixed_by_id, names),
+        verified_by=_name(defect.verified_by_id, names),
+        verified_at=defect.verified_at,
+        root_cause_factor=defect.root_cause_factor,
+        root_cause=defect.root_cause,
+        corrective_action=defect.corrective_action,
+        typical=defect.typical,
+        history=tuple(history),
+        ledger=tuple(
+            LedgerLine(e.id, e.created_at, e.team.name, e.amount, e.reason) for e in entries
+        ),
+    )
+
+
+@read_only
+def defect_detail(defect_id: str | uuid.UUID, *, clock: Clock | None = None) -> DefectDetail:
+    clock = clock or SystemClock()
+    return _detail(_existing_id(defect_id), clock.now())
+
+
+def _existing_id(defect_id: str | uuid.UUID) -> uuid.UUID:
+    identifier = _defect_id(defect_id)
+    if not Defect.select().where(Defect.id == identifier).exists():
+        raise NotFound(f"There is no defect {str(defect_id)[:8]}.")
+    return identifier
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    id: str
+    short_id: str
+    station_code: str
+    team_name: str
+    category: str
+    severity: str
+    status: str
+    description: str
+    due_at: datetime
+    seconds_left: int
+    last_progress: str
+    last_progress_at: datetime | None
+
+
+@read_only
+def worklist(
+    team_id: int | None, *, clock: Clock | None = None, include_verified: bool = True
+) -> list[WorkItem]:
+    """Open defects of a team (all teams when None), the least time left first."""
+    clock = clock or SystemClock()
+    now = clock.now()
+    statuses = (*OPEN_STATUSES, "verified") if include_verified else OPEN_STATUSES
+    query = (
+        Defect.select(Defect, Station, Team)
+        .join(Station, on=(Defect.station == Station.id))
+        .switch(Defect)
+        .join(Team, on=(Defect.team == Team.id))
+        .where(Defect.status.in_(statuses))
+        .order_by(Defect.due_at, Defect.reported_at)
+    )
+    if team_id is not None:
+        query = query.where(Defect.team == team_id)
+    defects = list(query)
+    latest: dict[str, DefectProgress] = {}
+    if defects:
+        posts = (
+            DefectProgress.select()
+            .where(DefectProgress.defect.in_([d.id for d in defects]))
+            .order_by(DefectProgress.at)
+        )
+        for post in posts:
+            latest[str(post.defect_id)] = post
+    items = []
+    for defect in defects:
+        post = latest.get(str(defect.id))
+        items.append(
+            WorkItem(
+                id=str(defect.id),
+                short_id=str(defect.id)[:8],
+                station_code=defect.station.code,
+                team_name=defect.team.name,
+                category=defect.category,
+                severity=defect.severity,
+                status=defect.status,
+                description=defect.description,
+                due_at=defect.due_at,
+                seconds_left=int((defect.due_at - now).total_seconds()),
+                last_progress=post.text if post else "",
+                last_progress_at=post.at if post else None,
+            )
+        )
+    return items
+
+
+@dataclass(frozen=True)
+class TeamOption:
+    code: str
+    name: str
+
+
+@read_only
+def team_options() -> list[TeamOption]:
+    return [
+        TeamOption(t.code, t.name)
+        for t in Team.select().where(Team.active & (Team.kind == "line")).order_by(Team.name)
+    ]
+
+
+def describe_time_left(seconds: int) -> str:
+    """'1d 04h left', '3h 12m left' or 'OVERDUE 2d 03h'."""
+    remaining = abs(seconds)
+    days, rest = divmod(remaining, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes = rest // 60
+    span = f"{days}d {hours:02d}h" if days else f"{hours}h {minutes:02d}m"
+    return f"{span} left" if seconds >= 0 else f"OVERDUE {span}"

@@ -1,0 +1,143 @@
+"""Boards: the Quality Red-Black List (praise on the red side, exposure on the black side)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from peewee import fn
+
+from kiosk.clock import Clock, SystemClock
+from kiosk.services.campaigns import active_campaign_row
+from kiosk.services.ledger import TeamTotal, team_totals
+from kiosk.services.lifecycle import OPEN_STATUSES
+from kiosk.services.uow import read_only
+from models import Defect, Employee, LedgerEntry, Station, Team
+
+TOP_PEOPLE = 5
+
+
+@dataclass(frozen=True)
+class OnTimeTeam:
+    team_name: str
+    on_time: int  # corrections verified inside the window
+    points: int
+
+
+@dataclass(frozen=True)
+class TopPerson:
+    name: str
+    team_name: str
+    points: int
+
+
+@dataclass(frozen=True)
+class OverdueDefect:
+    id: str
+    short_id: str
+    station_code: str
+    team_name: str
+    severity: str
+    status: str
+    description: str
+    due_at: datetime
+    overdue_seconds: int
+
+    @property
+    def days_overdue(self) -> int:
+        return self.overdue_seconds // 86_400
+
+    @property
+    def overdue_text(self) -> str:
+        hours = (self.overdue_seconds % 86_400) // 3_600
+        return f"{self.days_overdue} d {hours:02d} h"
+
+
+@dataclass(frozen=True)
+class LateTeam:
+    team_name: str
+    penalties: int
+    points_lost: int
+
+
+@dataclass(frozen=True)
+class RedBlackList:
+    generated_at: datetime
+    on_time_teams: tuple[OnTimeTeam, ...]
+    top_teams: tuple[TeamTotal, ...]
+    top_people: tuple[TopPerson, ...]
+    overdue_defects: tuple[OverdueDefect, ...]
+    late_teams: tuple[LateTeam, ...]
+
+
+def _count_by_team(key_prefix: str) -> list[tuple[str, int, int]]:
+    rows = (
+        LedgerEntry.select(Team.name, fn.COUNT(LedgerEntry.id), fn.SUM(LedgerEntry.amount))
+        .join(Team)
+        .where(LedgerEntry.idempotency_key.startswith(key_prefix))
+        .group_by(Team.name)
+        .tuples()
+    )
+    return [(name, int(count), int(total)) for name, count, total in rows]
+
+
+@read_only
+def red_black(*, clock: Clock | None = None) -> RedBlackList:
+    clock = clock or SystemClock()
+    now = clock.now()
+    campaign = active_campaign_row()
+    totals = {t.team_name: t.points for t in team_totals(campaign.id if campaign else None)}
+    on_time = sorted(
+        (
+            OnTimeTeam(name, count, totals.get(name, 0))
+            for name, count, _ in _count_by_team("ontime:")
+        ),
+        key=lambda t: (-t.on_time, -t.points, t.team_name),
+    )
+    late = sorted(
+        (LateTeam(name, count, total) for name, count, total in _count_by_team("overdue:")),
+        key=lambda t: (t.points_lost, t.team_name),
+    )
+    person_total = fn.SUM(LedgerEntry.amount)
+    people = (
+        LedgerEntry.select(Employee.name, Team.name.alias("team_name"), person_total.alias("pts"))
+        .join(Employee, on=(LedgerEntry.employee == Employee.id))
+        .switch(LedgerEntry)
+        .join(Team, on=(LedgerEntry.team == Team.id))
+        .group_by(Employee.name, Team.name)
+        .having(person_total > 0)
+        .order_by(person_total.desc(), Employee.name)
+        .limit(TOP_PEOPLE)
+        .dicts()
+    )
+    overdue = (
+        Defect.select(Defect, Station, Team)
+        .join(Station, on=(Defect.station == Station.id))
+        .switch(Defect)
+        .join(Team, on=(Defect.team == Team.id))
+        .where(Defect.status.in_(OPEN_STATUSES) & (Defect.due_at < now))
+        .order_by(Defect.due_at)
+    )
+    return RedBlackList(
+        generated_at=now,
+        on_time_teams=tuple(on_time),
+        top_teams=tuple(t for t in team_totals(campaign.id if campaign else None) if t.points > 0)[
+            :3
+        ],
+        top_people=tuple(TopPerson(p["name"], p["team_name"], int(p["pts"])) for p in people),
+        overdue_defects=tuple(
+            OverdueDefect(
+                id=str(d.id),
+                short_id=str(d.id)[:8],
+                station_code=d.station.code,
+                team_name=d.team.name,
+                severity=d.severity,
+                status=d.status,
+                description=d.description,
+                due_at=d.due_at,
+                overdue_seconds=int((now - d.due_at).total_seconds()),
+            )
+            for d in overdue
+        ),
+        late_teams=tuple(late),
+    )
