@@ -250,3 +250,32 @@ def test_red_black_list(demo_plant, clock):
     praised = {t.team_name: t.on_time for t in board.on_time_teams}
     assert praised == {"Line 1 Team (AC chargers)": 1, "Line 3 Team (SMT & soldering)": 1}
     assert [(p.name, p.points) for p in board.top_people] == [("Gao Yan", 2), ("Liu Yang", 2)]
+
+
+def test_supervisor_reverses_a_ledger_row_with_a_new_row(demo_plant, clock):
+    from kiosk.services.ledger import reverse_entry
+
+    defect_id = new_defect(clock)
+    lifecycle.mark_fixed(person("E1004"), defect_id, clock=clock)
+    lifecycle.verify(person("E1001"), defect_id, clock=clock)
+    before = points("T1")
+    with db.connection():
+        entry = LedgerEntry.get(LedgerEntry.idempotency_key == f"ontime:{defect_id}")
+    with pytest.raises(PermissionDenied):
+        reverse_entry(person("E1001"), entry.id, "fix was fake", clock=clock)
+    with pytest.raises(ValidationFailed):
+        reverse_entry(person("E4002"), entry.id, " ", clock=clock)
+    result = reverse_entry(person("E4002"), entry.id, "fix was not real", clock=clock)
+    assert result.written
+    with pytest.raises(Conflict, match="already been reversed"):
+        reverse_entry(person("E4002"), entry.id, "again", clock=clock)
+    with pytest.raises(Conflict, match="itself a reversal"):
+        reverse_entry(person("E4002"), result.entry_id, "undo", clock=clock)
+    assert points("T1") == before - 2
+    with db.connection():
+        original = LedgerEntry.get_by_id(entry.id)
+        reversal = LedgerEntry.get_by_id(result.entry_id)
+        assert (original.amount, original.reverses_id) == (2, None)
+        assert (reversal.amount, reversal.reverses_id) == (-2, entry.id)
+        assert reversal.created_by.badge_code == "E4002"
+        assert AuditEntry.select().where(AuditEntry.action == "ledger_reverse").count() == 1

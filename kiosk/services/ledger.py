@@ -11,6 +11,9 @@ from datetime import datetime
 from peewee import JOIN, fn
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.services.auth import EmployeeView, record_refusal
+from kiosk.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from kiosk.services.text import clean_text
 from kiosk.services.uow import read_only, transaction
 from models import LedgerEntry, Team
 
@@ -28,6 +31,7 @@ class Award:
     employee_id: int | None = None
     created_by_id: int | None = None
     campaign_id: int | None = None
+    reverses_id: int | None = None  # set on a row that cancels an earlier one
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ def write_award(award: Award, now: datetime) -> AwardResult:
             idempotency_key=award.idempotency_key,
             created_by=award.created_by_id,
             created_at=now,
+            reverses=award.reverses_id,
         )
         .on_conflict_ignore()
         .returning(LedgerEntry.id)
@@ -102,3 +107,50 @@ def team_totals(campaign_id: int | None = None, kind: str = "line") -> list[Team
             previous_points = points
         totals.append(TeamTotal(row["id"], row["code"], row["name"], points, rank))
     return totals
+
+
+def reverse_entry(
+    actor: EmployeeView,
+    entry_id: int,
+    reason: str,
+    *,
+    terminal: str | None = None,
+    clock: Clock | None = None,
+) -> AwardResult:
+    """Cancel a ledger row with a new, opposite row (supervisor and up, with a reason)."""
+    clock = clock or SystemClock()
+    why = clean_text(reason)
+    if not why:
+        raise ValidationFailed({"reason": "Say why these points are reversed."})
+    try:
+        with transaction():
+            if not actor.has_role("supervisor"):
+                raise PermissionDenied("Only a supervisor or above may reverse points.")
+            entry = LedgerEntry.get_or_none(LedgerEntry.id == entry_id)
+            if entry is None:
+                raise NotFound(f"There is no ledger row {entry_id}.")
+            if entry.reverses_id is not None:
+                raise Conflict(f"Row {entry_id} is itself a reversal; it cannot be reversed.")
+            result = write_award(
+                Award(
+                    team_id=entry.team_id,
+                    amount=-entry.amount,
+                    reason=f"reversal of row {entry.id} ({entry.reason}): {why}",
+                    cause_type=entry.cause_type,
+                    cause_id=entry.cause_id,
+                    idempotency_key=f"reverse:{entry.id}",
+                    employee_id=entry.employee_id,
+                    created_by_id=actor.id,
+                    campaign_id=entry.campaign_id,
+                    reverses_id=entry.id,
+                ),
+                clock.now(),
+            )
+            if not result.written:
+                raise Conflict(f"Row {entry_id} has already been reversed.")
+            return result
+    except PermissionDenied as refusal:
+        record_refusal(
+            actor, "ledger_reverse", str(entry_id), refusal.message, terminal=terminal, clock=clock
+        )
+        raise
