@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+
 from textual import events
 from textual.app import App
 from textual.binding import Binding
 
 from kiosk.clock import Clock, SystemClock, format_local
 from kiosk.config import Settings
+from kiosk.services import deadlines
 from kiosk.services.auth import EmployeeView
+from kiosk.services.deadlines import SWEEP_INTERVAL_SECONDS
+from kiosk.services.errors import ServiceError
 from kiosk.services.stations import StationView
+
+log = logging.getLogger("kiosk.app")
 
 
 class KioskApp(App):
@@ -17,8 +24,11 @@ class KioskApp(App):
     SUB_TITLE = "Strive for Zero Defects"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
 
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock | None = None, *, board_only: bool = False
+    ) -> None:
         super().__init__()
+        self.board_only = board_only
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.user: EmployeeView | None = None
@@ -29,10 +39,28 @@ class KioskApp(App):
     # -- session -----------------------------------------------------------------
 
     def on_mount(self) -> None:
+        from screens.red_black import RedBlackScreen
         from screens.signin import SignInScreen
 
-        self.push_screen(SignInScreen())
+        self.push_screen(RedBlackScreen() if self.board_only else SignInScreen())
         self.set_interval(1.0, self.check_idle_sign_out)
+        self.sweep_deadlines()
+        self.set_interval(SWEEP_INTERVAL_SECONDS, self.sweep_deadlines)
+
+    # -- the deadline sweep (every kiosk runs it; the ledger writes each -2 once) ------
+
+    def sweep_deadlines(self) -> None:
+        clock = self.clock
+
+        def job() -> None:
+            try:
+                deadlines.sweep(clock=clock)
+            except ServiceError:
+                pass  # the database is away: the next sweep will catch up
+            except Exception:  # a sweep must never take the kiosk down
+                log.exception("deadline sweep failed")
+
+        self.run_worker(job, thread=True, group="sweep", exclusive=False, exit_on_error=False)
 
     def signed_in(self, employee: EmployeeView) -> None:
         from screens.station import StationScreen

@@ -28,7 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kiosk",
         description="Quality Kiosk: the Quality Month on the shop floor.",
-        epilog="commands: kiosk run | kiosk demo [--no-run] | kiosk db upgrade | kiosk db check. "
+        epilog="commands: kiosk run | kiosk demo [--no-run] | kiosk board | kiosk sweep | "
+        "kiosk db upgrade | kiosk db check. "
         "Each takes --db URL. `kiosk COMMAND --help` tells more.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -46,6 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(demo)
     demo.add_argument("--no-run", action="store_true", help="only seed the demo plant")
+
+    board = commands.add_parser(
+        "board", help="show the Red-Black List board (no sign-in; for wall screens)"
+    )
+    _add_common(board)
+
+    sweep = commands.add_parser(
+        "sweep", help="charge overdue defects once (for cron; every kiosk also does it)"
+    )
+    _add_common(sweep)
 
     db = commands.add_parser("db", help="database schema: upgrade or check")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -76,11 +87,11 @@ def _log_to_file() -> Path:
     return path
 
 
-def _run_app(settings: Settings) -> int:
+def _run_app(settings: Settings, *, board_only: bool = False) -> int:
     from kiosk.app import KioskApp
 
     _log_to_file()
-    KioskApp(settings).run()
+    KioskApp(settings, board_only=board_only).run()
     return 0
 
 
@@ -106,7 +117,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"Demo plant ready in {status.where}.")
             return 0 if args.no_run else _run_app(settings)
         database.require_current_schema(status)
-        return _run_app(settings)
+        if args.command == "sweep":
+            from kiosk.services.deadlines import sweep
+
+            result = sweep()
+            print(
+                f"{result.overdue} overdue defect(s) not yet charged; "
+                f"charged {result.charged_now} now."
+            )
+            return 0
+        return _run_app(settings, board_only=args.command == "board")
     except (ServiceError, ConfigError) as exc:
         print(f"kiosk: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 2

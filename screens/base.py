@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 from textual.worker import Worker
 
@@ -43,12 +43,10 @@ class Message(Static):
         self.update(Text(text))
 
 
-class KioskScreen(Screen):
-    """A screen whose database work runs in thread workers, one service call each."""
+class ServiceCalls:
+    """For screens: database work runs in thread workers, one service call each."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._generations: dict[str, int] = {}
+    _generations: dict[str, int]
 
     def call_service(
         self,
@@ -67,6 +65,8 @@ class KioskScreen(Screen):
         worker finishes first).
         """
         failed = on_error or self.show_error
+        if not hasattr(self, "_generations"):
+            self._generations = {}
         generation = self._generations[group] = self._generations.get(group, 0) + 1
 
         def deliver(callback: Callable[[Any], None], value: Any) -> None:
@@ -100,3 +100,11 @@ class KioskScreen(Screen):
 
     def say(self, text: str, kind: str = "info") -> None:
         self.query_one("#message", Message).say(text, kind)
+
+
+class KioskScreen(ServiceCalls, Screen):
+    """A full kiosk screen."""
+
+
+class KioskModal(ServiceCalls, ModalScreen):
+    """A dialog over a kiosk screen."""

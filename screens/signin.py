@@ -20,6 +20,7 @@ class SignInScreen(KioskScreen):
     BINDINGS = [
         Binding("escape", "cancel_pin", "Back to badge", show=False),
         Binding("f1", "toggle_help", "Demo codes"),
+        Binding("f7", "red_black", "Red-Black list"),
     ]
 
     def __init__(self) -> None:
@@ -53,6 +54,11 @@ class SignInScreen(KioskScreen):
             text.append(f"  {hint.code:<36}", style="bold cyan")
             text.append(f" {hint.label}\n")
         box.update(text)
+
+    def action_red_black(self) -> None:
+        from screens.red_black import RedBlackScreen
+
+        self.app.push_screen(RedBlackScreen())
 
     def action_toggle_help(self) -> None:
         box = self.query_one("#hints", Static)

@@ -23,6 +23,9 @@ class StationScreen(KioskScreen):
         Binding("f2", "report_defect", "Report defect"),
         Binding("f3", "quiz", "Quiz"),
         Binding("f4", "team_points", "Team points"),
+        Binding("f5", "worklist", "Team defects"),
+        Binding("f6", "inspection", "Inspection"),
+        Binding("f7", "red_black", "Red-Black list"),
         Binding("f10", "sign_out", "Sign out"),
     ]
 
@@ -157,6 +160,34 @@ class StationScreen(KioskScreen):
         from screens.team_points import TeamPointsScreen
 
         self.app.push_screen(TeamPointsScreen())
+
+    def action_worklist(self) -> None:
+        from screens.worklist import WorklistScreen
+
+        self.app.push_screen(WorklistScreen(), lambda _r: self._refresh_station())
+
+    def action_red_black(self) -> None:
+        from screens.red_black import RedBlackScreen
+
+        self.app.push_screen(RedBlackScreen())
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        from screens.defect_detail import DefectDetailScreen
+
+        event.stop()
+        self.app.push_screen(
+            DefectDetailScreen(str(event.row_key.value)), lambda _r: self._refresh_station()
+        )
+
+    def _refresh_station(self) -> None:
+        station = self.app.station  # type: ignore[attr-defined]
+        if station is not None:
+            self.load_station(station.code, message=f"Station {station.code}.")
+
+    def action_inspection(self) -> None:
+        from screens.inspection import InspectionScreen
+
+        self.app.push_screen(InspectionScreen())
 
     def action_sign_out(self) -> None:
         self.app.sign_out()  # type: ignore[attr-defined]

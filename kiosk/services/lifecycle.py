@@ -171,7 +171,7 @@ def post_progress(
         now = clock.now()
         DefectProgress.create(defect=defect, author=actor.id, at=now, text=note, terminal=terminal)
         if defect.status == "reported":
-            _move(defect, actor, "in_progress", note, now, terminal)
+            _move(defect, actor, "in_progress", "first progress update", now, terminal)
         else:
             defect.updated_at = now
             defect.save()
@@ -610,7 +610,7 @@ def worklist(
     )
     if team_id is not None:
         query = query.where(Defect.team == team_id)
-    defects = list(query)
+    defects = sorted(query, key=lambda d: (d.status not in OPEN_STATUSES, d.due_at))
     latest: dict[str, DefectProgress] = {}
     if defects:
         posts = (

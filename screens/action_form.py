@@ -1,0 +1,114 @@
+"""A small dialog that collects a few fields and runs one service call with them.
+
+The dialog stays open with everything typed until the service accepts it, so a
+refusal, a missing field or a dropped database never loses what was entered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, Select, Static
+
+from kiosk.services.errors import ServiceError, ValidationFailed
+from screens.base import KioskModal, Message
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    kind: str = "input"  # "input" or "select"
+    options: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (label, value)
+    placeholder: str = ""
+    max_length: int = 1000
+
+
+class ActionForm(KioskModal):
+    """Dismisses with the service's result, or None when cancelled."""
+
+    CSS_PATH = "action_form.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Save")]
+
+    def __init__(
+        self,
+        title: str,
+        fields: list[FormField],
+        submit: Callable[[dict[str, str | None]], Any],
+        submit_label: str = "Save",
+    ) -> None:
+        super().__init__()
+        self.form_title = title
+        self.fields = fields
+        self.submit = submit
+        self.submit_label = submit_label
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="action-form"):
+            yield Static(self.form_title, id="form-title", markup=False)
+            for spec in self.fields:
+                yield Label(spec.label)
+                if spec.kind == "select":
+                    yield Select(list(spec.options), prompt="Choose…", id=f"field-{spec.name}")
+                else:
+                    yield Input(
+                        placeholder=spec.placeholder,
+                        id=f"field-{spec.name}",
+                        max_length=spec.max_length,
+                    )
+                yield Static("", id=f"error-{spec.name}", classes="field-error", markup=False)
+            yield Message()
+            with Horizontal(id="form-buttons"):
+                yield Button(self.submit_label, variant="primary", id="form-submit")
+                yield Button("Cancel", id="form-cancel")
+
+    def on_mount(self) -> None:
+        if self.fields:
+            self.query_one(f"#field-{self.fields[0].name}").focus()
+        else:
+            self.query_one("#form-submit", Button).focus()
+
+    def values(self) -> dict[str, str | None]:
+        values: dict[str, str | None] = {}
+        for spec in self.fields:
+            widget = self.query_one(f"#field-{spec.name}")
+            if isinstance(widget, Select):
+                values[spec.name] = None if widget.value is Select.NULL else str(widget.value)
+            else:
+                assert isinstance(widget, Input)
+                values[spec.name] = widget.value
+        return values
+
+    def action_submit(self) -> None:
+        if self.busy:
+            return
+        self.busy = True
+        self.say("Saving…")
+        self.call_service(self.submit, self.values(), on_done=self.dismiss, on_error=self.refused)
+
+    def refused(self, error: ServiceError) -> None:
+        self.busy = False
+        problems = error.problems if isinstance(error, ValidationFailed) else {}
+        for spec in self.fields:
+            self.query_one(f"#error-{spec.name}", Static).update(problems.get(spec.name, ""))
+        self.say(error.message, "error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "form-submit":
+            self.action_submit()
+        else:
+            self.action_cancel()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,224 @@
+"""Defect detail: everything about one defect, its whole history, and the lifecycle actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Footer, Static
+
+from kiosk.clock import format_local
+from kiosk.services import defects, lifecycle
+from screens.action_form import ActionForm, FormField
+from screens.base import KioskScreen, Message
+from screens.widgets.status_bar import StatusBar
+
+ACTION_STATUSES = {
+    "progress": ("reported", "in_progress"),
+    "fixed": ("reported", "in_progress"),
+    "verify": ("fixed",),
+    "reject": ("fixed",),
+    "close": ("verified",),
+    "typical": ("closed",),
+    "reassign": ("reported", "in_progress", "fixed"),
+}
+ACTION_ROLES = {
+    "verify": "team_leader",
+    "reject": "team_leader",
+    "close": "team_leader",
+    "typical": "supervisor",
+    "reassign": "supervisor",
+}
+
+
+class DefectDetailScreen(KioskScreen):
+    CSS_PATH = "defect_detail.tcss"
+    BINDINGS = [
+        Binding("p", "act('progress')", "Progress"),
+        Binding("x", "act('fixed')", "Fixed"),
+        Binding("v", "act('verify')", "Verify"),
+        Binding("j", "act('reject')", "Reject fix"),
+        Binding("c", "act('close')", "Close"),
+        Binding("t", "act('typical')", "Typical"),
+        Binding("a", "act('reassign')", "Reassign"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, defect_id: str) -> None:
+        super().__init__()
+        self.defect_id = defect_id
+        self.detail: lifecycle.DefectDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with VerticalScroll(id="detail-main"):
+            yield Static("Loading…", id="summary", markup=False)
+            yield Message()
+            yield Static("History", classes="section")
+            yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+            yield Static("Points caused by this defect", classes="section")
+            yield DataTable(id="ledger", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#history", DataTable).add_columns("When", "Who", "What")
+        self.query_one("#ledger", DataTable).add_columns("When", "Team", "Points", "Reason")
+        self.reload()
+
+    def reload(self) -> None:
+        self.call_service(
+            lifecycle.defect_detail,
+            self.defect_id,
+            clock=self.app.clock,  # type: ignore[attr-defined]
+            on_done=self.show,
+        )
+
+    def show(self, detail: lifecycle.DefectDetail) -> None:
+        self.detail = detail
+        summary = Text()
+        summary.append(f"Defect {detail.short_id}", style="bold")
+        summary.append(f"  {detail.status_title.upper()}", style="bold cyan")
+        if detail.typical:
+            summary.append("  TYPICAL CASE", style="bold magenta")
+        summary.append(
+            f"\nStation {detail.station_code} ({detail.station_name}) · "
+            f"{detail.line_name}\nResponsible team: "
+        )
+        summary.append(detail.team_name, style="bold")
+        category = defects.CATEGORY_LABELS.get(detail.category, detail.category)
+        summary.append(
+            f"\n{category} · {detail.severity} · "
+            f"{defects.SOURCE_LABELS.get(detail.source, detail.source)}"
+        )
+        if detail.supplier:
+            summary.append(f" · supplier {detail.supplier}, lot {detail.lot}")
+        summary.append(
+            f"\nReported by {detail.reporter} at {format_local(detail.reported_at)}; "
+            f"due {format_local(detail.due_at)} "
+        )
+        if detail.status in lifecycle.OPEN_STATUSES:
+            left = lifecycle.describe_time_left(detail.seconds_left)
+            summary.append(f"({left})", style="bold red" if detail.overdue else "green")
+        elif detail.overdue:
+            summary.append("(corrected late)", style="bold red")
+        summary.append(f"\n\n{detail.description}")
+        if detail.root_cause:
+            factor = defects.CATEGORY_LABELS.get(detail.root_cause_factor or "", "").split(" (")[0]
+            summary.append(
+                f"\n\nRoot cause ({factor}): {detail.root_cause}\n"
+                f"Corrective action: {detail.corrective_action}"
+            )
+        self.query_one("#summary", Static).update(summary)
+        history = self.query_one("#history", DataTable)
+        history.clear()
+        for line in detail.history:
+            history.add_row(format_local(line.at), Text(line.who), Text(line.what))
+        ledger_table = self.query_one("#ledger", DataTable)
+        ledger_table.clear()
+        for entry in detail.ledger:
+            ledger_table.add_row(
+                format_local(entry.at),
+                Text(entry.team),
+                Text(f"{entry.amount:+d}", style="green" if entry.amount > 0 else "red"),
+                Text(entry.reason),
+            )
+        self.refresh_bindings()
+
+    # -- actions -----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action != "act" or self.detail is None:
+            return True
+        name = str(parameters[0])
+        user = self.app.user  # type: ignore[attr-defined]
+        if self.detail.status not in ACTION_STATUSES[name]:
+            return None  # shown greyed out: not possible in this state
+        minimum = ACTION_ROLES.get(name)
+        if minimum and (user is None or not user.has_role(minimum)):
+            return None
+        return True
+
+    def action_act(self, name: str) -> None:
+        detail = self.detail
+        user = self.app.user  # type: ignore[attr-defined]
+        if detail is None or user is None:
+            return
+        common = {
+            "terminal": self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            "clock": self.app.clock,  # type: ignore[attr-defined]
+        }
+        factors = tuple((label, key) for key, label in defects.CATEGORY_LABELS.items())
+        forms: dict[str, tuple[str, list[FormField], Callable[[dict], Any]]] = {
+            "progress": (
+                "Post a progress update",
+                [FormField("progress", "What was done or found?")],
+                lambda v: lifecycle.post_progress(user, detail.id, v["progress"] or "", **common),
+            ),
+            "fixed": (
+                "Mark the correction done",
+                [FormField("note", "What was corrected? (optional)")],
+                lambda v: lifecycle.mark_fixed(user, detail.id, v["note"] or "", **common),
+            ),
+            "verify": (
+                "Verify the correction",
+                [FormField("note", "Verification note (optional)")],
+                lambda v: lifecycle.verify(user, detail.id, v["note"] or "", **common),
+            ),
+            "reject": (
+                "Reject the fix (back to in progress)",
+                [FormField("reason", "Why is the fix not accepted?")],
+                lambda v: lifecycle.reject(user, detail.id, v["reason"] or "", **common),
+            ),
+            "close": (
+                "Close with root cause",
+                [
+                    FormField("factor", "Root cause 5M1E factor", "select", factors),
+                    FormField("cause", "Root cause: why did it happen?"),
+                    FormField("action", "Corrective action that prevents recurrence"),
+                ],
+                lambda v: lifecycle.close(
+                    user,
+                    detail.id,
+                    lifecycle.RootCause(v["factor"], v["cause"] or "", v["action"] or ""),
+                    **common,
+                ),
+            ),
+            "typical": (
+                "Mark as a typical case for the prevention handbook",
+                [],
+                lambda _v: lifecycle.mark_typical(user, detail.id, True, **common),
+            ),
+        }
+        if name == "reassign":
+            self.call_service(
+                lifecycle.team_options,
+                on_done=lambda teams: self._open(
+                    "Reassign to another team",
+                    [
+                        FormField("team", "Team", "select", tuple((t.name, t.code) for t in teams)),
+                        FormField("reason", "Why?"),
+                    ],
+                    lambda v: lifecycle.reassign(
+                        user, detail.id, v["team"] or "", v["reason"] or "", **common
+                    ),
+                ),
+            )
+            return
+        title, fields, submit = forms[name]
+        self._open(title, fields, submit)
+
+    def _open(self, title: str, fields: list[FormField], submit: Callable[[dict], Any]) -> None:
+        self.app.push_screen(ActionForm(title, fields, submit), self._acted)
+
+    def _acted(self, result: lifecycle.DefectDetail | None) -> None:
+        if result is None:
+            return
+        self.show(result)
+        self.say(f"Saved. Defect {result.short_id} is now {result.status_title}.", "success")
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -1,0 +1,158 @@
+"""The defect lifecycle as people use it: worklist, detail actions, the Red-Black List board."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual.widgets import DataTable, Input, Select
+
+from kiosk.app import KioskApp
+from kiosk.services import auth, deadlines
+from kiosk.services.defects import DefectDraft, report_defect
+from kiosk.services.ledger import team_totals
+from models import Defect, LedgerEntry, db
+from screens.action_form import ActionForm
+from screens.defect_detail import DefectDetailScreen
+from screens.red_black import RedBlackScreen
+from screens.worklist import WorklistScreen
+from tests.test_screens import SIZE, make_app, settle, sign_in, text_of
+
+
+def table_rows(app: KioskApp, selector: str) -> list[list[str]]:
+    table = app.screen.query_one(selector, DataTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def points(team_code: str) -> int:
+    return next(t.points for t in team_totals() if t.team_code == team_code)
+
+
+async def open_defect_from_worklist(pilot, app: KioskApp, short_id: str) -> None:
+    await pilot.press("f5")
+    await settle(pilot)
+    assert isinstance(app.screen, WorklistScreen)
+    table = app.screen.query_one("#worklist", DataTable)
+    row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[0]) == short_id)
+    table.move_cursor(row=row)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(app.screen, DefectDetailScreen)
+
+
+async def fill_form(pilot, app: KioskApp, key: str, **values: str) -> None:
+    await pilot.press(key)
+    await settle(pilot)
+    assert isinstance(app.screen, ActionForm), f"{key} opened no form"
+    for name, value in values.items():
+        widget = app.screen.query_one(f"#field-{name}")
+        if isinstance(widget, Select):
+            widget.value = value
+        else:
+            assert isinstance(widget, Input)
+            widget.value = value
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
+async def test_team_corrects_and_another_leader_verifies_for_two_points(demo_plant, clock):
+    draft = DefectDraft("L1-S04", "measurement", "major", "inspection", "Tester probe worn")
+    receipt = report_defect(auth.identify_badge("E4004"), draft, clock=clock)
+    before = points("T1")
+
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "E1004")
+        await open_defect_from_worklist(pilot, app, receipt.short_id)
+        assert "Tester probe worn" in text_of(app, "#summary")
+        await fill_form(pilot, app, "p", progress="Probe replaced, checking gauge R&R")
+        assert isinstance(app.screen, DefectDetailScreen)
+        assert "IN PROGRESS" in text_of(app, "#summary")
+        await fill_form(pilot, app, "x", note="New probe, 10 units retested")
+        assert "FIXED" in text_of(app, "#summary")
+        # the fixer is an operator: verify is not allowed for them
+        await pilot.press("v")
+        await settle(pilot)
+        assert isinstance(app.screen, DefectDetailScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("f10")
+        await settle(pilot)
+
+        clock.advance(timedelta(hours=20))
+        await sign_in(pilot, "E1001", pin="1234")
+        await open_defect_from_worklist(pilot, app, receipt.short_id)
+        await fill_form(pilot, app, "v", note="Retest sample OK")
+        assert "VERIFIED" in text_of(app, "#summary")
+        assert "now verified" in text_of(app, "#message")
+        ledger_rows = table_rows(app, "#ledger")
+        assert len(ledger_rows) == 1 and ledger_rows[0][2] == "+2"
+        history = [row[2] for row in table_rows(app, "#history")]
+        assert "progress: Probe replaced, checking gauge R&R" in history
+        assert any("→ verified: Retest sample OK" in what for what in history)
+
+        await fill_form(pilot, app, "c", factor="machine", cause="", action="")
+        assert isinstance(app.screen, ActionForm)
+        assert "Write the root cause" in text_of(app, "#error-cause")
+        app.screen.query_one("#field-cause", Input).value = "Probe past its cycle limit"
+        app.screen.query_one("#field-action", Input).value = "Probe counter with hard stop"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, DefectDetailScreen)
+        assert "CLOSED" in text_of(app, "#summary")
+        assert "Probe past its cycle limit" in text_of(app, "#summary")
+
+    assert points("T1") == before + 2
+    with db.connection():
+        defect = Defect.get_by_id(receipt.id)
+        assert (defect.status, defect.fixed_by.badge_code, defect.verified_by.badge_code) == (
+            "closed",
+            "E1004",
+            "E1001",
+        )
+        assert LedgerEntry.select().where(LedgerEntry.cause_id == receipt.id).count() == 1
+
+
+async def test_overdue_defect_shows_on_the_black_side_without_sign_in(demo_plant, clock):
+    draft = DefectDraft("L3-S02", "method", "critical", "on_site_anomaly", "Feeder mix-up")
+    receipt = report_defect(auth.identify_badge("E3002"), draft, clock=clock)
+    clock.advance(timedelta(days=2, hours=3))
+    deadlines.sweep(clock=clock)
+
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f7")  # from the sign-in screen: nobody signed in
+        await settle(pilot)
+        assert isinstance(app.screen, RedBlackScreen)
+        assert app.user is None
+        overdue = {row[1]: row for row in table_rows(app, "#overdue")}
+        assert overdue[receipt.short_id][0] == "0 d 03 h"
+        assert overdue[receipt.short_id][3] == "critical"
+        late = {row[0]: row for row in table_rows(app, "#late-teams")}
+        # this defect and the demo's paste defect at L3-S01 both passed their window
+        assert late["Line 3 Team (SMT & soldering)"][1:] == ["2", "-4"]
+        on_time = {row[0] for row in table_rows(app, "#on-time")}
+        assert "Line 1 Team (AC chargers)" in on_time
+        # the cursor stays on its row when the board refreshes
+        table = app.screen.query_one("#overdue", DataTable)
+        table.move_cursor(row=table.row_count - 1)
+        cursor_before = table.cursor_row
+        app.screen.action_refresh()
+        await settle(pilot)
+        assert table.cursor_row == cursor_before
+
+
+async def test_board_mode_starts_on_the_red_black_list(demo_plant, clock):
+    from kiosk.config import Settings
+
+    app = KioskApp(
+        Settings(database_url=demo_plant, terminal_id="BOARD"), clock=clock, board_only=True
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, RedBlackScreen)
+        await pilot.press("escape")  # nowhere to go back to on a board
+        await settle(pilot)
+        assert isinstance(app.screen, RedBlackScreen)
