@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kiosk",
         description="Quality Kiosk: the Quality Month on the shop floor.",
         epilog="commands: kiosk run | kiosk demo [--no-run] | kiosk board | kiosk sweep | "
-        "kiosk db upgrade | kiosk db check. "
+        "kiosk db upgrade | kiosk db check | kiosk import checklist FILE. "
         "Each takes --db URL. `kiosk COMMAND --help` tells more.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -64,6 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(upgrade)
     check = db_commands.add_parser("check", help="connect and print the schema version")
     _add_common(check)
+
+    imports = commands.add_parser("import", help="load plant data from a file")
+    import_commands = imports.add_subparsers(dest="import_command", metavar="WHAT", required=True)
+    checklist = import_commands.add_parser(
+        "checklist", help="weekly inspection checklist items from a TOML or CSV file"
+    )
+    checklist.add_argument("file", type=Path, metavar="FILE", help="checklist .toml or .csv")
+    _add_common(checklist)
     return parser
 
 
@@ -95,6 +103,21 @@ def _run_app(settings: Settings, *, board_only: bool = False) -> int:
     return 0
 
 
+def _import_checklist(path: Path) -> int:
+    from kiosk.services.errors import ValidationFailed
+    from kiosk.services.inspections import import_checklist
+
+    try:
+        count = import_checklist(path)
+    except ValidationFailed as exc:
+        print(f"kiosk: nothing imported from {path}:", file=sys.stderr)
+        for problem in exc.problems.values():
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    print(f"Imported {count} checklist items from {path}.")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -104,6 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{status.where}: schema version {status.version} (this kiosk: {status.latest})")
             database.require_current_schema(status)
             return 0
+        if args.command == "import":
+            database.require_current_schema(status)
+            return _import_checklist(args.file)
         if args.command == "db" and args.db_command == "upgrade":
             applied = database.upgrade()
             done = f"applied {', '.join(map(str, applied))}" if applied else "already up to date"

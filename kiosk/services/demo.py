@@ -11,6 +11,7 @@ from kiosk.clock import Clock, SystemClock
 from kiosk.services import ledger, plant
 from kiosk.services.auth import hash_pin
 from kiosk.services.errors import ServiceError
+from kiosk.services.inspections import load_default_checklist
 from kiosk.services.stations import make_payload
 from kiosk.services.training import load_question_bank
 from kiosk.services.uow import read_only, transaction
@@ -158,6 +159,7 @@ def seed_demo_plant(clock: Clock | None = None) -> None:
     if not plant_is_empty():
         if plant.is_demo_plant():
             load_question_bank(demo_question_items())
+            load_default_checklist()
             return
         raise ServiceError(
             "This database already holds a plant that is not the demo. "
@@ -351,6 +353,7 @@ def seed_demo_plant(clock: Clock | None = None) -> None:
             late.due_at,
         )
     load_question_bank(demo_question_items())
+    load_default_checklist()
     plant.set_setting(plant.DEMO_PLANT, "1")
     plant.signing_key()
 

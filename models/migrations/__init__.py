@@ -18,7 +18,13 @@ from collections.abc import Callable
 
 from peewee import Database, IntegerField
 
-from models import ALL_TABLES
+from models import (
+    ALL_TABLES,
+    ChecklistItem,
+    DefectProgress,
+    Inspection,
+    InspectionResult,
+)
 from models.base import BaseModel, UTCDateTimeField
 from models.db import is_postgresql, write_transaction
 
@@ -35,14 +41,6 @@ def _step_1_initial_schema(database: Database) -> None:
 
 
 def _step_2_lifecycle_and_inspections(database: Database) -> None:
-    from models import ChecklistItem, DefectProgress, Inspection, InspectionResult
-
-    database.create_tables([DefectProgress, ChecklistItem, Inspection, InspectionResult], safe=True)
-
-
-def _step_2_lifecycle_and_inspections(database: Database) -> None:
-    from models import ChecklistItem, DefectProgress, Inspection, InspectionResult
-
     database.create_tables([DefectProgress, ChecklistItem, Inspection, InspectionResult], safe=True)
 
 

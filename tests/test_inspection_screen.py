@@ -1,0 +1,155 @@
+"""The weekly inspection through the real screens with the Pilot, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from textual import events
+from textual.widgets import DataTable, Input, OptionList
+
+from models import AuditEntry, Defect, Inspection, InspectionResult, db
+from screens.inspection import InspectionScreen
+from screens.station import StationScreen
+from tests.test_screens import SIZE, make_app, post_keys, settle, sign_in, text_of
+
+
+def cells(app) -> dict[str, list[str]]:
+    """What the checklist table shows, by item code."""
+    table = app.screen.query_one("#checklist", DataTable)
+    return {
+        str(row.key.value): [str(cell) for cell in table.get_row(row.key)]
+        for row in table.ordered_rows
+    }
+
+
+def post_key_names(app, *names: str) -> None:
+    """Keys queued all at once, as a fast typist sends them (no waiting in between)."""
+    for name in names:
+        app.post_message(events.Key(name, name if len(name) == 1 else None))
+
+
+async def open_line(pilot, line_index: int = 0) -> None:
+    await pilot.press("f6")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, InspectionScreen)
+    for _ in range(line_index):
+        await pilot.press("down")
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_leader_inspects_line_fails_an_item_raises_a_defect_and_completes(demo_plant, clock):
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "E1001", pin="1234")
+        assert isinstance(app.screen, StationScreen)
+        await pilot.press("f6")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, InspectionScreen)
+        lines = screen.query_one("#lines", OptionList)
+        assert lines.option_count == 3
+        assert "not inspected this week" in str(lines.get_option_at_index(0).prompt)
+        assert "3 of 3 lines still to inspect" in text_of(app, "#progress")
+        await pilot.press("enter")  # L1 is highlighted first
+        await settle(pilot)
+
+        table = screen.query_one("#checklist", DataTable)
+        assert table.has_focus and table.row_count == 13
+        assert "Line L1 AC Charger Assembly" in text_of(app, "#inspection-title")
+        assert "0 of 13 items checked" in text_of(app, "#progress")
+
+        await pilot.press("p")  # 5S-01 pass
+        await settle(pilot)
+        assert table.cursor_row == 0
+        assert cells(app)["5S-01"][3] == "pass"
+        assert "1 of 13 items checked" in text_of(app, "#progress")
+
+        await pilot.press("down", "f")  # 5S-02 fails: a note is asked for
+        await settle(pilot)
+        note = screen.query_one("#note", Input)
+        assert note.has_focus
+        await pilot.press("enter")  # an empty note is refused, the note stays open
+        await settle(pilot)
+        assert "needs a note" in text_of(app, "#message") and note.has_focus
+        post_keys(app, "Screwdrivers left on bench\n")
+        await settle(pilot)
+        assert table.has_focus and table.cursor_row == 1
+        assert cells(app)["5S-02"][3] == "FAIL"
+        assert cells(app)["5S-02"][4] == "Screwdrivers left on bench"
+        assert "Press d to raise a defect" in text_of(app, "#message")
+
+        await pilot.press("d")  # which station? the first is highlighted
+        await settle(pilot)
+        stations = screen.query_one("#stations", OptionList)
+        assert stations.has_focus and stations.highlighted == 0
+        assert stations.get_option_at_index(0).id == "L1-S01"
+        await pilot.press("down", "enter")  # L1-S02
+        await settle(pilot)
+        message = text_of(app, "#message")
+        assert message.startswith("Defect ") and "reported for 5S-02 at L1-S02" in message
+        short_id = message.split()[1]
+        assert cells(app)["5S-02"][5] == short_id
+        assert table.cursor_row == 1
+
+        await pilot.press("c")  # too early: the message names what is missing
+        await settle(pilot)
+        assert "11 of 13 items are not checked yet: 5S-03" in text_of(app, "#message")
+
+        post_key_names(app, *["down", "p"] * 10, "down", "n")  # ... SO-04: n/a
+        await settle(pilot)
+        assert table.cursor_row == 12
+        assert cells(app)["SO-04"][3] == "n/a"
+        assert "13 of 13 items checked" in text_of(app, "#progress")
+        await pilot.press("c")
+        await settle(pilot)
+        assert "completed: 11 pass, 1 fail, 1 n/a" in text_of(app, "#message")
+        shown = cells(app)
+
+        with db.connection():
+            inspection = Inspection.get()
+            assert inspection.line.code == "L1" and inspection.week == "2025-W37"
+            assert inspection.inspector.badge_code == "E1001"
+            assert inspection.completed_at == clock.now()
+            results = {
+                r.item.code: r
+                for r in InspectionResult.select().where(InspectionResult.inspection == inspection)
+            }
+            stored = {code: r.outcome for code, r in results.items()}
+            assert stored == {
+                code: {"pass": "pass", "FAIL": "fail", "n/a": "n/a"}[row[3]]
+                for code, row in shown.items()
+            }
+            defect = Defect.get_by_id(results["5S-02"].defect_id)
+            assert str(defect.id).startswith(short_id)
+            assert defect.station.code == "L1-S02" and defect.team.code == "T1"
+            assert defect.source == "inspection" and defect.severity == "minor"
+            assert defect.category == "method"
+            assert defect.description.endswith("Screwdrivers left on bench")
+            assert defect.due_at == clock.now() + timedelta(hours=48)
+            assert defect.terminal == "TEST-1"
+
+        await pilot.press("escape")  # back to the lines: L1 is done
+        await settle(pilot)
+        assert "completed" in str(
+            screen.query_one("#lines", OptionList).get_option_at_index(0).prompt
+        )
+        assert "2 of 3 lines still to inspect" in text_of(app, "#progress")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, StationScreen)
+
+
+async def test_operator_is_told_only_a_leader_may_inspect(demo_plant, clock):
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "E1002")
+        await open_line(pilot)
+        assert isinstance(app.screen, InspectionScreen)
+        assert text_of(app, "#message") == "Only a team leader or above may run an inspection."
+        assert not app.screen.query_one("#checklist", DataTable).display
+        with db.connection():
+            assert Inspection.select().count() == 0
+            refusal = AuditEntry.get(AuditEntry.action == "run_an_inspection")
+            assert refusal.actor.badge_code == "E1002" and refusal.allowed is False
+            assert refusal.terminal == "TEST-1"
