@@ -54,6 +54,8 @@ class RedBlackScreen(KioskScreen):
                 yield DataTable(id="overdue", cursor_type="row")
                 yield Static("Late teams", classes="table-title")
                 yield DataTable(id="late-teams", cursor_type="row", show_cursor=False)
+                yield Static("Lines not inspected this week", classes="table-title")
+                yield DataTable(id="missing-inspections", cursor_type="row", show_cursor=False)
         yield Message()
         yield Footer()
 
@@ -64,6 +66,7 @@ class RedBlackScreen(KioskScreen):
             "#top-people": ("Name", "Team", "Points"),
             "#overdue": ("Overdue", "Defect", "Station", "Severity", "Team"),
             "#late-teams": ("Team", "Late", "Points lost"),
+            "#missing-inspections": ("Line", "Week", "Status", "Team"),
         }
         for selector, labels in columns.items():
             table = self.query_one(selector, DataTable)
@@ -124,6 +127,21 @@ class RedBlackScreen(KioskScreen):
                     (Text(t.team_name), t.penalties, Text(f"{t.points_lost:+d}", style="red")),
                 )
                 for t in board.late_teams
+            ],
+        )
+        _fill(
+            self.query_one("#missing-inspections", DataTable),
+            [
+                (
+                    line.code,
+                    (
+                        Text(f"{line.code} {line.name}"),
+                        line.week,
+                        Text(line.status, style="yellow"),
+                        Text(line.team_name),
+                    ),
+                )
+                for line in board.missing_inspections
             ],
         )
         self.say(

@@ -133,6 +133,12 @@ async def test_overdue_defect_shows_on_the_black_side_without_sign_in(demo_plant
         late = {row[0]: row for row in table_rows(app, "#late-teams")}
         # this defect and the demo's paste defect at L3-S01 both passed their window
         assert late["Line 3 Team (SMT & soldering)"][1:] == ["2", "-4"]
+        missing = {row[0]: row[2] for row in table_rows(app, "#missing-inspections")}
+        assert missing == {
+            "L1 AC Charger Assembly": "not inspected",
+            "L2 DC Fast Charger Assembly": "not inspected",
+            "L3 Charging Module SMT": "not inspected",
+        }
         on_time = {row[0] for row in table_rows(app, "#on-time")}
         assert "Line 1 Team (AC chargers)" in on_time
         # the cursor stays on its row when the board refreshes

@@ -9,6 +9,7 @@ from peewee import fn
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.services.campaigns import active_campaign_row
+from kiosk.services.inspections import LineView, lines_missing_inspection
 from kiosk.services.ledger import TeamTotal, team_totals
 from kiosk.services.lifecycle import OPEN_STATUSES
 from kiosk.services.uow import read_only
@@ -68,6 +69,7 @@ class RedBlackList:
     top_people: tuple[TopPerson, ...]
     overdue_defects: tuple[OverdueDefect, ...]
     late_teams: tuple[LateTeam, ...]
+    missing_inspections: tuple[LineView, ...]  # lines without a completed inspection this week
 
 
 def _count_by_team(key_prefix: str) -> list[tuple[str, int, int]]:
@@ -140,4 +142,5 @@ def red_black(*, clock: Clock | None = None) -> RedBlackList:
             for d in overdue
         ),
         late_teams=tuple(late),
+        missing_inspections=tuple(lines_missing_inspection(clock=clock)),
     )
