@@ -267,6 +267,11 @@ class InspectionScreen(KioskScreen):
             self.say(f"{item.code} fails: type what is wrong and press Enter (Esc cancels).")
             return
         self._record(item.code, outcome, "")
+        # walk on at once, as an inspector goes down the list (keys may come faster
+        # than the database answers; each mark names its item, so none is lost)
+        table = self.query_one("#checklist", DataTable)
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -296,8 +301,8 @@ class InspectionScreen(KioskScreen):
             self._set_mode("checklist")
         if outcome == "fail":
             self.say(f"{code} marked FAIL. Press d to raise a defect for it.", "error")
-        else:
-            self.say(f"{code} marked {outcome}. {view.progress_text}.", "success")
+            return
+        self.say(f"{code} marked {outcome}. {view.progress_text}.", "success")
 
     def _write_failed(self, error: ServiceError, code: str) -> None:
         if not self.is_attached:

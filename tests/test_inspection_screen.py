@@ -59,13 +59,13 @@ async def test_leader_inspects_line_fails_an_item_raises_a_defect_and_completes(
         assert "Line L1 AC Charger Assembly" in text_of(app, "#inspection-title")
         assert "0 of 13 items checked" in text_of(app, "#progress")
 
-        await pilot.press("p")  # 5S-01 pass
+        await pilot.press("p")  # 5S-01 pass; the next item is highlighted
         await settle(pilot)
-        assert table.cursor_row == 0
+        assert table.cursor_row == 1
         assert cells(app)["5S-01"][3] == "pass"
         assert "1 of 13 items checked" in text_of(app, "#progress")
 
-        await pilot.press("down", "f")  # 5S-02 fails: a note is asked for
+        await pilot.press("f")  # 5S-02 fails: a note is asked for
         await settle(pilot)
         note = screen.query_one("#note", Input)
         assert note.has_focus
@@ -96,7 +96,7 @@ async def test_leader_inspects_line_fails_an_item_raises_a_defect_and_completes(
         await settle(pilot)
         assert "11 of 13 items are not checked yet: 5S-03" in text_of(app, "#message")
 
-        post_key_names(app, *["down", "p"] * 10, "down", "n")  # ... SO-04: n/a
+        post_key_names(app, "down", *["p"] * 10, "n")  # 5S-03 ... SO-03 pass, SO-04 n/a
         await settle(pilot)
         assert table.cursor_row == 12
         assert cells(app)["SO-04"][3] == "n/a"
