@@ -6,14 +6,19 @@ applied, so `kiosk db upgrade` is safe to run any number of times. On
 PostgreSQL the whole upgrade holds an advisory lock, so two kiosks upgrading at
 once apply each step once.
 
-Convention for later steps: a step that adds a column checks
-`database.get_columns()` first (step 1 creates tables from the current models,
-so on a new database the column already exists), and uses
-`playhouse.migrate` to change an existing table.
+Steps 1 and 2 are below. Every later step is a module of its own in this
+package named `vNNNN_what.py` that defines `VERSION` (int), `TITLE` (str) and
+`apply(database)`; they are found by name, so adding a step touches no shared
+file. A later step creates its own new tables (its models are not added to
+`ALL_TABLES`, which is step 1's frozen list). A step that adds a column to an
+existing table uses `playhouse.migrate` and checks `database.get_columns()`
+first.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 
 from peewee import Database, IntegerField
@@ -44,18 +49,35 @@ def _step_2_lifecycle_and_inspections(database: Database) -> None:
     database.create_tables([DefectProgress, ChecklistItem, Inspection, InspectionResult], safe=True)
 
 
-STEPS: list[tuple[int, str, Callable[[Database], None]]] = [
-    (
-        1,
-        "initial schema: plant, people, campaign, defects, ledger, training, audit",
-        _step_1_initial_schema,
-    ),
-    (
-        2,
-        "defect progress updates, weekly inspection checklists and results",
-        _step_2_lifecycle_and_inspections,
-    ),
-]
+Step = tuple[int, str, Callable[[Database], None]]
+
+
+def _discover_steps() -> list[Step]:
+    steps: list[Step] = [
+        (
+            1,
+            "initial schema: plant, people, campaign, defects, ledger, training, audit",
+            _step_1_initial_schema,
+        ),
+        (
+            2,
+            "defect progress updates, weekly inspection checklists and results",
+            _step_2_lifecycle_and_inspections,
+        ),
+    ]
+    for module_info in pkgutil.iter_modules(__path__):
+        if not module_info.name.startswith("v"):
+            continue
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        steps.append((module.VERSION, module.TITLE, module.apply))
+    steps.sort(key=lambda step: step[0])
+    versions = [step[0] for step in steps]
+    if versions != list(range(1, len(steps) + 1)):
+        raise RuntimeError(f"migration steps must be numbered 1..N without gaps: {versions}")
+    return steps
+
+
+STEPS: list[Step] = _discover_steps()
 
 LATEST_VERSION = STEPS[-1][0]
 
