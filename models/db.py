@@ -82,6 +82,13 @@ def describe_url(url: str) -> DatabaseTarget:
     )
 
 
+def connect_params(url: str) -> dict:
+    """Keyword arguments for a PostgreSQL driver connection (psycopg.connect) from a URL."""
+    params = db_url.parse(url.replace("postgres://", "postgresql://", 1), unquote_password=True)
+    params.setdefault("connect_timeout", 5)
+    return params
+
+
 def make_database(url: str) -> Database:
     """Build (but do not open) the Peewee database for a URL."""
     target = describe_url(url)
@@ -96,20 +103,28 @@ def make_database(url: str) -> Database:
                 "synchronous": "normal",
             },
         )
-    params = db_url.parse(url.replace("postgres://", "postgresql://", 1), unquote_password=True)
-    params.setdefault("connect_timeout", 5)
     return PooledPostgresqlDatabase(
         prefer_psycopg3=True,
         max_connections=32,
         stale_timeout=300,
         timeout=10,
-        **params,
+        **connect_params(url),
     )
+
+
+_bound_url: str | None = None
+
+
+def bound_url() -> str | None:
+    """The URL the shared proxy was last bound to (for side connections, e.g. LISTEN)."""
+    return _bound_url
 
 
 def bind(url: str) -> Database:
     """Initialise the shared proxy from a URL and return the real database."""
+    global _bound_url
     database = make_database(url)
+    _bound_url = url
     if isinstance(database_proxy.obj, Database) and not database_proxy.obj.is_closed():
         with contextlib.suppress(Exception):
             close_all(database_proxy.obj)

@@ -58,8 +58,15 @@ def open_database(url: str) -> DatabaseStatus:
 def upgrade(clock: Clock | None = None) -> list[int]:
     """Apply missing migrations to the bound database."""
     clock = clock or SystemClock()
-    with db.connection() as database:
-        return migrations.upgrade(database, clock.now)
+    try:
+        with db.connection() as database:
+            return migrations.upgrade(database, clock.now)
+    except peewee.DatabaseError as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailable(
+            f"The schema upgrade stopped: {first_line}. The failed step was rolled back; "
+            "earlier steps stay applied. Fix the cause and run `kiosk db upgrade` again."
+        ) from exc
 
 
 def require_current_schema(status: DatabaseStatus) -> None:

@@ -50,8 +50,13 @@ def is_connection_fault(exc: Exception) -> bool:
 
 @contextlib.contextmanager
 def transaction() -> Iterator[peewee.Database]:
+    """One write transaction; listeners hear of it when it commits (see services.live)."""
+    from kiosk.services.live import announce
+
     with database_errors(), db.connection() as database, db.write_transaction(database):
         yield database
+        if database.transaction_depth() == 1:
+            announce()
 
 
 def read_only(function: Callable[P, R]) -> Callable[P, R]:
