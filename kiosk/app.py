@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Callable
 
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 
 from kiosk.clock import Clock, SystemClock, format_local
 from kiosk.config import Settings
@@ -14,6 +17,7 @@ from kiosk.services import deadlines
 from kiosk.services.auth import EmployeeView
 from kiosk.services.deadlines import SWEEP_INTERVAL_SECONDS
 from kiosk.services.errors import ServiceError
+from kiosk.services.live import ChangeFeed
 from kiosk.services.stations import StationView
 
 log = logging.getLogger("kiosk.app")
@@ -25,16 +29,23 @@ class KioskApp(App):
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
 
     def __init__(
-        self, settings: Settings, clock: Clock | None = None, *, board_only: bool = False
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        *,
+        board_only: bool = False,
+        start_screen: Callable[[], Screen] | None = None,  # e.g. the contest scoreboard
     ) -> None:
         super().__init__()
         self.board_only = board_only
+        self.start_screen = start_screen
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.user: EmployeeView | None = None
         self.station: StationView | None = None
         self._last_activity = self.clock.now()
         self.database_state = "online"
+        self.change_feed: ChangeFeed | None = None
 
     # -- session -----------------------------------------------------------------
 
@@ -42,10 +53,30 @@ class KioskApp(App):
         from screens.red_black import RedBlackScreen
         from screens.signin import SignInScreen
 
-        self.push_screen(RedBlackScreen() if self.board_only else SignInScreen())
+        if self.start_screen is not None:
+            self.push_screen(self.start_screen())
+        else:
+            self.push_screen(RedBlackScreen() if self.board_only else SignInScreen())
         self.set_interval(1.0, self.check_idle_sign_out)
         self.sweep_deadlines()
         self.set_interval(SWEEP_INTERVAL_SECONDS, self.sweep_deadlines)
+        self.change_feed = ChangeFeed(self.settings.database_url, self._heard_change).start()
+
+    def on_unmount(self) -> None:
+        if self.change_feed is not None:
+            self.change_feed.stop(timeout=0.2)  # a daemon thread: it ends on its own soon
+
+    # -- live updates: a write on any terminal refreshes what is on screen ------------
+
+    def _heard_change(self) -> None:
+        """Called on the feed's thread after writes by anyone."""
+        with contextlib.suppress(RuntimeError):  # the app is not running (any more)
+            self.call_from_thread(self._data_changed)
+
+    def _data_changed(self) -> None:
+        from screens.base import DataChanged
+
+        self.screen.post_message(DataChanged())
 
     # -- the deadline sweep (every kiosk runs it; the ledger writes each -2 once) ------
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
+from textual.message import Message as TextualMessage
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 from textual.worker import Worker
@@ -41,6 +42,10 @@ class Message(Static):
     def say(self, text: str, kind: str = "info") -> None:
         self.set_classes(kind)
         self.update(Text(text))
+
+
+class DataChanged(TextualMessage):
+    """Something was written on some terminal: screens that show live data refresh."""
 
 
 class ServiceCalls:

@@ -10,10 +10,10 @@ from textual.widgets import DataTable, Footer, Static
 
 from kiosk.clock import format_local
 from kiosk.services import reports
-from screens.base import KioskScreen, Message
+from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.status_bar import StatusBar
 
-REFRESH_SECONDS = 5.0
+REFRESH_SECONDS = 30.0  # the change feed refreshes at once; this is a safety net
 
 
 def _fill(table: DataTable, rows: list[tuple[str, tuple[object, ...]]]) -> None:
@@ -148,6 +148,9 @@ class RedBlackScreen(KioskScreen):
             f"Updated {format_local(board.generated_at, '%H:%M:%S')}. "
             f"{len(board.overdue_defects)} overdue defect(s)."
         )
+
+    def on_data_changed(self, _message: DataChanged) -> None:
+        self.action_refresh()
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

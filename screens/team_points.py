@@ -9,10 +9,10 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Digits, Footer, Static
 
 from kiosk.services import campaigns, ledger
-from screens.base import KioskScreen, Message
+from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.status_bar import StatusBar
 
-REFRESH_SECONDS = 5.0
+REFRESH_SECONDS = 30.0  # the change feed refreshes at once; this is a safety net
 
 
 class TeamPointsScreen(KioskScreen):
@@ -77,6 +77,9 @@ class TeamPointsScreen(KioskScreen):
             )
             self.query_one("#own-points", Digits).update(f"{own_total.points:+d}")
         self.say(self.rules_text)
+
+    def on_data_changed(self, _message: DataChanged) -> None:
+        self.action_refresh()
 
     def action_back(self) -> None:
         self.dismiss()

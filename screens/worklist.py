@@ -9,10 +9,10 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Static
 
 from kiosk.services import lifecycle
-from screens.base import KioskScreen, Message
+from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.status_bar import StatusBar
 
-REFRESH_SECONDS = 10.0
+REFRESH_SECONDS = 30.0  # countdowns; the change feed refreshes at once on writes
 COLUMNS = ("defect", "station", "severity", "status", "left", "progress")
 
 
@@ -115,6 +115,9 @@ class WorklistScreen(KioskScreen):
 
     def action_toggle_all(self) -> None:
         self.all_teams = not self.all_teams
+        self.action_refresh()
+
+    def on_data_changed(self, _message: DataChanged) -> None:
         self.action_refresh()
 
     def action_back(self) -> None:

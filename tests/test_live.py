@@ -49,3 +49,46 @@ def test_listener_survives_and_stops(database):
     assert feed.connected.wait(5)
     feed.stop()
     assert feed._thread is not None and not feed._thread.is_alive()
+
+
+async def test_board_shows_a_write_from_another_thread_within_a_second(demo_plant, clock):
+    from textual.widgets import DataTable
+
+    from kiosk.app import KioskApp
+    from kiosk.config import Settings
+    from kiosk.services import ledger
+    from models import Campaign, Team, db
+    from screens.red_black import RedBlackScreen
+    from tests.test_screens import settle
+
+    with db.connection():
+        t6 = Team.get(Team.code == "T6").id
+        campaign = Campaign.get(Campaign.active).id
+    app = KioskApp(
+        Settings(database_url=demo_plant, terminal_id="BOARD"), clock=clock, board_only=True
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, RedBlackScreen)
+        assert app.change_feed is not None and app.change_feed.connected.wait(5)
+        table = app.screen.query_one("#top-teams", DataTable)
+        names = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert "Incoming Material Team" not in names
+
+        def write() -> None:
+            award = ledger.Award(t6, 10, "live test", "test", "1", "live:1", campaign_id=campaign)
+            ledger.award(award, clock=clock)
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        writer.join()
+        written = time.monotonic()
+        seen = None
+        while time.monotonic() - written < 3:
+            await pilot.pause(0.05)
+            names = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+            if "Incoming Material Team" in names:
+                seen = time.monotonic() - written
+                break
+        assert seen is not None, f"the board never showed the write: {names}"
+        assert seen < 1.0
