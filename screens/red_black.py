@@ -1,35 +1,18 @@
-"""The Quality Red-Black List: the red side praises, the black side exposes. Public on boards."""
+"""The Quality Red-Black List screen: public on boards, reachable without signing in."""
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from kiosk.clock import format_local
 from kiosk.services import reports
 from screens.base import DataChanged, KioskScreen, Message
+from screens.widgets.red_black_panel import RedBlackPanel
 from screens.widgets.status_bar import StatusBar
 
 REFRESH_SECONDS = 30.0  # the change feed refreshes at once; this is a safety net
-
-
-def _fill(table: DataTable, rows: list[tuple[str, tuple[object, ...]]]) -> None:
-    """Update rows in place (cursor and scroll stay), add new ones, drop vanished ones."""
-    wanted = {key for key, _ in rows}
-    for row_key in list(table.rows):
-        if row_key.value not in wanted:
-            table.remove_row(row_key)
-    existing = {row_key.value for row_key in table.rows}
-    columns = list(table.columns)
-    for key, cells in rows:
-        if key in existing:
-            for column, cell in zip(columns, cells, strict=True):
-                table.update_cell(key, column, cell)
-        else:
-            table.add_row(*cells, key=key)
 
 
 class RedBlackScreen(KioskScreen):
@@ -39,39 +22,11 @@ class RedBlackScreen(KioskScreen):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield Static("QUALITY RED-BLACK LIST", id="board-title")
-        with Horizontal(id="board"):
-            with Vertical(id="red-side"):
-                yield Static("RED LIST · praise", classes="side-title")
-                yield Static("Corrected on time", classes="table-title")
-                yield DataTable(id="on-time", cursor_type="row", show_cursor=False)
-                yield Static("Top teams", classes="table-title")
-                yield DataTable(id="top-teams", cursor_type="row", show_cursor=False)
-                yield Static("Top people", classes="table-title")
-                yield DataTable(id="top-people", cursor_type="row", show_cursor=False)
-            with Vertical(id="black-side"):
-                yield Static("BLACK LIST · exposure", classes="side-title")
-                yield Static("Overdue defects", classes="table-title")
-                yield DataTable(id="overdue", cursor_type="row")
-                yield Static("Late teams", classes="table-title")
-                yield DataTable(id="late-teams", cursor_type="row", show_cursor=False)
-                yield Static("Lines not inspected this week", classes="table-title")
-                yield DataTable(id="missing-inspections", cursor_type="row", show_cursor=False)
+        yield RedBlackPanel(id="board")
         yield Message()
         yield Footer()
 
     def on_mount(self) -> None:
-        columns = {
-            "#on-time": ("Team", "On time", "Points"),
-            "#top-teams": ("Rank", "Team", "Points"),
-            "#top-people": ("Name", "Team", "Points"),
-            "#overdue": ("Overdue", "Defect", "Station", "Severity", "Team"),
-            "#late-teams": ("Team", "Late", "Points lost"),
-            "#missing-inspections": ("Line", "Week", "Status", "Team"),
-        }
-        for selector, labels in columns.items():
-            table = self.query_one(selector, DataTable)
-            for label in labels:
-                table.add_column(label, key=label)
         self.action_refresh()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
 
@@ -85,65 +40,7 @@ class RedBlackScreen(KioskScreen):
         )
 
     def show(self, board: reports.RedBlackList) -> None:
-        _fill(
-            self.query_one("#on-time", DataTable),
-            [
-                (t.team_name, (Text(t.team_name), t.on_time, f"{t.points:+d}"))
-                for t in board.on_time_teams
-            ],
-        )
-        _fill(
-            self.query_one("#top-teams", DataTable),
-            [(t.team_name, (t.rank, Text(t.team_name), f"{t.points:+d}")) for t in board.top_teams],
-        )
-        _fill(
-            self.query_one("#top-people", DataTable),
-            [
-                (f"{p.name}/{p.team_name}", (Text(p.name), Text(p.team_name), f"{p.points:+d}"))
-                for p in board.top_people
-            ],
-        )
-        _fill(
-            self.query_one("#overdue", DataTable),
-            [
-                (
-                    d.id,
-                    (
-                        Text(d.overdue_text, style="bold red"),
-                        d.short_id,
-                        Text(d.station_code),
-                        Text(d.severity, style="bold red" if d.severity == "critical" else ""),
-                        Text(d.team_name),
-                    ),
-                )
-                for d in board.overdue_defects
-            ],
-        )
-        _fill(
-            self.query_one("#late-teams", DataTable),
-            [
-                (
-                    t.team_name,
-                    (Text(t.team_name), t.penalties, Text(f"{t.points_lost:+d}", style="red")),
-                )
-                for t in board.late_teams
-            ],
-        )
-        _fill(
-            self.query_one("#missing-inspections", DataTable),
-            [
-                (
-                    line.code,
-                    (
-                        Text(f"{line.code} {line.name}"),
-                        line.week,
-                        Text(line.status, style="yellow"),
-                        Text(line.team_name),
-                    ),
-                )
-                for line in board.missing_inspections
-            ],
-        )
+        self.query_one(RedBlackPanel).show(board)
         self.say(
             f"Updated {format_local(board.generated_at, '%H:%M:%S')}. "
             f"{len(board.overdue_defects)} overdue defect(s)."
