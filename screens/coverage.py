@@ -1,0 +1,165 @@
+"""Training coverage (supervisors and up): who has passed the awareness assessment.
+
+The overall share in big digits, tables by department and by team, and the list
+of active employees still missing. Refreshes itself; rows update in place.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Digits, Footer, Static
+
+from kiosk.services import assessments
+from kiosk.services.errors import PermissionDenied, ServiceError
+from screens.base import KioskScreen, Message
+from screens.widgets.status_bar import StatusBar
+
+REFRESH_SECONDS = 10.0
+GROUP_COLUMNS = ("Passed", "Total", "%")
+
+
+def _fill(table: DataTable, rows: list[tuple[str, tuple[object, ...]]]) -> None:
+    """Update rows in place (cursor and scroll stay), add new ones, drop vanished ones."""
+    wanted = {key for key, _ in rows}
+    for row_key in list(table.rows):
+        if row_key.value not in wanted:
+            table.remove_row(row_key)
+    existing = {row_key.value for row_key in table.rows}
+    columns = list(table.columns)
+    for key, cells in rows:
+        if key in existing:
+            for column, cell in zip(columns, cells, strict=True):
+                table.update_cell(key, column, cell)
+        else:
+            table.add_row(*cells, key=key)
+
+
+def _percent_style(percent: int) -> str:
+    return "bold green" if percent >= 100 else ("yellow" if percent >= 80 else "bold red")
+
+
+def _group_cells(group: assessments.CoverageGroup) -> tuple[object, ...]:
+    return (
+        Text(group.name),
+        Text(str(group.passed), justify="right"),
+        Text(str(group.total), justify="right"),
+        Text(f"{group.percent} %", style=_percent_style(group.percent), justify="right"),
+    )
+
+
+class CoverageScreen(KioskScreen):
+    CSS_PATH = "coverage.tcss"
+    BINDINGS = [Binding("escape", "back", "Back"), Binding("r", "refresh", "Refresh")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = False
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Vertical(id="coverage-main"):
+            yield Static("TRAINING COVERAGE", id="coverage-title")
+            yield Static("", id="coverage-campaign", markup=False)
+            with Horizontal(id="coverage-head"):
+                yield Digits("--", id="coverage-percent")
+                yield Static("", id="coverage-summary", markup=False)
+            with Horizontal(id="coverage-groups"):
+                with Vertical(classes="group-box"):
+                    yield Static("By department", classes="table-title")
+                    yield DataTable(id="by-department", cursor_type="row", show_cursor=False)
+                with Vertical(classes="group-box"):
+                    yield Static("By team", classes="table-title")
+                    yield DataTable(id="by-team", cursor_type="row", show_cursor=False)
+            yield Static("Still missing", id="missing-title", classes="table-title")
+            yield DataTable(id="missing", cursor_type="row", zebra_stripes=True)
+            yield Message()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for selector, first in (("#by-department", "Department"), ("#by-team", "Team")):
+            table = self.query_one(selector, DataTable)
+            for label in (first, *GROUP_COLUMNS):
+                table.add_column(label, key=label)
+        missing = self.query_one("#missing", DataTable)
+        for label in ("Name", "Badge", "Department", "Team", "Best score"):
+            missing.add_column(label, key=label)
+        self.action_refresh()
+        self.set_interval(REFRESH_SECONDS, self.action_refresh)
+
+    def action_refresh(self) -> None:
+        if self.refused:
+            return  # one audited refusal is enough
+        self.call_service(
+            assessments.training_coverage,
+            self.app.user,  # type: ignore[attr-defined]
+            clock=self.app.clock,  # type: ignore[attr-defined]
+            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            on_done=self.show_report,
+            on_error=self._failed,
+            group="coverage",
+            latest_only=True,
+        )
+
+    def _failed(self, error: ServiceError) -> None:
+        if isinstance(error, PermissionDenied):
+            self.refused = True
+        self.show_error(error)
+
+    def show_report(self, report: assessments.CoverageReport) -> None:
+        overall = report.overall
+        self.query_one("#coverage-campaign", Static).update(
+            f"{report.campaign_name} · pass mark {report.pass_mark_percent} % · target 100 %"
+        )
+        digits = self.query_one("#coverage-percent", Digits)
+        digits.update(str(overall.percent))
+        digits.set_classes("done" if overall.percent >= 100 else "short")
+        summary = Text()
+        summary.append("% trained\n", style="bold")
+        summary.append(f"{overall.passed} of {overall.total}", style="bold")
+        summary.append(" active employees have passed the awareness assessment.\n")
+        summary.append(f"{overall.missing} still to go.", style="bold" if overall.missing else "")
+        self.query_one("#coverage-summary", Static).update(summary)
+        _fill(
+            self.query_one("#by-department", DataTable),
+            [(group.name, _group_cells(group)) for group in report.by_department],
+        )
+        _fill(
+            self.query_one("#by-team", DataTable),
+            [(group.name, _group_cells(group)) for group in report.by_team],
+        )
+        rows = []
+        for person in report.missing:
+            best = (
+                f"{person.best_score}/{person.best_item_count} ({person.best_percent} %)"
+                if person.best_score is not None
+                else "not taken"
+            )
+            rows.append(
+                (
+                    person.badge_code,
+                    (
+                        Text(person.name),
+                        Text(person.badge_code),
+                        Text(person.department),
+                        Text(person.team_name),
+                        Text(best),
+                    ),
+                )
+            )
+        _fill(self.query_one("#missing", DataTable), rows)
+        self.query_one("#missing-title", Static).update(
+            f"Still missing: {len(report.missing)}"
+            if report.missing
+            else "Nobody is missing: every active employee has passed."
+        )
+        self.say("R refreshes now; the screen also refreshes itself. Esc goes back.")
+
+    def on_data_changed(self, _message: object) -> None:
+        """The app's change feed (DataChanged): a write somewhere, refresh now."""
+        self.action_refresh()
+
+    def action_back(self) -> None:
+        self.dismiss()
