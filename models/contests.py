@@ -1,0 +1,146 @@
+"""Knowledge contests (4-person teams, items from the question bank) and skill competitions.
+
+A contest team is a `Team` row with kind "contest"; its members are listed here
+(an employee keeps their line team). The points of every answer are ledger rows
+(cause_type "contest", cause_id = the contest id), never columns of these tables.
+"""
+
+from __future__ import annotations
+
+from peewee import (
+    BooleanField,
+    CharField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
+
+from models.base import BaseModel, UTCDateTimeField
+from models.campaign import Campaign
+from models.people import Employee, Team
+from models.training import Choice, Question
+
+CONTEST_STATUSES = ("running", "finished")
+
+
+class ContestTeamMember(BaseModel):
+    team = ForeignKeyField(Team, backref="contest_members", on_delete="CASCADE")
+    employee = ForeignKeyField(Employee, backref="contest_teams", on_delete="RESTRICT")
+    position = IntegerField()
+
+    class Meta:
+        indexes = ((("team", "employee"), True), (("team", "position"), True))
+
+
+class Contest(BaseModel):
+    name = CharField(max_length=120)
+    campaign = ForeignKeyField(Campaign, backref="contests", null=True, on_delete="RESTRICT")
+    status = CharField(max_length=16, default="running", index=True)
+    correct_points = IntegerField()
+    wrong_points = IntegerField()
+    host = ForeignKeyField(Employee, backref="contests_hosted", on_delete="RESTRICT")
+    created_at = UTCDateTimeField(index=True)
+    finished_at = UTCDateTimeField(null=True)
+    finished_by = ForeignKeyField(
+        Employee, backref="contests_finished", null=True, on_delete="RESTRICT"
+    )
+
+
+class ContestEntry(BaseModel):
+    """A registered team taking part in a contest."""
+
+    contest = ForeignKeyField(Contest, backref="entries", on_delete="CASCADE")
+    team = ForeignKeyField(Team, backref="contest_entries", on_delete="RESTRICT")
+    position = IntegerField()
+
+    class Meta:
+        indexes = ((("contest", "team"), True), (("contest", "position"), True))
+
+
+class ContestItem(BaseModel):
+    """An item drawn from the question bank for a contest (never twice in one contest)."""
+
+    contest = ForeignKeyField(Contest, backref="items", on_delete="CASCADE")
+    question = ForeignKeyField(Question, backref="contest_items", on_delete="RESTRICT")
+    number = IntegerField()
+    drawn_at = UTCDateTimeField()
+    drawn_by = ForeignKeyField(Employee, backref="contest_items_drawn", on_delete="RESTRICT")
+
+    class Meta:
+        indexes = ((("contest", "question"), True), (("contest", "number"), True))
+
+
+class ContestAnswer(BaseModel):
+    """A team's confirmed answer to an item (one per team and item)."""
+
+    item = ForeignKeyField(ContestItem, backref="answers", on_delete="CASCADE")
+    team = ForeignKeyField(Team, backref="contest_answers", on_delete="RESTRICT")
+    choice = ForeignKeyField(Choice, backref="contest_answers", on_delete="RESTRICT")
+    correct = BooleanField()
+    ledger_key = CharField(max_length=128)
+    confirmed_by = ForeignKeyField(Employee, backref="contest_confirmed", on_delete="RESTRICT")
+    answered_at = UTCDateTimeField()
+    terminal = CharField(max_length=64, null=True)
+
+    class Meta:
+        indexes = ((("item", "team"), True),)
+
+
+class SkillEvent(BaseModel):
+    code = CharField(max_length=32, unique=True)
+    name = CharField(max_length=120)
+    description = TextField(default="")
+    position = IntegerField(default=0)
+    active = BooleanField(default=True)
+
+
+class SkillCriterion(BaseModel):
+    event = ForeignKeyField(SkillEvent, backref="criteria", on_delete="CASCADE")
+    code = CharField(max_length=32)
+    name = CharField(max_length=120)
+    min_score = IntegerField(default=0)
+    max_score = IntegerField(default=10)
+    position = IntegerField(default=0)
+    active = BooleanField(default=True)
+
+    class Meta:
+        indexes = ((("event", "code"), True),)
+
+
+class SkillParticipant(BaseModel):
+    event = ForeignKeyField(SkillEvent, backref="participants", on_delete="CASCADE")
+    employee = ForeignKeyField(Employee, backref="skill_entries", on_delete="RESTRICT")
+    registered_at = UTCDateTimeField()
+    registered_by = ForeignKeyField(
+        Employee, backref="skill_registrations", null=True, on_delete="RESTRICT"
+    )
+
+    class Meta:
+        indexes = ((("event", "employee"), True),)
+
+
+class SkillScore(BaseModel):
+    """One judge's score for one criterion of one participant (re-entering replaces it)."""
+
+    participant = ForeignKeyField(SkillParticipant, backref="scores", on_delete="CASCADE")
+    criterion = ForeignKeyField(SkillCriterion, backref="scores", on_delete="RESTRICT")
+    judge = ForeignKeyField(Employee, backref="skill_scores_given", on_delete="RESTRICT")
+    score = IntegerField()
+    entered_at = UTCDateTimeField()
+    terminal = CharField(max_length=64, null=True)
+
+    class Meta:
+        indexes = ((("participant", "criterion", "judge"), True),)
+
+
+CONTEST_TABLES = [
+    ContestTeamMember,
+    Contest,
+    ContestEntry,
+    ContestItem,
+    ContestAnswer,
+    SkillEvent,
+    SkillCriterion,
+    SkillParticipant,
+    SkillScore,
+]

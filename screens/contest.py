@@ -1,0 +1,653 @@
+"""Knowledge contest, host side: register 4-person teams, start a contest, run its rounds.
+
+One shared kiosk: the host puts an item on the board (n), the teams answer in
+turn; the host picks the team (1-9 or its button), its answer (A-F) and
+confirms with Enter. Each confirmed answer is +2 / -2 for the team at once (a
+double Enter counts once). F8 finishes the contest and shows the final ranking.
+The scoreboard (s here, or `kiosk scoreboard` on a second screen) follows live.
+
+Also the small menu behind F9 on the station screen: contest, skills, scoreboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, DataTable, Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from kiosk.clock import format_local
+from kiosk.services import contests
+from kiosk.services.errors import ServiceError
+from screens.action_form import ActionForm, FormField
+from screens.base import KioskModal, KioskScreen, Message
+from screens.scoreboard import points_text
+from screens.widgets.status_bar import StatusBar
+
+LETTERS = contests.LETTERS
+LOBBY_ACTIONS = {"register_team", "create_contest"}
+ROUND_ACTIONS = {"team", "choose", "confirm", "next_item", "finish"}
+LOBBY_HELP = (
+    "t registers a team of 4 · c creates a contest · Enter opens the chosen contest · "
+    "s shows the scoreboard · Esc goes back"
+)
+TEAM_COLUMNS = (
+    ("Code", "code"),
+    ("Team", "team"),
+    ("Members", "members"),
+    ("Departments", "departments"),
+)
+STANDING_COLUMNS = (
+    ("Rank", "rank"),
+    ("Team", "team"),
+    ("Points", "points"),
+    ("Right", "right"),
+    ("Wrong", "wrong"),
+)
+
+
+class TeamButton(Button, can_focus=False):
+    """A team's button: clicking it picks the team (keys 1-9 do the same)."""
+
+
+class CompetitionsMenu(KioskModal):
+    """F9 on the station screen: which competition screen to open."""
+
+    CSS_PATH = "contest.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Back")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="competitions-menu"):
+            yield Static("Competitions", id="menu-title")
+            yield OptionList(
+                Option(
+                    Text.assemble(
+                        ("Knowledge contest", "bold"), " · host: teams of 4, rounds, +2 / -2"
+                    ),
+                    id="contest",
+                ),
+                Option(
+                    Text.assemble(
+                        ("Skill competitions", "bold"), " · judges enter scores, winners"
+                    ),
+                    id="skills",
+                ),
+                Option(
+                    Text.assemble(("Contest scoreboard", "bold"), " · live points in big digits"),
+                    id="scoreboard",
+                ),
+                id="menu",
+            )
+            yield Message()
+
+    def on_mount(self) -> None:
+        self.query_one("#menu", OptionList).highlighted = 0
+        self.query_one("#menu", OptionList).focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        from screens.scoreboard import ScoreboardScreen
+        from screens.skills import SkillsScreen
+
+        factories: dict[str, Callable[[], Any]] = {
+            "contest": ContestScreen,
+            "skills": SkillsScreen,
+            "scoreboard": ScoreboardScreen,
+        }
+        self.app.switch_screen(factories[event.option.id or "contest"]())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ContestScreen(KioskScreen):
+    """Modes: "lobby" (teams and contests), "round" (a running contest), "final"."""
+
+    CSS_PATH = "contest.tcss"
+    BINDINGS = [
+        Binding("t", "register_team", "Register team"),
+        Binding("c", "create_contest", "New contest"),
+        Binding("n", "next_item", "Next item"),
+        Binding("enter", "confirm", "Confirm answer"),
+        Binding("f8", "finish", "Finish contest"),
+        Binding("s", "scoreboard", "Scoreboard"),
+        Binding("escape", "back", "Back"),
+        *(Binding(str(n), f"team({n})", f"Team {n}", show=False) for n in range(1, 10)),
+        *(
+            Binding(letter.lower(), f"choose({n})", f"Answer {letter}", show=False)
+            for n, letter in enumerate(LETTERS, start=1)
+        ),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mode = "lobby"
+        self.view: contests.ContestView | None = None
+        self.pending_team: int | None = None
+        self.pending_position: int | None = None
+        self.busy = False
+        self._buttons_for: int | None = None  # the contest whose team buttons are mounted
+        self._just_counted = False  # the last thing done was confirming an answer
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Vertical(id="contest-main"):
+            yield Static("", id="contest-title", markup=False)
+            with Vertical(id="lobby"):
+                yield Static("Contests", classes="section-title")
+                yield OptionList(id="contests")
+                yield Static("Registered contest teams (4 people each)", classes="section-title")
+                yield DataTable(id="teams", cursor_type="row", show_cursor=False)
+            with Vertical(id="round"):
+                yield Static("", id="question", markup=False)
+                yield Static("", id="choices", markup=False)
+                yield Horizontal(id="team-buttons")
+                yield Static("", id="pending", markup=False)
+            yield DataTable(id="standings", cursor_type="row", show_cursor=False)
+            yield Message()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        teams = self.query_one("#teams", DataTable)
+        for label, key in TEAM_COLUMNS:
+            teams.add_column(label, key=key)
+        standings = self.query_one("#standings", DataTable)
+        for label, key in STANDING_COLUMNS:
+            standings.add_column(label, key=key)
+        teams.can_focus = False
+        standings.can_focus = False
+        self._set_mode("lobby")
+        self.load_lobby()
+
+    # -- modes ------------------------------------------------------------------------
+
+    def _set_mode(self, mode: str) -> None:
+        self.mode = mode
+        self.query_one("#lobby").display = mode == "lobby"
+        self.query_one("#round").display = mode == "round"
+        self.query_one("#standings").display = mode in ("round", "final")
+        if mode == "lobby":
+            self.query_one("#contests", OptionList).focus()
+        else:
+            self.set_focus(None)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in LOBBY_ACTIONS:
+            return self.mode == "lobby"
+        if action in ROUND_ACTIONS:
+            return self.mode == "round"
+        return True
+
+    # -- the lobby ----------------------------------------------------------------------
+
+    def load_lobby(self, message: str | None = None) -> None:
+        self.call_service(contests.contests, on_done=self.show_contests, group="lobby-contests")
+        self.call_service(
+            contests.contest_teams,
+            on_done=lambda teams: self.show_teams(teams, message),
+            group="lobby-teams",
+        )
+
+    def show_contests(self, summaries: list[contests.ContestSummary]) -> None:
+        if not self.is_attached:
+            return
+        self.query_one("#contest-title", Static).update(
+            Text("Knowledge contests · the host is a team leader or above", style="bold")
+        )
+        options = self.query_one("#contests", OptionList)
+        options.clear_options()
+        for summary in summaries:
+            prompt = Text()
+            prompt.append(f"#{summary.id} {summary.name}", style="bold")
+            state = "running" if summary.status == "running" else "finished"
+            prompt.append(f"  {state}", style="bold green" if state == "running" else "dim")
+            prompt.append(
+                f" · {' vs '.join(summary.team_names)} · {summary.items_drawn} item(s) · "
+                f"started {format_local(summary.created_at)}"
+            )
+            options.add_option(Option(prompt, id=f"contest-{summary.id}"))
+        if not summaries:
+            options.add_option(
+                Option(Text("No contests yet: press c to create one.", style="dim"), disabled=True)
+            )
+        else:
+            options.highlighted = 0
+
+    def show_teams(self, teams: list[contests.ContestTeamView], message: str | None) -> None:
+        if not self.is_attached:
+            return
+        table = self.query_one("#teams", DataTable)
+        present = {key.value for key in table.rows}
+        for team in teams:
+            cells = (
+                Text(team.code, style="bold"),
+                Text(team.name),
+                Text(team.member_names),
+                Text(", ".join(team.departments)),
+            )
+            if team.code in present:
+                for (_label, column), cell in zip(TEAM_COLUMNS, cells, strict=True):
+                    table.update_cell(team.code, column, cell)
+            else:
+                table.add_row(*cells, key=team.code)
+        self.say(message or LOBBY_HELP, "success" if message else "info")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        contest_id = int((event.option.id or "contest-0").removeprefix("contest-"))
+        self.say("Opening the contest…")
+        self.call_service(
+            contests.contest_view, contest_id, on_done=self.show_contest, group="open"
+        )
+
+    def action_register_team(self) -> None:
+        fields = [
+            FormField(
+                "name",
+                "Team name",
+                placeholder="e.g. Zero Defect Eagles",
+                max_length=contests.NAME_MAX,
+            )
+        ]
+        fields += [
+            FormField(
+                f"member{n}",
+                f"Member {n}: badge",
+                placeholder="scan or type, e.g. E1002",
+                max_length=64,
+            )
+            for n in range(1, contests.TEAM_SIZE + 1)
+        ]
+        self.app.push_screen(
+            ActionForm(
+                f"Register a contest team: exactly {contests.TEAM_SIZE} active employees, "
+                "best from different departments",
+                fields,
+                lambda values: contests.register_contest_team(
+                    self.app.user,  # type: ignore[attr-defined]
+                    values["name"] or "",
+                    [values[f"member{n}"] or "" for n in range(1, contests.TEAM_SIZE + 1)],
+                    clock=self.app.clock,  # type: ignore[attr-defined]
+                    terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+                ),
+                submit_label="Register",
+            ),
+            self._team_registered,
+        )
+
+    def _team_registered(self, team: contests.ContestTeamView | None) -> None:
+        if team is None:
+            self.say(LOBBY_HELP)
+            return
+        self.load_lobby(
+            f"Team {team.code} {team.name} registered: {team.member_names}. "
+            f"Use its code {team.code} when you create a contest."
+        )
+
+    def action_create_contest(self) -> None:
+        self.app.push_screen(
+            ActionForm(
+                "Create a knowledge contest (it starts at once)",
+                [
+                    FormField(
+                        "name",
+                        "Contest name",
+                        placeholder="e.g. Quality Month final",
+                        max_length=contests.CONTEST_NAME_MAX,
+                    ),
+                    FormField(
+                        "teams", "Team codes, 2 or more", placeholder="e.g. C1 C2", max_length=200
+                    ),
+                ],
+                lambda values: contests.create_contest(
+                    self.app.user,  # type: ignore[attr-defined]
+                    values["name"] or "",
+                    (values["teams"] or "").replace(",", " ").split(),
+                    clock=self.app.clock,  # type: ignore[attr-defined]
+                    terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+                ),
+                submit_label="Start contest",
+            ),
+            self._contest_created,
+        )
+
+    def _contest_created(self, view: contests.ContestView | None) -> None:
+        if view is None:
+            self.say(LOBBY_HELP)
+            return
+        self.show_contest(view)
+        self.say(
+            f"Contest {view.name!r} started. Press n to put the first item on the board.", "success"
+        )
+
+    # -- running a contest -----------------------------------------------------------------
+
+    def show_contest(self, view: contests.ContestView) -> None:
+        if not self.is_attached:
+            return
+        if self.view is None or self.view.id != view.id:
+            self.pending_team = self.pending_position = None
+        self.render_contest(view)
+        self._set_mode("round" if view.running else "final")
+        if view.running:
+            self.say(self._round_help())
+        else:
+            self._say_final(view)
+
+    def render_contest(self, view: contests.ContestView) -> None:
+        previous = self.view
+        self.view = view
+        item = view.item
+        if previous is not None and (
+            previous.id != view.id
+            or (previous.item and item and previous.item.number != item.number)
+        ):
+            self.pending_team = self.pending_position = None
+        title = Text()
+        title.append(view.name, style="bold")
+        if view.running:
+            title.append(
+                f" · item {view.items_drawn} · {view.items_left} left in the bank · right "
+                f"{view.correct_points:+d} / wrong {view.wrong_points:+d} · host {view.host_name}"
+            )
+        else:
+            title.append(
+                f" · FINAL RANKING · finished {format_local(view.finished_at)}", style="bold yellow"
+            )
+        self.query_one("#contest-title", Static).update(title)
+        question = Text()
+        if item is None:
+            question.append("No item on the board yet: press n to draw the first one.", style="dim")
+        else:
+            question.append(f"Item {item.number} · {item.topic}\n", style="bold cyan")
+            question.append(item.text, style="bold")
+        self.query_one("#question", Static).update(question)
+        choices = Text()
+        if item is not None:
+            for choice in item.choices:
+                picked = choice.position == self.pending_position
+                choices.append(f" {choice.letter} ", style="bold reverse" if picked else "bold")
+                choices.append(f"  {choice.text}\n", style="bold" if picked else "")
+        self.query_one("#choices", Static).update(choices)
+        self._render_buttons(view)
+        self._render_pending()
+        self._fill_standings(view)
+
+    def _render_buttons(self, view: contests.ContestView) -> None:
+        box = self.query_one("#team-buttons", Horizontal)
+        if self._buttons_for != view.id:
+            box.remove_children()
+            box.mount_all(
+                TeamButton(self._team_label(view, s), id=f"team-{s.team_id}") for s in view.teams
+            )
+            self._buttons_for = view.id
+        else:
+            for standing in view.teams:
+                for button in box.query(f"#team-{standing.team_id}").results(TeamButton):
+                    button.label = self._team_label(view, standing)
+        for standing in view.teams:
+            answer = view.item.answer_of(standing.team_id) if view.item else None
+            variant = "default"
+            if answer is not None:
+                variant = "success" if answer.correct else "error"
+            elif standing.team_id == self.pending_team:
+                variant = "primary"
+            for button in box.query(f"#team-{standing.team_id}").results(TeamButton):
+                button.variant = variant
+
+    @staticmethod
+    def _team_label(view: contests.ContestView, standing: contests.StandingView) -> Text:
+        answer = view.item.answer_of(standing.team_id) if view.item else None
+        mark = ""
+        if answer is not None:
+            mark = f" {answer.letter} {'✓' if answer.correct else '✗'}"
+        return Text(
+            f"{standing.position} {standing.team_name} {points_text(standing.points)}{mark}"
+        )
+
+    def _render_pending(self) -> None:
+        view = self.view
+        line = Text()
+        if view is not None and view.running and view.item is not None:
+            team = view.standing(self.pending_team) if self.pending_team else None
+            choice = next(
+                (c for c in view.item.choices if c.position == self.pending_position), None
+            )
+            if team and choice:
+                line.append(f"{team.team_name} answers {choice.letter}: ", style="bold")
+                line.append(choice.text)
+                line.append("  ·  Enter confirms, Esc clears", style="bold cyan")
+            else:
+                line.append("Team: ", style="bold")
+                line.append(
+                    team.team_name if team else f"press 1-{len(view.teams)}",
+                    style="" if team else "dim",
+                )
+                line.append("   Answer: ", style="bold")
+                line.append(
+                    choice.letter
+                    if choice
+                    else f"press {LETTERS[0]}-{LETTERS[len(view.item.choices) - 1]}",
+                    style="" if choice else "dim",
+                )
+        self.query_one("#pending", Static).update(line)
+
+    def _fill_standings(self, view: contests.ContestView) -> None:
+        table = self.query_one("#standings", DataTable)
+        wanted = {str(s.team_id) for s in view.standings}
+        for row_key in list(table.rows):
+            if row_key.value not in wanted:
+                table.remove_row(row_key)
+        present = {key.value for key in table.rows}
+        for standing in view.standings:
+            style = "bold" if standing.rank == 1 else ""
+            cells = (
+                Text(str(standing.rank), style=style),
+                Text(standing.team_name, style=style),
+                Text(points_text(standing.points), style=style, justify="right"),
+                standing.right,
+                standing.wrong,
+            )
+            key = str(standing.team_id)
+            if key in present:
+                for (_label, column), cell in zip(STANDING_COLUMNS, cells, strict=True):
+                    table.update_cell(key, column, cell)
+            else:
+                table.add_row(*cells, key=key)
+        table.sort("rank", "team", key=lambda cells: (int(cells[0].plain), cells[1].plain))
+
+    def _round_help(self) -> str:
+        view = self.view
+        if view is None or view.item is None:
+            return "Press n to put the first item on the board."
+        waiting = [s.team_name for s in view.teams if view.item.answer_of(s.team_id) is None]
+        if not waiting:
+            return f"Every team has answered item {view.item.number}: n puts the next item up."
+        return (
+            f"Item {view.item.number}: 1-{len(view.teams)} picks the team, "
+            f"{LETTERS[0]}-{LETTERS[len(view.item.choices) - 1]} its answer, Enter confirms. "
+            f"Waiting for: {', '.join(waiting)}."
+        )
+
+    def action_team(self, number: int) -> None:
+        view = self.view
+        if view is None or view.item is None:
+            self.say("Press n to put an item on the board first.", "error")
+            return
+        if not 1 <= number <= len(view.teams):
+            self.say(f"There are {len(view.teams)} teams: press 1-{len(view.teams)}.", "error")
+            return
+        self._pick_team(view.teams[number - 1].team_id)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id and event.button.id.startswith("team-") and self.mode == "round":
+            if self.view is None or self.view.item is None:
+                self.say("Press n to put an item on the board first.", "error")
+                return
+            self._pick_team(int(event.button.id.removeprefix("team-")))
+
+    def _pick_team(self, team_id: int) -> None:
+        assert self.view is not None and self.view.item is not None
+        answer = self.view.item.answer_of(team_id)
+        if answer is not None:
+            self.say(
+                f"{answer.team_name} has answered item {self.view.item.number} already: "
+                f"{answer.letter}, {'right' if answer.correct else 'wrong'} {answer.points:+d}.",
+                "error",
+            )
+            return
+        self.pending_team = team_id
+        self._just_counted = False
+        self.render_contest(self.view)
+
+    def action_choose(self, position: int) -> None:
+        view = self.view
+        if view is None or view.item is None:
+            self.say("Press n to put an item on the board first.", "error")
+            return
+        if position > len(view.item.choices):
+            last = LETTERS[len(view.item.choices) - 1]
+            self.say(f"This item has answers {LETTERS[0]} to {last}.", "error")
+            return
+        self.pending_position = position
+        self._just_counted = False
+        self.render_contest(view)
+
+    def action_confirm(self) -> None:
+        view = self.view
+        if self.busy or view is None:
+            return  # a double Enter: the first one is on its way
+        if view.item is None:
+            self.say("Press n to put an item on the board first.", "error")
+            return
+        if self.pending_team is None and self.pending_position is None and self._just_counted:
+            return  # a second Enter after the answer was counted: keep its message on screen
+        if self.pending_team is None or self.pending_position is None:
+            missing = "the team (1-9)" if self.pending_team is None else "the answer (A-F)"
+            self.say(f"Pick {missing} first, then press Enter.", "error")
+            return
+        self.busy = True
+        self.say("Counting…")
+        self.call_service(
+            contests.submit_answer,
+            self.app.user,  # type: ignore[attr-defined]
+            view.id,
+            view.item.number,
+            self.pending_team,
+            self.pending_position,
+            clock=self.app.clock,  # type: ignore[attr-defined]
+            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            on_done=self._answered,
+            on_error=self._refused,
+            group="write",
+        )
+
+    def _answered(self, outcome: contests.AnswerOutcome) -> None:
+        self.busy = False
+        if not self.is_attached:
+            return
+        self.pending_team = self.pending_position = None
+        self._just_counted = True
+        self.render_contest(outcome.contest)
+        message = outcome.describe()
+        view = outcome.contest
+        if view.item and all(view.item.answer_of(s.team_id) for s in view.teams):
+            message += f" Every team has answered: n puts item {view.item.number + 1} up."
+        self.say(message, "success" if outcome.correct and not outcome.already else "info")
+
+    def _refused(self, error: ServiceError) -> None:
+        self.busy = False
+        if self.is_attached:
+            self.say(error.message, "error")  # the team and answer stay picked
+
+    def action_next_item(self) -> None:
+        view = self.view
+        if self.busy or view is None:
+            return
+        self.busy = True
+        self.say("Drawing the next item…")
+        self.call_service(
+            contests.draw_item,
+            self.app.user,  # type: ignore[attr-defined]
+            view.id,
+            after=view.items_drawn,
+            clock=self.app.clock,  # type: ignore[attr-defined]
+            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            on_done=self._drawn,
+            on_error=self._refused,
+            group="write",
+        )
+
+    def _drawn(self, view: contests.ContestView) -> None:
+        self.busy = False
+        if not self.is_attached:
+            return
+        self.render_contest(view)
+        self.say(self._round_help())
+
+    def action_finish(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        leaders = ", ".join(s.team_name for s in view.leaders)
+        self.app.push_screen(
+            ActionForm(
+                f"Finish {view.name}? No more items or answers after this; the ranking becomes "
+                f"final (leading now: {leaders}).",
+                [],
+                lambda _values: contests.finish_contest(
+                    self.app.user,  # type: ignore[attr-defined]
+                    view.id,
+                    clock=self.app.clock,  # type: ignore[attr-defined]
+                    terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+                ),
+                submit_label="Finish contest",
+            ),
+            self._finished,
+        )
+
+    def _finished(self, view: contests.ContestView | None) -> None:
+        if view is None:
+            self.say(self._round_help())
+            return
+        self.show_contest(view)
+
+    def _say_final(self, view: contests.ContestView) -> None:
+        winners = ", ".join(s.team_name for s in view.leaders)
+        if len(view.leaders) > 1:
+            self.say(
+                f"Final ranking. Winners, tied on {points_text(view.leaders[0].points)}: "
+                f"{winners}.",
+                "success",
+            )
+        elif view.leaders:
+            self.say(
+                f"Final ranking. Winner: {winners} with {points_text(view.leaders[0].points)}.",
+                "success",
+            )
+
+    # -- elsewhere -----------------------------------------------------------------------------
+
+    def action_scoreboard(self) -> None:
+        from screens.scoreboard import ScoreboardScreen
+
+        self.app.push_screen(ScoreboardScreen(self.view.id if self.view else None))
+
+    def action_back(self) -> None:
+        if self.mode == "round" and (self.pending_team or self.pending_position):
+            self.pending_team = self.pending_position = None
+            if self.view is not None:
+                self.render_contest(self.view)
+            self.say("Cleared. " + self._round_help())
+        elif self.mode in ("round", "final"):
+            self._set_mode("lobby")
+            self.load_lobby()
+        else:
+            self.dismiss()

@@ -1,0 +1,214 @@
+"""The knowledge-contest scoreboard: every team's points in big digits, live, for a wall screen.
+
+Runs without sign-in (`kiosk scoreboard`, or F9 on the sign-in screen). It asks
+for the contest's standings every second and changes only what changed: the
+cards stay, the table rows are updated in place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container, Vertical
+from textual.widgets import DataTable, Digits, Footer, Static
+
+from kiosk.clock import format_local
+from kiosk.services import contests
+from kiosk.services.errors import ServiceError
+from screens.base import KioskScreen, Message
+from screens.widgets.status_bar import StatusBar
+
+REFRESH_SECONDS = 1.0
+COLUMNS = (
+    ("Rank", "rank"),
+    ("Team", "team"),
+    ("Points", "points"),
+    ("Right", "right"),
+    ("Wrong", "wrong"),
+)
+
+
+def points_text(points: int) -> str:
+    return f"{points:+d}" if points else "0"
+
+
+class TeamCard(Vertical):
+    """One team: name, rank and its points in large digits."""
+
+    def __init__(self, team_id: int, *first: Any) -> None:
+        super().__init__(id=f"card-{team_id}", classes="team-card")
+        self._first = first
+
+    def on_mount(self) -> None:
+        self.show(*self._first)
+
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="card-name", markup=False)
+        yield Static("", classes="card-rank", markup=False)
+        yield Digits("0", classes="card-points")
+        yield Static("", classes="card-answer", markup=False)
+
+    def show(
+        self,
+        standing: contests.StandingView,
+        answer: contests.ItemAnswerView | None,
+        item: contests.ItemView | None,
+        running: bool,
+    ) -> None:
+        self.query_one(".card-name", Static).update(
+            Text(f"{standing.position}  {standing.team_name}", style="bold")
+        )
+        self.query_one(".card-rank", Static).update(
+            Text(f"rank {standing.rank} · {standing.right} right · {standing.wrong} wrong")
+        )
+        self.query_one(".card-points", Digits).update(points_text(standing.points))
+        if answer is not None:
+            line = Text(
+                f"item {item.number if item else '?'}: {answer.letter} "
+                f"{'right' if answer.correct else 'wrong'} {answer.points:+d}",
+                style="bold green" if answer.correct else "bold red",
+            )
+        elif item is not None and running:
+            line = Text(f"item {item.number}: waiting for the answer", style="dim")
+        else:
+            line = Text("")
+        self.query_one(".card-answer", Static).update(line)
+        self.set_class(
+            standing.rank == 1 and (standing.points != 0 or standing.right > 0), "leader"
+        )
+        self.set_class(standing.points < 0, "negative")
+
+
+class ScoreboardScreen(KioskScreen):
+    CSS_PATH = "scoreboard.tcss"
+    BINDINGS = [Binding("escape", "back", "Back"), Binding("r", "refresh", "Refresh")]
+
+    def __init__(self, contest_id: int | None = None) -> None:
+        super().__init__()
+        self.contest_id = contest_id
+        self.shown_id: int | None = None
+        self.view: contests.ContestView | None = None
+        self._loading = False
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield Static("KNOWLEDGE CONTEST", id="scoreboard-title", markup=False)
+        yield Static("", id="scoreboard-item", markup=False)
+        yield Container(id="cards")
+        yield DataTable(id="standings", cursor_type="row", show_cursor=False)
+        yield Message()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#standings", DataTable)
+        for label, key in COLUMNS:
+            table.add_column(label, key=key)
+        self.action_refresh()
+        self.set_interval(REFRESH_SECONDS, self.action_refresh)
+
+    def on_data_changed(self, _message: Any) -> None:
+        """A live change event from the app (when it has a change feed)."""
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        if self._loading:
+            return  # the previous question is still out (a slow database): no pile-up
+        self._loading = True
+        self.call_service(
+            contests.scoreboard,
+            self.contest_id,
+            on_done=self.show,
+            on_error=self.failed,
+            group="scoreboard",
+            latest_only=True,
+        )
+
+    def failed(self, error: ServiceError) -> None:
+        self._loading = False
+        if self.is_attached:
+            self.say(error.message, "error")
+
+    def show(self, view: contests.ContestView | None) -> None:
+        self._loading = False
+        if not self.is_attached:
+            return
+        if view is None:
+            self.query_one("#scoreboard-title", Static).update(
+                Text("KNOWLEDGE CONTEST", style="bold")
+            )
+            self.query_one("#scoreboard-item", Static).update(
+                "No contest yet. The scoreboard shows one as soon as a host starts it."
+            )
+            self.say(f"Waiting for a contest · {self._time()}")
+            return
+        self.view = view
+        cards = self.query_one("#cards", Container)
+        table = self.query_one("#standings", DataTable)
+        if view.id != self.shown_id:  # another contest: other teams
+            self.shown_id = view.id
+            cards.remove_children()
+            for row_key in list(table.rows):
+                table.remove_row(row_key)
+        title = Text()
+        title.append(view.name.upper(), style="bold")
+        if view.running:
+            title.append(
+                f"  ·  LIVE  ·  right {view.correct_points:+d} / wrong {view.wrong_points:+d}",
+                style="bold green",
+            )
+        else:
+            title.append("  ·  FINAL RANKING", style="bold yellow")
+        self.query_one("#scoreboard-title", Static).update(title)
+        item = Text()
+        if view.item is not None:
+            item.append(f"Item {view.item.number}", style="bold")
+            item.append(f" · {view.item.topic}\n", style="dim")
+            item.append(view.item.text)
+        elif view.running:
+            item.append("The first item comes up in a moment.", style="dim")
+        if not view.running:
+            winners = ", ".join(s.team_name for s in view.leaders)
+            item = Text.assemble(
+                ("Winner: " if len(view.leaders) == 1 else "Winners (tie): ", "bold yellow"),
+                (winners, "bold"),
+            )
+        self.query_one("#scoreboard-item", Static).update(item)
+        cards.styles.grid_size_columns = max(1, min(len(view.standings), 4))
+        for standing in view.teams:
+            answer = view.item.answer_of(standing.team_id) if view.item else None
+            found = cards.query(f"#card-{standing.team_id}")
+            if found:
+                found.first(TeamCard).show(standing, answer, view.item, view.running)
+            else:
+                cards.mount(TeamCard(standing.team_id, standing, answer, view.item, view.running))
+        self._fill(table, view)
+        self.say(f"Updated {self._time()} · {view.items_drawn} item(s) played")
+
+    def _fill(self, table: DataTable, view: contests.ContestView) -> None:
+        present = {key.value for key in table.rows}
+        for standing in view.standings:
+            style = "bold" if standing.rank == 1 else ""
+            cells = (
+                Text(str(standing.rank), style=style),
+                Text(standing.team_name, style=style),
+                Text(points_text(standing.points), style=style, justify="right"),
+                standing.right,
+                standing.wrong,
+            )
+            key = str(standing.team_id)
+            if key in present:
+                for (_label, column), cell in zip(COLUMNS, cells, strict=True):
+                    table.update_cell(key, column, cell)
+            else:
+                table.add_row(*cells, key=key)
+        table.sort("rank", "team", key=lambda cells: (int(cells[0].plain), cells[1].plain))
+
+    def _time(self) -> str:
+        return format_local(self.app.clock.now(), "%H:%M:%S")  # type: ignore[attr-defined]
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 2:
+            self.dismiss()

@@ -1,0 +1,411 @@
+"""Skill competitions, judge side: pick an event and a participant, enter scores per criterion.
+
+Judges are supervisors and above (the service refuses everyone else and audits
+it). Each criterion has its range; a score outside it is refused with the range
+and everything typed stays. The ranking beside shows totals (averaged over
+judges), ties as ties and the winners.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from kiosk.services import skills
+from kiosk.services.errors import ServiceError, ValidationFailed
+from screens.action_form import ActionForm, FormField
+from screens.base import KioskScreen, Message
+from screens.widgets.status_bar import StatusBar
+
+RANKING_COLUMNS = (
+    ("Rank", "rank"),
+    ("Participant", "name"),
+    ("Department", "department"),
+    ("Total", "total"),
+    ("Judges", "judges"),
+    ("Scored", "scored"),
+)
+EVENT_HELP = "Enter scores the chosen participant · a adds a participant · Esc back to the events"
+SCORE_HELP = "Type each score (Enter or ↓ goes to the next) · Ctrl+S saves · Esc cancels"
+
+
+class SkillsScreen(KioskScreen):
+    """Modes: "events" (choose one), "event" (participants and ranking), "score"."""
+
+    CSS_PATH = "skills.tcss"
+    BINDINGS = [
+        Binding("a", "add_participant", "Add participant"),
+        Binding("ctrl+s", "save", "Save scores"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("escape", "back", "Back"),
+        Binding("down", "next_score", "Next score", show=False),
+        Binding("up", "previous_score", "Previous score", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mode = "events"
+        self.event: skills.SkillEventView | None = None
+        self.sheet: skills.ScoreSheet | None = None
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Vertical(id="skills-main"):
+            yield Static("Skill competitions", id="skills-title", markup=False)
+            yield OptionList(id="events")
+            with Horizontal(id="event-view"):
+                with Vertical(id="participants-side"):
+                    yield Static("Participants", classes="section-title")
+                    yield OptionList(id="participants")
+                with Vertical(id="ranking-side"):
+                    yield Static("Ranking", classes="section-title")
+                    yield DataTable(id="ranking", cursor_type="row", show_cursor=False)
+                    yield Static("", id="winners", markup=False)
+            with Vertical(id="score-view"):
+                yield Static("", id="score-title", markup=False)
+                yield Vertical(id="score-form")
+            yield Message()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#ranking", DataTable)
+        for label, key in RANKING_COLUMNS:
+            table.add_column(label, key=key)
+        table.can_focus = False
+        self._set_mode("events")
+        self.call_service(skills.skill_events, on_done=self.show_events, group="events")
+
+    # -- modes --------------------------------------------------------------------------
+
+    def _set_mode(self, mode: str) -> None:
+        self.mode = mode
+        self.query_one("#events").display = mode == "events"
+        self.query_one("#event-view").display = mode == "event"
+        self.query_one("#score-view").display = mode == "score"
+        if mode == "events":
+            self.query_one("#events", OptionList).focus()
+        elif mode == "event":
+            self.query_one("#participants", OptionList).focus()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "add_participant":
+            return self.mode == "event"
+        if action in ("save", "next_score", "previous_score"):
+            return self.mode == "score"
+        if action == "refresh":
+            return self.mode == "event"
+        return True
+
+    # -- events -----------------------------------------------------------------------------
+
+    def show_events(self, events: list[skills.SkillEventView]) -> None:
+        if not self.is_attached:
+            return
+        options = self.query_one("#events", OptionList)
+        options.clear_options()
+        for event in events:
+            prompt = Text()
+            prompt.append(event.name, style="bold")
+            prompt.append(f" · {len(event.participants)} participant(s)\n    ")
+            prompt.append(
+                " · ".join(f"{c.name} {c.range_text}" for c in event.criteria), style="dim"
+            )
+            options.add_option(Option(prompt, id=event.code))
+        if events:
+            options.highlighted = 0
+            self.say("Choose a competition (arrows, Enter). Judges: supervisor and above.")
+        else:
+            self.say("No skill competitions are set up yet. Ask the quality office.", "error")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        code = event.option.id or ""
+        if event.option_list.id == "events":
+            self.load_event(code)
+        elif event.option_list.id == "participants" and self.event is not None:
+            self.open_sheet(code)
+
+    def load_event(self, code: str, message: str | None = None, kind: str = "info") -> None:
+        self.call_service(
+            skills.ranking,
+            code,
+            on_done=lambda ranking: self.show_ranking(ranking, message, kind),
+            group="ranking",
+            latest_only=True,
+        )
+
+    def action_refresh(self) -> None:
+        if self.event is not None:
+            self.load_event(self.event.code)
+
+    def show_ranking(
+        self, ranking: skills.EventRanking, message: str | None = None, kind: str = "info"
+    ) -> None:
+        if not self.is_attached:
+            return
+        event = ranking.event
+        switching = self.event is None or self.event.code != event.code
+        self.event = event
+        title = Text()
+        title.append(event.name, style="bold")
+        title.append(
+            f" · {len(event.criteria)} criteria, at most {event.max_total} points · "
+            "total = sum over criteria of the judges' average"
+        )
+        self.query_one("#skills-title", Static).update(title)
+        options = self.query_one("#participants", OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        for row in ranking.rows:
+            prompt = Text()
+            prompt.append(row.participant.name, style="bold")
+            prompt.append(f" {row.participant.badge_code}")
+            if row.rank is None:
+                prompt.append(" · not scored yet", style="dim")
+            else:
+                prompt.append(f" · {row.total_text}", style="bold")
+            options.add_option(Option(prompt, id=row.participant.badge_code))
+        if ranking.rows:
+            options.highlighted = (
+                0 if switching or highlighted is None else min(highlighted, len(ranking.rows) - 1)
+            )
+        self._fill_ranking(ranking)
+        winners = ranking.winners
+        line = Text()
+        if winners:
+            names = ", ".join(w.participant.name for w in winners)
+            label = (
+                "Winner: " if len(winners) == 1 else f"Winners (tied on {winners[0].total_text}): "
+            )
+            line.append("★ " + label, style="bold yellow")
+            line.append(names, style="bold")
+            if len(winners) == 1:
+                line.append(f" with {winners[0].total_text}")
+        else:
+            line.append("No scores yet.", style="dim")
+        self.query_one("#winners", Static).update(line)
+        if self.mode != "event":
+            self._set_mode("event")
+        if not ranking.rows:
+            self.say("Nobody takes part yet: press a to add a participant.")
+        else:
+            self.say(message or EVENT_HELP, kind)
+
+    def _fill_ranking(self, ranking: skills.EventRanking) -> None:
+        table = self.query_one("#ranking", DataTable)
+        wanted = {row.participant.badge_code for row in ranking.rows}
+        for row_key in list(table.rows):
+            if row_key.value not in wanted:
+                table.remove_row(row_key)
+        present = {key.value for key in table.rows}
+        for row in ranking.rows:
+            style = "bold yellow" if row.winner else ""
+            cells = (
+                Text("—" if row.rank is None else str(row.rank), style=style),
+                Text(("★ " if row.winner else "") + row.participant.name, style=style),
+                Text(row.participant.department),
+                Text(row.total_text, style=style, justify="right"),
+                row.judges,
+                Text(
+                    f"{row.criteria_scored}/{row.criteria_total}",
+                    style="" if row.complete else "dim",
+                ),
+            )
+            key = row.participant.badge_code
+            if key in present:
+                for (_label, column), cell in zip(RANKING_COLUMNS, cells, strict=True):
+                    table.update_cell(key, column, cell)
+            else:
+                table.add_row(*cells, key=key)
+        table.sort(
+            "rank",
+            "name",
+            key=lambda cells: (
+                10**6 if cells[0].plain == "—" else int(cells[0].plain),
+                cells[1].plain.removeprefix("★ "),
+            ),
+        )
+
+    # -- participants ---------------------------------------------------------------------------
+
+    def action_add_participant(self) -> None:
+        event = self.event
+        if event is None:
+            return
+        self.app.push_screen(
+            ActionForm(
+                f"Add a participant to {event.name}",
+                [
+                    FormField(
+                        "badge", "Badge", placeholder="scan or type, e.g. E3007", max_length=64
+                    )
+                ],
+                lambda values: skills.register_participant(
+                    self.app.user,  # type: ignore[attr-defined]
+                    event.code,
+                    values["badge"] or "",
+                    clock=self.app.clock,  # type: ignore[attr-defined]
+                    terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+                ),
+                submit_label="Add",
+            ),
+            self._participant_added,
+        )
+
+    def _participant_added(self, view: skills.SkillEventView | None) -> None:
+        if view is None or self.event is None:
+            self.say(EVENT_HELP)
+            return
+        newcomer = next((p for p in view.participants if p not in self.event.participants), None)
+        name = newcomer.name if newcomer else "The participant"
+        self.load_event(view.code, f"{name} takes part in {view.name} now.", "success")
+
+    # -- scoring --------------------------------------------------------------------------------
+
+    def open_sheet(self, badge: str) -> None:
+        assert self.event is not None
+        self.call_service(
+            skills.score_sheet,
+            self.app.user,  # type: ignore[attr-defined]
+            self.event.code,
+            badge,
+            on_done=lambda sheet: self.call_later(self.show_sheet, sheet),
+            group="sheet",
+            latest_only=True,
+        )
+
+    async def show_sheet(self, sheet: skills.ScoreSheet) -> None:
+        if not self.is_attached:
+            return
+        self.sheet = sheet
+        title = Text()
+        title.append(f"Scoring {sheet.participant.name}", style="bold")
+        title.append(
+            f" ({sheet.participant.badge_code}, {sheet.participant.department}) · "
+            f"{sheet.event.name} · judge {sheet.judge_name}"
+        )
+        self.query_one("#score-title", Static).update(title)
+        form = self.query_one("#score-form", Vertical)
+        await form.remove_children()
+        rows = []
+        for entry in sheet.scores:
+            criterion = entry.criterion
+            row = Vertical(
+                Label(
+                    Text.assemble((criterion.name, "bold"), f"  ·  {criterion.range_text}"),
+                    classes="criterion-label",
+                ),
+                Horizontal(
+                    Input(
+                        value="" if entry.score is None else str(entry.score),
+                        placeholder=criterion.range_text,
+                        id=f"score-{criterion.code}",
+                        max_length=8,
+                        classes="score-input",
+                    ),
+                    Static("", id=f"error-{criterion.code}", classes="score-error", markup=False),
+                    classes="score-line",
+                ),
+                classes="criterion-row",
+            )
+            rows.append(row)
+        await form.mount_all(rows)
+        self._set_mode("score")
+        if sheet.scores:
+            self.query_one(f"#score-{sheet.scores[0].criterion.code}", Input).focus()
+        self.say(SCORE_HELP)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.mode != "score" or self.sheet is None:
+            return
+        codes = [entry.criterion.code for entry in self.sheet.scores]
+        current = (event.input.id or "").removeprefix("score-")
+        if current in codes and codes.index(current) < len(codes) - 1:
+            self.query_one(f"#score-{codes[codes.index(current) + 1]}", Input).focus()
+        else:
+            self.action_save()
+
+    def action_next_score(self) -> None:
+        self.focus_next(Input)
+
+    def action_previous_score(self) -> None:
+        self.focus_previous(Input)
+
+    def action_save(self) -> None:
+        if self.busy or self.sheet is None or self.mode != "score":
+            return
+        values = {
+            entry.criterion.code: self.query_one(f"#score-{entry.criterion.code}", Input).value
+            for entry in self.sheet.scores
+        }
+        self.busy = True
+        self.say("Saving…")
+        self.call_service(
+            skills.enter_scores,
+            self.app.user,  # type: ignore[attr-defined]
+            self.sheet.event.code,
+            self.sheet.participant.badge_code,
+            values,
+            clock=self.app.clock,  # type: ignore[attr-defined]
+            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            on_done=self._saved,
+            on_error=self._refused,
+            group="write",
+        )
+
+    def _saved(self, sheet: skills.ScoreSheet) -> None:
+        self.busy = False
+        if not self.is_attached:
+            return
+        self.sheet = None
+        scores = ", ".join(
+            f"{s.criterion.name} {s.score}" for s in sheet.scores if s.score is not None
+        )
+        message = (
+            f"Saved {sheet.judge_name}'s scores for {sheet.participant.name}: {scores} "
+            f"({sheet.total} of {sheet.event.max_total})."
+        )
+        if sheet.replaced:
+            message += f" Replaced your earlier {', '.join(sheet.replaced)}."
+        self.load_event(sheet.event.code, message, "success")
+
+    def _refused(self, error: ServiceError) -> None:
+        self.busy = False
+        if not self.is_attached or self.sheet is None:
+            return
+        problems = error.problems if isinstance(error, ValidationFailed) else {}
+        for entry in self.sheet.scores:
+            code = entry.criterion.code
+            self.query_one(f"#error-{code}", Static).update(problems.get(code, ""))
+        codes = {entry.criterion.code for entry in self.sheet.scores}
+        if problems and set(problems) <= codes:
+            count = len(problems)
+            self.say(
+                f"{count} score{'s are' if count > 1 else ' is'} not right (marked above): "
+                "nothing was saved. Fix and press Ctrl+S again.",
+                "error",
+            )
+        else:
+            self.say(error.message, "error")  # what was typed stays in the boxes
+
+    # -- back -------------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        if self.mode == "score":
+            self.sheet = None
+            self._set_mode("event")
+            self.say("Nothing saved. " + EVENT_HELP)
+        elif self.mode == "event":
+            self.event = None
+            self._set_mode("events")
+            self.query_one("#skills-title", Static).update("Skill competitions")
+            self.call_service(skills.skill_events, on_done=self.show_events, group="events")
+        else:
+            self.dismiss()
