@@ -1,0 +1,155 @@
+"""`kiosk export performance|ledger|defects|inspections|handbook`: sub-commands of `export`.
+
+kiosk/cli.py owns the `export` group; this module adds these sub-commands to it
+and runs them. Files go to --output (or a default name in the current folder);
+`--output -` writes to standard output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+TABLE_EXPORTS = {
+    "performance": "points per employee for one month, per cause type (for monthly performance)",
+    "ledger": "every point ledger row, with local times",
+    "defects": "every defect with its lifecycle times and root cause",
+    "inspections": "every weekly inspection result",
+}
+EXPORT_COMMANDS = frozenset({*TABLE_EXPORTS, "handbook"})
+TABLE_FORMATS = ("csv", "xlsx")
+HANDBOOK_FORMATS = ("md", "pdf")
+
+
+def add_export_commands(
+    export_commands: argparse._SubParsersAction,
+    add_common: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    """Add this module's sub-commands to the `kiosk export` group."""
+    for name, help_text in TABLE_EXPORTS.items():
+        command = export_commands.add_parser(name, help=help_text, description=help_text)
+        command.add_argument(
+            "--month",
+            metavar="YYYY-MM",
+            required=name == "performance",
+            help="only this month, by local date"
+            + (" (required)" if name == "performance" else " (default: everything)"),
+        )
+        command.add_argument(
+            "--format", choices=TABLE_FORMATS, help="default: from --output's suffix, else csv"
+        )
+        command.add_argument(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="default: NAME[-YYYY-MM].FORMAT in this folder; '-' for standard output",
+        )
+        add_common(command)
+    handbook = export_commands.add_parser(
+        "handbook",
+        help="the Handbook for Preventing Recurrence of Typical Quality Issues (Markdown or PDF)",
+        description="Compiled from the defects marked as typical cases.",
+    )
+    handbook.add_argument(
+        "--format", choices=HANDBOOK_FORMATS, help="default: from --output's suffix, else md"
+    )
+    handbook.add_argument(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="default: typical-cases-handbook.FORMAT in this folder; '-' for standard output",
+    )
+    handbook.add_argument(
+        "--font",
+        metavar="FILE",
+        help="a TrueType/OpenType font with Chinese glyphs for the PDF "
+        "(default: Noto Sans CJK if installed, else DejaVu Sans)",
+    )
+    add_common(handbook)
+
+
+def _format(given: str | None, output: str | None, allowed: tuple[str, ...]) -> str:
+    if given:
+        return given
+    suffix = Path(output).suffix.lower().lstrip(".") if output and output != "-" else ""
+    if suffix == "markdown":
+        suffix = "md"
+    return suffix if suffix in allowed else allowed[0]
+
+
+def _say(text: str, to_stdout: bool) -> None:
+    print(text, file=sys.stderr if not to_stdout else sys.stdout)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Run one of this module's export sub-commands; returns the exit status."""
+    try:
+        if args.export_command == "handbook":
+            return _export_handbook(args)
+        return _export_table(args)
+    except OSError as exc:
+        target = getattr(exc, "filename", None) or args.output
+        print(f"kiosk: cannot write {target}: {exc.strerror or exc}.", file=sys.stderr)
+        return 2
+
+
+def _export_table(args: argparse.Namespace) -> int:
+    from kiosk.services import exports
+
+    month = exports.parse_month(args.month) if args.month else None
+    builders = {
+        "performance": exports.performance_table,
+        "ledger": exports.ledger_table,
+        "defects": exports.defects_table,
+        "inspections": exports.inspections_table,
+    }
+    table = builders[args.export_command](month)
+    file_format = _format(args.format, args.output, TABLE_FORMATS)
+    to_stdout = args.output == "-"
+    if to_stdout:
+        if file_format == "csv":
+            rows = exports.write_csv(table, sys.stdout)
+        else:
+            sys.stdout.flush()
+            rows = exports.write_xlsx(table, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        _say(f"{rows} row(s) of {table.name} written.", to_stdout=False)
+        return 0
+    path = Path(args.output) if args.output else Path(f"{table.name}.{file_format}")
+    rows = exports.save(table, path, file_format)
+    _say(f"{rows} row(s) of {table.name} written to {path} ({file_format.upper()}).", True)
+    return 0
+
+
+def _export_handbook(args: argparse.Namespace) -> int:
+    from kiosk.services import handbook
+
+    content = handbook.compile_handbook()
+    file_format = _format(args.format, args.output, HANDBOOK_FORMATS)
+    to_stdout = args.output == "-"
+    path = (
+        None
+        if to_stdout
+        else Path(args.output or f"typical-cases-handbook.{file_format}").expanduser()
+    )
+    cases = len(content.cases)
+    what = f"handbook with {cases} typical case{'s' if cases != 1 else ''}"
+    if file_format == "md":
+        text = handbook.render_markdown(content)
+        if path is None:
+            sys.stdout.write(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+        _say(f"Markdown {what} written to {path or 'standard output'}.", not to_stdout)
+        return 0
+    try:
+        result = handbook.render_pdf(content, path or sys.stdout.buffer, font=args.font)
+    except FileNotFoundError as exc:
+        print(f"kiosk: {exc}.", file=sys.stderr)
+        return 2
+    for note in result.notes:
+        print(f"kiosk: note: {note}", file=sys.stderr)
+    _say(f"PDF {what} written to {path or 'standard output'} (font: {result.font}).", not to_stdout)
+    return 0

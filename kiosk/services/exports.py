@@ -1,0 +1,433 @@
+"""Data exports: monthly performance points, the ledger, defects and inspections as CSV or XLSX.
+
+Every export is a `Table` (a header row and rows of plain values); times are
+shown in this terminal's local time. CSV is written as UTF-8 with a byte-order
+mark so spreadsheet programs read Chinese names correctly; XLSX has a bold,
+frozen header row. Text that a spreadsheet would run as a formula (starting
+with ``=``, ``+``, ``-`` or ``@``) is written as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from peewee import JOIN
+
+from kiosk.clock import to_local
+from kiosk.services.errors import ValidationFailed
+from kiosk.services.uow import read_only
+from models import (
+    ChecklistItem,
+    Defect,
+    Employee,
+    Inspection,
+    InspectionResult,
+    LedgerEntry,
+    ProductionLine,
+    Station,
+    Supplier,
+    Team,
+)
+
+Cell = str | int | datetime | date | None
+
+FORMATS = ("csv", "xlsx")
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+XLSX_TIME_FORMAT = "yyyy-mm-dd hh:mm"
+# Cause types that always get a column in the performance export, in this order;
+# any other cause type found in the month gets a column after them.
+CAUSE_TYPES = ("defect", "contest", "proposal")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # the sheet title and the default file name
+    headers: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+
+    def column(self, header: str) -> list[Cell]:
+        index = self.headers.index(header)
+        return [row[index] for row in self.rows]
+
+
+@dataclass(frozen=True)
+class Month:
+    year: int
+    month: int
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The month in local time (this terminal's zone), as UTC instants [start, end)."""
+        following = Month(self.year + self.month // 12, self.month % 12 + 1)
+        return self._local_start_utc(), following._local_start_utc()
+
+    def _local_start_utc(self) -> datetime:
+        return datetime(self.year, self.month, 1).astimezone().astimezone(UTC)
+
+
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def parse_month(text: str | None) -> Month:
+    """'2025-09' -> Month(2025, 9); ValidationFailed for anything else."""
+    match = _MONTH.match((text or "").strip())
+    if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
+        raise ValidationFailed(
+            {"month": f"Give the month as YYYY-MM, e.g. 2025-09 (got {str(text)[:20]!r})."}
+        )
+    return Month(int(match.group(1)), int(match.group(2)))
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    """A stored UTC time as a naive local time (what a spreadsheet cell shows)."""
+    return to_local(moment).replace(tzinfo=None) if moment else None
+
+
+def _in_month(field, month: Month | None):
+    if month is None:
+        return True
+    start, end = month.bounds()
+    return (field >= start) & (field < end)
+
+
+# -- the tables -----------------------------------------------------------------
+
+
+@read_only
+def performance_table(month: Month | str) -> Table:
+    """Points per employee for one month (ledger rows attributed to them, by local date).
+
+    Every active employee has a row (0 when they earned nothing); an inactive
+    employee appears only with points that month. Columns: badge, name,
+    department, team, points, then the points of each cause type.
+    """
+    month = parse_month(month) if isinstance(month, str) else month
+    entries = LedgerEntry.select(
+        LedgerEntry.employee, LedgerEntry.cause_type, LedgerEntry.amount
+    ).where(LedgerEntry.employee.is_null(False) & _in_month(LedgerEntry.created_at, month))
+    by_person: dict[int, dict[str, int]] = {}
+    for entry in entries.tuples():
+        employee_id, cause_type, amount = entry
+        causes = by_person.setdefault(employee_id, {})
+        causes[cause_type] = causes.get(cause_type, 0) + amount
+    found_types = {cause for causes in by_person.values() for cause in causes}
+    cause_types = [*CAUSE_TYPES, *sorted(found_types - set(CAUSE_TYPES))]
+    people = (
+        Employee.select(Employee, Team)
+        .join(Team, JOIN.LEFT_OUTER, on=(Employee.team == Team.id))
+        .where(Employee.active | Employee.id.in_(list(by_person) or [0]))
+        .order_by(Employee.badge_code)
+    )
+    rows = []
+    for person in people:
+        causes = by_person.get(person.id, {})
+        rows.append(
+            (
+                person.badge_code,
+                person.name,
+                person.department,
+                person.team.name if person.team_id else "",
+                sum(causes.values()),
+                *(causes.get(cause, 0) for cause in cause_types),
+            )
+        )
+    return Table(
+        name=f"performance-{month}",
+        headers=("badge", "name", "department", "team", "points", *cause_types),
+        rows=tuple(rows),
+    )
+
+
+@read_only
+def ledger_table(month: Month | str | None = None) -> Table:
+    """Every ledger row (of a month, by local date, when given), oldest first."""
+    month = parse_month(month) if isinstance(month, str) else month
+    employees = {e.id: e for e in Employee.select()}
+    teams = {t.id: t for t in Team.select()}
+    query = (
+        LedgerEntry.select()
+        .where(_in_month(LedgerEntry.created_at, month))
+        .order_by(LedgerEntry.created_at, LedgerEntry.id)
+    )
+    rows = []
+    for entry in query:
+        person = employees.get(entry.employee_id) if entry.employee_id else None
+        entered = employees.get(entry.created_by_id) if entry.created_by_id else None
+        team = teams[entry.team_id]
+        rows.append(
+            (
+                entry.id,
+                _local(entry.created_at),
+                team.code,
+                team.name,
+                person.badge_code if person else "",
+                person.name if person else "",
+                entry.amount,
+                entry.cause_type,
+                entry.cause_id,
+                entry.reason,
+                entered.name if entered else "",
+                entry.reverses_id or "",
+            )
+        )
+    return Table(
+        name=f"ledger-{month}" if month else "ledger",
+        headers=(
+            "row",
+            "time (local)",
+            "team code",
+            "team",
+            "badge",
+            "name",
+            "points",
+            "cause type",
+            "cause id",
+            "reason",
+            "entered by",
+            "reverses row",
+        ),
+        rows=tuple(rows),
+    )
+
+
+@read_only
+def defects_table(month: Month | str | None = None) -> Table:
+    """Every defect (reported in a month, by local date, when given), oldest first."""
+    month = parse_month(month) if isinstance(month, str) else month
+    names = {e.id: e.name for e in Employee.select(Employee.id, Employee.name)}
+    query = (
+        Defect.select(Defect, Station, ProductionLine, Team, Supplier)
+        .join(Station, on=(Defect.station == Station.id))
+        .switch(Defect)
+        .join(ProductionLine, on=(Defect.line == ProductionLine.id))
+        .switch(Defect)
+        .join(Team, on=(Defect.team == Team.id))
+        .switch(Defect)
+        .join(Supplier, JOIN.LEFT_OUTER, on=(Defect.supplier == Supplier.id))
+        .where(_in_month(Defect.reported_at, month))
+        .order_by(Defect.reported_at)
+    )
+
+    def name(employee_id: int | None) -> str:
+        return names.get(employee_id, "") if employee_id else ""
+
+    rows = []
+    for d in query:
+        rows.append(
+            (
+                str(d.id),
+                _local(d.reported_at),
+                d.station.code,
+                d.station.name,
+                d.line.code,
+                d.team.name,
+                name(d.reporter_id),
+                d.category,
+                d.severity,
+                d.source,
+                d.supplier.name if d.supplier_id else "",
+                d.lot or "",
+                d.description,
+                d.status,
+                _local(d.due_at),
+                name(d.fixed_by_id),
+                _local(d.fixed_at),
+                name(d.verified_by_id),
+                _local(d.verified_at),
+                _local(d.closed_at),
+                d.root_cause_factor or "",
+                d.root_cause or "",
+                d.corrective_action or "",
+                "yes" if d.typical else "",
+            )
+        )
+    return Table(
+        name=f"defects-{month}" if month else "defects",
+        headers=(
+            "defect",
+            "reported (local)",
+            "station",
+            "station name",
+            "line",
+            "team",
+            "reported by",
+            "5M1E category",
+            "severity",
+            "source",
+            "supplier",
+            "lot",
+            "description",
+            "status",
+            "due (local)",
+            "fixed by",
+            "fixed (local)",
+            "verified by",
+            "verified (local)",
+            "closed (local)",
+            "root cause factor",
+            "root cause",
+            "corrective action",
+            "typical",
+        ),
+        rows=tuple(rows),
+    )
+
+
+@read_only
+def inspections_table(month: Month | str | None = None) -> Table:
+    """One row per checklist result of every inspection (started in a month, when given)."""
+    month = parse_month(month) if isinstance(month, str) else month
+    inspections = list(
+        Inspection.select(Inspection, ProductionLine, Employee)
+        .join(ProductionLine, on=(Inspection.line == ProductionLine.id))
+        .switch(Inspection)
+        .join(Employee, on=(Inspection.inspector == Employee.id))
+        .where(_in_month(Inspection.started_at, month))
+        .order_by(Inspection.started_at)
+    )
+    results: dict[str, list[InspectionResult]] = {}
+    if inspections:
+        query = (
+            InspectionResult.select(InspectionResult, ChecklistItem)
+            .join(ChecklistItem)
+            .where(InspectionResult.inspection.in_([i.id for i in inspections]))
+            .order_by(ChecklistItem.position, ChecklistItem.code)
+        )
+        for result in query:
+            results.setdefault(str(result.inspection_id), []).append(result)
+    rows = []
+    for inspection in inspections:
+        head = (
+            str(inspection.id),
+            inspection.week,
+            inspection.line.code,
+            inspection.line.name,
+            inspection.inspector.name,
+            _local(inspection.started_at),
+            _local(inspection.completed_at),
+        )
+        found = results.get(str(inspection.id), [])
+        if not found:
+            rows.append((*head, "", "", "", "", "", None, ""))
+        for result in found:
+            rows.append(
+                (
+                    *head,
+                    result.item.code,
+                    result.item.area,
+                    result.item.text,
+                    result.outcome,
+                    result.note,
+                    _local(result.recorded_at),
+                    str(result.defect_id) if result.defect_id else "",
+                )
+            )
+    return Table(
+        name=f"inspections-{month}" if month else "inspections",
+        headers=(
+            "inspection",
+            "week",
+            "line",
+            "line name",
+            "inspector",
+            "started (local)",
+            "completed (local)",
+            "item",
+            "area",
+            "item text",
+            "outcome",
+            "note",
+            "recorded (local)",
+            "defect",
+        ),
+        rows=tuple(rows),
+    )
+
+
+# -- writing files ----------------------------------------------------------------
+
+
+def _as_text(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime(TIME_FORMAT)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value  # a spreadsheet must not run it as a formula
+    return str(value)
+
+
+def write_csv(table: Table, stream: TextIO) -> int:
+    """Write the header and rows as CSV; returns the number of data rows."""
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerow(table.headers)
+    for row in table.rows:
+        writer.writerow([_as_text(value) for value in row])
+    return len(table.rows)
+
+
+def csv_text(table: Table) -> str:
+    buffer = io.StringIO()
+    write_csv(table, buffer)
+    return buffer.getvalue()
+
+
+def write_xlsx(table: Table, target: str | Path | BinaryIO) -> int:
+    """Write one sheet with a bold, frozen header row; returns the number of data rows."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = re.sub(r"[\[\]:*?/\\]", "-", table.name)[:31] or "export"
+    sheet.append(list(table.headers))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    widths = [len(header) for header in table.headers]
+    for row_number, row in enumerate(table.rows, start=2):
+        for column, value in enumerate(row, start=1):
+            cell = sheet.cell(row=row_number, column=column)
+            if isinstance(value, str):
+                cell.value = _XLSX_ILLEGAL.sub("", value)
+                cell.data_type = "s"  # text stays text, even when it starts with "="
+            else:
+                cell.value = value
+                if isinstance(value, datetime):
+                    cell.number_format = XLSX_TIME_FORMAT
+            shown = len(_as_text(value)) if not isinstance(value, datetime) else 16
+            widths[column - 1] = max(widths[column - 1], min(shown, 60))
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width + 2
+    workbook.save(target)
+    return len(table.rows)
+
+
+def save(table: Table, path: str | Path, file_format: str) -> int:
+    """Write a table to a file in `csv` or `xlsx`; returns the number of data rows."""
+    if file_format == "csv":
+        with open(path, "w", encoding="utf-8-sig", newline="") as stream:
+            return write_csv(table, stream)
+    if file_format == "xlsx":
+        return write_xlsx(table, path)
+    raise ValidationFailed({"format": f"Choose one of {', '.join(FORMATS)}."})
+
+
+def rows_of(table: Table) -> Iterable[dict[str, Cell]]:
+    """Rows as dictionaries keyed by header (for callers and tests)."""
+    for row in table.rows:
+        yield dict(zip(table.headers, row, strict=True))

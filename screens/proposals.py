@@ -1,0 +1,359 @@
+"""Improvement proposals: submit one, follow my own, and (supervisors) review the queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Input, Static
+
+from kiosk.clock import format_local
+from kiosk.services import proposals
+from kiosk.services.text import shorten
+from screens.action_form import ActionForm, FormField
+from screens.base import DataChanged, KioskScreen, Message
+from screens.widgets.status_bar import StatusBar
+
+SHORT_TIME = "%m-%d %H:%M"
+STATUS_STYLE = {"accepted": "bold green", "rejected": "red", "submitted": "yellow"}
+
+
+class ProposalForm(ActionForm):
+    """ActionForm for several text fields: Enter goes to the next field, the last one saves.
+
+    Ctrl+S saves from any field; a form taller than the terminal scrolls.
+    """
+
+    CSS_PATH = ["action_form.tcss", "proposals.tcss"]
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        event.prevent_default()  # not ActionForm's: there Enter saves at once
+        inputs = list(self.query(Input))
+        position = inputs.index(event.input) if event.input in inputs else len(inputs)
+        if position + 1 < len(inputs):
+            inputs[position + 1].focus()
+        else:
+            self.action_submit()
+
+
+class ProposalsScreen(KioskScreen):
+    CSS_PATH = "proposals.tcss"
+    BINDINGS = [
+        Binding("n", "new", "New proposal"),
+        Binding("a", "accept", "Accept"),
+        Binding("j", "reject", "Reject"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.views: dict[str, proposals.ProposalView] = {}
+        self.queue: list[proposals.ProposalView] = []
+        self.points_range: proposals.PointsRange | None = None
+        self.just_submitted: str | None = None  # highlighted once the list shows it
+
+    @property
+    def reviewer(self) -> bool:
+        user = self.app.user  # type: ignore[attr-defined]
+        return user is not None and user.has_role("supervisor")
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Vertical(id="proposals-main"):
+            yield Static("Improvement proposals", id="proposals-title")
+            yield Static("", id="mine-title", markup=False)
+            yield DataTable(id="mine", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="queue-title", markup=False)
+            yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="proposal-detail", markup=False)
+            yield Message()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#mine", DataTable).add_columns(
+            "Submitted", "Title", "Status", "Points", "Review"
+        )
+        queue = self.query_one("#queue", DataTable)
+        queue.add_columns("Submitted", "By", "Team", "Title")
+        if self.reviewer:
+            queue.focus()
+        else:
+            self.query_one("#queue-title").display = False
+            queue.display = False
+            self.query_one("#mine", DataTable).focus()
+        self.query_one("#proposal-detail", Static).display = False
+        self.call_service(proposals.points_range, on_done=self._got_range, group="range")
+        self.action_refresh()
+
+    def _got_range(self, allowed: proposals.PointsRange) -> None:
+        self.points_range = allowed
+
+    # -- loading -----------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        user = self.app.user  # type: ignore[attr-defined]
+        if user is None:
+            return
+        self.call_service(
+            proposals.my_proposals, user.id, on_done=self.show_mine, group="mine", latest_only=True
+        )
+        if self.reviewer:
+            self.call_service(
+                proposals.review_queue,
+                user,
+                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+                clock=self.app.clock,  # type: ignore[attr-defined]
+                on_done=self.show_queue,
+                group="queue",
+                latest_only=True,
+            )
+
+    def show_mine(self, items: list[proposals.ProposalView]) -> None:
+        for item in items:
+            self.views[item.id] = item
+        table = self.query_one("#mine", DataTable)
+        keep = self.just_submitted or self._cursor_key(table)
+        self.just_submitted = None
+        table.clear()
+        for item in items:
+            points = f"{item.points:+d}" if item.points is not None else "—"
+            table.add_row(
+                format_local(item.submitted_at, SHORT_TIME),
+                Text(shorten(item.title, 34)),
+                Text(item.status_title, style=STATUS_STYLE.get(item.status, "")),
+                Text(points, style="bold green" if item.points else ""),
+                Text(shorten(item.review_comment, 24)),
+                key=item.id,
+            )
+        self._restore_cursor(table, keep)
+        accepted = [item for item in items if item.status == "accepted"]
+        earned = sum(item.points or 0 for item in accepted)
+        self.query_one("#mine-title", Static).update(
+            f"My proposals: {len(items)} · {len(accepted)} accepted · {earned:+d} points earned"
+            if items
+            else "My proposals: none yet. Press N to submit an improvement proposal."
+        )
+        if not self.reviewer:
+            self._show_detail_of(table)
+
+    def show_queue(self, items: list[proposals.ProposalView]) -> None:
+        self.queue = items
+        for item in items:
+            self.views[item.id] = item
+        table = self.query_one("#queue", DataTable)
+        keep = self._cursor_key(table)
+        table.clear()
+        for item in items:
+            table.add_row(
+                format_local(item.submitted_at, SHORT_TIME),
+                Text(shorten(item.submitter_name, 14)),
+                Text(shorten(item.team_name, 24)),
+                Text(shorten(item.title, 44)),
+                key=item.id,
+            )
+        self._restore_cursor(table, keep)
+        self.query_one("#queue-title", Static).update(
+            f"Waiting for your review: {len(items)}. A accepts with points, J rejects."
+            if items
+            else "No proposals are waiting for review."
+        )
+        self._show_detail_of(table)
+
+    @staticmethod
+    def _cursor_key(table: DataTable) -> str | None:
+        if table.row_count == 0:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return str(row_key.value)
+
+    @staticmethod
+    def _restore_cursor(table: DataTable, key: str | None) -> None:
+        if key is None:
+            return
+        try:
+            table.move_cursor(row=table.get_row_index(key))
+        except Exception:  # the row is gone (reviewed): stay at the top
+            table.move_cursor(row=0)
+
+    # -- the detail panel ------------------------------------------------------------
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        if event.row_key is not None:
+            self._show_detail(str(event.row_key.value))
+
+    def _show_detail_of(self, table: DataTable) -> None:
+        key = self._cursor_key(table)
+        if key is not None:
+            self._show_detail(key)
+
+    def _show_detail(self, proposal_id: str) -> None:
+        item = self.views.get(proposal_id)
+        panel = self.query_one("#proposal-detail", Static)
+        if item is None:
+            panel.display = False
+            return
+        text = Text()
+        text.append(item.title, style="bold")
+        text.append(
+            f"\n{item.short_id} · {item.submitter_name} ({item.team_name}) · "
+            f"{format_local(item.submitted_at)} · "
+        )
+        text.append(item.status_title, style=STATUS_STYLE.get(item.status, ""))
+        text.append("\nProblem: ", style="bold")
+        text.append(item.problem)
+        text.append("\nProposal: ", style="bold")
+        text.append(item.proposal)
+        text.append("\nExpected benefit: ", style="bold")
+        text.append(item.benefit)
+        if item.reviewed_by:
+            points = f", {item.points:+d} points" if item.points is not None else ""
+            text.append(
+                f"\nReviewed by {item.reviewed_by} on {format_local(item.reviewed_at)}{points}",
+                style="bold",
+            )
+            if item.review_comment:
+                text.append(f": {item.review_comment}")
+        panel.update(text)
+        panel.display = True
+
+    # -- actions -----------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("accept", "reject"):
+            return self.reviewer
+        return True
+
+    def _common(self) -> dict[str, Any]:
+        return {
+            "terminal": self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            "clock": self.app.clock,  # type: ignore[attr-defined]
+        }
+
+    def action_new(self) -> None:
+        user = self.app.user  # type: ignore[attr-defined]
+        if user is None:
+            return
+        common = self._common()
+        fields = [
+            FormField("title", "Title", max_length=proposals.TITLE_MAX),
+            FormField("problem", "What problem do you see?", max_length=proposals.TEXT_MAX),
+            FormField("proposal", "What do you propose?", max_length=proposals.TEXT_MAX),
+            FormField("benefit", "Expected benefit", max_length=proposals.BENEFIT_MAX),
+        ]
+
+        def submit(values: dict[str, str | None]) -> proposals.ProposalView:
+            draft = proposals.ProposalDraft(
+                values["title"] or "",
+                values["problem"] or "",
+                values["proposal"] or "",
+                values["benefit"] or "",
+            )
+            return proposals.submit_proposal(user, draft, **common)
+
+        self.app.push_screen(
+            ProposalForm("Submit an improvement proposal", fields, submit, "Submit"),
+            self._submitted,
+        )
+
+    def _submitted(self, result: proposals.ProposalView | None) -> None:
+        if result is None:
+            return
+        self.views[result.id] = result
+        self.just_submitted = result.id
+        self.action_refresh()
+        self.say(
+            f'Proposal {result.short_id} "{shorten(result.title, 40)}" submitted: '
+            "a reviewer will accept or reject it.",
+            "success",
+        )
+
+    def _selected_in_queue(self) -> proposals.ProposalView | None:
+        table = self.query_one("#queue", DataTable)
+        key = self._cursor_key(table)
+        if key is None:
+            self.say("No proposal is waiting for review.", "error")
+            return None
+        return self.views.get(key)
+
+    def _summary(self, item: proposals.ProposalView) -> str:
+        return (
+            f'"{item.title}" by {item.submitter_name} ({item.team_name})\n'
+            f"Problem: {shorten(item.problem, 160)}\n"
+            f"Proposal: {shorten(item.proposal, 160)}\n"
+            f"Expected benefit: {shorten(item.benefit, 120)}"
+        )
+
+    def action_accept(self) -> None:
+        user = self.app.user  # type: ignore[attr-defined]
+        item = self._selected_in_queue()
+        if item is None or user is None:
+            return
+        common = self._common()
+        allowed = self.points_range or proposals.PointsRange(*proposals.DEFAULT_POINTS_RANGE)
+        fields = [
+            FormField(
+                "points",
+                f"Points for the submitter's team ({allowed})",
+                placeholder=f"{allowed.low}-{allowed.high}",
+                max_length=6,
+            ),
+            FormField("comment", "Comment for the submitter (optional)", max_length=1000),
+        ]
+        self.app.push_screen(
+            ProposalForm(
+                f"Accept proposal {item.short_id}\n{self._summary(item)}",
+                fields,
+                lambda v: proposals.accept_proposal(
+                    user, item.id, v["points"] or "", v["comment"] or "", **common
+                ),
+                "Accept",
+            ),
+            self._reviewed,
+        )
+
+    def action_reject(self) -> None:
+        user = self.app.user  # type: ignore[attr-defined]
+        item = self._selected_in_queue()
+        if item is None or user is None:
+            return
+        common = self._common()
+        fields = [
+            FormField(
+                "comment", "Why is it not accepted? (the submitter reads this)", max_length=1000
+            )
+        ]
+        self.app.push_screen(
+            ProposalForm(
+                f"Reject proposal {item.short_id}\n{self._summary(item)}",
+                fields,
+                lambda v: proposals.reject_proposal(user, item.id, v["comment"] or "", **common),
+                "Reject",
+            ),
+            self._reviewed,
+        )
+
+    def _reviewed(self, result: proposals.ProposalView | None) -> None:
+        if result is None:
+            return
+        self.views[result.id] = result
+        self.action_refresh()
+        if result.status == "accepted":
+            self.say(
+                f"Accepted proposal {result.short_id}: {result.points:+d} points to "
+                f"{result.team_name} ({result.submitter_name}).",
+                "success",
+            )
+        else:
+            self.say(f"Rejected proposal {result.short_id}; the comment goes to the submitter.")
+
+    def on_data_changed(self, _message: DataChanged) -> None:
+        self.action_refresh()  # a proposal was submitted or reviewed on some terminal
+
+    def action_back(self) -> None:
+        self.dismiss()
