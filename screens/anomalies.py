@@ -1,0 +1,200 @@
+"""The on-site anomaly report (supervisors and up): a monthly Pareto by 5M1E category.
+
+Bars for each category's count, largest first, with the cumulative % line on the
+right axis (and the 80 % mark); below, a table with each category's count, share,
+cumulative % and the count of the same month a year before. [ and ] move a month.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Static
+from textual_plotext import PlotextPlot
+
+from kiosk.services import anomalies
+from kiosk.services.errors import PermissionDenied, ServiceError
+from screens.base import DataChanged, KioskScreen, Message
+from screens.suppliers import fill_ordered
+from screens.widgets.status_bar import StatusBar
+
+REFRESH_SECONDS = 30.0
+PARETO_MARK = 80.0
+
+
+def change_cell(change: int) -> Text:
+    """More anomalies than a year before is bad news (red), fewer is good news (green)."""
+    if change > 0:
+        return Text(f"▲ +{change}", style="bold red", justify="right")
+    if change < 0:
+        return Text(f"▼ {change}", style="green", justify="right")
+    return Text("= 0", justify="right")
+
+
+def row_cells(row: anomalies.ParetoRow) -> tuple[object, ...]:
+    return (
+        Text(row.label),
+        Text(str(row.count), justify="right"),
+        Text(f"{row.share_percent:.1f} %", justify="right"),
+        Text(f"{row.cumulative_percent:.1f} %", justify="right"),
+        Text(str(row.last_year_count), justify="right"),
+        change_cell(row.change),
+    )
+
+
+class AnomaliesScreen(KioskScreen):
+    CSS_PATH = "anomalies.tcss"
+    BINDINGS = [
+        Binding("left_square_bracket", "previous_month", "Month before", key_display="["),
+        Binding("right_square_bracket", "next_month", "Month after", key_display="]"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, month: str | None = None) -> None:
+        super().__init__()
+        self.month = month  # None: the service picks (this month, or the campaign's)
+        self.refused = False
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Vertical(id="anomalies-main"):
+            yield Static("ON-SITE ANOMALIES: PARETO BY 5M1E", id="anomalies-title")
+            yield Static("Loading the report…", id="anomalies-month", markup=False)
+            yield Static("", id="anomalies-summary", markup=False)
+            yield PlotextPlot(id="anomalies-chart")
+            yield DataTable(id="anomalies-table", cursor_type="row", zebra_stripes=True)
+            yield Message()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#anomalies-table", DataTable).add_columns(
+            "Category", "Count", "Share", "Cumulative", "Year before", "Change"
+        )
+        self.action_refresh()
+        self.set_interval(REFRESH_SECONDS, self.action_refresh)
+
+    # -- loading ---------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        if self.refused:
+            return  # one audited refusal is enough
+        self.call_service(
+            anomalies.anomaly_report_for,
+            self.app.user,  # type: ignore[attr-defined]
+            self.month,
+            clock=self.app.clock,  # type: ignore[attr-defined]
+            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            on_done=self.show_report,
+            on_error=self._failed,
+            group="anomalies",
+            latest_only=True,  # quick [ [ [ : only the last month asked for is shown
+        )
+
+    def _move(self, months: int) -> None:
+        if self.refused or self.month is None:
+            return  # nothing shown yet: the first report names the month
+        try:
+            self.month = anomalies.shift_month(self.month, months)
+        except ServiceError as error:  # past the years the report covers
+            self.show_error(error)
+            return
+        self.query_one("#anomalies-month", Static).update(f"Loading {self.month}…")
+        self.action_refresh()
+
+    def action_previous_month(self) -> None:
+        self._move(-1)
+
+    def action_next_month(self) -> None:
+        self._move(1)
+
+    def _failed(self, error: ServiceError) -> None:
+        if isinstance(error, PermissionDenied):
+            self.refused = True
+            for selector in ("#anomalies-chart", "#anomalies-table"):
+                self.query_one(selector).display = False
+            self.query_one("#anomalies-month", Static).update("")
+            self.say(f"{error.message} Esc goes back.", "error")
+            return
+        self.show_error(error)
+
+    # -- showing ---------------------------------------------------------------------
+
+    def show_report(self, report: anomalies.AnomalyPareto) -> None:
+        self.month = report.month
+        self.query_one("#anomalies-month", Static).update(
+            Text.assemble(
+                ("[ ◀  ", "bold"),
+                (report.month, "bold reverse"),
+                ("  ▶ ]", "bold"),
+                f"   compared with {report.last_year_month}",
+            )
+        )
+        summary = Text()
+        summary.append(f"{report.total} on-site anomalies", style="bold")
+        summary.append(
+            f" ({report.reported} reported at the kiosk, {report.imported} imported)  ·  "
+            f"{report.last_year_month}: {report.last_year_total}"
+        )
+        change = report.change_percent
+        if change is not None:
+            summary.append("  ·  ")
+            summary.append(
+                f"{change:+.1f} % year on year",
+                style="bold red" if change > 0 else ("green" if change < 0 else ""),
+            )
+        self.query_one("#anomalies-summary", Static).update(summary)
+        self._draw(report)
+        fill_ordered(
+            self.query_one("#anomalies-table", DataTable),
+            [(row.category, row_cells(row)) for row in report.rows],
+        )
+        self.query_one("#anomalies-table", DataTable).display = bool(report.rows)
+        if report.rows:
+            self.say("[ and ] move a month; R refreshes; Esc goes back.")
+        else:
+            self.say(
+                f"No on-site anomalies recorded for {report.month} or {report.last_year_month}. "
+                "[ and ] move a month."
+            )
+
+    def _draw(self, report: anomalies.AnomalyPareto) -> None:
+        chart = self.query_one("#anomalies-chart", PlotextPlot)
+        plt = chart.plt
+        plt.clear_data()
+        plt.clear_figure()
+        if not report.total:
+            plt.title(f"No on-site anomalies in {report.month}")
+            chart.refresh()
+            return
+        shown = [row for row in report.rows if row.count]
+        x = list(range(1, len(shown) + 1))
+        plt.title(f"On-site anomalies {report.month}: Pareto by 5M1E ({report.total})")
+        plt.bar(x, [row.count for row in shown], label="count", width=0.6)
+        plt.plot(
+            x,
+            [row.cumulative_percent for row in shown],
+            yside="right",
+            marker="braille",
+            label="cumulative %",
+        )
+        plt.plot(
+            [0.5, len(shown) + 0.5],
+            [PARETO_MARK, PARETO_MARK],
+            yside="right",
+            marker="dot",
+            color="red",
+            label="80 %",
+        )
+        plt.xticks(x, [row.label for row in shown])
+        plt.ylim(0, max(row.count for row in shown) * 1.15, yside="left")
+        plt.ylim(0, 100, yside="right")
+        chart.refresh()
+
+    def on_data_changed(self, _message: DataChanged) -> None:
+        self.action_refresh()
+
+    def action_back(self) -> None:
+        self.dismiss()

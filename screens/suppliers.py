@@ -1,0 +1,246 @@
+"""Incoming-material supplier ranking (supervisors and up).
+
+Suppliers ranked by their share of the period's incoming-material defects, with
+the trend against the period before (▲ more, ▼ fewer, = the same), the lots
+involved, and high-risk suppliers marked. The period is the campaign's at first;
+[ and ] step a period back and forth, T shows the last 30 days, C the campaign
+again. Refreshes on the change feed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Footer, Static
+
+from kiosk.clock import format_local, to_local
+from kiosk.services import suppliers
+from kiosk.services.errors import PermissionDenied, ServiceError
+from screens.base import DataChanged, KioskScreen, Message
+from screens.widgets.status_bar import StatusBar
+
+REFRESH_SECONDS = 30.0  # the change feed refreshes at once; this is a safety net
+COLUMNS = ("Rank", "Supplier", "Name", "Defects", "Share", "Trend", "Lots", "Risk")
+LOTS_SHOWN = 2
+NAME_WIDTH = 26
+
+
+def fill_ordered(table: DataTable, rows: list[tuple[str, tuple[object, ...]]]) -> None:
+    """Show rows in the given order; update in place when the order is unchanged.
+
+    In place keeps the cursor and scroll; a new order rebuilds the table and puts
+    the cursor back on the row it was on.
+    """
+    keys = [key for key, _ in rows]
+    if [row_key.value for row_key in table.rows] == keys:
+        columns = list(table.columns)
+        for key, cells in rows:
+            for column, cell in zip(columns, cells, strict=True):
+                table.update_cell(key, column, cell, update_width=True)
+        return
+    selected = None
+    if table.row_count:
+        selected = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+    table.clear()
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
+    if selected in keys:
+        table.move_cursor(row=keys.index(selected), animate=False)
+
+
+def trend_cell(row: suppliers.SupplierRow) -> Text:
+    """More defects than before is bad news (red), fewer is good news (green)."""
+    numbers = f"{row.previous_count} → {row.count}"
+    if row.trend == "up":
+        return Text(f"▲ {numbers}", style="bold red")
+    if row.trend == "down":
+        return Text(f"▼ {numbers}", style="green")
+    return Text(f"= {numbers}")
+
+
+def lots_cell(lots: tuple[str, ...]) -> Text:
+    shown = ", ".join(lots[:LOTS_SHOWN])
+    more = len(lots) - LOTS_SHOWN
+    return Text(f"{shown} (+{more})" if more > 0 else shown or "—")
+
+
+def name_cell(name: str) -> Text:
+    return Text(name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1].rstrip() + "…")
+
+
+def row_cells(row: suppliers.SupplierRow) -> tuple[object, ...]:
+    risky = "bold red" if row.high_risk else ""
+    return (
+        Text(str(row.rank or "—"), style=risky, justify="right"),
+        Text(row.supplier_code, style=risky),
+        name_cell(row.supplier_name),
+        Text(str(row.count), justify="right"),
+        Text(f"{row.share_percent:.1f} %", style=risky, justify="right"),
+        trend_cell(row),
+        lots_cell(row.lots),
+        Text("⚠ HIGH RISK", style="bold red") if row.high_risk else Text("—"),
+    )
+
+
+def detail_text(row: suppliers.SupplierRow) -> Text:
+    """Everything about the highlighted supplier: all its lots and why it is high-risk."""
+    text = Text()
+    text.append(f"{row.supplier_code} {row.supplier_name}", style="bold")
+    text.append(
+        f": {row.count} defect(s), {row.share_percent:.1f} % "
+        f"({row.previous_count} the period before). Lots: {', '.join(row.lots) or 'none'}."
+    )
+    if row.high_risk:
+        text.append(" HIGH RISK: " + "; ".join(row.risk_reasons) + ".", style="bold red")
+    return text
+
+
+class SuppliersScreen(KioskScreen):
+    CSS_PATH = "suppliers.tcss"
+    BINDINGS = [
+        Binding("left_square_bracket", "previous_period", "Period before", key_display="["),
+        Binding("right_square_bracket", "next_period", "Period after", key_display="]"),
+        Binding("t", "last_30_days", "Last 30 days"),
+        Binding("c", "campaign_period", "Campaign"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = False
+        self.period: tuple[date, date] | None = None  # None: the campaign's (the service decides)
+        self.rows: dict[str, suppliers.SupplierRow] = {}
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Vertical(id="suppliers-main"):
+            yield Static("INCOMING MATERIAL: SUPPLIER RANKING", id="suppliers-title")
+            yield Static("Loading the ranking…", id="suppliers-period", markup=False)
+            yield Static("", id="suppliers-summary", markup=False)
+            yield DataTable(id="supplier-table", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="supplier-detail", markup=False)
+            yield Message()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#supplier-table", DataTable)
+        for label in COLUMNS:
+            table.add_column(label, key=label)
+        self.action_refresh()
+        self.set_interval(REFRESH_SECONDS, self.action_refresh)
+
+    def action_refresh(self) -> None:
+        if self.refused:
+            return  # one audited refusal is enough
+        start, end = self.period or (None, None)
+        self.call_service(
+            suppliers.supplier_ranking_for,
+            self.app.user,  # type: ignore[attr-defined]
+            start,
+            end,
+            clock=self.app.clock,  # type: ignore[attr-defined]
+            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            on_done=self.show_ranking,
+            on_error=self._failed,
+            group="suppliers",
+            latest_only=True,
+        )
+
+    def _load(self, period: tuple[date, date] | None) -> None:
+        if self.refused:
+            return
+        self.period = period
+        self.query_one("#suppliers-period", Static).update("Loading…")
+        self.action_refresh()
+
+    def _step(self, periods: int) -> None:
+        if self.period is None:
+            return  # nothing shown yet: the first ranking names the period
+        start, end = self.period
+        length = timedelta(days=(end - start).days + 1)
+        try:
+            period = (start + periods * length, end + periods * length)
+        except OverflowError:
+            self.say("There is no period further that way.", "error")
+            return
+        self._load(period)
+
+    def action_previous_period(self) -> None:
+        self._step(-1)
+
+    def action_next_period(self) -> None:
+        self._step(1)
+
+    def action_last_30_days(self) -> None:
+        today = to_local(self.app.clock.now()).date()  # type: ignore[attr-defined]
+        self._load((today - timedelta(days=29), today))
+
+    def action_campaign_period(self) -> None:
+        self._load(None)
+
+    def _failed(self, error: ServiceError) -> None:
+        if isinstance(error, PermissionDenied):
+            self.refused = True
+            for selector in ("#supplier-table", "#supplier-detail", "#suppliers-summary"):
+                self.query_one(selector).display = False
+            self.query_one("#suppliers-period", Static).update("")
+            self.say(f"{error.message} Esc goes back.", "error")
+            return
+        self.show_error(error)
+
+    def show_ranking(self, ranking: suppliers.SupplierRanking) -> None:
+        self.period = (ranking.start, ranking.end)
+        self.query_one("#suppliers-period", Static).update(
+            Text.assemble(
+                (f"{ranking.start:%Y-%m-%d} – {ranking.end:%Y-%m-%d}", "bold"),
+                f" ({ranking.days} days, {ranking.campaign_name}) against "
+                f"{ranking.previous_start:%Y-%m-%d} – {ranking.previous_end:%Y-%m-%d}. "
+                f"High risk: a share of {ranking.threshold_percent} % or more, "
+                "or a critical defect.",
+            )
+        )
+        risky = len(ranking.high_risk)
+        summary = Text()
+        summary.append(f"{ranking.total} incoming-material defect(s)", style="bold")
+        summary.append(f" (the period before: {ranking.previous_total})  ·  ")
+        summary.append(
+            f"{risky} high-risk supplier(s)" if risky else "no high-risk supplier",
+            style="bold red" if risky else "green",
+        )
+        self.query_one("#suppliers-summary", Static).update(summary)
+        self.rows = {row.supplier_code: row for row in ranking.rows}
+        table = self.query_one("#supplier-table", DataTable)
+        fill_ordered(table, [(row.supplier_code, row_cells(row)) for row in ranking.rows])
+        self._show_detail(table)
+        if not ranking.rows:
+            self.say(
+                "No incoming-material defects in this period or the one before. "
+                "[ ] another period, T the last 30 days, C the campaign."
+            )
+        else:
+            self.say(
+                f"Updated {format_local(ranking.generated_at, '%H:%M:%S')}. "
+                "[ ] another period, T the last 30 days, C the campaign; Esc goes back."
+            )
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_detail(event.data_table)
+
+    def _show_detail(self, table: DataTable) -> None:
+        row = None
+        if table.row_count:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+            row = self.rows.get(str(key))
+        self.query_one("#supplier-detail", Static).update(detail_text(row) if row else "")
+
+    def on_data_changed(self, _message: DataChanged) -> None:
+        self.action_refresh()
+
+    def action_back(self) -> None:
+        self.dismiss()
