@@ -12,7 +12,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
 from kiosk.services.errors import ServiceError, ValidationFailed
@@ -27,6 +27,7 @@ class FormField:
     options: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (label, value)
     placeholder: str = ""
     max_length: int = 1000
+    value: str = ""  # what the field starts with
 
 
 class ActionForm(KioskModal):
@@ -50,14 +51,20 @@ class ActionForm(KioskModal):
         self.busy = False
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="action-form"):
+        with VerticalScroll(id="action-form"):
             yield Static(self.form_title, id="form-title", markup=False)
             for spec in self.fields:
                 yield Label(spec.label)
                 if spec.kind == "select":
-                    yield Select(list(spec.options), prompt="Choose…", id=f"field-{spec.name}")
+                    yield Select(
+                        list(spec.options),
+                        prompt="Choose…",
+                        id=f"field-{spec.name}",
+                        value=spec.value if spec.value else Select.NULL,
+                    )
                 else:
                     yield Input(
+                        spec.value,
                         placeholder=spec.placeholder,
                         id=f"field-{spec.name}",
                         max_length=spec.max_length,

@@ -23,7 +23,7 @@ COLUMNS = {
 }
 
 
-def _fill(table: DataTable, rows: list[tuple[str, tuple[object, ...]]]) -> None:
+def fill_rows(table: DataTable, rows: list[tuple[str, tuple[object, ...]]]) -> None:
     """Update rows in place (cursor and scroll stay), add new ones, drop vanished ones."""
     wanted = {key for key, _ in rows}
     for row_key in list(table.rows):
@@ -106,25 +106,25 @@ class RedBlackPanel(Horizontal):
                 table.add_column(label, key=label)
 
     def show(self, board: reports.RedBlackList) -> None:
-        _fill(
+        fill_rows(
             self.query_one("#on-time", DataTable),
             [
                 (t.team_name, (Text(t.team_name), t.on_time, f"{t.points:+d}"))
                 for t in board.on_time_teams
             ],
         )
-        _fill(
+        fill_rows(
             self.query_one("#top-teams", DataTable),
             [(t.team_name, (t.rank, Text(t.team_name), f"{t.points:+d}")) for t in board.top_teams],
         )
-        _fill(
+        fill_rows(
             self.query_one("#top-people", DataTable),
             [
                 (f"{p.name}/{p.team_name}", (Text(p.name), Text(p.team_name), f"{p.points:+d}"))
                 for p in board.top_people
             ],
         )
-        _fill(
+        fill_rows(
             self.query_one("#overdue", DataTable),
             [
                 (
@@ -140,7 +140,7 @@ class RedBlackPanel(Horizontal):
                 for d in board.overdue_defects
             ],
         )
-        _fill(
+        fill_rows(
             self.query_one("#late-teams", DataTable),
             [
                 (
@@ -150,7 +150,7 @@ class RedBlackPanel(Horizontal):
                 for t in board.late_teams
             ],
         )
-        _fill(
+        fill_rows(
             self.query_one("#missing-inspections", DataTable),
             [
                 (

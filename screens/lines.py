@@ -1,0 +1,261 @@
+"""Lines: first-pass yield from production counts, line evaluations and the Quality Mobile Flag."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Footer, Static
+
+from kiosk.clock import format_local, to_local
+from kiosk.services import lines
+from kiosk.services.errors import ServiceError
+from screens.action_form import ActionForm, FormField
+from screens.base import DataChanged, KioskScreen, Message
+from screens.widgets.red_black_panel import fill_rows
+from screens.widgets.status_bar import StatusBar
+
+EVALUATION_DAYS = 7
+
+
+class LinesScreen(KioskScreen):
+    CSS_PATH = "lines.tcss"
+    BINDINGS = [
+        Binding("p", "production", "Production count"),
+        Binding("e", "evaluate", "Evaluate lines"),
+        Binding("b", "board", "Board"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with VerticalScroll(id="lines-main"):
+            yield Static("", id="flag", markup=False)
+            with Horizontal(id="lines-top"):
+                with Vertical():
+                    yield Static("First-pass yield, last 30 days", classes="section")
+                    yield DataTable(id="fpy", cursor_type="row", show_cursor=False)
+                with Vertical():
+                    yield Static("Mobile Flag holders", classes="section")
+                    yield DataTable(id="flag-history", cursor_type="row", show_cursor=False)
+            yield Static("Latest evaluation", classes="section", id="evaluation-title")
+            yield DataTable(id="scores", cursor_type="row", show_cursor=False)
+            yield Message()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#fpy", DataTable).add_columns("Line", "Produced", "Passed 1st", "FPY")
+        self.query_one("#flag-history", DataTable).add_columns("Line", "From", "Until")
+        self.query_one("#scores", DataTable).add_columns(
+            "Rank", "Line", "5S/7S", "Std. operations", "FPY", "Total"
+        )
+        self.action_refresh()
+
+    def _today(self) -> date:
+        return to_local(self.app.clock.now()).date()  # type: ignore[attr-defined]
+
+    def action_refresh(self) -> None:
+        today = self._today()
+        self.call_service(
+            lines.first_pass_yield, today - timedelta(days=29), today, on_done=self.show_yields
+        )
+        self.call_service(lines.mobile_flag_history, on_done=self.show_flag)
+        self.call_service(
+            lines.latest_evaluation, on_done=self.show_evaluation, on_error=self._no_evaluation
+        )
+
+    def on_data_changed(self, _message: DataChanged) -> None:
+        self.action_refresh()
+
+    def show_yields(self, yields: list[lines.LineYield]) -> None:
+        fill_rows(
+            self.query_one("#fpy", DataTable),
+            [
+                (
+                    y.line_code,
+                    (
+                        Text(f"{y.line_code} {y.line_name}"),
+                        f"{y.produced:,}",
+                        f"{y.passed_first:,}",
+                        "–" if y.fpy_percent is None else f"{y.fpy_percent:.1f} %",
+                    ),
+                )
+                for y in yields
+            ],
+        )
+
+    def show_flag(self, holders: list[lines.FlagHolder]) -> None:
+        flag = self.query_one("#flag", Static)
+        if holders:
+            flag.update(
+                Text(
+                    f"⚑ The Quality Mobile Flag is with {holders[0].line_code} "
+                    f"{holders[0].line_name}",
+                    style="bold yellow",
+                )
+            )
+        else:
+            flag.update("No line has been evaluated yet: press E to evaluate the lines.")
+        fill_rows(
+            self.query_one("#flag-history", DataTable),
+            [
+                (
+                    str(n),
+                    (
+                        Text(f"{h.line_code} {h.line_name}"),
+                        format_local(h.since, "%Y-%m-%d"),
+                        "now" if h.until is None else format_local(h.until, "%Y-%m-%d"),
+                    ),
+                )
+                for n, h in enumerate(holders)
+            ],
+        )
+
+    def show_evaluation(self, evaluation: lines.EvaluationView) -> None:
+        w5, wops, wfpy = evaluation.weights
+        self.query_one("#evaluation-title", Static).update(
+            f"Latest evaluation ({evaluation.period_start} – {evaluation.period_end}, by "
+            f"{evaluation.evaluator}; weights 5S/7S {w5} %, standardized operations {wops} %, "
+            f"FPY {wfpy} %)"
+        )
+        fill_rows(
+            self.query_one("#scores", DataTable),
+            [
+                (
+                    s.line_code,
+                    (
+                        str(s.rank),
+                        Text(
+                            f"{s.line_code} {s.line_name}",
+                            style="bold yellow" if s.rank == 1 else "",
+                        ),
+                        f"{s.score_5s:.0f}",
+                        f"{s.score_standard_ops:.0f}",
+                        "–" if s.fpy_percent is None else f"{s.fpy_percent:.1f} %",
+                        f"{s.total:.1f}",
+                    ),
+                )
+                for s in evaluation.scores
+            ],
+        )
+
+    def _no_evaluation(self, _error: ServiceError) -> None:
+        self.query_one("#evaluation-title", Static).update("No evaluation yet.")
+
+    # -- actions -----------------------------------------------------------------------
+
+    def _common(self) -> dict:
+        return {
+            "terminal": self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            "clock": self.app.clock,  # type: ignore[attr-defined]
+        }
+
+    def action_production(self) -> None:
+        user = self.app.user  # type: ignore[attr-defined]
+        self.call_service(
+            lines.first_pass_yield,
+            on_done=lambda yields: self.app.push_screen(
+                ActionForm(
+                    "Production count for a day",
+                    [
+                        FormField(
+                            "line",
+                            "Line",
+                            "select",
+                            tuple((f"{y.line_code} {y.line_name}", y.line_code) for y in yields),
+                        ),
+                        FormField("day", "Day (YYYY-MM-DD)", value=self._today().isoformat()),
+                        FormField("produced", "Units produced"),
+                        FormField("passed_first", "Units that passed the first time"),
+                    ],
+                    lambda v: lines.record_production(
+                        user,
+                        v["line"] or "",
+                        v["day"] or "",
+                        v["produced"] or "",
+                        v["passed_first"] or "",
+                        **self._common(),
+                    ),
+                ),
+                self._saved,
+            ),
+        )
+
+    def action_evaluate(self) -> None:
+        today = self._today()
+        start = today - timedelta(days=EVALUATION_DAYS - 1)
+        self.call_service(
+            lines.evaluation_suggestions,
+            start,
+            today,
+            on_done=lambda suggestions: self._open_evaluation(suggestions, start, today),
+        )
+
+    def _open_evaluation(self, suggestions: list[lines.Suggestion], start: date, end: date) -> None:
+        user = self.app.user  # type: ignore[attr-defined]
+        fields = [
+            FormField("period_start", "Period from (YYYY-MM-DD)", value=start.isoformat()),
+            FormField("period_end", "Period to", value=end.isoformat()),
+        ]
+        for s in suggestions:
+            fpy = "no production counted" if s.fpy_percent is None else f"FPY {s.fpy_percent:.1f} %"
+            fields.append(
+                FormField(
+                    f"{s.line_code}_5s",
+                    f"{s.line_code} {s.line_name}: 5S/7S score 0-100 ({fpy})",
+                    value="" if s.score_5s is None else f"{s.score_5s:.0f}",
+                )
+            )
+            fields.append(
+                FormField(
+                    f"{s.line_code}_ops",
+                    f"{s.line_code}: standardized operations score 0-100",
+                    value="" if s.score_standard_ops is None else f"{s.score_standard_ops:.0f}",
+                )
+            )
+        fields.append(FormField("note", "Note (optional)"))
+        codes = [s.line_code for s in suggestions]
+        self.app.push_screen(
+            ActionForm(
+                "Evaluate the lines (scores start from this week's inspections)",
+                fields,
+                lambda v: lines.evaluate_lines(
+                    user,
+                    v["period_start"] or "",
+                    v["period_end"] or "",
+                    {code: (v[f"{code}_5s"], v[f"{code}_ops"]) for code in codes},
+                    v["note"] or "",
+                    **self._common(),
+                ),
+                submit_label="Evaluate",
+            ),
+            self._saved,
+        )
+
+    def _saved(self, result: object) -> None:
+        if result is None:
+            return
+        if isinstance(result, lines.EvaluationView):
+            self.say(
+                f"Evaluated. The Quality Mobile Flag goes to {result.winner_code} "
+                f"{result.winner_name}.",
+                "success",
+            )
+        elif isinstance(result, lines.LineYield):
+            self.say(
+                f"Saved: {result.line_code} {result.passed_first:,} of {result.produced:,} "
+                "passed the first time.",
+                "success",
+            )
+        self.action_refresh()
+
+    def action_board(self) -> None:
+        from screens.board import BoardScreen
+
+        self.app.push_screen(BoardScreen())
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -1,0 +1,83 @@
+"""Lines screen through the Pilot: enter a production count, evaluate, the flag moves."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, Select, Static
+
+from models import db
+from models.lines import LineEvaluation, ProductionCount
+from screens.action_form import ActionForm
+from screens.lines import LinesScreen
+from tests.test_screens import SIZE, make_app, settle, sign_in, text_of
+
+
+async def submit(pilot, app, **values: str) -> None:
+    assert isinstance(app.screen, ActionForm)
+    for name, value in values.items():
+        widget = app.screen.query_one(f"#field-{name}")
+        if isinstance(widget, Select):
+            widget.value = value
+        else:
+            assert isinstance(widget, Input)
+            widget.value = value
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+
+
+async def test_supervisor_counts_production_and_evaluates_the_lines(demo_plant, clock):
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "E4002", pin="1234")
+        await pilot.press("f12")
+        await settle(pilot)
+        assert isinstance(app.screen, LinesScreen)
+        assert "No line has been evaluated yet" in text_of(app, "#flag")
+
+        await pilot.press("p")
+        await settle(pilot)
+        assert app.screen.query_one("#field-day", Input).value == "2025-09-10"
+        await submit(pilot, app, line="L2", produced="500", passed_first="501")
+        assert isinstance(app.screen, ActionForm)  # refused, nothing lost
+        assert "More units passed" in text_of(app, "#error-passed_first")
+        assert app.screen.query_one("#field-produced", Input).value == "500"
+        await submit(pilot, app, passed_first="480")
+        assert isinstance(app.screen, LinesScreen)
+        assert "480 of 500 passed" in text_of(app, "#message")
+        fpy = app.screen.query_one("#fpy", DataTable)
+        rows = {str(fpy.get_row_at(i)[0]): str(fpy.get_row_at(i)[3]) for i in range(fpy.row_count)}
+        assert rows["L2 DC Fast Charger Assembly"] == "96.0 %"
+
+        await pilot.press("e")
+        await settle(pilot)
+        await submit(
+            pilot, app, L1_5s="80", L1_ops="80", L2_5s="90", L2_ops="85", L3_5s="", L3_ops="70"
+        )
+        assert isinstance(app.screen, ActionForm)
+        assert "0 to 100" in text_of(app, "#error-L3_5s")
+        await submit(pilot, app, L3_5s="75")
+        assert isinstance(app.screen, LinesScreen)
+        assert "Mobile Flag goes to L2" in text_of(app, "#message")
+        assert "is with L2 DC Fast Charger Assembly" in str(
+            app.screen.query_one("#flag", Static).content
+        )
+    with db.connection():
+        count = ProductionCount.get()
+        assert (count.produced, count.passed_first, count.line.code) == (500, 480, "L2")
+        assert LineEvaluation.get().winner.code == "L2"
+
+
+async def test_operator_cannot_evaluate(demo_plant, clock):
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "E1002")
+        await pilot.press("f12")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        await submit(
+            pilot, app, L1_5s="80", L1_ops="80", L2_5s="90", L2_ops="85", L3_5s="70", L3_ops="70"
+        )
+        assert isinstance(app.screen, ActionForm)
+        assert "Only a supervisor or above may evaluate" in text_of(app, "#message")
+    with db.connection():
+        assert LineEvaluation.select().count() == 0
