@@ -1,0 +1,60 @@
+"""Database faults: a pooled PostgreSQL connection killed by the server is replaced."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import psycopg
+import pytest
+
+from kiosk.services import auth
+from kiosk.services import database as database_service
+from kiosk.services.demo import seed_demo_plant
+from kiosk.services.errors import DatabaseUnavailable
+from models import db
+from tests.pg import admin_execute, database_url
+
+
+@pytest.fixture
+def pg_plant(pg_server, clock):
+    name = f"qk_faults_{os.getpid()}"
+    admin_execute(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin_execute(pg_server, f'CREATE DATABASE "{name}"')
+    url = database_url(pg_server, name)
+    database_service.open_database(url)
+    database_service.upgrade(clock)
+    seed_demo_plant(clock)
+    yield url, name
+    db.close_all()
+    admin_execute(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_killed_pooled_connection_is_replaced(pg_plant, pg_server):
+    url, name = pg_plant
+    assert auth.identify_badge("E1002").name == "Li Na"  # a pooled connection now exists
+    with psycopg.connect(pg_server.replace("/postgres", f"/{name}"), autocommit=True) as admin:
+        killed = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        ).fetchone()[0]
+    assert killed >= 1
+    # the next unit of work gets a fresh connection, on this thread and on others
+    assert auth.identify_badge("E1002").name == "Li Na"
+    results: list[str] = []
+    worker = threading.Thread(target=lambda: results.append(auth.identify_badge("E3003").name))
+    worker.start()
+    worker.join()
+    assert results == ["He Ping"]
+
+
+def test_a_server_that_is_gone_is_reported_not_raised(pg_plant):
+    url, _name = pg_plant
+    db.bind("postgresql://qk@127.0.0.1:1/nowhere")
+    try:
+        with pytest.raises(DatabaseUnavailable, match="cannot be reached"):
+            auth.identify_badge("E1002")
+    finally:
+        db.bind(url)
+    assert auth.identify_badge("E1002").name == "Li Na"
