@@ -35,10 +35,14 @@ class KioskApp(App):
         *,
         board_only: bool = False,
         start_screen: Callable[[], Screen] | None = None,  # e.g. the contest scoreboard
+        preset_badge: str | None = None,  # `kiosk ssh-shell`: the SSH user's badge
     ) -> None:
+        # read by App.__init__: a locked kiosk has no command palette
+        self.ENABLE_COMMAND_PALETTE = not settings.locked
         super().__init__()
         self.board_only = board_only
         self.start_screen = start_screen
+        self.preset_badge = preset_badge  # the sign-in screen starts with it (PIN next)
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.user: EmployeeView | None = None
@@ -50,13 +54,18 @@ class KioskApp(App):
     # -- session -----------------------------------------------------------------
 
     def on_mount(self) -> None:
-        from screens.red_black import RedBlackScreen
+        from screens.themes import THEMES, theme_name
+
+        for theme in THEMES.values():
+            self.register_theme(theme)
+        self.theme = theme_name(self.settings.theme, board=self.board_only)
+        from screens.board import BoardScreen
         from screens.signin import SignInScreen
 
         if self.start_screen is not None:
             self.push_screen(self.start_screen())
         else:
-            self.push_screen(RedBlackScreen() if self.board_only else SignInScreen())
+            self.push_screen(BoardScreen(rotate=True) if self.board_only else SignInScreen())
         self.set_interval(1.0, self.check_idle_sign_out)
         self.sweep_deadlines()
         self.set_interval(SWEEP_INTERVAL_SECONDS, self.sweep_deadlines)
@@ -111,6 +120,19 @@ class KioskApp(App):
         if isinstance(self.screen, SignInScreen):
             self.screen.reset(reason or "Signed out. Scan your badge to sign in.")
 
+    # -- locked kiosk mode ------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """A locked kiosk quits only for a supervisor's badge and PIN."""
+        from screens.unlock import UnlockScreen
+
+        if not self.settings.locked:
+            self.exit()
+            return
+        if isinstance(self.screen, UnlockScreen):
+            return
+        self.push_screen(UnlockScreen(), lambda unlocked: self.exit() if unlocked else None)
+
     # -- idle sign-out -----------------------------------------------------------
 
     def note_activity(self) -> None:
@@ -131,14 +153,30 @@ class KioskApp(App):
 
     # -- status bar --------------------------------------------------------------
 
-    def status_line(self) -> str:
-        parts = [f"Terminal {self.settings.terminal_id}"]
+    def status_line(self, width: int = 0) -> str:
+        """Terminal, person, station, database state and clock; shorter when `width` is tight."""
+        clock = format_local(self.clock.now(), "%Y-%m-%d %H:%M")
+        station = f"Station {self.station.code}" if self.station else ""
+        person = "not signed in"
         if self.user:
-            parts.append(f"{self.user.name} · {self.user.role_title} · {self.user.team_name}")
-        else:
-            parts.append("not signed in")
-        if self.station:
-            parts.append(f"Station {self.station.code}")
-        parts.append(f"DB {self.database_state}")
-        parts.append(format_local(self.clock.now(), "%Y-%m-%d %H:%M"))
-        return "  │  ".join(parts)
+            person = f"{self.user.name} · {self.user.role_title} · {self.user.team_name}"
+        parts = [
+            f"Terminal {self.settings.terminal_id}",
+            person,
+            station,
+            f"DB {self.database_state}",
+            clock,
+        ]
+        line = "  │  ".join(part for part in parts if part)
+        if width and len(line) > width:
+            person = f"{self.user.name} ({self.user.role_title})" if self.user else person
+            station = self.station.code if self.station else ""
+            parts = [
+                self.settings.terminal_id,
+                person,
+                station,
+                f"DB {self.database_state}",
+                format_local(self.clock.now(), "%H:%M"),
+            ]
+            line = " │ ".join(part for part in parts if part)
+        return line

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kiosk import __version__
-from kiosk.config import ConfigError, Settings, data_dir, load_settings
+from kiosk.clock import format_local
+from kiosk.config import THEME_CHOICES, ConfigError, Settings, data_dir, load_settings
 from kiosk.services import database
 from kiosk.services.errors import ServiceError
 
@@ -28,9 +29,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kiosk",
         description="Quality Kiosk: the Quality Month on the shop floor.",
-        epilog="commands: kiosk run | kiosk demo [--no-run] | kiosk board | kiosk sweep | "
-        "kiosk db upgrade | kiosk db check | kiosk import checklist FILE. "
-        "Each takes --db URL. `kiosk COMMAND --help` tells more.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -41,6 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--idle-timeout", type=int, metavar="SECONDS", help="sign out after this idle time"
     )
+    run.add_argument(
+        "--kiosk",
+        action="store_true",
+        default=None,
+        help="locked kiosk mode: no command palette; quitting needs a supervisor's badge + PIN",
+    )
+    run.add_argument("--theme", choices=THEME_CHOICES, help="colours for this terminal")
 
     demo = commands.add_parser(
         "demo", help="create (or refresh) the demo plant in the default SQLite file and start"
@@ -52,11 +57,63 @@ def build_parser() -> argparse.ArgumentParser:
         "board", help="show the Red-Black List board (no sign-in; for wall screens)"
     )
     _add_common(board)
+    serve = commands.add_parser(
+        "serve", help="publish the board in a browser (textual-serve) behind a supervisor sign-in"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (8080)")
+    serve.add_argument(
+        "--public-url", metavar="URL", help="the address browsers use, e.g. behind a TLS proxy"
+    )
+    _add_common(serve)
+    from kiosk.ssh_shell import add_ssh_shell_command  # team leaders over SSH
+
+    add_ssh_shell_command(commands, _add_common)
+
+    scoreboard = commands.add_parser(
+        "scoreboard", help="show the knowledge-contest scoreboard, live (no sign-in)"
+    )
+    scoreboard.add_argument(
+        "--contest", type=int, metavar="ID", help="this contest (default: the running one)"
+    )
+    _add_common(scoreboard)
+
+    labels = commands.add_parser(
+        "labels", help="print QR label sheets (A4) for a line's stations or employee badges"
+    )
+    labels_what = labels.add_mutually_exclusive_group(required=True)
+    labels_what.add_argument("--line", metavar="L", help="the stations of this line (e.g. L1)")
+    labels_what.add_argument("--all", action="store_true", help="the stations of every line")
+    labels_what.add_argument("--badges", action="store_true", help="employee badges")
+    labels.add_argument("--team", metavar="T", help="with --badges: only this team's badges")
+    labels.add_argument(
+        "--format", choices=["pdf", "png", "svg"], help="default: from --output, else pdf"
+    )
+    labels.add_argument(
+        "--output", type=Path, metavar="FILE", help="PNG/SVG pages go to FILE, FILE-2, ..."
+    )
+    labels.add_argument("--columns", type=int, default=3, help="labels across a page (3)")
+    labels.add_argument("--rows", type=int, default=4, help="labels down a page (4)")
+    _add_common(labels)
 
     sweep = commands.add_parser(
         "sweep", help="charge overdue defects once (for cron; every kiosk also does it)"
     )
     _add_common(sweep)
+
+    keys = commands.add_parser("keys", help="the plant key that signs QR labels")
+    keys_commands = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    rotate = keys_commands.add_parser(
+        "rotate", help="make a new label key; old labels stay valid for a grace period"
+    )
+    _add_common(rotate)
+    rotate.add_argument(
+        "--grace-days",
+        type=int,
+        default=30,
+        metavar="N",
+        help="days the labels signed with the old key still scan (default 30)",
+    )
 
     db = commands.add_parser("db", help="database schema: upgrade or check")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -72,7 +129,46 @@ def build_parser() -> argparse.ArgumentParser:
     )
     checklist.add_argument("file", type=Path, metavar="FILE", help="checklist .toml or .csv")
     _add_common(checklist)
+    questions = import_commands.add_parser(
+        "questions", help="training question bank from a CSV or JSON file (upsert by key)"
+    )
+    questions.add_argument("file", type=Path, metavar="FILE", help="questions .csv or .json")
+    _add_common(questions)
+    anomalies = import_commands.add_parser(
+        "anomalies",
+        help="on-site anomaly history from a CSV file: month,category,count[,note] "
+        "(a month+category imported again is replaced)",
+    )
+    anomalies.add_argument("file", type=Path, metavar="FILE", help="anomaly history .csv")
+    _add_common(anomalies)
+
+    exports = commands.add_parser("export", help="write a report or data file")
+    export_commands = exports.add_subparsers(dest="export_command", metavar="WHAT", required=True)
+    coverage = export_commands.add_parser(
+        "coverage", help="training coverage: one row per active employee, passed yes/no"
+    )
+    coverage.add_argument(
+        "--output", "-o", type=Path, metavar="FILE.csv", help="default: print to the terminal"
+    )
+    _add_common(coverage)
+    from kiosk.exports_cli import add_export_commands  # performance, ledger, ..., handbook
+
+    add_export_commands(export_commands, _add_common)
+    parser.epilog = (
+        "every command: "
+        + ", ".join(f"kiosk {name}" for name in _command_names(commands))
+        + ". Each takes --db URL; `kiosk COMMAND --help` tells more."
+    )
     return parser
+
+
+def _command_names(commands: argparse._SubParsersAction) -> list[str]:
+    """Every command, nested ones spelled out ("db upgrade"), for the help text."""
+    names = []
+    for name, sub in commands.choices.items():
+        nested = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]
+        names += [f"{name} {inner}" for inner in nested[0].choices] if nested else [name]
+    return names
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -81,6 +177,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         database_url=args.db,
         terminal_id=getattr(args, "terminal", None),
         idle_timeout_seconds=getattr(args, "idle_timeout", None),
+        locked=getattr(args, "kiosk", None),
+        theme=getattr(args, "theme", None),
     )
 
 
@@ -103,6 +201,15 @@ def _run_app(settings: Settings, *, board_only: bool = False) -> int:
     return 0
 
 
+def _run_scoreboard(settings: Settings, contest_id: int | None) -> int:
+    from kiosk.app import KioskApp
+    from screens.scoreboard import ScoreboardScreen
+
+    _log_to_file()
+    KioskApp(settings, start_screen=lambda: ScoreboardScreen(contest_id)).run()
+    return 0
+
+
 def _import_checklist(path: Path) -> int:
     from kiosk.services.errors import ValidationFailed
     from kiosk.services.inspections import import_checklist
@@ -118,9 +225,94 @@ def _import_checklist(path: Path) -> int:
     return 0
 
 
+def _import_questions(path: Path) -> int:
+    from kiosk.services.errors import ValidationFailed
+    from kiosk.services.question_import import import_questions
+
+    try:
+        summary = import_questions(path)
+    except ValidationFailed as exc:
+        print(f"kiosk: nothing imported from {path}:", file=sys.stderr)
+        for problem in exc.problems.values():
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    print(f"Imported {path}: {summary}.")
+    return 0
+
+
+def _import_anomalies(path: Path) -> int:
+    from kiosk.services.anomalies import import_anomalies
+    from kiosk.services.errors import ValidationFailed
+
+    try:
+        summary = import_anomalies(path)
+    except ValidationFailed as exc:
+        print(f"kiosk: nothing imported from {path}:", file=sys.stderr)
+        for problem in exc.problems.values():
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    print(f"Imported {path}: {summary}.")
+    return 0
+
+
+def _export_coverage(output: Path | None) -> int:
+    from kiosk.services.assessments import coverage_report, write_coverage_csv
+
+    report = coverage_report()
+    if output is None:
+        write_coverage_csv(report, sys.stdout)
+        return 0
+    try:
+        with output.open("w", encoding="utf-8-sig", newline="") as stream:
+            rows = write_coverage_csv(report, stream)
+    except OSError as exc:
+        print(f"kiosk: cannot write {output}: {exc.strerror or exc}.", file=sys.stderr)
+        return 2
+    overall = report.overall
+    print(
+        f"Training coverage {overall.percent} % ({overall.passed} of {overall.total} active "
+        f"employees passed): {rows} rows written to {output}."
+    )
+    return 0
+
+
+def _print_labels(args: argparse.Namespace) -> int:
+    from kiosk.services import labels
+
+    if args.team is not None and not args.badges:
+        print("kiosk: --team goes with --badges (a line's labels: --line L1).", file=sys.stderr)
+        return 2
+    if args.badges:
+        label_set = labels.badge_labels(args.team)
+    else:
+        label_set = labels.station_labels(None if args.all else args.line)
+    layout = labels.SheetLayout(columns=args.columns, rows=args.rows)
+    written = labels.write_sheets(label_set, args.output, args.format, layout)
+    kind = "badge" if args.badges else "station"
+    pages = f"{written.pages} page{'s' if written.pages != 1 else ''}"
+    print(
+        f"{label_set.title}: {written.labels} {kind} label(s) on {pages} "
+        f"({layout.columns} × {layout.rows} per A4 page, {written.format.upper()}) written to:"
+    )
+    for path in written.files:
+        print(f"  {path}")
+    for problem in written.skipped:
+        print(f"  not printed: {problem}")
+    if written.missing_glyphs:
+        print(
+            f"  note: some names use characters {written.font} cannot show; "
+            "install a CJK font (apt-get install fonts-noto-cjk) and print again."
+        )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "ssh-shell":  # checks the terminal before opening the database
+            from kiosk.ssh_shell import run_ssh_shell
+
+            return run_ssh_shell(args)
         settings = _settings(args)
         status = database.open_database(settings.database_url)
         if args.command == "db" and args.db_command == "check":
@@ -129,7 +321,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "import":
             database.require_current_schema(status)
+            if args.import_command == "questions":
+                return _import_questions(args.file)
+            if args.import_command == "anomalies":
+                return _import_anomalies(args.file)
             return _import_checklist(args.file)
+        if args.command == "export" and args.export_command == "coverage":
+            database.require_current_schema(status)
+            return _export_coverage(args.output)
+        if args.command == "export":
+            from kiosk.exports_cli import run_export
+
+            database.require_current_schema(status)
+            return run_export(args)
         if args.command == "db" and args.db_command == "upgrade":
             applied = database.upgrade()
             done = f"applied {', '.join(map(str, applied))}" if applied else "already up to date"
@@ -143,6 +347,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"Demo plant ready in {status.where}.")
             return 0 if args.no_run else _run_app(settings)
         database.require_current_schema(status)
+        if args.command == "keys":
+            from kiosk.services.plant import rotate_signing_key
+
+            rotation = rotate_signing_key(args.grace_days)
+            print(
+                "New label key made. Labels printed before stay valid until "
+                f"{format_local(rotation.previous_valid_until)}: print new ones "
+                "(kiosk labels) and put them up before then."
+            )
+            return 0
         if args.command == "sweep":
             from kiosk.services.deadlines import sweep
 
@@ -152,6 +366,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"charged {result.charged_now} now."
             )
             return 0
+        if args.command == "labels":
+            return _print_labels(args)
+        if args.command == "scoreboard":
+            return _run_scoreboard(settings, args.contest)
+        if args.command == "serve":
+            from kiosk.web import serve
+
+            return serve(settings, host=args.host, port=args.port, public_url=args.public_url)
         return _run_app(settings, board_only=args.command == "board")
     except (ServiceError, ConfigError) as exc:
         print(f"kiosk: {getattr(exc, 'message', exc)}", file=sys.stderr)

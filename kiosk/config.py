@@ -13,6 +13,9 @@ import platformdirs
 APP_NAME = "quality-kiosk"
 
 
+THEME_CHOICES = ("high-contrast", "dark", "textual-dark", "textual-light")
+
+
 class ConfigError(ValueError):
     """The configuration file or an environment variable is wrong."""
 
@@ -35,6 +38,8 @@ class Settings:
     terminal_id: str = field(default_factory=socket.gethostname)
     idle_timeout_seconds: int = 120
     language: str = "en"
+    locked: bool = False  # kiosk mode: no palette, quitting needs a supervisor's PIN
+    theme: str = ""  # "" = the default for the mode (high contrast on kiosks, dark on boards)
 
     def with_overrides(self, **overrides: object) -> Settings:
         clean = {key: value for key, value in overrides.items() if value is not None}
@@ -46,10 +51,21 @@ _ENV_KEYS = {
     "terminal_id": "QK_TERMINAL_ID",
     "idle_timeout_seconds": "QK_IDLE_TIMEOUT",
     "language": "QK_LANGUAGE",
+    "locked": "QK_KIOSK_MODE",
+    "theme": "QK_THEME",
 }
 
 
 def _coerce(key: str, value: object, origin: str) -> object:
+    if key == "locked":
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"{origin}: kiosk mode is true or false, got {value!r}")
     if key == "idle_timeout_seconds":
         try:
             seconds = int(value)  # type: ignore[arg-type]
@@ -60,6 +76,8 @@ def _coerce(key: str, value: object, origin: str) -> object:
         if seconds < 10:
             raise ConfigError(f"{origin}: idle timeout must be at least 10 seconds")
         return seconds
+    if key == "theme" and str(value).strip() not in THEME_CHOICES:
+        raise ConfigError(f"{origin}: theme is one of {', '.join(THEME_CHOICES)}")
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{origin}: {key} must be a non-empty string")
     return value.strip()

@@ -23,3 +23,10 @@ class Campaign(BaseModel):
     assessment_items = IntegerField(default=10)
     proposal_points_min = IntegerField(default=1)
     proposal_points_max = IntegerField(default=10)
+    # line evaluation weights (percent, summing to 100) and the critical-issue target
+    weight_5s = IntegerField(default=40)
+    weight_standard_ops = IntegerField(default=30)
+    weight_fpy = IntegerField(default=30)
+    critical_issue_target = IntegerField(default=3)
+    # a supplier with this share (%) of the period's incoming-material defects is high-risk
+    supplier_risk_share_percent = IntegerField(default=25)

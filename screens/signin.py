@@ -21,6 +21,7 @@ class SignInScreen(KioskScreen):
         Binding("escape", "cancel_pin", "Back to badge", show=False),
         Binding("f1", "toggle_help", "Demo codes"),
         Binding("f7", "red_black", "Red-Black list"),
+        Binding("f9", "scoreboard", "Contest scoreboard"),
     ]
 
     def __init__(self) -> None:
@@ -43,6 +44,9 @@ class SignInScreen(KioskScreen):
         self.query_one("#pin", Input).display = False
         self.query_one("#badge", ScanInput).focus()
         self.call_service(demo.demo_hints, on_done=self.show_hints, on_error=lambda _e: None)
+        preset = getattr(self.app, "preset_badge", None)  # `kiosk ssh-shell`: a mapped user
+        if preset:
+            self._sign_in(preset, None)  # a leader's PIN prompt follows
 
     def show_hints(self, hints: list[demo.DemoHint]) -> None:
         box = self.query_one("#hints", Static)
@@ -50,15 +54,22 @@ class SignInScreen(KioskScreen):
             box.display = False
             return
         text = Text("Demo plant: try these codes (type them and press Enter)\n", style="bold")
+        width = max(len(hint.code) for hint in hints) + 2
         for hint in hints:
-            text.append(f"  {hint.code:<36}", style="bold cyan")
+            text.append(f"  {hint.code:<{width}}", style="bold cyan")
             text.append(f" {hint.label}\n")
+        text.rstrip()
         box.update(text)
 
     def action_red_black(self) -> None:
         from screens.red_black import RedBlackScreen
 
         self.app.push_screen(RedBlackScreen())
+
+    def action_scoreboard(self) -> None:
+        from screens.scoreboard import ScoreboardScreen
+
+        self.app.push_screen(ScoreboardScreen())
 
     def action_toggle_help(self) -> None:
         box = self.query_one("#hints", Static)
@@ -71,6 +82,7 @@ class SignInScreen(KioskScreen):
         self.call_service(
             stations.interpret_scan,
             event.text,
+            clock=self.app.clock,  # type: ignore[attr-defined]
             on_done=self._scan_parsed,
             group="scan",
             latest_only=True,

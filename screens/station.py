@@ -6,11 +6,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from kiosk.clock import format_local
 from kiosk.services import defects, stations
 from screens.base import KioskScreen, Message
+from screens.widgets.key_help import KeyHelp
 from screens.widgets.scan_input import ScanInput
 from screens.widgets.status_bar import StatusBar
 
@@ -26,6 +27,13 @@ class StationScreen(KioskScreen):
         Binding("f5", "worklist", "Team defects"),
         Binding("f6", "inspection", "Inspection"),
         Binding("f7", "red_black", "Red-Black list"),
+        # priority: the focused scan input would take ctrl+u / ctrl+a as editing keys
+        Binding("ctrl+u", "suppliers", "Suppliers", priority=True),
+        Binding("ctrl+a", "anomalies", "Anomalies", priority=True),
+        Binding("f12", "lines", "Lines & board"),
+        Binding("f8", "training", "Training"),
+        Binding("f9", "competitions", "Contests"),
+        Binding("f11", "proposals", "Proposals"),
         Binding("f10", "sign_out", "Sign out"),
     ]
 
@@ -44,7 +52,7 @@ class StationScreen(KioskScreen):
             )
             yield Static("Open defects at this station", id="defects-title")
             yield DataTable(id="open-defects", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyHelp()
 
     def on_mount(self) -> None:
         user = self.app.user  # type: ignore[attr-defined]
@@ -60,6 +68,9 @@ class StationScreen(KioskScreen):
         self.query_one("#defects-title").display = False
         table.display = False
         self.query_one("#station-scan", ScanInput).focus()
+        from screens.assessment import offer_unfinished_assessment
+
+        offer_unfinished_assessment(self)  # an assessment left unfinished: offer to continue
 
     # -- scanning -----------------------------------------------------------------
 
@@ -68,6 +79,7 @@ class StationScreen(KioskScreen):
         self.call_service(
             stations.interpret_scan,
             event.text,
+            clock=self.app.clock,  # type: ignore[attr-defined]
             on_done=self._scan_parsed,
             group="scan",
             latest_only=True,
@@ -166,10 +178,40 @@ class StationScreen(KioskScreen):
 
         self.app.push_screen(WorklistScreen(), lambda _r: self._refresh_station())
 
+    def action_lines(self) -> None:
+        from screens.lines import LinesScreen
+
+        self.app.push_screen(LinesScreen())
+
     def action_red_black(self) -> None:
         from screens.red_black import RedBlackScreen
 
         self.app.push_screen(RedBlackScreen())
+
+    def action_suppliers(self) -> None:
+        from screens.suppliers import SuppliersScreen  # supervisors and up (the service checks)
+
+        self.app.push_screen(SuppliersScreen())
+
+    def action_anomalies(self) -> None:
+        from screens.anomalies import AnomaliesScreen  # supervisors and up (the service checks)
+
+        self.app.push_screen(AnomaliesScreen())
+
+    def action_competitions(self) -> None:
+        from screens.contest import CompetitionsMenu
+
+        self.app.push_screen(CompetitionsMenu())
+
+    def action_proposals(self) -> None:
+        from screens.proposals import ProposalsScreen
+
+        self.app.push_screen(ProposalsScreen())
+
+    def action_training(self) -> None:
+        from screens.assessment import AssessmentScreen
+
+        self.app.push_screen(AssessmentScreen())
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         from screens.defect_detail import DefectDetailScreen

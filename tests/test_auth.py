@@ -16,8 +16,13 @@ from models import AuditEntry, Employee, db
 
 
 def _audit_rows() -> list[AuditEntry]:
+    """Audit rows written by the test (not the demo seed's data imports)."""
     with db.connection():
-        return list(AuditEntry.select().order_by(AuditEntry.id))
+        return list(
+            AuditEntry.select()
+            .where(~AuditEntry.action.startswith("import_"))
+            .order_by(AuditEntry.id)
+        )
 
 
 def test_operator_signs_in_by_badge(demo_plant, clock):
@@ -93,11 +98,11 @@ def test_wrong_pin_is_refused_and_audited(demo_plant, clock):
     assert (row.detail, row.terminal) == ("wrong PIN", "K3")
     assert row.at == clock.now()
 
-    for pin in ("", "0000", "12345", "4321"):
+    for pin in ("", "0000", "12345"):  # four wrong PINs: one short of the lock
         with pytest.raises(PermissionDenied, match="Wrong PIN"):
             sign_in("E1001", pin, clock=clock)
     assert sign_in("E1001", DEMO_PIN, clock=clock).name == "Zhang Wei"
-    assert [r.allowed for r in _audit_rows()] == [False] * 5 + [True]
+    assert [r.allowed for r in _audit_rows()] == [False] * 4 + [True]
 
 
 def test_require_role_refuses_an_operator_and_audits(demo_plant, clock):
@@ -154,3 +159,27 @@ def test_refusals_in_worker_threads_do_not_use_up_the_connection_pool(
         in_worker(lambda: require_role(operator, "team_leader", "verify_defect", clock=clock))
     in_worker(lambda: sign_in("E1002", clock=clock).name)
     assert outcomes == ["Only a team leader or above may verify defect."] * 3 + ["Li Na"]
+
+
+def test_five_wrong_pins_lock_the_badge_on_every_terminal(demo_plant, clock):
+    from datetime import timedelta
+
+    for attempt in range(5):
+        with pytest.raises(PermissionDenied, match="Wrong PIN"):
+            sign_in("E1001", "0000", terminal=f"WS-{attempt}", clock=clock)
+        clock.advance(timedelta(seconds=30))
+    # the right PIN is refused too while the badge is locked, on any terminal
+    with pytest.raises(PermissionDenied, match="Too many wrong PINs for badge E1001"):
+        sign_in("E1001", "1234", terminal="WS-9", clock=clock)
+    with pytest.raises(PermissionDenied, match="Too many wrong PINs"):
+        sign_in("E1001", None, terminal="WS-9", clock=clock)
+    # ten minutes after the first failure the lock is gone
+    clock.advance(timedelta(minutes=8))
+    assert sign_in("E1001", "1234", clock=clock).badge_code == "E1001"
+    # a success starts the count again: one more wrong PIN does not lock
+    with pytest.raises(PermissionDenied, match="Wrong PIN"):
+        sign_in("E1001", "9999", clock=clock)
+    assert sign_in("E1001", "1234", clock=clock).name == "Zhang Wei"
+    with db.connection():
+        locked = AuditEntry.select().where(AuditEntry.detail == "locked: too many wrong PINs")
+        assert locked.count() == 2

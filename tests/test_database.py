@@ -50,7 +50,7 @@ def test_demo_plant_has_what_the_issue_asks(demo_plant):
     with db.connection():
         assert ProductionLine.select().count() == 3
         assert Station.select().count() >= 12
-        assert Team.select().count() == 6
+        assert Team.select().where(Team.kind == "line").count() == 6
         assert 35 <= Employee.select().count() <= 45
         roles = {e.role for e in Employee.select()}
         assert roles == {"operator", "team_leader", "supervisor", "quality_admin"}
@@ -73,7 +73,7 @@ def test_demo_refuses_a_real_plant(database, clock):
 def test_demo_seed_twice_keeps_one_plant(demo_plant, clock):
     seed_demo_plant(clock)
     with db.connection():
-        assert Team.select().count() == 6
+        assert Team.select().where(Team.kind == "line").count() == 6
 
 
 def test_unreachable_postgres_names_host_and_database_not_password(tmp_path):
@@ -89,3 +89,23 @@ def test_unreachable_postgres_names_host_and_database_not_password(tmp_path):
 def test_bad_url_is_explained():
     with pytest.raises(DatabaseUnavailable, match="not valid"):
         database_service.open_database("mysql://x/y")
+
+
+def test_step_7_adds_campaign_columns_to_an_older_database(db_url, clock):
+    from models.migrations import SchemaVersion
+
+    database_service.open_database(db_url)
+    database_service.upgrade(clock)
+    with db.connection() as database:
+        Campaign.create(name="Older", starts_on="2025-09-01", ends_on="2025-09-30")
+        for column in ("weight_5s", "weight_standard_ops", "weight_fpy", "critical_issue_target"):
+            database.execute_sql(f"ALTER TABLE campaign DROP COLUMN {column}")
+        SchemaVersion.delete().where(SchemaVersion.version >= 7).execute()
+    assert database_service.upgrade(clock) == list(range(7, LATEST_VERSION + 1))
+    with db.connection():
+        campaign = Campaign.get(Campaign.name == "Older")
+        assert (campaign.weight_5s, campaign.weight_fpy, campaign.critical_issue_target) == (
+            40,
+            30,
+            3,
+        )

@@ -249,7 +249,12 @@ def test_red_black_list(demo_plant, clock):
     assert late_teams["Line 2 Team (DC fast chargers)"] == (3, -6)
     praised = {t.team_name: t.on_time for t in board.on_time_teams}
     assert praised == {"Line 1 Team (AC chargers)": 1, "Line 3 Team (SMT & soldering)": 1}
-    assert [(p.name, p.points) for p in board.top_people] == [("Gao Yan", 2), ("Liu Yang", 2)]
+    # the demo's on-time fixers (+2 each) and the author of its accepted proposal (+5)
+    assert [(p.name, p.points) for p in board.top_people] == [
+        ("Li Na", 5),
+        ("Gao Yan", 2),
+        ("Liu Yang", 2),
+    ]
 
 
 def test_supervisor_reverses_a_ledger_row_with_a_new_row(demo_plant, clock):

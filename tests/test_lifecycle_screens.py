@@ -12,6 +12,7 @@ from kiosk.services.defects import DefectDraft, report_defect
 from kiosk.services.ledger import team_totals
 from models import Defect, LedgerEntry, db
 from screens.action_form import ActionForm
+from screens.board import BoardScreen
 from screens.defect_detail import DefectDetailScreen
 from screens.red_black import RedBlackScreen
 from screens.worklist import WorklistScreen
@@ -150,7 +151,7 @@ async def test_overdue_defect_shows_on_the_black_side_without_sign_in(demo_plant
         assert table.cursor_row == cursor_before
 
 
-async def test_board_mode_starts_on_the_red_black_list(demo_plant, clock):
+async def test_board_mode_starts_on_the_supervisor_board(demo_plant, clock):
     from kiosk.config import Settings
 
     app = KioskApp(
@@ -158,7 +159,7 @@ async def test_board_mode_starts_on_the_red_black_list(demo_plant, clock):
     )
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert isinstance(app.screen, RedBlackScreen)
+        assert isinstance(app.screen, BoardScreen)
         await pilot.press("escape")  # nowhere to go back to on a board
         await settle(pilot)
-        assert isinstance(app.screen, RedBlackScreen)
+        assert isinstance(app.screen, BoardScreen)

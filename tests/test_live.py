@@ -58,7 +58,7 @@ async def test_board_shows_a_write_from_another_thread_within_a_second(demo_plan
     from kiosk.config import Settings
     from kiosk.services import ledger
     from models import Campaign, Team, db
-    from screens.red_black import RedBlackScreen
+    from screens.board import BoardScreen
     from tests.test_screens import settle
 
     with db.connection():
@@ -69,7 +69,7 @@ async def test_board_shows_a_write_from_another_thread_within_a_second(demo_plan
     )
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert isinstance(app.screen, RedBlackScreen)
+        assert isinstance(app.screen, BoardScreen)
         assert app.change_feed is not None and app.change_feed.connected.wait(5)
         table = app.screen.query_one("#top-teams", DataTable)
         names = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk.services.errors import NotFound
+from kiosk.services.errors import NotFound, ValidationFailed
 from kiosk.services.stations import (
     MAX_RAW_LENGTH,
     BadgeScan,
@@ -271,3 +271,31 @@ def test_unknown_station_is_not_found(demo_plant, clock):
         lookup_station("L9-S99", clock=clock)
     assert "Station L9-S99 is not known" in caught.value.message
     assert "quality office" in caught.value.message
+
+
+def test_rotated_key_keeps_old_labels_valid_for_the_grace_period(demo_plant, clock):
+    from datetime import timedelta
+
+    from kiosk.services import plant
+    from kiosk.services.stations import StationScan, interpret_scan, make_payload
+
+    old_label = make_payload("S", "L1-S01", plant.signing_key())
+    rotation = plant.rotate_signing_key(7, clock=clock)
+    assert rotation.previous_valid_until == clock.now() + timedelta(days=7)
+    new_label = make_payload("S", "L1-S01", plant.signing_key())
+    assert new_label != old_label
+    assert interpret_scan(new_label, clock=clock) == StationScan("L1-S01", True)
+    assert interpret_scan(old_label, clock=clock) == StationScan("L1-S01", True)
+    clock.advance(timedelta(days=7, seconds=1))
+    result = interpret_scan(old_label, clock=clock)
+    assert "invalid signature" in result.message
+    assert interpret_scan(new_label, clock=clock) == StationScan("L1-S01", True)
+    with pytest.raises(ValidationFailed):
+        plant.rotate_signing_key(400, clock=clock)
+
+
+def test_keys_rotate_command(demo_plant, capsys):
+    from kiosk.cli import main
+
+    assert main(["keys", "rotate", "--grace-days", "14", "--db", demo_plant]) == 0
+    assert "Labels printed before stay valid until" in capsys.readouterr().out

@@ -6,8 +6,9 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.services.errors import NotFound, PermissionDenied
@@ -129,9 +130,16 @@ def sign_in(
             )
             refusal = exc
         else:
-            if employee.pin_hash and pin is None:
+            locked_for = _pin_lock_remaining(employee, clock) if employee.pin_hash else 0
+            if locked_for:
+                _audit(employee, "sign_in", False, "locked: too many wrong PINs", terminal, clock)
+                refusal = PermissionDenied(
+                    f"Too many wrong PINs for badge {employee.badge_code}. Try again in "
+                    f"{(locked_for + 59) // 60} min, or ask a supervisor."
+                )
+            elif employee.pin_hash and pin is None:
                 raise PinRequired(f"{employee.name}: enter your PIN.")
-            if employee.pin_hash and not verify_pin(pin or "", employee.pin_hash):
+            elif employee.pin_hash and not verify_pin(pin or "", employee.pin_hash):
                 _audit(employee, "sign_in", False, "wrong PIN", terminal, clock)
                 refusal = PermissionDenied("Wrong PIN. Scan your badge and try again.")
             else:
@@ -139,6 +147,46 @@ def sign_in(
                 return employee_view(employee)
     assert refusal is not None
     raise refusal
+
+
+PIN_FAILURES_ALLOWED = 5
+PIN_LOCK_SECONDS = 600
+
+
+def _pin_lock_remaining(employee: Employee, clock: Clock) -> int:
+    """Seconds this badge stays locked after too many wrong PINs (0: not locked).
+
+    Counted from the audit trail, so every terminal sees the same lock: five wrong
+    PINs within ten minutes (since the last successful sign-in) lock the badge until
+    ten minutes after the first of them.
+    """
+    now = clock.now()
+    since = now - timedelta(seconds=PIN_LOCK_SECONDS)
+    last_success = (
+        AuditEntry.select(fn.MAX(AuditEntry.at))
+        .where(
+            (AuditEntry.actor == employee) & (AuditEntry.action == "sign_in") & AuditEntry.allowed
+        )
+        .scalar()
+    )
+    if last_success is not None:
+        last_success = AuditEntry.at.python_value(last_success)
+        since = max(since, last_success)
+    failures = list(
+        AuditEntry.select(AuditEntry.at)
+        .where(
+            (AuditEntry.actor == employee)
+            & (AuditEntry.action == "sign_in")
+            & ~AuditEntry.allowed
+            & (AuditEntry.detail == "wrong PIN")
+            & (AuditEntry.at > since)
+        )
+        .order_by(AuditEntry.at)
+    )
+    if len(failures) < PIN_FAILURES_ALLOWED:
+        return 0
+    unlock_at = failures[-PIN_FAILURES_ALLOWED].at + timedelta(seconds=PIN_LOCK_SECONDS)
+    return max(int((unlock_at - now).total_seconds()), 0)
 
 
 def _audit(

@@ -158,8 +158,7 @@ def seed_demo_plant(clock: Clock | None = None) -> None:
     clock = clock or SystemClock()
     if not plant_is_empty():
         if plant.is_demo_plant():
-            load_question_bank(demo_question_items())
-            load_default_checklist()
+            _load_demo_data(clock)
             return
         raise ServiceError(
             "This database already holds a plant that is not the demo. "
@@ -352,10 +351,24 @@ def seed_demo_plant(clock: Clock | None = None) -> None:
             ),
             late.due_at,
         )
-    load_question_bank(demo_question_items())
-    load_default_checklist()
     plant.set_setting(plant.DEMO_PLANT, "1")
     plant.signing_key()
+    _load_demo_data(clock)
+
+
+def _load_demo_data(clock: Clock) -> None:
+    """The demo's data beyond the plant itself; every loader is safe to run again, so a
+    `kiosk demo` on an existing demo plant brings it up to date."""
+    # imported here: these services import this module's neighbours, not the other way
+    from kiosk.services.anomalies import load_sample_anomalies
+    from kiosk.services.contests import seed_demo_competitions
+    from kiosk.services.proposals import seed_demo_proposals
+
+    load_question_bank(demo_question_items())
+    load_default_checklist()
+    seed_demo_competitions(clock)  # skill events and participants, two contest teams
+    seed_demo_proposals(clock)  # one accepted, one rejected, one waiting
+    load_sample_anomalies(clock)  # on-site anomaly history for the year-on-year Pareto
 
 
 def demo_hints() -> list[DemoHint]:

@@ -17,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -72,8 +73,12 @@ def make_payload(kind: str, code: str, key: bytes) -> str:
     return f"{PAYLOAD_VERSION}:{kind}:{code}:{signature(kind, code, key)}"
 
 
-def parse_scan(raw: str, key: bytes) -> ScanResult:
-    """Turn whatever a scanner or a person typed into a typed result. Never raises."""
+def parse_scan(raw: str, key: bytes | Sequence[bytes]) -> ScanResult:
+    """Turn whatever a scanner or a person typed into a typed result. Never raises.
+
+    `key` is the plant key, or several: the current one first, then keys that were
+    rotated out but whose labels are still valid for a grace period.
+    """
     if len(raw) > MAX_RAW_LENGTH:
         return ScanError(
             f"That scan is {len(raw):,} characters long: not a Quality Kiosk label. "
@@ -93,7 +98,7 @@ def parse_scan(raw: str, key: bytes) -> ScanResult:
     )
 
 
-def _parse_payload(text: str, key: bytes) -> ScanResult:
+def _parse_payload(text: str, key: bytes | Sequence[bytes]) -> ScanResult:
     parts = text.split(":")
     version = parts[0]
     if version != PAYLOAD_VERSION:
@@ -110,8 +115,9 @@ def _parse_payload(text: str, key: bytes) -> ScanResult:
         return ScanError(
             "This label is damaged or incomplete. Scan it again, or type the code under it."
         )
-    expected = signature(kind, code, key).encode()
-    if not hmac.compare_digest(given_signature.encode("utf-8", "replace"), expected):
+    keys = [key] if isinstance(key, bytes) else list(key)
+    given = given_signature.encode("utf-8", "replace")
+    if not any(hmac.compare_digest(given, signature(kind, code, k).encode()) for k in keys):
         return ScanError(
             f"The label for {code} has an invalid signature: it was not printed by this "
             "plant or has been altered. Report it to the quality office."
@@ -119,9 +125,10 @@ def _parse_payload(text: str, key: bytes) -> ScanResult:
     return StationScan(code, True) if kind == "S" else BadgeScan(code, True)
 
 
-def interpret_scan(raw: str) -> ScanResult:
-    """Parse with this plant's key (read from the database)."""
-    return parse_scan(raw, plant.signing_key())
+def interpret_scan(raw: str, *, clock: Clock | None = None) -> ScanResult:
+    """Parse with this plant's keys (read from the database): the current one, and the
+    previous one while its grace period after a rotation lasts."""
+    return parse_scan(raw, plant.valid_signing_keys(clock=clock))
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,13 @@ class StatusBar(Static):
     def __init__(self) -> None:
         super().__init__("", id="status-bar", markup=False)
 
+    def on_resize(self) -> None:
+        self.refresh_status()
+
     def on_mount(self) -> None:
         self.refresh_status()
         self.set_interval(1.0, self.refresh_status)
 
     def refresh_status(self) -> None:
-        self.update(Text(self.app.status_line()))  # type: ignore[attr-defined]
+        width = self.size.width - 2  # padding
+        self.update(Text(self.app.status_line(width)))  # type: ignore[attr-defined]
