@@ -210,42 +210,20 @@ def _run_scoreboard(settings: Settings, contest_id: int | None) -> int:
     return 0
 
 
-def _import_checklist(path: Path) -> int:
-    from kiosk.services.errors import ValidationFailed
-    from kiosk.services.inspections import import_checklist
-
-    try:
-        count = import_checklist(path)
-    except ValidationFailed as exc:
-        print(f"kiosk: nothing imported from {path}:", file=sys.stderr)
-        for problem in exc.problems.values():
-            print(f"  {problem}", file=sys.stderr)
-        return 2
-    print(f"Imported {count} checklist items from {path}.")
-    return 0
-
-
-def _import_questions(path: Path) -> int:
-    from kiosk.services.errors import ValidationFailed
-    from kiosk.services.question_import import import_questions
-
-    try:
-        summary = import_questions(path)
-    except ValidationFailed as exc:
-        print(f"kiosk: nothing imported from {path}:", file=sys.stderr)
-        for problem in exc.problems.values():
-            print(f"  {problem}", file=sys.stderr)
-        return 2
-    print(f"Imported {path}: {summary}.")
-    return 0
-
-
-def _import_anomalies(path: Path) -> int:
+def _import(kind: str, path: Path) -> int:
+    """Run one import; a file with any problem imports nothing and each problem is listed."""
     from kiosk.services.anomalies import import_anomalies
     from kiosk.services.errors import ValidationFailed
+    from kiosk.services.inspections import import_checklist
+    from kiosk.services.question_import import import_questions
 
+    importers = {
+        "checklist": lambda: f"{import_checklist(path)} checklist items",
+        "questions": lambda: str(import_questions(path)),
+        "anomalies": lambda: str(import_anomalies(path)),
+    }
     try:
-        summary = import_anomalies(path)
+        summary = importers[kind]()
     except ValidationFailed as exc:
         print(f"kiosk: nothing imported from {path}:", file=sys.stderr)
         for problem in exc.problems.values():
@@ -321,11 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "import":
             database.require_current_schema(status)
-            if args.import_command == "questions":
-                return _import_questions(args.file)
-            if args.import_command == "anomalies":
-                return _import_anomalies(args.file)
-            return _import_checklist(args.file)
+            return _import(args.import_command, args.file)
         if args.command == "export" and args.export_command == "coverage":
             database.require_current_schema(status)
             return _export_coverage(args.output)

@@ -194,7 +194,10 @@ class AnomaliesScreen(KioskScreen):
         chart.refresh()
 
     def on_data_changed(self, _message: DataChanged) -> None:
-        self.action_refresh()
+        # a write elsewhere (even the audit row of our own refusal) while we are still
+        # asking: the answer on its way will do
+        if not self.in_flight("anomalies"):
+            self.action_refresh()
 
     def action_back(self) -> None:
         self.dismiss()

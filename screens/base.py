@@ -52,6 +52,11 @@ class ServiceCalls:
     """For screens: database work runs in thread workers, one service call each."""
 
     _generations: dict[str, int]
+    _in_flight: dict[str, int]
+
+    def in_flight(self, group: str) -> bool:
+        """A call of this group has started and not yet delivered its result."""
+        return getattr(self, "_in_flight", {}).get(group, 0) > 0
 
     def call_service(
         self,
@@ -73,8 +78,12 @@ class ServiceCalls:
         if not hasattr(self, "_generations"):
             self._generations = {}
         generation = self._generations[group] = self._generations.get(group, 0) + 1
+        if not hasattr(self, "_in_flight"):
+            self._in_flight = {}
+        self._in_flight[group] = self._in_flight.get(group, 0) + 1
 
         def deliver(callback: Callable[[Any], None], value: Any) -> None:
+            self._in_flight[group] -= 1
             self.app.database_state = (  # type: ignore[attr-defined]
                 "unreachable" if isinstance(value, DatabaseUnavailable) else "online"
             )

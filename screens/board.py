@@ -18,8 +18,9 @@ from textual_plotext import PlotextPlot
 from kiosk.clock import format_local
 from kiosk.services import kpis, reports
 from screens.base import DataChanged, KioskScreen, Message
-from screens.widgets.red_black_panel import RedBlackPanel, fill_rows
+from screens.widgets.red_black_panel import RedBlackPanel
 from screens.widgets.status_bar import StatusBar
+from screens.widgets.tables import fill_rows
 
 REFRESH_SECONDS = 30.0  # the change feed refreshes at once; this is a safety net
 ROTATE_SECONDS = 20.0

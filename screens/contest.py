@@ -26,7 +26,7 @@ from kiosk.services import contests
 from kiosk.services.errors import ServiceError
 from screens.action_form import ActionForm, FormField
 from screens.base import KioskModal, KioskScreen, Message
-from screens.scoreboard import points_text
+from screens.scoreboard import fill_standings, points_text
 from screens.widgets.status_bar import StatusBar
 
 LETTERS = contests.LETTERS
@@ -439,28 +439,7 @@ class ContestScreen(KioskScreen):
         self.query_one("#pending", Static).update(line)
 
     def _fill_standings(self, view: contests.ContestView) -> None:
-        table = self.query_one("#standings", DataTable)
-        wanted = {str(s.team_id) for s in view.standings}
-        for row_key in list(table.rows):
-            if row_key.value not in wanted:
-                table.remove_row(row_key)
-        present = {key.value for key in table.rows}
-        for standing in view.standings:
-            style = "bold" if standing.rank == 1 else ""
-            cells = (
-                Text(str(standing.rank), style=style),
-                Text(standing.team_name, style=style),
-                Text(points_text(standing.points), style=style, justify="right"),
-                standing.right,
-                standing.wrong,
-            )
-            key = str(standing.team_id)
-            if key in present:
-                for (_label, column), cell in zip(STANDING_COLUMNS, cells, strict=True):
-                    table.update_cell(key, column, cell)
-            else:
-                table.add_row(*cells, key=key)
-        table.sort("rank", "team", key=lambda cells: (int(cells[0].plain), cells[1].plain))
+        fill_standings(self.query_one("#standings", DataTable), view)
 
     def _round_help(self) -> str:
         view = self.view

@@ -16,25 +16,10 @@ from kiosk.services import assessments
 from kiosk.services.errors import PermissionDenied, ServiceError
 from screens.base import KioskScreen, Message
 from screens.widgets.status_bar import StatusBar
+from screens.widgets.tables import fill_rows
 
 REFRESH_SECONDS = 10.0
 GROUP_COLUMNS = ("Passed", "Total", "%")
-
-
-def _fill(table: DataTable, rows: list[tuple[str, tuple[object, ...]]]) -> None:
-    """Update rows in place (cursor and scroll stay), add new ones, drop vanished ones."""
-    wanted = {key for key, _ in rows}
-    for row_key in list(table.rows):
-        if row_key.value not in wanted:
-            table.remove_row(row_key)
-    existing = {row_key.value for row_key in table.rows}
-    columns = list(table.columns)
-    for key, cells in rows:
-        if key in existing:
-            for column, cell in zip(columns, cells, strict=True):
-                table.update_cell(key, column, cell)
-        else:
-            table.add_row(*cells, key=key)
 
 
 def _percent_style(percent: int) -> str:
@@ -91,7 +76,7 @@ class CoverageScreen(KioskScreen):
 
     def action_refresh(self) -> None:
         if self.refused:
-            return  # one audited refusal is enough
+            return
         self.call_service(
             assessments.training_coverage,
             self.app.user,  # type: ignore[attr-defined]
@@ -122,11 +107,11 @@ class CoverageScreen(KioskScreen):
         summary.append(" active employees have passed the awareness assessment.\n")
         summary.append(f"{overall.missing} still to go.", style="bold" if overall.missing else "")
         self.query_one("#coverage-summary", Static).update(summary)
-        _fill(
+        fill_rows(
             self.query_one("#by-department", DataTable),
             [(group.name, _group_cells(group)) for group in report.by_department],
         )
-        _fill(
+        fill_rows(
             self.query_one("#by-team", DataTable),
             [(group.name, _group_cells(group)) for group in report.by_team],
         )
@@ -149,7 +134,7 @@ class CoverageScreen(KioskScreen):
                     ),
                 )
             )
-        _fill(self.query_one("#missing", DataTable), rows)
+        fill_rows(self.query_one("#missing", DataTable), rows)
         self.query_one("#missing-title", Static).update(
             f"Still missing: {len(report.missing)}"
             if report.missing
@@ -158,8 +143,11 @@ class CoverageScreen(KioskScreen):
         self.say("R refreshes now; the screen also refreshes itself. Esc goes back.")
 
     def on_data_changed(self, _message: object) -> None:
-        """The app's change feed (DataChanged): a write somewhere, refresh now."""
-        self.action_refresh()
+        """The app's change feed (DataChanged): a write somewhere, refresh now; but a write
+        while we are still asking (even the audit row of our own refusal) needs no second
+        question: the answer on its way will do."""
+        if not self.in_flight("coverage"):
+            self.action_refresh()
 
     def action_back(self) -> None:
         self.dismiss()

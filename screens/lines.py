@@ -15,8 +15,8 @@ from kiosk.services import lines
 from kiosk.services.errors import ServiceError
 from screens.action_form import ActionForm, FormField
 from screens.base import DataChanged, KioskScreen, Message
-from screens.widgets.red_black_panel import fill_rows
 from screens.widgets.status_bar import StatusBar
+from screens.widgets.tables import fill_rows
 
 EVALUATION_DAYS = 7
 

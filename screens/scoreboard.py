@@ -20,6 +20,7 @@ from kiosk.services import contests
 from kiosk.services.errors import ServiceError
 from screens.base import KioskScreen, Message
 from screens.widgets.status_bar import StatusBar
+from screens.widgets.tables import fill_rows
 
 REFRESH_SECONDS = 1.0
 COLUMNS = (
@@ -33,6 +34,27 @@ COLUMNS = (
 
 def points_text(points: int) -> str:
     return f"{points:+d}" if points else "0"
+
+
+def fill_standings(table: DataTable, view: contests.ContestView) -> None:
+    """The standings table, updated in place (rank, team, points, right, wrong)."""
+    rows = []
+    for standing in view.standings:
+        style = "bold" if standing.rank == 1 else ""
+        rows.append(
+            (
+                str(standing.team_id),
+                (
+                    Text(str(standing.rank), style=style),
+                    Text(standing.team_name, style=style),
+                    Text(points_text(standing.points), style=style, justify="right"),
+                    standing.right,
+                    standing.wrong,
+                ),
+            )
+        )
+    fill_rows(table, rows)
+    table.sort("rank", "team", key=lambda cells: (int(cells[0].plain), cells[1].plain))
 
 
 class TeamCard(Vertical):
@@ -184,27 +206,8 @@ class ScoreboardScreen(KioskScreen):
                 found.first(TeamCard).show(standing, answer, view.item, view.running)
             else:
                 cards.mount(TeamCard(standing.team_id, standing, answer, view.item, view.running))
-        self._fill(table, view)
+        fill_standings(table, view)
         self.say(f"Updated {self._time()} · {view.items_drawn} item(s) played")
-
-    def _fill(self, table: DataTable, view: contests.ContestView) -> None:
-        present = {key.value for key in table.rows}
-        for standing in view.standings:
-            style = "bold" if standing.rank == 1 else ""
-            cells = (
-                Text(str(standing.rank), style=style),
-                Text(standing.team_name, style=style),
-                Text(points_text(standing.points), style=style, justify="right"),
-                standing.right,
-                standing.wrong,
-            )
-            key = str(standing.team_id)
-            if key in present:
-                for (_label, column), cell in zip(COLUMNS, cells, strict=True):
-                    table.update_cell(key, column, cell)
-            else:
-                table.add_row(*cells, key=key)
-        table.sort("rank", "team", key=lambda cells: (int(cells[0].plain), cells[1].plain))
 
     def _time(self) -> str:
         return format_local(self.app.clock.now(), "%H:%M:%S")  # type: ignore[attr-defined]

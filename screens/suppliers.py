@@ -240,7 +240,10 @@ class SuppliersScreen(KioskScreen):
         self.query_one("#supplier-detail", Static).update(detail_text(row) if row else "")
 
     def on_data_changed(self, _message: DataChanged) -> None:
-        self.action_refresh()
+        # a write elsewhere (even the audit row of our own refusal) while we are still
+        # asking: the answer on its way will do
+        if not self.in_flight("suppliers"):
+            self.action_refresh()
 
     def action_back(self) -> None:
         self.dismiss()

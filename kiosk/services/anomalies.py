@@ -23,7 +23,7 @@ from kiosk.services.auth import EmployeeView, require_role
 from kiosk.services.campaigns import active_campaign_row
 from kiosk.services.errors import ValidationFailed
 from kiosk.services.suppliers import percent
-from kiosk.services.text import clean_text, shorten
+from kiosk.services.text import clean_text, read_import_file, shorten
 from kiosk.services.uow import read_only, transaction
 from models import AuditEntry, Defect
 from models.anomalies import AnomalyHistory
@@ -314,29 +314,7 @@ def import_anomaly_text(text: str, source: str, *, clock: Clock | None = None) -
 
 
 def _read_text(path: Path) -> str:
-    try:
-        if path.stat().st_size > IMPORT_MAX_BYTES:
-            raise ValidationFailed(
-                {"file": f"{path.name} is larger than {IMPORT_MAX_BYTES:,} bytes: not a history."}
-            )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ValidationFailed({"file": f"{path}: there is no such file."}) from None
-    except IsADirectoryError:
-        raise ValidationFailed({"file": f"{path} is a folder, not a file."}) from None
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise ValidationFailed({"file": f"{path} cannot be read: {reason}."}) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ValidationFailed(
-            {
-                "file": f"{path.name} is not UTF-8 text (line {line}): "
-                "save it as UTF-8 (CSV UTF-8 in Excel) and import it again."
-            }
-        ) from None
+    return read_import_file(path, IMPORT_MAX_BYTES)
 
 
 def _header(row: list[str], line: int, source: str) -> dict[str, int]:

@@ -25,7 +25,7 @@ from kiosk.clock import Clock, SystemClock, format_local, to_local
 from kiosk.services.auth import EmployeeView, require_role
 from kiosk.services.defects import DefectDraft, DefectReceipt, report_defect
 from kiosk.services.errors import NotFound, ValidationFailed
-from kiosk.services.text import clean_text, shorten
+from kiosk.services.text import clean_text, read_import_file, shorten
 from kiosk.services.uow import read_only, transaction
 from models import (
     AuditEntry,
@@ -183,29 +183,7 @@ def load_default_checklist() -> int:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        if path.stat().st_size > IMPORT_MAX_BYTES:
-            raise ValidationFailed(
-                {"file": f"{path.name} is larger than {IMPORT_MAX_BYTES:,} bytes: not a checklist."}
-            )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ValidationFailed({"file": f"{path}: there is no such file."}) from None
-    except IsADirectoryError:
-        raise ValidationFailed({"file": f"{path} is a folder, not a file."}) from None
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise ValidationFailed({"file": f"{path} cannot be read: {reason}."}) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ValidationFailed(
-            {
-                "file": f"{path.name} is not UTF-8 text (line {line}, byte {exc.start + 1}): "
-                "save it as UTF-8 and import it again."
-            }
-        ) from None
+    return read_import_file(path, IMPORT_MAX_BYTES)
 
 
 def _entries_from_toml(text: str, source: str) -> list[ChecklistEntry]:

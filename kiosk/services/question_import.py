@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk.services.errors import ValidationFailed
-from kiosk.services.text import clean_text, shorten
+from kiosk.services.text import clean_text, read_import_file, shorten
 from kiosk.services.uow import transaction
 from models import Choice, Question, QuizAnswer
 
@@ -155,29 +155,7 @@ def read_questions(path: Path | str) -> list[QuestionEntry]:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        if path.stat().st_size > IMPORT_MAX_BYTES:
-            raise ValidationFailed(
-                {"file": f"{path.name} is larger than {IMPORT_MAX_BYTES:,} bytes: split it up."}
-            )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ValidationFailed({"file": f"{path}: there is no such file."}) from None
-    except IsADirectoryError:
-        raise ValidationFailed({"file": f"{path} is a folder, not a file."}) from None
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise ValidationFailed({"file": f"{path} cannot be read: {reason}."}) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ValidationFailed(
-            {
-                "file": f"{path.name} is not UTF-8 text (line {line}, byte {exc.start + 1}): "
-                "save it as UTF-8 (in Excel: CSV UTF-8) and import it again."
-            }
-        ) from None
+    return read_import_file(path, IMPORT_MAX_BYTES)
 
 
 def _entries_from_csv(text: str, source: str) -> list[QuestionEntry]:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+from kiosk.services.errors import ValidationFailed
 
 _ESCAPE_SEQUENCE = re.compile(
     r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[PX^_][^\x1b]*(?:\x1b\\)?|.)",
@@ -23,3 +26,31 @@ def shorten(text: str, limit: int = 40) -> str:
     """Cleaned text cut to `limit` characters, for quoting back on screen."""
     text = clean_text(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def read_import_file(path: Path, max_bytes: int) -> str:
+    """The text of a file to import, or a ValidationFailed("file") that says what is wrong
+    with it (missing, a folder, unreadable, too large, not UTF-8 and where)."""
+    try:
+        if path.stat().st_size > max_bytes:
+            raise ValidationFailed(
+                {"file": f"{path.name} is larger than {max_bytes:,} bytes: is it the right file?"}
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ValidationFailed({"file": f"{path}: there is no such file."}) from None
+    except IsADirectoryError:
+        raise ValidationFailed({"file": f"{path} is a folder, not a file."}) from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ValidationFailed({"file": f"{path} cannot be read: {reason}."}) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ValidationFailed(
+            {
+                "file": f"{path.name} is not UTF-8 text (line {line}, byte {exc.start + 1}): "
+                "save it as UTF-8 (in Excel: CSV UTF-8) and import it again."
+            }
+        ) from None

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
 from kiosk.services import reports
+from screens.widgets.tables import fill_rows
 
 COLUMNS = {
     "#on-time": ("Team", "On time", "Points"),
@@ -21,22 +22,6 @@ COLUMNS = {
     "#late-teams": ("Team", "Late", "Points lost"),
     "#missing-inspections": ("Line", "Week", "Status", "Team"),
 }
-
-
-def fill_rows(table: DataTable, rows: list[tuple[str, tuple[object, ...]]]) -> None:
-    """Update rows in place (cursor and scroll stay), add new ones, drop vanished ones."""
-    wanted = {key for key, _ in rows}
-    for row_key in list(table.rows):
-        if row_key.value not in wanted:
-            table.remove_row(row_key)
-    existing = {row_key.value for row_key in table.rows}
-    columns = list(table.columns)
-    for key, cells in rows:
-        if key in existing:
-            for column, cell in zip(columns, cells, strict=True):
-                table.update_cell(key, column, cell)
-        else:
-            table.add_row(*cells, key=key)
 
 
 class RedBlackPanel(Horizontal):

@@ -1,0 +1,21 @@
+"""DataTable helpers shared by the boards and lists."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+
+def fill_rows(table: DataTable, rows: list[tuple[str, tuple[object, ...]]]) -> None:
+    """Update rows in place (cursor and scroll stay), add new ones, drop vanished ones."""
+    wanted = {key for key, _ in rows}
+    for row_key in list(table.rows):
+        if row_key.value not in wanted:
+            table.remove_row(row_key)
+    existing = {row_key.value for row_key in table.rows}
+    columns = list(table.columns)
+    for key, cells in rows:
+        if key in existing:
+            for column, cell in zip(columns, cells, strict=True):
+                table.update_cell(key, column, cell)
+        else:
+            table.add_row(*cells, key=key)
