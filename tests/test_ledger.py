@@ -175,3 +175,22 @@ def test_demo_plant_totals_follow_the_seeded_ledger(demo_plant, clock):
     after = {t.team_code: (t.points, t.rank) for t in team_totals()}
     assert after["T2"] == (lead + 1, 1)
     assert all(rank >= 2 for code, (_p, rank) in after.items() if code != "T2")
+
+
+def test_the_database_refuses_to_edit_or_remove_ledger_rows(demo_plant):
+    import peewee
+
+    with db.connection() as database:
+        entry = LedgerEntry.select().first()
+        for attempt in (
+            lambda: LedgerEntry.update(amount=100).where(LedgerEntry.id == entry.id).execute(),
+            lambda: LedgerEntry.delete().where(LedgerEntry.id == entry.id).execute(),
+            lambda: database.execute_sql("DELETE FROM ledger_entry"),
+        ):
+            with pytest.raises(peewee.DatabaseError, match="append-only"), database.atomic():
+                attempt()
+        if db.is_postgresql():
+            with pytest.raises(peewee.DatabaseError, match="append-only"), database.atomic():
+                database.execute_sql("TRUNCATE ledger_entry CASCADE")
+        assert LedgerEntry.get_by_id(entry.id).amount == entry.amount
+        assert LedgerEntry.select().count() >= 3
