@@ -194,3 +194,34 @@ def test_the_database_refuses_to_edit_or_remove_ledger_rows(demo_plant):
                 database.execute_sql("TRUNCATE ledger_entry CASCADE")
         assert LedgerEntry.get_by_id(entry.id).amount == entry.amount
         assert LedgerEntry.select().count() >= 3
+
+
+def test_running_totals_equal_the_ledger_after_concurrent_awards(teams, clock):
+    from peewee import fn
+
+    from models.totals import TeamPointTotal
+
+    codes = list(teams)
+
+    def run(worker: int) -> None:
+        for n in range(15):
+            team = teams[codes[(worker + n) % len(codes)]]
+            award(_award(team, (n % 5) - 2, f"run:{worker}:{n}"), clock=clock)
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with db.connection():
+        ledger = dict(
+            LedgerEntry.select(LedgerEntry.team, fn.SUM(LedgerEntry.amount))
+            .group_by(LedgerEntry.team)
+            .tuples()
+        )
+        running = {t.team_id: t.points for t in TeamPointTotal.select()}
+        assert LedgerEntry.select().count() == 90
+    assert running == ledger
+    assert {t.team_id: t.points for t in team_totals()} == {
+        team_id: ledger.get(team_id, 0) for team_id in teams.values()
+    }

@@ -16,6 +16,7 @@ from kiosk.services.errors import Conflict, NotFound, PermissionDenied, Validati
 from kiosk.services.text import clean_text
 from kiosk.services.uow import read_only, transaction
 from models import LedgerEntry, Team
+from models.totals import TeamPointTotal
 
 
 @dataclass(frozen=True)
@@ -84,14 +85,18 @@ class TeamTotal:
 
 @read_only
 def team_totals(campaign_id: int | None = None, kind: str = "line") -> list[TeamTotal]:
-    """Every active team of a kind with its ledger total, best first (ties share a rank)."""
-    join_on = LedgerEntry.team == Team.id
+    """Every active team of a kind with its ledger total, best first (ties share a rank).
+
+    Reads the running totals the database keeps beside the ledger (schema step 9),
+    so the cost does not grow with the ledger.
+    """
+    join_on = TeamPointTotal.team == Team.id
     if campaign_id is not None:
-        join_on &= LedgerEntry.campaign == campaign_id
-    total = fn.COALESCE(fn.SUM(LedgerEntry.amount), 0)
+        join_on &= TeamPointTotal.campaign_key == campaign_id
+    total = fn.COALESCE(fn.SUM(TeamPointTotal.points), 0)
     rows = (
         Team.select(Team.id, Team.code, Team.name, total.alias("points"))
-        .join(LedgerEntry, JOIN.LEFT_OUTER, on=join_on)
+        .join(TeamPointTotal, JOIN.LEFT_OUTER, on=join_on)
         .where(Team.active & (Team.kind == kind))
         .group_by(Team.id, Team.code, Team.name)
         .order_by(total.desc(), Team.name)
