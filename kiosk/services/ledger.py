@@ -5,6 +5,7 @@ Totals are sums over the ledger. A correction is a new reversing row, never an e
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from kiosk.services.auth import EmployeeView, record_refusal
 from kiosk.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.text import clean_text
 from kiosk.services.uow import read_only, transaction
-from models import LedgerEntry, Team
+from models import LedgerEntry, Team, db
 from models.totals import TeamPointTotal
 
 
@@ -83,6 +84,28 @@ class TeamTotal:
     rank: int
 
 
+@functools.lru_cache(maxsize=64)
+def _team_totals_sql(engine: str, campaign_id: int | None, kind: str) -> tuple[str, tuple]:
+    """The board query, compiled once per engine, campaign and team kind.
+
+    Building a Peewee query costs more than running this one (a row per team from the
+    running totals), so boards that refresh every second reuse the compiled SQL.
+    """
+    join_on = TeamPointTotal.team == Team.id
+    if campaign_id is not None:
+        join_on &= TeamPointTotal.campaign_key == campaign_id
+    total = fn.COALESCE(fn.SUM(TeamPointTotal.points), 0)
+    query = (
+        Team.select(Team.id, Team.code, Team.name, total.alias("points"))
+        .join(TeamPointTotal, JOIN.LEFT_OUTER, on=join_on)
+        .where(Team.active & (Team.kind == kind))
+        .group_by(Team.id, Team.code, Team.name)
+        .order_by(total.desc(), Team.name)
+    )
+    sql, params = query.sql()
+    return sql, tuple(params)
+
+
 @read_only
 def team_totals(campaign_id: int | None = None, kind: str = "line") -> list[TeamTotal]:
     """Every active team of a kind with its ledger total, best first (ties share a rank).
@@ -90,27 +113,18 @@ def team_totals(campaign_id: int | None = None, kind: str = "line") -> list[Team
     Reads the running totals the database keeps beside the ledger (schema step 9),
     so the cost does not grow with the ledger.
     """
-    join_on = TeamPointTotal.team == Team.id
-    if campaign_id is not None:
-        join_on &= TeamPointTotal.campaign_key == campaign_id
-    total = fn.COALESCE(fn.SUM(TeamPointTotal.points), 0)
-    rows = (
-        Team.select(Team.id, Team.code, Team.name, total.alias("points"))
-        .join(TeamPointTotal, JOIN.LEFT_OUTER, on=join_on)
-        .where(Team.active & (Team.kind == kind))
-        .group_by(Team.id, Team.code, Team.name)
-        .order_by(total.desc(), Team.name)
-        .dicts()
-    )
+    engine = "postgresql" if db.is_postgresql() else "sqlite"
+    sql, params = _team_totals_sql(engine, campaign_id, kind)
+    rows = db.database_proxy.execute_sql(sql, params).fetchall()
     totals: list[TeamTotal] = []
     previous_points: int | None = None
     rank = 0
-    for position, row in enumerate(rows, start=1):
-        points = int(row["points"])
+    for position, (team_id, code, name, points) in enumerate(rows, start=1):
+        points = int(points)
         if points != previous_points:
             rank = position
             previous_points = points
-        totals.append(TeamTotal(row["id"], row["code"], row["name"], points, rank))
+        totals.append(TeamTotal(team_id, code, name, points, rank))
     return totals
 
 
