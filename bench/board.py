@@ -1,0 +1,125 @@
+"""The team board query at 1M ledger rows vs 10k rows, and the ORM query vs hand-written SQL."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import Result, median_seconds
+from kiosk.clock import FrozenClock
+from kiosk.services import database as database_service
+from kiosk.services.demo import seed_demo_plant
+from kiosk.services.ledger import team_totals
+from models import Campaign, Team, db
+
+HAND_WRITTEN = (
+    "SELECT t.id, t.code, t.name, COALESCE(SUM(p.points), 0) AS points "
+    "FROM team t LEFT JOIN team_point_total p ON p.team_id = t.id AND p.campaign_key = {param} "
+    "WHERE t.active AND t.kind = 'line' "
+    "GROUP BY t.id, t.code, t.name ORDER BY points DESC, t.name"
+)
+
+
+def _fill_ledger(rows: int, campaign_id: int, team_ids: list[int]) -> None:
+    """Append `rows` ledger rows in bulk (the running-total trigger fires for each)."""
+    now = datetime(2025, 9, 15, tzinfo=UTC).replace(tzinfo=None)
+    with db.connection() as database, database.atomic():
+        if db.is_postgresql():
+            team_array = ",".join(str(team) for team in team_ids)
+            database.execute_sql(
+                "INSERT INTO ledger_entry (campaign_id, team_id, amount, reason, cause_type, "
+                "cause_id, idempotency_key, created_at) "
+                f"SELECT %s, (ARRAY[{team_array}])[1 + (n %% {len(team_ids)})], "
+                "CASE WHEN n %% 3 = 0 THEN -2 ELSE 2 END, 'bench', 'bench', n::text, "
+                "'bench:' || n, %s FROM generate_series(1, %s) AS n",
+                (campaign_id, now, rows),
+            )
+            return
+        batch = []
+        for n in range(1, rows + 1):
+            batch.append(
+                (
+                    campaign_id,
+                    team_ids[n % len(team_ids)],
+                    -2 if n % 3 == 0 else 2,
+                    "bench",
+                    "bench",
+                    str(n),
+                    f"bench:{n}",
+                    now,
+                )
+            )
+            if len(batch) == 50_000:
+                _insert(database, batch)
+                batch = []
+        if batch:
+            _insert(database, batch)
+
+
+def _insert(database, batch) -> None:
+    database.cursor().executemany(
+        "INSERT INTO ledger_entry (campaign_id, team_id, amount, reason, cause_type, cause_id, "
+        "idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        batch,
+    )
+
+
+def _plant(url: str) -> tuple[int, list[int]]:
+    clock = FrozenClock(datetime(2025, 9, 10, 8, tzinfo=UTC))
+    database_service.open_database(url)
+    database_service.upgrade(clock)
+    seed_demo_plant(clock)
+    with db.connection():
+        campaign = Campaign.get(Campaign.active).id
+        teams = [t.id for t in Team.select().where(Team.kind == "line")]
+    return campaign, teams
+
+
+def _query_seconds(campaign: int) -> tuple[float, float]:
+    param = "%s" if db.is_postgresql() else "?"
+    sql = HAND_WRITTEN.format(param=param)
+    with db.connection() as database:
+        orm = median_seconds(lambda: team_totals(campaign), 200)
+        raw = median_seconds(lambda: database.execute_sql(sql, (campaign,)).fetchall(), 200)
+    return orm, raw
+
+
+def run(engine: str, server_url: str | None = None) -> list[Result]:
+    results = []
+    timings = {}
+    for rows in (10_000, 1_000_000):
+        with tempfile.TemporaryDirectory() as folder:
+            if engine == "sqlite":
+                url = f"sqlite:///{Path(folder) / 'bench.db'}"
+            else:
+                from tests.pg import admin_execute, database_url
+
+                name = f"qk_bench_{rows}"
+                admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                admin_execute(server_url, f'CREATE DATABASE "{name}"')
+                url = database_url(server_url, name)
+            campaign, teams = _plant(url)
+            _fill_ledger(rows, campaign, teams)
+            timings[rows] = _query_seconds(campaign)
+            db.close_all()
+            if engine != "sqlite":
+                admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    small, large = timings[10_000], timings[1_000_000]
+    results.append(
+        Result(
+            f"board query 1M vs 10k rows ({engine})",
+            f"{large[0] * 1e3:.2f} ms at 1M, {small[0] * 1e3:.2f} ms at 10k",
+            large[0] / small[0],
+            2.0,
+        )
+    )
+    results.append(
+        Result(
+            f"board query ORM vs SQL ({engine})",
+            f"team_totals {large[0] * 1e3:.3f} ms, hand-written SQL {large[1] * 1e3:.3f} ms",
+            large[0] / large[1],
+            1.2,
+        )
+    )
+    return results
