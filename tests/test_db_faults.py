@@ -30,7 +30,8 @@ def pg_plant(pg_server, clock):
     admin_execute(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def test_a_killed_pooled_connection_is_replaced(pg_plant, pg_server):
+@pytest.mark.parametrize("engine", ["postgresql"])  # PostgreSQL only
+def test_a_killed_pooled_connection_is_replaced(pg_plant, pg_server, engine):
     url, name = pg_plant
     assert auth.identify_badge("E1002").name == "Li Na"  # a pooled connection now exists
     with psycopg.connect(pg_server.replace("/postgres", f"/{name}"), autocommit=True) as admin:
@@ -49,7 +50,8 @@ def test_a_killed_pooled_connection_is_replaced(pg_plant, pg_server):
     assert results == ["He Ping"]
 
 
-def test_a_server_that_is_gone_is_reported_not_raised(pg_plant):
+@pytest.mark.parametrize("engine", ["postgresql"])  # PostgreSQL only
+def test_a_server_that_is_gone_is_reported_not_raised(pg_plant, engine):
     url, _name = pg_plant
     db.bind("postgresql://qk@127.0.0.1:1/nowhere")
     try:
