@@ -33,7 +33,7 @@ class Result:
     def line(self) -> str:
         verdict = "ok" if self.met else "MISSED"
         return (
-            f"{self.name:<34} {self.ratio:>8.3f}{self.unit:<2} target ≤ {self.target:g}{self.unit}"
+            f"{self.name:<42} {self.ratio:>8.3f}{self.unit:<2} target ≤ {self.target:g}{self.unit}"
             f"  {verdict:<6}  {self.measured}"
         )
 

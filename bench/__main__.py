@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         if cluster is not None:
             cluster.stop()
     print()
-    print(f"{'benchmark':<34} {'ratio':>9}   {'target':<10}  result  measured")
+    print(f"{'benchmark':<42} {'ratio':>9}   {'target':<10}  result  measured")
     for result in results:
         print(result.line())
     missed = [r for r in results if not r.met]

@@ -12,6 +12,7 @@ from kiosk.services import database as database_service
 from kiosk.services.demo import seed_demo_plant
 from kiosk.services.ledger import team_totals
 from models import Campaign, Team, db
+from models.migrations.v0009_running_totals import REBUILD
 
 HAND_WRITTEN = (
     "SELECT t.id, t.code, t.name, COALESCE(SUM(p.points), 0) AS points "
@@ -27,6 +28,10 @@ def _fill_ledger(rows: int, campaign_id: int, team_ids: list[int]) -> None:
     with db.connection() as database, database.atomic():
         if db.is_postgresql():
             team_array = ",".join(str(team) for team in team_ids)
+            # a bulk load: skip the per-row running-total trigger (one transaction updating
+            # the same six rows a million times piles up row versions) and rebuild the
+            # totals from the ledger afterwards, as schema step 9 does
+            database.execute_sql("SET LOCAL session_replication_role = replica")
             database.execute_sql(
                 "INSERT INTO ledger_entry (campaign_id, team_id, amount, reason, cause_type, "
                 "cause_id, idempotency_key, created_at) "
@@ -35,6 +40,9 @@ def _fill_ledger(rows: int, campaign_id: int, team_ids: list[int]) -> None:
                 "'bench:' || n, %s FROM generate_series(1, %s) AS n",
                 (campaign_id, now, rows),
             )
+            database.execute_sql("SET LOCAL session_replication_role = origin")
+            for statement in REBUILD:
+                database.execute_sql(statement)
             return
         batch = []
         for n in range(1, rows + 1):
