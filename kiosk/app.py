@@ -6,6 +6,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from rich.cells import cell_len
 from textual import events
 from textual.app import App
 from textual.binding import Binding
@@ -13,6 +14,7 @@ from textual.screen import Screen
 
 from kiosk.clock import Clock, SystemClock, format_local
 from kiosk.config import Settings
+from kiosk.i18n import LANGUAGES, N_, _, normalize, set_process_language
 from kiosk.services import deadlines
 from kiosk.services.auth import EmployeeView
 from kiosk.services.deadlines import SWEEP_INTERVAL_SECONDS
@@ -24,9 +26,13 @@ log = logging.getLogger("kiosk.app")
 
 
 class KioskApp(App):
-    TITLE = "Quality Kiosk"
-    SUB_TITLE = "Strive for Zero Defects"
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", show=False, priority=True)]
+    TITLE = N_("Quality Kiosk")
+    SUB_TITLE = N_("Strive for Zero Defects")
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+        # every screen, every moment: the person reads English or Chinese (issue 7)
+        Binding("ctrl+l", "switch_language", "中文/English", priority=True),
+    ]
 
     def __init__(
         self,
@@ -48,8 +54,12 @@ class KioskApp(App):
         self.user: EmployeeView | None = None
         self.station: StationView | None = None
         self._last_activity = self.clock.now()
-        self.database_state = "online"
+        self.database_state = N_("online")  # or N_("unreachable"): screens/base.py
         self.change_feed: ChangeFeed | None = None
+        # the language of this terminal: texts on screen and the services' messages
+        self.language = normalize(settings.language)
+        self._language_before = set_process_language(self.language)
+        self._show_language()
 
     # -- session -----------------------------------------------------------------
 
@@ -71,7 +81,33 @@ class KioskApp(App):
         self.set_interval(SWEEP_INTERVAL_SECONDS, self.sweep_deadlines)
         self.change_feed = ChangeFeed(self.settings.database_url, self._heard_change).start()
 
+    # -- language: English or Simplified Chinese, switched with Ctrl+L at any moment -----
+
+    def action_switch_language(self) -> None:
+        languages = list(LANGUAGES)
+        self.set_language(languages[(languages.index(self.language) + 1) % len(languages)])
+
+    def set_language(self, language: str) -> None:
+        """Show every screen in `language`; nothing typed, no place and no person is lost."""
+        from screens.i18n_refresh import retranslate_screen
+
+        before = self.language
+        self.language = normalize(language)
+        set_process_language(self.language)
+        self._show_language()
+        for screen in self.screen_stack:
+            retranslate_screen(screen, before)
+        self.refresh_bindings()
+
+    def _show_language(self) -> None:
+        from screens.i18n_refresh import translate_bindings
+
+        self.title = _(self.TITLE)
+        self.sub_title = _(self.SUB_TITLE)
+        translate_bindings(self)
+
     def on_unmount(self) -> None:
+        set_process_language(self._language_before)  # a test's next app starts clean
         if self.change_feed is not None:
             self.change_feed.stop(timeout=0.2)  # a daemon thread: it ends on its own soon
 
@@ -118,7 +154,7 @@ class KioskApp(App):
         while len(self.screen_stack) > 1 and not isinstance(self.screen, SignInScreen):
             self.pop_screen()
         if isinstance(self.screen, SignInScreen):
-            self.screen.reset(reason or "Signed out. Scan your badge to sign in.")
+            self.screen.reset(reason or _("Signed out. Scan your badge to sign in."))
 
     # -- locked kiosk mode ------------------------------------------------------------
 
@@ -149,33 +185,33 @@ class KioskApp(App):
     def check_idle_sign_out(self) -> None:
         limit = self.settings.idle_timeout_seconds
         if self.user is not None and self.idle_seconds() >= limit:
-            self.sign_out(f"Signed out after {limit} s without activity.")
+            self.sign_out(_("Signed out after {limit} s without activity.", limit=limit))
 
     # -- status bar --------------------------------------------------------------
 
     def status_line(self, width: int = 0) -> str:
         """Terminal, person, station, database state and clock; shorter when `width` is tight."""
         clock = format_local(self.clock.now(), "%Y-%m-%d %H:%M")
-        station = f"Station {self.station.code}" if self.station else ""
-        person = "not signed in"
+        station = _("Station {code}", code=self.station.code) if self.station else ""
+        person = _("not signed in")
         if self.user:
             person = f"{self.user.name} · {self.user.role_title} · {self.user.team_name}"
         parts = [
-            f"Terminal {self.settings.terminal_id}",
+            _("Terminal {terminal_id}", terminal_id=self.settings.terminal_id),
             person,
             station,
-            f"DB {self.database_state}",
+            _("DB {state}", state=_(self.database_state)),
             clock,
         ]
         line = "  │  ".join(part for part in parts if part)
-        if width and len(line) > width:
+        if width and cell_len(line) > width:  # Chinese characters take two cells
             person = f"{self.user.name} ({self.user.role_title})" if self.user else person
             station = self.station.code if self.station else ""
             parts = [
                 self.settings.terminal_id,
                 person,
                 station,
-                f"DB {self.database_state}",
+                _("DB {state}", state=_(self.database_state)),
                 format_local(self.clock.now(), "%H:%M"),
             ]
             line = " │ ".join(part for part in parts if part)

@@ -12,6 +12,7 @@ from pathlib import Path
 from kiosk import __version__
 from kiosk.clock import format_local
 from kiosk.config import THEME_CHOICES, ConfigError, Settings, data_dir, load_settings
+from kiosk.i18n import LANGUAGES, set_process_language
 from kiosk.services import database
 from kiosk.services.errors import ServiceError
 
@@ -22,6 +23,14 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="database URL (sqlite:///FILE or postgresql://USER:PASSWORD@HOST/DB); "
         "default: $QK_DATABASE_URL, else a SQLite file in the user data directory",
+    )
+
+
+def _add_language(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--language",
+        choices=list(LANGUAGES),
+        help="language of this terminal: en (English) or zh_CN (简体中文); Ctrl+L switches",
     )
 
 
@@ -46,17 +55,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="locked kiosk mode: no command palette; quitting needs a supervisor's badge + PIN",
     )
     run.add_argument("--theme", choices=THEME_CHOICES, help="colours for this terminal")
+    _add_language(run)
 
     demo = commands.add_parser(
         "demo", help="create (or refresh) the demo plant in the default SQLite file and start"
     )
     _add_common(demo)
     demo.add_argument("--no-run", action="store_true", help="only seed the demo plant")
+    _add_language(demo)
 
     board = commands.add_parser(
         "board", help="show the Red-Black List board (no sign-in; for wall screens)"
     )
     _add_common(board)
+    _add_language(board)
     serve = commands.add_parser(
         "serve", help="publish the board in a browser (textual-serve) behind a supervisor sign-in"
     )
@@ -179,6 +191,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         idle_timeout_seconds=getattr(args, "idle_timeout", None),
         locked=getattr(args, "kiosk", None),
         theme=getattr(args, "theme", None),
+        language=getattr(args, "language", None),
     )
 
 
@@ -292,6 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_ssh_shell(args)
         settings = _settings(args)
+        set_process_language(settings.language)  # CLI messages and service refusals
         status = database.open_database(settings.database_url)
         if args.command == "db" and args.db_command == "check":
             print(f"{status.where}: schema version {status.version} (this kiosk: {status.latest})")

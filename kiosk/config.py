@@ -10,6 +10,9 @@ from pathlib import Path
 
 import platformdirs
 
+from kiosk.i18n import UnknownLanguage
+from kiosk.i18n import normalize as normalize_language
+
 APP_NAME = "quality-kiosk"
 
 
@@ -76,6 +79,11 @@ def _coerce(key: str, value: object, origin: str) -> object:
         if seconds < 10:
             raise ConfigError(f"{origin}: idle timeout must be at least 10 seconds")
         return seconds
+    if key == "language":
+        try:
+            return normalize_language(str(value))
+        except UnknownLanguage as exc:
+            raise ConfigError(f"{origin}: {exc}") from exc
     if key == "theme" and str(value).strip() not in THEME_CHOICES:
         raise ConfigError(f"{origin}: theme is one of {', '.join(THEME_CHOICES)}")
     if not isinstance(value, str) or not value.strip():

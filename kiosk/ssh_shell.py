@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from kiosk.config import Settings, data_dir, load_settings
+from kiosk.i18n import N_, _
 from kiosk.services import database
 from kiosk.services.auth import normalise_badge
 from kiosk.services.errors import ServiceError
@@ -45,7 +46,7 @@ NEEDS_TERMINAL = "ssh-shell needs a terminal: connect with ssh -t"
 USERS_ENV = "QK_SSH_USERS"
 DEFAULT_USERS_FILE = Path("/etc/quality-kiosk/ssh-users.toml")
 HANGUP_GRACE_SECONDS = 3.0
-REFUSED_NOTICE = (
+REFUSED_NOTICE = N_(
     "This connection opens the Quality Kiosk only: the command you asked for was not run."
 )
 _TERMINAL_ID_LIMIT = 64  # the audit trail's terminal column
@@ -239,7 +240,7 @@ def _run_app(settings: Settings, session: SshSession, preset: str | None) -> int
     class SshKioskApp(KioskApp):
         def on_ready(self) -> None:
             if session.requested_command is not None:
-                self.notify(REFUSED_NOTICE, severity="warning", timeout=15, markup=False)
+                self.notify(_(REFUSED_NOTICE), severity="warning", timeout=15, markup=False)
 
     app = SshKioskApp(settings, preset_badge=preset)
     hang_up = HangUp(app)

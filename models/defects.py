@@ -64,3 +64,5 @@ class DefectProgress(BaseModel):
     at = UTCDateTimeField(index=True)
     text = TextField()
     terminal = CharField(max_length=64, null=True)
+    # made on the kiosk, so an update sent again (an offline replay) is stored once
+    client_id = CharField(max_length=36, null=True, unique=True)

@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
+from kiosk.i18n import N_, _
 from kiosk.services.errors import ServiceError, ValidationFailed
 from screens.base import KioskModal, Message
 
@@ -41,7 +42,7 @@ class ActionForm(KioskModal):
         title: str,
         fields: list[FormField],
         submit: Callable[[dict[str, str | None]], Any],
-        submit_label: str = "Save",
+        submit_label: str = N_("Save"),
     ) -> None:
         super().__init__()
         self.form_title = title
@@ -58,7 +59,7 @@ class ActionForm(KioskModal):
                 if spec.kind == "select":
                     yield Select(
                         list(spec.options),
-                        prompt="Choose…",
+                        prompt=_("Choose…"),
                         id=f"field-{spec.name}",
                         value=spec.value if spec.value else Select.NULL,
                     )
@@ -72,8 +73,8 @@ class ActionForm(KioskModal):
                 yield Static("", id=f"error-{spec.name}", classes="field-error", markup=False)
             yield Message()
             with Horizontal(id="form-buttons"):
-                yield Button(self.submit_label, variant="primary", id="form-submit")
-                yield Button("Cancel", id="form-cancel")
+                yield Button(_(self.submit_label), variant="primary", id="form-submit")
+                yield Button(_("Cancel"), id="form-cancel")
 
     def on_mount(self) -> None:
         if self.fields:
@@ -96,7 +97,7 @@ class ActionForm(KioskModal):
         if self.busy:
             return
         self.busy = True
-        self.say("Saving…")
+        self.say(_("Saving…"))
         self.call_service(self.submit, self.values(), on_done=self.dismiss, on_error=self.refused)
 
     def refused(self, error: ServiceError) -> None:

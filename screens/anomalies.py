@@ -11,13 +11,15 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
+from kiosk.i18n import _
 from kiosk.services import anomalies
 from kiosk.services.errors import PermissionDenied, ServiceError
 from screens.base import DataChanged, KioskScreen, Message
 from screens.suppliers import fill_ordered
+from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
 
 REFRESH_SECONDS = 30.0
@@ -61,17 +63,17 @@ class AnomaliesScreen(KioskScreen):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         with Vertical(id="anomalies-main"):
-            yield Static("ON-SITE ANOMALIES: PARETO BY 5M1E", id="anomalies-title")
-            yield Static("Loading the report…", id="anomalies-month", markup=False)
+            yield Static(_("ON-SITE ANOMALIES: PARETO BY 5M1E"), id="anomalies-title")
+            yield Static(_("Loading the report…"), id="anomalies-month", markup=False)
             yield Static("", id="anomalies-summary", markup=False)
             yield PlotextPlot(id="anomalies-chart")
             yield DataTable(id="anomalies-table", cursor_type="row", zebra_stripes=True)
             yield Message()
-        yield Footer()
+        yield KeyHelp()
 
     def on_mount(self) -> None:
         self.query_one("#anomalies-table", DataTable).add_columns(
-            "Category", "Count", "Share", "Cumulative", "Year before", "Change"
+            _("Category"), _("Count"), _("Share"), _("Cumulative"), _("Year before"), _("Change")
         )
         self.action_refresh()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
@@ -101,7 +103,7 @@ class AnomaliesScreen(KioskScreen):
         except ServiceError as error:  # past the years the report covers
             self.show_error(error)
             return
-        self.query_one("#anomalies-month", Static).update(f"Loading {self.month}…")
+        self.query_one("#anomalies-month", Static).update(_("Loading {month}…", month=self.month))
         self.action_refresh()
 
     def action_previous_month(self) -> None:
@@ -116,7 +118,7 @@ class AnomaliesScreen(KioskScreen):
             for selector in ("#anomalies-chart", "#anomalies-table"):
                 self.query_one(selector).display = False
             self.query_one("#anomalies-month", Static).update("")
-            self.say(f"{error.message} Esc goes back.", "error")
+            self.say(_("{message} Esc goes back.", message=error.message), "error")
             return
         self.show_error(error)
 
@@ -129,20 +131,26 @@ class AnomaliesScreen(KioskScreen):
                 ("[ ◀  ", "bold"),
                 (report.month, "bold reverse"),
                 ("  ▶ ]", "bold"),
-                f"   compared with {report.last_year_month}",
+                _("   compared with {last_year_month}", last_year_month=report.last_year_month),
             )
         )
         summary = Text()
-        summary.append(f"{report.total} on-site anomalies", style="bold")
+        summary.append(_("{total} on-site anomalies", total=report.total), style="bold")
         summary.append(
-            f" ({report.reported} reported at the kiosk, {report.imported} imported)  ·  "
-            f"{report.last_year_month}: {report.last_year_total}"
+            _(
+                " ({reported} reported at the kiosk, {imported} imported)  ·  "
+                "{last_year_month}: {last_year_total}",
+                reported=report.reported,
+                imported=report.imported,
+                last_year_month=report.last_year_month,
+                last_year_total=report.last_year_total,
+            )
         )
         change = report.change_percent
         if change is not None:
             summary.append("  ·  ")
             summary.append(
-                f"{change:+.1f} % year on year",
+                _("{change:+.1f} % year on year", change=change),
                 style="bold red" if change > 0 else ("green" if change < 0 else ""),
             )
         self.query_one("#anomalies-summary", Static).update(summary)
@@ -153,11 +161,15 @@ class AnomaliesScreen(KioskScreen):
         )
         self.query_one("#anomalies-table", DataTable).display = bool(report.rows)
         if report.rows:
-            self.say("[ and ] move a month; R refreshes; Esc goes back.")
+            self.say(_("[ and ] move a month; R refreshes; Esc goes back."))
         else:
             self.say(
-                f"No on-site anomalies recorded for {report.month} or {report.last_year_month}. "
-                "[ and ] move a month."
+                _(
+                    "No on-site anomalies recorded for {month} or {last_year_month}. [ and ] "
+                    "move a month.",
+                    month=report.month,
+                    last_year_month=report.last_year_month,
+                )
             )
 
     def _draw(self, report: anomalies.AnomalyPareto) -> None:
@@ -166,19 +178,25 @@ class AnomaliesScreen(KioskScreen):
         plt.clear_data()
         plt.clear_figure()
         if not report.total:
-            plt.title(f"No on-site anomalies in {report.month}")
+            plt.title(_("No on-site anomalies in {month}", month=report.month))
             chart.refresh()
             return
         shown = [row for row in report.rows if row.count]
         x = list(range(1, len(shown) + 1))
-        plt.title(f"On-site anomalies {report.month}: Pareto by 5M1E ({report.total})")
+        plt.title(
+            _(
+                "On-site anomalies {month}: Pareto by 5M1E ({total})",
+                month=report.month,
+                total=report.total,
+            )
+        )
         plt.bar(x, [row.count for row in shown], label="count", width=0.6)
         plt.plot(
             x,
             [row.cumulative_percent for row in shown],
             yside="right",
             marker="braille",
-            label="cumulative %",
+            label=_("cumulative %"),
         )
         plt.plot(
             [0.5, len(shown) + 0.5],

@@ -14,13 +14,15 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, OptionList, Static
+from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.clock import format_local
+from kiosk.i18n import _
 from kiosk.services import assessments
 from kiosk.services.errors import DatabaseUnavailable, ServiceError
 from screens.base import KioskModal, KioskScreen, Message
+from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
 
 COVERAGE_ROLE = "supervisor"
@@ -48,15 +50,15 @@ class AssessmentScreen(KioskScreen):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         with VerticalScroll(id="assessment-main"):
-            yield Static("Awareness assessment", id="assessment-title")
-            yield Static("Loading…", id="intro", markup=False)
+            yield Static(_("Awareness assessment"), id="assessment-title")
+            yield Static(_("Loading…"), id="intro", markup=False)
             yield Static("", id="progress", markup=False)
             yield Static("", id="question", markup=False)
             yield OptionList(id="choices")
             yield Static("", id="result", markup=False)
             yield Static("", id="missed", markup=False)
             yield Message()
-        yield Footer()
+        yield KeyHelp()
 
     def on_mount(self) -> None:
         self._show_only("intro")
@@ -108,42 +110,61 @@ class AssessmentScreen(KioskScreen):
         intro = Text()
         intro.append(f"{status.campaign_name}\n", style="dim")
         if status.bank_size == 0:
-            intro.append("There are no training items yet. Ask the quality office to import some.")
+            intro.append(
+                _("There are no training items yet. Ask the quality office to import some.")
+            )
             self._show_only("intro")
             self.query_one("#intro", Static).update(intro)
             self._set_mode("start")
             return
         intro.append(
-            f"{status.item_count} items drawn at random · "
-            f"pass mark {status.pass_mark_percent} %\n\n"
+            _(
+                "{item_count} items drawn at random · pass mark {pass_mark_percent} %\n\n",
+                item_count=status.item_count,
+                pass_mark_percent=status.pass_mark_percent,
+            )
         )
         if status.best_passed is not None:
             best = status.best_passed
-            intro.append("✔ You have passed: ", style="bold green")
+            intro.append(_("✔ You have passed: "), style="bold green")
             intro.append(
-                f"best {best.score} of {best.item_count} ({best.percent} %) "
-                f"on {format_local(best.finished_at)}. You may take it again.\n"
+                _(
+                    "best {score} of {item_count} ({percent} %) on {time}. You may take it "
+                    "again.\n",
+                    score=best.score,
+                    item_count=best.item_count,
+                    percent=best.percent,
+                    time=format_local(best.finished_at),
+                )
             )
         elif status.last_finished is not None:
             last = status.last_finished
-            intro.append("Not passed yet. ", style="bold yellow")
+            intro.append(_("Not passed yet. "), style="bold yellow")
             intro.append(
-                f"Last attempt: {last.score} of {last.item_count} ({last.percent} %) "
-                f"on {format_local(last.finished_at)}.\n"
+                _(
+                    "Last attempt: {score} of {item_count} ({percent} %) on {time}.\n",
+                    score=last.score,
+                    item_count=last.item_count,
+                    percent=last.percent,
+                    time=format_local(last.finished_at),
+                )
             )
         else:
-            intro.append("You have not taken the assessment yet.\n")
+            intro.append(_("You have not taken the assessment yet.\n"))
         if status.unfinished is not None:
             intro.append(
-                f"\nYou have an unfinished assessment: {status.unfinished.progress_text}. "
-                "Press Enter to continue it.",
+                _(
+                    "\nYou have an unfinished assessment: {progress_text}. Press Enter to "
+                    "continue it.",
+                    progress_text=status.unfinished.progress_text,
+                ),
                 style="bold",
             )
-            prompt = "Enter continues where you stopped."
+            prompt = _("Enter continues where you stopped.")
         else:
-            prompt = "Press Enter to start."
+            prompt = _("Press Enter to start.")
         if self.user.has_role(COVERAGE_ROLE):
-            prompt += " G shows training coverage."
+            prompt += _(" G shows training coverage.")
         self.query_one("#intro", Static).update(intro)
         self._show_only("intro")
         self._set_mode("start")
@@ -153,7 +174,7 @@ class AssessmentScreen(KioskScreen):
         if self.mode != "start" and not force:
             return
         self._set_mode("loading")
-        self.say("Drawing your items…")
+        self.say(_("Drawing your items…"))
         self.call_service(
             assessments.start_assessment,
             self.user,
@@ -188,7 +209,10 @@ class AssessmentScreen(KioskScreen):
             self.answer_for = (view.id, item.position)
             self.answer_id = uuid.uuid4()
         progress = Text(item.progress_text, style="bold")
-        progress.append(f" · {view.answered} answered · topic: {item.topic}", style="dim")
+        progress.append(
+            _(" · {answered} answered · topic: {topic}", answered=view.answered, topic=item.topic),
+            style="dim",
+        )
         self.query_one("#progress", Static).update(progress)
         self.query_one("#question", Static).update(Text(item.text, style="bold"))
         choices = self.query_one("#choices", OptionList)
@@ -201,20 +225,26 @@ class AssessmentScreen(KioskScreen):
         self._show_only("progress", "question", "choices")
         choices.focus()
         self._set_mode("item")
-        first = "Welcome back: continuing where you stopped. " if view.resumed else ""
-        self.say(f"{first}Press 1-{len(item.choices)} or the arrows to choose, then Enter to save.")
+        first = _("Welcome back: continuing where you stopped. ") if view.resumed else ""
+        self.say(
+            _(
+                "{first}Press 1-{count} or the arrows to choose, then Enter to save.",
+                first=first,
+                count=len(item.choices),
+            )
+        )
 
     def action_pick(self, position: int) -> None:
         if self.mode != "item" or self.view is None or self.view.current is None:
             return
         count = len(self.view.current.choices)
         if not 1 <= position <= count:
-            self.say(f"Choose 1 to {count}.", "error")
+            self.say(_("Choose 1 to {count}.", count=count), "error")
             return
         choices = self.query_one("#choices", OptionList)
         choices.highlighted = position - 1
         choices.focus()
-        self.say(f"Choice {position} chosen. Press Enter to save it.")
+        self.say(_("Choice {position} chosen. Press Enter to save it.", position=position))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -227,7 +257,7 @@ class AssessmentScreen(KioskScreen):
             return  # a second Enter while the first is saving: ignored
         self._set_mode("saving")
         self.query_one("#choices", OptionList).disabled = True
-        self.say("Saving…")
+        self.say(_("Saving…"))
         self.call_service(
             assessments.answer_item,
             self.user,
@@ -247,44 +277,69 @@ class AssessmentScreen(KioskScreen):
         choices.focus()
         self._set_mode("item")
         if isinstance(error, DatabaseUnavailable):
-            self.say(f"{error.message} Your choice is still marked: press Enter to save.", "error")
+            self.say(
+                _(
+                    "{message} Your choice is still marked: press Enter to save.",
+                    message=error.message,
+                ),
+                "error",
+            )
         else:
             self.show_error(error)
 
     # -- the result -----------------------------------------------------------------------
 
+    def language_changed(self) -> None:
+        """Ctrl+L: the start page or the current item again, in the new language."""
+        if self.mode == "start" and self.status is not None:
+            self.show_status(self.status)
+        elif self.mode == "item" and self.view is not None:
+            self.show_view(self.view)
+
     def show_result(self, result: assessments.AssessmentResult) -> None:
         summary = Text()
         if result.passed:
-            summary.append("✔ PASSED\n", style="bold green")
+            summary.append(_("✔ PASSED\n"), style="bold green")
         else:
-            summary.append("✘ NOT PASSED\n", style="bold red")
+            summary.append(_("✘ NOT PASSED\n"), style="bold red")
         summary.append(
-            f"{result.score} of {result.item_count} right ({result.percent} %) · "
-            f"pass mark {result.pass_mark_percent} % · {format_local(result.finished_at)}"
+            _(
+                "{score} of {item_count} right ({percent} %) · pass mark {pass_mark_percent} % "
+                "· {time}",
+                score=result.score,
+                item_count=result.item_count,
+                percent=result.percent,
+                pass_mark_percent=result.pass_mark_percent,
+                time=format_local(result.finished_at),
+            )
         )
         self.query_one("#result", Static).update(summary)
         missed = Text()
         if result.missed:
-            missed.append(f"Items you missed ({len(result.missed)})\n", style="bold")
+            missed.append(_("Items you missed ({count})\n", count=len(result.missed)), style="bold")
             for item in result.missed:
-                missed.append(f"\nItem {item.position}. ", style="bold")
+                missed.append(_("\nItem {position}. ", position=item.position), style="bold")
                 missed.append(f"{item.text}\n")
-                missed.append("  Your answer: ", style="dim")
+                missed.append(_("  Your answer: "), style="dim")
                 missed.append(f"{item.chosen_text}\n")
-                missed.append("  Right answer: ", style="dim")
+                missed.append(_("  Right answer: "), style="dim")
                 missed.append(f"{item.correct_position}. {item.correct_text}\n", style="green")
                 if item.explanation:
-                    missed.append("  Why: ", style="dim")
+                    missed.append(_("  Why: "), style="dim")
                     missed.append(f"{item.explanation}\n")
         else:
-            missed.append("Every item right. Well done!", style="bold")
+            missed.append(_("Every item right. Well done!"), style="bold")
         self.query_one("#missed", Static).update(missed)
         self._show_only("result", "missed")
         self.query_one("#assessment-main", VerticalScroll).focus()
         self._set_mode("result")
-        again = "R takes it again (the best pass counts)" if result.passed else "R tries again"
-        self.say(f"Result saved. {again}; Esc goes back.", "success" if result.passed else "info")
+        again = (
+            _("R takes it again (the best pass counts)") if result.passed else _("R tries again")
+        )
+        self.say(
+            _("Result saved. {again}; Esc goes back.", again=again),
+            "success" if result.passed else "info",
+        )
 
     def action_back(self) -> None:
         self.dismiss()
@@ -302,17 +357,21 @@ class ResumeOffer(KioskModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="resume-offer"):
-            yield Static("Unfinished assessment", id="resume-title")
+            yield Static(_("Unfinished assessment"), id="resume-title")
             yield Static(
-                f"You started the awareness assessment on {format_local(self.attempt.started_at)} "
-                f"and have answered {self.attempt.answered} of {self.attempt.item_count} items. "
-                "Your answers are saved. Continue now?",
+                _(
+                    "You started the awareness assessment on {time} and have answered "
+                    "{answered} of {item_count} items. Your answers are saved. Continue now?",
+                    time=format_local(self.attempt.started_at),
+                    answered=self.attempt.answered,
+                    item_count=self.attempt.item_count,
+                ),
                 id="resume-text",
                 markup=False,
             )
             with Horizontal(id="resume-buttons"):
-                yield Button("Continue", variant="primary", id="resume-continue")
-                yield Button("Later (Esc)", id="resume-later")
+                yield Button(_("Continue"), variant="primary", id="resume-continue")
+                yield Button(_("Later (Esc)"), id="resume-later")
 
     def on_mount(self) -> None:
         self.query_one("#resume-continue", Button).focus()

@@ -12,7 +12,10 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 from textual.worker import Worker
 
+from kiosk.i18n import N_, Tr, _, current_language, template_of, translate
+from kiosk.i18n import language as i18n_language
 from kiosk.services.errors import DatabaseUnavailable, ServiceError
+from screens.i18n_refresh import translate_bindings
 
 log = logging.getLogger("kiosk.screens")
 
@@ -38,10 +41,24 @@ class Message(Static):
 
     def __init__(self, id: str = "message") -> None:
         super().__init__("", id=id, markup=False)
+        self._said: tuple[str, str] = ("", "info")
 
     def say(self, text: str, kind: str = "info") -> None:
+        self._said = (text, kind)
         self.set_classes(kind)
         self.update(Text(text))
+
+    def retranslate(self, before: str) -> None:
+        """After a language switch: say the same again, if it came from the catalog."""
+        text, kind = self._said
+        if isinstance(text, Tr):
+            self.say(text.again(), kind)
+        elif (
+            text
+            and (template := template_of(text)) is not None
+            and translate(template, before) == text
+        ):
+            self.say(_(template), kind)
 
 
 class DataChanged(TextualMessage):
@@ -53,6 +70,17 @@ class ServiceCalls:
 
     _generations: dict[str, int]
     _in_flight: dict[str, int]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        translate_bindings(self)  # type: ignore[arg-type]  # key descriptions, this language
+
+    def language_changed(self) -> None:
+        """After a language switch (Ctrl+L): redo texts made from data. By default a screen
+        that can refresh itself (action_refresh) reloads, in the new language."""
+        refresh = getattr(self, "action_refresh", None)
+        if callable(refresh):
+            refresh()
 
     def in_flight(self, group: str) -> bool:
         """A call of this group has started and not yet delivered its result."""
@@ -81,31 +109,39 @@ class ServiceCalls:
         if not hasattr(self, "_in_flight"):
             self._in_flight = {}
         self._in_flight[group] = self._in_flight.get(group, 0) + 1
+        language = current_language()  # this terminal's: the worker thread answers in it
 
         def deliver(callback: Callable[[Any], None], value: Any) -> None:
             self._in_flight[group] -= 1
             self.app.database_state = (  # type: ignore[attr-defined]
-                "unreachable" if isinstance(value, DatabaseUnavailable) else "online"
+                N_("unreachable") if isinstance(value, DatabaseUnavailable) else N_("online")
             )
             if latest_only and self._generations.get(group) != generation:
                 return
             callback(value)
 
         def job() -> None:
+            # the service answers in this terminal's language; the result is handed over
+            # outside the block, so nothing on the event loop inherits the override
+            with i18n_language(language):
+                callback, value = call()
+            self.app.call_from_thread(deliver, callback, value)
+
+        def call() -> tuple[Callable[[Any], None], Any]:
             try:
-                result = function(*args, **kwargs)
+                return on_done, function(*args, **kwargs)
             except ServiceError as exc:
-                self.app.call_from_thread(deliver, failed, exc)
-                return
+                return failed, exc
             except Exception as exc:  # an unexpected fault must not kill the kiosk
                 log.exception("service call %s failed", getattr(function, "__name__", function))
                 fault = ServiceError(
-                    f"Something went wrong ({type(exc).__name__}). Nothing you entered "
-                    "is lost; try again or call the quality office."
+                    _(
+                        "Something went wrong ({error}). Nothing you entered is lost; try "
+                        "again or call the quality office.",
+                        error=type(exc).__name__,
+                    )
                 )
-                self.app.call_from_thread(deliver, failed, fault)
-                return
-            self.app.call_from_thread(deliver, on_done, result)
+                return failed, fault
 
         return self.run_worker(job, thread=True, group=group, exit_on_error=False)
 

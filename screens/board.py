@@ -12,12 +12,14 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Digits, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Digits, Static, TabbedContent, TabPane
 from textual_plotext import PlotextPlot
 
 from kiosk.clock import format_local
+from kiosk.i18n import _
 from kiosk.services import kpis, reports
 from screens.base import DataChanged, KioskScreen, Message
+from screens.widgets.key_help import KeyHelp
 from screens.widgets.red_black_panel import RedBlackPanel
 from screens.widgets.status_bar import StatusBar
 from screens.widgets.tables import fill_rows
@@ -67,31 +69,39 @@ class BoardScreen(KioskScreen):
         yield StatusBar()
         yield Static("", id="campaign-line", markup=False)
         with Horizontal(id="tiles"):
-            yield Tile("Training coverage %", id="tile-coverage")
-            yield Tile("Corrected on time %", id="tile-correction")
-            yield Tile("Open / overdue", id="tile-open")
-            yield Tile("Critical issues solved", id="tile-critical")
+            yield Tile(_("Training coverage %"), id="tile-coverage")
+            yield Tile(_("Corrected on time %"), id="tile-correction")
+            yield Tile(_("Open / overdue"), id="tile-open")
+            yield Tile(_("Critical issues solved"), id="tile-critical")
             with Vertical(id="tile-flag", classes="tile"):
-                yield Static("Quality Mobile Flag", classes="tile-label")
+                yield Static(_("Quality Mobile Flag"), classes="tile-label")
                 yield Static("", id="flag-holder", markup=False)
         with TabbedContent(initial="teams", id="tabs"):
-            with TabPane("Teams & lines", id="teams"), Horizontal():
+            with TabPane(_("Teams & lines"), id="teams"), Horizontal():
                 yield DataTable(id="board-teams", cursor_type="row", zebra_stripes=True)
                 yield DataTable(id="board-fpy", cursor_type="row", show_cursor=False)
-            with TabPane("Red-Black List", id="red-black"):
+            with TabPane(_("Red-Black List"), id="red-black"):
                 yield RedBlackPanel()
-            with TabPane("Charts", id="charts"), Horizontal():
+            with TabPane(_("Charts"), id="charts"), Horizontal():
                 yield PlotextPlot(id="chart-points")
                 yield PlotextPlot(id="chart-defects")
         yield Message()
-        yield Footer()
+        yield KeyHelp()
 
     def on_mount(self) -> None:
         teams = self.query_one("#board-teams", DataTable)
-        for key, label in (("rank", "Rank"), ("move", ""), ("team", "Team"), ("points", "Points")):
+        for key, label in (
+            ("rank", _("Rank")),
+            ("move", ""),
+            ("team", _("Team")),
+            (
+                "points",
+                _("Points"),
+            ),
+        ):
             teams.add_column(label, key=key)
         fpy = self.query_one("#board-fpy", DataTable)
-        for key, label in (("line", "Line"), ("produced", "Produced"), ("fpy", "FPY")):
+        for key, label in (("line", _("Line")), ("produced", _("Produced")), ("fpy", _("FPY"))):
             fpy.add_column(label, key=key)
         self.action_refresh()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
@@ -127,35 +137,47 @@ class BoardScreen(KioskScreen):
         self.action_refresh()
 
     def show_summary(self, summary: kpis.BoardSummary) -> None:
-        phase = " · ".join(summary.phases_today) or "outside the campaign's phases"
-        days = f" · {summary.days_left} days left" if summary.days_left is not None else ""
+        phase = " · ".join(summary.phases_today) or _("outside the campaign's phases")
+        days = (
+            _(" · {days_left} days left", days_left=summary.days_left)
+            if summary.days_left is not None
+            else ""
+        )
         self.query_one("#campaign-line", Static).update(f"{summary.campaign_name} · {phase}{days}")
         coverage = summary.coverage_percent
         self.query_one("#tile-coverage", Tile).set(
             f"{coverage}",
-            f"{summary.coverage_passed} of {summary.coverage_total} passed (target 100 %)",
+            _(
+                "{coverage_passed} of {coverage_total} passed (target 100 %)",
+                coverage_passed=summary.coverage_passed,
+                coverage_total=summary.coverage_total,
+            ),
             "good" if coverage == 100 else "warn",
         )
         rate = summary.correction_rate_percent
         self.query_one("#tile-correction", Tile).set(
             "–" if rate is None else f"{rate}",
-            f"{summary.verified_on_time} of {summary.due} due defects",
+            _(
+                "{verified_on_time} of {due} due defects",
+                verified_on_time=summary.verified_on_time,
+                due=summary.due,
+            ),
             "" if rate is None else ("good" if rate >= 90 else "warn"),
         )
         self.query_one("#tile-open", Tile).set(
             f"{summary.open_defects}/{summary.overdue_defects}",
-            "open / past their window",
+            _("open / past their window"),
             "bad" if summary.overdue_defects else "good",
         )
         self.query_one("#tile-critical", Tile).set(
             f"{summary.critical_resolved}/{summary.critical_target}",
-            "critical defects closed of the target",
+            _("critical defects closed of the target"),
             "good" if summary.critical_resolved >= summary.critical_target else "",
         )
         self.query_one("#flag-holder", Static).update(
             Text(f"⚑ {summary.flag_line}", style="bold yellow")
             if summary.flag_line
-            else Text("No line evaluation yet", style="dim")
+            else Text(_("No line evaluation yet"), style="dim")
         )
         self._show_teams(summary)
         fill_rows(
@@ -173,8 +195,11 @@ class BoardScreen(KioskScreen):
             ],
         )
         self.say(
-            f"Live · updated {format_local(summary.generated_at, '%H:%M:%S')} · "
-            f"first-pass yield and charts: {summary.period}"
+            _(
+                "Live · updated {time} · first-pass yield and charts: {period}",
+                time=format_local(summary.generated_at, "%H:%M:%S"),
+                period=summary.period,
+            )
         )
 
     def _show_teams(self, summary: kpis.BoardSummary) -> None:
@@ -218,7 +243,7 @@ class BoardScreen(KioskScreen):
         plt = points.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title("Team points over the month")
+        plt.title(_("Team points over the month"))
         for name, values in series.team_points:
             plt.plot(x, list(values), label=name[:18])
         plt.xticks(x[:: max(len(x) // 6, 1)], list(series.days)[:: max(len(x) // 6, 1)])
@@ -227,7 +252,7 @@ class BoardScreen(KioskScreen):
         plt = defects.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title("Defects reported per day")
+        plt.title(_("Defects reported per day"))
         plt.bar(list(series.days), list(series.defects_reported))
         defects.refresh()
 
@@ -238,7 +263,7 @@ class BoardScreen(KioskScreen):
 
     def action_toggle_rotate(self) -> None:
         self.rotate = not self.rotate
-        self.say("Tabs rotate every 20 s." if self.rotate else "Tabs stay put.")
+        self.say(_("Tabs rotate every 20 s.") if self.rotate else _("Tabs stay put."))
 
     def _rotate(self) -> None:
         if not self.rotate:

@@ -18,36 +18,38 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Footer, OptionList, Static
+from textual.widgets import Button, DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.clock import format_local
+from kiosk.i18n import N_, _
 from kiosk.services import contests
 from kiosk.services.errors import ServiceError
 from screens.action_form import ActionForm, FormField
 from screens.base import KioskModal, KioskScreen, Message
 from screens.scoreboard import fill_standings, points_text
+from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
 
 LETTERS = contests.LETTERS
 LOBBY_ACTIONS = {"register_team", "create_contest"}
 ROUND_ACTIONS = {"team", "choose", "confirm", "next_item", "finish"}
-LOBBY_HELP = (
-    "t registers a team of 4 · c creates a contest · Enter opens the chosen contest · "
-    "s shows the scoreboard · Esc goes back"
+LOBBY_HELP = N_(
+    "t registers a team of 4 · c creates a contest · Enter opens the chosen contest · s "
+    "shows the scoreboard · Esc goes back"
 )
 TEAM_COLUMNS = (
-    ("Code", "code"),
-    ("Team", "team"),
-    ("Members", "members"),
-    ("Departments", "departments"),
+    (N_("Code"), "code"),
+    (N_("Team"), "team"),
+    (N_("Members"), "members"),
+    (N_("Departments"), "departments"),
 )
 STANDING_COLUMNS = (
-    ("Rank", "rank"),
-    ("Team", "team"),
-    ("Points", "points"),
-    ("Right", "right"),
-    ("Wrong", "wrong"),
+    (N_("Rank"), "rank"),
+    (N_("Team"), "team"),
+    (N_("Points"), "points"),
+    (N_("Right"), "right"),
+    (N_("Wrong"), "wrong"),
 )
 
 
@@ -63,22 +65,25 @@ class CompetitionsMenu(KioskModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="competitions-menu"):
-            yield Static("Competitions", id="menu-title")
+            yield Static(_("Competitions"), id="menu-title")
             yield OptionList(
                 Option(
                     Text.assemble(
-                        ("Knowledge contest", "bold"), " · host: teams of 4, rounds, +2 / -2"
+                        (_("Knowledge contest"), "bold"), _(" · host: teams of 4, rounds, +2 / -2")
                     ),
                     id="contest",
                 ),
                 Option(
                     Text.assemble(
-                        ("Skill competitions", "bold"), " · judges enter scores, winners"
+                        (_("Skill competitions"), "bold"), _(" · judges enter scores, winners")
                     ),
                     id="skills",
                 ),
                 Option(
-                    Text.assemble(("Contest scoreboard", "bold"), " · live points in big digits"),
+                    Text.assemble(
+                        (_("Contest scoreboard"), "bold"),
+                        _(" · live points in big digits"),
+                    ),
                     id="scoreboard",
                 ),
                 id="menu",
@@ -139,9 +144,9 @@ class ContestScreen(KioskScreen):
         with Vertical(id="contest-main"):
             yield Static("", id="contest-title", markup=False)
             with Vertical(id="lobby"):
-                yield Static("Contests", classes="section-title")
+                yield Static(_("Contests"), classes="section-title")
                 yield OptionList(id="contests")
-                yield Static("Registered contest teams (4 people each)", classes="section-title")
+                yield Static(_("Registered contest teams (4 people each)"), classes="section-title")
                 yield DataTable(id="teams", cursor_type="row", show_cursor=False)
             with Vertical(id="round"):
                 yield Static("", id="question", markup=False)
@@ -150,15 +155,15 @@ class ContestScreen(KioskScreen):
                 yield Static("", id="pending", markup=False)
             yield DataTable(id="standings", cursor_type="row", show_cursor=False)
             yield Message()
-        yield Footer()
+        yield KeyHelp()
 
     def on_mount(self) -> None:
         teams = self.query_one("#teams", DataTable)
         for label, key in TEAM_COLUMNS:
-            teams.add_column(label, key=key)
+            teams.add_column(_(label), key=key)
         standings = self.query_one("#standings", DataTable)
         for label, key in STANDING_COLUMNS:
-            standings.add_column(label, key=key)
+            standings.add_column(_(label), key=key)
         teams.can_focus = False
         standings.can_focus = False
         self._set_mode("lobby")
@@ -194,27 +199,41 @@ class ContestScreen(KioskScreen):
             group="lobby-teams",
         )
 
+    def language_changed(self) -> None:
+        """Ctrl+L: the lobby or the running contest again, in the new language."""
+        if self.mode == "lobby":
+            self.load_lobby()
+        elif self.view is not None:
+            self.show_contest(self.view)
+
     def show_contests(self, summaries: list[contests.ContestSummary]) -> None:
         if not self.is_attached:
             return
         self.query_one("#contest-title", Static).update(
-            Text("Knowledge contests · the host is a team leader or above", style="bold")
+            Text(_("Knowledge contests · the host is a team leader or above"), style="bold")
         )
         options = self.query_one("#contests", OptionList)
         options.clear_options()
         for summary in summaries:
             prompt = Text()
             prompt.append(f"#{summary.id} {summary.name}", style="bold")
-            state = "running" if summary.status == "running" else "finished"
-            prompt.append(f"  {state}", style="bold green" if state == "running" else "dim")
+            running = summary.status == "running"
+            state = _("running") if running else _("finished")
+            prompt.append(f"  {state}", style="bold green" if running else "dim")
             prompt.append(
-                f" · {' vs '.join(summary.team_names)} · {summary.items_drawn} item(s) · "
-                f"started {format_local(summary.created_at)}"
+                _(
+                    " · {items} · {items_drawn} item(s) · started {time}",
+                    items=" vs ".join(summary.team_names),
+                    items_drawn=summary.items_drawn,
+                    time=format_local(summary.created_at),
+                )
             )
             options.add_option(Option(prompt, id=f"contest-{summary.id}"))
         if not summaries:
             options.add_option(
-                Option(Text("No contests yet: press c to create one.", style="dim"), disabled=True)
+                Option(
+                    Text(_("No contests yet: press c to create one."), style="dim"), disabled=True
+                )
             )
         else:
             options.highlighted = 0
@@ -236,12 +255,12 @@ class ContestScreen(KioskScreen):
                     table.update_cell(team.code, column, cell)
             else:
                 table.add_row(*cells, key=team.code)
-        self.say(message or LOBBY_HELP, "success" if message else "info")
+        self.say(message or _(LOBBY_HELP), "success" if message else "info")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         contest_id = int((event.option.id or "contest-0").removeprefix("contest-"))
-        self.say("Opening the contest…")
+        self.say(_("Opening the contest…"))
         self.call_service(
             contests.contest_view, contest_id, on_done=self.show_contest, group="open"
         )
@@ -250,24 +269,27 @@ class ContestScreen(KioskScreen):
         fields = [
             FormField(
                 "name",
-                "Team name",
-                placeholder="e.g. Zero Defect Eagles",
+                _("Team name"),
+                placeholder=_("e.g. Zero Defect Eagles"),
                 max_length=contests.NAME_MAX,
             )
         ]
         fields += [
             FormField(
                 f"member{n}",
-                f"Member {n}: badge",
-                placeholder="scan or type, e.g. E1002",
+                _("Member {n}: badge", n=n),
+                placeholder=_("scan or type, e.g. E1002"),
                 max_length=64,
             )
             for n in range(1, contests.TEAM_SIZE + 1)
         ]
         self.app.push_screen(
             ActionForm(
-                f"Register a contest team: exactly {contests.TEAM_SIZE} active employees, "
-                "best from different departments",
+                _(
+                    "Register a contest team: exactly {TEAM_SIZE} active employees, best from "
+                    "different departments",
+                    TEAM_SIZE=contests.TEAM_SIZE,
+                ),
                 fields,
                 lambda values: contests.register_contest_team(
                     self.app.user,  # type: ignore[attr-defined]
@@ -276,33 +298,41 @@ class ContestScreen(KioskScreen):
                     clock=self.app.clock,  # type: ignore[attr-defined]
                     terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
                 ),
-                submit_label="Register",
+                submit_label=_("Register"),
             ),
             self._team_registered,
         )
 
     def _team_registered(self, team: contests.ContestTeamView | None) -> None:
         if team is None:
-            self.say(LOBBY_HELP)
+            self.say(_(LOBBY_HELP))
             return
         self.load_lobby(
-            f"Team {team.code} {team.name} registered: {team.member_names}. "
-            f"Use its code {team.code} when you create a contest."
+            _(
+                "Team {code} {name} registered: {member_names}. Use its code {code} when you "
+                "create a contest.",
+                code=team.code,
+                name=team.name,
+                member_names=team.member_names,
+            )
         )
 
     def action_create_contest(self) -> None:
         self.app.push_screen(
             ActionForm(
-                "Create a knowledge contest (it starts at once)",
+                _("Create a knowledge contest (it starts at once)"),
                 [
                     FormField(
                         "name",
-                        "Contest name",
-                        placeholder="e.g. Quality Month final",
+                        _("Contest name"),
+                        placeholder=_("e.g. Quality Month final"),
                         max_length=contests.CONTEST_NAME_MAX,
                     ),
                     FormField(
-                        "teams", "Team codes, 2 or more", placeholder="e.g. C1 C2", max_length=200
+                        "teams",
+                        _("Team codes, 2 or more"),
+                        placeholder=_("e.g. C1 C2"),
+                        max_length=200,
                     ),
                 ],
                 lambda values: contests.create_contest(
@@ -312,18 +342,22 @@ class ContestScreen(KioskScreen):
                     clock=self.app.clock,  # type: ignore[attr-defined]
                     terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
                 ),
-                submit_label="Start contest",
+                submit_label=_("Start contest"),
             ),
             self._contest_created,
         )
 
     def _contest_created(self, view: contests.ContestView | None) -> None:
         if view is None:
-            self.say(LOBBY_HELP)
+            self.say(_(LOBBY_HELP))
             return
         self.show_contest(view)
         self.say(
-            f"Contest {view.name!r} started. Press n to put the first item on the board.", "success"
+            _(
+                "Contest {name!r} started. Press n to put the first item on the board.",
+                name=view.name,
+            ),
+            "success",
         )
 
     # -- running a contest -----------------------------------------------------------------
@@ -353,19 +387,32 @@ class ContestScreen(KioskScreen):
         title.append(view.name, style="bold")
         if view.running:
             title.append(
-                f" · item {view.items_drawn} · {view.items_left} left in the bank · right "
-                f"{view.correct_points:+d} / wrong {view.wrong_points:+d} · host {view.host_name}"
+                _(
+                    " · item {items_drawn} · {items_left} left in the bank · right "
+                    "{correct_points:+d} / wrong {wrong_points:+d} · host {host_name}",
+                    items_drawn=view.items_drawn,
+                    items_left=view.items_left,
+                    correct_points=view.correct_points,
+                    wrong_points=view.wrong_points,
+                    host_name=view.host_name,
+                )
             )
         else:
             title.append(
-                f" · FINAL RANKING · finished {format_local(view.finished_at)}", style="bold yellow"
+                _(" · FINAL RANKING · finished {time}", time=format_local(view.finished_at)),
+                style="bold yellow",
             )
         self.query_one("#contest-title", Static).update(title)
         question = Text()
         if item is None:
-            question.append("No item on the board yet: press n to draw the first one.", style="dim")
+            question.append(
+                _("No item on the board yet: press n to draw the first one."), style="dim"
+            )
         else:
-            question.append(f"Item {item.number} · {item.topic}\n", style="bold cyan")
+            question.append(
+                _("Item {number} · {topic}\n", number=item.number, topic=item.topic),
+                style="bold cyan",
+            )
             question.append(item.text, style="bold")
         self.query_one("#question", Static).update(question)
         choices = Text()
@@ -420,20 +467,31 @@ class ContestScreen(KioskScreen):
                 (c for c in view.item.choices if c.position == self.pending_position), None
             )
             if team and choice:
-                line.append(f"{team.team_name} answers {choice.letter}: ", style="bold")
-                line.append(choice.text)
-                line.append("  ·  Enter confirms, Esc clears", style="bold cyan")
-            else:
-                line.append("Team: ", style="bold")
                 line.append(
-                    team.team_name if team else f"press 1-{len(view.teams)}",
+                    _(
+                        "{team_name} answers {letter}: ",
+                        team_name=team.team_name,
+                        letter=choice.letter,
+                    ),
+                    style="bold",
+                )
+                line.append(choice.text)
+                line.append(_("  ·  Enter confirms, Esc clears"), style="bold cyan")
+            else:
+                line.append(_("Team: "), style="bold")
+                line.append(
+                    team.team_name if team else _("press 1-{count}", count=len(view.teams)),
                     style="" if team else "dim",
                 )
-                line.append("   Answer: ", style="bold")
+                line.append(_("   Answer: "), style="bold")
                 line.append(
                     choice.letter
                     if choice
-                    else f"press {LETTERS[0]}-{LETTERS[len(view.item.choices) - 1]}",
+                    else _(
+                        "press {LETTERS}-{LETTERS2}",
+                        LETTERS=LETTERS[0],
+                        LETTERS2=LETTERS[len(view.item.choices) - 1],
+                    ),
                     style="" if choice else "dim",
                 )
         self.query_one("#pending", Static).update(line)
@@ -444,23 +502,30 @@ class ContestScreen(KioskScreen):
     def _round_help(self) -> str:
         view = self.view
         if view is None or view.item is None:
-            return "Press n to put the first item on the board."
+            return _("Press n to put the first item on the board.")
         waiting = [s.team_name for s in view.teams if view.item.answer_of(s.team_id) is None]
         if not waiting:
-            return f"Every team has answered item {view.item.number}: n puts the next item up."
-        return (
-            f"Item {view.item.number}: 1-{len(view.teams)} picks the team, "
-            f"{LETTERS[0]}-{LETTERS[len(view.item.choices) - 1]} its answer, Enter confirms. "
-            f"Waiting for: {', '.join(waiting)}."
+            return _(
+                "Every team has answered item {number}: n puts the next item up.",
+                number=view.item.number,
+            )
+        return _(
+            "Item {number}: 1-{count} picks the team, {LETTERS}-{LETTERS2} its answer, "
+            "Enter confirms. Waiting for: {items}.",
+            number=view.item.number,
+            count=len(view.teams),
+            LETTERS=LETTERS[0],
+            LETTERS2=LETTERS[len(view.item.choices) - 1],
+            items=", ".join(waiting),
         )
 
     def action_team(self, number: int) -> None:
         view = self.view
         if view is None or view.item is None:
-            self.say("Press n to put an item on the board first.", "error")
+            self.say(_("Press n to put an item on the board first."), "error")
             return
         if not 1 <= number <= len(view.teams):
-            self.say(f"There are {len(view.teams)} teams: press 1-{len(view.teams)}.", "error")
+            self.say(_("There are {count} teams: press 1-{count}.", count=len(view.teams)), "error")
             return
         self._pick_team(view.teams[number - 1].team_id)
 
@@ -468,7 +533,7 @@ class ContestScreen(KioskScreen):
         event.stop()
         if event.button.id and event.button.id.startswith("team-") and self.mode == "round":
             if self.view is None or self.view.item is None:
-                self.say("Press n to put an item on the board first.", "error")
+                self.say(_("Press n to put an item on the board first."), "error")
                 return
             self._pick_team(int(event.button.id.removeprefix("team-")))
 
@@ -477,8 +542,15 @@ class ContestScreen(KioskScreen):
         answer = self.view.item.answer_of(team_id)
         if answer is not None:
             self.say(
-                f"{answer.team_name} has answered item {self.view.item.number} already: "
-                f"{answer.letter}, {'right' if answer.correct else 'wrong'} {answer.points:+d}.",
+                _(
+                    "{team_name} has answered item {number} already: {letter}, {value} "
+                    "{points:+d}.",
+                    team_name=answer.team_name,
+                    number=self.view.item.number,
+                    letter=answer.letter,
+                    value=_("right") if answer.correct else _("wrong"),
+                    points=answer.points,
+                ),
                 "error",
             )
             return
@@ -489,11 +561,14 @@ class ContestScreen(KioskScreen):
     def action_choose(self, position: int) -> None:
         view = self.view
         if view is None or view.item is None:
-            self.say("Press n to put an item on the board first.", "error")
+            self.say(_("Press n to put an item on the board first."), "error")
             return
         if position > len(view.item.choices):
             last = LETTERS[len(view.item.choices) - 1]
-            self.say(f"This item has answers {LETTERS[0]} to {last}.", "error")
+            self.say(
+                _("This item has answers {LETTERS} to {last}.", LETTERS=LETTERS[0], last=last),
+                "error",
+            )
             return
         self.pending_position = position
         self._just_counted = False
@@ -504,16 +579,16 @@ class ContestScreen(KioskScreen):
         if self.busy or view is None:
             return  # a double Enter: the first one is on its way
         if view.item is None:
-            self.say("Press n to put an item on the board first.", "error")
+            self.say(_("Press n to put an item on the board first."), "error")
             return
         if self.pending_team is None and self.pending_position is None and self._just_counted:
             return  # a second Enter after the answer was counted: keep its message on screen
         if self.pending_team is None or self.pending_position is None:
-            missing = "the team (1-9)" if self.pending_team is None else "the answer (A-F)"
-            self.say(f"Pick {missing} first, then press Enter.", "error")
+            missing = _("the team (1-9)") if self.pending_team is None else _("the answer (A-F)")
+            self.say(_("Pick {missing} first, then press Enter.", missing=missing), "error")
             return
         self.busy = True
-        self.say("Counting…")
+        self.say(_("Counting…"))
         self.call_service(
             contests.submit_answer,
             self.app.user,  # type: ignore[attr-defined]
@@ -538,7 +613,9 @@ class ContestScreen(KioskScreen):
         message = outcome.describe()
         view = outcome.contest
         if view.item and all(view.item.answer_of(s.team_id) for s in view.teams):
-            message += f" Every team has answered: n puts item {view.item.number + 1} up."
+            message += _(
+                " Every team has answered: n puts item {number} up.", number=view.item.number + 1
+            )
         self.say(message, "success" if outcome.correct and not outcome.already else "info")
 
     def _refused(self, error: ServiceError) -> None:
@@ -551,7 +628,7 @@ class ContestScreen(KioskScreen):
         if self.busy or view is None:
             return
         self.busy = True
-        self.say("Drawing the next item…")
+        self.say(_("Drawing the next item…"))
         self.call_service(
             contests.draw_item,
             self.app.user,  # type: ignore[attr-defined]
@@ -578,8 +655,12 @@ class ContestScreen(KioskScreen):
         leaders = ", ".join(s.team_name for s in view.leaders)
         self.app.push_screen(
             ActionForm(
-                f"Finish {view.name}? No more items or answers after this; the ranking becomes "
-                f"final (leading now: {leaders}).",
+                _(
+                    "Finish {name}? No more items or answers after this; the ranking becomes "
+                    "final (leading now: {leaders}).",
+                    name=view.name,
+                    leaders=leaders,
+                ),
                 [],
                 lambda _values: contests.finish_contest(
                     self.app.user,  # type: ignore[attr-defined]
@@ -587,7 +668,7 @@ class ContestScreen(KioskScreen):
                     clock=self.app.clock,  # type: ignore[attr-defined]
                     terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
                 ),
-                submit_label="Finish contest",
+                submit_label=_("Finish contest"),
             ),
             self._finished,
         )
@@ -602,13 +683,20 @@ class ContestScreen(KioskScreen):
         winners = ", ".join(s.team_name for s in view.leaders)
         if len(view.leaders) > 1:
             self.say(
-                f"Final ranking. Winners, tied on {points_text(view.leaders[0].points)}: "
-                f"{winners}.",
+                _(
+                    "Final ranking. Winners, tied on {points_text}: {winners}.",
+                    points_text=points_text(view.leaders[0].points),
+                    winners=winners,
+                ),
                 "success",
             )
         elif view.leaders:
             self.say(
-                f"Final ranking. Winner: {winners} with {points_text(view.leaders[0].points)}.",
+                _(
+                    "Final ranking. Winner: {winners} with {points_text}.",
+                    winners=winners,
+                    points_text=points_text(view.leaders[0].points),
+                ),
                 "success",
             )
 
@@ -624,7 +712,7 @@ class ContestScreen(KioskScreen):
             self.pending_team = self.pending_position = None
             if self.view is not None:
                 self.render_contest(self.view)
-            self.say("Cleared. " + self._round_help())
+            self.say(_("Cleared. ") + self._round_help())
         elif self.mode in ("round", "final"):
             self._set_mode("lobby")
             self.load_lobby()

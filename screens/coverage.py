@@ -10,16 +10,18 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Digits, Footer, Static
+from textual.widgets import DataTable, Digits, Static
 
+from kiosk.i18n import N_, _
 from kiosk.services import assessments
 from kiosk.services.errors import PermissionDenied, ServiceError
 from screens.base import KioskScreen, Message
+from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
 from screens.widgets.tables import fill_rows
 
 REFRESH_SECONDS = 10.0
-GROUP_COLUMNS = ("Passed", "Total", "%")
+GROUP_COLUMNS = (N_("Passed"), N_("Total"), "%")
 
 
 def _percent_style(percent: int) -> str:
@@ -46,30 +48,30 @@ class CoverageScreen(KioskScreen):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         with Vertical(id="coverage-main"):
-            yield Static("TRAINING COVERAGE", id="coverage-title")
+            yield Static(_("TRAINING COVERAGE"), id="coverage-title")
             yield Static("", id="coverage-campaign", markup=False)
             with Horizontal(id="coverage-head"):
                 yield Digits("--", id="coverage-percent")
                 yield Static("", id="coverage-summary", markup=False)
             with Horizontal(id="coverage-groups"):
                 with Vertical(classes="group-box"):
-                    yield Static("By department", classes="table-title")
+                    yield Static(_("By department"), classes="table-title")
                     yield DataTable(id="by-department", cursor_type="row", show_cursor=False)
                 with Vertical(classes="group-box"):
-                    yield Static("By team", classes="table-title")
+                    yield Static(_("By team"), classes="table-title")
                     yield DataTable(id="by-team", cursor_type="row", show_cursor=False)
-            yield Static("Still missing", id="missing-title", classes="table-title")
+            yield Static(_("Still missing"), id="missing-title", classes="table-title")
             yield DataTable(id="missing", cursor_type="row", zebra_stripes=True)
             yield Message()
-        yield Footer()
+        yield KeyHelp()
 
     def on_mount(self) -> None:
-        for selector, first in (("#by-department", "Department"), ("#by-team", "Team")):
+        for selector, first in (("#by-department", N_("Department")), ("#by-team", N_("Team"))):
             table = self.query_one(selector, DataTable)
             for label in (first, *GROUP_COLUMNS):
-                table.add_column(label, key=label)
+                table.add_column(_(label), key=label)
         missing = self.query_one("#missing", DataTable)
-        for label in ("Name", "Badge", "Department", "Team", "Best score"):
+        for label in (_("Name"), _("Badge"), _("Department"), _("Team"), _("Best score")):
             missing.add_column(label, key=label)
         self.action_refresh()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
@@ -96,16 +98,25 @@ class CoverageScreen(KioskScreen):
     def show_report(self, report: assessments.CoverageReport) -> None:
         overall = report.overall
         self.query_one("#coverage-campaign", Static).update(
-            f"{report.campaign_name} · pass mark {report.pass_mark_percent} % · target 100 %"
+            _(
+                "{campaign_name} · pass mark {pass_mark_percent} % · target 100 %",
+                campaign_name=report.campaign_name,
+                pass_mark_percent=report.pass_mark_percent,
+            )
         )
         digits = self.query_one("#coverage-percent", Digits)
         digits.update(str(overall.percent))
         digits.set_classes("done" if overall.percent >= 100 else "short")
         summary = Text()
-        summary.append("% trained\n", style="bold")
-        summary.append(f"{overall.passed} of {overall.total}", style="bold")
-        summary.append(" active employees have passed the awareness assessment.\n")
-        summary.append(f"{overall.missing} still to go.", style="bold" if overall.missing else "")
+        summary.append(_("% trained\n"), style="bold")
+        summary.append(
+            _("{passed} of {total}", passed=overall.passed, total=overall.total), style="bold"
+        )
+        summary.append(_(" active employees have passed the awareness assessment.\n"))
+        summary.append(
+            _("{missing} still to go.", missing=overall.missing),
+            style="bold" if overall.missing else "",
+        )
         self.query_one("#coverage-summary", Static).update(summary)
         fill_rows(
             self.query_one("#by-department", DataTable),
@@ -120,7 +131,7 @@ class CoverageScreen(KioskScreen):
             best = (
                 f"{person.best_score}/{person.best_item_count} ({person.best_percent} %)"
                 if person.best_score is not None
-                else "not taken"
+                else _("not taken")
             )
             rows.append(
                 (
@@ -136,11 +147,11 @@ class CoverageScreen(KioskScreen):
             )
         fill_rows(self.query_one("#missing", DataTable), rows)
         self.query_one("#missing-title", Static).update(
-            f"Still missing: {len(report.missing)}"
+            _("Still missing: {count}", count=len(report.missing))
             if report.missing
-            else "Nobody is missing: every active employee has passed."
+            else _("Nobody is missing: every active employee has passed.")
         )
-        self.say("R refreshes now; the screen also refreshes itself. Esc goes back.")
+        self.say(_("R refreshes now; the screen also refreshes itself. Esc goes back."))
 
     def on_data_changed(self, _message: object) -> None:
         """The app's change feed (DataChanged): a write somewhere, refresh now; but a write

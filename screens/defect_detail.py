@@ -9,12 +9,15 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from kiosk.clock import format_local
+from kiosk.i18n import _
 from kiosk.services import defects, lifecycle
 from screens.action_form import ActionForm, FormField
 from screens.base import KioskScreen, Message
+from screens.codes import code_word
+from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
 
 ACTION_STATUSES = {
@@ -56,18 +59,23 @@ class DefectDetailScreen(KioskScreen):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         with VerticalScroll(id="detail-main"):
-            yield Static("Loading…", id="summary", markup=False)
+            yield Static(_("Loading…"), id="summary", markup=False)
             yield Message()
-            yield Static("History", classes="section")
+            yield Static(_("History"), classes="section")
             yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
-            yield Static("Points caused by this defect", classes="section")
+            yield Static(_("Points caused by this defect"), classes="section")
             yield DataTable(id="ledger", cursor_type="row")
-        yield Footer()
+        yield KeyHelp()
 
     def on_mount(self) -> None:
-        self.query_one("#history", DataTable).add_columns("When", "Who", "What")
-        self.query_one("#ledger", DataTable).add_columns("When", "Team", "Points", "Reason")
+        self.query_one("#history", DataTable).add_columns(_("When"), _("Who"), _("What"))
+        self.query_one("#ledger", DataTable).add_columns(
+            _("When"), _("Team"), _("Points"), _("Reason")
+        )
         self.reload()
+
+    def language_changed(self) -> None:
+        self.reload()  # the summary and the history, in the new language
 
     def reload(self) -> None:
         self.call_service(
@@ -80,37 +88,52 @@ class DefectDetailScreen(KioskScreen):
     def show(self, detail: lifecycle.DefectDetail) -> None:
         self.detail = detail
         summary = Text()
-        summary.append(f"Defect {detail.short_id}", style="bold")
+        summary.append(_("Defect {short_id}", short_id=detail.short_id), style="bold")
         summary.append(f"  {detail.status_title.upper()}", style="bold cyan")
         if detail.typical:
-            summary.append("  TYPICAL CASE", style="bold magenta")
+            summary.append(_("  TYPICAL CASE"), style="bold magenta")
         summary.append(
-            f"\nStation {detail.station_code} ({detail.station_name}) · "
-            f"{detail.line_name}\nResponsible team: "
+            _(
+                "\nStation {station_code} ({station_name}) · {line_name}\nResponsible team: ",
+                station_code=detail.station_code,
+                station_name=detail.station_name,
+                line_name=detail.line_name,
+            )
         )
         summary.append(detail.team_name, style="bold")
         category = defects.CATEGORY_LABELS.get(detail.category, detail.category)
         summary.append(
-            f"\n{category} · {detail.severity} · "
+            f"\n{category} · {code_word(detail.severity)} · "
             f"{defects.SOURCE_LABELS.get(detail.source, detail.source)}"
         )
         if detail.supplier:
-            summary.append(f" · supplier {detail.supplier}, lot {detail.lot}")
+            summary.append(
+                _(" · supplier {supplier}, lot {lot}", supplier=detail.supplier, lot=detail.lot)
+            )
         summary.append(
-            f"\nReported by {detail.reporter} at {format_local(detail.reported_at)}; "
-            f"due {format_local(detail.due_at)} "
+            _(
+                "\nReported by {reporter} at {time}; due {time2} ",
+                reporter=detail.reporter,
+                time=format_local(detail.reported_at),
+                time2=format_local(detail.due_at),
+            )
         )
         if detail.status in lifecycle.OPEN_STATUSES:
             left = lifecycle.describe_time_left(detail.seconds_left)
             summary.append(f"({left})", style="bold red" if detail.overdue else "green")
         elif detail.overdue:
-            summary.append("(corrected late)", style="bold red")
+            summary.append(_("(corrected late)"), style="bold red")
         summary.append(f"\n\n{detail.description}")
         if detail.root_cause:
             factor = defects.CATEGORY_LABELS.get(detail.root_cause_factor or "", "").split(" (")[0]
             summary.append(
-                f"\n\nRoot cause ({factor}): {detail.root_cause}\n"
-                f"Corrective action: {detail.corrective_action}"
+                _(
+                    "\n\nRoot cause ({factor}): {root_cause}\nCorrective action: "
+                    "{corrective_action}",
+                    factor=factor,
+                    root_cause=detail.root_cause,
+                    corrective_action=detail.corrective_action,
+                )
             )
         self.query_one("#summary", Static).update(summary)
         history = self.query_one("#history", DataTable)
@@ -154,31 +177,31 @@ class DefectDetailScreen(KioskScreen):
         factors = tuple((label, key) for key, label in defects.CATEGORY_LABELS.items())
         forms: dict[str, tuple[str, list[FormField], Callable[[dict], Any]]] = {
             "progress": (
-                "Post a progress update",
-                [FormField("progress", "What was done or found?")],
+                _("Post a progress update"),
+                [FormField("progress", _("What was done or found?"))],
                 lambda v: lifecycle.post_progress(user, detail.id, v["progress"] or "", **common),
             ),
             "fixed": (
-                "Mark the correction done",
-                [FormField("note", "What was corrected? (optional)")],
+                _("Mark the correction done"),
+                [FormField("note", _("What was corrected? (optional)"))],
                 lambda v: lifecycle.mark_fixed(user, detail.id, v["note"] or "", **common),
             ),
             "verify": (
-                "Verify the correction",
-                [FormField("note", "Verification note (optional)")],
+                _("Verify the correction"),
+                [FormField("note", _("Verification note (optional)"))],
                 lambda v: lifecycle.verify(user, detail.id, v["note"] or "", **common),
             ),
             "reject": (
-                "Reject the fix (back to in progress)",
-                [FormField("reason", "Why is the fix not accepted?")],
+                _("Reject the fix (back to in progress)"),
+                [FormField("reason", _("Why is the fix not accepted?"))],
                 lambda v: lifecycle.reject(user, detail.id, v["reason"] or "", **common),
             ),
             "close": (
-                "Close with root cause",
+                _("Close with root cause"),
                 [
-                    FormField("factor", "Root cause 5M1E factor", "select", factors),
-                    FormField("cause", "Root cause: why did it happen?"),
-                    FormField("action", "Corrective action that prevents recurrence"),
+                    FormField("factor", _("Root cause 5M1E factor"), "select", factors),
+                    FormField("cause", _("Root cause: why did it happen?")),
+                    FormField("action", _("Corrective action that prevents recurrence")),
                 ],
                 lambda v: lifecycle.close(
                     user,
@@ -188,7 +211,7 @@ class DefectDetailScreen(KioskScreen):
                 ),
             ),
             "typical": (
-                "Mark as a typical case for the prevention handbook",
+                _("Mark as a typical case for the prevention handbook"),
                 [],
                 lambda _v: lifecycle.mark_typical(user, detail.id, True, **common),
             ),
@@ -197,10 +220,12 @@ class DefectDetailScreen(KioskScreen):
             self.call_service(
                 lifecycle.team_options,
                 on_done=lambda teams: self._open(
-                    "Reassign to another team",
+                    _("Reassign to another team"),
                     [
-                        FormField("team", "Team", "select", tuple((t.name, t.code) for t in teams)),
-                        FormField("reason", "Why?"),
+                        FormField(
+                            "team", _("Team"), "select", tuple((t.name, t.code) for t in teams)
+                        ),
+                        FormField("reason", _("Why?")),
                     ],
                     lambda v: lifecycle.reassign(
                         user, detail.id, v["team"] or "", v["reason"] or "", **common
@@ -218,7 +243,14 @@ class DefectDetailScreen(KioskScreen):
         if result is None:
             return
         self.show(result)
-        self.say(f"Saved. Defect {result.short_id} is now {result.status_title}.", "success")
+        self.say(
+            _(
+                "Saved. Defect {short_id} is now {status_title}.",
+                short_id=result.short_id,
+                status_title=result.status_title,
+            ),
+            "success",
+        )
 
     def action_back(self) -> None:
         self.dismiss()

@@ -7,13 +7,15 @@ import uuid
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from kiosk.clock import format_local
+from kiosk.i18n import _
 from kiosk.services import defects
 from kiosk.services.errors import ServiceError, ValidationFailed
 from kiosk.services.stations import StationView
 from screens.base import KioskScreen, Message
+from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
 
 FIELDS = ("category", "severity", "source", "supplier", "lot", "description")
@@ -39,19 +41,27 @@ class DefectReportScreen(KioskScreen):
         yield StatusBar()
         with VerticalScroll(id="report-form"):
             yield Static(
-                f"Report a defect at station {self.station.code} ({self.station.name}) · "
-                f"line {self.station.line_code} · responsible team {self.station.team_name}",
+                _(
+                    "Report a defect at station {code} ({name}) · line {line_code} · "
+                    "responsible team {team_name}",
+                    code=self.station.code,
+                    name=self.station.name,
+                    line_code=self.station.line_code,
+                    team_name=self.station.team_name,
+                ),
                 id="report-title",
                 markup=False,
             )
-            yield Label("5M1E category")
+            yield Label(_("5M1E category"))
             yield Select(
-                self._choices(self.options.categories), prompt="Choose the category", id="category"
+                self._choices(self.options.categories),
+                prompt=_("Choose the category"),
+                id="category",
             )
             yield Static("", id="error-category", classes="field-error", markup=False)
             with Horizontal(classes="pair"):
                 with Vertical(classes="half"):
-                    yield Label("Severity")
+                    yield Label(_("Severity"))
                     yield Select(
                         self._choices(self.options.severities),
                         allow_blank=False,
@@ -60,7 +70,7 @@ class DefectReportScreen(KioskScreen):
                     )
                     yield Static("", id="error-severity", classes="field-error", markup=False)
                 with Vertical(classes="half"):
-                    yield Label("Found by")
+                    yield Label(_("Found by"))
                     yield Select(
                         self._choices(self.options.sources),
                         allow_blank=False,
@@ -70,29 +80,29 @@ class DefectReportScreen(KioskScreen):
                     yield Static("", id="error-source", classes="field-error", markup=False)
             with Horizontal(classes="pair", id="material-row"):
                 with Vertical(classes="half"):
-                    yield Label("Supplier")
+                    yield Label(_("Supplier"))
                     yield Select(
                         self._choices(self.options.suppliers),
-                        prompt="Choose the supplier",
+                        prompt=_("Choose the supplier"),
                         id="supplier",
                     )
                     yield Static("", id="error-supplier", classes="field-error", markup=False)
                 with Vertical(classes="half"):
-                    yield Label("Lot number")
+                    yield Label(_("Lot number"))
                     yield Input(
-                        placeholder="lot on the material label",
+                        placeholder=_("lot on the material label"),
                         id="lot",
                         max_length=defects.LOT_MAX,
                     )
                     yield Static("", id="error-lot", classes="field-error", markup=False)
-            yield Label("What is wrong? (Enter reports)")
-            yield Input(placeholder="describe the defect", id="description")
+            yield Label(_("What is wrong? (Enter reports)"))
+            yield Input(placeholder=_("describe the defect"), id="description")
             yield Static("", id="error-description", classes="field-error", markup=False)
             yield Message()
             with Horizontal(id="buttons"):
-                yield Button("Report defect", variant="primary", id="submit")
-                yield Button("Cancel", id="cancel")
-        yield Footer()
+                yield Button(_("Report defect"), variant="primary", id="submit")
+                yield Button(_("Cancel"), id="cancel")
+        yield KeyHelp()
 
     @staticmethod
     def _choices(options: tuple[defects.Option, ...]) -> list[tuple[str, str]]:
@@ -102,8 +112,11 @@ class DefectReportScreen(KioskScreen):
         self.query_one("#material-row").display = False
         self.query_one("#category", Select).focus()
         self.say(
-            f"The team must correct it within {self.options.correction_window_hours} hours. "
-            "Ctrl+S or Enter in the description reports it; Esc cancels.",
+            _(
+                "The team must correct it within {correction_window_hours} hours. Ctrl+S or "
+                "Enter in the description reports it; Esc cancels.",
+                correction_window_hours=self.options.correction_window_hours,
+            ),
             "info",
         )
 
@@ -140,12 +153,12 @@ class DefectReportScreen(KioskScreen):
         problems = defects.validate_draft(draft)
         self.show_problems(problems)
         if problems:
-            self.say("Please complete the fields marked in red.", "error")
+            self.say(_("Please complete the fields marked in red."), "error")
             first = next(field for field in FIELDS if field in problems)
             self.query_one(f"#{first}").focus()
             return
         self.submitting = True
-        self.say("Saving…")
+        self.say(_("Saving…"))
         self.call_service(
             defects.report_defect,
             self.app.user,  # type: ignore[attr-defined]
@@ -159,15 +172,19 @@ class DefectReportScreen(KioskScreen):
 
     def saved(self, receipt: defects.DefectReceipt) -> None:
         self.dismiss(
-            f"Defect {receipt.short_id} reported. {receipt.team_name} must correct it by "
-            f"{format_local(receipt.due_at)}."
+            _(
+                "Defect {short_id} reported. {team_name} must correct it by {time}.",
+                short_id=receipt.short_id,
+                team_name=receipt.team_name,
+                time=format_local(receipt.due_at),
+            )
         )
 
     def failed(self, error: ServiceError) -> None:
         self.submitting = False
         if isinstance(error, ValidationFailed):
             self.show_problems(error.problems)
-        self.say(error.message + " Your report is still here.", "error")
+        self.say(error.message + _(" Your report is still here."), "error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

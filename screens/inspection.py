@@ -11,34 +11,38 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Footer, Input, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.clock import format_local
+from kiosk.i18n import N_, _
 from kiosk.services import inspections
 from kiosk.services.defects import DefectReceipt
 from kiosk.services.errors import ServiceError, ValidationFailed
 from screens.base import KioskScreen, Message
+from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
 
 COLUMNS = (
-    ("Code", "code", 6),
-    ("Area", "area", 6),
-    ("Item", "text", 42),
-    ("Result", "outcome", 6),
-    ("Note", "note", 14),
-    ("Defect", "defect", 8),
+    (N_("Code"), "code", 6),
+    (N_("Area"), "area", 6),
+    (N_("Item"), "text", 42),
+    (N_("Result"), "outcome", 6),
+    (N_("Note"), "note", 14),
+    (N_("Defect"), "defect", 8),
 )
-AREA_SHORT = {"5S/7S": "5S/7S", "standardized operation": "Std op"}
+AREA_SHORT = {"5S/7S": "5S/7S", "standardized operation": N_("Std op")}
 OUTCOME_CELL = {
     None: ("—", "dim"),
-    "pass": ("pass", "green"),
-    "fail": ("FAIL", "bold red"),
-    "n/a": ("n/a", "dim"),
+    "pass": (N_("pass"), "green"),
+    "fail": (N_("FAIL"), "bold red"),
+    "n/a": (N_("n/a"), "dim"),
 }
 STATUS_STYLE = {"completed": "green", "in progress": "yellow", "not inspected": "bold red"}
 CHECKLIST_ACTIONS = ("mark", "raise_defect", "complete")
-HELP = "p pass · f fail (with a note) · n n/a · d defect from a failed item · c complete · Esc back"
+HELP = N_(
+    "p pass · f fail (with a note) · n n/a · d defect from a failed item · c complete · Esc back"
+)
 
 
 class InspectionScreen(KioskScreen):
@@ -65,27 +69,27 @@ class InspectionScreen(KioskScreen):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         with Vertical(id="inspection-main"):
-            yield Static("Weekly line inspection", id="inspection-title", markup=False)
+            yield Static(_("Weekly line inspection"), id="inspection-title", markup=False)
             yield Static("", id="progress", markup=False)
             yield OptionList(id="lines")
             yield DataTable(id="checklist", cursor_type="row", zebra_stripes=True)
             yield Static("", id="item-detail", markup=False)
             with Horizontal(id="note-row"):
-                yield Static("Why does it fail? ▸ ", id="note-label")
+                yield Static(_("Why does it fail? ▸ "), id="note-label")
                 yield Input(
-                    placeholder="what is wrong (Enter saves, Esc cancels)",
+                    placeholder=_("what is wrong (Enter saves, Esc cancels)"),
                     id="note",
                     max_length=inspections.NOTE_MAX,
                 )
             yield Static("", id="station-prompt", markup=False)
             yield OptionList(id="stations")
             yield Message()
-        yield Footer()
+        yield KeyHelp()
 
     def on_mount(self) -> None:
         table = self.query_one("#checklist", DataTable)
         for label, key, width in COLUMNS:
-            table.add_column(label, key=key, width=width)
+            table.add_column(_(label), key=key, width=width)
         self._set_mode("lines")
         self.load_lines()
 
@@ -127,11 +131,14 @@ class InspectionScreen(KioskScreen):
             return
         week = lines[0].week if lines else ""
         self.query_one("#inspection-title", Static).update(
-            Text(f"Weekly line inspection · week {week}", style="bold")
+            Text(_("Weekly line inspection · week {week}", week=week), style="bold")
         )
         self.query_one("#progress", Static).update(
-            f"{sum(line.status != 'completed' for line in lines)} of {len(lines)} lines "
-            "still to inspect this week"
+            _(
+                "{sum} of {count} lines still to inspect this week",
+                sum=sum(line.status != "completed" for line in lines),
+                count=len(lines),
+            )
         )
         options = self.query_one("#lines", OptionList)
         options.clear_options()
@@ -140,25 +147,31 @@ class InspectionScreen(KioskScreen):
             prompt.append(f"{line.code}  ", style="bold")
             prompt.append(f"{line.name} · {line.team_name}\n    ")
             if line.status == "completed":
-                detail = f"completed {format_local(line.completed_at)} by {line.inspector_name}"
+                detail = _(
+                    "completed {time} by {inspector_name}",
+                    time=format_local(line.completed_at),
+                    inspector_name=line.inspector_name,
+                )
             elif line.status == "in progress":
-                detail = (
-                    f"in progress: {line.checked} of {line.total} items checked "
-                    f"(started by {line.inspector_name})"
+                detail = _(
+                    "in progress: {checked} of {total} items checked (started by {inspector_name})",
+                    checked=line.checked,
+                    total=line.total,
+                    inspector_name=line.inspector_name,
                 )
             else:
-                detail = "not inspected this week"
+                detail = _("not inspected this week")
             prompt.append(detail, style=STATUS_STYLE[line.status])
             options.add_option(Option(prompt, id=line.code))
         if lines:
             options.highlighted = 0
-        self.say(message or "Choose the line to inspect (arrows, Enter). Esc goes back.")
+        self.say(message or _("Choose the line to inspect (arrows, Enter). Esc goes back."))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         code = event.option.id or ""
         if event.option_list.id == "lines":
-            self.say(f"Opening the checklist for line {code}…")
+            self.say(_("Opening the checklist for line {code}…", code=code))
             self.call_service(
                 inspections.start_inspection,
                 self.app.user,  # type: ignore[attr-defined]
@@ -183,13 +196,21 @@ class InspectionScreen(KioskScreen):
         self.render_view(view)
         self._set_mode("checklist")
         if view.resumed:
-            intro = (
-                f"Resumed the inspection {view.inspector_name} started "
-                f"{format_local(view.started_at)}. "
+            intro = _(
+                "Resumed the inspection {inspector_name} started {time}. ",
+                inspector_name=view.inspector_name,
+                time=format_local(view.started_at),
             )
         else:
-            intro = f"Inspection of line {view.line_code} started. "
-        self.say(intro + HELP)
+            intro = _("Inspection of line {line_code} started. ", line_code=view.line_code)
+        self.say(intro + _(HELP))
+
+    def language_changed(self) -> None:
+        """Ctrl+L: the lines or the checklist again, in the new language (in place)."""
+        if self.mode == "lines":
+            self.load_lines()
+        elif self.view is not None:
+            self.render_view(self.view)
 
     def render_view(self, view: inspections.InspectionView) -> None:
         """Update the rows in place (the cursor stays where it is); add rows that are new."""
@@ -204,24 +225,37 @@ class InspectionScreen(KioskScreen):
             else:
                 table.add_row(*cells, key=item.code)
         title = Text()
-        title.append(f"Line {view.line_code} {view.line_name}", style="bold")
-        title.append(f" · {view.team_name} · week {view.week} · inspector {view.inspector_name}")
+        title.append(
+            _("Line {line_code} {line_name}", line_code=view.line_code, line_name=view.line_name),
+            style="bold",
+        )
+        title.append(
+            _(
+                " · {team_name} · week {week} · inspector {inspector_name}",
+                team_name=view.team_name,
+                week=view.week,
+                inspector_name=view.inspector_name,
+            )
+        )
         self.query_one("#inspection-title", Static).update(title)
         progress = Text(view.progress_text, style="bold")
         fails = view.count("fail")
         if fails:
-            progress.append(f" · {fails} failed", style="bold red")
+            progress.append(_(" · {fails} failed", fails=fails), style="bold red")
         if view.completed:
-            progress.append(f" · completed {format_local(view.completed_at)}", style="green")
+            progress.append(
+                _(" · completed {time}", time=format_local(view.completed_at)), style="green"
+            )
         self.query_one("#progress", Static).update(progress)
         self._show_detail()
 
     @staticmethod
     def _cells(item: inspections.ItemResultView) -> tuple[Text, ...]:
         outcome, style = OUTCOME_CELL.get(item.outcome, (item.outcome or "", ""))
+        outcome = _(outcome) if outcome else outcome
         return (
             Text(item.code, style="bold"),
-            Text(AREA_SHORT.get(item.area, item.area)),
+            Text(_(AREA_SHORT.get(item.area, item.area))),
             Text(item.text, no_wrap=True, overflow="ellipsis"),
             Text(outcome, style=style),
             Text(item.note, no_wrap=True, overflow="ellipsis"),
@@ -243,13 +277,24 @@ class InspectionScreen(KioskScreen):
         item = self.highlighted_item()
         detail = Text()
         if item is not None:
-            detail.append(f"{item.code} · {item.area} · 5M1E {item.category}\n", style="bold")
+            detail.append(
+                _(
+                    "{code} · {area} · 5M1E {category}\n",
+                    code=item.code,
+                    area=item.area,
+                    category=item.category,
+                ),
+                style="bold",
+            )
             detail.append(item.text)
             if item.note:
-                detail.append("\nNote: ", style="bold")
+                detail.append(_("\nNote: "), style="bold")
                 detail.append(item.note)
             if item.defect_short_id:
-                detail.append(f"\nDefect {item.defect_short_id} raised", style="bold")
+                detail.append(
+                    _("\nDefect {defect_short_id} raised", defect_short_id=item.defect_short_id),
+                    style="bold",
+                )
         self.query_one("#item-detail", Static).update(detail)
 
     # -- marking items ---------------------------------------------------------------------
@@ -262,9 +307,13 @@ class InspectionScreen(KioskScreen):
             self.target_item = item.code
             note = self.query_one("#note", Input)
             note.value = item.note
-            self.query_one("#note-label", Static).update(f"Why does {item.code} fail? ▸ ")
+            self.query_one("#note-label", Static).update(
+                _("Why does {code} fail? ▸ ", code=item.code)
+            )
             self._set_mode("note")
-            self.say(f"{item.code} fails: type what is wrong and press Enter (Esc cancels).")
+            self.say(
+                _("{code} fails: type what is wrong and press Enter (Esc cancels).", code=item.code)
+            )
             return
         self._record(item.code, outcome, "")
         # walk on at once, as an inspector goes down the list (keys may come faster
@@ -300,9 +349,17 @@ class InspectionScreen(KioskScreen):
         if self.mode == "note" and self.target_item == code:
             self._set_mode("checklist")
         if outcome == "fail":
-            self.say(f"{code} marked FAIL. Press d to raise a defect for it.", "error")
+            self.say(_("{code} marked FAIL. Press d to raise a defect for it.", code=code), "error")
             return
-        self.say(f"{code} marked {outcome}. {view.progress_text}.", "success")
+        self.say(
+            _(
+                "{code} marked {outcome}. {progress_text}.",
+                code=code,
+                outcome=_(outcome),
+                progress_text=view.progress_text,
+            ),
+            "success",
+        )
 
     def _write_failed(self, error: ServiceError, code: str) -> None:
         if not self.is_attached:
@@ -322,15 +379,30 @@ class InspectionScreen(KioskScreen):
             return
         if item.outcome != "fail":
             self.say(
-                f"Only a failed item raises a defect: press f to mark {item.code} failed first.",
+                _(
+                    "Only a failed item raises a defect: press f to mark {code} failed first.",
+                    code=item.code,
+                ),
                 "error",
             )
             return
         if item.defect_short_id:
-            self.say(f"Defect {item.defect_short_id} was already raised for {item.code}.")
+            self.say(
+                _(
+                    "Defect {defect_short_id} was already raised for {code}.",
+                    defect_short_id=item.defect_short_id,
+                    code=item.code,
+                )
+            )
             return
         if not self.view.stations:
-            self.say(f"Line {self.view.line_code} has no active station to report at.", "error")
+            self.say(
+                _(
+                    "Line {line_code} has no active station to report at.",
+                    line_code=self.view.line_code,
+                ),
+                "error",
+            )
             return
         self.target_item = item.code
         stations = self.query_one("#stations", OptionList)
@@ -342,17 +414,27 @@ class InspectionScreen(KioskScreen):
         stations.highlighted = 0
         self.query_one("#station-prompt", Static).update(
             Text(
-                f"Which station of line {self.view.line_code} has the {item.code} defect? "
-                "(Enter picks, Esc cancels)",
+                _(
+                    "Which station of line {line_code} has the {code} defect? (Enter picks, Esc "
+                    "cancels)",
+                    line_code=self.view.line_code,
+                    code=item.code,
+                ),
                 style="bold",
             )
         )
         self._set_mode("station")
-        self.say(f"Raise a defect for {item.code}: choose the station.")
+        self.say(_("Raise a defect for {code}: choose the station.", code=item.code))
 
     def _raise_at(self, code: str, station_code: str) -> None:
         assert self.view is not None
-        self.say(f"Reporting the defect for {code} at {station_code}…")
+        self.say(
+            _(
+                "Reporting the defect for {code} at {station_code}…",
+                code=code,
+                station_code=station_code,
+            )
+        )
         self._write(
             inspections.raise_defect_from_failure,
             self.app.user,  # type: ignore[attr-defined]
@@ -370,9 +452,14 @@ class InspectionScreen(KioskScreen):
             return
         if self.mode == "station":
             self._set_mode("checklist")
-        message = (
-            f"Defect {receipt.short_id} reported for {code} at {receipt.station_code}. "
-            f"{receipt.team_name} must correct it by {format_local(receipt.due_at)}."
+        message = _(
+            "Defect {short_id} reported for {code} at {station_code}. {team_name} must "
+            "correct it by {time}.",
+            short_id=receipt.short_id,
+            code=code,
+            station_code=receipt.station_code,
+            team_name=receipt.team_name,
+            time=format_local(receipt.due_at),
         )
         self.say(message, "success")
         assert self.view is not None
@@ -407,8 +494,15 @@ class InspectionScreen(KioskScreen):
             return
         self.render_view(view)
         self.say(
-            f"Inspection of line {view.line_code} for {view.week} completed: "
-            f"{view.count('pass')} pass, {view.count('fail')} fail, {view.count('n/a')} n/a.",
+            _(
+                "Inspection of line {line_code} for {week} completed: {count} pass, {count2} "
+                "fail, {count3} n/a.",
+                line_code=view.line_code,
+                week=view.week,
+                count=view.count("pass"),
+                count2=view.count("fail"),
+                count3=view.count("n/a"),
+            ),
             "success",
         )
 
@@ -447,7 +541,7 @@ class InspectionScreen(KioskScreen):
     def action_back(self) -> None:
         if self.mode in ("note", "station"):
             self._set_mode("checklist")
-            self.say(HELP)
+            self.say(_(HELP))
         elif self.mode == "checklist":
             self._set_mode("lines")
             self.load_lines()

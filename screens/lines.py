@@ -8,13 +8,15 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from kiosk.clock import format_local, to_local
+from kiosk.i18n import _
 from kiosk.services import lines
 from kiosk.services.errors import ServiceError
 from screens.action_form import ActionForm, FormField
 from screens.base import DataChanged, KioskScreen, Message
+from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
 from screens.widgets.tables import fill_rows
 
@@ -36,21 +38,23 @@ class LinesScreen(KioskScreen):
             yield Static("", id="flag", markup=False)
             with Horizontal(id="lines-top"):
                 with Vertical():
-                    yield Static("First-pass yield, last 30 days", classes="section")
+                    yield Static(_("First-pass yield, last 30 days"), classes="section")
                     yield DataTable(id="fpy", cursor_type="row", show_cursor=False)
                 with Vertical():
-                    yield Static("Mobile Flag holders", classes="section")
+                    yield Static(_("Mobile Flag holders"), classes="section")
                     yield DataTable(id="flag-history", cursor_type="row", show_cursor=False)
-            yield Static("Latest evaluation", classes="section", id="evaluation-title")
+            yield Static(_("Latest evaluation"), classes="section", id="evaluation-title")
             yield DataTable(id="scores", cursor_type="row", show_cursor=False)
             yield Message()
-        yield Footer()
+        yield KeyHelp()
 
     def on_mount(self) -> None:
-        self.query_one("#fpy", DataTable).add_columns("Line", "Produced", "Passed 1st", "FPY")
-        self.query_one("#flag-history", DataTable).add_columns("Line", "From", "Until")
+        self.query_one("#fpy", DataTable).add_columns(
+            _("Line"), _("Produced"), _("Passed 1st"), _("FPY")
+        )
+        self.query_one("#flag-history", DataTable).add_columns(_("Line"), _("From"), _("Until"))
         self.query_one("#scores", DataTable).add_columns(
-            "Rank", "Line", "5S/7S", "Std. operations", "FPY", "Total"
+            _("Rank"), _("Line"), "5S/7S", _("Std. operations"), _("FPY"), _("Total")
         )
         self.action_refresh()
 
@@ -92,13 +96,16 @@ class LinesScreen(KioskScreen):
         if holders:
             flag.update(
                 Text(
-                    f"⚑ The Quality Mobile Flag is with {holders[0].line_code} "
-                    f"{holders[0].line_name}",
+                    _(
+                        "⚑ The Quality Mobile Flag is with {line_code} {line_name}",
+                        line_code=holders[0].line_code,
+                        line_name=holders[0].line_name,
+                    ),
                     style="bold yellow",
                 )
             )
         else:
-            flag.update("No line has been evaluated yet: press E to evaluate the lines.")
+            flag.update(_("No line has been evaluated yet: press E to evaluate the lines."))
         fill_rows(
             self.query_one("#flag-history", DataTable),
             [
@@ -117,9 +124,16 @@ class LinesScreen(KioskScreen):
     def show_evaluation(self, evaluation: lines.EvaluationView) -> None:
         w5, wops, wfpy = evaluation.weights
         self.query_one("#evaluation-title", Static).update(
-            f"Latest evaluation ({evaluation.period_start} – {evaluation.period_end}, by "
-            f"{evaluation.evaluator}; weights 5S/7S {w5} %, standardized operations {wops} %, "
-            f"FPY {wfpy} %)"
+            _(
+                "Latest evaluation ({period_start} – {period_end}, by {evaluator}; weights "
+                "5S/7S {w5} %, standardized operations {wops} %, FPY {wfpy} %)",
+                period_start=evaluation.period_start,
+                period_end=evaluation.period_end,
+                evaluator=evaluation.evaluator,
+                w5=w5,
+                wops=wops,
+                wfpy=wfpy,
+            )
         )
         fill_rows(
             self.query_one("#scores", DataTable),
@@ -143,7 +157,7 @@ class LinesScreen(KioskScreen):
         )
 
     def _no_evaluation(self, _error: ServiceError) -> None:
-        self.query_one("#evaluation-title", Static).update("No evaluation yet.")
+        self.query_one("#evaluation-title", Static).update(_("No evaluation yet."))
 
     # -- actions -----------------------------------------------------------------------
 
@@ -159,17 +173,17 @@ class LinesScreen(KioskScreen):
             lines.first_pass_yield,
             on_done=lambda yields: self.app.push_screen(
                 ActionForm(
-                    "Production count for a day",
+                    _("Production count for a day"),
                     [
                         FormField(
                             "line",
-                            "Line",
+                            _("Line"),
                             "select",
                             tuple((f"{y.line_code} {y.line_name}", y.line_code) for y in yields),
                         ),
-                        FormField("day", "Day (YYYY-MM-DD)", value=self._today().isoformat()),
-                        FormField("produced", "Units produced"),
-                        FormField("passed_first", "Units that passed the first time"),
+                        FormField("day", _("Day (YYYY-MM-DD)"), value=self._today().isoformat()),
+                        FormField("produced", _("Units produced")),
+                        FormField("passed_first", _("Units that passed the first time")),
                     ],
                     lambda v: lines.record_production(
                         user,
@@ -197,30 +211,39 @@ class LinesScreen(KioskScreen):
     def _open_evaluation(self, suggestions: list[lines.Suggestion], start: date, end: date) -> None:
         user = self.app.user  # type: ignore[attr-defined]
         fields = [
-            FormField("period_start", "Period from (YYYY-MM-DD)", value=start.isoformat()),
-            FormField("period_end", "Period to", value=end.isoformat()),
+            FormField("period_start", _("Period from (YYYY-MM-DD)"), value=start.isoformat()),
+            FormField("period_end", _("Period to"), value=end.isoformat()),
         ]
         for s in suggestions:
-            fpy = "no production counted" if s.fpy_percent is None else f"FPY {s.fpy_percent:.1f} %"
+            fpy = (
+                _("no production counted")
+                if s.fpy_percent is None
+                else _("FPY {percent:.1f} %", percent=s.fpy_percent)
+            )
             fields.append(
                 FormField(
                     f"{s.line_code}_5s",
-                    f"{s.line_code} {s.line_name}: 5S/7S score 0-100 ({fpy})",
+                    _(
+                        "{line_code} {line_name}: 5S/7S score 0-100 ({fpy})",
+                        line_code=s.line_code,
+                        line_name=s.line_name,
+                        fpy=fpy,
+                    ),
                     value="" if s.score_5s is None else f"{s.score_5s:.0f}",
                 )
             )
             fields.append(
                 FormField(
                     f"{s.line_code}_ops",
-                    f"{s.line_code}: standardized operations score 0-100",
+                    _("{line_code}: standardized operations score 0-100", line_code=s.line_code),
                     value="" if s.score_standard_ops is None else f"{s.score_standard_ops:.0f}",
                 )
             )
-        fields.append(FormField("note", "Note (optional)"))
+        fields.append(FormField("note", _("Note (optional)")))
         codes = [s.line_code for s in suggestions]
         self.app.push_screen(
             ActionForm(
-                "Evaluate the lines (scores start from this week's inspections)",
+                _("Evaluate the lines (scores start from this week's inspections)"),
                 fields,
                 lambda v: lines.evaluate_lines(
                     user,
@@ -230,7 +253,7 @@ class LinesScreen(KioskScreen):
                     v["note"] or "",
                     **self._common(),
                 ),
-                submit_label="Evaluate",
+                submit_label=_("Evaluate"),
             ),
             self._saved,
         )
@@ -240,14 +263,21 @@ class LinesScreen(KioskScreen):
             return
         if isinstance(result, lines.EvaluationView):
             self.say(
-                f"Evaluated. The Quality Mobile Flag goes to {result.winner_code} "
-                f"{result.winner_name}.",
+                _(
+                    "Evaluated. The Quality Mobile Flag goes to {winner_code} {winner_name}.",
+                    winner_code=result.winner_code,
+                    winner_name=result.winner_name,
+                ),
                 "success",
             )
         elif isinstance(result, lines.LineYield):
             self.say(
-                f"Saved: {result.line_code} {result.passed_first:,} of {result.produced:,} "
-                "passed the first time.",
+                _(
+                    "Saved: {line_code} {passed_first:,} of {produced:,} passed the first time.",
+                    line_code=result.line_code,
+                    passed_first=result.passed_first,
+                    produced=result.produced,
+                ),
                 "success",
             )
         self.action_refresh()

@@ -8,13 +8,15 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from kiosk.clock import format_local
+from kiosk.i18n import _
 from kiosk.services import proposals
 from kiosk.services.text import shorten
 from screens.action_form import ActionForm, FormField
 from screens.base import DataChanged, KioskScreen, Message
+from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
 
 SHORT_TIME = "%m-%d %H:%M"
@@ -65,21 +67,21 @@ class ProposalsScreen(KioskScreen):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         with Vertical(id="proposals-main"):
-            yield Static("Improvement proposals", id="proposals-title")
+            yield Static(_("Improvement proposals"), id="proposals-title")
             yield Static("", id="mine-title", markup=False)
             yield DataTable(id="mine", cursor_type="row", zebra_stripes=True)
             yield Static("", id="queue-title", markup=False)
             yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
             yield Static("", id="proposal-detail", markup=False)
             yield Message()
-        yield Footer()
+        yield KeyHelp()
 
     def on_mount(self) -> None:
         self.query_one("#mine", DataTable).add_columns(
-            "Submitted", "Title", "Status", "Points", "Review"
+            _("Submitted"), _("Title"), _("Status"), _("Points"), _("Review")
         )
         queue = self.query_one("#queue", DataTable)
-        queue.add_columns("Submitted", "By", "Team", "Title")
+        queue.add_columns(_("Submitted"), _("By"), _("Team"), _("Title"))
         if self.reviewer:
             queue.focus()
         else:
@@ -134,9 +136,14 @@ class ProposalsScreen(KioskScreen):
         accepted = [item for item in items if item.status == "accepted"]
         earned = sum(item.points or 0 for item in accepted)
         self.query_one("#mine-title", Static).update(
-            f"My proposals: {len(items)} · {len(accepted)} accepted · {earned:+d} points earned"
+            _(
+                "My proposals: {count} · {count2} accepted · {earned:+d} points earned",
+                count=len(items),
+                count2=len(accepted),
+                earned=earned,
+            )
             if items
-            else "My proposals: none yet. Press N to submit an improvement proposal."
+            else _("My proposals: none yet. Press N to submit an improvement proposal.")
         )
         if not self.reviewer:
             self._show_detail_of(table)
@@ -158,9 +165,12 @@ class ProposalsScreen(KioskScreen):
             )
         self._restore_cursor(table, keep)
         self.query_one("#queue-title", Static).update(
-            f"Waiting for your review: {len(items)}. A accepts with points, J rejects."
+            _(
+                "Waiting for your review: {count}. A accepts with points, J rejects.",
+                count=len(items),
+            )
             if items
-            else "No proposals are waiting for review."
+            else _("No proposals are waiting for review.")
         )
         self._show_detail_of(table)
 
@@ -205,16 +215,23 @@ class ProposalsScreen(KioskScreen):
             f"{format_local(item.submitted_at)} · "
         )
         text.append(item.status_title, style=STATUS_STYLE.get(item.status, ""))
-        text.append("\nProblem: ", style="bold")
+        text.append(_("\nProblem: "), style="bold")
         text.append(item.problem)
-        text.append("\nProposal: ", style="bold")
+        text.append(_("\nProposal: "), style="bold")
         text.append(item.proposal)
-        text.append("\nExpected benefit: ", style="bold")
+        text.append(_("\nExpected benefit: "), style="bold")
         text.append(item.benefit)
         if item.reviewed_by:
-            points = f", {item.points:+d} points" if item.points is not None else ""
+            points = (
+                _(", {points:+d} points", points=item.points) if item.points is not None else ""
+            )
             text.append(
-                f"\nReviewed by {item.reviewed_by} on {format_local(item.reviewed_at)}{points}",
+                _(
+                    "\nReviewed by {reviewed_by} on {time}{points}",
+                    reviewed_by=item.reviewed_by,
+                    time=format_local(item.reviewed_at),
+                    points=points,
+                ),
                 style="bold",
             )
             if item.review_comment:
@@ -241,10 +258,10 @@ class ProposalsScreen(KioskScreen):
             return
         common = self._common()
         fields = [
-            FormField("title", "Title", max_length=proposals.TITLE_MAX),
-            FormField("problem", "What problem do you see?", max_length=proposals.TEXT_MAX),
-            FormField("proposal", "What do you propose?", max_length=proposals.TEXT_MAX),
-            FormField("benefit", "Expected benefit", max_length=proposals.BENEFIT_MAX),
+            FormField("title", _("Title"), max_length=proposals.TITLE_MAX),
+            FormField("problem", _("What problem do you see?"), max_length=proposals.TEXT_MAX),
+            FormField("proposal", _("What do you propose?"), max_length=proposals.TEXT_MAX),
+            FormField("benefit", _("Expected benefit"), max_length=proposals.BENEFIT_MAX),
         ]
 
         def submit(values: dict[str, str | None]) -> proposals.ProposalView:
@@ -257,7 +274,7 @@ class ProposalsScreen(KioskScreen):
             return proposals.submit_proposal(user, draft, **common)
 
         self.app.push_screen(
-            ProposalForm("Submit an improvement proposal", fields, submit, "Submit"),
+            ProposalForm(_("Submit an improvement proposal"), fields, submit, _("Submit")),
             self._submitted,
         )
 
@@ -268,8 +285,11 @@ class ProposalsScreen(KioskScreen):
         self.just_submitted = result.id
         self.action_refresh()
         self.say(
-            f'Proposal {result.short_id} "{shorten(result.title, 40)}" submitted: '
-            "a reviewer will accept or reject it.",
+            _(
+                'Proposal {short_id} "{title}" submitted: a reviewer will accept or reject it.',
+                short_id=result.short_id,
+                title=shorten(result.title, 40),
+            ),
             "success",
         )
 
@@ -277,16 +297,20 @@ class ProposalsScreen(KioskScreen):
         table = self.query_one("#queue", DataTable)
         key = self._cursor_key(table)
         if key is None:
-            self.say("No proposal is waiting for review.", "error")
+            self.say(_("No proposal is waiting for review."), "error")
             return None
         return self.views.get(key)
 
     def _summary(self, item: proposals.ProposalView) -> str:
-        return (
-            f'"{item.title}" by {item.submitter_name} ({item.team_name})\n'
-            f"Problem: {shorten(item.problem, 160)}\n"
-            f"Proposal: {shorten(item.proposal, 160)}\n"
-            f"Expected benefit: {shorten(item.benefit, 120)}"
+        return _(
+            '"{title}" by {submitter_name} ({team_name})\nProblem: {problem}\nProposal: '
+            "{proposal}\nExpected benefit: {benefit}",
+            title=item.title,
+            submitter_name=item.submitter_name,
+            team_name=item.team_name,
+            problem=shorten(item.problem, 160),
+            proposal=shorten(item.proposal, 160),
+            benefit=shorten(item.benefit, 120),
         )
 
     def action_accept(self) -> None:
@@ -299,20 +323,24 @@ class ProposalsScreen(KioskScreen):
         fields = [
             FormField(
                 "points",
-                f"Points for the submitter's team ({allowed})",
+                _("Points for the submitter's team ({allowed})", allowed=allowed),
                 placeholder=f"{allowed.low}-{allowed.high}",
                 max_length=6,
             ),
-            FormField("comment", "Comment for the submitter (optional)", max_length=1000),
+            FormField("comment", _("Comment for the submitter (optional)"), max_length=1000),
         ]
         self.app.push_screen(
             ProposalForm(
-                f"Accept proposal {item.short_id}\n{self._summary(item)}",
+                _(
+                    "Accept proposal {short_id}\n{summary}",
+                    short_id=item.short_id,
+                    summary=self._summary(item),
+                ),
                 fields,
                 lambda v: proposals.accept_proposal(
                     user, item.id, v["points"] or "", v["comment"] or "", **common
                 ),
-                "Accept",
+                _("Accept"),
             ),
             self._reviewed,
         )
@@ -325,15 +353,19 @@ class ProposalsScreen(KioskScreen):
         common = self._common()
         fields = [
             FormField(
-                "comment", "Why is it not accepted? (the submitter reads this)", max_length=1000
+                "comment", _("Why is it not accepted? (the submitter reads this)"), max_length=1000
             )
         ]
         self.app.push_screen(
             ProposalForm(
-                f"Reject proposal {item.short_id}\n{self._summary(item)}",
+                _(
+                    "Reject proposal {short_id}\n{summary}",
+                    short_id=item.short_id,
+                    summary=self._summary(item),
+                ),
                 fields,
                 lambda v: proposals.reject_proposal(user, item.id, v["comment"] or "", **common),
-                "Reject",
+                _("Reject"),
             ),
             self._reviewed,
         )
@@ -345,12 +377,23 @@ class ProposalsScreen(KioskScreen):
         self.action_refresh()
         if result.status == "accepted":
             self.say(
-                f"Accepted proposal {result.short_id}: {result.points:+d} points to "
-                f"{result.team_name} ({result.submitter_name}).",
+                _(
+                    "Accepted proposal {short_id}: {points:+d} points to {team_name} "
+                    "({submitter_name}).",
+                    short_id=result.short_id,
+                    points=result.points,
+                    team_name=result.team_name,
+                    submitter_name=result.submitter_name,
+                ),
                 "success",
             )
         else:
-            self.say(f"Rejected proposal {result.short_id}; the comment goes to the submitter.")
+            self.say(
+                _(
+                    "Rejected proposal {short_id}; the comment goes to the submitter.",
+                    short_id=result.short_id,
+                )
+            )
 
     def on_data_changed(self, _message: DataChanged) -> None:
         self.action_refresh()  # a proposal was submitted or reviewed on some terminal

@@ -8,11 +8,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from kiosk.i18n import _
 from kiosk.services import training
 from screens.base import KioskScreen, Message
+from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
 
 
@@ -36,19 +38,19 @@ class QuizScreen(KioskScreen):
         yield StatusBar()
         with VerticalScroll(id="quiz-main"):
             yield Static("", id="topic", markup=False)
-            yield Static("Loading a quiz item…", id="question", markup=False)
+            yield Static(_("Loading a quiz item…"), id="question", markup=False)
             yield OptionList(id="choices")
             yield Message()
             yield Static("", id="feedback", markup=False)
             yield Static("", id="score", markup=False)
-        yield Footer()
+        yield KeyHelp()
 
     def on_mount(self) -> None:
         self.action_next_question()
 
     def action_next_question(self) -> None:
         if self.question is not None and self.result is None:
-            self.say("Answer this item first (press 1, 2, … or use the arrows and Enter).")
+            self.say(_("Answer this item first (press 1, 2, … or use the arrows and Enter)."))
             return
         self.call_service(
             training.next_question,
@@ -62,7 +64,7 @@ class QuizScreen(KioskScreen):
         self.result = None
         self.answer_id = uuid.uuid4()
         self.seen.append(question.id)
-        self.query_one("#topic", Static).update(f"Topic: {question.topic}")
+        self.query_one("#topic", Static).update(_("Topic: {topic}", topic=question.topic))
         self.query_one("#question", Static).update(Text(question.text, style="bold"))
         choices = self.query_one("#choices", OptionList)
         choices.clear_options()
@@ -73,7 +75,7 @@ class QuizScreen(KioskScreen):
         choices.highlighted = 0
         choices.focus()
         self.query_one("#feedback", Static).update("")
-        self.say(f"Press 1-{len(question.choices)}, or the arrows and Enter.")
+        self.say(_("Press 1-{count}, or the arrows and Enter.", count=len(question.choices)))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -85,7 +87,7 @@ class QuizScreen(KioskScreen):
         if question is None or self.result is not None or self.answering:
             return
         if not 1 <= position <= len(question.choices):
-            self.say(f"Choose 1 to {len(question.choices)}.", "error")
+            self.say(_("Choose 1 to {count}.", count=len(question.choices)), "error")
             return
         self.answering = True
         self.call_service(
@@ -110,22 +112,41 @@ class QuizScreen(KioskScreen):
         self.query_one("#choices", OptionList).disabled = True
         feedback = Text()
         if result.correct:
-            feedback.append("✔ Correct!\n", style="bold green")
+            feedback.append(_("✔ Correct!\n"), style="bold green")
         else:
-            feedback.append(f"✘ Not quite. You chose {result.chosen_position}. ", style="bold red")
-            feedback.append(f"The answer is {result.correct_position}. {result.correct_text}\n")
+            feedback.append(
+                _(
+                    "✘ Not quite. You chose {chosen_position}. ",
+                    chosen_position=result.chosen_position,
+                ),
+                style="bold red",
+            )
+            feedback.append(
+                _(
+                    "The answer is {correct_position}. {correct_text}\n",
+                    correct_position=result.correct_position,
+                    correct_text=result.correct_text,
+                )
+            )
         feedback.append(result.explanation)
         self.query_one("#feedback", Static).update(feedback)
-        self.say("Answer saved. Press N for the next item, Esc to go back.", "success")
+        self.say(_("Answer saved. Press N for the next item, Esc to go back."), "success")
         self.call_service(
             training.answer_count,
             self.app.user.id,  # type: ignore[attr-defined]
             on_done=self.show_score,
         )
 
+    def language_changed(self) -> None:
+        """Ctrl+L: the feedback on the answer given, in the new language."""
+        if self.result is not None:
+            self.show_result(self.result)
+
     def show_score(self, counts: tuple[int, int]) -> None:
         given, right = counts
-        self.query_one("#score", Static).update(f"Your answers so far: {right} right of {given}.")
+        self.query_one("#score", Static).update(
+            _("Your answers so far: {right} right of {given}.", right=right, given=given)
+        )
 
     def action_back(self) -> None:
         self.dismiss()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from kiosk.clock import format_local
+from kiosk.i18n import _
 from kiosk.services import reports
 from screens.base import DataChanged, KioskScreen, Message
+from screens.widgets.key_help import KeyHelp
 from screens.widgets.red_black_panel import RedBlackPanel
 from screens.widgets.status_bar import StatusBar
 
@@ -21,10 +23,10 @@ class RedBlackScreen(KioskScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
-        yield Static("QUALITY RED-BLACK LIST", id="board-title")
+        yield Static(_("QUALITY RED-BLACK LIST"), id="board-title")
         yield RedBlackPanel(id="board")
         yield Message()
-        yield Footer()
+        yield KeyHelp()
 
     def on_mount(self) -> None:
         self.action_refresh()
@@ -42,8 +44,11 @@ class RedBlackScreen(KioskScreen):
     def show(self, board: reports.RedBlackList) -> None:
         self.query_one(RedBlackPanel).show(board)
         self.say(
-            f"Updated {format_local(board.generated_at, '%H:%M:%S')}. "
-            f"{len(board.overdue_defects)} overdue defect(s)."
+            _(
+                "Updated {time}. {count} overdue defect(s).",
+                time=format_local(board.generated_at, "%H:%M:%S"),
+                count=len(board.overdue_defects),
+            )
         )
 
     def on_data_changed(self, _message: DataChanged) -> None:

@@ -13,22 +13,24 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
-from textual.widgets import DataTable, Digits, Footer, Static
+from textual.widgets import DataTable, Digits, Static
 
 from kiosk.clock import format_local
+from kiosk.i18n import N_, _
 from kiosk.services import contests
 from kiosk.services.errors import ServiceError
 from screens.base import KioskScreen, Message
+from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
 from screens.widgets.tables import fill_rows
 
 REFRESH_SECONDS = 1.0
 COLUMNS = (
-    ("Rank", "rank"),
-    ("Team", "team"),
-    ("Points", "points"),
-    ("Right", "right"),
-    ("Wrong", "wrong"),
+    (N_("Rank"), "rank"),
+    (N_("Team"), "team"),
+    (N_("Points"), "points"),
+    (N_("Right"), "right"),
+    (N_("Wrong"), "wrong"),
 )
 
 
@@ -84,17 +86,29 @@ class TeamCard(Vertical):
             Text(f"{standing.position}  {standing.team_name}", style="bold")
         )
         self.query_one(".card-rank", Static).update(
-            Text(f"rank {standing.rank} · {standing.right} right · {standing.wrong} wrong")
+            Text(
+                _(
+                    "rank {rank} · {right} right · {wrong} wrong",
+                    rank=standing.rank,
+                    right=standing.right,
+                    wrong=standing.wrong,
+                )
+            )
         )
         self.query_one(".card-points", Digits).update(points_text(standing.points))
         if answer is not None:
             line = Text(
-                f"item {item.number if item else '?'}: {answer.letter} "
-                f"{'right' if answer.correct else 'wrong'} {answer.points:+d}",
+                _(
+                    "item {value}: {letter} {value2} {points:+d}",
+                    value=item.number if item else "?",
+                    letter=answer.letter,
+                    value2=_("right") if answer.correct else _("wrong"),
+                    points=answer.points,
+                ),
                 style="bold green" if answer.correct else "bold red",
             )
         elif item is not None and running:
-            line = Text(f"item {item.number}: waiting for the answer", style="dim")
+            line = Text(_("item {number}: waiting for the answer", number=item.number), style="dim")
         else:
             line = Text("")
         self.query_one(".card-answer", Static).update(line)
@@ -117,17 +131,17 @@ class ScoreboardScreen(KioskScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
-        yield Static("KNOWLEDGE CONTEST", id="scoreboard-title", markup=False)
+        yield Static(_("KNOWLEDGE CONTEST"), id="scoreboard-title", markup=False)
         yield Static("", id="scoreboard-item", markup=False)
         yield Container(id="cards")
         yield DataTable(id="standings", cursor_type="row", show_cursor=False)
         yield Message()
-        yield Footer()
+        yield KeyHelp()
 
     def on_mount(self) -> None:
         table = self.query_one("#standings", DataTable)
         for label, key in COLUMNS:
-            table.add_column(label, key=key)
+            table.add_column(_(label), key=key)
         self.action_refresh()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
 
@@ -159,12 +173,12 @@ class ScoreboardScreen(KioskScreen):
             return
         if view is None:
             self.query_one("#scoreboard-title", Static).update(
-                Text("KNOWLEDGE CONTEST", style="bold")
+                Text(_("KNOWLEDGE CONTEST"), style="bold")
             )
             self.query_one("#scoreboard-item", Static).update(
-                "No contest yet. The scoreboard shows one as soon as a host starts it."
+                _("No contest yet. The scoreboard shows one as soon as a host starts it.")
             )
-            self.say(f"Waiting for a contest · {self._time()}")
+            self.say(_("Waiting for a contest · {time}", time=self._time()))
             return
         self.view = view
         cards = self.query_one("#cards", Container)
@@ -178,23 +192,27 @@ class ScoreboardScreen(KioskScreen):
         title.append(view.name.upper(), style="bold")
         if view.running:
             title.append(
-                f"  ·  LIVE  ·  right {view.correct_points:+d} / wrong {view.wrong_points:+d}",
+                _(
+                    "  ·  LIVE  ·  right {correct_points:+d} / wrong {wrong_points:+d}",
+                    correct_points=view.correct_points,
+                    wrong_points=view.wrong_points,
+                ),
                 style="bold green",
             )
         else:
-            title.append("  ·  FINAL RANKING", style="bold yellow")
+            title.append(_("  ·  FINAL RANKING"), style="bold yellow")
         self.query_one("#scoreboard-title", Static).update(title)
         item = Text()
         if view.item is not None:
-            item.append(f"Item {view.item.number}", style="bold")
+            item.append(_("Item {number}", number=view.item.number), style="bold")
             item.append(f" · {view.item.topic}\n", style="dim")
             item.append(view.item.text)
         elif view.running:
-            item.append("The first item comes up in a moment.", style="dim")
+            item.append(_("The first item comes up in a moment."), style="dim")
         if not view.running:
             winners = ", ".join(s.team_name for s in view.leaders)
             item = Text.assemble(
-                ("Winner: " if len(view.leaders) == 1 else "Winners (tie): ", "bold yellow"),
+                (_("Winner: ") if len(view.leaders) == 1 else _("Winners (tie): "), "bold yellow"),
                 (winners, "bold"),
             )
         self.query_one("#scoreboard-item", Static).update(item)
@@ -207,7 +225,13 @@ class ScoreboardScreen(KioskScreen):
             else:
                 cards.mount(TeamCard(standing.team_id, standing, answer, view.item, view.running))
         fill_standings(table, view)
-        self.say(f"Updated {self._time()} · {view.items_drawn} item(s) played")
+        self.say(
+            _(
+                "Updated {time} · {items_drawn} item(s) played",
+                time=self._time(),
+                items_drawn=view.items_drawn,
+            )
+        )
 
     def _time(self) -> str:
         return format_local(self.app.clock.now(), "%H:%M:%S")  # type: ignore[attr-defined]

@@ -6,11 +6,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
+from kiosk.i18n import _
 from kiosk.services import auth, demo, stations
 from kiosk.services.errors import ServiceError
 from screens.base import KioskScreen, Message
+from screens.widgets.key_help import KeyHelp
 from screens.widgets.scan_input import ScanInput
 from screens.widgets.status_bar import StatusBar
 
@@ -31,14 +33,14 @@ class SignInScreen(KioskScreen):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         with Center(), Vertical(id="signin-box"):
-            yield Static("Quality Kiosk", id="title")
-            yield Static("Strive for Zero Defects · Fully Build Reliability", id="slogan")
-            yield Static("Scan your badge", id="prompt", markup=False)
-            yield ScanInput("badge code, e.g. E1002", id="badge")
-            yield Input(placeholder="PIN", password=True, id="pin", max_length=12)
+            yield Static(_("Quality Kiosk"), id="title")
+            yield Static(_("Strive for Zero Defects · Fully Build Reliability"), id="slogan")
+            yield Static(_("Scan your badge"), id="prompt", markup=False)
+            yield ScanInput(_("badge code, e.g. E1002"), id="badge")
+            yield Input(placeholder=_("PIN"), password=True, id="pin", max_length=12)
             yield Message()
             yield Static("", id="hints", markup=False)
-        yield Footer()
+        yield KeyHelp()
 
     def on_mount(self) -> None:
         self.query_one("#pin", Input).display = False
@@ -48,12 +50,16 @@ class SignInScreen(KioskScreen):
         if preset:
             self._sign_in(preset, None)  # a leader's PIN prompt follows
 
+    def language_changed(self) -> None:
+        """Ctrl+L: the demo hints in the new language (the rest follows the catalog)."""
+        self.call_service(demo.demo_hints, on_done=self.show_hints, on_error=lambda _e: None)
+
     def show_hints(self, hints: list[demo.DemoHint]) -> None:
         box = self.query_one("#hints", Static)
         if not hints:
             box.display = False
             return
-        text = Text("Demo plant: try these codes (type them and press Enter)\n", style="bold")
+        text = Text(_("Demo plant: try these codes (type them and press Enter)\n"), style="bold")
         width = max(len(hint.code) for hint in hints) + 2
         for hint in hints:
             text.append(f"  {hint.code:<{width}}", style="bold cyan")
@@ -93,12 +99,15 @@ class SignInScreen(KioskScreen):
             self.say(result.message, "error")
             return
         if isinstance(result, stations.StationScan):
-            self.say(f"That is the label of station {result.code}. Scan your badge first.", "error")
+            self.say(
+                _("That is the label of station {code}. Scan your badge first.", code=result.code),
+                "error",
+            )
             return
         self._sign_in(result.code, None)
 
     def _sign_in(self, badge: str, pin: str | None) -> None:
-        self.say("Checking…")
+        self.say(_("Checking…"))
         self.call_service(
             auth.sign_in,
             badge,
@@ -119,7 +128,7 @@ class SignInScreen(KioskScreen):
             pin.display = True
             pin.value = ""
             pin.focus()
-            self.say("Type your PIN and press Enter (Esc to go back).")
+            self.say(_("Type your PIN and press Enter (Esc to go back)."))
             return
         self.reset(error.message, "error")
 
@@ -139,7 +148,7 @@ class SignInScreen(KioskScreen):
 
     def reset(self, message: str, kind: str = "info") -> None:
         self._pending_badge = None
-        self.query_one("#prompt", Static).update("Scan your badge")
+        self.query_one("#prompt", Static).update(_("Scan your badge"))
         pin = self.query_one("#pin", Input)
         pin.value = ""
         pin.display = False

@@ -12,25 +12,29 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Input, Label, OptionList, Static
+from textual.widgets import DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kiosk.i18n import N_, _, ngettext
 from kiosk.services import skills
 from kiosk.services.errors import ServiceError, ValidationFailed
 from screens.action_form import ActionForm, FormField
 from screens.base import KioskScreen, Message
+from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
 
 RANKING_COLUMNS = (
-    ("Rank", "rank"),
-    ("Participant", "name"),
-    ("Department", "department"),
-    ("Total", "total"),
-    ("Judges", "judges"),
-    ("Scored", "scored"),
+    (N_("Rank"), "rank"),
+    (N_("Participant"), "name"),
+    (N_("Department"), "department"),
+    (N_("Total"), "total"),
+    (N_("Judges"), "judges"),
+    (N_("Scored"), "scored"),
 )
-EVENT_HELP = "Enter scores the chosen participant · a adds a participant · Esc back to the events"
-SCORE_HELP = "Type each score (Enter or ↓ goes to the next) · Ctrl+S saves · Esc cancels"
+EVENT_HELP = N_(
+    "Enter scores the chosen participant · a adds a participant · Esc back to the events"
+)
+SCORE_HELP = N_("Type each score (Enter or ↓ goes to the next) · Ctrl+S saves · Esc cancels")
 
 
 class SkillsScreen(KioskScreen):
@@ -56,26 +60,26 @@ class SkillsScreen(KioskScreen):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         with Vertical(id="skills-main"):
-            yield Static("Skill competitions", id="skills-title", markup=False)
+            yield Static(_("Skill competitions"), id="skills-title", markup=False)
             yield OptionList(id="events")
             with Horizontal(id="event-view"):
                 with Vertical(id="participants-side"):
-                    yield Static("Participants", classes="section-title")
+                    yield Static(_("Participants"), classes="section-title")
                     yield OptionList(id="participants")
                 with Vertical(id="ranking-side"):
-                    yield Static("Ranking", classes="section-title")
+                    yield Static(_("Ranking"), classes="section-title")
                     yield DataTable(id="ranking", cursor_type="row", show_cursor=False)
                     yield Static("", id="winners", markup=False)
             with Vertical(id="score-view"):
                 yield Static("", id="score-title", markup=False)
                 yield Vertical(id="score-form")
             yield Message()
-        yield Footer()
+        yield KeyHelp()
 
     def on_mount(self) -> None:
         table = self.query_one("#ranking", DataTable)
         for label, key in RANKING_COLUMNS:
-            table.add_column(label, key=key)
+            table.add_column(_(label), key=key)
         table.can_focus = False
         self._set_mode("events")
         self.call_service(skills.skill_events, on_done=self.show_events, group="events")
@@ -112,16 +116,16 @@ class SkillsScreen(KioskScreen):
         for event in events:
             prompt = Text()
             prompt.append(event.name, style="bold")
-            prompt.append(f" · {len(event.participants)} participant(s)\n    ")
+            prompt.append(_(" · {count} participant(s)\n    ", count=len(event.participants)))
             prompt.append(
                 " · ".join(f"{c.name} {c.range_text}" for c in event.criteria), style="dim"
             )
             options.add_option(Option(prompt, id=event.code))
         if events:
             options.highlighted = 0
-            self.say("Choose a competition (arrows, Enter). Judges: supervisor and above.")
+            self.say(_("Choose a competition (arrows, Enter). Judges: supervisor and above."))
         else:
-            self.say("No skill competitions are set up yet. Ask the quality office.", "error")
+            self.say(_("No skill competitions are set up yet. Ask the quality office."), "error")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -155,8 +159,12 @@ class SkillsScreen(KioskScreen):
         title = Text()
         title.append(event.name, style="bold")
         title.append(
-            f" · {len(event.criteria)} criteria, at most {event.max_total} points · "
-            "total = sum over criteria of the judges' average"
+            _(
+                " · {count} criteria, at most {max_total} points · total = sum over criteria of "
+                "the judges' average",
+                count=len(event.criteria),
+                max_total=event.max_total,
+            )
         )
         self.query_one("#skills-title", Static).update(title)
         options = self.query_one("#participants", OptionList)
@@ -167,7 +175,7 @@ class SkillsScreen(KioskScreen):
             prompt.append(row.participant.name, style="bold")
             prompt.append(f" {row.participant.badge_code}")
             if row.rank is None:
-                prompt.append(" · not scored yet", style="dim")
+                prompt.append(_(" · not scored yet"), style="dim")
             else:
                 prompt.append(f" · {row.total_text}", style="bold")
             options.add_option(Option(prompt, id=row.participant.badge_code))
@@ -181,21 +189,23 @@ class SkillsScreen(KioskScreen):
         if winners:
             names = ", ".join(w.participant.name for w in winners)
             label = (
-                "Winner: " if len(winners) == 1 else f"Winners (tied on {winners[0].total_text}): "
+                _("Winner: ")
+                if len(winners) == 1
+                else _("Winners (tied on {total_text}): ", total_text=winners[0].total_text)
             )
             line.append("★ " + label, style="bold yellow")
             line.append(names, style="bold")
             if len(winners) == 1:
-                line.append(f" with {winners[0].total_text}")
+                line.append(_(" with {total_text}", total_text=winners[0].total_text))
         else:
-            line.append("No scores yet.", style="dim")
+            line.append(_("No scores yet."), style="dim")
         self.query_one("#winners", Static).update(line)
         if self.mode != "event":
             self._set_mode("event")
         if not ranking.rows:
-            self.say("Nobody takes part yet: press a to add a participant.")
+            self.say(_("Nobody takes part yet: press a to add a participant."))
         else:
-            self.say(message or EVENT_HELP, kind)
+            self.say(message or _(EVENT_HELP), kind)
 
     def _fill_ranking(self, ranking: skills.EventRanking) -> None:
         table = self.query_one("#ranking", DataTable)
@@ -240,10 +250,13 @@ class SkillsScreen(KioskScreen):
             return
         self.app.push_screen(
             ActionForm(
-                f"Add a participant to {event.name}",
+                _("Add a participant to {name}", name=event.name),
                 [
                     FormField(
-                        "badge", "Badge", placeholder="scan or type, e.g. E3007", max_length=64
+                        "badge",
+                        _("Badge"),
+                        placeholder=_("scan or type, e.g. E3007"),
+                        max_length=64,
                     )
                 ],
                 lambda values: skills.register_participant(
@@ -253,18 +266,22 @@ class SkillsScreen(KioskScreen):
                     clock=self.app.clock,  # type: ignore[attr-defined]
                     terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
                 ),
-                submit_label="Add",
+                submit_label=_("Add"),
             ),
             self._participant_added,
         )
 
     def _participant_added(self, view: skills.SkillEventView | None) -> None:
         if view is None or self.event is None:
-            self.say(EVENT_HELP)
+            self.say(_(EVENT_HELP))
             return
         newcomer = next((p for p in view.participants if p not in self.event.participants), None)
-        name = newcomer.name if newcomer else "The participant"
-        self.load_event(view.code, f"{name} takes part in {view.name} now.", "success")
+        name = newcomer.name if newcomer else _("The participant")
+        self.load_event(
+            view.code,
+            _("{name} takes part in {name2} now.", name=name, name2=view.name),
+            "success",
+        )
 
     # -- scoring --------------------------------------------------------------------------------
 
@@ -285,10 +302,15 @@ class SkillsScreen(KioskScreen):
             return
         self.sheet = sheet
         title = Text()
-        title.append(f"Scoring {sheet.participant.name}", style="bold")
+        title.append(_("Scoring {name}", name=sheet.participant.name), style="bold")
         title.append(
-            f" ({sheet.participant.badge_code}, {sheet.participant.department}) · "
-            f"{sheet.event.name} · judge {sheet.judge_name}"
+            _(
+                " ({badge_code}, {department}) · {name} · judge {judge_name}",
+                badge_code=sheet.participant.badge_code,
+                department=sheet.participant.department,
+                name=sheet.event.name,
+                judge_name=sheet.judge_name,
+            )
         )
         self.query_one("#score-title", Static).update(title)
         form = self.query_one("#score-form", Vertical)
@@ -319,7 +341,7 @@ class SkillsScreen(KioskScreen):
         self._set_mode("score")
         if sheet.scores:
             self.query_one(f"#score-{sheet.scores[0].criterion.code}", Input).focus()
-        self.say(SCORE_HELP)
+        self.say(_(SCORE_HELP))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -346,7 +368,7 @@ class SkillsScreen(KioskScreen):
             for entry in self.sheet.scores
         }
         self.busy = True
-        self.say("Saving…")
+        self.say(_("Saving…"))
         self.call_service(
             skills.enter_scores,
             self.app.user,  # type: ignore[attr-defined]
@@ -368,12 +390,16 @@ class SkillsScreen(KioskScreen):
         scores = ", ".join(
             f"{s.criterion.name} {s.score}" for s in sheet.scores if s.score is not None
         )
-        message = (
-            f"Saved {sheet.judge_name}'s scores for {sheet.participant.name}: {scores} "
-            f"({sheet.total} of {sheet.event.max_total})."
+        message = _(
+            "Saved {judge_name}'s scores for {name}: {scores} ({total} of {max_total}).",
+            judge_name=sheet.judge_name,
+            name=sheet.participant.name,
+            scores=scores,
+            total=sheet.total,
+            max_total=sheet.event.max_total,
         )
         if sheet.replaced:
-            message += f" Replaced your earlier {', '.join(sheet.replaced)}."
+            message += _(" Replaced your earlier {items}.", items=", ".join(sheet.replaced))
         self.load_event(sheet.event.code, message, "success")
 
     def _refused(self, error: ServiceError) -> None:
@@ -388,8 +414,13 @@ class SkillsScreen(KioskScreen):
         if problems and set(problems) <= codes:
             count = len(problems)
             self.say(
-                f"{count} score{'s are' if count > 1 else ' is'} not right (marked above): "
-                "nothing was saved. Fix and press Ctrl+S again.",
+                ngettext(
+                    "{count} score is not right (marked above): nothing was saved. Fix and "
+                    "press Ctrl+S again.",
+                    "{count} scores are not right (marked above): nothing was saved. Fix and "
+                    "press Ctrl+S again.",
+                    count,
+                ),
                 "error",
             )
         else:
@@ -401,11 +432,11 @@ class SkillsScreen(KioskScreen):
         if self.mode == "score":
             self.sheet = None
             self._set_mode("event")
-            self.say("Nothing saved. " + EVENT_HELP)
+            self.say(_("Nothing saved. ") + _(EVENT_HELP))
         elif self.mode == "event":
             self.event = None
             self._set_mode("events")
-            self.query_one("#skills-title", Static).update("Skill competitions")
+            self.query_one("#skills-title", Static).update(_("Skill competitions"))
             self.call_service(skills.skill_events, on_done=self.show_events, group="events")
         else:
             self.dismiss()

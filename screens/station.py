@@ -9,8 +9,10 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
 from kiosk.clock import format_local
+from kiosk.i18n import _
 from kiosk.services import defects, stations
 from screens.base import KioskScreen, Message
+from screens.codes import code_word
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.scan_input import ScanInput
 from screens.widgets.status_bar import StatusBar
@@ -42,35 +44,47 @@ class StationScreen(KioskScreen):
         with Vertical(id="station-main"):
             yield Static("", id="greeting", markup=False)
             with Horizontal(id="scan-row"):
-                yield Static("Scan the station QR ▸ ", id="scan-label")
-                yield ScanInput("station code, e.g. L1-S01", id="station-scan")
+                yield Static(_("Scan the station QR ▸ "), id="scan-label")
+                yield ScanInput(_("station code, e.g. L1-S01"), id="station-scan")
             yield Message()
             yield Static(
-                "No station yet: scan the QR label on your station.",
+                _("No station yet: scan the QR label on your station."),
                 id="station-card",
                 markup=False,
             )
-            yield Static("Open defects at this station", id="defects-title")
+            yield Static(_("Open defects at this station"), id="defects-title")
             yield DataTable(id="open-defects", cursor_type="row", zebra_stripes=True)
         yield KeyHelp()
 
     def on_mount(self) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
-        self.query_one("#greeting", Static).update(
-            Text.assemble(
-                ("Welcome, ", ""),
-                (user.name, "bold"),
-                (f" · {user.role_title} · {user.team_name}", ""),
-            )
-        )
+        self._greet()
         table = self.query_one("#open-defects", DataTable)
-        table.add_columns("Defect", "Category", "Severity", "Status", "Due", "Description")
+        table.add_columns(
+            _("Defect"), _("Category"), _("Severity"), _("Status"), _("Due"), _("Description")
+        )
         self.query_one("#defects-title").display = False
         table.display = False
         self.query_one("#station-scan", ScanInput).focus()
         from screens.assessment import offer_unfinished_assessment
 
         offer_unfinished_assessment(self)  # an assessment left unfinished: offer to continue
+
+    def _greet(self) -> None:
+        user = self.app.user  # type: ignore[attr-defined]
+        self.query_one("#greeting", Static).update(
+            Text.assemble(
+                (_("Welcome, "), ""),
+                (user.name, "bold"),
+                (f" · {user.role_title} · {user.team_name}", ""),
+            )
+        )
+
+    def language_changed(self) -> None:
+        """Ctrl+L: the greeting, and the station card and its defects, in the new language."""
+        self._greet()
+        station = self.app.station  # type: ignore[attr-defined]
+        if station is not None:
+            self.load_station(station.code, message=_("Station {code}.", code=station.code))
 
     # -- scanning -----------------------------------------------------------------
 
@@ -91,8 +105,10 @@ class StationScreen(KioskScreen):
             return
         if isinstance(result, stations.BadgeScan):
             self.say(
-                "That is a badge. To change person, press F10 to sign out first; "
-                "here, scan the station's QR label.",
+                _(
+                    "That is a badge. To change person, press F10 to sign out first; here, scan "
+                    "the station's QR label."
+                ),
                 "error",
             )
             return
@@ -111,10 +127,12 @@ class StationScreen(KioskScreen):
     def show_station(self, view: stations.StationView, message: str | None = None) -> None:
         self.app.station = view  # type: ignore[attr-defined]
         card = Text()
-        card.append(f"Station {view.code}", style="bold")
+        card.append(_("Station {code}", code=view.code), style="bold")
         card.append(f"  {view.name}\n")
-        card.append(f"Line {view.line_code}  {view.line_name}\n")
-        card.append("Responsible team  ")
+        card.append(
+            _("Line {line_code}  {line_name}\n", line_code=view.line_code, line_name=view.line_name)
+        )
+        card.append(_("Responsible team  "))
         card.append(view.team_name, style="bold")
         self.query_one("#station-card", Static).update(card)
         table = self.query_one("#open-defects", DataTable)
@@ -123,10 +141,10 @@ class StationScreen(KioskScreen):
             due = format_local(defect.due_at)
             table.add_row(
                 defect.short_id,
-                defect.category,
-                Text(defect.severity, style=SEVERITY_STYLE.get(defect.severity, "")),
-                defect.status.replace("_", " "),
-                Text(f"{due} OVERDUE", style="bold red") if defect.overdue else due,
+                code_word(defect.category),
+                Text(code_word(defect.severity), style=SEVERITY_STYLE.get(defect.severity, "")),
+                code_word(defect.status),
+                Text(_("{due} OVERDUE", due=due), style="bold red") if defect.overdue else due,
                 Text(defect.description[:80]),
                 key=defect.id,
             )
@@ -135,11 +153,14 @@ class StationScreen(KioskScreen):
         title.display = True
         count = len(view.open_defects)
         title.update(
-            f"Open defects at this station: {count}"
+            _("Open defects at this station: {count}", count=count)
             if count
-            else "No open defects at this station."
+            else _("No open defects at this station.")
         )
-        self.say(message or f"Station {view.code} scanned. F2 reports a defect here.", "success")
+        self.say(
+            message or _("Station {code} scanned. F2 reports a defect here.", code=view.code),
+            "success",
+        )
 
     # -- actions -----------------------------------------------------------------
 
@@ -148,7 +169,7 @@ class StationScreen(KioskScreen):
 
         station = self.app.station  # type: ignore[attr-defined]
         if station is None:
-            self.say("Scan the station first: a defect is reported against a station.", "error")
+            self.say(_("Scan the station first: a defect is reported against a station."), "error")
             return
         self.call_service(
             defects.report_options,
@@ -224,7 +245,7 @@ class StationScreen(KioskScreen):
     def _refresh_station(self) -> None:
         station = self.app.station  # type: ignore[attr-defined]
         if station is not None:
-            self.load_station(station.code, message=f"Station {station.code}.")
+            self.load_station(station.code, message=_("Station {code}.", code=station.code))
 
     def action_inspection(self) -> None:
         from screens.inspection import InspectionScreen

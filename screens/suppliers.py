@@ -15,16 +15,27 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from kiosk.clock import format_local, to_local
+from kiosk.i18n import N_, _
 from kiosk.services import suppliers
 from kiosk.services.errors import PermissionDenied, ServiceError
 from screens.base import DataChanged, KioskScreen, Message
+from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
 
 REFRESH_SECONDS = 30.0  # the change feed refreshes at once; this is a safety net
-COLUMNS = ("Rank", "Supplier", "Name", "Defects", "Share", "Trend", "Lots", "Risk")
+COLUMNS = (
+    N_("Rank"),
+    N_("Supplier"),
+    N_("Name"),
+    N_("Defects"),
+    N_("Share"),
+    N_("Trend"),
+    N_("Lots"),
+    N_("Risk"),
+)
 LOTS_SHOWN = 2
 NAME_WIDTH = 26
 
@@ -82,7 +93,7 @@ def row_cells(row: suppliers.SupplierRow) -> tuple[object, ...]:
         Text(f"{row.share_percent:.1f} %", style=risky, justify="right"),
         trend_cell(row),
         lots_cell(row.lots),
-        Text("⚠ HIGH RISK", style="bold red") if row.high_risk else Text("—"),
+        Text(_("⚠ HIGH RISK"), style="bold red") if row.high_risk else Text("—"),
     )
 
 
@@ -91,11 +102,17 @@ def detail_text(row: suppliers.SupplierRow) -> Text:
     text = Text()
     text.append(f"{row.supplier_code} {row.supplier_name}", style="bold")
     text.append(
-        f": {row.count} defect(s), {row.share_percent:.1f} % "
-        f"({row.previous_count} the period before). Lots: {', '.join(row.lots) or 'none'}."
+        _(
+            ": {count} defect(s), {share_percent:.1f} % ({previous_count} the period before). "
+            "Lots: {value}.",
+            count=row.count,
+            share_percent=row.share_percent,
+            previous_count=row.previous_count,
+            value=", ".join(row.lots) or "none",
+        )
     )
     if row.high_risk:
-        text.append(" HIGH RISK: " + "; ".join(row.risk_reasons) + ".", style="bold red")
+        text.append(_(" HIGH RISK: ") + "; ".join(row.risk_reasons) + ".", style="bold red")
     return text
 
 
@@ -119,18 +136,18 @@ class SuppliersScreen(KioskScreen):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         with Vertical(id="suppliers-main"):
-            yield Static("INCOMING MATERIAL: SUPPLIER RANKING", id="suppliers-title")
-            yield Static("Loading the ranking…", id="suppliers-period", markup=False)
+            yield Static(_("INCOMING MATERIAL: SUPPLIER RANKING"), id="suppliers-title")
+            yield Static(_("Loading the ranking…"), id="suppliers-period", markup=False)
             yield Static("", id="suppliers-summary", markup=False)
             yield DataTable(id="supplier-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="supplier-detail", markup=False)
             yield Message()
-        yield Footer()
+        yield KeyHelp()
 
     def on_mount(self) -> None:
         table = self.query_one("#supplier-table", DataTable)
         for label in COLUMNS:
-            table.add_column(label, key=label)
+            table.add_column(_(label), key=label)
         self.action_refresh()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
 
@@ -155,7 +172,7 @@ class SuppliersScreen(KioskScreen):
         if self.refused:
             return
         self.period = period
-        self.query_one("#suppliers-period", Static).update("Loading…")
+        self.query_one("#suppliers-period", Static).update(_("Loading…"))
         self.action_refresh()
 
     def _step(self, periods: int) -> None:
@@ -166,7 +183,7 @@ class SuppliersScreen(KioskScreen):
         try:
             period = (start + periods * length, end + periods * length)
         except OverflowError:
-            self.say("There is no period further that way.", "error")
+            self.say(_("There is no period further that way."), "error")
             return
         self._load(period)
 
@@ -189,7 +206,7 @@ class SuppliersScreen(KioskScreen):
             for selector in ("#supplier-table", "#supplier-detail", "#suppliers-summary"):
                 self.query_one(selector).display = False
             self.query_one("#suppliers-period", Static).update("")
-            self.say(f"{error.message} Esc goes back.", "error")
+            self.say(_("{message} Esc goes back.", message=error.message), "error")
             return
         self.show_error(error)
 
@@ -198,18 +215,28 @@ class SuppliersScreen(KioskScreen):
         self.query_one("#suppliers-period", Static).update(
             Text.assemble(
                 (f"{ranking.start:%Y-%m-%d} – {ranking.end:%Y-%m-%d}", "bold"),
-                f" ({ranking.days} days, {ranking.campaign_name}) against "
-                f"{ranking.previous_start:%Y-%m-%d} – {ranking.previous_end:%Y-%m-%d}. "
-                f"High risk: a share of {ranking.threshold_percent} % or more, "
-                "or a critical defect.",
+                _(
+                    " ({days} days, {campaign_name}) against {previous_start:%Y-%m-%d} – "
+                    "{previous_end:%Y-%m-%d}. High risk: a share of {threshold_percent} % or "
+                    "more, or a critical defect.",
+                    days=ranking.days,
+                    campaign_name=ranking.campaign_name,
+                    previous_start=ranking.previous_start,
+                    previous_end=ranking.previous_end,
+                    threshold_percent=ranking.threshold_percent,
+                ),
             )
         )
         risky = len(ranking.high_risk)
         summary = Text()
-        summary.append(f"{ranking.total} incoming-material defect(s)", style="bold")
-        summary.append(f" (the period before: {ranking.previous_total})  ·  ")
+        summary.append(_("{total} incoming-material defect(s)", total=ranking.total), style="bold")
         summary.append(
-            f"{risky} high-risk supplier(s)" if risky else "no high-risk supplier",
+            _(" (the period before: {previous_total})  ·  ", previous_total=ranking.previous_total)
+        )
+        summary.append(
+            _("{risky} high-risk supplier(s)", risky=risky)
+            if risky
+            else _("no high-risk supplier"),
             style="bold red" if risky else "green",
         )
         self.query_one("#suppliers-summary", Static).update(summary)
@@ -219,13 +246,18 @@ class SuppliersScreen(KioskScreen):
         self._show_detail(table)
         if not ranking.rows:
             self.say(
-                "No incoming-material defects in this period or the one before. "
-                "[ ] another period, T the last 30 days, C the campaign."
+                _(
+                    "No incoming-material defects in this period or the one before. [ ] another "
+                    "period, T the last 30 days, C the campaign."
+                )
             )
         else:
             self.say(
-                f"Updated {format_local(ranking.generated_at, '%H:%M:%S')}. "
-                "[ ] another period, T the last 30 days, C the campaign; Esc goes back."
+                _(
+                    "Updated {time}. [ ] another period, T the last 30 days, C the campaign; "
+                    "Esc goes back.",
+                    time=format_local(ranking.generated_at, "%H:%M:%S"),
+                )
             )
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

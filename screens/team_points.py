@@ -6,10 +6,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Digits, Footer, Static
+from textual.widgets import DataTable, Digits, Static
 
+from kiosk.i18n import _
 from kiosk.services import campaigns, ledger
 from screens.base import DataChanged, KioskScreen, Message
+from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
 
 REFRESH_SECONDS = 30.0  # the change feed refreshes at once; this is a safety net
@@ -27,15 +29,15 @@ class TeamPointsScreen(KioskScreen):
             yield Digits("", id="own-points")
             yield DataTable(id="team-table", cursor_type="row", zebra_stripes=True)
             yield Message()
-        yield Footer()
+        yield KeyHelp()
 
     rules_text = ""
 
     def on_mount(self) -> None:
         table = self.query_one("#team-table", DataTable)
-        table.add_column("Rank", key="rank")
-        table.add_column("Team", key="team")
-        table.add_column("Points", key="points")
+        table.add_column(_("Rank"), key="rank")
+        table.add_column(_("Team"), key="team")
+        table.add_column(_("Points"), key="points")
         self.action_refresh()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
 
@@ -43,10 +45,12 @@ class TeamPointsScreen(KioskScreen):
         self.call_service(campaigns.active_campaign, on_done=self.show_campaign, group="campaign")
 
     def show_campaign(self, campaign: campaigns.CampaignView) -> None:
-        self.query_one("#campaign", Static).update(f"Campaign: {campaign.name}")
-        self.rules_text = (
-            f"Points come from the ledger: {campaign.ontime_points:+d} for a correction "
-            f"verified on time, {campaign.late_points:+d} when the window passes."
+        self.query_one("#campaign", Static).update(_("Campaign: {name}", name=campaign.name))
+        self.rules_text = _(
+            "Points come from the ledger: {ontime_points:+d} for a correction verified on "
+            "time, {late_points:+d} when the window passes.",
+            ontime_points=campaign.ontime_points,
+            late_points=campaign.late_points,
         )
         self.call_service(ledger.team_totals, campaign.id, on_done=self.show_totals)
 
@@ -73,7 +77,15 @@ class TeamPointsScreen(KioskScreen):
         own_total = next((t for t in totals if t.team_id == own_team_id), None)
         if own_total is not None:
             self.query_one("#own-team", Static).update(
-                Text(f"{own_total.team_name}: rank {own_total.rank} of {len(totals)}", style="bold")
+                Text(
+                    _(
+                        "{team_name}: rank {rank} of {count}",
+                        team_name=own_total.team_name,
+                        rank=own_total.rank,
+                        count=len(totals),
+                    ),
+                    style="bold",
+                )
             )
             self.query_one("#own-points", Digits).update(f"{own_total.points:+d}")
         self.say(self.rules_text)

@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from kiosk.i18n import _
 from kiosk.services import auth
 from kiosk.services.errors import PermissionDenied, ServiceError
 from screens.base import KioskModal, Message
@@ -20,9 +21,9 @@ class UnlockScreen(KioskModal):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="unlock"):
-            yield Static("This kiosk is locked. A supervisor may close it.", id="unlock-title")
-            yield Input(placeholder="supervisor badge", id="unlock-badge", max_length=64)
-            yield Input(placeholder="PIN", password=True, id="unlock-pin", max_length=12)
+            yield Static(_("This kiosk is locked. A supervisor may close it."), id="unlock-title")
+            yield Input(placeholder=_("supervisor badge"), id="unlock-badge", max_length=64)
+            yield Input(placeholder=_("PIN"), password=True, id="unlock-pin", max_length=12)
             yield Message()
 
     def on_mount(self) -> None:
@@ -60,13 +61,13 @@ class UnlockScreen(KioskModal):
                 terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
                 clock=self.app.clock,  # type: ignore[attr-defined]
             )
-            raise PermissionDenied("Only a supervisor or above may close this kiosk.")
+            raise PermissionDenied(_("Only a supervisor or above may close this kiosk."))
         return True
 
     def _refused(self, error: ServiceError) -> None:
         message = error.message
         if isinstance(error, auth.PinRequired):
-            message = "Enter the PIN too."
+            message = _("Enter the PIN too.")
         self.say(message, "error")
         self.query_one("#unlock-pin", Input).focus()
 

@@ -6,10 +6,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
+from kiosk.i18n import _, ngettext
 from kiosk.services import lifecycle
 from screens.base import DataChanged, KioskScreen, Message
+from screens.codes import code_word
+from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
 
 REFRESH_SECONDS = 30.0  # countdowns; the change feed refreshes at once on writes
@@ -34,13 +37,20 @@ class WorklistScreen(KioskScreen):
             yield Static("", id="worklist-title", markup=False)
             yield DataTable(id="worklist", cursor_type="row", zebra_stripes=True)
             yield Message()
-        yield Footer()
+        yield KeyHelp()
 
     def on_mount(self) -> None:
         table = self.query_one("#worklist", DataTable)
         for key, label in zip(
             COLUMNS,
-            ("Defect", "Station", "Severity", "Status", "Time left", "Last progress"),
+            (
+                _("Defect"),
+                _("Station"),
+                _("Severity"),
+                _("Status"),
+                _("Time left"),
+                _("Last progress"),
+            ),
             strict=True,
         ):
             table.add_column(label, key=key)
@@ -51,7 +61,9 @@ class WorklistScreen(KioskScreen):
         user = self.app.user  # type: ignore[attr-defined]
         team_id = None if self.all_teams else user.team_id
         self.query_one("#worklist-title", Static).update(
-            "Open defects of all teams" if self.all_teams else f"Open defects of {user.team_name}"
+            _("Open defects of all teams")
+            if self.all_teams
+            else _("Open defects of {team_name}", team_name=user.team_name)
         )
         self.call_service(
             lifecycle.worklist,
@@ -80,7 +92,8 @@ class WorklistScreen(KioskScreen):
                 "defect": Text(item.short_id),
                 "station": Text(item.station_code),
                 "severity": Text(
-                    item.severity, style="bold red" if item.severity == "critical" else ""
+                    code_word(item.severity),
+                    style="bold red" if item.severity == "critical" else "",
                 ),
                 "status": Text(lifecycle.STATUS_TITLES[item.status]),
                 "left": Text(left, style="bold red" if overdue else "green"),
@@ -93,9 +106,13 @@ class WorklistScreen(KioskScreen):
                 table.add_row(*cells.values(), key=item.id)
         count = len(items)
         self.say(
-            f"{count} open defect{'s' if count != 1 else ''}. Enter opens one."
+            ngettext(
+                "{count} open defect. Enter opens one.",
+                "{count} open defects. Enter opens one.",
+                count,
+            )
             if count
-            else "No open defects. Zero defects: well done."
+            else _("No open defects. Zero defects: well done.")
         )
 
     def action_open(self) -> None:

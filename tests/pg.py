@@ -62,17 +62,27 @@ class Cluster:
         self._run(
             self.initdb, "-D", str(self.data), "-A", "trust", "-U", "qk", "-E", "UTF8", "--no-sync"
         )
-        options = (
+        self.start_server()
+        return self.url
+
+    def _options(self) -> str:
+        return (
             f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
             "-c max_connections=200"
         )
+
+    def stop_server(self) -> None:
+        """Stop the server but keep its data (to test an outage)."""
+        self._run(self.pg_ctl, "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def start_server(self) -> None:
         self._run(
             self.pg_ctl,
             "-D",
             str(self.data),
             "-o",
-            options,
+            self._options(),
             "-l",
             str(self.directory / "server.log"),
             "-w",
@@ -80,7 +90,6 @@ class Cluster:
             "60",
             "start",
         )
-        return self.url
 
     def stop(self) -> None:
         try:

@@ -19,6 +19,7 @@ from pathlib import Path
 from peewee import fn
 
 from kiosk.clock import Clock, SystemClock, to_local
+from kiosk.i18n import N_, LazyLabels, _, ngettext
 from kiosk.services.auth import EmployeeView, require_role
 from kiosk.services.campaigns import active_campaign_row
 from kiosk.services.errors import ValidationFailed
@@ -32,14 +33,16 @@ from models.defects import CATEGORIES_5M1E
 MINIMUM_ROLE = "supervisor"
 ACTION = "view_the_anomaly_report"  # "Only a supervisor or above may view the anomaly report."
 SOURCE = "on_site_anomaly"
-CATEGORY_LABELS = {
-    "man": "Man",
-    "machine": "Machine",
-    "material": "Material",
-    "method": "Method",
-    "environment": "Environment",
-    "measurement": "Measurement",
-}
+CATEGORY_LABELS = LazyLabels(
+    {
+        "man": N_("Man"),
+        "machine": N_("Machine"),
+        "material": N_("Material"),
+        "method": N_("Method"),
+        "environment": N_("Environment"),
+        "measurement": N_("Measurement"),
+    }
+)
 COLUMNS = ("month", "category", "count", "note")
 REQUIRED_COLUMNS = COLUMNS[:3]
 IMPORT_MAX_BYTES = 1_000_000
@@ -64,10 +67,22 @@ def parse_month(value: str, field: str = "month") -> str:
             return f"{year:04d}-{month:02d}"
         if 1 <= month <= 12:
             raise ValidationFailed(
-                {field: f"Month {year:04d}-{month:02d} is outside {YEARS[0]}-{YEARS[1]}."}
+                {
+                    field: _(
+                        "Month {year:04d}-{month:02d} is outside {YEARS}-{YEARS2}.",
+                        year=year,
+                        month=month,
+                        YEARS=YEARS[0],
+                        YEARS2=YEARS[1],
+                    )
+                }
             )
     raise ValidationFailed(
-        {field: f"Month {shorten(text, 20)!r} is not a month: use YYYY-MM (e.g. 2024-09)."}
+        {
+            field: _(
+                "Month {text!r} is not a month: use YYYY-MM (e.g. 2024-09).", text=shorten(text, 20)
+            )
+        }
     )
 
 
@@ -243,9 +258,16 @@ class ImportSummary:
 
     def __str__(self) -> str:
         months = ", ".join(self.months)
-        return (
-            f"{self.rows} row{'s' if self.rows != 1 else ''} ({self.anomalies} anomalies; "
-            f"months {months}): {self.added} added, {self.replaced} replaced"
+        return ngettext(
+            "{count} row ({anomalies} anomalies; months {months}): {added} added, "
+            "{replaced} replaced",
+            "{count} rows ({anomalies} anomalies; months {months}): {added} added, "
+            "{replaced} replaced",
+            self.rows,
+            anomalies=self.anomalies,
+            months=months,
+            added=self.added,
+            replaced=self.replaced,
         )
 
 
@@ -322,18 +344,25 @@ def _header(row: list[str], line: int, source: str) -> dict[str, int]:
     problems = []
     unknown = [name for name in names if name not in COLUMNS]
     if unknown:
-        problems.append(f"unknown column(s) {', '.join(repr(shorten(u, 20)) for u in unknown)}")
+        problems.append(
+            _("unknown column(s) {items}", items=", ".join(repr(shorten(u, 20)) for u in unknown))
+        )
     doubled = sorted({name for name in names if names.count(name) > 1})
     if doubled:
-        problems.append(f"column(s) {', '.join(doubled)} given twice")
+        problems.append(_("column(s) {items} given twice", items=", ".join(doubled)))
     missing = [name for name in REQUIRED_COLUMNS if name not in names]
     if missing:
-        problems.append(f"missing column(s) {', '.join(missing)}")
+        problems.append(_("missing column(s) {items}", items=", ".join(missing)))
     if problems:
         raise ValidationFailed(
             {
-                f"line {line}": f"line {line} ({source} header): {'; '.join(problems)}. "
-                "The header is: month,category,count[,note]."
+                f"line {line}": _(
+                    "line {line} ({source} header): {items}. The header is: "
+                    "month,category,count[,note].",
+                    line=line,
+                    source=source,
+                    items="; ".join(problems),
+                )
             }
         )
     return {name: index for index, name in enumerate(names)}
@@ -344,7 +373,13 @@ def _entry(
 ) -> tuple[HistoryEntry | None, list[str]]:
     found: list[str] = []
     if len(cells) > len(columns):
-        return None, [f"{len(cells)} values where the header has {len(columns)} columns"]
+        return None, [
+            _(
+                "{count} values where the header has {count2} columns",
+                count=len(cells),
+                count2=len(columns),
+            )
+        ]
 
     def cell(name: str) -> str:
         index = columns.get(name)
@@ -353,35 +388,60 @@ def _entry(
     month = ""
     raw_month = cell("month")
     if not raw_month:
-        found.append("the month is empty")
+        found.append(_("the month is empty"))
     else:
         try:
             month = parse_month(raw_month)
         except ValidationFailed:
             found.append(
-                f"month {shorten(raw_month, 20)!r} is not YYYY-MM "
-                f"(e.g. 2024-09; years {YEARS[0]}-{YEARS[1]})"
+                _(
+                    "month {raw_month!r} is not YYYY-MM (e.g. 2024-09; years {YEARS}-{YEARS2})",
+                    raw_month=shorten(raw_month, 20),
+                    YEARS=YEARS[0],
+                    YEARS2=YEARS[1],
+                )
             )
     category = cell("category").lower()
     if category not in CATEGORIES_5M1E:
         shown = shorten(cell("category"), 20)
         found.append(
-            (f"category {shown!r} is not 5M1E" if shown else "the category is empty")
-            + f" (one of {', '.join(CATEGORIES_5M1E)})"
+            (
+                _("category {shown!r} is not 5M1E", shown=shown)
+                if shown
+                else _("the category is empty")
+            )
+            + _(" (one of {items})", items=", ".join(CATEGORIES_5M1E))
         )
     raw_count = cell("count")
     count = -1
     if not raw_count:
-        found.append("the count is empty")
+        found.append(_("the count is empty"))
     elif not raw_count.isascii() or not raw_count.isdigit():
-        found.append(f"count {shorten(raw_count, 20)!r} is not a whole number of 0 or more")
+        found.append(
+            _(
+                "count {raw_count!r} is not a whole number of 0 or more",
+                raw_count=shorten(raw_count, 20),
+            )
+        )
     elif int(raw_count) > COUNT_MAX:
-        found.append(f"count {raw_count} is more than {COUNT_MAX:,}")
+        found.append(
+            _(
+                "count {raw_count} is more than {COUNT_MAX:,}",
+                raw_count=raw_count,
+                COUNT_MAX=COUNT_MAX,
+            )
+        )
     else:
         count = int(raw_count)
     note = cell("note")
     if len(note) > NOTE_MAX:
-        found.append(f"the note is {len(note)} characters long (at most {NOTE_MAX})")
+        found.append(
+            _(
+                "the note is {count} characters long (at most {NOTE_MAX})",
+                count=len(note),
+                NOTE_MAX=NOTE_MAX,
+            )
+        )
     if found:
         return None, found
     return HistoryEntry(line, month, category, count, note), []
@@ -411,26 +471,44 @@ def _entries_from_csv(text: str, source: str) -> list[HistoryEntry]:
             if entry is not None:
                 key = (entry.month, entry.category)
                 if key in seen:
-                    found = [f"{entry.month} {entry.category} is already on line {seen[key]}"]
+                    found = [
+                        _(
+                            "{month} {category} is already on line {seen}",
+                            month=entry.month,
+                            category=entry.category,
+                            seen=seen[key],
+                        )
+                    ]
                     entry = None
                 else:
                     seen[key] = line
             if entry is not None:
                 entries.append(entry)
             else:
-                problems[f"line {line}"] = f"line {line}: {'; '.join(found)}."
+                problems[f"line {line}"] = _(
+                    "line {line}: {items}.", line=line, items="; ".join(found)
+                )
     except csv.Error as exc:
         line = reader.line_num
-        problems[f"line {line}"] = f"line {line}: not readable as CSV ({exc})."
+        problems[f"line {line}"] = _(
+            "line {line}: not readable as CSV ({exc}).", line=line, exc=exc
+        )
     if columns is None and not problems:
         raise ValidationFailed(
-            {"file": f"{source} is empty: it needs a header month,category,count[,note] and rows."}
+            {
+                "file": _(
+                    "{source} is empty: it needs a header month,category,count[,note] and rows.",
+                    source=source,
+                )
+            }
         )
     if not entries and not problems:
-        raise ValidationFailed({"file": f"{source} has a header but no rows to import."})
+        raise ValidationFailed(
+            {"file": _("{source} has a header but no rows to import.", source=source)}
+        )
     if problems:
         shown = dict(list(problems.items())[:PROBLEMS_SHOWN])
         if len(problems) > PROBLEMS_SHOWN:
-            shown["more"] = f"… and {len(problems) - PROBLEMS_SHOWN} more bad lines."
+            shown["more"] = _("… and {count} more bad lines.", count=len(problems) - PROBLEMS_SHOWN)
         raise ValidationFailed(shown)
     return entries

@@ -27,6 +27,7 @@ import peewee
 from peewee import JOIN
 
 from kiosk.clock import Clock, SystemClock, format_local
+from kiosk.i18n import N_, _
 from kiosk.services.auth import EmployeeView, require_role
 from kiosk.services.campaigns import active_campaign_row
 from kiosk.services.errors import NotFound, ValidationFailed
@@ -39,7 +40,7 @@ COVERAGE_ROLE = "supervisor"
 COVERAGE_ACTION = (
     "view_training_coverage"  # "Only a supervisor or above may view training coverage."
 )
-NO_TEAM = "(no team)"
+NO_TEAM = N_("(no team)")
 CSV_HEADER = (
     "badge",
     "name",
@@ -71,7 +72,11 @@ class AttemptSummary:
 
     @property
     def progress_text(self) -> str:
-        return f"{self.answered} of {self.item_count} items answered"
+        return _(
+            "{answered} of {item_count} items answered",
+            answered=self.answered,
+            item_count=self.item_count,
+        )
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,9 @@ class ItemView:
 
     @property
     def progress_text(self) -> str:
-        return f"Item {self.position} of {self.item_count}"
+        return _(
+            "Item {position} of {item_count}", position=self.position, item_count=self.item_count
+        )
 
 
 @dataclass(frozen=True)
@@ -203,7 +210,7 @@ class _Rules:
 
     @property
     def campaign_name(self) -> str:
-        return self.campaign.name if self.campaign else "(no active campaign)"
+        return self.campaign.name if self.campaign else _("(no active campaign)")
 
 
 def _rules() -> _Rules:
@@ -275,7 +282,7 @@ def _start(
     with transaction():
         person = _locked(Employee.select().where(Employee.id == employee.id)).first()
         if person is None or not person.active:
-            raise NotFound("Your badge is no longer active. Sign in again.")
+            raise NotFound(_("Your badge is no longer active. Sign in again."))
         underway = (
             Assessment.select()
             .where((Assessment.employee == person.id) & Assessment.finished_at.is_null())
@@ -287,8 +294,10 @@ def _start(
         bank = [q.id for q in Question.select(Question.id).where(Question.active)]
         if not bank:
             raise NotFound(
-                "There are no training items yet. Ask the quality office to import some "
-                "(kiosk import questions FILE)."
+                _(
+                    "There are no training items yet. Ask the quality office to import some "
+                    "(kiosk import questions FILE)."
+                )
             )
         drawn = rng.sample(sorted(bank), min(rules.item_count, len(bank)))
         now = clock.now()
@@ -337,7 +346,7 @@ def answer_item(
             )
         ).first()
         if item is None:
-            raise NotFound(f"This assessment has no item {position}.")
+            raise NotFound(_("This assessment has no item {position}.", position=position))
         if item.answer_id is not None or QuizAnswer.get_or_none(QuizAnswer.id == answer_id):
             return _view(assessment)
         choices = list(
@@ -345,7 +354,7 @@ def answer_item(
         )
         chosen = next((c for c in choices if c.position == choice_position), None)
         if chosen is None:
-            raise ValidationFailed({"choice": f"Choose 1 to {len(choices)}."})
+            raise ValidationFailed({"choice": _("Choose 1 to {count}.", count=len(choices))})
         now = clock.now()
         QuizAnswer.create(
             id=answer_id,
@@ -399,7 +408,7 @@ def _finish(assessment: Assessment, now: datetime, terminal: str | None) -> None
 def _own_assessment(
     employee: EmployeeView, assessment_id: str | uuid.UUID, *, lock: bool
 ) -> Assessment:
-    missing = NotFound("That assessment is not known here. Press F8 and start again.")
+    missing = NotFound(_("That assessment is not known here. Press F8 and start again."))
     try:
         key = uuid.UUID(str(assessment_id))
     except ValueError:
@@ -470,7 +479,7 @@ def _result(assessment: Assessment, items: list[AssessmentItem]) -> AssessmentRe
             MissedItem(
                 position=item.position,
                 text=item.question.text,
-                chosen_text=chosen.text if chosen else "(no answer)",
+                chosen_text=chosen.text if chosen else _("(no answer)"),
                 correct_position=right.position if right else 0,
                 correct_text=right.text if right else "",
                 explanation=item.question.explanation,
@@ -574,7 +583,7 @@ def coverage_report() -> CoverageReport:
                 badge_code=person.badge_code,
                 name=person.name,
                 department=person.department,
-                team_name=person.team.name if person.team_id else NO_TEAM,
+                team_name=person.team.name if person.team_id else _(NO_TEAM),
                 passed=best is not None,
                 best_score=shown.score if shown else None,
                 best_item_count=shown.item_count if shown else None,
@@ -585,7 +594,7 @@ def coverage_report() -> CoverageReport:
     return CoverageReport(
         campaign_name=rules.campaign_name,
         pass_mark_percent=rules.pass_mark_percent,
-        overall=_group("All active employees", rows),
+        overall=_group(_("All active employees"), rows),
         by_department=_groups(rows, lambda e: e.department),
         by_team=_groups(rows, lambda e: e.team_name),
         employees=tuple(rows),

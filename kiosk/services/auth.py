@@ -11,17 +11,35 @@ from datetime import timedelta
 from peewee import JOIN, fn
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.i18n import N_, LazyLabels, _
 from kiosk.services.errors import NotFound, PermissionDenied
 from kiosk.services.uow import read_only, transaction
 from models import AuditEntry, Employee, Team
 
 ROLE_RANK = {"operator": 0, "team_leader": 1, "supervisor": 2, "quality_admin": 3}
-ROLE_TITLES = {
-    "operator": "Operator",
-    "team_leader": "Team leader",
-    "supervisor": "Supervisor",
-    "quality_admin": "Quality admin",
-}
+ROLE_TITLES = LazyLabels(
+    {
+        "operator": N_("Operator"),
+        "team_leader": N_("Team leader"),
+        "supervisor": N_("Supervisor"),
+        "quality_admin": N_("Quality admin"),
+    }
+)
+
+# What `require_role` refusals name (an action id with spaces), for the translation catalog.
+ACTION_PHRASES = (
+    N_("view the anomaly report"),
+    N_("run an inspection"),
+    N_("view the supplier ranking"),
+    N_("open the board in a browser"),
+    N_("view training coverage"),
+    N_("register a contest team"),
+    N_("create a contest"),
+    N_("run a contest"),
+    N_("register a participant"),
+    N_("judge a skill competition"),
+    N_("review proposals"),
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +70,7 @@ def employee_view(employee: Employee, team: Team | None = None) -> EmployeeView:
         department=employee.department,
         role=employee.role,
         team_id=team.id if team else None,
-        team_name=team.name if team else "(no team)",
+        team_name=team.name if team else _("(no team)"),
         needs_pin=bool(employee.pin_hash),
     )
 
@@ -96,9 +114,16 @@ def _find_active_employee(badge_code: str) -> Employee:
         .first()
     )
     if employee is None:
-        raise NotFound(f"Badge {code} is not known here. Ask your team leader to register it.")
+        raise NotFound(
+            _("Badge {code} is not known here. Ask your team leader to register it.", code=code)
+        )
     if not employee.active:
-        raise NotFound(f"Badge {code} belongs to an inactive employee. Ask HR or your team leader.")
+        raise NotFound(
+            _(
+                "Badge {code} belongs to an inactive employee. Ask HR or your team leader.",
+                code=code,
+            )
+        )
     return employee
 
 
@@ -134,14 +159,18 @@ def sign_in(
             if locked_for:
                 _audit(employee, "sign_in", False, "locked: too many wrong PINs", terminal, clock)
                 refusal = PermissionDenied(
-                    f"Too many wrong PINs for badge {employee.badge_code}. Try again in "
-                    f"{(locked_for + 59) // 60} min, or ask a supervisor."
+                    _(
+                        "Too many wrong PINs for badge {badge_code}. Try again in {locked_for} "
+                        "min, or ask a supervisor.",
+                        badge_code=employee.badge_code,
+                        locked_for=(locked_for + 59) // 60,
+                    )
                 )
             elif employee.pin_hash and pin is None:
-                raise PinRequired(f"{employee.name}: enter your PIN.")
+                raise PinRequired(_("{name}: enter your PIN.", name=employee.name))
             elif employee.pin_hash and not verify_pin(pin or "", employee.pin_hash):
                 _audit(employee, "sign_in", False, "wrong PIN", terminal, clock)
-                refusal = PermissionDenied("Wrong PIN. Scan your badge and try again.")
+                refusal = PermissionDenied(_("Wrong PIN. Scan your badge and try again."))
             else:
                 _audit(employee, "sign_in", True, "", terminal, clock)
                 return employee_view(employee)
@@ -247,10 +276,15 @@ def require_role(
         actor,
         action,
         target,
-        f"needs {ROLE_TITLES[minimum]}, has {actor.role_title}",
+        # the audit trail is kept in English, whatever the terminal shows
+        f"needs {ROLE_TITLES.english(minimum)}, has {ROLE_TITLES.english(actor.role)}",
         terminal=terminal,
         clock=clock,
     )
     raise PermissionDenied(
-        f"Only a {ROLE_TITLES[minimum].lower()} or above may {action.replace('_', ' ')}."
+        _(
+            "Only a {role} or above may {action}.",
+            role=ROLE_TITLES[minimum].lower(),
+            action=_(action.replace("_", " ")),
+        )
     )

@@ -22,6 +22,7 @@ from datetime import datetime
 from peewee import IntegrityError, fn
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.i18n import _
 from kiosk.services import skills
 from kiosk.services.auth import EmployeeView, normalise_badge, require_role
 from kiosk.services.campaigns import active_campaign_row
@@ -175,15 +176,23 @@ class AnswerOutcome:
     explanation: str
 
     def describe(self) -> str:
-        verdict = "RIGHT" if self.correct else "WRONG"
-        text = (
-            f"{self.team_name} answered {self.letter} on item {self.item_number}: "
-            f"{verdict}, {self.points:+d}."
+        verdict = _("RIGHT") if self.correct else _("WRONG")
+        text = _(
+            "{team_name} answered {letter} on item {item_number}: {verdict}, {points:+d}.",
+            team_name=self.team_name,
+            letter=self.letter,
+            item_number=self.item_number,
+            verdict=verdict,
+            points=self.points,
         )
         if not self.correct:
-            text += f" The answer is {self.correct_letter}: {self.correct_text.rstrip('.')}."
+            text += _(
+                " The answer is {correct_letter}: {rstrip}.",
+                correct_letter=self.correct_letter,
+                rstrip=self.correct_text.rstrip("."),
+            )
         if self.already:
-            text = f"Already counted once (nothing added). {text}"
+            text = _("Already counted once (nothing added). {text}", text=text)
         return text
 
 
@@ -215,18 +224,25 @@ def register_contest_team(
     team_name = clean_text(name or "")
     problems: dict[str, str] = {}
     if not team_name:
-        problems["name"] = "Give the team a name."
+        problems["name"] = _("Give the team a name.")
     elif len(team_name) > NAME_MAX:
-        problems["name"] = f"The name is {len(team_name)} characters long; keep it to {NAME_MAX}."
+        problems["name"] = _(
+            "The name is {count} characters long; keep it to {NAME_MAX}.",
+            count=len(team_name),
+            NAME_MAX=NAME_MAX,
+        )
     codes = [normalise_badge(clean_text(badge or "")) for badge in badges]
     given = [(number, code) for number, code in enumerate(codes, start=1) if code]
     if len(given) != TEAM_SIZE:
         if len(given) < TEAM_SIZE:
-            fix = f"add {TEAM_SIZE - len(given)} more"
+            fix = _("add {TEAM_SIZE} more", TEAM_SIZE=TEAM_SIZE - len(given))
         else:
-            fix = f"take {len(given) - TEAM_SIZE} off"
-        problems["members"] = (
-            f"A contest team has exactly {TEAM_SIZE} members; {len(given)} given: {fix}."
+            fix = _("take {count} off", count=len(given) - TEAM_SIZE)
+        problems["members"] = _(
+            "A contest team has exactly {TEAM_SIZE} members; {count} given: {fix}.",
+            TEAM_SIZE=TEAM_SIZE,
+            count=len(given),
+            fix=fix,
         )
     with transaction():
         found = {
@@ -238,15 +254,23 @@ def register_contest_team(
             field = f"member{number}"
             employee = found.get(code)
             if len(code) > 64:
-                problems[field] = f"{shorten(code, 20)} is not a badge code."
+                problems[field] = _("{code} is not a badge code.", code=shorten(code, 20))
             elif employee is None:
-                problems[field] = f"Badge {shorten(code, 20)} is not known."
+                problems[field] = _("Badge {code} is not known.", code=shorten(code, 20))
             elif not employee.active:
-                problems[field] = f"{code} ({employee.name}) is inactive and cannot take part."
+                problems[field] = _(
+                    "{code} ({name}) is inactive and cannot take part.",
+                    code=code,
+                    name=employee.name,
+                )
             elif code in seen:
-                problems[field] = (
-                    f"{code} ({employee.name}) is listed twice (also member {seen[code]}): "
-                    f"a team needs {TEAM_SIZE} different people."
+                problems[field] = _(
+                    "{code} ({name}) is listed twice (also member {seen}): a team needs "
+                    "{TEAM_SIZE} different people.",
+                    code=code,
+                    name=employee.name,
+                    seen=seen[code],
+                    TEAM_SIZE=TEAM_SIZE,
                 )
             else:
                 seen[code] = number
@@ -261,8 +285,10 @@ def register_contest_team(
                 .first()
             )
             if taken is not None:
-                problems["name"] = (
-                    f"A contest team named {taken.name!r} exists ({taken.code}): choose another."
+                problems["name"] = _(
+                    "A contest team named {name!r} exists ({code}): choose another.",
+                    name=taken.name,
+                    code=taken.code,
                 )
         if problems:
             raise ValidationFailed(problems)
@@ -273,7 +299,7 @@ def register_contest_team(
                 team = Team.create(code=code, name=team_name, kind="contest")
         except IntegrityError:
             raise Conflict(
-                "Another kiosk registered a team at the same moment. Save again."
+                _("Another kiosk registered a team at the same moment. Save again.")
             ) from None
         for position, (_number, badge) in enumerate(given, start=1):
             ContestTeamMember.create(team=team, employee=found[badge], position=position)
@@ -312,10 +338,12 @@ def create_contest(
     contest_name = clean_text(name or "")
     problems: dict[str, str] = {}
     if not contest_name:
-        problems["name"] = "Give the contest a name."
+        problems["name"] = _("Give the contest a name.")
     elif len(contest_name) > CONTEST_NAME_MAX:
-        problems["name"] = (
-            f"The name is {len(contest_name)} characters long; keep it to {CONTEST_NAME_MAX}."
+        problems["name"] = _(
+            "The name is {count} characters long; keep it to {CONTEST_NAME_MAX}.",
+            count=len(contest_name),
+            CONTEST_NAME_MAX=CONTEST_NAME_MAX,
         )
     codes: list[str] = []
     for raw in team_codes:
@@ -323,13 +351,21 @@ def create_contest(
         if not code:
             continue
         if code in codes:
-            problems["teams"] = f"Team {shorten(code, 12)} is named twice."
+            problems["teams"] = _("Team {code} is named twice.", code=shorten(code, 12))
         else:
             codes.append(code)
     if "teams" not in problems and len(codes) < MIN_TEAMS:
-        problems["teams"] = f"A contest needs at least {MIN_TEAMS} teams; {len(codes)} given."
+        problems["teams"] = _(
+            "A contest needs at least {MIN_TEAMS} teams; {count} given.",
+            MIN_TEAMS=MIN_TEAMS,
+            count=len(codes),
+        )
     if "teams" not in problems and len(codes) > MAX_TEAMS:
-        problems["teams"] = f"At most {MAX_TEAMS} teams play in one contest; {len(codes)} given."
+        problems["teams"] = _(
+            "At most {MAX_TEAMS} teams play in one contest; {count} given.",
+            MAX_TEAMS=MAX_TEAMS,
+            count=len(codes),
+        )
     with transaction():
         teams: list[Team] = []
         if "teams" not in problems:
@@ -341,9 +377,10 @@ def create_contest(
             }
             unknown = [shorten(code, 12) for code in codes if code not in rows]
             if unknown:
-                problems["teams"] = (
-                    f"Not a registered contest team: {', '.join(unknown)}. "
-                    "Register the team first (its code is C and a number)."
+                problems["teams"] = _(
+                    "Not a registered contest team: {items}. Register the team first (its "
+                    "code is C and a number).",
+                    items=", ".join(unknown),
                 )
             else:
                 teams = [rows[code] for code in codes]
@@ -424,8 +461,11 @@ def draw_item(
         ]
         if not candidates:
             raise Conflict(
-                f"Every item of the question bank has been used in this contest ({latest}). "
-                "Finish the contest to see the final ranking."
+                _(
+                    "Every item of the question bank has been used in this contest ({latest}). "
+                    "Finish the contest to see the final ranking.",
+                    latest=latest,
+                )
             )
         ContestItem.create(
             contest=contest,
@@ -467,12 +507,14 @@ def submit_answer(
             (ContestItem.contest == contest) & (ContestItem.number == item_number)
         )
         if item is None:
-            raise NotFound(f"Item {item_number} has not been drawn in this contest.")
+            raise NotFound(
+                _("Item {item_number} has not been drawn in this contest.", item_number=item_number)
+            )
         entry = ContestEntry.get_or_none(
             (ContestEntry.contest == contest) & (ContestEntry.team == team_id)
         )
         if entry is None:
-            raise NotFound("That team does not play in this contest.")
+            raise NotFound(_("That team does not play in this contest."))
         team = Team.get_by_id(team_id)
         choices = list(
             Choice.select().where(Choice.question == item.question_id).order_by(Choice.position)
@@ -490,11 +532,23 @@ def submit_answer(
             .scalar()
         )
         if item_number != latest:
-            raise Conflict(f"Item {item_number} is closed: item {latest} is on the board now.")
+            raise Conflict(
+                _(
+                    "Item {item_number} is closed: item {latest} is on the board now.",
+                    item_number=item_number,
+                    latest=latest,
+                )
+            )
         chosen = next((c for c in choices if c.position == position), None)
         if chosen is None:
             raise ValidationFailed(
-                {"choice": f"Choose {LETTERS[0]} to {LETTERS[len(choices) - 1]}."}
+                {
+                    "choice": _(
+                        "Choose {LETTERS} to {LETTERS2}.",
+                        LETTERS=LETTERS[0],
+                        LETTERS2=LETTERS[len(choices) - 1],
+                    )
+                }
             )
         host = _active_employee(actor)
         now = clock.now()
@@ -652,23 +706,27 @@ def _contest(contest_id: int, *, lock: bool = False) -> Contest:
     try:
         key = int(contest_id)
     except (TypeError, ValueError):
-        raise NotFound(f"There is no contest {shorten(str(contest_id), 12)}.") from None
+        raise NotFound(
+            _("There is no contest {contest_id}.", contest_id=shorten(str(contest_id), 12))
+        ) from None
     query = Contest.select().where(Contest.id == key)
     contest = (_locked(query) if lock else query).first()
     if contest is None:
-        raise NotFound(f"There is no contest {key}.")
+        raise NotFound(_("There is no contest {key}.", key=key))
     return contest
 
 
 def _require_running(contest: Contest) -> None:
     if contest.status != "running":
-        raise Conflict(f"The contest {contest.name!r} is finished: its ranking is final.")
+        raise Conflict(
+            _("The contest {name!r} is finished: its ranking is final.", name=contest.name)
+        )
 
 
 def _active_employee(person: EmployeeView) -> Employee:
     employee = Employee.get_or_none((Employee.id == person.id) & Employee.active)
     if employee is None:
-        raise NotFound("Your badge is no longer active. Sign in again.")
+        raise NotFound(_("Your badge is no longer active. Sign in again."))
     return employee
 
 
@@ -699,10 +757,15 @@ def _member_in_two_teams(teams: list[Team]) -> str:
         for member in members:
             earlier = first_team.setdefault(member.employee_id, team)
             if earlier.id != team.id:
-                return (
-                    f"{member.employee.name} ({member.employee.badge_code}) is in both "
-                    f"{earlier.code} {earlier.name} and {team.code} {team.name}: "
-                    "a person plays for one team in a contest."
+                return _(
+                    "{name} ({badge_code}) is in both {code} {name2} and {code2} {name3}: a "
+                    "person plays for one team in a contest.",
+                    name=member.employee.name,
+                    badge_code=member.employee.badge_code,
+                    code=earlier.code,
+                    name2=earlier.name,
+                    code2=team.code,
+                    name3=team.name,
                 )
     return ""
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import peewee
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.i18n import _
 from kiosk.services.errors import DatabaseUnavailable
 from models import db, migrations
 
@@ -27,15 +28,22 @@ def _unreachable(url: str, exc: Exception) -> DatabaseUnavailable:
     target = db.describe_url(url)
     reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if target.password_in(reason):
-        reason = "connection refused"
+        reason = _("connection refused")
     if target.engine == "sqlite":
-        hint = "Check that the folder exists and this user may write to it."
+        hint = _("Check that the folder exists and this user may write to it.")
     else:
-        hint = (
+        hint = _(
             "Check that the server is running and reachable, and that --db or "
             "QK_DATABASE_URL names the right host, database, user and password."
         )
-    return DatabaseUnavailable(f"Cannot open {target.describe()}: {reason}. {hint}")
+    return DatabaseUnavailable(
+        _(
+            "Cannot open {describe}: {reason}. {hint}",
+            describe=target.describe(),
+            reason=reason,
+            hint=hint,
+        )
+    )
 
 
 def open_database(url: str) -> DatabaseStatus:
@@ -43,7 +51,7 @@ def open_database(url: str) -> DatabaseStatus:
     try:
         target = db.describe_url(url)
     except db.DatabaseUrlError as exc:
-        raise DatabaseUnavailable(f"The database URL is not valid: {exc}.") from exc
+        raise DatabaseUnavailable(_("The database URL is not valid: {exc}.", exc=exc)) from exc
     if target.engine == "sqlite":
         Path(target.name).expanduser().parent.mkdir(parents=True, exist_ok=True)
     database = db.bind(url)
@@ -64,26 +72,42 @@ def upgrade(clock: Clock | None = None) -> list[int]:
     except peewee.DatabaseError as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DatabaseUnavailable(
-            f"The schema upgrade stopped: {first_line}. The failed step was rolled back; "
-            "earlier steps stay applied. Fix the cause and run `kiosk db upgrade` again."
+            _(
+                "The schema upgrade stopped: {first_line}. The failed step was rolled back; "
+                "earlier steps stay applied. Fix the cause and run `kiosk db upgrade` again.",
+                first_line=first_line,
+            )
         ) from exc
 
 
 def require_current_schema(status: DatabaseStatus) -> None:
     if status.version == 0:
         raise DatabaseUnavailable(
-            f"{status.where} has no Quality Kiosk tables yet. Run `kiosk db upgrade` "
-            "(or `kiosk demo` for a demo plant)."
+            _(
+                "{where} has no Quality Kiosk tables yet. Run `kiosk db upgrade` (or `kiosk "
+                "demo` for a demo plant).",
+                where=status.where,
+            )
         )
     if status.version < status.latest:
         raise DatabaseUnavailable(
-            f"{status.where} is at schema version {status.version}; this kiosk needs "
-            f"{status.latest}. Run `kiosk db upgrade`."
+            _(
+                "{where} is at schema version {version}; this kiosk needs {latest}. Run `kiosk "
+                "db upgrade`.",
+                where=status.where,
+                version=status.version,
+                latest=status.latest,
+            )
         )
     if status.version > status.latest:
         raise DatabaseUnavailable(
-            f"{status.where} is at schema version {status.version}, newer than this kiosk "
-            f"({status.latest}). Update Quality Kiosk on this terminal."
+            _(
+                "{where} is at schema version {version}, newer than this kiosk ({latest}). "
+                "Update Quality Kiosk on this terminal.",
+                where=status.where,
+                version=status.version,
+                latest=status.latest,
+            )
         )
 
 

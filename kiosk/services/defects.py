@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.i18n import N_, LazyLabels, _
 from kiosk.services.auth import EmployeeView
 from kiosk.services.campaigns import active_campaign_row, campaign_view
 from kiosk.services.errors import NotFound, ValidationFailed
@@ -15,21 +16,27 @@ from kiosk.services.uow import read_only, transaction
 from models import Defect, DefectEvent, Employee, ProductionLine, Station, Supplier
 from models.defects import CATEGORIES_5M1E, SEVERITIES, SOURCES
 
-CATEGORY_LABELS = {
-    "man": "Man (people, skills)",
-    "machine": "Machine (equipment, tools)",
-    "material": "Material (parts, supplies)",
-    "method": "Method (process, instructions)",
-    "environment": "Environment (light, dust, ESD)",
-    "measurement": "Measurement (gauges, testing)",
-}
-SEVERITY_LABELS = {"minor": "Minor", "major": "Major", "critical": "Critical"}
-SOURCE_LABELS = {
-    "inspection": "Inspection",
-    "on_site_anomaly": "On-site anomaly",
-    "incoming_material": "Incoming material",
-    "customer_complaint": "Customer complaint",
-}
+CATEGORY_LABELS = LazyLabels(
+    {
+        "man": N_("Man (people, skills)"),
+        "machine": N_("Machine (equipment, tools)"),
+        "material": N_("Material (parts, supplies)"),
+        "method": N_("Method (process, instructions)"),
+        "environment": N_("Environment (light, dust, ESD)"),
+        "measurement": N_("Measurement (gauges, testing)"),
+    }
+)
+SEVERITY_LABELS = LazyLabels(
+    {"minor": N_("Minor"), "major": N_("Major"), "critical": N_("Critical")}
+)
+SOURCE_LABELS = LazyLabels(
+    {
+        "inspection": N_("Inspection"),
+        "on_site_anomaly": N_("On-site anomaly"),
+        "incoming_material": N_("Incoming material"),
+        "customer_complaint": N_("Customer complaint"),
+    }
+)
 DESCRIPTION_MAX = 2000
 LOT_MAX = 64
 
@@ -91,27 +98,30 @@ def validate_draft(draft: DefectDraft) -> dict[str, str]:
     """Field problems in a draft, as messages for the form (empty when fine)."""
     problems: dict[str, str] = {}
     if draft.category not in CATEGORIES_5M1E:
-        problems["category"] = "Choose the 5M1E category (man, machine, material, method, ...)."
+        problems["category"] = _("Choose the 5M1E category (man, machine, material, method, ...).")
     if draft.severity not in SEVERITIES:
-        problems["severity"] = "Choose a severity: minor, major or critical."
+        problems["severity"] = _("Choose a severity: minor, major or critical.")
     if draft.source not in SOURCES:
-        problems["source"] = "Choose where the defect was found."
+        problems["source"] = _("Choose where the defect was found.")
     description = clean_text(draft.description, keep_newlines=True)
     if not description:
-        problems["description"] = "Describe the defect: what is wrong, and where."
+        problems["description"] = _("Describe the defect: what is wrong, and where.")
     elif len(description) > DESCRIPTION_MAX:
-        problems["description"] = (
-            f"The description is {len(description):,} characters long; "
-            f"keep it under {DESCRIPTION_MAX:,}."
+        problems["description"] = _(
+            "The description is {count:,} characters long; keep it under {DESCRIPTION_MAX:,}.",
+            count=len(description),
+            DESCRIPTION_MAX=DESCRIPTION_MAX,
         )
     if draft.source == "incoming_material":
         if not draft.supplier_code:
-            problems["supplier"] = "Incoming material: choose the supplier."
+            problems["supplier"] = _("Incoming material: choose the supplier.")
         lot = clean_text(draft.lot or "")
         if not lot:
-            problems["lot"] = "Incoming material: enter the lot number from the label."
+            problems["lot"] = _("Incoming material: enter the lot number from the label.")
         elif len(lot) > LOT_MAX:
-            problems["lot"] = f"The lot number is too long (at most {LOT_MAX} characters)."
+            problems["lot"] = _(
+                "The lot number is too long (at most {LOT_MAX} characters).", LOT_MAX=LOT_MAX
+            )
     return problems
 
 
@@ -129,6 +139,8 @@ def report_defect(
     if problems:
         raise ValidationFailed(problems)
     with transaction():
+        if defect_id is not None and (known := Defect.get_or_none(Defect.id == defect_id)):
+            return _receipt(known)  # sent before (an offline replay, a resend): once is enough
         station = (
             Station.select(Station, ProductionLine)
             .join(ProductionLine)
@@ -137,16 +149,22 @@ def report_defect(
         )
         if station is None:
             raise NotFound(
-                f"Station {shorten(draft.station_code)} is not known any more. Scan it again."
+                _(
+                    "Station {station_code} is not known any more. Scan it again.",
+                    station_code=shorten(draft.station_code),
+                )
             )
         team = station.team or station.line.team
         if team is None:
             raise NotFound(
-                f"Station {station.code} has no responsible team. Ask the quality office."
+                _(
+                    "Station {code} has no responsible team. Ask the quality office.",
+                    code=station.code,
+                )
             )
         employee = Employee.get_or_none((Employee.id == reporter.id) & Employee.active)
         if employee is None:
-            raise NotFound("Your badge is no longer active. Sign in again.")
+            raise NotFound(_("Your badge is no longer active. Sign in again."))
         supplier = None
         lot = None
         if draft.source == "incoming_material":
@@ -154,7 +172,7 @@ def report_defect(
                 (Supplier.code == (draft.supplier_code or "").strip().upper()) & Supplier.active
             )
             if supplier is None:
-                raise ValidationFailed({"supplier": "That supplier is not known. Choose one."})
+                raise ValidationFailed({"supplier": _("That supplier is not known. Choose one.")})
             lot = clean_text(draft.lot or "")
         campaign = active_campaign_row()
         window_hours = campaign_view(campaign).correction_window_hours if campaign else 48
@@ -196,3 +214,15 @@ def report_defect(
             reported_at=now,
             due_at=defect.due_at,
         )
+
+
+def _receipt(defect: Defect) -> DefectReceipt:
+    return DefectReceipt(
+        id=str(defect.id),
+        short_id=str(defect.id)[:8],
+        station_code=defect.station.code,
+        line_name=defect.line.name,
+        team_name=defect.team.name,
+        reported_at=defect.reported_at,
+        due_at=defect.due_at,
+    )

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from importlib import resources
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.i18n import _
 from kiosk.services import ledger, plant
 from kiosk.services.auth import hash_pin
 from kiosk.services.errors import ServiceError
@@ -377,11 +378,11 @@ def demo_hints() -> list[DemoHint]:
         return []
     key = plant.signing_key()
     return [
-        DemoHint("Operator badge (Line 1)", "E1002"),
-        DemoHint("Operator badge (Line 3)", "E3003"),
-        DemoHint(f"Team leader badge, PIN {DEMO_PIN}", "E1001"),
-        DemoHint(f"Supervisor badge, PIN {DEMO_PIN}", "E4002"),
-        DemoHint("Station code (crimping)", "L1-S01"),
-        DemoHint("Station code (reflow)", "L3-S03"),
-        DemoHint("Signed station QR text", make_payload("S", "L2-S04", key)),
+        DemoHint(_("Operator badge (Line 1)"), "E1002"),
+        DemoHint(_("Operator badge (Line 3)"), "E3003"),
+        DemoHint(_("Team leader badge, PIN {pin}", pin=DEMO_PIN), "E1001"),
+        DemoHint(_("Supervisor badge, PIN {pin}", pin=DEMO_PIN), "E4002"),
+        DemoHint(_("Station code (crimping)"), "L1-S01"),
+        DemoHint(_("Station code (reflow)"), "L3-S03"),
+        DemoHint(_("Signed station QR text"), make_payload("S", "L2-S04", key)),
     ]

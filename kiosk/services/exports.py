@@ -21,6 +21,7 @@ from typing import BinaryIO, TextIO
 from peewee import JOIN
 
 from kiosk.clock import to_local
+from kiosk.i18n import _
 from kiosk.services.errors import ValidationFailed
 from kiosk.services.uow import read_only
 from models import (
@@ -84,7 +85,11 @@ def parse_month(text: str | None) -> Month:
     match = _MONTH.match((text or "").strip())
     if match is None or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
         raise ValidationFailed(
-            {"month": f"Give the month as YYYY-MM, e.g. 2025-09 (got {str(text)[:20]!r})."}
+            {
+                "month": _(
+                    "Give the month as YYYY-MM, e.g. 2025-09 (got {text!r}).", text=str(text)[:20]
+                )
+            }
         )
     return Month(int(match.group(1)), int(match.group(2)))
 
@@ -424,7 +429,7 @@ def save(table: Table, path: str | Path, file_format: str) -> int:
             return write_csv(table, stream)
     if file_format == "xlsx":
         return write_xlsx(table, path)
-    raise ValidationFailed({"format": f"Choose one of {', '.join(FORMATS)}."})
+    raise ValidationFailed({"format": _("Choose one of {items}.", items=", ".join(FORMATS))})
 
 
 def rows_of(table: Table) -> Iterable[dict[str, Cell]]:

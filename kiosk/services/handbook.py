@@ -24,6 +24,7 @@ from typing import BinaryIO
 from peewee import JOIN
 
 from kiosk.clock import Clock, SystemClock, format_local
+from kiosk.i18n import _
 from kiosk.services.campaigns import active_campaign_row
 from kiosk.services.defects import CATEGORY_LABELS, SEVERITY_LABELS, SOURCE_LABELS
 from kiosk.services.uow import read_only
@@ -38,37 +39,57 @@ FONT_ENV = "QK_HANDBOOK_FONT"
 # What to check, per 5M1E factor of the root cause ({station} and {line} are filled in).
 FACTOR_CHECKS: dict[str, tuple[str, ...]] = {
     "man": (
-        "Everyone who works at {station}, new and relief operators included, has been "
-        "trained on the corrected practice and signed the training record.",
-        "Watch one full work cycle at {station} at shift start and compare it with the "
-        "work instruction.",
+        (
+            "Everyone who works at {station}, new and relief operators included, has been "
+            "trained on the corrected practice and signed the training record."
+        ),
+        (
+            "Watch one full work cycle at {station} at shift start and compare it with the work "
+            "instruction."
+        ),
     ),
     "machine": (
-        "The equipment at {station} is serviced to plan: wear parts, settings and the last "
-        "maintenance date match what the correction set.",
-        "Any limit, counter or interlock that the correction added is active and cannot be "
-        "bypassed.",
+        (
+            "The equipment at {station} is serviced to plan: wear parts, settings and the last "
+            "maintenance date match what the correction set."
+        ),
+        (
+            "Any limit, counter or interlock that the correction added is active and cannot be "
+            "bypassed."
+        ),
     ),
     "material": (
-        "Incoming lots of the affected material (supplier, lot, storage and transport "
-        "conditions) are checked before they are released to {line}.",
-        "The supplier's corrective action and any tightened incoming inspection are still "
-        "in force.",
+        (
+            "Incoming lots of the affected material (supplier, lot, storage and transport "
+            "conditions) are checked before they are released to {line}."
+        ),
+        (
+            "The supplier's corrective action and any tightened incoming inspection are still "
+            "in force."
+        ),
     ),
     "method": (
-        "The work instruction at {station} shows the corrected method and is the current "
-        "revision posted at the station.",
+        (
+            "The work instruction at {station} shows the corrected method and is the current "
+            "revision posted at the station."
+        ),
         "The step is audited in the weekly line inspection (standardized operation items).",
     ),
     "environment": (
-        "Temperature, humidity, dust, lighting and ESD protection at {station} are within "
-        "their limits at the start of every shift.",
-        "The 5S/7S cleaning and the environmental controls the correction added are kept "
-        "and recorded.",
+        (
+            "Temperature, humidity, dust, lighting and ESD protection at {station} are within "
+            "their limits at the start of every shift."
+        ),
+        (
+            "The 5S/7S cleaning and the environmental controls the correction added are kept "
+            "and recorded."
+        ),
     ),
     "measurement": (
-        "Every gauge and tester at {station} is in calibration (sticker in date) and its last "
-        "gauge R&R / MSA result is acceptable.",
+        (
+            "Every gauge and tester at {station} is in calibration (sticker in date) and its "
+            "last gauge R&R / MSA result is acceptable."
+        ),
         "The check standard (golden sample) is run at shift start and its result recorded.",
     ),
 }
@@ -366,7 +387,7 @@ def choose_font(given: str | Path | None = None, dirs: tuple[str, ...] = FONT_DI
     if given:
         path = Path(given).expanduser()
         if not path.is_file():
-            raise FileNotFoundError(f"font file {path} does not exist")
+            raise FileNotFoundError(_("font file {path} does not exist", path=path))
         index, name = _collection_index(path)
         return FontChoice(name, path, _bold_of(path), index, cjk=True)
     found = _find(CJK_FONT_NAMES, dirs)
@@ -380,8 +401,8 @@ def choose_font(given: str | Path | None = None, dirs: tuple[str, ...] = FONT_DI
 
 
 NO_CJK_NOTE = (
-    "No CJK font found (install Noto Sans CJK: apt-get install fonts-noto-cjk); "
-    "using {font}: Chinese, Japanese and Korean text may not render."
+    "No CJK font found (install Noto Sans CJK: apt-get install fonts-noto-cjk); using "
+    "{font}: Chinese, Japanese and Korean text may not render."
 )
 
 

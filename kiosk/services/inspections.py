@@ -22,6 +22,7 @@ from pathlib import Path
 from peewee import JOIN
 
 from kiosk.clock import Clock, SystemClock, format_local, to_local
+from kiosk.i18n import _
 from kiosk.services.auth import EmployeeView, require_role
 from kiosk.services.defects import DefectDraft, DefectReceipt, report_defect
 from kiosk.services.errors import NotFound, ValidationFailed
@@ -111,7 +112,7 @@ class InspectionView:
 
     @property
     def progress_text(self) -> str:
-        return f"{self.checked} of {self.total} items checked"
+        return _("{checked} of {total} items checked", checked=self.checked, total=self.total)
 
     def count(self, outcome: str) -> int:
         return sum(1 for item in self.items if item.outcome == outcome)
@@ -169,7 +170,13 @@ def import_checklist(path: Path | str) -> int:
     kind = path.suffix.lower()
     if kind not in (".toml", ".csv"):
         raise ValidationFailed(
-            {"file": f"{path.name}: a checklist is a .toml or a .csv file, not {kind or 'this'}."}
+            {
+                "file": _(
+                    "{name}: a checklist is a .toml or a .csv file, not {value}.",
+                    name=path.name,
+                    value=kind or "this",
+                )
+            }
         )
     text = _read_text(path)
     entries = _entries_from_toml(text, path.name) if kind == ".toml" else _entries_from_csv(text)
@@ -190,12 +197,20 @@ def _entries_from_toml(text: str, source: str) -> list[ChecklistEntry]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ValidationFailed({"file": f"{source} is not valid TOML: {exc}."}) from None
+        raise ValidationFailed(
+            {"file": _("{source} is not valid TOML: {exc}.", source=source, exc=exc)}
+        ) from None
     items = data.get("item")
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         others = ", ".join(sorted(data)) or "nothing"
         raise ValidationFailed(
-            {"file": f"{source} holds no [[item]] tables (it holds: {shorten(others, 60)})."}
+            {
+                "file": _(
+                    "{source} holds no [[item]] tables (it holds: {others}).",
+                    source=source,
+                    others=shorten(others, 60),
+                )
+            }
         )
     headers = [
         number
@@ -204,7 +219,7 @@ def _entries_from_toml(text: str, source: str) -> list[ChecklistEntry]:
     ]
     if len(headers) == len(items):
         rows = [
-            (f"item {n} (line {line})", item)
+            (_("item {n} (line {line})", n=n, line=line), item)
             for n, (line, item) in enumerate(zip(headers, items, strict=True), start=1)
         ]
     else:
@@ -236,25 +251,35 @@ def _entries_from_csv(text: str) -> list[ChecklistEntry]:
             while len(cells) > len(header) and not cells[-1].strip():
                 cells.pop()  # trailing empty cells (a spreadsheet's extra commas)
             if len(cells) != len(header):
-                problems[location] = (
-                    f"{location}: has {len(cells)} fields, the header on line {header_line} "
-                    f"names {len(header)}"
+                problems[location] = _(
+                    "{location}: has {count} fields, the header on line {header_line} names "
+                    "{count2}",
+                    location=location,
+                    count=len(cells),
+                    header_line=header_line,
+                    count2=len(header),
                 )
                 continue
             rows.append((location, dict(zip(header, cells, strict=True))))
     except csv.Error as exc:
         raise ValidationFailed(
-            {"file": f"line {reader.line_num}: the CSV cannot be read there ({exc})."}
+            {
+                "file": _(
+                    "line {line_num}: the CSV cannot be read there ({exc}).",
+                    line_num=reader.line_num,
+                    exc=exc,
+                )
+            }
         ) from None
     if header is None:
-        raise ValidationFailed({"file": "The file is empty: no header, no items."})
+        raise ValidationFailed({"file": _("The file is empty: no header, no items.")})
     entries, more = _check_rows(rows)
     problems.update(more)
     if problems:
         ordered = sorted(problems.items(), key=lambda pair: int(pair[0].split()[-1]))
         raise ValidationFailed(dict(ordered))
     if not entries:
-        raise ValidationFailed({"file": "The file holds a header but no checklist items."})
+        raise ValidationFailed({"file": _("The file holds a header but no checklist items.")})
     return entries
 
 
@@ -269,11 +294,14 @@ def _check_csv_header(header: list[str], line: int) -> None:
         if unknown:
             details.append(f"unknown {', '.join(shorten(key, 20) for key in unknown)}")
         if doubled:
-            details.append(f"named twice {', '.join(doubled)}")
+            details.append(_("named twice {items}", items=", ".join(doubled)))
         raise ValidationFailed(
             {
-                "header": f"line {line}: the header must be code,area,text,category[,position] "
-                f"({'; '.join(details)})."
+                "header": _(
+                    "line {line}: the header must be code,area,text,category[,position] ({items}).",
+                    line=line,
+                    items="; ".join(details),
+                )
             }
         )
 
@@ -283,7 +311,7 @@ def _validated(rows: list[tuple[str, Mapping[str, object]]], source: str) -> lis
     if problems:
         raise ValidationFailed(problems)
     if not entries:
-        raise ValidationFailed({"file": f"{source} holds no checklist items."})
+        raise ValidationFailed({"file": _("{source} holds no checklist items.", source=source)})
     return entries
 
 
@@ -299,7 +327,13 @@ def _check_rows(
         code = entry.code if entry else _clean_code(fields.get("code"))
         if code and _ITEM_CODE.match(code):
             if code in first_use:
-                found.append(f"code {code} is used twice (first at {first_use[code]})")
+                found.append(
+                    _(
+                        "code {code} is used twice (first at {first_use})",
+                        code=code,
+                        first_use=first_use[code],
+                    )
+                )
             else:
                 first_use[code] = location
         if found:
@@ -316,14 +350,14 @@ def _clean_code(value: object) -> str:
 def _text_value(fields: Mapping[str, object], key: str, found: list[str]) -> str:
     value = fields.get(key)
     if value is None:
-        found.append(f"{key} is missing")
+        found.append(_("{key} is missing", key=key))
         return ""
     if not isinstance(value, str):
-        found.append(f"{key} must be text (in quotes)")
+        found.append(_("{key} must be text (in quotes)", key=key))
         return ""
     cleaned = clean_text(value)
     if not cleaned:
-        found.append(f"{key} is empty")
+        found.append(_("{key} is empty", key=key))
     return cleaned
 
 
@@ -333,28 +367,50 @@ def _check_fields(
     found: list[str] = []
     unknown = [key for key in fields if key not in FILE_KEYS]
     for key in unknown:
-        found.append(f"unknown key {shorten(str(key), 20)!r} (keys: {', '.join(FILE_KEYS)})")
+        found.append(
+            _(
+                "unknown key {key!r} (keys: {items})",
+                key=shorten(str(key), 20),
+                items=", ".join(FILE_KEYS),
+            )
+        )
     code = _text_value(fields, "code", found).upper()
     if code and not _ITEM_CODE.match(code):
         found.append(
-            f"code {shorten(code, 40)!r} may hold only letters, digits, '.', '_' and '-' "
-            "(at most 32 characters)"
+            _(
+                "code {code!r} may hold only letters, digits, '.', '_' and '-' (at most 32 "
+                "characters)",
+                code=shorten(code, 40),
+            )
         )
     area_given = _text_value(fields, "area", found)
     areas = {area.lower(): area for area in CHECKLIST_AREAS}
     area = areas.get(area_given.lower(), "")
     if area_given and not area:
         found.append(
-            f"area {shorten(area_given, 30)!r} is not one of: {', '.join(CHECKLIST_AREAS)}"
+            _(
+                "area {area_given!r} is not one of: {items}",
+                area_given=shorten(area_given, 30),
+                items=", ".join(CHECKLIST_AREAS),
+            )
         )
     text = _text_value(fields, "text", found)
     if len(text) > ITEM_TEXT_MAX:
-        found.append(f"text is {len(text)} characters long; keep it to {ITEM_TEXT_MAX}")
+        found.append(
+            _(
+                "text is {count} characters long; keep it to {ITEM_TEXT_MAX}",
+                count=len(text),
+                ITEM_TEXT_MAX=ITEM_TEXT_MAX,
+            )
+        )
     category = _text_value(fields, "category", found).lower()
     if category and category not in CATEGORIES_5M1E:
         found.append(
-            f"category {shorten(category, 20)!r} is not a 5M1E category "
-            f"({', '.join(CATEGORIES_5M1E)})"
+            _(
+                "category {category!r} is not a 5M1E category ({items})",
+                category=shorten(category, 20),
+                items=", ".join(CATEGORIES_5M1E),
+            )
         )
     position = _position(fields.get("position"), number, found)
     if found:
@@ -376,7 +432,11 @@ def _position(value: object, default: int, found: list[str]) -> int:
             number = None
     if number is None or not 0 <= number <= POSITION_MAX:
         found.append(
-            f"position {shorten(str(value), 20)!r} is not a whole number 0..{POSITION_MAX}"
+            _(
+                "position {value!r} is not a whole number 0..{POSITION_MAX}",
+                value=shorten(str(value), 20),
+                POSITION_MAX=POSITION_MAX,
+            )
         )
         return default
     return number
@@ -424,12 +484,16 @@ def start_inspection(
             ProductionLine.select().where((ProductionLine.code == code) & ProductionLine.active)
         ).first()
         if line is None:
-            raise NotFound(f"Line {shorten(code)} is not known here (or no longer active).")
+            raise NotFound(
+                _("Line {code} is not known here (or no longer active).", code=shorten(code))
+            )
         employee = _active_employee(inspector)
         if not ChecklistItem.select().where(ChecklistItem.active).exists():
             raise NotFound(
-                "There is no inspection checklist yet. Ask the quality office to import one "
-                "(kiosk import checklist FILE)."
+                _(
+                    "There is no inspection checklist yet. Ask the quality office to import one "
+                    "(kiosk import checklist FILE)."
+                )
             )
         now = clock.now()
         week = iso_week(now)
@@ -465,14 +529,20 @@ def record_result(
     _require_leader(inspector, f"inspection {str(inspection_id)[:8]}", clock, terminal)
     outcome = OUTCOME_ALIASES.get(clean_text(outcome or "").lower(), "")
     if outcome not in OUTCOMES:
-        raise ValidationFailed({"outcome": "Choose pass, fail or n/a."})
+        raise ValidationFailed({"outcome": _("Choose pass, fail or n/a.")})
     note = clean_text(note or "")
     if len(note) > NOTE_MAX:
         raise ValidationFailed(
-            {"note": f"The note is {len(note):,} characters long; keep it to {NOTE_MAX}."}
+            {
+                "note": _(
+                    "The note is {count:,} characters long; keep it to {NOTE_MAX}.",
+                    count=len(note),
+                    NOTE_MAX=NOTE_MAX,
+                )
+            }
         )
     if outcome == "fail" and not note:
-        raise ValidationFailed({"note": "A failed item needs a note: say what is wrong."})
+        raise ValidationFailed({"note": _("A failed item needs a note: say what is wrong.")})
     with transaction():
         inspection = _open_inspection(inspection_id)
         item = _item(item_code, inspection)
@@ -518,8 +588,10 @@ def raise_defect_from_failure(
         if result is None or result.outcome != "fail":
             raise ValidationFailed(
                 {
-                    "outcome": f"{item.code} is not marked failed: "
-                    "only a failed item raises a defect."
+                    "outcome": _(
+                        "{code} is not marked failed: only a failed item raises a defect.",
+                        code=item.code,
+                    )
                 }
             )
         if result.defect_id is not None:
@@ -533,8 +605,11 @@ def raise_defect_from_failure(
         if station is None:
             raise ValidationFailed(
                 {
-                    "station": f"Station {shorten(wanted) or '(none)'} is not on line "
-                    f"{inspection.line.code}: choose one of its stations."
+                    "station": _(
+                        "Station {value} is not on line {code}: choose one of its stations.",
+                        value=shorten(wanted) or "(none)",
+                        code=inspection.line.code,
+                    )
                 }
             )
         receipt = report_defect(
@@ -576,8 +651,13 @@ def complete_inspection(
         if view.missing:
             raise ValidationFailed(
                 {
-                    "missing": f"{len(view.missing)} of {view.total} items are not checked yet: "
-                    f"{', '.join(view.missing)}. Check them, then complete."
+                    "missing": _(
+                        "{count} of {total} items are not checked yet: {items}. Check them, "
+                        "then complete.",
+                        count=len(view.missing),
+                        total=view.total,
+                        items=", ".join(view.missing),
+                    )
                 }
             )
         now = clock.now()
@@ -634,12 +714,12 @@ def _audit(employee: Employee, action: str, target: str, at: datetime, terminal:
 def _active_employee(person: EmployeeView) -> Employee:
     employee = Employee.get_or_none((Employee.id == person.id) & Employee.active)
     if employee is None:
-        raise NotFound("Your badge is no longer active. Sign in again.")
+        raise NotFound(_("Your badge is no longer active. Sign in again."))
     return employee
 
 
 def _inspection(inspection_id: str | uuid.UUID, *, lock: bool = True) -> Inspection:
-    missing = NotFound("That inspection is not known any more. Choose the line again.")
+    missing = NotFound(_("That inspection is not known any more. Choose the line again."))
     try:
         key = uuid.UUID(str(inspection_id))
     except ValueError:
@@ -656,9 +736,13 @@ def _open_inspection(inspection_id: str | uuid.UUID) -> Inspection:
     if inspection.completed_at is not None:
         raise ValidationFailed(
             {
-                "inspection": f"The inspection of line {inspection.line.code} for "
-                f"{inspection.week} was completed at {format_local(inspection.completed_at)}; "
-                "its results can no longer change."
+                "inspection": _(
+                    "The inspection of line {code} for {week} was completed at {time}; its "
+                    "results can no longer change.",
+                    code=inspection.line.code,
+                    week=inspection.week,
+                    time=format_local(inspection.completed_at),
+                )
             }
         )
     return inspection
@@ -675,7 +759,9 @@ def _item(item_code: str, inspection: Inspection) -> ChecklistItem:
         )
         item = item if has_result else None
     if item is None:
-        raise NotFound(f"Checklist item {shorten(code) or '(none)'} is not on the checklist.")
+        raise NotFound(
+            _("Checklist item {value} is not on the checklist.", value=shorten(code) or "(none)")
+        )
     return item
 
 
@@ -733,7 +819,7 @@ def _view(inspection: Inspection, *, resumed: bool = False) -> InspectionView:
         week=inspection.week,
         line_code=line.code,
         line_name=line.name,
-        team_name=line.team.name if line.team_id else "(no team)",
+        team_name=line.team.name if line.team_id else _("(no team)"),
         inspector_name=inspector.name,
         started_at=inspection.started_at,
         completed_at=inspection.completed_at,
@@ -780,7 +866,7 @@ def _line_views(clock: Clock) -> list[LineView]:
                 id=line.id,
                 code=line.code,
                 name=line.name,
-                team_name=line.team.name if line.team_id else "(no team)",
+                team_name=line.team.name if line.team_id else _("(no team)"),
                 week=week,
                 status=status,
                 inspection_id=str(chosen.id) if chosen else None,

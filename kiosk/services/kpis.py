@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from kiosk.clock import Clock, SystemClock, to_local
+from kiosk.i18n import _
 from kiosk.services.assessments import coverage_report
 from kiosk.services.campaigns import active_campaign_row, campaign_view
 from kiosk.services.ledger import TeamTotal, team_totals
@@ -94,7 +95,7 @@ def board_summary(*, clock: Clock | None = None) -> BoardSummary:
     holders = mobile_flag_history()
     return BoardSummary(
         generated_at=now,
-        campaign_name=view.name if view else "(no active campaign)",
+        campaign_name=view.name if view else _("(no active campaign)"),
         phases_today=tuple(p.name for p in view.phases_on(today)) if view else (),
         days_left=view.days_left(today) if view else None,
         coverage_passed=coverage.passed,

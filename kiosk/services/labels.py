@@ -31,6 +31,7 @@ import qrcode.image.svg
 from peewee import JOIN
 from PIL import Image, ImageDraw, ImageFont
 
+from kiosk.i18n import _
 from kiosk.services import plant
 from kiosk.services.errors import NotFound, ServiceError, ValidationFailed
 from kiosk.services.stations import BadgeScan, StationScan, make_payload, parse_scan
@@ -93,15 +94,18 @@ def _station_rows(line_code: str | None) -> tuple[str, list[_Row]]:
         chosen = [line for line in lines if line.code.upper() == wanted]
         if not chosen:
             raise NotFound(
-                f"Line {shorten(wanted, 32)} is not known "
-                f"(lines: {_known(line.code for line in lines)})."
+                _(
+                    "Line {wanted} is not known (lines: {known}).",
+                    wanted=shorten(wanted, 32),
+                    known=_known(line.code for line in lines),
+                )
             )
         title = f"Line {chosen[0].code} · {chosen[0].name}"
     else:
         chosen = lines
         title = "All lines"
     if not chosen:
-        raise NotFound("This plant has no production lines yet: no labels to print.")
+        raise NotFound(_("This plant has no production lines yet: no labels to print."))
     rows: list[_Row] = []
     for line in chosen:
         stations = (
@@ -113,7 +117,7 @@ def _station_rows(line_code: str | None) -> tuple[str, list[_Row]]:
         )
     if not rows:
         where = f"Line {chosen[0].code} has" if line_code is not None else "The lines have"
-        raise NotFound(f"{where} no active stations: no labels to print.")
+        raise NotFound(_("{where} no active stations: no labels to print.", where=where))
     return title, rows
 
 
@@ -126,8 +130,11 @@ def _badge_rows(team_code: str | None) -> tuple[str, list[_Row]]:
         team = next((team for team in teams if team.code.upper() == wanted), None)
         if team is None:
             raise NotFound(
-                f"Team {shorten(wanted, 32)} is not known "
-                f"(teams: {_known(team.code for team in teams)})."
+                _(
+                    "Team {wanted} is not known (teams: {known}).",
+                    wanted=shorten(wanted, 32),
+                    known=_known(team.code for team in teams),
+                )
             )
         query = query.where(Employee.team == team)
         title = f"Badges · Team {team.code} · {team.name}"
@@ -143,7 +150,7 @@ def _badge_rows(team_code: str | None) -> tuple[str, list[_Row]]:
     ]
     if not rows:
         where = f"Team {shorten(team_code, 32).upper()} has" if team_code else "The plant has"
-        raise NotFound(f"{where} no active employees: no badges to print.")
+        raise NotFound(_("{where} no active employees: no badges to print.", where=where))
     return title, rows
 
 
@@ -164,7 +171,7 @@ def _make_set(kind: str, title: str, slug: str, rows: Sequence[_Row], key: bytes
             Label(kind, row.code.strip().upper(), clean_text(row.name), row.detail, payload)
         )
     if not labels:
-        raise ValidationFailed({"codes": "None of these codes can be printed: " + skipped[0]})
+        raise ValidationFailed({"codes": _("None of these codes can be printed: ") + skipped[0]})
     return LabelSet(title, slug, tuple(labels), tuple(skipped))
 
 
@@ -701,12 +708,21 @@ def resolve_output(
     if fmt is None:
         fmt = suffix if suffix in FORMATS else "pdf"  # type: ignore[assignment]
     if fmt not in FORMATS:
-        raise ValidationFailed({"format": f"Unknown format {fmt!r}: use pdf, png or svg."})
+        raise ValidationFailed(
+            {"format": _("Unknown format {fmt!r}: use pdf, png or svg.", fmt=fmt)}
+        )
     if output is None:
         return Path(f"{default_stem}.{fmt}"), fmt
     if suffix in FORMATS and suffix != fmt:
         raise ValidationFailed(
-            {"output": f"{output} ends in .{suffix} but the format is {fmt}: make them agree."}
+            {
+                "output": _(
+                    "{output} ends in .{suffix} but the format is {fmt}: make them agree.",
+                    output=output,
+                    suffix=suffix,
+                    fmt=fmt,
+                )
+            }
         )
     if suffix == fmt:
         return output, fmt
@@ -741,7 +757,12 @@ def write_sheets(
     folder = first.parent
     if not folder.is_dir():
         raise ValidationFailed(
-            {"output": f"The folder {folder} does not exist: create it or choose another."}
+            {
+                "output": _(
+                    "The folder {folder} does not exist: create it or choose another.",
+                    folder=folder,
+                )
+            }
         )
     try:
         if fmt == "svg":
@@ -768,7 +789,11 @@ def write_sheets(
                     image.save(path, "PNG", dpi=(layout.dpi, layout.dpi), optimize=True)
     except OSError as exc:
         raise ServiceError(
-            f"Could not write the labels to {first}: {exc.strerror or exc}."
+            _(
+                "Could not write the labels to {first}: {value}.",
+                first=first,
+                value=exc.strerror or exc,
+            )
         ) from exc
     return WrittenSheets(
         format=fmt,

@@ -12,6 +12,7 @@ from datetime import datetime
 from peewee import JOIN, fn
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.i18n import _
 from kiosk.services.auth import EmployeeView, record_refusal
 from kiosk.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.text import clean_text
@@ -140,16 +141,21 @@ def reverse_entry(
     clock = clock or SystemClock()
     why = clean_text(reason)
     if not why:
-        raise ValidationFailed({"reason": "Say why these points are reversed."})
+        raise ValidationFailed({"reason": _("Say why these points are reversed.")})
     try:
         with transaction():
             if not actor.has_role("supervisor"):
-                raise PermissionDenied("Only a supervisor or above may reverse points.")
+                raise PermissionDenied(_("Only a supervisor or above may reverse points."))
             entry = LedgerEntry.get_or_none(LedgerEntry.id == entry_id)
             if entry is None:
-                raise NotFound(f"There is no ledger row {entry_id}.")
+                raise NotFound(_("There is no ledger row {entry_id}.", entry_id=entry_id))
             if entry.reverses_id is not None:
-                raise Conflict(f"Row {entry_id} is itself a reversal; it cannot be reversed.")
+                raise Conflict(
+                    _(
+                        "Row {entry_id} is itself a reversal; it cannot be reversed.",
+                        entry_id=entry_id,
+                    )
+                )
             result = write_award(
                 Award(
                     team_id=entry.team_id,
@@ -166,7 +172,7 @@ def reverse_entry(
                 clock.now(),
             )
             if not result.written:
-                raise Conflict(f"Row {entry_id} has already been reversed.")
+                raise Conflict(_("Row {entry_id} has already been reversed.", entry_id=entry_id))
             return result
     except PermissionDenied as refusal:
         record_refusal(

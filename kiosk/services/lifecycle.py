@@ -15,6 +15,7 @@ Permission checks live here; a refusal is audited and then raised.
 from __future__ import annotations
 
 import functools
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from datetime import datetime
 from typing import ParamSpec, TypeVar
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.i18n import N_, LazyLabels, _, retranslate
 from kiosk.services import ledger
 from kiosk.services.auth import EmployeeView, record_refusal
 from kiosk.services.campaigns import active_campaign_row
@@ -44,13 +46,15 @@ from models import (
 from models.defects import CATEGORIES_5M1E
 
 OPEN_STATUSES = ("reported", "in_progress", "fixed")
-STATUS_TITLES = {
-    "reported": "reported",
-    "in_progress": "in progress",
-    "fixed": "fixed, awaiting verification",
-    "verified": "verified",
-    "closed": "closed",
-}
+STATUS_TITLES = LazyLabels(
+    {
+        "reported": N_("reported"),
+        "in_progress": N_("in progress"),
+        "fixed": N_("fixed, awaiting verification"),
+        "verified": N_("verified"),
+        "closed": N_("closed"),
+    }
+)
 NOTE_MAX = 1000
 
 P = ParamSpec("P")
@@ -87,7 +91,7 @@ def _defect_id(value: str | uuid.UUID) -> uuid.UUID:
     try:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value).strip())
     except ValueError as exc:
-        raise NotFound(f"There is no defect {str(value)[:40]!r}.") from exc
+        raise NotFound(_("There is no defect {value!r}.", value=str(value)[:40])) from exc
 
 
 def _lock(defect_id: str | uuid.UUID) -> Defect:
@@ -97,7 +101,7 @@ def _lock(defect_id: str | uuid.UUID) -> Defect:
         query = query.for_update()
     defect = query.first()
     if defect is None:
-        raise NotFound(f"There is no defect {str(defect_id)[:8]}.")
+        raise NotFound(_("There is no defect {defect_id}.", defect_id=str(defect_id)[:8]))
     return defect
 
 
@@ -106,7 +110,9 @@ def _note(text: str | None, field: str, required: str | None = None) -> str:
     if required and not cleaned:
         raise ValidationFailed({field: required})
     if len(cleaned) > NOTE_MAX:
-        raise ValidationFailed({field: f"Keep it under {NOTE_MAX:,} characters."})
+        raise ValidationFailed(
+            {field: _("Keep it under {NOTE_MAX:,} characters.", NOTE_MAX=NOTE_MAX)}
+        )
     return cleaned
 
 
@@ -139,8 +145,15 @@ def _require_status(defect: Defect, allowed: tuple[str, ...], doing: str) -> Non
     short = str(defect.id)[:8]
     if defect.status == "verified" and doing in ("verified", "rejected"):
         who = Employee.get_by_id(defect.verified_by_id).name if defect.verified_by_id else "?"
-        raise Conflict(f"Defect {short} was already verified by {who}.")
-    raise Conflict(f"Defect {short} is {STATUS_TITLES[defect.status]}: it cannot be {doing} now.")
+        raise Conflict(_("Defect {short} was already verified by {who}.", short=short, who=who))
+    raise Conflict(
+        _(
+            "Defect {short} is {STATUS_TITLES}: it cannot be {doing} now.",
+            short=short,
+            STATUS_TITLES=STATUS_TITLES[defect.status],
+            doing=doing,
+        )
+    )
 
 
 def _on_responsible_team(actor: EmployeeView, defect: Defect, doing: str) -> None:
@@ -148,7 +161,11 @@ def _on_responsible_team(actor: EmployeeView, defect: Defect, doing: str) -> Non
         return
     team = Team.get_by_id(defect.team_id).name
     raise PermissionDenied(
-        f"Only {team} (the responsible team) or a supervisor may {doing} this defect."
+        _(
+            "Only {team} (the responsible team) or a supervisor may {doing} this defect.",
+            team=team,
+            doing=doing,
+        )
     )
 
 
@@ -160,18 +177,30 @@ def post_progress(
     *,
     terminal: str | None = None,
     clock: Clock | None = None,
+    progress_id: uuid.UUID | None = None,
 ) -> DefectDetail:
     """A progress update; the first one moves a reported defect to in progress."""
     clock = clock or SystemClock()
-    note = _note(text, "progress", "Write what was done or found.")
+    note = _note(text, "progress", _("Write what was done or found."))
     with transaction():
         defect = _lock(defect_id)
-        _on_responsible_team(actor, defect, "post progress on")
+        if progress_id is not None and (
+            DefectProgress.select().where(DefectProgress.client_id == str(progress_id)).exists()
+        ):
+            return _detail(defect.id, clock.now())  # sent before: once is enough
+        _on_responsible_team(actor, defect, _("post progress on"))
         _require_status(defect, ("reported", "in_progress"), "updated")
         now = clock.now()
-        DefectProgress.create(defect=defect, author=actor.id, at=now, text=note, terminal=terminal)
+        DefectProgress.create(
+            defect=defect,
+            author=actor.id,
+            at=now,
+            text=note,
+            terminal=terminal,
+            client_id=str(progress_id) if progress_id else None,
+        )
         if defect.status == "reported":
-            _move(defect, actor, "in_progress", "first progress update", now, terminal)
+            _move(defect, actor, "in_progress", N_("first progress update"), now, terminal)
         else:
             defect.updated_at = now
             defect.save()
@@ -194,20 +223,26 @@ def mark_fixed(
         defect = _lock(defect_id)
         if actor.team_id != defect.team_id:
             team = Team.get_by_id(defect.team_id).name
-            raise PermissionDenied(f"Only a member of {team} may mark this defect fixed.")
-        _require_status(defect, ("reported", "in_progress"), "marked fixed")
+            raise PermissionDenied(
+                _("Only a member of {team} may mark this defect fixed.", team=team)
+            )
+        _require_status(defect, ("reported", "in_progress"), _("marked fixed"))
         now = clock.now()
         defect.fixed_by = actor.id
         defect.fixed_at = now
-        _move(defect, actor, "fixed", text or "correction done", now, terminal)
+        _move(defect, actor, "fixed", text or N_("correction done"), now, terminal)
         return _detail(defect.id, now)
 
 
 def _may_verify(actor: EmployeeView, defect: Defect, doing: str) -> None:
     if not actor.has_role("team_leader"):
-        raise PermissionDenied(f"Only a team leader or above may {doing} a correction.")
+        raise PermissionDenied(
+            _("Only a team leader or above may {doing} a correction.", doing=doing)
+        )
     if defect.fixed_by_id == actor.id:
-        raise PermissionDenied(f"You fixed this defect yourself: another leader must {doing} it.")
+        raise PermissionDenied(
+            _("You fixed this defect yourself: another leader must {doing} it.", doing=doing)
+        )
 
 
 @audited("defect_verify")
@@ -234,7 +269,7 @@ def verify(
             defect,
             actor,
             "verified",
-            text or ("verified on time" if on_time else "verified after the window"),
+            text or (N_("verified on time") if on_time else N_("verified after the window")),
             now,
             terminal,
         )
@@ -300,7 +335,7 @@ def reject(
 ) -> DefectDetail:
     """The verifier does not accept the fix: back to in progress, with the reason."""
     clock = clock or SystemClock()
-    why = _note(reason, "reason", "Say why the fix is not accepted.")
+    why = _note(reason, "reason", _("Say why the fix is not accepted."))
     with transaction():
         defect = _lock(defect_id)
         _require_status(defect, ("fixed",), "rejected")
@@ -322,11 +357,11 @@ class RootCause:
 def root_cause_problems(root: RootCause) -> dict[str, str]:
     problems = {}
     if root.factor not in CATEGORIES_5M1E:
-        problems["factor"] = "Choose the 5M1E factor of the root cause."
+        problems["factor"] = _("Choose the 5M1E factor of the root cause.")
     if not clean_text(root.cause):
-        problems["cause"] = "Write the root cause: why did it happen?"
+        problems["cause"] = _("Write the root cause: why did it happen?")
     if not clean_text(root.corrective_action):
-        problems["action"] = "Write the corrective action that prevents it from happening again."
+        problems["action"] = _("Write the corrective action that prevents it from happening again.")
     return problems
 
 
@@ -347,14 +382,14 @@ def close(
     with transaction():
         defect = _lock(defect_id)
         if not actor.has_role("team_leader"):
-            raise PermissionDenied("Only a team leader or above may close a defect.")
+            raise PermissionDenied(_("Only a team leader or above may close a defect."))
         _require_status(defect, ("verified",), "closed")
         now = clock.now()
         defect.root_cause_factor = root.factor
         defect.root_cause = _note(root.cause, "cause")
         defect.corrective_action = _note(root.corrective_action, "action")
         defect.closed_at = now
-        factor = CATEGORY_LABELS[root.factor or ""].split(" (")[0]
+        factor = CATEGORY_LABELS.english(root.factor or "").split(" (")[0]
         _move(defect, actor, "closed", f"root cause ({factor}): {defect.root_cause}", now, terminal)
         return _detail(defect.id, now)
 
@@ -373,8 +408,8 @@ def mark_typical(
     with transaction():
         defect = _lock(defect_id)
         if not actor.has_role("supervisor"):
-            raise PermissionDenied("Only a supervisor or above may mark a typical case.")
-        _require_status(defect, ("closed",), "marked typical")
+            raise PermissionDenied(_("Only a supervisor or above may mark a typical case."))
+        _require_status(defect, ("closed",), _("marked typical"))
         now = clock.now()
         defect.typical = typical
         defect.updated_at = now
@@ -385,7 +420,7 @@ def mark_typical(
             at=now,
             from_status="closed",
             to_status="closed",
-            note="marked as a typical case" if typical else "no longer a typical case",
+            note=N_("marked as a typical case") if typical else N_("no longer a typical case"),
             terminal=terminal,
         )
         return _detail(defect.id, now)
@@ -403,17 +438,19 @@ def reassign(
 ) -> DefectDetail:
     """Give the defect to another team (supervisor+, with a reason); the due time stays."""
     clock = clock or SystemClock()
-    why = _note(reason, "reason", "Say why the defect goes to another team.")
+    why = _note(reason, "reason", _("Say why the defect goes to another team."))
     with transaction():
         defect = _lock(defect_id)
         if not actor.has_role("supervisor"):
-            raise PermissionDenied("Only a supervisor or above may reassign a defect.")
+            raise PermissionDenied(_("Only a supervisor or above may reassign a defect."))
         _require_status(defect, OPEN_STATUSES, "reassigned")
         team = Team.get_or_none((Team.code == team_code.strip().upper()) & Team.active)
         if team is None:
-            raise ValidationFailed({"team": "Choose one of the plant's teams."})
+            raise ValidationFailed({"team": _("Choose one of the plant's teams.")})
         if team.id == defect.team_id:
-            raise ValidationFailed({"team": f"The defect already belongs to {team.name}."})
+            raise ValidationFailed(
+                {"team": _("The defect already belongs to {name}.", name=team.name)}
+            )
         old = Team.get_by_id(defect.team_id).name
         defect.team = team
         now = clock.now()
@@ -507,17 +544,20 @@ def _detail(defect_id: uuid.UUID, now: datetime) -> DefectDetail:
     history: list[HistoryLine] = []
     for event in DefectEvent.select().where(DefectEvent.defect == defect).order_by(DefectEvent.at):
         if event.from_status is None:
-            what = f"reported ({event.note})" if event.note else "reported"
+            note = _stored_note(event.note)
+            what = _("reported ({note})", note=note) if event.note else _("reported")
         elif event.from_status == event.to_status:
-            what = event.note
+            what = _stored_note(event.note)
         else:
             what = f"{STATUS_TITLES[event.from_status]} → {STATUS_TITLES[event.to_status]}"
             if event.note:
-                what += f": {event.note}"
-        history.append(HistoryLine(event.at, _name(event.actor_id, names) or "kiosk", what))
+                what += f": {_stored_note(event.note)}"
+        history.append(HistoryLine(event.at, _name(event.actor_id, names) or _("kiosk"), what))
     for post in DefectProgress.select().where(DefectProgress.defect == defect):
         history.append(
-            HistoryLine(post.at, _name(post.author_id, names) or "?", f"progress: {post.text}")
+            HistoryLine(
+                post.at, _name(post.author_id, names) or "?", _("progress: {text}", text=post.text)
+            )
         )
     history.sort(key=lambda line: line.at)
     entries = (
@@ -572,7 +612,7 @@ def defect_detail(defect_id: str | uuid.UUID, *, clock: Clock | None = None) -> 
 def _existing_id(defect_id: str | uuid.UUID) -> uuid.UUID:
     identifier = _defect_id(defect_id)
     if not Defect.select().where(Defect.id == identifier).exists():
-        raise NotFound(f"There is no defect {str(defect_id)[:8]}.")
+        raise NotFound(_("There is no defect {defect_id}.", defect_id=str(defect_id)[:8]))
     return identifier
 
 
@@ -662,5 +702,46 @@ def describe_time_left(seconds: int) -> str:
     days, rest = divmod(remaining, 86_400)
     hours, rest = divmod(rest, 3_600)
     minutes = rest // 60
-    span = f"{days}d {hours:02d}h" if days else f"{hours}h {minutes:02d}m"
-    return f"{span} left" if seconds >= 0 else f"OVERDUE {span}"
+    span = (
+        _("{days}d {hours:02d}h", days=days, hours=hours)
+        if days
+        else _("{hours}h {minutes:02d}m", hours=hours, minutes=minutes)
+    )
+    return _("{span} left", span=span) if seconds >= 0 else _("OVERDUE {span}", span=span)
+
+
+# Notes the kiosk writes in English into a defect's history (the database keeps them so);
+# shown in the reader's language. Values in them (a 5M1E label) are translated too.
+STORED_NOTES = (
+    N_("reported at station {code}"),
+    N_("correction window passed: {amount} points"),
+    N_("fix rejected: {why}"),
+    N_("root cause ({factor}): {cause}"),
+    N_("reassigned from {old} to {team}: {why}"),
+)
+
+
+@functools.cache
+def _note_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    patterns = []
+    for template in STORED_NOTES:
+        parts = re.split(r"\{(\w+)\}", template)
+        regex = "".join(
+            re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
+            for index, part in enumerate(parts)
+        )
+        patterns.append((template, re.compile(f"^{regex}$", re.DOTALL)))
+    return tuple(patterns)
+
+
+def _stored_note(note: str) -> str:
+    """A note the kiosk wrote in English (stored so), shown in the reader's language."""
+    again = retranslate(note)
+    if again is not None:
+        return again
+    for template, pattern in _note_patterns():
+        found = pattern.match(note)
+        if found:
+            values = {key: retranslate(value) or value for key, value in found.groupdict().items()}
+            return _(template, **values)
+    return note

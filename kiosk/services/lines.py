@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from peewee import JOIN, fn
 
 from kiosk.clock import Clock, SystemClock, to_local
+from kiosk.i18n import _
 from kiosk.services.auth import EmployeeView, record_refusal
 from kiosk.services.campaigns import active_campaign_row
 from kiosk.services.errors import NotFound, PermissionDenied, ValidationFailed
@@ -39,16 +40,24 @@ def _parse_day(value: str | date, field: str = "day") -> date:
     try:
         return date.fromisoformat(clean_text(value))
     except ValueError as exc:
-        raise ValidationFailed({field: "Give the day as YYYY-MM-DD, e.g. 2025-09-12."}) from exc
+        raise ValidationFailed({field: _("Give the day as YYYY-MM-DD, e.g. 2025-09-12.")}) from exc
 
 
 def _parse_count(value: str | int, field: str, label: str) -> int:
     try:
         number = int(clean_text(str(value)))
     except ValueError as exc:
-        raise ValidationFailed({field: f"{label} must be a whole number."}) from exc
+        raise ValidationFailed({field: _("{label} must be a whole number.", label=label)}) from exc
     if not 0 <= number <= MAX_UNITS_A_DAY:
-        raise ValidationFailed({field: f"{label} must be between 0 and {MAX_UNITS_A_DAY:,}."})
+        raise ValidationFailed(
+            {
+                field: _(
+                    "{label} must be between 0 and {MAX_UNITS_A_DAY:,}.",
+                    label=label,
+                    MAX_UNITS_A_DAY=MAX_UNITS_A_DAY,
+                )
+            }
+        )
     return number
 
 
@@ -66,26 +75,26 @@ def record_production(
     time. Team leaders and above."""
     clock = clock or SystemClock()
     if not actor.has_role("team_leader"):
-        message = "Only a team leader or above may enter production counts."
+        message = _("Only a team leader or above may enter production counts.")
         record_refusal(
             actor, "record_production", line_code, message, terminal=terminal, clock=clock
         )
         raise PermissionDenied(message)
     the_day = _parse_day(day)
     if the_day > to_local(clock.now()).date():
-        raise ValidationFailed({"day": "That day has not come yet."})
-    units = _parse_count(produced, "produced", "Units produced")
-    first = _parse_count(passed_first, "passed_first", "Units passed first time")
+        raise ValidationFailed({"day": _("That day has not come yet.")})
+    units = _parse_count(produced, "produced", _("Units produced"))
+    first = _parse_count(passed_first, "passed_first", _("Units passed first time"))
     if first > units:
         raise ValidationFailed(
-            {"passed_first": "More units passed first time than were produced: check both."}
+            {"passed_first": _("More units passed first time than were produced: check both.")}
         )
     with transaction():
         line = ProductionLine.get_or_none(
             (ProductionLine.code == clean_text(line_code).upper()) & ProductionLine.active
         )
         if line is None:
-            raise ValidationFailed({"line": "Choose one of the plant's lines."})
+            raise ValidationFailed({"line": _("Choose one of the plant's lines.")})
         ProductionCount.insert(
             line=line,
             day=the_day,
@@ -221,9 +230,9 @@ def _parse_score(value: str | float | None, field: str) -> float:
     try:
         score = float(clean_text(str(value)))
     except ValueError as exc:
-        raise ValidationFailed({field: "A score is a number from 0 to 100."}) from exc
+        raise ValidationFailed({field: _("A score is a number from 0 to 100.")}) from exc
     if not 0 <= score <= 100:
-        raise ValidationFailed({field: "A score is a number from 0 to 100."})
+        raise ValidationFailed({field: _("A score is a number from 0 to 100.")})
     return score
 
 
@@ -241,13 +250,13 @@ def evaluate_lines(
     the best total takes the Mobile Flag. Supervisors and above."""
     clock = clock or SystemClock()
     if not actor.has_role("supervisor"):
-        message = "Only a supervisor or above may evaluate the lines."
+        message = _("Only a supervisor or above may evaluate the lines.")
         record_refusal(actor, "evaluate_lines", "", message, terminal=terminal, clock=clock)
         raise PermissionDenied(message)
     start = _parse_day(period_start, "period_start")
     end = _parse_day(period_end, "period_end")
     if end < start:
-        raise ValidationFailed({"period_end": "The period ends before it starts."})
+        raise ValidationFailed({"period_end": _("The period ends before it starts.")})
     parsed = {
         code.upper(): (
             _parse_score(s5, f"{code}_5s"),
@@ -265,10 +274,14 @@ def evaluate_lines(
         yields = {y.line_code: y for y in _yields(start, end)}
         missing = sorted(set(yields) - set(parsed))
         if missing:
-            raise ValidationFailed({"lines": f"Score every line; missing: {', '.join(missing)}."})
+            raise ValidationFailed(
+                {"lines": _("Score every line; missing: {items}.", items=", ".join(missing))}
+            )
         unknown = sorted(set(parsed) - set(yields))
         if unknown:
-            raise ValidationFailed({"lines": f"Not active lines: {', '.join(unknown)}."})
+            raise ValidationFailed(
+                {"lines": _("Not active lines: {items}.", items=", ".join(unknown))}
+            )
         totals = []
         for code, (s5, ops) in parsed.items():
             fpy = yields[code].fpy_percent
@@ -376,5 +389,5 @@ def latest_evaluation() -> EvaluationView:
         .first()
     )
     if evaluation is None:
-        raise NotFound("No line evaluation yet.")
+        raise NotFound(_("No line evaluation yet."))
     return _evaluation_view(evaluation)

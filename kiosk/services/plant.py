@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.i18n import _
 from kiosk.services.errors import ValidationFailed
 from kiosk.services.uow import atomic, read_only, transaction
 from models import AuditEntry, PlantSetting
@@ -99,7 +100,7 @@ def rotate_signing_key(grace_days: int, *, clock: Clock | None = None) -> KeyRot
     grace of the key before it at once.
     """
     if not 0 <= grace_days <= 365:
-        raise ValidationFailed({"grace_days": "The grace period is 0 to 365 days."})
+        raise ValidationFailed({"grace_days": _("The grace period is 0 to 365 days.")})
     now = (clock or SystemClock()).now()
     until = now + timedelta(days=grace_days)
     old = signing_key()

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from peewee import JOIN, fn
 
 from kiosk.clock import Clock, FrozenClock, SystemClock, format_local
+from kiosk.i18n import N_, LazyLabels, _
 from kiosk.services import ledger
 from kiosk.services.auth import EmployeeView, identify_badge, record_refusal, require_role
 from kiosk.services.campaigns import active_campaign_row
@@ -32,11 +33,13 @@ BENEFIT_MAX = 1000
 COMMENT_MAX = 1000
 DEFAULT_POINTS_RANGE = (1, 10)
 
-STATUS_TITLES = {
-    "submitted": "waiting for review",
-    "accepted": "accepted",
-    "rejected": "rejected",
-}
+STATUS_TITLES = LazyLabels(
+    {
+        "submitted": N_("waiting for review"),
+        "accepted": N_("accepted"),
+        "rejected": N_("rejected"),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -97,11 +100,18 @@ def _field(
 ) -> str:
     cleaned = clean_text(value or "", keep_newlines=not single_line)
     if not cleaned:
-        problems[name] = f"Write the {label}."
+        problems[name] = _("Write the {label}.", label=label)
     elif len(cleaned) < minimum:
-        problems[name] = f"The {label} needs at least {minimum} characters."
+        problems[name] = _(
+            "The {label} needs at least {minimum} characters.", label=label, minimum=minimum
+        )
     elif len(cleaned) > maximum:
-        problems[name] = f"Keep the {label} under {maximum:,} characters (it has {len(cleaned):,})."
+        problems[name] = _(
+            "Keep the {label} under {maximum:,} characters (it has {count:,}).",
+            label=label,
+            maximum=maximum,
+            count=len(cleaned),
+        )
     return cleaned
 
 
@@ -118,17 +128,21 @@ def check_draft(draft: ProposalDraft) -> ProposalDraft:
         problems=problems,
     )
     problem = _field(
-        draft.problem, "problem", label="problem you see", maximum=TEXT_MAX, problems=problems
+        draft.problem, "problem", label=_("problem you see"), maximum=TEXT_MAX, problems=problems
     )
     proposal = _field(
         draft.proposal,
         "proposal",
-        label="proposed improvement",
+        label=_("proposed improvement"),
         maximum=TEXT_MAX,
         problems=problems,
     )
     benefit = _field(
-        draft.benefit, "benefit", label="expected benefit", maximum=BENEFIT_MAX, problems=problems
+        draft.benefit,
+        "benefit",
+        label=_("expected benefit"),
+        maximum=BENEFIT_MAX,
+        problems=problems,
     )
     if problems:
         raise ValidationFailed(problems)
@@ -140,13 +154,24 @@ def _comment(text: str | None, required: str | None = None) -> str:
     if required and not cleaned:
         raise ValidationFailed({"comment": required})
     if len(cleaned) > COMMENT_MAX:
-        raise ValidationFailed({"comment": f"Keep the comment under {COMMENT_MAX:,} characters."})
+        raise ValidationFailed(
+            {
+                "comment": _(
+                    "Keep the comment under {COMMENT_MAX:,} characters.", COMMENT_MAX=COMMENT_MAX
+                )
+            }
+        )
     return cleaned
 
 
 def _points(value: int | str | None, allowed: PointsRange) -> int:
     wrong = ValidationFailed(
-        {"points": f"Give a whole number of points from {allowed} (the campaign's range)."}
+        {
+            "points": _(
+                "Give a whole number of points from {allowed} (the campaign's range).",
+                allowed=allowed,
+            )
+        }
     )
     if isinstance(value, bool):
         raise wrong
@@ -159,7 +184,13 @@ def _points(value: int | str | None, allowed: PointsRange) -> int:
         amount = int(text)
     if not allowed.low <= amount <= allowed.high:
         raise ValidationFailed(
-            {"points": f"{amount} points is outside the campaign's range: give {allowed} points."}
+            {
+                "points": _(
+                    "{amount} points is outside the campaign's range: give {allowed} points.",
+                    amount=amount,
+                    allowed=allowed,
+                )
+            }
         )
     return amount
 
@@ -171,7 +202,9 @@ def _proposal_id(value: str | uuid.UUID) -> uuid.UUID:
     try:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value).strip())
     except ValueError as exc:
-        raise NotFound(f"There is no proposal {clean_text(str(value))[:40]!r}.") from exc
+        raise NotFound(
+            _("There is no proposal {value!r}.", value=clean_text(str(value))[:40])
+        ) from exc
 
 
 def _lock(proposal_id: str | uuid.UUID) -> Proposal:
@@ -180,14 +213,16 @@ def _lock(proposal_id: str | uuid.UUID) -> Proposal:
         query = query.for_update()
     proposal = query.first()
     if proposal is None:
-        raise NotFound(f"There is no proposal {str(proposal_id)[:8]}.")
+        raise NotFound(_("There is no proposal {proposal_id}.", proposal_id=str(proposal_id)[:8]))
     return proposal
 
 
 def _active_employee(person: EmployeeView) -> Employee:
     employee = Employee.get_or_none(Employee.id == person.id)
     if employee is None or not employee.active:
-        raise PermissionDenied(f"{person.name} is not an active employee: sign in again.")
+        raise PermissionDenied(
+            _("{name} is not an active employee: sign in again.", name=person.name)
+        )
     return employee
 
 
@@ -228,8 +263,12 @@ def submit_proposal(
         )
         if twin is not None:
             raise Conflict(
-                f'You already submitted "{twin.title}" on {format_local(twin.submitted_at)}; '
-                "it is waiting for review. Give a new proposal another title."
+                _(
+                    'You already submitted "{title}" on {time}; it is waiting for review. Give '
+                    "a new proposal another title.",
+                    title=twin.title,
+                    time=format_local(twin.submitted_at),
+                )
             )
         campaign = active_campaign_row()
         proposal = Proposal.create(
@@ -253,17 +292,28 @@ def _require_unreviewed(proposal: Proposal) -> None:
     who = Employee.get_by_id(proposal.reviewed_by_id).name if proposal.reviewed_by_id else "?"
     when = format_local(proposal.reviewed_at)
     outcome = (
-        f"accepted by {who} on {when} ({proposal.points:+d} points)"
+        _(
+            "accepted by {who} on {when} ({points:+d} points)",
+            who=who,
+            when=when,
+            points=proposal.points,
+        )
         if proposal.status == "accepted"
-        else f"rejected by {who} on {when}"
+        else _("rejected by {who} on {when}", who=who, when=when)
     )
-    raise Conflict(f"Proposal {str(proposal.id)[:8]} was already {outcome}: it is reviewed once.")
+    raise Conflict(
+        _(
+            "Proposal {id} was already {outcome}: it is reviewed once.",
+            id=str(proposal.id)[:8],
+            outcome=outcome,
+        )
+    )
 
 
 def _may_review(actor: EmployeeView, proposal: Proposal) -> None:
     if proposal.submitter_id == actor.id:
         raise PermissionDenied(
-            "You submitted this proposal yourself: another reviewer must review it."
+            _("You submitted this proposal yourself: another reviewer must review it.")
         )
 
 
@@ -297,7 +347,7 @@ def accept_proposal(
     clock = clock or SystemClock()
     try:
         if not actor.has_role("supervisor"):
-            raise PermissionDenied("Only a supervisor or above may review proposals.")
+            raise PermissionDenied(_("Only a supervisor or above may review proposals."))
         note = _comment(comment)
         with transaction():
             proposal = _lock(proposal_id)
@@ -309,8 +359,11 @@ def accept_proposal(
             team_id = submitter.team_id or proposal.team_id
             if team_id is None:
                 raise Conflict(
-                    f"{submitter.name} belongs to no team, so the points have nowhere to go. "
-                    "Ask the quality office to put them in a team first."
+                    _(
+                        "{name} belongs to no team, so the points have nowhere to go. Ask the "
+                        "quality office to put them in a team first.",
+                        name=submitter.name,
+                    )
                 )
             now = clock.now()
             proposal.status = "accepted"
@@ -335,7 +388,9 @@ def accept_proposal(
                 now,
             )
             if not result.written:
-                raise Conflict(f"Proposal {str(proposal.id)[:8]} has already earned its points.")
+                raise Conflict(
+                    _("Proposal {id} has already earned its points.", id=str(proposal.id)[:8])
+                )
             return _view(proposal.id)
     except PermissionDenied as refusal:
         _refuse_audited(actor, proposal_id, refusal, terminal, clock)
@@ -354,8 +409,8 @@ def reject_proposal(
     clock = clock or SystemClock()
     try:
         if not actor.has_role("supervisor"):
-            raise PermissionDenied("Only a supervisor or above may review proposals.")
-        note = _comment(comment, "Say why the proposal is not accepted: the submitter reads it.")
+            raise PermissionDenied(_("Only a supervisor or above may review proposals."))
+        note = _comment(comment, _("Say why the proposal is not accepted: the submitter reads it."))
         with transaction():
             proposal = _lock(proposal_id)
             _require_unreviewed(proposal)
@@ -396,7 +451,7 @@ def _views(query) -> list[ProposalView]:
                 submitter_id=p.submitter.id,
                 submitter_name=p.submitter.name,
                 submitter_badge=p.submitter.badge_code,
-                team_name=team.name if team else "(no team)",
+                team_name=team.name if team else _("(no team)"),
                 submitted_at=p.submitted_at,
                 reviewed_by=names.get(p.reviewed_by_id) if p.reviewed_by_id else None,
                 reviewed_at=p.reviewed_at,
@@ -424,7 +479,7 @@ def _view(proposal_id: uuid.UUID) -> ProposalView:
 def proposal_detail(proposal_id: str | uuid.UUID) -> ProposalView:
     found = _views(_query().where(Proposal.id == _proposal_id(proposal_id)))
     if not found:
-        raise NotFound(f"There is no proposal {str(proposal_id)[:8]}.")
+        raise NotFound(_("There is no proposal {proposal_id}.", proposal_id=str(proposal_id)[:8]))
     return found[0]
 
 
@@ -470,7 +525,7 @@ DEMO_PROPOSALS = [
         "E1002",
         "Colour-coded crimp dies per terminal size",
         "Operators sometimes fit the 6 mm² die for 10 mm² DC+ terminals; the dies look alike.",
-        "Paint each die and its terminal bin the same colour; add a colour chart at the press.",
+        ("Paint each die and its terminal bin the same colour; add a colour chart at the press."),
         "Fewer crimp-height defects at L1-S01; no wrong-die setups after changeover.",
         ("accept", "E4002", 5, "Good, cheap and quick: roll out on Line 1 this week."),
     ),

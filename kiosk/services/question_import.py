@@ -38,6 +38,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.i18n import _
 from kiosk.services.errors import ValidationFailed
 from kiosk.services.text import clean_text, read_import_file, shorten
 from kiosk.services.uow import transaction
@@ -120,9 +121,12 @@ class ImportSummary:
     unchanged: int
 
     def __str__(self) -> str:
-        return (
-            f"{self.total} items: {self.added} new, {self.changed} changed, "
-            f"{self.unchanged} unchanged"
+        return _(
+            "{total} items: {added} new, {changed} changed, {unchanged} unchanged",
+            total=self.total,
+            added=self.added,
+            changed=self.changed,
+            unchanged=self.unchanged,
         )
 
 
@@ -141,8 +145,11 @@ def read_questions(path: Path | str) -> list[QuestionEntry]:
     if kind not in (".csv", ".json"):
         raise ValidationFailed(
             {
-                "file": f"{path.name}: a question file is a .csv or a .json file, "
-                f"not {kind or 'this'}."
+                "file": _(
+                    "{name}: a question file is a .csv or a .json file, not {value}.",
+                    name=path.name,
+                    value=kind or "this",
+                )
             }
         )
     text = _read_text(path)
@@ -176,7 +183,18 @@ def _entries_from_csv(text: str, source: str) -> list[QuestionEntry]:
                 continue
             where = f"line {start}"
             if len(row) > len(header):
-                rows.append((where, {"_error": f"{len(row)} cells, the header has {len(header)}"}))
+                rows.append(
+                    (
+                        where,
+                        {
+                            "_error": _(
+                                "{count} cells, the header has {count2}",
+                                count=len(row),
+                                count2=len(header),
+                            )
+                        },
+                    )
+                )
                 continue
             cells = dict(zip(header, row + [""] * (len(header) - len(row)), strict=True))
             choices = [cells.get(column, "") for column in CHOICE_COLUMNS]
@@ -198,14 +216,29 @@ def _entries_from_csv(text: str, source: str) -> list[QuestionEntry]:
             )
             if len(rows) > MAX_ITEMS:
                 raise ValidationFailed(
-                    {"file": f"{source} holds more than {MAX_ITEMS:,} items: split it up."}
+                    {
+                        "file": _(
+                            "{source} holds more than {MAX_ITEMS:,} items: split it up.",
+                            source=source,
+                            MAX_ITEMS=MAX_ITEMS,
+                        )
+                    }
                 )
     except csv.Error as exc:
         raise ValidationFailed(
-            {"file": f"{source} is not valid CSV near line {reader.line_num}: {exc}."}
+            {
+                "file": _(
+                    "{source} is not valid CSV near line {line_num}: {exc}.",
+                    source=source,
+                    line_num=reader.line_num,
+                    exc=exc,
+                )
+            }
         ) from None
     if header is None:
-        raise ValidationFailed({"file": f"{source} is empty: it needs a header row and items."})
+        raise ValidationFailed(
+            {"file": _("{source} is empty: it needs a header row and items.", source=source)}
+        )
     return _validated(rows, source, numbers_from=1)
 
 
@@ -214,19 +247,25 @@ def _csv_header(row: list[str], line: int) -> list[str]:
     problems = []
     unknown = [name for name in header if name not in CSV_COLUMNS]
     if unknown:
-        problems.append(f"unknown column(s) {', '.join(repr(shorten(u, 20)) for u in unknown)}")
+        problems.append(
+            _("unknown column(s) {items}", items=", ".join(repr(shorten(u, 20)) for u in unknown))
+        )
     doubled = sorted({name for name in header if header.count(name) > 1})
     if doubled:
-        problems.append(f"column(s) {', '.join(doubled)} appear twice")
+        problems.append(_("column(s) {items} appear twice", items=", ".join(doubled)))
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
-        problems.append(f"missing column(s) {', '.join(missing)}")
+        problems.append(_("missing column(s) {items}", items=", ".join(missing)))
     if problems:
         raise ValidationFailed(
             {
-                "header": f"line {line} (the header): {'; '.join(problems)}. The columns are: "
-                f"{','.join(CSV_COLUMNS)} (choice_3 to choice_6, explanation, difficulty "
-                "and active may be left out)."
+                "header": _(
+                    "line {line} (the header): {items}. The columns are: {items2} (choice_3 to "
+                    "choice_6, explanation, difficulty and active may be left out).",
+                    line=line,
+                    items="; ".join(problems),
+                    items2=",".join(CSV_COLUMNS),
+                )
             }
         )
     return header
@@ -238,45 +277,67 @@ def _entries_from_json(text: str, source: str) -> list[QuestionEntry]:
     except json.JSONDecodeError as exc:
         raise ValidationFailed(
             {
-                "file": f"{source} is not valid JSON: {exc.msg} "
-                f"(line {exc.lineno}, column {exc.colno})."
+                "file": _(
+                    "{source} is not valid JSON: {msg} (line {lineno}, column {colno}).",
+                    source=source,
+                    msg=exc.msg,
+                    lineno=exc.lineno,
+                    colno=exc.colno,
+                )
             }
         ) from None
     if not isinstance(data, list):
         raise ValidationFailed(
             {
-                "file": f"{source} holds a JSON {type(data).__name__}, not a list of questions: "
-                'write it as [ {"key": …, "topic": …, …}, … ] (see kiosk/data/questions.json).'
+                "file": _(
+                    "{source} holds a JSON {kind}, not a list of questions: write it as [ "
+                    '{{"key": …, "topic": …, …}}, … ] (see kiosk/data/questions.json).',
+                    source=source,
+                    kind=type(data).__name__,
+                )
             }
         )
     if len(data) > MAX_ITEMS:
-        raise ValidationFailed({"file": f"{source} holds more than {MAX_ITEMS:,} items: split it."})
+        raise ValidationFailed(
+            {
+                "file": _(
+                    "{source} holds more than {MAX_ITEMS:,} items: split it.",
+                    source=source,
+                    MAX_ITEMS=MAX_ITEMS,
+                )
+            }
+        )
     lines = _json_item_lines(text)
     rows: list[tuple[str, dict[str, object]]] = []
     for number, item in enumerate(data, start=1):
         where = f"line {lines[number - 1]}" if len(lines) == len(data) else f"item {number}"
         if not isinstance(item, dict):
-            rows.append((where, {"_error": f"item {number} is not an object {{…}}"}))
+            rows.append(
+                (where, {"_error": _("item {number} is not an object {{…}}", number=number)})
+            )
             continue
         problems = []
         unknown = sorted(set(item) - set(JSON_FIELDS))
         if unknown:
             problems.append(
-                f"unknown field(s) {', '.join(repr(shorten(str(u), 20)) for u in unknown)}"
+                _(
+                    "unknown field(s) {items}",
+                    items=", ".join(repr(shorten(str(u), 20)) for u in unknown),
+                )
             )
         missing = [name for name in JSON_REQUIRED if name not in item]
         if missing:
             problems.append(f"missing {', '.join(missing)}")
         for name in ("key", "topic", "kind", "text", "explanation"):
             if name in item and not isinstance(item[name], str):
-                problems.append(f"{name} must be text")
+                problems.append(_("{name} must be text", name=name))
         choices = item.get("choices", [])
         if not isinstance(choices, list) or not all(isinstance(c, str) for c in choices):
-            problems.append("choices must be a list of texts")
+            problems.append(_("choices must be a list of texts"))
             choices = []
         difficulty = item.get("difficulty", "")
         if isinstance(difficulty, bool) or not isinstance(difficulty, int | str):
-            problems.append("difficulty must be a whole number from 1 to 5")
+            problems.append(_("difficulty must be a whole number from 1 to 5"))
             difficulty = ""
         if problems:
             rows.append((where, {"_error": "; ".join(problems), "key": item.get("key")}))
@@ -341,24 +402,30 @@ def _validated(
         error = raw.get("_error")
         if error:
             key = clean_text(str(raw.get("key") or ""))
-            named = f" (key {shorten(key, 30)!r})" if key else ""
+            named = _(" (key {key!r})", key=shorten(key, 30)) if key else ""
             problems[where] = f"{where}{named}: {error}."
             continue
         entry, row_problems = _entry(where, raw, numbers_from=numbers_from)
         if entry is not None and entry.key in first_seen:
-            row_problems.append(f"key {entry.key!r} is already used on {first_seen[entry.key]}")
+            row_problems.append(
+                _(
+                    "key {key!r} is already used on {first_seen}",
+                    key=entry.key,
+                    first_seen=first_seen[entry.key],
+                )
+            )
         elif entry is not None:
             first_seen[entry.key] = where
         if row_problems:
             key = clean_text(str(raw.get("key", "")))
-            named = f" (key {shorten(key, 30)!r})" if key else ""
+            named = _(" (key {key!r})", key=shorten(key, 30)) if key else ""
             problems[where] = f"{where}{named}: {'; '.join(row_problems)}."
         elif entry is not None:
             entries.append(entry)
     if problems:
         raise ValidationFailed(_capped(problems))
     if not entries:
-        raise ValidationFailed({"file": f"{source} holds no questions."})
+        raise ValidationFailed({"file": _("{source} holds no questions.", source=source)})
     return entries
 
 
@@ -366,7 +433,9 @@ def _capped(problems: dict[str, str]) -> dict[str, str]:
     if len(problems) <= PROBLEMS_SHOWN:
         return problems
     shown = dict(list(problems.items())[:PROBLEMS_SHOWN])
-    shown["more"] = f"… and {len(problems) - PROBLEMS_SHOWN} more rows with problems."
+    shown["more"] = _(
+        "… and {count} more rows with problems.", count=len(problems) - PROBLEMS_SHOWN
+    )
     return shown
 
 
@@ -376,35 +445,56 @@ def _entry(
     problems: list[str] = []
     key = clean_text(str(raw["key"])).lower()
     if not key:
-        problems.append("no key: give every item a stable key, e.g. 5s-001")
+        problems.append(_("no key: give every item a stable key, e.g. 5s-001"))
     elif len(key) > KEY_MAX or not _KEY.match(key):
         problems.append(
-            f"key {shorten(key, 30)!r} may hold only letters, digits, '.', '_' and '-' "
-            f"(at most {KEY_MAX})"
+            _(
+                "key {key!r} may hold only letters, digits, '.', '_' and '-' (at most {KEY_MAX})",
+                key=shorten(key, 30),
+                KEY_MAX=KEY_MAX,
+            )
         )
     topic = clean_text(str(raw["topic"]))
     if not topic:
-        problems.append("no topic")
+        problems.append(_("no topic"))
     elif len(topic) > TOPIC_MAX:
-        problems.append(f"the topic is {len(topic)} characters long; keep it to {TOPIC_MAX}")
+        problems.append(
+            _(
+                "the topic is {count} characters long; keep it to {TOPIC_MAX}",
+                count=len(topic),
+                TOPIC_MAX=TOPIC_MAX,
+            )
+        )
     kind_given = clean_text(str(raw["kind"])).lower()
     kind = KIND_ALIASES.get(kind_given)
     if kind is None:
         problems.append(
-            f"kind {shorten(kind_given, 20)!r} is not known: write single or truefalse"
+            _(
+                "kind {kind_given!r} is not known: write single or truefalse",
+                kind_given=shorten(kind_given, 20),
+            )
             if kind_given
-            else "no kind: write single or truefalse"
+            else _("no kind: write single or truefalse")
         )
     text = clean_text(str(raw["text"]), keep_newlines=True)
     if not text:
-        problems.append("no question text")
+        problems.append(_("no question text"))
     elif len(text) > TEXT_MAX:
-        problems.append(f"the question is {len(text):,} characters long; keep it to {TEXT_MAX:,}")
+        problems.append(
+            _(
+                "the question is {count:,} characters long; keep it to {TEXT_MAX:,}",
+                count=len(text),
+                TEXT_MAX=TEXT_MAX,
+            )
+        )
     explanation = clean_text(str(raw.get("explanation") or ""), keep_newlines=True)
     if len(explanation) > EXPLANATION_MAX:
         problems.append(
-            f"the explanation is {len(explanation):,} characters long; "
-            f"keep it to {EXPLANATION_MAX:,}"
+            _(
+                "the explanation is {count:,} characters long; keep it to {EXPLANATION_MAX:,}",
+                count=len(explanation),
+                EXPLANATION_MAX=EXPLANATION_MAX,
+            )
         )
     difficulty = _difficulty(raw.get("difficulty"), problems)
     active = _active(raw.get("active"), problems)
@@ -439,7 +529,7 @@ def _active(value: object, problems: list[str]) -> bool:
         return True
     if given in ("no", "n", "false", "0"):
         return False
-    problems.append(f"active {shorten(given, 10)!r} must be yes or no")
+    problems.append(_("active {given!r} must be yes or no", given=shorten(given, 10)))
     return True
 
 
@@ -451,7 +541,12 @@ def _difficulty(value: object, problems: list[str]) -> int:
     if given.isdigit() and low <= int(given) <= high:
         return int(given)
     problems.append(
-        f"difficulty {shorten(given, 10)!r} must be a whole number from {low} to {high}"
+        _(
+            "difficulty {given!r} must be a whole number from {low} to {high}",
+            given=shorten(given, 10),
+            low=low,
+            high=high,
+        )
     )
     return 1
 
@@ -463,37 +558,53 @@ def _choices(values: object, kind: str | None, problems: list[str]) -> tuple[str
     gaps = [n for n, cell in enumerate(cells, start=1) if not cell]
     if gaps:
         problems.append(
-            f"choice {', '.join(map(str, gaps))} is empty but a later one is not: "
-            "fill the choices in order without gaps"
+            _(
+                "choice {items} is empty but a later one is not: fill the choices in order "
+                "without gaps",
+                items=", ".join(map(str, gaps)),
+            )
         )
         return None
     if len(cells) > MAX_CHOICES:
-        problems.append(f"{len(cells)} choices; at most {MAX_CHOICES}")
+        problems.append(
+            _("{count} choices; at most {MAX_CHOICES}", count=len(cells), MAX_CHOICES=MAX_CHOICES)
+        )
         return None
     long = [n for n, cell in enumerate(cells, start=1) if len(cell) > CHOICE_MAX]
     if long:
         problems.append(
-            f"choice {', '.join(map(str, long))} is longer than {CHOICE_MAX} characters"
+            _(
+                "choice {items} is longer than {CHOICE_MAX} characters",
+                items=", ".join(map(str, long)),
+                CHOICE_MAX=CHOICE_MAX,
+            )
         )
         return None
     folded = [cell.casefold() for cell in cells]
     doubled = sorted({n for n, cell in enumerate(folded, start=1) if folded.count(cell) > 1})
     if doubled:
-        problems.append(f"choices {', '.join(map(str, doubled))} are the same text")
+        problems.append(_("choices {items} are the same text", items=", ".join(map(str, doubled))))
         return None
     if kind == "truefalse":
         if not cells:
             return TRUE_FALSE_CHOICES
         if len(cells) != 2:
             problems.append(
-                f"a true/false item has exactly 2 choices (the true one first), not {len(cells)}; "
-                "or leave them empty for True / False"
+                _(
+                    "a true/false item has exactly 2 choices (the true one first), not {count}; "
+                    "or leave them empty for True / False",
+                    count=len(cells),
+                )
             )
             return None
         return tuple(cells)
     if kind == "single" and len(cells) < 2:
         problems.append(
-            f"a single-choice item needs 2 to {MAX_CHOICES} choices, this one has {len(cells)}"
+            _(
+                "a single-choice item needs 2 to {MAX_CHOICES} choices, this one has {count}",
+                MAX_CHOICES=MAX_CHOICES,
+                count=len(cells),
+            )
         )
         return None
     return tuple(cells)
@@ -509,16 +620,30 @@ def _answer(
 ) -> int | None:
     count = len(choices)
     letters = _LETTERS[:count]
-    how = f"the number (1-{count}) or the letter (A-{letters[-1]}) of the right choice"
+    how = _(
+        "the number (1-{count}) or the letter (A-{letters}) of the right choice",
+        count=count,
+        letters=letters[-1],
+    )
     if numbers_from == 0:
-        how = f"the position counted from 0 (0-{count - 1}) or the letter (A-{letters[-1]})"
+        how = _(
+            "the position counted from 0 (0-{count}) or the letter (A-{letters})",
+            count=count - 1,
+            letters=letters[-1],
+        )
     if kind == "truefalse":
-        how += ", or true / false"
+        how += _(", or true / false")
     position: int | None = None
     if isinstance(value, bool):
         if kind == "truefalse":
             return 1 if value else 2
-        problems.append(f"answer {str(value).lower()} fits only a true/false item: give {how}")
+        problems.append(
+            _(
+                "answer {lower} fits only a true/false item: give {how}",
+                lower=str(value).lower(),
+                how=how,
+            )
+        )
         return None
     if isinstance(value, int):
         position = value + 1 - numbers_from
@@ -526,7 +651,7 @@ def _answer(
         given = clean_text(value)
         folded = given.lower()
         if not given:
-            problems.append(f"no answer: give {how}")
+            problems.append(_("no answer: give {how}", how=how))
             return None
         if kind == "truefalse" and folded in TRUE_WORDS:
             return 1
@@ -537,15 +662,20 @@ def _answer(
         elif given.isdigit() and numbers_from == 1:
             position = int(given)
         else:
-            problems.append(f"answer {shorten(given, 20)!r} is not {how}")
+            problems.append(_("answer {given!r} is not {how}", given=shorten(given, 20), how=how))
             return None
     else:
-        problems.append(f"the answer must be {how}")
+        problems.append(_("the answer must be {how}", how=how))
         return None
     if not 1 <= position <= count:
         shown = value if isinstance(value, str) else str(value)
         problems.append(
-            f"answer {shorten(str(shown), 20)!r} points past the {count} choices: {how}"
+            _(
+                "answer {shown!r} points past the {count} choices: {how}",
+                shown=shorten(str(shown), 20),
+                count=count,
+                how=how,
+            )
         )
         return None
     return position
@@ -607,11 +737,14 @@ def upsert_questions(entries: list[QuestionEntry]) -> ImportSummary:
             if dropped and (
                 QuizAnswer.select().where(QuizAnswer.choice.in_([c.id for c in dropped])).exists()
             ):
-                problems[entry.where] = (
-                    f"{entry.where} (key {entry.key!r}): the bank's item has {len(choices)} "
-                    f"choices and people have answered choice "
-                    f"{', '.join(str(c.position) for c in dropped)}; it cannot lose choices. "
-                    "Keep the choices, or give the new item a new key."
+                problems[entry.where] = _(
+                    "{where} (key {key!r}): the bank's item has {count} choices and people "
+                    "have answered choice {items}; it cannot lose choices. Keep the "
+                    "choices, or give the new item a new key.",
+                    where=entry.where,
+                    key=entry.key,
+                    count=len(choices),
+                    items=", ".join(str(c.position) for c in dropped),
                 )
                 continue
             Question.update(

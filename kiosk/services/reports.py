@@ -8,6 +8,7 @@ from datetime import datetime
 from peewee import fn
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.i18n import _
 from kiosk.services.campaigns import active_campaign_row
 from kiosk.services.inspections import LineView, lines_missing_inspection
 from kiosk.services.ledger import TeamTotal, team_totals
@@ -51,7 +52,7 @@ class OverdueDefect:
     @property
     def overdue_text(self) -> str:
         hours = (self.overdue_seconds % 86_400) // 3_600
-        return f"{self.days_overdue} d {hours:02d} h"
+        return _("{days_overdue} d {hours:02d} h", days_overdue=self.days_overdue, hours=hours)
 
 
 @dataclass(frozen=True)

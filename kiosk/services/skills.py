@@ -17,6 +17,7 @@ from fractions import Fraction
 from importlib import resources
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.i18n import _
 from kiosk.services.auth import (
     EmployeeView,
     normalise_badge,
@@ -151,35 +152,39 @@ def load_skill_events(events: list[Mapping[str, object]]) -> int:
         code = _code(event.get("code"), found)
         name = _text(event.get("name"), "name", found)
         if code in seen_events:
-            found.append(f"code {code} is used twice")
+            found.append(_("code {code} is used twice", code=code))
         seen_events.add(code)
         raw_criteria = event.get("criterion")
         criteria: list[dict[str, object]] = []
         if not isinstance(raw_criteria, list) or not raw_criteria:
-            found.append("needs at least one [[event.criterion]]")
+            found.append(_("needs at least one [[event.criterion]]"))
         else:
             seen: set[str] = set()
             for n, raw in enumerate(raw_criteria, start=1):
                 if not isinstance(raw, Mapping):
-                    found.append(f"criterion {n} is not a table")
+                    found.append(_("criterion {n} is not a table", n=n))
                     continue
                 mine: list[str] = []
                 c_code = _code(raw.get("code"), mine)
                 c_name = _text(raw.get("name"), "name", mine)
                 low, high = raw.get("min", 0), raw.get("max", 10)
                 if not (isinstance(low, int) and isinstance(high, int)) or isinstance(low, bool):
-                    mine.append("min and max must be whole numbers")
+                    mine.append(_("min and max must be whole numbers"))
                 elif not -SCORE_LIMIT <= low < high <= SCORE_LIMIT:
-                    mine.append(f"the range {low}-{high} is not a range (min < max)")
+                    mine.append(
+                        _("the range {low}-{high} is not a range (min < max)", low=low, high=high)
+                    )
                 if c_code in seen:
-                    mine.append(f"code {c_code} is used twice")
+                    mine.append(_("code {c_code} is used twice", c_code=c_code))
                 seen.add(c_code)
-                found.extend(f"criterion {n}: {p}" for p in mine)
+                found.extend(_("criterion {n}: {p}", n=n, p=p) for p in mine)
                 criteria.append(
                     {"code": c_code, "name": c_name, "min": low, "max": high, "position": n}
                 )
         if found:
-            problems[f"event {number}"] = f"event {number}: {'; '.join(found)}"
+            problems[f"event {number}"] = _(
+                "event {number}: {items}", number=number, items="; ".join(found)
+            )
         else:
             description = clean_text(str(event.get("description", "")))
             position = event.get("position", number)
@@ -243,16 +248,16 @@ def load_default_skill_events() -> int:
 def _code(value: object, found: list[str]) -> str:
     code = clean_text(value).upper() if isinstance(value, str) else ""
     if not _CODE.match(code):
-        found.append("code must be 1-32 letters, digits, '_' or '-'")
+        found.append(_("code must be 1-32 letters, digits, '_' or '-'"))
     return code
 
 
 def _text(value: object, key: str, found: list[str]) -> str:
     text = clean_text(value) if isinstance(value, str) else ""
     if not text:
-        found.append(f"{key} is missing")
+        found.append(_("{key} is missing", key=key))
     elif len(text) > 120:
-        found.append(f"{key} is longer than 120 characters")
+        found.append(_("{key} is longer than 120 characters", key=key))
     return text
 
 
@@ -305,15 +310,23 @@ def register_participant(
     )
     code = normalise_badge(clean_text(badge_code or ""))
     if not code:
-        raise ValidationFailed({"badge": "Scan or type the participant's badge."})
+        raise ValidationFailed({"badge": _("Scan or type the participant's badge.")})
     with transaction():
         event = _event(event_code)
         employee = Employee.get_or_none(Employee.badge_code == code[:64])
         if employee is None or len(code) > 64:
-            raise ValidationFailed({"badge": f"Badge {shorten(code, 20)} is not known."})
+            raise ValidationFailed(
+                {"badge": _("Badge {code} is not known.", code=shorten(code, 20))}
+            )
         if not employee.active:
             raise ValidationFailed(
-                {"badge": f"{code} ({employee.name}) is inactive and cannot take part."}
+                {
+                    "badge": _(
+                        "{code} ({name}) is inactive and cannot take part.",
+                        code=code,
+                        name=employee.name,
+                    )
+                }
             )
         now = clock.now()
         inserted = list(
@@ -329,7 +342,14 @@ def register_participant(
         )
         if not inserted:
             raise ValidationFailed(
-                {"badge": f"{employee.name} ({code}) already takes part in {event.name}."}
+                {
+                    "badge": _(
+                        "{name} ({code}) already takes part in {name2}.",
+                        name=employee.name,
+                        code=code,
+                        name2=event.name,
+                    )
+                }
             )
         AuditEntry.create(
             at=now,
@@ -371,7 +391,7 @@ def enter_scores(
             participant = _participant(event, badge_code)
             if participant.employee_id == judge.id:
                 raise PermissionDenied(
-                    f"You take part in {event.name}: another judge must score you."
+                    _("You take part in {name}: another judge must score you.", name=event.name)
                 )
             criteria = {
                 c.code: c
@@ -385,8 +405,10 @@ def enter_scores(
                 code = clean_text(str(raw_code)).upper()
                 criterion = criteria.get(code)
                 if criterion is None:
-                    problems[code or "?"] = (
-                        f"{shorten(code, 20)} is not a criterion of {event.name}."
+                    problems[code or "?"] = _(
+                        "{code} is not a criterion of {name}.",
+                        code=shorten(code, 20),
+                        name=event.name,
                     )
                     continue
                 text = clean_text(str(raw_value)) if raw_value is not None else ""
@@ -395,22 +417,30 @@ def enter_scores(
                 label = f"{criterion.name}: "
                 limits = f"{criterion.min_score} to {criterion.max_score}"
                 if not _WHOLE.match(text):
-                    problems[code] = (
-                        f"{label}{shorten(text, 12)!r} is not a whole number from {limits}."
+                    problems[code] = _(
+                        "{label}{text!r} is not a whole number from {limits}.",
+                        label=label,
+                        text=shorten(text, 12),
+                        limits=limits,
                     )
                     continue
                 value = int(text)
                 if not criterion.min_score <= value <= criterion.max_score:
-                    problems[code] = f"{label}{value} is out of range: give a score from {limits}."
+                    problems[code] = _(
+                        "{label}{value} is out of range: give a score from {limits}.",
+                        label=label,
+                        value=value,
+                        limits=limits,
+                    )
                     continue
                 values[code] = value
             if problems:
                 raise ValidationFailed(problems)
             if not values:
-                raise ValidationFailed({"scores": "Enter at least one score."})
+                raise ValidationFailed({"scores": _("Enter at least one score.")})
             judge_row = Employee.get_or_none((Employee.id == judge.id) & Employee.active)
             if judge_row is None:
-                raise NotFound("Your badge is no longer active. Sign in again.")
+                raise NotFound(_("Your badge is no longer active. Sign in again."))
             now = clock.now()
             earlier = {
                 s.criterion_id
@@ -492,7 +522,9 @@ def _event(event_code: str) -> SkillEvent:
     code = clean_text(event_code or "").upper()
     event = SkillEvent.get_or_none((SkillEvent.code == code) & SkillEvent.active)
     if event is None:
-        raise NotFound(f"There is no skill competition {shorten(code, 20) or '(none)'}.")
+        raise NotFound(
+            _("There is no skill competition {value}.", value=shorten(code, 20) or "(none)")
+        )
     return event
 
 
@@ -506,8 +538,11 @@ def _participant(event: SkillEvent, badge_code: str) -> SkillParticipant:
     )
     if participant is None:
         raise NotFound(
-            f"{shorten(code, 20) or '(no badge)'} does not take part in {event.name}: "
-            "register them first."
+            _(
+                "{value} does not take part in {name}: register them first.",
+                value=shorten(code, 20) or "(no badge)",
+                name=event.name,
+            )
         )
     return participant
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.i18n import _
 from kiosk.services import plant
 from kiosk.services.errors import NotFound
 from kiosk.services.text import clean_text, shorten
@@ -81,20 +82,26 @@ def parse_scan(raw: str, key: bytes | Sequence[bytes]) -> ScanResult:
     """
     if len(raw) > MAX_RAW_LENGTH:
         return ScanError(
-            f"That scan is {len(raw):,} characters long: not a Quality Kiosk label. "
-            "Scan the QR label again, or type the code printed under it."
+            _(
+                "That scan is {count:,} characters long: not a Quality Kiosk label. Scan the QR "
+                "label again, or type the code printed under it.",
+                count=len(raw),
+            )
         )
     text = clean_text(raw)
     if not text:
-        return ScanError("Nothing was scanned. Scan the QR label or type the code under it.")
+        return ScanError(_("Nothing was scanned. Scan the QR label or type the code under it."))
     upper = text.upper()
     if upper.startswith("QK") and ":" in upper:
         return _parse_payload(upper, key)
     if _CODE.match(upper):
         return PlainCode(upper)
     return ScanError(
-        f"“{shorten(text)}” is not a Quality Kiosk code. "
-        "Scan the QR label or type the code printed under it (for example L1-S01)."
+        _(
+            "“{text}” is not a Quality Kiosk code. Scan the QR label or type the code printed "
+            "under it (for example L1-S01).",
+            text=shorten(text),
+        )
     )
 
 
@@ -103,24 +110,30 @@ def _parse_payload(text: str, key: bytes | Sequence[bytes]) -> ScanResult:
     version = parts[0]
     if version != PAYLOAD_VERSION:
         return ScanError(
-            f"This label uses format {shorten(version, 8)}, which this kiosk does not read. "
-            "Ask the quality office to reprint it."
+            _(
+                "This label uses format {version}, which this kiosk does not read. Ask the "
+                "quality office to reprint it.",
+                version=shorten(version, 8),
+            )
         )
     if len(parts) != 4 or parts[1] not in ("S", "B"):
         return ScanError(
-            "This label is damaged or incomplete. Scan it again, or type the code under it."
+            _("This label is damaged or incomplete. Scan it again, or type the code under it.")
         )
     _version, kind, code, given_signature = parts
     if not _CODE.match(code):
         return ScanError(
-            "This label is damaged or incomplete. Scan it again, or type the code under it."
+            _("This label is damaged or incomplete. Scan it again, or type the code under it.")
         )
     keys = [key] if isinstance(key, bytes) else list(key)
     given = given_signature.encode("utf-8", "replace")
     if not any(hmac.compare_digest(given, signature(kind, code, k).encode()) for k in keys):
         return ScanError(
-            f"The label for {code} has an invalid signature: it was not printed by this "
-            "plant or has been altered. Report it to the quality office."
+            _(
+                "The label for {code} has an invalid signature: it was not printed by this "
+                "plant or has been altered. Report it to the quality office.",
+                code=code,
+            )
         )
     return StationScan(code, True) if kind == "S" else BadgeScan(code, True)
 
@@ -170,12 +183,17 @@ def lookup_station(code: str, *, clock: Clock | None = None) -> StationView:
     )
     if station is None:
         raise NotFound(
-            f"Station {shorten(code)} is not known. Check the code under the QR label, "
-            "or ask the quality office to register the station."
+            _(
+                "Station {code} is not known. Check the code under the QR label, or ask the "
+                "quality office to register the station.",
+                code=shorten(code),
+            )
         )
     team = station.team or station.line.team
     if team is None:
-        raise NotFound(f"Station {code} has no responsible team yet. Ask the quality office.")
+        raise NotFound(
+            _("Station {code} has no responsible team yet. Ask the quality office.", code=code)
+        )
     now = clock.now()
     rows = (
         Defect.select()

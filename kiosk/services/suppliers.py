@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from kiosk.clock import Clock, SystemClock, to_local
+from kiosk.i18n import _, ngettext
 from kiosk.services.auth import EmployeeView, require_role
 from kiosk.services.campaigns import active_campaign_row
 from kiosk.services.errors import ValidationFailed
@@ -90,7 +91,13 @@ def _parse_day(value: date | str | None, field: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise ValidationFailed(
-            {field: f"{field.capitalize()} {text!r} is not a date: use YYYY-MM-DD."}
+            {
+                field: _(
+                    "{capitalize} {text!r} is not a date: use YYYY-MM-DD.",
+                    capitalize=field.capitalize(),
+                    text=text,
+                )
+            }
         ) from None
 
 
@@ -105,10 +112,18 @@ def _period(
         start = end - timedelta(days=DEFAULT_DAYS - 1)
     if end < start:
         raise ValidationFailed(
-            {"end": f"The period ends ({end}) before it starts ({start}): swap the dates."}
+            {
+                "end": _(
+                    "The period ends ({end}) before it starts ({start}): swap the dates.",
+                    end=end,
+                    start=start,
+                )
+            }
         )
     if (end - start).days + 1 > MAX_DAYS:
-        raise ValidationFailed({"end": f"The period is longer than {MAX_DAYS} days."})
+        raise ValidationFailed(
+            {"end": _("The period is longer than {MAX_DAYS} days.", MAX_DAYS=MAX_DAYS)}
+        )
     return start, end
 
 
@@ -196,16 +211,18 @@ def supplier_ranking(
         reasons: list[str] = []
         share = percent(count, total)
         if key is not None and count and count * 100 >= threshold * total:
-            reasons.append(f"share {share:.1f} % ≥ {threshold} %")
+            reasons.append(
+                _("share {share:.1f} % ≥ {threshold} %", share=share, threshold=threshold)
+            )
         if key is not None and critical.get(key, 0):
             n = critical[key]
-            reasons.append(f"{n} critical defect{'s' if n != 1 else ''}")
+            reasons.append(ngettext("{count} critical defect", "{count} critical defects", n))
         supplier = suppliers.get(key) if key is not None else None
         rows.append(
             SupplierRow(
                 rank=rank if count else None,
                 supplier_code=code_of(key),
-                supplier_name=supplier.name if supplier else "(no supplier named)",
+                supplier_name=supplier.name if supplier else _("(no supplier named)"),
                 count=count,
                 share_percent=share,
                 previous_count=previous_counts.get(key, 0),
@@ -218,7 +235,7 @@ def supplier_ranking(
         )
     return SupplierRanking(
         generated_at=now,
-        campaign_name=campaign.name if campaign is not None else "(no active campaign)",
+        campaign_name=campaign.name if campaign is not None else _("(no active campaign)"),
         start=first_day,
         end=last_day,
         previous_start=previous_start,

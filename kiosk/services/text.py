@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from kiosk.i18n import _
 from kiosk.services.errors import ValidationFailed
 
 _ESCAPE_SEQUENCE = re.compile(
@@ -34,23 +35,36 @@ def read_import_file(path: Path, max_bytes: int) -> str:
     try:
         if path.stat().st_size > max_bytes:
             raise ValidationFailed(
-                {"file": f"{path.name} is larger than {max_bytes:,} bytes: is it the right file?"}
+                {
+                    "file": _(
+                        "{name} is larger than {max_bytes:,} bytes: is it the right file?",
+                        name=path.name,
+                        max_bytes=max_bytes,
+                    )
+                }
             )
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ValidationFailed({"file": f"{path}: there is no such file."}) from None
+        raise ValidationFailed({"file": _("{path}: there is no such file.", path=path)}) from None
     except IsADirectoryError:
-        raise ValidationFailed({"file": f"{path} is a folder, not a file."}) from None
+        raise ValidationFailed({"file": _("{path} is a folder, not a file.", path=path)}) from None
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-        raise ValidationFailed({"file": f"{path} cannot be read: {reason}."}) from None
+        raise ValidationFailed(
+            {"file": _("{path} cannot be read: {reason}.", path=path, reason=reason)}
+        ) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise ValidationFailed(
             {
-                "file": f"{path.name} is not UTF-8 text (line {line}, byte {exc.start + 1}): "
-                "save it as UTF-8 (in Excel: CSV UTF-8) and import it again."
+                "file": _(
+                    "{name} is not UTF-8 text (line {line}, byte {start}): save it as UTF-8 (in "
+                    "Excel: CSV UTF-8) and import it again.",
+                    name=path.name,
+                    line=line,
+                    start=exc.start + 1,
+                )
             }
         ) from None

@@ -11,6 +11,7 @@ from datetime import datetime
 from peewee import JOIN, fn
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.i18n import _
 from kiosk.services.auth import EmployeeView
 from kiosk.services.errors import NotFound, ValidationFailed
 from kiosk.services.uow import read_only, transaction
@@ -80,7 +81,7 @@ def next_question(
         .dicts()
     )
     if not rows:
-        raise NotFound("There are no quiz items yet. Ask the quality office to import some.")
+        raise NotFound(_("There are no quiz items yet. Ask the quality office to import some."))
     fewest = min(row["times_right"] for row in rows)
     candidates = sorted(row["id"] for row in rows if row["times_right"] == fewest)
     return _question_view(Question.get_by_id(rng.choice(candidates)))
@@ -101,11 +102,11 @@ def answer_question(
     with transaction():
         question = Question.get_or_none(Question.id == question_id)
         if question is None:
-            raise NotFound("That quiz item was removed. Take the next one.")
+            raise NotFound(_("That quiz item was removed. Take the next one."))
         choices = list(Choice.select().where(Choice.question == question).order_by(Choice.position))
         chosen = next((c for c in choices if c.position == position), None)
         if chosen is None:
-            raise ValidationFailed({"choice": f"Choose 1 to {len(choices)}."})
+            raise ValidationFailed({"choice": _("Choose 1 to {count}.", count=len(choices))})
         right = next(c for c in choices if c.correct)
         now = clock.now()
         QuizAnswer.insert(
@@ -142,16 +143,18 @@ def _validate_item(number: int, item: Mapping[str, object]) -> list[str]:
     problems = []
     for key in ("key", "topic", "kind", "text", "choices", "answer"):
         if key not in item:
-            problems.append(f"item {number}: missing {key!r}")
+            problems.append(_("item {number}: missing {key!r}", number=number, key=key))
     if problems:
         return problems
     choices = item["choices"]
     if item["kind"] not in ("single", "truefalse"):
-        problems.append(f"item {number}: kind must be 'single' or 'truefalse'")
+        problems.append(_("item {number}: kind must be 'single' or 'truefalse'", number=number))
     if not isinstance(choices, list) or not 2 <= len(choices) <= 6:
-        problems.append(f"item {number}: needs 2 to 6 choices")
+        problems.append(_("item {number}: needs 2 to 6 choices", number=number))
     elif not isinstance(item["answer"], int) or not 0 <= item["answer"] < len(choices):
-        problems.append(f"item {number}: answer must be the index of one of its choices")
+        problems.append(
+            _("item {number}: answer must be the index of one of its choices", number=number)
+        )
     return problems
 
 

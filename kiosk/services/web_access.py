@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.i18n import N_, _
 from kiosk.services.auth import (
     ROLE_RANK,
     ROLE_TITLES,
@@ -42,7 +43,7 @@ WEB_ACTION = "open_the_board_in_a_browser"
 MAX_BADGE_LENGTH = 40
 MAX_PIN_LENGTH = 32
 SESSION_LIFETIME_SECONDS = 12 * 3600
-NOT_ACCEPTED = "Badge or PIN not accepted."
+NOT_ACCEPTED = N_("Badge or PIN not accepted.")
 
 
 def web_terminal(client: str) -> str:
@@ -56,13 +57,16 @@ def check_credentials(badge_code: str, pin: str) -> tuple[str, str]:
     badge = clean_text(badge_code).upper()
     pin = pin.strip(" ")
     if not badge:
-        problems["badge"] = "Type your badge code."
+        problems["badge"] = _("Type your badge code.")
     elif len(badge) > MAX_BADGE_LENGTH:
-        problems["badge"] = f"A badge code has at most {MAX_BADGE_LENGTH} characters."
+        problems["badge"] = _(
+            "A badge code has at most {MAX_BADGE_LENGTH} characters.",
+            MAX_BADGE_LENGTH=MAX_BADGE_LENGTH,
+        )
     if not pin:
-        problems["pin"] = "Type your PIN."
+        problems["pin"] = _("Type your PIN.")
     elif len(pin) > MAX_PIN_LENGTH or clean_text(pin) != pin:
-        problems["pin"] = "That is not a PIN (too long, or it holds control characters)."
+        problems["pin"] = _("That is not a PIN (too long, or it holds control characters).")
     if problems:
         raise ValidationFailed(problems)
     return badge, pin
@@ -97,8 +101,11 @@ def web_sign_in(
     if not employee.needs_pin:  # a badge alone must never open the board from anywhere
         record_refusal(employee, WEB_ACTION, "", "no PIN set", terminal=terminal, clock=clock)
         raise PermissionDenied(
-            f"{employee.name} has no PIN yet: a quality admin must set one before the "
-            "board can be opened in a browser."
+            _(
+                "{name} has no PIN yet: a quality admin must set one before the board can be "
+                "opened in a browser.",
+                name=employee.name,
+            )
         )
     return employee
 
@@ -162,7 +169,7 @@ class SessionSigner:
         now: Callable[[], float] = time.time,
     ) -> None:
         if len(key) < 16:
-            raise ValueError("the web session key is too short")
+            raise ValueError(_("the web session key is too short"))
         self._key = hashlib.sha256(b"quality-kiosk web session\0" + key).digest()
         self.lifetime_seconds = lifetime_seconds
         self._now = now

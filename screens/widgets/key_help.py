@@ -27,21 +27,41 @@ class KeyHelp(Static):
         self.screen.bindings_updated_signal.subscribe(self, lambda _screen: self.render_keys())
         self.render_keys()
 
+    def on_resize(self) -> None:
+        self.render_keys()
+
     def render_keys(self) -> None:
-        text = Text()
+        items: list[Text] = []
         seen: set[str] = set()
         for active in sorted(self.screen.active_bindings.values(), key=_order):
             binding = active.binding
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)
-            if text:
-                text.append("  ")
             key = self.app.get_key_display(binding)
             style = "" if active.enabled else "dim"
-            text.append(f" {key} ", style=f"bold reverse {style}".strip())
-            text.append(f" {binding.description}", style=style)
-        self.update(text)
+            item = Text(no_wrap=True)
+            item.append(f" {key} ", style=f"bold reverse {style}".strip())
+            item.append(f" {binding.description}", style=style)
+            items.append(item)
+        self.update(_pack(items, self.size.width - 2))
+
+
+def _pack(items: list[Text], width: int) -> Text:
+    """The keys in lines of at most `width` cells, a key never split from its description
+    (Chinese descriptions are two cells a character and may wrap anywhere)."""
+    text = Text()
+    used = 0
+    for item in items:
+        if used and width > 0 and used + 2 + item.cell_len > width:
+            text.append("\n")
+            used = 0
+        elif used:
+            text.append("  ")
+            used += 2
+        text.append_text(item)
+        used += item.cell_len
+    return text
 
 
 def _order(active) -> tuple[int, int, str]:

@@ -11,16 +11,18 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
+from kiosk.i18n import N_, _
 from kiosk.services import reports
+from screens.codes import code_word
 from screens.widgets.tables import fill_rows
 
 COLUMNS = {
-    "#on-time": ("Team", "On time", "Points"),
-    "#top-teams": ("Rank", "Team", "Points"),
-    "#top-people": ("Name", "Team", "Points"),
-    "#overdue": ("Overdue", "Defect", "Station", "Severity", "Team"),
-    "#late-teams": ("Team", "Late", "Points lost"),
-    "#missing-inspections": ("Line", "Week", "Status", "Team"),
+    "#on-time": (N_("Team"), N_("On time"), N_("Points")),
+    "#top-teams": (N_("Rank"), N_("Team"), N_("Points")),
+    "#top-people": (N_("Name"), N_("Team"), N_("Points")),
+    "#overdue": (N_("Overdue"), N_("Defect"), N_("Station"), N_("Severity"), N_("Team")),
+    "#late-teams": (N_("Team"), N_("Late"), N_("Points lost")),
+    "#missing-inspections": (N_("Line"), N_("Week"), N_("Status"), N_("Team")),
 }
 
 
@@ -68,27 +70,27 @@ class RedBlackPanel(Horizontal):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="red-side"):
-            yield Static("RED LIST · praise", classes="side-title")
-            yield Static("Corrected on time", classes="table-title")
+            yield Static(_("RED LIST · praise"), classes="side-title")
+            yield Static(_("Corrected on time"), classes="table-title")
             yield DataTable(id="on-time", cursor_type="row", show_cursor=False)
-            yield Static("Top teams", classes="table-title")
+            yield Static(_("Top teams"), classes="table-title")
             yield DataTable(id="top-teams", cursor_type="row", show_cursor=False)
-            yield Static("Top people", classes="table-title")
+            yield Static(_("Top people"), classes="table-title")
             yield DataTable(id="top-people", cursor_type="row", show_cursor=False)
         with Vertical(id="black-side"):
-            yield Static("BLACK LIST · exposure", classes="side-title")
-            yield Static("Overdue defects", classes="table-title")
+            yield Static(_("BLACK LIST · exposure"), classes="side-title")
+            yield Static(_("Overdue defects"), classes="table-title")
             yield DataTable(id="overdue", cursor_type="row")
-            yield Static("Late teams", classes="table-title")
+            yield Static(_("Late teams"), classes="table-title")
             yield DataTable(id="late-teams", cursor_type="row", show_cursor=False)
-            yield Static("Lines not inspected this week", classes="table-title")
+            yield Static(_("Lines not inspected this week"), classes="table-title")
             yield DataTable(id="missing-inspections", cursor_type="row", show_cursor=False)
 
     def on_mount(self) -> None:
         for selector, labels in COLUMNS.items():
             table = self.query_one(selector, DataTable)
             for label in labels:
-                table.add_column(label, key=label)
+                table.add_column(_(label), key=label)
 
     def show(self, board: reports.RedBlackList) -> None:
         fill_rows(
@@ -118,7 +120,10 @@ class RedBlackPanel(Horizontal):
                         Text(d.overdue_text, style="bold red"),
                         d.short_id,
                         Text(d.station_code),
-                        Text(d.severity, style="bold red" if d.severity == "critical" else ""),
+                        Text(
+                            code_word(d.severity),
+                            style="bold red" if d.severity == "critical" else "",
+                        ),
                         Text(d.team_name),
                     ),
                 )
@@ -143,7 +148,7 @@ class RedBlackPanel(Horizontal):
                     (
                         Text(f"{line.code} {line.name}"),
                         line.week,
-                        Text(line.status, style="yellow"),
+                        Text(code_word(line.status), style="yellow"),
                         Text(line.team_name),
                     ),
                 )
