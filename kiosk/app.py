@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from rich.cells import cell_len
 from textual import events
@@ -20,9 +21,11 @@ from kiosk.services.auth import EmployeeView
 from kiosk.services.deadlines import SWEEP_INTERVAL_SECONDS
 from kiosk.services.errors import ServiceError
 from kiosk.services.live import ChangeFeed
+from kiosk.services.outbox import Outbox
 from kiosk.services.stations import StationView
 
 log = logging.getLogger("kiosk.app")
+FORWARD_SECONDS = 5.0
 
 
 class KioskApp(App):
@@ -56,6 +59,8 @@ class KioskApp(App):
         self._last_activity = self.clock.now()
         self.database_state = N_("online")  # or N_("unreachable"): screens/base.py
         self.change_feed: ChangeFeed | None = None
+        self.outbox = Outbox(Path(settings.outbox_path))
+        self.outbox_waiting = self.outbox.waiting()
         # the language of this terminal: texts on screen and the services' messages
         self.language = normalize(settings.language)
         self._language_before = set_process_language(self.language)
@@ -79,6 +84,7 @@ class KioskApp(App):
         self.set_interval(1.0, self.check_idle_sign_out)
         self.sweep_deadlines()
         self.set_interval(SWEEP_INTERVAL_SECONDS, self.sweep_deadlines)
+        self.set_interval(FORWARD_SECONDS, self.forward_outbox)
         self.change_feed = ChangeFeed(self.settings.database_url, self._heard_change).start()
 
     # -- language: English or Simplified Chinese, switched with Ctrl+L at any moment -----
@@ -156,6 +162,27 @@ class KioskApp(App):
         if isinstance(self.screen, SignInScreen):
             self.screen.reset(reason or _("Signed out. Scan your badge to sign in."))
 
+    # -- offline outbox: what was kept while the server was away goes out when it is back --
+
+    def forward_outbox(self) -> None:
+        if not self.outbox_waiting:
+            return
+
+        def job() -> None:
+            try:
+                result = self.outbox.forward()
+            except Exception:  # the forwarder must never take the kiosk down
+                log.exception("outbox forwarding failed")
+                return
+            self.call_from_thread(self.outbox_changed, result.waiting)
+
+        self.run_worker(job, thread=True, group="outbox", exclusive=True, exit_on_error=False)
+
+    def outbox_changed(self, waiting: int) -> None:
+        self.outbox_waiting = waiting
+        if waiting:
+            self.database_state = "offline"
+
     # -- locked kiosk mode ------------------------------------------------------------
 
     async def action_quit(self) -> None:
@@ -189,6 +216,11 @@ class KioskApp(App):
 
     # -- status bar --------------------------------------------------------------
 
+    def _database_status(self) -> str:
+        if self.outbox_waiting:
+            return _("offline — {count} waiting", count=self.outbox_waiting)
+        return _("DB {state}", state=_(self.database_state))
+
     def status_line(self, width: int = 0) -> str:
         """Terminal, person, station, database state and clock; shorter when `width` is tight."""
         clock = format_local(self.clock.now(), "%Y-%m-%d %H:%M")
@@ -200,7 +232,7 @@ class KioskApp(App):
             _("Terminal {terminal_id}", terminal_id=self.settings.terminal_id),
             person,
             station,
-            _("DB {state}", state=_(self.database_state)),
+            self._database_status(),
             clock,
         ]
         line = "  │  ".join(part for part in parts if part)
@@ -211,7 +243,7 @@ class KioskApp(App):
                 self.settings.terminal_id,
                 person,
                 station,
-                _("DB {state}", state=_(self.database_state)),
+                self._database_status(),
                 format_local(self.clock.now(), "%H:%M"),
             ]
             line = " │ ".join(part for part in parts if part)

@@ -31,6 +31,11 @@ def default_database_url() -> str:
     return f"sqlite:///{data_dir() / 'kiosk.db'}"
 
 
+def default_outbox_path() -> str:
+    """The kiosk's local offline store (QK_OUTBOX_PATH, else the user data directory)."""
+    return os.environ.get("QK_OUTBOX_PATH") or str(data_dir() / "outbox.db")
+
+
 def default_config_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "kiosk.toml"
 
@@ -43,6 +48,7 @@ class Settings:
     language: str = "en"
     locked: bool = False  # kiosk mode: no palette, quitting needs a supervisor's PIN
     theme: str = ""  # "" = the default for the mode (high contrast on kiosks, dark on boards)
+    outbox_path: str = field(default_factory=default_outbox_path)
 
     def with_overrides(self, **overrides: object) -> Settings:
         clean = {key: value for key, value in overrides.items() if value is not None}

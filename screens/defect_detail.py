@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,7 @@ from textual.widgets import DataTable, Static
 
 from kiosk.clock import format_local
 from kiosk.i18n import _
-from kiosk.services import defects, lifecycle
+from kiosk.services import defects, lifecycle, outbox
 from screens.action_form import ActionForm, FormField
 from screens.base import KioskScreen, Message
 from screens.codes import code_word
@@ -179,7 +180,14 @@ class DefectDetailScreen(KioskScreen):
             "progress": (
                 _("Post a progress update"),
                 [FormField("progress", _("What was done or found?"))],
-                lambda v: lifecycle.post_progress(user, detail.id, v["progress"] or "", **common),
+                lambda v: outbox.post_progress_or_keep(
+                    self.app.outbox,  # type: ignore[attr-defined]
+                    user,
+                    detail.id,
+                    v["progress"] or "",
+                    progress_id=uuid.uuid4(),
+                    **common,
+                ),
             ),
             "fixed": (
                 _("Mark the correction done"),
@@ -239,8 +247,19 @@ class DefectDetailScreen(KioskScreen):
     def _open(self, title: str, fields: list[FormField], submit: Callable[[dict], Any]) -> None:
         self.app.push_screen(ActionForm(title, fields, submit), self._acted)
 
-    def _acted(self, result: lifecycle.DefectDetail | None) -> None:
+    def _acted(self, result: lifecycle.DefectDetail | outbox.Queued | None) -> None:
         if result is None:
+            return
+        if isinstance(result, outbox.Queued):
+            self.app.outbox_changed(result.waiting)  # type: ignore[attr-defined]
+            self.say(
+                _(
+                    "The server cannot be reached: the update is kept on this kiosk and will "
+                    "be sent when it is back ({count} waiting).",
+                    count=result.waiting,
+                ),
+                "info",
+            )
             return
         self.show(result)
         self.say(

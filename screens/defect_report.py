@@ -11,7 +11,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from kiosk.clock import format_local
 from kiosk.i18n import _
-from kiosk.services import defects
+from kiosk.services import defects, outbox
 from kiosk.services.errors import ServiceError, ValidationFailed
 from kiosk.services.stations import StationView
 from screens.base import KioskScreen, Message
@@ -160,7 +160,8 @@ class DefectReportScreen(KioskScreen):
         self.submitting = True
         self.say(_("Saving…"))
         self.call_service(
-            defects.report_defect,
+            outbox.report_defect_or_keep,
+            self.app.outbox,  # type: ignore[attr-defined]
             self.app.user,  # type: ignore[attr-defined]
             draft,
             terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
@@ -170,7 +171,18 @@ class DefectReportScreen(KioskScreen):
             on_error=self.failed,
         )
 
-    def saved(self, receipt: defects.DefectReceipt) -> None:
+    def saved(self, receipt: defects.DefectReceipt | outbox.Queued) -> None:
+        if isinstance(receipt, outbox.Queued):
+            self.app.outbox_changed(receipt.waiting)  # type: ignore[attr-defined]
+            self.dismiss(
+                _(
+                    "The server cannot be reached: the report is kept on this kiosk and will "
+                    "be sent when it is back ({count} waiting). Its correction window counts "
+                    "from now.",
+                    count=receipt.waiting,
+                )
+            )
+            return
         self.dismiss(
             _(
                 "Defect {short_id} reported. {team_name} must correct it by {time}.",

@@ -12,7 +12,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.i18n import _
-from kiosk.services import training
+from kiosk.services import outbox, training
 from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
@@ -91,7 +91,8 @@ class QuizScreen(KioskScreen):
             return
         self.answering = True
         self.call_service(
-            training.answer_question,
+            outbox.answer_or_keep,
+            self.app.outbox,  # type: ignore[attr-defined]
             self.app.user,  # type: ignore[attr-defined]
             question.id,
             position,
@@ -106,8 +107,20 @@ class QuizScreen(KioskScreen):
         self.answering = False
         self.show_error(error)
 
-    def show_result(self, result: training.AnswerResult) -> None:
+    def show_result(self, result: training.AnswerResult | outbox.Queued) -> None:
         self.answering = False
+        if isinstance(result, outbox.Queued):
+            self.app.outbox_changed(result.waiting)  # type: ignore[attr-defined]
+            self.query_one("#choices", OptionList).disabled = True
+            self.say(
+                _(
+                    "The server cannot be reached: your answer is kept on this kiosk and will "
+                    "be sent when it is back ({count} waiting). Esc goes back.",
+                    count=result.waiting,
+                ),
+                "info",
+            )
+            return
         self.result = result
         self.query_one("#choices", OptionList).disabled = True
         feedback = Text()

@@ -9,7 +9,7 @@ from textual.containers import Center, Vertical
 from textual.widgets import Input, Static
 
 from kiosk.i18n import _
-from kiosk.services import auth, demo, stations
+from kiosk.services import auth, demo, outbox, stations
 from kiosk.services.errors import ServiceError
 from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
@@ -109,7 +109,8 @@ class SignInScreen(KioskScreen):
     def _sign_in(self, badge: str, pin: str | None) -> None:
         self.say(_("Checking…"))
         self.call_service(
-            auth.sign_in,
+            outbox.sign_in_or_kept,
+            self.app.outbox,  # type: ignore[attr-defined]
             badge,
             pin,
             terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]

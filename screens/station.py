@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Static
 
 from kiosk.clock import format_local
 from kiosk.i18n import _
-from kiosk.services import defects, stations
+from kiosk.services import outbox, stations
 from screens.base import KioskScreen, Message
 from screens.codes import code_word
 from screens.widgets.key_help import KeyHelp
@@ -116,7 +116,8 @@ class StationScreen(KioskScreen):
 
     def load_station(self, code: str, message: str | None = None) -> None:
         self.call_service(
-            stations.lookup_station,
+            outbox.lookup_station_or_kept,
+            self.app.outbox,  # type: ignore[attr-defined]
             code,
             clock=self.app.clock,  # type: ignore[attr-defined]
             on_done=lambda view: self.show_station(view, message),
@@ -172,7 +173,8 @@ class StationScreen(KioskScreen):
             self.say(_("Scan the station first: a defect is reported against a station."), "error")
             return
         self.call_service(
-            defects.report_options,
+            outbox.report_options_or_kept,
+            self.app.outbox,  # type: ignore[attr-defined]
             on_done=lambda options: self.app.push_screen(
                 DefectReportScreen(station, options), self._report_closed
             ),

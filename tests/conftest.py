@@ -50,6 +50,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
         admin_execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(autouse=True)
+def kiosk_outbox(tmp_path_factory, monkeypatch) -> None:
+    """Each test's apps keep their offline outbox in a file of their own."""
+    path = tmp_path_factory.mktemp("outbox") / "outbox.db"
+    monkeypatch.setenv("QK_OUTBOX_PATH", str(path))
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(START)

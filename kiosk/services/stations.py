@@ -24,7 +24,7 @@ from datetime import datetime
 from kiosk.clock import Clock, SystemClock
 from kiosk.i18n import _
 from kiosk.services import plant
-from kiosk.services.errors import NotFound
+from kiosk.services.errors import DatabaseUnavailable, NotFound
 from kiosk.services.text import clean_text, shorten
 from kiosk.services.uow import read_only
 from models import Defect, ProductionLine, Station
@@ -138,10 +138,25 @@ def _parse_payload(text: str, key: bytes | Sequence[bytes]) -> ScanResult:
     return StationScan(code, True) if kind == "S" else BadgeScan(code, True)
 
 
+_last_known_keys: list[bytes] = []
+
+
 def interpret_scan(raw: str, *, clock: Clock | None = None) -> ScanResult:
     """Parse with this plant's keys (read from the database): the current one, and the
-    previous one while its grace period after a rotation lasts."""
-    return parse_scan(raw, plant.valid_signing_keys(clock=clock))
+    previous one while its grace period after a rotation lasts.
+
+    A code typed by hand needs no key. While the database is away, signed labels are
+    checked with the keys this process read last (an offline kiosk keeps scanning).
+    """
+    global _last_known_keys
+    if not clean_text(raw).upper().startswith("QK"):
+        return parse_scan(raw, ())
+    try:
+        _last_known_keys = plant.valid_signing_keys(clock=clock)
+    except DatabaseUnavailable:
+        if not _last_known_keys:
+            raise
+    return parse_scan(raw, _last_known_keys)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,58 @@
+"""The kiosk's own offline store: a local SQLite file beside the app, never the plant database.
+
+When the plant database cannot be reached, a kiosk keeps what people enter here
+(defect reports, progress updates, quiz answers) and forwards it, in order, once
+the server is back. It also remembers the badges signed in on this kiosk, so
+those people can sign in while the server is away.
+"""
+
+from __future__ import annotations
+
+from peewee import (
+    AutoField,
+    CharField,
+    DateTimeField,
+    IntegerField,
+    Model,
+    SqliteDatabase,
+    TextField,
+)
+
+outbox_database = SqliteDatabase(None)
+
+
+class OutboxModel(Model):
+    class Meta:
+        database = outbox_database
+        legacy_table_names = False
+
+
+class OutboxEntry(OutboxModel):
+    """One thing entered while offline, waiting to be sent (oldest first)."""
+
+    id = AutoField()
+    kind = CharField(max_length=32)  # report_defect, post_progress, answer_question
+    payload = TextField()  # JSON, with the ids made on this kiosk and the time it was entered
+    created_at = DateTimeField()  # naive UTC
+    attempts = IntegerField(default=0)
+    failed = TextField(null=True)  # the server refused it (not an outage): why
+
+
+class CachedBadge(OutboxModel):
+    """A person who signed in on this kiosk while it was online."""
+
+    badge_code = CharField(max_length=64, primary_key=True)
+    employee = TextField()  # JSON of the EmployeeView
+    pin_hash = CharField(max_length=255, null=True)  # scrypt of the PIN last accepted here
+    seen_at = DateTimeField()
+
+
+class CachedView(OutboxModel):
+    """Reference data the kiosk needs to take entries while offline (stations, form options)."""
+
+    key = CharField(max_length=96, primary_key=True)  # e.g. "station:L1-S01", "report-options"
+    value = TextField()  # JSON
+    seen_at = DateTimeField()
+
+
+OUTBOX_TABLES = [OutboxEntry, CachedBadge, CachedView]
