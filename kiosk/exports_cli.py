@@ -1,4 +1,4 @@
-"""`kiosk export performance|ledger|defects|inspections|handbook`: sub-commands of `export`.
+"""`kiosk export performance|ledger|defects|inspections|evaluations|handbook` sub-commands.
 
 kiosk/cli.py owns the `export` group; this module adds these sub-commands to it
 and runs them. Files go to --output (or a default name in the current folder);
@@ -17,6 +17,7 @@ TABLE_EXPORTS = {
     "ledger": "every point ledger row, with local times",
     "defects": "every defect with its lifecycle times and root cause",
     "inspections": "every weekly inspection result",
+    "evaluations": "every benchmark-line evaluation: scores, totals, ranks, the Mobile Flag",
 }
 EXPORT_COMMANDS = frozenset({*TABLE_EXPORTS, "handbook"})
 TABLE_FORMATS = ("csv", "xlsx")
@@ -104,6 +105,7 @@ def _export_table(args: argparse.Namespace) -> int:
         "ledger": exports.ledger_table,
         "defects": exports.defects_table,
         "inspections": exports.inspections_table,
+        "evaluations": exports.evaluations_table,
     }
     table = builders[args.export_command](month)
     file_format = _format(args.format, args.output, TABLE_FORMATS)

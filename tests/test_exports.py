@@ -360,3 +360,39 @@ def test_handbook_pdf_shows_each_station_and_root_cause_in_chinese_too(
     assert "No CJK font found" in result.notes[0] and "may not render" in result.notes[0]
     _pages, text = squashed_pdf_text(latin)
     assert "L3-S05" in text and "Crimpdiechanged" in text
+
+
+def test_line_evaluations_export_from_the_command_line(demo_plant, clock, tmp_path):
+    import openpyxl
+
+    from kiosk.cli import main
+    from kiosk.services import auth, lines
+
+    leader, supervisor = auth.identify_badge("E1001"), auth.identify_badge("E4002")
+    lines.record_production(leader, "L2", "2025-09-08", 1000, 990, clock=clock)
+    lines.evaluate_lines(
+        supervisor,
+        "2025-09-01",
+        "2025-09-09",
+        {"L1": (80, 80), "L2": (90, 90), "L3": (80, 80)},
+        clock=clock,
+    )
+    target = tmp_path / "evaluations.xlsx"
+    assert main(["export", "evaluations", "--db", demo_plant, "-o", str(target)]) == 0
+    sheet = openpyxl.load_workbook(target).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][5:] == (
+        "line",
+        "line name",
+        "5S/7S",
+        "standardized operations",
+        "first-pass yield %",
+        "total",
+        "rank",
+        "Mobile Flag",
+    )
+    by_line = {row[5]: row for row in rows[1:]}
+    assert set(by_line) == {"L1", "L2", "L3"}
+    assert by_line["L2"][9:] == (99.0, 92.7, 1, "yes")
+    assert by_line["L1"][11] == by_line["L3"][11] == 2  # tied totals share the rank
+    assert not by_line["L1"][12] and not by_line["L3"][12]  # an empty cell: not the holder

@@ -360,6 +360,69 @@ def inspections_table(month: Month | str | None = None) -> Table:
     )
 
 
+@read_only
+def evaluations_table(month: Month | str | None = None) -> Table:
+    """One row per line per benchmark-line evaluation (made in a month, when given),
+    with the scores, the weighted total, the rank and who took the Mobile Flag."""
+    from models.lines import LineEvaluation, LineScore
+
+    month = parse_month(month) if isinstance(month, str) else month
+    evaluations = list(
+        LineEvaluation.select(LineEvaluation, Employee)
+        .join(Employee, on=(LineEvaluation.evaluator == Employee.id))
+        .where(_in_month(LineEvaluation.evaluated_at, month))
+        .order_by(LineEvaluation.evaluated_at, LineEvaluation.id)
+    )
+    rows = []
+    for evaluation in evaluations:
+        scores = (
+            LineScore.select(LineScore, ProductionLine)
+            .join(ProductionLine)
+            .where(LineScore.evaluation == evaluation)
+            .order_by(LineScore.total.desc(), ProductionLine.code)
+        )
+        rank, previous = 0, None
+        for position, score in enumerate(scores, start=1):
+            if score.total != previous:
+                rank, previous = position, score.total
+            rows.append(
+                (
+                    evaluation.id,
+                    _local(evaluation.evaluated_at),
+                    evaluation.evaluator.name,
+                    evaluation.period_start.isoformat(),
+                    evaluation.period_end.isoformat(),
+                    score.line.code,
+                    score.line.name,
+                    round(score.score_5s, 1),
+                    round(score.score_standard_ops, 1),
+                    None if score.fpy_percent is None else round(score.fpy_percent, 2),
+                    round(score.total, 2),
+                    rank,
+                    "yes" if score.line_id == evaluation.winner_id else "",
+                )
+            )
+    return Table(
+        name=f"line-evaluations-{month}" if month else "line-evaluations",
+        headers=(
+            "evaluation",
+            "evaluated (local)",
+            "evaluator",
+            "period from",
+            "period to",
+            "line",
+            "line name",
+            "5S/7S",
+            "standardized operations",
+            "first-pass yield %",
+            "total",
+            "rank",
+            "Mobile Flag",
+        ),
+        rows=tuple(rows),
+    )
+
+
 # -- writing files ----------------------------------------------------------------
 
 
