@@ -81,6 +81,20 @@ def test_full_lifecycle_on_time_earns_two_points_once(demo_plant, clock):
             .where(DefectEvent.defect == defect_id)
             .order_by(DefectEvent.at, DefectEvent.id)
         ]
+    with db.connection():
+        audited = [
+            a.action
+            for a in AuditEntry.select()
+            .where(AuditEntry.allowed & (AuditEntry.target == defect_id))
+            .order_by(AuditEntry.id)
+        ]
+    # every change of the defect after its report is in the audit trail too
+    assert audited == [
+        "defect_in_progress",
+        "defect_fixed",
+        "defect_verified",
+        "defect_closed",
+    ]
     assert statuses == [
         (None, "reported"),
         ("reported", "in_progress"),
@@ -283,4 +297,9 @@ def test_supervisor_reverses_a_ledger_row_with_a_new_row(demo_plant, clock):
         assert (original.amount, original.reverses_id) == (2, None)
         assert (reversal.amount, reversal.reverses_id) == (-2, entry.id)
         assert reversal.created_by.badge_code == "E4002"
-        assert AuditEntry.select().where(AuditEntry.action == "ledger_reverse").count() == 1
+        reversals = AuditEntry.select().where(AuditEntry.action == "ledger_reverse")
+        # one refused (the team leader), one done (the supervisor), each with who did it
+        assert sorted((a.allowed, a.actor.badge_code) for a in reversals) == [
+            (False, "E1001"),
+            (True, "E4002"),
+        ]

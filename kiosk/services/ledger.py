@@ -17,7 +17,7 @@ from kiosk.services.auth import EmployeeView, record_refusal
 from kiosk.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.text import clean_text
 from kiosk.services.uow import read_only, transaction
-from models import LedgerEntry, Team, db
+from models import AuditEntry, LedgerEntry, Team, db
 from models.totals import TeamPointTotal
 
 
@@ -173,6 +173,15 @@ def reverse_entry(
             )
             if not result.written:
                 raise Conflict(_("Row {entry_id} has already been reversed.", entry_id=entry_id))
+            AuditEntry.create(
+                at=clock.now(),
+                actor=actor.id,
+                action="ledger_reverse",
+                target=str(entry_id),
+                allowed=True,
+                detail=why[:500],
+                terminal=terminal,
+            )
             return result
     except PermissionDenied as refusal:
         record_refusal(

@@ -32,6 +32,7 @@ from kiosk.services.errors import Conflict, NotFound, PermissionDenied, Validati
 from kiosk.services.text import clean_text
 from kiosk.services.uow import read_only, transaction
 from models import (
+    AuditEntry,
     Campaign,
     Defect,
     DefectEvent,
@@ -135,6 +136,16 @@ def _move(
         from_status=from_status,
         to_status=to_status,
         note=note,
+        terminal=terminal,
+    )
+    # the audit trail names every change of a defect, in the same transaction
+    AuditEntry.create(
+        at=now,
+        actor=actor.id,
+        action=f"defect_{to_status}" if to_status != from_status else "defect_update",
+        target=str(defect.id),
+        allowed=True,
+        detail=str(note)[:500],
         terminal=terminal,
     )
 
