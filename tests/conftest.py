@@ -71,6 +71,22 @@ def database(db_url: str, clock: FrozenClock) -> str:
 
 
 @pytest.fixture
+def pg_demo_plant(pg_server: str, clock: FrozenClock) -> Iterator[tuple[str, str]]:
+    """A demo plant on PostgreSQL only (for server faults and load): (URL, database name)."""
+    name = f"qk_pg_plant_{os.getpid()}_{next(_database_numbers)}"
+    admin_execute(pg_server, f'CREATE DATABASE "{name}"')
+    url = database_url(pg_server, name)
+    database_service.open_database(url)
+    database_service.upgrade(clock)
+    seed_demo_plant(clock)
+    try:
+        yield url, name
+    finally:
+        db.close_all()
+        admin_execute(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
 def demo_plant(database: str, clock: FrozenClock) -> str:
     seed_demo_plant(clock)
     return database

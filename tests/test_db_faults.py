@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import threading
 
 import psycopg
 import pytest
 
 from kiosk.services import auth
-from kiosk.services import database as database_service
-from kiosk.services.demo import seed_demo_plant
 from kiosk.services.errors import DatabaseUnavailable
 from models import db
-from tests.pg import admin_execute, database_url
-
-
-@pytest.fixture
-def pg_plant(pg_server, clock):
-    name = f"qk_faults_{os.getpid()}"
-    admin_execute(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin_execute(pg_server, f'CREATE DATABASE "{name}"')
-    url = database_url(pg_server, name)
-    database_service.open_database(url)
-    database_service.upgrade(clock)
-    seed_demo_plant(clock)
-    yield url, name
-    db.close_all()
-    admin_execute(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.mark.parametrize("engine", ["postgresql"])  # PostgreSQL only
-def test_a_killed_pooled_connection_is_replaced(pg_plant, pg_server, engine):
-    url, name = pg_plant
+def test_a_killed_pooled_connection_is_replaced(pg_demo_plant, pg_server, engine):
+    url, name = pg_demo_plant
     assert auth.identify_badge("E1002").name == "Li Na"  # a pooled connection now exists
     with psycopg.connect(pg_server.replace("/postgres", f"/{name}"), autocommit=True) as admin:
         killed = admin.execute(
@@ -51,8 +33,8 @@ def test_a_killed_pooled_connection_is_replaced(pg_plant, pg_server, engine):
 
 
 @pytest.mark.parametrize("engine", ["postgresql"])  # PostgreSQL only
-def test_a_server_that_is_gone_is_reported_not_raised(pg_plant, engine):
-    url, _name = pg_plant
+def test_a_server_that_is_gone_is_reported_not_raised(pg_demo_plant, engine):
+    url, _name = pg_demo_plant
     db.bind("postgresql://qk@127.0.0.1:1/nowhere")
     try:
         with pytest.raises(DatabaseUnavailable, match="cannot be reached"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import uuid
 from collections import Counter
@@ -10,13 +9,10 @@ from collections import Counter
 import pytest
 
 from kiosk.services import auth, lifecycle, training
-from kiosk.services import database as database_service
 from kiosk.services.defects import DefectDraft, report_defect
-from kiosk.services.demo import seed_demo_plant
 from kiosk.services.errors import Conflict
 from kiosk.services.ledger import team_totals
 from models import Defect, LedgerEntry, QuizAnswer, Station, db
-from tests.pg import admin_execute, database_url
 
 KIOSKS = 50
 OPERATIONS = 200  # per kiosk: cycles of report, progress, fixed, verify (+ a double verify), quiz
@@ -26,19 +22,10 @@ VERIFIERS = ["E1001", "E2001", "E3001", "E4003", "E5002", "E6001"]
 
 
 @pytest.fixture
-def pg_load_plant(pg_server, clock):
-    name = f"qk_load_{os.getpid()}"
-    admin_execute(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin_execute(pg_server, f'CREATE DATABASE "{name}"')
-    url = database_url(pg_server, name)
-    database_service.open_database(url)
-    database_service.upgrade(clock)
-    seed_demo_plant(clock)
+def pg_load_plant(pg_demo_plant):
     # one process stands in for 50 terminals here: let each thread hold its own connection
     db.database_proxy.obj._max_connections = KIOSKS + 4
-    yield url
-    db.close_all()
-    admin_execute(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return pg_demo_plant[0]
 
 
 @pytest.mark.parametrize("engine", ["postgresql"])  # named so the engine summary counts it

@@ -140,7 +140,7 @@ def report_defect(
         raise ValidationFailed(problems)
     with transaction():
         if defect_id is not None and (known := Defect.get_or_none(Defect.id == defect_id)):
-            return _receipt(known)  # sent before (an offline replay, a resend): once is enough
+            return receipt_of(known)  # sent before (an offline replay, a resend): once is enough
         station = (
             Station.select(Station, ProductionLine)
             .join(ProductionLine)
@@ -216,7 +216,8 @@ def report_defect(
         )
 
 
-def _receipt(defect: Defect) -> DefectReceipt:
+def receipt_of(defect: Defect) -> DefectReceipt:
+    """What the person who reported a defect is told about it."""
     return DefectReceipt(
         id=str(defect.id),
         short_id=str(defect.id)[:8],

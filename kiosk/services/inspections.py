@@ -24,7 +24,7 @@ from peewee import JOIN
 from kiosk.clock import Clock, SystemClock, format_local, to_local
 from kiosk.i18n import _
 from kiosk.services.auth import EmployeeView, require_role
-from kiosk.services.defects import DefectDraft, DefectReceipt, report_defect
+from kiosk.services.defects import DefectDraft, DefectReceipt, receipt_of, report_defect
 from kiosk.services.errors import NotFound, ValidationFailed
 from kiosk.services.text import clean_text, read_import_file, shorten
 from kiosk.services.uow import read_only, transaction
@@ -597,7 +597,7 @@ def raise_defect_from_failure(
         if result.defect_id is not None:
             existing = Defect.get_or_none(Defect.id == result.defect_id)
             if existing is not None:
-                return _receipt(existing)
+                return receipt_of(existing)
         wanted = clean_text(station_code or "").upper()
         station = Station.get_or_none(
             (Station.code == wanted) & (Station.line == inspection.line_id) & Station.active
@@ -763,18 +763,6 @@ def _item(item_code: str, inspection: Inspection) -> ChecklistItem:
             _("Checklist item {value} is not on the checklist.", value=shorten(code) or "(none)")
         )
     return item
-
-
-def _receipt(defect: Defect) -> DefectReceipt:
-    return DefectReceipt(
-        id=str(defect.id),
-        short_id=str(defect.id)[:8],
-        station_code=defect.station.code,
-        line_name=defect.line.name,
-        team_name=defect.team.name,
-        reported_at=defect.reported_at,
-        due_at=defect.due_at,
-    )
 
 
 def _view(inspection: Inspection, *, resumed: bool = False) -> InspectionView:
