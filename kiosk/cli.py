@@ -113,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(sweep)
 
+    bench = commands.add_parser(
+        "bench", help="run the benchmarks from a checkout and print each ratio beside its target"
+    )
+    bench.add_argument("names", nargs="*", metavar="NAME", help="scan, startup, board, live")
+
     keys = commands.add_parser("keys", help="the plant key that signs QR labels")
     keys_commands = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
     rotate = keys_commands.add_parser(
@@ -299,6 +304,15 @@ def _print_labels(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "bench":  # it makes its own databases: no --db
+        try:
+            from bench.__main__ import main as run_benchmarks
+        except ImportError:
+            print(
+                "kiosk: the benchmarks run from a checkout (bench/ beside kiosk/).", file=sys.stderr
+            )
+            return 2
+        return run_benchmarks(args.names)
     try:
         if args.command == "ssh-shell":  # checks the terminal before opening the database
             from kiosk.ssh_shell import run_ssh_shell
