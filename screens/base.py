@@ -14,8 +14,10 @@ from textual.worker import Worker
 
 from kiosk.i18n import N_, Tr, _, current_language, template_of, translate
 from kiosk.i18n import language as i18n_language
+from kiosk.services import stations
 from kiosk.services.errors import DatabaseUnavailable, ServiceError
 from screens.i18n_refresh import translate_bindings
+from screens.widgets.scan_input import ScanInput
 
 log = logging.getLogger("kiosk.screens")
 
@@ -158,3 +160,23 @@ class KioskScreen(ServiceCalls, Screen):
 
 class KioskModal(ServiceCalls, ModalScreen):
     """A dialog over a kiosk screen."""
+
+
+class ScanningScreen(KioskScreen):
+    """A screen with a ScanInput: every scan is parsed off the event loop, and a newer
+    scan's result wins over an older one that finishes later. Subclasses say what a
+    parsed scan means on their screen in `_scan_parsed`."""
+
+    def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
+        event.stop()
+        self.call_service(
+            stations.interpret_scan,
+            event.text,
+            clock=self.app.clock,  # type: ignore[attr-defined]
+            on_done=self._scan_parsed,
+            group="scan",
+            latest_only=True,
+        )
+
+    def _scan_parsed(self, result: stations.ScanResult) -> None:
+        raise NotImplementedError

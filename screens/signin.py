@@ -11,13 +11,13 @@ from textual.widgets import Input, Static
 from kiosk.i18n import _
 from kiosk.services import auth, demo, outbox, stations
 from kiosk.services.errors import ServiceError
-from screens.base import KioskScreen, Message
+from screens.base import Message, ScanningScreen
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.scan_input import ScanInput
 from screens.widgets.status_bar import StatusBar
 
 
-class SignInScreen(KioskScreen):
+class SignInScreen(ScanningScreen):
     CSS_PATH = "signin.tcss"
     BINDINGS = [
         Binding("escape", "cancel_pin", "Back to badge", show=False),
@@ -82,17 +82,6 @@ class SignInScreen(KioskScreen):
         box.display = not box.display
 
     # -- badge ------------------------------------------------------------------
-
-    def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
-        event.stop()
-        self.call_service(
-            stations.interpret_scan,
-            event.text,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            on_done=self._scan_parsed,
-            group="scan",
-            latest_only=True,
-        )
 
     def _scan_parsed(self, result: stations.ScanResult) -> None:
         if isinstance(result, stations.ScanError):

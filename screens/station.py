@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Static
 from kiosk.clock import format_local
 from kiosk.i18n import _
 from kiosk.services import outbox, stations
-from screens.base import KioskScreen, Message
+from screens.base import Message, ScanningScreen
 from screens.codes import code_word
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.scan_input import ScanInput
@@ -20,7 +20,7 @@ from screens.widgets.status_bar import StatusBar
 SEVERITY_STYLE = {"critical": "bold red", "major": "yellow", "minor": ""}
 
 
-class StationScreen(KioskScreen):
+class StationScreen(ScanningScreen):
     CSS_PATH = "station.tcss"
     BINDINGS = [
         Binding("f2", "report_defect", "Report defect"),
@@ -87,17 +87,6 @@ class StationScreen(KioskScreen):
             self.load_station(station.code, message=_("Station {code}.", code=station.code))
 
     # -- scanning -----------------------------------------------------------------
-
-    def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
-        event.stop()
-        self.call_service(
-            stations.interpret_scan,
-            event.text,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            on_done=self._scan_parsed,
-            group="scan",
-            latest_only=True,
-        )
 
     def _scan_parsed(self, result: stations.ScanResult) -> None:
         if isinstance(result, stations.ScanError):

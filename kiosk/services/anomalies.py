@@ -24,7 +24,7 @@ from kiosk.services.auth import EmployeeView, require_role
 from kiosk.services.campaigns import active_campaign_row
 from kiosk.services.errors import ValidationFailed
 from kiosk.services.suppliers import percent
-from kiosk.services.text import clean_text, read_import_file, shorten
+from kiosk.services.text import clean_text, header_problems, read_import_file, shorten
 from kiosk.services.uow import read_only, transaction
 from models import AuditEntry, Defect
 from models.anomalies import AnomalyHistory
@@ -341,18 +341,7 @@ def _read_text(path: Path) -> str:
 
 def _header(row: list[str], line: int, source: str) -> dict[str, int]:
     names = [clean_text(cell).lower() for cell in row]
-    problems = []
-    unknown = [name for name in names if name not in COLUMNS]
-    if unknown:
-        problems.append(
-            _("unknown column(s) {items}", items=", ".join(repr(shorten(u, 20)) for u in unknown))
-        )
-    doubled = sorted({name for name in names if names.count(name) > 1})
-    if doubled:
-        problems.append(_("column(s) {items} given twice", items=", ".join(doubled)))
-    missing = [name for name in REQUIRED_COLUMNS if name not in names]
-    if missing:
-        problems.append(_("missing column(s) {items}", items=", ".join(missing)))
+    problems = header_problems(names, COLUMNS, REQUIRED_COLUMNS)
     if problems:
         raise ValidationFailed(
             {

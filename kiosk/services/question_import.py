@@ -40,7 +40,7 @@ from pathlib import Path
 
 from kiosk.i18n import _
 from kiosk.services.errors import ValidationFailed
-from kiosk.services.text import clean_text, read_import_file, shorten
+from kiosk.services.text import clean_text, header_problems, read_import_file, shorten
 from kiosk.services.uow import transaction
 from models import Choice, Question, QuizAnswer
 
@@ -244,18 +244,7 @@ def _entries_from_csv(text: str, source: str) -> list[QuestionEntry]:
 
 def _csv_header(row: list[str], line: int) -> list[str]:
     header = [re.sub(r"\s+", "_", clean_text(cell).lower()) for cell in row]
-    problems = []
-    unknown = [name for name in header if name not in CSV_COLUMNS]
-    if unknown:
-        problems.append(
-            _("unknown column(s) {items}", items=", ".join(repr(shorten(u, 20)) for u in unknown))
-        )
-    doubled = sorted({name for name in header if header.count(name) > 1})
-    if doubled:
-        problems.append(_("column(s) {items} appear twice", items=", ".join(doubled)))
-    missing = [name for name in REQUIRED_COLUMNS if name not in header]
-    if missing:
-        problems.append(_("missing column(s) {items}", items=", ".join(missing)))
+    problems = header_problems(header, CSV_COLUMNS, REQUIRED_COLUMNS)
     if problems:
         raise ValidationFailed(
             {

@@ -89,7 +89,8 @@ def red_black(*, clock: Clock | None = None) -> RedBlackList:
     clock = clock or SystemClock()
     now = clock.now()
     campaign = active_campaign_row()
-    totals = {t.team_name: t.points for t in team_totals(campaign.id if campaign else None)}
+    ranked = team_totals(campaign.id if campaign else None)
+    totals = {t.team_name: t.points for t in ranked}
     on_time = sorted(
         (
             OnTimeTeam(name, count, totals.get(name, 0))
@@ -124,9 +125,7 @@ def red_black(*, clock: Clock | None = None) -> RedBlackList:
     return RedBlackList(
         generated_at=now,
         on_time_teams=tuple(on_time),
-        top_teams=tuple(t for t in team_totals(campaign.id if campaign else None) if t.points > 0)[
-            :3
-        ],
+        top_teams=tuple(t for t in ranked if t.points > 0)[:3],
         top_people=tuple(TopPerson(p["name"], p["team_name"], int(p["pts"])) for p in people),
         overdue_defects=tuple(
             OverdueDefect(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from kiosk.i18n import _
@@ -68,3 +69,21 @@ def read_import_file(path: Path, max_bytes: int) -> str:
                 )
             }
         ) from None
+
+
+def header_problems(names: list[str], known: Iterable[str], required: Iterable[str]) -> list[str]:
+    """What is wrong with a CSV header row: unknown, doubled and missing columns."""
+    known = set(known)
+    problems = []
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        problems.append(
+            _("unknown column(s) {items}", items=", ".join(repr(shorten(u, 20)) for u in unknown))
+        )
+    doubled = sorted({name for name in names if names.count(name) > 1})
+    if doubled:
+        problems.append(_("column(s) {items} given twice", items=", ".join(doubled)))
+    missing = [name for name in required if name not in names]
+    if missing:
+        problems.append(_("missing column(s) {items}", items=", ".join(missing)))
+    return problems
