@@ -74,13 +74,16 @@ class KioskApp(App):
         for theme in THEMES.values():
             self.register_theme(theme)
         self.theme = theme_name(self.settings.theme, board=self.board_only)
-        from screens.board import BoardScreen
-        from screens.signin import SignInScreen
-
         if self.start_screen is not None:
             self.push_screen(self.start_screen())
+        elif self.board_only:
+            from screens.board import BoardScreen  # charts and KPIs: only boards load them
+
+            self.push_screen(BoardScreen(rotate=True))
         else:
-            self.push_screen(BoardScreen(rotate=True) if self.board_only else SignInScreen())
+            from screens.signin import SignInScreen
+
+            self.push_screen(SignInScreen())
         self.set_interval(1.0, self.check_idle_sign_out)
         self.sweep_deadlines()
         self.set_interval(SWEEP_INTERVAL_SECONDS, self.sweep_deadlines)

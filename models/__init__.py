@@ -1,5 +1,10 @@
 """Peewee tables and the database connection. No Textual, no business rules."""
 
+# ruff: noqa: E402  (the driver choice below must run before any table imports Peewee)
+from models.drivers import import_peewee_without_postgresql_driver
+
+import_peewee_without_postgresql_driver()  # first: SQLite kiosks never load psycopg
+
 from models.audit import AuditEntry
 from models.campaign import Campaign
 from models.defects import Defect, DefectEvent, DefectProgress

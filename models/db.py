@@ -15,6 +15,8 @@ from peewee import Database, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
 from playhouse import db_url
 from playhouse.pool import PooledPostgresqlDatabase
 
+from models.drivers import enable_postgresql
+
 database_proxy = DatabaseProxy()
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -103,6 +105,7 @@ def make_database(url: str) -> Database:
                 "synchronous": "normal",
             },
         )
+    enable_postgresql()
     return PooledPostgresqlDatabase(
         prefer_psycopg3=True,
         max_connections=32,
