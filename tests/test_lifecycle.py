@@ -94,6 +94,7 @@ def test_full_lifecycle_on_time_earns_two_points_once(demo_plant, clock):
         "defect_fixed",
         "defect_verified",
         "defect_closed",
+        "defect_typical",
     ]
     assert statuses == [
         (None, "reported"),

@@ -50,7 +50,10 @@ def test_production_count_validation(demo_plant, clock):
         lines.record_production(person("E1002"), "L1", "2025-09-08", 10, 9, clock=clock)
     assert sum(y.produced for y in lines.first_pass_yield()) == 0
     with db.connection():
-        assert AuditEntry.select().where(AuditEntry.action == "record_production").count() == 1
+        refused = AuditEntry.select().where(
+            (AuditEntry.action == "record_production") & ~AuditEntry.allowed
+        )
+        assert [row.actor.badge_code for row in refused] == ["E1002"]
 
 
 def test_evaluation_weights_scores_and_the_flag_moves(demo_plant, clock):

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from peewee import JOIN, fn
 
@@ -233,6 +233,28 @@ def _audit(
         action=action,
         target=target,
         allowed=allowed,
+        detail=detail,
+        terminal=terminal,
+    )
+
+
+def record_action(
+    actor: int | Employee | None,
+    action: str,
+    target: str,
+    at: datetime,
+    *,
+    detail: str = "",
+    terminal: str | None = None,
+) -> None:
+    """Audit a privileged action that was allowed, in the caller's transaction (so the row
+    exists exactly when the action does): who, what, on what, when, from which terminal."""
+    AuditEntry.create(
+        at=at,
+        actor=actor,
+        action=action,
+        target=target[:128],
+        allowed=True,
         detail=detail,
         terminal=terminal,
     )

@@ -24,13 +24,13 @@ from peewee import IntegrityError, fn
 from kiosk.clock import Clock, SystemClock
 from kiosk.i18n import _
 from kiosk.services import skills
-from kiosk.services.auth import EmployeeView, normalise_badge, require_role
+from kiosk.services.auth import EmployeeView, normalise_badge, record_action, require_role
 from kiosk.services.campaigns import active_campaign_row
 from kiosk.services.errors import Conflict, NotFound, ValidationFailed
 from kiosk.services.ledger import Award, write_award
 from kiosk.services.text import clean_text, shorten
 from kiosk.services.uow import read_only, transaction
-from models import AuditEntry, Campaign, Choice, Employee, LedgerEntry, Question, Team, db
+from models import Campaign, Choice, Employee, LedgerEntry, Question, Team, db
 from models.contests import (
     Contest,
     ContestAnswer,
@@ -303,7 +303,9 @@ def register_contest_team(
             ) from None
         for position, (_number, badge) in enumerate(given, start=1):
             ContestTeamMember.create(team=team, employee=found[badge], position=position)
-        _audit(host, "register_contest_team", f"{code} {team_name}", clock.now(), terminal)
+        record_action(
+            host, "register_contest_team", f"{code} {team_name}", clock.now(), terminal=terminal
+        )
         return _team_view(team)
 
 
@@ -412,7 +414,9 @@ def create_contest(
         )
         for position, team in enumerate(teams, start=1):
             ContestEntry.create(contest=contest, team=team, position=position)
-        _audit(host, "create_contest", f"contest {contest.id} {contest_name}", now, terminal)
+        record_action(
+            host, "create_contest", f"contest {contest.id} {contest_name}", now, terminal=terminal
+        )
         return _view(contest)
 
 
@@ -467,12 +471,20 @@ def draw_item(
                     latest=latest,
                 )
             )
-        ContestItem.create(
+        drawn = ContestItem.create(
             contest=contest,
             question=rng.choice(candidates),
             number=latest + 1,
             drawn_at=clock.now(),
             drawn_by=_active_employee(actor),
+        )
+        record_action(
+            actor.id,
+            "draw_contest_item",
+            f"contest {contest.id} item {drawn.number}",
+            drawn.drawn_at,
+            detail=f"question {drawn.question_id}",
+            terminal=terminal,
         )
         return _view(contest)
 
@@ -588,6 +600,14 @@ def submit_answer(
             ),
             now,
         )
+        record_action(
+            host,
+            "confirm_contest_answer",
+            f"contest {contest.id} item {item.number} {team.code}",
+            now,
+            detail=f"{letter}, {'right' if answer.correct else 'wrong'}",
+            terminal=terminal,
+        )
         return _outcome(contest, item, team, answer, right, already=False)
 
 
@@ -617,7 +637,9 @@ def finish_contest(
         Contest.update(status="finished", finished_at=now, finished_by=host).where(
             Contest.id == contest.id
         ).execute()
-        _audit(host, "finish_contest", f"contest {contest.id} {contest.name}", now, terminal)
+        record_action(
+            host, "finish_contest", f"contest {contest.id} {contest.name}", now, terminal=terminal
+        )
         return _view(Contest.get_by_id(contest.id))
 
 
@@ -728,12 +750,6 @@ def _active_employee(person: EmployeeView) -> Employee:
     if employee is None:
         raise NotFound(_("Your badge is no longer active. Sign in again."))
     return employee
-
-
-def _audit(employee: Employee, action: str, target: str, at: datetime, terminal: str | None):
-    AuditEntry.create(
-        at=at, actor=employee, action=action, target=target, allowed=True, terminal=terminal
-    )
 
 
 def _next_team_code() -> str:

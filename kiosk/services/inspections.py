@@ -23,13 +23,12 @@ from peewee import JOIN
 
 from kiosk.clock import Clock, SystemClock, format_local, to_local
 from kiosk.i18n import _
-from kiosk.services.auth import EmployeeView, require_role
+from kiosk.services.auth import EmployeeView, record_action, require_role
 from kiosk.services.defects import DefectDraft, DefectReceipt, receipt_of, report_defect
 from kiosk.services.errors import NotFound, ValidationFailed
 from kiosk.services.text import clean_text, read_import_file, shorten
 from kiosk.services.uow import read_only, transaction
 from models import (
-    AuditEntry,
     ChecklistItem,
     Defect,
     Employee,
@@ -510,7 +509,9 @@ def start_inspection(
         if underway is not None:
             return _view(underway, resumed=True)
         inspection = Inspection.create(line=line, inspector=employee, week=week, started_at=now)
-        _audit(employee, "start_inspection", f"line {line.code} {week}", now, terminal)
+        record_action(
+            employee, "start_inspection", f"line {line.code} {week}", now, terminal=terminal
+        )
         return _view(inspection)
 
 
@@ -662,12 +663,12 @@ def complete_inspection(
             )
         now = clock.now()
         Inspection.update(completed_at=now).where(Inspection.id == inspection.id).execute()
-        _audit(
+        record_action(
             _active_employee(inspector),
             "complete_inspection",
             f"line {view.line_code} {view.week}",
             now,
-            terminal,
+            terminal=terminal,
         )
         return _view(Inspection.get_by_id(inspection.id))
 
@@ -703,12 +704,6 @@ def _require_leader(
 def _locked(query):
     """Row locks on PostgreSQL; SQLite's write transactions are exclusive already."""
     return query.for_update() if db.is_postgresql() else query
-
-
-def _audit(employee: Employee, action: str, target: str, at: datetime, terminal: str | None):
-    AuditEntry.create(
-        at=at, actor=employee, action=action, target=target, allowed=True, terminal=terminal
-    )
 
 
 def _active_employee(person: EmployeeView) -> Employee:

@@ -13,11 +13,11 @@ from peewee import JOIN, fn
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.i18n import _
-from kiosk.services.auth import EmployeeView, record_refusal
+from kiosk.services.auth import EmployeeView, record_action, record_refusal
 from kiosk.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.text import clean_text
 from kiosk.services.uow import read_only, transaction
-from models import AuditEntry, LedgerEntry, Team, db
+from models import LedgerEntry, Team, db
 from models.totals import TeamPointTotal
 
 
@@ -173,12 +173,11 @@ def reverse_entry(
             )
             if not result.written:
                 raise Conflict(_("Row {entry_id} has already been reversed.", entry_id=entry_id))
-            AuditEntry.create(
-                at=clock.now(),
-                actor=actor.id,
-                action="ledger_reverse",
-                target=str(entry_id),
-                allowed=True,
+            record_action(
+                actor.id,
+                "ledger_reverse",
+                str(entry_id),
+                clock.now(),
                 detail=why[:500],
                 terminal=terminal,
             )

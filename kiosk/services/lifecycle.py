@@ -25,14 +25,13 @@ from typing import ParamSpec, TypeVar
 from kiosk.clock import Clock, SystemClock
 from kiosk.i18n import N_, LazyLabels, _, retranslate
 from kiosk.services import ledger
-from kiosk.services.auth import EmployeeView, record_refusal
+from kiosk.services.auth import EmployeeView, record_action, record_refusal
 from kiosk.services.campaigns import active_campaign_row
 from kiosk.services.defects import CATEGORY_LABELS
 from kiosk.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.text import clean_text
 from kiosk.services.uow import read_only, transaction
 from models import (
-    AuditEntry,
     Campaign,
     Defect,
     DefectEvent,
@@ -139,12 +138,11 @@ def _move(
         terminal=terminal,
     )
     # the audit trail names every change of a defect, in the same transaction
-    AuditEntry.create(
-        at=now,
-        actor=actor.id,
-        action=f"defect_{to_status}" if to_status != from_status else "defect_update",
-        target=str(defect.id),
-        allowed=True,
+    record_action(
+        actor.id,
+        f"defect_{to_status}" if to_status != from_status else "defect_update",
+        str(defect.id),
+        now,
         detail=str(note)[:500],
         terminal=terminal,
     )
@@ -432,6 +430,13 @@ def mark_typical(
             from_status="closed",
             to_status="closed",
             note=N_("marked as a typical case") if typical else N_("no longer a typical case"),
+            terminal=terminal,
+        )
+        record_action(
+            actor.id,
+            "defect_typical" if typical else "defect_not_typical",
+            str(defect.id),
+            now,
             terminal=terminal,
         )
         return _detail(defect.id, now)

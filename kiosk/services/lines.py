@@ -10,7 +10,7 @@ from peewee import JOIN, fn
 
 from kiosk.clock import Clock, SystemClock, to_local
 from kiosk.i18n import _
-from kiosk.services.auth import EmployeeView, record_refusal
+from kiosk.services.auth import EmployeeView, record_action, record_refusal
 from kiosk.services.campaigns import active_campaign_row
 from kiosk.services.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.text import clean_text
@@ -111,6 +111,14 @@ def record_production(
                 ProductionCount.entered_at: clock.now(),
             },
         ).execute()
+        record_action(
+            actor.id,
+            "record_production",
+            f"line {line.code} {the_day.isoformat()}",
+            clock.now(),
+            detail=f"{units} produced, {first} passed first time",
+            terminal=terminal,
+        )
         return LineYield(line.code, line.name, units, first)
 
 
@@ -307,6 +315,14 @@ def evaluate_lines(
                 fpy_percent=yields[code].fpy_percent,
                 total=total,
             )
+        record_action(
+            actor.id,
+            "evaluate_lines",
+            f"evaluation {evaluation.id} {start.isoformat()}..{end.isoformat()}",
+            evaluation.evaluated_at,
+            detail="; ".join(f"{code} {total}" for total, _fpy, code in totals),
+            terminal=terminal,
+        )
         return _evaluation_view(evaluation)
 
 

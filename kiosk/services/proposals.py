@@ -18,7 +18,13 @@ from peewee import JOIN, fn
 from kiosk.clock import Clock, FrozenClock, SystemClock, format_local
 from kiosk.i18n import N_, LazyLabels, _
 from kiosk.services import ledger
-from kiosk.services.auth import EmployeeView, identify_badge, record_refusal, require_role
+from kiosk.services.auth import (
+    EmployeeView,
+    identify_badge,
+    record_action,
+    record_refusal,
+    require_role,
+)
 from kiosk.services.campaigns import active_campaign_row
 from kiosk.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.text import clean_text
@@ -391,6 +397,14 @@ def accept_proposal(
                 raise Conflict(
                     _("Proposal {id} has already earned its points.", id=str(proposal.id)[:8])
                 )
+            record_action(
+                actor.id,
+                "accept_proposal",
+                f"proposal {str(proposal.id)[:8]}",
+                now,
+                detail=f"{amount:+d} points; {note}",
+                terminal=terminal,
+            )
             return _view(proposal.id)
     except PermissionDenied as refusal:
         _refuse_audited(actor, proposal_id, refusal, terminal, clock)
@@ -420,6 +434,14 @@ def reject_proposal(
             proposal.reviewed_at = clock.now()
             proposal.review_comment = note
             proposal.save()
+            record_action(
+                actor.id,
+                "reject_proposal",
+                f"proposal {str(proposal.id)[:8]}",
+                proposal.reviewed_at,
+                detail=note,
+                terminal=terminal,
+            )
             return _view(proposal.id)
     except PermissionDenied as refusal:
         _refuse_audited(actor, proposal_id, refusal, terminal, clock)

@@ -21,13 +21,14 @@ from kiosk.i18n import _
 from kiosk.services.auth import (
     EmployeeView,
     normalise_badge,
+    record_action,
     record_refusal,
     require_role,
 )
 from kiosk.services.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.text import clean_text, shorten
 from kiosk.services.uow import read_only, transaction
-from models import AuditEntry, Employee
+from models import Employee
 from models.contests import SkillCriterion, SkillEvent, SkillParticipant, SkillScore
 
 JUDGE_ROLE = "supervisor"
@@ -351,13 +352,8 @@ def register_participant(
                     )
                 }
             )
-        AuditEntry.create(
-            at=now,
-            actor=actor.id,
-            action="register_skill_participant",
-            target=f"{event.code} {code}",
-            allowed=True,
-            terminal=terminal,
+        record_action(
+            actor.id, "register_skill_participant", f"{event.code} {code}", now, terminal=terminal
         )
         return _event_view(event)
 
@@ -472,14 +468,13 @@ def enter_scores(
                         SkillScore.terminal: terminal,
                     },
                 ).execute()
-            AuditEntry.create(
-                at=now,
-                actor=judge_row,
-                action="enter_skill_scores",
-                target=f"{event.code} {participant.employee.badge_code}",
-                allowed=True,
-                terminal=terminal,
+            record_action(
+                judge_row,
+                "enter_skill_scores",
+                f"{event.code} {participant.employee.badge_code}",
+                now,
                 detail=", ".join(f"{code}={value}" for code, value in values.items()),
+                terminal=terminal,
             )
             return _sheet(event, participant, judge, tuple(replaced))
     except PermissionDenied as refusal:

@@ -1,0 +1,146 @@
+"""Every privileged action that is allowed leaves an audit row: who, what, when, where.
+
+(Refusals are covered beside each service's tests.) One scenario per service, on both
+engines: the rows are written in the action's own transaction.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from kiosk.services import auth, contests, lifecycle, lines, proposals
+from kiosk.services.defects import DefectDraft, report_defect
+from kiosk.services.lifecycle import RootCause
+from kiosk.services.proposals import ProposalDraft
+from models import AuditEntry, Choice, Employee, db
+
+TERMINAL = "WS-07"
+
+
+def person(badge: str) -> auth.EmployeeView:
+    return auth.identify_badge(badge)
+
+
+def allowed_rows(*actions: str) -> list[tuple[str, str, str, str | None]]:
+    """(actor badge, action, target, terminal) of allowed rows from TERMINAL, oldest first
+    (the demo plant's own history was written from the terminal "demo")."""
+    with db.connection():
+        rows = (
+            AuditEntry.select(AuditEntry, Employee)
+            .join(Employee)
+            .where(
+                AuditEntry.allowed
+                & AuditEntry.action.in_(actions)
+                & (AuditEntry.terminal == TERMINAL)
+            )
+            .order_by(AuditEntry.id)
+        )
+        return [(r.actor.badge_code, r.action, r.target, r.terminal) for r in rows]
+
+
+def details(action: str) -> list[str]:
+    with db.connection():
+        rows = AuditEntry.select().where(
+            (AuditEntry.action == action) & (AuditEntry.terminal == TERMINAL)
+        )
+        return [r.detail for r in rows.order_by(AuditEntry.id)]
+
+
+def draft() -> ProposalDraft:
+    return ProposalDraft(
+        "Colour-coded torque bits",
+        "Bits of different sizes get mixed up at the station.",
+        "Paint each bit size a colour and mark the holder.",
+        "No wrong bit used; fewer stripped screws.",
+    )
+
+
+def test_proposal_reviews_are_audited(demo_plant, clock):
+    first = proposals.submit_proposal(person("E1003"), draft(), clock=clock)
+    second = proposals.submit_proposal(person("E2003"), draft(), clock=clock)
+    proposals.accept_proposal(person("E4002"), first.id, 3, "good", terminal=TERMINAL, clock=clock)
+    proposals.reject_proposal(
+        person("E4002"), second.id, "Done already", terminal=TERMINAL, clock=clock
+    )
+    assert allowed_rows("accept_proposal", "reject_proposal") == [
+        ("E4002", "accept_proposal", f"proposal {str(first.id)[:8]}", TERMINAL),
+        ("E4002", "reject_proposal", f"proposal {str(second.id)[:8]}", TERMINAL),
+    ]
+    assert details("accept_proposal") == ["+3 points; good"]
+    assert details("reject_proposal") == ["Done already"]
+
+
+def test_contest_draws_and_confirmed_answers_are_audited(demo_plant, clock):
+    host = person("E1001")
+    a = contests.register_contest_team(
+        host, "Sharp Eyes", ["E1003", "E2003", "E4006", "E5004"], clock=clock
+    )
+    b = contests.register_contest_team(
+        host, "Zero Slips", ["E1004", "E2004", "E3004", "E6003"], clock=clock
+    )
+    contest = contests.create_contest(host, "Final", [a.code, b.code], clock=clock)
+    view = contests.draw_item(
+        host, contest.id, after=0, rng=random.Random(3), clock=clock, terminal=TERMINAL
+    )
+    assert view.item is not None
+    question = view.item.question_id
+    with db.connection():
+        right = Choice.get((Choice.question == question) & Choice.correct).position
+    contests.submit_answer(host, contest.id, 1, a.id, right, clock=clock, terminal=TERMINAL)
+    # the same confirmation again (a double Enter) counts nothing and audits nothing new
+    contests.submit_answer(host, contest.id, 1, a.id, right, clock=clock, terminal=TERMINAL)
+    assert allowed_rows("draw_contest_item", "confirm_contest_answer") == [
+        ("E1001", "draw_contest_item", f"contest {contest.id} item 1", TERMINAL),
+        ("E1001", "confirm_contest_answer", f"contest {contest.id} item 1 {a.code}", TERMINAL),
+    ]
+    assert details("confirm_contest_answer") == ["ABCD"[right - 1] + ", right"]
+
+
+def test_production_counts_and_line_evaluations_are_audited(demo_plant, clock):
+    leader, supervisor = person("E1001"), person("E4002")
+    for code in ("L1", "L2", "L3"):
+        lines.record_production(
+            leader, code, "2025-09-08", 1000, 950, clock=clock, terminal=TERMINAL
+        )
+    evaluation = lines.evaluate_lines(
+        supervisor,
+        "2025-09-01",
+        "2025-09-09",
+        {"L1": (90, 80), "L2": (70, 70), "L3": (95, 95)},
+        terminal=TERMINAL,
+        clock=clock,
+    )
+    rows = allowed_rows("record_production", "evaluate_lines")
+    assert rows[:3] == [
+        ("E1001", "record_production", f"line {code} 2025-09-08", TERMINAL)
+        for code in ("L1", "L2", "L3")
+    ]
+    assert rows[3] == (
+        "E4002",
+        "evaluate_lines",
+        f"evaluation {evaluation.id} 2025-09-01..2025-09-09",
+        TERMINAL,
+    )
+    assert details("record_production")[0] == "1000 produced, 950 passed first time"
+    assert details("evaluate_lines")[0].startswith("L3 ")
+
+
+def test_marking_a_typical_case_is_audited(demo_plant, clock):
+    draft_ = DefectDraft("L1-S02", "machine", "major", "inspection", "Loose earth screw")
+    defect_id = report_defect(person("E4004"), draft_, clock=clock).id
+    lifecycle.mark_fixed(person("E1004"), defect_id, "Screws torqued", clock=clock)
+    clock.advance(timedelta(hours=2))
+    lifecycle.verify(person("E1001"), defect_id, clock=clock)
+    lifecycle.close(
+        person("E1001"),
+        defect_id,
+        RootCause("machine", "Worn clutch", "Weekly check"),
+        clock=clock,
+    )
+    lifecycle.mark_typical(person("E4002"), defect_id, terminal=TERMINAL, clock=clock)
+    lifecycle.mark_typical(person("E4002"), defect_id, False, terminal=TERMINAL, clock=clock)
+    assert allowed_rows("defect_typical", "defect_not_typical") == [
+        ("E4002", "defect_typical", str(defect_id), TERMINAL),
+        ("E4002", "defect_not_typical", str(defect_id), TERMINAL),
+    ]
