@@ -150,6 +150,12 @@ def is_postgresql(database: Database | None = None) -> bool:
     return isinstance(database, PostgresqlDatabase)
 
 
+def connection_open() -> bool:
+    """True while this thread holds its connection (inside a unit of work)."""
+    database = database_proxy.obj
+    return database is not None and not database.is_closed()
+
+
 @contextlib.contextmanager
 def connection() -> Iterator[Database]:
     """Open this thread's connection for a unit of work and give it back afterwards.

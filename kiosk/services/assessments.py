@@ -32,7 +32,7 @@ from kiosk.services.auth import EmployeeView, require_role
 from kiosk.services.campaigns import active_campaign_row
 from kiosk.services.errors import NotFound, ValidationFailed
 from kiosk.services.training import ChoiceView
-from kiosk.services.uow import read_only, transaction
+from kiosk.services.uow import idempotent, read_only, transaction
 from models import AuditEntry, Campaign, Choice, Employee, Question, QuizAnswer, Team, db
 from models.assessments import ANSWER_CONTEXT, Assessment, AssessmentItem
 
@@ -318,6 +318,7 @@ def _start(
         return _view(assessment)
 
 
+@idempotent(answer_id=uuid.uuid4)
 def answer_item(
     employee: EmployeeView,
     assessment_id: str | uuid.UUID,

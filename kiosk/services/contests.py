@@ -29,7 +29,7 @@ from kiosk.services.campaigns import active_campaign_row
 from kiosk.services.errors import Conflict, NotFound, ValidationFailed
 from kiosk.services.ledger import Award, write_award
 from kiosk.services.text import clean_text, shorten
-from kiosk.services.uow import read_only, transaction
+from kiosk.services.uow import idempotent, read_only, transaction
 from models import Campaign, Choice, Employee, LedgerEntry, Question, Team, db
 from models.contests import (
     Contest,
@@ -489,6 +489,7 @@ def draw_item(
         return _view(contest)
 
 
+@idempotent()  # one answer row per team and item, one ledger key
 def submit_answer(
     actor: EmployeeView,
     contest_id: int,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.services.lifecycle import write_overdue_penalty
-from kiosk.services.uow import read_only, transaction
+from kiosk.services.uow import idempotent, read_only, transaction
 from models import Campaign, Defect, LedgerEntry
 
 SWEEP_INTERVAL_SECONDS = 60
@@ -40,6 +40,7 @@ def _candidates(clock: Clock) -> list[str]:
     return sorted(ids - charged)
 
 
+@idempotent()  # each -2 has its key: a second sweep charges nothing twice
 def sweep(*, clock: Clock | None = None) -> SweepResult:
     """Charge every overdue defect that has not been charged yet."""
     clock = clock or SystemClock()

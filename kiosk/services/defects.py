@@ -12,7 +12,7 @@ from kiosk.services.auth import EmployeeView
 from kiosk.services.campaigns import active_campaign_row, campaign_view
 from kiosk.services.errors import NotFound, ValidationFailed
 from kiosk.services.text import clean_text, shorten
-from kiosk.services.uow import read_only, transaction
+from kiosk.services.uow import idempotent, read_only, transaction
 from models import Defect, DefectEvent, Employee, ProductionLine, Station, Supplier
 from models.defects import CATEGORIES_5M1E, SEVERITIES, SOURCES
 
@@ -125,6 +125,7 @@ def validate_draft(draft: DefectDraft) -> dict[str, str]:
     return problems
 
 
+@idempotent(defect_id=uuid.uuid4)  # a dropped connection: retried once, stored once
 def report_defect(
     reporter: EmployeeView,
     draft: DefectDraft,

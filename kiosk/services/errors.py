@@ -28,7 +28,13 @@ class ValidationFailed(ServiceError):
 
 
 class DatabaseUnavailable(ServiceError):
-    pass
+    """The database could not be reached, or the connection dropped, or it stayed busy."""
+
+    def __init__(self, message: str, *, connection_lost: bool = True) -> None:
+        super().__init__(message)
+        # False when the database answered "busy" after the bounded wait: trying the same
+        # unit at once again would only wait again
+        self.connection_lost = connection_lost
 
 
 class Conflict(ServiceError):

@@ -30,7 +30,7 @@ from kiosk.services.campaigns import active_campaign_row
 from kiosk.services.defects import CATEGORY_LABELS
 from kiosk.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.text import clean_text
-from kiosk.services.uow import read_only, transaction
+from kiosk.services.uow import idempotent, read_only, transaction
 from models import (
     Campaign,
     Defect,
@@ -178,6 +178,7 @@ def _on_responsible_team(actor: EmployeeView, defect: Defect, doing: str) -> Non
     )
 
 
+@idempotent(progress_id=uuid.uuid4)
 @audited("defect_progress")
 def post_progress(
     actor: EmployeeView,

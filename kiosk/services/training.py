@@ -14,7 +14,7 @@ from kiosk.clock import Clock, SystemClock
 from kiosk.i18n import _
 from kiosk.services.auth import EmployeeView
 from kiosk.services.errors import NotFound, ValidationFailed
-from kiosk.services.uow import read_only, transaction
+from kiosk.services.uow import idempotent, read_only, transaction
 from models import Choice, Question, QuizAnswer
 
 
@@ -87,6 +87,7 @@ def next_question(
     return _question_view(Question.get_by_id(rng.choice(candidates)))
 
 
+@idempotent(answer_id=uuid.uuid4)
 def answer_question(
     employee: EmployeeView,
     question_id: int,
