@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlparse
 
 from peewee import Database, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from peewee import __exception_wrapper__ as driver_errors_as_peewee_errors
 from playhouse import db_url
 from playhouse.pool import PooledPostgresqlDatabase
 
@@ -148,6 +149,17 @@ def close_all(database: Database | None = None) -> None:
 def is_postgresql(database: Database | None = None) -> bool:
     database = database or database_proxy.obj
     return isinstance(database, PostgresqlDatabase)
+
+
+def fetch_all(sql: str, params: tuple) -> list[tuple]:
+    """Run compiled SQL on this thread's connection and return its rows as the driver gives
+    them: the driver's cursor under Peewee's error mapping, without Peewee's query
+    logging (for a board query run every second; bench/board.py)."""
+    database = database_proxy.obj
+    with driver_errors_as_peewee_errors:
+        cursor = database.connection().cursor()
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def connection_open() -> bool:

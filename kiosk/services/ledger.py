@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from peewee import JOIN, fn
 
@@ -16,7 +17,7 @@ from kiosk.i18n import _
 from kiosk.services.auth import EmployeeView, record_action, record_refusal
 from kiosk.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.text import clean_text
-from kiosk.services.uow import read_only, transaction
+from kiosk.services.uow import idempotent, read_only, transaction
 from models import LedgerEntry, Team, db
 from models.totals import TeamPointTotal
 
@@ -70,23 +71,25 @@ def write_award(award: Award, now: datetime) -> AwardResult:
     return AwardResult(entry_id=existing.id, written=False)
 
 
+@idempotent()  # the idempotency key stores it once
 def award(award: Award, *, clock: Clock | None = None) -> AwardResult:
     """Write one award in its own transaction (exactly once per idempotency key)."""
     with transaction():
         return write_award(award, (clock or SystemClock()).now())
 
 
-@dataclass(frozen=True)
-class TeamTotal:
+class TeamTotal(NamedTuple):
+    """A team's line on a board (a named tuple: boards build one per team every second)."""
+
     team_id: int
     team_code: str
     team_name: str
     points: int
-    rank: int
+    rank: int  # teams with equal points share a rank
 
 
 @functools.lru_cache(maxsize=64)
-def _team_totals_sql(engine: str, campaign_id: int | None, kind: str) -> tuple[str, tuple]:
+def _team_totals_sql(postgresql: bool, campaign_id: int | None, kind: str) -> tuple[str, tuple]:
     """The board query, compiled once per engine, campaign and team kind.
 
     Building a Peewee query costs more than running this one (a row per team from the
@@ -114,19 +117,21 @@ def team_totals(campaign_id: int | None = None, kind: str = "line") -> list[Team
     Reads the running totals the database keeps beside the ledger (schema step 9),
     so the cost does not grow with the ledger.
     """
-    engine = "postgresql" if db.is_postgresql() else "sqlite"
-    sql, params = _team_totals_sql(engine, campaign_id, kind)
-    rows = db.database_proxy.execute_sql(sql, params).fetchall()
+    sql, params = _team_totals_sql(db.is_postgresql(), campaign_id, kind)
+    # ranks here, not with RANK() OVER in the query: on SQLite the window costs more
+    # than this loop (bench/board.py); SUM of an integer column is an int on both engines
     totals: list[TeamTotal] = []
-    previous_points: int | None = None
+    previous_points = None
     rank = 0
-    for position, (team_id, code, name, points) in enumerate(rows, start=1):
-        points = int(points)
+    for position, (team_id, code, name, points) in enumerate(db.fetch_all(sql, params), 1):
         if points != previous_points:
             rank = position
             previous_points = points
-        totals.append(TeamTotal(team_id, code, name, points, rank))
+        totals.append(_new_total(TeamTotal, (team_id, code, name, points, rank)))
     return totals
+
+
+_new_total = tuple.__new__  # a TeamTotal from its five values, without keyword handling
 
 
 def reverse_entry(
