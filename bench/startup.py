@@ -1,85 +1,124 @@
-"""Kiosk start to first screen, and resident memory, each against a minimal Textual app."""
+"""Kiosk start to first screen, and resident memory, each against a minimal Textual app.
+
+The kiosk is started the way a plant starts it, `kiosk run --db URL`, on a demo plant;
+each child process notes the wall-clock moment its first screen has been drawn, and the
+start counts from just before the process is spawned (interpreter start included, for
+both). The kiosk also notes when it is ready for a badge: rules loaded, database open
+(kiosk/app.py loads those after the first screen is up). Memory is the peak resident
+size of each process, the kiosk's taken after it is ready.
+
+Bytecode is compiled first, as `pip install` does: a checkout started with
+PYTHONDONTWRITEBYTECODE would otherwise compile every module at every start.
+"""
 
 from __future__ import annotations
 
+import compileall
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from bench import REPO, Result
 
 MINIMAL = """
-import resource, sys, time
+import resource, time
 from textual.app import App
 from textual.widgets import Static
 class Minimal(App):
     def compose(self):
         yield Static("Scan your badge")
     def on_mount(self):
-        self.call_after_refresh(self.exit)
+        self.call_after_refresh(self.shown)
+    def shown(self):
+        print(time.time())
+        self.exit()
 Minimal().run(headless=True, size=(100, 40))
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 KIOSK = """
-import resource, sys
-from kiosk.config import Settings
-from kiosk.services import database
-from kiosk.app import KioskApp
+import resource, sys, time
+import kiosk.app
 from screens.signin import SignInScreen
-database.open_database(sys.argv[1])
-app = KioskApp(Settings(database_url=sys.argv[1], terminal_id="bench"))
-def ready():
-    if isinstance(app.screen, SignInScreen):
-        app.exit()
-    else:
-        app.set_timer(0.01, ready)
-app.call_later(lambda: app.call_after_refresh(ready))
-app.run(headless=True, size=(100, 40))
+marks = {}
+run_app = kiosk.app.KioskApp.run
+def run(app, **_options):
+    def check():
+        if "screen" not in marks and isinstance(app.screen, SignInScreen):
+            marks["screen"] = time.time()
+        if "screen" in marks and app.services_started.is_set():
+            marks["ready"] = time.time()
+            app.exit()
+        else:
+            app.set_timer(0.002, check)
+    app.call_later(lambda: app.call_after_refresh(check))
+    return run_app(app, headless=True, size=(100, 40))
+kiosk.app.KioskApp.run = run
+from kiosk.cli import main
+assert main(["run", "--db", sys.argv[1]]) == 0
+print(marks["screen"], marks["ready"])
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
-def _run(code: str, *args: str) -> tuple[float, int]:
-    import time
-
-    start = time.perf_counter()
+def _run(code: str, *args: str, env: dict[str, str]) -> tuple[list[float], int]:
+    """(the child's marks as seconds after spawning it, its peak RSS in KiB)."""
+    spawned = time.time()
     result = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=REPO, timeout=60
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+        env=env,
     )
-    elapsed = time.perf_counter() - start
     if result.returncode != 0:
         raise RuntimeError(result.stderr[-2000:])
-    return elapsed, int(result.stdout.strip().splitlines()[-1])
+    *marks_line, rss_line = result.stdout.strip().splitlines()[-2:]
+    marks = [float(mark) - spawned for mark in marks_line[0].split()]
+    return marks, int(rss_line)
 
 
 def run() -> list[Result]:
+    for package in ("kiosk", "models", "screens"):
+        compileall.compile_dir(REPO / package, quiet=1)
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'start.db'}"
+        env = {
+            **os.environ,
+            "XDG_DATA_HOME": folder,  # the kiosk's log and outbox: not the user's
+            "QK_OUTBOX_PATH": str(Path(folder) / "outbox.db"),
+        }
         subprocess.run(
             [sys.executable, "-m", "kiosk.cli", "demo", "--no-run", "--db", url],
             check=True,
             capture_output=True,
             cwd=REPO,
+            env=env,
         )
-        minimal = [_run(MINIMAL) for _ in range(5)]
-        kiosk = [_run(KIOSK, url) for _ in range(5)]
-    t_min = statistics.median(t for t, _ in minimal)
-    t_kiosk = statistics.median(t for t, _ in kiosk)
-    m_min = statistics.median(m for _, m in minimal)
-    m_kiosk = statistics.median(m for _, m in kiosk)
+        minimal = [_run(MINIMAL, env=env) for _ in range(7)]
+        kiosk = [_run(KIOSK, url, env=env) for _ in range(7)]
+    t_min = statistics.median(marks[0] for marks, _ in minimal)
+    t_kiosk = statistics.median(marks[0] for marks, _ in kiosk)
+    t_ready = statistics.median(marks[1] for marks, _ in kiosk)
+    m_min = statistics.median(rss for _, rss in minimal)
+    m_kiosk = statistics.median(rss for _, rss in kiosk)
     return [
         Result(
             "start to first screen",
-            f"kiosk {t_kiosk:.2f} s, minimal Textual app {t_min:.2f} s (process start included)",
+            f"`kiosk run` sign-in screen drawn {t_kiosk:.3f} s after spawning (ready for a "
+            f"badge, database open: {t_ready:.3f} s); minimal Textual app {t_min:.3f} s",
             t_kiosk / t_min,
             1.3,
         ),
         Result(
             "resident memory",
-            f"kiosk {m_kiosk / 1024:.0f} MB, minimal Textual app {m_min / 1024:.0f} MB (max RSS)",
+            f"kiosk {m_kiosk / 1024:.0f} MB (ready), minimal Textual app {m_min / 1024:.0f} MB "
+            "(peak RSS)",
             m_kiosk / m_min,
             1.5,
         ),

@@ -1,11 +1,20 @@
-"""KioskApp: the terminal application (screens, session, idle sign-out)."""
+"""KioskApp: the terminal application (screens, session, idle sign-out).
+
+The first screen is on the terminal before the rules and the database layer are
+loaded: this module and the first screen import no service that touches the database.
+A start-up thread then loads them and opens the database, and every service call of a
+screen waits for it (screens/base.py), so a badge scanned in the first moment is
+handled, only a little later. See `start_services`.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from textual import events
@@ -15,17 +24,19 @@ from textual.screen import Screen
 
 from kiosk.clock import Clock, SystemClock, format_local
 from kiosk.config import Settings
+from kiosk.errors import DatabaseUnavailable, DatabaseUnusable, ServiceError
 from kiosk.i18n import LANGUAGES, N_, _, normalize, set_process_language
-from kiosk.services import deadlines
-from kiosk.services.auth import EmployeeView
-from kiosk.services.deadlines import SWEEP_INTERVAL_SECONDS
-from kiosk.services.errors import ServiceError
-from kiosk.services.live import ChangeFeed
-from kiosk.services.outbox import Outbox
-from kiosk.services.stations import StationView
+
+if TYPE_CHECKING:
+    from kiosk.services.auth import EmployeeView
+    from kiosk.services.live import ChangeFeed
+    from kiosk.services.outbox import Outbox
+    from kiosk.services.stations import StationView
 
 log = logging.getLogger("kiosk.app")
 FORWARD_SECONDS = 5.0
+SWEEP_INTERVAL_SECONDS = 60.0  # the deadline sweep; each -2 is written once however often
+START_WAIT_SECONDS = 60.0  # how long a service call waits for the start-up thread at most
 
 
 class KioskApp(App):
@@ -59,21 +70,27 @@ class KioskApp(App):
         self._last_activity = self.clock.now()
         self.database_state = N_("online")  # or N_("unreachable"): screens/base.py
         self.change_feed: ChangeFeed | None = None
-        self.outbox = Outbox(Path(settings.outbox_path))
-        self.outbox_waiting = self.outbox.waiting()
+        self._outbox: Outbox | None = None
+        self._outbox_lock = threading.Lock()
+        self.outbox_waiting = 0  # counted by the start-up thread
+        # set when the start-up thread has loaded the services and opened the database
+        self.services_started = threading.Event()
+        self.start_problem: str | None = None  # e.g. the schema is too old: see StartProblemScreen
         # the language of this terminal: texts on screen and the services' messages
         self.language = normalize(settings.language)
         self._language_before = set_process_language(self.language)
         self._show_language()
-
-    # -- session -----------------------------------------------------------------
-
-    def on_mount(self) -> None:
+        # the theme is chosen before the app runs: the styles are worked out once, not
+        # once for the default theme and again for this one
         from screens.themes import THEMES, theme_name
 
         for theme in THEMES.values():
             self.register_theme(theme)
-        self.theme = theme_name(self.settings.theme, board=self.board_only)
+        self.theme = theme_name(settings.theme, board=board_only)
+
+    # -- session -----------------------------------------------------------------
+
+    def on_mount(self) -> None:
         if self.start_screen is not None:
             self.push_screen(self.start_screen())
         elif self.board_only:
@@ -85,10 +102,86 @@ class KioskApp(App):
 
             self.push_screen(SignInScreen())
         self.set_interval(1.0, self.check_idle_sign_out)
+        self.call_after_refresh(self.start_services)
+
+    # -- start-up: the first screen first, then the rules and the database ----------------
+
+    def start_services(self) -> None:
+        """Load the services and open the database in a thread (the first screen is up)."""
+        self.run_worker(self._start_services, thread=True, group="start-up", exit_on_error=False)
+
+    def _start_services(self) -> None:
+        try:
+            self._open_database()
+        finally:
+            self.services_started.set()  # service calls waiting for this go ahead now
+
+    def _open_database(self) -> None:
+        from kiosk.services import database
+
+        problem: str | None = None
+        try:
+            status = database.open_database(self.settings.database_url)
+            database.require_current_schema(status)
+        except DatabaseUnusable as exc:
+            problem = exc.message  # a wrong URL, or a schema this kiosk cannot use
+        except DatabaseUnavailable:
+            # start anyway: people seen before sign in from the kept roster and what they
+            # enter waits in the outbox (the status bar says so)
+            self.database_state = N_("unreachable")
+        except Exception as exc:  # the kiosk must come up and say what is wrong
+            log.exception("start-up failed")
+            problem = _("The kiosk could not start: {error}.", error=type(exc).__name__)
+        if problem is None:
+            try:
+                waiting = self.outbox.waiting()
+            except Exception:
+                log.exception("the local outbox cannot be read")
+                waiting = 0
+        with contextlib.suppress(RuntimeError):  # the app was closed meanwhile
+            if problem is None:
+                self.call_from_thread(self._services_started, waiting)
+            else:
+                self.call_from_thread(self._start_failed, problem)
+
+    def _services_started(self, waiting: int) -> None:
+        from kiosk.services.live import ChangeFeed
+
+        self.outbox_changed(waiting)
         self.sweep_deadlines()
         self.set_interval(SWEEP_INTERVAL_SECONDS, self.sweep_deadlines)
         self.set_interval(FORWARD_SECONDS, self.forward_outbox)
         self.change_feed = ChangeFeed(self.settings.database_url, self._heard_change).start()
+
+    def _start_failed(self, problem: str) -> None:
+        from screens.start_problem import StartProblemScreen
+
+        self.start_problem = problem
+        self.push_screen(StartProblemScreen(problem), lambda _retry: self._retry_start())
+
+    def _retry_start(self) -> None:
+        self.start_problem = None
+        self.services_started.clear()
+        self.start_services()
+
+    def wait_for_services(self) -> bool:
+        """Block a worker thread until start-up is done; False if the app closed first."""
+        waited = 0.0
+        while not self.services_started.wait(0.05):
+            waited += 0.05
+            if not self.is_running or waited >= START_WAIT_SECONDS:
+                return self.services_started.is_set()
+        return True
+
+    @property
+    def outbox(self) -> Outbox:
+        """This kiosk's local outbox (opened on first use, from any thread)."""
+        with self._outbox_lock:
+            if self._outbox is None:
+                from kiosk.services.outbox import Outbox
+
+                self._outbox = Outbox(Path(self.settings.outbox_path))
+            return self._outbox
 
     # -- language: English or Simplified Chinese, switched with Ctrl+L at any moment -----
 
@@ -138,6 +231,8 @@ class KioskApp(App):
         clock = self.clock
 
         def job() -> None:
+            from kiosk.services import deadlines
+
             try:
                 deadlines.sweep(clock=clock)
             except ServiceError:

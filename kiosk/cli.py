@@ -12,9 +12,8 @@ from pathlib import Path
 from kiosk import __version__
 from kiosk.clock import format_local
 from kiosk.config import THEME_CHOICES, ConfigError, Settings, data_dir, load_settings
+from kiosk.errors import ServiceError
 from kiosk.i18n import LANGUAGES, set_process_language
-from kiosk.services import database
-from kiosk.services.errors import ServiceError
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -230,8 +229,8 @@ def _run_scoreboard(settings: Settings, contest_id: int | None) -> int:
 
 def _import(kind: str, path: Path) -> int:
     """Run one import; a file with any problem imports nothing and each problem is listed."""
+    from kiosk.errors import ValidationFailed
     from kiosk.services.anomalies import import_anomalies
-    from kiosk.services.errors import ValidationFailed
     from kiosk.services.inspections import import_checklist
     from kiosk.services.question_import import import_questions
 
@@ -320,6 +319,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_ssh_shell(args)
         settings = _settings(args)
         set_process_language(settings.language)  # CLI messages and service refusals
+        if args.command == "scoreboard":
+            return _run_scoreboard(settings, args.contest)
+        if args.command in ("run", "board"):
+            # the app opens the database itself, once its first screen is up (kiosk/app.py):
+            # a kiosk also starts while the server is away, and says so on screen
+            return _run_app(settings, board_only=args.command == "board")
+        from kiosk.services import database
+
         status = database.open_database(settings.database_url)
         if args.command == "db" and args.db_command == "check":
             print(f"{status.where}: schema version {status.version} (this kiosk: {status.latest})")
@@ -370,18 +377,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "labels":
             return _print_labels(args)
-        if args.command == "scoreboard":
-            return _run_scoreboard(settings, args.contest)
         if args.command == "serve":
             from kiosk.web import serve
 
             return serve(settings, host=args.host, port=args.port, public_url=args.public_url)
-        return _run_app(settings, board_only=args.command == "board")
+        raise AssertionError(f"unhandled command {args.command}")
     except (ServiceError, ConfigError) as exc:
         print(f"kiosk: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 2
     finally:
-        database.close()
+        if "kiosk.services.database" in sys.modules:  # not loaded by `kiosk --help`
+            sys.modules["kiosk.services.database"].close()
 
 
 if __name__ == "__main__":

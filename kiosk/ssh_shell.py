@@ -33,11 +33,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from kiosk.config import Settings, data_dir, load_settings
+from kiosk.errors import ServiceError
 from kiosk.i18n import N_, _
-from kiosk.services import database
-from kiosk.services.auth import normalise_badge
-from kiosk.services.errors import ServiceError
-from kiosk.services.ssh_sessions import record_refused_command, visible
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
@@ -79,6 +76,8 @@ def login_name() -> str:
 
 def session_from_environment(environ: Mapping[str, str], user: str) -> SshSession:
     """Read sshd's SSH_CONNECTION ("client-ip client-port server-ip server-port")."""
+    from kiosk.services.ssh_sessions import visible  # `kiosk --help` loads no services
+
     fields = environ.get("SSH_CONNECTION", "").split()
     client_ip = visible(fields[0]) if fields else ""
     requested = environ.get("SSH_ORIGINAL_COMMAND")
@@ -94,6 +93,9 @@ class UsersFileError(ValueError):
 
 def load_user_map(path: Path) -> dict[str, str]:
     """`[users]` of a TOML file: SSH login name -> badge code (normalised)."""
+    from kiosk.services.auth import normalise_badge
+    from kiosk.services.ssh_sessions import visible
+
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -192,6 +194,9 @@ def run_ssh_shell(
     """Run the kiosk for one SSH connection; the exit status for sshd."""
     environ = os.environ if environ is None else environ
     stdin = sys.stdin if stdin is None else stdin
+    from kiosk.services import database
+    from kiosk.services.ssh_sessions import record_refused_command, visible
+
     stderr = sys.__stderr__ if stderr is None else stderr  # where Textual draws
     session = session_from_environment(environ, login_name())
     _set_up_logging()

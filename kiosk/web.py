@@ -27,9 +27,9 @@ from aiohttp import web
 from textual_serve.server import Server
 
 from kiosk.config import Settings
+from kiosk.errors import PermissionDenied, ServiceError, ValidationFailed
 from kiosk.services import plant
 from kiosk.services.auth import EmployeeView
-from kiosk.services.errors import PermissionDenied, ServiceError, ValidationFailed
 from kiosk.services.text import clean_text
 from kiosk.services.web_access import (
     MAX_BADGE_LENGTH,

@@ -15,8 +15,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
+from kiosk.errors import ServiceError, ValidationFailed
 from kiosk.i18n import N_, _
-from kiosk.services.errors import ServiceError, ValidationFailed
 from screens.base import KioskModal, Message
 
 

@@ -14,9 +14,9 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
+from kiosk.errors import PermissionDenied, ServiceError
 from kiosk.i18n import _
 from kiosk.services import anomalies
-from kiosk.services.errors import PermissionDenied, ServiceError
 from screens.base import DataChanged, KioskScreen, Message
 from screens.suppliers import fill_ordered
 from screens.widgets.key_help import KeyHelp

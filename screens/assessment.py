@@ -18,9 +18,9 @@ from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.clock import format_local
+from kiosk.errors import DatabaseUnavailable, ServiceError
 from kiosk.i18n import _
 from kiosk.services import assessments
-from kiosk.services.errors import DatabaseUnavailable, ServiceError
 from screens.base import KioskModal, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.message import Message as TextualMessage
@@ -12,12 +12,15 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 from textual.worker import Worker
 
+from kiosk.errors import DatabaseUnavailable, ServiceError
 from kiosk.i18n import N_, Tr, _, current_language, template_of, translate
 from kiosk.i18n import language as i18n_language
-from kiosk.services import stations
-from kiosk.services.errors import DatabaseUnavailable, ServiceError
 from screens.i18n_refresh import translate_bindings
 from screens.widgets.scan_input import ScanInput
+
+if TYPE_CHECKING:
+    from kiosk.clock import Clock
+    from kiosk.services import stations
 
 log = logging.getLogger("kiosk.screens")
 
@@ -123,6 +126,11 @@ class ServiceCalls:
             callback(value)
 
         def job() -> None:
+            # the app loads the services and opens the database after its first screen is
+            # up (kiosk/app.py): a call made in that moment waits for it here
+            wait_for_services = getattr(self.app, "wait_for_services", None)
+            if wait_for_services is not None and not wait_for_services():
+                return  # the kiosk closed before it got that far
             # the service answers in this terminal's language; the result is handed over
             # outside the block, so nothing on the event loop inherits the override
             with i18n_language(language):
@@ -170,7 +178,7 @@ class ScanningScreen(KioskScreen):
     def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
         event.stop()
         self.call_service(
-            stations.interpret_scan,
+            _interpret_scan,
             event.text,
             clock=self.app.clock,  # type: ignore[attr-defined]
             on_done=self._scan_parsed,
@@ -180,3 +188,9 @@ class ScanningScreen(KioskScreen):
 
     def _scan_parsed(self, result: stations.ScanResult) -> None:
         raise NotImplementedError
+
+
+def _interpret_scan(text: str, *, clock: Clock) -> stations.ScanResult:
+    from kiosk.services import stations  # loaded on the worker thread: see kiosk/app.py
+
+    return stations.interpret_scan(text, clock=clock)

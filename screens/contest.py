@@ -22,9 +22,9 @@ from textual.widgets import Button, DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.clock import format_local
+from kiosk.errors import ServiceError
 from kiosk.i18n import N_, _
 from kiosk.services import contests
-from kiosk.services.errors import ServiceError
 from screens.action_form import ActionForm, FormField
 from screens.base import KioskModal, KioskScreen, Message
 from screens.scoreboard import fill_standings, points_text

@@ -12,9 +12,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Digits, Static
 
+from kiosk.errors import PermissionDenied, ServiceError
 from kiosk.i18n import N_, _
 from kiosk.services import assessments
-from kiosk.services.errors import PermissionDenied, ServiceError
 from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar

@@ -10,9 +10,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
 from kiosk.clock import format_local
+from kiosk.errors import ServiceError, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services import defects, outbox
-from kiosk.services.errors import ServiceError, ValidationFailed
 from kiosk.services.stations import StationView
 from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp

@@ -15,10 +15,10 @@ from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.clock import format_local
+from kiosk.errors import ServiceError, ValidationFailed
 from kiosk.i18n import N_, _
 from kiosk.services import inspections
 from kiosk.services.defects import DefectReceipt
-from kiosk.services.errors import ServiceError, ValidationFailed
 from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar

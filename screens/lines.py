@@ -11,9 +11,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from kiosk.clock import format_local, to_local
+from kiosk.errors import ServiceError
 from kiosk.i18n import _
 from kiosk.services import lines
-from kiosk.services.errors import ServiceError
 from screens.action_form import ActionForm, FormField
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp

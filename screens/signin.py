@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.widgets import Input, Static
 
+from kiosk.errors import ServiceError
 from kiosk.i18n import _
-from kiosk.services import auth, demo, outbox, stations
-from kiosk.services.errors import ServiceError
 from screens.base import Message, ScanningScreen
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.scan_input import ScanInput
 from screens.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:  # the first screen loads no service before it is up: see kiosk/app.py
+    from kiosk.services import auth, demo, stations
 
 
 class SignInScreen(ScanningScreen):
@@ -45,14 +49,14 @@ class SignInScreen(ScanningScreen):
     def on_mount(self) -> None:
         self.query_one("#pin", Input).display = False
         self.query_one("#badge", ScanInput).focus()
-        self.call_service(demo.demo_hints, on_done=self.show_hints, on_error=lambda _e: None)
+        self.call_service(_demo_hints, on_done=self.show_hints, on_error=lambda _e: None)
         preset = getattr(self.app, "preset_badge", None)  # `kiosk ssh-shell`: a mapped user
         if preset:
             self._sign_in(preset, None)  # a leader's PIN prompt follows
 
     def language_changed(self) -> None:
         """Ctrl+L: the demo hints in the new language (the rest follows the catalog)."""
-        self.call_service(demo.demo_hints, on_done=self.show_hints, on_error=lambda _e: None)
+        self.call_service(_demo_hints, on_done=self.show_hints, on_error=lambda _e: None)
 
     def show_hints(self, hints: list[demo.DemoHint]) -> None:
         box = self.query_one("#hints", Static)
@@ -84,6 +88,8 @@ class SignInScreen(ScanningScreen):
     # -- badge ------------------------------------------------------------------
 
     def _scan_parsed(self, result: stations.ScanResult) -> None:
+        from kiosk.services import stations
+
         if isinstance(result, stations.ScanError):
             self.say(result.message, "error")
             return
@@ -98,8 +104,8 @@ class SignInScreen(ScanningScreen):
     def _sign_in(self, badge: str, pin: str | None) -> None:
         self.say(_("Checking…"))
         self.call_service(
-            outbox.sign_in_or_kept,
-            self.app.outbox,  # type: ignore[attr-defined]
+            _sign_in_or_kept,
+            self.app,
             badge,
             pin,
             terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
@@ -111,7 +117,9 @@ class SignInScreen(ScanningScreen):
         )
 
     def _refused(self, badge: str, error: ServiceError) -> None:
-        if isinstance(error, auth.PinRequired):
+        from kiosk.services.auth import PinRequired
+
+        if isinstance(error, PinRequired):
             self._pending_badge = badge
             self.query_one("#prompt", Static).update(error.message)
             pin = self.query_one("#pin", Input)
@@ -144,3 +152,18 @@ class SignInScreen(ScanningScreen):
         pin.display = False
         self.query_one("#badge", ScanInput).focus()
         self.say(message, kind)
+
+
+# -- run on the worker thread: the services load there (kiosk/app.py) ------------------------
+
+
+def _demo_hints() -> list[demo.DemoHint]:
+    from kiosk.services import demo
+
+    return demo.demo_hints()
+
+
+def _sign_in_or_kept(app, badge: str, pin: str | None, **options) -> auth.EmployeeView:
+    from kiosk.services import outbox
+
+    return outbox.sign_in_or_kept(app.outbox, badge, pin, **options)

@@ -15,9 +15,9 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kiosk.errors import ServiceError, ValidationFailed
 from kiosk.i18n import N_, _, ngettext
 from kiosk.services import skills
-from kiosk.services.errors import ServiceError, ValidationFailed
 from screens.action_form import ActionForm, FormField
 from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp

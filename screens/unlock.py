@@ -7,9 +7,9 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
+from kiosk.errors import PermissionDenied, ServiceError
 from kiosk.i18n import _
 from kiosk.services import auth
-from kiosk.services.errors import PermissionDenied, ServiceError
 from screens.base import KioskModal, Message
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import main
+from kiosk.errors import PermissionDenied, ValidationFailed
 from kiosk.services import anomalies, auth
-from kiosk.services.errors import PermissionDenied, ValidationFailed
 from models import AuditEntry, Campaign, db
 from models.anomalies import AnomalyHistory
 from tests.test_suppliers import add_defect, noon

@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual.widgets import DataTable, Digits, OptionList
 
 from kiosk.app import KioskApp
+from kiosk.errors import DatabaseUnavailable
 from kiosk.services import assessments
-from kiosk.services.errors import DatabaseUnavailable
 from models import AuditEntry, Campaign, Choice, QuizAnswer
 from models.assessments import Assessment
 from screens.assessment import AssessmentScreen, ResumeOffer

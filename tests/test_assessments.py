@@ -10,6 +10,7 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.clock import format_local
+from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.services import auth
 from kiosk.services.assessments import (
     AssessmentView,
@@ -20,7 +21,6 @@ from kiosk.services.assessments import (
     start_assessment,
     training_coverage,
 )
-from kiosk.services.errors import NotFound, PermissionDenied, ValidationFailed
 from models import AuditEntry, Campaign, Choice, Employee, Question, QuizAnswer
 from models.assessments import Assessment, AssessmentItem
 

@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
+from kiosk.errors import Conflict, PermissionDenied, ValidationFailed
 from kiosk.services import contests
 from kiosk.services.auth import identify_badge
-from kiosk.services.errors import Conflict, PermissionDenied, ValidationFailed
 from kiosk.services.ledger import team_totals
 from models import AuditEntry, Campaign, Choice, LedgerEntry, Team, db
 from models.contests import ContestAnswer, ContestItem, ContestTeamMember

@@ -6,9 +6,9 @@ import threading
 
 import pytest
 
+from kiosk.errors import DatabaseUnavailable, ServiceError
 from kiosk.services import database as database_service
 from kiosk.services.demo import seed_demo_plant
-from kiosk.services.errors import DatabaseUnavailable, ServiceError
 from models import Campaign, Employee, LedgerEntry, ProductionLine, Question, Station, Team, db
 from models.migrations import LATEST_VERSION, current_version
 

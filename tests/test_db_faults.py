@@ -7,8 +7,8 @@ import threading
 import psycopg
 import pytest
 
+from kiosk.errors import DatabaseUnavailable
 from kiosk.services import auth
-from kiosk.services.errors import DatabaseUnavailable
 from models import db
 
 

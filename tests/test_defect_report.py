@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 
+from kiosk.errors import NotFound, ValidationFailed
 from kiosk.services.auth import sign_in
 from kiosk.services.defects import DefectDraft, report_defect
-from kiosk.services.errors import NotFound, ValidationFailed
 from models import Campaign, Defect, DefectEvent, Station, db
 
 

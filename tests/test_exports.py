@@ -15,9 +15,9 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.clock import FrozenClock
+from kiosk.errors import ValidationFailed
 from kiosk.services import auth, exports, handbook, inspections, ledger, lifecycle
 from kiosk.services.defects import DefectDraft, report_defect
-from kiosk.services.errors import ValidationFailed
 from models import Employee, Inspection, LedgerEntry, Team, db
 
 

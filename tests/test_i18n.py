@@ -12,9 +12,9 @@ import pytest
 
 from kiosk import cli, i18n
 from kiosk.config import ConfigError, load_settings
+from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import _, language, ngettext
 from kiosk.services import auth, defects, plant, stations
-from kiosk.services.errors import NotFound, ValidationFailed
 from tests.i18n_scan import all_templates, placeholders, templates_in
 
 CATALOG_PATH = i18n.LOCALE_DIR / "zh_CN.json"

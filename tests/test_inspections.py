@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 
+from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.services import inspections
 from kiosk.services.auth import identify_badge
-from kiosk.services.errors import NotFound, PermissionDenied, ValidationFailed
 from models import (
     AuditEntry,
     ChecklistItem,

@@ -18,8 +18,8 @@ from PIL import Image, ImageOps
 from pyzbar import pyzbar
 
 from kiosk import cli
+from kiosk.errors import ValidationFailed
 from kiosk.services import plant
-from kiosk.services.errors import ValidationFailed
 from kiosk.services.labels import (
     FALLBACK_FAMILY,
     FONT_CANDIDATES,

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from kiosk.errors import Conflict, PermissionDenied, ValidationFailed
 from kiosk.services import auth, deadlines, lifecycle, reports
 from kiosk.services.defects import DefectDraft, report_defect
-from kiosk.services.errors import Conflict, PermissionDenied, ValidationFailed
 from kiosk.services.ledger import team_totals
 from kiosk.services.lifecycle import RootCause
 from models import AuditEntry, Defect, DefectEvent, LedgerEntry, db

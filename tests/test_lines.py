@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from kiosk.errors import PermissionDenied, ValidationFailed
 from kiosk.services import auth, lines
-from kiosk.services.errors import PermissionDenied, ValidationFailed
 from models import AuditEntry, db
 from models.lines import LineEvaluation, LineScore
 

@@ -8,9 +8,9 @@ from collections import Counter
 
 import pytest
 
+from kiosk.errors import Conflict
 from kiosk.services import auth, lifecycle, training
 from kiosk.services.defects import DefectDraft, report_defect
-from kiosk.services.errors import Conflict
 from kiosk.services.ledger import team_totals
 from models import Defect, LedgerEntry, QuizAnswer, Station, db
 

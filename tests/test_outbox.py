@@ -9,11 +9,11 @@ from datetime import timedelta
 
 import pytest
 
+from kiosk.errors import NotFound, PermissionDenied
 from kiosk.services import auth, outbox
 from kiosk.services import database as database_service
 from kiosk.services.defects import DefectDraft
 from kiosk.services.demo import seed_demo_plant
-from kiosk.services.errors import NotFound, PermissionDenied
 from models import Defect, DefectProgress, QuizAnswer, Station, db
 from tests.pg import Cluster, admin_execute, database_url
 

@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
+from kiosk.errors import Conflict, PermissionDenied, ValidationFailed
 from kiosk.services import auth, proposals
-from kiosk.services.errors import Conflict, PermissionDenied, ValidationFailed
 from kiosk.services.ledger import team_totals
 from kiosk.services.proposals import ProposalDraft
 from models import AuditEntry, Campaign, Employee, LedgerEntry, db

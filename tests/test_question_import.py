@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from kiosk.cli import main
+from kiosk.errors import ValidationFailed
 from kiosk.services import auth
 from kiosk.services.assessments import answer_item, start_assessment
 from kiosk.services.demo import demo_question_items
-from kiosk.services.errors import ValidationFailed
 from kiosk.services.question_import import import_questions, read_questions
 from models import Choice, Question
 

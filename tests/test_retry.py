@@ -11,9 +11,9 @@ import uuid
 
 import pytest
 
+from kiosk.errors import DatabaseUnavailable
 from kiosk.services import auth, defects, lifecycle, outbox
 from kiosk.services.defects import DefectDraft
-from kiosk.services.errors import DatabaseUnavailable
 from models import Defect, DefectEvent, db
 
 

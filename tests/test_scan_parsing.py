@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk.services.errors import NotFound, ValidationFailed
+from kiosk.errors import NotFound, ValidationFailed
 from kiosk.services.stations import (
     MAX_RAW_LENGTH,
     BadgeScan,

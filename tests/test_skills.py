@@ -6,9 +6,9 @@ from fractions import Fraction
 
 import pytest
 
+from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.services import skills
 from kiosk.services.auth import identify_badge
-from kiosk.services.errors import NotFound, PermissionDenied, ValidationFailed
 from models import AuditEntry, db
 from models.contests import SkillScore
 

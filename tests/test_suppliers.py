@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from kiosk.errors import PermissionDenied, ValidationFailed
 from kiosk.services import auth, suppliers
-from kiosk.services.errors import PermissionDenied, ValidationFailed
 from models import AuditEntry, Campaign, Defect, Employee, Station, Supplier, db
 
 

@@ -23,8 +23,8 @@ import aiohttp
 import pytest
 
 from kiosk.clock import FrozenClock
+from kiosk.errors import PermissionDenied, ValidationFailed
 from kiosk.services import plant
-from kiosk.services.errors import PermissionDenied, ValidationFailed
 from kiosk.services.web_access import (
     NOT_ACCEPTED,
     WEB_ACTION,

@@ -19,10 +19,10 @@ from pathlib import Path
 from peewee import fn
 
 from kiosk.clock import Clock, SystemClock, to_local
+from kiosk.errors import ValidationFailed
 from kiosk.i18n import N_, LazyLabels, _, ngettext
 from kiosk.services.auth import EmployeeView, require_role
 from kiosk.services.campaigns import active_campaign_row
-from kiosk.services.errors import ValidationFailed
 from kiosk.services.suppliers import percent
 from kiosk.services.text import clean_text, header_problems, read_import_file, shorten
 from kiosk.services.uow import read_only, transaction

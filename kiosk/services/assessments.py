@@ -27,10 +27,10 @@ import peewee
 from peewee import JOIN
 
 from kiosk.clock import Clock, SystemClock, format_local
+from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import N_, _
 from kiosk.services.auth import EmployeeView, require_role
 from kiosk.services.campaigns import active_campaign_row
-from kiosk.services.errors import NotFound, ValidationFailed
 from kiosk.services.training import ChoiceView
 from kiosk.services.uow import idempotent, read_only, transaction
 from models import AuditEntry, Campaign, Choice, Employee, Question, QuizAnswer, Team, db

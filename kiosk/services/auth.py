@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from peewee import JOIN, fn
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.errors import NotFound, PermissionDenied
 from kiosk.i18n import N_, LazyLabels, _
-from kiosk.services.errors import NotFound, PermissionDenied
 from kiosk.services.uow import read_only, transaction
 from models import AuditEntry, Employee, Team
 

@@ -22,11 +22,11 @@ from datetime import datetime
 from peewee import IntegrityError, fn
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.errors import Conflict, NotFound, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services import skills
 from kiosk.services.auth import EmployeeView, normalise_badge, record_action, require_role
 from kiosk.services.campaigns import active_campaign_row
-from kiosk.services.errors import Conflict, NotFound, ValidationFailed
 from kiosk.services.ledger import Award, write_award
 from kiosk.services.text import clean_text, shorten
 from kiosk.services.uow import idempotent, read_only, transaction

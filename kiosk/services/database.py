@@ -8,8 +8,8 @@ from pathlib import Path
 import peewee
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.errors import DatabaseUnavailable, DatabaseUnusable
 from kiosk.i18n import _
-from kiosk.services.errors import DatabaseUnavailable
 from models import db, migrations
 
 
@@ -51,10 +51,13 @@ def open_database(url: str) -> DatabaseStatus:
     try:
         target = db.describe_url(url)
     except db.DatabaseUrlError as exc:
-        raise DatabaseUnavailable(_("The database URL is not valid: {exc}.", exc=exc)) from exc
+        raise DatabaseUnusable(_("The database URL is not valid: {exc}.", exc=exc)) from exc
     if target.engine == "sqlite":
         Path(target.name).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    database = db.bind(url)
+    # bound already (the CLI opened it before the app, or a test did): keep that binding
+    database = db.database_proxy.obj if db.bound_url() == url else None
+    if database is None:
+        database = db.bind(url)
     try:
         with db.connection():
             version = migrations.current_version(database)
@@ -82,7 +85,7 @@ def upgrade(clock: Clock | None = None) -> list[int]:
 
 def require_current_schema(status: DatabaseStatus) -> None:
     if status.version == 0:
-        raise DatabaseUnavailable(
+        raise DatabaseUnusable(
             _(
                 "{where} has no Quality Kiosk tables yet. Run `kiosk db upgrade` (or `kiosk "
                 "demo` for a demo plant).",
@@ -90,7 +93,7 @@ def require_current_schema(status: DatabaseStatus) -> None:
             )
         )
     if status.version < status.latest:
-        raise DatabaseUnavailable(
+        raise DatabaseUnusable(
             _(
                 "{where} is at schema version {version}; this kiosk needs {latest}. Run `kiosk "
                 "db upgrade`.",
@@ -100,7 +103,7 @@ def require_current_schema(status: DatabaseStatus) -> None:
             )
         )
     if status.version > status.latest:
-        raise DatabaseUnavailable(
+        raise DatabaseUnusable(
             _(
                 "{where} is at schema version {version}, newer than this kiosk ({latest}). "
                 "Update Quality Kiosk on this terminal.",

@@ -14,8 +14,6 @@ from kiosk.services.lifecycle import write_overdue_penalty
 from kiosk.services.uow import idempotent, read_only, transaction
 from models import Campaign, Defect, LedgerEntry
 
-SWEEP_INTERVAL_SECONDS = 60
-
 
 @dataclass(frozen=True)
 class SweepResult:

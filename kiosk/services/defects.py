@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import N_, LazyLabels, _
 from kiosk.services.auth import EmployeeView
 from kiosk.services.campaigns import active_campaign_row, campaign_view
-from kiosk.services.errors import NotFound, ValidationFailed
 from kiosk.services.text import clean_text, shorten
 from kiosk.services.uow import idempotent, read_only, transaction
 from models import Defect, DefectEvent, Employee, ProductionLine, Station, Supplier

@@ -8,10 +8,10 @@ from datetime import date, timedelta
 from importlib import resources
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.errors import ServiceError
 from kiosk.i18n import _
 from kiosk.services import ledger, plant
 from kiosk.services.auth import hash_pin
-from kiosk.services.errors import ServiceError
 from kiosk.services.inspections import load_default_checklist
 from kiosk.services.stations import make_payload
 from kiosk.services.training import load_question_bank

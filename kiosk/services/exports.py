@@ -21,8 +21,8 @@ from typing import BinaryIO, TextIO
 from peewee import JOIN
 
 from kiosk.clock import to_local
+from kiosk.errors import ValidationFailed
 from kiosk.i18n import _
-from kiosk.services.errors import ValidationFailed
 from kiosk.services.uow import read_only
 from models import (
     ChecklistItem,

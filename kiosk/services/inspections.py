@@ -22,10 +22,10 @@ from pathlib import Path
 from peewee import JOIN
 
 from kiosk.clock import Clock, SystemClock, format_local, to_local
+from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.auth import EmployeeView, record_action, require_role
 from kiosk.services.defects import DefectDraft, DefectReceipt, receipt_of, report_defect
-from kiosk.services.errors import NotFound, ValidationFailed
 from kiosk.services.text import clean_text, read_import_file, shorten
 from kiosk.services.uow import read_only, transaction
 from models import (

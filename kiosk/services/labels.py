@@ -31,9 +31,9 @@ import qrcode.image.svg
 from peewee import JOIN
 from PIL import Image, ImageDraw, ImageFont
 
+from kiosk.errors import NotFound, ServiceError, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services import plant
-from kiosk.services.errors import NotFound, ServiceError, ValidationFailed
 from kiosk.services.stations import BadgeScan, StationScan, make_payload, parse_scan
 from kiosk.services.text import clean_text, shorten
 from kiosk.services.uow import read_only

@@ -13,9 +13,9 @@ from typing import NamedTuple
 from peewee import JOIN, fn
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.auth import EmployeeView, record_action, record_refusal
-from kiosk.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.text import clean_text
 from kiosk.services.uow import idempotent, read_only, transaction
 from models import LedgerEntry, Team, db

@@ -23,12 +23,12 @@ from datetime import datetime
 from typing import ParamSpec, TypeVar
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import N_, LazyLabels, _, retranslate
 from kiosk.services import ledger
 from kiosk.services.auth import EmployeeView, record_action, record_refusal
 from kiosk.services.campaigns import active_campaign_row
 from kiosk.services.defects import CATEGORY_LABELS
-from kiosk.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.text import clean_text
 from kiosk.services.uow import idempotent, read_only, transaction
 from models import (

@@ -9,10 +9,10 @@ from datetime import date, datetime, time, timedelta
 from peewee import JOIN, fn
 
 from kiosk.clock import Clock, SystemClock, to_local
+from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.auth import EmployeeView, record_action, record_refusal
 from kiosk.services.campaigns import active_campaign_row
-from kiosk.services.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.text import clean_text
 from kiosk.services.uow import read_only, transaction
 from models import Employee, ProductionLine

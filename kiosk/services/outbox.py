@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.clock import Clock, FrozenClock, SystemClock
+from kiosk.errors import DatabaseUnavailable, NotFound, PermissionDenied, ServiceError
 from kiosk.i18n import _
 from kiosk.services import lifecycle, training
 from kiosk.services.auth import EmployeeView, hash_pin, sign_in, verify_pin
@@ -36,7 +37,6 @@ from kiosk.services.defects import (
     report_defect,
     report_options,
 )
-from kiosk.services.errors import DatabaseUnavailable, NotFound, PermissionDenied, ServiceError
 from kiosk.services.stations import StationView, lookup_station
 from models.defects import CATEGORIES_5M1E, SEVERITIES, SOURCES
 from models.outbox import (

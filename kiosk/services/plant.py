@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.errors import ValidationFailed
 from kiosk.i18n import _
-from kiosk.services.errors import ValidationFailed
 from kiosk.services.uow import atomic, read_only, transaction
 from models import AuditEntry, PlantSetting
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from peewee import JOIN, fn
 
 from kiosk.clock import Clock, FrozenClock, SystemClock, format_local
+from kiosk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import N_, LazyLabels, _
 from kiosk.services import ledger
 from kiosk.services.auth import (
@@ -26,7 +27,6 @@ from kiosk.services.auth import (
     require_role,
 )
 from kiosk.services.campaigns import active_campaign_row
-from kiosk.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.text import clean_text
 from kiosk.services.uow import read_only, transaction
 from models import Campaign, Employee, Team, db

@@ -38,8 +38,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.errors import ValidationFailed
 from kiosk.i18n import _
-from kiosk.services.errors import ValidationFailed
 from kiosk.services.text import clean_text, header_problems, read_import_file, shorten
 from kiosk.services.uow import transaction
 from models import Choice, Question, QuizAnswer

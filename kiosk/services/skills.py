@@ -17,6 +17,7 @@ from fractions import Fraction
 from importlib import resources
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.auth import (
     EmployeeView,
@@ -25,7 +26,6 @@ from kiosk.services.auth import (
     record_refusal,
     require_role,
 )
-from kiosk.services.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.text import clean_text, shorten
 from kiosk.services.uow import read_only, transaction
 from models import Employee

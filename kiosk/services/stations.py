@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.errors import DatabaseUnavailable, NotFound
 from kiosk.i18n import _
 from kiosk.services import plant
-from kiosk.services.errors import DatabaseUnavailable, NotFound
 from kiosk.services.text import clean_text, shorten
 from kiosk.services.uow import read_only
 from models import Defect, ProductionLine, Station

@@ -15,10 +15,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from kiosk.clock import Clock, SystemClock, to_local
+from kiosk.errors import ValidationFailed
 from kiosk.i18n import _, ngettext
 from kiosk.services.auth import EmployeeView, require_role
 from kiosk.services.campaigns import active_campaign_row
-from kiosk.services.errors import ValidationFailed
 from kiosk.services.text import shorten
 from kiosk.services.uow import read_only
 from models import Campaign, Defect, Supplier

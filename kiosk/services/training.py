@@ -11,9 +11,9 @@ from datetime import datetime
 from peewee import JOIN, fn
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.auth import EmployeeView
-from kiosk.services.errors import NotFound, ValidationFailed
 from kiosk.services.uow import idempotent, read_only, transaction
 from models import Choice, Question, QuizAnswer
 

@@ -10,7 +10,7 @@ from typing import ParamSpec, TypeVar
 
 import peewee
 
-from kiosk.services.errors import DatabaseUnavailable
+from kiosk.errors import DatabaseUnavailable
 from models import db
 
 log = logging.getLogger("kiosk.services.uow")

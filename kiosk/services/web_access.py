@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import N_, _
 from kiosk.services.auth import (
     ROLE_RANK,
@@ -33,7 +34,6 @@ from kiosk.services.auth import (
     sign_in,
     verify_pin,
 )
-from kiosk.services.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.text import clean_text
 from kiosk.services.uow import atomic, read_only
 from models import Employee, PlantSetting

@@ -37,5 +37,13 @@ class DatabaseUnavailable(ServiceError):
         self.connection_lost = connection_lost
 
 
+class DatabaseUnusable(DatabaseUnavailable):
+    """The database URL is wrong, or the database answers with a schema this kiosk cannot
+    use (no tables yet, older, newer). Waiting does not help: a person has to act."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, connection_lost=False)
+
+
 class Conflict(ServiceError):
     """The thing changed under us (another kiosk got there first, or the state is wrong)."""
