@@ -11,13 +11,14 @@ from typing import ParamSpec, TypeVar
 import peewee
 
 from kiosk.errors import DatabaseUnavailable
+from kiosk.i18n import N_, _
 from models import db
 
 log = logging.getLogger("kiosk.services.uow")
 P = ParamSpec("P")
 R = TypeVar("R")
 
-UNAVAILABLE_MESSAGE = (
+UNAVAILABLE_MESSAGE = N_(
     "The quality database cannot be reached right now. Nothing you entered is lost: "
     "try again in a moment, or call the quality office if this stays."
 )
@@ -43,10 +44,10 @@ class _DatabaseErrors:
             return False  # a bug, not an outage: let it be logged as one
         if "locked" in str(exc):  # SQLite waited SQLITE_BUSY_TIMEOUT_MS first (bounded)
             raise DatabaseUnavailable(
-                "The database is busy (another terminal is writing). Try again.",
+                _("The database is busy (another terminal is writing). Try again."),
                 connection_lost=False,
             ) from exc
-        raise DatabaseUnavailable(UNAVAILABLE_MESSAGE) from exc
+        raise DatabaseUnavailable(_(UNAVAILABLE_MESSAGE)) from exc
 
 
 _DATABASE_ERRORS = _DatabaseErrors()
