@@ -165,12 +165,17 @@ class KioskApp(App):
         self.start_services()
 
     def wait_for_services(self) -> bool:
-        """Block a worker thread until start-up is done; False if the app closed first."""
+        """Block a worker thread until start-up is done; False if the app closed first.
+
+        After START_WAIT_SECONDS the call goes ahead anyway and says what is wrong.
+        """
         waited = 0.0
         while not self.services_started.wait(0.05):
+            if not self.is_running:
+                return False
             waited += 0.05
-            if not self.is_running or waited >= START_WAIT_SECONDS:
-                return self.services_started.is_set()
+            if waited >= START_WAIT_SECONDS:
+                break
         return True
 
     @property
