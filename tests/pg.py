@@ -34,13 +34,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _memory_folder() -> str | None:
+    """/dev/shm when there is one: a throwaway cluster in memory creates databases faster."""
+    shm = Path("/dev/shm")
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
 class Cluster:
     """initdb into a temp dir, pg_ctl start on a free loopback port; removed on stop()."""
 
     def __init__(self) -> None:
         self.initdb = find_binary("initdb")
         self.pg_ctl = find_binary("pg_ctl")
-        self.directory = Path(tempfile.mkdtemp(prefix="qk-pg-"))
+        self.directory = Path(tempfile.mkdtemp(prefix="qk-pg-", dir=_memory_folder()))
         self.data = self.directory / "data"
         self.port = free_port()
         self.as_postgres = os.geteuid() == 0
