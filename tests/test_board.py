@@ -118,3 +118,24 @@ async def test_board_tiles_ranks_and_flag_follow_writes(demo_plant, clock):
         assert str(teams.get_row_at(teams.cursor_row)[2]) == cursor_team
         flag = str(screen.query_one("#flag-holder", Static).content)
         assert "L2 DC Fast Charger Assembly" in flag
+
+
+def test_the_demo_campaign_is_the_month_the_demo_is_tried_in(database):
+    """Seeded on 2028-02-20, the demo's Quality Month is February 2028 (a leap year), with
+    the plant's phases in it, so the board shows a live phase and the days left."""
+    from datetime import UTC, datetime
+
+    from kiosk.clock import FrozenClock
+    from kiosk.services.demo import seed_demo_plant
+
+    clock = FrozenClock(datetime(2028, 2, 20, 9, tzinfo=UTC))
+    seed_demo_plant(clock)
+    summary = kpis.board_summary(clock=clock)
+    assert summary.campaign_name.startswith("2028 Quality Month")
+    assert summary.phases_today == ("Implementation & problem-solving", "Culture integration")
+    assert summary.days_left == 9  # 21 to 29 February
+    clock.advance(timedelta(days=6))  # 26 February
+    assert kpis.board_summary(clock=clock).phases_today == (
+        "Culture integration",
+        "Summary & standardization",
+    )

@@ -1,13 +1,14 @@
-"""The demo plant: a charging-pile maker's 2025 Quality Month, ready to try."""
+"""The demo plant: a charging-pile maker's Quality Month (the current month), ready to try."""
 
 from __future__ import annotations
 
+import calendar
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import resources
 
-from kiosk.clock import Clock, SystemClock
+from kiosk.clock import Clock, SystemClock, to_local
 from kiosk.errors import ServiceError
 from kiosk.i18n import _
 from kiosk.services import ledger, plant
@@ -128,12 +129,20 @@ SUPPLIERS = [
     ("SUP-CN04", "Changsha Relay & Contactor"),
 ]
 
+# the plant's September 2025 plan (../shared/reference): (phase, first day, last day);
+# None is the month's last day
 PHASES = [
-    ("Kick-off & awareness", "2025-09-01", "2025-09-05"),
-    ("Implementation & problem-solving", "2025-09-06", "2025-09-24"),
-    ("Culture integration", "2025-09-01", "2025-09-30"),
-    ("Summary & standardization", "2025-09-25", "2025-09-30"),
+    ("Kick-off & awareness", 1, 5),
+    ("Implementation & problem-solving", 6, 24),
+    ("Culture integration", 1, None),
+    ("Summary & standardization", 25, None),
 ]
+
+
+def demo_month(today: date) -> tuple[date, date]:
+    """The demo's Quality Month: the month of `today`, so a demo tried any day is live."""
+    last = calendar.monthrange(today.year, today.month)[1]
+    return today.replace(day=1), today.replace(day=last)
 
 
 @dataclass(frozen=True)
@@ -194,13 +203,21 @@ def seed_demo_plant(clock: Clock | None = None) -> None:
                 code = f"{line_code}-S{number:02d}"
                 stations[code] = Station.create(code=code, name=station_name, line=line)
         suppliers = {code: Supplier.create(code=code, name=name) for code, name in SUPPLIERS}
+        first, last = demo_month(to_local(now).date())
         campaign = Campaign.create(
-            name="2025 Quality Month: Strive for Zero Defects, Fully Build Reliability",
-            starts_on=date(2025, 9, 1),
-            ends_on=date(2025, 9, 30),
+            name=f"{first.year} Quality Month: Strive for Zero Defects, Fully Build Reliability",
+            starts_on=first,
+            ends_on=last,
             active=True,
             phases_json=json.dumps(
-                [{"name": n, "starts_on": s, "ends_on": e} for n, s, e in PHASES]
+                [
+                    {
+                        "name": name,
+                        "starts_on": first.replace(day=start).isoformat(),
+                        "ends_on": (last if end is None else first.replace(day=end)).isoformat(),
+                    }
+                    for name, start, end in PHASES
+                ]
             ),
         )
         window = timedelta(hours=campaign.correction_window_hours)
