@@ -194,3 +194,18 @@ def test_operators_are_refused_the_report_and_the_demo_has_history(demo_plant, c
     assert pareto.rows[0].category == "material" and pareto.rows[0].count == 31
     assert pareto.rows[0].share_percent == 38.8  # 31 / 80, the largest share
     assert anomalies.anomaly_pareto("2025-08").total == 80
+
+
+def test_the_demo_history_leads_up_to_the_month_the_demo_is_tried_in(database):
+    """Seeded in February 2028, the sample history moves from Aug/Sep 2024 and Aug 2025 to
+    Jan/Feb 2027 and Jan 2028: last year's month and the month before are there."""
+    from datetime import UTC, datetime
+
+    from kiosk.clock import FrozenClock
+    from kiosk.services.demo import seed_demo_plant
+
+    seed_demo_plant(FrozenClock(datetime(2028, 2, 20, 9, tzinfo=UTC)))
+    months = {month for month, _category in history()}
+    assert months == {"2027-01", "2027-02", "2028-01"}
+    pareto = anomalies.anomaly_pareto("2028-02")
+    assert pareto.last_year_month == "2027-02" and pareto.last_year_total > 0

@@ -282,10 +282,42 @@ def import_anomalies(path: Path | str, *, clock: Clock | None = None) -> ImportS
     return import_anomaly_text(_read_text(path), path.name, clock=clock)
 
 
-def load_sample_anomalies(clock: Clock | None = None) -> ImportSummary:
-    """The sample history shipped with the kiosk (for the demo plant)."""
+SAMPLE_QUALITY_MONTH = date(2025, 9, 1)  # the Quality Month the sample history was written for
+
+
+def load_sample_anomalies(
+    clock: Clock | None = None, *, quality_month: date | None = None
+) -> ImportSummary:
+    """The sample history shipped with the kiosk (for the demo plant).
+
+    Its months lead up to a September 2025 Quality Month; with `quality_month` they move
+    by as many months, so a demo tried in another month still has last year's month and
+    the month before to compare with.
+    """
     text = resources.files("kiosk").joinpath(SAMPLE_FILE).read_text(encoding="utf-8-sig")
+    if quality_month is not None:
+        text = _months_moved(
+            text,
+            (quality_month.year - SAMPLE_QUALITY_MONTH.year) * 12
+            + quality_month.month
+            - SAMPLE_QUALITY_MONTH.month,
+        )
     return import_anomaly_text(text, Path(SAMPLE_FILE).name, clock=clock)
+
+
+def _months_moved(text: str, months: int) -> str:
+    """The sample CSV with every YYYY-MM in its first column `months` later."""
+    if months == 0:
+        return text
+    header, *rows = list(csv.reader(io.StringIO(text, newline="")))
+    for row in rows:
+        if row and row[0].strip():
+            year, month = (int(part) for part in row[0].strip().split("-"))
+            index = year * 12 + month - 1 + months
+            row[0] = f"{index // 12:04d}-{index % 12 + 1:02d}"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, *rows])
+    return out.getvalue()
 
 
 def import_anomaly_text(text: str, source: str, *, clock: Clock | None = None) -> ImportSummary:

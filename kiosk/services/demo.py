@@ -13,6 +13,7 @@ from kiosk.errors import ServiceError
 from kiosk.i18n import _
 from kiosk.services import ledger, plant
 from kiosk.services.auth import hash_pin
+from kiosk.services.campaigns import active_campaign_row
 from kiosk.services.inspections import load_default_checklist
 from kiosk.services.stations import make_payload
 from kiosk.services.training import load_question_bank
@@ -386,7 +387,14 @@ def _load_demo_data(clock: Clock) -> None:
     load_default_checklist()
     seed_demo_competitions(clock)  # skill events and participants, two contest teams
     seed_demo_proposals(clock)  # one accepted, one rejected, one waiting
-    load_sample_anomalies(clock)  # on-site anomaly history for the year-on-year Pareto
+    # on-site anomaly history for the year-on-year Pareto, leading up to the demo's month
+    load_sample_anomalies(clock, quality_month=_demo_quality_month())
+
+
+@read_only
+def _demo_quality_month() -> date | None:
+    campaign = active_campaign_row()
+    return campaign.starts_on if campaign else None
 
 
 def demo_hints() -> list[DemoHint]:
