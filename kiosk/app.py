@@ -121,8 +121,7 @@ class KioskApp(App):
 
         problem: str | None = None
         try:
-            status = database.open_database(self.settings.database_url)
-            database.require_current_schema(status)
+            database.open_current_database(self.settings.database_url)
         except DatabaseUnusable as exc:
             problem = exc.message  # a wrong URL, or a schema this kiosk cannot use
         except DatabaseUnavailable:

@@ -218,8 +218,7 @@ def run_ssh_shell(
     if "locked" in {f.name for f in dataclasses.fields(Settings)}:
         # Ctrl+Q ends the SSH session; it must not ask for a supervisor's PIN.
         settings = dataclasses.replace(settings, locked=False)
-    status = database.open_database(settings.database_url)
-    database.require_current_schema(status)
+    database.open_current_database(settings.database_url)
     if session.requested_command is not None:
         try:
             record_refused_command(

@@ -56,7 +56,7 @@ class StartProblemScreen(KioskScreen):
             return
         self.say(_("Checking…"))
         self.call_service(
-            _check_database,
+            _open_current_database,
             self.app.settings.database_url,  # type: ignore[attr-defined]
             on_done=lambda _status: self.dismiss(True),
             on_error=self._still_unusable,
@@ -72,9 +72,7 @@ class StartProblemScreen(KioskScreen):
             self.say(error.message, "error")
 
 
-def _check_database(url: str) -> object:
-    from kiosk.services import database
+def _open_current_database(url: str) -> object:
+    from kiosk.services import database  # the services may not be loaded yet: kiosk/app.py
 
-    status = database.open_database(url)
-    database.require_current_schema(status)
-    return status
+    return database.open_current_database(url)

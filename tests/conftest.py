@@ -141,9 +141,7 @@ def database(request: pytest.FixtureRequest, db_url: str) -> str:
 
 
 @pytest.fixture
-def pg_demo_plant(
-    request: pytest.FixtureRequest, pg_server: str, clock: FrozenClock
-) -> Iterator[tuple[str, str]]:
+def pg_demo_plant(request: pytest.FixtureRequest, pg_server: str) -> Iterator[tuple[str, str]]:
     """A demo plant on PostgreSQL only (for server faults and load): (URL, database name)."""
     name = f"qk_pg_plant_{os.getpid()}_{next(_database_numbers)}"
     url = _copy_of(request, database_url(pg_server, name), "demo")

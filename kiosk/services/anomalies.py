@@ -21,12 +21,12 @@ from peewee import fn
 from kiosk.clock import Clock, SystemClock, to_local
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import N_, LazyLabels, _, ngettext
-from kiosk.services.auth import EmployeeView, require_role
+from kiosk.services.auth import EmployeeView, record_action, require_role
 from kiosk.services.campaigns import active_campaign_row
 from kiosk.services.suppliers import percent
 from kiosk.services.text import clean_text, header_problems, read_import_file, shorten
 from kiosk.services.uow import read_only, transaction
-from models import AuditEntry, Defect
+from models import Defect
 from models.anomalies import AnomalyHistory
 from models.defects import CATEGORIES_5M1E
 
@@ -356,14 +356,7 @@ def import_anomaly_text(text: str, source: str, *, clock: Clock | None = None) -
             months=tuple(sorted({entry.month for entry in entries})),
             anomalies=sum(entry.count for entry in entries),
         )
-        AuditEntry.create(
-            at=now,
-            actor=None,
-            action="import_anomalies",
-            target=shorten(source, 128),
-            allowed=True,
-            detail=str(summary),
-        )
+        record_action(None, "import_anomalies", shorten(source, 128), now, detail=str(summary))
     return summary
 
 

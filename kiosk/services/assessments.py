@@ -29,11 +29,11 @@ from peewee import JOIN
 from kiosk.clock import Clock, SystemClock, format_local
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import N_, _
-from kiosk.services.auth import EmployeeView, require_role
+from kiosk.services.auth import EmployeeView, record_action, require_role
 from kiosk.services.campaigns import active_campaign_row
 from kiosk.services.training import ChoiceView
 from kiosk.services.uow import idempotent, read_only, transaction
-from models import AuditEntry, Campaign, Choice, Employee, Question, QuizAnswer, Team, db
+from models import Campaign, Choice, Employee, Question, QuizAnswer, Team, db
 from models.assessments import ANSWER_CONTEXT, Assessment, AssessmentItem
 
 COVERAGE_ROLE = "supervisor"
@@ -395,12 +395,11 @@ def _finish(assessment: Assessment, now: datetime, terminal: str | None) -> None
     Assessment.update(finished_at=now, score=score, passed=passed).where(
         Assessment.id == assessment.id
     ).execute()
-    AuditEntry.create(
-        at=now,
-        actor=assessment.employee_id,
-        action="finish_assessment",
-        target=f"assessment {str(assessment.id)[:8]}",
-        allowed=True,
+    record_action(
+        assessment.employee_id,
+        "finish_assessment",
+        f"assessment {str(assessment.id)[:8]}",
+        now,
         detail=f"{score} of {assessment.item_count}, {'passed' if passed else 'not passed'}",
         terminal=terminal,
     )

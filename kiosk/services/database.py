@@ -83,6 +83,14 @@ def upgrade(clock: Clock | None = None) -> list[int]:
         ) from exc
 
 
+def open_current_database(url: str) -> DatabaseStatus:
+    """Open the database at `url` and require the schema this kiosk was built for
+    (what a kiosk, a board or an SSH session needs before anyone uses it)."""
+    status = open_database(url)
+    require_current_schema(status)
+    return status
+
+
 def require_current_schema(status: DatabaseStatus) -> None:
     if status.version == 0:
         raise DatabaseUnusable(

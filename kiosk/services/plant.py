@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from kiosk.clock import Clock, SystemClock
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import _
+from kiosk.services.auth import record_action
 from kiosk.services.uow import atomic, read_only, transaction
-from models import AuditEntry, PlantSetting
+from models import PlantSetting
 
 SIGNING_KEY = "label_signing_key"
 DEMO_PLANT = "demo_plant"
@@ -113,12 +114,11 @@ def rotate_signing_key(grace_days: int, *, clock: Clock | None = None) -> KeyRot
             PlantSetting.insert(key=key, value=value).on_conflict(
                 conflict_target=[PlantSetting.key], update={PlantSetting.value: value}
             ).execute()
-        AuditEntry.create(
-            at=now,
-            actor=None,
-            action="rotate_label_key",
-            target="label signing key",
-            allowed=True,
+        record_action(
+            None,
+            "rotate_label_key",
+            "label signing key",
+            now,
             detail=f"old labels valid until {until.isoformat()}",
         )
     return KeyRotation(until)
