@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from peewee import JOIN
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.errors import NotFound, ValidationFailed
@@ -13,7 +16,7 @@ from kiosk.services.auth import EmployeeView
 from kiosk.services.campaigns import active_campaign_row, campaign_view
 from kiosk.services.text import clean_text, shorten
 from kiosk.services.uow import idempotent, read_only, transaction
-from models import Defect, DefectEvent, Employee, ProductionLine, Station, Supplier
+from models import Defect, DefectEvent, Employee, ProductionLine, Station, Supplier, Team
 from models.defects import CATEGORIES_5M1E, SEVERITIES, SOURCES
 
 CATEGORY_LABELS = LazyLabels(
@@ -228,3 +231,27 @@ def receipt_of(defect: Defect) -> DefectReceipt:
         reported_at=defect.reported_at,
         due_at=defect.due_at,
     )
+
+
+# -- listings of many defects (exports, the handbook) -------------------------------------
+
+
+def defects_with_places():
+    """Defects joined with their station, line, responsible team and supplier (if any),
+    for listings that show every defect's place; the caller adds where and order_by."""
+    return (
+        Defect.select(Defect, Station, ProductionLine, Team, Supplier)
+        .join(Station, on=(Defect.station == Station.id))
+        .switch(Defect)
+        .join(ProductionLine, on=(Defect.line == ProductionLine.id))
+        .switch(Defect)
+        .join(Team, on=(Defect.team == Team.id))
+        .switch(Defect)
+        .join(Supplier, JOIN.LEFT_OUTER, on=(Defect.supplier == Supplier.id))
+    )
+
+
+def employee_names() -> Callable[[int | None], str]:
+    """Every employee's name by id, read once: "" for no one (who fixed an open defect)."""
+    names = {e.id: e.name for e in Employee.select(Employee.id, Employee.name)}
+    return lambda employee_id: names.get(employee_id, "") if employee_id else ""

@@ -23,6 +23,7 @@ from peewee import JOIN
 from kiosk.clock import to_local
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import _
+from kiosk.services.defects import defects_with_places, employee_names
 from kiosk.services.uow import read_only
 from models import (
     ChecklistItem,
@@ -32,8 +33,6 @@ from models import (
     InspectionResult,
     LedgerEntry,
     ProductionLine,
-    Station,
-    Supplier,
     Team,
 )
 
@@ -210,22 +209,9 @@ def ledger_table(month: Month | str | None = None) -> Table:
 def defects_table(month: Month | str | None = None) -> Table:
     """Every defect (reported in a month, by local date, when given), oldest first."""
     month = parse_month(month) if isinstance(month, str) else month
-    names = {e.id: e.name for e in Employee.select(Employee.id, Employee.name)}
-    query = (
-        Defect.select(Defect, Station, ProductionLine, Team, Supplier)
-        .join(Station, on=(Defect.station == Station.id))
-        .switch(Defect)
-        .join(ProductionLine, on=(Defect.line == ProductionLine.id))
-        .switch(Defect)
-        .join(Team, on=(Defect.team == Team.id))
-        .switch(Defect)
-        .join(Supplier, JOIN.LEFT_OUTER, on=(Defect.supplier == Supplier.id))
-        .where(_in_month(Defect.reported_at, month))
-        .order_by(Defect.reported_at)
-    )
-
-    def name(employee_id: int | None) -> str:
-        return names.get(employee_id, "") if employee_id else ""
+    name = employee_names()
+    query = defects_with_places().where(_in_month(Defect.reported_at, month))
+    query = query.order_by(Defect.reported_at)
 
     rows = []
     for d in query:

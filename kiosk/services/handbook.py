@@ -21,14 +21,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from peewee import JOIN
-
 from kiosk.clock import Clock, SystemClock, format_local
 from kiosk.i18n import _
 from kiosk.services.campaigns import active_campaign_row
-from kiosk.services.defects import CATEGORY_LABELS, SEVERITY_LABELS, SOURCE_LABELS
+from kiosk.services.defects import (
+    CATEGORY_LABELS,
+    SEVERITY_LABELS,
+    SOURCE_LABELS,
+    defects_with_places,
+    employee_names,
+)
 from kiosk.services.uow import read_only
-from models import Campaign, Defect, Employee, ProductionLine, Station, Supplier, Team
+from models import Campaign, Defect, Station
 
 log = logging.getLogger("kiosk.handbook")
 
@@ -190,24 +194,11 @@ def compile_handbook(*, clock: Clock | None = None) -> Handbook:
     """The handbook's content: every typical case of the campaign, by station and time."""
     clock = clock or SystemClock()
     campaign = _handbook_campaign()
-    names = {e.id: e.name for e in Employee.select(Employee.id, Employee.name)}
-    query = (
-        Defect.select(Defect, Station, ProductionLine, Team, Supplier)
-        .join(Station, on=(Defect.station == Station.id))
-        .switch(Defect)
-        .join(ProductionLine, on=(Defect.line == ProductionLine.id))
-        .switch(Defect)
-        .join(Team, on=(Defect.team == Team.id))
-        .switch(Defect)
-        .join(Supplier, join_type=JOIN.LEFT_OUTER, on=(Defect.supplier == Supplier.id))
-        .where(Defect.typical)
-        .order_by(Station.code, Defect.reported_at)
-    )
+    name = employee_names()
+    query = defects_with_places().where(Defect.typical)
+    query = query.order_by(Station.code, Defect.reported_at)
     if campaign is not None:
         query = query.where((Defect.campaign == campaign.id) | Defect.campaign.is_null())
-
-    def name(employee_id: int | None) -> str:
-        return names.get(employee_id, "") if employee_id else ""
 
     cases = []
     for number, d in enumerate(query, start=1):
