@@ -24,7 +24,7 @@ from kiosk.i18n import N_, LazyLabels, _, ngettext
 from kiosk.services.auth import EmployeeView, record_action, require_role
 from kiosk.services.campaigns import active_campaign_row
 from kiosk.services.suppliers import percent
-from kiosk.services.text import clean_text, header_problems, read_import_file, shorten
+from kiosk.services.text import clean_text, csv_rows, header_problems, read_import_file, shorten
 from kiosk.services.uow import read_only, transaction
 from models import Defect
 from models.anomalies import AnomalyHistory
@@ -470,14 +470,7 @@ def _entries_from_csv(text: str, source: str) -> list[HistoryEntry]:
     seen: dict[tuple[str, str], int] = {}
     problems: dict[str, str] = {}
     try:
-        while True:
-            line = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            if not any(cell.strip() for cell in row):
-                continue
+        for line, row in csv_rows(reader):
             if columns is None:
                 columns = _header(row, line, source)
                 continue

@@ -26,7 +26,7 @@ from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.auth import EmployeeView, record_action, require_role
 from kiosk.services.defects import DefectDraft, DefectReceipt, receipt_of, report_defect
-from kiosk.services.text import clean_text, read_import_file, shorten
+from kiosk.services.text import clean_text, csv_rows, read_import_file, shorten
 from kiosk.services.uow import read_only, transaction
 from models import (
     ChecklistItem,
@@ -233,14 +233,7 @@ def _entries_from_csv(text: str) -> list[ChecklistEntry]:
     rows: list[tuple[str, Mapping[str, object]]] = []
     problems: dict[str, str] = {}
     try:
-        while True:
-            start = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            if not any(cell.strip() for cell in row):
-                continue
+        for start, row in csv_rows(reader):
             if header is None:
                 header, header_line = [cell.strip().lower() for cell in row], start
                 _check_csv_header(header, header_line)

@@ -40,7 +40,7 @@ from pathlib import Path
 
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import _
-from kiosk.services.text import clean_text, header_problems, read_import_file, shorten
+from kiosk.services.text import clean_text, csv_rows, header_problems, read_import_file, shorten
 from kiosk.services.uow import transaction
 from models import Choice, Question, QuizAnswer
 
@@ -170,14 +170,7 @@ def _entries_from_csv(text: str, source: str) -> list[QuestionEntry]:
     header: list[str] | None = None
     rows: list[tuple[str, dict[str, object]]] = []
     try:
-        while True:
-            start = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            if not any(cell.strip() for cell in row):
-                continue
+        for start, row in csv_rows(reader):
             if header is None:
                 header = _csv_header(row, start)
                 continue

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import _
@@ -87,3 +88,16 @@ def header_problems(names: list[str], known: Iterable[str], required: Iterable[s
     if missing:
         problems.append(_("missing column(s) {items}", items=", ".join(missing)))
     return problems
+
+
+def csv_rows(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    """(the line a row starts on, its cells) for every row of a csv.reader that has
+    something in it; blank rows are skipped, csv.Error reaches the caller."""
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        if any(cell.strip() for cell in row):
+            yield line, row
