@@ -116,11 +116,14 @@ class ServiceCalls:
         self._in_flight[group] = self._in_flight.get(group, 0) + 1
         language = current_language()  # this terminal's: the worker thread answers in it
 
-        def deliver(callback: Callable[[Any], None], value: Any) -> None:
+        def deliver(callback: Callable[[Any], None], value: Any, answered: bool | None) -> None:
             self._in_flight[group] -= 1
-            self.app.database_state = (  # type: ignore[attr-defined]
-                N_("unreachable") if isinstance(value, DatabaseUnavailable) else N_("online")
-            )
+            if isinstance(value, DatabaseUnavailable):
+                answered = False
+            if answered is not None:  # the call reached the database, or could not
+                self.app.database_state = (  # type: ignore[attr-defined]
+                    N_("online") if answered else N_("unreachable")
+                )
             if latest_only and self._generations.get(group) != generation:
                 return
             callback(value)
@@ -133,9 +136,12 @@ class ServiceCalls:
                 return  # the kiosk closed before it got that far
             # the service answers in this terminal's language; the result is handed over
             # outside the block, so nothing on the event loop inherits the override
+            from kiosk.services import uow  # loaded by now (kiosk/app.py)
+
+            uow.clear_contact()
             with i18n_language(language):
                 callback, value = call()
-            self.app.call_from_thread(deliver, callback, value)
+            self.app.call_from_thread(deliver, callback, value, uow.last_contact())
 
         def call() -> tuple[Callable[[Any], None], Any]:
             try:

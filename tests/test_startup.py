@@ -60,6 +60,8 @@ async def test_a_database_that_does_not_answer_starts_the_kiosk_offline(demo_pla
             await settle(pilot)
             assert isinstance(app.screen, SignInScreen)
             assert "has not signed in on this kiosk before" in text_of(app, "#message")
+            # the answer came from the kept roster: the database is still away
+            assert "DB unreachable" in app.status_line()
     finally:
         db.bind(demo_plant)
 

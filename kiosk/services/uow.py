@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from typing import ParamSpec, TypeVar
 
@@ -25,6 +26,19 @@ UNAVAILABLE_MESSAGE = N_(
 
 
 _DATABASE_FAULTS = (peewee.OperationalError, peewee.InterfaceError, peewee.ProgrammingError)
+_contact = threading.local()  # whether this thread's last unit of work reached the database
+
+
+def clear_contact() -> None:
+    """Forget this thread's last contact with the database (before a call is watched)."""
+    _contact.answered = None
+
+
+def last_contact() -> bool | None:
+    """Did this thread's last unit of work since clear_contact() reach the database?
+    True: it answered; False: it could not be reached; None: no unit ran. The status bar
+    shows this, so a reply made from kept data while offline does not read as online."""
+    return getattr(_contact, "answered", None)
 
 
 class _DatabaseErrors:
@@ -39,9 +53,13 @@ class _DatabaseErrors:
 
     def __exit__(self, exc_type, exc, traceback) -> bool:
         if exc_type is None or not issubclass(exc_type, _DATABASE_FAULTS):
+            if exc_type is None or not issubclass(exc_type, DatabaseUnavailable):
+                _contact.answered = True
             return False
         if not is_connection_fault(exc):
+            _contact.answered = True
             return False  # a bug, not an outage: let it be logged as one
+        _contact.answered = False
         if "locked" in str(exc):  # SQLite waited SQLITE_BUSY_TIMEOUT_MS first (bounded)
             raise DatabaseUnavailable(
                 _("The database is busy (another terminal is writing). Try again."),
