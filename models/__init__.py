@@ -9,7 +9,7 @@ from models.audit import AuditEntry
 from models.campaign import Campaign
 from models.defects import Defect, DefectEvent, DefectProgress
 from models.inspections import ChecklistItem, Inspection, InspectionResult
-from models.people import Employee, Team
+from models.people import Department, Employee, EnrolmentCode, Team
 from models.plant import PlantSetting, ProductionLine, Station, Supplier
 from models.points import LedgerEntry
 from models.training import Choice, Question, QuizAnswer
@@ -44,7 +44,9 @@ __all__ = [
     "Defect",
     "DefectEvent",
     "DefectProgress",
+    "Department",
     "Employee",
+    "EnrolmentCode",
     "Inspection",
     "InspectionResult",
     "LedgerEntry",

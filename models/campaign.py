@@ -30,3 +30,9 @@ class Campaign(BaseModel):
     critical_issue_target = IntegerField(default=3)
     # a supplier with this share (%) of the period's incoming-material defects is high-risk
     supplier_risk_share_percent = IntegerField(default=25)
+    # targets shown against actuals on the board (schema step 11); the summary phase of
+    # one campaign sets them for the next
+    target_correction_rate_percent = IntegerField(default=100)
+    target_training_coverage_percent = IntegerField(default=100)
+    target_fpy_percent = IntegerField(default=98)
+    target_high_risk_supplier_percent = IntegerField(default=10)

@@ -109,3 +109,21 @@ def test_step_7_adds_campaign_columns_to_an_older_database(db_url, clock):
             30,
             3,
         )
+
+
+def test_step_11_makes_the_departments_employees_name_into_the_plants_list(db_url, clock):
+    from models import Department, Employee
+    from models.migrations import SchemaVersion
+
+    database_service.open_database(db_url)
+    database_service.upgrade(clock)
+    with db.connection() as database:
+        for badge, department in (("A1", "Assembly"), ("A2", "Assembly"), ("Q1", "质量部")):
+            Employee.create(badge_code=badge, name=badge, department=department)
+        database.execute_sql("DROP TABLE enrolment_code")
+        database.execute_sql("DROP TABLE department")
+        SchemaVersion.delete().where(SchemaVersion.version >= 11).execute()
+    assert database_service.upgrade(clock) == list(range(11, LATEST_VERSION + 1))
+    with db.connection():
+        names = sorted(d.name for d in Department.select().where(Department.active))
+        assert names == ["Assembly", "质量部"]

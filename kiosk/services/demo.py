@@ -22,6 +22,7 @@ from models import (
     Campaign,
     Defect,
     DefectEvent,
+    Department,
     Employee,
     ProductionLine,
     Station,
@@ -123,6 +124,17 @@ EMPLOYEES = [
     ("E6007", "Du Shan", "Quality", "T6", "operator"),
 ]
 
+# code, name: the demo plant's departments (a real plant imports its own)
+DEPARTMENTS = [
+    ("MFG", "Manufacturing"),
+    ("QA", "Quality"),
+    ("PT", "Production Technology"),
+    ("PUR", "Purchasing"),
+    ("RD", "R&D"),
+    ("HR", "HR"),
+    ("PMC", "PMC"),
+]
+
 SUPPLIERS = [
     ("SUP-CN01", "Hunan Copper Terminals Co."),
     ("SUP-CN02", "Shenzhen PCB Works"),
@@ -177,6 +189,8 @@ def seed_demo_plant(clock: Clock | None = None) -> None:
         )
     now = clock.now()
     with transaction():
+        for code, name in DEPARTMENTS:
+            Department.create(code=code, name=name)
         teams = {code: Team.create(code=code, name=name) for code, name in TEAMS}
         people = {}
         leader_pin = hash_pin(DEMO_PIN)  # one hash for every demo leader: seeding stays fast

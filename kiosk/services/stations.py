@@ -35,6 +35,13 @@ SIGNATURE_LENGTH = 16
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,31}$")
 
 
+def is_scannable_code(code: str) -> bool:
+    """Can a label carry this station or badge code and a USB scanner type it back?
+    Upper-case letters, digits, '.', '_' and '-', 1 to 32 characters, starting with a
+    letter or digit (the same rule the scan parser applies)."""
+    return bool(_CODE.match(code))
+
+
 @dataclass(frozen=True)
 class StationScan:
     code: str
