@@ -107,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
     labels.add_argument("--rows", type=int, default=4, help="labels down a page (4)")
     _add_common(labels)
 
+    from kiosk.samples_cli import add_samples_command  # set-up files for a plant
+
+    add_samples_command(commands)
+
     sweep = commands.add_parser(
         "sweep", help="charge overdue defects once (for cron; every kiosk also does it)"
     )
@@ -312,6 +316,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return 2
         return run_benchmarks(args.names)
+    if args.command == "samples":  # copies files from the package: no database
+        from kiosk.samples_cli import run_samples
+
+        return run_samples(args)
     try:
         if args.command == "ssh-shell":  # checks the terminal before opening the database
             from kiosk.ssh_shell import run_ssh_shell
