@@ -14,12 +14,20 @@ class Clock(Protocol):
 
 
 class SystemClock:
+    """This machine's clock. Kiosk clocks drift, so on PostgreSQL the deadline decisions
+    (on time or late) take the database server's clock instead (lifecycle.deadline_now)."""
+
+    defers_to_database = True
+
     def now(self) -> datetime:
         return datetime.now(UTC)
 
 
 class FrozenClock:
-    """A clock that stands still until told to move (for tests and demos)."""
+    """A clock that stands still until told to move (for tests and demos). It decides
+    deadlines itself on either engine: a test sets the time it means."""
+
+    defers_to_database = False
 
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from urllib.parse import unquote, urlparse
 
 from peewee import Database, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
@@ -149,6 +150,16 @@ def close_all(database: Database | None = None) -> None:
 def is_postgresql(database: Database | None = None) -> bool:
     database = database or database_proxy.obj
     return isinstance(database, PostgresqlDatabase)
+
+
+def server_now() -> datetime:
+    """The PostgreSQL server's clock (clock_timestamp(): the moment of asking, not the
+    transaction's start), timezone-aware in UTC. Kiosk clocks drift; one server decides."""
+    database = database_proxy.obj
+    if not isinstance(database, PostgresqlDatabase):
+        raise RuntimeError("server_now() is for PostgreSQL; SQLite runs on this machine's clock")
+    moment = database.execute_sql("SELECT clock_timestamp()").fetchone()[0]
+    return moment.astimezone(UTC)
 
 
 def fetch_all(sql: str, params: tuple) -> list[tuple]:

@@ -1,8 +1,10 @@
 """The deadline sweep: every defect whose correction window passed unverified loses points once.
 
-Any number of sweepers on any number of kiosks may run at the same time: the
-deduction's idempotency key (``overdue:<defect id>``) is unique in the ledger
-and the insert ignores a conflict, so each defect is charged exactly once.
+Any number of sweepers on any number of kiosks may run at the same time, and race
+verifications: each candidate is locked and read again, judged by the database's clock
+on PostgreSQL, and its window's one outcome is written only if none exists
+(lifecycle.write_deadline_outcome), so each defect is charged at most once and never
+both charged and awarded.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kiosk.clock import Clock, SystemClock
-from kiosk.services.lifecycle import write_overdue_penalty
+from kiosk.services.lifecycle import deadline_now, lock_defect, write_deadline_outcome
 from kiosk.services.uow import idempotent, read_only, transaction
 from models import Campaign, Defect, LedgerEntry
 
@@ -46,8 +48,14 @@ def sweep(*, clock: Clock | None = None) -> SweepResult:
     charged_now = 0
     for defect_id in pending:
         with transaction():
-            defect = Defect.get_by_id(defect_id)
+            defect = lock_defect(defect_id)  # read again under the row lock: a verification
+            now = deadline_now(clock)  # may have landed since the candidates were read
+            verified_on_time = defect.verified_at is not None and defect.verified_at <= (
+                defect.due_at
+            )
+            if verified_on_time or now <= defect.due_at:
+                continue
             campaign = Campaign.get_or_none(Campaign.id == defect.campaign_id)
-            if write_overdue_penalty(defect, campaign, clock.now(), None):
+            if write_deadline_outcome(defect, campaign, now, None, on_time=False):
                 charged_now += 1
     return SweepResult(overdue=len(pending), charged_now=charged_now)

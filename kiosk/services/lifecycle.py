@@ -94,7 +94,7 @@ def _defect_id(value: str | uuid.UUID) -> uuid.UUID:
         raise NotFound(_("There is no defect {value!r}.", value=str(value)[:40])) from exc
 
 
-def _lock(defect_id: str | uuid.UUID) -> Defect:
+def lock_defect(defect_id: str | uuid.UUID) -> Defect:
     """Load a defect for change; on PostgreSQL the row stays locked until commit."""
     query = Defect.select().where(Defect.id == _defect_id(defect_id))
     if db.is_postgresql():
@@ -193,7 +193,7 @@ def post_progress(
     clock = clock or SystemClock()
     note = _note(text, "progress", _("Write what was done or found."))
     with transaction():
-        defect = _lock(defect_id)
+        defect = lock_defect(defect_id)
         if progress_id is not None and (
             DefectProgress.select().where(DefectProgress.client_id == str(progress_id)).exists()
         ):
@@ -230,7 +230,7 @@ def mark_fixed(
     clock = clock or SystemClock()
     text = _note(note, "note")
     with transaction():
-        defect = _lock(defect_id)
+        defect = lock_defect(defect_id)
         if actor.team_id != defect.team_id:
             team = Team.get_by_id(defect.team_id).name
             raise PermissionDenied(
@@ -268,10 +268,10 @@ def verify(
     clock = clock or SystemClock()
     text = _note(note, "note")
     with transaction():
-        defect = _lock(defect_id)
+        defect = lock_defect(defect_id)
         _require_status(defect, ("fixed",), "verified")
         _may_verify(actor, defect, "verify")
-        now = clock.now()
+        now = deadline_now(clock)
         defect.verified_by = actor.id
         defect.verified_at = now
         on_time = now <= defect.due_at
@@ -284,45 +284,67 @@ def verify(
             terminal,
         )
         campaign = Campaign.get_or_none(Campaign.id == defect.campaign_id) or active_campaign_row()
-        if on_time:
-            ledger.write_award(
-                ledger.Award(
-                    team_id=defect.team_id,
-                    amount=campaign.ontime_points if campaign else 2,
-                    reason=f"defect {str(defect.id)[:8]} corrected and verified on time",
-                    cause_type="defect",
-                    cause_id=str(defect.id),
-                    idempotency_key=f"ontime:{defect.id}",
-                    employee_id=defect.fixed_by_id,
-                    created_by_id=actor.id,
-                    campaign_id=campaign.id if campaign else None,
-                ),
-                now,
-            )
-        else:
-            write_overdue_penalty(defect, campaign, now, actor.id)
+        write_deadline_outcome(defect, campaign, now, actor.id, on_time=on_time)
         return _detail(defect.id, now)
 
 
-def write_overdue_penalty(
-    defect: Defect, campaign: Campaign | None, now: datetime, created_by_id: int | None
+def deadline_now(clock: Clock) -> datetime:
+    """The time a correction window is judged by. On PostgreSQL the database server's
+    clock, so kiosks whose clocks drift apart cannot disagree about a deadline (a test's
+    FrozenClock still decides); on SQLite, one machine's clock."""
+    if db.is_postgresql() and getattr(clock, "defers_to_database", False):
+        return db.server_now()
+    return clock.now()
+
+
+def _outcome_keys(defect: Defect) -> tuple[str, str]:
+    return f"ontime:{defect.id}", f"overdue:{defect.id}"
+
+
+def write_deadline_outcome(
+    defect: Defect,
+    campaign: Campaign | None,
+    now: datetime,
+    created_by_id: int | None,
+    *,
+    on_time: bool,
 ) -> bool:
-    """The late deduction for one defect, at most once ever. True when written now."""
-    amount = campaign.late_points if campaign else -2
-    result = ledger.write_award(
+    """The one outcome of a defect's correction window: +2 verified on time, or -2 late.
+
+    Call with the defect's row locked (`_lock`) in the writing transaction, after
+    re-reading it: whichever kiosk comes first writes the outcome, and every later
+    attempt (a sweep, a verification, a retry) finds it and writes nothing, whichever
+    outcome it would have chosen. Never both, never twice. True when written now.
+    """
+    ontime_key, overdue_key = _outcome_keys(defect)
+    decided = LedgerEntry.select(LedgerEntry.id).where(
+        LedgerEntry.idempotency_key.in_([ontime_key, overdue_key])
+    )
+    if decided.exists():
+        return False
+    if on_time:
+        amount = campaign.ontime_points if campaign else 2
+    else:
+        amount = campaign.late_points if campaign else -2
+    ledger.write_award(
         ledger.Award(
             team_id=defect.team_id,
             amount=amount,
-            reason=f"defect {str(defect.id)[:8]} not corrected within the window",
+            reason=(
+                f"defect {str(defect.id)[:8]} corrected and verified on time"
+                if on_time
+                else f"defect {str(defect.id)[:8]} not corrected within the window"
+            ),
             cause_type="defect",
             cause_id=str(defect.id),
-            idempotency_key=f"overdue:{defect.id}",
+            idempotency_key=ontime_key if on_time else overdue_key,
+            employee_id=defect.fixed_by_id if on_time else None,
             created_by_id=created_by_id,
             campaign_id=campaign.id if campaign else None,
         ),
         now,
     )
-    if result.written:
+    if not on_time:
         DefectEvent.create(
             defect=defect,
             actor=created_by_id,
@@ -331,7 +353,7 @@ def write_overdue_penalty(
             to_status=defect.status,
             note=f"correction window passed: {amount:+d} points",
         )
-    return result.written
+    return True
 
 
 @audited("defect_reject")
@@ -347,7 +369,7 @@ def reject(
     clock = clock or SystemClock()
     why = _note(reason, "reason", _("Say why the fix is not accepted."))
     with transaction():
-        defect = _lock(defect_id)
+        defect = lock_defect(defect_id)
         _require_status(defect, ("fixed",), "rejected")
         _may_verify(actor, defect, "reject")
         now = clock.now()
@@ -390,7 +412,7 @@ def close(
     if problems:
         raise ValidationFailed(problems)
     with transaction():
-        defect = _lock(defect_id)
+        defect = lock_defect(defect_id)
         if not actor.has_role("team_leader"):
             raise PermissionDenied(_("Only a team leader or above may close a defect."))
         _require_status(defect, ("verified",), "closed")
@@ -416,7 +438,7 @@ def mark_typical(
     """Mark a closed defect as a typical case for the prevention handbook (supervisor+)."""
     clock = clock or SystemClock()
     with transaction():
-        defect = _lock(defect_id)
+        defect = lock_defect(defect_id)
         if not actor.has_role("supervisor"):
             raise PermissionDenied(_("Only a supervisor or above may mark a typical case."))
         _require_status(defect, ("closed",), _("marked typical"))
@@ -457,7 +479,7 @@ def reassign(
     clock = clock or SystemClock()
     why = _note(reason, "reason", _("Say why the defect goes to another team."))
     with transaction():
-        defect = _lock(defect_id)
+        defect = lock_defect(defect_id)
         if not actor.has_role("supervisor"):
             raise PermissionDenied(_("Only a supervisor or above may reassign a defect."))
         _require_status(defect, OPEN_STATUSES, "reassigned")
