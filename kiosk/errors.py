@@ -37,6 +37,16 @@ class DatabaseUnavailable(ServiceError):
         self.connection_lost = connection_lost
 
 
+class DatabaseBusy(DatabaseUnavailable):
+    """The database answered, but could not do it now: another terminal held the lock past
+    the bounded wait, or a deadlock / serialization conflict stayed after a few retries.
+    What was entered is kept (it is a DatabaseUnavailable for the outbox); the status bar
+    stays "online"."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, connection_lost=False)
+
+
 class DatabaseUnusable(DatabaseUnavailable):
     """The database URL is wrong, or the database answers with a schema this kiosk cannot
     use (no tables yet, older, newer). Waiting does not help: a person has to act."""

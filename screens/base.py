@@ -12,7 +12,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 from textual.worker import Worker
 
-from kiosk.errors import DatabaseUnavailable, ServiceError
+from kiosk.errors import DatabaseBusy, DatabaseUnavailable, ServiceError
 from kiosk.i18n import N_, Tr, _, current_language, template_of, translate
 from kiosk.i18n import language as i18n_language
 from screens.i18n_refresh import translate_bindings
@@ -118,8 +118,8 @@ class ServiceCalls:
 
         def deliver(callback: Callable[[Any], None], value: Any, answered: bool | None) -> None:
             self._in_flight[group] -= 1
-            if isinstance(value, DatabaseUnavailable):
-                answered = False
+            if isinstance(value, DatabaseUnavailable):  # busy: it answered, with a lock
+                answered = isinstance(value, DatabaseBusy)
             if answered is not None:  # the call reached the database, or could not
                 self.app.database_state = (  # type: ignore[attr-defined]
                     N_("online") if answered else N_("unreachable")

@@ -27,7 +27,7 @@ import peewee
 from peewee import JOIN
 
 from kiosk.clock import Clock, SystemClock, format_local
-from kiosk.errors import NotFound, ValidationFailed
+from kiosk.errors import Conflict, NotFound, ValidationFailed
 from kiosk.i18n import N_, _
 from kiosk.services.auth import EmployeeView, record_action, require_role
 from kiosk.services.campaigns import active_campaign_row
@@ -271,7 +271,7 @@ def start_assessment(
     clock = clock or SystemClock()
     try:
         return _start(employee, rng or random.SystemRandom(), clock, terminal)
-    except peewee.IntegrityError:
+    except (peewee.IntegrityError, Conflict):
         # Another kiosk started one for this person at the same instant: resume that one.
         return _start(employee, rng or random.SystemRandom(), clock, terminal)
 

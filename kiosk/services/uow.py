@@ -5,13 +5,15 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import random
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import ParamSpec, TypeVar
 
 import peewee
 
-from kiosk.errors import DatabaseUnavailable
+from kiosk.errors import Conflict, DatabaseBusy, DatabaseUnavailable
 from kiosk.i18n import N_, _
 from models import db
 
@@ -25,8 +27,73 @@ UNAVAILABLE_MESSAGE = N_(
 )
 
 
-_DATABASE_FAULTS = (peewee.OperationalError, peewee.InterfaceError, peewee.ProgrammingError)
 _contact = threading.local()  # whether this thread's last unit of work reached the database
+
+# What a database error means, from the database's own codes (classify_fault)
+LOST = "lost"  # the connection is gone or was refused: cannot be reached
+BUSY = "busy"  # it answered, but a lock or a limit stopped it: try again in a moment
+TRANSIENT = "transient"  # deadlock or serialization failure: run the whole unit again
+CONSTRAINT = "constraint"  # the data conflicts with what is stored
+
+# PostgreSQL SQLSTATEs (https://www.postgresql.org/docs/current/errcodes-appendix.html)
+_PG_LOST = {"57P01", "57P02", "57P03"}  # admin / crash shutdown, cannot connect now
+_PG_TRANSIENT = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+_PG_BUSY = {"55P03", "57014", "53300", "53400"}  # lock_not_available, query_canceled
+# (statement / lock timeouts), too_many_connections, configuration_limit_exceeded
+# SQLite primary result codes (https://www.sqlite.org/rescode.html)
+_SQLITE_BUSY = {5, 6}  # SQLITE_BUSY (after the bounded wait), SQLITE_LOCKED
+_SQLITE_LOST = {8, 10, 11, 13, 14, 26}  # READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB
+_SQLITE_CONSTRAINT = 19
+
+
+def _driver_error(exc: BaseException) -> BaseException:
+    """The driver's own exception, which Peewee keeps as `orig` on its own."""
+    original = getattr(exc, "orig", None)
+    return original if isinstance(original, BaseException) else exc
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    # psycopg's subclasses (DeadlockDetected...) are two levels below the DB-API classes
+    # Peewee maps, so some arrive unwrapped; checked by module to keep psycopg unloaded
+    return isinstance(exc, peewee.PeeweeException) or type(exc).__module__.startswith("psycopg")
+
+
+def classify_fault(exc: BaseException) -> str | None:
+    """LOST, BUSY, TRANSIENT or CONSTRAINT by the database's own error code (SQLSTATE on
+    PostgreSQL, the result code on SQLite); None for a faulty query (a bug)."""
+    if not _is_database_error(exc):
+        return None
+    if isinstance(exc, peewee.InterfaceError):
+        return LOST
+    original = _driver_error(exc)
+    state = getattr(original, "sqlstate", None)
+    if type(original).__module__.startswith("psycopg"):
+        if state is None:  # raised by the client: the connection failed or went away
+            names = {kind.__name__ for kind in type(original).__mro__}
+            return LOST if names & {"OperationalError", "InterfaceError"} else None
+        if state.startswith("08") or state in _PG_LOST:
+            return LOST
+        if state in _PG_TRANSIENT:
+            return TRANSIENT
+        if state in _PG_BUSY:
+            return BUSY
+        return CONSTRAINT if state.startswith("23") else None
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None:
+        primary = code & 0xFF
+        if primary in _SQLITE_BUSY:
+            return BUSY
+        if primary in _SQLITE_LOST:
+            return LOST
+        return CONSTRAINT if primary == _SQLITE_CONSTRAINT else None
+    if "closed database" in str(exc).lower():  # the handle went away under the unit
+        return LOST
+    return None
+
+
+def is_connection_fault(exc: Exception) -> bool:
+    """True for a lost or refused database; False for anything the database answered."""
+    return classify_fault(exc) == LOST
 
 
 def clear_contact() -> None:
@@ -41,8 +108,16 @@ def last_contact() -> bool | None:
     return getattr(_contact, "answered", None)
 
 
+class TransientConflict(DatabaseBusy):
+    """A deadlock or serialization failure: the database rolled the unit back. The unit
+    entry points run it again (retry_transient); one that cannot reports it as busy."""
+
+
+BUSY_MESSAGE = N_("The database is busy (another terminal is writing). Try again.")
+
+
 class _DatabaseErrors:
-    """Turn a lost or refused connection into a message for the screen.
+    """Turn a database fault into a message for the screen, by what the fault is.
 
     A class, not a generator context manager: it wraps every board refresh, and this
     costs a third as much (bench: board query vs hand-written SQL).
@@ -52,51 +127,39 @@ class _DatabaseErrors:
         return None
 
     def __exit__(self, exc_type, exc, traceback) -> bool:
-        if exc_type is None or not issubclass(exc_type, _DATABASE_FAULTS):
-            if exc_type is None or not issubclass(exc_type, DatabaseUnavailable):
-                _contact.answered = True
+        if exc_type is None:
+            _contact.answered = True
             return False
-        if not is_connection_fault(exc):
+        if issubclass(exc_type, DatabaseUnavailable):
+            return False  # an inner unit decided already
+        fault = classify_fault(exc)
+        if fault is None:
             _contact.answered = True
             return False  # a bug, not an outage: let it be logged as one
-        _contact.answered = False
-        if "locked" in str(exc):  # SQLite waited SQLITE_BUSY_TIMEOUT_MS first (bounded)
-            raise DatabaseUnavailable(
-                _("The database is busy (another terminal is writing). Try again."),
-                connection_lost=False,
+        if fault == LOST:
+            _contact.answered = False
+            raise DatabaseUnavailable(_(UNAVAILABLE_MESSAGE)) from exc
+        _contact.answered = True
+        if fault == CONSTRAINT:
+            raise Conflict(
+                _(
+                    "The database refused this change: it conflicts with data already "
+                    "stored (another terminal may have just made it). Check and try again."
+                )
             ) from exc
-        raise DatabaseUnavailable(_(UNAVAILABLE_MESSAGE)) from exc
+        if fault == TRANSIENT:
+            raise TransientConflict(_(BUSY_MESSAGE)) from exc
+        raise DatabaseBusy(_(BUSY_MESSAGE)) from exc
 
 
 _DATABASE_ERRORS = _DatabaseErrors()
 
 
 def database_errors() -> _DatabaseErrors:
-    """`with database_errors():` a dropped, refused or busy database becomes
-    DatabaseUnavailable (with a message for the screen); faulty queries stay bugs."""
+    """`with database_errors():` a dropped or refused database becomes DatabaseUnavailable,
+    a busy one DatabaseBusy, a constraint Conflict (each with a message for the screen);
+    faulty queries stay bugs."""
     return _DATABASE_ERRORS
-
-
-_SQLITE_FAULTS = (
-    "locked",
-    "unable to open",
-    "disk i/o",
-    "readonly",
-    "read-only",
-    "disk is full",
-    "closed database",  # the handle went away under the unit
-)
-
-
-def is_connection_fault(exc: Exception) -> bool:
-    """True for a lost, refused or locked database; False for a faulty query."""
-    if isinstance(exc, peewee.InterfaceError):
-        return True
-    if db.is_postgresql():
-        # psycopg raises OperationalError only for connection trouble; a ProgrammingError
-        # is a faulty query
-        return isinstance(exc, peewee.OperationalError)
-    return any(fault in str(exc).lower() for fault in _SQLITE_FAULTS)
 
 
 @contextlib.contextmanager
@@ -111,6 +174,7 @@ def transaction() -> Iterator[peewee.Database]:
 
 
 _RETRY = object()
+TRANSIENT_ATTEMPTS = 4  # a deadlock or serialization failure: run the unit up to 4 times
 
 
 def _attempt(function: Callable[P, R], args, kwargs, *, last: bool) -> R | object:
@@ -130,20 +194,40 @@ def _attempt(function: Callable[P, R], args, kwargs, *, last: bool) -> R | objec
     return _RETRY
 
 
+def _retrying_transient(run: Callable[[], R], name: str) -> R:
+    """Run a whole unit again after a deadlock or serialization failure (the database
+    rolled all of it back, so running it again is safe), with a growing random pause;
+    still failing after TRANSIENT_ATTEMPTS, it is reported as busy."""
+    for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
+        try:
+            return run()
+        except TransientConflict:
+            if attempt == TRANSIENT_ATTEMPTS:
+                raise
+            log.warning("%s: deadlock or serialization failure; running it again", name)
+            time.sleep(random.uniform(0.01, 0.05) * 2**attempt)
+    raise AssertionError("unreachable")
+
+
 def run_retrying_once(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     """Run a unit of work; if the connection drops during it, run it once more on a fresh
     connection, then report. Only for units that are safe to run twice (they read, or
-    what they write carries ids made before the first attempt).
+    what they write carries ids made before the first attempt). A deadlock or
+    serialization failure runs it again up to TRANSIENT_ATTEMPTS times.
 
     Inside an outer unit the outer one owns the connection and decides: no retry here.
     """
     if db.connection_open():
         with database_errors():
             return function(*args, **kwargs)
-    outcome = _attempt(function, args, kwargs, last=False)
-    if outcome is _RETRY:
-        outcome = _attempt(function, args, kwargs, last=True)
-    return outcome  # type: ignore[return-value]
+
+    def run() -> R:
+        outcome = _attempt(function, args, kwargs, last=False)
+        if outcome is _RETRY:
+            outcome = _attempt(function, args, kwargs, last=True)
+        return outcome  # type: ignore[return-value]
+
+    return _retrying_transient(run, function.__qualname__)
 
 
 def read_only(function: Callable[P, R]) -> Callable[P, R]:
@@ -183,11 +267,17 @@ def idempotent(**make_ids: Callable[[], object]) -> Callable[[Callable[P, R]], C
 
 
 def atomic(function: Callable[P, R]) -> Callable[P, R]:
-    """Run a service function in one transaction on this thread's connection."""
+    """Run a service function in one transaction on this thread's connection (run again
+    after a deadlock or serialization failure, when it is the outermost unit)."""
 
     @functools.wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with transaction():
-            return function(*args, **kwargs)
+        def run() -> R:
+            with transaction():
+                return function(*args, **kwargs)
+
+        if db.connection_open():
+            return run()
+        return _retrying_transient(run, function.__qualname__)
 
     return wrapper
