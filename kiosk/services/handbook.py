@@ -249,14 +249,18 @@ def compile_handbook(*, clock: Clock | None = None) -> Handbook:
 
 # -- Markdown ---------------------------------------------------------------------
 
-_MD_INLINE = re.compile(r"([\\`*_\[\]<>|])")
-_MD_LINE_START = re.compile(r"^(\s*)([#>+\-=]|\d+[.)])", re.MULTILINE)
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~&!])")
+_MD_LINE_START = re.compile(r"^(\d*)([#>+\-=.)])", re.MULTILINE)
+_MD_LEADING_SPACE = re.compile(r"^[ \t]+", re.MULTILINE)
 
 
 def md_escape(text: str) -> str:
-    """User text shown as itself in Markdown (no headings, links, emphasis or HTML)."""
-    escaped = _MD_INLINE.sub(r"\\\1", text)
-    escaped = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+    """User text shown as itself in Markdown: no headings, lists, links, emphasis, HTML,
+    entities, code fences (``` or ~~~) or indented code blocks, so a root cause can never
+    swallow the rest of the handbook."""
+    escaped = _MD_LEADING_SPACE.sub("", text)  # 4 spaces would start a code block
+    escaped = _MD_INLINE.sub(r"\\\1", escaped)
+    escaped = _MD_LINE_START.sub(r"\1\\\2", escaped)  # "1\." is no list, "\#" no heading
     return escaped.replace("\n", "  \n")
 
 

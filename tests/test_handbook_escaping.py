@@ -1,0 +1,44 @@
+"""User text in the Markdown handbook stays text: a fence, a heading or HTML in a root
+cause cannot swallow or restyle the rest of the handbook."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from markdown_it import MarkdownIt
+
+from kiosk.services import auth, handbook, lifecycle
+from kiosk.services.defects import DefectDraft, report_defect
+
+HOSTILE = (
+    "~~~\n# Not a heading\n```\n    indented code\n1. not a list\n"
+    "<b>html</b> &amp; ~~gone~~ ![x](y)"
+)
+
+
+def test_a_root_cause_with_fences_and_markup_keeps_the_handbook_whole(demo_plant, clock):
+    person = auth.identify_badge
+    draft = DefectDraft("L1-S02", "machine", "major", "inspection", "Screw loose\n~~~")
+    defect_id = report_defect(person("E1003"), draft, clock=clock).id
+    clock.advance(timedelta(hours=2))
+    lifecycle.mark_fixed(person("E1004"), defect_id, clock=clock)
+    lifecycle.verify(person("E2001"), defect_id, clock=clock)
+    lifecycle.close(
+        person("E2001"),
+        defect_id,
+        lifecycle.RootCause("machine", HOSTILE, "Torque checked\n```python"),
+        clock=clock,
+    )
+    lifecycle.mark_typical(person("E4002"), defect_id, clock=clock)
+
+    html = MarkdownIt("commonmark").render(
+        handbook.render_markdown(handbook.compile_handbook(clock=clock))
+    )
+    assert "<pre>" not in html and "<code>" not in html  # no fence, no indented code
+    assert "<h1>Not a heading" not in html and "<ol>" not in html
+    assert "<b>" not in html and "<img" not in html and "<del>" not in html
+    # the sections after the root cause are still there, as headings
+    for heading in ("Description", "Corrective action", "What to check to prevent recurrence"):
+        assert f"<h3>{heading}" in html, heading
+    assert "~~~" in html and "# Not a heading" in html and "&amp;amp;" in html
+    assert "1. not a list" in html and "indented code" in html
