@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import logging.handlers
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -205,11 +204,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _log_to_file() -> Path:
     """Faults go to a log file (a running full-screen app has no console to print to)."""
+    from kiosk.files import log_file_handler
+
     path = data_dir() / "kiosk.log"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.getLogger().addHandler(handler)
+    logging.getLogger().addHandler(log_file_handler(path))
     logging.getLogger().setLevel(logging.INFO)
     return path
 
@@ -335,7 +333,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_app(settings, board_only=args.command == "board")
         from kiosk.services import database
 
-        status = database.open_database(settings.database_url)
+        # only the commands that make a database may make a SQLite file: a check or an
+        # export with a mistyped --db must not leave an empty database behind
+        makes_database = args.command == "demo" or (
+            args.command == "db" and args.db_command == "upgrade"
+        )
+        status = database.open_database(settings.database_url, create=makes_database)
         if args.command == "db" and args.db_command == "check":
             print(f"{status.where}: schema version {status.version} (this kiosk: {status.latest})")
             database.require_current_schema(status)

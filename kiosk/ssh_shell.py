@@ -34,6 +34,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from kiosk.config import Settings, data_dir, load_settings
 from kiosk.errors import ServiceError
+from kiosk.files import log_file_handler
 from kiosk.i18n import N_, _
 
 if TYPE_CHECKING:
@@ -165,15 +166,10 @@ def _set_up_logging() -> None:
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     try:
-        path = data_dir() / "kiosk.log"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=2_000_000, backupCount=3
-        )
+        handler = log_file_handler(data_dir() / "kiosk.log")
     except OSError:
         pass  # no writable home: the audit trail and syslog still hear of it
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
     if Path("/dev/log").exists():
         with contextlib.suppress(OSError):

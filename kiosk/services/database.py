@@ -9,6 +9,7 @@ import peewee
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.errors import DatabaseUnavailable, DatabaseUnusable
+from kiosk.files import private_file
 from kiosk.i18n import _
 from models import db, migrations
 
@@ -46,14 +47,28 @@ def _unreachable(url: str, exc: Exception) -> DatabaseUnavailable:
     )
 
 
-def open_database(url: str) -> DatabaseStatus:
-    """Bind the shared database to `url` and check that it answers."""
+def open_database(url: str, *, create: bool = True) -> DatabaseStatus:
+    """Bind the shared database to `url` and check that it answers.
+
+    A SQLite file that is missing is made (owner-only, 0600) when `create`; otherwise it
+    is refused with the command that makes it, and nothing is left on disk (a typo in
+    --db does not leave an empty database behind)."""
     try:
         target = db.describe_url(url)
     except db.DatabaseUrlError as exc:
         raise DatabaseUnusable(_("The database URL is not valid: {exc}.", exc=exc)) from exc
-    if target.engine == "sqlite":
-        Path(target.name).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    if target.engine == "sqlite" and target.name != ":memory:":
+        path = Path(target.name).expanduser()
+        if create:
+            private_file(path)
+        elif not path.exists():
+            raise DatabaseUnusable(
+                _(
+                    "There is no database at {path}. Create it with `kiosk db upgrade` (or "
+                    "`kiosk demo` for a demo plant), or give the right --db.",
+                    path=str(path),
+                )
+            )
     # bound already (the CLI opened it before the app, or a test did): keep that binding
     database = db.database_proxy.obj if db.bound_url() == url else None
     if database is None:
@@ -86,7 +101,7 @@ def upgrade(clock: Clock | None = None) -> list[int]:
 def open_current_database(url: str) -> DatabaseStatus:
     """Open the database at `url` and require the schema this kiosk was built for
     (what a kiosk, a board or an SSH session needs before anyone uses it)."""
-    status = open_database(url)
+    status = open_database(url, create=False)
     require_current_schema(status)
     return status
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from kiosk.clock import Clock, FrozenClock, SystemClock
 from kiosk.errors import DatabaseUnavailable, NotFound, PermissionDenied, ServiceError
+from kiosk.files import private_file
 from kiosk.i18n import _
 from kiosk.services import lifecycle, training
 from kiosk.services.auth import EmployeeView, hash_pin, sign_in, verify_pin
@@ -75,7 +76,7 @@ class Outbox:
     """One per kiosk process, in a local file (never on a network share)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)  # it keeps PIN hashes: owner-only
         outbox_database.init(
             str(path), pragmas={"journal_mode": "wal", "busy_timeout": 5000, "synchronous": "full"}
         )
