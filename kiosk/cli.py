@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -303,8 +304,30 @@ def _print_labels(args: argparse.Namespace) -> int:
     return 0
 
 
+def _terminal_missing(args: argparse.Namespace) -> bool:
+    """A full-screen command started without a terminal (cron, a pipe, systemd without a
+    TTY) would spin on its empty input: say so and stop instead. textual-serve's board
+    processes have no terminal but a web driver (TEXTUAL_DRIVER), which is fine."""
+    full_screen = args.command in ("run", "board", "scoreboard") or (
+        args.command == "demo" and not args.no_run
+    )
+    if not full_screen or os.environ.get("TEXTUAL_DRIVER"):
+        return False
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        return False
+    print(
+        f"kiosk: `kiosk {args.command}` needs a terminal, and its input or output is not "
+        "one. Start it in a terminal (ssh -t for SSH); for a screen without a keyboard "
+        "use `kiosk serve`; to only seed the demo, `kiosk demo --no-run`.",
+        file=sys.stderr,
+    )
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if _terminal_missing(args):
+        return 2
     if args.command == "bench":  # it makes its own databases: no --db
         try:
             from bench.__main__ import main as run_benchmarks

@@ -1,5 +1,6 @@
-"""What the kiosk writes that others must not read is made owner-only (0600), and a
-command that only reads never leaves an empty database behind."""
+"""Guards of the command line: what the kiosk writes that others must not read is made
+owner-only (0600), a command that only reads never leaves an empty database behind, and
+a full-screen command without a terminal stops with a message."""
 
 from __future__ import annotations
 
@@ -53,3 +54,24 @@ def test_an_existing_file_keeps_the_mode_it_was_given(tmp_path):
     shared.chmod(0o660)  # an administrator shares it with the kiosk group
     assert main(["db", "upgrade", "--db", f"sqlite:///{shared}"]) == 0
     assert mode(shared) == 0o660
+
+
+def test_a_full_screen_command_without_a_terminal_stops_with_a_message(tmp_path):
+    """`kiosk run` from cron or a pipe used to spin at 100 % CPU on its empty input."""
+    import subprocess
+    import sys
+
+    database = tmp_path / "kiosk.db"
+    assert main(["db", "upgrade", "--db", f"sqlite:///{database}"]) == 0
+    kiosk = str(Path(sys.executable).with_name("kiosk"))
+    for command in (["run"], ["board"], ["demo"]):
+        result = subprocess.run(
+            [kiosk, *command, "--db", f"sqlite:///{database}"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        )
+        assert result.returncode == 2, command
+        assert f"`kiosk {command[0]}` needs a terminal" in result.stderr
