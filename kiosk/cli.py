@@ -135,9 +135,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="days the labels signed with the old key still scan (default 30)",
     )
 
+    from kiosk.ledger_cli import add_ledger_commands  # kiosk ledger verify
+
+    add_ledger_commands(commands, _add_common)
+
     db = commands.add_parser("db", help="database schema: upgrade or check")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     upgrade = db_commands.add_parser("upgrade", help="create or migrate the schema")
+    upgrade.add_argument(
+        "--app-role",
+        metavar="ROLE",
+        help="PostgreSQL: grant this role what the kiosks need and no more (run as the "
+        "owner; remembered, so later upgrades grant new tables too)",
+    )
     _add_common(upgrade)
     check = db_commands.add_parser("check", help="connect and print the schema version")
     _add_common(check)
@@ -381,6 +391,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             applied = database.upgrade()
             done = f"applied {', '.join(map(str, applied))}" if applied else "already up to date"
             print(f"{status.where}: schema version {status.latest} ({done})")
+            if args.app_role:
+                database.grant_app_role(args.app_role)
+            granted = database.regrant_app_roles()
+            if granted:
+                print(f"Application role(s) granted: {', '.join(granted)}.")
             return 0
         if args.command == "demo":
             from kiosk.services.demo import seed_demo_plant
@@ -400,6 +415,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "(kiosk labels) and put them up before then."
             )
             return 0
+        if args.command == "ledger":
+            from kiosk.ledger_cli import run_ledger
+
+            return run_ledger(args)
         if args.command == "sweep":
             from kiosk.services.deadlines import sweep
 

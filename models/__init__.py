@@ -11,7 +11,7 @@ from models.defects import Defect, DefectEvent, DefectProgress
 from models.inspections import ChecklistItem, Inspection, InspectionResult
 from models.people import Department, Employee, EnrolmentCode, Team
 from models.plant import PlantSetting, ProductionLine, Station, Supplier
-from models.points import LedgerEntry
+from models.points import LedgerChain, LedgerEntry
 from models.training import Choice, Question, QuizAnswer
 
 ALL_TABLES = [
@@ -49,6 +49,7 @@ __all__ = [
     "EnrolmentCode",
     "Inspection",
     "InspectionResult",
+    "LedgerChain",
     "LedgerEntry",
     "PlantSetting",
     "ProductionLine",

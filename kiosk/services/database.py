@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,3 +140,63 @@ def require_current_schema(status: DatabaseStatus) -> None:
 
 def close() -> None:
     db.close_all()
+
+
+APP_ROLES = "app_roles"  # plant setting: the roles `--app-role` granted, granted again
+_ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+# what the application role may not do, beyond not owning anything (no ALTER, no
+# DISABLE TRIGGER): the ledger, its chain and the audit trail are insert-only; the running
+# totals are written only by the ledger's trigger (SECURITY DEFINER, schema step 13)
+_APP_ROLE_REVOKES = (
+    "REVOKE UPDATE, DELETE, TRUNCATE ON ledger_entry, ledger_chain, audit_entry FROM {role}",
+    "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON team_point_total, schema_version FROM {role}",
+)
+
+
+def grant_app_role(role: str) -> None:
+    """Give a PostgreSQL role what the kiosks need and nothing more (run as the owner,
+    after the schema is current): SELECT, INSERT, UPDATE and DELETE on the plant's tables
+    but INSERT and SELECT only on the ledger, its chain and the audit trail, SELECT only on
+    the running totals and the schema version. Remembered, so every later
+    `kiosk db upgrade` grants the new tables too."""
+    if not db.is_postgresql():
+        raise DatabaseUnusable(_("An application role is a PostgreSQL setting."))
+    if not _ROLE_NAME.match(role):
+        raise DatabaseUnusable(
+            _("{role!r} is not a role name (lower-case letters, digits, _).", role=role)
+        )
+    with db.connection() as database, database.atomic():
+        quoted = f'"{role}"'
+        name = database.execute_sql("SELECT current_database()").fetchone()[0]
+        for statement in (
+            f'GRANT CONNECT, TEMPORARY ON DATABASE "{name}" TO {quoted}',
+            f"GRANT USAGE ON SCHEMA public TO {quoted}",
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
+            f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
+            *(revoke.format(role=quoted) for revoke in _APP_ROLE_REVOKES),
+        ):
+            database.execute_sql(statement)
+        roles = set(_app_roles(database)) | {role}
+        database.execute_sql(
+            "INSERT INTO plant_setting (key, value) VALUES (%s, %s) ON CONFLICT (key) "
+            "DO UPDATE SET value = excluded.value",
+            (APP_ROLES, ",".join(sorted(roles))),
+        )
+
+
+def _app_roles(database: peewee.Database) -> list[str]:
+    row = database.execute_sql(
+        "SELECT value FROM plant_setting WHERE key = %s", (APP_ROLES,)
+    ).fetchone()
+    return [name for name in (row[0].split(",") if row else []) if _ROLE_NAME.match(name)]
+
+
+def regrant_app_roles() -> list[str]:
+    """Grant the remembered application roles again (after an upgrade added tables)."""
+    if not db.is_postgresql():
+        return []
+    with db.connection() as database:
+        roles = _app_roles(database)
+    for role in roles:
+        grant_app_role(role)
+    return roles

@@ -18,7 +18,8 @@ from kiosk.i18n import _
 from kiosk.services.auth import EmployeeView, record_action, record_refusal
 from kiosk.services.text import clean_text
 from kiosk.services.uow import idempotent, read_only, transaction
-from models import LedgerEntry, Team, db
+from models import LedgerChain, LedgerEntry, Team, db
+from models.points import CHAIN_START, chain_hash
 from models.totals import TeamPointTotal
 
 
@@ -44,8 +45,26 @@ class AwardResult:
     written: bool  # False when the key had already been used: nothing new was written
 
 
+CHAIN_LOCK = 0x514B_0002  # "QK" + 2: one ledger writer per campaign at a time (PostgreSQL)
+
+
 def write_award(award: Award, now: datetime) -> AwardResult:
-    """Insert the ledger row unless its idempotency key exists. Call inside a transaction."""
+    """Insert the ledger row unless its idempotency key exists, and chain its hash to the
+    previous row of its campaign (models.points.chain_hash). Call inside a transaction.
+
+    The chain needs one writer per campaign at a time: on PostgreSQL an advisory lock held
+    to the end of the transaction (its row ids then grow in chain order); SQLite has one
+    writer anyway. SQLite refuses a conflicting insert outright (no REPLACE), so the key
+    is looked up first there.
+    """
+    campaign_key = award.campaign_id or 0
+    if db.is_postgresql():
+        db.database_proxy.execute_sql(
+            "SELECT pg_advisory_xact_lock(%s, %s)", (CHAIN_LOCK, campaign_key)
+        )
+    existing = LedgerEntry.get_or_none(LedgerEntry.idempotency_key == award.idempotency_key)
+    if existing is not None:
+        return AwardResult(entry_id=existing.id, written=False)
     inserted = (
         LedgerEntry.insert(
             campaign=award.campaign_id,
@@ -60,15 +79,42 @@ def write_award(award: Award, now: datetime) -> AwardResult:
             created_at=now,
             reverses=award.reverses_id,
         )
-        .on_conflict_ignore()
+        .on_conflict_ignore()  # PostgreSQL: another transaction wrote the key meanwhile
         .returning(LedgerEntry.id)
         .execute()
     )
     new_rows = list(inserted)
-    if new_rows:
-        return AwardResult(entry_id=new_rows[0].id, written=True)
-    existing = LedgerEntry.get(LedgerEntry.idempotency_key == award.idempotency_key)
-    return AwardResult(entry_id=existing.id, written=False)
+    if not new_rows:
+        existing = LedgerEntry.get(LedgerEntry.idempotency_key == award.idempotency_key)
+        return AwardResult(entry_id=existing.id, written=False)
+    entry_id = new_rows[0].id
+    _chain(entry_id, campaign_key, award, now)
+    return AwardResult(entry_id=entry_id, written=True)
+
+
+def _chain(entry_id: int, campaign_key: int, award: Award, now: datetime) -> None:
+    previous = (
+        LedgerChain.select(LedgerChain.hash)
+        .where(LedgerChain.campaign_key == campaign_key)
+        .order_by(LedgerChain.entry.desc())
+        .limit(1)
+        .scalar()
+    )
+    digest = chain_hash(
+        previous or CHAIN_START,
+        award.campaign_id,
+        award.team_id,
+        award.employee_id,
+        award.amount,
+        award.reason,
+        award.cause_type,
+        award.cause_id,
+        award.idempotency_key,
+        award.created_by_id,
+        now,
+        award.reverses_id,
+    )
+    LedgerChain.insert(entry=entry_id, campaign_key=campaign_key, hash=digest).execute()
 
 
 @idempotent()  # the idempotency key stores it once
