@@ -437,8 +437,8 @@ def import_roster(
 
 TEMPLATE_ROWS = (
     ("badge", "name", "department", "team", "role"),
-    ("E0001", "王建国", "Manufacturing", "T1", "team_leader"),
-    ("E0002", "Li Na", "Manufacturing", "T1", "operator"),
+    ("E0001", "王建国", "Manufacturing", "A1", "team_leader"),
+    ("E0002", "Li Na", "MFG", "A1", "operator"),
 )
 
 
