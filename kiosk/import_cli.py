@@ -110,10 +110,6 @@ def run_import(args: argparse.Namespace, database_url: str) -> int:
         for problem in exc.problems.values():
             print(f"  {problem}", file=sys.stderr)
         return 2
-    except OSError as exc:
-        target = getattr(exc, "filename", None) or args.template
-        print(f"kiosk: cannot write {target}: {exc.strerror or exc}.", file=sys.stderr)
-        return 2
 
 
 def _write_template(command: str, path: Path) -> int:
@@ -121,7 +117,11 @@ def _write_template(command: str, path: Path) -> int:
         from kiosk.services.plant_import import write_template
     else:
         from kiosk.services.roster import write_template
-    write_template(path)
+    try:
+        write_template(path)
+    except OSError as exc:
+        print(f"kiosk: cannot write {path}: {exc.strerror or exc}.", file=sys.stderr)
+        return 2
     print(f"Template written to {path}: fill it in, then kiosk import {command} {path}.")
     return 0
 

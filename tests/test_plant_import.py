@@ -189,6 +189,10 @@ BAD_PLANTS = {
         SMALL.replace('line = "L1"\nteam = "T2"', 'line = "L7"\nteam = "T2"'),
         "line 23: unknown line L7",
     ),
+    "department name longer than an employee's department": (
+        SMALL.replace('name = "Manufacturing"', 'name = "' + "M" * 41 + '"'),
+        "line 1: name is longer than 40 characters",
+    ),
     "not TOML": (SMALL.replace('name = "Team one"', 'name = "Team one'), "is not valid TOML"),
     "nothing": ("# empty\n", "holds no departments, teams, lines, stations or suppliers"),
 }
@@ -222,6 +226,15 @@ def test_bad_plant_files_are_refused_with_their_line_and_nothing_is_written(data
         .where((AuditEntry.action == "import_plant") & (AuditEntry.target == "bad.toml"))
         .exists()
     )
+
+
+def test_a_department_named_before_departments_had_codes_is_taken_over(database):
+    with transaction():  # schema step 11 made code = name for the names employees had
+        Department.create(code="Quality", name="Quality")
+    result = import_plant([SAMPLE_PLANT])
+    assert counts(result)["departments"] == (3, 1, 0, 0)
+    assert "~ department QA: code Quality -> QA" in result.changes
+    assert ("QA", "Quality", True) in plant()["departments"]
 
 
 def test_a_team_with_no_line_is_imported_with_a_warning(database, tmp_path):

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 
 from kiosk.cli import main
 from kiosk.errors import NotFound, ValidationFailed
+from kiosk.i18n import language
 from kiosk.import_cli import _ProgressBar
 from kiosk.services import auth
 from kiosk.services.plant_import import import_plant
@@ -155,6 +156,9 @@ def test_bad_rosters_are_refused_with_their_line_and_nothing_is_imported(sample_
             import_roster(write(tmp_path, "bad.csv", SMALL + row))
         assert expected in refused.value.message, case
         assert people() == before, case
+    with language("zh_CN"), pytest.raises(ValidationFailed) as refused:
+        import_roster(write(tmp_path, "bad.csv", SMALL + BAD_ROSTERS["unknown role"][0]))
+    assert "第 6 行：未知角色 boss" in refused.value.message
     # the last quality admin is neither demoted nor deactivated
     demoted = SMALL.replace("孙红兵,Quality,QC,quality_admin", "孙红兵,Quality,QC,supervisor")
     with pytest.raises(ValidationFailed) as refused:

@@ -2,9 +2,10 @@
 
 What a plant file holds, in this order (each kind optional; see `write_template`):
 
-- departments: code, name. Employees carry the department's name: renaming a department
-  renames it on its employees in the same transaction. A new code whose name an existing
-  department already has takes that department over (its code changes).
+- departments: code, name (at most 40 characters). Employees carry the department's
+  name: renaming a department renames it on its employees in the same transaction. A
+  new code whose name an existing department already has takes that department over
+  (its code changes).
 - teams: code, name. Line teams only; contest teams are never touched (a file naming a
   contest team's code is refused).
 - lines: code, name, team (the responsible team: required, because a defect reported
@@ -70,6 +71,7 @@ SINGULAR = {
     "suppliers": "supplier",
 }
 NAME_MAX = 120
+DEPARTMENT_NAME_MAX = 40  # employees carry the department's name (employee.department)
 _CODE = ("code", "id", "代码", "编码", "编号")
 _NAME = ("name", "title", "名称")
 COLUMNS: dict[str, Columns] = {
@@ -288,16 +290,16 @@ def _code(row: Row, column: str, problems: Problems, *, required: bool = True) -
     return code
 
 
-def _name(row: Row, problems: Problems) -> str:
+def _name(row: Row, problems: Problems, limit: int = NAME_MAX) -> str:
     name = row.get("name")
     if not name:
         problems.add(row, _("name is empty"))
-    elif len(name) > NAME_MAX:
-        problems.add(row, _("name is longer than {count} characters", count=NAME_MAX))
+    elif len(name) > limit:
+        problems.add(row, _("name is longer than {count} characters", count=limit))
     return name
 
 
-def _rows(table: Table, problems: Problems) -> list[tuple[Row, str, str]]:
+def _rows(table: Table, problems: Problems, name_max: int) -> list[tuple[Row, str, str]]:
     """(row, code, name) of each row with a good code, a doubled code reported."""
     for row, first in doubled(table.rows, "code"):
         problems.add(
@@ -307,7 +309,7 @@ def _rows(table: Table, problems: Problems) -> list[tuple[Row, str, str]]:
     seen: set[str] = set()
     good = []
     for row in table.rows:
-        code, name = _code(row, "code", problems), _name(row, problems)
+        code, name = _code(row, "code", problems), _name(row, problems, name_max)
         if code and code not in seen:
             seen.add(code)
             good.append((row, code, name))
@@ -334,7 +336,12 @@ def _plan(tables: Mapping[str, Table], deactivate_missing: bool) -> _Plan:
     changes: list[_Change] = []
     counts: dict[str, KindCounts] = {}
     deactivate: dict[str, list[tuple[int, str]]] = {kind: [] for kind in KINDS}
-    rows = {kind: _rows(tables[kind], problems) for kind in KINDS}
+    rows = {
+        kind: _rows(
+            tables[kind], problems, DEPARTMENT_NAME_MAX if kind == "departments" else NAME_MAX
+        )
+        for kind in KINDS
+    }
     in_file = {kind: {code for _row, code, _name in rows[kind]} for kind in KINDS}
 
     def tally(kind: str, added: int, changed: int, unchanged: int) -> None:
@@ -794,7 +801,8 @@ TEMPLATE_TOML = """\
 # Every entry is matched by its code: importing the file again changes nothing, a
 # changed name, team or line is updated. Codes are what labels and scanners carry:
 # upper-case letters A-Z, digits 0-9, '.', '_' and '-', at most 32 characters (lower
-# case is read as upper case). Names: up to 120 characters, Chinese is fine.
+# case is read as upper case). Names: up to 120 characters (departments: 40); Chinese
+# is fine.
 # Whatever the plant has and this file does not is left alone, unless the import
 # runs with --deactivate-missing: then it is deactivated (never deleted).
 # A kind you do not need yet can be left out; the order of the kinds does not matter.
