@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -127,10 +128,13 @@ def _write_template(command: str, path: Path) -> int:
 
 
 def _os_user() -> str:
+    """Who ran the import, for the audit row (and who used sudo to)."""
     try:
-        return getpass.getuser()
+        user = getpass.getuser()
     except (KeyError, OSError):  # no name for this uid (a container)
-        return "unknown"
+        user = "unknown"
+    sudo = os.environ.get("SUDO_USER")
+    return f"{user} (sudo by {sudo})" if sudo and sudo != user else user
 
 
 def _print_changes(changes: Sequence[str], dry_run: bool) -> None:

@@ -149,6 +149,7 @@ def test_changes_are_updated_and_missing_things_kept_unless_deactivate_missing(d
     assert counts(result)["stations"] == (0, 0, 1, 1)
     assert counts(result)["suppliers"] == (0, 0, 1, 0)
     assert counts(result)["teams"] == (0, 0, 0, 2)  # the contest team is not a line team
+    assert counts(result)["departments"] == (0, 0, 0, 1)
     stored = plant()
     assert ("L1-S01", "First", "L1", None, False) in stored["stations"]  # never deleted
     assert ("SUP-1", "Copper Co.", False) in stored["suppliers"]
@@ -157,6 +158,22 @@ def test_changes_are_updated_and_missing_things_kept_unless_deactivate_missing(d
     back = import_plant([tmp_path / "plant.toml"])
     assert "~ station L1-S01: active again" in back.changes
     assert ("SUP-1", "Copper Co.", True) in plant()["suppliers"]
+
+
+def test_deactivating_a_team_or_department_people_are_in_warns(database, tmp_path):
+    import_plant([SAMPLE_PLANT])
+    with transaction():
+        team = Team.get(Team.code == "QC")
+        Employee.create(badge_code="E1", name="Wang", department="Quality", team=team)
+    result = import_plant([write(tmp_path, "plant.toml", SMALL)], deactivate_missing=True)
+    assert counts(result)["departments"] == (0, 0, 3, 1)
+    assert "team QC is deactivated but 1 active people are on it: import the roster next" in (
+        result.warnings
+    )
+    assert (
+        "department QA is deactivated but 1 active people are in it: import the roster next"
+        in result.warnings
+    )
 
 
 def test_a_dry_run_reports_and_writes_nothing(database, tmp_path):
@@ -171,6 +188,10 @@ BAD_PLANTS = {
     "unknown team": (
         SMALL.replace('team = "T1"', 'team = "T9"'),
         "line 13: unknown team T9",
+    ),
+    "line without a team": (
+        SMALL.replace('name = "Line one"\nteam = "T1"', 'name = "Line one"\nteam = ""'),
+        "line 13: team is empty",
     ),
     "doubled code": (
         SMALL.replace('code = "L1-S02"', 'code = "L1-S01"'),

@@ -201,6 +201,10 @@ def test_encodings_header_synonyms_and_titles(sample_plant, tmp_path):
     )
     with pytest.raises(ValidationFailed, match="mixes encodings: line 2 is UTF-8, line 3 is not"):
         import_roster(write(tmp_path, "mixed.csv", mixed))
+    titled = "2025年员工花名册,,,,\n,,,,\n" + HEADER + "E0106,Zhao Lei,MFG,A1,operator\n"
+    assert import_roster(write(tmp_path, "titled.csv", titled)).added == 1  # title rows skipped
+    with pytest.raises(ValidationFailed, match="holds no people: only a header"):
+        import_roster(write(tmp_path, "empty.csv", HEADER), deactivate_missing=True)
     with pytest.raises(ValidationFailed, match="give a .csv or .xlsx file"):
         import_roster(write(tmp_path, "roster.json", "[]"))
 

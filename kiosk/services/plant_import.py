@@ -693,6 +693,23 @@ def _plan(tables: Mapping[str, Table], deactivate_missing: bool) -> _Plan:
             "import the roster next"
             for team_id, count in members
         ]
+    going_departments = {
+        d.name: d.code
+        for d in now.departments.values()
+        if d.id in {i for i, _t in deactivate["departments"]}
+    }
+    if going_departments:
+        members = (
+            Employee.select(Employee.department, fn.COUNT(Employee.id))
+            .where(Employee.department.in_(list(going_departments)) & Employee.active)
+            .group_by(Employee.department)
+            .tuples()
+        )
+        warnings += [
+            f"department {going_departments[name]} is deactivated but {count} active people "
+            "are in it: import the roster next"
+            for name, count in members
+        ]
     return _Plan(changes, deactivate, counts, warnings)
 
 

@@ -413,6 +413,8 @@ def import_roster(
     """
     path = Path(path)
     table = read_roster(path)
+    if not table.rows:  # with --deactivate-missing an empty export would empty the plant
+        raise refuse(_("{name} holds no people: only a header.", name=path.name))
     table = Table(path.name, table.columns, table.rows)
     if dry_run:
         return _dry_run(table, deactivate_missing, progress)

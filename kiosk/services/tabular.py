@@ -134,7 +134,7 @@ class Columns:
         return self._names.get(normalise_name(name))
 
 
-def header_columns(cells: list[str], columns: Columns, where: str) -> list[str | None]:
+def header_columns(cells: list[str], where: str, columns: Columns) -> list[str | None]:
     """The canonical column of each header cell (None: not ours, ignored); refuses a header
     that misses a required column or names one twice. Linear in the header's length."""
     canonical = [columns.canonical(cell) for cell in cells]
@@ -152,6 +152,37 @@ def header_columns(cells: list[str], columns: Columns, where: str) -> list[str |
             )
         )
     return canonical
+
+
+HEADER_SEARCH_ROWS = 10
+
+
+class _HeaderSearch:
+    """The header is the first non-empty row that names every required column, among the
+    first HEADER_SEARCH_ROWS (a title row above it, as HR exports have, is skipped). If
+    none does, the first row is taken for the header and its problems are reported."""
+
+    def __init__(self, columns: Columns) -> None:
+        self.columns = columns
+        self.first: tuple[list[str], str] | None = None
+        self.seen = 0
+
+    def offer(self, cells: list[str], where: str) -> list[str | None] | None:
+        names = {self.columns.canonical(cell) for cell in cells}
+        if set(self.columns.required) <= names:
+            return header_columns(cells, where, self.columns)
+        self.first = self.first or (cells, where)
+        self.seen += 1
+        if self.seen >= HEADER_SEARCH_ROWS:
+            self.finish("")
+        return None
+
+    def finish(self, source: str) -> None:
+        """No header found: refuse, naming what the first row lacks."""
+        if self.first is None:
+            raise refuse(_("{source} is empty: it needs a header row and rows.", source=source))
+        header_columns(*self.first, self.columns)
+        raise AssertionError("header_columns accepted a row offer() refused")
 
 
 def _row(
@@ -172,8 +203,8 @@ def _row(
 # -- the file itself -----------------------------------------------------------------
 
 
-def read_file_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
-    """The bytes of a regular file of at most `max_bytes`, or a clear refusal."""
+def check_regular_file(path: Path, max_bytes: int = MAX_BYTES) -> None:
+    """Refuse anything but a regular file of at most `max_bytes` (never opening it)."""
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -197,6 +228,11 @@ def read_file_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
                 max_bytes=max_bytes,
             )
         )
+
+
+def read_file_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular file of at most `max_bytes`, or a clear refusal."""
+    check_regular_file(path, max_bytes)
     try:
         with open(path, "rb") as stream:
             data = stream.read(max_bytes + 1)
@@ -277,13 +313,14 @@ def read_csv(path: Path, columns: Columns, *, max_bytes: int = MAX_BYTES) -> Tab
 def csv_table(text: str, source: str, columns: Columns, sheet: int = 0) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     header: list[str | None] | None = None
+    search = _HeaderSearch(columns)
     rows: list[Row] = []
     problems = Problems()
     try:
         for line, cells in csv_rows(reader):
             where = _("line {line}", line=line)
             if header is None:
-                header = header_columns(cells, columns, where)
+                header = search.offer(cells, where)
                 continue
             row, problem = _row(where, (sheet, line), header, cells)
             if problem:
@@ -307,7 +344,8 @@ def csv_table(text: str, source: str, columns: Columns, sheet: int = 0) -> Table
             )
         ) from None
     if header is None:
-        raise refuse(_("{source} is empty: it needs a header row and rows.", source=source))
+        search.finish(source)
+        raise AssertionError("unreachable")
     problems.check()
     return Table(source, frozenset(n for n in header if n), tuple(rows))
 
@@ -334,7 +372,7 @@ def _cell_text(cell: Any, code_column: bool) -> tuple[str, str | None]:
     if value is None:
         return "", None
     kind = getattr(cell, "data_type", None)
-    if kind == "f" or (isinstance(value, str) and kind == "f"):
+    if kind == "f":
         return "", _(
             "cell {cell} holds a formula ({formula}): paste it as values (Paste Special, "
             "Values) and import again",
@@ -373,7 +411,7 @@ def open_workbook(path: Path, *, max_bytes: int = MAX_BYTES) -> Any:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
-    read_file_bytes(path, max_bytes)  # the guards: a regular file, not too large
+    check_regular_file(path, max_bytes)
     try:
         return load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
@@ -390,6 +428,7 @@ def sheet_table(workbook: Any, sheet_name: str, columns: Columns, sheet: int = 0
     """The rows of one sheet: the first non-empty row is the header."""
     worksheet = workbook[sheet_name]
     header: list[str | None] | None = None
+    search = _HeaderSearch(columns)
     rows: list[Row] = []
     problems = Problems()
     for number, cells in enumerate(worksheet.iter_rows(), start=1):
@@ -405,9 +444,11 @@ def sheet_table(workbook: Any, sheet_name: str, columns: Columns, sheet: int = 0
         if not any(t.strip() for t in texts):
             continue
         if header is None:
-            if row_problems:
-                raise refuse(f"{where}: {'; '.join(row_problems)}")
-            header = header_columns(texts, columns, where)
+            header = search.offer(texts, where)
+            if header is not None and row_problems:
+                raise refuse(
+                    _("{where}: {problems}", where=where, problems="; ".join(row_problems))
+                )
             continue
         row, problem = _row(where, (sheet, number), header, texts)
         rows.append(row)
@@ -422,7 +463,8 @@ def sheet_table(workbook: Any, sheet_name: str, columns: Columns, sheet: int = 0
                 )
             )
     if header is None:
-        raise refuse(_("{source} is empty: it needs a header row and rows.", source=sheet_name))
+        search.finish(sheet_name)
+        raise AssertionError("unreachable")
     problems.check()
     return Table(sheet_name, frozenset(n for n in header if n), tuple(rows))
 
