@@ -41,14 +41,22 @@ def add_import_commands(
         help="plant.toml, plant.xlsx, or departments.csv teams.csv lines.csv stations.csv "
         "suppliers.csv",
     )
-    plant.add_argument(
+    plant_out = plant.add_mutually_exclusive_group()
+    plant_out.add_argument(
         "--template",
         type=Path,
         metavar="FILE",
         help="write a template (.toml with comments, or .xlsx with a Notes sheet) and stop",
     )
+    plant_out.add_argument(
+        "--sample",
+        type=Path,
+        metavar="FILE.toml",
+        help="write the sample plant that ships with Quality Kiosk to FILE.toml and stop",
+    )
     _add_flags(plant, "departments, line teams, lines, stations and suppliers")
     add_common(plant)
+    _add_language(plant)
     roster = import_commands.add_parser(
         "roster",
         help="people from HR's roster (CSV or XLSX: badge, name, department, team, role); "
@@ -58,14 +66,32 @@ def add_import_commands(
         "kiosk/data/sample-roster.csv.",
     )
     roster.add_argument("file", type=Path, nargs="?", metavar="FILE", help="roster .csv or .xlsx")
-    roster.add_argument(
+    roster_out = roster.add_mutually_exclusive_group()
+    roster_out.add_argument(
         "--template",
         type=Path,
         metavar="FILE",
-        help="write an empty roster (.csv or .xlsx) with its header and an example row, and stop",
+        help="write an empty roster (.csv or .xlsx) with its header and example rows, and stop",
+    )
+    roster_out.add_argument(
+        "--sample",
+        type=Path,
+        metavar="FILE.csv",
+        help="write the sample roster (20 people of the sample plant) to FILE.csv and stop",
     )
     _add_flags(roster, "people (leavers; their history stays)")
     add_common(roster)
+    _add_language(roster)
+
+
+def _add_language(parser: argparse.ArgumentParser) -> None:
+    from kiosk.i18n import LANGUAGES
+
+    parser.add_argument(
+        "--language",
+        choices=list(LANGUAGES),
+        help="language of the problems listed: en (English) or zh_CN (简体中文)",
+    )
 
 
 def _add_flags(parser: argparse.ArgumentParser, what: str) -> None:
@@ -87,11 +113,12 @@ def run_import(args: argparse.Namespace, database_url: str) -> int:
 
     given = args.files if args.import_command == "plant" else [args.file] if args.file else []
     try:
-        if args.template is not None:
+        out = args.template or args.sample
+        if out is not None:
             if given:
-                print("kiosk: give FILE or --template FILE, not both.", file=sys.stderr)
+                print("kiosk: give FILE, or --template/--sample FILE, not both.", file=sys.stderr)
                 return 2
-            return _write_template(args.import_command, args.template)
+            return _write_template(args.import_command, out, sample=args.sample is not None)
         if not given:
             print(
                 f"kiosk: which file? kiosk import {args.import_command} FILE "
@@ -113,17 +140,26 @@ def run_import(args: argparse.Namespace, database_url: str) -> int:
         return 2
 
 
-def _write_template(command: str, path: Path) -> int:
+SAMPLES = {"plant": "data/sample-plant.toml", "roster": "data/sample-roster.csv"}
+
+
+def _write_template(command: str, path: Path, *, sample: bool = False) -> int:
     if command == "plant":
         from kiosk.services.plant_import import write_template
     else:
         from kiosk.services.roster import write_template
     try:
-        write_template(path)
+        if sample:
+            from importlib import resources
+
+            path.write_bytes(resources.files("kiosk").joinpath(SAMPLES[command]).read_bytes())
+        else:
+            write_template(path)
     except OSError as exc:
         print(f"kiosk: cannot write {path}: {exc.strerror or exc}.", file=sys.stderr)
         return 2
-    print(f"Template written to {path}: fill it in, then kiosk import {command} {path}.")
+    what = "Sample" if sample else "Template"
+    print(f"{what} written to {path}: edit it, then kiosk import {command} {path}.")
     return 0
 
 

@@ -328,6 +328,9 @@ def test_the_cli_imports_prints_a_dry_run_and_exits_2_on_bad_files(database, tmp
     template = tmp_path / "mine.toml"
     assert main(["import", "plant", "--template", str(template)]) == 0  # no database needed
     assert template.exists()
+    sample = tmp_path / "plant.toml"
+    assert main(["import", "plant", "--sample", str(sample)]) == 0
+    assert sample.read_text(encoding="utf-8") == SAMPLE_PLANT.read_text(encoding="utf-8")
     assert main(["import", "plant", "--db", database]) == 2
     assert "which file?" in capsys.readouterr().err
 

@@ -296,6 +296,9 @@ def test_the_cli_and_the_templates(sample_plant, tmp_path, capsys):
         result = import_roster(write_template(tmp_path / name), dry_run=True)
         assert result.added == 2  # its example rows fit the sample plant
     assert (tmp_path / "template.csv").read_bytes().startswith(b"\xef\xbb\xbfbadge,name")
+    sample = tmp_path / "roster.csv"
+    assert main(["import", "roster", "--sample", str(sample)]) == 0
+    assert sample.read_bytes() == SAMPLE_ROSTER.read_bytes()
 
 
 def test_devices_and_large_files_are_refused(sample_plant, tmp_path):
