@@ -377,6 +377,8 @@ def _plan(tables: Mapping[str, Table], deactivate_missing: bool) -> _Plan:
     by_name = {d.name.lower(): d for d in now.departments.values()}
     claimed: set[str] = set()
     for row, code, name in rows["departments"]:
+        if not name:
+            continue  # reported
         if name.lower() in names_in_file:
             problems.add(
                 row,
