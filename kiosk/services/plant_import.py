@@ -37,9 +37,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from peewee import fn
+from peewee import IntegrityError, fn
 
 from kiosk.clock import Clock, SystemClock
+from kiosk.errors import Conflict
 from kiosk.i18n import _
 from kiosk.services.auth import record_action
 from kiosk.services.stations import is_scannable_code
@@ -793,21 +794,29 @@ def import_plant(
     if dry_run:
         return _dry_run(tables, deactivate_missing, source)
     now = (clock or SystemClock()).now()
-    with transaction():
-        plan = _plan(tables, deactivate_missing)
-        _apply(plan)
-        result = _result(plan, source, False)
-        record_action(
-            None,
-            "import_plant",
-            source,
-            now,
-            detail=(
-                f"{result.summary()}"
-                + (" (--deactivate-missing)" if deactivate_missing else "")
-                + (f"; run by OS user {who}" if who else "")
-            ),
-        )
+    try:
+        with transaction():
+            plan = _plan(tables, deactivate_missing)
+            _apply(plan)
+            result = _result(plan, source, False)
+            record_action(
+                None,
+                "import_plant",
+                source,
+                now,
+                detail=(
+                    f"{result.summary()}"
+                    + (" (--deactivate-missing)" if deactivate_missing else "")
+                    + (f"; run by OS user {who}" if who else "")
+                ),
+            )
+    except IntegrityError:  # another import (or an admin) wrote the same code meanwhile
+        raise Conflict(
+            _(
+                "The plant changed while this file was imported: nothing was imported. Run the "
+                "import again."
+            )
+        ) from None
     return result
 
 

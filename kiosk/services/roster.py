@@ -28,7 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from peewee import IntegrityError
+
 from kiosk.clock import Clock, SystemClock
+from kiosk.errors import Conflict
 from kiosk.i18n import _, translate
 from kiosk.services.auth import ROLE_RANK, ROLE_TITLES, normalise_badge, record_action
 from kiosk.services.stations import is_scannable_code
@@ -419,21 +422,29 @@ def import_roster(
     if dry_run:
         return _dry_run(table, deactivate_missing, progress)
     now = (clock or SystemClock()).now()
-    with transaction():
-        plan = _plan(table, deactivate_missing, progress)
-        _apply(plan, progress)
-        result = _result(plan, table, False)
-        record_action(
-            None,
-            "import_roster",
-            shorten(path.name, 128),
-            now,
-            detail=(
-                result.summary()
-                + (" (--deactivate-missing)" if deactivate_missing else "")
-                + (f"; run by OS user {who}" if who else "")
-            ),
-        )
+    try:
+        with transaction():
+            plan = _plan(table, deactivate_missing, progress)
+            _apply(plan, progress)
+            result = _result(plan, table, False)
+            record_action(
+                None,
+                "import_roster",
+                shorten(path.name, 128),
+                now,
+                detail=(
+                    result.summary()
+                    + (" (--deactivate-missing)" if deactivate_missing else "")
+                    + (f"; run by OS user {who}" if who else "")
+                ),
+            )
+    except IntegrityError:  # another import (or an admin) wrote the same code meanwhile
+        raise Conflict(
+            _(
+                "The plant changed while this file was imported: nothing was imported. Run the "
+                "import again."
+            )
+        ) from None
     return result
 
 
