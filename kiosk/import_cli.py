@@ -132,8 +132,11 @@ def run_import(args: argparse.Namespace, database_url: str) -> int:
         if args.import_command == "plant":
             return _import_plant(args)
         return _import_roster(args)
+    except BrokenPipeError:  # `kiosk import roster FILE | head`: the import itself is done
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except ValidationFailed as exc:
-        names = ", ".join(str(path) for path in given) or str(args.template)
+        names = ", ".join(str(path) for path in given)
         print(f"kiosk: nothing imported from {names}:", file=sys.stderr)
         for problem in exc.problems.values():
             print(f"  {problem}", file=sys.stderr)
