@@ -134,6 +134,7 @@ def test_changes_are_updated_and_missing_things_kept_unless_deactivate_missing(d
     assert counts(result)["stations"] == (0, 1, 0, 0)
     assert "~ department MFG: name 'Manufacturing' -> 'Production'" in result.changes
     assert "~ line L1: team T1 -> T2" in result.changes
+    assert "~ station L1-S02: team T2 -> (the line's)" in result.changes
     stored = plant()
     assert ("MFG", "Production", True) in stored["departments"]
     assert Employee.get(Employee.badge_code == "E1").department == "Production"  # renamed too

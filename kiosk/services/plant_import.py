@@ -32,7 +32,8 @@ Quality, has members but no line).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -331,389 +332,312 @@ class _Existing:
         self.line_code = {line.id: line.code for line in self.lines.values()}.get
 
 
-def _plan(tables: Mapping[str, Table], deactivate_missing: bool) -> _Plan:
-    problems = Problems()
-    now = _Existing()
-    changes: list[_Change] = []
-    counts: dict[str, KindCounts] = {}
-    deactivate: dict[str, list[tuple[int, str]]] = {kind: [] for kind in KINDS}
-    rows = {
-        kind: _rows(
-            tables[kind], problems, DEPARTMENT_NAME_MAX if kind == "departments" else NAME_MAX
-        )
-        for kind in KINDS
-    }
-    in_file = {kind: {code for _row, code, _name in rows[kind]} for kind in KINDS}
+class _Planner:
+    """Compares the file with the plant, kind by kind: problems, changes, counts, warnings."""
 
-    def tally(kind: str, added: int, changed: int, unchanged: int) -> None:
-        counts[kind] = KindCounts(added, changed, len(deactivate[kind]), unchanged)
+    def __init__(self, tables: Mapping[str, Table], deactivate_missing: bool) -> None:
+        self.problems = Problems()
+        self.now = _Existing()
+        self.deactivate_missing = deactivate_missing
+        self.changes: list[_Change] = []
+        self.outcomes: dict[str, Counter[str]] = {kind: Counter() for kind in KINDS}
+        self.deactivate: dict[str, list[tuple[int, str]]] = {kind: [] for kind in KINDS}
+        self.rows = {
+            kind: _rows(
+                tables[kind],
+                self.problems,
+                DEPARTMENT_NAME_MAX if kind == "departments" else NAME_MAX,
+            )
+            for kind in KINDS
+        }
+        self.in_file = {kind: {code for _row, code, _name in self.rows[kind]} for kind in KINDS}
+        self.responsible: set[str] = set()  # teams that answer for a line or a station
 
-    # which existing teams and lines stay usable after this import
-    def usable_team(code: str) -> bool:
-        return code in in_file["teams"] or (
-            code in now.teams
-            and now.teams[code].kind == "line"
-            and now.teams[code].active
-            and not deactivate_missing
-        )
+    def plan(self) -> _Plan:
+        self._departments()
+        self._teams()
+        self._lines()
+        self._stations()
+        self._simple("suppliers")
+        self.problems.check()
+        counts = {
+            kind: KindCounts(
+                self.outcomes[kind]["added"],
+                self.outcomes[kind]["changed"],
+                len(self.deactivate[kind]),
+                self.outcomes[kind]["unchanged"],
+            )
+            for kind in KINDS
+        }
+        return _Plan(self.changes, self.deactivate, counts, self._warnings())
 
-    def team_problem(row: Row, code: str) -> None:
-        team = now.teams.get(code)
+    # -- the steps every kind shares
+
+    def _upsert(
+        self,
+        kind: str,
+        code: str,
+        existing: Any,
+        current: Mapping[str, Any],
+        wanted: Mapping[str, Any],
+        added: str,
+    ) -> None:
+        """Plan adding `code` (no `existing` row) or changing what differs from `wanted`;
+        `current` gives the fields a row holds by id (a team, a line) as codes."""
+        if existing is None:
+            self.outcomes[kind]["added"] += 1
+            self.changes.append(_Change(kind, code, None, dict(wanted), f"+ {added}"))
+            return
+        now = {field: current.get(field, getattr(existing, field)) for field in wanted}
+        values = {field: new for field, new in wanted.items() if now[field] != new}
+        what = [_difference(kind, field, now[field], new) for field, new in values.items()]
+        if not existing.active:
+            values["active"] = True
+            what.append("active again")
+        if not values:
+            self.outcomes[kind]["unchanged"] += 1
+            return
+        self.outcomes[kind]["changed"] += 1
+        old_name = existing.name if kind == "departments" else ""
+        text = f"~ {SINGULAR[kind]} {code}: {', '.join(what)}"
+        self.changes.append(_Change(kind, code, existing.id, values, text, old_name))
+
+    def _deactivate(
+        self, kind: str, existing: Iterable[Any], keep: Collection[str] = frozenset()
+    ) -> None:
+        """With --deactivate-missing: the active rows the file does not list."""
+        if self.deactivate_missing:
+            self.deactivate[kind] = [
+                (row.id, f"- {SINGULAR[kind]} {row.code} {row.name!r} deactivated")
+                for row in existing
+                if row.active and row.code not in self.in_file[kind] and row.code not in keep
+            ]
+
+    def _kept(self, kind: str, existing: Iterable[Any]) -> Iterator[Any]:
+        """The active rows the file does not list, which this import leaves as they are."""
+        if not self.deactivate_missing:
+            yield from (r for r in existing if r.active and r.code not in self.in_file[kind])
+
+    def _usable_team(self, row: Row, code: str) -> bool:
+        """Is `code` a line team that is active after this import? If not, say why."""
+        team = self.now.teams.get(code)
+        if code in self.in_file["teams"]:
+            return True
         if team is None:
             message = _("unknown team {code}: not in the file's teams nor in the plant", code=code)
         elif team.kind != "line":
             message = _("{code} is a contest team, not a line team", code=code)
         elif not team.active:
             message = _("team {code} is inactive: add it to the file's teams", code=code)
-        else:
+        elif self.deactivate_missing:
             message = _(
                 "team {code} is not in the file, so --deactivate-missing would deactivate it",
                 code=code,
             )
-        problems.add(row, message)
-
-    # departments (matched by code, else taken over by name)
-    added = changed = unchanged = 0
-    names_in_file: dict[str, Row] = {}
-    by_name = {d.name.lower(): d for d in now.departments.values()}
-    claimed: set[str] = set()
-    for row, code, name in rows["departments"]:
-        if not name:
-            continue  # reported
-        if name.lower() in names_in_file:
-            problems.add(
-                row,
-                _(
-                    "name {name} is also on {where}",
-                    name=name,
-                    where=names_in_file[name.lower()].where,
-                ),
-            )
-            continue
-        names_in_file[name.lower()] = row
-        existing = now.departments.get(code)
-        holder = by_name.get(name.lower())
-        if existing is None and holder is not None and holder.code not in in_file["departments"]:
-            existing = holder  # the department this name already is: its code changes
-        elif holder is not None and existing is not None and holder.id != existing.id:
-            problems.add(
-                row, _("name {name} belongs to department {code}", name=name, code=holder.code)
-            )
-            continue
-        if existing is None:
-            added += 1
-            changes.append(
-                _Change(
-                    "departments",
-                    code,
-                    None,
-                    {"code": code, "name": name},
-                    f"+ department {code} {name!r}",
-                )
-            )
-            continue
-        claimed.add(existing.code)
-        values: dict[str, Any] = {}
-        what = []
-        if existing.code != code:
-            values["code"] = code
-            what.append(f"code {existing.code} -> {code}")
-        if existing.name != name:
-            values["name"] = name
-            what.append(f"name {existing.name!r} -> {name!r}")
-        if not existing.active:
-            values["active"] = True
-            what.append("active again")
-        if values:
-            changed += 1
-            changes.append(
-                _Change(
-                    "departments",
-                    code,
-                    existing.id,
-                    values,
-                    f"~ department {code}: {', '.join(what)}",
-                    existing.name,
-                )
-            )
         else:
-            unchanged += 1
-    if deactivate_missing:
-        deactivate["departments"] = [
-            (d.id, f"- department {d.code} {d.name!r} deactivated")
-            for d in now.departments.values()
-            if d.active and d.code not in in_file["departments"] and d.code not in claimed
-        ]
-    tally("departments", added, changed, unchanged)
+            return True
+        self.problems.add(row, message)
+        return False
 
-    # teams (line teams)
-    added = changed = unchanged = 0
-    for row, code, name in rows["teams"]:
-        existing = now.teams.get(code)
-        if existing is not None and existing.kind != "line":
-            problems.add(row, _("{code} is a contest team, not a line team", code=code))
-            continue
-        if existing is None:
-            added += 1
-            changes.append(
-                _Change(
-                    "teams",
-                    code,
-                    None,
-                    {"code": code, "name": name, "kind": "line"},
-                    f"+ team {code} {name!r}",
-                )
-            )
-            continue
-        values, what = {}, []
-        if existing.name != name:
-            values["name"] = name
-            what.append(f"name {existing.name!r} -> {name!r}")
-        if not existing.active:
-            values["active"] = True
-            what.append("active again")
-        if values:
-            changed += 1
-            changes.append(
-                _Change("teams", code, existing.id, values, f"~ team {code}: {', '.join(what)}")
-            )
-        else:
-            unchanged += 1
-    if deactivate_missing:
-        deactivate["teams"] = [
-            (t.id, f"- team {t.code} {t.name!r} deactivated")
-            for t in now.teams.values()
-            if t.kind == "line" and t.active and t.code not in in_file["teams"]
-        ]
-    tally("teams", added, changed, unchanged)
+    # -- each kind
 
-    # lines
-    added = changed = unchanged = 0
-    responsible: set[str] = set()
-    for row, code, name in rows["lines"]:
-        team = _code(row, "team", problems)
-        if team and not usable_team(team):
-            team_problem(row, team)
-            continue
-        if not team:
-            continue
-        responsible.add(team)
-        existing = now.lines.get(code)
-        if existing is None:
-            added += 1
-            changes.append(
-                _Change(
-                    "lines",
-                    code,
-                    None,
-                    {"code": code, "name": name, "team": team},
-                    f"+ line {code} {name!r}, team {team}",
+    def _simple(self, kind: str) -> None:
+        existing_rows = getattr(self.now, kind)
+        for _row, code, name in self.rows[kind]:
+            existing = existing_rows.get(code)
+            self._upsert(
+                kind,
+                code,
+                existing,
+                {},
+                {"code": code, "name": name},
+                f"{SINGULAR[kind]} {code} {name!r}",
+            )
+        self._deactivate(kind, existing_rows.values())
+
+    def _departments(self) -> None:
+        """Matched by code; a new code takes over the department that has its name."""
+        names: dict[str, Row] = {}
+        by_name = {d.name.lower(): d for d in self.now.departments.values()}
+        taken_over: set[str] = set()
+        for row, code, name in self.rows["departments"]:
+            if not name:
+                continue  # reported
+            if name.lower() in names:
+                self.problems.add(
+                    row,
+                    _("name {name} is also on {where}", name=name, where=names[name.lower()].where),
                 )
+                continue
+            names[name.lower()] = row
+            existing = self.now.departments.get(code)
+            holder = by_name.get(name.lower())
+            if existing is None and holder and holder.code not in self.in_file["departments"]:
+                existing = holder
+                taken_over.add(holder.code)
+            elif holder is not None and existing is not None and holder.id != existing.id:
+                self.problems.add(
+                    row, _("name {name} belongs to department {code}", name=name, code=holder.code)
+                )
+                continue
+            self._upsert(
+                "departments",
+                code,
+                existing,
+                {},
+                {"code": code, "name": name},
+                f"department {code} {name!r}",
             )
-            continue
-        values, what = {}, []
-        if existing.name != name:
-            values["name"] = name
-            what.append(f"name {existing.name!r} -> {name!r}")
-        if now.team_code(existing.team_id) != team:
-            values["team"] = team
-            what.append(f"team {now.team_code(existing.team_id) or '-'} -> {team}")
-        if not existing.active:
-            values["active"] = True
-            what.append("active again")
-        if values:
-            changed += 1
-            changes.append(
-                _Change("lines", code, existing.id, values, f"~ line {code}: {', '.join(what)}")
+        self._deactivate("departments", self.now.departments.values(), keep=taken_over)
+
+    def _teams(self) -> None:
+        """Line teams; a contest team's code is refused."""
+        for row, code, name in self.rows["teams"]:
+            existing = self.now.teams.get(code)
+            if existing is not None and existing.kind != "line":
+                self.problems.add(row, _("{code} is a contest team, not a line team", code=code))
+                continue
+            self._upsert(
+                "teams",
+                code,
+                existing,
+                {},
+                {"code": code, "name": name, "kind": "line"},
+                f"team {code} {name!r}",
             )
-        else:
-            unchanged += 1
-    if deactivate_missing:
-        deactivate["lines"] = [
-            (line.id, f"- line {line.code} {line.name!r} deactivated")
-            for line in now.lines.values()
-            if line.active and line.code not in in_file["lines"]
-        ]
-    else:  # lines kept as they are keep their teams busy
-        responsible |= {
-            now.team_code(line.team_id) or ""
-            for line in now.lines.values()
-            if line.active and line.code not in in_file["lines"]
+        line_teams = (t for t in self.now.teams.values() if t.kind == "line")
+        self._deactivate("teams", line_teams)
+
+    def _lines(self) -> None:
+        team_code = self.now.team_code
+        for row, code, name in self.rows["lines"]:
+            team = _code(row, "team", self.problems)
+            if not team or not self._usable_team(row, team):
+                continue
+            self.responsible.add(team)
+            existing = self.now.lines.get(code)
+            current = {"team": team_code(existing.team_id)} if existing else {}
+            self._upsert(
+                "lines",
+                code,
+                existing,
+                current,
+                {"code": code, "name": name, "team": team},
+                f"line {code} {name!r}, team {team}",
+            )
+        self._deactivate("lines", self.now.lines.values())
+        self.responsible |= {
+            team_code(line.team_id) or "" for line in self._kept("lines", self.now.lines.values())
         }
-    tally("lines", added, changed, unchanged)
 
-    # stations
-    added = changed = unchanged = 0
-    for row, code, name in rows["stations"]:
-        line = _code(row, "line", problems)
-        team = _code(row, "team", problems, required=False)
-        if line and line not in in_file["lines"]:
-            known = now.lines.get(line)
-            if known is None:
-                problems.add(
-                    row,
-                    _("unknown line {code}: not in the file's lines nor in the plant", code=line),
-                )
-                continue
-            if not known.active:
-                problems.add(
-                    row,
-                    _(
-                        "station {station} is on line {code}, which is inactive: add the line "
-                        "to the file's lines, or put the station on another line",
-                        station=code,
-                        code=line,
-                    ),
-                )
-                continue
-            if deactivate_missing:
-                problems.add(
-                    row,
-                    _(
-                        "line {code} is not in the file, so --deactivate-missing would "
-                        "deactivate it under station {station}",
-                        code=line,
-                        station=code,
-                    ),
-                )
-                continue
-        if team and not usable_team(team):
-            team_problem(row, team)
-            continue
-        if not line:
-            continue
-        if team:
-            responsible.add(team)
-        existing = now.stations.get(code)
-        if existing is None:
-            added += 1
-            changes.append(
-                _Change(
-                    "stations",
-                    code,
-                    None,
-                    {"code": code, "name": name, "line": line, "team": team or None},
-                    f"+ station {code} {name!r} on line {line}"
-                    + (f", team {team}" if team else ""),
-                )
+    def _station_line(self, row: Row, station: str) -> str:
+        """The station's line code if it is (or stays) an active line, else ""."""
+        line = _code(row, "line", self.problems)
+        if not line or line in self.in_file["lines"]:
+            return line
+        known = self.now.lines.get(line)
+        if known is None:
+            message = _("unknown line {code}: not in the file's lines nor in the plant", code=line)
+        elif not known.active:
+            message = _(
+                "station {station} is on line {code}, which is inactive: add the line to the "
+                "file's lines, or put the station on another line",
+                station=station,
+                code=line,
             )
-            continue
-        values, what = {}, []
-        if existing.name != name:
-            values["name"] = name
-            what.append(f"name {existing.name!r} -> {name!r}")
-        if now.line_code(existing.line_id) != line:
-            values["line"] = line
-            what.append(f"line {now.line_code(existing.line_id)} -> {line}")
-        old_team = now.team_code(existing.team_id) if existing.team_id else None
-        if old_team != (team or None):
-            values["team"] = team or None
-            what.append(f"team {old_team or '(the line’s)'} -> {team or '(the line’s)'}")
-        if not existing.active:
-            values["active"] = True
-            what.append("active again")
-        if values:
-            changed += 1
-            changes.append(
-                _Change(
-                    "stations", code, existing.id, values, f"~ station {code}: {', '.join(what)}"
-                )
+        elif self.deactivate_missing:
+            message = _(
+                "line {code} is not in the file, so --deactivate-missing would deactivate it "
+                "under station {station}",
+                code=line,
+                station=station,
             )
         else:
-            unchanged += 1
-    if deactivate_missing:
-        deactivate["stations"] = [
-            (s.id, f"- station {s.code} {s.name!r} deactivated")
-            for s in now.stations.values()
-            if s.active and s.code not in in_file["stations"]
-        ]
-    else:
-        responsible |= {
+            return line
+        self.problems.add(row, message)
+        return ""
+
+    def _stations(self) -> None:
+        now = self.now
+        for row, code, name in self.rows["stations"]:
+            line = self._station_line(row, code)
+            team = _code(row, "team", self.problems, required=False)
+            if not line or (team and not self._usable_team(row, team)):
+                continue
+            if team:
+                self.responsible.add(team)
+            existing = now.stations.get(code)
+            current = (
+                {
+                    "line": now.line_code(existing.line_id),
+                    "team": now.team_code(existing.team_id) if existing.team_id else None,
+                }
+                if existing
+                else {}
+            )
+            self._upsert(
+                "stations",
+                code,
+                existing,
+                current,
+                {"code": code, "name": name, "line": line, "team": team or None},
+                f"station {code} {name!r} on line {line}" + (f", team {team}" if team else ""),
+            )
+        self._deactivate("stations", now.stations.values())
+        self.responsible |= {
             now.team_code(s.team_id) or ""
-            for s in now.stations.values()
-            if s.active and s.team_id and s.code not in in_file["stations"]
+            for s in self._kept("stations", now.stations.values())
+            if s.team_id
         }
-    tally("stations", added, changed, unchanged)
 
-    # suppliers
-    added = changed = unchanged = 0
-    for _row, code, name in rows["suppliers"]:
-        existing = now.suppliers.get(code)
-        if existing is None:
-            added += 1
-            changes.append(
-                _Change(
-                    "suppliers",
-                    code,
-                    None,
-                    {"code": code, "name": name},
-                    f"+ supplier {code} {name!r}",
-                )
-            )
-            continue
-        values, what = {}, []
-        if existing.name != name:
-            values["name"] = name
-            what.append(f"name {existing.name!r} -> {name!r}")
-        if not existing.active:
-            values["active"] = True
-            what.append("active again")
-        if values:
-            changed += 1
-            changes.append(
-                _Change(
-                    "suppliers", code, existing.id, values, f"~ supplier {code}: {', '.join(what)}"
-                )
-            )
-        else:
-            unchanged += 1
-    if deactivate_missing:
-        deactivate["suppliers"] = [
-            (s.id, f"- supplier {s.code} {s.name!r} deactivated")
-            for s in now.suppliers.values()
-            if s.active and s.code not in in_file["suppliers"]
-        ]
-    tally("suppliers", added, changed, unchanged)
+    # -- warnings
 
-    problems.check()
-    warnings = [
-        f"team {code} is responsible for no line or station (fine for an office team; "
-        "defects reported at a station never go to it)"
-        for _row, code, _name in rows["teams"]
-        if code not in responsible
-    ]
-    going = [team_id for team_id, _text in deactivate["teams"]]
-    if going:
-        members = (
-            Employee.select(Employee.team, fn.COUNT(Employee.id))
-            .where(Employee.team.in_(going) & Employee.active)
-            .group_by(Employee.team)
-            .tuples()
-        )
-        code_of = {t.id: t.code for t in now.teams.values()}
-        warnings += [
-            f"team {code_of[team_id]} is deactivated but {count} active people are on it: "
-            "import the roster next"
-            for team_id, count in members
+    def _warnings(self) -> list[str]:
+        warnings = [
+            f"team {code} is responsible for no line or station (fine for an office team; "
+            "defects reported at a station never go to it)"
+            for _row, code, _name in self.rows["teams"]
+            if code not in self.responsible
         ]
-    going_departments = {
-        d.name: d.code
-        for d in now.departments.values()
-        if d.id in {i for i, _t in deactivate["departments"]}
-    }
-    if going_departments:
-        members = (
-            Employee.select(Employee.department, fn.COUNT(Employee.id))
-            .where(Employee.department.in_(list(going_departments)) & Employee.active)
-            .group_by(Employee.department)
-            .tuples()
-        )
-        warnings += [
-            f"department {going_departments[name]} is deactivated but {count} active people "
-            "are in it: import the roster next"
-            for name, count in members
-        ]
-    return _Plan(changes, deactivate, counts, warnings)
+        teams = {team_id for team_id, _text in self.deactivate["teams"]}
+        if teams:
+            code_of = {t.id: t.code for t in self.now.teams.values()}
+            warnings += [
+                f"team {code_of[team_id]} is deactivated but {count} active people are on it: "
+                "import the roster next"
+                for team_id, count in _active_members(Employee.team, teams)
+            ]
+        going = {i for i, _text in self.deactivate["departments"]}
+        departments = {d.name: d.code for d in self.now.departments.values() if d.id in going}
+        if departments:
+            warnings += [
+                f"department {departments[name]} is deactivated but {count} active people are "
+                "in it: import the roster next"
+                for name, count in _active_members(Employee.department, set(departments))
+            ]
+        return warnings
+
+
+def _difference(kind: str, field: str, old: Any, new: Any) -> str:
+    """How one field changes, for the list of changes."""
+    if field == "name":
+        return f"name {old!r} -> {new!r}"
+    none = "(the line's)" if kind == "stations" and field == "team" else "-"
+    return f"{field} {old or none} -> {new or none}"
+
+
+def _active_members(column: Any, values: set[Any]) -> list[tuple[Any, int]]:
+    """(value, active employees) for each of `values` of an employee column, counted in SQL."""
+    return list(
+        Employee.select(column, fn.COUNT(Employee.id))
+        .where(column.in_(list(values)) & Employee.active)
+        .group_by(column)
+        .tuples()
+    )
+
+
+def _plan(tables: Mapping[str, Table], deactivate_missing: bool) -> _Plan:
+    return _Planner(tables, deactivate_missing).plan()
 
 
 # -- the import ----------------------------------------------------------------------
