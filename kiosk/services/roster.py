@@ -150,24 +150,131 @@ def read_roster(path: Path | str) -> Table:
     return read_table(Path(path), COLUMNS, SHEET_NAMES)
 
 
-def _lookups() -> tuple[dict[str, Any], dict[str, list[Any]], dict[str, Any]]:
-    teams = {t.code: t for t in Team.select(Team.id, Team.code, Team.name, Team.kind, Team.active)}
-    teams_by_name: dict[str, list[Any]] = {}
-    for team in teams.values():
-        teams_by_name.setdefault(team.name.lower(), []).append(team)
-    departments: dict[str, Any] = {}
-    for department in Department.select():
-        departments.setdefault(department.name.lower(), department)
-        departments.setdefault(department.code.lower(), department)
-    return teams, teams_by_name, departments
+@dataclass(frozen=True)
+class _Entry:
+    """One checked row of the file."""
+
+    row: Row
+    badge: str
+    name: str
+    department: str  # the department's name, as employees carry it
+    team_id: int | None
+    role: str
 
 
-def _plan(table: Table, deactivate_missing: bool, progress: Progress | None) -> _Plan:
-    problems = Problems()
-    roles = _role_names()
-    teams, teams_by_name, departments = _lookups()
-    team_code = {t.id: t.code for t in teams.values()}
-    current = {
+class _Checker:
+    """Checks rows against the plant's roles, departments and teams (loaded once)."""
+
+    def __init__(self, problems: Problems) -> None:
+        self.problems = problems
+        self.roles = _role_names()
+        self.teams = {
+            t.code: t for t in Team.select(Team.id, Team.code, Team.name, Team.kind, Team.active)
+        }
+        self.team_code = {t.id: t.code for t in self.teams.values()}
+        self.teams_by_name: dict[str, list[Any]] = {}
+        for team in self.teams.values():
+            self.teams_by_name.setdefault(team.name.lower(), []).append(team)
+        self.departments: dict[str, Any] = {}
+        for department in Department.select():
+            self.departments.setdefault(department.name.lower(), department)
+            self.departments.setdefault(department.code.lower(), department)
+
+    def entry(self, row: Row) -> _Entry | None:
+        """The row checked, or None (its problems noted)."""
+        badge, name, role = self._badge(row), self._name(row), self._role(row)
+        department, team = self._department(row), self._team(row, role)
+        if self.problems.on(row):
+            return None
+        assert badge and role and department
+        return _Entry(row, badge, name, department, team.id if team else None, role)
+
+    def _badge(self, row: Row) -> str:
+        badge = normalise_badge(row.get("badge"))
+        if not badge:
+            self.problems.add(row, _("badge is empty"))
+        elif not is_scannable_code(badge):
+            self.problems.add(
+                row,
+                _(
+                    "badge {badge} cannot go on a label a scanner reads: use A-Z, 0-9, '.', '_' "
+                    "and '-', at most 32 characters",
+                    badge=shorten(badge, 40),
+                ),
+            )
+        return badge
+
+    def _name(self, row: Row) -> str:
+        name = row.get("name")
+        if not name:
+            self.problems.add(row, _("name is empty"))
+        elif len(name) > NAME_MAX:
+            self.problems.add(row, _("name is longer than {count} characters", count=NAME_MAX))
+        return name
+
+    def _role(self, row: Row) -> str | None:
+        text = row.get("role")
+        role = self.roles.get(normalise_name(text)) if text else None
+        if not text:
+            self.problems.add(row, _("role is empty"))
+        elif role is None:
+            self.problems.add(
+                row,
+                _(
+                    "unknown role {role}: use operator, team_leader, supervisor or "
+                    "quality_admin (or Operator, Team leader, Supervisor, Quality admin)",
+                    role=shorten(text, 30),
+                ),
+            )
+        return role
+
+    def _department(self, row: Row) -> str:
+        text = row.get("department")
+        department = self.departments.get(text.lower())
+        if not text:
+            self.problems.add(row, _("department is empty"))
+        elif department is None:
+            self.problems.add(
+                row,
+                _(
+                    "unknown department {department}: add it to the plant file and import "
+                    "that first",
+                    department=shorten(text, 40),
+                ),
+            )
+        elif not department.active:
+            self.problems.add(
+                row, _("department {department} is inactive", department=department.name)
+            )
+        return department.name if department is not None else ""
+
+    def _team(self, row: Row, role: str | None) -> Any:
+        """The line team by code, else by its name if only one team has it."""
+        text = row.get("team")
+        team = self.teams.get(text.upper())
+        if team is None and len(self.teams_by_name.get(text.lower(), [])) == 1:
+            team = self.teams_by_name[text.lower()][0]
+        if not text:
+            if role in NEEDS_TEAM:
+                self.problems.add(row, _("team is empty: operators and team leaders need a team"))
+        elif team is None:
+            self.problems.add(
+                row,
+                _(
+                    "unknown team {team}: add it to the plant file and import that first",
+                    team=shorten(text, 40),
+                ),
+            )
+        elif team.kind != "line":
+            self.problems.add(row, _("{code} is a contest team, not a line team", code=team.code))
+        elif not team.active:
+            self.problems.add(row, _("team {code} is inactive", code=team.code))
+        return team
+
+
+def _current() -> dict[str, _Current]:
+    """Everybody by badge, loaded once (no query per row)."""
+    return {
         badge: _Current(id_, name, department, team_id, role, active, pin_hash is not None)
         for id_, badge, name, department, team_id, role, active, pin_hash in Employee.select(
             Employee.id,
@@ -180,6 +287,43 @@ def _plan(table: Table, deactivate_missing: bool, progress: Progress | None) -> 
             Employee.pin_hash,
         ).tuples()
     }
+
+
+def _differences(existing: _Current, entry: _Entry, team_code: dict) -> tuple[dict, list[str]]:
+    """The values to update on a known person, and how each changes (for the list)."""
+    values: dict[str, Any] = {}
+    what = []
+    for field, old, new, shown_old, shown_new in (
+        ("name", existing.name, entry.name, existing.name, entry.name),
+        (
+            "department",
+            existing.department,
+            entry.department,
+            existing.department,
+            entry.department,
+        ),
+        (
+            "team",
+            existing.team_id,
+            entry.team_id,
+            team_code.get(existing.team_id, "-"),
+            team_code.get(entry.team_id, "-"),
+        ),
+        ("role", existing.role, entry.role, existing.role, entry.role),
+    ):
+        if old != new:
+            values[field] = new
+            what.append(f"{field} {shown_old} -> {shown_new}")
+    if not existing.active:
+        values["active"] = True
+        what.append("active again")
+    return values, what
+
+
+def _plan(table: Table, deactivate_missing: bool, progress: Progress | None) -> _Plan:
+    problems = Problems()
+    checker = _Checker(problems)
+    current = _current()
     for row, first in doubled(table.rows, "badge"):
         problems.add(
             row,
@@ -190,173 +334,88 @@ def _plan(table: Table, deactivate_missing: bool, progress: Progress | None) -> 
             ),
         )
     plan = _Plan([], [], [], [], 0, [])
-    in_file: set[str] = set()
-    admins_after: set[str] = set()
-    demoting: list[tuple[Row, str]] = []  # (row, badge) of admins this file demotes
-    total = len(table.rows)
+    entries = []
     for number, row in enumerate(table.rows, start=1):
         if progress and number % PROGRESS_EVERY == 0:
-            progress("checking", number, total)
-        badge = normalise_badge(row.get("badge"))
-        if not badge:
-            problems.add(row, _("badge is empty"))
-        elif not is_scannable_code(badge):
-            problems.add(
-                row,
-                _(
-                    "badge {badge} cannot go on a label a scanner reads: use A-Z, 0-9, '.', '_' "
-                    "and '-', at most 32 characters",
-                    badge=shorten(badge, 40),
-                ),
-            )
-            badge = ""
-        name = row.get("name")
-        if not name:
-            problems.add(row, _("name is empty"))
-        elif len(name) > NAME_MAX:
-            problems.add(row, _("name is longer than {count} characters", count=NAME_MAX))
-        role_text = row.get("role")
-        role = roles.get(normalise_name(role_text)) if role_text else None
-        if not role_text:
-            problems.add(row, _("role is empty"))
-        elif role is None:
-            problems.add(
-                row,
-                _(
-                    "unknown role {role}: use operator, team_leader, supervisor or "
-                    "quality_admin (or Operator, Team leader, Supervisor, Quality admin)",
-                    role=shorten(role_text, 30),
-                ),
-            )
-        department_text = row.get("department")
-        department = departments.get(department_text.lower())
-        if not department_text:
-            problems.add(row, _("department is empty"))
-        elif department is None:
-            problems.add(
-                row,
-                _(
-                    "unknown department {department}: add it to the plant file and import "
-                    "that first",
-                    department=shorten(department_text, 40),
-                ),
-            )
-        elif not department.active:
-            problems.add(row, _("department {department} is inactive", department=department.name))
-        team_text = row.get("team")
-        team = teams.get(team_text.upper())
-        if team is None and len(teams_by_name.get(team_text.lower(), [])) == 1:
-            team = teams_by_name[team_text.lower()][0]
-        if not team_text:
-            if role in NEEDS_TEAM:
-                problems.add(row, _("team is empty: operators and team leaders need a team"))
-        elif team is None:
-            problems.add(
-                row,
-                _(
-                    "unknown team {team}: add it to the plant file and import that first",
-                    team=shorten(team_text, 40),
-                ),
-            )
-        elif team.kind != "line":
-            problems.add(row, _("{code} is a contest team, not a line team", code=team.code))
-        elif not team.active:
-            problems.add(row, _("team {code} is inactive", code=team.code))
-        if not badge or badge in in_file or problems.on(row):
-            in_file.add(badge)
-            continue
-        in_file.add(badge)
-        assert role is not None and department is not None
-        team_id = team.id if team is not None else None
-        if role == "quality_admin":
-            admins_after.add(badge)
-        existing = current.get(badge)
+            progress("checking", number, len(table.rows))
+        entry = checker.entry(row)
+        if entry is not None:
+            entries.append(entry)
+    for entry in entries:
+        existing = current.get(entry.badge)
+        leader = ROLE_RANK[entry.role] >= ROLE_RANK["team_leader"]
+        if leader and (existing is None or not existing.has_pin):
+            plan.needs_enrolment.append(Person(entry.badge, entry.name, entry.role))
         if existing is None:
             plan.inserts.append(
                 {
-                    "badge_code": badge,
-                    "name": name,
-                    "department": department.name,
-                    "team": team_id,
-                    "role": role,
+                    "badge_code": entry.badge,
+                    "name": entry.name,
+                    "department": entry.department,
+                    "team": entry.team_id,
+                    "role": entry.role,
                     "active": True,
                 }
             )
             plan.changes.append(
-                f"+ {badge} {name} ({department.name}, "
-                f"{team_code.get(team_id, 'no team')}, {ROLE_TITLES.english(role)})"
+                f"+ {entry.badge} {entry.name} ({entry.department}, "
+                f"{checker.team_code.get(entry.team_id, 'no team')}, "
+                f"{ROLE_TITLES.english(entry.role)})"
             )
-            if ROLE_RANK[role] >= ROLE_RANK["team_leader"]:
-                plan.needs_enrolment.append(Person(badge, name, role))
             continue
-        values: dict[str, Any] = {}
-        what = []
-        if existing.name != name:
-            values["name"] = name
-            what.append(f"name {existing.name} -> {name}")
-        if existing.department != department.name:
-            values["department"] = department.name
-            what.append(f"department {existing.department} -> {department.name}")
-        if existing.team_id != team_id:
-            values["team"] = team_id
-            what.append(
-                f"team {team_code.get(existing.team_id, '-')} -> {team_code.get(team_id, '-')}"
-            )
-        if existing.role != role:
-            values["role"] = role
-            what.append(f"role {existing.role} -> {role}")
-            if existing.role == "quality_admin" and existing.active:
-                demoting.append((row, badge))
-        if not existing.active:
-            values["active"] = True
-            what.append("active again")
+        values, what = _differences(existing, entry, checker.team_code)
         if values:
             plan.updates.append((existing.id, values))
-            plan.changes.append(f"~ {badge} {name}: {', '.join(what)}")
+            plan.changes.append(f"~ {entry.badge} {entry.name}: {', '.join(what)}")
         else:
             plan.unchanged += 1
-        if ROLE_RANK[role] >= ROLE_RANK["team_leader"] and not existing.has_pin:
-            plan.needs_enrolment.append(Person(badge, name, role))
+    in_file = {normalise_badge(row.get("badge")) for row in table.rows}
     leavers = []
     if deactivate_missing:
-        leavers = [
-            badge for badge, person in current.items() if person.active and badge not in in_file
-        ]
+        leavers = [b for b, person in current.items() if person.active and b not in in_file]
         plan.deactivate = [current[badge].id for badge in leavers]
         plan.changes += [f"- {badge} {current[badge].name} deactivated" for badge in leavers]
-    admins_before = {
-        badge
-        for badge, person in current.items()
-        if person.active and person.role == "quality_admin"
+    if not problems:
+        _keep_a_quality_admin(current, entries, leavers, problems)
+    problems.check()
+    return plan
+
+
+def _keep_a_quality_admin(
+    current: dict[str, _Current], entries: list[_Entry], leavers: list[str], problems: Problems
+) -> None:
+    """Refuse a file that demotes or deactivates the last active quality admin(s)."""
+    before = {
+        b for b, person in current.items() if person.active and person.role == "quality_admin"
     }
-    admins_after |= {
-        badge for badge in admins_before if badge not in in_file and not deactivate_missing
-    }
-    if admins_before and not admins_after and not problems:
-        for row, badge in demoting:
+    in_file = {entry.badge for entry in entries}
+    after = {entry.badge for entry in entries if entry.role == "quality_admin"}
+    after |= {badge for badge in before if badge not in in_file and badge not in leavers}
+    if not before or after:
+        return
+    for entry in entries:
+        if entry.badge in before:
             problems.add(
-                row,
+                entry.row,
                 _(
                     "this file would leave no active quality admin: {badge} would become a "
                     "{role}. Keep at least one quality admin",
-                    badge=badge,
-                    role=row.get("role"),
+                    badge=entry.badge,
+                    role=entry.row.get("role"),
                 ),
             )
-        leaving_admins = sorted(admins_before & set(leavers))
-        if leaving_admins:
-            problems.add_at(
-                "",
-                (-1, 0),
-                _(
-                    "the last active quality admin ({badges}) is not in the file, so "
-                    "--deactivate-missing would deactivate them. Keep at least one quality "
-                    "admin in the file",
-                    badges=", ".join(leaving_admins),
-                ),
-            )
-    problems.check()
-    return plan
+    leaving = sorted(before & set(leavers))
+    if leaving:
+        problems.add_at(
+            "",
+            (-1, 0),
+            _(
+                "the last active quality admin ({badges}) is not in the file, so "
+                "--deactivate-missing would deactivate them. Keep at least one quality "
+                "admin in the file",
+                badges=", ".join(leaving),
+            ),
+        )
 
 
 def _apply(plan: _Plan, progress: Progress | None) -> None:
