@@ -112,8 +112,8 @@ def run_import(args: argparse.Namespace, database_url: str) -> int:
     from kiosk.errors import ValidationFailed
 
     given = args.files if args.import_command == "plant" else [args.file] if args.file else []
+    out = args.template or args.sample
     try:
-        out = args.template or args.sample
         if out is not None:
             if given:
                 print("kiosk: give FILE, or --template/--sample FILE, not both.", file=sys.stderr)
@@ -136,6 +136,9 @@ def run_import(args: argparse.Namespace, database_url: str) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except ValidationFailed as exc:
+        if out is not None:
+            print(f"kiosk: {exc.message}", file=sys.stderr)
+            return 2
         names = ", ".join(str(path) for path in given)
         print(f"kiosk: nothing imported from {names}:", file=sys.stderr)
         for problem in exc.problems.values():
@@ -177,8 +180,10 @@ def _os_user() -> str:
 
 
 def _print_changes(changes: Sequence[str], dry_run: bool) -> None:
-    if not dry_run and len(changes) > 20:
+    """The list of changes: all of a dry run's (up to CHANGES_SHOWN), a small import's."""
+    if not changes or (not dry_run and len(changes) > 20):
         return  # a big real import: the summary says how many
+    print("Would change:" if dry_run else "Changes:")
     for text in changes[:CHANGES_SHOWN]:
         print(f"  {text}")
     if len(changes) > CHANGES_SHOWN:
@@ -202,8 +207,6 @@ def _import_plant(args: argparse.Namespace) -> int:
             f"  {kind:<12} {count.added} added, {count.changed} changed, "
             f"{count.deactivated} deactivated, {count.unchanged} unchanged"
         )
-    if result.changes:
-        print("Would change:" if result.dry_run else "Changes:")
     _print_changes(result.changes, result.dry_run)
     for warning in result.warnings:
         print(f"  warning: {warning}")
@@ -252,8 +255,6 @@ def _import_roster(args: argparse.Namespace) -> int:
             bar.close()
     head = "Dry run, nothing written" if result.dry_run else "Imported"
     print(f"{head}: {args.file}: {result.summary()}.")
-    if result.changes and (result.dry_run or len(result.changes) <= 20):
-        print("Would change:" if result.dry_run else "Changes:")
     _print_changes(result.changes, result.dry_run)
     if result.needs_enrolment:
         print(
