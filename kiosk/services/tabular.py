@@ -33,6 +33,8 @@ from kiosk.services.text import clean_text, csv_rows, header_problems, shorten
 
 MAX_BYTES = 20_000_000
 MAX_ROWS = 50_000
+MAX_SHEET_ROWS = 200_000  # rows of a sheet read, empty ones too
+MAX_COLUMNS = 200  # cells of a sheet row read
 PROBLEMS_SHOWN = 100
 CSV_DELIMITERS = (",", ";", "\t")
 
@@ -427,11 +429,22 @@ def open_workbook(path: Path, *, max_bytes: int = MAX_BYTES) -> Any:
 def sheet_table(workbook: Any, sheet_name: str, columns: Columns, sheet: int = 0) -> Table:
     """The rows of one sheet: the first non-empty row is the header."""
     worksheet = workbook[sheet_name]
+    # the size a sheet claims can be wrong (files not saved by Excel): read what is there
+    worksheet.reset_dimensions()
     header: list[str | None] | None = None
     search = _HeaderSearch(columns)
     rows: list[Row] = []
     problems = Problems()
     for number, cells in enumerate(worksheet.iter_rows(), start=1):
+        if number > MAX_SHEET_ROWS:  # rows with nothing in them count too: a packed sheet
+            raise refuse(
+                _(
+                    "{source} has more than {count:,} rows: split it.",
+                    source=sheet_name,
+                    count=MAX_SHEET_ROWS,
+                )
+            )
+        cells = cells[:MAX_COLUMNS]
         where = _("sheet {sheet}, row {row}", sheet=sheet_name, row=number)
         texts: list[str] = []
         row_problems: list[str] = []
@@ -472,14 +485,15 @@ def sheet_table(workbook: Any, sheet_name: str, columns: Columns, sheet: int = 0
 def find_sheet(workbook: Any, names: Iterable[str]) -> str | None:
     """The workbook's sheet called one of `names` (compared as column names are)."""
     wanted = {normalise_name(name) for name in names}
-    return next((s for s in workbook.sheetnames if normalise_name(s) in wanted), None)
+    titles = [sheet.title for sheet in workbook.worksheets]  # not chart sheets
+    return next((title for title in titles if normalise_name(title) in wanted), None)
 
 
 def read_xlsx(path: Path, columns: Columns, sheet_names: Iterable[str] = ()) -> Table:
     """The sheet called one of `sheet_names`, else the workbook's first sheet."""
     workbook = open_workbook(path)
     try:
-        name = find_sheet(workbook, sheet_names) or workbook.sheetnames[0]
+        name = find_sheet(workbook, sheet_names) or workbook.worksheets[0].title
         return sheet_table(workbook, name, columns)
     finally:
         workbook.close()
