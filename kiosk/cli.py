@@ -171,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     anomalies.add_argument("file", type=Path, metavar="FILE", help="anomaly history .csv")
     _add_common(anomalies)
+    from kiosk.import_cli import add_import_commands  # plant, roster
+
+    add_import_commands(import_commands, _add_common)
 
     exports = commands.add_parser("export", help="write a report or data file")
     export_commands = exports.add_subparsers(dest="export_command", metavar="WHAT", required=True)
@@ -358,6 +361,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_ssh_shell(args)
         settings = _settings(args)
         set_process_language(settings.language)  # CLI messages and service refusals
+        if args.command == "import" and args.import_command in ("plant", "roster"):
+            from kiosk.import_cli import run_import  # opens the database unless --template
+
+            return run_import(args, settings.database_url)
         if args.command == "scoreboard":
             return _run_scoreboard(settings, args.contest)
         if args.command in ("run", "board"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -81,10 +82,11 @@ def header_problems(names: list[str], known: Iterable[str], required: Iterable[s
         problems.append(
             _("unknown column(s) {items}", items=", ".join(repr(shorten(u, 20)) for u in unknown))
         )
-    doubled = sorted({name for name in names if names.count(name) > 1})
+    doubled = sorted(name for name, count in Counter(names).items() if count > 1)
     if doubled:
         problems.append(_("column(s) {items} given twice", items=", ".join(doubled)))
-    missing = [name for name in required if name not in names]
+    present = set(names)
+    missing = [name for name in required if name not in present]
     if missing:
         problems.append(_("missing column(s) {items}", items=", ".join(missing)))
     return problems
