@@ -16,6 +16,8 @@ from pathlib import Path
 
 # data files a plant edits and imports (in the order the README uses them)
 PLANT_SAMPLES = (
+    "sample-plant.toml",
+    "sample-roster.csv",
     "sample-questions.csv",
     "checklist.toml",
 )
