@@ -43,7 +43,8 @@ def _memory_folder() -> str | None:
 class Cluster:
     """initdb into a temp dir, pg_ctl start on a free loopback port; removed on stop()."""
 
-    def __init__(self) -> None:
+    def __init__(self, extra_options: str = "") -> None:
+        self.extra_options = extra_options
         self.initdb = find_binary("initdb")
         self.pg_ctl = find_binary("pg_ctl")
         self.directory = Path(tempfile.mkdtemp(prefix="qk-pg-", dir=_memory_folder()))
@@ -75,7 +76,7 @@ class Cluster:
         return (
             f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=200"
+            "-c max_connections=200 " + self.extra_options
         )
 
     def stop_server(self) -> None:
