@@ -11,7 +11,14 @@ from pathlib import Path
 
 from kiosk import __version__
 from kiosk.clock import format_local
-from kiosk.config import THEME_CHOICES, ConfigError, Settings, data_dir, load_settings
+from kiosk.config import (
+    THEME_CHOICES,
+    ConfigError,
+    Settings,
+    command_line_user,
+    data_dir,
+    load_settings,
+)
 from kiosk.errors import ServiceError
 from kiosk.i18n import LANGUAGES, set_process_language
 
@@ -250,10 +257,11 @@ def _import(kind: str, path: Path) -> int:
     from kiosk.services.inspections import import_checklist
     from kiosk.services.question_import import import_questions
 
+    who = command_line_user()  # the audit row names who ran it
     importers = {
-        "checklist": lambda: f"{import_checklist(path)} checklist items",
-        "questions": lambda: str(import_questions(path)),
-        "anomalies": lambda: str(import_anomalies(path)),
+        "checklist": lambda: f"{import_checklist(path, who=who)} checklist items",
+        "questions": lambda: str(import_questions(path, who=who)),
+        "anomalies": lambda: str(import_anomalies(path, who=who)),
     }
     try:
         summary = importers[kind]()

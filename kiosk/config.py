@@ -117,3 +117,18 @@ def load_settings(
         if environ.get(env_name):
             values[key] = _coerce(key, environ[env_name], env_name)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def command_line_user() -> str:
+    """Who runs a `kiosk` command on this machine, for the audit row of a CLI action
+    (which has no badge): the operating-system user at the host, and who used sudo to."""
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        user = "unknown"
+    sudo = os.environ.get("SUDO_USER")
+    who = f"{user}@{socket.gethostname()}"
+    return f"{who} (sudo by {sudo})" if sudo and sudo != user else who

@@ -8,12 +8,13 @@ sheet and row) and the command exits with status 2.
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+from kiosk.config import command_line_user
 
 IMPORT_COMMANDS = frozenset({"plant", "roster"})
 CHANGES_SHOWN = 200
@@ -169,16 +170,6 @@ def _write_template(command: str, path: Path, *, sample: bool = False) -> int:
     return 0
 
 
-def _os_user() -> str:
-    """Who ran the import, for the audit row (and who used sudo to)."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid (a container)
-        user = "unknown"
-    sudo = os.environ.get("SUDO_USER")
-    return f"{user} (sudo by {sudo})" if sudo and sudo != user else user
-
-
 def _print_changes(changes: Sequence[str], dry_run: bool) -> None:
     """The list of changes: all of a dry run's (up to CHANGES_SHOWN), a small import's."""
     if not changes or (not dry_run and len(changes) > 20):
@@ -197,7 +188,7 @@ def _import_plant(args: argparse.Namespace) -> int:
         args.files,
         deactivate_missing=args.deactivate_missing,
         dry_run=args.dry_run,
-        who=_os_user(),
+        who=command_line_user(),
     )
     source = ", ".join(str(path) for path in args.files)
     head = "Dry run, nothing written" if result.dry_run else "Imported"
@@ -247,7 +238,7 @@ def _import_roster(args: argparse.Namespace) -> int:
             args.file,
             deactivate_missing=args.deactivate_missing,
             dry_run=args.dry_run,
-            who=_os_user(),
+            who=command_line_user(),
             progress=bar,
         )
     finally:

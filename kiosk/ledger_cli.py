@@ -8,10 +8,10 @@ when a row or a total disagrees (the first one is named), 2 when it cannot run.
 from __future__ import annotations
 
 import argparse
-import getpass
-import socket
 import sys
 from collections.abc import Callable
+
+from kiosk.config import command_line_user
 
 
 def add_ledger_commands(
@@ -28,19 +28,10 @@ def add_ledger_commands(
     add_common(verify)
 
 
-def who_runs_this() -> str:
-    """The operating-system user and host, for the audit trail of a CLI action."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown user"
-    return f"by {user}@{socket.gethostname()} (command line)"
-
-
 def run_ledger(args: argparse.Namespace) -> int:
     from kiosk.services.ledger_check import verify_ledger
 
-    result = verify_ledger(who=who_runs_this())
+    result = verify_ledger(who=f"by {command_line_user()} (command line)")
     if result.ok:
         print(f"Ledger whole: {result.rows} rows chained, every running total agrees.")
         return 0

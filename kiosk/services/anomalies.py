@@ -24,7 +24,8 @@ from kiosk.i18n import N_, LazyLabels, _, ngettext
 from kiosk.services.auth import EmployeeView, record_action, require_role
 from kiosk.services.campaigns import active_campaign_row
 from kiosk.services.suppliers import percent
-from kiosk.services.text import clean_text, csv_rows, header_problems, read_import_file, shorten
+from kiosk.services.tabular import read_utf8_text
+from kiosk.services.text import clean_text, csv_rows, header_problems, shorten
 from kiosk.services.uow import read_only, transaction
 from models import Defect
 from models.anomalies import AnomalyHistory
@@ -271,7 +272,9 @@ class ImportSummary:
         )
 
 
-def import_anomalies(path: Path | str, *, clock: Clock | None = None) -> ImportSummary:
+def import_anomalies(
+    path: Path | str, *, clock: Clock | None = None, who: str = ""
+) -> ImportSummary:
     """Import anomaly history from a CSV file; all or nothing.
 
     Columns (a header row, any order): month (YYYY-MM), category (a 5M1E key), count,
@@ -279,7 +282,8 @@ def import_anomalies(path: Path | str, *, clock: Clock | None = None) -> ImportS
     file (ValidationFailed naming each bad line by number).
     """
     path = Path(path)
-    return import_anomaly_text(_read_text(path), path.name, clock=clock)
+    text = read_utf8_text(path, IMPORT_MAX_BYTES)
+    return import_anomaly_text(text, path.name, clock=clock, who=who)
 
 
 SAMPLE_QUALITY_MONTH = date(2025, 9, 1)  # the Quality Month the sample history was written for
@@ -320,7 +324,9 @@ def _months_moved(text: str, months: int) -> str:
     return out.getvalue()
 
 
-def import_anomaly_text(text: str, source: str, *, clock: Clock | None = None) -> ImportSummary:
+def import_anomaly_text(
+    text: str, source: str, *, clock: Clock | None = None, who: str = ""
+) -> ImportSummary:
     entries = _entries_from_csv(text, source)
     now = (clock or SystemClock()).now()
     with transaction():
@@ -356,12 +362,9 @@ def import_anomaly_text(text: str, source: str, *, clock: Clock | None = None) -
             months=tuple(sorted({entry.month for entry in entries})),
             anomalies=sum(entry.count for entry in entries),
         )
-        record_action(None, "import_anomalies", shorten(source, 128), now, detail=str(summary))
+        detail = f"{summary}; by {who}" if who else str(summary)
+        record_action(None, "import_anomalies", shorten(source, 128), now, detail=detail)
     return summary
-
-
-def _read_text(path: Path) -> str:
-    return read_import_file(path, IMPORT_MAX_BYTES)
 
 
 def _header(row: list[str], line: int, source: str) -> dict[str, int]:

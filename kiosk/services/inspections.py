@@ -26,7 +26,8 @@ from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.auth import EmployeeView, record_action, require_role
 from kiosk.services.defects import DefectDraft, DefectReceipt, receipt_of, report_defect
-from kiosk.services.text import clean_text, csv_rows, read_import_file, shorten
+from kiosk.services.tabular import NESTED_TOO_DEEPLY, read_utf8_text
+from kiosk.services.text import clean_text, csv_rows, shorten
 from kiosk.services.uow import read_only, transaction
 from models import (
     ChecklistItem,
@@ -157,7 +158,7 @@ def iso_week(moment: datetime) -> str:
 # -- checklist import ---------------------------------------------------------------
 
 
-def import_checklist(path: Path | str) -> int:
+def import_checklist(path: Path | str, *, who: str = "") -> int:
     """Insert or update checklist items from a TOML or CSV file; all or nothing.
 
     TOML: `[[item]]` tables with code, area, text, category and an optional
@@ -177,9 +178,9 @@ def import_checklist(path: Path | str) -> int:
                 )
             }
         )
-    text = _read_text(path)
+    text = read_utf8_text(path, IMPORT_MAX_BYTES)
     entries = _entries_from_toml(text, path.name) if kind == ".toml" else _entries_from_csv(text)
-    return _upsert(entries)
+    return _upsert(entries, source=path.name, who=who)
 
 
 def load_default_checklist() -> int:
@@ -188,13 +189,11 @@ def load_default_checklist() -> int:
     return _upsert(_entries_from_toml(resource.read_text(encoding="utf-8"), "checklist.toml"))
 
 
-def _read_text(path: Path) -> str:
-    return read_import_file(path, IMPORT_MAX_BYTES)
-
-
 def _entries_from_toml(text: str, source: str) -> list[ChecklistEntry]:
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise ValidationFailed({"file": _(NESTED_TOO_DEEPLY, name=source)}) from None
     except tomllib.TOMLDecodeError as exc:
         raise ValidationFailed(
             {"file": _("{source} is not valid TOML: {exc}.", source=source, exc=exc)}
@@ -434,7 +433,9 @@ def _position(value: object, default: int, found: list[str]) -> int:
     return number
 
 
-def _upsert(entries: list[ChecklistEntry]) -> int:
+def _upsert(entries: list[ChecklistEntry], *, source: str = "", who: str = "") -> int:
+    """Insert or update the items by code; with a `source` file, audited in the same
+    transaction."""
     with transaction():
         for entry in entries:
             ChecklistItem.insert(
@@ -454,6 +455,15 @@ def _upsert(entries: list[ChecklistEntry]) -> int:
                     ChecklistItem.active: True,
                 },
             ).execute()
+        if source:
+            detail = f"{len(entries)} checklist items"
+            record_action(
+                None,
+                "import_checklist",
+                shorten(source, 128),
+                SystemClock().now(),
+                detail=f"{detail}; by {who}" if who else detail,
+            )
     return len(entries)
 
 

@@ -38,9 +38,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from kiosk.clock import SystemClock
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import _
-from kiosk.services.text import clean_text, csv_rows, header_problems, read_import_file, shorten
+from kiosk.services.auth import record_action
+from kiosk.services.tabular import NESTED_TOO_DEEPLY, read_utf8_text
+from kiosk.services.text import clean_text, csv_rows, header_problems, shorten
 from kiosk.services.uow import transaction
 from models import Choice, Question, QuizAnswer
 
@@ -133,9 +136,10 @@ class ImportSummary:
 # -- the entry point ----------------------------------------------------------------
 
 
-def import_questions(path: Path | str) -> ImportSummary:
-    """Validate a CSV or JSON question file, then insert or update its items by key."""
-    return upsert_questions(read_questions(path))
+def import_questions(path: Path | str, *, who: str = "") -> ImportSummary:
+    """Validate a CSV or JSON question file, then insert or update its items by key
+    (audited: the file, the summary and `who` ran the import)."""
+    return upsert_questions(read_questions(path), source=Path(path).name, who=who)
 
 
 def read_questions(path: Path | str) -> list[QuestionEntry]:
@@ -152,17 +156,13 @@ def read_questions(path: Path | str) -> list[QuestionEntry]:
                 )
             }
         )
-    text = _read_text(path)
+    text = read_utf8_text(path, IMPORT_MAX_BYTES)
     if kind == ".csv":
         return _entries_from_csv(text, path.name)
     return _entries_from_json(text, path.name)
 
 
 # -- reading ------------------------------------------------------------------------
-
-
-def _read_text(path: Path) -> str:
-    return read_import_file(path, IMPORT_MAX_BYTES)
 
 
 def _entries_from_csv(text: str, source: str) -> list[QuestionEntry]:
@@ -256,6 +256,8 @@ def _csv_header(row: list[str], line: int) -> list[str]:
 def _entries_from_json(text: str, source: str) -> list[QuestionEntry]:
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise ValidationFailed({"file": _(NESTED_TOO_DEEPLY, name=source)}) from None
     except json.JSONDecodeError as exc:
         raise ValidationFailed(
             {
@@ -666,8 +668,11 @@ def _answer(
 # -- writing --------------------------------------------------------------------------
 
 
-def upsert_questions(entries: list[QuestionEntry]) -> ImportSummary:
-    """Insert new keys, update changed ones, leave identical ones untouched; all or nothing."""
+def upsert_questions(
+    entries: list[QuestionEntry], *, source: str = "", who: str = ""
+) -> ImportSummary:
+    """Insert new keys, update changed ones, leave identical ones untouched; all or nothing.
+    With a `source` file, the import is audited in the same transaction."""
     added = changed = unchanged = 0
     problems: dict[str, str] = {}
     with transaction():
@@ -753,7 +758,18 @@ def upsert_questions(entries: list[QuestionEntry]) -> ImportSummary:
             changed += 1
         if problems:
             raise ValidationFailed(_capped(problems))  # rolls the whole file back
-    return ImportSummary(total=len(entries), added=added, changed=changed, unchanged=unchanged)
+        summary = ImportSummary(
+            total=len(entries), added=added, changed=changed, unchanged=unchanged
+        )
+        if source:
+            record_action(
+                None,
+                "import_questions",
+                shorten(source, 128),
+                SystemClock().now(),
+                detail=f"{summary}; by {who}" if who else str(summary),
+            )
+    return summary
 
 
 def _existing(keys: list[str]) -> dict[str, tuple[Question, list[Choice]]]:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.errors import ValidationFailed
-from kiosk.i18n import _
+from kiosk.i18n import N_, _
 from kiosk.services.text import clean_text, csv_rows, header_problems, shorten
 
 MAX_BYTES = 20_000_000
@@ -250,6 +250,31 @@ def read_file_bytes(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
             )
         )
     return data
+
+
+def read_utf8_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
+    """The UTF-8 text (with or without a byte-order mark) of a regular file of at most
+    `max_bytes`, or a ValidationFailed("file") that says what is wrong and where."""
+    data = read_file_bytes(path, max_bytes)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise refuse(
+            _(
+                "{name} is not UTF-8 text (line {line}, byte {start}): save it as UTF-8 (in "
+                "Excel: CSV UTF-8) and import it again.",
+                name=path.name,
+                line=line,
+                start=exc.start + 1,
+            )
+        ) from None
+
+
+NESTED_TOO_DEEPLY = N_(
+    "{name} is nested too deeply (tables or lists inside each other hundreds of levels "
+    "down): is it the right file?"
+)
 
 
 def decode_text(data: bytes, name: str) -> str:
@@ -536,6 +561,8 @@ def read_toml(path: Path, *, max_bytes: int = MAX_BYTES) -> tuple[dict[str, Any]
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
         raise refuse(_("{name} is not valid TOML: {reason}.", name=path.name, reason=exc)) from None
+    except RecursionError:
+        raise refuse(_(NESTED_TOO_DEEPLY, name=path.name)) from None
 
 
 def _table_lines(text: str, key: str) -> list[int]:

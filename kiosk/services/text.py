@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
-from kiosk.errors import ValidationFailed
 from kiosk.i18n import _
 
 _ESCAPE_SEQUENCE = re.compile(
@@ -30,47 +28,6 @@ def shorten(text: str, limit: int = 40) -> str:
     """Cleaned text cut to `limit` characters, for quoting back on screen."""
     text = clean_text(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def read_import_file(path: Path, max_bytes: int) -> str:
-    """The text of a file to import, or a ValidationFailed("file") that says what is wrong
-    with it (missing, a folder, unreadable, too large, not UTF-8 and where)."""
-    try:
-        if path.stat().st_size > max_bytes:
-            raise ValidationFailed(
-                {
-                    "file": _(
-                        "{name} is larger than {max_bytes:,} bytes: is it the right file?",
-                        name=path.name,
-                        max_bytes=max_bytes,
-                    )
-                }
-            )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ValidationFailed({"file": _("{path}: there is no such file.", path=path)}) from None
-    except IsADirectoryError:
-        raise ValidationFailed({"file": _("{path} is a folder, not a file.", path=path)}) from None
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise ValidationFailed(
-            {"file": _("{path} cannot be read: {reason}.", path=path, reason=reason)}
-        ) from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ValidationFailed(
-            {
-                "file": _(
-                    "{name} is not UTF-8 text (line {line}, byte {start}): save it as UTF-8 (in "
-                    "Excel: CSV UTF-8) and import it again.",
-                    name=path.name,
-                    line=line,
-                    start=exc.start + 1,
-                )
-            }
-        ) from None
 
 
 def header_problems(names: list[str], known: Iterable[str], required: Iterable[str]) -> list[str]:
