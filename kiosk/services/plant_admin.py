@@ -163,6 +163,10 @@ def admin_choices() -> AdminChoices:
     )
 
 
+def role_title(role: str) -> str:
+    return auth.ROLE_TITLES.get(role, role)
+
+
 def roles_for(actor: EmployeeView) -> tuple[str, ...]:
     """The roles this person may give: a supervisor up to team leader, an admin all."""
     ceiling = ROLE_RANK[SUPERVISOR_GIVES_UP_TO if actor.role != "quality_admin" else actor.role]
