@@ -24,6 +24,11 @@ KIND_TITLES = {
     "team": N_("Line teams"),
 }
 KIND_NOUNS = {"supplier": N_("supplier"), "department": N_("department"), "team": N_("line team")}
+NAME_COLUMNS = {
+    "supplier": N_("Supplier name"),
+    "department": N_("Department name"),
+    "team": N_("Line team name"),
+}
 USED_BY = {"department": N_("Active people"), "team": N_("Active lines")}
 
 
@@ -52,7 +57,7 @@ class CodeListsScreen(KioskScreen):
 
     def on_mount(self) -> None:
         for kind in self.kinds:
-            columns = [_("Code"), _("Name"), _("Status")]
+            columns = [_("Code"), _(NAME_COLUMNS[kind]), _("Status")]
             if kind in USED_BY:
                 columns.append(_(USED_BY[kind]))
             self.query_one(f"#codes-{kind}", DataTable).add_columns(*columns)
@@ -122,7 +127,7 @@ class CodeListsScreen(KioskScreen):
                 _("Add a {noun}", noun=_(KIND_NOUNS[kind])),
                 [
                     FormField("code", _("Code (A-Z, 0-9, '-', up to 32)"), max_length=32),
-                    FormField("name", _("Name"), max_length=120),
+                    FormField("name", _(NAME_COLUMNS[kind]), max_length=120),
                 ],
                 lambda v: plant_admin.add_code_row(
                     user, kind, v["code"] or "", v["name"] or "", **self._common()
@@ -147,7 +152,7 @@ class CodeListsScreen(KioskScreen):
         self.app.push_screen(
             AdminForm(
                 _("Rename {code}", code=row.code),
-                [FormField("name", _("Name"), value=row.name, max_length=120)],
+                [FormField("name", _(NAME_COLUMNS[kind]), value=row.name, max_length=120)],
                 lambda v: plant_admin.rename_code_row(
                     user, kind, row.code, v["name"] or "", **self._common()
                 ),

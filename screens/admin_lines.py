@@ -19,6 +19,9 @@ from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
 
+NAME_WIDTH = 24
+TEAM_WIDTH = 20
+
 
 def status_cell(active: bool) -> object:
     return _("active") if active else Text(_("inactive"), style="dim")
@@ -29,7 +32,7 @@ class LinesAdminScreen(KioskScreen):
     BINDINGS = [
         Binding("f2", "add_line", "Add line"),
         Binding("f3", "add_station", "Add station"),
-        Binding("f4", "edit", "Change"),
+        Binding("f4", "edit", "Edit"),
         Binding("f5", "toggle_active", "Deactivate/reactivate"),
         Binding("f6", "print_label", "Print label"),
         Binding("escape", "back", "Back"),
@@ -52,11 +55,14 @@ class LinesAdminScreen(KioskScreen):
         yield KeyHelp()
 
     def on_mount(self) -> None:
-        self.query_one("#admin-lines", DataTable).add_columns(
-            _("Line"), _("Name"), _("Team"), _("Stations"), _("Status")
-        )
+        lines = self.query_one("#admin-lines", DataTable)
+        lines.add_column(_("Line"))
+        lines.add_column(_("Line name"), width=NAME_WIDTH)
+        lines.add_column(_("Team"), width=TEAM_WIDTH)
+        lines.add_column(_("Stations"))
+        lines.add_column(_("Status"))
         self.query_one("#admin-stations", DataTable).add_columns(
-            _("Station"), _("Name"), _("Own team"), _("Status")
+            _("Station"), _("Station name"), _("Own team"), _("Status")
         )
         self.query_one("#admin-lines", DataTable).focus()
         self.action_refresh()
@@ -89,7 +95,7 @@ class LinesAdminScreen(KioskScreen):
             table.add_row(
                 row.code,
                 Text(row.name),
-                Text(f"{row.team_code} {row.team_name}".strip() or "—"),
+                Text(f"{row.team_code} {row.team_name}".strip() or "—", overflow="ellipsis"),
                 str(row.stations),
                 status_cell(row.active),
                 key=row.code,
@@ -176,7 +182,7 @@ class LinesAdminScreen(KioskScreen):
                 _("Add a line"),
                 [
                     FormField("code", _("Line code (e.g. L4)"), max_length=32),
-                    FormField("name", _("Name"), max_length=120),
+                    FormField("name", _("Line name"), max_length=120),
                     FormField("team", _("Responsible team"), "select", self._team_options(choices)),
                 ],
                 lambda v: plant_admin.add_line(
@@ -197,7 +203,7 @@ class LinesAdminScreen(KioskScreen):
         teams = ((_("(the line's team)"), "-"), *self._team_options(choices))
         return [
             *([] if row else [FormField("code", _("Station code (e.g. L4-S01)"), max_length=32)]),
-            FormField("name", _("Name"), value=row.name if row else "", max_length=120),
+            FormField("name", _("Station name"), value=row.name if row else "", max_length=120),
             FormField(
                 "line",
                 _("Line"),
@@ -247,7 +253,7 @@ class LinesAdminScreen(KioskScreen):
             AdminForm(
                 _("Change line {code}", code=line.code),
                 [
-                    FormField("name", _("Name"), value=line.name, max_length=120),
+                    FormField("name", _("Line name"), value=line.name, max_length=120),
                     FormField(
                         "team",
                         _("Responsible team"),

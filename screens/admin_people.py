@@ -30,7 +30,7 @@ class PeopleScreen(KioskScreen):
     CSS_PATH = "admin_people.tcss"
     BINDINGS = [
         Binding("f2", "add", "Add person"),
-        Binding("f3", "edit", "Change"),
+        Binding("f3", "edit", "Edit"),
         Binding("f4", "toggle_active", "Deactivate/reactivate"),
         Binding("f5", "print_badge", "Print badge"),
         Binding("f7", "page(-1)", "Previous page"),

@@ -170,7 +170,13 @@ async def test_a_supervisor_sees_people_and_lines_and_prints_labels(
         assert isinstance(app.screen, LinesAdminScreen)
         check_layout(app)
         assert "Stations of line L1" in text_of(app, "#stations-title")
+        await pilot.press("f6")  # a label is for a station: the lines have the focus
+        await settle(pilot)
+        assert "Tab to the stations" in text_of(app, "#message")
         await pilot.press("tab")
+        await pilot.press("f6")
+        await settle(pilot)
+        assert "station-L1-S01.pdf" in text_of(app, "#message")
         await pilot.press("f5")
         await settle(pilot)
         assert "Station L1-S01 is now inactive" in text_of(app, "#message")
@@ -217,3 +223,40 @@ async def test_the_admin_screens_in_chinese_at_80x24(demo_plant, clock):
         await pilot.press("f4")  # Manufacturing has people: refused, with the reason
         await settle(pilot)
         assert "名在职员工" in text_of(app, "#message")
+
+
+async def test_people_come_a_page_at_a_time(demo_plant, clock):
+    with db.connection():
+        team = Employee.get(Employee.badge_code == "E1002").team
+        Employee.insert_many(
+            [
+                {
+                    "badge_code": f"P{n:04d}",
+                    "name": f"Worker {n}",
+                    "department": "PMC",
+                    "team": team,
+                }
+                for n in range(120)
+            ]
+        ).execute()
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "E4002", pin="1234")
+        await open_menu_entry(pilot, app, 0)
+        assert "1–50 of 161 people" in text_of(app, "#people-count")
+        await pilot.press("f7")
+        await settle(pilot)
+        assert "This is the first page." in text_of(app, "#message")
+        for expected in ("51–100 of 161", "101–150 of 161", "151–161 of 161"):
+            await pilot.press("f8")
+            await settle(pilot)
+            assert expected in text_of(app, "#people-count")
+        await pilot.press("f8")
+        await settle(pilot)
+        assert "This is the last page." in text_of(app, "#message")
+        table = app.screen.query_one("#people", DataTable)
+        assert table.row_count == 11 and str(table.get_row_at(10)[0]) == "P0119"
+        await pilot.press(*"worker 11")
+        await pilot.pause(0.4)
+        await settle(pilot)
+        assert "1–11 of 11 people" in text_of(app, "#people-count")
