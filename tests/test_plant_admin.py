@@ -3,6 +3,8 @@ and PostgreSQL: each action, each refusal, and the audit row naming before and a
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
@@ -170,6 +172,37 @@ def test_role_rules_own_role_supervisor_ceiling_and_last_admin(demo_plant, clock
     assert employee("E5001").role == "quality_admin" and employee("E5001").active
 
 
+def test_two_admins_deactivating_each_other_at_once_leave_one(demo_plant, clock):
+    admin = person(ADMIN)
+    plant_admin.change_person(admin, "E5001", role="quality_admin", clock=clock)
+    second = person("E5001")
+    start = threading.Barrier(2)
+    refused: list[str] = []
+    errors: list[BaseException] = []
+
+    def deactivate(actor: auth.EmployeeView, badge: str) -> None:
+        try:
+            start.wait()
+            plant_admin.set_person_active(actor, badge, False, clock=clock)
+        except PermissionDenied as exc:
+            refused.append(exc.message)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=deactivate, args=(admin, "E5001")),
+        threading.Thread(target=deactivate, args=(second, ADMIN)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(refused) == 1 and "last active quality admin" in refused[0]
+    with db.connection():
+        admins = Employee.select().where((Employee.role == "quality_admin") & Employee.active)
+        assert admins.count() == 1
+
+
 def test_deactivate_and_reactivate_a_person(demo_plant, clock):
     supervisor = person(SUPERVISOR)
     row = plant_admin.set_person_active(supervisor, "E2007", False, clock=clock)
@@ -271,10 +304,18 @@ def test_departments_and_teams_refuse_deactivation_while_in_use(demo_plant, cloc
     with pytest.raises(ValidationFailed, match="not an active department"):
         plant_admin.add_person(admin, "N7", "X", "QMS", "T1", clock=clock)
 
-    with pytest.raises(ValidationFailed, match="Team T1 answers for L1"):
+    with pytest.raises(ValidationFailed, match="7 active employees are in team T1"):
         plant_admin.set_code_row_active(admin, "team", "T1", False, clock=clock)
+    plant_admin.add_code_row(admin, "team", "T8", "Line 8 Team", clock=clock)
+    plant_admin.add_line(admin, "L8", "Line 8", "T8", clock=clock)
+    with pytest.raises(ValidationFailed, match="Team T8 answers for L8"):
+        plant_admin.set_code_row_active(admin, "team", "T8", False, clock=clock)
+    plant_admin.add_station(admin, "L1-S99", "Spare", "L1", "T8", clock=clock)
+    plant_admin.set_line_active(admin, "L8", False, clock=clock)
+    with pytest.raises(ValidationFailed, match="Team T8 answers for L1-S99"):
+        plant_admin.set_code_row_active(admin, "team", "T8", False, clock=clock)
     plant_admin.add_code_row(admin, "team", "T7", "Line 7 Team", clock=clock)
-    assert [c.code for c in plant_admin.admin_choices().teams][-1] == "T7"
+    assert "T7" in [c.code for c in plant_admin.admin_choices().teams]
     plant_admin.rename_code_row(admin, "team", "T7", "Line Seven Team", clock=clock)
     assert last_audit("rename_team").detail == "name: Line 7 Team -> Line Seven Team"
     plant_admin.set_code_row_active(admin, "team", "T7", False, clock=clock)

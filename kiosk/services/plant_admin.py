@@ -322,10 +322,15 @@ def _refuse_senior(action: str, target: str, role: str) -> _Refused:
 
 
 def _other_active_admins(employee: Employee) -> int:
-    query = Employee.select(Employee.id).where(
-        (Employee.role == "quality_admin") & Employee.active & (Employee.id != employee.id)
+    """Active quality admins besides this one. On PostgreSQL every admin row is locked, in
+    one order, so two admins demoting each other at once are decided one after the other
+    (the second sees the first's change and is refused)."""
+    query = (
+        Employee.select(Employee.id)
+        .where((Employee.role == "quality_admin") & Employee.active)
+        .order_by(Employee.id)
     )
-    return len(list(_for_update(query)))
+    return sum(1 for row in _for_update(query) if row.id != employee.id)
 
 
 def _last_admin(action: str, employee: Employee) -> _Refused:
@@ -1078,8 +1083,8 @@ def set_code_row_active(
     clock: Clock | None = None,
 ) -> CodeRow:
     """Deactivate or reactivate a supplier, department or line team. A department is
-    not deactivated while active employees are in it, nor a team while an active line or
-    station depends on it."""
+    not deactivated while active employees are in it, nor a team while active employees
+    are in it or an active line or station depends on it."""
     model, role, phrase = _kind(kind)
     auth.require_role(actor, role, phrase, terminal=terminal, clock=clock)
     action = f"{'reactivate' if active else 'deactivate'}_{kind}"
@@ -1119,6 +1124,18 @@ def set_code_row_active(
                     .order_by(Station.code)
                     .tuples()
                 ]
+                people = Employee.select().where((Employee.team == row) & Employee.active).count()
+                if people:
+                    raise ValidationFailed(
+                        {
+                            "code": _(
+                                "{count} active employees are in team {code}: move them to "
+                                "another team first.",
+                                count=people,
+                                code=row.code,
+                            )
+                        }
+                    )
                 if lines or stations:
                     raise ValidationFailed(
                         {
