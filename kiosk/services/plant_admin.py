@@ -317,7 +317,7 @@ def _refuse_senior(action: str, target: str, role: str) -> _Refused:
         action,
         target,
         f"a supervisor may not handle a {auth.ROLE_TITLES.english(role)}",
-        _("Only a quality admin may give or change the role {role}.", role=title),
+        _("Only a quality admin may make someone a {role} or change a {role}.", role=title),
     )
 
 
