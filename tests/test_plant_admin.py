@@ -3,13 +3,14 @@ and PostgreSQL: each action, each refusal, and the audit row naming before and a
 
 from __future__ import annotations
 
+import subprocess
 import threading
 
 import pytest
 
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
-from kiosk.services import auth, plant_admin
-from kiosk.services.stations import parse_scan
+from kiosk.services import auth, plant, plant_admin
+from kiosk.services.stations import BadgeScan, StationScan, parse_scan
 from models import (
     AuditEntry,
     Department,
@@ -20,6 +21,7 @@ from models import (
     Team,
     db,
 )
+from tests.test_labels import decode_files
 
 ADMIN, SUPERVISOR, LEADER, OPERATOR = "E4001", "E4002", "E1001", "E1002"
 
@@ -332,8 +334,6 @@ def test_departments_and_teams_refuse_deactivation_while_in_use(demo_plant, cloc
 
 
 def test_print_one_badge_and_one_station_label(demo_plant, clock, tmp_path):
-    from kiosk.services import plant
-
     supervisor = person(SUPERVISOR)
     folder = tmp_path / "labels"
     badge = plant_admin.print_label(supervisor, "B", "e1002", folder, clock=clock)
@@ -341,6 +341,18 @@ def test_print_one_badge_and_one_station_label(demo_plant, clock, tmp_path):
     assert badge.read_bytes().startswith(b"%PDF")
     station = plant_admin.print_label(supervisor, "S", "L1-S01", folder, clock=clock)
     assert station.name == "station-L1-S01.pdf" and station.stat().st_size > 1000
+    for pdf, expected in (
+        (badge, BadgeScan("E1002", True)),
+        (station, StationScan("L1-S01", True)),
+    ):
+        prefix = tmp_path / pdf.stem
+        subprocess.run(
+            ["pdftoppm", "-r", "150", "-gray", "-png", str(pdf), str(prefix)], check=True
+        )
+        pages = sorted(tmp_path.glob(f"{pdf.stem}-*.png"))
+        assert len(pages) == 1  # one sheet, one label on it, read back by a real QR reader
+        texts = decode_files(pages)
+        assert [parse_scan(text, plant.signing_key()) for text in texts] == [expected]
     from kiosk.services import labels
 
     only = labels.badge_label("E1002").labels
