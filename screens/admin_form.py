@@ -33,11 +33,13 @@ class AdminForm(ActionForm):
                 for spec in self.fields:
                     yield Label(spec.label)
                     if spec.kind == "select":
+                        offered = {value for _label, value in spec.options}
                         yield Select(
                             list(spec.options),
                             prompt=_("Choose…"),
                             id=f"field-{spec.name}",
-                            value=spec.value if spec.value else Select.NULL,
+                            # a value no longer offered (an inactive team): choose again
+                            value=spec.value if spec.value in offered else Select.NULL,
                         )
                     else:
                         yield Input(

@@ -8,7 +8,7 @@ from rich.cells import cell_len
 from textual.geometry import Region
 from textual.widgets import Button, DataTable, Input, OptionList, Select
 
-from models import AuditEntry, Employee, Station, db
+from models import AuditEntry, Employee, Station, Team, db
 from screens.admin import AdminMenuScreen
 from screens.admin_codes import CodeListsScreen
 from screens.admin_form import AdminForm
@@ -267,3 +267,28 @@ async def test_people_come_a_page_at_a_time(demo_plant, clock):
         await pilot.pause(0.4)
         await settle(pilot)
         assert "1–11 of 11 people" in text_of(app, "#people-count")
+
+
+async def test_a_person_in_a_team_gone_inactive_is_edited_by_choosing_a_team_again(
+    demo_plant, clock
+):
+    with db.connection():
+        Team.update(active=False).where(Team.code == "T6").execute()
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "E4002", pin="1234")
+        await open_menu_entry(pilot, app, 0)
+        await pilot.press(*"E6002", "enter")
+        await pilot.pause(0.4)
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert isinstance(app.screen, AdminForm)
+        assert app.screen.query_one("#field-team", Select).value is Select.NULL
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Choose a team." in text_of(app, "#error-team")
+        await set_fields(pilot, app, team="T1")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "E6002 Yuan Qing · T1" in text_of(app, "#message")
