@@ -37,6 +37,10 @@ class StationScreen(ScanningScreen):
         Binding("f9", "competitions", "Contests"),
         Binding("f11", "proposals", "Proposals"),
         Binding("f10", "sign_out", "Sign out"),
+        # supervisors and quality admins see the first; anyone else pressing it meets the
+        # second (not shown), which says no
+        Binding("ctrl+o", "admin", "Administration", priority=True),
+        Binding("ctrl+o", "admin_refused", "", show=False, priority=True),
     ]
 
     def compose(self) -> ComposeResult:
@@ -242,6 +246,22 @@ class StationScreen(ScanningScreen):
         from screens.inspection import InspectionScreen
 
         self.app.push_screen(InspectionScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "admin":
+            from screens.admin import ADMIN_ROLE
+
+            user = self.app.user  # type: ignore[attr-defined]
+            return user is not None and user.has_role(ADMIN_ROLE)
+        return True
+
+    def action_admin(self) -> None:
+        from screens.admin import AdminMenuScreen
+
+        self.app.push_screen(AdminMenuScreen())
+
+    def action_admin_refused(self) -> None:
+        self.say(_("Administration is for supervisors and quality admins."), "error")
 
     def action_sign_out(self) -> None:
         self.app.sign_out()  # type: ignore[attr-defined]

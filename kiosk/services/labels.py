@@ -191,6 +191,48 @@ def badge_labels(team_code: str | None = None) -> LabelSet:
     return _make_set("B", title, slug, rows, key)
 
 
+@read_only
+def _one_row(kind: str, code: str) -> _Row:
+    wanted = clean_text(code).upper()
+    if kind == "B":
+        employee = (
+            Employee.select(Employee, Team)
+            .join(Team, JOIN.LEFT_OUTER)
+            .where((Employee.badge_code == wanted) & Employee.active)
+            .first()
+        )
+        if employee is None:
+            raise NotFound(_("No active employee has badge {code}.", code=shorten(wanted, 32)))
+        detail = employee.team.name if employee.team else employee.department
+        return _Row(employee.badge_code, employee.name, detail)
+    station = (
+        Station.select(Station, ProductionLine)
+        .join(ProductionLine)
+        .where((Station.code == wanted) & Station.active)
+        .first()
+    )
+    if station is None:
+        raise NotFound(_("No active station has the code {code}.", code=shorten(wanted, 32)))
+    line = station.line
+    return _Row(station.code, station.name, f"Line {line.code} · {line.name}")
+
+
+def badge_label(badge_code: str) -> LabelSet:
+    """One active employee's badge, alone on a sheet (a new or lost badge)."""
+    row = _one_row("B", badge_code)
+    return _make_set(
+        "B", f"Badge {row.code}", f"badge-{_slug(row.code)}", [row], plant.signing_key()
+    )
+
+
+def station_label(station_code: str) -> LabelSet:
+    """One active station's label, alone on a sheet (a new or worn label)."""
+    row = _one_row("S", station_code)
+    return _make_set(
+        "S", f"Station {row.code}", f"station-{_slug(row.code)}", [row], plant.signing_key()
+    )
+
+
 def _slug(code: str) -> str:
     text = "".join(c if c.isalnum() or c in "-_" else "-" for c in clean_text(code).upper())
     return text.strip("-") or "labels"

@@ -1,0 +1,187 @@
+"""Suppliers, or departments and line teams (admin): one list per kind, each row a code, a
+name and whether it is active. Add, rename, deactivate, reactivate; quality admins (the
+services check). With two lists, Tab moves between them and the keys act on the focused one.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from kiosk.i18n import N_, _
+from kiosk.services import plant_admin
+from screens.admin_form import AdminForm, FormField
+from screens.base import DataChanged, KioskScreen, Message
+from screens.widgets.key_help import KeyHelp
+from screens.widgets.status_bar import StatusBar
+
+KIND_TITLES = {
+    "supplier": N_("Suppliers"),
+    "department": N_("Departments"),
+    "team": N_("Line teams"),
+}
+KIND_NOUNS = {"supplier": N_("supplier"), "department": N_("department"), "team": N_("line team")}
+NAME_COLUMNS = {
+    "supplier": N_("Supplier name"),
+    "department": N_("Department name"),
+    "team": N_("Line team name"),
+}
+USED_BY = {"department": N_("Active people"), "team": N_("Active lines")}
+
+
+class CodeListsScreen(KioskScreen):
+    CSS_PATH = "admin_codes.tcss"
+    BINDINGS = [
+        Binding("f2", "add", "Add"),
+        Binding("f3", "rename", "Rename"),
+        Binding("f4", "toggle_active", "Deactivate/reactivate"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, kinds: tuple[str, ...]) -> None:
+        super().__init__()
+        self.kinds = kinds
+        self.rows: dict[str, tuple[plant_admin.CodeRow, ...]] = {kind: () for kind in kinds}
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Vertical(id="codes-main"):
+            for kind in self.kinds:
+                yield Static(_(KIND_TITLES[kind]), classes="section")
+                yield DataTable(id=f"codes-{kind}", cursor_type="row", zebra_stripes=True)
+            yield Message()
+        yield KeyHelp()
+
+    def on_mount(self) -> None:
+        for kind in self.kinds:
+            columns = [_("Code"), _(NAME_COLUMNS[kind]), _("Status")]
+            if kind in USED_BY:
+                columns.append(_(USED_BY[kind]))
+            self.query_one(f"#codes-{kind}", DataTable).add_columns(*columns)
+        self.query_one(f"#codes-{self.kinds[0]}", DataTable).focus()
+        self.action_refresh()
+
+    def _common(self) -> dict:
+        return {
+            "terminal": self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            "clock": self.app.clock,  # type: ignore[attr-defined]
+        }
+
+    def action_refresh(self, message: str | None = None) -> None:
+        for kind in self.kinds:
+            self.call_service(
+                plant_admin.code_rows,
+                self.app.user,  # type: ignore[attr-defined]
+                kind,
+                **self._common(),
+                on_done=lambda rows, kind=kind: self.show(kind, rows),
+                group=f"codes-{kind}",
+                latest_only=True,
+            )
+        if message:
+            self.say(message, "success")
+
+    def on_data_changed(self, _message: DataChanged) -> None:
+        self.action_refresh()
+
+    def show(self, kind: str, rows: tuple[plant_admin.CodeRow, ...]) -> None:
+        self.rows[kind] = rows
+        table = self.query_one(f"#codes-{kind}", DataTable)
+        keep = self.current(kind)
+        table.clear()
+        for row in rows:
+            cells: list[object] = [
+                row.code,
+                Text(row.name),
+                _("active") if row.active else Text(_("inactive"), style="dim"),
+            ]
+            if kind in USED_BY:
+                cells.append(str(row.used_by))
+            table.add_row(*cells, key=row.code)
+        codes = [row.code for row in rows]
+        if keep is not None and keep.code in codes:
+            table.move_cursor(row=codes.index(keep.code), animate=False)
+
+    def focused_kind(self) -> str:
+        focused = self.focused
+        for kind in self.kinds:
+            if focused is not None and focused.id == f"codes-{kind}":
+                return kind
+        return self.kinds[0]
+
+    def current(self, kind: str) -> plant_admin.CodeRow | None:
+        table = self.query_one(f"#codes-{kind}", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((row for row in self.rows[kind] if row.code == key), None)
+
+    def action_add(self) -> None:
+        kind = self.focused_kind()
+        user = self.app.user  # type: ignore[attr-defined]
+        self.app.push_screen(
+            AdminForm(
+                _("Add a {noun}", noun=_(KIND_NOUNS[kind])),
+                [
+                    FormField("code", _("Code (A-Z, 0-9, '-', up to 32)"), max_length=32),
+                    FormField("name", _(NAME_COLUMNS[kind]), max_length=120),
+                ],
+                lambda v: plant_admin.add_code_row(
+                    user, kind, v["code"] or "", v["name"] or "", **self._common()
+                ),
+                submit_label=_("Add"),
+            ),
+            lambda row: row and self.action_refresh(_("{code} added.", code=row.code)),
+        )
+
+    def _chosen(self) -> tuple[str, plant_admin.CodeRow | None]:
+        kind = self.focused_kind()
+        row = self.current(kind)
+        if row is None:
+            self.say(_("Choose a row in the list first."), "error")
+        return kind, row
+
+    def action_rename(self) -> None:
+        kind, row = self._chosen()
+        if row is None:
+            return
+        user = self.app.user  # type: ignore[attr-defined]
+        self.app.push_screen(
+            AdminForm(
+                _("Rename {code}", code=row.code),
+                [FormField("name", _(NAME_COLUMNS[kind]), value=row.name, max_length=120)],
+                lambda v: plant_admin.rename_code_row(
+                    user, kind, row.code, v["name"] or "", **self._common()
+                ),
+            ),
+            lambda saved: (
+                saved
+                and self.action_refresh(
+                    _("{code} is now {name}.", code=saved.code, name=saved.name)
+                )
+            ),
+        )
+
+    def action_toggle_active(self) -> None:
+        kind, row = self._chosen()
+        if row is None:
+            return
+        self.call_service(
+            plant_admin.set_code_row_active,
+            self.app.user,  # type: ignore[attr-defined]
+            kind,
+            row.code,
+            not row.active,
+            **self._common(),
+            on_done=lambda saved: self.action_refresh(
+                _("{code} is active again.", code=saved.code)
+                if saved.active
+                else _("{code} is deactivated.", code=saved.code)
+            ),
+        )
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -1,0 +1,317 @@
+"""People (admin): search by name or badge, a page at a time; add, change, deactivate or
+reactivate, print a badge label. Supervisors and quality admins (the services check)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Input, Static
+
+from kiosk.config import data_dir
+from kiosk.i18n import _
+from kiosk.services import plant_admin
+from screens.admin_form import AdminForm, FormField
+from screens.base import DataChanged, KioskScreen, Message
+from screens.widgets.key_help import KeyHelp
+from screens.widgets.status_bar import StatusBar
+
+PAGE = 50
+SEARCH_DELAY = 0.3  # seconds after the last key before the search runs
+
+
+def labels_dir():
+    """Where printed labels go: the user data folder's labels/."""
+    return data_dir() / "labels"
+
+
+class PeopleScreen(KioskScreen):
+    CSS_PATH = "admin_people.tcss"
+    BINDINGS = [
+        Binding("f2", "add", "Add person"),
+        Binding("f3", "edit", "Edit"),
+        Binding("f4", "toggle_active", "Deactivate/reactivate"),
+        Binding("f5", "print_badge", "Print badge"),
+        Binding("f7", "page(-1)", "Previous page"),
+        Binding("f8", "page(1)", "Next page"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first_row = 0
+        self.shown_page: plant_admin.PeoplePage | None = None
+        self._search_timer = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Vertical(id="people-main"):
+            with Horizontal(id="search-row"):
+                yield Static(_("Search ▸ "), id="search-label")
+                yield Input(placeholder=_("name or badge"), id="people-search", max_length=60)
+            yield Static("", id="people-count", markup=False)
+            yield DataTable(id="people", cursor_type="row", zebra_stripes=True)
+            yield Message()
+        yield KeyHelp()
+
+    def on_mount(self) -> None:
+        self.query_one("#people", DataTable).add_columns(
+            _("Badge"), _("Name"), _("Department"), _("Team"), _("Role"), _("Status")
+        )
+        self.query_one("#people-search", Input).focus()
+        self.action_refresh()
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _common(self) -> dict:
+        return {
+            "terminal": self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            "clock": self.app.clock,  # type: ignore[attr-defined]
+        }
+
+    def action_refresh(self, message: str | None = None) -> None:
+        self.call_service(
+            plant_admin.search_people,
+            self.app.user,  # type: ignore[attr-defined]
+            self.query_one("#people-search", Input).value,
+            offset=self.first_row,
+            limit=PAGE,
+            **self._common(),
+            on_done=lambda page: self.show(page, message),
+            group="people",
+            latest_only=True,
+        )
+
+    def on_data_changed(self, _message: DataChanged) -> None:
+        self.action_refresh()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_DELAY, self._search)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._search()
+        self.query_one("#people", DataTable).focus()
+
+    def _search(self) -> None:
+        self.first_row = 0
+        self.action_refresh()
+
+    def show(self, page: plant_admin.PeoplePage, message: str | None = None) -> None:
+        self.shown_page = page
+        table = self.query_one("#people", DataTable)
+        selected = self.selected()
+        table.clear()
+        for row in page.rows:
+            table.add_row(
+                row.badge_code,
+                Text(row.name),
+                Text(row.department),
+                Text(row.team_code or "—"),
+                row.role_title,
+                _("active") if row.active else Text(_("inactive"), style="dim"),
+                key=row.badge_code,
+            )
+        codes = [row.badge_code for row in page.rows]
+        if selected is not None and selected.badge_code in codes:
+            table.move_cursor(row=codes.index(selected.badge_code), animate=False)
+        if page.total:
+            counted = _(
+                "{first}–{last} of {total:,} people",
+                first=page.offset + 1,
+                last=page.offset + len(page.rows),
+                total=page.total,
+            )
+        else:
+            counted = _("Nobody matches.")
+        self.query_one("#people-count", Static).update(counted)
+        if message:
+            self.say(message, "success")
+
+    def action_page(self, step: int) -> None:
+        page = self.shown_page
+        if page is None:
+            return
+        if step > 0 and not page.has_next:
+            self.say(_("This is the last page."))
+            return
+        if step < 0 and self.first_row == 0:
+            self.say(_("This is the first page."))
+            return
+        self.first_row = max(self.first_row + step * PAGE, 0)
+        self.action_refresh()
+
+    def selected(self) -> plant_admin.PersonRow | None:
+        table = self.query_one("#people", DataTable)
+        if self.shown_page is None or not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((row for row in self.shown_page.rows if row.badge_code == key), None)
+
+    def _chosen(self) -> plant_admin.PersonRow | None:
+        row = self.selected()
+        if row is None:
+            self.say(_("Choose a person in the list first (search, then the arrow keys)."), "error")
+        return row
+
+    # -- acting --------------------------------------------------------------------------
+
+    def _with_choices(self, then) -> None:
+        self.call_service(plant_admin.admin_choices, on_done=then)
+
+    def _fields(
+        self, choices: plant_admin.AdminChoices, row: plant_admin.PersonRow | None
+    ) -> list[FormField]:
+        user = self.app.user  # type: ignore[attr-defined]
+        departments = tuple((f"{d.name} ({d.code})", d.code) for d in choices.departments)
+        current_department = ""
+        if row is not None:
+            current_department = next(
+                (d.code for d in choices.departments if d.name == row.department), ""
+            )
+        roles = plant_admin.roles_for(user)
+        if row is not None and row.role not in roles:
+            roles = (*roles, row.role)  # shown as it is; the service decides
+        fields = []
+        if row is None:
+            fields.append(FormField("badge_code", _("Badge code"), max_length=32))
+        fields += [
+            FormField("name", _("Name"), value=row.name if row else "", max_length=120),
+            FormField(
+                "department", _("Department"), "select", departments, value=current_department
+            ),
+            FormField(
+                "team",
+                _("Team"),
+                "select",
+                tuple((f"{t.code} {t.name}", t.code) for t in choices.teams),
+                value=row.team_code if row else "",
+            ),
+            FormField(
+                "role",
+                _("Role"),
+                "select",
+                tuple((plant_admin.role_title(role), role) for role in roles),
+                value=row.role if row else "operator",
+            ),
+        ]
+        return fields
+
+    def action_add(self) -> None:
+        self._with_choices(self._open_add)
+
+    def _open_add(self, choices: plant_admin.AdminChoices) -> None:
+        user = self.app.user  # type: ignore[attr-defined]
+        self.app.push_screen(
+            AdminForm(
+                _("Add a person"),
+                self._fields(choices, None),
+                lambda v: plant_admin.add_person(
+                    user,
+                    v["badge_code"] or "",
+                    v["name"] or "",
+                    v["department"] or "",
+                    v["team"] or "",
+                    v["role"] or "",
+                    **self._common(),
+                ),
+                submit_label=_("Add"),
+            ),
+            lambda row: self._saved(row, _("Added")),
+        )
+
+    def action_edit(self) -> None:
+        row = self._chosen()
+        if row is not None:
+            self._with_choices(lambda choices: self._open_edit(choices, row))
+
+    def _open_edit(self, choices: plant_admin.AdminChoices, row: plant_admin.PersonRow) -> None:
+        user = self.app.user  # type: ignore[attr-defined]
+        self.app.push_screen(
+            AdminForm(
+                _("Change {badge_code} {name}", badge_code=row.badge_code, name=row.name),
+                self._fields(choices, row),
+                lambda v: plant_admin.change_person(
+                    user,
+                    row.badge_code,
+                    name=v["name"] or "",
+                    department=v["department"] or row.department,
+                    team_code=v["team"] or "",
+                    role=v["role"] or "",
+                    **self._common(),
+                ),
+            ),
+            lambda saved: self._saved(saved, _("Saved")),
+        )
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_edit()
+
+    def _saved(self, row: plant_admin.PersonRow | None, verb: str) -> None:
+        if row is None:
+            return
+        self.action_refresh(
+            _(
+                "{verb}: {badge_code} {name} · {team} · {role}.",
+                verb=verb,
+                badge_code=row.badge_code,
+                name=row.name,
+                team=row.team_code or "—",
+                role=row.role_title,
+            )
+        )
+
+    def action_toggle_active(self) -> None:
+        row = self._chosen()
+        if row is None:
+            return
+        self.call_service(
+            plant_admin.set_person_active,
+            self.app.user,  # type: ignore[attr-defined]
+            row.badge_code,
+            not row.active,
+            **self._common(),
+            on_done=self._toggled,
+        )
+
+    def _toggled(self, row: plant_admin.PersonRow) -> None:
+        if row.active:
+            message = _(
+                "{badge_code} {name} is active again.", badge_code=row.badge_code, name=row.name
+            )
+        else:
+            message = _(
+                "{badge_code} {name} is deactivated: their history stays. F4 again reactivates.",
+                badge_code=row.badge_code,
+                name=row.name,
+            )
+        self.action_refresh(message)
+
+    def action_print_badge(self) -> None:
+        row = self._chosen()
+        if row is None:
+            return
+        self.say(_("Printing the badge of {name}…", name=row.name))
+        self.call_service(
+            plant_admin.print_label,
+            self.app.user,  # type: ignore[attr-defined]
+            "B",
+            row.badge_code,
+            labels_dir(),
+            **self._common(),
+            on_done=lambda path: self.say(
+                _("Badge label written to {path}", path=str(path)), "success"
+            ),
+        )
+
+    # Where the PIN enrolment screen's key goes: a binding ("f6", "enrolment_code",
+    # "Enrolment code") and an action that pushes IssueEnrolmentCodeScreen(row.badge_code)
+    # for self._chosen(), like action_print_badge above.
+
+    def action_back(self) -> None:
+        self.dismiss()
