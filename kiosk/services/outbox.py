@@ -25,7 +25,7 @@ from kiosk.clock import Clock, FrozenClock, SystemClock
 from kiosk.errors import DatabaseUnavailable, NotFound, PermissionDenied, ServiceError
 from kiosk.i18n import _
 from kiosk.services import lifecycle, training
-from kiosk.services.auth import EmployeeView, hash_pin, sign_in, verify_pin
+from kiosk.services.auth import EmployeeView, hash_pin, role_needs_pin, sign_in, verify_pin
 from kiosk.services.defects import (
     CATEGORY_LABELS,
     SEVERITY_LABELS,
@@ -163,7 +163,16 @@ class Outbox:
                 )
             )
         employee = EmployeeView(**json.loads(row.employee))
-        if employee.needs_pin:
+        if role_needs_pin(employee.role) and not row.pin_hash:
+            # a leader is never signed in on the badge alone, not even from the kept roster
+            raise PermissionDenied(
+                _(
+                    "The server cannot be reached, and no PIN of {name} is kept on this "
+                    "kiosk. Sign in when the server is back.",
+                    name=employee.name,
+                )
+            )
+        if employee.needs_pin or role_needs_pin(employee.role):
             if not pin:
                 from kiosk.services.auth import PinRequired
 
@@ -378,5 +387,45 @@ def sign_in_or_kept(
         employee = sign_in(badge_code, pin, terminal=terminal, clock=clock)
     except DatabaseUnavailable:
         return outbox.offline_sign_in(badge_code, pin)
+    outbox.remember(employee, pin, clock.now())
+    return employee
+
+
+def enrol_and_keep(
+    outbox: Outbox,
+    badge_code: str,
+    code: str,
+    pin: str,
+    repeat: str,
+    *,
+    terminal: str | None = None,
+    clock: Clock | None = None,
+) -> EmployeeView:
+    """Enrol the PIN chosen after an enrolment code (it needs the server), then remember the
+    badge here with that PIN, as an online sign-in does."""
+    from kiosk.services import enrolment
+
+    clock = clock or SystemClock()
+    employee = enrolment.enrol_pin(badge_code, code, pin, repeat, terminal=terminal, clock=clock)
+    outbox.remember(employee, pin, clock.now())
+    return employee
+
+
+def change_pin_and_keep(
+    outbox: Outbox,
+    actor: EmployeeView,
+    current: str,
+    pin: str,
+    repeat: str,
+    *,
+    terminal: str | None = None,
+    clock: Clock | None = None,
+) -> EmployeeView:
+    """Change one's own PIN at the server; the kept copy here follows (the old PIN stops
+    working on this kiosk too, also while offline)."""
+    from kiosk.services import enrolment
+
+    clock = clock or SystemClock()
+    employee = enrolment.change_pin(actor, current, pin, repeat, terminal=terminal, clock=clock)
     outbox.remember(employee, pin, clock.now())
     return employee
