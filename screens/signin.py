@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
+from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from kiosk.errors import ServiceError
@@ -40,6 +41,7 @@ class SignInScreen(ScanningScreen):
         self._code = ""
         self._new_pin = ""
         self._enrolling: enrolment.EnrolmentStart | None = None
+        self._abandon: Timer | None = None  # a half-done PIN or enrolment: back to the badge
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -148,6 +150,14 @@ class SignInScreen(ScanningScreen):
         secret.display = True
         secret.value = ""
         secret.focus()
+        # someone who walks away after typing an enrolment code must not leave the next
+        # person a PIN prompt in their name
+        if self._abandon is not None:
+            self._abandon.stop()
+        self._abandon = self.set_timer(
+            self.app.settings.idle_timeout_seconds,  # type: ignore[attr-defined]
+            lambda: self.reset(_("Nothing typed for a while: scan your badge again.")),
+        )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "pin" or self._pending_badge is None:
@@ -266,6 +276,9 @@ class SignInScreen(ScanningScreen):
         self.reset("")
 
     def reset(self, message: str, kind: str = "info") -> None:
+        if self._abandon is not None:
+            self._abandon.stop()
+            self._abandon = None
         self._pending_badge = None
         self._step = "pin"
         self._code = self._new_pin = ""

@@ -254,3 +254,19 @@ async def test_the_first_admin_from_the_cli_enrols_at_a_kiosk(
         assert isinstance(app.screen, StationScreen)
         assert app.user is not None and app.user.role == "quality_admin"
         assert "PIN code for a badge" in key_help(app)
+
+
+async def test_a_half_done_enrolment_goes_back_to_the_badge(demo_plant, clock):
+    from tests.test_screens import make_app as make_app_idle
+
+    _no_pin(LEADER)
+    code = _issue_for(LEADER, clock)
+    app = make_app_idle(demo_plant, clock, idle=1)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, LEADER)
+        await type_in(pilot, code)
+        assert "choose your PIN" in text_of(app, "#prompt")
+        await pilot.pause(1.5)  # walked away: nobody else may choose a PIN in their name
+        assert text_of(app, "#prompt") == "Scan your badge"
+        assert "scan your badge again" in text_of(app, "#message")
+        assert not app.screen.query_one("#pin", Input).display
