@@ -12,6 +12,7 @@ import pytest
 
 from kiosk import cli
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
+from kiosk.i18n import language
 from kiosk.services import auth, enrolment, outbox
 from kiosk.services.auth import EnrolmentRequired, NoPin, sign_in
 from kiosk.services.demo import DEMO_PIN
@@ -204,12 +205,16 @@ def test_who_may_issue_codes_and_the_reset(demo_plant, clock):
     before = _last_audit_id()
     with pytest.raises(PermissionDenied, match="Only a supervisor or above"):
         enrolment.issue_code(leader, "E2001", clock=clock)
+    with language("zh_CN"), pytest.raises(PermissionDenied) as refused:
+        enrolment.issue_code(leader, "E2001", clock=clock)
+    assert refused.value.message == "只有主管及以上人员才能签发启用码。"
     with pytest.raises(PermissionDenied, match="Only a quality admin may issue"):
         enrolment.issue_code(supervisor, ADMIN, clock=clock)
     with pytest.raises(PermissionDenied, match="for yourself"):
         enrolment.code_target(supervisor, SUPERVISOR, clock=clock)
     refusals = _rows_since(before)
     assert [(r.action, r.allowed, r.actor_id, r.target) for r in refusals] == [
+        ("issue_an_enrolment_code", False, leader.id, "E2001"),
         ("issue_an_enrolment_code", False, leader.id, "E2001"),
         ("issue_an_enrolment_code", False, supervisor.id, ADMIN),
         ("issue_an_enrolment_code", False, supervisor.id, SUPERVISOR),
