@@ -270,3 +270,25 @@ async def test_a_half_done_enrolment_goes_back_to_the_badge(demo_plant, clock):
         assert text_of(app, "#prompt") == "Scan your badge"
         assert "scan your badge again" in text_of(app, "#message")
         assert not app.screen.query_one("#pin", Input).display
+
+
+async def test_an_ssh_user_mapped_to_a_leader_without_pin_is_asked_for_the_code(demo_plant, clock):
+    from kiosk.app import KioskApp
+    from kiosk.config import Settings
+
+    _no_pin(LEADER)
+    settings = Settings(database_url=demo_plant, terminal_id="ssh zhangwei")
+    app = KioskApp(settings, clock=clock, preset_badge=LEADER)  # as `kiosk ssh-shell` starts it
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.user is None  # never in on the mapped badge alone
+        assert "Ask a supervisor for an enrolment code" in text_of(app, "#message")
+    code = _issue_for(LEADER, clock)
+    app = KioskApp(settings, clock=clock, preset_badge=LEADER)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert text_of(app, "#prompt") == "Zhang Wei: enter your enrolment code."
+        await type_in(pilot, code)
+        await type_in(pilot, "2580")
+        await type_in(pilot, "2580")
+        assert isinstance(app.screen, StationScreen) and app.user.badge_code == LEADER
