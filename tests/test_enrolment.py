@@ -345,3 +345,16 @@ def test_admin_create_checks_department_team_and_badge(database, clock):
     person = enrolment.enrol_pin("Q1", made.issued.code, "947261", "947261", clock=clock)
     assert person.role == "quality_admin"
     assert sign_in("Q1", "947261", clock=clock).name == "Wang Fang"
+
+
+def test_the_kept_roster_locks_a_badge_after_five_wrong_pins(demo_plant, clock, tmp_path):
+    box = outbox.Outbox(tmp_path / "outbox.db")
+    box.remember(sign_in(LEADER, DEMO_PIN, clock=clock), DEMO_PIN, clock.now())
+    with ServerAway():
+        for _ in range(auth.PIN_FAILURES_ALLOWED):
+            with pytest.raises(PermissionDenied, match="Wrong PIN"):
+                outbox.sign_in_or_kept(box, LEADER, "0000", clock=clock)
+        with pytest.raises(PermissionDenied, match="Too many wrong PINs for badge E1001"):
+            outbox.sign_in_or_kept(box, LEADER, DEMO_PIN, clock=clock)
+        clock.advance(timedelta(seconds=auth.PIN_LOCK_SECONDS))
+        assert outbox.sign_in_or_kept(box, LEADER, DEMO_PIN, clock=clock).name == "Zhang Wei"
