@@ -194,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     from kiosk.exports_cli import add_export_commands  # performance, ledger, ..., handbook
 
     add_export_commands(export_commands, _add_common)
+    from kiosk.admin_cli import add_admin_commands  # admin create, admin enrol
+
+    add_admin_commands(commands, _add_common)
     parser.epilog = (
         "every command: "
         + ", ".join(f"kiosk {name}" for name in _command_names(commands))
@@ -397,6 +400,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export" and args.export_command == "coverage":
             database.require_current_schema(status)
             return _export_coverage(args.output)
+        if args.command == "admin":
+            from kiosk.admin_cli import run_admin
+
+            database.require_current_schema(status)
+            return run_admin(args)
         if args.command == "export":
             from kiosk.exports_cli import run_export
 

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
+from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from kiosk.errors import ServiceError
@@ -18,7 +19,7 @@ from screens.widgets.scan_input import ScanInput
 from screens.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:  # the first screen loads no service before it is up: see kiosk/app.py
-    from kiosk.services import auth, demo, stations
+    from kiosk.services import auth, demo, enrolment, stations
 
 
 class SignInScreen(ScanningScreen):
@@ -33,6 +34,14 @@ class SignInScreen(ScanningScreen):
     def __init__(self) -> None:
         super().__init__()
         self._pending_badge: str | None = None
+        # after the badge: "pin" (a leader's PIN), or the enrolment steps "code" -> "new"
+        # -> "repeat" (kiosk/services/enrolment.py); the code and the first PIN are kept
+        # here only until the PIN is set or the person goes back
+        self._step = "pin"
+        self._code = ""
+        self._new_pin = ""
+        self._enrolling: enrolment.EnrolmentStart | None = None
+        self._abandon: Timer | None = None  # a half-done PIN or enrolment: back to the badge
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -41,7 +50,7 @@ class SignInScreen(ScanningScreen):
             yield Static(_("Strive for Zero Defects · Fully Build Reliability"), id="slogan")
             yield Static(_("Scan your badge"), id="prompt", markup=False)
             yield ScanInput(_("badge code, e.g. E1002"), id="badge")
-            yield Input(placeholder=_("PIN"), password=True, id="pin", max_length=12)
+            yield Input(placeholder=_("PIN"), password=True, id="pin", max_length=16)
             yield Message()
             yield Static("", id="hints", markup=False)
         yield KeyHelp()
@@ -117,25 +126,147 @@ class SignInScreen(ScanningScreen):
         )
 
     def _refused(self, badge: str, error: ServiceError) -> None:
-        from kiosk.services.auth import PinRequired
+        from kiosk.services.auth import EnrolmentRequired, PinRequired
 
         if isinstance(error, PinRequired):
-            self._pending_badge = badge
-            self.query_one("#prompt", Static).update(error.message)
-            pin = self.query_one("#pin", Input)
-            pin.display = True
-            pin.value = ""
-            pin.focus()
+            self._ask(badge, "pin", error.message, _("PIN"))
             self.say(_("Type your PIN and press Enter (Esc to go back)."))
             return
+        if isinstance(error, EnrolmentRequired):
+            self._ask(badge, "code", error.message, _("enrolment code"))
+            self.say(
+                _("Type the enrolment code a supervisor gave you and press Enter (Esc to go back).")
+            )
+            return
         self.reset(error.message, "error")
+
+    def _ask(self, badge: str, step: str, prompt: str, placeholder: str) -> None:
+        """Ask for the next secret after the badge (always a password input)."""
+        self._pending_badge = badge
+        self._step = step
+        self.query_one("#prompt", Static).update(prompt)
+        secret = self.query_one("#pin", Input)
+        secret.placeholder = placeholder
+        secret.display = True
+        secret.value = ""
+        secret.focus()
+        # someone who walks away after typing an enrolment code must not leave the next
+        # person a PIN prompt in their name
+        if self._abandon is not None:
+            self._abandon.stop()
+        self._abandon = self.set_timer(
+            self.app.settings.idle_timeout_seconds,  # type: ignore[attr-defined]
+            lambda: self.reset(_("Nothing typed for a while: scan your badge again.")),
+        )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "pin" or self._pending_badge is None:
             return
         event.stop()
-        self._sign_in(self._pending_badge, event.value)
+        typed = event.value
         event.input.value = ""
+        badge = self._pending_badge
+        if self._step == "pin":
+            self._sign_in(badge, typed)
+        elif self._step == "code":
+            self._code = typed
+            self.say(_("Checking…"))
+            self.call_service(
+                _check_code,
+                badge,
+                typed,
+                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+                clock=self.app.clock,  # type: ignore[attr-defined]
+                on_done=self._choose_pin,
+                on_error=lambda error: self.reset(error.message, "error"),
+                group="scan",
+                latest_only=True,
+            )
+        elif self._step == "new" and self._enrolling is not None:
+            self._new_pin = typed
+            self.call_service(
+                _check_new_pin,
+                typed,
+                self._enrolling.role,
+                self._enrolling.badge_code,
+                on_done=lambda _ok: self._repeat_pin(),
+                on_error=self._pin_refused,
+                group="scan",
+                latest_only=True,
+            )
+        elif self._step == "repeat":
+            if typed != self._new_pin:
+                self._choose_pin(
+                    self._enrolling, _("The two PINs differ. Choose your new PIN again.")
+                )
+                return
+            self.say(_("Checking…"))
+            self.call_service(
+                _enrol_and_keep,
+                self.app,
+                badge,
+                self._code,
+                self._new_pin,
+                typed,
+                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+                clock=self.app.clock,  # type: ignore[attr-defined]
+                on_done=self._enrolled,
+                on_error=self._pin_refused,
+                group="scan",
+                latest_only=True,
+            )
+
+    # -- enrolment: code -> new PIN -> the same again -> signed in ----------------------
+
+    def _choose_pin(
+        self, start: enrolment.EnrolmentStart | None, problem: str | None = None
+    ) -> None:
+        if start is None or self._pending_badge is None:
+            self.reset("")
+            return
+        self._enrolling = start
+        self._new_pin = ""
+        self._ask(
+            self._pending_badge,
+            "new",
+            _(
+                "{name}: choose your PIN ({count} digits or more).",
+                name=start.name,
+                count=start.min_digits,
+            ),
+            _("new PIN"),
+        )
+        if problem:
+            self.say(problem, "error")
+        else:
+            self.say(
+                _(
+                    "Digits only; not all the same digit, not digits in a row (1234), not "
+                    "your badge's digits. Press Enter."
+                )
+            )
+
+    def _repeat_pin(self) -> None:
+        if self._enrolling is None or self._pending_badge is None:
+            return
+        self._ask(
+            self._pending_badge,
+            "repeat",
+            _("{name}: type the same PIN again.", name=self._enrolling.name),
+            _("new PIN again"),
+        )
+        self.say(_("Type the same PIN again and press Enter (Esc to go back)."))
+
+    def _pin_refused(self, error: ServiceError) -> None:
+        from kiosk.errors import ValidationFailed
+
+        if isinstance(error, ValidationFailed) and self._enrolling is not None:
+            self._choose_pin(self._enrolling, error.message)  # the code still holds: try again
+            return
+        self.reset(error.message, "error")
+
+    def _enrolled(self, employee: auth.EmployeeView) -> None:
+        self._welcome(employee)
 
     def _welcome(self, employee: auth.EmployeeView) -> None:
         self.reset("")
@@ -145,10 +276,17 @@ class SignInScreen(ScanningScreen):
         self.reset("")
 
     def reset(self, message: str, kind: str = "info") -> None:
+        if self._abandon is not None:
+            self._abandon.stop()
+            self._abandon = None
         self._pending_badge = None
+        self._step = "pin"
+        self._code = self._new_pin = ""
+        self._enrolling = None
         self.query_one("#prompt", Static).update(_("Scan your badge"))
         pin = self.query_one("#pin", Input)
         pin.value = ""
+        pin.placeholder = _("PIN")
         pin.display = False
         self.query_one("#badge", ScanInput).focus()
         self.say(message, kind)
@@ -167,3 +305,22 @@ def _sign_in_or_kept(app, badge: str, pin: str | None, **options) -> auth.Employ
     from kiosk.services import outbox
 
     return outbox.sign_in_or_kept(app.outbox, badge, pin, **options)
+
+
+def _check_code(badge: str, code: str, **options) -> enrolment.EnrolmentStart:
+    from kiosk.services import enrolment
+
+    return enrolment.check_code(badge, code, **options)
+
+
+def _check_new_pin(pin: str, role: str, badge: str) -> bool:
+    from kiosk.services import enrolment
+
+    enrolment.check_new_pin(pin, role, badge)
+    return True
+
+
+def _enrol_and_keep(app, badge: str, code: str, pin: str, repeat: str, **options):
+    from kiosk.services import outbox
+
+    return outbox.enrol_and_keep(app.outbox, badge, code, pin, repeat, **options)

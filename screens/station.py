@@ -41,6 +41,9 @@ class StationScreen(ScanningScreen):
         # second (not shown), which says no
         Binding("ctrl+o", "admin", "Administration", priority=True),
         Binding("ctrl+o", "admin_refused", "", show=False, priority=True),
+        # PINs: one's own (leaders and up), a code for someone else's badge (supervisors)
+        Binding("ctrl+n", "change_pin", "My PIN", priority=True),
+        Binding("ctrl+e", "enrolment_code", "PIN code for a badge", priority=True),
     ]
 
     def compose(self) -> ComposeResult:
@@ -248,12 +251,15 @@ class StationScreen(ScanningScreen):
         self.app.push_screen(InspectionScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys only for those who may use them (not offered to the others)."""
         if action == "admin":
-            from screens.admin import ADMIN_ROLE
-
-            user = self.app.user  # type: ignore[attr-defined]
-            return user is not None and user.has_role(ADMIN_ROLE)
-        return True
+            from screens.admin import ADMIN_ROLE as minimum
+        else:
+            minimum = {"change_pin": "team_leader", "enrolment_code": "supervisor"}.get(action)
+        if minimum is None:
+            return True
+        user = self.app.user  # type: ignore[attr-defined]
+        return user is not None and user.has_role(minimum)
 
     def action_admin(self) -> None:
         from screens.admin import AdminMenuScreen
@@ -262,6 +268,24 @@ class StationScreen(ScanningScreen):
 
     def action_admin_refused(self) -> None:
         self.say(_("Administration is for supervisors and quality admins."), "error")
+
+    def action_change_pin(self) -> None:
+        from screens.change_pin import ChangePinScreen
+
+        def changed(done: bool | None) -> None:
+            if done:
+                self.say(_("Your PIN is changed. Use the new one from now on."), "success")
+            self.query_one("#station-scan", ScanInput).focus()
+
+        self.app.push_screen(ChangePinScreen(), changed)
+
+    def action_enrolment_code(self) -> None:
+        from screens.enrolment_code import IssueEnrolmentCodeScreen
+
+        self.app.push_screen(
+            IssueEnrolmentCodeScreen(),
+            lambda _issued: self.query_one("#station-scan", ScanInput).focus(),
+        )
 
     def action_sign_out(self) -> None:
         self.app.sign_out()  # type: ignore[attr-defined]

@@ -14,7 +14,7 @@ from kiosk.clock import Clock, SystemClock
 from kiosk.errors import NotFound, PermissionDenied
 from kiosk.i18n import N_, LazyLabels, _
 from kiosk.services.uow import read_only, transaction
-from models import AuditEntry, Employee, Team
+from models import AuditEntry, Employee, EnrolmentCode, Team
 
 ROLE_RANK = {"operator": 0, "team_leader": 1, "supervisor": 2, "quality_admin": 3}
 ROLE_TITLES = LazyLabels(
@@ -39,6 +39,7 @@ ACTION_PHRASES = (
     N_("register a participant"),
     N_("judge a skill competition"),
     N_("review proposals"),
+    N_("issue an enrolment code"),
 )
 
 
@@ -101,6 +102,34 @@ class PinRequired(PermissionDenied):
     """The badge is fine; a leader's PIN must follow."""
 
 
+class NoPin(PermissionDenied):
+    """A leader (or above) who has no PIN yet: never signed in on the badge alone."""
+
+
+class EnrolmentRequired(NoPin):
+    """A leader (or above) with no PIN but a live enrolment code: the code must follow,
+    then the PIN they choose (kiosk/services/enrolment.py)."""
+
+
+def role_needs_pin(role: str) -> bool:
+    """Team leaders, supervisors and quality admins sign in with badge and PIN."""
+    return ROLE_RANK.get(role, 0) >= ROLE_RANK["team_leader"]
+
+
+def live_enrolment_code(employee: Employee | int, now: datetime) -> EnrolmentCode | None:
+    """The person's one unused, unexpired enrolment code (issuing one voids the older)."""
+    return (
+        EnrolmentCode.select()
+        .where(
+            (EnrolmentCode.employee == employee)
+            & EnrolmentCode.used_at.is_null()
+            & (EnrolmentCode.expires_at > now)
+        )
+        .order_by(EnrolmentCode.issued_at.desc(), EnrolmentCode.id.desc())
+        .first()
+    )
+
+
 def normalise_badge(code: str) -> str:
     return code.strip().upper()
 
@@ -140,8 +169,11 @@ def sign_in(
     terminal: str | None = None,
     clock: Clock | None = None,
 ) -> EmployeeView:
-    """Sign in with a badge; leaders and above with a PIN set must also give it.
+    """Sign in with a badge; leaders and above must also give their PIN.
 
+    A leader (or above) with no PIN is never signed in: with a live enrolment code they
+    are asked for it (EnrolmentRequired; the sign-in screen goes on with
+    enrolment.check_code and enrolment.enrol_pin), else told to ask a supervisor for one.
     Every refused attempt is written to the audit trail before the refusal.
     """
     clock = clock or SystemClock()
@@ -155,17 +187,16 @@ def sign_in(
             )
             refusal = exc
         else:
-            locked_for = _pin_lock_remaining(employee, clock) if employee.pin_hash else 0
-            if locked_for:
-                _audit(employee, "sign_in", False, "locked: too many wrong PINs", terminal, clock)
-                refusal = PermissionDenied(
-                    _(
-                        "Too many wrong PINs for badge {badge_code}. Try again in {locked_for} "
-                        "min, or ask a supervisor.",
-                        badge_code=employee.badge_code,
-                        locked_for=(locked_for + 59) // 60,
+            secret = employee.pin_hash or role_needs_pin(employee.role)
+            if secret and (locked := refuse_if_locked(employee, "sign_in", terminal, clock)):
+                refusal = locked
+            elif not employee.pin_hash and role_needs_pin(employee.role):
+                if pin is None and live_enrolment_code(employee, clock.now()) is not None:
+                    raise EnrolmentRequired(
+                        _("{name}: enter your enrolment code.", name=employee.name)
                     )
-                )
+                _audit(employee, "sign_in", False, "no PIN set", terminal, clock)
+                refusal = NoPin(no_pin_message(employee.name))
             elif employee.pin_hash and pin is None:
                 raise PinRequired(_("{name}: enter your PIN.", name=employee.name))
             elif employee.pin_hash and not verify_pin(pin or "", employee.pin_hash):
@@ -178,16 +209,47 @@ def sign_in(
     raise refusal
 
 
+def no_pin_message(name: str) -> str:
+    return _(
+        "{name} has no PIN yet. Ask a supervisor for an enrolment code, then scan your "
+        "badge again.",
+        name=name,
+    )
+
+
 PIN_FAILURES_ALLOWED = 5
 PIN_LOCK_SECONDS = 600
+# audit details that count toward a badge's lock: wrong PINs, wrong enrolment codes and
+# wrong current PINs (changing one's own PIN) are one budget per badge
+WRONG_SECRET_DETAILS = ("wrong PIN", "wrong enrolment code", "wrong current PIN")
+SECRET_ACTIONS = ("sign_in", "change_pin")
+
+
+def refuse_if_locked(
+    employee: Employee, action: str, terminal: str | None, clock: Clock
+) -> PermissionDenied | None:
+    """If the badge is locked: audit the attempt (in the caller's transaction) and return the
+    refusal to raise once that transaction is committed; else None."""
+    locked_for = _pin_lock_remaining(employee, clock)
+    if not locked_for:
+        return None
+    _audit(employee, action, False, "locked: too many wrong PINs", terminal, clock)
+    return PermissionDenied(
+        _(
+            "Too many wrong PINs for badge {badge_code}. Try again in {locked_for} "
+            "min, or ask a supervisor.",
+            badge_code=employee.badge_code,
+            locked_for=(locked_for + 59) // 60,
+        )
+    )
 
 
 def _pin_lock_remaining(employee: Employee, clock: Clock) -> int:
     """Seconds this badge stays locked after too many wrong PINs (0: not locked).
 
     Counted from the audit trail, so every terminal sees the same lock: five wrong
-    PINs within ten minutes (since the last successful sign-in) lock the badge until
-    ten minutes after the first of them.
+    PINs or enrolment codes within ten minutes (since the last successful sign-in) lock
+    the badge until ten minutes after the first of them.
     """
     now = clock.now()
     since = now - timedelta(seconds=PIN_LOCK_SECONDS)
@@ -205,9 +267,9 @@ def _pin_lock_remaining(employee: Employee, clock: Clock) -> int:
         AuditEntry.select(AuditEntry.at)
         .where(
             (AuditEntry.actor == employee)
-            & (AuditEntry.action == "sign_in")
+            & AuditEntry.action.in_(SECRET_ACTIONS)
             & ~AuditEntry.allowed
-            & (AuditEntry.detail == "wrong PIN")
+            & AuditEntry.detail.in_(WRONG_SECRET_DETAILS)
             & (AuditEntry.at > since)
         )
         .order_by(AuditEntry.at)
@@ -236,6 +298,11 @@ def _audit(
         detail=detail,
         terminal=terminal,
     )
+
+
+# an attempt (sign-in, PIN change) by the badge's holder, allowed or not, in the caller's
+# transaction: for kiosk/services/enrolment.py
+audit_attempt = _audit
 
 
 def record_action(

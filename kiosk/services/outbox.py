@@ -17,7 +17,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,15 @@ from kiosk.errors import DatabaseUnavailable, NotFound, PermissionDenied, Servic
 from kiosk.files import private_file
 from kiosk.i18n import _
 from kiosk.services import lifecycle, training
-from kiosk.services.auth import EmployeeView, hash_pin, sign_in, verify_pin
+from kiosk.services.auth import (
+    PIN_FAILURES_ALLOWED,
+    PIN_LOCK_SECONDS,
+    EmployeeView,
+    hash_pin,
+    role_needs_pin,
+    sign_in,
+    verify_pin,
+)
 from kiosk.services.defects import (
     CATEGORY_LABELS,
     SEVERITY_LABELS,
@@ -84,6 +92,7 @@ class Outbox:
             outbox_database.create_tables(OUTBOX_TABLES, safe=True)
         self.path = path
         self._forwarding = threading.Lock()
+        self._offline_failures: dict[str, list[datetime]] = {}  # badge -> wrong PINs, offline
 
     # -- queueing ----------------------------------------------------------------------
 
@@ -153,7 +162,10 @@ class Outbox:
                 seen_at=_naive_utc(seen_at),
             ).on_conflict_replace().execute()
 
-    def offline_sign_in(self, badge_code: str, pin: str | None) -> EmployeeView:
+    def offline_sign_in(
+        self, badge_code: str, pin: str | None, *, now: datetime | None = None
+    ) -> EmployeeView:
+        now = now or SystemClock().now()
         with outbox_database.connection_context():
             row = CachedBadge.get_or_none(CachedBadge.badge_code == badge_code.strip().upper())
         if row is None:
@@ -164,13 +176,38 @@ class Outbox:
                 )
             )
         employee = EmployeeView(**json.loads(row.employee))
-        if employee.needs_pin:
+        if role_needs_pin(employee.role) and not row.pin_hash:
+            # a leader is never signed in on the badge alone, not even from the kept roster
+            raise PermissionDenied(
+                _(
+                    "The server cannot be reached, and no PIN of {name} is kept on this "
+                    "kiosk. Sign in when the server is back.",
+                    name=employee.name,
+                )
+            )
+        if employee.needs_pin or role_needs_pin(employee.role):
+            # the same lock as online (five wrong PINs in ten minutes), kept in this
+            # process: the audit trail that counts them online is out of reach
+            since = now - timedelta(seconds=PIN_LOCK_SECONDS)
+            failures = [t for t in self._offline_failures.get(row.badge_code, []) if t > since]
+            if len(failures) >= PIN_FAILURES_ALLOWED:
+                unlock_at = failures[-PIN_FAILURES_ALLOWED] + timedelta(seconds=PIN_LOCK_SECONDS)
+                raise PermissionDenied(
+                    _(
+                        "Too many wrong PINs for badge {badge_code}. Try again in {locked_for} "
+                        "min, or ask a supervisor.",
+                        badge_code=row.badge_code,
+                        locked_for=(int((unlock_at - now).total_seconds()) + 59) // 60,
+                    )
+                )
             if not pin:
                 from kiosk.services.auth import PinRequired
 
                 raise PinRequired(_("{name}: enter your PIN.", name=employee.name))
             if not row.pin_hash or not verify_pin(pin, row.pin_hash):
+                self._offline_failures[row.badge_code] = [*failures, now]
                 raise PermissionDenied(_("Wrong PIN. Scan your badge and try again."))
+            self._offline_failures.pop(row.badge_code, None)
         return employee
 
     # -- reference data for offline entry ---------------------------------------------
@@ -378,6 +415,46 @@ def sign_in_or_kept(
     try:
         employee = sign_in(badge_code, pin, terminal=terminal, clock=clock)
     except DatabaseUnavailable:
-        return outbox.offline_sign_in(badge_code, pin)
+        return outbox.offline_sign_in(badge_code, pin, now=clock.now())
+    outbox.remember(employee, pin, clock.now())
+    return employee
+
+
+def enrol_and_keep(
+    outbox: Outbox,
+    badge_code: str,
+    code: str,
+    pin: str,
+    repeat: str,
+    *,
+    terminal: str | None = None,
+    clock: Clock | None = None,
+) -> EmployeeView:
+    """Enrol the PIN chosen after an enrolment code (it needs the server), then remember the
+    badge here with that PIN, as an online sign-in does."""
+    from kiosk.services import enrolment
+
+    clock = clock or SystemClock()
+    employee = enrolment.enrol_pin(badge_code, code, pin, repeat, terminal=terminal, clock=clock)
+    outbox.remember(employee, pin, clock.now())
+    return employee
+
+
+def change_pin_and_keep(
+    outbox: Outbox,
+    actor: EmployeeView,
+    current: str,
+    pin: str,
+    repeat: str,
+    *,
+    terminal: str | None = None,
+    clock: Clock | None = None,
+) -> EmployeeView:
+    """Change one's own PIN at the server; the kept copy here follows (the old PIN stops
+    working on this kiosk too, also while offline)."""
+    from kiosk.services import enrolment
+
+    clock = clock or SystemClock()
+    employee = enrolment.change_pin(actor, current, pin, repeat, terminal=terminal, clock=clock)
     outbox.remember(employee, pin, clock.now())
     return employee

@@ -25,6 +25,7 @@ from kiosk.services.auth import (
     ROLE_RANK,
     ROLE_TITLES,
     EmployeeView,
+    NoPin,
     PinRequired,
     employee_view,
     hash_pin,
@@ -83,8 +84,10 @@ def web_sign_in(
     badge, pin = check_credentials(badge_code, pin)
     terminal = web_terminal(client)
     clock = clock or SystemClock()
+    holder_name = ""
     try:
         holder = identify_badge(badge)
+        holder_name = holder.name
     except NotFound:
         # sign_in below audits the unknown badge and refuses it; hash the PIN anyway so
         # an unknown badge takes as long as a wrong PIN (no probing for badges by time)
@@ -95,19 +98,23 @@ def web_sign_in(
         employee = sign_in(badge, pin, terminal=terminal, clock=clock)
     except PinRequired as exc:  # cannot happen with a PIN given; keep the rule explicit
         raise PermissionDenied(NOT_ACCEPTED) from exc
+    except NoPin as exc:  # sign_in audited it: a badge alone never opens the board
+        raise PermissionDenied(_no_pin_yet(holder_name or badge)) from exc
     except (NotFound, PermissionDenied) as exc:
         raise PermissionDenied(NOT_ACCEPTED) from exc
     require_role(employee, WEB_MIN_ROLE, WEB_ACTION, terminal=terminal, clock=clock)
-    if not employee.needs_pin:  # a badge alone must never open the board from anywhere
+    if not employee.needs_pin:  # cannot happen (sign_in refuses it); keep the rule explicit
         record_refusal(employee, WEB_ACTION, "", "no PIN set", terminal=terminal, clock=clock)
-        raise PermissionDenied(
-            _(
-                "{name} has no PIN yet: a quality admin must set one before the board can be "
-                "opened in a browser.",
-                name=employee.name,
-            )
-        )
+        raise PermissionDenied(_no_pin_yet(employee.name))
     return employee
+
+
+def _no_pin_yet(name: str) -> str:
+    return _(
+        "{name} has no PIN yet: enrol one at a kiosk with an enrolment code from a "
+        "supervisor, then open the board in a browser.",
+        name=name,
+    )
 
 
 @functools.cache
