@@ -33,6 +33,7 @@ class PeopleScreen(KioskScreen):
         Binding("f3", "edit", "Edit"),
         Binding("f4", "toggle_active", "Deactivate/reactivate"),
         Binding("f5", "print_badge", "Print badge"),
+        Binding("f6", "enrolment_code", "Enrolment code"),
         Binding("f7", "page(-1)", "Previous page"),
         Binding("f8", "page(1)", "Next page"),
         Binding("escape", "back", "Back"),
@@ -309,9 +310,15 @@ class PeopleScreen(KioskScreen):
             ),
         )
 
-    # Where the PIN enrolment screen's key goes: a binding ("f6", "enrolment_code",
-    # "Enrolment code") and an action that pushes IssueEnrolmentCodeScreen(row.badge_code)
-    # for self._chosen(), like action_print_badge above.
+    def action_enrolment_code(self) -> None:
+        """A one-time PIN enrolment code for the chosen person (a reset if they have a
+        PIN: the screen asks first); the service decides who may issue one to whom."""
+        row = self._chosen()
+        if row is None:
+            return
+        from screens.enrolment_code import IssueEnrolmentCodeScreen
+
+        self.app.push_screen(IssueEnrolmentCodeScreen(row.badge_code))
 
     def action_back(self) -> None:
         self.dismiss()

@@ -292,3 +292,38 @@ async def test_a_person_in_a_team_gone_inactive_is_edited_by_choosing_a_team_aga
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "E6002 Yuan Qing · T1" in text_of(app, "#message")
+
+
+async def test_an_enrolment_code_from_the_people_list(demo_plant, clock):
+    """F6 on a person: the one-time code for that badge, shown once, and it enrols."""
+    from textual.widgets import Digits
+
+    from kiosk.services import enrolment
+    from screens.enrolment_code import IssueEnrolmentCodeScreen
+
+    with db.connection():  # a leader the roster import made, who has no PIN yet
+        Employee.update(pin_hash=None).where(Employee.badge_code == "E2001").execute()
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "E4001", pin="1234")
+        await open_menu_entry(pilot, app, 0)
+        assert isinstance(app.screen, PeopleScreen)
+        assert "Enrolment code" in key_help(app)
+        await pilot.press(*"E2001")
+        await pilot.pause(0.4)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(app.screen, IssueEnrolmentCodeScreen)
+        digits = app.screen.query_one("#enrol-code", Digits)
+        shown = digits.value.replace(" ", "")
+        assert digits.display and len(shown) == 8
+        assert "For Huang Qiang · Team leader · badge E2001" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, PeopleScreen)
+    assert enrolment.check_code("E2001", shown, clock=clock).name == "Huang Qiang"
+    with db.connection():
+        issued = AuditEntry.get(AuditEntry.action == "issue_enrolment_code")
+        assert issued.target == "E2001" and shown not in issued.detail
