@@ -170,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     from kiosk.exports_cli import add_export_commands  # performance, ledger, ..., handbook
 
     add_export_commands(export_commands, _add_common)
+    from kiosk.campaign_cli import add_campaign_commands  # new, list, activate, template
+
+    add_campaign_commands(commands, _add_common)
     parser.epilog = (
         "every command: "
         + ", ".join(f"kiosk {name}" for name in _command_names(commands))
@@ -325,6 +328,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             # the app opens the database itself, once its first screen is up (kiosk/app.py):
             # a kiosk also starts while the server is away, and says so on screen
             return _run_app(settings, board_only=args.command == "board")
+        if args.command == "campaign":
+            from kiosk.campaign_cli import run_campaign
+
+            return run_campaign(args, settings)
         from kiosk.services import database
 
         status = database.open_database(settings.database_url)

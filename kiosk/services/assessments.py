@@ -30,7 +30,7 @@ from kiosk.clock import Clock, SystemClock, format_local
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import N_, _
 from kiosk.services.auth import EmployeeView, record_action, require_role
-from kiosk.services.campaigns import active_campaign_row
+from kiosk.services.campaigns import active_campaign_row, rules_of
 from kiosk.services.training import ChoiceView
 from kiosk.services.uow import idempotent, read_only, transaction
 from models import Campaign, Choice, Employee, Question, QuizAnswer, Team, db
@@ -215,9 +215,8 @@ class _Rules:
 
 def _rules() -> _Rules:
     campaign = active_campaign_row()
-    fields = Campaign._meta.fields
-    items = campaign.assessment_items if campaign else fields["assessment_items"].default
-    mark = campaign.pass_mark_percent if campaign else fields["pass_mark_percent"].default
+    rules = rules_of(campaign)
+    items, mark = rules.assessment_items, rules.pass_mark_percent
     return _Rules(campaign, max(1, int(items)), min(100, max(1, int(mark))))
 
 

@@ -27,7 +27,7 @@ from kiosk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import N_, LazyLabels, _, retranslate
 from kiosk.services import ledger
 from kiosk.services.auth import EmployeeView, record_action, record_refusal
-from kiosk.services.campaigns import active_campaign_row
+from kiosk.services.campaigns import active_campaign_row, rules_of
 from kiosk.services.defects import CATEGORY_LABELS
 from kiosk.services.text import clean_text
 from kiosk.services.uow import idempotent, read_only, transaction
@@ -288,7 +288,7 @@ def verify(
             ledger.write_award(
                 ledger.Award(
                     team_id=defect.team_id,
-                    amount=campaign.ontime_points if campaign else 2,
+                    amount=rules_of(campaign).ontime_points,
                     reason=f"defect {str(defect.id)[:8]} corrected and verified on time",
                     cause_type="defect",
                     cause_id=str(defect.id),
@@ -308,7 +308,7 @@ def write_overdue_penalty(
     defect: Defect, campaign: Campaign | None, now: datetime, created_by_id: int | None
 ) -> bool:
     """The late deduction for one defect, at most once ever. True when written now."""
-    amount = campaign.late_points if campaign else -2
+    amount = rules_of(campaign).late_points
     result = ledger.write_award(
         ledger.Award(
             team_id=defect.team_id,

@@ -18,7 +18,7 @@ from kiosk.clock import Clock, SystemClock, to_local
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import _, ngettext
 from kiosk.services.auth import EmployeeView, require_role
-from kiosk.services.campaigns import active_campaign_row
+from kiosk.services.campaigns import active_campaign_row, rules_of
 from kiosk.services.text import shorten
 from kiosk.services.uow import read_only
 from models import Campaign, Defect, Supplier
@@ -168,11 +168,7 @@ def supplier_ranking(
     )
     length = timedelta(days=(last_day - first_day).days + 1)
     previous_start, previous_end = first_day - length, first_day - timedelta(days=1)
-    threshold = (
-        campaign.supplier_risk_share_percent
-        if campaign is not None
-        else Campaign._meta.fields["supplier_risk_share_percent"].default
-    )
+    threshold = rules_of(campaign).supplier_risk_share_percent
 
     current = _incoming(first_day, last_day)
     previous = _incoming(previous_start, previous_end)
