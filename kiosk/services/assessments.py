@@ -24,7 +24,7 @@ from fractions import Fraction
 from typing import TextIO
 
 import peewee
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from kiosk.clock import Clock, SystemClock, format_local
 from kiosk.errors import NotFound, ValidationFailed
@@ -555,6 +555,20 @@ def training_coverage(
         clock=clock,
     )
     return coverage_report()
+
+
+def coverage_counts(campaign: Campaign | None) -> tuple[int, int]:
+    """(active employees with a passed attempt in the campaign, active employees), counted
+    in SQL (boards); with no campaign, a pass in any campaign counts."""
+    total = Employee.select().where(Employee.active).count()
+    passed = (
+        Assessment.select(fn.COUNT(fn.DISTINCT(Assessment.employee)))
+        .join(Employee, on=(Assessment.employee == Employee.id))
+        .where(Employee.active & (Assessment.passed == True))  # noqa: E712 (SQL)
+    )
+    if campaign is not None:
+        passed = passed.where(Assessment.campaign == campaign.id)
+    return int(passed.scalar() or 0), total
 
 
 @read_only

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from peewee import Case, fn
+
 from kiosk.clock import Clock, SystemClock, to_local
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import _, ngettext
@@ -132,6 +134,31 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     first = datetime.combine(start, time.min).astimezone()
     after = datetime.combine(end + timedelta(days=1), time.min).astimezone()
     return first, after
+
+
+def high_risk_count(start: date, end: date, threshold: int) -> tuple[int, int]:
+    """(high-risk suppliers over [start, end], active suppliers), counted in SQL, by the
+    ranking's rule: a share at or above the threshold, or a critical defect."""
+    first, after = _bounds(start, end)
+    per_supplier = list(
+        Defect.select(
+            Defect.supplier,
+            fn.COUNT(Defect.id),
+            fn.SUM(Case(None, [(Defect.severity == "critical", 1)], 0)),
+        )
+        .where(
+            (Defect.source == SOURCE) & (Defect.reported_at >= first) & (Defect.reported_at < after)
+        )
+        .group_by(Defect.supplier)
+        .tuples()
+    )
+    total = sum(int(count) for _supplier, count, _critical in per_supplier)
+    high_risk = sum(
+        1
+        for supplier, count, critical in per_supplier
+        if supplier is not None and (int(count) * 100 >= threshold * total or int(critical or 0))
+    )
+    return high_risk, Supplier.select().where(Supplier.active).count()
 
 
 def _incoming(start: date, end: date) -> list[Defect]:
