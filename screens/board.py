@@ -114,7 +114,7 @@ class BoardScreen(KioskScreen):
         Binding("1", "tab('teams')", "Teams"),
         Binding("2", "tab('red-black')", "Red-Black"),
         Binding("3", "tab('charts')", "Charts"),
-        Binding("c", "pick_campaign", "Campaign"),
+        Binding("c", "pick_campaign", "Pick campaign"),
         Binding("a", "toggle_rotate", "Auto-rotate"),
         Binding("r", "refresh", "Refresh"),
         Binding("escape", "back", "Back"),

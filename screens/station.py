@@ -37,6 +37,7 @@ class StationScreen(ScanningScreen):
         Binding("f9", "competitions", "Contests"),
         Binding("f11", "proposals", "Proposals"),
         Binding("f10", "sign_out", "Sign out"),
+        Binding("ctrl+k", "campaigns", "Campaigns", priority=True),  # quality admins only
     ]
 
     def compose(self) -> ComposeResult:
@@ -242,6 +243,17 @@ class StationScreen(ScanningScreen):
         from screens.inspection import InspectionScreen
 
         self.app.push_screen(InspectionScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "campaigns":  # not offered below quality admin (the service checks too)
+            user = getattr(self.app, "user", None)
+            return bool(user and user.has_role("quality_admin"))
+        return True
+
+    def action_campaigns(self) -> None:
+        from screens.campaigns import CampaignsScreen
+
+        self.app.push_screen(CampaignsScreen())
 
     def action_sign_out(self) -> None:
         self.app.sign_out()  # type: ignore[attr-defined]

@@ -39,6 +39,7 @@ ACTION_PHRASES = (
     N_("register a participant"),
     N_("judge a skill competition"),
     N_("review proposals"),
+    N_("manage campaigns"),
 )
 
 

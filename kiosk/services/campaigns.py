@@ -331,8 +331,34 @@ def local_day(clock: Clock | None = None) -> date:
 @read_only
 def list_campaigns() -> list[CampaignView]:
     """Every campaign, newest first (a plant has one a year: the list is short)."""
+    return _campaign_list()
+
+
+def _campaign_list() -> list[CampaignView]:
     query = Campaign.select().order_by(Campaign.starts_on.desc(), Campaign.id.desc())
     return [campaign_view(row) for row in query.limit(LIST_LIMIT)]
+
+
+@dataclass(frozen=True)
+class CampaignAdmin:
+    """What the quality admin's campaign screen shows: the campaigns, and the rules a new
+    campaign starts from (the active campaign's, so next year's starts from this year's)."""
+
+    campaigns: tuple[CampaignView, ...]
+    starting_rules: CampaignView
+
+
+def campaigns_for_admin(
+    actor: EmployeeView, *, clock: Clock | None = None, terminal: str | None = None
+) -> CampaignAdmin:
+    """The campaign screen's list (quality admins; a refusal is audited)."""
+    require_role(actor, MINIMUM_ROLE, ACTION, target="campaigns", terminal=terminal, clock=clock)
+    return _campaign_admin()
+
+
+@read_only
+def _campaign_admin() -> CampaignAdmin:
+    return CampaignAdmin(tuple(_campaign_list()), rules_of(active_campaign_row()))
 
 
 def campaign_row(name_or_id: str | int) -> Campaign:
