@@ -605,7 +605,7 @@ def _allowed(actor: EmployeeView | None, target: str, terminal: str | None, cloc
 def _lock_campaigns() -> None:
     """Campaign changes one at a time (a new name, the overlap check, the active switch)."""
     if db.is_postgresql():
-        db.database.execute_sql("LOCK TABLE campaign IN SHARE ROW EXCLUSIVE MODE")
+        db.database_proxy.execute_sql("LOCK TABLE campaign IN SHARE ROW EXCLUSIVE MODE")
 
 
 def create_campaign(
