@@ -21,7 +21,6 @@ from kiosk.services import campaigns
 from screens.base import DataChanged, KioskModal, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
-from screens.widgets.tables import fill_rows
 
 PHASE_ROWS = 6
 PHASE_PARTS = ("name", "starts_on", "ends_on")
@@ -46,6 +45,7 @@ class CampaignsScreen(KioskScreen):
     def __init__(self) -> None:
         super().__init__()
         self.admin: campaigns.CampaignAdmin | None = None
+        self.select_next: str | None = None  # the campaign just created
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -96,22 +96,21 @@ class CampaignsScreen(KioskScreen):
         first = self.admin is None
         self.admin = admin
         self.refresh_bindings()
-        fill_rows(
-            self.query_one("#campaigns", DataTable),
-            [
-                (
-                    str(view.id),
-                    (
-                        str(view.starts_on),
-                        str(view.ends_on),
-                        Text(_("active"), style="bold green") if view.active else "",
-                        str(len(view.phases)),
-                        Text(view.name, style="bold" if view.active else ""),
-                    ),
-                )
-                for view in admin.campaigns
-            ],
-        )
+        table = self.query_one("#campaigns", DataTable)
+        selected = self.select_next or self._selected_key()
+        self.select_next = None
+        table.clear()  # a short list, newest first: rebuilt so a new campaign sits in order
+        for view in admin.campaigns:
+            table.add_row(
+                str(view.starts_on),
+                str(view.ends_on),
+                Text(_("active"), style="bold green") if view.active else "",
+                str(len(view.phases)),
+                Text(view.name, style="bold" if view.active else ""),
+                key=str(view.id),
+            )
+        if selected is not None and selected in table.rows:
+            table.move_cursor(row=table.get_row_index(selected), animate=False)
         if first:
             self.say(
                 _("N creates a campaign; A activates the one selected.")
@@ -119,11 +118,16 @@ class CampaignsScreen(KioskScreen):
                 else _("No campaign yet: press N to create the first one.")
             )
 
-    def _selected(self) -> campaigns.CampaignView | None:
+    def _selected_key(self) -> str | None:
         table = self.query_one("#campaigns", DataTable)
-        if self.admin is None or not table.row_count:
+        if not table.row_count:
             return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def _selected(self) -> campaigns.CampaignView | None:
+        key = self._selected_key()
+        if self.admin is None or key is None:
+            return None
         return next((v for v in self.admin.campaigns if str(v.id) == key), None)
 
     def action_new(self) -> None:
@@ -134,6 +138,7 @@ class CampaignsScreen(KioskScreen):
     def _created(self, view: campaigns.CampaignView | None) -> None:
         if view is None:
             return
+        self.select_next = str(view.id)
         self.say(
             _(
                 "Campaign {name} created (inactive). Select it and press A to activate it.",
