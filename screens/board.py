@@ -33,7 +33,7 @@ REFRESH_SECONDS = 30.0  # the change feed refreshes at once; this is a safety ne
 ROTATE_SECONDS = 20.0
 RANK_MARK_SECONDS = 8.0
 TABS = ("teams", "red-black", "charts")
-NARROW_WIDTH = 120  # below this the tiles are two rows of one-line figures
+NARROW_WIDTH = 168  # below this (7 tiles of 24 columns) the tiles are two rows of one-line figures
 
 
 class Tile(Vertical):
