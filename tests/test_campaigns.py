@@ -286,6 +286,13 @@ def test_the_board_shows_a_past_campaign_and_targets_against_actuals(demo_plant,
     assert past.team_totals == before.team_totals
     assert (past.target_fpy, past.critical_target) == (98, 3)
     assert past.period == "Sep 01 – Sep 30"
+    series = kpis.daily_series(campaign_id=old_id, clock=clock)
+    assert (series.days[0], series.days[-1]) == ("09-01", "09-10")  # up to today
+    assert {name: points[-1] for name, points in series.team_points} == {
+        t.team_name: t.points for t in before.team_totals
+    }
+    with db.connection():
+        assert sum(series.defects_reported) == Defect.select().count()  # all the demo's
     old_list = reports.red_black(campaign_id=old_id, clock=clock)
     new_list = reports.red_black(clock=clock)
     assert old_list.late_teams and not new_list.late_teams

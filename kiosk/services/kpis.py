@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from peewee import Case, fn
+from peewee import Case, Value, fn
 
 from kiosk.clock import Clock, SystemClock, to_local
 from kiosk.errors import NotFound
@@ -29,7 +29,12 @@ from kiosk.services.assessments import coverage_counts
 from kiosk.services.campaigns import active_campaign_row, rules_of
 from kiosk.services.ledger import TeamTotal, team_totals
 from kiosk.services.lifecycle import OPEN_STATUSES
-from kiosk.services.lines import LineYield, first_pass_yield, mobile_flag_history
+from kiosk.services.lines import (
+    LineYield,
+    first_pass_yield,
+    local_day_bounds,
+    mobile_flag_history,
+)
 from kiosk.services.suppliers import high_risk_count
 from kiosk.services.uow import read_only
 from models import Campaign, Defect, LedgerEntry, ProductionLine
@@ -196,6 +201,32 @@ class DailySeries:
     defects_reported: tuple[int, ...]
 
 
+def _local_day_index(field, first: date, count: int):
+    """Which local day of the period a stored UTC time falls on, in SQL: -1 before the
+    first day, 0 .. count-1, NULL after the last (local midnights as UTC instants)."""
+    start = local_day_bounds(first, first)[0]
+    branches = [(field < start, -1)]
+    for n in range(count):
+        day = first + timedelta(days=n)
+        branches.append((field < local_day_bounds(day, day)[1], n))
+    return Case(None, branches, None)
+
+
+def _summed(query, column: str) -> list[tuple[int, int | None, int]]:
+    """(team, day, sum of the column) per team and day, grouped in SQL."""
+    rows = query.alias("rows")
+    return [
+        (team_id, None if day is None else int(day), int(total or 0))
+        for team_id, day, total in (
+            # (any model builds the outer query)
+            Defect.select(rows.c.team_id, rows.c.day, fn.SUM(getattr(rows.c, column)))
+            .from_(rows)
+            .group_by(rows.c.team_id, rows.c.day)
+            .tuples()
+        )
+    ]
+
+
 @read_only
 def daily_series(*, campaign_id: int | None = None, clock: Clock | None = None) -> DailySeries:
     """Points over the month per team (cumulative) and defects reported per day."""
@@ -205,29 +236,30 @@ def daily_series(*, campaign_id: int | None = None, clock: Clock | None = None) 
     first, last = reporting_period(campaign, today, live)
     last = min(last, today) if first <= today else last
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    index = {day: n for n, day in enumerate(days)}
     teams = {t.team_id: t.team_name for t in team_totals(campaign.id if campaign else None)}
     daily = {team_id: [0] * len(days) for team_id in teams}
     before = dict.fromkeys(teams, 0)
-    entries = LedgerEntry.select(LedgerEntry.team, LedgerEntry.amount, LedgerEntry.created_at)
+    day_of = _local_day_index(LedgerEntry.created_at, first, len(days))
+    entries = LedgerEntry.select(
+        LedgerEntry.team.alias("team_id"), day_of.alias("day"), LedgerEntry.amount
+    )
     if campaign is not None:
         entries = entries.where(LedgerEntry.campaign == campaign)
-    for entry in entries:
-        if entry.team_id not in daily:
+    for team_id, day, amount in _summed(entries, "amount"):
+        if team_id not in daily or day is None:
             continue
-        day = to_local(entry.created_at).date()
-        if day < first:
-            before[entry.team_id] += entry.amount
-        elif day in index:
-            daily[entry.team_id][index[day]] += entry.amount
+        if day < 0:
+            before[team_id] += amount
+        else:
+            daily[team_id][day] += amount
     reported = [0] * len(days)
-    defects = Defect.select(Defect.reported_at)
+    day_of = _local_day_index(Defect.reported_at, first, len(days))
+    defects = Defect.select(Defect.team.alias("team_id"), day_of.alias("day"), Value(1).alias("n"))
     if campaign is not None:
         defects = defects.where(Defect.campaign == campaign)
-    for defect in defects:
-        day = to_local(defect.reported_at).date()
-        if day in index:
-            reported[index[day]] += 1
+    for _team, day, count in _summed(defects, "n"):
+        if day is not None and day >= 0:
+            reported[day] += count
     series = []
     for team_id, name in teams.items():
         running, cumulative = before[team_id], []
