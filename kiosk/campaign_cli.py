@@ -73,8 +73,7 @@ def run_campaign(args: argparse.Namespace, settings: Any) -> int:
             )
             return 0
         if args.campaign_command == "activate":
-            name: str | int = int(args.name) if args.name.isdigit() else args.name
-            view = campaigns.activate_campaign(None, name)
+            view = campaigns.activate_campaign(None, args.name)
             print(f"Campaign {view.name!r} is the active campaign now.")
             return 0
         return _list(campaigns.list_campaigns())

@@ -14,7 +14,16 @@ from kiosk.app import KioskApp
 from kiosk.cli import main
 from kiosk.config import Settings
 from kiosk.errors import ValidationFailed
-from kiosk.services import auth, campaign_file, campaigns, exports, kpis, lifecycle, reports
+from kiosk.services import (
+    auth,
+    campaign_file,
+    campaigns,
+    exports,
+    handbook,
+    kpis,
+    lifecycle,
+    reports,
+)
 from kiosk.services.defects import DefectDraft, report_defect
 from models import AuditEntry, Campaign, Defect, LedgerEntry, db
 from screens.board import BoardScreen, CampaignPicker, Tile
@@ -250,6 +259,8 @@ def test_the_old_campaign_keeps_its_rows_and_exports_with_campaign(
     assert len(exports.ledger_table(campaign=DEMO).rows) == demo_ledger
     assert len(exports.ledger_table(campaign=str(new_id)).rows) == 1
     assert exports.defects_table(campaign=NEXT).name == "defects-2026-Quality-Month"
+    assert handbook.compile_handbook(campaign=NEXT).cases == ()
+    assert handbook.compile_handbook(campaign=DEMO).campaign_name == DEMO
 
     out = tmp_path / "old-defects.csv"
     args = ["export", "defects", "--campaign", DEMO, "-o", str(out), "--db", demo_plant]

@@ -362,12 +362,14 @@ def _campaign_admin() -> CampaignAdmin:
 
 
 def campaign_row(name_or_id: str | int) -> Campaign:
-    """A campaign by id or by name (case and outer spaces ignored); NotFound otherwise."""
-    if isinstance(name_or_id, int):
-        row = Campaign.get_or_none(Campaign.id == name_or_id)
-    else:
+    """A campaign by name (case and extra spaces ignored), else by id (an int, or text of
+    digits that names no campaign); NotFound otherwise."""
+    row = None
+    if not isinstance(name_or_id, int):
         wanted = " ".join(str(name_or_id).split()).casefold()
         row = next((r for r in Campaign.select() if r.name.casefold() == wanted), None)
+    if row is None and str(name_or_id).strip().isdigit():
+        row = Campaign.get_or_none(Campaign.id == int(str(name_or_id).strip()))
     if row is None:
         raise NotFound(_("No campaign is named {name}.", name=str(name_or_id)[:NAME_LENGTH]))
     return row

@@ -110,10 +110,7 @@ def _in_month(field, month: Month | None):
 
 def _campaign(name: str | None) -> Campaign | None:
     """The campaign `--campaign NAME` names (by name or id); None: every campaign."""
-    if name is None:
-        return None
-    text = str(name).strip()
-    return campaign_row(int(text) if text.isdigit() else text)
+    return None if name is None else campaign_row(name)
 
 
 def _of_campaign(field, campaign: Campaign | None):

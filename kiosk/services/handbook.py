@@ -188,8 +188,7 @@ def _factor_name(factor: str | None) -> str:
 def _handbook_campaign(name: str | None = None) -> Campaign | None:
     """The campaign named (by name or id), else the active one, else the latest."""
     if name is not None:
-        text = str(name).strip()
-        return campaign_row(int(text) if text.isdigit() else text)
+        return campaign_row(name)
     return active_campaign_row() or (Campaign.select().order_by(Campaign.starts_on.desc()).first())
 
 
