@@ -350,3 +350,36 @@ async def test_the_board_picks_a_past_campaign_and_shows_targets(demo_plant, clo
         assert screen.campaign_id is None and not screen.has_class("past")
         assert str(screen.query_one("#campaign-line", Static).content).startswith(NEXT)
         assert old_id != screen.campaign_id
+
+
+def test_the_database_keeps_one_active_campaign_and_distinct_names(demo_plant, clock):
+    import threading
+
+    import peewee
+
+    names = [f"{year} Quality Month" for year in (2026, 2027, 2028, 2029)]
+    for year, name in zip((2026, 2027, 2028, 2029), names, strict=True):
+        campaigns.create_campaign(
+            None, campaigns.CampaignDraft(name, f"{year}-09-01", f"{year}-09-30"), clock=clock
+        )
+    errors: list[Exception] = []
+
+    def activate(name: str) -> None:
+        try:
+            campaigns.activate_campaign(None, name, clock=clock)
+        except Exception as exc:  # noqa: BLE001 (collected for the assertion)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=activate, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(active for _name, active in campaign_rows()) == 1
+    assert len(audit("activate_campaign")) == 4
+    with db.connection() as database:
+        with pytest.raises(peewee.IntegrityError), database.atomic():
+            Campaign.update(active=True).execute()
+        with pytest.raises(peewee.IntegrityError), database.atomic():
+            Campaign.update(name=NEXT).where(Campaign.name == "2027 Quality Month").execute()
