@@ -41,7 +41,7 @@ def add_export_commands(
                 else " (default: everything)"
             ),
         )
-        _add_campaign(command)
+        add_campaign_option(command)
         command.add_argument(
             "--format", choices=TABLE_FORMATS, help="default: from --output's suffix, else csv"
         )
@@ -72,11 +72,11 @@ def add_export_commands(
         help="a TrueType/OpenType font with Chinese glyphs for the PDF "
         "(default: Noto Sans CJK if installed, else DejaVu Sans)",
     )
-    _add_campaign(handbook)
+    add_campaign_option(handbook)
     add_common(handbook)
 
 
-def _add_campaign(command: argparse.ArgumentParser) -> None:
+def add_campaign_option(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--campaign",
         metavar="NAME",

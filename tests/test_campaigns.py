@@ -25,7 +25,7 @@ from kiosk.services import (
     reports,
 )
 from kiosk.services.defects import DefectDraft, report_defect
-from models import AuditEntry, Campaign, Defect, LedgerEntry, db
+from models import AuditEntry, Campaign, Defect, Employee, LedgerEntry, db
 from screens.board import BoardScreen, CampaignPicker, Tile
 from tests.test_screens import settle
 
@@ -217,6 +217,11 @@ def test_problems_are_reported_together(demo_plant):
     assert set(refused.value.problems) == {"name", "phase_1", "weights", "assessment_items"}
 
 
+def exports_count_active() -> int:
+    with db.connection():
+        return Employee.select().where(Employee.active).count()
+
+
 def seeded_then_next(demo_plant, clock) -> tuple[int, int]:
     """The demo month's results, then next year's campaign made active; returns both ids."""
     old = campaigns.active_campaign()
@@ -274,6 +279,10 @@ def test_the_old_campaign_keeps_its_rows_and_exports_with_campaign(
     with open(out, encoding="utf-8-sig") as stream:
         points = {r["badge"]: int(r["points"]) for r in csv.DictReader(stream)}
     assert sum(points.values()) == 2  # only the new campaign's +2
+    out = tmp_path / "coverage.csv"
+    args = ["export", "coverage", "--campaign", DEMO, "-o", str(out), "--db", demo_plant]
+    assert main(args) == 0
+    assert f"Training coverage 0 % (0 of {exports_count_active()} active" in capsys.readouterr().out
     assert main(["export", "ledger", "--campaign", "Nope", "--db", demo_plant]) == 2
     assert "No campaign is named Nope." in capsys.readouterr().err
     assert main(["export", "performance", "--db", demo_plant]) == 2
