@@ -191,12 +191,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--output", "-o", type=Path, metavar="FILE.csv", help="default: print to the terminal"
     )
     _add_common(coverage)
-    from kiosk.exports_cli import add_export_commands  # performance, ledger, ..., handbook
+    from kiosk.exports_cli import add_campaign_option, add_export_commands
 
-    add_export_commands(export_commands, _add_common)
+    add_campaign_option(coverage)
+    add_export_commands(export_commands, _add_common)  # performance, ledger, ..., handbook
     from kiosk.admin_cli import add_admin_commands  # admin create, admin enrol
 
     add_admin_commands(commands, _add_common)
+    from kiosk.campaign_cli import add_campaign_commands  # new, list, activate, template
+
+    add_campaign_commands(commands, _add_common)
     parser.epilog = (
         "every command: "
         + ", ".join(f"kiosk {name}" for name in _command_names(commands))
@@ -277,10 +281,10 @@ def _import(kind: str, path: Path) -> int:
     return 0
 
 
-def _export_coverage(output: Path | None) -> int:
+def _export_coverage(output: Path | None, campaign: str | None = None) -> int:
     from kiosk.services.assessments import coverage_report, write_coverage_csv
 
-    report = coverage_report()
+    report = coverage_report(campaign)
     if output is None:
         write_coverage_csv(report, sys.stdout)
         return 0
@@ -382,6 +386,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             # the app opens the database itself, once its first screen is up (kiosk/app.py):
             # a kiosk also starts while the server is away, and says so on screen
             return _run_app(settings, board_only=args.command == "board")
+        if args.command == "campaign":
+            from kiosk.campaign_cli import run_campaign
+
+            return run_campaign(args, settings)
         from kiosk.services import database
 
         # only the commands that make a database may make a SQLite file: a check or an
@@ -399,7 +407,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _import(args.import_command, args.file)
         if args.command == "export" and args.export_command == "coverage":
             database.require_current_schema(status)
-            return _export_coverage(args.output)
+            return _export_coverage(args.output, args.campaign)
         if args.command == "admin":
             from kiosk.admin_cli import run_admin
 

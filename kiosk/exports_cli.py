@@ -34,10 +34,14 @@ def add_export_commands(
         command.add_argument(
             "--month",
             metavar="YYYY-MM",
-            required=name == "performance",
             help="only this month, by local date"
-            + (" (required)" if name == "performance" else " (default: everything)"),
+            + (
+                " (performance: this or --campaign is required)"
+                if name == "performance"
+                else " (default: everything)"
+            ),
         )
+        add_campaign_option(command)
         command.add_argument(
             "--format", choices=TABLE_FORMATS, help="default: from --output's suffix, else csv"
         )
@@ -68,7 +72,17 @@ def add_export_commands(
         help="a TrueType/OpenType font with Chinese glyphs for the PDF "
         "(default: Noto Sans CJK if installed, else DejaVu Sans)",
     )
+    add_campaign_option(handbook)
     add_common(handbook)
+
+
+def add_campaign_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--campaign",
+        metavar="NAME",
+        help="only this campaign's rows (its name as `kiosk campaign list` shows it, or its "
+        "id); a past campaign keeps its points, defects and results",
+    )
 
 
 def _format(given: str | None, output: str | None, allowed: tuple[str, ...]) -> str:
@@ -107,7 +121,7 @@ def _export_table(args: argparse.Namespace) -> int:
         "inspections": exports.inspections_table,
         "evaluations": exports.evaluations_table,
     }
-    table = builders[args.export_command](month)
+    table = builders[args.export_command](month, args.campaign)
     file_format = _format(args.format, args.output, TABLE_FORMATS)
     to_stdout = args.output == "-"
     if to_stdout:
@@ -128,7 +142,7 @@ def _export_table(args: argparse.Namespace) -> int:
 def _export_handbook(args: argparse.Namespace) -> int:
     from kiosk.services import handbook
 
-    content = handbook.compile_handbook()
+    content = handbook.compile_handbook(campaign=args.campaign)
     file_format = _format(args.format, args.output, HANDBOOK_FORMATS)
     to_stdout = args.output == "-"
     path = (

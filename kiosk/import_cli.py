@@ -129,7 +129,7 @@ def run_import(args: argparse.Namespace, database_url: str) -> int:
             return 2
         from kiosk.services import database
 
-        database.require_current_schema(database.open_database(database_url))
+        database.require_current_schema(database.open_database(database_url, create=False))
         if args.import_command == "plant":
             return _import_plant(args)
         return _import_roster(args)

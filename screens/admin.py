@@ -70,6 +70,13 @@ ADMIN_ENTRIES: list[AdminEntry] = [
         "screens.admin_codes:CodeListsScreen",
         (("department", "team"),),
     ),
+    AdminEntry(
+        "campaigns",
+        N_("Campaigns"),
+        N_("the Quality Month: dates, phases, point rules, targets; activate"),
+        "quality_admin",
+        "screens.campaigns:CampaignsScreen",
+    ),
 ]
 
 

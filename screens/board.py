@@ -4,6 +4,10 @@ KPI tiles on top; below, tabs with the team point table and first-pass yield,
 the Red-Black List, and charts. Everything refreshes on the change feed (a
 write on any terminal shows within a second); rows update in place, and a team
 whose rank changed is marked for a moment. Unattended, the tabs rotate.
+
+Each KPI tile shows the campaign's target beside the actual figure. C picks a
+campaign: a past (or planned) one is shown over its own dates; picking the active
+one again returns to the live board.
 """
 
 from __future__ import annotations
@@ -11,14 +15,15 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Digits, Static, TabbedContent, TabPane
+from textual.containers import Grid, Horizontal, Vertical
+from textual.widgets import DataTable, Digits, OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
 
 from kiosk.clock import format_local
 from kiosk.i18n import _
-from kiosk.services import kpis, reports
-from screens.base import DataChanged, KioskScreen, Message
+from kiosk.services import campaigns, kpis, reports
+from screens.base import DataChanged, KioskModal, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.red_black_panel import RedBlackPanel
 from screens.widgets.status_bar import StatusBar
@@ -28,6 +33,7 @@ REFRESH_SECONDS = 30.0  # the change feed refreshes at once; this is a safety ne
 ROTATE_SECONDS = 20.0
 RANK_MARK_SECONDS = 8.0
 TABS = ("teams", "red-black", "charts")
+NARROW_WIDTH = 168  # below this (7 tiles of 24 columns) the tiles are two rows of one-line figures
 
 
 class Tile(Vertical):
@@ -38,14 +44,68 @@ class Tile(Vertical):
         self.label = label
 
     def compose(self) -> ComposeResult:
-        yield Static(self.label, classes="tile-label")
+        yield Static(self.label, classes="tile-label", markup=False)
         yield Digits("–", classes="tile-value")
+        yield Static("", classes="tile-small", markup=False)  # value and target, narrow
         yield Static("", classes="tile-note", markup=False)
 
-    def set(self, value: str, note: str = "", level: str = "") -> None:
+    def set(self, value: str, note: str = "", level: str = "", target: str = "") -> None:
         self.query_one(Digits).update(value)
-        self.query_one(".tile-note", Static).update(note)
+        self.query_one(".tile-small", Static).update(
+            Text.assemble((value, "bold"), f"  {target}" if target else "")
+        )
+        self.query_one(".tile-note", Static).update(f"{target} · {note}" if target else note)
         self.set_classes(f"tile {level}".strip())
+
+
+class CampaignPicker(KioskModal):
+    """The campaigns, newest first; dismisses with the id picked (None: cancelled)."""
+
+    CSS_PATH = "board.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, shown: int | None) -> None:
+        super().__init__()
+        self.shown = shown
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker"):
+            yield Static(_("Show which campaign?"), id="picker-title")
+            yield OptionList(id="picker-list")
+            yield Message()
+
+    def on_mount(self) -> None:
+        self.call_service(campaigns.list_campaigns, on_done=self.show_campaigns)
+
+    def show_campaigns(self, views: list[campaigns.CampaignView]) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        for view in views:
+            mark = _("active, live") if view.active else ""
+            options.add_option(
+                Option(
+                    Text.assemble(
+                        (view.name, "bold" if view.active else ""),
+                        f"  {view.starts_on} – {view.ends_on}",
+                        (f"  ({mark})" if mark else "", "green"),
+                    ),
+                    id=str(view.id),
+                )
+            )
+        if not views:
+            self.say(_("There is no campaign yet."), "error")
+            return
+        ids = [str(view.id) for view in views]
+        options.highlighted = ids.index(str(self.shown)) if str(self.shown) in ids else 0
+        options.focus()
+        self.say(_("Up/Down and Enter pick a campaign; Esc keeps the board as it is."))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(int(event.option.id or 0))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class BoardScreen(KioskScreen):
@@ -54,6 +114,7 @@ class BoardScreen(KioskScreen):
         Binding("1", "tab('teams')", "Teams"),
         Binding("2", "tab('red-black')", "Red-Black"),
         Binding("3", "tab('charts')", "Charts"),
+        Binding("c", "pick_campaign", "Pick campaign"),
         Binding("a", "toggle_rotate", "Auto-rotate"),
         Binding("r", "refresh", "Refresh"),
         Binding("escape", "back", "Back"),
@@ -64,15 +125,18 @@ class BoardScreen(KioskScreen):
         self.rotate = rotate
         self.previous_ranks: dict[int, int] = {}
         self.rank_marks: dict[int, str] = {}
+        self.campaign_id: int | None = None  # None: the active campaign, live
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield Static("", id="campaign-line", markup=False)
-        with Horizontal(id="tiles"):
+        with Grid(id="tiles"):
             yield Tile(_("Training coverage %"), id="tile-coverage")
             yield Tile(_("Corrected on time %"), id="tile-correction")
             yield Tile(_("Open / overdue"), id="tile-open")
             yield Tile(_("Critical issues solved"), id="tile-critical")
+            yield Tile(_("First-pass yield %"), id="tile-fpy")
+            yield Tile(_("High-risk suppliers %"), id="tile-suppliers")
             with Vertical(id="tile-flag", classes="tile"):
                 yield Static(_("Quality Mobile Flag"), classes="tile-label")
                 yield Static("", id="flag-holder", markup=False)
@@ -107,12 +171,17 @@ class BoardScreen(KioskScreen):
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
         self.set_interval(ROTATE_SECONDS, self._rotate)
 
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < NARROW_WIDTH, "narrow")
+
     # -- data ------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
         clock = self.app.clock  # type: ignore[attr-defined]
+        chosen = self.campaign_id
         self.call_service(
             kpis.board_summary,
+            campaign_id=chosen,
             clock=clock,
             on_done=self.show_summary,
             group="summary",
@@ -120,6 +189,7 @@ class BoardScreen(KioskScreen):
         )
         self.call_service(
             reports.red_black,
+            campaign_id=chosen,
             clock=clock,
             on_done=self.query_one(RedBlackPanel).show,
             group="red-black",
@@ -127,6 +197,7 @@ class BoardScreen(KioskScreen):
         )
         self.call_service(
             kpis.daily_series,
+            campaign_id=chosen,
             clock=clock,
             on_done=self.show_charts,
             group="charts",
@@ -137,43 +208,25 @@ class BoardScreen(KioskScreen):
         self.action_refresh()
 
     def show_summary(self, summary: kpis.BoardSummary) -> None:
-        phase = " · ".join(summary.phases_today) or _("outside the campaign's phases")
-        days = (
-            _(" · {days_left} days left", days_left=summary.days_left)
-            if summary.days_left is not None
-            else ""
-        )
-        self.query_one("#campaign-line", Static).update(f"{summary.campaign_name} · {phase}{days}")
-        coverage = summary.coverage_percent
-        self.query_one("#tile-coverage", Tile).set(
-            f"{coverage}",
-            _(
-                "{coverage_passed} of {coverage_total} passed (target 100 %)",
-                coverage_passed=summary.coverage_passed,
-                coverage_total=summary.coverage_total,
-            ),
-            "good" if coverage == 100 else "warn",
-        )
-        rate = summary.correction_rate_percent
-        self.query_one("#tile-correction", Tile).set(
-            "–" if rate is None else f"{rate}",
-            _(
-                "{verified_on_time} of {due} due defects",
-                verified_on_time=summary.verified_on_time,
-                due=summary.due,
-            ),
-            "" if rate is None else ("good" if rate >= 90 else "warn"),
-        )
-        self.query_one("#tile-open", Tile).set(
-            f"{summary.open_defects}/{summary.overdue_defects}",
-            _("open / past their window"),
-            "bad" if summary.overdue_defects else "good",
-        )
-        self.query_one("#tile-critical", Tile).set(
-            f"{summary.critical_resolved}/{summary.critical_target}",
-            _("critical defects closed of the target"),
-            "good" if summary.critical_resolved >= summary.critical_target else "",
-        )
+        if summary.live:
+            phase = " · ".join(summary.phases_today) or _("outside the campaign's phases")
+            days = (
+                _(" · {days_left} days left", days_left=summary.days_left)
+                if summary.days_left is not None
+                else ""
+            )
+            line = f"{summary.campaign_name} · {phase}{days}"
+        else:
+            line = _(
+                "{name} ({dates}) · not the active campaign · C: pick another",
+                name=summary.campaign_name,
+                dates=summary.campaign_dates,
+            )
+        self.query_one("#campaign-line", Static).update(line)
+        if summary.live:
+            self.campaign_id = None  # the active one picked: back to following whatever is active
+        self.set_class(not summary.live, "past")
+        self._show_tiles(summary)
         self.query_one("#flag-holder", Static).update(
             Text(f"⚑ {summary.flag_line}", style="bold yellow")
             if summary.flag_line
@@ -200,6 +253,68 @@ class BoardScreen(KioskScreen):
                 time=format_local(summary.generated_at, "%H:%M:%S"),
                 period=summary.period,
             )
+            if summary.live
+            else _(
+                "Campaign {name} · updated {time} · its figures over {period}",
+                name=summary.campaign_name,
+                time=format_local(summary.generated_at, "%H:%M:%S"),
+                period=summary.period,
+            )
+        )
+
+    def _show_tiles(self, summary: kpis.BoardSummary) -> None:
+        coverage = summary.coverage_percent
+        self.query_one("#tile-coverage", Tile).set(
+            f"{coverage}",
+            _(
+                "{coverage_passed} of {coverage_total} passed",
+                coverage_passed=summary.coverage_passed,
+                coverage_total=summary.coverage_total,
+            ),
+            "good" if coverage >= summary.target_coverage else "warn",
+            _("target {target} %", target=summary.target_coverage),
+        )
+        rate = summary.correction_rate_percent
+        self.query_one("#tile-correction", Tile).set(
+            "–" if rate is None else f"{rate}",
+            _(
+                "{verified_on_time} of {due} due defects",
+                verified_on_time=summary.verified_on_time,
+                due=summary.due,
+            ),
+            "" if rate is None else ("good" if rate >= summary.target_correction_rate else "warn"),
+            _("target {target} %", target=summary.target_correction_rate),
+        )
+        self.query_one("#tile-open", Tile).set(
+            f"{summary.open_defects}/{summary.overdue_defects}",
+            _("open / past their window"),
+            "bad" if summary.overdue_defects else "good",
+        )
+        self.query_one("#tile-critical", Tile).set(
+            f"{summary.critical_resolved}/{summary.critical_target}",
+            _("critical defects closed of the target"),
+            "good" if summary.critical_resolved >= summary.critical_target else "",
+            _("target {target}", target=summary.critical_target),
+        )
+        fpy = summary.fpy_percent
+        self.query_one("#tile-fpy", Tile).set(
+            "–" if fpy is None else f"{fpy:.1f}",
+            _("all lines"),
+            "" if fpy is None else ("good" if fpy >= summary.target_fpy else "warn"),
+            _("target {target} %", target=summary.target_fpy),
+        )
+        share = summary.high_risk_supplier_percent
+        self.query_one("#tile-suppliers", Tile).set(
+            "–" if share is None else f"{share}",
+            _(
+                "{high_risk} of {suppliers} suppliers",
+                high_risk=summary.high_risk_suppliers,
+                suppliers=summary.active_suppliers,
+            ),
+            ""
+            if share is None
+            else ("good" if share <= summary.target_high_risk_suppliers else "bad"),
+            _("target ≤ {target} %", target=summary.target_high_risk_suppliers),
         )
 
     def _show_teams(self, summary: kpis.BoardSummary) -> None:
@@ -255,6 +370,19 @@ class BoardScreen(KioskScreen):
         plt.title(_("Defects reported per day"))
         plt.bar(list(series.days), list(series.defects_reported))
         defects.refresh()
+
+    # -- the campaign shown ---------------------------------------------------------------
+
+    def action_pick_campaign(self) -> None:
+        self.app.push_screen(CampaignPicker(self.campaign_id), self._picked)
+
+    def _picked(self, campaign_id: int | None) -> None:
+        if campaign_id is None:
+            return
+        self.campaign_id = campaign_id
+        self.previous_ranks.clear()  # another campaign: no rank moves to mark
+        self.rank_marks.clear()
+        self.action_refresh()
 
     # -- tabs ------------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ class StationScreen(ScanningScreen):
         # PINs: one's own (leaders and up), a code for someone else's badge (supervisors)
         Binding("ctrl+n", "change_pin", "My PIN", priority=True),
         Binding("ctrl+e", "enrolment_code", "PIN code for a badge", priority=True),
+        Binding("ctrl+k", "campaigns", "Campaigns", priority=True),  # quality admins only
     ]
 
     def compose(self) -> ComposeResult:
@@ -255,7 +256,11 @@ class StationScreen(ScanningScreen):
         if action == "admin":
             from screens.admin import ADMIN_ROLE as minimum
         else:
-            minimum = {"change_pin": "team_leader", "enrolment_code": "supervisor"}.get(action)
+            minimum = {
+                "change_pin": "team_leader",
+                "enrolment_code": "supervisor",
+                "campaigns": "quality_admin",  # the service checks too
+            }.get(action)
         if minimum is None:
             return True
         user = self.app.user  # type: ignore[attr-defined]
@@ -286,6 +291,11 @@ class StationScreen(ScanningScreen):
             IssueEnrolmentCodeScreen(),
             lambda _issued: self.query_one("#station-scan", ScanInput).focus(),
         )
+
+    def action_campaigns(self) -> None:
+        from screens.campaigns import CampaignsScreen
+
+        self.app.push_screen(CampaignsScreen())
 
     def action_sign_out(self) -> None:
         self.app.sign_out()  # type: ignore[attr-defined]

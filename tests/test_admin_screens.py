@@ -78,7 +78,8 @@ async def test_quality_admin_adds_a_person_then_changes_their_team(demo_plant, c
         await pilot.press("ctrl+o")
         await settle(pilot)
         entries = menu_entries(app)
-        assert len(entries) == 4 and "Departments & teams" in entries[3]
+        assert len(entries) == 5 and "Departments & teams" in entries[3]
+        assert "Campaigns" in entries[4]
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, PeopleScreen)

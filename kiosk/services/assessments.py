@@ -24,13 +24,13 @@ from fractions import Fraction
 from typing import TextIO
 
 import peewee
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from kiosk.clock import Clock, SystemClock, format_local
 from kiosk.errors import Conflict, NotFound, ValidationFailed
 from kiosk.i18n import N_, _
 from kiosk.services.auth import EmployeeView, record_action, require_role
-from kiosk.services.campaigns import active_campaign_row
+from kiosk.services.campaigns import active_campaign_row, campaign_row, rules_of
 from kiosk.services.training import ChoiceView
 from kiosk.services.uow import idempotent, read_only, transaction
 from models import Campaign, Choice, Employee, Question, QuizAnswer, Team, db
@@ -213,11 +213,11 @@ class _Rules:
         return self.campaign.name if self.campaign else _("(no active campaign)")
 
 
-def _rules() -> _Rules:
-    campaign = active_campaign_row()
-    fields = Campaign._meta.fields
-    items = campaign.assessment_items if campaign else fields["assessment_items"].default
-    mark = campaign.pass_mark_percent if campaign else fields["pass_mark_percent"].default
+def _rules(campaign: Campaign | None = None) -> _Rules:
+    """The active campaign's rules, or those of the campaign given."""
+    campaign = campaign or active_campaign_row()
+    rules = rules_of(campaign)
+    items, mark = rules.assessment_items, rules.pass_mark_percent
     return _Rules(campaign, max(1, int(items)), min(100, max(1, int(mark))))
 
 
@@ -558,10 +558,25 @@ def training_coverage(
     return coverage_report()
 
 
+def coverage_counts(campaign: Campaign | None) -> tuple[int, int]:
+    """(active employees with a passed attempt in the campaign, active employees), counted
+    in SQL (boards); with no campaign, a pass in any campaign counts."""
+    total = Employee.select().where(Employee.active).count()
+    passed = (
+        Assessment.select(fn.COUNT(fn.DISTINCT(Assessment.employee)))
+        .join(Employee, on=(Assessment.employee == Employee.id))
+        .where(Employee.active & (Assessment.passed == True))  # noqa: E712 (SQL)
+    )
+    if campaign is not None:
+        passed = passed.where(Assessment.campaign == campaign.id)
+    return int(passed.scalar() or 0), total
+
+
 @read_only
-def coverage_report() -> CoverageReport:
-    """Coverage of the active campaign, ungated (for `kiosk export coverage`)."""
-    rules = _rules()
+def coverage_report(campaign: str | None = None) -> CoverageReport:
+    """Coverage of the active campaign (or of the campaign named: its passes, today's
+    active employees), ungated (for `kiosk export coverage [--campaign NAME]`)."""
+    rules = _rules(campaign_row(campaign) if campaign is not None else None)
     people = list(
         Employee.select(Employee, Team)
         .join(Team, JOIN.LEFT_OUTER, on=(Employee.team == Team.id))

@@ -40,6 +40,7 @@ ACTION_PHRASES = (
     N_("judge a skill competition"),
     N_("review proposals"),
     N_("issue an enrolment code"),
+    N_("manage campaigns"),
 )
 
 

@@ -26,11 +26,11 @@ from kiosk.errors import Conflict, NotFound, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services import skills
 from kiosk.services.auth import EmployeeView, normalise_badge, record_action, require_role
-from kiosk.services.campaigns import active_campaign_row
+from kiosk.services.campaigns import active_campaign_row, rules_of
 from kiosk.services.ledger import Award, write_award
 from kiosk.services.text import clean_text, shorten
 from kiosk.services.uow import idempotent, read_only, transaction
-from models import Campaign, Choice, Employee, LedgerEntry, Question, Team, db
+from models import Choice, Employee, LedgerEntry, Question, Team, db
 from models.contests import (
     Contest,
     ContestAnswer,
@@ -393,22 +393,14 @@ def create_contest(
             raise ValidationFailed(problems)
         host = _active_employee(actor)
         campaign = active_campaign_row()
-        defaults = Campaign._meta.fields
+        rules = rules_of(campaign)
         now = clock.now()
         contest = Contest.create(
             name=contest_name,
             campaign=campaign,
             status="running",
-            correct_points=(
-                campaign.contest_correct_points
-                if campaign
-                else defaults["contest_correct_points"].default
-            ),
-            wrong_points=(
-                campaign.contest_wrong_points
-                if campaign
-                else defaults["contest_wrong_points"].default
-            ),
+            correct_points=rules.contest_correct_points,
+            wrong_points=rules.contest_wrong_points,
             host=host,
             created_at=now,
         )

@@ -13,7 +13,7 @@ from kiosk.clock import Clock, SystemClock
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import N_, LazyLabels, _
 from kiosk.services.auth import EmployeeView
-from kiosk.services.campaigns import active_campaign_row, campaign_view
+from kiosk.services.campaigns import active_campaign_row, rules_of
 from kiosk.services.text import clean_text, shorten
 from kiosk.services.uow import idempotent, read_only, transaction
 from models import Defect, DefectEvent, Employee, ProductionLine, Station, Supplier, Team
@@ -62,7 +62,7 @@ class ReportOptions:
 @read_only
 def report_options() -> ReportOptions:
     campaign = active_campaign_row()
-    window = campaign.correction_window_hours if campaign else 48
+    window = rules_of(campaign).correction_window_hours
     suppliers = Supplier.select().where(Supplier.active).order_by(Supplier.name)
     return ReportOptions(
         categories=tuple(Option(key, CATEGORY_LABELS[key]) for key in CATEGORIES_5M1E),
@@ -179,7 +179,7 @@ def report_defect(
                 raise ValidationFailed({"supplier": _("That supplier is not known. Choose one.")})
             lot = clean_text(draft.lot or "")
         campaign = active_campaign_row()
-        window_hours = campaign_view(campaign).correction_window_hours if campaign else 48
+        window_hours = rules_of(campaign).correction_window_hours
         now = clock.now()
         defect = Defect.create(
             id=defect_id or uuid.uuid4(),

@@ -23,9 +23,12 @@ from peewee import JOIN
 from kiosk.clock import to_local
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import _
+from kiosk.services.campaigns import campaign_row
 from kiosk.services.defects import defects_with_places, employee_names
+from kiosk.services.lines import local_day_bounds
 from kiosk.services.uow import read_only
 from models import (
+    Campaign,
     ChecklistItem,
     Defect,
     Employee,
@@ -105,11 +108,38 @@ def _in_month(field, month: Month | None):
     return (field >= start) & (field < end)
 
 
+def _campaign(name: str | None) -> Campaign | None:
+    """The campaign `--campaign NAME` names (by name or id); None: every campaign."""
+    return None if name is None else campaign_row(name)
+
+
+def _of_campaign(field, campaign: Campaign | None):
+    return True if campaign is None else field == campaign.id
+
+
+def _in_campaign_days(field, campaign: Campaign | None):
+    """For rows that carry no campaign: inside the campaign's local days."""
+    if campaign is None:
+        return True
+    start, end = local_day_bounds(campaign.starts_on, campaign.ends_on)
+    return (field >= start) & (field < end)
+
+
+def _name(kind: str, month: Month | None, campaign: Campaign | None) -> str:
+    """The sheet title and default file name: kind[-campaign][-month]."""
+    parts = [kind]
+    if campaign is not None:
+        parts.append(re.sub(r"[^\w]+", "-", campaign.name).strip("-")[:40] or str(campaign.id))
+    if month is not None:
+        parts.append(str(month))
+    return "-".join(parts)
+
+
 # -- the tables -----------------------------------------------------------------
 
 
 @read_only
-def performance_table(month: Month | str) -> Table:
+def performance_table(month: Month | str | None, campaign: str | None = None) -> Table:
     """Points per employee for one month (ledger rows attributed to them, by local date).
 
     Every active employee has a row (0 when they earned nothing); an inactive
@@ -117,9 +147,16 @@ def performance_table(month: Month | str) -> Table:
     department, team, points, then the points of each cause type.
     """
     month = parse_month(month) if isinstance(month, str) else month
+    chosen = _campaign(campaign)
+    if month is None and chosen is None:
+        raise ValidationFailed({"month": _("Give the month (YYYY-MM) or the campaign.")})
     entries = LedgerEntry.select(
         LedgerEntry.employee, LedgerEntry.cause_type, LedgerEntry.amount
-    ).where(LedgerEntry.employee.is_null(False) & _in_month(LedgerEntry.created_at, month))
+    ).where(
+        LedgerEntry.employee.is_null(False)
+        & _in_month(LedgerEntry.created_at, month)
+        & _of_campaign(LedgerEntry.campaign, chosen)
+    )
     by_person: dict[int, dict[str, int]] = {}
     for entry in entries.tuples():
         employee_id, cause_type, amount = entry
@@ -147,21 +184,25 @@ def performance_table(month: Month | str) -> Table:
             )
         )
     return Table(
-        name=f"performance-{month}",
+        name=_name("performance", month, chosen),
         headers=("badge", "name", "department", "team", "points", *cause_types),
         rows=tuple(rows),
     )
 
 
 @read_only
-def ledger_table(month: Month | str | None = None) -> Table:
-    """Every ledger row (of a month, by local date, when given), oldest first."""
+def ledger_table(month: Month | str | None = None, campaign: str | None = None) -> Table:
+    """Every ledger row (of a month, by local date, and of a campaign, when given),
+    oldest first."""
     month = parse_month(month) if isinstance(month, str) else month
+    chosen = _campaign(campaign)
     employees = {e.id: e for e in Employee.select()}
     teams = {t.id: t for t in Team.select()}
     query = (
         LedgerEntry.select()
-        .where(_in_month(LedgerEntry.created_at, month))
+        .where(
+            _in_month(LedgerEntry.created_at, month) & _of_campaign(LedgerEntry.campaign, chosen)
+        )
         .order_by(LedgerEntry.created_at, LedgerEntry.id)
     )
     rows = []
@@ -186,7 +227,7 @@ def ledger_table(month: Month | str | None = None) -> Table:
             )
         )
     return Table(
-        name=f"ledger-{month}" if month else "ledger",
+        name=_name("ledger", month, chosen),
         headers=(
             "row",
             "time (local)",
@@ -206,11 +247,15 @@ def ledger_table(month: Month | str | None = None) -> Table:
 
 
 @read_only
-def defects_table(month: Month | str | None = None) -> Table:
-    """Every defect (reported in a month, by local date, when given), oldest first."""
+def defects_table(month: Month | str | None = None, campaign: str | None = None) -> Table:
+    """Every defect (reported in a month, by local date, and of a campaign, when given),
+    oldest first."""
     month = parse_month(month) if isinstance(month, str) else month
+    chosen = _campaign(campaign)
     name = employee_names()
-    query = defects_with_places().where(_in_month(Defect.reported_at, month))
+    query = defects_with_places().where(
+        _in_month(Defect.reported_at, month) & _of_campaign(Defect.campaign, chosen)
+    )
     query = query.order_by(Defect.reported_at)
 
     rows = []
@@ -244,7 +289,7 @@ def defects_table(month: Month | str | None = None) -> Table:
             )
         )
     return Table(
-        name=f"defects-{month}" if month else "defects",
+        name=_name("defects", month, chosen),
         headers=(
             "defect",
             "reported (local)",
@@ -276,15 +321,20 @@ def defects_table(month: Month | str | None = None) -> Table:
 
 
 @read_only
-def inspections_table(month: Month | str | None = None) -> Table:
-    """One row per checklist result of every inspection (started in a month, when given)."""
+def inspections_table(month: Month | str | None = None, campaign: str | None = None) -> Table:
+    """One row per checklist result of every inspection (started in a month, and inside a
+    campaign's dates, when given)."""
     month = parse_month(month) if isinstance(month, str) else month
+    chosen = _campaign(campaign)
     inspections = list(
         Inspection.select(Inspection, ProductionLine, Employee)
         .join(ProductionLine, on=(Inspection.line == ProductionLine.id))
         .switch(Inspection)
         .join(Employee, on=(Inspection.inspector == Employee.id))
-        .where(_in_month(Inspection.started_at, month))
+        .where(
+            _in_month(Inspection.started_at, month)
+            & _in_campaign_days(Inspection.started_at, chosen)
+        )
         .order_by(Inspection.started_at)
     )
     results: dict[str, list[InspectionResult]] = {}
@@ -325,7 +375,7 @@ def inspections_table(month: Month | str | None = None) -> Table:
                 )
             )
     return Table(
-        name=f"inspections-{month}" if month else "inspections",
+        name=_name("inspections", month, chosen),
         headers=(
             "inspection",
             "week",
@@ -347,16 +397,20 @@ def inspections_table(month: Month | str | None = None) -> Table:
 
 
 @read_only
-def evaluations_table(month: Month | str | None = None) -> Table:
+def evaluations_table(month: Month | str | None = None, campaign: str | None = None) -> Table:
     """One row per line per benchmark-line evaluation (made in a month, when given),
     with the scores, the weighted total, the rank and who took the Mobile Flag."""
     from models.lines import LineEvaluation, LineScore
 
     month = parse_month(month) if isinstance(month, str) else month
+    chosen = _campaign(campaign)
     evaluations = list(
         LineEvaluation.select(LineEvaluation, Employee)
         .join(Employee, on=(LineEvaluation.evaluator == Employee.id))
-        .where(_in_month(LineEvaluation.evaluated_at, month))
+        .where(
+            _in_month(LineEvaluation.evaluated_at, month)
+            & _of_campaign(LineEvaluation.campaign, chosen)
+        )
         .order_by(LineEvaluation.evaluated_at, LineEvaluation.id)
     )
     rows = []
@@ -389,7 +443,7 @@ def evaluations_table(month: Month | str | None = None) -> Table:
                 )
             )
     return Table(
-        name=f"line-evaluations-{month}" if month else "line-evaluations",
+        name=_name("line-evaluations", month, chosen),
         headers=(
             "evaluation",
             "evaluated (local)",

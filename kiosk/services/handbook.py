@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 from kiosk.clock import Clock, SystemClock, format_local
 from kiosk.i18n import _
-from kiosk.services.campaigns import active_campaign_row
+from kiosk.services.campaigns import active_campaign_row, campaign_row
 from kiosk.services.defects import (
     CATEGORY_LABELS,
     SEVERITY_LABELS,
@@ -185,20 +185,26 @@ def _factor_name(factor: str | None) -> str:
     return CATEGORY_LABELS.get(factor or "", factor or "not recorded").split(" (")[0]
 
 
-def _handbook_campaign() -> Campaign | None:
+def _handbook_campaign(name: str | None = None) -> Campaign | None:
+    """The campaign named (by name or id), else the active one, else the latest."""
+    if name is not None:
+        return campaign_row(name)
     return active_campaign_row() or (Campaign.select().order_by(Campaign.starts_on.desc()).first())
 
 
 @read_only
-def compile_handbook(*, clock: Clock | None = None) -> Handbook:
-    """The handbook's content: every typical case of the campaign, by station and time."""
+def compile_handbook(*, campaign: str | None = None, clock: Clock | None = None) -> Handbook:
+    """The handbook's content: every typical case of the campaign (the one named, else the
+    active one), by station and time."""
     clock = clock or SystemClock()
-    campaign = _handbook_campaign()
+    chosen = _handbook_campaign(campaign)
     name = employee_names()
     query = defects_with_places().where(Defect.typical)
     query = query.order_by(Station.code, Defect.reported_at)
-    if campaign is not None:
-        query = query.where((Defect.campaign == campaign.id) | Defect.campaign.is_null())
+    if campaign is not None and chosen is not None:  # a campaign named: only its cases
+        query = query.where(Defect.campaign == chosen.id)
+    elif chosen is not None:
+        query = query.where((Defect.campaign == chosen.id) | Defect.campaign.is_null())
 
     cases = []
     for number, d in enumerate(query, start=1):
@@ -241,7 +247,7 @@ def compile_handbook(*, clock: Clock | None = None) -> Handbook:
         )
     return Handbook(
         title=TITLE,
-        campaign_name=campaign.name if campaign else "(no campaign)",
+        campaign_name=chosen.name if chosen else "(no campaign)",
         generated_at=clock.now(),
         cases=tuple(cases),
     )

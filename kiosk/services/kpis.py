@@ -8,6 +8,11 @@
 - critical issues resolved: closed critical defects of the campaign, against its target
 - the campaign phase(s) today and the days left
 - who holds the Quality Mobile Flag
+- the campaign's targets beside each of these (and first-pass yield over all lines, and the
+  share of active suppliers that are high-risk)
+
+The board shows the active campaign (live) unless a campaign is picked: then that
+campaign's figures over its own dates. Every figure is counted in SQL.
 """
 
 from __future__ import annotations
@@ -15,15 +20,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from peewee import Case, Value, fn
+
 from kiosk.clock import Clock, SystemClock, to_local
+from kiosk.errors import NotFound
 from kiosk.i18n import _
-from kiosk.services.assessments import coverage_report
-from kiosk.services.campaigns import active_campaign_row, campaign_view
+from kiosk.services.assessments import coverage_counts
+from kiosk.services.campaigns import active_campaign_row, rules_of
 from kiosk.services.ledger import TeamTotal, team_totals
 from kiosk.services.lifecycle import OPEN_STATUSES
-from kiosk.services.lines import LineYield, first_pass_yield, mobile_flag_history
+from kiosk.services.lines import (
+    LineYield,
+    first_pass_yield,
+    local_day_bounds,
+    mobile_flag_history,
+)
+from kiosk.services.suppliers import high_risk_count
 from kiosk.services.uow import read_only
-from models import Campaign, Defect, LedgerEntry
+from models import Campaign, Defect, LedgerEntry, ProductionLine
+from models.lines import LineEvaluation
 
 
 @dataclass(frozen=True)
@@ -44,6 +59,15 @@ class BoardSummary:
     line_yields: tuple[LineYield, ...]
     flag_line: str | None  # "L2 DC Fast Charger Assembly", None before any evaluation
     team_totals: tuple[TeamTotal, ...]
+    campaign_id: int | None = None  # None: no campaign at all
+    live: bool = True  # the active campaign (or none); False: a campaign picked on the board
+    campaign_dates: str = ""  # "2025-09-01 – 2025-09-30"
+    target_coverage: int = 100
+    target_correction_rate: int = 100
+    target_fpy: int = 98
+    target_high_risk_suppliers: int = 10
+    high_risk_suppliers: int = 0  # over the period, by the campaign's threshold
+    active_suppliers: int = 0
 
     @property
     def coverage_percent(self) -> int:
@@ -54,16 +78,64 @@ class BoardSummary:
     def correction_rate_percent(self) -> int | None:
         return self.verified_on_time * 100 // self.due if self.due else None
 
+    @property
+    def fpy_percent(self) -> float | None:
+        """First-pass yield over every line: units passed first / units produced."""
+        produced = sum(y.produced for y in self.line_yields)
+        return (
+            100.0 * sum(y.passed_first for y in self.line_yields) / produced if produced else None
+        )
+
+    @property
+    def high_risk_supplier_percent(self) -> int | None:
+        """High-risk suppliers / active suppliers, rounded up (never 0 while one is)."""
+        if not self.active_suppliers:
+            return None
+        return -(-self.high_risk_suppliers * 100 // self.active_suppliers)
+
 
 RECENT_DAYS = 30
 
 
-def reporting_period(campaign: Campaign | None, today: date) -> tuple[date, date]:
+def reporting_period(
+    campaign: Campaign | None, today: date, live: bool = True
+) -> tuple[date, date]:
     """The campaign's dates while it runs; otherwise the last 30 days (e.g. a demo plant
-    tried after its campaign month, or a plant between campaigns)."""
-    if campaign is not None and campaign.starts_on <= today <= campaign.ends_on:
+    tried after its campaign month, or a plant between campaigns). A campaign picked on
+    the board (not live): its own dates."""
+    if campaign is not None and (not live or campaign.starts_on <= today <= campaign.ends_on):
         return campaign.starts_on, campaign.ends_on
     return today - timedelta(days=RECENT_DAYS - 1), today
+
+
+def board_campaign(campaign_id: int | None) -> tuple[Campaign | None, bool]:
+    """The campaign a board shows and whether it is live: the active one unless another
+    is picked."""
+    if campaign_id is None:
+        return active_campaign_row(), True
+    row = Campaign.get_or_none(Campaign.id == campaign_id)
+    if row is None:
+        raise NotFound(_("That campaign is no longer there. Pick another."))
+    return row, bool(row.active)
+
+
+def _count(condition):
+    return fn.COALESCE(fn.SUM(Case(None, [(condition, 1)], 0)), 0)
+
+
+def _flag_line(campaign: Campaign | None, live: bool) -> str | None:
+    if live:
+        holders = mobile_flag_history()
+        return f"{holders[0].line_code} {holders[0].line_name}" if holders else None
+    winner = (
+        LineEvaluation.select(ProductionLine.code, ProductionLine.name)
+        .join(ProductionLine, on=(LineEvaluation.winner == ProductionLine.id))
+        .where(LineEvaluation.campaign == campaign)
+        .order_by(LineEvaluation.evaluated_at.desc(), LineEvaluation.id.desc())
+        .tuples()
+        .first()
+    )
+    return f"{winner[0]} {winner[1]}" if winner else None
 
 
 def describe_period(first: date, last: date) -> str:
@@ -71,45 +143,54 @@ def describe_period(first: date, last: date) -> str:
 
 
 @read_only
-def board_summary(*, clock: Clock | None = None) -> BoardSummary:
+def board_summary(*, campaign_id: int | None = None, clock: Clock | None = None) -> BoardSummary:
+    """The board's figures for the active campaign, or for the campaign picked."""
     clock = clock or SystemClock()
     now = clock.now()
     today = to_local(now).date()
-    campaign = active_campaign_row()
-    period = reporting_period(campaign, today)
-    view = campaign_view(campaign) if campaign else None
-    defects = Defect.select(Defect.status, Defect.severity, Defect.due_at, Defect.verified_at)
+    campaign, live = board_campaign(campaign_id)
+    period = reporting_period(campaign, today, live)
+    view = rules_of(campaign)
+    verified_on_time = Defect.verified_at.is_null(False) & (Defect.verified_at <= Defect.due_at)
+    is_open = Defect.status.in_(OPEN_STATUSES)
+    counts = Defect.select(
+        _count((Defect.due_at <= now) | verified_on_time),
+        _count(verified_on_time),
+        _count(is_open),
+        _count(is_open & (Defect.due_at < now)),
+        _count((Defect.severity == "critical") & (Defect.status == "closed")),
+    )
     if campaign is not None:
-        defects = defects.where(Defect.campaign == campaign)
-    due = on_time = open_count = overdue = critical_closed = 0
-    for defect in defects:
-        verified_on_time = defect.verified_at is not None and defect.verified_at <= defect.due_at
-        if defect.due_at <= now or verified_on_time:
-            due += 1
-            on_time += verified_on_time
-        if defect.status in OPEN_STATUSES:
-            open_count += 1
-            overdue += defect.due_at < now
-        critical_closed += defect.severity == "critical" and defect.status == "closed"
-    coverage = coverage_report().overall
-    holders = mobile_flag_history()
+        counts = counts.where(Defect.campaign == campaign)
+    due, on_time, open_count, overdue, critical_closed = (int(n) for n in counts.tuples()[0])
+    passed, total = coverage_counts(campaign)
+    high_risk, suppliers = high_risk_count(*period, view.supplier_risk_share_percent)
     return BoardSummary(
         generated_at=now,
-        campaign_name=view.name if view else _("(no active campaign)"),
-        phases_today=tuple(p.name for p in view.phases_on(today)) if view else (),
-        days_left=view.days_left(today) if view else None,
-        coverage_passed=coverage.passed,
-        coverage_total=coverage.total,
+        campaign_name=view.name,
+        phases_today=tuple(p.name for p in view.phases_on(today)) if live else (),
+        days_left=view.days_left(today) if live else None,
+        coverage_passed=passed,
+        coverage_total=total,
         due=due,
         verified_on_time=on_time,
         open_defects=open_count,
         overdue_defects=overdue,
         critical_resolved=critical_closed,
-        critical_target=campaign.critical_issue_target if campaign else 3,
+        critical_target=view.critical_issue_target,
         period=describe_period(*period),
         line_yields=tuple(first_pass_yield(*period)),
-        flag_line=f"{holders[0].line_code} {holders[0].line_name}" if holders else None,
+        flag_line=_flag_line(campaign, live),
         team_totals=tuple(team_totals(campaign.id if campaign else None)),
+        campaign_id=campaign.id if campaign else None,
+        live=live,
+        campaign_dates=f"{view.starts_on} – {view.ends_on}" if campaign else "",
+        target_coverage=view.target_training_coverage_percent,
+        target_correction_rate=view.target_correction_rate_percent,
+        target_fpy=view.target_fpy_percent,
+        target_high_risk_suppliers=view.target_high_risk_supplier_percent,
+        high_risk_suppliers=high_risk,
+        active_suppliers=suppliers,
     )
 
 
@@ -120,38 +201,65 @@ class DailySeries:
     defects_reported: tuple[int, ...]
 
 
+def _local_day_index(field, first: date, count: int):
+    """Which local day of the period a stored UTC time falls on, in SQL: -1 before the
+    first day, 0 .. count-1, NULL after the last (local midnights as UTC instants)."""
+    start = local_day_bounds(first, first)[0]
+    branches = [(field < start, -1)]
+    for n in range(count):
+        day = first + timedelta(days=n)
+        branches.append((field < local_day_bounds(day, day)[1], n))
+    return Case(None, branches, None)
+
+
+def _summed(query, column: str) -> list[tuple[int, int | None, int]]:
+    """(team, day, sum of the column) per team and day, grouped in SQL."""
+    rows = query.alias("rows")
+    return [
+        (team_id, None if day is None else int(day), int(total or 0))
+        for team_id, day, total in (
+            # (any model builds the outer query)
+            Defect.select(rows.c.team_id, rows.c.day, fn.SUM(getattr(rows.c, column)))
+            .from_(rows)
+            .group_by(rows.c.team_id, rows.c.day)
+            .tuples()
+        )
+    ]
+
+
 @read_only
-def daily_series(*, clock: Clock | None = None) -> DailySeries:
+def daily_series(*, campaign_id: int | None = None, clock: Clock | None = None) -> DailySeries:
     """Points over the month per team (cumulative) and defects reported per day."""
     clock = clock or SystemClock()
-    campaign = active_campaign_row()
+    campaign, live = board_campaign(campaign_id)
     today = to_local(clock.now()).date()
-    first, last = reporting_period(campaign, today)
+    first, last = reporting_period(campaign, today, live)
     last = min(last, today) if first <= today else last
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    index = {day: n for n, day in enumerate(days)}
     teams = {t.team_id: t.team_name for t in team_totals(campaign.id if campaign else None)}
     daily = {team_id: [0] * len(days) for team_id in teams}
     before = dict.fromkeys(teams, 0)
-    entries = LedgerEntry.select(LedgerEntry.team, LedgerEntry.amount, LedgerEntry.created_at)
+    day_of = _local_day_index(LedgerEntry.created_at, first, len(days))
+    entries = LedgerEntry.select(
+        LedgerEntry.team.alias("team_id"), day_of.alias("day"), LedgerEntry.amount
+    )
     if campaign is not None:
         entries = entries.where(LedgerEntry.campaign == campaign)
-    for entry in entries:
-        if entry.team_id not in daily:
+    for team_id, day, amount in _summed(entries, "amount"):
+        if team_id not in daily or day is None:
             continue
-        day = to_local(entry.created_at).date()
-        if day < first:
-            before[entry.team_id] += entry.amount
-        elif day in index:
-            daily[entry.team_id][index[day]] += entry.amount
+        if day < 0:
+            before[team_id] += amount
+        else:
+            daily[team_id][day] += amount
     reported = [0] * len(days)
-    defects = Defect.select(Defect.reported_at)
+    day_of = _local_day_index(Defect.reported_at, first, len(days))
+    defects = Defect.select(Defect.team.alias("team_id"), day_of.alias("day"), Value(1).alias("n"))
     if campaign is not None:
         defects = defects.where(Defect.campaign == campaign)
-    for defect in defects:
-        day = to_local(defect.reported_at).date()
-        if day in index:
-            reported[index[day]] += 1
+    for _team, day, count in _summed(defects, "n"):
+        if day is not None and day >= 0:
+            reported[day] += count
     series = []
     for team_id, name in teams.items():
         running, cumulative = before[team_id], []

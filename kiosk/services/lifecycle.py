@@ -27,7 +27,7 @@ from kiosk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import N_, LazyLabels, _, retranslate
 from kiosk.services import ledger
 from kiosk.services.auth import EmployeeView, record_action, record_refusal
-from kiosk.services.campaigns import active_campaign_row
+from kiosk.services.campaigns import active_campaign_row, rules_of
 from kiosk.services.defects import CATEGORY_LABELS
 from kiosk.services.text import clean_text
 from kiosk.services.uow import idempotent, read_only, transaction
@@ -311,7 +311,7 @@ def write_deadline_outcome(
 ) -> bool:
     """The one outcome of a defect's correction window: +2 verified on time, or -2 late.
 
-    Call with the defect's row locked (`_lock`) in the writing transaction, after
+    Call with the defect's row locked (`lock_defect`) in the writing transaction, after
     re-reading it: whichever kiosk comes first writes the outcome, and every later
     attempt (a sweep, a verification, a retry) finds it and writes nothing, whichever
     outcome it would have chosen. Never both, never twice. True when written now.
@@ -322,10 +322,8 @@ def write_deadline_outcome(
     )
     if decided.exists():
         return False
-    if on_time:
-        amount = campaign.ontime_points if campaign else 2
-    else:
-        amount = campaign.late_points if campaign else -2
+    rules = rules_of(campaign)
+    amount = rules.ontime_points if on_time else rules.late_points
     ledger.write_award(
         ledger.Award(
             team_id=defect.team_id,

@@ -12,7 +12,7 @@ from kiosk.clock import Clock, SystemClock, to_local
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.auth import EmployeeView, record_action, record_refusal
-from kiosk.services.campaigns import active_campaign_row
+from kiosk.services.campaigns import active_campaign_row, rules_of
 from kiosk.services.text import clean_text
 from kiosk.services.uow import read_only, transaction
 from models import Employee, ProductionLine
@@ -274,11 +274,7 @@ def evaluate_lines(
     }
     with transaction():
         campaign = active_campaign_row()
-        weights = (
-            (campaign.weight_5s, campaign.weight_standard_ops, campaign.weight_fpy)
-            if campaign
-            else (40, 30, 30)
-        )
+        weights = rules_of(campaign).weights
         yields = {y.line_code: y for y in _yields(start, end)}
         missing = sorted(set(yields) - set(parsed))
         if missing:
@@ -328,11 +324,7 @@ def evaluate_lines(
 
 def _evaluation_view(evaluation: LineEvaluation) -> EvaluationView:
     campaign = evaluation.campaign
-    weights = (
-        (campaign.weight_5s, campaign.weight_standard_ops, campaign.weight_fpy)
-        if campaign
-        else (40, 30, 30)
-    )
+    weights = rules_of(campaign).weights
     rows = (
         LineScore.select(LineScore, ProductionLine)
         .join(ProductionLine)

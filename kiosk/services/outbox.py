@@ -35,6 +35,7 @@ from kiosk.services.auth import (
     sign_in,
     verify_pin,
 )
+from kiosk.services.campaigns import CampaignView
 from kiosk.services.defects import (
     CATEGORY_LABELS,
     SEVERITY_LABELS,
@@ -388,7 +389,9 @@ def report_options_or_kept(outbox: Outbox) -> ReportOptions:
             severities=tuple(Option(key, SEVERITY_LABELS[key]) for key in SEVERITIES),
             sources=tuple(Option(key, SOURCE_LABELS[key]) for key in SOURCES),
             suppliers=tuple(Option(**item) for item in kept.get("suppliers", [])),
-            correction_window_hours=kept.get("correction_window_hours", 48),
+            correction_window_hours=kept.get(
+                "correction_window_hours", CampaignView.correction_window_hours
+            ),
         )
     outbox.keep_view(
         "report-options",

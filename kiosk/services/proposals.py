@@ -26,7 +26,7 @@ from kiosk.services.auth import (
     record_refusal,
     require_role,
 )
-from kiosk.services.campaigns import active_campaign_row
+from kiosk.services.campaigns import RULES_BY_KEY, active_campaign_row, rules_of
 from kiosk.services.text import clean_text
 from kiosk.services.uow import read_only, transaction
 from models import Campaign, Employee, Team, db
@@ -37,7 +37,10 @@ TITLE_MAX = 120
 TEXT_MAX = 2000
 BENEFIT_MAX = 1000
 COMMENT_MAX = 1000
-DEFAULT_POINTS_RANGE = (1, 10)
+DEFAULT_POINTS_RANGE = (
+    RULES_BY_KEY["proposal_points_min"].default,
+    RULES_BY_KEY["proposal_points_max"].default,
+)  # when no campaign is active
 
 STATUS_TITLES = LazyLabels(
     {
@@ -241,9 +244,8 @@ def _campaign_for(proposal: Proposal | None) -> Campaign | None:
 
 
 def _range_of(campaign: Campaign | None) -> PointsRange:
-    if campaign is None:
-        return PointsRange(*DEFAULT_POINTS_RANGE)
-    return PointsRange(campaign.proposal_points_min, campaign.proposal_points_max)
+    rules = rules_of(campaign)
+    return PointsRange(rules.proposal_points_min, rules.proposal_points_max)
 
 
 def submit_proposal(

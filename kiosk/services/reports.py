@@ -9,12 +9,12 @@ from peewee import fn
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.i18n import _
-from kiosk.services.campaigns import active_campaign_row
 from kiosk.services.inspections import LineView, lines_missing_inspection
+from kiosk.services.kpis import board_campaign
 from kiosk.services.ledger import TeamTotal, team_totals
 from kiosk.services.lifecycle import OPEN_STATUSES
 from kiosk.services.uow import read_only
-from models import Defect, Employee, LedgerEntry, Station, Team
+from models import Campaign, Defect, Employee, LedgerEntry, Station, Team
 
 TOP_PEOPLE = 5
 
@@ -73,11 +73,15 @@ class RedBlackList:
     missing_inspections: tuple[LineView, ...]  # lines without a completed inspection this week
 
 
-def _count_by_team(key_prefix: str) -> list[tuple[str, int, int]]:
+def _of_campaign(campaign: Campaign | None):
+    return True if campaign is None else LedgerEntry.campaign == campaign.id
+
+
+def _count_by_team(key_prefix: str, campaign: Campaign | None) -> list[tuple[str, int, int]]:
     rows = (
         LedgerEntry.select(Team.name, fn.COUNT(LedgerEntry.id), fn.SUM(LedgerEntry.amount))
         .join(Team)
-        .where(LedgerEntry.idempotency_key.startswith(key_prefix))
+        .where(LedgerEntry.idempotency_key.startswith(key_prefix) & _of_campaign(campaign))
         .group_by(Team.name)
         .tuples()
     )
@@ -85,21 +89,27 @@ def _count_by_team(key_prefix: str) -> list[tuple[str, int, int]]:
 
 
 @read_only
-def red_black(*, clock: Clock | None = None) -> RedBlackList:
+def red_black(*, campaign_id: int | None = None, clock: Clock | None = None) -> RedBlackList:
+    """The list for the active campaign (live), or for a campaign picked on the board: its
+    points and late charges, and its defects still open past their window. Live, every
+    open defect past its window is exposed, whichever campaign it was reported in."""
     clock = clock or SystemClock()
     now = clock.now()
-    campaign = active_campaign_row()
+    campaign, live = board_campaign(campaign_id)
     ranked = team_totals(campaign.id if campaign else None)
     totals = {t.team_name: t.points for t in ranked}
     on_time = sorted(
         (
             OnTimeTeam(name, count, totals.get(name, 0))
-            for name, count, _ in _count_by_team("ontime:")
+            for name, count, _ in _count_by_team("ontime:", campaign)
         ),
         key=lambda t: (-t.on_time, -t.points, t.team_name),
     )
     late = sorted(
-        (LateTeam(name, count, total) for name, count, total in _count_by_team("overdue:")),
+        (
+            LateTeam(name, count, total)
+            for name, count, total in _count_by_team("overdue:", campaign)
+        ),
         key=lambda t: (t.points_lost, t.team_name),
     )
     person_total = fn.SUM(LedgerEntry.amount)
@@ -108,6 +118,7 @@ def red_black(*, clock: Clock | None = None) -> RedBlackList:
         .join(Employee, on=(LedgerEntry.employee == Employee.id))
         .switch(LedgerEntry)
         .join(Team, on=(LedgerEntry.team == Team.id))
+        .where(_of_campaign(campaign))
         .group_by(Employee.name, Team.name)
         .having(person_total > 0)
         .order_by(person_total.desc(), Employee.name)
@@ -122,6 +133,8 @@ def red_black(*, clock: Clock | None = None) -> RedBlackList:
         .where(Defect.status.in_(OPEN_STATUSES) & (Defect.due_at < now))
         .order_by(Defect.due_at)
     )
+    if not live and campaign is not None:
+        overdue = overdue.where(Defect.campaign == campaign.id)
     return RedBlackList(
         generated_at=now,
         on_time_teams=tuple(on_time),
@@ -142,5 +155,5 @@ def red_black(*, clock: Clock | None = None) -> RedBlackList:
             for d in overdue
         ),
         late_teams=tuple(late),
-        missing_inspections=tuple(lines_missing_inspection(clock=clock)),
+        missing_inspections=tuple(lines_missing_inspection(clock=clock)) if live else (),
     )

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from peewee import Case, fn
+
 from kiosk.clock import Clock, SystemClock, to_local
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import _, ngettext
 from kiosk.services.auth import EmployeeView, require_role
-from kiosk.services.campaigns import active_campaign_row
+from kiosk.services.campaigns import active_campaign_row, rules_of
 from kiosk.services.text import shorten
 from kiosk.services.uow import read_only
 from models import Campaign, Defect, Supplier
@@ -134,6 +136,31 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return first, after
 
 
+def high_risk_count(start: date, end: date, threshold: int) -> tuple[int, int]:
+    """(high-risk suppliers over [start, end], active suppliers), counted in SQL, by the
+    ranking's rule: a share at or above the threshold, or a critical defect."""
+    first, after = _bounds(start, end)
+    per_supplier = list(
+        Defect.select(
+            Defect.supplier,
+            fn.COUNT(Defect.id),
+            fn.SUM(Case(None, [(Defect.severity == "critical", 1)], 0)),
+        )
+        .where(
+            (Defect.source == SOURCE) & (Defect.reported_at >= first) & (Defect.reported_at < after)
+        )
+        .group_by(Defect.supplier)
+        .tuples()
+    )
+    total = sum(int(count) for _supplier, count, _critical in per_supplier)
+    high_risk = sum(
+        1
+        for supplier, count, critical in per_supplier
+        if supplier is not None and (int(count) * 100 >= threshold * total or int(critical or 0))
+    )
+    return high_risk, Supplier.select().where(Supplier.active).count()
+
+
 def _incoming(start: date, end: date) -> list[Defect]:
     first, after = _bounds(start, end)
     return list(
@@ -168,11 +195,7 @@ def supplier_ranking(
     )
     length = timedelta(days=(last_day - first_day).days + 1)
     previous_start, previous_end = first_day - length, first_day - timedelta(days=1)
-    threshold = (
-        campaign.supplier_risk_share_percent
-        if campaign is not None
-        else Campaign._meta.fields["supplier_risk_share_percent"].default
-    )
+    threshold = rules_of(campaign).supplier_risk_share_percent
 
     current = _incoming(first_day, last_day)
     previous = _incoming(previous_start, previous_end)

@@ -1,5 +1,5 @@
 """Schema step 11: a real plant moves in (departments as data, PIN enrolment codes,
-campaign targets).
+campaign targets; a campaign's name is unique and at most one campaign is active).
 
 The tables are defined here as they are at this step (frozen), not taken from
 today's model classes, so a database upgraded through this step and one created
@@ -60,6 +60,12 @@ def apply(database: Database) -> None:
                 f"ALTER TABLE campaign ADD COLUMN {name} INTEGER NOT NULL DEFAULT {int(default)}"
             )
     database.create_tables(_frozen_tables(database), safe=True)
+    # campaigns: a name names one campaign; at most one campaign is active at a time
+    database.execute_sql("CREATE UNIQUE INDEX IF NOT EXISTS campaign_name ON campaign (name)")
+    database.execute_sql(
+        f"CREATE UNIQUE INDEX IF NOT EXISTS campaign_one_active ON campaign (active) "
+        f"WHERE active = {'TRUE' if is_postgresql(database) else '1'}"
+    )
     # the departments employees already name become the plant's list (code = name)
     true = "TRUE" if is_postgresql(database) else "1"
     database.execute_sql(

@@ -1,0 +1,116 @@
+"""`kiosk campaign new|list|activate|template`: the Quality Month campaigns from the command line.
+
+kiosk/cli.py adds the `campaign` group with `add_campaign_commands` and hands the
+parsed arguments to `run_campaign`. The command line acts as the plant's IT person:
+creations and activations are audited with no badge and the OS user in the detail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kiosk.errors import ValidationFailed
+
+
+def add_campaign_commands(
+    commands: argparse._SubParsersAction,
+    add_common: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    campaign = commands.add_parser(
+        "campaign",
+        help="create, list and activate the Quality Month campaigns",
+        description="Campaigns with their phases, point rules and targets, from a TOML file.",
+    )
+    actions = campaign.add_subparsers(dest="campaign_command", metavar="ACTION", required=True)
+    new = actions.add_parser(
+        "new",
+        help="create a campaign from a TOML file (inactive unless --activate)",
+        description="Checks every date, phase, rule and target first; writes nothing on a "
+        "problem. `kiosk campaign template FILE` writes a file to start from.",
+    )
+    new.add_argument("file", type=Path, metavar="FILE.toml")
+    new.add_argument(
+        "--activate",
+        action="store_true",
+        help="make it the active campaign at once (the previous one becomes inactive)",
+    )
+    add_common(new)
+    listing = actions.add_parser("list", help="every campaign with its dates; * marks the active")
+    add_common(listing)
+    activate = actions.add_parser(
+        "activate",
+        help="make a campaign the active one (the previous one keeps its points and defects)",
+    )
+    activate.add_argument("name", metavar="NAME", help="the campaign's name (or its id)")
+    add_common(activate)
+    template = actions.add_parser(
+        "template", help="write a campaign TOML file with every key explained"
+    )
+    template.add_argument("file", metavar="FILE", help="where to write it; '-' for standard output")
+    template.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    add_common(template)  # (not used: writing a template needs no database)
+
+
+def run_campaign(args: argparse.Namespace, settings: Any) -> int:
+    """Run one `kiosk campaign` action; returns the exit status."""
+    if args.campaign_command == "template":
+        return _template(args)
+    from kiosk.services import campaign_file, campaigns, database
+
+    database.require_current_schema(database.open_database(settings.database_url, create=False))
+    try:
+        if args.campaign_command == "new":
+            draft = campaign_file.read_campaign_file(args.file)
+            view = campaigns.create_campaign(None, draft, activate=args.activate)
+            state = "active now" if view.active else "inactive: `kiosk campaign activate` it"
+            print(
+                f"Campaign {view.name!r} created ({view.starts_on} to {view.ends_on}, "
+                f"{len(view.phases)} phase(s); {state})."
+            )
+            return 0
+        if args.campaign_command == "activate":
+            view = campaigns.activate_campaign(None, args.name)
+            print(f"Campaign {view.name!r} is the active campaign now.")
+            return 0
+        return _list(campaigns.list_campaigns())
+    except ValidationFailed as exc:
+        where = f"{args.file}: " if getattr(args, "file", None) else ""
+        print(f"kiosk: nothing was written; {len(exc.problems)} problem(s):", file=sys.stderr)
+        for key, message in exc.problems.items():
+            print(f"  {where}{key}: {message}", file=sys.stderr)
+        return 2
+
+
+def _list(views: list) -> int:
+    if not views:
+        print("No campaign yet: `kiosk campaign template FILE`, then `kiosk campaign new FILE`.")
+        return 0
+    for view in views:
+        mark = "*" if view.active else " "
+        phases = len(view.phases)
+        print(f"{mark} {view.starts_on} to {view.ends_on}  {view.name}  ({phases} phases)")
+    return 0
+
+
+def _template(args: argparse.Namespace) -> int:
+    from kiosk.services.campaign_file import campaign_template
+
+    text = campaign_template()
+    if args.file == "-":
+        sys.stdout.write(text)
+        return 0
+    path = Path(args.file).expanduser()
+    if path.exists() and not args.force:
+        print(f"kiosk: {path} exists; give --force to overwrite it.", file=sys.stderr)
+        return 2
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(f"kiosk: cannot write {path}: {exc.strerror or exc}.", file=sys.stderr)
+        return 2
+    print(f"Campaign template written to {path}: edit it, then `kiosk campaign new {path}`.")
+    return 0
