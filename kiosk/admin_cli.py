@@ -14,11 +14,10 @@ printed once and stored only as a hash.
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 from collections.abc import Callable
 
 from kiosk.clock import format_local
+from kiosk.config import command_line_user
 
 
 def add_admin_commands(
@@ -66,13 +65,6 @@ def _add_hours(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (a container): the numeric id still names someone
-        return f"uid {os.getuid()}"
-
-
 def run_admin(args: argparse.Namespace) -> int:
     from kiosk.services import enrolment
 
@@ -83,7 +75,7 @@ def run_admin(args: argparse.Namespace) -> int:
             department=args.department,
             team=args.team,
             force=args.force,
-            os_user=_os_user(),
+            os_user=command_line_user(),
             hours=args.hours,
         )
         if made.department_created:
@@ -91,7 +83,9 @@ def run_admin(args: argparse.Namespace) -> int:
         print(f"Quality admin {made.issued.name} ({made.issued.badge_code}) created.")
         issued = made.issued
     else:
-        issued = enrolment.issue_code_by_it(args.badge, os_user=_os_user(), hours=args.hours)
+        issued = enrolment.issue_code_by_it(
+            args.badge, os_user=command_line_user(), hours=args.hours
+        )
         if issued.reset:
             print(f"The PIN of {issued.name} ({issued.badge_code}) is cleared.")
     print(

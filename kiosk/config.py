@@ -127,8 +127,8 @@ def command_line_user() -> str:
 
     try:
         user = getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid (a container)
-        user = "unknown"
+    except (KeyError, OSError):  # no name for this uid (a container): the id names someone
+        user = f"uid {os.getuid()}"
     sudo = os.environ.get("SUDO_USER")
     who = f"{user}@{socket.gethostname()}"
     return f"{who} (sudo by {sudo})" if sudo and sudo != user else who
