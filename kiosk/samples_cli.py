@@ -18,6 +18,7 @@ from pathlib import Path
 PLANT_SAMPLES = (
     "sample-plant.toml",
     "sample-roster.csv",
+    "sample-campaign.toml",
     "sample-questions.csv",
     "checklist.toml",
 )
