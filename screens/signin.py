@@ -69,6 +69,8 @@ class SignInScreen(ScanningScreen):
 
     def show_hints(self, hints: list[demo.DemoHint]) -> None:
         box = self.query_one("#hints", Static)
+        self._has_hints = bool(hints)
+        self.refresh_bindings()  # F1 "Demo codes" only on the demo plant
         if not hints:
             box.display = False
             return
@@ -89,6 +91,11 @@ class SignInScreen(ScanningScreen):
         from screens.scoreboard import ScoreboardScreen
 
         self.app.push_screen(ScoreboardScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_help":  # a real plant has no demo codes to show
+            return getattr(self, "_has_hints", False)
+        return True
 
     def action_toggle_help(self) -> None:
         box = self.query_one("#hints", Static)

@@ -22,7 +22,7 @@ from models import Defect, Employee, db
 from screens.defect_report import DefectReportScreen
 from screens.station import StationScreen
 from tests.pg import admin_execute, database_url
-from tests.test_i18n_screens import make_app
+from tests.test_i18n_screens import key_help, make_app
 from tests.test_screens import post_keys, settle, sign_in, text_of
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -142,3 +142,17 @@ async def test_the_readme_setup_walkthrough_makes_a_working_plant(
             "A1",
             "E0102",
         )
+
+
+async def test_demo_codes_are_offered_on_the_demo_plant_only(demo_plant, clock):
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "Demo codes" in key_help(app)
+
+
+async def test_a_real_plant_offers_no_demo_codes(database, clock):
+    app = make_app(database, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "Demo codes" not in key_help(app) and "Red-Black list" in key_help(app)
