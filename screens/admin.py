@@ -19,10 +19,11 @@ from textual.widgets.option_list import Option
 
 from kiosk.i18n import N_, _
 from screens.base import KioskScreen, Message
+from screens.station import ROLE_KEYS
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
 
-ADMIN_ROLE = "supervisor"  # the least role that may open the menu at all
+ADMIN_ROLE = ROLE_KEYS["admin"]  # the least role that may open the menu at all
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,18 @@ from screens.widgets.status_bar import StatusBar
 SEVERITY_STYLE = {"critical": "bold red", "major": "yellow", "minor": ""}
 
 
+# the station screen's keys that need more than an operator: action -> the least role
+ROLE_KEYS = {
+    "inspection": "team_leader",
+    "change_pin": "team_leader",
+    "suppliers": "supervisor",
+    "anomalies": "supervisor",
+    "admin": "supervisor",
+    "enrolment_code": "supervisor",
+    "campaigns": "quality_admin",
+}
+
+
 class StationScreen(ScanningScreen):
     CSS_PATH = "station.tcss"
     BINDINGS = [
@@ -37,14 +49,25 @@ class StationScreen(ScanningScreen):
         Binding("f9", "competitions", "Contests"),
         Binding("f11", "proposals", "Proposals"),
         Binding("f10", "sign_out", "Sign out"),
-        # supervisors and quality admins see the first; anyone else pressing it meets the
-        # second (not shown), which says no
         Binding("ctrl+o", "admin", "Administration", priority=True),
-        Binding("ctrl+o", "admin_refused", "", show=False, priority=True),
         # PINs: one's own (leaders and up), a code for someone else's badge (supervisors)
         Binding("ctrl+n", "change_pin", "My PIN", priority=True),
         Binding("ctrl+e", "enrolment_code", "PIN code for a badge", priority=True),
-        Binding("ctrl+k", "campaigns", "Campaigns", priority=True),  # quality admins only
+        Binding("ctrl+k", "campaigns", "Campaigns", priority=True),
+        # a key of ROLE_KEYS pressed by someone below its role meets this instead (not
+        # shown): it says at once who may use it, before any form is opened
+        *(
+            Binding(key, f"refused('{action}')", "", show=False, priority=True)
+            for key, action in (
+                ("f6", "inspection"),
+                ("ctrl+u", "suppliers"),
+                ("ctrl+a", "anomalies"),
+                ("ctrl+o", "admin"),
+                ("ctrl+n", "change_pin"),
+                ("ctrl+e", "enrolment_code"),
+                ("ctrl+k", "campaigns"),
+            )
+        ),
     ]
 
     def compose(self) -> ComposeResult:
@@ -252,27 +275,49 @@ class StationScreen(ScanningScreen):
         self.app.push_screen(InspectionScreen())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Keys only for those who may use them (not offered to the others)."""
-        if action == "admin":
-            from screens.admin import ADMIN_ROLE as minimum
-        else:
-            minimum = {
-                "change_pin": "team_leader",
-                "enrolment_code": "supervisor",
-                "campaigns": "quality_admin",  # the service checks too
-            }.get(action)
+        """Keys only for those who may use them (not offered to the others, who meet
+        `refused` instead)."""
+        if action == "refused":
+            return not self._may(str(parameters[0]))
+        return self._may(action)
+
+    def _may(self, action: str) -> bool:
+        minimum = ROLE_KEYS.get(action)
         if minimum is None:
             return True
         user = self.app.user  # type: ignore[attr-defined]
         return user is not None and user.has_role(minimum)
 
+    def action_refused(self, action: str) -> None:
+        """Say at once who may use the key, and put the attempt in the audit trail."""
+        from kiosk.services import auth
+
+        minimum = ROLE_KEYS[action]
+        label = next(b.description for b in self.BINDINGS if b.action == action)
+        self.say(
+            _(
+                "{what}: only a {role} or above may use this key.",
+                what=_(label),
+                role=auth.ROLE_TITLES[minimum].lower(),
+            ),
+            "error",
+        )
+        self.call_service(
+            auth.record_refusal,
+            self.app.user,  # type: ignore[attr-defined]
+            "key_refused",
+            action,
+            f"needs {auth.ROLE_TITLES.english(minimum)}",
+            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            clock=self.app.clock,  # type: ignore[attr-defined]
+            on_done=lambda _none: None,
+            on_error=lambda _error: None,  # the message is said; an outage loses only this
+        )
+
     def action_admin(self) -> None:
         from screens.admin import AdminMenuScreen
 
         self.app.push_screen(AdminMenuScreen())
-
-    def action_admin_refused(self) -> None:
-        self.say(_("Administration is for supervisors and quality admins."), "error")
 
     def action_change_pin(self) -> None:
         from screens.change_pin import ChangePinScreen

@@ -63,7 +63,7 @@ async def test_operator_and_leader_never_see_the_admin_key_and_are_refused(demo_
             await pilot.press("ctrl+o")
             await settle(pilot)
             assert isinstance(app.screen, StationScreen)
-            assert "Administration is for supervisors and quality admins" in text_of(
+            assert "Administration: only a supervisor or above may use this key" in text_of(
                 app, "#message"
             )
     with db.connection():

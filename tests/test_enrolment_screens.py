@@ -261,12 +261,13 @@ async def test_a_half_done_enrolment_goes_back_to_the_badge(demo_plant, clock):
 
     _no_pin(LEADER)
     code = _issue_for(LEADER, clock)
-    app = make_app_idle(demo_plant, clock, idle=1)
+    # 3 s: long enough that a loaded machine still gets to the PIN prompt in time
+    app = make_app_idle(demo_plant, clock, idle=3)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, LEADER)
         await type_in(pilot, code)
         assert "choose your PIN" in text_of(app, "#prompt")
-        await pilot.pause(1.5)  # walked away: nobody else may choose a PIN in their name
+        await pilot.pause(3.5)  # walked away: nobody else may choose a PIN in their name
         assert text_of(app, "#prompt") == "Scan your badge"
         assert "scan your badge again" in text_of(app, "#message")
         assert not app.screen.query_one("#pin", Input).display

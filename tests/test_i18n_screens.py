@@ -110,8 +110,9 @@ async def test_the_operator_loop_in_chinese_at_80x24(demo_plant, clock):
         shown = screen_text(app)
         assert "类别" in shown and "严重度" in shown and "期限" in shown
         help_text = key_help(app)
-        for words in ("上报缺陷", "答题练习", "班组积分", "退出登录", "产线与看板", "供应商"):
+        for words in ("上报缺陷", "答题练习", "班组积分", "退出登录", "产线与看板", "红黑榜"):
             assert words in help_text
+        assert "供应商" not in help_text  # an operator is not offered the supplier ranking
         check_layout(app)
 
         # a defect report with a mistake: the form says what is missing, in Chinese

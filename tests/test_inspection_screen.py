@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input, OptionList
 from models import AuditEntry, Defect, Inspection, InspectionResult, db
 from screens.inspection import InspectionScreen
 from screens.station import StationScreen
+from tests.test_i18n_screens import key_help
 from tests.test_screens import SIZE, make_app, post_keys, settle, sign_in, text_of
 
 
@@ -144,12 +145,15 @@ async def test_operator_is_told_only_a_leader_may_inspect(demo_plant, clock):
     app = make_app(demo_plant, clock)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, "E1002")
-        await open_line(pilot)
-        assert isinstance(app.screen, InspectionScreen)
-        assert text_of(app, "#message") == "Only a team leader or above may run an inspection."
-        assert not app.screen.query_one("#checklist", DataTable).display
+        assert "Inspection" not in key_help(app)  # not offered to an operator
+        await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(app.screen, StationScreen)  # told at once, before any form
+        assert text_of(app, "#message") == (
+            "Inspection: only a team leader or above may use this key."
+        )
         with db.connection():
             assert Inspection.select().count() == 0
-            refusal = AuditEntry.get(AuditEntry.action == "run_an_inspection")
+            refusal = AuditEntry.get(AuditEntry.action == "key_refused")
             assert refusal.actor.badge_code == "E1002" and refusal.allowed is False
-            assert refusal.terminal == "TEST-1"
+            assert (refusal.target, refusal.terminal) == ("inspection", "TEST-1")

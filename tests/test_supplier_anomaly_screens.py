@@ -12,6 +12,7 @@ from models import AuditEntry, db
 from screens.anomalies import AnomaliesScreen
 from screens.station import StationScreen
 from screens.suppliers import SuppliersScreen
+from tests.test_i18n_screens import key_help
 from tests.test_screens import make_app, settle, sign_in, text_of
 from tests.test_suppliers import add_defect, noon, seed_incoming
 
@@ -27,33 +28,28 @@ async def test_operator_is_refused_and_a_supervisor_sees_the_ranking(demo_plant,
     seed_incoming()
     app = make_app(demo_plant, clock)
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot, "E1002")  # an operator: both screens refuse, audited
+        await sign_in(pilot, "E1002")  # an operator: neither key is offered; both say no
+        assert "Suppliers" not in key_help(app) and "Anomalies" not in key_help(app)
         await pilot.press("ctrl+u")
         await settle(pilot)
-        assert isinstance(app.screen, SuppliersScreen)
+        assert isinstance(app.screen, StationScreen)  # no screen, no form: told at once
         assert text_of(app, "#message") == (
-            "Only a supervisor or above may view the supplier ranking. Esc goes back."
+            "Suppliers: only a supervisor or above may use this key."
         )
-        assert not app.screen.query_one("#supplier-table", DataTable).display
-        await pilot.press("r")  # refreshing does not ask (and get refused) again
+        await pilot.press("ctrl+a")
         await settle(pilot)
-        await pilot.press("escape", "ctrl+a")
-        await settle(pilot)
-        assert isinstance(app.screen, AnomaliesScreen)
-        assert "Only a supervisor or above may view the anomaly report" in text_of(app, "#message")
-        await pilot.press("left_square_bracket")
-        await settle(pilot)
-        assert not app.screen.query_one("#anomalies-table", DataTable).display
+        assert isinstance(app.screen, StationScreen)
+        assert "Anomalies: only a supervisor or above" in text_of(app, "#message")
         with db.connection():
             refusals = [
-                (entry.action, entry.actor.badge_code, entry.terminal)
+                (entry.action, entry.target, entry.actor.badge_code, entry.terminal)
                 for entry in AuditEntry.select().where(~AuditEntry.allowed).order_by(AuditEntry.id)
             ]
         assert refusals == [
-            ("view_the_supplier_ranking", "E1002", "TEST-1"),
-            ("view_the_anomaly_report", "E1002", "TEST-1"),
+            ("key_refused", "suppliers", "E1002", "TEST-1"),
+            ("key_refused", "anomalies", "E1002", "TEST-1"),
         ]
-        await pilot.press("escape", "f10")
+        await pilot.press("f10")
 
         await sign_in(pilot, "E4002", "1234")  # a supervisor
         assert isinstance(app.screen, StationScreen)
