@@ -16,6 +16,7 @@ from kiosk.services import defects, outbox
 from kiosk.services.stations import StationView
 from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
+from screens.widgets.quick_select import QuickSelect, numbered
 from screens.widgets.status_bar import StatusBar
 
 FIELDS = ("category", "severity", "source", "supplier", "lot", "description")
@@ -36,6 +37,14 @@ class DefectReportScreen(KioskScreen):
         self.options = options
         self.defect_id = uuid.uuid4()
         self.submitting = False
+        # what this person chose last at this station on this kiosk: (category, source)
+        self._remembered: tuple[str | None, str | None] = _last_choices(self.app).get(
+            self._memory_key(), (None, None)
+        )
+
+    def _memory_key(self) -> tuple[str, str]:
+        user = getattr(self.app, "user", None)
+        return (user.badge_code if user else "", self.station.code)
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -53,17 +62,17 @@ class DefectReportScreen(KioskScreen):
                 markup=False,
             )
             yield Label(_("5M1E category"))
-            yield Select(
-                self._choices(self.options.categories),
-                prompt=_("Choose the category"),
+            yield QuickSelect(
+                numbered(self._choices(self.options.categories)),
+                prompt=_("Choose the category: a digit picks it"),
                 id="category",
             )
             yield Static("", id="error-category", classes="field-error", markup=False)
             with Horizontal(classes="pair"):
                 with Vertical(classes="half"):
                     yield Label(_("Severity"))
-                    yield Select(
-                        self._choices(self.options.severities),
+                    yield QuickSelect(
+                        numbered(self._choices(self.options.severities)),
                         allow_blank=False,
                         value="minor",
                         id="severity",
@@ -71,10 +80,10 @@ class DefectReportScreen(KioskScreen):
                     yield Static("", id="error-severity", classes="field-error", markup=False)
                 with Vertical(classes="half"):
                     yield Label(_("Found by"))
-                    yield Select(
-                        self._choices(self.options.sources),
+                    yield QuickSelect(
+                        numbered(self._choices(self.options.sources)),
                         allow_blank=False,
-                        value="inspection",
+                        value=self._remembered[1] or "inspection",
                         id="source",
                     )
                     yield Static("", id="error-source", classes="field-error", markup=False)
@@ -109,8 +118,15 @@ class DefectReportScreen(KioskScreen):
         return [(option.label, option.value) for option in options]
 
     def on_mount(self) -> None:
-        self.query_one("#material-row").display = False
-        self.query_one("#category", Select).focus()
+        self.query_one("#material-row").display = (
+            self.query_one("#source", Select).value == "incoming_material"
+        )
+        category = self.query_one("#category", Select)
+        if self._remembered[0] is not None:  # the usual case: straight to the description
+            category.value = self._remembered[0]
+            self.query_one("#description", Input).focus()
+        else:
+            category.focus()
         self.say(
             _(
                 "The team must correct it within {correction_window_hours} hours. Ctrl+S or "
@@ -123,6 +139,11 @@ class DefectReportScreen(KioskScreen):
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "source":
             self.query_one("#material-row").display = event.value == "incoming_material"
+
+    def on_quick_select_picked(self, event: QuickSelect.Picked) -> None:
+        """A category picked by its digit: on to the description (one key, not three)."""
+        if event.select.id == "category":
+            self.query_one("#description", Input).focus()
 
     def _value(self, field: str) -> str | None:
         widget = self.query_one(f"#{field}")
@@ -172,6 +193,10 @@ class DefectReportScreen(KioskScreen):
         )
 
     def saved(self, receipt: defects.DefectReceipt | outbox.Queued) -> None:
+        _last_choices(self.app)[self._memory_key()] = (
+            self._value("category"),
+            self._value("source"),
+        )
         if isinstance(receipt, outbox.Queued):
             self.app.outbox_changed(receipt.waiting)  # type: ignore[attr-defined]
             self.dismiss(
@@ -185,10 +210,13 @@ class DefectReportScreen(KioskScreen):
             return
         self.dismiss(
             _(
-                "Defect {short_id} reported. {team_name} must correct it by {time}.",
+                "Defect {short_id} reported. {team_name} must correct it by {time}: "
+                "{ontime:+d} if verified by then, {late:+d} if not.",
                 short_id=receipt.short_id,
                 team_name=receipt.team_name,
                 time=format_local(receipt.due_at),
+                ontime=self.options.ontime_points,
+                late=self.options.late_points,
             )
         )
 
@@ -210,3 +238,13 @@ class DefectReportScreen(KioskScreen):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def _last_choices(app: object) -> dict[tuple[str, str], tuple[str | None, str | None]]:
+    """The kiosk's memory of each person's last category and source per station (kept
+    while the kiosk runs), so a second report at a station needs no choosing."""
+    memory = getattr(app, "report_choices", None)
+    if memory is None:
+        memory = {}
+        app.report_choices = memory  # type: ignore[attr-defined]
+    return memory

@@ -128,7 +128,7 @@ async def test_the_operator_loop_in_chinese_at_80x24(demo_plant, clock):
         assert text_of(app, "#message") == "请填写标红的栏目。"
         check_layout(app)
         category = app.screen.query_one("#category", Select)
-        assert ("机 (设备、工装)", "machine") in [
+        assert ("2 机 (设备、工装)", "machine") in [  # the digit that picks it
             (plain(label), value) for label, value in category._options
         ]
         category.value = "machine"

@@ -302,3 +302,35 @@ async def test_leader_needs_pin_and_idle_sign_out(demo_plant, clock):
         assert isinstance(app.screen, SignInScreen)
         assert app.user is None
         assert "without activity" in text_of(app, "#message")
+
+
+async def test_a_defect_in_four_keys_plus_the_description(demo_plant, clock):
+    """After a scan: F2, a digit for the category, the description, Enter (3 keys + text);
+    the next report at that station remembers the category: F2, text, Enter."""
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot)
+        post_keys(app, "L1-S02\n")
+        await settle(pilot)
+        keys = ["f2", "2", *"Torque tool reads low", "enter"]
+        for key in keys:
+            await pilot.press(key)
+        await settle(pilot)
+        assert len(keys) - len("Torque tool reads low") == 3
+        assert isinstance(app.screen, StationScreen)
+        receipt = text_of(app, "#message")
+        assert "Line 1 Team" in receipt and "+2 if verified by then, -2 if not" in receipt
+        for key in ["f2", *"Second screw loose", "enter"]:
+            await pilot.press(key)
+        await settle(pilot)
+        assert isinstance(app.screen, StationScreen)
+    with db.connection():
+        first = Defect.get(Defect.description == "Torque tool reads low")
+        second = Defect.get(Defect.description == "Second screw loose")
+        for defect in (first, second):
+            assert (defect.category, defect.severity, defect.source) == (
+                "machine",
+                "minor",
+                "inspection",
+            )
+            assert defect.station.code == "L1-S02"

@@ -13,7 +13,7 @@ from kiosk.clock import Clock, SystemClock
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import N_, LazyLabels, _
 from kiosk.services.auth import EmployeeView
-from kiosk.services.campaigns import active_campaign_row, rules_of
+from kiosk.services.campaigns import CampaignView, active_campaign_row, rules_of
 from kiosk.services.text import clean_text, shorten
 from kiosk.services.uow import idempotent, read_only, transaction
 from models import Defect, DefectEvent, Employee, ProductionLine, Station, Supplier, Team
@@ -57,19 +57,24 @@ class ReportOptions:
     sources: tuple[Option, ...]
     suppliers: tuple[Option, ...]
     correction_window_hours: int
+    # the points at stake, said on the receipt (offline: the rules' defaults)
+    ontime_points: int = CampaignView.ontime_points
+    late_points: int = CampaignView.late_points
 
 
 @read_only
 def report_options() -> ReportOptions:
     campaign = active_campaign_row()
-    window = rules_of(campaign).correction_window_hours
+    rules = rules_of(campaign)
     suppliers = Supplier.select().where(Supplier.active).order_by(Supplier.name)
     return ReportOptions(
         categories=tuple(Option(key, CATEGORY_LABELS[key]) for key in CATEGORIES_5M1E),
         severities=tuple(Option(key, SEVERITY_LABELS[key]) for key in SEVERITIES),
         sources=tuple(Option(key, SOURCE_LABELS[key]) for key in SOURCES),
         suppliers=tuple(Option(s.code, f"{s.name} ({s.code})") for s in suppliers),
-        correction_window_hours=window,
+        correction_window_hours=rules.correction_window_hours,
+        ontime_points=rules.ontime_points,
+        late_points=rules.late_points,
     )
 
 
