@@ -100,6 +100,11 @@ class StationScreen(ScanningScreen):
 
         offer_unfinished_assessment(self)  # an assessment left unfinished: offer to continue
 
+    def on_resize(self) -> None:
+        """On a workshop terminal (24 lines) the card loses its frame and the margins go,
+        so the open defects keep rows to show under the keys."""
+        self.set_class(self.size.height < 30, "-compact")
+
     def _greet(self) -> None:
         user = self.app.user  # type: ignore[attr-defined]
         self.query_one("#greeting", Static).update(

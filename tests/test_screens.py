@@ -334,3 +334,22 @@ async def test_a_defect_in_four_keys_plus_the_description(demo_plant, clock):
                 "inspection",
             )
             assert defect.station.code == "L1-S02"
+
+
+async def test_the_station_screen_at_80x24_shows_open_defect_rows(demo_plant, clock):
+    """A workshop terminal: under the card and the keys, open defects still show."""
+    from textual.geometry import Region
+
+    for badge, pin in (("E1002", None), ("E4001", "1234")):  # the fewest and the most keys
+        app = make_app(demo_plant, clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_in(pilot, badge, pin=pin)
+            post_keys(app, "L1-S02\n")
+            await settle(pilot)
+            for text in ("Loose screw", "Scratched cover"):
+                await pilot.press("f2", "2", *text, "enter")
+                await settle(pilot)
+            table = app.screen.query_one("#open-defects", DataTable)
+            assert table.row_count >= 2
+            shown = table.region.intersection(Region(0, 0, 80, 24))
+            assert shown.height >= 3, f"{badge}: the table shows {shown.height} lines"
