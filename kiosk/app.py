@@ -46,6 +46,8 @@ class KioskApp(App):
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
         # every screen, every moment: the person reads English or Chinese (issue 7)
         Binding("ctrl+l", "switch_language", "中文/English", priority=True),
+        # F10 signs out from any screen or form (what was typed on a report is kept)
+        Binding("f10", "sign_out", "Sign out", show=False, priority=True),
     ]
 
     def __init__(
@@ -254,9 +256,21 @@ class KioskApp(App):
         self.note_activity()
         self.push_screen(StationScreen())
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "sign_out":  # F10: only someone signed in (else the key is free)
+            return self.user is not None
+        return True
+
+    def action_sign_out(self) -> None:
+        self.sign_out()
+
     def sign_out(self, reason: str = "") -> None:
         from screens.signin import SignInScreen
 
+        for screen in self.screen_stack:  # a half-typed report waits for its author
+            keep_draft = getattr(screen, "keep_draft", None)
+            if keep_draft is not None:
+                keep_draft()
         self.user = None
         self.station = None
         while len(self.screen_stack) > 1 and not isinstance(self.screen, SignInScreen):

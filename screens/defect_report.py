@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,9 +19,31 @@ from kiosk.services.stations import StationView
 from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.quick_select import QuickSelect, numbered
+
+if TYPE_CHECKING:
+    from textual.app import App
 from screens.widgets.status_bar import StatusBar
 
 FIELDS = ("category", "severity", "source", "supplier", "lot", "description")
+
+
+@dataclass(frozen=True)
+class ReportDraft:
+    """A report someone was typing when they were signed out (kept in the kiosk's memory
+    for their next sign-in here)."""
+
+    station: StationView
+    values: dict[str, str | None]
+    defect_id: uuid.UUID
+
+
+def report_drafts(app: App) -> dict[str, ReportDraft]:
+    """The kiosk's unsent report drafts, by badge."""
+    drafts = getattr(app, "report_drafts", None)
+    if drafts is None:
+        drafts = {}
+        app.report_drafts = drafts  # type: ignore[attr-defined]
+    return drafts
 
 
 class DefectReportScreen(KioskScreen):
@@ -31,11 +55,18 @@ class DefectReportScreen(KioskScreen):
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, station: StationView, options: defects.ReportOptions) -> None:
+    def __init__(
+        self,
+        station: StationView,
+        options: defects.ReportOptions,
+        draft: ReportDraft | None = None,
+    ) -> None:
         super().__init__()
         self.station = station
         self.options = options
-        self.defect_id = uuid.uuid4()
+        # a draft kept at a sign-out comes back with its id: sent twice, stored once
+        self.defect_id = draft.defect_id if draft else uuid.uuid4()
+        self._draft = draft
         self.submitting = False
         # what this person chose last at this station on this kiosk: (category, source)
         self._remembered: tuple[str | None, str | None] = _last_choices(self.app).get(
@@ -105,7 +136,10 @@ class DefectReportScreen(KioskScreen):
                     )
                     yield Static("", id="error-lot", classes="field-error", markup=False)
             yield Label(_("What is wrong? (Enter reports)"))
-            yield Input(placeholder=_("describe the defect"), id="description")
+            # select_on_focus off: a draft brought back is added to, not typed over
+            yield Input(
+                placeholder=_("describe the defect"), id="description", select_on_focus=False
+            )
             yield Static("", id="error-description", classes="field-error", markup=False)
             yield Message()
             with Horizontal(id="buttons"):
@@ -122,7 +156,9 @@ class DefectReportScreen(KioskScreen):
             self.query_one("#source", Select).value == "incoming_material"
         )
         category = self.query_one("#category", Select)
-        if self._remembered[0] is not None:  # the usual case: straight to the description
+        if self._draft is not None:
+            self._restore(self._draft)
+        elif self._remembered[0] is not None:  # the usual case: straight to the description
             category.value = self._remembered[0]
             self.query_one("#description", Input).focus()
         else:
@@ -135,6 +171,33 @@ class DefectReportScreen(KioskScreen):
             ),
             "info",
         )
+
+    # -- drafts: a sign-out (F10, or the idle timer) keeps what was typed ----------------
+
+    def keep_draft(self) -> None:
+        """Called by the app before it signs the person out: keep what they typed, for
+        their next sign-in at this kiosk (nothing typed: nothing kept)."""
+        values = {field: self._value(field) for field in FIELDS}
+        if not (values["description"] or values["lot"]):
+            return
+        user = getattr(self.app, "user", None)
+        if user is not None:
+            report_drafts(self.app)[user.badge_code] = ReportDraft(
+                self.station, values, self.defect_id
+            )
+
+    def _restore(self, draft: ReportDraft) -> None:
+        for field, value in draft.values.items():
+            widget = self.query_one(f"#{field}")
+            if isinstance(widget, Select):
+                if value is not None:
+                    widget.value = value
+            elif isinstance(widget, Input):
+                widget.value = value or ""
+        self.query_one("#material-row").display = draft.values.get("source") == (
+            "incoming_material"
+        )
+        self.query_one("#description", Input).focus()
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "source":
@@ -193,6 +256,7 @@ class DefectReportScreen(KioskScreen):
         )
 
     def saved(self, receipt: defects.DefectReceipt | outbox.Queued) -> None:
+        self._forget_draft()
         _last_choices(self.app)[self._memory_key()] = (
             self._value("category"),
             self._value("source"),
@@ -237,7 +301,13 @@ class DefectReportScreen(KioskScreen):
             self.action_cancel()
 
     def action_cancel(self) -> None:
+        self._forget_draft()  # Esc: the person chose to drop it
         self.dismiss(None)
+
+    def _forget_draft(self) -> None:
+        user = getattr(self.app, "user", None)
+        if user is not None:
+            report_drafts(self.app).pop(user.badge_code, None)
 
 
 def _last_choices(app: object) -> dict[tuple[str, str], tuple[str | None, str | None]]:

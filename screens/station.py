@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,6 +21,9 @@ from screens.widgets.status_bar import StatusBar
 
 SEVERITY_STYLE = {"critical": "bold red", "major": "yellow", "minor": ""}
 
+
+if TYPE_CHECKING:
+    from screens.defect_report import ReportDraft
 
 # the station screen's keys that need more than an operator: action -> the least role
 ROLE_KEYS = {
@@ -99,6 +104,7 @@ class StationScreen(ScanningScreen):
         from screens.assessment import offer_unfinished_assessment
 
         offer_unfinished_assessment(self)  # an assessment left unfinished: offer to continue
+        self._offer_draft()  # a report half-typed before a sign-out: offer it back
 
     def on_resize(self) -> None:
         """On a workshop terminal (24 lines) the card loses its frame and the margins go,
@@ -194,6 +200,11 @@ class StationScreen(ScanningScreen):
         from screens.defect_report import DefectReportScreen
 
         station = self.app.station  # type: ignore[attr-defined]
+        draft = self._draft()
+        if draft is not None and (station is None or station.code == draft.station.code):
+            station = draft.station  # the report typed before a sign-out, as it was
+        else:
+            draft = None
         if station is None:
             self.say(_("Scan the station first: a defect is reported against a station."), "error")
             return
@@ -201,9 +212,27 @@ class StationScreen(ScanningScreen):
             outbox.report_options_or_kept,
             self.app.outbox,  # type: ignore[attr-defined]
             on_done=lambda options: self.app.push_screen(
-                DefectReportScreen(station, options), self._report_closed
+                DefectReportScreen(station, options, draft), self._report_closed
             ),
         )
+
+    def _draft(self) -> ReportDraft | None:
+        from screens.defect_report import report_drafts
+
+        user = self.app.user  # type: ignore[attr-defined]
+        return report_drafts(self.app).get(user.badge_code) if user else None
+
+    def _offer_draft(self) -> None:
+        draft = self._draft()
+        if draft is not None:
+            self.say(
+                _(
+                    "Your report at station {code} was kept when you were signed out: F2 "
+                    "opens it as you left it (Esc there drops it).",
+                    code=draft.station.code,
+                ),
+                "info",
+            )
 
     def _report_closed(self, receipt: object) -> None:
         station = self.app.station  # type: ignore[attr-defined]

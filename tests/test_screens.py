@@ -353,3 +353,64 @@ async def test_the_station_screen_at_80x24_shows_open_defect_rows(demo_plant, cl
             assert table.row_count >= 2
             shown = table.region.intersection(Region(0, 0, 80, 24))
             assert shown.height >= 3, f"{badge}: the table shows {shown.height} lines"
+
+
+async def test_idle_sign_out_keeps_a_half_typed_report_for_its_author(demo_plant, clock):
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        post_keys(app, "L1-S02\n")
+        await settle(pilot)
+        await pilot.press("f2", "3", *"Wrong cable lot on the ")  # half-typed: then called away
+        await settle(pilot)
+        kept_id = app.screen.defect_id
+        clock.advance(timedelta(seconds=121))
+        app.check_idle_sign_out()
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+
+        await sign_in(pilot, "E1003")  # someone else: nothing of it
+        assert "kept when you were signed out" not in text_of(app, "#message")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, StationScreen)  # no station, no draft of theirs
+        await pilot.press("f10")
+        await settle(pilot)
+
+        await sign_in(pilot)  # the author, on the next sign-in at this kiosk
+        assert "Your report at station L1-S02 was kept" in text_of(app, "#message")
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, DefectReportScreen)
+        form = app.screen
+        assert form.query_one("#description", Input).value == "Wrong cable lot on the "
+        assert form.query_one("#category", Select).value == "material"
+        await pilot.press(*"crimping station", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, StationScreen), text_of(app, "#message")
+    with db.connection():
+        defect = Defect.get(Defect.description == "Wrong cable lot on the crimping station")
+        assert defect.id == kept_id and defect.station.code == "L1-S02"
+
+
+async def test_f10_signs_out_from_a_form_and_from_the_admin_screens(demo_plant, clock):
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot)
+        post_keys(app, "L1-S02\n")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, DefectReportScreen)
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen) and app.user is None
+
+        await sign_in(pilot, "E4001", pin="1234")
+        await pilot.press("ctrl+o", "enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, StationScreen)  # the people list
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen) and app.user is None
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == ["SignInScreen"]
