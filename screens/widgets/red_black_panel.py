@@ -81,14 +81,15 @@ class RedBlackPanel(Horizontal):
             yield DataTable(id="top-people", cursor_type="row", show_cursor=False)
         with Vertical(id="black-side"):
             yield Static(_("BLACK LIST · exposure"), classes="side-title")
+            # shown only while a team is marked: points that look farmed come first
+            yield Static("", id="suspicious-title", classes="table-title", markup=False)
+            yield DataTable(id="suspicious", cursor_type="row", show_cursor=False)
             yield Static(_("Overdue defects"), classes="table-title")
             yield DataTable(id="overdue", cursor_type="row")
             yield Static(_("Late teams"), classes="table-title")
             yield DataTable(id="late-teams", cursor_type="row", show_cursor=False)
             yield Static(_("Lines not inspected this week"), classes="table-title")
             yield DataTable(id="missing-inspections", cursor_type="row", show_cursor=False)
-            yield Static("", id="suspicious-title", classes="table-title", markup=False)
-            yield DataTable(id="suspicious", cursor_type="row", show_cursor=False)
 
     @staticmethod
     def _team(board: reports.RedBlackList, name: str) -> Text:
