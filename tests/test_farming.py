@@ -401,3 +401,39 @@ async def test_the_board_warns_while_the_last_ledger_check_failed(demo_plant, cl
         app.screen.action_refresh()
         await settle(pilot)
         assert not app.screen.query_one("#ledger-warning").display
+
+
+async def test_the_campaign_form_takes_the_farming_rules(demo_plant, clock):
+    from screens.campaigns import CampaignForm, CampaignsScreen
+    from tests.test_campaign_screens import error_of, message, type_into
+    from tests.test_campaign_screens import make_app as campaign_app
+
+    app = campaign_app(demo_plant, clock)
+    async with app.run_test(size=SMALL) as pilot:
+        await sign_in(pilot, "E4001", "1234")
+        await pilot.press("ctrl+k")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, CampaignForm)
+        field = app.screen.query_one("#field-quality_department")
+        assert field.value == "Quality"  # starts from the active campaign's rules
+        await type_into(pilot, "name", "2026 Quality Month")
+        await type_into(pilot, "starts_on", "2026-09-01")
+        await type_into(pilot, "ends_on", "2026-09-30")
+        await type_into(pilot, "quality_department", "QA Dept")
+        await type_into(pilot, "ontime_awards_per_team_day", "0")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CampaignForm)
+        assert error_of(app, "ontime_awards_per_team_day") == (
+            "On-time awards per team and day, at most must be from 1 to 1000 (got 0)."
+        )
+        assert app.screen.query_one("#field-ontime_awards_per_team_day").region.bottom <= 24
+        await type_into(pilot, "ontime_awards_per_team_day", "6")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CampaignsScreen), message(app)
+    with db.connection():
+        created = Campaign.get(Campaign.name == "2026 Quality Month")
+        assert (created.quality_department, created.ontime_awards_per_team_day) == ("QA Dept", 6)
