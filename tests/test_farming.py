@@ -437,3 +437,38 @@ async def test_the_campaign_form_takes_the_farming_rules(demo_plant, clock):
     with db.connection():
         created = Campaign.get(Campaign.name == "2026 Quality Month")
         assert (created.quality_department, created.ontime_awards_per_team_day) == ("QA Dept", 6)
+
+
+def test_step_14_brings_an_older_database_the_rules_and_the_confirmation(db_url, clock):
+    from kiosk.services import database as database_service
+    from models.migrations import LATEST_VERSION, SchemaVersion
+
+    database_service.open_database(db_url)
+    database_service.upgrade(clock)
+    new_columns = (
+        "verifier_outside_team",
+        "quality_department",
+        "self_report_confirmation",
+        "ontime_awards_per_team_day",
+        "suspicious_self_reports",
+        "suspicious_fix_hours",
+    )
+    with db.connection() as database:
+        Campaign.create(name="Older", starts_on="2025-09-01", ends_on="2025-09-30")
+        for column in new_columns:
+            database.execute_sql(f"ALTER TABLE campaign DROP COLUMN {column}")
+        database.execute_sql("ALTER TABLE defect DROP COLUMN confirmed_at")
+        if db.is_postgresql():  # SQLite cannot drop a column its table's foreign key names
+            database.execute_sql("ALTER TABLE defect DROP COLUMN confirmed_by_id")
+        for index in ("ledger_entry_team_created", "defect_team_reported"):
+            database.execute_sql(f"DROP INDEX {index}")
+        SchemaVersion.delete().where(SchemaVersion.version >= 14).execute()
+    assert database_service.upgrade(clock) == list(range(14, LATEST_VERSION + 1))
+    with db.connection() as database:
+        older = campaigns.campaign_view(Campaign.get(Campaign.name == "Older"))
+        assert {key: getattr(older, key) for key in new_columns} == {
+            key: campaigns.RULES_BY_KEY[key].default for key in new_columns
+        }
+        defect_columns = {column.name for column in database.get_columns("defect")}
+        assert {"confirmed_by_id", "confirmed_at"} <= defect_columns
+    assert database_service.upgrade(clock) == []  # once is enough
