@@ -165,6 +165,7 @@ def test_confirmation_by_a_leader_outside_the_team_then_on_time_earns_two(demo_p
     assert [badge for badge, _detail in refusals("defect_confirm")] == ["E1001", "E2003"]
     detail = lifecycle.confirm(person("E2001"), defect_id, "probe seen worn", clock=clock)
     assert (detail.confirmed_by, detail.needs_confirmation) == ("Huang Qiang", False)
+    assert detail.history[-1].what == "confirmed as a real defect: probe seen worn"
     with pytest.raises(Conflict, match="already confirmed by Huang Qiang"):
         lifecycle.confirm(person("E3001"), defect_id, clock=clock)
     with db.connection():

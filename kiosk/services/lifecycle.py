@@ -355,7 +355,7 @@ def confirm(
             at=now,
             from_status=defect.status,
             to_status=defect.status,
-            note=text or CONFIRMED_NOTE,
+            note=f"confirmed as a real defect: {text}" if text else CONFIRMED_NOTE,
             terminal=terminal,
         )
         record_action(
@@ -373,7 +373,9 @@ def verify(
     terminal: str | None = None,
     clock: Clock | None = None,
 ) -> DefectDetail:
-    """A leader (not the fixer) confirms the fix; on time earns the campaign's points once."""
+    """A leader from outside the team or from Quality (never the fixer) confirms the fix; on
+    time earns the campaign's points once, unless a farming rule withholds them (then the
+    window closes with a 0-point row saying why: `DefectDetail.withheld`)."""
     clock = clock or SystemClock()
     text = _note(note, "note")
     with transaction():
@@ -972,6 +974,7 @@ STORED_NOTES = (
     N_("fix rejected: {why}"),
     N_("root cause ({factor}): {cause}"),
     N_("reassigned from {old} to {team}: {why}"),
+    N_("confirmed as a real defect: {note}"),
     WITHHELD_UNCONFIRMED,
     WITHHELD_CAP,
 )
