@@ -5,6 +5,7 @@ Red-Black List, the rules in the campaign file; and the board's ledger-check war
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 
 import pytest
@@ -222,6 +223,29 @@ def test_on_time_awards_over_the_daily_cap_are_not_written(demo_plant, clock):
     tomorrow = fixed_defect(clock, "L1-S04")
     lifecycle.verify(person("E2001"), tomorrow, clock=clock)
     assert outcome(tomorrow) == [("ontime", 2)]
+
+
+def test_two_kiosks_verifying_at_the_cap_write_one_award(demo_plant, clock):
+    set_rules(ontime_awards_per_team_day=1)
+    ids = [fixed_defect(clock, station) for station in ("L1-S01", "L1-S02")]
+    verifiers = [person("E2001"), person("E3001")]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run(verifier, defect_id) -> None:
+        try:
+            barrier.wait(timeout=10)
+            lifecycle.verify(verifier, defect_id, clock=clock)
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=pair) for pair in zip(verifiers, ids, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(outcome(defect_id)[0] for defect_id in ids) == [("ontime", 0), ("ontime", 2)]
 
 
 # -- the Red-Black List ------------------------------------------------------------------
