@@ -497,3 +497,21 @@ def test_step_14_brings_an_older_database_the_rules_and_the_confirmation(db_url,
         defect_columns = {column.name for column in database.get_columns("defect")}
         assert {"confirmed_by_id", "confirmed_at"} <= defect_columns
     assert database_service.upgrade(clock) == []  # once is enough
+
+
+async def test_the_confirm_key_and_the_withheld_message_in_chinese_at_80x24(demo_plant, clock):
+    from tests.test_i18n_screens import check_layout, key_help
+    from tests.test_i18n_screens import make_app as language_app
+
+    defect_id = fixed_defect(clock, reporter="E1003")
+    app = language_app(demo_plant, clock, "zh_CN")
+    async with app.run_test(size=SMALL) as pilot:
+        await sign_in(pilot, "E2001", pin="1234")
+        await open_defect_from_worklist(pilot, app, defect_id[:8], all_teams=True)
+        assert "由责任班组自己上报" in text_of(app, "#summary")
+        assert "确认属实" in key_help(app)
+        check_layout(app)
+        await fill_form(pilot, app, "v")
+        check_layout(app)
+        said = " ".join(text_of(app, "#message").split())
+        assert "按时验证，但不计分" in said and "没有班组以外的班组长确认" in said
