@@ -36,3 +36,13 @@ class Campaign(BaseModel):
     target_training_coverage_percent = IntegerField(default=100)
     target_fpy_percent = IntegerField(default=98)
     target_high_risk_supplier_percent = IntegerField(default=10)
+    # rules against farming points (schema step 14): who may verify (1: a leader outside
+    # the responsible team or from the Quality department), confirmation of a defect
+    # a team reported at its own station, a daily cap of on-time awards per team, and
+    # when the Red-Black List marks a team (self-reported defects fixed within N hours)
+    verifier_outside_team = IntegerField(default=1)
+    quality_department = CharField(max_length=40, default="Quality")
+    self_report_confirmation = IntegerField(default=1)
+    ontime_awards_per_team_day = IntegerField(default=10)
+    suspicious_self_reports = IntegerField(default=5)
+    suspicious_fix_hours = IntegerField(default=4)

@@ -38,6 +38,11 @@ class Defect(BaseModel):
         Employee, backref="verified_defects", null=True, on_delete="RESTRICT"
     )
     verified_at = UTCDateTimeField(null=True)
+    # a leader outside the responsible team confirmed a self-reported defect (step 14)
+    confirmed_by = ForeignKeyField(
+        Employee, backref="confirmed_defects", null=True, on_delete="RESTRICT"
+    )
+    confirmed_at = UTCDateTimeField(null=True)
     closed_at = UTCDateTimeField(null=True)
     root_cause_factor = CharField(max_length=16, null=True)
     root_cause = TextField(null=True)

@@ -22,7 +22,7 @@ from textual_plotext import PlotextPlot
 
 from kiosk.clock import format_local
 from kiosk.i18n import _
-from kiosk.services import campaigns, kpis, reports
+from kiosk.services import campaigns, kpis, ledger_check, reports
 from screens.base import DataChanged, KioskModal, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.red_black_panel import RedBlackPanel
@@ -130,6 +130,7 @@ class BoardScreen(KioskScreen):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         yield Static("", id="campaign-line", markup=False)
+        yield Static("", id="ledger-warning", markup=False)  # the last ledger check failed
         with Grid(id="tiles"):
             yield Tile(_("Training coverage %"), id="tile-coverage")
             yield Tile(_("Corrected on time %"), id="tile-correction")
@@ -204,8 +205,22 @@ class BoardScreen(KioskScreen):
             latest_only=True,
         )
 
+        self.call_service(
+            ledger_check.last_check,
+            on_done=self.show_ledger_check,
+            group="ledger-check",
+            latest_only=True,
+        )
+
     def on_data_changed(self, _message: DataChanged) -> None:
         self.action_refresh()
+
+    def show_ledger_check(self, check: ledger_check.LedgerCheck | None) -> None:
+        """The warning stays on the board while the latest `kiosk ledger verify` failed."""
+        warning = self.query_one("#ledger-warning", Static)
+        failed = check is not None and not check.ok
+        warning.update(ledger_check.warning_text(check) if failed else "")  # type: ignore[arg-type]
+        warning.display = failed
 
     def show_summary(self, summary: kpis.BoardSummary) -> None:
         if summary.live:

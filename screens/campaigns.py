@@ -285,8 +285,8 @@ class CampaignForm(KioskScreen):
                     yield Input(
                         str(getattr(self.starting, rule.key)),
                         id=f"field-{rule.key}",
-                        max_length=6,
-                        classes="rule-value",
+                        max_length=rule.high if rule.text else 6,
+                        classes="rule-value rule-text" if rule.text else "rule-value",
                     )
                 yield Static("", id=f"error-{rule.key}", classes="field-error", markup=False)
                 if rule.key == "weight_fpy":

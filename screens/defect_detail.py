@@ -29,6 +29,7 @@ ACTION_STATUSES = {
     "close": ("verified",),
     "typical": ("closed",),
     "reassign": ("reported", "in_progress", "fixed"),
+    "confirm": ("reported", "in_progress", "fixed"),
 }
 ACTION_ROLES = {
     "verify": "team_leader",
@@ -49,6 +50,7 @@ class DefectDetailScreen(KioskScreen):
         Binding("c", "act('close')", "Close"),
         Binding("t", "act('typical')", "Typical"),
         Binding("a", "act('reassign')", "Reassign"),
+        Binding("o", "act('confirm')", "Confirm real"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -124,6 +126,8 @@ class DefectDetailScreen(KioskScreen):
             summary.append(f"({left})", style="bold red" if detail.overdue else "green")
         elif detail.overdue:
             summary.append(_("(corrected late)"), style="bold red")
+        if detail.self_reported:
+            summary.append(self._self_report_line(detail))
         summary.append(f"\n\n{detail.description}")
         if detail.root_cause:
             factor = defects.CATEGORY_LABELS.get(detail.root_cause_factor or "", "").split(" (")[0]
@@ -152,6 +156,27 @@ class DefectDetailScreen(KioskScreen):
             )
         self.refresh_bindings()
 
+    @staticmethod
+    def _self_report_line(detail: lifecycle.DefectDetail) -> Text:
+        if detail.confirmed_by:
+            return Text(
+                _(
+                    "\nReported by its own team; confirmed as real by {who} at {time}.",
+                    who=detail.confirmed_by,
+                    time=format_local(detail.confirmed_at),
+                )
+            )
+        if detail.needs_confirmation:
+            return Text(
+                _(
+                    "\nReported by its own team: it earns on-time points only once a leader "
+                    "outside the team (or from {department}) confirms it (key O).",
+                    department=detail.quality_department,
+                ),
+                style="yellow",
+            )
+        return Text(_("\nReported by its own team."))
+
     # -- actions -----------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -161,9 +186,13 @@ class DefectDetailScreen(KioskScreen):
         user = self.app.user  # type: ignore[attr-defined]
         if self.detail.status not in ACTION_STATUSES[name]:
             return None  # shown greyed out: not possible in this state
+        if name == "confirm":  # offered only to a leader who may confirm this defect
+            return lifecycle.may_confirm(user, self.detail)
         minimum = ACTION_ROLES.get(name)
         if minimum and (user is None or not user.has_role(minimum)):
             return None
+        if name in ("verify", "reject") and not lifecycle.may_verify(user, self.detail):
+            return None  # the fixer, or a leader of the responsible team
         return True
 
     def action_act(self, name: str) -> None:
@@ -218,6 +247,11 @@ class DefectDetailScreen(KioskScreen):
                     **common,
                 ),
             ),
+            "confirm": (
+                _("Confirm that this self-reported defect is real"),
+                [FormField("note", _("What did you check? (optional)"))],
+                lambda v: lifecycle.confirm(user, detail.id, v["note"] or "", **common),
+            ),
             "typical": (
                 _("Mark as a typical case for the prevention handbook"),
                 [],
@@ -262,6 +296,17 @@ class DefectDetailScreen(KioskScreen):
             )
             return
         self.show(result)
+        if result.withheld and result.status == "verified":
+            self.say(
+                _(
+                    "Saved. Defect {short_id} is now {status_title}; {withheld}.",
+                    short_id=result.short_id,
+                    status_title=result.status_title,
+                    withheld=result.withheld,
+                ),
+                "error",
+            )
+            return
         self.say(
             _(
                 "Saved. Defect {short_id} is now {status_title}.",

@@ -131,7 +131,7 @@ def test_marking_a_typical_case_is_audited(demo_plant, clock):
     defect_id = report_defect(person("E4004"), draft_, clock=clock).id
     lifecycle.mark_fixed(person("E1004"), defect_id, "Screws torqued", clock=clock)
     clock.advance(timedelta(hours=2))
-    lifecycle.verify(person("E1001"), defect_id, clock=clock)
+    lifecycle.verify(person("E2001"), defect_id, clock=clock)
     lifecycle.close(
         person("E1001"),
         defect_id,

@@ -30,7 +30,7 @@ def test_kpis_on_the_seeded_month(demo_plant, clock):
         clock=clock,
     ).id
     lifecycle.mark_fixed(person("E2003"), closed, clock=clock)
-    lifecycle.verify(person("E2001"), closed, clock=clock)
+    lifecycle.verify(person("E3001"), closed, clock=clock)  # a leader outside Line 2
     lifecycle.close(
         person("E2001"),
         closed,
@@ -92,7 +92,7 @@ async def test_board_tiles_ranks_and_flag_follow_writes(demo_plant, clock):
                 clock=clock,
             ).id
             lifecycle.mark_fixed(person("E2003"), defect, clock=clock)
-            lifecycle.verify(person("E2001"), defect, clock=clock)
+            lifecycle.verify(person("E3001"), defect, clock=clock)
         lines.evaluate_lines(
             person("E4002"),
             "2025-09-01",

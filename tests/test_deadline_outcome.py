@@ -74,8 +74,12 @@ def test_a_verification_racing_sweeps_on_other_kiosks_ends_with_one_outcome(demo
     for defect_id in ids:
         outcome = _outcomes(defect_id)
         assert len(outcome) == 1, (defect_id, outcome)
-        assert outcome[0] in (("ontime", 2), ("overdue", -2))
-        kinds[outcome[0][0]] += 1
+        # on time over Line 1's daily cap of 10 awards: the window closes with 0 points
+        assert outcome[0] in (("ontime", 2), ("ontime", 0), ("overdue", -2))
+        kinds[outcome[0]] += 1
+    assert kinds[("ontime", 2)] <= 10  # the campaign's cap, whatever the race
+    if kinds[("ontime", 0)]:
+        assert kinds[("ontime", 2)] == 10
         if db.is_postgresql():
             # one clock (the server's) decided both the verification time and the outcome
             with db.connection():

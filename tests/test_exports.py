@@ -261,7 +261,7 @@ def typical_cases(demo_plant, clock):
         "L3-S05",
         "E3002",
         "E3004",
-        "E3001",
+        "E2001",  # a leader from outside the responsible team verifies
         "machine",
         "焊接温度不足: soldering iron tip at 290 °C instead of 350 °C",
         "Tip temperature measured with a tip thermometer at every shift start",
@@ -272,14 +272,14 @@ def typical_cases(demo_plant, clock):
         "L1-S01",
         "E1003",
         "E1004",
-        "E1001",
+        "E3001",
         "method",
         "Crimp die changed without a first article check",
         "First article crimp height check after every die change, on the *changeover* sheet",
         "Crimp height out of tolerance after a die change",
     )
     ordinary = typical_case(
-        clock, "L1-S02", "E1003", "E1004", "E1001", "man", "Ordinary slip", "Retrained", "Scratch"
+        clock, "L1-S02", "E1003", "E1004", "E3001", "man", "Ordinary slip", "Retrained", "Scratch"
     )
     supervisor = person("E4002")
     for defect_id in (soldering, crimping):
@@ -303,7 +303,7 @@ def test_handbook_markdown_has_one_section_per_typical_case(typical_cases, datab
     assert "### Root cause (5M1E: Machine)" in text and "### Root cause (5M1E: Method)" in text
     assert "焊接温度不足: soldering iron tip at 290 °C" in text
     assert "on the \\*changeover\\* sheet" in text  # user text is escaped, not emphasis
-    assert "Verified by Hu Jun on" in text and "corrected by Gao Yan" in text
+    assert "Verified by Huang Qiang on" in text and "corrected by Gao Yan" in text
     assert "- [ ] The work instruction at L1-S01 (Cable harness crimping)" in text
     assert "- [ ] Every gauge" not in text  # measurement checks belong to another factor
     assert "- [ ] The corrective action is still in place and followed: Tip temperature" in text
@@ -347,7 +347,7 @@ def test_handbook_pdf_shows_each_station_and_root_cause_in_chinese_too(
         "CP信号连接器虚焊",
         "Crimpdiechangedwithoutafirstarticlecheck",
         "Whattochecktopreventrecurrence",
-        "VerifiedbyZhangWei",
+        "VerifiedbyHuJun",
     ):
         assert expected in text, expected
     assert "Ordinaryslip" not in text

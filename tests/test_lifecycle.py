@@ -46,11 +46,11 @@ def test_full_lifecycle_on_time_earns_two_points_once(demo_plant, clock):
     detail = lifecycle.mark_fixed(person("E1004"), defect_id, "All screws torqued", clock=clock)
     assert (detail.status, detail.fixed_by) == ("fixed", "Liu Yang")
     clock.advance(timedelta(hours=10))
-    detail = lifecycle.verify(person("E1001"), defect_id, clock=clock)
-    assert detail.status == "verified" and detail.verified_by == "Zhang Wei"
+    detail = lifecycle.verify(person("E2001"), defect_id, clock=clock)  # a leader outside
+    assert detail.status == "verified" and detail.verified_by == "Huang Qiang"
     assert points("T1") == before + 2
-    with pytest.raises(Conflict, match="already verified by Zhang Wei"):
-        lifecycle.verify(person("E2001"), defect_id, clock=clock)
+    with pytest.raises(Conflict, match="already verified by Huang Qiang"):
+        lifecycle.verify(person("E3001"), defect_id, clock=clock)
     assert points("T1") == before + 2
     assert ledger_keys(defect_id) == [("ontime", 2)]
     # the sweep later finds nothing to charge for it
@@ -118,7 +118,7 @@ def test_window_passed_costs_two_points_once_and_late_verification_earns_nothing
     assert ledger_keys(defect_id) == [("overdue", -2)]
     assert points("T1") == before - 2
     lifecycle.mark_fixed(person("E1004"), defect_id, clock=clock)
-    detail = lifecycle.verify(person("E1001"), defect_id, clock=clock)
+    detail = lifecycle.verify(person("E2001"), defect_id, clock=clock)
     assert detail.overdue
     assert ledger_keys(defect_id) == [("overdue", -2)]
     assert points("T1") == before - 2
@@ -128,7 +128,7 @@ def test_verification_after_window_charges_even_without_a_sweep(demo_plant, cloc
     defect_id = new_defect(clock)
     lifecycle.mark_fixed(person("E1004"), defect_id, clock=clock)
     clock.advance(timedelta(hours=49))
-    lifecycle.verify(person("E1001"), defect_id, clock=clock)
+    lifecycle.verify(person("E2001"), defect_id, clock=clock)
     deadlines.sweep(clock=clock)
     assert ledger_keys(defect_id) == [("overdue", -2)]
 
@@ -178,7 +178,7 @@ def test_ten_concurrent_sweepers_charge_each_defect_once(demo_plant, clock):
 def test_two_concurrent_verifications_one_wins(demo_plant, clock):
     defect_id = new_defect(clock)
     lifecycle.mark_fixed(person("E1004"), defect_id, clock=clock)
-    leaders = [person("E1001"), person("E2001")]
+    leaders = [person("E3001"), person("E2001")]
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
@@ -234,8 +234,8 @@ def test_reject_returns_to_progress_and_reassign_keeps_due_time(demo_plant, cloc
     defect_id = new_defect(clock)
     lifecycle.mark_fixed(person("E1004"), defect_id, clock=clock)
     with pytest.raises(ValidationFailed):
-        lifecycle.reject(person("E1001"), defect_id, "  ", clock=clock)
-    detail = lifecycle.reject(person("E1001"), defect_id, "Screws still loose", clock=clock)
+        lifecycle.reject(person("E2001"), defect_id, "  ", clock=clock)
+    detail = lifecycle.reject(person("E2001"), defect_id, "Screws still loose", clock=clock)
     assert detail.status == "in_progress" and detail.fixed_by is None
     assert "fix rejected: Screws still loose" in detail.history[-1].what
     due = detail.due_at
@@ -277,7 +277,7 @@ def test_supervisor_reverses_a_ledger_row_with_a_new_row(demo_plant, clock):
 
     defect_id = new_defect(clock)
     lifecycle.mark_fixed(person("E1004"), defect_id, clock=clock)
-    lifecycle.verify(person("E1001"), defect_id, clock=clock)
+    lifecycle.verify(person("E2001"), defect_id, clock=clock)
     before = points("T1")
     with db.connection():
         entry = LedgerEntry.get(LedgerEntry.idempotency_key == f"ontime:{defect_id}")

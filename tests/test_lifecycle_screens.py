@@ -28,10 +28,15 @@ def points(team_code: str) -> int:
     return next(t.points for t in team_totals() if t.team_code == team_code)
 
 
-async def open_defect_from_worklist(pilot, app: KioskApp, short_id: str) -> None:
+async def open_defect_from_worklist(
+    pilot, app: KioskApp, short_id: str, all_teams: bool = False
+) -> None:
     await pilot.press("f5")
     await settle(pilot)
     assert isinstance(app.screen, WorklistScreen)
+    if all_teams:  # a leader from another team: every team's defects
+        await pilot.press("a")
+        await settle(pilot)
     table = app.screen.query_one("#worklist", DataTable)
     row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[0]) == short_id)
     table.move_cursor(row=row)
@@ -82,8 +87,8 @@ async def test_team_corrects_and_another_leader_verifies_for_two_points(demo_pla
         await settle(pilot)
 
         clock.advance(timedelta(hours=20))
-        await sign_in(pilot, "E1001", pin="1234")
-        await open_defect_from_worklist(pilot, app, receipt.short_id)
+        await sign_in(pilot, "E2001", pin="1234")  # a leader from outside Line 1
+        await open_defect_from_worklist(pilot, app, receipt.short_id, all_teams=True)
         await fill_form(pilot, app, "v", note="Retest sample OK")
         assert "VERIFIED" in text_of(app, "#summary")
         assert "now verified" in text_of(app, "#message")
@@ -110,7 +115,7 @@ async def test_team_corrects_and_another_leader_verifies_for_two_points(demo_pla
         assert (defect.status, defect.fixed_by.badge_code, defect.verified_by.badge_code) == (
             "closed",
             "E1004",
-            "E1001",
+            "E2001",
         )
         assert LedgerEntry.select().where(LedgerEntry.cause_id == receipt.id).count() == 1
 

@@ -161,6 +161,7 @@ def campaign_template() -> str:
         for rule in RULES:
             if rule.section != section:
                 continue
-            lines.append(f"# {rule.explain}; {rule.low} to {rule.high}")
-            lines.append(f"{rule.file_key} = {rule.default}")
+            span = f"{rule.low} to {rule.high}" + (" characters" if rule.text else "")
+            lines.append(f"# {rule.explain}; {span}")
+            lines.append(f"{rule.file_key} = {rule.file_value(rule.default)}")
     return "\n".join(lines) + "\n"

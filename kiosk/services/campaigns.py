@@ -18,6 +18,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
+from typing import Any
 
 from kiosk.clock import Clock, SystemClock, to_local
 from kiosk.errors import Conflict, NotFound, ValidationFailed
@@ -73,6 +74,13 @@ class CampaignView:
     target_fpy_percent: int = 98
     critical_issue_target: int = 3
     target_high_risk_supplier_percent: int = 10
+    # rules against farming points
+    verifier_outside_team: int = 1  # 1: verify only from outside the team or Quality; 0: off
+    quality_department: str = "Quality"
+    self_report_confirmation: int = 1  # 1: a self-reported defect earns +2 only if confirmed
+    ontime_awards_per_team_day: int = 10
+    suspicious_self_reports: int = 5
+    suspicious_fix_hours: int = 4
 
     @property
     def weights(self) -> tuple[int, int, int]:
@@ -90,8 +98,14 @@ class CampaignView:
             return None
         return max((self.ends_on - day).days, 0)
 
-    def rules(self) -> dict[str, int]:
+    def rules(self) -> dict[str, int | str]:
         return {rule.key: getattr(self, rule.key) for rule in RULES}
+
+    def is_quality(self, department: str) -> bool:
+        """Whether a person's department is the campaign's Quality department."""
+        return " ".join(department.split()).casefold() == (
+            " ".join(self.quality_department.split()).casefold()
+        )
 
 
 _VIEW_DEFAULTS = {f.name: f.default for f in fields(CampaignView)}
@@ -106,10 +120,19 @@ class Rule:
     low: int
     high: int
     explain: str  # a comment in the campaign file template (English)
+    text: bool = False  # a text rule: low and high bound its length
 
     @property
-    def default(self) -> int:
-        return int(_VIEW_DEFAULTS[self.key])
+    def default(self) -> int | str:
+        value = _VIEW_DEFAULTS[self.key]
+        return str(value) if self.text else int(value)
+
+    def file_value(self, value: object) -> str:
+        """The value as the campaign file writes it (text in TOML quotes)."""
+        if self.text:
+            escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+            return f'"{escaped}"'
+        return str(value)
 
 
 RULES: tuple[Rule, ...] = (
@@ -202,6 +225,69 @@ RULES: tuple[Rule, ...] = (
         1,
         100,
         "a supplier with this share (%) of the period's incoming-material defects is high-risk",
+    ),
+    Rule(
+        "verifier_outside_team",
+        "rules",
+        "verifier_outside_team",
+        N_("Verifier from outside the team (1 = on, 0 = off)"),
+        0,
+        1,
+        "against farming: 1 = only a team leader or above from outside the responsible team, "
+        "or from the Quality department, may verify or reject a fix; 0 = any leader but the "
+        "fixer",
+    ),
+    Rule(
+        "quality_department",
+        "rules",
+        "quality_department",
+        N_("Quality department (its leaders may verify any team)"),
+        1,
+        40,
+        "the department whose team leaders and above may verify and confirm for any team "
+        "(as the roster names it)",
+        text=True,
+    ),
+    Rule(
+        "self_report_confirmation",
+        "rules",
+        "self_report_confirmation",
+        N_("Self-reported defects need a confirmation (1 = on, 0 = off)"),
+        0,
+        1,
+        "against farming: 1 = a defect reported by a member of the responsible team earns "
+        "the on-time points only when a leader outside the team (or Quality) confirmed it "
+        "was real",
+    ),
+    Rule(
+        "ontime_awards_per_team_day",
+        "rules",
+        "ontime_awards_per_team_day",
+        N_("On-time awards per team and day, at most"),
+        1,
+        1000,
+        "against farming: a team earns the on-time points at most this many times a day; "
+        "corrections over the cap are verified but earn nothing",
+    ),
+    Rule(
+        "suspicious_self_reports",
+        "rules",
+        "suspicious_self_reports",
+        N_("Red-Black List: self-reported quick fixes that mark a team"),
+        1,
+        10_000,
+        "the Red-Black List marks a team with at least this many self-reported defects "
+        "fixed quickly in the campaign",
+    ),
+    Rule(
+        "suspicious_fix_hours",
+        "rules",
+        "suspicious_fix_hours",
+        N_("Red-Black List: a quick fix takes at most (hours)"),
+        1,
+        720,
+        "a self-reported defect counts as fixed quickly when it was marked fixed within "
+        "this many hours of its report",
     ),
     Rule(
         "weight_5s",
@@ -302,7 +388,12 @@ def campaign_view(campaign: Campaign) -> CampaignView:
         ends_on=campaign.ends_on,
         phases=_phases_of(campaign),
         active=bool(campaign.active),
-        **{rule.key: int(getattr(campaign, rule.key)) for rule in RULES},
+        **{
+            rule.key: str(getattr(campaign, rule.key))
+            if rule.text
+            else int(getattr(campaign, rule.key))
+            for rule in RULES
+        },
     )
 
 
@@ -518,15 +609,34 @@ def _check_phases(
     return tuple(phases)
 
 
-def _check_rules(given: Mapping[str, object], problems: dict[str, str]) -> dict[str, int]:
+def _check_text_rule(rule: Rule, raw: object, problems: dict[str, str]) -> str | None:
+    text = " ".join(str(raw).split()) if isinstance(raw, str) else None
+    if text is None:
+        problems[rule.key] = _("{label}: give it as text.", label=_(rule.label))
+    elif not rule.low <= len(text) <= rule.high:
+        problems[rule.key] = _(
+            "{label}: give {low} to {high} characters.",
+            label=_(rule.label),
+            low=rule.low,
+            high=rule.high,
+        )
+    return text
+
+
+def _check_rules(given: Mapping[str, object], problems: dict[str, str]) -> dict[str, Any]:
     unknown = sorted(set(given) - set(RULES_BY_KEY))
     if unknown:
         problems["rules"] = _("Unknown rules: {items}.", items=", ".join(unknown))
-    values: dict[str, int] = {}
+    values: dict[str, Any] = {}
     for rule in RULES:
         raw = given.get(rule.key)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             values[rule.key] = rule.default
+            continue
+        if rule.text:
+            text = _check_text_rule(rule, raw, problems)
+            if rule.key not in problems:
+                values[rule.key] = text
             continue
         number = _whole_number(raw)
         if number is None:

@@ -10,6 +10,18 @@ the campaign's on-time points once (key ``ontime:<id>``); a verification after
 the window makes sure the late deduction exists (key ``overdue:<id>``, the same
 key the deadline sweep uses, so it is written once whoever notices first).
 Permission checks live here; a refusal is audited and then raised.
+
+Rules against farming points (campaign data, see campaigns.RULES):
+- who verifies: a team leader or above from outside the responsible team, or from the
+  campaign's Quality department (`verifier_outside_team`; never the fixer);
+- a defect reported by a member of the responsible team ("self-reported") earns the
+  on-time points only when a leader outside the team (or Quality) confirmed it was real
+  (`confirm`, before the verification; `self_report_confirmation`);
+- a team earns the on-time points at most `ontime_awards_per_team_day` times a (local) day.
+A withheld award still closes the window with its one outcome: a ledger row of 0 points
+under the same key `ontime:<id>`, whose reason says why (and the defect's history too).
+So every closed window has exactly one outcome row, and the sweep (which skips a defect
+verified on time) never charges it.
 """
 
 from __future__ import annotations
@@ -19,15 +31,17 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import ParamSpec, TypeVar
 
-from kiosk.clock import Clock, SystemClock
+from peewee import fn
+
+from kiosk.clock import Clock, SystemClock, to_local
 from kiosk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import N_, LazyLabels, _, retranslate
 from kiosk.services import ledger
 from kiosk.services.auth import EmployeeView, record_action, record_refusal
-from kiosk.services.campaigns import active_campaign_row, rules_of
+from kiosk.services.campaigns import CampaignView, active_campaign_row, rules_of
 from kiosk.services.defects import CATEGORY_LABELS
 from kiosk.services.text import clean_text
 from kiosk.services.uow import idempotent, read_only, transaction
@@ -244,6 +258,29 @@ def mark_fixed(
         return _detail(defect.id, now)
 
 
+def _farming_rules(defect: Defect) -> CampaignView:
+    campaign = Campaign.get_or_none(Campaign.id == defect.campaign_id) or active_campaign_row()
+    return rules_of(campaign)
+
+
+def outside_refusal(
+    actor: EmployeeView, team_id: int, team_name: str, rules: CampaignView, doing: str
+) -> str | None:
+    """Why `actor` may not act as a leader from outside the team (None: they may): a team
+    leader or above, from another team or from the campaign's Quality department."""
+    if actor.has_role("team_leader") and (
+        actor.team_id != team_id or rules.is_quality(actor.department)
+    ):
+        return None
+    return _(
+        "Only a team leader or above from outside {team}, or from the {department} "
+        "department, may {doing} this defect.",
+        team=team_name,
+        department=rules.quality_department,
+        doing=doing,
+    )
+
+
 def _may_verify(actor: EmployeeView, defect: Defect, doing: str) -> None:
     if not actor.has_role("team_leader"):
         raise PermissionDenied(
@@ -253,6 +290,78 @@ def _may_verify(actor: EmployeeView, defect: Defect, doing: str) -> None:
         raise PermissionDenied(
             _("You fixed this defect yourself: another leader must {doing} it.", doing=doing)
         )
+    rules = _farming_rules(defect)
+    if rules.verifier_outside_team:
+        refusal = outside_refusal(
+            actor, defect.team_id, Team.get_by_id(defect.team_id).name, rules, doing
+        )
+        if refusal:
+            raise PermissionDenied(refusal)
+
+
+def _self_reported(defect: Defect) -> bool:
+    """Reported by a member of the responsible team (its team now, as the roster says)."""
+    reporter_team = Employee.select(Employee.team).where(Employee.id == defect.reporter_id).scalar()
+    return reporter_team is not None and reporter_team == defect.team_id
+
+
+@audited("defect_confirm")
+def confirm(
+    actor: EmployeeView,
+    defect_id: str | uuid.UUID,
+    note: str = "",
+    *,
+    terminal: str | None = None,
+    clock: Clock | None = None,
+) -> DefectDetail:
+    """A leader outside the responsible team (or from Quality) confirms that a defect the
+    team reported about itself is real; only then can its on-time correction earn points."""
+    clock = clock or SystemClock()
+    text = _note(note, "note")
+    with transaction():
+        defect = lock_defect(defect_id)
+        short = str(defect.id)[:8]
+        if not _self_reported(defect):
+            raise Conflict(
+                _(
+                    "Defect {short} was not reported by its own team: it needs no confirmation.",
+                    short=short,
+                )
+            )
+        if defect.confirmed_by_id is not None:
+            who = Employee.get_by_id(defect.confirmed_by_id).name
+            raise Conflict(
+                _("Defect {short} was already confirmed by {who}.", short=short, who=who)
+            )
+        _require_status(defect, OPEN_STATUSES, _("confirmed"))
+        rules = _farming_rules(defect)
+        refusal = outside_refusal(
+            actor, defect.team_id, Team.get_by_id(defect.team_id).name, rules, _("confirm")
+        )
+        if refusal:
+            raise PermissionDenied(refusal)
+        if defect.reporter_id == actor.id:
+            raise PermissionDenied(
+                _("You reported this defect yourself: another leader must confirm it.")
+            )
+        now = clock.now()
+        defect.confirmed_by = actor.id
+        defect.confirmed_at = now
+        defect.updated_at = now
+        defect.save()
+        DefectEvent.create(
+            defect=defect,
+            actor=actor.id,
+            at=now,
+            from_status=defect.status,
+            to_status=defect.status,
+            note=f"confirmed as a real defect: {text}" if text else CONFIRMED_NOTE,
+            terminal=terminal,
+        )
+        record_action(
+            actor.id, "defect_confirm", str(defect.id), now, detail=text[:500], terminal=terminal
+        )
+        return _detail(defect.id, now)
 
 
 @audited("defect_verify")
@@ -264,7 +373,9 @@ def verify(
     terminal: str | None = None,
     clock: Clock | None = None,
 ) -> DefectDetail:
-    """A leader (not the fixer) confirms the fix; on time earns the campaign's points once."""
+    """A leader from outside the team or from Quality (never the fixer) confirms the fix; on
+    time earns the campaign's points once, unless a farming rule withholds them (then the
+    window closes with a 0-point row saying why: `DefectDetail.withheld`)."""
     clock = clock or SystemClock()
     text = _note(note, "note")
     with transaction():
@@ -324,14 +435,20 @@ def write_deadline_outcome(
         return False
     rules = rules_of(campaign)
     amount = rules.ontime_points if on_time else rules.late_points
+    withheld = _withheld(defect, campaign, rules, now) if on_time else None
+    if withheld is not None:
+        amount = 0
     ledger.write_award(
         ledger.Award(
             team_id=defect.team_id,
             amount=amount,
             reason=(
-                f"defect {str(defect.id)[:8]} corrected and verified on time"
-                if on_time
-                else f"defect {str(defect.id)[:8]} not corrected within the window"
+                withheld
+                or (
+                    f"defect {str(defect.id)[:8]} corrected and verified on time"
+                    if on_time
+                    else f"defect {str(defect.id)[:8]} not corrected within the window"
+                )
             ),
             cause_type="defect",
             cause_id=str(defect.id),
@@ -342,16 +459,63 @@ def write_deadline_outcome(
         ),
         now,
     )
-    if not on_time:
+    if not on_time or withheld:
         DefectEvent.create(
             defect=defect,
             actor=created_by_id,
             at=now,
             from_status=defect.status,
             to_status=defect.status,
-            note=f"correction window passed: {amount:+d} points",
+            note=withheld or f"correction window passed: {amount:+d} points",
         )
     return True
+
+
+WITHHELD_UNCONFIRMED = N_(
+    "verified on time, but no points: a member of {team} reported it and no leader "
+    "outside the team confirmed it"
+)
+WITHHELD_CAP = N_(
+    "verified on time, but no points: {team} already earned the on-time points {cap} "
+    "times today (the campaign's daily cap)"
+)
+CONFIRMED_NOTE = N_("confirmed as a real defect by a leader outside the team")
+
+
+def _withheld(
+    defect: Defect, campaign: Campaign | None, rules: CampaignView, now: datetime
+) -> str | None:
+    """Why an on-time correction earns no points (English, as stored), or None."""
+    team = Team.get_by_id(defect.team_id).name
+    if (
+        rules.self_report_confirmation
+        and defect.confirmed_by_id is None
+        and (_self_reported(defect))
+    ):
+        return WITHHELD_UNCONFIRMED.format(team=team)
+    if db.is_postgresql():  # the ledger's writer lock first, so two kiosks cannot both
+        # count nine awards and write the tenth (ledger.write_award takes it again)
+        db.database_proxy.execute_sql(
+            "SELECT pg_advisory_xact_lock(%s, %s)",
+            (ledger.CHAIN_LOCK, campaign.id if campaign else 0),
+        )
+    first = datetime.combine(to_local(now).date(), time.min).astimezone()  # local midnight
+    after = datetime.combine(first.date() + timedelta(days=1), time.min).astimezone()
+    awarded = (
+        LedgerEntry.select(fn.COUNT(LedgerEntry.id))
+        .where(
+            (LedgerEntry.team == defect.team_id)
+            & LedgerEntry.idempotency_key.startswith("ontime:")
+            & (LedgerEntry.amount > 0)
+            & (LedgerEntry.created_at >= first)
+            & (LedgerEntry.created_at < after)
+        )
+        .scalar()
+    )
+    cap = rules.ontime_awards_per_team_day
+    if int(awarded or 0) >= cap:
+        return WITHHELD_CAP.format(team=team, cap=cap)
+    return None
 
 
 @audited("defect_reject")
@@ -552,10 +716,44 @@ class DefectDetail:
     typical: bool
     history: tuple[HistoryLine, ...]
     ledger: tuple[LedgerLine, ...]
+    # rules against farming
+    reporter_id: int = 0
+    self_reported: bool = False  # reported by a member of the responsible team
+    confirmed_by: str | None = None
+    confirmed_at: datetime | None = None
+    needs_confirmation: bool = False  # self-reported, unconfirmed, and the rule is on
+    verifier_outside_team: bool = True
+    quality_department: str = "Quality"
+    withheld: str | None = None  # why an on-time correction earned no points
 
     @property
     def status_title(self) -> str:
         return STATUS_TITLES.get(self.status, self.status)
+
+    def rules(self) -> CampaignView:
+        return CampaignView(
+            verifier_outside_team=int(self.verifier_outside_team),
+            quality_department=self.quality_department,
+        )
+
+
+def may_verify(actor: EmployeeView | None, detail: DefectDetail) -> bool:
+    """Whether to offer `actor` the verify and reject keys (the service decides again)."""
+    if actor is None or not actor.has_role("team_leader") or actor.id == detail.fixed_by_id:
+        return False
+    if not detail.verifier_outside_team:
+        return True
+    return outside_refusal(actor, detail.team_id, detail.team_name, detail.rules(), "") is None
+
+
+def may_confirm(actor: EmployeeView | None, detail: DefectDetail) -> bool:
+    """Whether to offer `actor` the confirm key: a self-reported open defect not yet
+    confirmed, and a leader outside the team (or Quality) who did not report it."""
+    if actor is None or not detail.self_reported or detail.confirmed_by is not None:
+        return False
+    if detail.status not in OPEN_STATUSES or actor.id == detail.reporter_id:
+        return False
+    return outside_refusal(actor, detail.team_id, detail.team_name, detail.rules(), "") is None
 
 
 def _name(employee_id: int | None, names: dict[int, str]) -> str | None:
@@ -597,11 +795,21 @@ def _detail(defect_id: uuid.UUID, now: datetime) -> DefectDetail:
             )
         )
     history.sort(key=lambda line: line.at)
-    entries = (
+    entries = list(
         LedgerEntry.select(LedgerEntry, Team)
         .join(Team)
         .where((LedgerEntry.cause_type == "defect") & (LedgerEntry.cause_id == str(defect.id)))
         .order_by(LedgerEntry.id)
+    )
+    rules = _farming_rules(defect)
+    self_reported = _self_reported(defect)
+    withheld = next(
+        (
+            _stored_note(e.reason)
+            for e in entries
+            if e.idempotency_key.startswith("ontime:") and e.amount == 0
+        ),
+        None,
     )
     open_now = defect.status in OPEN_STATUSES
     verified_late = defect.verified_at is not None and defect.verified_at > defect.due_at
@@ -635,8 +843,19 @@ def _detail(defect_id: uuid.UUID, now: datetime) -> DefectDetail:
         typical=defect.typical,
         history=tuple(history),
         ledger=tuple(
-            LedgerLine(e.id, e.created_at, e.team.name, e.amount, e.reason) for e in entries
+            LedgerLine(e.id, e.created_at, e.team.name, e.amount, _stored_note(e.reason))
+            for e in entries
         ),
+        reporter_id=defect.reporter_id,
+        self_reported=self_reported,
+        confirmed_by=_name(defect.confirmed_by_id, names),
+        confirmed_at=defect.confirmed_at,
+        needs_confirmation=bool(
+            self_reported and rules.self_report_confirmation and defect.confirmed_by_id is None
+        ),
+        verifier_outside_team=bool(rules.verifier_outside_team),
+        quality_department=rules.quality_department,
+        withheld=withheld,
     )
 
 
@@ -755,6 +974,9 @@ STORED_NOTES = (
     N_("fix rejected: {why}"),
     N_("root cause ({factor}): {cause}"),
     N_("reassigned from {old} to {team}: {why}"),
+    N_("confirmed as a real defect: {note}"),
+    WITHHELD_UNCONFIRMED,
+    WITHHELD_CAP,
 )
 
 

@@ -1,22 +1,30 @@
-"""Boards: the Quality Red-Black List (praise on the red side, exposure on the black side)."""
+"""Boards: the Quality Red-Black List (praise on the red side, exposure on the black side).
+
+The black side also marks teams whose points look farmed: at least the campaign's
+`suspicious_self_reports` defects that a member of the responsible team reported about
+its own team and that were marked fixed within `suspicious_fix_hours` of the report
+(counted in SQL, over the campaign shown).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from peewee import fn
+from peewee import SQL, fn
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.i18n import _
+from kiosk.services.campaigns import rules_of
 from kiosk.services.inspections import LineView, lines_missing_inspection
 from kiosk.services.kpis import board_campaign
 from kiosk.services.ledger import TeamTotal, team_totals
 from kiosk.services.lifecycle import OPEN_STATUSES
 from kiosk.services.uow import read_only
-from models import Campaign, Defect, Employee, LedgerEntry, Station, Team
+from models import Campaign, Defect, Employee, LedgerEntry, Station, Team, db
 
 TOP_PEOPLE = 5
+SUSPICIOUS_LIMIT = 10  # teams marked at most (the worst first)
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,12 @@ class LateTeam:
 
 
 @dataclass(frozen=True)
+class SuspiciousTeam:
+    team_name: str
+    quick_self_fixes: int  # self-reported defects fixed within the campaign's hours
+
+
+@dataclass(frozen=True)
 class RedBlackList:
     generated_at: datetime
     on_time_teams: tuple[OnTimeTeam, ...]
@@ -71,6 +85,11 @@ class RedBlackList:
     overdue_defects: tuple[OverdueDefect, ...]
     late_teams: tuple[LateTeam, ...]
     missing_inspections: tuple[LineView, ...]  # lines without a completed inspection this week
+    suspicious_teams: tuple[SuspiciousTeam, ...] = ()
+    suspicious_hours: int = 4  # what "fixed quickly" means here
+
+    def is_suspicious(self, team_name: str) -> bool:
+        return any(t.team_name == team_name for t in self.suspicious_teams)
 
 
 def _of_campaign(campaign: Campaign | None):
@@ -86,6 +105,37 @@ def _count_by_team(key_prefix: str, campaign: Campaign | None) -> list[tuple[str
         .tuples()
     )
     return [(name, int(count), int(total)) for name, count, total in rows]
+
+
+def _fixed_within(hours: int):
+    """Marked fixed at most `hours` after the report, in SQL on either engine."""
+    if db.is_postgresql():
+        return Defect.fixed_at <= Defect.reported_at + SQL("make_interval(hours => %s)", (hours,))
+    return fn.julianday(Defect.fixed_at) <= fn.julianday(Defect.reported_at) + hours / 24.0
+
+
+def _suspicious_teams(campaign: Campaign | None) -> list[SuspiciousTeam]:
+    rules = rules_of(campaign)
+    reporter = Employee.alias()
+    quick = fn.COUNT(Defect.id)
+    query = (
+        Defect.select(Team.name, quick)
+        .join(Team, on=(Defect.team == Team.id))
+        .switch(Defect)
+        .join(reporter, on=(Defect.reporter == reporter.id))
+        .where(
+            (reporter.team == Defect.team)
+            & Defect.fixed_at.is_null(False)
+            & _fixed_within(rules.suspicious_fix_hours)
+        )
+        .group_by(Team.name)
+        .having(quick >= rules.suspicious_self_reports)
+        .order_by(quick.desc(), Team.name)
+        .limit(SUSPICIOUS_LIMIT)
+    )
+    if campaign is not None:
+        query = query.where(Defect.campaign == campaign.id)
+    return [SuspiciousTeam(name, int(count)) for name, count in query.tuples()]
 
 
 @read_only
@@ -156,4 +206,6 @@ def red_black(*, campaign_id: int | None = None, clock: Clock | None = None) -> 
         ),
         late_teams=tuple(late),
         missing_inspections=tuple(lines_missing_inspection(clock=clock)) if live else (),
+        suspicious_teams=tuple(_suspicious_teams(campaign)),
+        suspicious_hours=rules_of(campaign).suspicious_fix_hours,
     )

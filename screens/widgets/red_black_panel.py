@@ -23,7 +23,9 @@ COLUMNS = {
     "#overdue": (N_("Overdue"), N_("Defect"), N_("Station"), N_("Severity"), N_("Team")),
     "#late-teams": (N_("Team"), N_("Late"), N_("Points lost")),
     "#missing-inspections": (N_("Line"), N_("Week"), N_("Status"), N_("Team")),
+    "#suspicious": (N_("Team"), N_("Quick self-fixes")),
 }
+SUSPICIOUS_MARK = "⚠ "
 
 
 class RedBlackPanel(Horizontal):
@@ -79,6 +81,9 @@ class RedBlackPanel(Horizontal):
             yield DataTable(id="top-people", cursor_type="row", show_cursor=False)
         with Vertical(id="black-side"):
             yield Static(_("BLACK LIST · exposure"), classes="side-title")
+            # shown only while a team is marked: points that look farmed come first
+            yield Static("", id="suspicious-title", classes="table-title", markup=False)
+            yield DataTable(id="suspicious", cursor_type="row", show_cursor=False)
             yield Static(_("Overdue defects"), classes="table-title")
             yield DataTable(id="overdue", cursor_type="row")
             yield Static(_("Late teams"), classes="table-title")
@@ -86,23 +91,53 @@ class RedBlackPanel(Horizontal):
             yield Static(_("Lines not inspected this week"), classes="table-title")
             yield DataTable(id="missing-inspections", cursor_type="row", show_cursor=False)
 
+    @staticmethod
+    def _team(board: reports.RedBlackList, name: str) -> Text:
+        """A team's name on the red side, marked when its points look farmed."""
+        if board.is_suspicious(name):
+            return Text(SUSPICIOUS_MARK + name, style="bold yellow")
+        return Text(name)
+
     def on_mount(self) -> None:
         for selector, labels in COLUMNS.items():
             table = self.query_one(selector, DataTable)
             for label in labels:
                 table.add_column(_(label), key=label)
+        for selector in ("#suspicious-title", "#suspicious"):
+            self.query_one(selector).display = False  # until a team is marked
 
     def show(self, board: reports.RedBlackList) -> None:
         fill_rows(
             self.query_one("#on-time", DataTable),
             [
-                (t.team_name, (Text(t.team_name), t.on_time, f"{t.points:+d}"))
+                (t.team_name, (self._team(board, t.team_name), t.on_time, f"{t.points:+d}"))
                 for t in board.on_time_teams
             ],
         )
+        self.query_one("#suspicious-title", Static).update(
+            _(
+                "⚠ Check: self-reported defects fixed within {hours} h",
+                hours=board.suspicious_hours,
+            )
+        )
+        fill_rows(
+            self.query_one("#suspicious", DataTable),
+            [
+                (
+                    t.team_name,
+                    (Text(t.team_name, style="bold yellow"), Text(str(t.quick_self_fixes))),
+                )
+                for t in board.suspicious_teams
+            ],
+        )
+        for selector in ("#suspicious-title", "#suspicious"):
+            self.query_one(selector).display = bool(board.suspicious_teams)
         fill_rows(
             self.query_one("#top-teams", DataTable),
-            [(t.team_name, (t.rank, Text(t.team_name), f"{t.points:+d}")) for t in board.top_teams],
+            [
+                (t.team_name, (t.rank, self._team(board, t.team_name), f"{t.points:+d}"))
+                for t in board.top_teams
+            ],
         )
         fill_rows(
             self.query_one("#top-people", DataTable),
