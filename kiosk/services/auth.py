@@ -42,7 +42,7 @@ ACTION_PHRASES = (
     N_("review proposals"),
     N_("issue an enrolment code"),
     N_("manage campaigns"),
-    N_("unlock a PIN"),
+    N_("unlock a badge"),
 )
 
 
@@ -265,20 +265,26 @@ def _channel_filter(terminal: str | None):
     )
 
 
-def lock_seconds_left(failures: int, fifth_latest: datetime | None, now: datetime) -> int:
+def lock_seconds_left(
+    failures: int, fifth_latest: datetime | None, latest: datetime | None, now: datetime
+) -> int:
     """Seconds a badge stays locked on one channel (0: not locked), from the number of its
     wrong PINs there (since its last success or unlock, within PIN_FAILURE_MEMORY_SECONDS)
-    and the time of the fifth most recent of them.
+    and the times of the fifth most recent and the latest of them.
 
-    Five wrong PINs lock it until ten minutes after the first of them; every further wrong
-    PIN doubles the lock (20, 40, 80 min …, at most a day): a rising delay, so guessing
-    slowly gets no further than guessing fast. The kept roster (offline) uses it too.
+    Five wrong PINs lock it until ten minutes after the first of them. Each further wrong
+    PIN (one is possible whenever a lock runs out) locks it again for twice as long as
+    the one before, counted from that PIN: 20, 40, 80 min …, at most a day. A rising
+    delay: guessing slowly gets no further than guessing fast. The kept roster (offline)
+    counts the same way.
     """
-    if failures < PIN_FAILURES_ALLOWED or fifth_latest is None:
+    if failures < PIN_FAILURES_ALLOWED or fifth_latest is None or latest is None:
         return 0
+    unlock_at = fifth_latest + timedelta(seconds=PIN_LOCK_SECONDS)
     extra = failures - PIN_FAILURES_ALLOWED
-    lock = min(PIN_LOCK_SECONDS * (2 ** min(extra, 16)), PIN_LOCK_MAX_SECONDS)
-    unlock_at = fifth_latest + timedelta(seconds=lock)
+    if extra:
+        rising = min(PIN_LOCK_SECONDS * 2 ** min(extra, 16), PIN_LOCK_MAX_SECONDS)
+        unlock_at = max(unlock_at, latest + timedelta(seconds=rising))
     return max(int((unlock_at - now).total_seconds()), 0)
 
 
@@ -313,8 +319,10 @@ def _pin_lock_remaining(employee: Employee, clock: Clock, terminal: str | None) 
     now = clock.now()
     same_channel = _channel_filter(terminal)
     since = now - timedelta(seconds=PIN_FAILURE_MEMORY_SECONDS)
+    # rows after the last success on this channel and the last unlock (by id: a success
+    # and a wrong PIN may share a timestamp)
     last_success = (
-        AuditEntry.select(fn.MAX(AuditEntry.at))
+        AuditEntry.select(fn.MAX(AuditEntry.id))
         .where(
             (AuditEntry.actor == employee)
             & (AuditEntry.action == "sign_in")
@@ -324,8 +332,6 @@ def _pin_lock_remaining(employee: Employee, clock: Clock, terminal: str | None) 
         )
         .scalar()
     )
-    if last_success is not None:
-        since = max(since, AuditEntry.at.python_value(last_success))
     last_unlock = (
         AuditEntry.select(fn.MAX(AuditEntry.id))
         .where(
@@ -344,15 +350,16 @@ def _pin_lock_remaining(employee: Employee, clock: Clock, terminal: str | None) 
         & same_channel
         & (AuditEntry.at > since)
     )
-    if last_unlock is not None:
-        query = query.where(AuditEntry.id > last_unlock)
+    after = max(last_success or 0, last_unlock or 0)
+    if after:
+        query = query.where(AuditEntry.id > after)
     failures = query.count()
     if failures < PIN_FAILURES_ALLOWED:
         return 0
     latest = list(
         query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(PIN_FAILURES_ALLOWED)
     )
-    return lock_seconds_left(failures, latest[-1].at, now)
+    return lock_seconds_left(failures, latest[-1].at, latest[0].at, now)
 
 
 def _audit(
@@ -456,7 +463,7 @@ def require_role(
 
 # -- unlocking a badge: a supervisor (screen) or IT (`kiosk auth unlock`) ----------------
 
-UNLOCK_REFUSAL_ACTION = "unlock_a_pin"
+UNLOCK_REFUSAL_ACTION = "unlock_a_badge"
 _WEB_ADDRESSES_SHOWN = 20
 
 

@@ -270,7 +270,7 @@ class Outbox:
                     PIN_FAILURES_ALLOWED
                 )
             )
-        return lock_seconds_left(count, _aware(latest[-1].at), now)
+        return lock_seconds_left(count, _aware(latest[-1].at), _aware(latest[0].at), now)
 
     def _attempt(
         self,
