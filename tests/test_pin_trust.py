@@ -305,3 +305,37 @@ def test_ssh_accounts_sign_in_only_as_their_badge(demo_plant, clock, tmp_path):
     )
     assert own.name == "Zhang Wei"
     assert len(audit_rows(action=ssh_sessions.SSH_SIGN_IN_AS_ACTION)) == 1
+
+
+async def test_over_ssh_a_leader_typing_another_badge_is_told_no(demo_plant, clock):
+    from kiosk.app import KioskApp
+    from kiosk.config import Settings
+    from screens.signin import SignInScreen
+
+    class SshApp(KioskApp):  # as `kiosk ssh-shell` starts it for the account zhangwei
+        ssh_user = "zhangwei"
+        ssh_badge = LEADER
+
+    settings = Settings(database_url=demo_plant, terminal_id="ssh:zhangwei@10.0.0.2")
+    app = SshApp(settings, clock=clock, preset_badge=LEADER)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert text_of(app, "#prompt") == "Zhang Wei: enter your PIN."
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press(*SUPERVISOR, "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+        assert "Over SSH you sign in only with your own badge (E1001)" in text_of(app, "#message")
+        assert app.screen.query_one("#message").region.bottom <= SIZE[1]
+        await pilot.press(*LEADER, "enter")
+        await settle(pilot)
+        await pilot.press(*PIN, "enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, SignInScreen)  # their own badge: signed in
+    [refused] = audit_rows(action=ssh_sessions.SSH_SIGN_IN_ACTION)
+    assert (refused.actor.badge_code, refused.target, refused.terminal) == (
+        LEADER,
+        SUPERVISOR,
+        "ssh:zhangwei@10.0.0.2",
+    )
