@@ -339,3 +339,26 @@ async def test_over_ssh_a_leader_typing_another_badge_is_told_no(demo_plant, clo
         SUPERVISOR,
         "ssh:zhangwei@10.0.0.2",
     )
+
+
+async def test_the_kiosk_forwards_an_offline_sign_in_by_itself(demo_plant, clock):
+    from screens.station import StationScreen
+    from tests.test_screens import sign_in as sign_in_on_screen
+
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in_on_screen(pilot, OPERATOR)  # online: the badge is remembered here
+        await pilot.press("f10")
+        await settle(pilot)
+        with ServerAway():
+            await sign_in_on_screen(pilot, OPERATOR)
+            assert isinstance(app.screen, StationScreen)  # from the kept roster
+            assert app.outbox_pending and "waiting" not in app.status_line()
+            app.forward_outbox()
+            await settle(pilot)
+            assert app.outbox_pending  # the server is still away: kept
+        app.forward_outbox()
+        await settle(pilot)
+        assert not app.outbox_pending
+    [row] = audit_rows(action=auth.OFFLINE_SIGN_IN_ACTION)
+    assert (row.actor.badge_code, row.allowed, row.terminal) == (OPERATOR, True, "TEST-1")
