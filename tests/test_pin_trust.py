@@ -362,3 +362,18 @@ async def test_the_kiosk_forwards_an_offline_sign_in_by_itself(demo_plant, clock
         assert not app.outbox_pending
     [row] = audit_rows(action=auth.OFFLINE_SIGN_IN_ACTION)
     assert (row.actor.badge_code, row.allowed, row.terminal) == (OPERATOR, True, "TEST-1")
+
+
+def test_the_offline_role_days_setting(tmp_path):
+    from kiosk.config import ConfigError, load_settings
+
+    missing = str(tmp_path / "none.toml")
+    assert load_settings(environ={"QK_CONFIG": missing}).offline_role_days == 14
+    given = {"QK_CONFIG": missing, "QK_OFFLINE_ROLE_DAYS": "30"}
+    assert load_settings(environ=given).offline_role_days == 30
+    config = tmp_path / "kiosk.toml"
+    config.write_text("[kiosk]\noffline_role_days = 7\n")
+    assert load_settings(environ={"QK_CONFIG": str(config)}).offline_role_days == 7
+    for wrong in ("0", "366", "two weeks"):
+        with pytest.raises(ConfigError, match="offline_role_days"):
+            load_settings(environ={"QK_CONFIG": missing, "QK_OFFLINE_ROLE_DAYS": wrong})
