@@ -130,13 +130,13 @@ def users_file(given: Path | None, environ: Mapping[str, str]) -> tuple[Path, bo
 
 
 def preset_badge_for(user: str, path: Path, named: bool) -> str | None:
-    """The badge the SSH user is mapped to, or None (then the sign-in screen asks)."""
+    """The badge the SSH user is mapped to, or None (then the session is refused)."""
     if not named and not path.exists():
         return None
     try:
         return load_user_map(path).get(user)
     except UsersFileError as exc:
-        log.warning("SSH users file ignored (everyone signs in with a badge): %s", exc)
+        log.warning("SSH users file unreadable (every SSH account is refused): %s", exc)
         return None
 
 
