@@ -75,6 +75,7 @@ class KioskApp(App):
         self._outbox: Outbox | None = None
         self._outbox_lock = threading.Lock()
         self.outbox_waiting = 0  # counted by the start-up thread
+        self.outbox_pending = False  # anything to forward (offline sign-ins' audit rows too)
         # set when the start-up thread has loaded the services and opened the database
         self.services_started = threading.Event()
         self.start_problem: str | None = None  # e.g. the schema is too old: see StartProblemScreen
@@ -136,6 +137,7 @@ class KioskApp(App):
         if problem is None:
             try:
                 waiting = self.outbox.waiting()
+                self.outbox_pending = self.outbox.pending() > 0
             except Exception:
                 log.exception("the local outbox cannot be read")
                 waiting = 0
@@ -186,7 +188,9 @@ class KioskApp(App):
             if self._outbox is None:
                 from kiosk.services.outbox import Outbox
 
-                self._outbox = Outbox(Path(self.settings.outbox_path))
+                self._outbox = Outbox(
+                    Path(self.settings.outbox_path), role_days=self.settings.offline_role_days
+                )
             return self._outbox
 
     # -- language: English or Simplified Chinese, switched with Ctrl+L at any moment -----
@@ -281,7 +285,7 @@ class KioskApp(App):
     # -- offline outbox: what was kept while the server was away goes out when it is back --
 
     def forward_outbox(self) -> None:
-        if not self.outbox_waiting:
+        if not (self.outbox_waiting or self.outbox_pending):
             return
 
         def job() -> None:
@@ -290,6 +294,7 @@ class KioskApp(App):
             except Exception:  # the forwarder must never take the kiosk down
                 log.exception("outbox forwarding failed")
                 return
+            self.outbox_pending = result.pending > 0
             self.call_from_thread(self.outbox_changed, result.waiting)
 
         self.run_worker(job, thread=True, group="outbox", exclusive=True, exit_on_error=False)

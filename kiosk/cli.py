@@ -145,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     from kiosk.ledger_cli import add_ledger_commands  # kiosk ledger verify
 
     add_ledger_commands(commands, _add_common)
+    from kiosk.auth_cli import add_auth_commands  # kiosk auth unlock
+
+    add_auth_commands(commands, _add_common)
 
     db = commands.add_parser("db", help="database schema: upgrade or check")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
@@ -446,6 +449,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "(kiosk labels) and put them up before then."
             )
             return 0
+        if args.command == "auth":
+            from kiosk.auth_cli import run_auth
+
+            database.require_current_schema(status)
+            return run_auth(args)
         if args.command == "ledger":
             from kiosk.ledger_cli import run_ledger
 

@@ -49,6 +49,7 @@ class Settings:
     locked: bool = False  # kiosk mode: no palette, quitting needs a supervisor's PIN
     theme: str = ""  # "" = the default for the mode (high contrast on kiosks, dark on boards)
     outbox_path: str = field(default_factory=default_outbox_path)
+    offline_role_days: int = 14  # a kept role older than this is refused while offline
 
     def with_overrides(self, **overrides: object) -> Settings:
         clean = {key: value for key, value in overrides.items() if value is not None}
@@ -62,6 +63,7 @@ _ENV_KEYS = {
     "language": "QK_LANGUAGE",
     "locked": "QK_KIOSK_MODE",
     "theme": "QK_THEME",
+    "offline_role_days": "QK_OFFLINE_ROLE_DAYS",
 }
 
 
@@ -85,6 +87,14 @@ def _coerce(key: str, value: object, origin: str) -> object:
         if seconds < 10:
             raise ConfigError(f"{origin}: idle timeout must be at least 10 seconds")
         return seconds
+    if key == "offline_role_days":
+        try:
+            days = int(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{origin}: offline_role_days must be whole days") from exc
+        if not 1 <= days <= 365:
+            raise ConfigError(f"{origin}: offline_role_days must be 1 to 365 days")
+        return days
     if key == "language":
         try:
             return normalize_language(str(value))

@@ -6,7 +6,10 @@ The SSH user gets the kiosk and nothing else:
 - a command the client asked for (``SSH_ORIGINAL_COMMAND``) is never run: it is logged
   and written to the audit trail, and the kiosk starts instead;
 - an SSH user named in the users file (``[users] zhangwei = "E1001"``) starts at their
-  own badge (a leader still gives the PIN); anyone else at the normal sign-in screen;
+  own badge (a leader still gives the PIN) and may sign in only as that badge; a user
+  mapped to a supervisor's or quality admin's badge may sign in as anyone (audited,
+  naming both: ssh_sessions.ssh_sign_in); an SSH user not in the file gets one line
+  on stderr and exit 2 (audited);
 - the terminal id is ``ssh:<user>@<client ip>`` (status bar, audit trail);
 - a dropped connection (SIGHUP) ends the app; if it cannot end within a few seconds the
   process exits anyway, so nothing is left running on the server.
@@ -46,6 +49,10 @@ DEFAULT_USERS_FILE = Path("/etc/quality-kiosk/ssh-users.toml")
 HANGUP_GRACE_SECONDS = 3.0
 REFUSED_NOTICE = N_(
     "This connection opens the Quality Kiosk only: the command you asked for was not run."
+)
+UNMAPPED_NOTICE = N_(
+    "The SSH account {user} is not linked to a badge, so it cannot open the kiosk. "
+    "Ask IT to add it to the SSH users file."
 )
 _TERMINAL_ID_LIMIT = 64  # the audit trail's terminal column
 _BADGE_LIMIT = 64
@@ -123,13 +130,13 @@ def users_file(given: Path | None, environ: Mapping[str, str]) -> tuple[Path, bo
 
 
 def preset_badge_for(user: str, path: Path, named: bool) -> str | None:
-    """The badge the SSH user is mapped to, or None (then the sign-in screen asks)."""
+    """The badge the SSH user is mapped to, or None (then the session is refused)."""
     if not named and not path.exists():
         return None
     try:
         return load_user_map(path).get(user)
     except UsersFileError as exc:
-        log.warning("SSH users file ignored (everyone signs in with a badge): %s", exc)
+        log.warning("SSH users file unreadable (every SSH account is refused): %s", exc)
         return None
 
 
@@ -224,6 +231,8 @@ def run_ssh_shell(
             log.warning("could not audit the refused command: %s", exc.message)
     path, named = users_file(getattr(args, "users", None), environ)
     preset = preset_badge_for(session.user, path, named)
+    if preset is None:
+        return _refuse_unmapped(session, stderr)
     log.info(
         "SSH session of %s from %s as terminal %s%s",
         session.user,
@@ -234,10 +243,28 @@ def run_ssh_shell(
     return _run_app(settings, session, preset)
 
 
-def _run_app(settings: Settings, session: SshSession, preset: str | None) -> int:
+def _refuse_unmapped(session: SshSession, stderr: IO[Any] | None) -> int:
+    """An SSH account with no badge in the users file: no kiosk (audited), exit 2."""
+    from kiosk.errors import PermissionDenied
+    from kiosk.services.ssh_sessions import refuse_unmapped_account
+
+    log.warning("SSH user %s is not mapped to a badge: refused", session.user)
+    try:
+        refusal = refuse_unmapped_account(session.user, terminal=session.terminal_id)
+    except ServiceError as exc:
+        log.warning("could not audit the refused SSH user: %s", exc.message)
+        refusal = PermissionDenied(_(UNMAPPED_NOTICE, user=session.user))
+    print(refusal.message, file=stderr or sys.stderr, flush=True)
+    return 2
+
+
+def _run_app(settings: Settings, session: SshSession, preset: str) -> int:
     from kiosk.app import KioskApp
 
     class SshKioskApp(KioskApp):
+        ssh_user = session.user  # screens/signin.py signs in through ssh_sessions.ssh_sign_in
+        ssh_badge = preset
+
         def on_ready(self) -> None:
             if session.requested_command is not None:
                 self.notify(_(REFUSED_NOTICE), severity="warning", timeout=15, markup=False)

@@ -5,7 +5,9 @@ websocket; it has no authentication of its own. `BoardServer` wraps it: every pa
 (the page, its static files, the websocket) needs a session cookie that `/login`
 issues to a supervisor or above (badge + PIN). The cookie is signed with the plant's
 web session key from the database, HttpOnly and SameSite=Strict; failed sign-ins are
-throttled per badge and per client address, in memory. PINs are never logged.
+throttled per badge and client address and per address, in memory, with a rising
+lock (and counted per address in the audit trail, apart from the kiosks' count: see
+auth.channel_of). PINs are never logged.
 """
 
 from __future__ import annotations
@@ -309,7 +311,7 @@ class BoardServer(Server):
         locked = self.throttle.locked_for(badge, client)
         if locked is not None:
             kind, seconds = locked
-            what = "for this badge" if kind == "badge" else "from this computer"
+            what = "for this badge from this computer" if kind == "badge" else "from this computer"
             log.warning("web sign-in locked %s: badge %s from %s", what, badge, client)
             return self._login_page(
                 badge=badge,
@@ -324,7 +326,7 @@ class BoardServer(Server):
             return self._login_page(badge=badge, error=exc.message, status=401)
         except ServiceError as exc:  # the database is away: not the person's fault
             return self._login_page(badge=badge, error=exc.message, status=503)
-        self.throttle.succeeded(badge)
+        self.throttle.succeeded(badge, client)
         token, session = self.signer.issue(employee)
         log.info("web sign-in: %s (%s) from %s", employee.badge_code, employee.role, client)
         response = web.HTTPSeeOther(self.url("/"))

@@ -1,5 +1,6 @@
 """People (admin): search by name or badge, a page at a time; add, change, deactivate or
-reactivate, print a badge label. Supervisors and quality admins (the services check)."""
+reactivate, print a badge label, give an enrolment code, lift a PIN lock. Supervisors and
+quality admins (the services check)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from textual.widgets import DataTable, Input, Static
 
 from kiosk.config import data_dir
 from kiosk.i18n import _
-from kiosk.services import plant_admin
+from kiosk.services import auth, plant_admin
 from screens.admin_form import AdminForm, FormField
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
@@ -36,6 +37,7 @@ class PeopleScreen(KioskScreen):
         Binding("f6", "enrolment_code", "Enrolment code"),
         Binding("f7", "page(-1)", "Previous page"),
         Binding("f8", "page(1)", "Next page"),
+        Binding("f9", "unlock_pin", "Unlock PIN"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -319,6 +321,36 @@ class PeopleScreen(KioskScreen):
         from screens.enrolment_code import IssueEnrolmentCodeScreen
 
         self.app.push_screen(IssueEnrolmentCodeScreen(row.badge_code))
+
+    def action_unlock_pin(self) -> None:
+        """Lift the chosen person's PIN lock on every channel (audited; the service decides
+        who may unlock whom)."""
+        row = self._chosen()
+        if row is None:
+            return
+        self.call_service(
+            auth.unlock_pin,
+            self.app.user,  # type: ignore[attr-defined]
+            row.badge_code,
+            **self._common(),
+            on_done=self._unlocked,
+        )
+
+    def _unlocked(self, result: auth.UnlockResult) -> None:
+        if result.was_locked:
+            message = _(
+                "{badge_code} {name}: PIN unlocked (it was locked on: {channels}).",
+                badge_code=result.badge_code,
+                name=result.name,
+                channels=result.shown,
+            )
+        else:
+            message = _(
+                "{badge_code} {name} was not locked: the count of wrong PINs starts again.",
+                badge_code=result.badge_code,
+                name=result.name,
+            )
+        self.say(message, "success")
 
     def action_back(self) -> None:
         self.dismiss()

@@ -90,9 +90,9 @@ def test_a_leader_without_pin_is_never_signed_in_on_the_badge_alone(demo_plant, 
 
     with ServerAway():  # offline: the kept roster refuses the badge alone too
         with pytest.raises(PermissionDenied, match="no PIN of Zhang Wei is kept"):
-            box.offline_sign_in(LEADER, None)
+            box.offline_sign_in(LEADER, None, now=clock.now())
         with pytest.raises(PermissionDenied, match="no PIN of Zhang Wei is kept"):
-            box.offline_sign_in(LEADER, "1234")
+            box.offline_sign_in(LEADER, "1234", now=clock.now())
         with pytest.raises(PermissionDenied):
             outbox.sign_in_or_kept(box, LEADER, None, clock=clock)
 
@@ -164,7 +164,7 @@ def test_issue_code_then_enrol_then_sign_in(demo_plant, clock, tmp_path):
         sign_in(LEADER, clock=clock)
     assert sign_in(LEADER, "2580", clock=clock).name == "Zhang Wei"
     with ServerAway():  # the kept roster learnt the new PIN
-        assert box.offline_sign_in(LEADER, "2580").name == "Zhang Wei"
+        assert box.offline_sign_in(LEADER, "2580", now=clock.now()).name == "Zhang Wei"
 
 
 def test_expired_and_wrong_codes_and_the_lock(demo_plant, clock):

@@ -146,14 +146,14 @@ def test_offline_sign_in_for_badges_seen_here(demo_plant, clock, box):
     box.remember(leader, "1234", clock.now())
     box.remember(auth.sign_in("E1002", clock=clock), None, clock.now())
     with ServerAway():
-        assert box.offline_sign_in("e1002", None).name == "Li Na"
+        assert box.offline_sign_in("e1002", None, now=clock.now()).name == "Li Na"
         with pytest.raises(auth.PinRequired):
-            box.offline_sign_in("E1001", None)
+            box.offline_sign_in("E1001", None, now=clock.now())
         with pytest.raises(PermissionDenied, match="Wrong PIN"):
-            box.offline_sign_in("E1001", "0000")
-        assert box.offline_sign_in("E1001", "1234").role == "team_leader"
+            box.offline_sign_in("E1001", "0000", now=clock.now())
+        assert box.offline_sign_in("E1001", "1234", now=clock.now()).role == "team_leader"
         with pytest.raises(NotFound, match="has not signed in on this kiosk"):
-            box.offline_sign_in("E3003", None)
+            box.offline_sign_in("E3003", None, now=clock.now())
 
 
 @pytest.mark.parametrize("engine", ["postgresql"])  # a real server stopped and started

@@ -33,7 +33,7 @@ import pytest
 
 from kiosk.app import KioskApp
 from kiosk.config import Settings
-from kiosk.services.ssh_sessions import REFUSED_COMMAND_ACTION
+from kiosk.services.ssh_sessions import REFUSED_COMMAND_ACTION, SSH_SIGN_IN_ACTION
 from kiosk.ssh_shell import (
     NEEDS_TERMINAL,
     SshSession,
@@ -354,16 +354,13 @@ def test_without_a_terminal_the_asked_command_is_not_run(sshd):
     assert "echo pwned" in sshd.kiosk_log.read_text()  # the refused command is logged
 
 
-def test_badge_sign_in_over_ssh_asked_command_refused_and_ctrl_q_ends(sshd, demo_plant):
-    sshd.serve(demo_plant)
+def test_mapped_operator_over_ssh_asked_command_refused_and_ctrl_q_ends(sshd, demo_plant):
+    sshd.serve(demo_plant, users={sshd.user: "E1002"})  # an operator: no PIN
     with connect(sshd, "echo pwned") as terminal:
-        screen = terminal.wait_for("Scan your badge")
-        assert f"ssh:{sshd.user}@127.0.0.1" in screen  # the terminal id in the status bar
+        screen = terminal.wait_for("Li Na")
         screen += terminal.wait_for("opens the Quality Kiosk only")
+        assert f"ssh:{sshd.user}@127.0.0.1" in screen  # the terminal id in the status bar
         assert len(kiosk_processes(sshd)) == 1
-        terminal.type("E1002\r")
-        screen += terminal.wait_for("Welcome")
-        terminal.wait_for("Li Na")
         terminal.type("\x11")  # Ctrl+Q
         status = terminal.wait_exit()
         assert "pwned" not in terminal.text()
@@ -394,6 +391,22 @@ def test_mapped_leader_gives_the_pin_and_a_dropped_connection_ends_the_kiosk(ssh
     signed_in = audit("sign_in")
     assert [(e.actor.badge_code, e.allowed) for e in signed_in] == [("E1001", True)]
     assert audit(REFUSED_COMMAND_ACTION) == []
+
+
+def test_an_ssh_account_not_mapped_to_a_badge_gets_no_kiosk(sshd, demo_plant):
+    sshd.serve(demo_plant)  # no users file: nobody is mapped
+    with connect(sshd) as terminal:
+        terminal.wait_for("is not linked to a badge")
+        status = terminal.wait_exit()
+    assert status == 2, terminal.text()[-2000:]
+    assert "Scan your badge" not in terminal.text()  # the kiosk never started
+    assert wait_until_gone(sshd, 3.0) == []
+    refused = audit(SSH_SIGN_IN_ACTION)
+    assert [(e.actor, e.allowed, e.terminal) for e in refused] == [
+        (None, False, f"ssh:{sshd.user}@127.0.0.1")
+    ]
+    assert refused[0].detail == f"SSH user {sshd.user}: not mapped to a badge"
+    assert audit("sign_in") == []
 
 
 # -- without sshd: the pieces -------------------------------------------------------------

@@ -381,7 +381,7 @@ class FakeTime:
         return self.now
 
 
-def test_throttle_locks_a_badge_after_five_failures_for_sixty_seconds() -> None:
+def test_throttle_locks_a_badge_from_one_address_for_a_rising_time() -> None:
     now = FakeTime()
     throttle = SignInThrottle(now=now)
     for _ in range(4):
@@ -389,7 +389,8 @@ def test_throttle_locks_a_badge_after_five_failures_for_sixty_seconds() -> None:
     assert throttle.locked_for("E4001", "10.0.0.5") is None
     throttle.failed("E4001", "10.0.0.5")
     assert throttle.locked_for("E4001", "10.0.0.5") == ("badge", 60)
-    assert throttle.locked_for("E4001", "10.0.0.6") == ("badge", 60)  # any computer
+    # another computer is not locked out of that badge (guessing cannot be a weapon)
+    assert throttle.locked_for("E4001", "10.0.0.6") is None
     assert throttle.locked_for("E4002", "10.0.0.5") is None  # another badge, same computer
     now.now += 59.5
     assert throttle.locked_for("E4001", "10.0.0.5") == ("badge", 1)
@@ -397,6 +398,11 @@ def test_throttle_locks_a_badge_after_five_failures_for_sixty_seconds() -> None:
     assert throttle.locked_for("E4001", "10.0.0.5") is None
     throttle.failed("E4001", "10.0.0.5")  # a fresh count after the lock
     assert throttle.locked_for("E4001", "10.0.0.5") is None
+    for _ in range(4):
+        throttle.failed("E4001", "10.0.0.5")
+    assert throttle.locked_for("E4001", "10.0.0.5") == ("badge", 120)  # the next lock: twice
+    throttle.succeeded("E4001", "10.0.0.6")  # a success elsewhere does not clear it
+    assert throttle.locked_for("E4001", "10.0.0.5") == ("badge", 120)
 
 
 def test_throttle_locks_an_address_that_tries_many_badges() -> None:
@@ -407,7 +413,7 @@ def test_throttle_locks_an_address_that_tries_many_badges() -> None:
     assert throttle.locked_for("E4002", "10.0.0.9") == ("address", 60)
     assert throttle.locked_for("E4002", "10.0.0.8") is None
     throttle.failed("E4002", "10.0.0.8")
-    throttle.succeeded("E4002")
+    throttle.succeeded("E4002", "10.0.0.8")
     for _ in range(4):
         throttle.failed("E4002", "10.0.0.8")
     assert throttle.locked_for("E4002", "10.0.0.8") is None  # the success reset the count

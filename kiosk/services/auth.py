@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -41,6 +42,7 @@ ACTION_PHRASES = (
     N_("review proposals"),
     N_("issue an enrolment code"),
     N_("manage campaigns"),
+    N_("unlock a badge"),
 )
 
 
@@ -220,65 +222,144 @@ def no_pin_message(name: str) -> str:
 
 PIN_FAILURES_ALLOWED = 5
 PIN_LOCK_SECONDS = 600
+PIN_LOCK_MAX_SECONDS = 24 * 3600  # the rising lock never lasts longer than a day
+PIN_FAILURE_MEMORY_SECONDS = 24 * 3600  # wrong PINs older than this are forgotten
 # audit details that count toward a badge's lock: wrong PINs, wrong enrolment codes and
-# wrong current PINs (changing one's own PIN) are one budget per badge
+# wrong current PINs (changing one's own PIN) are one budget per badge and channel
 WRONG_SECRET_DETAILS = ("wrong PIN", "wrong enrolment code", "wrong current PIN")
 SECRET_ACTIONS = ("sign_in", "change_pin")
+UNLOCK_ACTION = "unlock_pin"
+LOCKED_DETAIL = "locked: too many wrong PINs"
+
+# Channels: each counts wrong PINs apart, so guessing in one cannot lock another. The
+# audit row's terminal tells them apart: `web <address>` (kiosk serve; counted per source
+# address), `ssh:<user>@<address>` (kiosk ssh-shell), anything else a kiosk.
+CHANNEL_KIOSK, CHANNEL_WEB, CHANNEL_SSH = "kiosk", "web", "ssh"
+WEB_TERMINAL_PREFIX = "web "
+SSH_TERMINAL_PREFIX = "ssh:"
+CHANNEL_TITLES = LazyLabels(
+    {CHANNEL_KIOSK: N_("kiosks"), CHANNEL_WEB: N_("browser"), CHANNEL_SSH: N_("SSH")}
+)
+
+
+def channel_of(terminal: str | None) -> str:
+    """Which sign-in channel a terminal id belongs to (see CHANNEL_*)."""
+    lowered = (terminal or "").lower()  # as SQL's ILIKE reads the prefixes
+    if lowered.startswith(WEB_TERMINAL_PREFIX):
+        return CHANNEL_WEB
+    if lowered.startswith(SSH_TERMINAL_PREFIX):
+        return CHANNEL_SSH
+    return CHANNEL_KIOSK
+
+
+def _channel_filter(terminal: str | None):
+    """The audit rows of the same channel as `terminal` (the same address, for the web)."""
+    channel = channel_of(terminal)
+    if channel == CHANNEL_WEB:
+        return AuditEntry.terminal == terminal
+    if channel == CHANNEL_SSH:
+        return AuditEntry.terminal.startswith(SSH_TERMINAL_PREFIX)
+    return AuditEntry.terminal.is_null() | ~(
+        AuditEntry.terminal.startswith(WEB_TERMINAL_PREFIX)
+        | AuditEntry.terminal.startswith(SSH_TERMINAL_PREFIX)
+    )
+
+
+def lock_seconds_left(
+    failures: int, fifth_latest: datetime | None, latest: datetime | None, now: datetime
+) -> int:
+    """Seconds a badge stays locked on one channel (0: not locked), from the number of its
+    wrong PINs there (since its last success or unlock, within PIN_FAILURE_MEMORY_SECONDS)
+    and the times of the fifth most recent and the latest of them.
+
+    Five wrong PINs lock it until ten minutes after the first of them. Each further wrong
+    PIN (one is possible whenever a lock runs out) locks it again for twice as long as
+    the one before, counted from that PIN: 20, 40, 80 min …, at most a day. A rising
+    delay: guessing slowly gets no further than guessing fast. The kept roster (offline)
+    counts the same way.
+    """
+    if failures < PIN_FAILURES_ALLOWED or fifth_latest is None or latest is None:
+        return 0
+    unlock_at = fifth_latest + timedelta(seconds=PIN_LOCK_SECONDS)
+    extra = failures - PIN_FAILURES_ALLOWED
+    if extra:
+        rising = min(PIN_LOCK_SECONDS * 2 ** min(extra, 16), PIN_LOCK_MAX_SECONDS)
+        unlock_at = max(unlock_at, latest + timedelta(seconds=rising))
+    return max(int((unlock_at - now).total_seconds()), 0)
+
+
+def locked_message(badge_code: str, seconds: int) -> str:
+    return _(
+        "Too many wrong PINs for badge {badge_code}. Try again in {locked_for} "
+        "min, or ask a supervisor.",
+        badge_code=badge_code,
+        locked_for=(seconds + 59) // 60,
+    )
 
 
 def refuse_if_locked(
     employee: Employee, action: str, terminal: str | None, clock: Clock
 ) -> PermissionDenied | None:
-    """If the badge is locked: audit the attempt (in the caller's transaction) and return the
-    refusal to raise once that transaction is committed; else None."""
-    locked_for = _pin_lock_remaining(employee, clock)
+    """If the badge is locked on this terminal's channel: audit the attempt (in the caller's
+    transaction) and return the refusal to raise once that is committed; else None."""
+    locked_for = _pin_lock_remaining(employee, clock, terminal)
     if not locked_for:
         return None
-    _audit(employee, action, False, "locked: too many wrong PINs", terminal, clock)
-    return PermissionDenied(
-        _(
-            "Too many wrong PINs for badge {badge_code}. Try again in {locked_for} "
-            "min, or ask a supervisor.",
-            badge_code=employee.badge_code,
-            locked_for=(locked_for + 59) // 60,
-        )
-    )
+    _audit(employee, action, False, LOCKED_DETAIL, terminal, clock)
+    return PermissionDenied(locked_message(employee.badge_code, locked_for))
 
 
-def _pin_lock_remaining(employee: Employee, clock: Clock) -> int:
-    """Seconds this badge stays locked after too many wrong PINs (0: not locked).
+def _pin_lock_remaining(employee: Employee, clock: Clock, terminal: str | None) -> int:
+    """Seconds this badge stays locked on the channel of `terminal` (0: not locked).
 
-    Counted from the audit trail, so every terminal sees the same lock: five wrong
-    PINs or enrolment codes within ten minutes (since the last successful sign-in) lock
-    the badge until ten minutes after the first of them.
+    Counted from the audit trail, so every terminal of a channel sees the same lock: the
+    wrong PINs, enrolment codes or current PINs given on that channel since the badge's
+    last successful sign-in there and since its last unlock (lock_seconds_left).
     """
     now = clock.now()
-    since = now - timedelta(seconds=PIN_LOCK_SECONDS)
+    same_channel = _channel_filter(terminal)
+    since = now - timedelta(seconds=PIN_FAILURE_MEMORY_SECONDS)
+    # rows after the last success on this channel and the last unlock (by id: a success
+    # and a wrong PIN may share a timestamp)
     last_success = (
-        AuditEntry.select(fn.MAX(AuditEntry.at))
+        AuditEntry.select(fn.MAX(AuditEntry.id))
         .where(
-            (AuditEntry.actor == employee) & (AuditEntry.action == "sign_in") & AuditEntry.allowed
+            (AuditEntry.actor == employee)
+            & (AuditEntry.action == "sign_in")
+            & AuditEntry.allowed
+            & same_channel
+            & (AuditEntry.at > since)
         )
         .scalar()
     )
-    if last_success is not None:
-        last_success = AuditEntry.at.python_value(last_success)
-        since = max(since, last_success)
-    failures = list(
-        AuditEntry.select(AuditEntry.at)
+    last_unlock = (
+        AuditEntry.select(fn.MAX(AuditEntry.id))
         .where(
-            (AuditEntry.actor == employee)
-            & AuditEntry.action.in_(SECRET_ACTIONS)
-            & ~AuditEntry.allowed
-            & AuditEntry.detail.in_(WRONG_SECRET_DETAILS)
+            (AuditEntry.action == UNLOCK_ACTION)
+            & (AuditEntry.target == employee.badge_code)
+            & AuditEntry.allowed
             & (AuditEntry.at > since)
         )
-        .order_by(AuditEntry.at)
+        .scalar()
     )
-    if len(failures) < PIN_FAILURES_ALLOWED:
+    query = AuditEntry.select(AuditEntry.at).where(
+        (AuditEntry.actor == employee)
+        & AuditEntry.action.in_(SECRET_ACTIONS)
+        & ~AuditEntry.allowed
+        & AuditEntry.detail.in_(WRONG_SECRET_DETAILS)
+        & same_channel
+        & (AuditEntry.at > since)
+    )
+    after = max(last_success or 0, last_unlock or 0)
+    if after:
+        query = query.where(AuditEntry.id > after)
+    failures = query.count()
+    if failures < PIN_FAILURES_ALLOWED:
         return 0
-    unlock_at = failures[-PIN_FAILURES_ALLOWED].at + timedelta(seconds=PIN_LOCK_SECONDS)
-    return max(int((unlock_at - now).total_seconds()), 0)
+    latest = list(
+        query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(PIN_FAILURES_ALLOWED)
+    )
+    return lock_seconds_left(failures, latest[-1].at, latest[0].at, now)
 
 
 def _audit(
@@ -378,3 +459,169 @@ def require_role(
             action=_(action.replace("_", " ")),
         )
     )
+
+
+# -- unlocking a badge: a supervisor (screen) or IT (`kiosk auth unlock`) ----------------
+
+UNLOCK_REFUSAL_ACTION = "unlock_a_badge"
+_WEB_ADDRESSES_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class UnlockResult:
+    badge_code: str
+    name: str
+    was_locked: tuple[tuple[str, str], ...]  # (channel, web address or "")
+
+    @property
+    def shown(self) -> str:
+        """What was locked, in the terminal's language."""
+        return _channel_list(self.was_locked, CHANNEL_TITLES.get) or _("nothing was locked")
+
+
+def _channel_list(locked: tuple[tuple[str, str], ...], title: Callable[[str], str]) -> str:
+    return ", ".join(f"{title(c)} ({address})" if address else title(c) for c, address in locked)
+
+
+def _locked_channels(employee: Employee, clock: Clock) -> tuple[tuple[str, str], ...]:
+    """The channels this badge is locked on now (a browser channel per address)."""
+    locked = []
+    if _pin_lock_remaining(employee, clock, None):
+        locked.append((CHANNEL_KIOSK, ""))
+    if _pin_lock_remaining(employee, clock, SSH_TERMINAL_PREFIX):
+        locked.append((CHANNEL_SSH, ""))
+    since = clock.now() - timedelta(seconds=PIN_FAILURE_MEMORY_SECONDS)
+    web_terminals = (
+        AuditEntry.select(AuditEntry.terminal)
+        .where(
+            (AuditEntry.actor == employee)
+            & AuditEntry.terminal.startswith(WEB_TERMINAL_PREFIX)
+            & ~AuditEntry.allowed
+            & (AuditEntry.at > since)
+        )
+        .distinct()
+        .limit(_WEB_ADDRESSES_SHOWN)
+    )
+    for row in web_terminals:
+        if _pin_lock_remaining(employee, clock, row.terminal):
+            locked.append((CHANNEL_WEB, row.terminal[len(WEB_TERMINAL_PREFIX) :]))
+    return tuple(locked)
+
+
+def _may_unlock(actor: EmployeeView, target: Employee, terminal: str | None, clock: Clock) -> None:
+    """A supervisor unlocks anyone up to supervisors; only a quality admin a quality admin."""
+    require_role(
+        actor,
+        "supervisor",
+        UNLOCK_REFUSAL_ACTION,
+        target=target.badge_code,
+        terminal=terminal,
+        clock=clock,
+    )
+    if ROLE_RANK[target.role] > ROLE_RANK[actor.role]:
+        record_refusal(
+            actor,
+            UNLOCK_REFUSAL_ACTION,
+            target.badge_code,
+            f"needs {ROLE_TITLES.english(target.role)}, has {ROLE_TITLES.english(actor.role)}",
+            terminal=terminal,
+            clock=clock,
+        )
+        raise PermissionDenied(
+            _(
+                "Only a {role} may unlock the PIN of a {role}.",
+                role=ROLE_TITLES[target.role].lower(),
+            )
+        )
+
+
+def _unlock(
+    target: Employee, actor_id: int | None, clock: Clock, terminal: str | None, detail: str
+) -> UnlockResult:
+    """In the caller's transaction: audit the unlock (every channel's count starts again)."""
+    was_locked = _locked_channels(target, clock)
+    what = "was not locked"
+    if was_locked:
+        what = "was locked on: " + _channel_list(was_locked, CHANNEL_TITLES.english)
+    record_action(
+        actor_id,
+        UNLOCK_ACTION,
+        target.badge_code,
+        clock.now(),
+        detail=f"{what}; {detail}" if detail else what,
+        terminal=terminal,
+    )
+    return UnlockResult(target.badge_code, target.name, was_locked)
+
+
+def unlock_pin(
+    actor: EmployeeView,
+    badge_code: str,
+    *,
+    terminal: str | None = None,
+    clock: Clock | None = None,
+) -> UnlockResult:
+    """Lift a badge's PIN lock on every channel (kiosks, SSH, every browser address): the
+    wrong PINs before now stop counting. Audited as `unlock_pin` with what was locked."""
+    clock = clock or SystemClock()
+    with transaction():
+        target = _find_active_employee(badge_code)
+    _may_unlock(actor, target, terminal, clock)  # refusals are audited on their own
+    with transaction():
+        return _unlock(_find_active_employee(badge_code), actor.id, clock, terminal, "")
+
+
+def unlock_pin_by_it(badge_code: str, *, os_user: str, clock: Clock | None = None) -> UnlockResult:
+    """`kiosk auth unlock BADGE`: IT lifts the lock from the server's shell (no actor; the OS
+    user is named in the audit row)."""
+    clock = clock or SystemClock()
+    with transaction():
+        target = _find_active_employee(badge_code)
+        return _unlock(target, None, clock, "cli", f"by OS user {os_user}")
+
+
+# -- sign-ins from a kiosk's kept roster, forwarded when the server is back --------------
+
+OFFLINE_SIGN_IN_ACTION = "offline_sign_in"
+
+
+def record_offline_sign_in(
+    record_id: str,
+    *,
+    employee_id: int | None,
+    badge_code: str,
+    allowed: bool,
+    detail: str,
+    terminal: str | None,
+    at: datetime,
+) -> bool:
+    """Write the audit row of a sign-in tried on a kiosk's kept roster while the server was
+    away (kiosk/services/outbox.py), at the time it happened; once: the kiosk-made id is in
+    the row, and a row that is there already is not written again. True if written."""
+    kept = f"kiosk record {record_id}"
+    detail = f"{detail}; {kept}" if detail else kept
+    with transaction():
+        written = (
+            AuditEntry.select(AuditEntry.id)
+            .where(
+                AuditEntry.at.between(at - timedelta(seconds=1), at + timedelta(seconds=1))
+                & (AuditEntry.action == OFFLINE_SIGN_IN_ACTION)
+                & (AuditEntry.detail == detail)
+            )
+            .exists()
+        )
+        if written:
+            return False
+        actor = Employee.get_or_none(Employee.id == employee_id) if employee_id else None
+        if actor is not None and actor.badge_code != badge_code:
+            actor = None  # the kept roster came from another database: name the badge only
+        AuditEntry.create(
+            at=at,
+            actor=actor,
+            action=OFFLINE_SIGN_IN_ACTION,
+            target=badge_code[:128],
+            allowed=bool(allowed),
+            detail=detail,
+            terminal=terminal[:64] if terminal else None,
+        )
+        return True

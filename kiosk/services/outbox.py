@@ -16,7 +16,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,10 +27,16 @@ from kiosk.files import private_file
 from kiosk.i18n import _
 from kiosk.services import lifecycle, training
 from kiosk.services.auth import (
+    LOCKED_DETAIL,
+    PIN_FAILURE_MEMORY_SECONDS,
     PIN_FAILURES_ALLOWED,
-    PIN_LOCK_SECONDS,
     EmployeeView,
+    PinRequired,
     hash_pin,
+    lock_seconds_left,
+    locked_message,
+    normalise_badge,
+    record_offline_sign_in,
     role_needs_pin,
     sign_in,
     verify_pin,
@@ -53,9 +59,13 @@ from models.outbox import (
     OUTBOX_TABLES,
     CachedBadge,
     CachedView,
+    OfflineWrongPin,
     OutboxEntry,
     outbox_database,
 )
+
+OFFLINE_ROLE_DAYS = 14  # the default of the setting offline_role_days
+AUDIT_KIND = "audit_entry"  # an offline sign-in's audit row, forwarded with the entries
 
 
 @dataclass(frozen=True)
@@ -70,7 +80,10 @@ class Queued:
 class ForwardResult:
     sent: int
     refused: int  # the server answered but said no (e.g. the station was removed meanwhile)
-    waiting: int
+    waiting: int  # what people entered, still to go
+    # everything still to go, the audit rows of offline sign-ins too (not compared: a
+    # result is the people's entries)
+    pending: int = field(default=0, compare=False)
 
 
 def _naive_utc(moment: datetime) -> datetime:
@@ -84,7 +97,7 @@ def _aware(moment: datetime) -> datetime:
 class Outbox:
     """One per kiosk process, in a local file (never on a network share)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, role_days: int = OFFLINE_ROLE_DAYS) -> None:
         private_file(path)  # it keeps PIN hashes: owner-only
         outbox_database.init(
             str(path), pragmas={"journal_mode": "wal", "busy_timeout": 5000, "synchronous": "full"}
@@ -92,8 +105,8 @@ class Outbox:
         with outbox_database.connection_context():
             outbox_database.create_tables(OUTBOX_TABLES, safe=True)
         self.path = path
+        self.role_days = role_days  # a kept role older than this is refused offline
         self._forwarding = threading.Lock()
-        self._offline_failures: dict[str, list[datetime]] = {}  # badge -> wrong PINs, offline
 
     # -- queueing ----------------------------------------------------------------------
 
@@ -105,6 +118,16 @@ class Outbox:
         return Queued(kind, self.waiting())
 
     def waiting(self) -> int:
+        """What people entered here that has not gone yet (the status bar's count)."""
+        with outbox_database.connection_context():
+            return (
+                OutboxEntry.select()
+                .where(OutboxEntry.failed.is_null() & (OutboxEntry.kind != AUDIT_KIND))
+                .count()
+            )
+
+    def pending(self) -> int:
+        """Everything still to go: entries and the audit rows of offline sign-ins."""
         with outbox_database.connection_context():
             return OutboxEntry.select().where(OutboxEntry.failed.is_null()).count()
 
@@ -148,14 +171,18 @@ class Outbox:
                 with outbox_database.connection_context():
                     OutboxEntry.delete().where(OutboxEntry.id == entry.id).execute()
                 sent += 1
-        return ForwardResult(sent, refused, self.waiting())
+        return ForwardResult(sent, refused, self.waiting(), self.pending())
 
     # -- offline sign-in ---------------------------------------------------------------
 
     def remember(self, employee: EmployeeView, pin: str | None, seen_at: datetime) -> None:
         """After an online sign-in: this person may sign in here while the server is away."""
         pin_hash = hash_pin(pin) if pin else None
-        with outbox_database.connection_context():
+        with outbox_database.connection_context(), outbox_database.atomic():
+            # signed in at the server: wrong PINs given here offline stop counting
+            OfflineWrongPin.delete().where(
+                OfflineWrongPin.badge_code == employee.badge_code
+            ).execute()
             CachedBadge.insert(
                 badge_code=employee.badge_code,
                 employee=json.dumps(asdict(employee)),
@@ -164,12 +191,26 @@ class Outbox:
             ).on_conflict_replace().execute()
 
     def offline_sign_in(
-        self, badge_code: str, pin: str | None, *, now: datetime | None = None
+        self,
+        badge_code: str,
+        pin: str | None,
+        *,
+        now: datetime | None = None,
+        terminal: str | None = None,
     ) -> EmployeeView:
+        """Sign in from the kept roster while the server is away.
+
+        The same PIN lock as online (auth.lock_seconds_left), counted in this file so a
+        restart does not clear it; a kept role older than `role_days` (since that person's
+        last online sign-in here) is refused. Every attempt but a bare badge scan that
+        asks for the PIN is kept for the audit trail and forwarded with the outbox.
+        """
         now = now or SystemClock().now()
+        badge = normalise_badge(badge_code)
         with outbox_database.connection_context():
-            row = CachedBadge.get_or_none(CachedBadge.badge_code == badge_code.strip().upper())
+            row = CachedBadge.get_or_none(CachedBadge.badge_code == badge)
         if row is None:
+            self._attempt(badge, None, False, "badge not kept here", terminal, now)
             raise NotFound(
                 _(
                     "The server cannot be reached and this badge has not signed in on this "
@@ -177,8 +218,22 @@ class Outbox:
                 )
             )
         employee = EmployeeView(**json.loads(row.employee))
+        age = now - _aware(row.seen_at)
+        if age > timedelta(days=self.role_days):
+            self._attempt(badge, employee, False, "kept role too old", terminal, now)
+            raise PermissionDenied(
+                _(
+                    "The server cannot be reached, and {name} last signed in on this kiosk "
+                    "{days} days ago: a role kept longer than {limit} days is not trusted. "
+                    "Sign in when the server is back.",
+                    name=employee.name,
+                    days=age.days,
+                    limit=self.role_days,
+                )
+            )
         if role_needs_pin(employee.role) and not row.pin_hash:
             # a leader is never signed in on the badge alone, not even from the kept roster
+            self._attempt(badge, employee, False, "no PIN kept", terminal, now)
             raise PermissionDenied(
                 _(
                     "The server cannot be reached, and no PIN of {name} is kept on this "
@@ -187,29 +242,64 @@ class Outbox:
                 )
             )
         if employee.needs_pin or role_needs_pin(employee.role):
-            # the same lock as online (five wrong PINs in ten minutes), kept in this
-            # process: the audit trail that counts them online is out of reach
-            since = now - timedelta(seconds=PIN_LOCK_SECONDS)
-            failures = [t for t in self._offline_failures.get(row.badge_code, []) if t > since]
-            if len(failures) >= PIN_FAILURES_ALLOWED:
-                unlock_at = failures[-PIN_FAILURES_ALLOWED] + timedelta(seconds=PIN_LOCK_SECONDS)
-                raise PermissionDenied(
-                    _(
-                        "Too many wrong PINs for badge {badge_code}. Try again in {locked_for} "
-                        "min, or ask a supervisor.",
-                        badge_code=row.badge_code,
-                        locked_for=(int((unlock_at - now).total_seconds()) + 59) // 60,
-                    )
-                )
+            locked_for = self._lock_left(badge, now)
+            if locked_for:
+                self._attempt(badge, employee, False, LOCKED_DETAIL, terminal, now)
+                raise PermissionDenied(locked_message(badge, locked_for))
             if not pin:
-                from kiosk.services.auth import PinRequired
-
                 raise PinRequired(_("{name}: enter your PIN.", name=employee.name))
             if not row.pin_hash or not verify_pin(pin, row.pin_hash):
-                self._offline_failures[row.badge_code] = [*failures, now]
+                self._attempt(badge, employee, False, "wrong PIN", terminal, now)
                 raise PermissionDenied(_("Wrong PIN. Scan your badge and try again."))
-            self._offline_failures.pop(row.badge_code, None)
+        self._attempt(badge, employee, True, "", terminal, now)
         return employee
+
+    def _lock_left(self, badge: str, now: datetime) -> int:
+        """Seconds the badge stays locked on this kiosk's kept roster (0: not locked): its
+        wrong PINs here since its last sign-in (kept or online) and within a day."""
+        since = _naive_utc(now - timedelta(seconds=PIN_FAILURE_MEMORY_SECONDS))
+        with outbox_database.connection_context():
+            wrong = OfflineWrongPin.select(OfflineWrongPin.at).where(
+                (OfflineWrongPin.badge_code == badge) & (OfflineWrongPin.at > since)
+            )
+            count = wrong.count()
+            if count < PIN_FAILURES_ALLOWED:
+                return 0
+            latest = list(
+                wrong.order_by(OfflineWrongPin.at.desc(), OfflineWrongPin.id.desc()).limit(
+                    PIN_FAILURES_ALLOWED
+                )
+            )
+        return lock_seconds_left(count, _aware(latest[-1].at), _aware(latest[0].at), now)
+
+    def _attempt(
+        self,
+        badge: str,
+        employee: EmployeeView | None,
+        allowed: bool,
+        detail: str,
+        terminal: str | None,
+        now: datetime,
+    ) -> None:
+        """Keep an offline sign-in attempt: for the lock here, and its audit row to forward
+        (with an id made here, so it is written once however often it is sent)."""
+        at = _naive_utc(now)
+        payload = {
+            "record_id": str(uuid.uuid4()),
+            "employee_id": employee.id if employee else None,
+            "badge_code": badge,
+            "allowed": allowed,
+            "detail": detail,
+            "terminal": terminal,
+        }
+        forget_before = at - timedelta(seconds=PIN_FAILURE_MEMORY_SECONDS)
+        with outbox_database.connection_context(), outbox_database.atomic():
+            OutboxEntry.create(kind=AUDIT_KIND, payload=json.dumps(payload), created_at=at)
+            if detail == "wrong PIN":
+                OfflineWrongPin.create(badge_code=badge, at=at)
+            elif allowed:  # signed in: the count starts again
+                OfflineWrongPin.delete().where(OfflineWrongPin.badge_code == badge).execute()
+            OfflineWrongPin.delete().where(OfflineWrongPin.at < forget_before).execute()
 
     # -- reference data for offline entry ---------------------------------------------
 
@@ -260,10 +350,23 @@ def _replay_answer(payload: dict[str, Any], entered_at: datetime) -> None:
     )
 
 
+def _replay_audit(payload: dict[str, Any], entered_at: datetime) -> None:
+    record_offline_sign_in(
+        payload["record_id"],
+        employee_id=payload["employee_id"],
+        badge_code=payload["badge_code"],
+        allowed=payload["allowed"],
+        detail=payload["detail"],
+        terminal=payload["terminal"],
+        at=entered_at,
+    )
+
+
 REPLAY: dict[str, Callable[[dict[str, Any], datetime], None]] = {
     "report_defect": _replay_report,
     "post_progress": _replay_progress,
     "answer_question": _replay_answer,
+    AUDIT_KIND: _replay_audit,
 }
 
 
@@ -418,7 +521,7 @@ def sign_in_or_kept(
     try:
         employee = sign_in(badge_code, pin, terminal=terminal, clock=clock)
     except DatabaseUnavailable:
-        return outbox.offline_sign_in(badge_code, pin, now=clock.now())
+        return outbox.offline_sign_in(badge_code, pin, now=clock.now(), terminal=terminal)
     outbox.remember(employee, pin, clock.now())
     return employee
 

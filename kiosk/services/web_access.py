@@ -261,7 +261,7 @@ def end_session(session: WebSession, *, now: float | None = None) -> None:
         PlantSetting.delete().where(PlantSetting.key.in_(expired)).execute()
 
 
-# -- the throttle: failed sign-ins lock a badge and an address for a while -------------
+# -- the throttle: failed sign-ins lock a badge from an address, and an address -------
 
 
 @dataclass
@@ -269,14 +269,19 @@ class _Failures:
     count: int = 0
     last: float = 0.0
     locked_until: float = 0.0
+    locks: int = 0  # locks so far: each one lasts twice as long as the one before
 
 
 class SignInThrottle:
-    """Counts failed sign-ins per badge and per client address, in memory.
+    """Counts failed browser sign-ins per badge and client address, and per address, in
+    memory (the audit trail keeps its own lock per badge and address: auth.sign_in).
 
-    `badge_limit` failures in a row lock that badge for `lock_seconds`;
-    `address_limit` failures from one address (any badges) lock that address.
-    Failures older than `forget_seconds` are forgotten. A success clears the badge.
+    `badge_limit` failures in a row for a badge from one address lock that badge from that
+    address for `lock_seconds` (another computer, and the kiosks, are not locked out);
+    `address_limit` failures from one address (any badges) lock that address. Each further
+    lock of the same key lasts twice as long, up to `max_lock_seconds` (a rising delay).
+    A key quiet for `forget_seconds` after its lock is forgotten. A success clears the
+    badge's count from that address.
     """
 
     MAX_ENTRIES = 10_000
@@ -287,12 +292,14 @@ class SignInThrottle:
         badge_limit: int = 5,
         address_limit: int = 20,
         lock_seconds: float = 60.0,
+        max_lock_seconds: float = 3600.0,
         forget_seconds: float = 900.0,
         now: Callable[[], float] = time.monotonic,
     ) -> None:
         self.badge_limit = badge_limit
         self.address_limit = address_limit
         self.lock_seconds = lock_seconds
+        self.max_lock_seconds = max_lock_seconds
         self.forget_seconds = forget_seconds
         self._now = now
         self._entries: dict[tuple[str, str], _Failures] = {}
@@ -302,15 +309,21 @@ class SignInThrottle:
         if entry is None:
             return None
         now = self._now()
-        if entry.locked_until <= now and now - entry.last > self.forget_seconds:
+        if entry.locked_until <= now and now - max(entry.last, entry.locked_until) > (
+            self.forget_seconds
+        ):
             del self._entries[(kind, key)]
             return None
         return entry
 
+    @staticmethod
+    def _keys(badge: str, address: str) -> tuple[tuple[str, str], tuple[str, str]]:
+        return ("badge", f"{badge} {address}"), ("address", address)
+
     def locked_for(self, badge: str, address: str) -> tuple[str, int] | None:
         """("badge"|"address", seconds left) if either is locked now, else None."""
         now = self._now()
-        for kind, key in (("badge", badge), ("address", address)):
+        for kind, key in self._keys(badge, address):
             entry = self._entry(kind, key)
             if entry is not None and entry.locked_until > now:
                 return kind, max(1, int(entry.locked_until - now + 0.999))
@@ -320,20 +333,21 @@ class SignInThrottle:
         now = self._now()
         if len(self._entries) >= self.MAX_ENTRIES:
             self._prune(now)
-        for kind, key, limit in (
-            ("badge", badge, self.badge_limit),
-            ("address", address, self.address_limit),
-        ):
+        badge_key, address_key = self._keys(badge, address)
+        limits = ((badge_key, self.badge_limit), (address_key, self.address_limit))
+        for (kind, key), limit in limits:
             entry = self._entry(kind, key) or self._entries.setdefault((kind, key), _Failures())
             if entry.locked_until and entry.locked_until <= now:
-                entry.count, entry.locked_until = 0, 0.0  # the lock ran out: start again
+                entry.count, entry.locked_until = 0, 0.0  # the lock ran out: count again
             entry.count += 1
             entry.last = now
             if entry.count >= limit:
-                entry.locked_until = now + self.lock_seconds
+                seconds = min(self.lock_seconds * 2 ** min(entry.locks, 16), self.max_lock_seconds)
+                entry.locked_until = now + seconds
+                entry.locks += 1
 
-    def succeeded(self, badge: str) -> None:
-        self._entries.pop(("badge", badge), None)
+    def succeeded(self, badge: str, address: str) -> None:
+        self._entries.pop(self._keys(badge, address)[0], None)
 
     def _prune(self, now: float) -> None:
         for key, entry in list(self._entries.items()):
