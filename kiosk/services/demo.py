@@ -322,11 +322,11 @@ def seed_demo_plant(clock: Clock | None = None) -> None:
                 timedelta(days=2, hours=10),
                 status="verified",
                 fixed_by=people["E1004"],
-                verified_by=people["E1001"],
+                verified_by=people["E2001"],  # a leader from outside Line 1's team
             ),
             defect(
                 "L3-S05",
-                "E3002",
+                "E4006",  # Quality took the customer's complaint (not Line 3 about itself)
                 "man",
                 "major",
                 "customer_complaint",
@@ -334,7 +334,7 @@ def seed_demo_plant(clock: Clock | None = None) -> None:
                 timedelta(days=4),
                 status="verified",
                 fixed_by=people["E3004"],
-                verified_by=people["E3001"],
+                verified_by=people["E4003"],  # a Quality team leader
             ),
         ]
         for row in fixed_on_time:
