@@ -107,7 +107,8 @@ def test_a_verification_after_the_sweep_charged_adds_nothing(demo_plant, clock):
 def test_upgrade_reverses_the_later_of_a_double_outcome(demo_plant, clock):
     draft = DefectDraft("L2-S01", "machine", "minor", "inspection", "paid both ways")
     defect_id = report_defect(auth.identify_badge("E4004"), draft, clock=clock).id
-    with transaction():  # what two kiosks could write before step 12
+    with transaction() as database:  # what two kiosks could write before step 12
+        database.execute_sql("DROP INDEX ledger_entry_one_deadline_outcome")  # (step 15)
         defect = Defect.get_by_id(defect_id)
         for key, amount in (("ontime", 2), ("overdue", -2)):
             write_award(
@@ -136,3 +137,34 @@ def test_upgrade_reverses_the_later_of_a_double_outcome(demo_plant, clock):
     assert database_service.upgrade(clock) == []
     with db.connection():
         assert LedgerEntry.select().where(LedgerEntry.cause_id == defect_id).count() == 3
+
+
+def test_the_database_refuses_a_second_outcome_for_a_window(demo_plant, clock):
+    """Even a writer that skips the lock and the check (a bug, a hand-made fix) cannot add
+    the other outcome: a unique index over the window's outcome rows (schema step 15)."""
+    import pytest
+
+    from kiosk.errors import Conflict
+
+    leader = auth.identify_badge("E2001")
+    draft = DefectDraft("L1-S02", "machine", "minor", "inspection", "on time")
+    defect_id = report_defect(auth.identify_badge("E4004"), draft, clock=clock).id
+    lifecycle.mark_fixed(auth.identify_badge("E1004"), defect_id, clock=clock)
+    lifecycle.verify(leader, defect_id, clock=clock)
+    assert _outcomes(defect_id) == [("ontime", 2)]
+    with pytest.raises(Conflict, match="already has its outcome"), transaction():
+        defect = Defect.get_by_id(defect_id)
+        write_award(
+            Award(
+                team_id=defect.team_id,
+                amount=-2,
+                reason="a second outcome",
+                cause_type="defect",
+                cause_id=defect_id,
+                idempotency_key=f"overdue:{defect_id}",
+                campaign_id=defect.campaign_id,
+            ),
+            clock.now(),
+        )
+    assert _outcomes(defect_id) == [("ontime", 2)]
+    _totals_match_the_ledger()

@@ -85,7 +85,11 @@ def write_award(award: Award, now: datetime) -> AwardResult:
     )
     new_rows = list(inserted)
     if not new_rows:
-        existing = LedgerEntry.get(LedgerEntry.idempotency_key == award.idempotency_key)
+        existing = LedgerEntry.get_or_none(LedgerEntry.idempotency_key == award.idempotency_key)
+        if existing is None:  # another unique rule of the ledger said no (schema step 15)
+            raise Conflict(
+                _("This defect's correction window already has its outcome: nothing added.")
+            )
         return AwardResult(entry_id=existing.id, written=False)
     entry_id = new_rows[0].id
     _chain(entry_id, campaign_key, award, now)
