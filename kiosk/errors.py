@@ -57,3 +57,9 @@ class DatabaseUnusable(DatabaseUnavailable):
 
 class Conflict(ServiceError):
     """The thing changed under us (another kiosk got there first, or the state is wrong)."""
+
+
+class ConstraintConflict(Conflict):
+    """The database refused a write that clashes with stored data (a unique or foreign
+    key rule): another terminal got there first. A service that knows what clashed
+    catches it and says so in its own words."""

@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from kiosk.errors import Conflict, DatabaseBusy
+from kiosk.errors import ConstraintConflict, DatabaseBusy
 from kiosk.services import uow
 from models import Team, db
 
@@ -125,7 +125,7 @@ def test_a_constraint_is_a_message_about_the_data(database):
 
     add_team("DUP")
     uow.clear_contact()
-    with pytest.raises(Conflict, match="conflicts with data already stored"):
+    with pytest.raises(ConstraintConflict, match="conflicts with data already stored"):
         add_team("DUP")
     assert uow.last_contact() is True
     with db.connection():

@@ -23,11 +23,10 @@ from datetime import datetime
 from fractions import Fraction
 from typing import TextIO
 
-import peewee
 from peewee import JOIN, fn
 
 from kiosk.clock import Clock, SystemClock, format_local
-from kiosk.errors import Conflict, NotFound, ValidationFailed
+from kiosk.errors import ConstraintConflict, NotFound, ValidationFailed
 from kiosk.i18n import N_, _
 from kiosk.services.auth import EmployeeView, record_action, require_role
 from kiosk.services.campaigns import active_campaign_row, campaign_row, rules_of
@@ -271,7 +270,7 @@ def start_assessment(
     clock = clock or SystemClock()
     try:
         return _start(employee, rng or random.SystemRandom(), clock, terminal)
-    except (peewee.IntegrityError, Conflict):
+    except ConstraintConflict:
         # Another kiosk started one for this person at the same instant: resume that one.
         return _start(employee, rng or random.SystemRandom(), clock, terminal)
 

@@ -38,10 +38,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from peewee import IntegrityError, fn
+from peewee import fn
 
 from kiosk.clock import Clock, SystemClock
-from kiosk.errors import Conflict
+from kiosk.errors import Conflict, ConstraintConflict
 from kiosk.i18n import _
 from kiosk.services.auth import record_action
 from kiosk.services.stations import is_scannable_code
@@ -734,7 +734,7 @@ def import_plant(
                     + (f"; run by OS user {who}" if who else "")
                 ),
             )
-    except IntegrityError:  # another import (or an admin) wrote the same code meanwhile
+    except ConstraintConflict:  # another import (or an admin) wrote the same code meanwhile
         raise Conflict(
             _(
                 "The plant changed while this file was imported: nothing was imported. Run the "

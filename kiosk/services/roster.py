@@ -28,10 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from peewee import IntegrityError
-
 from kiosk.clock import Clock, SystemClock
-from kiosk.errors import Conflict
+from kiosk.errors import Conflict, ConstraintConflict
 from kiosk.i18n import _, translate
 from kiosk.services.auth import ROLE_RANK, ROLE_TITLES, normalise_badge, record_action
 from kiosk.services.stations import is_scannable_code
@@ -497,7 +495,7 @@ def import_roster(
                     + (f"; run by OS user {who}" if who else "")
                 ),
             )
-    except IntegrityError:  # another import (or an admin) wrote the same code meanwhile
+    except ConstraintConflict:  # another import (or an admin) wrote the same code meanwhile
         raise Conflict(
             _(
                 "The plant changed while this file was imported: nothing was imported. Run the "

@@ -13,7 +13,7 @@ from typing import ParamSpec, TypeVar
 
 import peewee
 
-from kiosk.errors import Conflict, DatabaseBusy, DatabaseUnavailable
+from kiosk.errors import ConstraintConflict, DatabaseBusy, DatabaseUnavailable
 from kiosk.i18n import N_, _
 from models import db
 
@@ -141,7 +141,7 @@ class _DatabaseErrors:
             raise DatabaseUnavailable(_(UNAVAILABLE_MESSAGE)) from exc
         _contact.answered = True
         if fault == CONSTRAINT:
-            raise Conflict(
+            raise ConstraintConflict(
                 _(
                     "The database refused this change: it conflicts with data already "
                     "stored (another terminal may have just made it). Check and try again."
