@@ -318,17 +318,13 @@ def _print_labels(args: argparse.Namespace) -> int:
     pages = f"{written.pages} page{'s' if written.pages != 1 else ''}"
     print(
         f"{label_set.title}: {written.labels} {kind} label(s) on {pages} "
-        f"({layout.columns} × {layout.rows} per A4 page, {written.format.upper()}) written to:"
+        f"({layout.columns} × {layout.rows} per A4 page, {written.format.upper()}, "
+        f"font: {written.font}) written to:"
     )
     for path in written.files:
         print(f"  {path}")
     for problem in written.skipped:
         print(f"  not printed: {problem}")
-    if written.missing_glyphs:
-        print(
-            f"  note: some names use characters {written.font} cannot show; "
-            "install a CJK font (apt-get install fonts-noto-cjk) and print again."
-        )
     return 0
 
 
