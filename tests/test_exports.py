@@ -378,6 +378,8 @@ def test_line_evaluations_export_from_the_command_line(demo_plant, clock, tmp_pa
 
     leader, supervisor = auth.identify_badge("E1001"), auth.identify_badge("E4002")
     lines.record_production(leader, "L2", "2025-09-08", 1000, 990, clock=clock)
+    for code in ("L1", "L3"):  # every line has counts: a missing FPY is not 0 %
+        lines.record_production(leader, code, "2025-09-08", 100, 90, clock=clock)
     lines.evaluate_lines(
         supervisor,
         "2025-09-01",
