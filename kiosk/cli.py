@@ -20,7 +20,7 @@ from kiosk.config import (
     load_settings,
 )
 from kiosk.errors import ServiceError
-from kiosk.i18n import LANGUAGES, set_process_language
+from kiosk.i18n import set_process_language
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -35,8 +35,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 def _add_language(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--language",
-        choices=list(LANGUAGES),
-        help="language of this terminal: en (English) or zh_CN (简体中文); Ctrl+L switches",
+        metavar="LANGUAGE",
+        help="language of this terminal: en (English) or zh_CN (简体中文; zh, zh-cn too); "
+        "Ctrl+L switches",
     )
 
 

@@ -229,8 +229,10 @@ def test_language_from_flag_environment_and_config(tmp_path):
         load_settings(tmp_path / "none.toml", environ={"QK_LANGUAGE": "klingon"})
     args = cli.build_parser().parse_args(["run", "--language", "zh_CN"])
     assert cli._settings(args).language == "zh_CN"
-    with pytest.raises(SystemExit):
-        cli.build_parser().parse_args(["run", "--language", "de"])
+    args = cli.build_parser().parse_args(["run", "--language", "zh"])  # as the README says
+    assert cli._settings(args).language == "zh_CN"
+    with pytest.raises(ConfigError, match="--language: language is one of en, zh_CN"):
+        cli._settings(cli.build_parser().parse_args(["run", "--language", "de"]))
 
 
 def test_the_command_line_answers_in_the_configured_language(
