@@ -185,17 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     exports = commands.add_parser("export", help="write a report or data file")
     export_commands = exports.add_subparsers(dest="export_command", metavar="WHAT", required=True)
-    coverage = export_commands.add_parser(
-        "coverage", help="training coverage: one row per active employee, passed yes/no"
-    )
-    coverage.add_argument(
-        "--output", "-o", type=Path, metavar="FILE.csv", help="default: print to the terminal"
-    )
-    _add_common(coverage)
-    from kiosk.exports_cli import add_campaign_option, add_export_commands
+    from kiosk.exports_cli import add_export_commands
 
-    add_campaign_option(coverage)
-    add_export_commands(export_commands, _add_common)  # performance, ledger, ..., handbook
+    add_export_commands(export_commands, _add_common)  # coverage, performance, ..., handbook
     from kiosk.admin_cli import add_admin_commands  # admin create, admin enrol
 
     add_admin_commands(commands, _add_common)
@@ -279,27 +271,6 @@ def _import(kind: str, path: Path) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 2
     print(f"Imported {path}: {summary}.")
-    return 0
-
-
-def _export_coverage(output: Path | None, campaign: str | None = None) -> int:
-    from kiosk.services.assessments import coverage_report, write_coverage_csv
-
-    report = coverage_report(campaign)
-    if output is None:
-        write_coverage_csv(report, sys.stdout)
-        return 0
-    try:
-        with output.open("w", encoding="utf-8-sig", newline="") as stream:
-            rows = write_coverage_csv(report, stream)
-    except OSError as exc:
-        print(f"kiosk: cannot write {output}: {exc.strerror or exc}.", file=sys.stderr)
-        return 2
-    overall = report.overall
-    print(
-        f"Training coverage {overall.percent} % ({overall.passed} of {overall.total} active "
-        f"employees passed): {rows} rows written to {output}."
-    )
     return 0
 
 
@@ -402,9 +373,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "import":
             database.require_current_schema(status)
             return _import(args.import_command, args.file)
-        if args.command == "export" and args.export_command == "coverage":
-            database.require_current_schema(status)
-            return _export_coverage(args.output, args.campaign)
         if args.command == "admin":
             from kiosk.admin_cli import run_admin
 
