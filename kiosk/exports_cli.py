@@ -84,8 +84,8 @@ def _add_handbook(
     handbook.add_argument(
         "--font",
         metavar="FILE",
-        help="a TrueType/OpenType font with Chinese glyphs for the PDF "
-        "(default: Noto Sans CJK if installed, else DejaVu Sans)",
+        help="a TrueType/OpenType font for the PDF; it must hold every character of the "
+        "handbook (default: the first installed font that does, e.g. Noto Sans CJK)",
     )
     add_campaign_option(handbook)
     add_common(handbook)
