@@ -432,6 +432,15 @@ class InspectionScreen(KioskScreen):
         if self.mode in ("note", "station"):
             self._set_mode("checklist")
         self.say(error.message, "error")
+        if isinstance(error, ValidationFailed) and self.view is not None:
+            # another kiosk (or a key ahead of the answer) changed it: show it as it is now
+            self.call_service(
+                inspections.inspection_view,
+                self.view.id,
+                on_done=self._refreshed,
+                group="refresh",
+                latest_only=True,
+            )
 
     # -- raising a defect ------------------------------------------------------------------
 
