@@ -123,7 +123,7 @@ async def test_host_runs_a_contest_and_a_double_enter_counts_once(demo_plant, cl
         assert f"Zero Defect Eagles ({eagles_third}) answers" in text_of(app, "#pending")
         await pilot.press("enter", "enter")
         await settle(pilot)
-        assert "Zero Defect Eagles answered" in text_of(app, "#message")
+        assert f"Zero Defect Eagles ({eagles_third}) answered" in text_of(app, "#message")
         assert "RIGHT, +2" in text_of(app, "#message")
         # team 2 answers wrong
         await pilot.press("2", "1", letter_of(question, False), "enter")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from peewee import IntegrityError, fn
@@ -175,16 +175,30 @@ class AnswerOutcome:
     correct_letter: str
     correct_text: str
     explanation: str
+    answered_by: str = ""  # the member the points are attributed to (when just counted)
 
     def describe(self) -> str:
         verdict = _("RIGHT") if self.correct else _("WRONG")
-        text = _(
-            "{team_name} answered {letter} on item {item_number}: {verdict}, {points:+d}.",
-            team_name=self.team_name,
-            letter=self.letter,
-            item_number=self.item_number,
-            verdict=verdict,
-            points=self.points,
+        text = (
+            _(
+                "{team_name} ({name}) answered {letter} on item {item_number}: {verdict}, "
+                "{points:+d}.",
+                team_name=self.team_name,
+                name=self.answered_by,
+                letter=self.letter,
+                item_number=self.item_number,
+                verdict=verdict,
+                points=self.points,
+            )
+            if self.answered_by
+            else _(
+                "{team_name} answered {letter} on item {item_number}: {verdict}, {points:+d}.",
+                team_name=self.team_name,
+                letter=self.letter,
+                item_number=self.item_number,
+                verdict=verdict,
+                points=self.points,
+            )
         )
         if not self.correct:
             text += _(
@@ -628,7 +642,8 @@ def submit_answer(
             ),
             terminal=terminal,
         )
-        return _outcome(contest, item, team, answer, right, already=False)
+        outcome = _outcome(contest, item, team, answer, right, already=False)
+        return replace(outcome, answered_by=answerer.employee.name)
 
 
 def finish_contest(
