@@ -231,9 +231,15 @@ class KioskApp(App):
             self.call_from_thread(self._data_changed)
 
     def _data_changed(self) -> None:
+        from textual.app import ScreenStackError
+
         from screens.base import DataChanged
 
-        self.screen.post_message(DataChanged())
+        try:
+            screen = self.screen
+        except ScreenStackError:  # quitting: the screens are gone, nothing to refresh
+            return
+        screen.post_message(DataChanged())
 
     # -- the deadline sweep (every kiosk runs it; the ledger writes each -2 once) ------
 

@@ -20,7 +20,7 @@ from kiosk.config import (
     load_settings,
 )
 from kiosk.errors import ServiceError
-from kiosk.i18n import LANGUAGES, set_process_language
+from kiosk.i18n import set_process_language
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -35,8 +35,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 def _add_language(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--language",
-        choices=list(LANGUAGES),
-        help="language of this terminal: en (English) or zh_CN (简体中文); Ctrl+L switches",
+        metavar="LANGUAGE",
+        help="language of this terminal: en (English) or zh_CN (简体中文; zh, zh-cn too); "
+        "Ctrl+L switches",
     )
 
 
@@ -187,17 +188,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     exports = commands.add_parser("export", help="write a report or data file")
     export_commands = exports.add_subparsers(dest="export_command", metavar="WHAT", required=True)
-    coverage = export_commands.add_parser(
-        "coverage", help="training coverage: one row per active employee, passed yes/no"
-    )
-    coverage.add_argument(
-        "--output", "-o", type=Path, metavar="FILE.csv", help="default: print to the terminal"
-    )
-    _add_common(coverage)
-    from kiosk.exports_cli import add_campaign_option, add_export_commands
+    from kiosk.exports_cli import add_export_commands
 
-    add_campaign_option(coverage)
-    add_export_commands(export_commands, _add_common)  # performance, ledger, ..., handbook
+    add_export_commands(export_commands, _add_common)  # coverage, performance, ..., handbook
     from kiosk.admin_cli import add_admin_commands  # admin create, admin enrol
 
     add_admin_commands(commands, _add_common)
@@ -284,27 +277,6 @@ def _import(kind: str, path: Path) -> int:
     return 0
 
 
-def _export_coverage(output: Path | None, campaign: str | None = None) -> int:
-    from kiosk.services.assessments import coverage_report, write_coverage_csv
-
-    report = coverage_report(campaign)
-    if output is None:
-        write_coverage_csv(report, sys.stdout)
-        return 0
-    try:
-        with output.open("w", encoding="utf-8-sig", newline="") as stream:
-            rows = write_coverage_csv(report, stream)
-    except OSError as exc:
-        print(f"kiosk: cannot write {output}: {exc.strerror or exc}.", file=sys.stderr)
-        return 2
-    overall = report.overall
-    print(
-        f"Training coverage {overall.percent} % ({overall.passed} of {overall.total} active "
-        f"employees passed): {rows} rows written to {output}."
-    )
-    return 0
-
-
 def _print_labels(args: argparse.Namespace) -> int:
     from kiosk.services import labels
 
@@ -321,17 +293,13 @@ def _print_labels(args: argparse.Namespace) -> int:
     pages = f"{written.pages} page{'s' if written.pages != 1 else ''}"
     print(
         f"{label_set.title}: {written.labels} {kind} label(s) on {pages} "
-        f"({layout.columns} × {layout.rows} per A4 page, {written.format.upper()}) written to:"
+        f"({layout.columns} × {layout.rows} per A4 page, {written.format.upper()}, "
+        f"font: {written.font}) written to:"
     )
     for path in written.files:
         print(f"  {path}")
     for problem in written.skipped:
         print(f"  not printed: {problem}")
-    if written.missing_glyphs:
-        print(
-            f"  note: some names use characters {written.font} cannot show; "
-            "install a CJK font (apt-get install fonts-noto-cjk) and print again."
-        )
     return 0
 
 
@@ -408,9 +376,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "import":
             database.require_current_schema(status)
             return _import(args.import_command, args.file)
-        if args.command == "export" and args.export_command == "coverage":
-            database.require_current_schema(status)
-            return _export_coverage(args.output, args.campaign)
         if args.command == "admin":
             from kiosk.admin_cli import run_admin
 

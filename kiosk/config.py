@@ -52,10 +52,24 @@ class Settings:
     offline_role_days: int = 14  # a kept role older than this is refused while offline
 
     def with_overrides(self, **overrides: object) -> Settings:
-        clean = {key: value for key, value in overrides.items() if value is not None}
+        """Command-line values over these, checked by the same rules as the file's and the
+        environment's (so --idle-timeout 5 is refused like QK_IDLE_TIMEOUT=5)."""
+        clean = {
+            key: _coerce(key, value, _OPTION_NAMES.get(key, key))
+            for key, value in overrides.items()
+            if value is not None
+        }
         return replace(self, **clean)
 
 
+_OPTION_NAMES = {
+    "database_url": "--db",
+    "terminal_id": "--terminal",
+    "idle_timeout_seconds": "--idle-timeout",
+    "language": "--language",
+    "locked": "--kiosk",
+    "theme": "--theme",
+}
 _ENV_KEYS = {
     "database_url": "QK_DATABASE_URL",
     "terminal_id": "QK_TERMINAL_ID",

@@ -1,4 +1,4 @@
-"""`kiosk export performance|ledger|defects|inspections|evaluations|handbook` sub-commands.
+"""`kiosk export coverage|performance|ledger|defects|inspections|evaluations|handbook`.
 
 kiosk/cli.py owns the `export` group; this module adds these sub-commands to it
 and runs them. Files go to --output (or a default name in the current folder);
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 TABLE_EXPORTS = {
+    "coverage": "training coverage: one row per active employee, passed yes/no",
     "performance": "points per employee for one month, per cause type (for monthly performance)",
     "ledger": "every point ledger row, with local times",
     "defects": "every defect with its lifecycle times and root cause",
@@ -31,16 +32,10 @@ def add_export_commands(
     """Add this module's sub-commands to the `kiosk export` group."""
     for name, help_text in TABLE_EXPORTS.items():
         command = export_commands.add_parser(name, help=help_text, description=help_text)
-        command.add_argument(
-            "--month",
-            metavar="YYYY-MM",
-            help="only this month, by local date"
-            + (
-                " (performance: this or --campaign is required)"
-                if name == "performance"
-                else " (default: everything)"
-            ),
-        )
+        if name == "coverage":  # who has passed by now: no month to choose
+            command.set_defaults(month=None)
+        else:
+            _add_month(command, name)
         add_campaign_option(command)
         command.add_argument(
             "--format", choices=TABLE_FORMATS, help="default: from --output's suffix, else csv"
@@ -52,6 +47,26 @@ def add_export_commands(
             help="default: NAME[-YYYY-MM].FORMAT in this folder; '-' for standard output",
         )
         add_common(command)
+    _add_handbook(export_commands, add_common)
+
+
+def _add_month(command: argparse.ArgumentParser, name: str) -> None:
+    command.add_argument(
+        "--month",
+        metavar="YYYY-MM",
+        help="only this month, by local date"
+        + (
+            " (performance: this or --campaign is required)"
+            if name == "performance"
+            else " (default: everything)"
+        ),
+    )
+
+
+def _add_handbook(
+    export_commands: argparse._SubParsersAction,
+    add_common: Callable[[argparse.ArgumentParser], None],
+) -> None:
     handbook = export_commands.add_parser(
         "handbook",
         help="the Handbook for Preventing Recurrence of Typical Quality Issues (Markdown or PDF)",
@@ -69,8 +84,8 @@ def add_export_commands(
     handbook.add_argument(
         "--font",
         metavar="FILE",
-        help="a TrueType/OpenType font with Chinese glyphs for the PDF "
-        "(default: Noto Sans CJK if installed, else DejaVu Sans)",
+        help="a TrueType/OpenType font for the PDF; it must hold every character of the "
+        "handbook (default: the first installed font that does, e.g. Noto Sans CJK)",
     )
     add_campaign_option(handbook)
     add_common(handbook)
@@ -114,14 +129,22 @@ def _export_table(args: argparse.Namespace) -> int:
     from kiosk.services import exports
 
     month = exports.parse_month(args.month) if args.month else None
-    builders = {
-        "performance": exports.performance_table,
-        "ledger": exports.ledger_table,
-        "defects": exports.defects_table,
-        "inspections": exports.inspections_table,
-        "evaluations": exports.evaluations_table,
-    }
-    table = builders[args.export_command](month, args.campaign)
+    summary = ""
+    if args.export_command == "coverage":
+        table, overall = exports.coverage_export(args.campaign)
+        summary = (
+            f"Training coverage {overall.percent} % ({overall.passed} of {overall.total} "
+            "active employees passed): "
+        )
+    else:
+        builders = {
+            "performance": exports.performance_table,
+            "ledger": exports.ledger_table,
+            "defects": exports.defects_table,
+            "inspections": exports.inspections_table,
+            "evaluations": exports.evaluations_table,
+        }
+        table = builders[args.export_command](month, args.campaign)
     file_format = _format(args.format, args.output, TABLE_FORMATS)
     to_stdout = args.output == "-"
     if to_stdout:
@@ -131,11 +154,14 @@ def _export_table(args: argparse.Namespace) -> int:
             sys.stdout.flush()
             rows = exports.write_xlsx(table, sys.stdout.buffer)
             sys.stdout.buffer.flush()
-        _say(f"{rows} row(s) of {table.name} written.", to_stdout=False)
+        _say(f"{summary}{rows} row(s) of {table.name} written.", to_stdout=False)
         return 0
     path = Path(args.output) if args.output else Path(f"{table.name}.{file_format}")
     rows = exports.save(table, path, file_format)
-    _say(f"{rows} row(s) of {table.name} written to {path} ({file_format.upper()}).", True)
+    _say(
+        f"{summary}{rows} row(s) of {table.name} written to {path} ({file_format.upper()}).",
+        True,
+    )
     return 0
 
 

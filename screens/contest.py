@@ -135,6 +135,7 @@ class ContestScreen(KioskScreen):
         self.view: contests.ContestView | None = None
         self.pending_team: int | None = None
         self.pending_position: int | None = None
+        self.pending_member: int | None = None  # who answered: their number on the team
         self.busy = False
         self._buttons_for: int | None = None  # the contest whose team buttons are mounted
         self._just_counted = False  # the last thing done was confirming an answer
@@ -366,7 +367,7 @@ class ContestScreen(KioskScreen):
         if not self.is_attached:
             return
         if self.view is None or self.view.id != view.id:
-            self.pending_team = self.pending_position = None
+            self.pending_team = self.pending_position = self.pending_member = None
         self.render_contest(view)
         self._set_mode("round" if view.running else "final")
         if view.running:
@@ -382,7 +383,7 @@ class ContestScreen(KioskScreen):
             previous.id != view.id
             or (previous.item and item and previous.item.number != item.number)
         ):
-            self.pending_team = self.pending_position = None
+            self.pending_team = self.pending_position = self.pending_member = None
         title = Text()
         title.append(view.name, style="bold")
         if view.running:
@@ -466,11 +467,17 @@ class ContestScreen(KioskScreen):
             choice = next(
                 (c for c in view.item.choices if c.position == self.pending_position), None
             )
-            if team and choice:
+            member = (
+                team.members[self.pending_member - 1]
+                if team and self.pending_member and self.pending_member <= len(team.members)
+                else None
+            )
+            if team and member and choice:
                 line.append(
                     _(
-                        "{team_name} answers {letter}: ",
+                        "{team_name} ({name}) answers {letter}: ",
                         team_name=team.team_name,
+                        name=member,
                         letter=choice.letter,
                     ),
                     style="bold",
@@ -483,6 +490,13 @@ class ContestScreen(KioskScreen):
                     team.team_name if team else _("press 1-{count}", count=len(view.teams)),
                     style="" if team else "dim",
                 )
+                if team:
+                    line.append(_("   Member: "), style="bold")
+                    line.append(
+                        member
+                        or "  ".join(f"{n} {name}" for n, name in enumerate(team.members, 1)),
+                        style="" if member else "dim",
+                    )
                 line.append(_("   Answer: "), style="bold")
                 line.append(
                     choice.letter
@@ -510,8 +524,8 @@ class ContestScreen(KioskScreen):
                 number=view.item.number,
             )
         return _(
-            "Item {number}: 1-{count} picks the team, {LETTERS}-{LETTERS2} its answer, "
-            "Enter confirms. Waiting for: {items}.",
+            "Item {number}: 1-{count} picks the team, then 1-4 the member who answered, "
+            "{LETTERS}-{LETTERS2} the answer, Enter confirms. Waiting for: {items}.",
             number=view.item.number,
             count=len(view.teams),
             LETTERS=LETTERS[0],
@@ -520,9 +534,27 @@ class ContestScreen(KioskScreen):
         )
 
     def action_team(self, number: int) -> None:
+        """A digit picks the team, the next digit the member who answered (then the team
+        again)."""
         view = self.view
         if view is None or view.item is None:
             self.say(_("Press n to put an item on the board first."), "error")
+            return
+        team = view.standing(self.pending_team) if self.pending_team else None
+        if team is not None and self.pending_member is None:
+            if not 1 <= number <= len(team.members):
+                self.say(
+                    _(
+                        "{team_name} has members 1-{count}.",
+                        team_name=team.team_name,
+                        count=len(team.members),
+                    ),
+                    "error",
+                )
+                return
+            self.pending_member = number
+            self._just_counted = False
+            self.render_contest(view)
             return
         if not 1 <= number <= len(view.teams):
             self.say(_("There are {count} teams: press 1-{count}.", count=len(view.teams)), "error")
@@ -555,6 +587,7 @@ class ContestScreen(KioskScreen):
             )
             return
         self.pending_team = team_id
+        self.pending_member = None
         self._just_counted = False
         self.render_contest(self.view)
 
@@ -583,8 +616,17 @@ class ContestScreen(KioskScreen):
             return
         if self.pending_team is None and self.pending_position is None and self._just_counted:
             return  # a second Enter after the answer was counted: keep its message on screen
-        if self.pending_team is None or self.pending_position is None:
-            missing = _("the team (1-9)") if self.pending_team is None else _("the answer (A-F)")
+        if (
+            self.pending_team is None
+            or self.pending_member is None
+            or self.pending_position is None
+        ):
+            if self.pending_team is None:
+                missing = _("the team (1-9)")
+            elif self.pending_member is None:
+                missing = _("the member who answered (1-4)")
+            else:
+                missing = _("the answer (A-F)")
             self.say(_("Pick {missing} first, then press Enter.", missing=missing), "error")
             return
         self.busy = True
@@ -596,6 +638,7 @@ class ContestScreen(KioskScreen):
             view.item.number,
             self.pending_team,
             self.pending_position,
+            member=self.pending_member,
             clock=self.app.clock,  # type: ignore[attr-defined]
             terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
             on_done=self._answered,
@@ -607,7 +650,7 @@ class ContestScreen(KioskScreen):
         self.busy = False
         if not self.is_attached:
             return
-        self.pending_team = self.pending_position = None
+        self.pending_team = self.pending_position = self.pending_member = None
         self._just_counted = True
         self.render_contest(outcome.contest)
         message = outcome.describe()
@@ -708,8 +751,10 @@ class ContestScreen(KioskScreen):
         self.app.push_screen(ScoreboardScreen(self.view.id if self.view else None))
 
     def action_back(self) -> None:
-        if self.mode == "round" and (self.pending_team or self.pending_position):
-            self.pending_team = self.pending_position = None
+        if self.mode == "round" and (
+            self.pending_team or self.pending_position or self.pending_member
+        ):
+            self.pending_team = self.pending_position = self.pending_member = None
             if self.view is not None:
                 self.render_contest(self.view)
             self.say(_("Cleared. ") + self._round_help())

@@ -55,6 +55,7 @@ class InspectionScreen(KioskScreen):
         Binding("n", "mark('n/a')", "N/A"),
         Binding("d", "raise_defect", "Raise defect"),
         Binding("c", "complete", "Complete"),
+        Binding("y", "confirm_change", "Yes, change it"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -63,6 +64,9 @@ class InspectionScreen(KioskScreen):
         self.mode = "lines"
         self.view: inspections.InspectionView | None = None
         self.target_item: str | None = None  # the item a note or a station is asked for
+        self.last_failed: str | None = None  # the item d raises a defect for (just failed)
+        self.pending_change: tuple[str, str] | None = None  # (item, outcome) to confirm
+        self.changing = False  # the note being typed is for a confirmed change
         self._writes: deque[tuple[Callable[..., Any], tuple, dict]] = deque()
         self._writing = False
 
@@ -97,14 +101,19 @@ class InspectionScreen(KioskScreen):
 
     def _set_mode(self, mode: str) -> None:
         self.mode = mode
-        checklist = mode in ("checklist", "note", "station")
+        checklist = mode in ("checklist", "note", "station", "confirm")
         self.query_one("#lines").display = mode == "lines"
         self.query_one("#checklist").display = checklist
         self.query_one("#item-detail").display = checklist
         self.query_one("#note-row").display = mode == "note"
         self.query_one("#station-prompt").display = mode == "station"
         self.query_one("#stations").display = mode == "station"
-        focus = {"lines": "#lines", "checklist": "#checklist", "note": "#note"}
+        focus = {
+            "lines": "#lines",
+            "checklist": "#checklist",
+            "confirm": "#checklist",
+            "note": "#note",
+        }
         self.query_one(focus.get(mode, "#stations")).focus()
         self.refresh_bindings()
 
@@ -112,7 +121,9 @@ class InspectionScreen(KioskScreen):
         if action in CHECKLIST_ACTIONS:
             if self.mode == "checklist":
                 return True
-            return None if self.mode in ("note", "station") else False
+            return None if self.mode in ("note", "station", "confirm") else False
+        if action == "confirm_change":
+            return self.mode == "confirm"
         return True
 
     # -- choosing a line -------------------------------------------------------------
@@ -303,6 +314,47 @@ class InspectionScreen(KioskScreen):
         item = self.highlighted_item()
         if item is None or self.view is None:
             return
+        if item.outcome is not None and item.outcome != outcome:
+            self._ask_to_change(item, outcome)
+            return
+        self._mark(item, outcome)
+
+    def _ask_to_change(self, item: inspections.ItemResultView, outcome: str) -> None:
+        """A recorded result changes only on a confirmation; one with a defect never flips."""
+        if item.outcome == "fail" and item.defect_short_id:
+            self.say(
+                _(
+                    "{code} stays FAIL: defect {defect_short_id} was raised from it. Follow the "
+                    "defect up instead.",
+                    code=item.code,
+                    defect_short_id=item.defect_short_id,
+                ),
+                "error",
+            )
+            return
+        self.pending_change = (item.code, outcome)
+        self._set_mode("confirm")
+        self.say(
+            _(
+                "{code} is recorded as {old}. Press y to change it to {new}, Esc keeps it.",
+                code=item.code,
+                old=_(inspections.OUTCOME_WORDS[item.outcome or "pass"]),
+                new=_(inspections.OUTCOME_WORDS[outcome]),
+            ),
+            "error",
+        )
+
+    def action_confirm_change(self) -> None:
+        pending, self.pending_change = self.pending_change, None
+        self._set_mode("checklist")
+        if pending is None or self.view is None:
+            return
+        item = self.view.item(pending[0])
+        if item is not None:
+            self._mark(item, pending[1], change=True)
+
+    def _mark(self, item: inspections.ItemResultView, outcome: str, change: bool = False) -> None:
+        self.changing = change
         if outcome == "fail":
             self.target_item = item.code
             note = self.query_one("#note", Input)
@@ -315,19 +367,26 @@ class InspectionScreen(KioskScreen):
                 _("{code} fails: type what is wrong and press Enter (Esc cancels).", code=item.code)
             )
             return
-        self._record(item.code, outcome, "")
+        self._record(item.code, outcome, "", change)
         # walk on at once, as an inspector goes down the list (keys may come faster
         # than the database answers; each mark names its item, so none is lost)
+        self._move_past(item.code)
+
+    def _move_past(self, code: str) -> None:
         table = self.query_one("#checklist", DataTable)
-        if table.cursor_row < table.row_count - 1:
-            table.move_cursor(row=table.cursor_row + 1)
+        try:
+            row = table.get_row_index(code)
+        except Exception:  # noqa: BLE001 - a row that is gone: stay where we are
+            return
+        if row < table.row_count - 1:
+            table.move_cursor(row=row + 1)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if event.input.id == "note" and self.mode == "note" and self.target_item:
-            self._record(self.target_item, "fail", event.value)
+            self._record(self.target_item, "fail", event.value, self.changing)
 
-    def _record(self, code: str, outcome: str, note: str) -> None:
+    def _record(self, code: str, outcome: str, note: str, change: bool = False) -> None:
         assert self.view is not None
         self._write(
             inspections.record_result,
@@ -336,6 +395,7 @@ class InspectionScreen(KioskScreen):
             code,
             outcome,
             note,
+            change=change,
             clock=self.app.clock,  # type: ignore[attr-defined]
             terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
             on_done=lambda view: self._recorded(view, code, outcome),
@@ -348,7 +408,9 @@ class InspectionScreen(KioskScreen):
         self.render_view(view)
         if self.mode == "note" and self.target_item == code:
             self._set_mode("checklist")
+            self._move_past(code)  # the cursor walks on; d still raises for this item
         if outcome == "fail":
+            self.last_failed = code
             self.say(_("{code} marked FAIL. Press d to raise a defect for it.", code=code), "error")
             return
         self.say(
@@ -370,6 +432,15 @@ class InspectionScreen(KioskScreen):
         if self.mode in ("note", "station"):
             self._set_mode("checklist")
         self.say(error.message, "error")
+        if isinstance(error, ValidationFailed) and self.view is not None:
+            # another kiosk (or a key ahead of the answer) changed it: show it as it is now
+            self.call_service(
+                inspections.inspection_view,
+                self.view.id,
+                on_done=self._refreshed,
+                group="refresh",
+                latest_only=True,
+            )
 
     # -- raising a defect ------------------------------------------------------------------
 
@@ -377,6 +448,10 @@ class InspectionScreen(KioskScreen):
         item = self.highlighted_item()
         if item is None or self.view is None:
             return
+        if not (item.outcome == "fail" and not item.defect_short_id) and self.last_failed:
+            just_failed = self.view.item(self.last_failed)
+            if just_failed and just_failed.outcome == "fail" and not just_failed.defect_short_id:
+                item = just_failed  # the item failed a moment ago (the cursor walked on)
         if item.outcome != "fail":
             self.say(
                 _(
@@ -539,7 +614,11 @@ class InspectionScreen(KioskScreen):
     # -- going back ------------------------------------------------------------------------------
 
     def action_back(self) -> None:
-        if self.mode in ("note", "station"):
+        if self.mode == "confirm":
+            self.pending_change = None
+            self._set_mode("checklist")
+            self.say(_("Nothing changed."))
+        elif self.mode in ("note", "station"):
             self._set_mode("checklist")
             self.say(_(HELP))
         elif self.mode == "checklist":

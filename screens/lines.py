@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Static
 from kiosk.clock import format_local, to_local
 from kiosk.errors import ServiceError
 from kiosk.i18n import _
-from kiosk.services import lines
+from kiosk.services import kpis, lines
 from screens.action_form import ActionForm, FormField
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
@@ -38,7 +38,7 @@ class LinesScreen(KioskScreen):
             yield Static("", id="flag", markup=False)
             with Horizontal(id="lines-top"):
                 with Vertical():
-                    yield Static(_("First-pass yield, last 30 days"), classes="section")
+                    yield Static(_("First-pass yield"), classes="section", id="fpy-title")
                     yield DataTable(id="fpy", cursor_type="row", show_cursor=False)
                 with Vertical():
                     yield Static(_("Mobile Flag holders"), classes="section")
@@ -62,9 +62,10 @@ class LinesScreen(KioskScreen):
         return to_local(self.app.clock.now()).date()  # type: ignore[attr-defined]
 
     def action_refresh(self) -> None:
-        today = self._today()
         self.call_service(
-            lines.first_pass_yield, today - timedelta(days=29), today, on_done=self.show_yields
+            kpis.board_yields,
+            clock=self.app.clock,  # type: ignore[attr-defined]
+            on_done=self.show_yields,
         )
         self.call_service(lines.mobile_flag_history, on_done=self.show_flag)
         self.call_service(
@@ -74,7 +75,11 @@ class LinesScreen(KioskScreen):
     def on_data_changed(self, _message: DataChanged) -> None:
         self.action_refresh()
 
-    def show_yields(self, yields: list[lines.LineYield]) -> None:
+    def show_yields(self, shown: kpis.PeriodYields) -> None:
+        yields = shown.yields
+        self.query_one("#fpy-title", Static).update(
+            _("First-pass yield, {period}", period=shown.period)
+        )
         fill_rows(
             self.query_one("#fpy", DataTable),
             [

@@ -58,6 +58,7 @@ class ProposalsScreen(KioskScreen):
         self.queue: list[proposals.ProposalView] = []
         self.points_range: proposals.PointsRange | None = None
         self.just_submitted: str | None = None  # highlighted once the list shows it
+        self.reviewed_id: str | None = None  # shown when the queue it left is empty
 
     @property
     def reviewer(self) -> bool:
@@ -199,8 +200,9 @@ class ProposalsScreen(KioskScreen):
 
     def _show_detail_of(self, table: DataTable) -> None:
         key = self._cursor_key(table)
-        if key is not None:
-            self._show_detail(key)
+        if key is None:  # an empty list: the proposal just reviewed, as it is now, or nothing
+            key = self.reviewed_id or ""
+        self._show_detail(key)
 
     def _show_detail(self, proposal_id: str) -> None:
         item = self.views.get(proposal_id)
@@ -374,6 +376,8 @@ class ProposalsScreen(KioskScreen):
         if result is None:
             return
         self.views[result.id] = result
+        self.reviewed_id = result.id
+        self._show_detail(result.id)  # its new state at once, not the one reviewed
         self.action_refresh()
         if result.status == "accepted":
             self.say(

@@ -197,6 +197,25 @@ class SkillsScreen(KioskScreen):
             line.append(names, style="bold")
             if len(winners) == 1:
                 line.append(_(" with {total_text}", total_text=winners[0].total_text))
+        elif ranking.leaders:
+            leaders = ranking.leaders
+            line.append(
+                _("Leading so far: ")
+                if len(leaders) == 1
+                else _("Leading so far (tied on {total_text}): ", total_text=leaders[0].total_text),
+                style="bold",
+            )
+            line.append(", ".join(row.participant.name for row in leaders))
+            if len(leaders) == 1:
+                line.append(_(" with {total_text}", total_text=leaders[0].total_text))
+            line.append(
+                _(
+                    " · {count} of {total} fully scored; the winner is named when all are.",
+                    count=ranking.fully_scored,
+                    total=len(ranking.rows),
+                ),
+                style="dim",
+            )
         else:
             line.append(_("No scores yet."), style="dim")
         self.query_one("#winners", Static).update(line)

@@ -32,6 +32,7 @@ class TeamPointsScreen(KioskScreen):
         yield KeyHelp()
 
     rules_text = ""
+    campaign_id: int | None = None
 
     def on_mount(self) -> None:
         table = self.query_one("#team-table", DataTable)
@@ -45,13 +46,14 @@ class TeamPointsScreen(KioskScreen):
         self.call_service(campaigns.active_campaign, on_done=self.show_campaign, group="campaign")
 
     def show_campaign(self, campaign: campaigns.CampaignView) -> None:
+        self.campaign_id = campaign.id
         self.query_one("#campaign", Static).update(_("Campaign: {name}", name=campaign.name))
         self.rules_text = _(
             "Points come from the ledger: {ontime_points:+d} for a correction verified on "
             "time, {late_points:+d} when the window passes.",
             ontime_points=campaign.ontime_points,
             late_points=campaign.late_points,
-        )
+        ) + _(" Enter shows a team's ledger rows.")
         self.call_service(ledger.team_totals, campaign.id, on_done=self.show_totals)
 
     def show_totals(self, totals: list[ledger.TeamTotal]) -> None:
@@ -89,6 +91,15 @@ class TeamPointsScreen(KioskScreen):
             )
             self.query_one("#own-points", Digits).update(f"{own_total.points:+d}")
         self.say(self.rules_text)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """A team's points in detail: its ledger rows (a supervisor may reverse one)."""
+        from screens.team_ledger import TeamLedgerScreen
+
+        event.stop()
+        team_id = int(str(event.row_key.value))
+        name = event.data_table.get_cell(event.row_key, "team").plain.removeprefix("▶ ")
+        self.app.push_screen(TeamLedgerScreen(team_id, name, self.campaign_id))
 
     def on_data_changed(self, _message: DataChanged) -> None:
         self.action_refresh()

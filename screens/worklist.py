@@ -1,15 +1,18 @@
-"""The team's worklist: open defects, the least time left first, with their last progress."""
+"""The worklist: defects by state (open, verified, closed, all) of my team or all teams,
+found by id or station, a page at a time with the count of all that match. Open ones
+come with the least time left first; a closed one opens, so it can be marked typical."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Input, Static
 
 from kiosk.i18n import _, ngettext
 from kiosk.services import lifecycle
+from kiosk.services import worklist as worklist_service
 from screens.base import DataChanged, KioskScreen, Message
 from screens.codes import code_word
 from screens.widgets.key_help import KeyHelp
@@ -22,7 +25,11 @@ COLUMNS = ("defect", "station", "severity", "status", "left", "progress")
 class WorklistScreen(KioskScreen):
     CSS_PATH = "worklist.tcss"
     BINDINGS = [
+        Binding("s", "next_state", "Open/verified/closed/all"),
         Binding("a", "toggle_all", "All teams / my team"),
+        Binding("slash", "search", "Find id or station"),
+        Binding("f8", "page(1)", "Next page"),
+        Binding("f7", "page(-1)", "Previous page"),
         Binding("r", "refresh", "Refresh"),
         Binding("escape", "back", "Back"),
     ]
@@ -30,11 +37,22 @@ class WorklistScreen(KioskScreen):
     def __init__(self) -> None:
         super().__init__()
         self.all_teams = False
+        self.list_state = "open"
+        self.find_text = ""
+        self.first_row = 0
+        self.shown_page: worklist_service.WorklistPage | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
         with Vertical(id="worklist-main"):
             yield Static("", id="worklist-title", markup=False)
+            with Horizontal(id="worklist-find"):
+                yield Static(_("Find (/) ▸ "), id="worklist-find-label", markup=False)
+                yield Input(
+                    placeholder=_("defect id or station code, Enter"),
+                    id="worklist-search",
+                    max_length=worklist_service.SEARCH_MAX,
+                )
             yield DataTable(id="worklist", cursor_type="row", zebra_stripes=True)
             yield Message()
         yield KeyHelp()
@@ -55,26 +73,42 @@ class WorklistScreen(KioskScreen):
         ):
             table.add_column(label, key=key)
         self.action_refresh()
+        self.query_one("#worklist", DataTable).focus()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
 
     def action_refresh(self) -> None:
         user = self.app.user  # type: ignore[attr-defined]
         team_id = None if self.all_teams else user.team_id
-        self.query_one("#worklist-title", Static).update(
-            _("Open defects of all teams")
-            if self.all_teams
-            else _("Open defects of {team_name}", team_name=user.team_name)
-        )
         self.call_service(
-            lifecycle.worklist,
+            worklist_service.worklist_page,
             team_id,
+            state=self.list_state,
+            search=self.find_text,
+            offset=self.first_row,
             clock=self.app.clock,  # type: ignore[attr-defined]
             on_done=self.show,
             group="worklist",
             latest_only=True,
         )
 
-    def show(self, items: list[lifecycle.WorkItem]) -> None:
+    def _title(self) -> str:
+        user = self.app.user  # type: ignore[attr-defined]
+        state = _(worklist_service.FILTER_TITLES[self.list_state])
+        title = (
+            _("Defects of all teams · {state}", state=state)
+            if self.all_teams
+            else _("Defects of {team_name} · {state}", team_name=user.team_name, state=state)
+        )
+        if self.find_text:
+            title += _(" · matching “{search}”", search=self.find_text)
+        return title
+
+    def show(self, page: worklist_service.WorklistPage) -> None:
+        if not self.is_attached:
+            return
+        self.shown_page = page
+        self.query_one("#worklist-title", Static).update(self._title())
+        items = page.items
         table = self.query_one("#worklist", DataTable)
         wanted = {item.id for item in items}
         for row_key in list(table.rows):
@@ -104,16 +138,30 @@ class WorklistScreen(KioskScreen):
                     table.update_cell(item.id, column, cell)
             else:
                 table.add_row(*cells.values(), key=item.id)
-        count = len(items)
-        self.say(
-            ngettext(
-                "{count} open defect. Enter opens one.",
-                "{count} open defects. Enter opens one.",
-                count,
+        if not page.total:
+            self.say(
+                _("No open defects. Zero defects: well done.")
+                if self.list_state == "open" and not self.find_text
+                else _("No defect matches. s changes the state, a the teams, / the search.")
             )
-            if count
-            else _("No open defects. Zero defects: well done.")
-        )
+        elif page.total <= len(items):
+            self.say(
+                ngettext(
+                    "{count} defect. Enter opens one.",
+                    "{count} defects. Enter opens one.",
+                    page.total,
+                )
+            )
+        else:
+            self.say(
+                _(
+                    "{first}–{last} of {total} defects. Enter opens one; F8 next page, F7 "
+                    "previous.",
+                    first=page.first,
+                    last=page.last,
+                    total=page.total,
+                )
+            )
 
     def action_open(self) -> None:
         from screens.defect_detail import DefectDetailScreen
@@ -132,10 +180,41 @@ class WorklistScreen(KioskScreen):
 
     def action_toggle_all(self) -> None:
         self.all_teams = not self.all_teams
+        self.first_row = 0
+        self.action_refresh()
+
+    def action_next_state(self) -> None:
+        self.list_state = worklist_service.next_filter(self.list_state)
+        self.first_row = 0
+        self.action_refresh()
+
+    def action_search(self) -> None:
+        self.query_one("#worklist-search", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.find_text = event.value.strip()
+        self.first_row = 0
+        self.query_one("#worklist", DataTable).focus()
+        self.action_refresh()
+
+    def action_page(self, step: int) -> None:
+        page = self.shown_page
+        if page is None:
+            return
+        offset = page.offset + step * page.limit
+        if offset < 0 or offset >= page.total:
+            self.say(_("There is no page that way."))
+            return
+        self.first_row = offset
         self.action_refresh()
 
     def on_data_changed(self, _message: DataChanged) -> None:
         self.action_refresh()
 
     def action_back(self) -> None:
+        search = self.query_one("#worklist-search", Input)
+        if search.has_focus:
+            self.query_one("#worklist", DataTable).focus()
+            return
         self.dismiss()

@@ -183,14 +183,14 @@ def test_only_supervisors_see_coverage_and_a_refusal_is_audited(demo_plant, cloc
 
 
 def test_kiosk_export_coverage_writes_one_row_per_active_employee(
-    demo_plant, clock, tmp_path, capsys
+    demo_plant, clock, tmp_path, capsys, monkeypatch
 ):
     take("E1002", 9, clock)
     take("E1003", 4, clock)
     passed_at = Assessment.get(Assessment.passed == True).finished_at  # noqa: E712
     output = tmp_path / "coverage.csv"
     assert main(["export", "coverage", "--db", demo_plant, "--output", str(output)]) == 0
-    assert "Training coverage 2 % (1 of 40 active employees passed): 40 rows" in (
+    assert "Training coverage 2 % (1 of 40 active employees passed): 40 row(s)" in (
         capsys.readouterr().out
     )
     with output.open(encoding="utf-8-sig", newline="") as stream:
@@ -221,7 +221,20 @@ def test_kiosk_export_coverage_writes_one_row_per_active_employee(
     assert by_badge["E1003"][4:] == ["no", "4/10", "40", ""]
     assert by_badge["E4002"][4:] == ["no", "", "", ""]
 
+    # like every export: a file by default (coverage.csv here), XLSX too
+    monkeypatch.chdir(tmp_path)
     assert main(["export", "coverage", "--db", demo_plant]) == 0
+    assert "40 row(s) of coverage written to coverage.csv (CSV)" in capsys.readouterr().out
+    with (tmp_path / "coverage.csv").open(encoding="utf-8-sig", newline="") as stream:
+        assert list(csv.reader(stream)) == rows
+    assert main(["export", "coverage", "--db", demo_plant, "--format", "xlsx"]) == 0
+    assert "written to coverage.xlsx (XLSX)" in capsys.readouterr().out
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(tmp_path / "coverage.xlsx").active
+    cells = [[("" if v is None else str(v)) for v in r] for r in sheet.iter_rows(values_only=True)]
+    assert cells == rows
+    assert main(["export", "coverage", "--db", demo_plant, "-o", "-"]) == 0
     printed = capsys.readouterr().out.splitlines()
     assert printed[0].startswith("badge,name,") and len(printed) == 41
     bad = tmp_path / "no-such-folder" / "c.csv"

@@ -87,14 +87,18 @@ def test_contest_draws_and_confirmed_answers_are_audited(demo_plant, clock):
     question = view.item.question_id
     with db.connection():
         right = Choice.get((Choice.question == question) & Choice.correct).position
-    contests.submit_answer(host, contest.id, 1, a.id, right, clock=clock, terminal=TERMINAL)
+    contests.submit_answer(
+        host, contest.id, 1, a.id, right, member=1, clock=clock, terminal=TERMINAL
+    )
     # the same confirmation again (a double Enter) counts nothing and audits nothing new
-    contests.submit_answer(host, contest.id, 1, a.id, right, clock=clock, terminal=TERMINAL)
+    contests.submit_answer(
+        host, contest.id, 1, a.id, right, member=1, clock=clock, terminal=TERMINAL
+    )
     assert allowed_rows("draw_contest_item", "confirm_contest_answer") == [
         ("E1001", "draw_contest_item", f"contest {contest.id} item 1", TERMINAL),
         ("E1001", "confirm_contest_answer", f"contest {contest.id} item 1 {a.code}", TERMINAL),
     ]
-    assert details("confirm_contest_answer") == ["ABCD"[right - 1] + ", right"]
+    assert details("confirm_contest_answer") == ["ABCD"[right - 1] + ", right, by E1003"]
 
 
 def test_production_counts_and_line_evaluations_are_audited(demo_plant, clock):

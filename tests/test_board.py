@@ -93,6 +93,8 @@ async def test_board_tiles_ranks_and_flag_follow_writes(demo_plant, clock):
             ).id
             lifecycle.mark_fixed(person("E2003"), defect, clock=clock)
             lifecycle.verify(person("E3001"), defect, clock=clock)
+        for code in ("L1", "L2", "L3"):  # every line has counts: a missing FPY is not 0 %
+            lines.record_production(person("E4002"), code, "2025-09-08", 100, 95, clock=clock)
         lines.evaluate_lines(
             person("E4002"),
             "2025-09-01",

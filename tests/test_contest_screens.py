@@ -115,14 +115,18 @@ async def test_host_runs_a_contest_and_a_double_enter_counts_once(demo_plant, cl
         question = view.item.question_id
 
         # team 1 answers right; Enter pressed twice in a row
-        await pilot.press("1", letter_of(question, True))
-        assert "Zero Defect Eagles answers" in text_of(app, "#pending")
+        await pilot.press("1", letter_of(question, True), "enter")  # no member yet
+        assert "Pick the member who answered (1-4) first" in text_of(app, "#message")
+        assert "Member: 1 " in text_of(app, "#pending")
+        await pilot.press("3")  # the third member of team 1 answered
+        eagles_third = app.screen.view.standing(eagles.id).members[2]
+        assert f"Zero Defect Eagles ({eagles_third}) answers" in text_of(app, "#pending")
         await pilot.press("enter", "enter")
         await settle(pilot)
-        assert "Zero Defect Eagles answered" in text_of(app, "#message")
+        assert f"Zero Defect Eagles ({eagles_third}) answered" in text_of(app, "#message")
         assert "RIGHT, +2" in text_of(app, "#message")
         # team 2 answers wrong
-        await pilot.press("2", letter_of(question, False), "enter")
+        await pilot.press("2", "1", letter_of(question, False), "enter")
         await settle(pilot)
         assert "WRONG, -2" in text_of(app, "#message")
         assert "Every team has answered" in text_of(app, "#message")
@@ -148,6 +152,20 @@ async def test_host_runs_a_contest_and_a_double_enter_counts_once(demo_plant, cl
     ]
     contest_id = contests.scoreboard().id
     assert contest_rows()[0][2] == f"contest:{contest_id}:{question}:{eagles.id}"
+    # the points name who answered, so they reach that person's monthly performance
+    with db.connection():
+        answerers = [
+            (row.employee.name, row.amount)
+            for row in LedgerEntry.select()
+            .where(LedgerEntry.cause_type == "contest")
+            .order_by(LedgerEntry.id)
+        ]
+    assert answerers[0] == (eagles_third, 2) and answerers[1][1] == -2
+    from kiosk.services import exports
+
+    table = exports.performance_table("2025-09")
+    points = {row[1]: row[table.headers.index("contest")] for row in table.rows}
+    assert points[eagles_third] == 2 and points[answerers[1][0]] == -2
 
     wall = scoreboard_app(demo_plant, clock)
     async with wall.run_test(size=SIZE) as pilot:
@@ -185,7 +203,7 @@ async def test_scoreboard_on_a_second_terminal_follows_writes_live(demo_plant, c
         question = view.item.question_id
         wrong = "abcdef".index(letter_of(question, False)) + 1
         await asyncio.to_thread(
-            contests.submit_answer, host, view.id, 1, builders.id, wrong, clock=clock
+            contests.submit_answer, host, view.id, 1, builders.id, wrong, member=1, clock=clock
         )
         await pilot.pause(1.3)
         await settle(pilot)
@@ -235,5 +253,7 @@ async def test_judge_scores_out_of_range_refused_then_a_tie_for_the_win(demo_pla
         assert "Saved Liang Yu's scores for Gao Yan" in text_of(app, "#message")
         assert "(22 of 25)" in text_of(app, "#message")
         ranking = rows(app, "#ranking")
-        assert [r[:2] for r in ranking[:2]] == [["1", "★ Gao Yan"], ["1", "★ Guo Mei"]]
-        assert "Winners (tied on 22): Gao Yan, Guo Mei" in text_of(app, "#winners")
+        assert [r[:2] for r in ranking[:2]] == [["1", "Gao Yan"], ["1", "Guo Mei"]]
+        winners = text_of(app, "#winners")  # 2 of 4 scored: leaders, not yet winners
+        assert "Leading so far (tied on 22): Gao Yan, Guo Mei" in winners
+        assert "2 of 4 fully scored" in winners and "Winner" not in winners

@@ -135,7 +135,7 @@ def test_right_and_wrong_answers_give_exact_totals_in_the_ledger(two_teams, cloc
         for team, right in ((a, a_right), (b, b_right)):
             position = right_position(question) if right else wrong_position(question)
             outcome = contests.submit_answer(
-                host(), contest.id, number, team.id, position, clock=clock
+                host(), contest.id, number, team.id, position, member=1, clock=clock
             )
             assert (outcome.correct, outcome.points, outcome.already) == (
                 right,
@@ -172,11 +172,22 @@ def test_a_double_submit_counts_once(two_teams, clock):
     again = contests.draw_item(host(), contest.id, after=0, clock=clock)
     assert again.items_drawn == 1 and again.item == view.item
     question = view.item.question_id
+    for member in (None, 0, 5):  # who answered must be said: nothing counted without it
+        with pytest.raises(ValidationFailed) as refused:
+            contests.submit_answer(
+                host(), contest.id, 1, a.id, wrong_position(question), member=member, clock=clock
+            )
+        assert "Say which member of" in refused.value.problems["member"]
+    assert contest_rows(contest.id) == []
     first = contests.submit_answer(
-        host(), contest.id, 1, a.id, wrong_position(question), clock=clock
+        host(), contest.id, 1, a.id, wrong_position(question), member=2, clock=clock
     )
+    [row] = contest_rows(contest.id)
+    with db.connection():
+        assert row.employee.badge_code == a.members[1].badge_code  # the second member
+        assert row.reason.endswith(f"by {a.members[1].name}") and row.team_id == a.id
     second = contests.submit_answer(
-        host(), contest.id, 1, a.id, right_position(question), clock=clock
+        host(), contest.id, 1, a.id, right_position(question), member=1, clock=clock
     )
     assert (first.already, second.already) == (False, True)
     assert (second.correct, second.points, second.letter) == (False, -2, first.letter)
@@ -185,7 +196,7 @@ def test_a_double_submit_counts_once(two_teams, clock):
     # an item that is no longer on the board takes no new answer
     contests.draw_item(host(), contest.id, after=1, clock=clock)
     with pytest.raises(Conflict, match="Item 1 is closed: item 2 is on the board"):
-        contests.submit_answer(host(), contest.id, 1, b.id, 1, clock=clock)
+        contests.submit_answer(host(), contest.id, 1, b.id, 1, member=1, clock=clock)
 
 
 def test_two_kiosks_confirming_the_same_answer_at_once_write_one_row(two_teams, clock):
@@ -202,7 +213,7 @@ def test_two_kiosks_confirming_the_same_answer_at_once_write_one_row(two_teams, 
         try:
             start.wait()
             outcomes.append(
-                contests.submit_answer(leader, contest.id, 1, a.id, position, clock=clock)
+                contests.submit_answer(leader, contest.id, 1, a.id, position, member=1, clock=clock)
             )
         except BaseException as exc:  # reported below
             errors.append(exc)
@@ -234,7 +245,7 @@ def test_items_never_repeat_within_a_contest_and_contests_do_not_mix(two_teams, 
         drawn.append(view.item.question_id)
     assert view.items_left == 0
     assert len(drawn) == len(set(drawn)) == 36  # the demo bank, each item once
-    contests.submit_answer(host(), first.id, number, a.id, 1, clock=clock)
+    contests.submit_answer(host(), first.id, number, a.id, 1, member=1, clock=clock)
     a_first = contests.contest_view(first.id).standing(a.id).points
     contests.finish_contest(host(), first.id, clock=clock)
 
@@ -242,8 +253,12 @@ def test_items_never_repeat_within_a_contest_and_contests_do_not_mix(two_teams, 
     assert contests.scoreboard().id == second.id  # the running one, by default
     view = contests.draw_item(host(), second.id, after=0, clock=clock)
     question = view.item.question_id
-    contests.submit_answer(host(), second.id, 1, a.id, right_position(question), clock=clock)
-    contests.submit_answer(host(), second.id, 1, b.id, right_position(question), clock=clock)
+    contests.submit_answer(
+        host(), second.id, 1, a.id, right_position(question), member=1, clock=clock
+    )
+    contests.submit_answer(
+        host(), second.id, 1, b.id, right_position(question), member=1, clock=clock
+    )
     board = contests.scoreboard()
     assert [(s.team_name, s.points, s.rank) for s in board.standings] == [
         ("Sharp Eyes", 2, 1),

@@ -352,14 +352,22 @@ def test_handbook_pdf_shows_each_station_and_root_cause_in_chinese_too(
         assert expected in text, expected
     assert "Ordinaryslip" not in text
 
-    # without a CJK font the PDF is still made, and says what may be missing
+    # without a font that holds the Chinese root causes, nothing is written (no boxes)
+    from kiosk.services import fonts
+
     latin = tmp_path / "latin.pdf"
     content = handbook.compile_handbook(clock=clock)
-    result = handbook.render_pdf(content, latin, font_dirs=(str(tmp_path / "no-fonts"),))
-    assert not result.cjk
-    assert "No CJK font found" in result.notes[0] and "may not render" in result.notes[0]
+    with pytest.raises(fonts.NoFontForText) as refused:
+        handbook.render_pdf(content, latin, font_dirs=(str(tmp_path / "no-fonts"),))
+    assert "every character of the handbook (missing: " in refused.value.message
+    assert "焊" in refused.value.message and not latin.exists()
+    # Droid Sans Fallback (no Latin letters) is passed over for the Latin text
+    droid_only = ("/usr/share/fonts/truetype/droid", "/usr/share/fonts/truetype/dejavu")
+    latin_only = handbook.Handbook(content.title, content.campaign_name, content.generated_at, ())
+    result = handbook.render_pdf(latin_only, latin, font_dirs=droid_only)
+    assert result.font == "DejaVu Sans" and not result.cjk
     _pages, text = squashed_pdf_text(latin)
-    assert "L3-S05" in text and "Crimpdiechanged" in text
+    assert "2025QualityMonth" in text
 
 
 def test_line_evaluations_export_from_the_command_line(demo_plant, clock, tmp_path):
@@ -370,6 +378,8 @@ def test_line_evaluations_export_from_the_command_line(demo_plant, clock, tmp_pa
 
     leader, supervisor = auth.identify_badge("E1001"), auth.identify_badge("E4002")
     lines.record_production(leader, "L2", "2025-09-08", 1000, 990, clock=clock)
+    for code in ("L1", "L3"):  # every line has counts: a missing FPY is not 0 %
+        lines.record_production(leader, code, "2025-09-08", 100, 90, clock=clock)
     lines.evaluate_lines(
         supervisor,
         "2025-09-01",

@@ -114,9 +114,7 @@ def test_a_missing_or_broken_translation_falls_back_to_english(monkeypatch):
         assert _("Not in the catalog {x}", x=1) == "Not in the catalog 1"
         assert _("Broken {name}", name="A") == "Broken A"
         assert _("Station {code}", code="L1-S01") == "工位 L1-S01"
-        assert ngettext("{count} open defect. Enter opens one.", "x", 1) == (
-            "1 个未关闭的缺陷。按 Enter 打开。"
-        )
+        assert ngettext("{count} defect. Enter opens one.", "x", 1) == ("1 个缺陷。回车打开。")
     assert _("Station {code}", code="L1-S01") == "Station L1-S01"
 
 
@@ -231,8 +229,10 @@ def test_language_from_flag_environment_and_config(tmp_path):
         load_settings(tmp_path / "none.toml", environ={"QK_LANGUAGE": "klingon"})
     args = cli.build_parser().parse_args(["run", "--language", "zh_CN"])
     assert cli._settings(args).language == "zh_CN"
-    with pytest.raises(SystemExit):
-        cli.build_parser().parse_args(["run", "--language", "de"])
+    args = cli.build_parser().parse_args(["run", "--language", "zh"])  # as the README says
+    assert cli._settings(args).language == "zh_CN"
+    with pytest.raises(ConfigError, match="--language: language is one of en, zh_CN"):
+        cli._settings(cli.build_parser().parse_args(["run", "--language", "de"]))
 
 
 def test_the_command_line_answers_in_the_configured_language(

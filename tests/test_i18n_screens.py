@@ -243,8 +243,8 @@ async def test_lists_boards_and_details_fit_80x24_in_both_languages(demo_plant, 
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, "E1001", "1234")
         for language, words in (
-            ("zh_CN", ("未关闭的缺陷", "记录", "红榜", "班组与产线")),
-            ("en", ("Open defects of", "History", "RED LIST", "Teams & lines")),
+            ("zh_CN", ("的缺陷 · 未关闭", "记录", "红榜", "班组与产线")),
+            ("en", ("Defects of", "History", "RED LIST", "Teams & lines")),
         ):
             if app.language != language:
                 await pilot.press("ctrl+l")

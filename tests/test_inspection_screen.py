@@ -75,7 +75,7 @@ async def test_leader_inspects_line_fails_an_item_raises_a_defect_and_completes(
         assert "needs a note" in text_of(app, "#message") and note.has_focus
         post_keys(app, "Screwdrivers left on bench\n")
         await settle(pilot)
-        assert table.has_focus and table.cursor_row == 1
+        assert table.has_focus and table.cursor_row == 2  # the cursor walks on
         assert cells(app)["5S-02"][3] == "FAIL"
         assert cells(app)["5S-02"][4] == "Screwdrivers left on bench"
         assert "Press d to raise a defect" in text_of(app, "#message")
@@ -91,13 +91,13 @@ async def test_leader_inspects_line_fails_an_item_raises_a_defect_and_completes(
         assert message.startswith("Defect ") and "reported for 5S-02 at L1-S02" in message
         short_id = message.split()[1]
         assert cells(app)["5S-02"][5] == short_id
-        assert table.cursor_row == 1
+        assert table.cursor_row == 2
 
         await pilot.press("c")  # too early: the message names what is missing
         await settle(pilot)
         assert "11 of 13 items are not checked yet: 5S-03" in text_of(app, "#message")
 
-        post_key_names(app, "down", *["p"] * 10, "n")  # 5S-03 ... SO-03 pass, SO-04 n/a
+        post_key_names(app, *["p"] * 10, "n")  # 5S-03 ... SO-03 pass, SO-04 n/a
         await settle(pilot)
         assert table.cursor_row == 12
         assert cells(app)["SO-04"][3] == "n/a"
@@ -157,3 +157,61 @@ async def test_operator_is_told_only_a_leader_may_inspect(demo_plant, clock):
             refusal = AuditEntry.get(AuditEntry.action == "key_refused")
             assert refusal.actor.badge_code == "E1002" and refusal.allowed is False
             assert (refusal.target, refusal.terminal) == ("inspection", "TEST-1")
+
+
+async def test_failed_item_with_a_defect_stays_failed_and_a_change_is_confirmed(demo_plant, clock):
+    """Issue 13: E1001, F6, Enter, p p p, f + note, d, p used to flip FAIL to pass."""
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "E1001", pin="1234")
+        await open_line(pilot)
+        screen = app.screen
+        table = screen.query_one("#checklist", DataTable)
+        await pilot.press("p", "p", "p", "f")
+        await settle(pilot)
+        post_keys(app, "Apron torn\n")
+        await settle(pilot)
+        assert cells(app)["5S-04"][3] == "FAIL" and table.cursor_row == 4
+        await pilot.press("d")  # raises for 5S-04, the item just failed
+        await settle(pilot)
+        await pilot.press("enter")  # the first station
+        await settle(pilot)
+        assert "reported for 5S-04 at L1-S01" in text_of(app, "#message")
+        await pilot.press("p")  # 5S-05 passes, 5S-04 stays FAIL
+        await settle(pilot)
+        shown = cells(app)
+        assert shown["5S-04"][3] == "FAIL" and shown["5S-04"][4] == "Apron torn"
+        assert shown["5S-05"][3] == "pass" and table.cursor_row == 5
+
+        await pilot.press("up", "up", "p")  # back on 5S-04: a defect was raised from it
+        await settle(pilot)
+        assert "5S-04 stays FAIL: defect" in text_of(app, "#message")
+        assert cells(app)["5S-04"][3] == "FAIL"
+
+        await pilot.press("up", "n")  # 5S-03 pass -> n/a asks first; Esc keeps it
+        await settle(pilot)
+        assert "5S-03 is recorded as pass. Press y" in text_of(app, "#message")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert cells(app)["5S-03"][3] == "pass"
+        await pilot.press("n", "y")  # confirmed: changed, audited, the cursor walks on
+        await settle(pilot)
+        assert cells(app)["5S-03"][3] == "n/a" and table.cursor_row == 3
+
+        post_key_names(app, "down", "down", *["p"] * 8)  # 5S-06 ... SO-04 pass
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        assert "completed: 11 pass, 1 fail, 1 n/a" in text_of(app, "#message")
+
+    from kiosk.services import exports
+
+    table = exports.inspections_table()
+    outcome = table.headers.index("outcome")
+    rows = {row[table.headers.index("item")]: row for row in table.rows}
+    assert rows["5S-04"][outcome] == "fail" and rows["5S-04"][-1]
+    assert rows["5S-03"][outcome] == "n/a"
+    with db.connection():
+        [change] = list(AuditEntry.select().where(AuditEntry.action == "change_inspection_result"))
+        assert change.actor.badge_code == "E1001" and change.target.endswith("5S-03")
+        assert change.detail.startswith("pass -> n/a")

@@ -191,8 +191,13 @@ def test_start_resume_and_one_result_per_item(leader, clock):
     assert again.id == view.id and again.resumed and again.inspector_name == "Zhang Wei"
 
     inspections.record_result(leader, view.id, "5S-01", "pass", "", clock=clock)
+    with pytest.raises(ValidationFailed) as caught:  # a recorded result never flips silently
+        inspections.record_result(leader, view.id, "5S-01", "n/a", "", clock=clock)
+    assert caught.value.problems == {
+        "change": "5S-01 is already recorded as pass. Confirm to change it to n/a."
+    }
     updated = inspections.record_result(
-        leader, view.id, "5s-01", "n/a", "line idle \x1b[31mtoday", clock=clock
+        leader, view.id, "5s-01", "n/a", "line idle \x1b[31mtoday", change=True, clock=clock
     )
     assert updated.item("5S-01").outcome == "n/a"
     assert updated.item("5S-01").note == "line idle today"
@@ -218,6 +223,8 @@ def test_start_resume_and_one_result_per_item(leader, clock):
         )
         assert Inspection.select().count() == 1
         assert AuditEntry.select().where(AuditEntry.action == "start_inspection").count() == 1
+        change = AuditEntry.get(AuditEntry.action == "change_inspection_result")
+        assert change.detail.startswith("pass -> n/a") and change.target.endswith("5S-01")
 
 
 def test_failed_item_raises_one_prefilled_defect(leader, clock):
@@ -260,6 +267,11 @@ def test_failed_item_raises_one_prefilled_defect(leader, clock):
     assert again == receipt
     shown = inspections.inspection_view(view.id).item("SO-01")
     assert shown.defect_short_id == receipt.short_id and shown.outcome == "fail"
+    for outcome in ("pass", "n/a"):  # a failure with a defect never flips, even when asked
+        with pytest.raises(ValidationFailed) as caught:
+            inspections.record_result(leader, view.id, "SO-01", outcome, change=True, clock=clock)
+        assert "SO-01 stays FAIL: defect" in caught.value.message
+    assert inspections.inspection_view(view.id).item("SO-01").note == note
 
     with pytest.raises(ValidationFailed) as caught:
         inspections.raise_defect_from_failure(leader, view.id, "SO-02", "L1-S01", clock=clock)

@@ -6,6 +6,7 @@ PNG pages are decoded as written; PDF pages are rendered back to PNG with popple
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import xml.etree.ElementTree as ET
@@ -19,11 +20,10 @@ from pyzbar import pyzbar
 
 from kiosk import cli
 from kiosk.errors import ValidationFailed
+from kiosk.services import fonts as fontlib
 from kiosk.services import plant
 from kiosk.services.labels import (
     FALLBACK_FAMILY,
-    FONT_CANDIDATES,
-    FontChoice,
     Fonts,
     Label,
     LabelSet,
@@ -42,7 +42,9 @@ from models.db import connection
 
 SVG = "{http://www.w3.org/2000/svg}"
 KEY = bytes.fromhex("5a" * 32)
-DEJAVU = next(choice for choice in FONT_CANDIDATES if choice.family == "DejaVu Sans")
+FACES = {face.family: face for face in fontlib.installed_faces()}
+DEJAVU = FACES["DejaVu Sans"]
+DROID = FACES["Droid Sans Fallback"]  # fonts-droid-fallback: CJK only, no Latin letters
 
 
 def decode(image: Image.Image) -> list[str]:
@@ -282,34 +284,52 @@ def _badges(*people: tuple[str, str]) -> LabelSet:
     return LabelSet("Badges · 测试", "badges-test", labels)
 
 
-@pytest.mark.parametrize(
-    "fonts",
-    [
-        pytest.param(lambda: Fonts(()), id="no-truetype-font"),
-        pytest.param(lambda: Fonts((DEJAVU,)), id="dejavu-only"),
-        pytest.param(lambda: Fonts(), id="best-installed"),
-    ],
-)
-def test_chinese_names_never_break_a_sheet(fonts, tmp_path):
+def test_chinese_names_never_break_a_sheet(tmp_path):
     label_set = _badges(("E1001", "张伟"), ("E1002", "李娜 " + "很长的名字" * 30), ("E1003", "Ann"))
-    chosen = fonts()
+    chosen = Fonts(text="张伟 Ann E1001")
+    assert chosen.family == "Noto Sans CJK SC" and chosen.cjk
 
-    written = write_sheets(label_set, tmp_path / "b.png", "png", fonts=chosen)
-    svg = svg_pages(label_set, fonts=chosen)
+    written = write_sheets(label_set, tmp_path / "b.png", "png")
+    svg = svg_pages(label_set)
 
     scans = [parse_scan(text, KEY) for text in decode_files(written.files)]
     assert sorted(scans, key=str) == [BadgeScan(c, True) for c in ("E1001", "E1002", "E1003")]
-    assert written.missing_glyphs == (not chosen.cjk)
+    assert written.font == "Noto Sans CJK SC"
     words = [t.text or "" for t in ET.fromstring(svg[0]).iter(f"{SVG}text")]
     assert "张伟" in words
     assert any(word.startswith("李娜") and word.endswith("…") for word in words)
 
 
-def test_fonts_take_the_first_candidate_that_loads():
-    missing = FontChoice("Nowhere Sans", "/nonexistent/b.ttf", "/nonexistent/r.ttf", cjk=True)
+@pytest.mark.parametrize(
+    "faces",
+    [
+        pytest.param((), id="no-truetype-font"),
+        pytest.param((DEJAVU,), id="dejavu-only"),
+        pytest.param((DROID,), id="droid-only"),
+    ],
+)
+def test_names_no_installed_font_can_show_are_refused_loudly(faces, tmp_path, monkeypatch):
+    monkeypatch.setattr(fontlib, "installed_faces", lambda dirs=(): faces)
+    label_set = _badges(("E1001", "张伟"), ("E1003", "Ann"))
+    for fmt in ("png", "pdf", "svg"):
+        with pytest.raises(fontlib.NoFontForText) as refused:
+            write_sheets(label_set, tmp_path / f"b.{fmt}", fmt)
+        assert "No installed font holds every character of the labels" in refused.value.message
+        assert "apt-get install fonts-noto-cjk" in refused.value.message
+    with pytest.raises(fontlib.NoFontForText):  # a font handed in is checked the same way
+        write_sheets(label_set, tmp_path / "b.png", "png", fonts=Fonts(faces))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fonts_take_the_first_candidate_that_loads_and_holds_the_text():
+    missing = fontlib.Face("Nowhere Sans", "/nonexistent/r.ttf", "/nonexistent/b.ttf")
     assert Fonts((missing, DEJAVU)).family == "DejaVu Sans"
     assert not Fonts((missing, DEJAVU)).cjk
     assert Fonts((missing,)).family == FALLBACK_FAMILY
+    # the trap of issue 13: Droid Sans Fallback loads but has no Latin letters
+    assert fontlib.missing(DROID, "L1-S01 Crimping") == "-01CLSgimnpr"
+    assert Fonts((DROID, DEJAVU), text="L1-S01 Crimping").family == "DejaVu Sans"
+    assert Fonts((DROID, DEJAVU), text="张伟").family == "Droid Sans Fallback"
 
 
 def test_cut_marks_stay_clear_of_the_labels():
@@ -359,3 +379,91 @@ def test_output_suffix_that_contradicts_the_format_is_refused():
 
 def test_page_files_are_numbered_from_the_second():
     assert page_paths(Path("d/s.png"), 3) == [Path("d/s.png"), Path("d/s-2.png"), Path("d/s-3.png")]
+
+
+# --- the sheets' words read back as text, on a machine with fonts-droid-fallback ---------
+
+
+def _without_noto(monkeypatch) -> None:
+    """A machine where ghostscript pulled in Droid Sans Fallback and Noto CJK is absent."""
+    monkeypatch.setattr(fontlib, "installed_faces", lambda dirs=(): (DROID, DEJAVU))
+
+
+def _squashed(text: str) -> str:
+    return "".join(text.split()).upper()
+
+
+OCR_ALIKE = str.maketrans("OSLIZB|", "0511281")  # what OCR mixes up in codes like L2-S01
+
+
+def _ocr_key(word: str) -> str:
+    """A word as OCR may give it back: look-alike letters as digits, repeats collapsed
+    (tesseract reads DejaVu's bold "S01" as "SO01", "S0Ol1" now and then)."""
+    mapped = word.upper().translate(OCR_ALIKE)
+    return "".join(char for char, _run in itertools.groupby(mapped))
+
+
+def _read(code: str, words: list[str]) -> bool:
+    return _ocr_key(code) in {_ocr_key(word) for word in words}
+
+
+def test_png_sheets_read_back_their_codes_and_names_by_ocr(demo_plant, tmp_path, monkeypatch):
+    _without_noto(monkeypatch)
+    assert (
+        run_cli("--all", "--format", "png", "--output", str(tmp_path / "all.png"), db=demo_plant)
+        == 0
+    )
+    seen = ""
+    for page in sorted(tmp_path.glob("all*.png")):
+        with Image.open(page) as image:
+            gray = image.convert("L")
+        for symbol in pyzbar.decode(gray, symbols=[pyzbar.ZBarSymbol.QRCODE]):
+            left, top, width, height = symbol.rect  # blank the codes: OCR reads only words
+            gray.paste(255, (left - 40, top - 40, left + width + 40, top + height + 40))
+        gray.save(tmp_path / "words.png")
+        seen += subprocess.run(
+            ["tesseract", str(tmp_path / "words.png"), "-", "--psm", "11"],
+            capture_output=True,
+            check=True,
+            text=True,
+            timeout=120,
+        ).stdout
+    words = seen.split()
+    labels = station_labels(None).labels
+    unread = [label.code for label in labels if not _read(label.code, words)]
+    assert not unread, (unread, seen)
+    names = [label.name for label in labels]
+    read = [name for name in names if _squashed(name) in _squashed(seen)]
+    assert len(read) >= len(names) * 0.8, (names, seen)
+
+
+def test_pdf_sheet_of_a_line_carries_its_codes_and_names_as_text(
+    demo_plant, tmp_path, monkeypatch, capsys
+):
+    _without_noto(monkeypatch)
+    path = tmp_path / "l1.pdf"
+    assert run_cli("--line", "L1", "--output", str(path), db=demo_plant) == 0
+    assert "font: DejaVu Sans" in capsys.readouterr().out
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-layout", str(path), "-"],
+        capture_output=True,
+        check=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    for label in station_labels("L1").labels:
+        assert label.code in text and label.name in text and label.detail in text, label
+    assert "□" not in text
+    with _pdf_page(path, tmp_path) as page:
+        assert sorted(parse_scan(t, plant.signing_key()).code for t in decode(page)) == (
+            station_codes("L1")
+        )
+
+
+def _pdf_page(path: Path, folder: Path) -> Image.Image:
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(path), str(folder / "page")],
+        check=True,
+        timeout=60,
+    )
+    return Image.open(next(folder.glob("page*.png")))

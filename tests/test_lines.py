@@ -88,14 +88,21 @@ def test_evaluation_weights_scores_and_the_flag_moves(demo_plant, clock):
     assert totals == {"L1": 87.0, "L2": 78.7, "L3": 90.5}
     assert first.winner_code == "L3" and [s.rank for s in first.scores] == [1, 2, 3]
     clock.advance(timedelta(days=7))
-    second = lines.evaluate_lines(
-        supervisor,
-        "2025-09-10",
-        "2025-09-16",
-        {"L1": (90, 90), "L2": (90, 90), "L3": (10, 10)},
-        clock=clock,
+    second_scores = {"L1": (90, 90), "L2": (90, 90), "L3": (10, 10)}
+    # no production in the second period: a missing FPY is not 0 %, nothing is scored
+    with pytest.raises(ValidationFailed) as refused:
+        lines.evaluate_lines(supervisor, "2025-09-10", "2025-09-16", second_scores, clock=clock)
+    assert "No production counts for L1, L2, L3 between 2025-09-10 and 2025-09-16" in (
+        refused.value.message
     )
-    # no production in the second period: FPY counts as 0, L1 and L2 tie; the code decides
+    with db.connection():
+        assert LineEvaluation.select().count() == 1
+    for code in ("L1", "L2", "L3"):
+        lines.record_production(supervisor, code, "2025-09-12", 100, 95, clock=clock)
+    second = lines.evaluate_lines(
+        supervisor, "2025-09-10", "2025-09-16", second_scores, clock=clock
+    )
+    # L1 and L2 tie; the code decides
     assert [(s.line_code, s.rank) for s in second.scores] == [("L1", 1), ("L2", 1), ("L3", 3)]
     history = lines.mobile_flag_history()
     assert [(h.line_code, h.until is None) for h in history] == [("L1", True), ("L3", False)]

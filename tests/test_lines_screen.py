@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable, Input, Select, Static
 
+from kiosk.services import lines
 from models import db
 from models.lines import LineEvaluation, ProductionCount
 from screens.action_form import ActionForm
@@ -55,13 +56,19 @@ async def test_supervisor_counts_production_and_evaluates_the_lines(demo_plant, 
         assert isinstance(app.screen, ActionForm)
         assert "0 to 100" in text_of(app, "#error-L3_5s")
         await submit(pilot, app, L3_5s="75")
+        # L1 and L3 have no counts this week: their FPY is unknown, not 0 %
+        assert isinstance(app.screen, ActionForm)
+        assert "No production counts for L1, L3 between" in text_of(app, "#message")
+        for code in ("L1", "L3"):
+            lines.record_production(app.user, code, "2025-09-09", 100, 95, clock=clock)
+        await submit(pilot, app)
         assert isinstance(app.screen, LinesScreen)
         assert "Mobile Flag goes to L2" in text_of(app, "#message")
         assert "is with L2 DC Fast Charger Assembly" in str(
             app.screen.query_one("#flag", Static).content
         )
     with db.connection():
-        count = ProductionCount.get()
+        count = ProductionCount.get(ProductionCount.produced == 500)
         assert (count.produced, count.passed_first, count.line.code) == (500, 480, "L2")
         assert LineEvaluation.get().winner.code == "L2"
 
@@ -81,3 +88,26 @@ async def test_operator_cannot_evaluate(demo_plant, clock):
         assert "Only a supervisor or above may evaluate" in text_of(app, "#message")
     with db.connection():
         assert LineEvaluation.select().count() == 0
+
+
+async def test_f12_yields_cover_the_boards_period(demo_plant, clock):
+    from kiosk.services import auth, kpis
+
+    # counted in August: inside "the last 30 days" but outside the September campaign
+    lines.record_production(auth.identify_badge("E4002"), "L1", "2025-08-20", 100, 50, clock=clock)
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "E4002", pin="1234")
+        await pilot.press("f12")
+        await settle(pilot)
+        assert isinstance(app.screen, LinesScreen)
+        summary = kpis.board_summary(clock=clock)
+        assert f"First-pass yield, {summary.period}" in text_of(app, "#fpy-title")
+        assert summary.period == "Sep 01 – Sep 30"
+        fpy = app.screen.query_one("#fpy", DataTable)
+        shown = {
+            str(fpy.get_row_at(i)[0]).split()[0]: str(fpy.get_row_at(i)[1])
+            for i in range(fpy.row_count)
+        }
+        board = {y.line_code: f"{y.produced:,}" for y in summary.line_yields}
+        assert shown == board and shown["L1"] == "0"

@@ -142,6 +142,9 @@ async def test_a_supervisor_accepts_with_points_and_the_team_points_rise(demo_pl
         await settle(pilot)
         assert rows(app, "#queue") == []
         assert "No proposals are waiting" in text_of(app, "#queue-title")
+        detail = text_of(app, "#proposal-detail")  # the reviewed proposal, as it is now
+        assert "rejected" in detail and "waiting for review" not in detail
+        assert "Already planned by maintenance for October" in detail
 
         await pilot.press("escape")
         await settle(pilot)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from peewee import IntegrityError, fn
@@ -127,6 +127,7 @@ class StandingView:
     right: int
     wrong: int
     position: int  # order of registration in the contest (1-based: the host's key)
+    members: tuple[str, ...] = ()  # the members' names in their order (the host's keys 1-4)
 
 
 @dataclass(frozen=True)
@@ -174,16 +175,30 @@ class AnswerOutcome:
     correct_letter: str
     correct_text: str
     explanation: str
+    answered_by: str = ""  # the member the points are attributed to (when just counted)
 
     def describe(self) -> str:
         verdict = _("RIGHT") if self.correct else _("WRONG")
-        text = _(
-            "{team_name} answered {letter} on item {item_number}: {verdict}, {points:+d}.",
-            team_name=self.team_name,
-            letter=self.letter,
-            item_number=self.item_number,
-            verdict=verdict,
-            points=self.points,
+        text = (
+            _(
+                "{team_name} ({name}) answered {letter} on item {item_number}: {verdict}, "
+                "{points:+d}.",
+                team_name=self.team_name,
+                name=self.answered_by,
+                letter=self.letter,
+                item_number=self.item_number,
+                verdict=verdict,
+                points=self.points,
+            )
+            if self.answered_by
+            else _(
+                "{team_name} answered {letter} on item {item_number}: {verdict}, {points:+d}.",
+                team_name=self.team_name,
+                letter=self.letter,
+                item_number=self.item_number,
+                verdict=verdict,
+                points=self.points,
+            )
         )
         if not self.correct:
             text += _(
@@ -489,10 +504,13 @@ def submit_answer(
     team_id: int,
     position: int,
     *,
+    member: int | None = None,
     clock: Clock | None = None,
     terminal: str | None = None,
 ) -> AnswerOutcome:
-    """Confirm a team's answer to an item: +correct or +wrong points for the team at once.
+    """Confirm a team's answer to an item: +correct or +wrong points for the team at once,
+    attributed to the member who answered (member: their number on the team, 1-4), so the
+    points reach that person's monthly performance too.
 
     A team answers an item once. Confirming the same answer again (a double
     Enter, two kiosks) counts nothing new and says so.
@@ -555,6 +573,24 @@ def submit_answer(
                     )
                 }
             )
+        answerer = (
+            ContestTeamMember.select(ContestTeamMember, Employee)
+            .join(Employee)
+            .where((ContestTeamMember.team == team_id) & (ContestTeamMember.position == member))
+            .first()
+            if member is not None
+            else None
+        )
+        if answerer is None:
+            raise ValidationFailed(
+                {
+                    "member": _(
+                        "Say which member of {team_name} answered: 1-{TEAM_SIZE}.",
+                        team_name=team.name,
+                        TEAM_SIZE=TEAM_SIZE,
+                    )
+                }
+            )
         host = _active_employee(actor)
         now = clock.now()
         key = f"contest:{contest.id}:{item.question_id}:{team_id}"
@@ -583,11 +619,13 @@ def submit_answer(
                 amount=contest.correct_points if answer.correct else contest.wrong_points,
                 reason=(
                     f"contest {contest.name!r} item {item.number}: {team.name} answered "
-                    f"{letter} ({'right' if answer.correct else 'wrong'})"
+                    f"{letter} ({'right' if answer.correct else 'wrong'}), "
+                    f"by {answerer.employee.name}"
                 ),
                 cause_type=CAUSE_TYPE,
                 cause_id=str(contest.id),
                 idempotency_key=key,
+                employee_id=answerer.employee_id,
                 created_by_id=host.id,
                 campaign_id=contest.campaign_id,
             ),
@@ -598,10 +636,14 @@ def submit_answer(
             "confirm_contest_answer",
             f"contest {contest.id} item {item.number} {team.code}",
             now,
-            detail=f"{letter}, {'right' if answer.correct else 'wrong'}",
+            detail=(
+                f"{letter}, {'right' if answer.correct else 'wrong'}, "
+                f"by {answerer.employee.badge_code}"
+            ),
             terminal=terminal,
         )
-        return _outcome(contest, item, team, answer, right, already=False)
+        outcome = _outcome(contest, item, team, answer, right, already=False)
+        return replace(outcome, answered_by=answerer.employee.name)
 
 
 def finish_contest(
@@ -850,6 +892,15 @@ def _view(contest: Contest) -> ContestView:
     for team_id, correct in answers:
         counts = tally.setdefault(team_id, [0, 0])
         counts[0 if correct else 1] += 1
+    members: dict[int, list[str]] = {}
+    for team_id, name in (
+        ContestTeamMember.select(ContestTeamMember.team, Employee.name)
+        .join(Employee)
+        .where(ContestTeamMember.team.in_([e.team_id for e in entries] or [-1]))
+        .order_by(ContestTeamMember.team, ContestTeamMember.position)
+        .tuples()
+    ):
+        members.setdefault(team_id, []).append(name)
     ordered = sorted(entries, key=lambda e: (-points.get(e.team_id, 0), e.team.name, e.position))
     standings: list[StandingView] = []
     rank = 0
@@ -869,6 +920,7 @@ def _view(contest: Contest) -> ContestView:
                 right=right,
                 wrong=wrong,
                 position=entry.position,
+                members=tuple(members.get(entry.team_id, ())),
             )
         )
     items = ContestItem.select().where(ContestItem.contest == contest)

@@ -16,11 +16,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from peewee import JOIN
 
-from kiosk.clock import to_local
+from kiosk.clock import format_local, to_local
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.campaigns import campaign_row
@@ -49,6 +49,9 @@ XLSX_TIME_FORMAT = "yyyy-mm-dd hh:mm"
 CAUSE_TYPES = ("defect", "contest", "proposal")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+if TYPE_CHECKING:
+    from kiosk.services.assessments import CoverageGroup
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,30 @@ def performance_table(month: Month | str | None, campaign: str | None = None) ->
         headers=("badge", "name", "department", "team", "points", *cause_types),
         rows=tuple(rows),
     )
+
+
+@read_only
+def coverage_export(campaign: str | None = None) -> tuple[Table, CoverageGroup]:
+    """Training coverage: one row per active employee (passed yes/no, best score), and the
+    overall figure, for the active campaign or the one named."""
+    from kiosk.services.assessments import CSV_HEADER, coverage_report
+
+    chosen = _campaign(campaign)
+    report = coverage_report(campaign)
+    rows = tuple(
+        (
+            row.badge_code,
+            row.name,
+            row.department,
+            row.team_name,
+            "yes" if row.passed else "no",
+            f"{row.best_score}/{row.best_item_count}" if row.best_score is not None else "",
+            "" if row.best_percent is None else str(row.best_percent),
+            format_local(row.passed_at) if row.passed_at else "",
+        )
+        for row in report.employees
+    )
+    return Table(_name("coverage", None, chosen), CSV_HEADER, rows), report.overall
 
 
 @read_only

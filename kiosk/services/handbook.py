@@ -5,14 +5,13 @@ station and line, the 5M1E root cause, the description, the corrective action,
 who verified it and when, and what to check so that it does not happen again
 (derived from the corrective action and the root cause factor).
 
-The PDF needs a font that has Chinese glyphs: Noto Sans CJK (Debian's
-``fonts-noto-cjk``) is looked for in the usual font folders. Without one the
-PDF falls back to DejaVu Sans and says that CJK text may not render.
+The PDF is set in the first installed font that holds every character of it
+(kiosk.services.fonts): Noto Sans CJK (Debian's ``fonts-noto-cjk``) for Chinese
+text. When no font holds the text, the export is refused with a message.
 """
 
 from __future__ import annotations
 
-import glob
 import logging
 import os
 import re
@@ -23,6 +22,7 @@ from typing import BinaryIO
 
 from kiosk.clock import Clock, SystemClock, format_local
 from kiosk.i18n import _
+from kiosk.services import fonts as fontlib
 from kiosk.services.campaigns import active_campaign_row, campaign_row
 from kiosk.services.defects import (
     CATEGORY_LABELS,
@@ -319,20 +319,7 @@ def render_markdown(handbook: Handbook) -> str:
 
 # -- PDF --------------------------------------------------------------------------
 
-FONT_DIRS = (
-    "/usr/share/fonts",
-    "/usr/local/share/fonts",
-    str(Path.home() / ".local/share/fonts"),
-    str(Path.home() / ".fonts"),
-)
-CJK_FONT_NAMES = (
-    "NotoSansCJK-Regular.ttc",
-    "NotoSansCJKsc-Regular.otf",
-    "NotoSansSC-Regular.otf",
-    "NotoSansSC-Regular.ttf",
-    "NotoSansCJK-Regular.otf",
-)
-FALLBACK_FONT_NAMES = ("DejaVuSans.ttf",)
+FONT_DIRS = fontlib.FONT_DIRS
 
 
 @dataclass(frozen=True)
@@ -342,6 +329,7 @@ class FontChoice:
     bold: Path | None
     index: int = 0  # the font's number inside a .ttc collection
     cjk: bool = True
+    bold_index: int = 0
 
 
 @dataclass(frozen=True)
@@ -351,60 +339,34 @@ class PdfResult:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _find(names: tuple[str, ...], dirs: tuple[str, ...]) -> Path | None:
-    for name in names:
-        for folder in dirs:
-            hits = sorted(glob.glob(os.path.join(folder, "**", name), recursive=True))
-            if hits:
-                return Path(hits[0])
-    return None
-
-
-def _bold_of(regular: Path) -> Path | None:
-    bold = regular.with_name(regular.name.replace("Regular", "Bold").replace("Sans.", "Sans-Bold."))
-    return bold if bold.exists() and bold != regular else None
-
-
-def _collection_index(path: Path) -> tuple[int, str]:
-    """Simplified Chinese inside a .ttc collection (Noto Sans CJK has JP, KR, SC, TC, HK)."""
-    if path.suffix.lower() != ".ttc":
-        return 0, path.stem
-    from fontTools.ttLib import TTCollection
-
-    collection = TTCollection(str(path), lazy=True)
-    try:
-        names = [font["name"].getDebugName(1) or "" for font in collection.fonts]
-    finally:
-        collection.close()
-    for index, family in enumerate(names):
-        if family.endswith(" SC") and "Mono" not in family:
-            return index, family
-    return 0, names[0] if names else path.stem
-
-
-def choose_font(given: str | Path | None = None, dirs: tuple[str, ...] = FONT_DIRS) -> FontChoice:
-    """A font with Chinese glyphs if one is installed (or given), else DejaVu Sans."""
+def choose_font(
+    text: str = "", given: str | Path | None = None, dirs: tuple[str, ...] = FONT_DIRS
+) -> FontChoice:
+    """The first font (the one given, else the installed ones) that holds every character of
+    text (kiosk.services.fonts); Helvetica for Latin-1 text when no font file is found.
+    Raises NoFontForText when no font holds the text."""
     given = given or os.environ.get(FONT_ENV) or None
-    if given:
-        path = Path(given).expanduser()
-        if not path.is_file():
-            raise FileNotFoundError(_("font file {path} does not exist", path=path))
-        index, name = _collection_index(path)
-        return FontChoice(name, path, _bold_of(path), index, cjk=True)
-    found = _find(CJK_FONT_NAMES, dirs)
-    if found is not None:
-        index, name = _collection_index(found)
-        return FontChoice(name, found, _bold_of(found), index, cjk=True)
-    fallback = _find(FALLBACK_FONT_NAMES, dirs)
-    if fallback is not None:
-        return FontChoice("DejaVu Sans", fallback, _bold_of(fallback), 0, cjk=False)
-    return FontChoice("Helvetica", Path(), None, 0, cjk=False)
+    faces = (fontlib.face_of_file(given),) if given else fontlib.installed_faces(tuple(dirs))
+    face = fontlib.choose(text, faces, what=_("the handbook"), builtin=not given)
+    if face is None:
+        return FontChoice("Helvetica", Path(), None, 0, cjk=False)
+    return FontChoice(
+        face.family,
+        Path(face.regular),
+        Path(face.bold),
+        face.regular_index,
+        cjk=face.cjk,
+        bold_index=face.bold_index,
+    )
 
 
-NO_CJK_NOTE = (
-    "No CJK font found (install Noto Sans CJK: apt-get install fonts-noto-cjk); using "
-    "{font}: Chinese, Japanese and Korean text may not render."
-)
+def _handbook_text(handbook: Handbook) -> str:
+    """Every character the PDF sets (its fixed English words are Latin-1)."""
+    parts = [TITLE, handbook.title, handbook.campaign_name, "· 0123456789"]
+    for case in handbook.cases:
+        parts.extend(str(value) for value in vars(case).values() if isinstance(value, str))
+        parts.extend(case.checks)
+    return " ".join(parts)
 
 
 def render_pdf(
@@ -417,12 +379,8 @@ def render_pdf(
     """Write the handbook as a PDF: a title page, then one page per typical case."""
     from fpdf import FPDF
 
-    choice = choose_font(font, font_dirs)
+    choice = choose_font(_handbook_text(handbook), font, font_dirs)
     notes: list[str] = []
-    if not choice.cjk:
-        note = NO_CJK_NOTE.format(font=choice.name)
-        log.warning(note)
-        notes.append(note)
 
     class HandbookPdf(FPDF):
         def footer(self) -> None:
@@ -440,7 +398,10 @@ def render_pdf(
         family = "handbook"
         pdf.add_font(family, "", str(choice.regular), collection_font_number=choice.index)
         pdf.add_font(
-            family, "B", str(choice.bold or choice.regular), collection_font_number=choice.index
+            family,
+            "B",
+            str(choice.bold or choice.regular),
+            collection_font_number=choice.bold_index if choice.bold else choice.index,
         )
 
         def text(value: str) -> str:

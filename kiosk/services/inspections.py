@@ -23,7 +23,7 @@ from peewee import JOIN
 
 from kiosk.clock import Clock, SystemClock, format_local, to_local
 from kiosk.errors import NotFound, ValidationFailed
-from kiosk.i18n import _
+from kiosk.i18n import N_, _
 from kiosk.services.auth import EmployeeView, record_action, require_role
 from kiosk.services.defects import DefectDraft, DefectReceipt, receipt_of, report_defect
 from kiosk.services.tabular import NESTED_TOO_DEEPLY, read_utf8_text
@@ -54,6 +54,7 @@ REQUIRED_KEYS = FILE_KEYS[:4]
 OUTCOME_ALIASES = {"pass": "pass", "fail": "fail", "n/a": "n/a", "na": "n/a", "n.a.": "n/a"}
 _ITEM_CODE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,31}$")
 _TOML_ITEM_HEADER = re.compile(r"^\s*\[\[\s*item\s*\]\]")
+OUTCOME_WORDS = {"pass": N_("pass"), "fail": N_("FAIL"), "n/a": N_("n/a")}
 
 
 # -- views handed to screens ------------------------------------------------------
@@ -525,10 +526,16 @@ def record_result(
     outcome: str,
     note: str = "",
     *,
+    change: bool = False,
     clock: Clock | None = None,
     terminal: str | None = None,
 ) -> InspectionView:
-    """Record pass / fail / n/a for one item; recording it again replaces the result."""
+    """Record pass / fail / n/a for one item.
+
+    A recorded result changes to another outcome only when asked explicitly
+    (``change=True``, the screen's confirmation) and the change is audited. A failed
+    result that raised a defect stays failed: the defect follows it up.
+    """
     clock = clock or SystemClock()
     _require_leader(inspector, f"inspection {str(inspection_id)[:8]}", clock, terminal)
     outcome = OUTCOME_ALIASES.get(clean_text(outcome or "").lower(), "")
@@ -551,6 +558,21 @@ def record_result(
         inspection = _open_inspection(inspection_id)
         item = _item(item_code, inspection)
         now = clock.now()
+        recorded = _locked(
+            InspectionResult.select().where(
+                (InspectionResult.inspection == inspection) & (InspectionResult.item == item)
+            )
+        ).first()
+        if recorded is not None and recorded.outcome != outcome:
+            _check_change(recorded, item, outcome, change)
+            record_action(
+                _active_employee(inspector),
+                "change_inspection_result",
+                f"inspection {str(inspection.id)[:8]} {item.code}",
+                now,
+                detail=f"{recorded.outcome} -> {outcome}; note was: {shorten(recorded.note, 200)}",
+                terminal=terminal,
+            )
         InspectionResult.insert(
             inspection=inspection, item=item, outcome=outcome, note=note, recorded_at=now
         ).on_conflict(
@@ -562,6 +584,32 @@ def record_result(
             },
         ).execute()
         return _view(inspection)
+
+
+def _check_change(recorded: InspectionResult, item: ChecklistItem, outcome: str, change: bool):
+    """Refuse a silent flip of a recorded result, and any flip of a failure with a defect."""
+    if recorded.outcome == "fail" and recorded.defect_id is not None:
+        raise ValidationFailed(
+            {
+                "outcome": _(
+                    "{code} stays FAIL: defect {defect_short_id} was raised from it. Follow the "
+                    "defect up instead.",
+                    code=item.code,
+                    defect_short_id=str(recorded.defect_id)[:8],
+                )
+            }
+        )
+    if not change:
+        raise ValidationFailed(
+            {
+                "change": _(
+                    "{code} is already recorded as {old}. Confirm to change it to {new}.",
+                    code=item.code,
+                    old=_(OUTCOME_WORDS[recorded.outcome]),
+                    new=_(OUTCOME_WORDS[outcome]),
+                )
+            }
+        )
 
 
 def raise_defect_from_failure(

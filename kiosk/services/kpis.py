@@ -108,6 +108,21 @@ def reporting_period(
     return today - timedelta(days=RECENT_DAYS - 1), today
 
 
+@dataclass(frozen=True)
+class PeriodYields:
+    period: str  # "Sep 01 – Sep 30"
+    yields: tuple[LineYield, ...]
+
+
+@read_only
+def board_yields(*, clock: Clock | None = None) -> PeriodYields:
+    """First-pass yield per line over the period the board shows (the active campaign's
+    dates while it runs, else the last 30 days), so F12 and the board agree."""
+    today = to_local((clock or SystemClock()).now()).date()
+    period = reporting_period(active_campaign_row(), today)
+    return PeriodYields(describe_period(*period), tuple(first_pass_yield(*period)))
+
+
 def board_campaign(campaign_id: int | None) -> tuple[Campaign | None, bool]:
     """The campaign a board shows and whether it is live: the active one unless another
     is picked."""

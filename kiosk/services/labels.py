@@ -6,13 +6,15 @@ QR code (error correction Q, a quiet zone of 4 modules), the code in large text
 under it, the station name (or the employee's name) and the line (or team), with
 cut marks at its corners.
 
-- PDF: one file, one page per sheet (Pillow; the text is set in a TrueType font).
+- PDF: one file, one page per sheet.
 - PNG: one file per page: FILE.png, FILE-2.png, ...
 - SVG: one file per page as well; the codes come from qrcode's SVG image factory
   and the text is SVG <text>.
 
-Fonts: Noto Sans CJK (Debian's fonts-noto-cjk) when installed, since names may be
-Chinese; else DejaVu Sans (fonts-dejavu-core); else Pillow's built-in font.
+Fonts: the first installed face that holds every character the sheets show
+(kiosk.services.fonts: Noto Sans CJK, WenQuanYi Zen Hei, Droid Sans Fallback, DejaVu
+Sans), else Pillow's built-in font for Latin-1 text; none: refused with a message.
+- PDF: the codes and cut marks as an image, the words as PDF text in that font.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import math
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -33,6 +34,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from kiosk.errors import NotFound, ServiceError, ValidationFailed
 from kiosk.i18n import _
+from kiosk.services import fonts as fontlib
 from kiosk.services import plant
 from kiosk.services.stations import BadgeScan, StationScan, make_payload, parse_scan
 from kiosk.services.text import clean_text, shorten
@@ -365,92 +367,55 @@ def _place(box: tuple[int, int, int, int], modules: int, layout: SheetLayout) ->
 FontType = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 
-@dataclass(frozen=True)
-class FontChoice:
-    family: str
-    bold: str
-    regular: str
-    cjk: bool
-    face_hint: str = ""  # in a .ttc collection: the face whose name contains this
-
-
-FONT_CANDIDATES: tuple[FontChoice, ...] = (
-    FontChoice(
-        "Noto Sans CJK SC",
-        "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
-        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-        cjk=True,
-        face_hint="SC",
-    ),
-    FontChoice(
-        "WenQuanYi Zen Hei",
-        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-        cjk=True,
-    ),
-    FontChoice(
-        "Droid Sans Fallback",
-        "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-        "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-        cjk=True,
-    ),
-    FontChoice(
-        "DejaVu Sans",
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-        cjk=False,
-    ),
-)
 FALLBACK_FAMILY = "Pillow's built-in font"
 
 
-def _face_index(path: str, hint: str) -> int:
-    if not hint or not path.endswith(".ttc"):
-        return 0
-    for index in range(12):
-        try:
-            family, _style = ImageFont.truetype(path, 12, index=index).getname()
-        except OSError:
-            break
-        if family and hint in family.split():
-            return index
-    return 0
+def _loads(face: fontlib.Face) -> bool:
+    try:
+        ImageFont.truetype(face.regular, 12, index=face.regular_index)
+        ImageFont.truetype(face.bold, 12, index=face.bold_index)
+    except OSError:
+        return False
+    return True
 
 
 class Fonts:
-    """The TrueType font the labels are set in, or Pillow's built-in one."""
+    """The TrueType font the labels are set in, or Pillow's built-in one.
 
-    def __init__(self, candidates: Sequence[FontChoice] = FONT_CANDIDATES) -> None:
-        self.choice: FontChoice | None = None
-        self._index = {True: 0, False: 0}
-        for choice in candidates:
-            try:
-                indexes = {
-                    True: _face_index(choice.bold, choice.face_hint),
-                    False: _face_index(choice.regular, choice.face_hint),
-                }
-                ImageFont.truetype(choice.bold, 12, index=indexes[True])
-                ImageFont.truetype(choice.regular, 12, index=indexes[False])
-            except OSError:
-                continue
-            self.choice, self._index = choice, indexes
-            break
+    Given text, the font is the first installed face (or the first of faces) that holds
+    a glyph for every character of it (fonts.choose); none: NoFontForText.
+    """
+
+    def __init__(self, faces: Sequence[fontlib.Face] | None = None, text: str = "") -> None:
+        candidates = fontlib.installed_faces() if faces is None else tuple(faces)
+        usable = [face for face in candidates if _loads(face)]
+        self.face = fontlib.choose(text, usable, what=_("the labels"))
         self._cache: dict[tuple[bool, int], FontType] = {}
 
     @property
     def family(self) -> str:
-        return self.choice.family if self.choice else FALLBACK_FAMILY
+        return self.face.family if self.face else FALLBACK_FAMILY
 
     @property
     def cjk(self) -> bool:
-        return bool(self.choice and self.choice.cjk)
+        return bool(self.face and self.face.cjk)
+
+    def require(self, text: str) -> None:
+        """Refuse (NoFontForText) text this font cannot show, before anything is drawn."""
+        fontlib.choose(
+            text,
+            [self.face] if self.face else [],
+            what=_("the labels"),
+            builtin=self.face is None,
+        )
 
     def get(self, bold: bool, size: int) -> FontType:
         key = (bold, size)
         if key not in self._cache:
-            if self.choice is not None:
-                path = self.choice.bold if bold else self.choice.regular
-                self._cache[key] = ImageFont.truetype(path, size, index=self._index[bold])
+            if self.face is not None:
+                path = self.face.bold if bold else self.face.regular
+                index = self.face.bold_index if bold else self.face.regular_index
+                self._cache[key] = ImageFont.truetype(path, size, index=index)
             else:
                 try:
                     self._cache[key] = ImageFont.load_default(size)
@@ -460,14 +425,25 @@ class Fonts:
 
     def drawable(self, text: str, font: FontType) -> str:
         """Pillow's bitmap font knows only Latin-1: anything else becomes '?'."""
-        if isinstance(font, ImageFont.FreeTypeFont):
+        if self.face is not None:
             return text
         return text.encode("latin-1", "replace").decode("latin-1")
 
 
-@lru_cache(maxsize=1)
-def default_fonts() -> Fonts:
-    return Fonts()
+def label_text(label_set: LabelSet) -> str:
+    """Every character the sheets of a label set show (the header's too)."""
+    parts = [_header(label_set, 1, 1), "0123456789"]
+    for label in label_set.labels:
+        parts.extend((label.code, label.name, label.detail))
+    return " ".join(parts)
+
+
+def fonts_for(label_set: LabelSet, fonts: Fonts | None = None) -> Fonts:
+    """The given fonts if they hold the set's text, else the first installed face that does."""
+    if fonts is None:
+        return Fonts(text=label_text(label_set))
+    fonts.require(label_text(label_set))
+    return fonts
 
 
 def _text_width(draw: ImageDraw.ImageDraw, text: str, font: FontType) -> float:
@@ -539,19 +515,32 @@ def _header(label_set: LabelSet, page: int, pages: int) -> str:
     return f"Quality Kiosk · {label_set.title} · page {page} of {pages} · cut along the marks"
 
 
+TextPlacement = tuple[_Fitted, int, tuple[int, int]]  # what, centre x, (top, height)
+
+
 def render_pages(
-    label_set: LabelSet, layout: SheetLayout | None = None, fonts: Fonts | None = None
+    label_set: LabelSet,
+    layout: SheetLayout | None = None,
+    fonts: Fonts | None = None,
+    texts: list[list[TextPlacement]] | None = None,
 ) -> list[Image.Image]:
-    """The sheets as black-and-white images (mode "1") of A4 at the layout's dpi."""
+    """The sheets as black-and-white images (mode "1") of A4 at the layout's dpi.
+
+    Given texts, the text is not drawn but listed there per page (a PDF sets it as text).
+    """
     layout = layout or SheetLayout()
     layout.check()
-    fonts = fonts or default_fonts()
+    fonts = fonts_for(label_set, fonts)
     groups = pages_of(label_set.labels, layout)
     boxes = layout.boxes()
     images = []
     for number, group in enumerate(groups, start=1):
         page = Image.new("L", layout.page_px, 255)
         draw = ImageDraw.Draw(page)
+        placements: list[TextPlacement] | None = None
+        if texts is not None:
+            placements = []
+            texts.append(placements)
         header_height = layout.px(layout.header_mm)
         header = _fit(
             draw,
@@ -561,15 +550,17 @@ def render_pages(
             round(header_height * 0.6),
             bold=False,
         )
-        _draw_text(
-            draw,
-            fonts,
+        header_place = (
             header,
             layout.page_px[0] // 2,
             (layout.px(layout.margin_mm), header_height),
         )
+        if placements is None:
+            _draw_text(draw, fonts, *header_place)
+        else:
+            placements.append(header_place)
         for label, box in zip(group, boxes, strict=False):
-            _draw_label(page, draw, fonts, label, box, layout)
+            _draw_label(page, draw, fonts, label, box, layout, placements)
         images.append(page.point(lambda value: 255 if value >= 128 else 0).convert("1"))
     return images
 
@@ -581,6 +572,7 @@ def _draw_label(
     label: Label,
     box: tuple[int, int, int, int],
     layout: SheetLayout,
+    placements: list[TextPlacement] | None = None,
 ) -> None:
     matrix = _qr_matrix(label.payload)
     modules = len(matrix)
@@ -597,7 +589,10 @@ def _draw_label(
         (label.detail, placed.detail_box, False),
     ):
         fitted = _fit(draw, fonts, text, placed.text_width, height, bold)
-        _draw_text(draw, fonts, fitted, placed.center_x, (top, height))
+        if placements is None:
+            _draw_text(draw, fonts, fitted, placed.center_x, (top, height))
+        else:
+            placements.append((fitted, placed.center_x, (top, height)))
     for rect in _cut_mark_rects(box, layout):
         draw.rectangle(rect, fill=0)
 
@@ -658,7 +653,8 @@ def svg_pages(
     """The sheets as SVG documents (A4; one user unit is one pixel at the layout's dpi)."""
     layout = layout or SheetLayout()
     layout.check()
-    fonts = fonts or default_fonts()
+    fonts = fonts_for(label_set, fonts)
+    family = f"'{fonts.family}', {SVG_FONT_FAMILY}" if fonts.face else SVG_FONT_FAMILY
     measure = ImageDraw.Draw(Image.new("L", (1, 1)))
     groups = pages_of(label_set.labels, layout)
     boxes = layout.boxes()
@@ -681,7 +677,7 @@ def svg_pages(
             "rect",
             {"x": "0", "y": "0", "width": str(width), "height": str(height), "fill": "white"},
         )
-        text_group = ET.SubElement(root, "g", {"font-family": SVG_FONT_FAMILY, "fill": "black"})
+        text_group = ET.SubElement(root, "g", {"font-family": family, "fill": "black"})
         header_height = layout.px(layout.header_mm)
         header = _fit(
             measure,
@@ -702,7 +698,7 @@ def svg_pages(
             qr_element = _svg_qr(label.payload, placed.qr_left, placed.qr_top, side)
             group_element = ET.SubElement(root, "g", {"class": "label", "data-code": label.code})
             group_element.append(qr_element)
-            texts = ET.SubElement(group_element, "g", {"font-family": SVG_FONT_FAMILY})
+            texts = ET.SubElement(group_element, "g", {"font-family": family})
             for text, (top, room), bold in (
                 (label.code, placed.code_box, True),
                 (label.name, placed.name_box, False),
@@ -739,7 +735,6 @@ class WrittenSheets:
     pages: int
     font: str
     skipped: tuple[str, ...] = ()
-    missing_glyphs: bool = False  # names in a script the font cannot show (e.g. Chinese)
 
 
 def resolve_output(
@@ -778,10 +773,48 @@ def page_paths(first: Path, pages: int) -> list[Path]:
     ]
 
 
-def _needs_cjk(label_set: LabelSet) -> bool:
-    return any(
-        ord(char) >= 0x2E80 for label in label_set.labels for char in label.name + label.detail
-    )
+def _baseline(fonts: Fonts, fitted: _Fitted, box: tuple[int, int]) -> int:
+    font = fonts.get(fitted.bold, fitted.size)
+    if isinstance(font, ImageFont.FreeTypeFont):
+        ascent, descent = font.getmetrics()
+    else:
+        ascent, descent = round(fitted.size * 0.8), round(fitted.size * 0.2)
+    top, height = box
+    return top + (height - (ascent + descent)) // 2 + ascent
+
+
+def _write_pdf(label_set: LabelSet, layout: SheetLayout, fonts: Fonts, path: Path) -> None:
+    """The pages as images (codes, cut marks) with the words set as PDF text on top, so
+    that the text is text: it prints sharp and reads back (pdftotext, search, copy)."""
+    from fpdf import FPDF
+
+    texts: list[list[TextPlacement]] = []
+    images = render_pages(label_set, layout, fonts, texts)
+    pt = 72 / layout.dpi  # the page is exactly the images' pixels
+    width_px, height_px = layout.page_px
+    pdf = FPDF(unit="pt", format=(width_px * pt, height_px * pt))
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(0, 0, 0)
+    pdf.set_title(f"Quality Kiosk · {label_set.title}")
+    pdf.set_creator("Quality Kiosk")
+    pdf.set_producer("Quality Kiosk")
+    if fonts.face is not None:
+        family = "labels"
+        pdf.add_font(
+            family, "", fonts.face.regular, collection_font_number=fonts.face.regular_index
+        )
+        pdf.add_font(family, "B", fonts.face.bold, collection_font_number=fonts.face.bold_index)
+    else:
+        family = "helvetica"
+    for image, placements in zip(images, texts, strict=True):
+        pdf.add_page()
+        pdf.image(image.convert("L"), x=0, y=0, w=width_px * pt, h=height_px * pt)
+        for fitted, center_x, box in placements:
+            shown = fonts.drawable(fitted.text, fonts.get(fitted.bold, fitted.size))
+            pdf.set_font(family, "B" if fitted.bold else "", fitted.size * pt)
+            width = pdf.get_string_width(shown)
+            pdf.text(x=center_x * pt - width / 2, y=_baseline(fonts, fitted, box) * pt, text=shown)
+    pdf.output(str(path))
 
 
 def write_sheets(
@@ -794,7 +827,6 @@ def write_sheets(
     """Render the labels and write them; returns where they went."""
     layout = layout or SheetLayout()
     layout.check()
-    fonts = fonts or default_fonts()
     first, fmt = resolve_output(output, fmt, label_set.slug)
     folder = first.parent
     if not folder.is_dir():
@@ -806,29 +838,21 @@ def write_sheets(
                 )
             }
         )
+    fonts = fonts_for(label_set, fonts)  # fails loudly, before a file is written
     try:
         if fmt == "svg":
             documents = svg_pages(label_set, layout, fonts)
             files = page_paths(first, len(documents))
             for path, document in zip(files, documents, strict=True):
                 path.write_text(document, encoding="utf-8")
+        elif fmt == "pdf":
+            files = [first]
+            _write_pdf(label_set, layout, fonts, first)
         else:
             images = render_pages(label_set, layout, fonts)
-            if fmt == "pdf":
-                files = [first]
-                images[0].save(
-                    first,
-                    "PDF",
-                    resolution=float(layout.dpi),
-                    save_all=True,
-                    append_images=images[1:],
-                    title=f"Quality Kiosk · {label_set.title}",
-                    producer="Quality Kiosk",
-                )
-            else:
-                files = page_paths(first, len(images))
-                for path, image in zip(files, images, strict=True):
-                    image.save(path, "PNG", dpi=(layout.dpi, layout.dpi), optimize=True)
+            files = page_paths(first, len(images))
+            for path, image in zip(files, images, strict=True):
+                image.save(path, "PNG", dpi=(layout.dpi, layout.dpi), optimize=True)
     except OSError as exc:
         raise ServiceError(
             _(
@@ -844,5 +868,4 @@ def write_sheets(
         pages=math.ceil(len(label_set.labels) / layout.per_page),
         font=fonts.family,
         skipped=label_set.skipped,
-        missing_glyphs=_needs_cjk(label_set) and not fonts.cjk,
     )

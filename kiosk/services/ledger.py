@@ -18,7 +18,7 @@ from kiosk.i18n import _
 from kiosk.services.auth import EmployeeView, record_action, record_refusal
 from kiosk.services.text import clean_text
 from kiosk.services.uow import idempotent, read_only, transaction
-from models import LedgerChain, LedgerEntry, Team, db
+from models import Employee, LedgerChain, LedgerEntry, Team, db
 from models.points import CHAIN_START, chain_hash
 from models.totals import TeamPointTotal
 
@@ -242,3 +242,75 @@ def reverse_entry(
             actor, "ledger_reverse", str(entry_id), refusal.message, terminal=terminal, clock=clock
         )
         raise
+
+
+# -- a team's rows (the points detail behind the team points screen) --------------------
+
+LEDGER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    id: int
+    at: datetime
+    amount: int
+    reason: str
+    cause_type: str
+    employee_name: str  # who earned (or lost) the points; "" when no one in particular
+    reverses_id: int | None  # this row cancels that one
+    reversed_by_id: int | None  # this row was cancelled by that one
+
+    @property
+    def reversible(self) -> bool:
+        return self.reverses_id is None and self.reversed_by_id is None
+
+
+@dataclass(frozen=True)
+class LedgerPage:
+    team_name: str
+    rows: tuple[LedgerRow, ...]
+    total: int  # all the team's rows (in the campaign), counted in SQL
+    offset: int
+    limit: int
+
+
+@read_only
+def team_ledger(
+    team_id: int, campaign_id: int | None = None, *, offset: int = 0, limit: int = LEDGER_PAGE
+) -> LedgerPage:
+    """A team's ledger rows, newest first, a page at a time, each with whether it was
+    reversed (and by which row)."""
+    team = Team.get_or_none(Team.id == team_id)
+    if team is None:
+        raise NotFound(_("There is no team {team_id}.", team_id=team_id))
+    offset, limit = max(0, offset), max(1, min(limit, 200))
+    where = LedgerEntry.team == team_id
+    if campaign_id is not None:
+        where &= LedgerEntry.campaign == campaign_id
+    total = LedgerEntry.select().where(where).count()
+    reversal = LedgerEntry.alias("reversal")
+    query = (
+        LedgerEntry.select(
+            LedgerEntry.id,
+            LedgerEntry.created_at,
+            LedgerEntry.amount,
+            LedgerEntry.reason,
+            LedgerEntry.cause_type,
+            Employee.name,
+            LedgerEntry.reverses,
+            reversal.id,
+        )
+        .join(Employee, JOIN.LEFT_OUTER, on=(LedgerEntry.employee == Employee.id))
+        .switch(LedgerEntry)
+        .join(reversal, JOIN.LEFT_OUTER, on=(reversal.reverses == LedgerEntry.id))
+        .where(where)
+        .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
+        .offset(offset)
+        .limit(limit)
+        .tuples()
+    )
+    rows = tuple(
+        LedgerRow(row_id, at, amount, reason, cause, name or "", reverses, reversed_by)
+        for row_id, at, amount, reason, cause, name, reverses, reversed_by in query
+    )
+    return LedgerPage(team.name, rows, total, offset, limit)

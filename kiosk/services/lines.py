@@ -286,11 +286,25 @@ def evaluate_lines(
             raise ValidationFailed(
                 {"lines": _("Not active lines: {items}.", items=", ".join(unknown))}
             )
+        no_counts = sorted(code for code in parsed if yields[code].fpy_percent is None)
+        if no_counts and weights[2]:
+            # a missing first-pass yield is not 0 %: without counts there is no total
+            raise ValidationFailed(
+                {
+                    "lines": _(
+                        "No production counts for {items} between {start} and {end}: record "
+                        "them first (the first-pass yield is part of the total).",
+                        items=", ".join(no_counts),
+                        start=start.isoformat(),
+                        end=end.isoformat(),
+                    )
+                }
+            )
         totals = []
         for code, (s5, ops) in parsed.items():
-            fpy = yields[code].fpy_percent
-            total = (weights[0] * s5 + weights[1] * ops + weights[2] * (fpy or 0.0)) / sum(weights)
-            totals.append((round(total, 2), fpy or 0.0, code))
+            fpy = yields[code].fpy_percent or 0.0  # only when its weight is 0
+            total = (weights[0] * s5 + weights[1] * ops + weights[2] * fpy) / sum(weights)
+            totals.append((round(total, 2), fpy, code))
         totals.sort(key=lambda t: (-t[0], -t[1], t[2]))
         lines = {line.code: line for line in ProductionLine.select()}
         evaluation = LineEvaluation.create(

@@ -130,7 +130,21 @@ class EventRanking:
 
     @property
     def winners(self) -> tuple[RankingRow, ...]:
+        """Named only once every participant is scored on every criterion."""
         return tuple(row for row in self.rows if row.winner)
+
+    @property
+    def leaders(self) -> tuple[RankingRow, ...]:
+        """The best so far (the winners once everyone is scored)."""
+        return tuple(row for row in self.rows if row.rank == 1)
+
+    @property
+    def fully_scored(self) -> int:
+        return sum(1 for row in self.rows if row.rank is not None and row.complete)
+
+    @property
+    def decided(self) -> bool:
+        return bool(self.rows) and self.fully_scored == len(self.rows)
 
     def row_of(self, badge_code: str) -> RankingRow | None:
         return next((r for r in self.rows if r.participant.badge_code == badge_code), None)
@@ -627,6 +641,8 @@ def _ranking(event: SkillEvent) -> EventRanking:
         )
         scored.append((total, participant, len(judges.get(participant.id, ())), len(per_criterion)))
     scored.sort(key=lambda row: (-row[0], row[1].name))
+    # a winner only when everyone has a score on every criterion: not after 1 of 3
+    decided = not unscored and all(row[3] == len(criteria) for row in scored)
     rows: list[RankingRow] = []
     rank = 0
     previous: Fraction | None = None
@@ -635,7 +651,13 @@ def _ranking(event: SkillEvent) -> EventRanking:
             rank, previous = place, total
         rows.append(
             RankingRow(
-                participant, rank, total, judge_count, criteria_scored, len(criteria), rank == 1
+                participant,
+                rank,
+                total,
+                judge_count,
+                criteria_scored,
+                len(criteria),
+                rank == 1 and decided,
             )
         )
     rows.extend(RankingRow(p, None, Fraction(0), 0, 0, len(criteria), False) for p in unscored)

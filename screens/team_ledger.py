@@ -1,0 +1,193 @@
+"""A team's points in detail: its ledger rows, newest first, a page at a time. A supervisor
+reverses a row with a reason (a new, opposite row; audited); others only read."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import DataTable, Static
+
+from kiosk.clock import format_local
+from kiosk.i18n import _
+from kiosk.services import ledger
+from screens.action_form import ActionForm, FormField
+from screens.base import DataChanged, KioskScreen, Message
+from screens.widgets.key_help import KeyHelp
+from screens.widgets.status_bar import StatusBar
+
+REVERSE_ROLE = "supervisor"
+
+
+class TeamLedgerScreen(KioskScreen):
+    CSS_PATH = "team_ledger.tcss"
+    BINDINGS = [
+        Binding("x", "reverse", "Reverse points"),
+        Binding("f8", "page(1)", "Next page"),
+        Binding("f7", "page(-1)", "Previous page"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, team_id: int, team_name: str, campaign_id: int | None) -> None:
+        super().__init__()
+        self.team_id = team_id
+        self.team_name = team_name
+        self.campaign_id = campaign_id
+        self.first_row = 0
+        self.shown: ledger.LedgerPage | None = None
+        self.notice = ""  # what the last action did, kept over the reloads it causes
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Vertical(id="ledger-main"):
+            yield Static(
+                _("Points of {team_name}: every ledger row", team_name=self.team_name),
+                id="ledger-title",
+                markup=False,
+            )
+            yield DataTable(id="ledger-rows", cursor_type="row", zebra_stripes=True)
+            yield Message()
+        yield KeyHelp()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#ledger-rows", DataTable)
+        table.add_column(_("Row"), key="row", width=6)
+        table.add_column(_("When"), key="when", width=11)
+        table.add_column(_("Points"), key="points", width=6)
+        table.add_column(_("Person"), key="person", width=12)
+        table.add_column(_("Reason"), key="reason", width=34)
+        table.focus()
+        self.load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reverse":
+            user = self.app.user  # type: ignore[attr-defined]
+            return bool(user and user.has_role(REVERSE_ROLE))  # not offered below supervisor
+        return True
+
+    def load(self) -> None:
+        self.call_service(
+            ledger.team_ledger,
+            self.team_id,
+            self.campaign_id,
+            offset=self.first_row,
+            on_done=self.show,
+            group="ledger",
+            latest_only=True,
+        )
+
+    def show(self, page: ledger.LedgerPage) -> None:
+        if not self.is_attached:
+            return
+        self.shown = page
+        table = self.query_one("#ledger-rows", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for entry in page.rows:
+            reason = entry.reason
+            if entry.reversed_by_id is not None:
+                reason = _("[reversed by row {row}] ", row=entry.reversed_by_id) + reason
+            table.add_row(
+                Text(str(entry.id)),
+                Text(format_local(entry.at, "%m-%d %H:%M")),
+                Text(
+                    f"{entry.amount:+d}",
+                    style="dim strike" if entry.reversed_by_id else "",
+                    justify="right",
+                ),
+                Text(entry.employee_name or "—", no_wrap=True, overflow="ellipsis"),
+                Text(reason, no_wrap=True, overflow="ellipsis"),
+                key=str(entry.id),
+            )
+        if page.rows:
+            table.move_cursor(row=min(row, len(page.rows) - 1))
+        if self.notice:
+            self.say(self.notice, "success")
+            return
+        self.say(
+            _(
+                "Rows {first}–{last} of {total}. F8 next page, F7 previous.",
+                first=page.offset + 1 if page.rows else 0,
+                last=page.offset + len(page.rows),
+                total=page.total,
+            )
+        )
+
+    def highlighted(self) -> ledger.LedgerRow | None:
+        table = self.query_one("#ledger-rows", DataTable)
+        if self.shown is None or table.row_count == 0:
+            return None
+        return self.shown.rows[table.cursor_row]
+
+    def action_page(self, step: int) -> None:
+        self.notice = ""
+        page = self.shown
+        if page is None:
+            return
+        offset = page.offset + step * page.limit
+        if offset < 0 or offset >= page.total:
+            self.say(_("There is no page that way."))
+            return
+        self.first_row = offset
+        self.load()
+
+    def action_reverse(self) -> None:
+        self.notice = ""
+        entry = self.highlighted()
+        user = self.app.user  # type: ignore[attr-defined]
+        if entry is None or user is None:
+            return
+        if entry.reverses_id is not None:
+            self.say(
+                _("Row {row} is itself a reversal; it cannot be reversed.", row=entry.id),
+                "error",
+            )
+            return
+        if entry.reversed_by_id is not None:
+            self.say(
+                _(
+                    "Row {row} was already reversed by row {other}.",
+                    row=entry.id,
+                    other=entry.reversed_by_id,
+                ),
+                "error",
+            )
+            return
+        terminal = self.app.settings.terminal_id  # type: ignore[attr-defined]
+        clock = self.app.clock  # type: ignore[attr-defined]
+        self.app.push_screen(
+            ActionForm(
+                _(
+                    "Reverse row {row}: {amount:+d} to {team_name} ({reason})",
+                    row=entry.id,
+                    amount=entry.amount,
+                    team_name=self.team_name,
+                    reason=entry.reason[:60],
+                ),
+                [FormField("reason", _("Why are these points reversed?"), max_length=500)],
+                lambda values: ledger.reverse_entry(
+                    user, entry.id, values["reason"] or "", terminal=terminal, clock=clock
+                ),
+                submit_label=_("Reverse"),
+            ),
+            lambda result: self._reversed(result, entry),
+        )
+
+    def _reversed(self, result: ledger.AwardResult | None, entry: ledger.LedgerRow) -> None:
+        if result is None or not self.is_attached:
+            return
+        self.notice = _(
+            "Row {row} reversed by the new row {new}: {amount:+d} to {team_name}.",
+            row=entry.id,
+            new=result.entry_id,
+            amount=-entry.amount,
+            team_name=self.team_name,
+        )
+        self.load()
+
+    def on_data_changed(self, _message: DataChanged) -> None:
+        self.load()
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -1,0 +1,142 @@
+"""The worklist (F5): states, teams, search by id or station, pages with the count; a closed
+defect found and marked typical at 80x24. Both engines."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from textual.widgets import DataTable
+
+from kiosk.errors import ValidationFailed
+from kiosk.services import auth, lifecycle
+from kiosk.services import worklist as service
+from kiosk.services.defects import DefectDraft, report_defect
+from models import Defect, Team, db
+from screens.defect_detail import DefectDetailScreen
+from screens.worklist import WorklistScreen
+from tests.test_screens import make_app, post_keys, settle, sign_in, text_of
+
+
+def _closed(clock, station: str = "L1-S04", text: str = "Tester probe worn") -> str:
+    """A defect of T1 reported, fixed, verified by another team's leader and closed."""
+    receipt = report_defect(
+        auth.identify_badge("E4004"),
+        DefectDraft(station, "measurement", "major", "inspection", text),
+        clock=clock,
+    )
+    lifecycle.mark_fixed(auth.identify_badge("E1004"), receipt.id, "done", clock=clock)
+    lifecycle.verify(auth.identify_badge("E4003"), receipt.id, "ok", clock=clock)
+    lifecycle.close(
+        auth.identify_badge("E1001"),
+        receipt.id,
+        lifecycle.RootCause("machine", "Probe past its cycle limit", "Probe counter"),
+        clock=clock,
+    )
+    return receipt.id
+
+
+def _t1() -> int:
+    with db.connection():
+        return Team.get(Team.code == "T1").id
+
+
+def test_states_teams_search_and_pages_are_counted(demo_plant, clock):
+    closed_id = _closed(clock)
+    team = _t1()
+    with db.connection():
+        open_t1 = (
+            Defect.select()
+            .where((Defect.team == team) & Defect.status.in_(service.FILTERS["open"]))
+            .count()
+        )
+        everything = Defect.select().count()
+    page = service.worklist_page(team, clock=clock)
+    assert page.total == open_t1 == len(page.items)
+    assert closed_id not in {item.id for item in page.items}
+
+    closed = service.worklist_page(team, state="closed", clock=clock)
+    assert [item.id for item in closed.items] == [closed_id]
+    assert closed.items[0].status == "closed"
+    assert service.worklist_page(None, state="all", clock=clock).total == everything
+
+    by_id = service.worklist_page(None, state="all", search=closed_id[:6].upper(), clock=clock)
+    assert [item.id for item in by_id.items] == [closed_id]
+    by_station = service.worklist_page(None, state="all", search="l1-s04", clock=clock)
+    assert closed_id in {item.id for item in by_station.items}
+    assert all(item.station_code == "L1-S04" for item in by_station.items)
+    assert service.worklist_page(None, state="all", search="zz-none", clock=clock).total == 0
+
+    for n in range(5):
+        report_defect(
+            auth.identify_badge("E1002"),
+            DefectDraft("L1-S02", "man", "minor", "inspection", f"Paging {n}"),
+            clock=clock,
+        )
+    first = service.worklist_page(None, search="L1-S02", limit=2, clock=clock)
+    second = service.worklist_page(None, search="L1-S02", offset=2, limit=2, clock=clock)
+    assert first.total == second.total >= 5 and len(first.items) == len(second.items) == 2
+    assert (first.first, first.last, second.first) == (1, 2, 3)
+    assert not {i.id for i in first.items} & {i.id for i in second.items}
+    assert [i.seconds_left for i in first.items] == sorted(i.seconds_left for i in first.items)
+
+    with pytest.raises(ValidationFailed):
+        service.worklist_page(None, state="everything", clock=clock)
+
+
+async def test_supervisor_finds_a_closed_defect_and_marks_it_typical(demo_plant, clock):
+    closed_id = _closed(clock)
+    clock.advance(timedelta(hours=1))
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "E4002", pin="1234")
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, WorklistScreen)
+        await pilot.press("a", "s", "s")  # all teams; open -> verified -> closed
+        await settle(pilot)
+        assert "Defects of all teams · closed" in text_of(app, "#worklist-title")
+        await pilot.press("slash")
+        post_keys(app, closed_id[:8] + "\n")
+        await settle(pilot)
+        table = app.screen.query_one("#worklist", DataTable)
+        assert table.has_focus and table.row_count == 1
+        assert str(table.get_row_at(0)[0]) == closed_id[:8]
+        assert "1 defect. Enter opens one." in text_of(app, "#message")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DefectDetailScreen)
+        await pilot.press("t")
+        await settle(pilot)
+        if not isinstance(app.screen, DefectDetailScreen):  # a confirmation form
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+        assert isinstance(app.screen, DefectDetailScreen)
+    with db.connection():
+        assert Defect.get_by_id(closed_id).typical
+
+
+async def test_paging_shows_the_count_and_moves_on(demo_plant, clock):
+    for n in range(55):
+        report_defect(
+            auth.identify_badge("E1002"),
+            DefectDraft("L1-S02", "man", "minor", "inspection", f"Loose screw {n}"),
+            clock=clock,
+        )
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "E1002")
+        await pilot.press("f5")
+        await settle(pilot)
+        message = text_of(app, "#message")
+        assert message.startswith("1–50 of ") and "F8 next page" in message
+        total = int(message.split(" of ")[1].split()[0])
+        table = app.screen.query_one("#worklist", DataTable)
+        assert table.row_count == 50
+        await pilot.press("f8")
+        await settle(pilot)
+        assert text_of(app, "#message").startswith(f"51–{total} of {total}")
+        assert table.row_count == total - 50
+        await pilot.press("f8")
+        await settle(pilot)
+        assert "no page that way" in text_of(app, "#message")
