@@ -64,19 +64,13 @@ class CodeListsScreen(KioskScreen):
         self.query_one(f"#codes-{self.kinds[0]}", DataTable).focus()
         self.action_refresh()
 
-    def _common(self) -> dict:
-        return {
-            "terminal": self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            "clock": self.app.clock,  # type: ignore[attr-defined]
-        }
-
     def action_refresh(self, message: str | None = None) -> None:
         for kind in self.kinds:
             self.call_service(
                 plant_admin.code_rows,
                 self.app.user,  # type: ignore[attr-defined]
                 kind,
-                **self._common(),
+                **self.where_and_when(),
                 on_done=lambda rows, kind=kind: self.show(kind, rows),
                 group=f"codes-{kind}",
                 latest_only=True,
@@ -130,7 +124,7 @@ class CodeListsScreen(KioskScreen):
                     FormField("name", _(NAME_COLUMNS[kind]), max_length=120),
                 ],
                 lambda v: plant_admin.add_code_row(
-                    user, kind, v["code"] or "", v["name"] or "", **self._common()
+                    user, kind, v["code"] or "", v["name"] or "", **self.where_and_when()
                 ),
                 submit_label=_("Add"),
             ),
@@ -154,7 +148,7 @@ class CodeListsScreen(KioskScreen):
                 _("Rename {code}", code=row.code),
                 [FormField("name", _(NAME_COLUMNS[kind]), value=row.name, max_length=120)],
                 lambda v: plant_admin.rename_code_row(
-                    user, kind, row.code, v["name"] or "", **self._common()
+                    user, kind, row.code, v["name"] or "", **self.where_and_when()
                 ),
             ),
             lambda saved: (
@@ -175,7 +169,7 @@ class CodeListsScreen(KioskScreen):
             kind,
             row.code,
             not row.active,
-            **self._common(),
+            **self.where_and_when(),
             on_done=lambda saved: self.action_refresh(
                 _("{code} is active again.", code=saved.code)
                 if saved.active

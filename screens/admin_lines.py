@@ -67,17 +67,11 @@ class LinesAdminScreen(KioskScreen):
         self.query_one("#admin-lines", DataTable).focus()
         self.action_refresh()
 
-    def _common(self) -> dict:
-        return {
-            "terminal": self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            "clock": self.app.clock,  # type: ignore[attr-defined]
-        }
-
     def action_refresh(self, message: str | None = None) -> None:
         self.call_service(
             plant_admin.lines_overview,
             self.app.user,  # type: ignore[attr-defined]
-            **self._common(),
+            **self.where_and_when(),
             on_done=lambda rows: self.show_lines(rows, message),
             group="lines",
             latest_only=True,
@@ -121,7 +115,7 @@ class LinesAdminScreen(KioskScreen):
             plant_admin.line_stations,
             self.app.user,  # type: ignore[attr-defined]
             line.code,
-            **self._common(),
+            **self.where_and_when(),
             on_done=lambda rows: self.show_stations(line.code, rows),
             group="stations",
             latest_only=True,
@@ -186,7 +180,7 @@ class LinesAdminScreen(KioskScreen):
                     FormField("team", _("Responsible team"), "select", self._team_options(choices)),
                 ],
                 lambda v: plant_admin.add_line(
-                    user, v["code"] or "", v["name"] or "", v["team"] or "", **self._common()
+                    user, v["code"] or "", v["name"] or "", v["team"] or "", **self.where_and_when()
                 ),
                 submit_label=_("Add"),
             ),
@@ -228,7 +222,7 @@ class LinesAdminScreen(KioskScreen):
                     v["name"] or "",
                     v["line"] or "",
                     _own_team(v["team"]),
-                    **self._common(),
+                    **self.where_and_when(),
                 ),
                 submit_label=_("Add"),
             ),
@@ -267,7 +261,7 @@ class LinesAdminScreen(KioskScreen):
                     line.code,
                     name=v["name"] or "",
                     team_code=v["team"] or "",
-                    **self._common(),
+                    **self.where_and_when(),
                 ),
             ),
             lambda row: row and self.action_refresh(_("Line {code} saved.", code=row.code)),
@@ -287,7 +281,7 @@ class LinesAdminScreen(KioskScreen):
                     name=v["name"] or "",
                     line_code=v["line"] or station.line_code,
                     team_code=_own_team(v["team"]),
-                    **self._common(),
+                    **self.where_and_when(),
                 ),
             ),
             lambda row: row and self.action_refresh(_("Station {code} saved.", code=row.code)),
@@ -303,7 +297,7 @@ class LinesAdminScreen(KioskScreen):
                 user,
                 station.code,
                 not station.active,
-                **self._common(),
+                **self.where_and_when(),
                 on_done=lambda row: self.action_refresh(
                     _("Station {code} is now {status}.", code=row.code, status=_status(row.active))
                 ),
@@ -318,7 +312,7 @@ class LinesAdminScreen(KioskScreen):
             user,
             line.code,
             not line.active,
-            **self._common(),
+            **self.where_and_when(),
             on_done=lambda row: self.action_refresh(
                 _("Line {code} is now {status}.", code=row.code, status=_status(row.active))
             ),
@@ -336,7 +330,7 @@ class LinesAdminScreen(KioskScreen):
             "S",
             station.code,
             labels_dir(),
-            **self._common(),
+            **self.where_and_when(),
             on_done=lambda path: self.say(
                 _("Station label written to {path}", path=str(path)), "success"
             ),

@@ -67,12 +67,6 @@ class PeopleScreen(KioskScreen):
 
     # -- reading -------------------------------------------------------------------------
 
-    def _common(self) -> dict:
-        return {
-            "terminal": self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            "clock": self.app.clock,  # type: ignore[attr-defined]
-        }
-
     def action_refresh(self, message: str | None = None) -> None:
         self.call_service(
             plant_admin.search_people,
@@ -80,7 +74,7 @@ class PeopleScreen(KioskScreen):
             self.query_one("#people-search", Input).value,
             offset=self.first_row,
             limit=PAGE,
-            **self._common(),
+            **self.where_and_when(),
             on_done=lambda page: self.show(page, message),
             group="people",
             latest_only=True,
@@ -220,7 +214,7 @@ class PeopleScreen(KioskScreen):
                     v["department"] or "",
                     v["team"] or "",
                     v["role"] or "",
-                    **self._common(),
+                    **self.where_and_when(),
                 ),
                 submit_label=_("Add"),
             ),
@@ -245,7 +239,7 @@ class PeopleScreen(KioskScreen):
                     department=v["department"] or row.department,
                     team_code=v["team"] or "",
                     role=v["role"] or "",
-                    **self._common(),
+                    **self.where_and_when(),
                 ),
             ),
             lambda saved: self._saved(saved, _("Saved")),
@@ -278,7 +272,7 @@ class PeopleScreen(KioskScreen):
             self.app.user,  # type: ignore[attr-defined]
             row.badge_code,
             not row.active,
-            **self._common(),
+            **self.where_and_when(),
             on_done=self._toggled,
         )
 
@@ -306,7 +300,7 @@ class PeopleScreen(KioskScreen):
             "B",
             row.badge_code,
             labels_dir(),
-            **self._common(),
+            **self.where_and_when(),
             on_done=lambda path: self.say(
                 _("Badge label written to {path}", path=str(path)), "success"
             ),
@@ -332,7 +326,7 @@ class PeopleScreen(KioskScreen):
             auth.unlock_pin,
             self.app.user,  # type: ignore[attr-defined]
             row.badge_code,
-            **self._common(),
+            **self.where_and_when(),
             on_done=self._unlocked,
         )
 

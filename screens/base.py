@@ -161,6 +161,14 @@ class ServiceCalls:
 
         return self.run_worker(job, thread=True, group=group, exit_on_error=False)
 
+    def where_and_when(self) -> dict[str, Any]:
+        """The terminal and the clock a service that acts is told (its `terminal=` and
+        `clock=` keywords): `call_service(service, ..., **self.where_and_when())`."""
+        return {
+            "terminal": self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            "clock": self.app.clock,  # type: ignore[attr-defined]
+        }
+
     def show_error(self, error: ServiceError) -> None:
         self.say(error.message, "error")
 

@@ -66,17 +66,11 @@ class CampaignsScreen(KioskScreen):
             return self.admin is not None  # offered once the service let this person in
         return True
 
-    def _common(self) -> dict:
-        return {
-            "terminal": self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            "clock": self.app.clock,  # type: ignore[attr-defined]
-        }
-
     def action_refresh(self) -> None:
         self.call_service(
             campaigns.campaigns_for_admin,
             self.app.user,  # type: ignore[attr-defined]
-            **self._common(),
+            **self.where_and_when(),
             on_done=self.show,
             on_error=self.refused,
             group="list",
@@ -169,7 +163,7 @@ class CampaignsScreen(KioskScreen):
             campaigns.activate_campaign,
             self.app.user,  # type: ignore[attr-defined]
             view.id,
-            **self._common(),
+            **self.where_and_when(),
             on_done=self._activated,
         )
 

@@ -200,10 +200,7 @@ class DefectDetailScreen(KioskScreen):
         user = self.app.user  # type: ignore[attr-defined]
         if detail is None or user is None:
             return
-        common = {
-            "terminal": self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            "clock": self.app.clock,  # type: ignore[attr-defined]
-        }
+        common = self.where_and_when()
         factors = tuple((label, key) for key, label in defects.CATEGORY_LABELS.items())
         forms: dict[str, tuple[str, list[FormField], Callable[[dict], Any]]] = {
             "progress": (

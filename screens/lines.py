@@ -166,12 +166,6 @@ class LinesScreen(KioskScreen):
 
     # -- actions -----------------------------------------------------------------------
 
-    def _common(self) -> dict:
-        return {
-            "terminal": self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            "clock": self.app.clock,  # type: ignore[attr-defined]
-        }
-
     def action_production(self) -> None:
         user = self.app.user  # type: ignore[attr-defined]
         self.call_service(
@@ -196,7 +190,7 @@ class LinesScreen(KioskScreen):
                         v["day"] or "",
                         v["produced"] or "",
                         v["passed_first"] or "",
-                        **self._common(),
+                        **self.where_and_when(),
                     ),
                 ),
                 self._saved,
@@ -256,7 +250,7 @@ class LinesScreen(KioskScreen):
                     v["period_end"] or "",
                     {code: (v[f"{code}_5s"], v[f"{code}_ops"]) for code in codes},
                     v["note"] or "",
-                    **self._common(),
+                    **self.where_and_when(),
                 ),
                 submit_label=_("Evaluate"),
             ),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -248,17 +246,11 @@ class ProposalsScreen(KioskScreen):
             return self.reviewer
         return True
 
-    def _common(self) -> dict[str, Any]:
-        return {
-            "terminal": self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            "clock": self.app.clock,  # type: ignore[attr-defined]
-        }
-
     def action_new(self) -> None:
         user = self.app.user  # type: ignore[attr-defined]
         if user is None:
             return
-        common = self._common()
+        common = self.where_and_when()
         fields = [
             FormField("title", _("Title"), max_length=proposals.TITLE_MAX),
             FormField("problem", _("What problem do you see?"), max_length=proposals.TEXT_MAX),
@@ -320,7 +312,7 @@ class ProposalsScreen(KioskScreen):
         item = self._selected_in_queue()
         if item is None or user is None:
             return
-        common = self._common()
+        common = self.where_and_when()
         allowed = self.points_range or proposals.PointsRange(*proposals.DEFAULT_POINTS_RANGE)
         fields = [
             FormField(
@@ -352,7 +344,7 @@ class ProposalsScreen(KioskScreen):
         item = self._selected_in_queue()
         if item is None or user is None:
             return
-        common = self._common()
+        common = self.where_and_when()
         fields = [
             FormField(
                 "comment", _("Why is it not accepted? (the submitter reads this)"), max_length=1000
