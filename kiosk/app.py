@@ -46,8 +46,9 @@ class KioskApp(App):
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
         # every screen, every moment: the person reads English or Chinese (issue 7)
         Binding("ctrl+l", "switch_language", "中文/English", priority=True),
-        # F10 signs out from any screen or form (what was typed on a report is kept)
-        Binding("f10", "sign_out", "Sign out", show=False, priority=True),
+        # F10 signs out from any screen or form (what was typed on a report is kept); shown
+        # in every key help while someone is signed in
+        Binding("f10", "sign_out", "Sign out", priority=True),
     ]
 
     def __init__(

@@ -53,7 +53,6 @@ class StationScreen(ScanningScreen):
         Binding("f8", "training", "Training"),
         Binding("f9", "competitions", "Contests"),
         Binding("f11", "proposals", "Proposals"),
-        Binding("f10", "sign_out", "Sign out"),
         Binding("ctrl+o", "admin", "Administration", priority=True),
         # PINs: one's own (leaders and up), a code for someone else's badge (supervisors)
         Binding("ctrl+n", "change_pin", "My PIN", priority=True),
@@ -375,6 +374,3 @@ class StationScreen(ScanningScreen):
         from screens.campaigns import CampaignsScreen
 
         self.app.push_screen(CampaignsScreen())
-
-    def action_sign_out(self) -> None:
-        self.app.sign_out()  # type: ignore[attr-defined]
