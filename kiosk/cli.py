@@ -200,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.epilog = (
         "every command: "
         + ", ".join(f"kiosk {name}" for name in _command_names(commands))
-        + ". Each takes --db URL; `kiosk COMMAND --help` tells more."
+        + ". Those that use the database take --db URL; `kiosk COMMAND --help` tells more."
     )
     return parser
 
