@@ -140,12 +140,13 @@ class ServiceCalls:
 
             uow.clear_contact()
             with i18n_language(language):
-                callback, value = call()
+                callback, value = call(uow)
             self.app.call_from_thread(deliver, callback, value, uow.last_contact())
 
-        def call() -> tuple[Callable[[Any], None], Any]:
+        def call(uow: Any) -> tuple[Callable[[Any], None], Any]:
             try:
-                return on_done, function(*args, **kwargs)
+                # a deadlock that rolled the call's only write back: run it again
+                return on_done, uow.run_again_if_rolled_back(function, *args, **kwargs)
             except ServiceError as exc:
                 return failed, exc
             except Exception as exc:  # an unexpected fault must not kill the kiosk

@@ -152,3 +152,50 @@ def test_sqlite_result_codes_are_read(tmp_path):
     with pytest.raises(sqlite3.OperationalError) as bad_query:
         holder.execute("SELECT nothing FROM t")
     assert uow.classify_fault(peewee.OperationalError(bad_query.value)) is None  # a bug
+
+
+def _deadlocking(attempts: Counter, barrier: threading.Barrier, *, commit_first: bool):
+    """A service that opens `with transaction()` itself (no unit decorator): it locks two
+    rows in the order given; with commit_first, it commits a write of its own before."""
+
+    def service(name: str, one: int, other: int) -> str:
+        attempts[name] += 1
+        if commit_first:
+            with uow.transaction():
+                Team.update(name=Team.name).where(Team.id == one).execute()
+        with uow.transaction():
+            Team.select().where(Team.id == one).for_update().get()
+            if attempts[name] == 1:
+                barrier.wait(timeout=10)
+            Team.select().where(Team.id == other).for_update().get()
+        return name
+
+    return service
+
+
+def test_a_service_with_its_own_transaction_is_run_again_after_a_real_deadlock(pg_demo_plant):
+    """What the screens call every service through: the deadlocked call wrote nothing,
+    so it runs again and both kiosks' actions go through."""
+    first, second = _two_teams()
+    attempts: Counter[str] = Counter()
+    service = _deadlocking(attempts, threading.Barrier(2), commit_first=False)
+    results = _run_in_threads(
+        ("a", uow.run_again_if_rolled_back, service, "a", first, second),
+        ("b", uow.run_again_if_rolled_back, service, "b", second, first),
+    )
+    assert results == {"a": "a", "b": "b"}
+    assert sorted(attempts.values()) == [1, 2]
+
+
+def test_a_call_that_committed_before_its_deadlock_is_reported_not_repeated(pg_demo_plant):
+    """Running it again could repeat the write it had committed: busy, try again."""
+    first, second = _two_teams()
+    attempts: Counter[str] = Counter()
+    service = _deadlocking(attempts, threading.Barrier(2), commit_first=True)
+    results = _run_in_threads(
+        ("a", uow.run_again_if_rolled_back, service, "a", first, second),
+        ("b", uow.run_again_if_rolled_back, service, "b", second, first),
+    )
+    refused = [value for value in results.values() if isinstance(value, DatabaseBusy)]
+    assert len(refused) == 1 and "busy" in refused[0].message
+    assert sorted(attempts.values()) == [1, 1]  # nobody ran twice

@@ -162,15 +162,27 @@ def database_errors() -> _DatabaseErrors:
     return _DATABASE_ERRORS
 
 
+_commits = threading.local()  # how many outermost write transactions this thread committed
+
+
+def commits_so_far() -> int:
+    """Outermost write transactions this thread has committed (see run_again_if_rolled_back)."""
+    return getattr(_commits, "count", 0)
+
+
 @contextlib.contextmanager
 def transaction() -> Iterator[peewee.Database]:
     """One write transaction; listeners hear of it when it commits (see services.live)."""
     from kiosk.services.live import announce
 
-    with database_errors(), db.connection() as database, db.write_transaction(database):
-        yield database
-        if database.transaction_depth() == 1:
-            announce()
+    with database_errors(), db.connection() as database:
+        outermost = database.transaction_depth() == 0
+        with db.write_transaction(database):
+            yield database
+            if database.transaction_depth() == 1:
+                announce()
+        if outermost:
+            _commits.count = commits_so_far() + 1
 
 
 _RETRY = object()
@@ -281,3 +293,25 @@ def atomic(function: Callable[P, R]) -> Callable[P, R]:
         return _retrying_transient(run, function.__qualname__)
 
     return wrapper
+
+
+def run_again_if_rolled_back(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run a whole service call; after a deadlock or serialization failure that left
+    nothing committed by this call (the database rolled its one write back), run it
+    again, up to TRANSIENT_ATTEMPTS times with a growing random pause. A call that had
+    committed a transaction before the failure is reported as busy instead: running it
+    again could repeat what it wrote. This is what the screens call every service
+    through, so services that open `with transaction()` themselves are retried too."""
+    for attempt in range(1, TRANSIENT_ATTEMPTS + 1):
+        before = commits_so_far()
+        try:
+            return function(*args, **kwargs)
+        except TransientConflict:
+            if attempt == TRANSIENT_ATTEMPTS or commits_so_far() != before:
+                raise
+            log.warning(
+                "%s: deadlock or serialization failure, nothing written; running it again",
+                getattr(function, "__qualname__", function),
+            )
+            time.sleep(random.uniform(0.01, 0.05) * 2**attempt)
+    raise AssertionError("unreachable")
