@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from peewee import Case, Cast
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import N_, _
-from kiosk.services.lifecycle import OPEN_STATUSES, WorkItem
+from kiosk.services.lifecycle import OPEN_STATUSES
 from kiosk.services.text import clean_text
 from kiosk.services.uow import read_only
 from models import Defect, DefectProgress, Station, Team
@@ -35,6 +36,22 @@ FILTER_TITLES = {
     "all": N_("all states"),
 }
 _HEX = re.compile(r"^[0-9a-f]{4,8}$")
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    id: str
+    short_id: str
+    station_code: str
+    team_name: str
+    category: str
+    severity: str
+    status: str
+    description: str
+    due_at: datetime
+    seconds_left: int
+    last_progress: str
+    last_progress_at: datetime | None
 
 
 @dataclass(frozen=True)
