@@ -69,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(demo)
     demo.add_argument("--no-run", action="store_true", help="only seed the demo plant")
+    demo.add_argument(
+        "--scale",
+        metavar="plant|N",
+        help="grow the demo to a plant-sized data set (plant: 2,000 people, 50,000 defects, "
+        "1,000,000 ledger rows) or N times that (0.1 for a tenth); needs a new --db",
+    )
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_language(demo)
 
     board = commands.add_parser(
@@ -303,6 +310,25 @@ def _print_labels(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed_plant_scale(scale_text: str, *, quiet: bool) -> None:
+    from kiosk.progress import TextProgress
+    from kiosk.services.scale_demo import parse_scale, seed_plant
+
+    scale = parse_scale(scale_text)
+    progress = TextProgress(quiet=quiet)
+    try:
+        summary = seed_plant(scale, progress=progress)
+    finally:
+        progress.close()
+    print(
+        f"Plant-scale data set (scale {scale:g}): {summary.employees:,} active employees in "
+        f"{summary.teams:,} line teams, {summary.defects:,} defects in the active campaign, "
+        f"{summary.assessments:,} finished assessments, {summary.proposals:,} proposals, "
+        f"{summary.contests:,} contests, {summary.ledger_rows:,} ledger rows over "
+        f"{summary.campaigns} campaigns."
+    )
+
+
 def _terminal_missing(args: argparse.Namespace) -> bool:
     """A full-screen command started without a terminal (cron, a pipe, systemd without a
     TTY) would spin on its empty input: say so and stop instead. textual-serve's board
@@ -400,7 +426,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from kiosk.services.demo import seed_demo_plant
 
             database.upgrade()
-            seed_demo_plant()
+            if args.scale:
+                _seed_plant_scale(args.scale, quiet=args.quiet)
+            else:
+                seed_demo_plant()
             print(f"Demo plant ready in {status.where}.")
             return 0 if args.no_run else _run_app(settings)
         database.require_current_schema(status)
