@@ -19,6 +19,7 @@ from kiosk.services.worklist import worklist_page
 from models import Defect, Employee, LedgerEntry, Team, db
 from models.defects import STATUSES
 from tests.test_bulk_ledger import totals_and_sums
+from tests.test_roster_import import _Terminal
 
 SCALE = 0.01
 
@@ -97,11 +98,6 @@ def test_scale_words():
     for wrong in ("0", "-1", "lots", "11"):
         with pytest.raises(ServiceError, match="--scale"):
             parse_scale(wrong)
-
-
-class _Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
 
 
 def test_the_progress_bar_draws_on_a_terminal_only():
