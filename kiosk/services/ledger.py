@@ -129,6 +129,23 @@ def write_awards(awards: Iterable[tuple[Award, datetime]]) -> int:
     return written
 
 
+ENTRY_FIELDS = (
+    LedgerEntry.campaign,
+    LedgerEntry.team,
+    LedgerEntry.employee,
+    LedgerEntry.amount,
+    LedgerEntry.reason,
+    LedgerEntry.cause_type,
+    LedgerEntry.cause_id,
+    LedgerEntry.idempotency_key,
+    LedgerEntry.created_by,
+    LedgerEntry.created_at,
+    LedgerEntry.reverses,
+)
+
+CHAIN_FIELDS = (LedgerChain.entry, LedgerChain.campaign_key, LedgerChain.hash)
+
+
 def _write_chunk(
     chunk: Sequence[tuple[Award, datetime]], locked: set[int], last_hash: dict[int, str]
 ) -> int:
@@ -140,51 +157,39 @@ def _write_chunk(
     by_key: dict[str, tuple[Award, datetime]] = {}
     for item, now in chunk:
         by_key.setdefault(item.idempotency_key, (item, now))
+    keys = list(by_key)
+    marks = ", ".join([db.database_proxy.param] * len(keys))
     used = {
         key
-        for (key,) in LedgerEntry.select(LedgerEntry.idempotency_key)
-        .where(LedgerEntry.idempotency_key.in_(list(by_key)))
-        .tuples()
+        for (key,) in db.fetch_all(
+            f"SELECT idempotency_key FROM ledger_entry WHERE idempotency_key IN ({marks})",
+            tuple(keys),
+        )
     }
     fresh = [(item, now) for key, (item, now) in by_key.items() if key not in used]
     if not fresh:
         return 0
-    inserted = (
-        LedgerEntry.insert_many(
-            [
-                (
-                    item.campaign_id,
-                    item.team_id,
-                    item.employee_id,
-                    item.amount,
-                    item.reason,
-                    item.cause_type,
-                    item.cause_id,
-                    item.idempotency_key,
-                    item.created_by_id,
-                    now,
-                    item.reverses_id,
-                )
-                for item, now in fresh
-            ],
-            fields=[
-                LedgerEntry.campaign,
-                LedgerEntry.team,
-                LedgerEntry.employee,
-                LedgerEntry.amount,
-                LedgerEntry.reason,
-                LedgerEntry.cause_type,
-                LedgerEntry.cause_id,
-                LedgerEntry.idempotency_key,
-                LedgerEntry.created_by,
-                LedgerEntry.created_at,
-                LedgerEntry.reverses,
-            ],
-        )
-        .on_conflict_ignore()  # PostgreSQL: another transaction wrote a key meanwhile
-        .returning(LedgerEntry.id, LedgerEntry.idempotency_key)
-        .tuples()
-        .execute()
+    inserted = db.insert_rows(
+        LedgerEntry,
+        ENTRY_FIELDS,
+        [
+            (
+                item.campaign_id,
+                item.team_id,
+                item.employee_id,
+                item.amount,
+                item.reason,
+                item.cause_type,
+                item.cause_id,
+                item.idempotency_key,
+                item.created_by_id,
+                now,
+                item.reverses_id,
+            )
+            for item, now in fresh
+        ],
+        returning=(LedgerEntry.id, LedgerEntry.idempotency_key),
+        skip_conflicts=True,  # PostgreSQL: another transaction wrote a key meanwhile
     )
     links = []
     for entry_id, key in sorted(inserted):
@@ -193,9 +198,9 @@ def _write_chunk(
         digest = _award_hash(last_hash[campaign_key], item, now)
         last_hash[campaign_key] = digest
         links.append((entry_id, campaign_key, digest))
-    LedgerChain.insert_many(
-        links, fields=[LedgerChain.entry, LedgerChain.campaign_key, LedgerChain.hash]
-    ).execute()
+    db.insert_rows(
+        LedgerChain, (LedgerChain.entry, LedgerChain.campaign_key, LedgerChain.hash), links
+    )
     return len(links)
 
 

@@ -40,6 +40,7 @@ from models import (
     Station,
     Supplier,
     Team,
+    db,
 )
 from models.anomalies import AnomalyHistory
 from models.assessments import Assessment
@@ -63,7 +64,6 @@ STATIONS_PER_LINE = 6
 ANOMALY_MONTHS = 24
 MEMBERS_AT_LEAST = 3  # people in a new team, whatever the scale
 BADGE_PREFIX = "P"  # the plant-scale people: P00001...
-SQLITE_VARIABLES = 30_000  # parameters in one statement, under SQLite's 32,766
 
 Progress = Callable[[str, int, int], None]  # (what, done, of)
 
@@ -100,10 +100,8 @@ def _count(name: str, scale: float, least: int = 1) -> int:
 
 
 def _insert(model: type[Model], fields: Sequence[Field], rows: Sequence[tuple]) -> None:
-    """Insert rows a few thousand per statement (inside the caller's transaction)."""
-    size = max(1, SQLITE_VARIABLES // len(fields))
-    for start in range(0, len(rows), size):
-        model.insert_many(rows[start : start + size], fields=list(fields)).execute()
+    """Insert rows thousands per statement (inside the caller's transaction)."""
+    db.insert_rows(model, fields, rows)
 
 
 def _utc_midnight(day: date) -> datetime:
