@@ -372,6 +372,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "db" and args.db_command == "check":
             print(f"{status.where}: schema version {status.version} (this kiosk: {status.latest})")
             database.require_current_schema(status)
+            missing = database.missing_indexes()
+            if missing:
+                print(
+                    f"Missing index(es) the boards and the worklist need: {', '.join(missing)}. "
+                    "Without them the boards read whole tables and slow down as the data "
+                    "grows. Run `kiosk db upgrade` to make them again.",
+                    file=sys.stderr,
+                )
+                return 1
             return 0
         if args.command == "import":
             database.require_current_schema(status)
@@ -388,6 +397,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_export(args)
         if args.command == "db" and args.db_command == "upgrade":
             applied = database.upgrade()
+            restored = database.restore_indexes()
+            if restored:
+                print(f"Made the missing index(es) again: {', '.join(restored)}.")
             done = f"applied {', '.join(map(str, applied))}" if applied else "already up to date"
             print(f"{status.where}: schema version {status.latest} ({done})")
             if args.app_role:

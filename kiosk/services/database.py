@@ -13,6 +13,7 @@ from kiosk.errors import DatabaseUnavailable, DatabaseUnusable
 from kiosk.files import private_file
 from kiosk.i18n import _
 from models import db, migrations
+from models.migrations import v0017_read_indexes as read_indexes
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,26 @@ def upgrade(clock: Clock | None = None) -> list[int]:
                 first_line=first_line,
             )
         ) from exc
+
+
+def missing_indexes() -> list[str]:
+    """The indexes the boards' and the kiosk's reads use (schema step 17) that this
+    database lacks: dropped by hand, or restored without them. Empty before step 17."""
+    with db.connection() as database:
+        if migrations.current_version(database) < read_indexes.VERSION:
+            return []
+        tables = {table for table, _columns in read_indexes.INDEXES.values()}
+        present = {index.name for table in tables for index in database.get_indexes(table)}
+    return [name for name in read_indexes.INDEXES if name not in present]
+
+
+def restore_indexes() -> list[str]:
+    """Make the reads' missing indexes again (part of `kiosk db upgrade`); returns them."""
+    missing = missing_indexes()
+    if missing:
+        with db.connection() as database, database.atomic():
+            read_indexes.create_indexes(database, missing)
+    return missing
 
 
 def open_current_database(url: str) -> DatabaseStatus:
