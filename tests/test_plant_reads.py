@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.services import assessments
+from kiosk.services import assessments, reports, suppliers
+from kiosk.services.lifecycle import OPEN_STATUSES
+from models import Defect, Supplier
 from tests.plant_factory import grow_plant
 
 
@@ -66,3 +68,52 @@ async def test_the_coverage_screen_pages_every_missing_person_once(demo_plant, c
         await settle(pilot)
         shown = [row[1] for row in table_rows(app, "#missing")]
         assert shown == expected[last_page - 50 : last_page]
+
+
+def _raw_defects() -> list[Defect]:
+    return list(Defect.select())
+
+
+def test_supplier_ranking_groups_in_sql_as_the_raw_rows_say(plant, clock):
+    ranking = suppliers.supplier_ranking(clock=clock)
+    first, after = suppliers._bounds(ranking.start, ranking.end)
+    before_first, before_after = suppliers._bounds(ranking.previous_start, ranking.previous_end)
+    incoming = [d for d in _raw_defects() if d.source == suppliers.SOURCE]
+    now = [d for d in incoming if first <= d.reported_at < after]
+    then = [d for d in incoming if before_first <= d.reported_at < before_after]
+    codes = {s.id: s.code for s in Supplier.select()}
+
+    def code(d):
+        return codes.get(d.supplier_id, suppliers.NO_SUPPLIER)
+
+    expected = {}
+    for key in {code(d) for d in now + then}:
+        mine = [d for d in now if code(d) == key]
+        expected[key] = (
+            len(mine),
+            sum(1 for d in then if code(d) == key),
+            tuple(sorted({d.lot for d in mine if d.lot})),
+            sum(1 for d in mine if d.severity == "critical"),
+        )
+    got = {r.supplier_code: (r.count, r.previous_count, r.lots, r.critical) for r in ranking.rows}
+    assert got == expected
+    assert (ranking.total, ranking.previous_total) == (len(now), len(then))
+    counts = [r.count for r in ranking.rows]
+    assert counts == sorted(counts, reverse=True)
+    high, active = suppliers.high_risk_count(ranking.start, ranking.end, ranking.threshold_percent)
+    assert high == sum(1 for r in ranking.rows if r.high_risk)
+    assert active == Supplier.select().where(Supplier.active).count()
+
+
+def test_red_black_overdue_shows_the_longest_overdue_and_counts_them_all(plant, clock):
+    board = reports.red_black(clock=clock)
+    now = clock.now()
+    late = sorted(
+        (d for d in _raw_defects() if d.status in OPEN_STATUSES and d.due_at < now),
+        key=lambda d: (d.due_at, str(d.id)),
+    )
+    assert board.overdue_total == len(late)
+    shown = [(d.id, d.due_at, d.severity) for d in board.overdue_defects]
+    assert [due for _id, due, _s in shown] == [d.due_at for d in late][: reports.OVERDUE_SHOWN]
+    assert {i for i, _d, _s in shown} <= {str(d.id) for d in late}
+    assert len(shown) == min(len(late), reports.OVERDUE_SHOWN)

@@ -24,6 +24,7 @@ from kiosk.services.uow import read_only
 from models import Campaign, Defect, Employee, LedgerEntry, Station, Team, db
 
 TOP_PEOPLE = 5
+OVERDUE_SHOWN = 50  # the longest overdue; the list says how many there are in all
 SUSPICIOUS_LIMIT = 10  # teams marked at most (the worst first)
 
 
@@ -87,6 +88,7 @@ class RedBlackList:
     missing_inspections: tuple[LineView, ...]  # lines without a completed inspection this week
     suspicious_teams: tuple[SuspiciousTeam, ...] = ()
     suspicious_hours: int = 4  # what "fixed quickly" means here
+    overdue_total: int = 0  # every open defect past its window (the list shows the first)
 
     def is_suspicious(self, team_name: str) -> bool:
         return any(t.team_name == team_name for t in self.suspicious_teams)
@@ -176,15 +178,24 @@ def red_black(*, campaign_id: int | None = None, clock: Clock | None = None) -> 
         .dicts()
     )
     overdue = (
-        Defect.select(Defect, Station, Team)
+        Defect.select(
+            Defect.id,
+            Station.code,
+            Team.name,
+            Defect.severity,
+            Defect.status,
+            Defect.description,
+            Defect.due_at,
+        )
         .join(Station, on=(Defect.station == Station.id))
         .switch(Defect)
         .join(Team, on=(Defect.team == Team.id))
         .where(Defect.status.in_(OPEN_STATUSES) & (Defect.due_at < now))
-        .order_by(Defect.due_at)
     )
     if not live and campaign is not None:
         overdue = overdue.where(Defect.campaign == campaign.id)
+    overdue_total = overdue.count()
+    shown = overdue.order_by(Defect.due_at, Defect.id).limit(OVERDUE_SHOWN).tuples()
     return RedBlackList(
         generated_at=now,
         on_time_teams=tuple(on_time),
@@ -192,20 +203,21 @@ def red_black(*, campaign_id: int | None = None, clock: Clock | None = None) -> 
         top_people=tuple(TopPerson(p["name"], p["team_name"], int(p["pts"])) for p in people),
         overdue_defects=tuple(
             OverdueDefect(
-                id=str(d.id),
-                short_id=str(d.id)[:8],
-                station_code=d.station.code,
-                team_name=d.team.name,
-                severity=d.severity,
-                status=d.status,
-                description=d.description,
-                due_at=d.due_at,
-                overdue_seconds=int((now - d.due_at).total_seconds()),
+                id=str(defect_id),
+                short_id=str(defect_id)[:8],
+                station_code=station_code,
+                team_name=team_name,
+                severity=severity,
+                status=status,
+                description=description,
+                due_at=due_at,
+                overdue_seconds=int((now - due_at).total_seconds()),
             )
-            for d in overdue
+            for defect_id, station_code, team_name, severity, status, description, due_at in shown
         ),
         late_teams=tuple(late),
         missing_inspections=tuple(lines_missing_inspection(clock=clock)) if live else (),
         suspicious_teams=tuple(_suspicious_teams(campaign)),
         suspicious_hours=rules_of(campaign).suspicious_fix_hours,
+        overdue_total=overdue_total,
     )
