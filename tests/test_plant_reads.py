@@ -4,11 +4,16 @@ mid-size plant grown by tests.plant_factory; paged lists show every row exactly 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from kiosk.services import assessments, reports, suppliers
+from kiosk.services import assessments, kpis, reports, suppliers
 from kiosk.services.lifecycle import OPEN_STATUSES
-from models import Defect, Supplier
+from kiosk.services.lines import local_day_bounds
+from models import Campaign, Defect, Employee, LedgerEntry, Supplier, Team, db
+from models.migrations.v0017_read_indexes import rebuild
+from models.totals import LedgerTeamHour, LedgerTeamPerson
 from tests.plant_factory import grow_plant
 
 
@@ -117,3 +122,80 @@ def test_red_black_overdue_shows_the_longest_overdue_and_counts_them_all(plant, 
     assert [due for _id, due, _s in shown] == [d.due_at for d in late][: reports.OVERDUE_SHOWN]
     assert {i for i, _d, _s in shown} <= {str(d.id) for d in late}
     assert len(shown) == min(len(late), reports.OVERDUE_SHOWN)
+
+
+def _raw_ledger() -> list[LedgerEntry]:
+    return list(LedgerEntry.select())
+
+
+def test_the_rollups_equal_the_ledger_summed_again(plant):
+    def rows():
+        hours = sorted(LedgerTeamHour.select().tuples())
+        people = sorted(LedgerTeamPerson.select().tuples())
+        return hours, people
+
+    kept = rows()
+    with db.connection() as database, database.atomic():
+        rebuild(database)
+    assert rows() == kept
+    assert sum(h[3] for h in kept[0]) == sum(e.amount for e in _raw_ledger())
+
+
+def test_daily_series_reads_the_rollup_as_the_ledger_says(plant, clock):
+    series = kpis.daily_series(clock=clock)
+    campaign = Campaign.get(Campaign.active)
+    first = campaign.starts_on
+    ends = [
+        local_day_bounds(first + timedelta(days=n), first + timedelta(days=n))[1]
+        for n in range(len(series.days))
+    ]
+    names = {t.id: t.name for t in Team.select()}
+    expected = []
+    for name, _points in series.team_points:
+        team = next(i for i, n in names.items() if n == name)
+        mine = [e for e in _raw_ledger() if e.team_id == team and e.campaign_id == campaign.id]
+        expected.append(
+            (name, tuple(sum(e.amount for e in mine if e.created_at < end) for end in ends))
+        )
+    assert series.team_points == tuple(expected)
+    reported = [d.reported_at for d in _raw_defects() if d.campaign_id == campaign.id]
+    starts = [local_day_bounds(first, first)[0], *ends[:-1]]
+    assert series.defects_reported == tuple(
+        sum(1 for at in reported if start <= at < end)
+        for start, end in zip(starts, ends, strict=True)
+    )
+
+
+def test_red_black_points_read_the_rollup_as_the_ledger_says(plant, clock):
+    board = reports.red_black(clock=clock)
+    campaign = Campaign.get(Campaign.active)
+    ledger = [e for e in _raw_ledger() if e.campaign_id == campaign.id]
+    teams = {t.id: t.name for t in Team.select()}
+    people = {e.id: e.name for e in Employee.select()}
+
+    def per_team(prefix):
+        found = {}
+        for e in ledger:
+            if e.idempotency_key.startswith(prefix):
+                count, total = found.get(teams[e.team_id], (0, 0))
+                found[teams[e.team_id]] = (count + 1, total + e.amount)
+        return found
+
+    assert {t.team_name: t.on_time for t in board.on_time_teams} == {
+        name: count for name, (count, _total) in per_team("ontime:").items()
+    }
+    assert {t.team_name: (t.penalties, t.points_lost) for t in board.late_teams} == per_team(
+        "overdue:"
+    )
+    totals = {}
+    for e in ledger:
+        if e.employee_id is not None:
+            key = (people[e.employee_id], teams[e.team_id])
+            totals[key] = totals.get(key, 0) + e.amount
+    best = sorted(
+        ((pts, name, team) for (name, team), pts in totals.items() if pts > 0),
+        key=lambda t: (-t[0], t[1]),
+    )
+    got = [(p.points, p.name, p.team_name) for p in board.top_people]
+    assert [pts for pts, _n, _t in got] == [pts for pts, _n, _t in best[: reports.TOP_PEOPLE]]
+    assert set(got) <= set(best)

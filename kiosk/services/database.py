@@ -171,6 +171,8 @@ _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _APP_ROLE_REVOKES = (
     "REVOKE UPDATE, DELETE, TRUNCATE ON ledger_entry, ledger_chain, audit_entry FROM {role}",
     "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON team_point_total, schema_version FROM {role}",
+    # the ledger's rollups (schema step 17), also kept by a SECURITY DEFINER trigger
+    "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ledger_team_hour, ledger_team_person FROM {role}",
 )
 
 

@@ -39,6 +39,7 @@ from kiosk.services.suppliers import high_risk_count
 from kiosk.services.uow import read_only
 from models import Campaign, Defect, LedgerEntry, ProductionLine
 from models.lines import LineEvaluation
+from models.totals import LedgerTeamHour
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,36 @@ def _summed(query, column: str) -> list[tuple[int, int | None, int]]:
     ]
 
 
+def _on_whole_hours(first: date, count: int) -> bool:
+    """Every local midnight of the period falls on a whole UTC hour (any zone whose offset
+    is whole hours), so whole hours of the rollup make whole local days."""
+    return all(
+        moment.minute == moment.second == moment.microsecond == 0
+        for n in range(count + 1)
+        for moment in [local_day_bounds(first + timedelta(days=n), first + timedelta(days=n))[0]]
+    )
+
+
+def _ledger_by_day(campaign: Campaign | None, first: date, count: int):
+    """(team, day, amount) rows to sum: the hourly rollup kept with the ledger (schema step
+    17), or the ledger itself where local days do not start on a whole UTC hour."""
+    if _on_whole_hours(first, count):
+        day_of = _local_day_index(LedgerTeamHour.hour, first, count)
+        rows = LedgerTeamHour.select(
+            LedgerTeamHour.team.alias("team_id"), day_of.alias("day"), LedgerTeamHour.amount
+        )
+        if campaign is not None:
+            rows = rows.where(LedgerTeamHour.campaign_key == campaign.id)
+        return rows
+    day_of = _local_day_index(LedgerEntry.created_at, first, count)
+    rows = LedgerEntry.select(
+        LedgerEntry.team.alias("team_id"), day_of.alias("day"), LedgerEntry.amount
+    )
+    if campaign is not None:
+        rows = rows.where(LedgerEntry.campaign == campaign)
+    return rows
+
+
 @read_only
 def daily_series(*, campaign_id: int | None = None, clock: Clock | None = None) -> DailySeries:
     """Points over the month per team (cumulative) and defects reported per day."""
@@ -254,12 +285,7 @@ def daily_series(*, campaign_id: int | None = None, clock: Clock | None = None) 
     teams = {t.team_id: t.team_name for t in team_totals(campaign.id if campaign else None)}
     daily = {team_id: [0] * len(days) for team_id in teams}
     before = dict.fromkeys(teams, 0)
-    day_of = _local_day_index(LedgerEntry.created_at, first, len(days))
-    entries = LedgerEntry.select(
-        LedgerEntry.team.alias("team_id"), day_of.alias("day"), LedgerEntry.amount
-    )
-    if campaign is not None:
-        entries = entries.where(LedgerEntry.campaign == campaign)
+    entries = _ledger_by_day(campaign, first, len(days))
     for team_id, day, amount in _summed(entries, "amount"):
         if team_id not in daily or day is None:
             continue

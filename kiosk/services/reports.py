@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from peewee import SQL, fn
+from peewee import SQL, Value, fn
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.i18n import _
@@ -21,7 +21,8 @@ from kiosk.services.kpis import board_campaign
 from kiosk.services.ledger import TeamTotal, team_totals
 from kiosk.services.lifecycle import OPEN_STATUSES
 from kiosk.services.uow import read_only
-from models import Campaign, Defect, Employee, LedgerEntry, Station, Team, db
+from models import Campaign, Defect, Employee, Station, Team, db
+from models.totals import LedgerTeamPerson
 
 TOP_PEOPLE = 5
 OVERDUE_SHOWN = 50  # the longest overdue; the list says how many there are in all
@@ -95,15 +96,23 @@ class RedBlackList:
 
 
 def _of_campaign(campaign: Campaign | None):
-    return True if campaign is None else LedgerEntry.campaign == campaign.id
+    return True if campaign is None else LedgerTeamPerson.campaign_key == campaign.id
 
 
-def _count_by_team(key_prefix: str, campaign: Campaign | None) -> list[tuple[str, int, int]]:
+def _count_by_team(kind: str, campaign: Campaign | None) -> list[tuple[str, int, int]]:
+    """(team, on-time awards or late charges, their points) of the teams with any, from
+    the rollup the ledger's trigger keeps (schema step 17)."""
+    if kind == "ontime":
+        entries, points = LedgerTeamPerson.ontime_entries, Value(0)
+    else:
+        entries, points = LedgerTeamPerson.overdue_entries, LedgerTeamPerson.overdue_amount
+    count = fn.SUM(entries)
     rows = (
-        LedgerEntry.select(Team.name, fn.COUNT(LedgerEntry.id), fn.SUM(LedgerEntry.amount))
+        LedgerTeamPerson.select(Team.name, count, fn.SUM(points))
         .join(Team)
-        .where(LedgerEntry.idempotency_key.startswith(key_prefix) & _of_campaign(campaign))
+        .where(_of_campaign(campaign))
         .group_by(Team.name)
+        .having(count > 0)
         .tuples()
     )
     return [(name, int(count), int(total)) for name, count, total in rows]
@@ -153,23 +162,25 @@ def red_black(*, campaign_id: int | None = None, clock: Clock | None = None) -> 
     on_time = sorted(
         (
             OnTimeTeam(name, count, totals.get(name, 0))
-            for name, count, _ in _count_by_team("ontime:", campaign)
+            for name, count, _ in _count_by_team("ontime", campaign)
         ),
         key=lambda t: (-t.on_time, -t.points, t.team_name),
     )
     late = sorted(
         (
             LateTeam(name, count, total)
-            for name, count, total in _count_by_team("overdue:", campaign)
+            for name, count, total in _count_by_team("overdue", campaign)
         ),
         key=lambda t: (t.points_lost, t.team_name),
     )
-    person_total = fn.SUM(LedgerEntry.amount)
+    person_total = fn.SUM(LedgerTeamPerson.amount)
     people = (
-        LedgerEntry.select(Employee.name, Team.name.alias("team_name"), person_total.alias("pts"))
-        .join(Employee, on=(LedgerEntry.employee == Employee.id))
-        .switch(LedgerEntry)
-        .join(Team, on=(LedgerEntry.team == Team.id))
+        LedgerTeamPerson.select(
+            Employee.name, Team.name.alias("team_name"), person_total.alias("pts")
+        )
+        .join(Employee, on=(LedgerTeamPerson.employee_key == Employee.id))
+        .switch(LedgerTeamPerson)
+        .join(Team, on=(LedgerTeamPerson.team == Team.id))
         .where(_of_campaign(campaign))
         .group_by(Employee.name, Team.name)
         .having(person_total > 0)
