@@ -93,7 +93,8 @@ def grow_plant(
             station = rng.choice(stations)
             team = crowded if crowded is not None and n % 3 == 0 else rng.choice(teams)
             reported = start + timedelta(minutes=rng.randrange(-20 * 1440, days * 1440))
-            status = rng.choice(STATUSES)
+            # most defects of a running plant are closed
+            status = rng.choices(STATUSES, weights=(10, 8, 7, 10, 65))[0]
             due = reported + timedelta(hours=rng.choice((4, 24, 48, 72)))
             fixed = reported + timedelta(hours=rng.randrange(1, 60))
             verified = fixed + timedelta(hours=rng.randrange(0, 30))
