@@ -199,3 +199,41 @@ def test_red_black_points_read_the_rollup_as_the_ledger_says(plant, clock):
     got = [(p.points, p.name, p.team_name) for p in board.top_people]
     assert [pts for pts, _n, _t in got] == [pts for pts, _n, _t in best[: reports.TOP_PEOPLE]]
     assert set(got) <= set(best)
+
+
+async def test_a_board_for_a_campaign_with_no_data_shows_empty_panels(demo_plant, clock):
+    from textual.widgets import DataTable, Digits
+
+    from kiosk.app import KioskApp
+    from kiosk.config import Settings
+    from kiosk.services import campaigns
+    from screens.board import BoardScreen, Tile
+    from tests.test_screens import SIZE, settle, text_of
+
+    empty = campaigns.create_campaign(
+        None, campaigns.CampaignDraft("Empty 2027", "2027-03-01", "2027-03-31"), clock=clock
+    )
+    app = KioskApp(
+        Settings(database_url=demo_plant, terminal_id="WALL"), clock=clock, board_only=True
+    )
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, BoardScreen)
+        screen._picked(empty.id)
+        for _ in range(20):
+            await settle(pilot)
+            if "Empty 2027" in text_of(app, "#campaign-line"):
+                break
+        assert "Empty 2027" in text_of(app, "#campaign-line")
+        assert "error" not in str(screen.query_one("#message").classes)
+        assert screen.query_one("#tile-open", Tile).query_one(Digits).value == "0/0"
+        assert screen.query_one("#tile-critical", Tile).query_one(Digits).value.startswith("0")
+        teams = screen.query_one("#board-teams", DataTable)
+        assert all(str(teams.get_row_at(i)[-1]) in ("0", "+0") for i in range(teams.row_count))
+        board = reports.red_black(campaign_id=empty.id, clock=clock)
+        assert (board.on_time_teams, board.top_people, board.overdue_defects) == ((), (), ())
+        assert board.late_teams == () and board.overdue_total == 0
+        series = kpis.daily_series(campaign_id=empty.id, clock=clock)
+        assert set(series.defects_reported) == {0}
+        assert all(set(points) == {0} for _name, points in series.team_points)
