@@ -237,3 +237,51 @@ async def test_a_board_for_a_campaign_with_no_data_shows_empty_panels(demo_plant
         series = kpis.daily_series(campaign_id=empty.id, clock=clock)
         assert set(series.defects_reported) == {0}
         assert all(set(points) == {0} for _name, points in series.team_points)
+
+
+async def test_the_review_queue_pages_every_proposal_once(demo_plant, clock):
+    import uuid
+    from datetime import timedelta as later
+
+    from kiosk.services import proposals
+    from models.proposals import Proposal
+    from tests.test_proposal_screens import open_proposals, rows
+    from tests.test_screens import SIZE, make_app, settle, sign_in, text_of
+
+    submitter = Employee.get(Employee.badge_code == "E1004")
+    with db.connection():
+        Proposal.insert_many(
+            [
+                {
+                    "id": uuid.UUID(int=n + 1),
+                    "submitter": submitter.id,
+                    "team": submitter.team_id,
+                    "title": f"Idea {n:03d}",
+                    "problem": "p",
+                    "proposal": "q",
+                    "benefit": "b",
+                    "status": "submitted",
+                    "submitted_at": clock.now() - later(hours=200 - n),
+                }
+                for n in range(120)
+            ]
+        ).execute()
+    expected = [p.title for p in proposals._review_queue(0, 200)]  # every waiting one, oldest first
+    assert len(expected) == 121
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "E4002", pin="1234")
+        await open_proposals(pilot, app)
+        assert "1–50 of 121" in text_of(app, "#queue-title")
+        seen = []
+        while True:
+            seen.extend(row[3] for row in rows(app, "#queue"))
+            if len(seen) >= len(expected):
+                break
+            await pilot.press("pagedown")
+            await settle(pilot)
+        assert seen == expected
+        assert "101–121 of 121" in text_of(app, "#queue-title")
+        await pilot.press("pageup")
+        await settle(pilot)
+        assert [row[3] for row in rows(app, "#queue")] == expected[50:100]
