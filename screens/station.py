@@ -182,12 +182,18 @@ class StationScreen(ScanningScreen):
         table.display = True
         title = self.query_one("#defects-title", Static)
         title.display = True
-        count = len(view.open_defects)
-        title.update(
-            _("Open defects at this station: {count}", count=count)
-            if count
-            else _("No open defects at this station.")
-        )
+        count = max(view.open_total, len(view.open_defects))
+        if not count:
+            text = _("No open defects at this station.")
+        elif count <= len(view.open_defects):
+            text = _("Open defects at this station: {count}", count=count)
+        else:
+            text = _(
+                "Open defects at this station: {count}; the {shown} most urgent shown.",
+                count=count,
+                shown=len(view.open_defects),
+            )
+        title.update(text)
         self.say(
             message or _("Station {code} scanned. F2 reports a defect here.", code=view.code),
             "success",

@@ -285,3 +285,21 @@ async def test_the_review_queue_pages_every_proposal_once(demo_plant, clock):
         await pilot.press("pageup")
         await settle(pilot)
         assert [row[3] for row in rows(app, "#queue")] == expected[50:100]
+
+
+def test_station_lookup_shows_the_most_urgent_and_counts_them_all(plant, clock):
+    from kiosk.services.stations import OPEN_SHOWN, lookup_station
+    from models import Station
+
+    for station in Station.select().order_by(Station.id).limit(4):
+        view = lookup_station(station.code, clock=clock)
+        still_open = sorted(
+            (
+                d
+                for d in _raw_defects()
+                if d.station_id == station.id and d.status not in ("verified", "closed")
+            ),
+            key=lambda d: (d.due_at, str(d.id)),
+        )
+        assert view.open_total == len(still_open)
+        assert [d.due_at for d in view.open_defects] == [d.due_at for d in still_open][:OPEN_SHOWN]
