@@ -18,7 +18,7 @@ from kiosk.services import assessments
 from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
-from screens.widgets.tables import fill_rows
+from screens.widgets.tables import count_title, fill_rows
 
 REFRESH_SECONDS = 10.0
 GROUP_COLUMNS = (N_("Passed"), N_("Total"), "%")
@@ -158,17 +158,18 @@ class CoverageScreen(KioskScreen):
             )
         fill_rows(self.query_one("#missing", DataTable), rows)
         total = report.missing_total
-        if not total:
-            title = _("Nobody is missing: every active employee has passed.")
-        elif total <= len(report.missing):
-            title = _("Still missing: {count}", count=total)
-        else:
-            title = _(
+        title = count_title(
+            total,
+            len(report.missing),
+            _("Nobody is missing: every active employee has passed."),
+            _("Still missing: {count}", count=total),
+            _(
                 "Still missing: {first}–{last} of {count} (F8/PgDn next, F7/PgUp previous)",
                 first=report.first,
                 last=report.last,
                 count=total,
-            )
+            ),
+        )
         self.query_one("#missing-title", Static).update(title)
         if total and not report.missing:  # the list shrank under this page: back to its end
             self.first_row = max(0, (total - 1) // report.missing_limit * report.missing_limit)

@@ -18,6 +18,7 @@ from screens.codes import code_word
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.scan_input import ScanInput
 from screens.widgets.status_bar import StatusBar
+from screens.widgets.tables import count_title
 
 SEVERITY_STYLE = {"critical": "bold red", "major": "yellow", "minor": ""}
 
@@ -183,16 +184,17 @@ class StationScreen(ScanningScreen):
         title = self.query_one("#defects-title", Static)
         title.display = True
         count = max(view.open_total, len(view.open_defects))
-        if not count:
-            text = _("No open defects at this station.")
-        elif count <= len(view.open_defects):
-            text = _("Open defects at this station: {count}", count=count)
-        else:
-            text = _(
+        text = count_title(
+            count,
+            len(view.open_defects),
+            _("No open defects at this station."),
+            _("Open defects at this station: {count}", count=count),
+            _(
                 "Open defects at this station: {count}; the {shown} most urgent shown.",
                 count=count,
                 shown=len(view.open_defects),
-            )
+            ),
+        )
         title.update(text)
         self.say(
             message or _("Station {code} scanned. F2 reports a defect here.", code=view.code),
