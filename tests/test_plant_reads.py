@@ -303,3 +303,62 @@ def test_station_lookup_shows_the_most_urgent_and_counts_them_all(plant, clock):
         )
         assert view.open_total == len(still_open)
         assert [d.due_at for d in view.open_defects] == [d.due_at for d in still_open][:OPEN_SHOWN]
+
+
+def test_the_rollups_stay_equal_to_the_ledger_after_concurrent_and_interrupted_writes(
+    demo_plant, clock
+):
+    import threading
+
+    from kiosk.services.ledger import Award, award
+
+    campaign = Campaign.get(Campaign.active).id
+    teams = [t.id for t in Team.select().where(Team.kind == "line").order_by(Team.id)]
+    people = [e.id for e in Employee.select().order_by(Employee.id).limit(8)]
+    kinds = ("ontime:", "overdue:", "bonus:")
+
+    def one(worker: int, n: int) -> Award:
+        kind = kinds[(worker + n) % 3]
+        return Award(
+            team_id=teams[(worker * 7 + n) % len(teams)],
+            amount=-2 if kind == "overdue:" else 3,
+            reason="concurrent",
+            cause_type="test",
+            cause_id=f"{worker}-{n}",
+            idempotency_key=f"{kind}rollup-{worker}-{n}",
+            employee_id=people[(worker + n) % len(people)] if n % 4 else None,
+            campaign_id=campaign,
+        )
+
+    def run(worker: int) -> None:
+        for n in range(12):
+            award(one(worker, n), clock=clock)
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with db.connection() as database:
+        with pytest.raises(RuntimeError), database.atomic():  # written, then the power goes
+            for n in (1, 2):
+                extra = one(99, n)
+                LedgerEntry.insert(
+                    team=extra.team_id,
+                    amount=extra.amount,
+                    reason=extra.reason,
+                    cause_type=extra.cause_type,
+                    cause_id=extra.cause_id,
+                    idempotency_key=extra.idempotency_key,
+                    employee=extra.employee_id,
+                    campaign=campaign,
+                    created_at=clock.now(),
+                ).execute()
+            raise RuntimeError("interrupted")
+        hours = sorted(LedgerTeamHour.select().tuples())
+        people_rows = sorted(LedgerTeamPerson.select().tuples())
+        assert LedgerEntry.select().where(LedgerEntry.reason == "concurrent").count() == 60
+        with database.atomic():
+            rebuild(database)
+        assert sorted(LedgerTeamHour.select().tuples()) == hours
+        assert sorted(LedgerTeamPerson.select().tuples()) == people_rows

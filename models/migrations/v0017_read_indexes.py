@@ -92,7 +92,8 @@ def _upserts(source: str, prefix: str, *, postgresql: bool, grouped: bool) -> li
         values = tuple(f"SUM({value})" for value in values)
     # SQLite: an INSERT ... SELECT upsert needs a WHERE before ON CONFLICT
     where = "" if postgresql else " WHERE true"
-    group = " GROUP BY 1, 2, 3" if grouped else ""
+    # in key order: concurrent statements take the rollup rows' locks in one order
+    group = " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3" if grouped else ""
     return [
         "INSERT INTO ledger_team_hour (campaign_key, team_id, hour, amount) "
         f"SELECT COALESCE({c}campaign_id, 0), {c}team_id, {_hour(c + 'created_at', postgresql)}, "

@@ -1,0 +1,6 @@
+VERSION = 16
+TITLE = "placeholder (not committed)"
+
+
+def apply(database):
+    pass
