@@ -6,7 +6,7 @@ import sys
 
 from bench import Result
 
-NAMES = ("scan", "startup", "board", "live", "export")
+NAMES = ("scan", "startup", "board", "live", "export", "reads")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     cluster = None
     server_url = None
-    if {"board", "live", "export"} & set(chosen):
+    if {"board", "live", "export", "reads"} & set(chosen):
         from tests.pg import Cluster
 
         cluster = Cluster()

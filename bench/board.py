@@ -13,6 +13,7 @@ from kiosk.services.demo import seed_demo_plant
 from kiosk.services.ledger import team_totals
 from models import Campaign, Team, db
 from models.migrations.v0009_running_totals import REBUILD
+from models.migrations.v0017_read_indexes import rebuild as rebuild_rollups
 
 # the rows team_totals() ranks: every active line team with its points, best first
 HAND_WRITTEN = (
@@ -43,7 +44,7 @@ def _fill_ledger(rows: int, campaign_id: int, team_ids: list[int]) -> None:
     with db.connection() as database, database.atomic():
         if db.is_postgresql():
             team_array = ",".join(str(team) for team in team_ids)
-            # a bulk load: skip the per-row running-total trigger (one transaction updating
+            # a bulk load: skip the ledger's triggers (one transaction updating
             # the same six rows a million times piles up row versions) and rebuild the
             # totals from the ledger afterwards, as schema step 9 does
             database.execute_sql("SET LOCAL session_replication_role = replica")
@@ -58,6 +59,7 @@ def _fill_ledger(rows: int, campaign_id: int, team_ids: list[int]) -> None:
             database.execute_sql("SET LOCAL session_replication_role = origin")
             for statement in REBUILD:
                 database.execute_sql(statement)
+            rebuild_rollups(database)  # the ledger's rollups (schema step 17) too
             return
         batch = []
         for n in range(1, rows + 1):

@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
         "bench", help="run the benchmarks from a checkout and print each ratio beside its target"
     )
     bench.add_argument(
-        "names", nargs="*", metavar="NAME", help="scan, startup, board, live, export"
+        "names", nargs="*", metavar="NAME", help="scan, startup, board, live, export, reads"
     )
 
     keys = commands.add_parser("keys", help="the plant key that signs QR labels")
@@ -412,6 +412,15 @@ def _check_database(run: Invocation) -> int:
     status = run.status
     print(f"{status.where}: schema version {status.version} (this kiosk: {status.latest})")
     database.require_current_schema(status)
+    missing = database.missing_indexes()
+    if missing:
+        print(
+            f"Missing index(es) the boards and the worklist need: {', '.join(missing)}. "
+            "Without them the boards read whole tables and slow down as the data "
+            "grows. Run `kiosk db upgrade` to make them again.",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

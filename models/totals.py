@@ -7,9 +7,9 @@ size. `campaign_key` is the campaign id, or 0 for rows that name no campaign.
 
 from __future__ import annotations
 
-from peewee import ForeignKeyField, IntegerField
+from peewee import CompositeKey, ForeignKeyField, IntegerField
 
-from models.base import BaseModel
+from models.base import BaseModel, UTCDateTimeField
 from models.people import Team
 
 
@@ -21,3 +21,35 @@ class TeamPointTotal(BaseModel):
     class Meta:
         primary_key = False
         indexes = ((("campaign_key", "team"), True),)
+
+
+class LedgerTeamHour(BaseModel):
+    """Points per campaign (0: none), team and UTC hour, kept by the ledger's trigger
+    (schema step 17): the daily points chart reads these, never the ledger."""
+
+    campaign_key = IntegerField()
+    team = ForeignKeyField(Team, on_delete="CASCADE")
+    hour = UTCDateTimeField()
+    amount = IntegerField()
+
+    class Meta:
+        table_name = "ledger_team_hour"
+        primary_key = CompositeKey("campaign_key", "team", "hour")
+
+
+class LedgerTeamPerson(BaseModel):
+    """Per campaign (0: none), team and person (employee_key 0: none named): the points,
+    the on-time awards and the late charges (count and points), kept by the ledger's
+    trigger (schema step 17) for the Red-Black List."""
+
+    campaign_key = IntegerField()
+    team = ForeignKeyField(Team, on_delete="CASCADE")
+    employee_key = IntegerField()
+    amount = IntegerField()
+    ontime_entries = IntegerField()
+    overdue_entries = IntegerField()
+    overdue_amount = IntegerField()
+
+    class Meta:
+        table_name = "ledger_team_person"
+        primary_key = CompositeKey("campaign_key", "team", "employee_key")

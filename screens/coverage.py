@@ -18,7 +18,7 @@ from kiosk.services import assessments
 from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
-from screens.widgets.tables import fill_rows
+from screens.widgets.tables import count_title, fill_rows
 
 REFRESH_SECONDS = 10.0
 GROUP_COLUMNS = (N_("Passed"), N_("Total"), "%")
@@ -39,11 +39,20 @@ def _group_cells(group: assessments.CoverageGroup) -> tuple[object, ...]:
 
 class CoverageScreen(KioskScreen):
     CSS_PATH = "coverage.tcss"
-    BINDINGS = [Binding("escape", "back", "Back"), Binding("r", "refresh", "Refresh")]
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("f8", "page(1)", "Next page"),
+        Binding("f7", "page(-1)", "Previous page"),
+        Binding("pagedown", "page(1)", "Next page", show=False, priority=True),
+        Binding("pageup", "page(-1)", "Previous page", show=False, priority=True),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
         self.refused = False
+        self.first_row = 0  # where the page of people still missing starts
+        self.shown: assessments.CoveragePage | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -82,6 +91,7 @@ class CoverageScreen(KioskScreen):
         self.call_service(
             assessments.training_coverage,
             self.app.user,  # type: ignore[attr-defined]
+            offset=self.first_row,
             clock=self.app.clock,  # type: ignore[attr-defined]
             terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
             on_done=self.show_report,
@@ -95,7 +105,8 @@ class CoverageScreen(KioskScreen):
             self.refused = True
         self.show_error(error)
 
-    def show_report(self, report: assessments.CoverageReport) -> None:
+    def show_report(self, report: assessments.CoveragePage) -> None:
+        self.shown = report
         overall = report.overall
         self.query_one("#coverage-campaign", Static).update(
             _(
@@ -146,12 +157,36 @@ class CoverageScreen(KioskScreen):
                 )
             )
         fill_rows(self.query_one("#missing", DataTable), rows)
-        self.query_one("#missing-title", Static).update(
-            _("Still missing: {count}", count=len(report.missing))
-            if report.missing
-            else _("Nobody is missing: every active employee has passed.")
+        total = report.missing_total
+        title = count_title(
+            total,
+            len(report.missing),
+            _("Nobody is missing: every active employee has passed."),
+            _("Still missing: {count}", count=total),
+            _(
+                "Still missing: {first}–{last} of {count} (F8/PgDn next, F7/PgUp previous)",
+                first=report.first,
+                last=report.last,
+                count=total,
+            ),
         )
+        self.query_one("#missing-title", Static).update(title)
+        if total and not report.missing:  # the list shrank under this page: back to its end
+            self.first_row = max(0, (total - 1) // report.missing_limit * report.missing_limit)
+            self.action_refresh()
+            return
         self.say(_("R refreshes now; the screen also refreshes itself. Esc goes back."))
+
+    def action_page(self, step: int) -> None:
+        shown = self.shown
+        if shown is None:
+            return
+        offset = shown.missing_offset + step * shown.missing_limit
+        if offset < 0 or offset >= shown.missing_total:
+            self.say(_("There is no page that way."))
+            return
+        self.first_row = offset
+        self.action_refresh()
 
     def on_data_changed(self, _message: object) -> None:
         """The app's change feed (DataChanged): a write somewhere, refresh now; but a write

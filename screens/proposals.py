@@ -48,12 +48,18 @@ class ProposalsScreen(KioskScreen):
         Binding("j", "reject", "Reject"),
         Binding("r", "refresh", "Refresh"),
         Binding("escape", "back", "Back"),
+        Binding("f8", "page(1)", "Next page"),
+        Binding("f7", "page(-1)", "Previous page"),
+        Binding("pagedown", "page(1)", "Next page", show=False, priority=True),
+        Binding("pageup", "page(-1)", "Previous page", show=False, priority=True),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.views: dict[str, proposals.ProposalView] = {}
         self.queue: list[proposals.ProposalView] = []
+        self.queue_page: proposals.ProposalQueue | None = None
+        self.queue_offset = 0  # where the page of the review queue starts
         self.points_range: proposals.PointsRange | None = None
         self.just_submitted: str | None = None  # highlighted once the list shows it
         self.reviewed_id: str | None = None  # shown when the queue it left is empty
@@ -107,6 +113,7 @@ class ProposalsScreen(KioskScreen):
             self.call_service(
                 proposals.review_queue,
                 user,
+                offset=self.queue_offset,
                 terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
                 clock=self.app.clock,  # type: ignore[attr-defined]
                 on_done=self.show_queue,
@@ -147,7 +154,13 @@ class ProposalsScreen(KioskScreen):
         if not self.reviewer:
             self._show_detail_of(table)
 
-    def show_queue(self, items: list[proposals.ProposalView]) -> None:
+    def show_queue(self, page: proposals.ProposalQueue) -> None:
+        if page.total and not page.items:  # the queue shrank under this page: its last one
+            self.queue_offset = (page.total - 1) // page.limit * page.limit
+            self.action_refresh()
+            return
+        self.queue_page = page
+        items = list(page.items)
         self.queue = items
         for item in items:
             self.views[item.id] = item
@@ -163,15 +176,34 @@ class ProposalsScreen(KioskScreen):
                 key=item.id,
             )
         self._restore_cursor(table, keep)
-        self.query_one("#queue-title", Static).update(
-            _(
+        if not items:
+            title = _("No proposals are waiting for review.")
+        elif page.total <= len(items):
+            title = _(
                 "Waiting for your review: {count}. A accepts with points, J rejects.",
                 count=len(items),
             )
-            if items
-            else _("No proposals are waiting for review.")
-        )
+        else:
+            title = _(
+                "Waiting for your review: {first}–{last} of {count}. A accepts with points, "
+                "J rejects; F8/PgDn next page, F7/PgUp previous.",
+                first=page.first,
+                last=page.last,
+                count=page.total,
+            )
+        self.query_one("#queue-title", Static).update(title)
         self._show_detail_of(table)
+
+    def action_page(self, step: int) -> None:
+        page = self.queue_page
+        if page is None or not self.reviewer:
+            return
+        offset = page.offset + step * page.limit
+        if offset < 0 or offset >= page.total:
+            self.say(_("There is no page that way."))
+            return
+        self.queue_offset = offset
+        self.action_refresh()
 
     @staticmethod
     def _cursor_key(table: DataTable) -> str | None:

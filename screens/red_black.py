@@ -47,7 +47,7 @@ class RedBlackScreen(KioskScreen):
             _(
                 "Updated {time}. {count} overdue defect(s).",
                 time=format_local(board.generated_at, "%H:%M:%S"),
-                count=len(board.overdue_defects),
+                count=board.overdue_total,
             )
         )
 

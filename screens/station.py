@@ -18,6 +18,7 @@ from screens.codes import code_word
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.scan_input import ScanInput
 from screens.widgets.status_bar import StatusBar
+from screens.widgets.tables import count_title
 
 SEVERITY_STYLE = {"critical": "bold red", "major": "yellow", "minor": ""}
 
@@ -182,12 +183,19 @@ class StationScreen(ScanningScreen):
         table.display = True
         title = self.query_one("#defects-title", Static)
         title.display = True
-        count = len(view.open_defects)
-        title.update(
-            _("Open defects at this station: {count}", count=count)
-            if count
-            else _("No open defects at this station.")
+        count = max(view.open_total, len(view.open_defects))
+        text = count_title(
+            count,
+            len(view.open_defects),
+            _("No open defects at this station."),
+            _("Open defects at this station: {count}", count=count),
+            _(
+                "Open defects at this station: {count}; the {shown} most urgent shown.",
+                count=count,
+                shown=len(view.open_defects),
+            ),
         )
+        title.update(text)
         self.say(
             message or _("Station {code} scanned. F2 reports a defect here.", code=view.code),
             "success",

@@ -23,7 +23,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import TextIO
 
-from peewee import JOIN, fn
+from peewee import JOIN, SQL, NodeList, fn
 
 from kiosk.clock import Clock, SystemClock, format_local
 from kiosk.errors import ConstraintConflict, NotFound, ValidationFailed
@@ -542,10 +542,46 @@ def _locked(query):
 # -- coverage -----------------------------------------------------------------------------
 
 
+MISSING_PAGE = 50
+
+
+@dataclass(frozen=True)
+class CoveragePage:
+    """What the coverage screen shows: the figures (counted in SQL) and one page of the
+    people still missing, with how many there are in all."""
+
+    campaign_name: str
+    pass_mark_percent: int
+    overall: CoverageGroup
+    by_department: tuple[CoverageGroup, ...]
+    by_team: tuple[CoverageGroup, ...]
+    missing: tuple[EmployeeCoverage, ...]  # this page of them
+    missing_offset: int
+    missing_limit: int
+
+    @property
+    def missing_total(self) -> int:
+        return self.overall.missing
+
+    @property
+    def first(self) -> int:
+        return self.missing_offset + 1 if self.missing else 0
+
+    @property
+    def last(self) -> int:
+        return self.missing_offset + len(self.missing)
+
+
 def training_coverage(
-    actor: EmployeeView, *, clock: Clock | None = None, terminal: str | None = None
-) -> CoverageReport:
-    """Coverage for the supervisor screen (supervisor and up; a refusal is audited)."""
+    actor: EmployeeView,
+    *,
+    offset: int = 0,
+    limit: int = MISSING_PAGE,
+    clock: Clock | None = None,
+    terminal: str | None = None,
+) -> CoveragePage:
+    """Coverage for the supervisor screen (supervisor and up; a refusal is audited): the
+    figures and one page of the people still missing."""
     require_role(
         actor,
         COVERAGE_ROLE,
@@ -554,7 +590,121 @@ def training_coverage(
         terminal=terminal,
         clock=clock,
     )
-    return coverage_report()
+    return coverage_page(offset=offset, limit=limit)
+
+
+def _passed_people(campaign: Campaign | None):
+    """The employees with a passed attempt that counts (a subquery, one row each)."""
+    query = Assessment.select(Assessment.employee.alias("employee_id")).where(
+        Assessment.passed == True  # noqa: E712 (SQL)
+    )
+    if campaign is not None:
+        query = query.where(Assessment.campaign == campaign.id)
+    return query.distinct().alias("passed_people")
+
+
+def _text_order(field):
+    """Order text as Python does (by code point) on both engines."""
+    return NodeList((field, SQL('COLLATE "C"'))) if db.is_postgresql() else field
+
+
+def _with_team_and_pass(query, passed_people):
+    """Employees with their team (if any) and their pass (NULL when none)."""
+    return query.join(Team, JOIN.LEFT_OUTER, on=(Employee.team == Team.id)).join(
+        passed_people,
+        JOIN.LEFT_OUTER,
+        on=(passed_people.c.employee_id == Employee.id),
+        src=Employee,
+    )
+
+
+def _coverage_groups(passed_people, key) -> tuple[CoverageGroup, ...]:
+    passed = fn.COUNT(passed_people.c.employee_id)
+    rows = (
+        _with_team_and_pass(
+            Employee.select(key.alias("name"), passed, fn.COUNT(Employee.id)), passed_people
+        )
+        .where(Employee.active)
+        .group_by(key)
+        .tuples()
+    )
+    return tuple(
+        sorted(
+            (
+                CoverageGroup(_(NO_TEAM) if name is None else name, int(done), int(total))
+                for name, done, total in rows
+            ),
+            key=lambda g: g.name,
+        )
+    )
+
+
+@read_only
+def coverage_page(offset: int = 0, limit: int = MISSING_PAGE) -> CoveragePage:
+    """Coverage of the active campaign counted in SQL, by department and by team, and the
+    people still missing from `offset` (ordered by department, team, name, badge), at
+    most `limit` of them with their best finished attempt."""
+    rules = _rules()
+    offset, limit = max(0, offset), max(1, min(limit, 200))
+    passed_people = _passed_people(rules.campaign)
+    team_name = fn.COALESCE(Team.name, _(NO_TEAM))
+    by_department = _coverage_groups(passed_people, Employee.department)
+    by_team = _coverage_groups(passed_people, Team.name)
+    overall = CoverageGroup(
+        _("All active employees"),
+        sum(g.passed for g in by_department),
+        sum(g.total for g in by_department),
+    )
+    people = list(
+        _with_team_and_pass(
+            Employee.select(
+                Employee.id, Employee.badge_code, Employee.name, Employee.department, team_name
+            ),
+            passed_people,
+        )
+        .where(Employee.active & passed_people.c.employee_id.is_null())
+        .order_by(
+            _text_order(Employee.department),
+            _text_order(team_name),
+            _text_order(Employee.name),
+            _text_order(Employee.badge_code),
+        )
+        .offset(offset)
+        .limit(limit)
+        .tuples()
+    )
+    finished: dict[int, list[Assessment]] = {}
+    if people:
+        for attempt in _campaign_attempts(rules.campaign).where(
+            Assessment.finished_at.is_null(False)
+            & Assessment.employee.in_([person[0] for person in people])
+        ):
+            finished.setdefault(attempt.employee_id, []).append(attempt)
+    missing = []
+    for person_id, badge, name, department, team in people:
+        shown = _best_finished(finished.get(person_id, []))
+        missing.append(
+            EmployeeCoverage(
+                badge_code=badge,
+                name=name,
+                department=department,
+                team_name=team,
+                passed=False,
+                best_score=shown.score if shown else None,
+                best_item_count=shown.item_count if shown else None,
+                passed_at=None,
+            )
+        )
+    return CoveragePage(
+        campaign_name=rules.campaign_name,
+        pass_mark_percent=rules.pass_mark_percent,
+        overall=overall,
+        by_department=by_department,
+        by_team=by_team,
+        missing=tuple(missing),
+        missing_offset=offset,
+        missing_limit=limit,
+    )
 
 
 def coverage_counts(campaign: Campaign | None) -> tuple[int, int]:

@@ -13,6 +13,7 @@ from kiosk.errors import DatabaseUnavailable, DatabaseUnusable
 from kiosk.files import private_file
 from kiosk.i18n import _
 from models import db, migrations
+from models.migrations import v0017_read_indexes as read_indexes
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,26 @@ def upgrade(clock: Clock | None = None) -> list[int]:
         ) from exc
 
 
+def missing_indexes() -> list[str]:
+    """The indexes the boards' and the kiosk's reads use (schema step 17) that this
+    database lacks: dropped by hand, or restored without them. Empty before step 17."""
+    with db.connection() as database:
+        if migrations.current_version(database) < read_indexes.VERSION:
+            return []
+        tables = {table for table, _columns in read_indexes.INDEXES.values()}
+        present = {index.name for table in tables for index in database.get_indexes(table)}
+    return [name for name in read_indexes.INDEXES if name not in present]
+
+
+def restore_indexes() -> list[str]:
+    """Make the reads' missing indexes again (part of `kiosk db upgrade`); returns them."""
+    missing = missing_indexes()
+    if missing:
+        with db.connection() as database, database.atomic():
+            read_indexes.create_indexes(database, missing)
+    return missing
+
+
 def open_current_database(url: str) -> DatabaseStatus:
     """Open the database at `url` and require the schema this kiosk was built for
     (what a kiosk, a board or an SSH session needs before anyone uses it)."""
@@ -150,6 +171,8 @@ _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _APP_ROLE_REVOKES = (
     "REVOKE UPDATE, DELETE, TRUNCATE ON ledger_entry, ledger_chain, audit_entry FROM {role}",
     "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON team_point_total, schema_version FROM {role}",
+    # the ledger's rollups (schema step 17), also kept by a SECURITY DEFINER trigger
+    "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ledger_team_hour, ledger_team_person FROM {role}",
 )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from peewee import Case, Value, fn
+from peewee import Case, Select, fn
 
 from kiosk.clock import Clock, SystemClock, to_local
 from kiosk.errors import NotFound
@@ -39,6 +39,7 @@ from kiosk.services.suppliers import high_risk_count
 from kiosk.services.uow import read_only
 from models import Campaign, Defect, LedgerEntry, ProductionLine
 from models.lines import LineEvaluation
+from models.totals import LedgerTeamHour
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,53 @@ def _summed(query, column: str) -> list[tuple[int, int | None, int]]:
     ]
 
 
+def _on_whole_hours(first: date, count: int) -> bool:
+    """Every local midnight of the period falls on a whole UTC hour (any zone whose offset
+    is whole hours), so whole hours of the rollup make whole local days."""
+    return all(
+        moment.minute == moment.second == moment.microsecond == 0
+        for n in range(count + 1)
+        for moment in [local_day_bounds(first + timedelta(days=n), first + timedelta(days=n))[0]]
+    )
+
+
+def _ledger_by_day(campaign: Campaign | None, first: date, count: int):
+    """(team, day, amount) rows to sum: the hourly rollup kept with the ledger (schema step
+    17), or the ledger itself where local days do not start on a whole UTC hour."""
+    if _on_whole_hours(first, count):
+        day_of = _local_day_index(LedgerTeamHour.hour, first, count)
+        rows = LedgerTeamHour.select(
+            LedgerTeamHour.team.alias("team_id"), day_of.alias("day"), LedgerTeamHour.amount
+        )
+        if campaign is not None:
+            rows = rows.where(LedgerTeamHour.campaign_key == campaign.id)
+        return rows
+    day_of = _local_day_index(LedgerEntry.created_at, first, count)
+    rows = LedgerEntry.select(
+        LedgerEntry.team.alias("team_id"), day_of.alias("day"), LedgerEntry.amount
+    )
+    if campaign is not None:
+        rows = rows.where(LedgerEntry.campaign == campaign)
+    return rows
+
+
+def _reported_per_day(campaign: Campaign | None, days: list[date]) -> list[int]:
+    """Defects reported on each local day, in one query of a range count per day (each an
+    index range on the campaign and the report time, schema step 17)."""
+    if not days:
+        return []
+    counts = []
+    for day in days:
+        start, end = local_day_bounds(day, day)
+        of_day = (Defect.reported_at >= start) & (Defect.reported_at < end)
+        if campaign is not None:
+            of_day &= Defect.campaign == campaign.id
+        counts.append(Defect.select(fn.COUNT(Defect.id)).where(of_day))
+    columns = [count.alias(f"d{n}") for n, count in enumerate(counts)]
+    row = Select(columns=columns).bind(Defect._meta.database).tuples()
+    return [int(n or 0) for n in list(row)[0]]
+
+
 @read_only
 def daily_series(*, campaign_id: int | None = None, clock: Clock | None = None) -> DailySeries:
     """Points over the month per team (cumulative) and defects reported per day."""
@@ -254,12 +302,7 @@ def daily_series(*, campaign_id: int | None = None, clock: Clock | None = None) 
     teams = {t.team_id: t.team_name for t in team_totals(campaign.id if campaign else None)}
     daily = {team_id: [0] * len(days) for team_id in teams}
     before = dict.fromkeys(teams, 0)
-    day_of = _local_day_index(LedgerEntry.created_at, first, len(days))
-    entries = LedgerEntry.select(
-        LedgerEntry.team.alias("team_id"), day_of.alias("day"), LedgerEntry.amount
-    )
-    if campaign is not None:
-        entries = entries.where(LedgerEntry.campaign == campaign)
+    entries = _ledger_by_day(campaign, first, len(days))
     for team_id, day, amount in _summed(entries, "amount"):
         if team_id not in daily or day is None:
             continue
@@ -267,14 +310,7 @@ def daily_series(*, campaign_id: int | None = None, clock: Clock | None = None) 
             before[team_id] += amount
         else:
             daily[team_id][day] += amount
-    reported = [0] * len(days)
-    day_of = _local_day_index(Defect.reported_at, first, len(days))
-    defects = Defect.select(Defect.team.alias("team_id"), day_of.alias("day"), Value(1).alias("n"))
-    if campaign is not None:
-        defects = defects.where(Defect.campaign == campaign)
-    for _team, day, count in _summed(defects, "n"):
-        if day is not None and day >= 0:
-            reported[day] += count
+    reported = _reported_per_day(campaign, days)
     series = []
     for team_id, name in teams.items():
         running, cumulative = before[team_id], []

@@ -517,23 +517,62 @@ def my_proposals(employee_id: int) -> list[ProposalView]:
     )
 
 
+QUEUE_PAGE = 50
+
+
+@dataclass(frozen=True)
+class ProposalQueue:
+    """One page of the proposals waiting for review, with how many wait in all."""
+
+    items: tuple[ProposalView, ...]
+    total: int
+    offset: int
+    limit: int
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def first(self) -> int:
+        return self.offset + 1 if self.items else 0
+
+    @property
+    def last(self) -> int:
+        return self.offset + len(self.items)
+
+
 def review_queue(
-    actor: EmployeeView, *, terminal: str | None = None, clock: Clock | None = None
-) -> list[ProposalView]:
-    """Proposals waiting for review, oldest first (supervisor+; a refusal is audited)."""
+    actor: EmployeeView,
+    *,
+    offset: int = 0,
+    limit: int = QUEUE_PAGE,
+    terminal: str | None = None,
+    clock: Clock | None = None,
+) -> ProposalQueue:
+    """Proposals waiting for review, oldest first, a page at a time (supervisor+; a
+    refusal is audited)."""
     require_role(
         actor, "supervisor", "review_proposals", target="queue", terminal=terminal, clock=clock
     )
-    return _review_queue()
+    return _review_queue(offset, limit)
 
 
 @read_only
-def _review_queue() -> list[ProposalView]:
-    return _views(
+def _review_queue(offset: int, limit: int) -> ProposalQueue:
+    offset, limit = max(0, offset), max(1, min(limit, 200))
+    waiting = Proposal.status == "submitted"
+    total = Proposal.select().where(waiting).count()
+    items = _views(
         _query()
-        .where(Proposal.status == "submitted")
-        .order_by(Proposal.submitted_at, Proposal.title)
+        .where(waiting)
+        .order_by(Proposal.submitted_at, Proposal.title, Proposal.id)
+        .offset(offset)
+        .limit(limit)
     )
+    return ProposalQueue(tuple(items), total, offset, limit)
 
 
 @read_only

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from peewee import SQL, fn
+from peewee import SQL, Value, fn
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.i18n import _
@@ -21,9 +21,11 @@ from kiosk.services.kpis import board_campaign
 from kiosk.services.ledger import TeamTotal, team_totals
 from kiosk.services.lifecycle import OPEN_STATUSES
 from kiosk.services.uow import read_only
-from models import Campaign, Defect, Employee, LedgerEntry, Station, Team, db
+from models import Campaign, Defect, Employee, Station, Team, db
+from models.totals import LedgerTeamPerson
 
 TOP_PEOPLE = 5
+OVERDUE_SHOWN = 50  # the longest overdue; the list says how many there are in all
 SUSPICIOUS_LIMIT = 10  # teams marked at most (the worst first)
 
 
@@ -87,21 +89,30 @@ class RedBlackList:
     missing_inspections: tuple[LineView, ...]  # lines without a completed inspection this week
     suspicious_teams: tuple[SuspiciousTeam, ...] = ()
     suspicious_hours: int = 4  # what "fixed quickly" means here
+    overdue_total: int = 0  # every open defect past its window (the list shows the first)
 
     def is_suspicious(self, team_name: str) -> bool:
         return any(t.team_name == team_name for t in self.suspicious_teams)
 
 
 def _of_campaign(campaign: Campaign | None):
-    return True if campaign is None else LedgerEntry.campaign == campaign.id
+    return True if campaign is None else LedgerTeamPerson.campaign_key == campaign.id
 
 
-def _count_by_team(key_prefix: str, campaign: Campaign | None) -> list[tuple[str, int, int]]:
+def _count_by_team(kind: str, campaign: Campaign | None) -> list[tuple[str, int, int]]:
+    """(team, on-time awards or late charges, their points) of the teams with any, from
+    the rollup the ledger's trigger keeps (schema step 17)."""
+    if kind == "ontime":
+        entries, points = LedgerTeamPerson.ontime_entries, Value(0)
+    else:
+        entries, points = LedgerTeamPerson.overdue_entries, LedgerTeamPerson.overdue_amount
+    count = fn.SUM(entries)
     rows = (
-        LedgerEntry.select(Team.name, fn.COUNT(LedgerEntry.id), fn.SUM(LedgerEntry.amount))
+        LedgerTeamPerson.select(Team.name, count, fn.SUM(points))
         .join(Team)
-        .where(LedgerEntry.idempotency_key.startswith(key_prefix) & _of_campaign(campaign))
+        .where(_of_campaign(campaign))
         .group_by(Team.name)
+        .having(count > 0)
         .tuples()
     )
     return [(name, int(count), int(total)) for name, count, total in rows]
@@ -151,23 +162,25 @@ def red_black(*, campaign_id: int | None = None, clock: Clock | None = None) -> 
     on_time = sorted(
         (
             OnTimeTeam(name, count, totals.get(name, 0))
-            for name, count, _ in _count_by_team("ontime:", campaign)
+            for name, count, _ in _count_by_team("ontime", campaign)
         ),
         key=lambda t: (-t.on_time, -t.points, t.team_name),
     )
     late = sorted(
         (
             LateTeam(name, count, total)
-            for name, count, total in _count_by_team("overdue:", campaign)
+            for name, count, total in _count_by_team("overdue", campaign)
         ),
         key=lambda t: (t.points_lost, t.team_name),
     )
-    person_total = fn.SUM(LedgerEntry.amount)
+    person_total = fn.SUM(LedgerTeamPerson.amount)
     people = (
-        LedgerEntry.select(Employee.name, Team.name.alias("team_name"), person_total.alias("pts"))
-        .join(Employee, on=(LedgerEntry.employee == Employee.id))
-        .switch(LedgerEntry)
-        .join(Team, on=(LedgerEntry.team == Team.id))
+        LedgerTeamPerson.select(
+            Employee.name, Team.name.alias("team_name"), person_total.alias("pts")
+        )
+        .join(Employee, on=(LedgerTeamPerson.employee_key == Employee.id))
+        .switch(LedgerTeamPerson)
+        .join(Team, on=(LedgerTeamPerson.team == Team.id))
         .where(_of_campaign(campaign))
         .group_by(Employee.name, Team.name)
         .having(person_total > 0)
@@ -176,15 +189,24 @@ def red_black(*, campaign_id: int | None = None, clock: Clock | None = None) -> 
         .dicts()
     )
     overdue = (
-        Defect.select(Defect, Station, Team)
+        Defect.select(
+            Defect.id,
+            Station.code,
+            Team.name,
+            Defect.severity,
+            Defect.status,
+            Defect.description,
+            Defect.due_at,
+        )
         .join(Station, on=(Defect.station == Station.id))
         .switch(Defect)
         .join(Team, on=(Defect.team == Team.id))
         .where(Defect.status.in_(OPEN_STATUSES) & (Defect.due_at < now))
-        .order_by(Defect.due_at)
     )
     if not live and campaign is not None:
         overdue = overdue.where(Defect.campaign == campaign.id)
+    overdue_total = overdue.count()
+    shown = overdue.order_by(Defect.due_at, Defect.id).limit(OVERDUE_SHOWN).tuples()
     return RedBlackList(
         generated_at=now,
         on_time_teams=tuple(on_time),
@@ -192,20 +214,21 @@ def red_black(*, campaign_id: int | None = None, clock: Clock | None = None) -> 
         top_people=tuple(TopPerson(p["name"], p["team_name"], int(p["pts"])) for p in people),
         overdue_defects=tuple(
             OverdueDefect(
-                id=str(d.id),
-                short_id=str(d.id)[:8],
-                station_code=d.station.code,
-                team_name=d.team.name,
-                severity=d.severity,
-                status=d.status,
-                description=d.description,
-                due_at=d.due_at,
-                overdue_seconds=int((now - d.due_at).total_seconds()),
+                id=str(defect_id),
+                short_id=str(defect_id)[:8],
+                station_code=station_code,
+                team_name=team_name,
+                severity=severity,
+                status=status,
+                description=description,
+                due_at=due_at,
+                overdue_seconds=int((now - due_at).total_seconds()),
             )
-            for d in overdue
+            for defect_id, station_code, team_name, severity, status, description, due_at in shown
         ),
         late_teams=tuple(late),
         missing_inspections=tuple(lines_missing_inspection(clock=clock)) if live else (),
         suspicious_teams=tuple(_suspicious_teams(campaign)),
         suspicious_hours=rules_of(campaign).suspicious_fix_hours,
+        overdue_total=overdue_total,
     )

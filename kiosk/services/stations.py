@@ -189,7 +189,11 @@ class StationView:
     line_name: str
     team_id: int
     team_name: str
-    open_defects: tuple[OpenDefect, ...]
+    open_defects: tuple[OpenDefect, ...]  # the most urgent (at most OPEN_SHOWN)
+    open_total: int = 0  # every open defect at the station, counted in SQL
+
+
+OPEN_SHOWN = 30
 
 
 @read_only
@@ -217,10 +221,21 @@ def lookup_station(code: str, *, clock: Clock | None = None) -> StationView:
             _("Station {code} has no responsible team yet. Ask the quality office.", code=code)
         )
     now = clock.now()
+    still_open = (Defect.station == station) & Defect.status.not_in(["verified", "closed"])
+    open_total = Defect.select().where(still_open).count()
     rows = (
-        Defect.select()
-        .where((Defect.station == station) & (Defect.status.not_in(["verified", "closed"])))
-        .order_by(Defect.due_at)
+        Defect.select(
+            Defect.id,
+            Defect.category,
+            Defect.severity,
+            Defect.status,
+            Defect.description,
+            Defect.reported_at,
+            Defect.due_at,
+        )
+        .where(still_open)
+        .order_by(Defect.due_at, Defect.id)
+        .limit(OPEN_SHOWN)
     )
     open_defects = tuple(
         OpenDefect(
@@ -246,4 +261,5 @@ def lookup_station(code: str, *, clock: Clock | None = None) -> StationView:
         team_id=team.id,
         team_name=team.name,
         open_defects=open_defects,
+        open_total=open_total,
     )

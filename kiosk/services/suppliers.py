@@ -139,37 +139,47 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
 def high_risk_count(start: date, end: date, threshold: int) -> tuple[int, int]:
     """(high-risk suppliers over [start, end], active suppliers), counted in SQL, by the
     ranking's rule: a share at or above the threshold, or a critical defect."""
+    per_supplier = _per_supplier(start, end)
+    total = sum(count for count, _critical in per_supplier.values())
+    high_risk = sum(
+        1
+        for supplier, (count, critical) in per_supplier.items()
+        if supplier is not None and (count * 100 >= threshold * total or critical)
+    )
+    return high_risk, Supplier.select().where(Supplier.active).count()
+
+
+def _incoming(start: date, end: date):
     first, after = _bounds(start, end)
-    per_supplier = list(
+    return (Defect.source == SOURCE) & (Defect.reported_at >= first) & (Defect.reported_at < after)
+
+
+def _per_supplier(start: date, end: date) -> dict[int | None, tuple[int, int]]:
+    """{supplier id (None: none named): (defects, critical ones)} over [start, end], in SQL."""
+    rows = (
         Defect.select(
             Defect.supplier,
             fn.COUNT(Defect.id),
             fn.SUM(Case(None, [(Defect.severity == "critical", 1)], 0)),
         )
-        .where(
-            (Defect.source == SOURCE) & (Defect.reported_at >= first) & (Defect.reported_at < after)
-        )
+        .where(_incoming(start, end))
         .group_by(Defect.supplier)
         .tuples()
     )
-    total = sum(int(count) for _supplier, count, _critical in per_supplier)
-    high_risk = sum(
-        1
-        for supplier, count, critical in per_supplier
-        if supplier is not None and (int(count) * 100 >= threshold * total or int(critical or 0))
-    )
-    return high_risk, Supplier.select().where(Supplier.active).count()
+    return {supplier: (int(count), int(critical or 0)) for supplier, count, critical in rows}
 
 
-def _incoming(start: date, end: date) -> list[Defect]:
-    first, after = _bounds(start, end)
-    return list(
-        Defect.select(Defect.supplier, Defect.lot, Defect.severity)
-        .where(
-            (Defect.source == SOURCE) & (Defect.reported_at >= first) & (Defect.reported_at < after)
-        )
-        .order_by(Defect.reported_at)
-    )
+def _lots(start: date, end: date) -> dict[int | None, tuple[str, ...]]:
+    """The distinct lots named per supplier over [start, end], sorted."""
+    lots: dict[int | None, list[str]] = {}
+    for supplier, lot in (
+        Defect.select(Defect.supplier, Defect.lot)
+        .where(_incoming(start, end) & Defect.lot.is_null(False) & (Defect.lot != ""))
+        .distinct()
+        .tuples()
+    ):
+        lots.setdefault(supplier, []).append(lot)
+    return {supplier: tuple(sorted(names)) for supplier, names in lots.items()}
 
 
 def _trend(count: int, previous: int) -> str:
@@ -197,27 +207,19 @@ def supplier_ranking(
     previous_start, previous_end = first_day - length, first_day - timedelta(days=1)
     threshold = rules_of(campaign).supplier_risk_share_percent
 
-    current = _incoming(first_day, last_day)
-    previous = _incoming(previous_start, previous_end)
-    counts: dict[int | None, int] = {}
-    lots: dict[int | None, set[str]] = {}
-    critical: dict[int | None, int] = {}
-    for defect in current:
-        key = defect.supplier_id
-        counts[key] = counts.get(key, 0) + 1
-        if defect.lot:
-            lots.setdefault(key, set()).add(defect.lot)
-        critical[key] = critical.get(key, 0) + (defect.severity == "critical")
-    previous_counts: dict[int | None, int] = {}
-    for defect in previous:
-        previous_counts[defect.supplier_id] = previous_counts.get(defect.supplier_id, 0) + 1
+    current = _per_supplier(first_day, last_day)
+    counts = {key: count for key, (count, _critical) in current.items()}
+    critical = {key: n for key, (_count, n) in current.items()}
+    lots = _lots(first_day, last_day)
+    before = _per_supplier(previous_start, previous_end)
+    previous_counts = {key: count for key, (count, _critical) in before.items()}
 
     keys = set(counts) | set(previous_counts)
     suppliers = {
         supplier.id: supplier
         for supplier in Supplier.select().where(Supplier.id.in_([k for k in keys if k] or [-1]))
     }
-    total = len(current)
+    total = sum(counts.values())
 
     def code_of(key: int | None) -> str:
         return suppliers[key].code if key in suppliers else NO_SUPPLIER
@@ -250,7 +252,7 @@ def supplier_ranking(
                 share_percent=share,
                 previous_count=previous_counts.get(key, 0),
                 trend=_trend(count, previous_counts.get(key, 0)),
-                lots=tuple(sorted(lots.get(key, ()))),
+                lots=lots.get(key, ()),
                 critical=critical.get(key, 0),
                 high_risk=bool(reasons),
                 risk_reasons=tuple(reasons),
@@ -265,7 +267,7 @@ def supplier_ranking(
         previous_end=previous_end,
         threshold_percent=threshold,
         total=total,
-        previous_total=len(previous),
+        previous_total=sum(previous_counts.values()),
         rows=tuple(rows),
     )
 

@@ -103,7 +103,16 @@ def worklist_page(
             matches |= Cast(Defect.id, "text").startswith(prefix)
         where &= matches
     base = (
-        Defect.select(Defect, Station, Team)
+        Defect.select(
+            Defect.id,
+            Station.code,
+            Team.name,
+            Defect.category,
+            Defect.severity,
+            Defect.status,
+            Defect.description,
+            Defect.due_at,
+        )
         .join(Station, on=(Defect.station == Station.id))
         .switch(Defect)
         .join(Team, on=(Defect.team == Team.id))

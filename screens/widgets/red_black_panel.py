@@ -84,7 +84,7 @@ class RedBlackPanel(Horizontal):
             # shown only while a team is marked: points that look farmed come first
             yield Static("", id="suspicious-title", classes="table-title", markup=False)
             yield DataTable(id="suspicious", cursor_type="row", show_cursor=False)
-            yield Static(_("Overdue defects"), classes="table-title")
+            yield Static(_("Overdue defects"), id="overdue-title", classes="table-title")
             yield DataTable(id="overdue", cursor_type="row")
             yield Static(_("Late teams"), classes="table-title")
             yield DataTable(id="late-teams", cursor_type="row", show_cursor=False)
@@ -145,6 +145,15 @@ class RedBlackPanel(Horizontal):
                 (f"{p.name}/{p.team_name}", (Text(p.name), Text(p.team_name), f"{p.points:+d}"))
                 for p in board.top_people
             ],
+        )
+        self.query_one("#overdue-title", Static).update(
+            _("Overdue defects")
+            if board.overdue_total <= len(board.overdue_defects)
+            else _(
+                "Overdue defects: the {shown} longest overdue of {total}",
+                shown=len(board.overdue_defects),
+                total=board.overdue_total,
+            )
         )
         fill_rows(
             self.query_one("#overdue", DataTable),

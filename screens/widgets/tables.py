@@ -19,3 +19,11 @@ def fill_rows(table: DataTable, rows: list[tuple[str, tuple[object, ...]]]) -> N
                 table.update_cell(key, column, cell)
         else:
             table.add_row(*cells, key=key)
+
+
+def count_title(total: int, shown: int, nothing: str, every: str, some: str) -> str:
+    """A list's title by how much of it is on screen: none at all, every row, or some
+    (a page, or the first ones) of `total`."""
+    if not total:
+        return nothing
+    return every if total <= shown else some
