@@ -429,6 +429,9 @@ def _upgrade_database(run: Invocation) -> int:
 
     status = run.status
     applied = database.upgrade()
+    restored = database.restore_indexes()
+    if restored:
+        print(f"Made the missing index(es) again: {', '.join(restored)}.")
     done = f"applied {', '.join(map(str, applied))}" if applied else "already up to date"
     print(f"{status.where}: schema version {status.latest} ({done})")
     if run.args.app_role:
