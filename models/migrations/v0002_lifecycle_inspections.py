@@ -1,0 +1,89 @@
+"""Schema step 2: defect progress updates, weekly inspection checklists and results.
+
+The tables are written out here as they were at this step (frozen), not taken from
+today's model classes: columns added later are added by the later steps, so a
+database upgraded from this step and one created fresh end the same.
+"""
+
+from __future__ import annotations
+
+from peewee import (
+    BooleanField,
+    CharField,
+    Database,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+    UUIDField,
+)
+
+from models.base import UTCDateTimeField
+
+VERSION = 2
+TITLE = "defect progress updates, weekly inspection checklists and results"
+
+
+def _frozen_tables(database: Database) -> list[type[Model]]:
+    """The tables this step creates, as they were at this step."""
+
+    class Frozen(Model):
+        class Meta:
+            legacy_table_names = False
+
+    class Defect(Frozen):  # only referenced; made by an earlier step
+        id = UUIDField(primary_key=True)
+
+        class Meta:
+            table_name = "defect"
+
+    class Employee(Frozen):  # only referenced; made by an earlier step
+        class Meta:
+            table_name = "employee"
+
+    class ProductionLine(Frozen):  # only referenced; made by an earlier step
+        class Meta:
+            table_name = "production_line"
+
+    class DefectProgress(Frozen):
+        defect = ForeignKeyField(Defect, on_delete="CASCADE")
+        author = ForeignKeyField(Employee, on_delete="RESTRICT")
+        at = UTCDateTimeField(index=True)
+        text = TextField()
+        terminal = CharField(max_length=64, null=True)
+
+    class ChecklistItem(Frozen):
+        code = CharField(max_length=32, unique=True)
+        area = CharField(max_length=32)
+        text = TextField()
+        category = CharField(max_length=16)
+        position = IntegerField()
+        active = BooleanField()
+
+    class Inspection(Frozen):
+        id = UUIDField(primary_key=True)
+        line = ForeignKeyField(ProductionLine, on_delete="RESTRICT")
+        inspector = ForeignKeyField(Employee, on_delete="RESTRICT")
+        week = CharField(max_length=8, index=True)
+        started_at = UTCDateTimeField()
+        completed_at = UTCDateTimeField(null=True)
+
+    class InspectionResult(Frozen):
+        inspection = ForeignKeyField(Inspection, on_delete="CASCADE")
+        item = ForeignKeyField(ChecklistItem, on_delete="RESTRICT")
+        outcome = CharField(max_length=8)
+        note = TextField()
+        defect = ForeignKeyField(Defect, null=True, on_delete="SET NULL")
+        recorded_at = UTCDateTimeField()
+
+        class Meta:
+            indexes = [(("inspection", "item"), True)]
+
+    tables = [DefectProgress, ChecklistItem, Inspection, InspectionResult]
+    for table in tables:
+        table.bind(database)
+    return tables
+
+
+def apply(database: Database) -> None:
+    database.create_tables(_frozen_tables(database), safe=True)
