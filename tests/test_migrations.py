@@ -268,3 +268,17 @@ def test_todays_model_classes_describe_the_schema_the_steps_make(database):
                     for field in index._expressions
                 )
                 assert (columns, index._unique) in indexes, (table, columns)
+
+
+def test_a_database_whose_step_11_made_no_campaign_indexes_gets_them(db_url, new_database):
+    """Step 11 made the campaign indexes only from a later revision on; step 14 repairs a
+    database that ran the older step 11 (and makes the index of defect.confirmed_by)."""
+    fresh = new_database()
+    _upgrade(fresh)
+    _upgrade(db_url, until=13)
+    database = db.bind(db_url)
+    with db.connection():
+        for index in ("campaign_name", "campaign_one_active"):
+            database.execute_sql(f"DROP INDEX {index}")
+    assert _upgrade(db_url) == list(range(14, migrations.LATEST_VERSION + 1))
+    assert differences(schema_of(db_url), schema_of(fresh)) == []
