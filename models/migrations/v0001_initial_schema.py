@@ -21,6 +21,7 @@ from peewee import (
 )
 
 from models.base import UTCDateTimeField
+from models.migrations.frozen import bound, frozen_base
 
 VERSION = 1
 TITLE = "initial schema: plant, people, campaign, defects, ledger, training, audit"
@@ -29,9 +30,7 @@ TITLE = "initial schema: plant, people, campaign, defects, ledger, training, aud
 def _frozen_tables(database: Database) -> list[type[Model]]:
     """The tables this step creates, as they were at this step."""
 
-    class Frozen(Model):
-        class Meta:
-            legacy_table_names = False
+    Frozen = frozen_base()
 
     class Team(Frozen):
         code = CharField(max_length=32, unique=True)
@@ -177,25 +176,25 @@ def _frozen_tables(database: Database) -> list[type[Model]]:
         detail = TextField()
         terminal = CharField(max_length=64, null=True)
 
-    tables = [
-        Team,
-        Employee,
-        ProductionLine,
-        Station,
-        Supplier,
-        PlantSetting,
-        Campaign,
-        Defect,
-        DefectEvent,
-        LedgerEntry,
-        Question,
-        Choice,
-        QuizAnswer,
-        AuditEntry,
-    ]
-    for table in tables:
-        table.bind(database)
-    return tables
+    return bound(
+        database,
+        [
+            Team,
+            Employee,
+            ProductionLine,
+            Station,
+            Supplier,
+            PlantSetting,
+            Campaign,
+            Defect,
+            DefectEvent,
+            LedgerEntry,
+            Question,
+            Choice,
+            QuizAnswer,
+            AuditEntry,
+        ],
+    )
 
 
 def apply(database: Database) -> None:

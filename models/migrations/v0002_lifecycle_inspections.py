@@ -19,6 +19,7 @@ from peewee import (
 )
 
 from models.base import UTCDateTimeField
+from models.migrations.frozen import bound, existing, frozen_base
 
 VERSION = 2
 TITLE = "defect progress updates, weekly inspection checklists and results"
@@ -27,23 +28,13 @@ TITLE = "defect progress updates, weekly inspection checklists and results"
 def _frozen_tables(database: Database) -> list[type[Model]]:
     """The tables this step creates, as they were at this step."""
 
-    class Frozen(Model):
-        class Meta:
-            legacy_table_names = False
+    Frozen = frozen_base()
 
-    class Defect(Frozen):  # only referenced; made by an earlier step
-        id = UUIDField(primary_key=True)
+    Defect = existing(Frozen, "defect", uuid_key=True)
 
-        class Meta:
-            table_name = "defect"
+    Employee = existing(Frozen, "employee")
 
-    class Employee(Frozen):  # only referenced; made by an earlier step
-        class Meta:
-            table_name = "employee"
-
-    class ProductionLine(Frozen):  # only referenced; made by an earlier step
-        class Meta:
-            table_name = "production_line"
+    ProductionLine = existing(Frozen, "production_line")
 
     class DefectProgress(Frozen):
         defect = ForeignKeyField(Defect, on_delete="CASCADE")
@@ -79,10 +70,7 @@ def _frozen_tables(database: Database) -> list[type[Model]]:
         class Meta:
             indexes = [(("inspection", "item"), True)]
 
-    tables = [DefectProgress, ChecklistItem, Inspection, InspectionResult]
-    for table in tables:
-        table.bind(database)
-    return tables
+    return bound(database, [DefectProgress, ChecklistItem, Inspection, InspectionResult])
 
 
 def apply(database: Database) -> None:

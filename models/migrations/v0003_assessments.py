@@ -13,6 +13,7 @@ from peewee import (
 )
 
 from models.base import UTCDateTimeField
+from models.migrations.frozen import bound, existing, frozen_base
 
 VERSION = 3
 TITLE = "training assessments: attempts and their drawn items"
@@ -21,27 +22,15 @@ TITLE = "training assessments: attempts and their drawn items"
 def _frozen_tables(database: Database) -> list[type[Model]]:
     """The tables this step creates, as they were at this step."""
 
-    class Frozen(Model):
-        class Meta:
-            legacy_table_names = False
+    Frozen = frozen_base()
 
-    class Employee(Frozen):  # only referenced; made by an earlier step
-        class Meta:
-            table_name = "employee"
+    Employee = existing(Frozen, "employee")
 
-    class Campaign(Frozen):  # only referenced; made by an earlier step
-        class Meta:
-            table_name = "campaign"
+    Campaign = existing(Frozen, "campaign")
 
-    class Question(Frozen):  # only referenced; made by an earlier step
-        class Meta:
-            table_name = "question"
+    Question = existing(Frozen, "question")
 
-    class QuizAnswer(Frozen):  # only referenced; made by an earlier step
-        id = UUIDField(primary_key=True)
-
-        class Meta:
-            table_name = "quiz_answer"
+    QuizAnswer = existing(Frozen, "quiz_answer", uuid_key=True)
 
     class Assessment(Frozen):
         id = UUIDField(primary_key=True)
@@ -74,10 +63,7 @@ def _frozen_tables(database: Database) -> list[type[Model]]:
         class Meta:
             indexes = [(("assessment", "position"), True), (("assessment", "question"), True)]
 
-    tables = [Assessment, AssessmentItem]
-    for table in tables:
-        table.bind(database)
-    return tables
+    return bound(database, [Assessment, AssessmentItem])
 
 
 def apply(database: Database) -> None:

@@ -13,6 +13,7 @@ from peewee import (
 )
 
 from models.base import UTCDateTimeField
+from models.migrations.frozen import bound, existing, frozen_base
 
 VERSION = 4
 TITLE = "knowledge contests and skill competitions"
@@ -21,29 +22,17 @@ TITLE = "knowledge contests and skill competitions"
 def _frozen_tables(database: Database) -> list[type[Model]]:
     """The tables this step creates, as they were at this step."""
 
-    class Frozen(Model):
-        class Meta:
-            legacy_table_names = False
+    Frozen = frozen_base()
 
-    class Team(Frozen):  # only referenced; made by an earlier step
-        class Meta:
-            table_name = "team"
+    Team = existing(Frozen, "team")
 
-    class Employee(Frozen):  # only referenced; made by an earlier step
-        class Meta:
-            table_name = "employee"
+    Employee = existing(Frozen, "employee")
 
-    class Campaign(Frozen):  # only referenced; made by an earlier step
-        class Meta:
-            table_name = "campaign"
+    Campaign = existing(Frozen, "campaign")
 
-    class Question(Frozen):  # only referenced; made by an earlier step
-        class Meta:
-            table_name = "question"
+    Question = existing(Frozen, "question")
 
-    class Choice(Frozen):  # only referenced; made by an earlier step
-        class Meta:
-            table_name = "choice"
+    Choice = existing(Frozen, "choice")
 
     class ContestTeamMember(Frozen):
         team = ForeignKeyField(Team, on_delete="CASCADE")
@@ -134,20 +123,20 @@ def _frozen_tables(database: Database) -> list[type[Model]]:
         class Meta:
             indexes = [(("participant", "criterion", "judge"), True)]
 
-    tables = [
-        ContestTeamMember,
-        Contest,
-        ContestEntry,
-        ContestItem,
-        ContestAnswer,
-        SkillEvent,
-        SkillCriterion,
-        SkillParticipant,
-        SkillScore,
-    ]
-    for table in tables:
-        table.bind(database)
-    return tables
+    return bound(
+        database,
+        [
+            ContestTeamMember,
+            Contest,
+            ContestEntry,
+            ContestItem,
+            ContestAnswer,
+            SkillEvent,
+            SkillCriterion,
+            SkillParticipant,
+            SkillScore,
+        ],
+    )
 
 
 def apply(database: Database) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from peewee import CharField, Database, ForeignKeyField, IntegerField, Model, TextField, UUIDField
 
 from models.base import UTCDateTimeField
+from models.migrations.frozen import bound, existing, frozen_base
 
 VERSION = 5
 TITLE = "improvement proposals"
@@ -13,21 +14,13 @@ TITLE = "improvement proposals"
 def _frozen_tables(database: Database) -> list[type[Model]]:
     """The tables this step creates, as they were at this step."""
 
-    class Frozen(Model):
-        class Meta:
-            legacy_table_names = False
+    Frozen = frozen_base()
 
-    class Campaign(Frozen):  # only referenced; made by an earlier step
-        class Meta:
-            table_name = "campaign"
+    Campaign = existing(Frozen, "campaign")
 
-    class Employee(Frozen):  # only referenced; made by an earlier step
-        class Meta:
-            table_name = "employee"
+    Employee = existing(Frozen, "employee")
 
-    class Team(Frozen):  # only referenced; made by an earlier step
-        class Meta:
-            table_name = "team"
+    Team = existing(Frozen, "team")
 
     class Proposal(Frozen):
         id = UUIDField(primary_key=True)
@@ -46,10 +39,7 @@ def _frozen_tables(database: Database) -> list[type[Model]]:
         points = IntegerField(null=True)
         terminal = CharField(max_length=64, null=True)
 
-    tables = [Proposal]
-    for table in tables:
-        table.bind(database)
-    return tables
+    return bound(database, [Proposal])
 
 
 def apply(database: Database) -> None:

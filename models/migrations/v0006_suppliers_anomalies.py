@@ -5,6 +5,7 @@ from __future__ import annotations
 from peewee import CharField, Database, IntegerField, Model, TextField
 
 from models.base import UTCDateTimeField
+from models.migrations.frozen import bound, frozen_base
 
 VERSION = 6
 TITLE = "on-site anomaly history (per month and 5M1E category), high-risk supplier threshold"
@@ -15,9 +16,7 @@ NEW_CAMPAIGN_COLUMNS = {"supplier_risk_share_percent": 25}
 def _frozen_tables(database: Database) -> list[type[Model]]:
     """The tables this step creates, as they were at this step."""
 
-    class Frozen(Model):
-        class Meta:
-            legacy_table_names = False
+    Frozen = frozen_base()
 
     class AnomalyHistory(Frozen):
         month = CharField(max_length=7)
@@ -30,10 +29,7 @@ def _frozen_tables(database: Database) -> list[type[Model]]:
         class Meta:
             indexes = [(("month", "category"), True)]
 
-    tables = [AnomalyHistory]
-    for table in tables:
-        table.bind(database)
-    return tables
+    return bound(database, [AnomalyHistory])
 
 
 def apply(database: Database) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from peewee import Database, DateField, FloatField, ForeignKeyField, IntegerField, Model, TextField
 
 from models.base import UTCDateTimeField
+from models.migrations.frozen import bound, existing, frozen_base
 
 VERSION = 7
 TITLE = "production counts, line evaluations and the Quality Mobile Flag"
@@ -20,21 +21,13 @@ NEW_CAMPAIGN_COLUMNS = {
 def _frozen_tables(database: Database) -> list[type[Model]]:
     """The tables this step creates, as they were at this step."""
 
-    class Frozen(Model):
-        class Meta:
-            legacy_table_names = False
+    Frozen = frozen_base()
 
-    class ProductionLine(Frozen):  # only referenced; made by an earlier step
-        class Meta:
-            table_name = "production_line"
+    ProductionLine = existing(Frozen, "production_line")
 
-    class Employee(Frozen):  # only referenced; made by an earlier step
-        class Meta:
-            table_name = "employee"
+    Employee = existing(Frozen, "employee")
 
-    class Campaign(Frozen):  # only referenced; made by an earlier step
-        class Meta:
-            table_name = "campaign"
+    Campaign = existing(Frozen, "campaign")
 
     class ProductionCount(Frozen):
         line = ForeignKeyField(ProductionLine, on_delete="CASCADE")
@@ -67,10 +60,7 @@ def _frozen_tables(database: Database) -> list[type[Model]]:
         class Meta:
             indexes = [(("evaluation", "line"), True)]
 
-    tables = [ProductionCount, LineEvaluation, LineScore]
-    for table in tables:
-        table.bind(database)
-    return tables
+    return bound(database, [ProductionCount, LineEvaluation, LineScore])
 
 
 def apply(database: Database) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from peewee import Database, ForeignKeyField, IntegerField, Model
 
 from models.db import is_postgresql
+from models.migrations.frozen import bound, existing, frozen_base
 
 VERSION = 9
 TITLE = "running team point totals, kept by a trigger on the ledger"
@@ -45,13 +46,9 @@ REBUILD = [
 def _frozen_tables(database: Database) -> list[type[Model]]:
     """The tables this step creates, as they were at this step."""
 
-    class Frozen(Model):
-        class Meta:
-            legacy_table_names = False
+    Frozen = frozen_base()
 
-    class Team(Frozen):  # only referenced; made by an earlier step
-        class Meta:
-            table_name = "team"
+    Team = existing(Frozen, "team")
 
     class TeamPointTotal(Frozen):
         campaign_key = IntegerField()
@@ -62,10 +59,7 @@ def _frozen_tables(database: Database) -> list[type[Model]]:
             indexes = [(("campaign_key", "team"), True)]
             primary_key = False
 
-    tables = [TeamPointTotal]
-    for table in tables:
-        table.bind(database)
-    return tables
+    return bound(database, [TeamPointTotal])
 
 
 def apply(database: Database) -> None:
