@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kiosk.i18n import N_
+from models.defects import STATUSES
 
-STATES = ("reported", "in_progress", "fixed", "verified", "closed")
+STATES = STATUSES  # reported, in_progress, fixed, verified, closed
 OPEN_STATUSES = ("reported", "in_progress", "fixed")
 SAME = "(same)"  # the action leaves the state as it is
 

@@ -33,7 +33,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar, cast
 
 from peewee import fn
 
@@ -101,8 +101,8 @@ def audited(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
                     action,
                     str(given["defect_id"]),
                     refusal.message,
-                    terminal=given.get("terminal"),
-                    clock=given.get("clock"),
+                    terminal=cast("str | None", given.get("terminal")),
+                    clock=cast("Clock | None", given.get("clock")),
                 )
                 raise
 
