@@ -3,16 +3,18 @@ services and not offered by the screens; the docs show the table as it is."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from peewee import fn
 
 from kiosk.errors import Conflict, PermissionDenied
 from kiosk.services import auth, lifecycle
-from kiosk.services.defect_states import STATES, TRANSITIONS, markdown_table
+from kiosk.services.defect_states import SAME, STATES, TRANSITIONS, markdown_table, transition
 from kiosk.services.defects import DefectDraft, report_defect
 from kiosk.services.lifecycle import RootCause
-from models import AuditEntry, Defect, db
+from models import AuditEntry, Defect, LedgerEntry, db
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "defect-states.md"
 
@@ -90,3 +92,56 @@ def test_a_refusal_is_audited_whether_arguments_are_named_or_not(demo_plant, clo
             (AuditEntry.action == "defect_close") & ~AuditEntry.allowed
         )
         assert [(row.target, row.actor_id) for row in rows] == [(defect_id, outsider.id)] * 2
+
+
+def test_each_action_moves_and_writes_what_the_table_says(demo_plant, clock):
+    draft = DefectDraft("L1-S02", "machine", "major", "inspection", "Loose earth screw")
+    own = report_defect(person("E1004"), draft, clock=clock).id  # self-reported
+    other = report_defect(person("E4004"), draft, clock=clock).id
+    root = RootCause("machine", "Clutch worn", "Weekly clutch check")
+    steps = (
+        (
+            "progress",
+            own,
+            lambda: lifecycle.post_progress(person("E1003"), own, "Found", clock=clock),
+        ),
+        (
+            "progress",
+            own,
+            lambda: lifecycle.post_progress(person("E1003"), own, "More", clock=clock),
+        ),
+        ("confirm", own, lambda: lifecycle.confirm(person("E2001"), own, clock=clock)),
+        ("fixed", own, lambda: lifecycle.mark_fixed(person("E1004"), own, "Done", clock=clock)),
+        ("reject", own, lambda: lifecycle.reject(person("E2001"), own, "Not yet", clock=clock)),
+        ("fixed", own, lambda: lifecycle.mark_fixed(person("E1004"), own, "Done", clock=clock)),
+        ("verify", own, lambda: lifecycle.verify(person("E2001"), own, clock=clock)),
+        ("close", own, lambda: lifecycle.close(person("E1001"), own, root, clock=clock)),
+        ("typical", own, lambda: lifecycle.mark_typical(person("E4002"), own, clock=clock)),
+        (
+            "reassign",
+            other,
+            lambda: lifecycle.reassign(person("E4002"), other, "T2", "Theirs", clock=clock),
+        ),
+    )
+    for action, defect_id, call in steps:
+        row = transition(action)
+        with db.connection():
+            before = Defect.get_by_id(defect_id).status
+            newest = AuditEntry.select(fn.MAX(AuditEntry.id)).scalar() or 0
+            ledger_before = LedgerEntry.select().where(LedgerEntry.cause_id == defect_id).count()
+        assert before in row.from_states, (action, before)
+        detail = call()
+        assert detail.status == (before if row.to_state == SAME else row.to_state) or (
+            action == "progress" and before == "in_progress"
+        ), (action, detail.status)
+        with db.connection():
+            written = {
+                entry.action
+                for entry in AuditEntry.select().where(
+                    (AuditEntry.id > newest) & AuditEntry.allowed
+                )
+            }
+            ledger_rows = LedgerEntry.select().where(LedgerEntry.cause_id == defect_id).count()
+        assert written <= set(re.findall(r"defect_\w+", row.audit)), (action, written)
+        assert written or (action == "progress" and before == "in_progress"), action
+        assert (ledger_rows > ledger_before) == (row.ledger != "none"), action

@@ -41,7 +41,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         None,
         "the responsible team or a supervisor",
         N_("updated"),
-        "defect_in_progress (first update), defect_update",
+        "defect_in_progress (the first update; later ones none)",
         "none",
         "defect_progress",
     ),
