@@ -779,7 +779,7 @@ def may_confirm(actor: EmployeeView | None, detail: DefectDetail) -> bool:
     confirmed, and a leader outside the team (or Quality) who did not report it."""
     if actor is None or not detail.self_reported or detail.confirmed_by is not None:
         return False
-    if detail.status not in OPEN_STATUSES or actor.id == detail.reporter_id:
+    if not allowed(detail.status, "confirm") or actor.id == detail.reporter_id:
         return False
     return outside_refusal(actor, detail.team_id, detail.team_name, detail.rules(), "") is None
 
