@@ -21,24 +21,6 @@ from screens.codes import code_word
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
 
-ACTION_STATUSES = {
-    "progress": ("reported", "in_progress"),
-    "fixed": ("reported", "in_progress"),
-    "verify": ("fixed",),
-    "reject": ("fixed",),
-    "close": ("verified",),
-    "typical": ("closed",),
-    "reassign": ("reported", "in_progress", "fixed"),
-    "confirm": ("reported", "in_progress", "fixed"),
-}
-ACTION_ROLES = {
-    "verify": "team_leader",
-    "reject": "team_leader",
-    "close": "team_leader",
-    "typical": "supervisor",
-    "reassign": "supervisor",
-}
-
 
 class DefectDetailScreen(KioskScreen):
     CSS_PATH = "defect_detail.tcss"
@@ -182,18 +164,8 @@ class DefectDetailScreen(KioskScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action != "act" or self.detail is None:
             return True
-        name = str(parameters[0])
         user = self.app.user  # type: ignore[attr-defined]
-        if self.detail.status not in ACTION_STATUSES[name]:
-            return None  # shown greyed out: not possible in this state
-        if name == "confirm":  # offered only to a leader who may confirm this defect
-            return lifecycle.may_confirm(user, self.detail)
-        minimum = ACTION_ROLES.get(name)
-        if minimum and (user is None or not user.has_role(minimum)):
-            return None
-        if name in ("verify", "reject") and not lifecycle.may_verify(user, self.detail):
-            return None  # the fixer, or a leader of the responsible team
-        return True
+        return lifecycle.offer(str(parameters[0]), user, self.detail)
 
     def action_act(self, name: str) -> None:
         detail = self.detail
