@@ -11,7 +11,7 @@ from models import AuditEntry, Campaign, Choice, QuizAnswer
 from models.assessments import Assessment
 from screens.assessment import AssessmentScreen, ResumeOffer
 from screens.coverage import CoverageScreen
-from tests.test_screens import SIZE, make_app, post_keys, settle, text_of
+from tests.helpers.app import SIZE, make_app, post_keys, settle, text_of
 
 
 def table_rows(app: KioskApp, selector: str) -> list[list[str]]:

@@ -17,7 +17,7 @@ from kiosk.services.defects import DefectDraft, report_defect
 from kiosk.services.demo import seed_demo_plant
 from kiosk.services.ledger_check import last_check
 from models import AuditEntry, LedgerEntry, db
-from tests.pg import admin_execute, database_url
+from tests.helpers.pg import admin_execute, database_url
 
 
 def _raw(url: str):

@@ -12,7 +12,7 @@ from models.proposals import Proposal
 from screens.action_form import ActionForm
 from screens.proposals import ProposalsScreen
 from screens.station import StationScreen
-from tests.test_screens import SIZE, make_app, settle, sign_in, text_of
+from tests.helpers.app import SIZE, make_app, settle, sign_in, text_of
 
 
 def rows(app: KioskApp, selector: str) -> list[list[str]]:
