@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     cluster = None
     server_url = None
     if {"board", "live", "export", "reads"} & set(chosen):
-        from tests.pg import Cluster
+        from tests.helpers.pg import Cluster
 
         cluster = Cluster()
         server_url = cluster.start()

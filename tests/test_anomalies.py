@@ -12,7 +12,7 @@ from kiosk.errors import PermissionDenied, ValidationFailed
 from kiosk.services import anomalies, auth
 from models import AuditEntry, Campaign, db
 from models.anomalies import AnomalyHistory
-from tests.test_suppliers import add_defect, noon
+from tests.helpers.incoming import add_defect, noon
 
 
 def write(folder: Path, name: str, text: str | bytes) -> Path:

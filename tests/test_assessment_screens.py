@@ -11,7 +11,7 @@ from models import AuditEntry, Campaign, Choice, QuizAnswer
 from models.assessments import Assessment
 from screens.assessment import AssessmentScreen, ResumeOffer
 from screens.coverage import CoverageScreen
-from tests.test_screens import SIZE, make_app, post_keys, settle, text_of
+from tests.helpers.app import SIZE, make_app, open_coverage, post_keys, settle, text_of
 
 
 def table_rows(app: KioskApp, selector: str) -> list[list[str]]:
@@ -45,14 +45,6 @@ async def sign_in(pilot, badge: str, pin: str | None = None) -> None:
     if pin is not None:
         post_keys(pilot.app, pin + "\n")
         await settle(pilot)
-
-
-async def open_coverage(pilot, app: KioskApp) -> None:
-    await pilot.press("f8")
-    await settle(pilot)
-    await pilot.press("g")
-    await settle(pilot)
-    assert isinstance(app.screen, CoverageScreen)
 
 
 def five_items() -> None:

@@ -16,7 +16,7 @@ from kiosk.services.uow import transaction
 from models import Campaign, LedgerEntry, Team, db
 from models.migrations import SchemaVersion
 from models.migrations.v0016_statement_totals import FUNCTION, TRIGGER
-from tests.test_ledger_trust import two_roles  # noqa: F401  (a fixture)
+from tests.helpers.points import totals_and_sums
 
 
 @pytest.fixture
@@ -41,27 +41,6 @@ def _awards(campaign_id: int | None, team_ids: list[int], count: int, prefix: st
             ),
             clock.now() + timedelta(seconds=n),
         )
-
-
-def totals_and_sums() -> tuple[dict, dict]:
-    """The running totals, and the ledger's sums per (campaign key, team), without zeros."""
-    with db.connection() as database:
-        kept = {
-            (campaign, team): int(points)
-            for campaign, team, points in database.execute_sql(
-                "SELECT campaign_key, team_id, points FROM team_point_total"
-            ).fetchall()
-            if points
-        }
-        summed = {
-            (campaign, team): int(points)
-            for campaign, team, points in database.execute_sql(
-                "SELECT COALESCE(campaign_id, 0), team_id, SUM(amount) FROM ledger_entry "
-                "GROUP BY COALESCE(campaign_id, 0), team_id"
-            ).fetchall()
-            if points
-        }
-    return kept, summed
 
 
 def _verify_ok(url: str, capsys) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from textual.widgets import DataTable, Input, Select
+from textual.widgets import DataTable, Input
 
 from kiosk.app import KioskApp
 from kiosk.services import auth, deadlines
@@ -15,49 +15,20 @@ from screens.action_form import ActionForm
 from screens.board import BoardScreen
 from screens.defect_detail import DefectDetailScreen
 from screens.red_black import RedBlackScreen
-from screens.worklist import WorklistScreen
-from tests.test_screens import SIZE, make_app, settle, sign_in, text_of
-
-
-def table_rows(app: KioskApp, selector: str) -> list[list[str]]:
-    table = app.screen.query_one(selector, DataTable)
-    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+from tests.helpers.app import (
+    SIZE,
+    fill_form,
+    make_app,
+    open_defect_from_worklist,
+    settle,
+    sign_in,
+    table_rows,
+    text_of,
+)
 
 
 def points(team_code: str) -> int:
     return next(t.points for t in team_totals() if t.team_code == team_code)
-
-
-async def open_defect_from_worklist(
-    pilot, app: KioskApp, short_id: str, all_teams: bool = False
-) -> None:
-    await pilot.press("f5")
-    await settle(pilot)
-    assert isinstance(app.screen, WorklistScreen)
-    if all_teams:  # a leader from another team: every team's defects
-        await pilot.press("a")
-        await settle(pilot)
-    table = app.screen.query_one("#worklist", DataTable)
-    row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[0]) == short_id)
-    table.move_cursor(row=row)
-    await pilot.press("enter")
-    await settle(pilot)
-    assert isinstance(app.screen, DefectDetailScreen)
-
-
-async def fill_form(pilot, app: KioskApp, key: str, **values: str) -> None:
-    await pilot.press(key)
-    await settle(pilot)
-    assert isinstance(app.screen, ActionForm), f"{key} opened no form"
-    for name, value in values.items():
-        widget = app.screen.query_one(f"#field-{name}")
-        if isinstance(widget, Select):
-            widget.value = value
-        else:
-            assert isinstance(widget, Input)
-            widget.value = value
-    await pilot.press("ctrl+s")
-    await settle(pilot)
 
 
 async def test_team_corrects_and_another_leader_verifies_for_two_points(demo_plant, clock):

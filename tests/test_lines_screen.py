@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Input, Static
 
 from kiosk.services import lines
 from models import db
 from models.lines import LineEvaluation, ProductionCount
 from screens.action_form import ActionForm
 from screens.lines import LinesScreen
-from tests.test_screens import SIZE, make_app, settle, sign_in, text_of
+from tests.helpers.app import SIZE, make_app, set_fields, settle, sign_in, text_of
 
 
 async def submit(pilot, app, **values: str) -> None:
     assert isinstance(app.screen, ActionForm)
-    for name, value in values.items():
-        widget = app.screen.query_one(f"#field-{name}")
-        if isinstance(widget, Select):
-            widget.value = value
-        else:
-            assert isinstance(widget, Input)
-            widget.value = value
+    await set_fields(pilot, app, **values)
     await pilot.press("ctrl+s")
     await settle(pilot)
 

@@ -25,7 +25,7 @@ import pytest
 
 from models import db, migrations
 from models.base import BaseModel
-from tests.pg import admin_execute, database_url
+from tests.helpers.pg import admin_execute, database_url
 
 _names = itertools.count(1)
 

@@ -11,7 +11,7 @@ import pytest
 
 from kiosk.services import assessments, kpis, proposals, reports, suppliers, worklist
 from models import Team, db
-from tests.plant_factory import grow_plant
+from tests.helpers.plant_factory import grow_plant
 
 
 class _Queries(logging.Handler):

@@ -19,6 +19,7 @@ from kiosk.services.plant_import import import_plant
 from kiosk.services.roster import import_roster, write_template
 from kiosk.services.uow import transaction
 from models import AuditEntry, Employee, Team
+from tests.helpers.terminal import FakeTerminal
 
 DATA = Path(__file__).resolve().parent.parent / "kiosk" / "data"
 SAMPLE_PLANT = DATA / "sample-plant.toml"
@@ -267,7 +268,7 @@ def test_a_300_person_xlsx_and_a_3000_row_csv(sample_plant, tmp_path):
         role = "team_leader" if n % 100 == 0 else "operator"
         big.write(f"B{n:05d},员工{n},Manufacturing,{teams[n % 3]},{role}\n")
     path = write(tmp_path, "roster-3000.csv", big.getvalue())
-    drawn = _Terminal()
+    drawn = FakeTerminal()
     result = import_roster(path, deactivate_missing=True, progress=TextProgress(drawn))
     assert (result.rows, result.added, result.deactivated) == (3000, 2999, 299)
     assert len(result.needs_enrolment) == 29 + 1  # the leaders, and the admin without a PIN
@@ -320,10 +321,3 @@ def _device(tmp_path: Path) -> Path:
     link = tmp_path / "zero.csv"
     link.symlink_to("/dev/zero")
     return link
-
-
-class _Terminal(io.StringIO):
-    """Standard error as a terminal: the progress bar draws on it."""
-
-    def isatty(self) -> bool:
-        return True

@@ -18,8 +18,8 @@ from kiosk.services.stations import lookup_station
 from kiosk.services.worklist import worklist_page
 from models import Defect, Employee, LedgerEntry, Team, db
 from models.defects import STATUSES
-from tests.test_bulk_ledger import totals_and_sums
-from tests.test_roster_import import _Terminal
+from tests.helpers.points import totals_and_sums
+from tests.helpers.terminal import FakeTerminal
 
 SCALE = 0.01
 
@@ -101,13 +101,13 @@ def test_scale_words():
 
 
 def test_the_progress_bar_draws_on_a_terminal_only():
-    terminal = _Terminal()
+    terminal = FakeTerminal()
     bar = TextProgress(terminal)
     bar("ledger", 0, 10)
     bar("ledger", 10, 10)
     bar.close()
     assert "ledger" in terminal.getvalue() and "100%" in terminal.getvalue()
-    for quiet_one in (TextProgress(io.StringIO()), TextProgress(_Terminal(), quiet=True)):
+    for quiet_one in (TextProgress(io.StringIO()), TextProgress(FakeTerminal(), quiet=True)):
         quiet_one("ledger", 10, 10)
         quiet_one.close()
         assert quiet_one.stream.getvalue() == ""

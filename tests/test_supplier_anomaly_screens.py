@@ -12,9 +12,8 @@ from models import AuditEntry, db
 from screens.anomalies import AnomaliesScreen
 from screens.station import StationScreen
 from screens.suppliers import SuppliersScreen
-from tests.test_i18n_screens import key_help
-from tests.test_screens import make_app, settle, sign_in, text_of
-from tests.test_suppliers import add_defect, noon, seed_incoming
+from tests.helpers.app import key_help, make_app, settle, sign_in, text_of
+from tests.helpers.incoming import add_defect, noon, seed_incoming
 
 SIZE = (110, 40)
 
