@@ -66,8 +66,8 @@ def crowded_team() -> int:
 READS = {
     "worklist of a team": (
         lambda clock: worklist.worklist_page(crowded_team(), clock=clock),
-        '"defect"',
-        "defect_team_status_due",
+        "ORDER BY CASE",
+        "defect_team_worklist",
     ),
     "red-black overdue defects": (
         lambda clock: reports.red_black(clock=clock),
