@@ -5,7 +5,8 @@ the engines find those rows without reading a whole table:
 
 - a team's defects in a state by due time (the F5 worklist, its count and its order);
 - open defects past their window, by due time (the Red-Black List);
-- incoming-material and on-site anomaly defects by report time (supplier ranking, Pareto);
+- incoming-material and on-site anomaly defects by report time, with the columns the
+  supplier ranking and the Pareto count (read from the index alone);
 - a campaign's defects by report time (defects reported per day, one range count a day)
   and with the columns the board's figures count (read from the index alone);
 - a campaign's ledger by time with the team and amount (the daily points chart, read
@@ -44,7 +45,10 @@ TITLE = "indexes for the boards' and the kiosk's reads"
 INDEXES: dict[str, tuple[str, str]] = {
     "defect_team_status_due": ("defect", "team_id, status, due_at"),
     "defect_status_due": ("defect", "status, due_at"),
-    "defect_source_reported": ("defect", "source, reported_at"),
+    "defect_source_reported": (
+        "defect",
+        "source, reported_at, supplier_id, severity, category, lot",
+    ),
     "defect_campaign_reported": ("defect", "campaign_id, reported_at"),
     "defect_campaign_figures": ("defect", "campaign_id, status, due_at, verified_at, severity"),
     "ledger_entry_campaign_created": ("ledger_entry", "campaign_id, created_at, team_id, amount"),
