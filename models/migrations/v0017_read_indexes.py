@@ -63,7 +63,12 @@ INDEXES["defect_team_worklist"] = (
     "defect",
     "team_id, (CASE WHEN status = 'verified' THEN 1 ELSE 0 END), due_at, reported_at",
 )
-PARTIAL = {"defect_team_worklist": "status <> 'closed'"}
+# a station's open defects by due time (the station screen's most urgent first)
+INDEXES["defect_station_open_due"] = ("defect", "station_id, due_at")
+PARTIAL = {
+    "defect_team_worklist": "status <> 'closed'",
+    "defect_station_open_due": "status NOT IN ('verified', 'closed')",
+}
 
 
 def create_indexes(database: Database, names: list[str] | None = None) -> None:
