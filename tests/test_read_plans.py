@@ -10,6 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from kiosk.services import assessments, kpis, proposals, reports, suppliers, worklist
+from kiosk.services.stations import lookup_station
 from models import Team, db
 from tests.helpers.plant_factory import grow_plant
 
@@ -66,8 +67,8 @@ def crowded_team() -> int:
 READS = {
     "worklist of a team": (
         lambda clock: worklist.worklist_page(crowded_team(), clock=clock),
-        '"defect"',
-        "defect_team_status_due",
+        "ORDER BY CASE",
+        "defect_team_worklist",
     ),
     "red-black overdue defects": (
         lambda clock: reports.red_black(clock=clock),
@@ -100,6 +101,11 @@ READS = {
         lambda clock: proposals._review_queue(0, 50),
         '"status" =',
         "proposal_status_submitted",
+    ),
+    "station lookup": (
+        lambda clock: lookup_station("L1-S01", clock=clock),
+        "NOT IN ('verified', 'closed')",
+        "defect_station_open_due",
     ),
     "coverage": (
         lambda clock: assessments.coverage_page(),

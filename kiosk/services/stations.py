@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from peewee import SQL, NodeList
+
 from kiosk.clock import Clock, SystemClock
 from kiosk.errors import DatabaseUnavailable, NotFound
 from kiosk.i18n import _
@@ -221,7 +223,10 @@ def lookup_station(code: str, *, clock: Clock | None = None) -> StationView:
             _("Station {code} has no responsible team yet. Ask the quality office.", code=code)
         )
     now = clock.now()
-    still_open = (Defect.station == station) & Defect.status.not_in(["verified", "closed"])
+    # spelled as the partial index of schema step 17 is, so both engines can use it
+    still_open = (Defect.station == station) & NodeList(
+        (Defect.status, SQL("NOT IN ('verified', 'closed')"))
+    )
     open_total = Defect.select().where(still_open).count()
     rows = (
         Defect.select(

@@ -5,7 +5,8 @@ the engines find those rows without reading a whole table:
 
 - a team's defects in a state by due time (the F5 worklist, its count and its order);
 - open defects past their window, by due time (the Red-Black List);
-- incoming-material and on-site anomaly defects by report time (supplier ranking, Pareto);
+- incoming-material and on-site anomaly defects by report time, with the columns the
+  supplier ranking and the Pareto count (read from the index alone);
 - a campaign's defects by report time (defects reported per day, one range count a day)
   and with the columns the board's figures count (read from the index alone);
 - a campaign's ledger by time with the team and amount (the daily points chart, read
@@ -44,7 +45,10 @@ TITLE = "indexes for the boards' and the kiosk's reads"
 INDEXES: dict[str, tuple[str, str]] = {
     "defect_team_status_due": ("defect", "team_id, status, due_at"),
     "defect_status_due": ("defect", "status, due_at"),
-    "defect_source_reported": ("defect", "source, reported_at"),
+    "defect_source_reported": (
+        "defect",
+        "source, reported_at, supplier_id, severity, category, lot",
+    ),
     "defect_campaign_reported": ("defect", "campaign_id, reported_at"),
     "defect_campaign_figures": ("defect", "campaign_id, status, due_at, verified_at, severity"),
     "ledger_entry_campaign_created": ("ledger_entry", "campaign_id, created_at, team_id, amount"),
@@ -53,10 +57,25 @@ INDEXES: dict[str, tuple[str, str]] = {
 }
 
 
+# a team's not-closed defects in the F5 worklist's order (verified ones last, then by
+# due time): the first page is read from the index, without sorting the team's defects
+INDEXES["defect_team_worklist"] = (
+    "defect",
+    "team_id, (CASE WHEN status = 'verified' THEN 1 ELSE 0 END), due_at, reported_at",
+)
+# a station's open defects by due time (the station screen's most urgent first)
+INDEXES["defect_station_open_due"] = ("defect", "station_id, due_at")
+PARTIAL = {
+    "defect_team_worklist": "status <> 'closed'",
+    "defect_station_open_due": "status NOT IN ('verified', 'closed')",
+}
+
+
 def create_indexes(database: Database, names: list[str] | None = None) -> None:
     for name, (table, columns) in INDEXES.items():
         if names is None or name in names:
-            database.execute_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns})")
+            where = f" WHERE {PARTIAL[name]}" if name in PARTIAL else ""
+            database.execute_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns}){where}")
 
 
 def _tables(timestamp: str, bigint: str) -> list[str]:
