@@ -248,8 +248,8 @@ async def test_quiz_answer_is_saved_with_feedback(demo_plant, clock):
         question = app.screen.question
         assert question is not None
         assert question.text in text_of(app, "#question")
-        await pilot.press("1")
-        await pilot.press("1")  # a second press on the same item changes nothing
+        await pilot.press("1", "enter")
+        await pilot.press("1", "enter")  # a second answer to the same item changes nothing
         await settle(pilot)
         feedback = text_of(app, "#feedback")
         assert ("Correct" in feedback) or ("Not quite" in feedback)
