@@ -16,6 +16,7 @@ from kiosk.services import auth, plant_admin
 from screens.admin_form import AdminForm, FormField
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
+from screens.widgets.limited_input import LimitedInput
 from screens.widgets.status_bar import StatusBar
 
 PAGE = 50
@@ -52,7 +53,9 @@ class PeopleScreen(KioskScreen):
         with Vertical(id="people-main"):
             with Horizontal(id="search-row"):
                 yield Static(_("Search ▸ "), id="search-label")
-                yield Input(placeholder=_("name or badge"), id="people-search", max_length=60)
+                yield LimitedInput(
+                    placeholder=_("name or badge"), id="people-search", max_length=60
+                )
             yield Static("", id="people-count", markup=False)
             yield DataTable(id="people", cursor_type="row", zebra_stripes=True)
             yield Message()

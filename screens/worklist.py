@@ -16,6 +16,7 @@ from kiosk.services import worklist as worklist_service
 from screens.base import DataChanged, KioskScreen, Message
 from screens.codes import code_word
 from screens.widgets.key_help import KeyHelp
+from screens.widgets.limited_input import LimitedInput
 from screens.widgets.status_bar import StatusBar
 
 REFRESH_SECONDS = 30.0  # countdowns; the change feed refreshes at once on writes
@@ -48,7 +49,7 @@ class WorklistScreen(KioskScreen):
             yield Static("", id="worklist-title", markup=False)
             with Horizontal(id="worklist-find"):
                 yield Static(_("Find (/) ▸ "), id="worklist-find-label", markup=False)
-                yield Input(
+                yield LimitedInput(
                     placeholder=_("defect id or station code, Enter"),
                     id="worklist-search",
                     max_length=worklist_service.SEARCH_MAX,
