@@ -6,9 +6,8 @@ from textual import events
 
 from kiosk.services import defects
 from screens.action_form import ActionForm, FormField
-from screens.defect_report import DefectReportScreen
 from screens.widgets.limited_input import LimitedInput
-from tests.test_screens import make_app, post_keys, settle, sign_in
+from tests.test_screens import make_app, open_defect_report, settle, sign_in
 
 SMALL = (80, 24)
 
@@ -23,11 +22,7 @@ async def test_a_long_paste_into_the_description_is_cut_with_a_counter_and_a_mes
     app = make_app(demo_plant, clock)
     async with app.run_test(size=SMALL) as pilot:
         await sign_in(pilot)
-        post_keys(app, "L1-S02\n")
-        await settle(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
-        assert isinstance(app.screen, DefectReportScreen)
+        await open_defect_report(pilot)
         description = app.screen.query_one("#description", LimitedInput)
         assert description.border_subtitle == f"0/{defects.DESCRIPTION_MAX}"
         description.focus()
