@@ -386,8 +386,11 @@ class ProposalsScreen(KioskScreen):
         else:
             self.say(
                 _(
-                    "Rejected proposal {short_id}; the comment goes to the submitter.",
+                    "Rejected proposal {short_id}: no points for {team_name}; the comment goes "
+                    "to the submitter ({submitter_name}).",
                     short_id=result.short_id,
+                    team_name=result.team_name,
+                    submitter_name=result.submitter_name,
                 )
             )
 
