@@ -1,0 +1,58 @@
+"""Tables choose which columns to keep at 80x24 and show everything at 200x60."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from screens.red_black import RedBlackScreen
+from screens.widgets.tables import Col, FittedTable, choose_columns
+from tests.test_screens import make_app, settle
+
+
+def test_the_lowest_priority_columns_go_first_and_long_text_is_elided_before():
+    columns = [
+        Col("id", "Defect"),
+        Col("team", "Team", 2, flex=True, min_width=6),
+        Col("where", "Station", 1),
+        Col("points", "Points"),
+    ]
+    rows = [("d1", "Line 1 Team (AC chargers)", "L1-S01", "+2")]
+    kept, hidden = choose_columns(columns, rows, 200)
+    assert [c.key for _n, c, _w in kept] == ["id", "team", "where", "points"] and not hidden
+    kept, hidden = choose_columns(columns, rows, 40)  # the team's name is elided to fit
+    assert dict((c.key, w) for _n, c, w in kept)["team"] < len(rows[0][1])
+    assert sum(w + 2 for _n, _c, w in kept) <= 40 and not hidden
+    kept, hidden = choose_columns(columns, rows, 26)  # then the team goes, never the points
+    assert [c.key for _n, c, _w in kept] == ["id", "where", "points"]
+    assert [c.key for c in hidden] == ["team"]
+    kept, hidden = choose_columns(columns, rows, 5)  # never fewer than the priority-0 ones
+    assert [c.key for _n, c, _w in kept] == ["id", "points"]
+
+
+def headers(table: DataTable) -> list[str]:
+    return [str(column.label) for column in table.columns.values()]
+
+
+async def test_the_red_black_list_shows_the_points_at_80x24_and_all_at_200x60(demo_plant, clock):
+    for size in ((80, 24), (200, 60)):
+        app = make_app(demo_plant, clock)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await pilot.press("f7")  # from the sign-in screen
+            await settle(pilot)
+            assert isinstance(app.screen, RedBlackScreen)
+            for selector in ("#on-time", "#top-teams", "#top-people"):
+                table = app.screen.query_one(selector, FittedTable)
+                assert "Points" in headers(table), f"{size} {selector}: {headers(table)}"
+                last = table.region.right
+                assert last <= size[0]
+            top = app.screen.query_one("#top-teams", FittedTable)
+            points = [str(top.get_row_at(n)[-1]) for n in range(top.row_count)]
+            assert points and all(p.startswith(("+", "-")) for p in points)
+            overdue = app.screen.query_one("#overdue", FittedTable)
+            if size == (200, 60):
+                assert headers(overdue) == ["Overdue", "Defect", "Station", "Severity", "Team"]
+                assert overdue.hidden_labels == ()
+            else:
+                assert headers(overdue)[0] == "Overdue"
+                assert overdue.border_subtitle == "hidden: " + ", ".join(overdue.hidden_labels)
