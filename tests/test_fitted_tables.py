@@ -56,3 +56,35 @@ async def test_the_red_black_list_shows_the_points_at_80x24_and_all_at_200x60(de
             else:
                 assert headers(overdue)[0] == "Overdue"
                 assert overdue.border_subtitle == "hidden: " + ", ".join(overdue.hidden_labels)
+
+
+async def test_the_contest_round_at_80x24_shows_every_standing_above_the_message(
+    demo_plant, clock
+):
+    from kiosk.services import contests
+    from screens.widgets.key_help import KeyHelp
+    from tests.test_contest_screens import letter_of, open_host_screen, submit_form
+    from tests.test_screens import sign_in, text_of
+
+    contests.contest_teams()
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "E1001", "1234")
+        await open_host_screen(pilot, app)
+        await pilot.press("c")
+        await settle(pilot)
+        await submit_form(pilot, app, name="Morning round", teams="C1 C2")
+        await pilot.press("n")
+        await settle(pilot)
+        question = app.screen.view.item.question_id
+        await pilot.press("1", "2", letter_of(question, True), "enter")
+        await settle(pilot)
+        assert "RIGHT, +2" in text_of(app, "#message")
+        standings = app.screen.query_one("#standings", DataTable)
+        message = app.screen.query_one("#message")
+        keys = app.screen.query_one(KeyHelp)
+        assert standings.row_count == 2
+        # header and both rows drawn, nothing over them: the message and the keys below
+        assert standings.region.height >= 3
+        assert standings.region.bottom <= message.region.y <= keys.region.y
+        assert message.region.bottom <= keys.region.y
