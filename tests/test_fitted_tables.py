@@ -58,9 +58,7 @@ async def test_the_red_black_list_shows_the_points_at_80x24_and_all_at_200x60(de
                 assert overdue.border_subtitle == "hidden: " + ", ".join(overdue.hidden_labels)
 
 
-async def test_the_contest_round_at_80x24_shows_every_standing_above_the_message(
-    demo_plant, clock
-):
+async def test_the_contest_round_at_80x24_shows_every_standing_above_the_message(demo_plant, clock):
     from kiosk.services import contests
     from screens.widgets.key_help import KeyHelp
     from tests.test_contest_screens import letter_of, open_host_screen, submit_form
@@ -88,3 +86,42 @@ async def test_the_contest_round_at_80x24_shows_every_standing_above_the_message
         assert standings.region.height >= 3
         assert standings.region.bottom <= message.region.y <= keys.region.y
         assert message.region.bottom <= keys.region.y
+
+
+async def test_lists_keep_their_important_column_at_80x24_and_show_all_at_200x60(demo_plant, clock):
+    from screens.proposals import ProposalsScreen
+    from screens.suppliers import SuppliersScreen
+    from screens.team_points import TeamPointsScreen
+    from screens.worklist import WorklistScreen
+    from tests.test_screens import post_keys, sign_in
+
+    for size in ((80, 24), (200, 60)):
+        wide = size == (200, 60)
+        app = make_app(demo_plant, clock)
+        async with app.run_test(size=size) as pilot:
+            await sign_in(pilot, "E4002", "1234")  # a supervisor: every list
+            post_keys(app, "L2-S04\n")
+            await settle(pilot)
+            station = app.screen.query_one("#open-defects", FittedTable)
+            assert station.row_count >= 1
+            assert {"Defect", "Due", "Description"} <= set(headers(station))
+            assert wide == (
+                headers(station)
+                == ["Defect", "Category", "Severity", "Status", "Due", "Description"]
+            )
+            for screen, selector, needed in (
+                (WorklistScreen(), "#worklist", {"Defect", "Station", "Time left"}),
+                (TeamPointsScreen(), "#team-table", {"Team", "Points"}),
+                (ProposalsScreen(), "#queue", {"By", "Title"}),
+                (SuppliersScreen(), "#supplier-table", {"Supplier", "Defects", "Risk"}),
+            ):
+                app.push_screen(screen)
+                await settle(pilot)
+                table = app.screen.query_one(selector, FittedTable)
+                shown = set(headers(table))
+                assert needed <= shown, f"{size} {selector}: {headers(table)}"
+                assert table.region.right <= size[0]
+                if wide:
+                    assert table.hidden_labels == (), f"{selector}: {table.hidden_labels}"
+                app.pop_screen()
+                await settle(pilot)

@@ -3,8 +3,9 @@
 `FittedTable` chooses which columns to keep for the width it has: each column has a
 priority (0: always kept; higher numbers are dropped first) and a minimum width; long
 text columns (`flex`) are elided with "…" down to their minimum before a column is
-dropped. Widths are recomputed for every data set and on every resize, and the names
-of the columns left out are shown under the table ("hidden: Team, Due").
+dropped. Widths are recomputed for every data set and on every resize, rows show in the order
+given (the cursor stays on its row), and the names of the columns left out are shown
+under the table ("hidden: Team, Due").
 """
 
 from __future__ import annotations
@@ -86,11 +87,16 @@ def choose_columns(
     def over() -> int:
         return sum(natural[n] + padding for n in kept) - width
 
+    def soft(n: int) -> int:
+        """How far a column that always stays is elided before another column goes: a
+        name by a quarter (it is still read), a long text down to 24 cells."""
+        return max(least(n), min(natural[n] * 3 // 4, 24))
+
     def spare() -> int:
-        """What eliding can win: optional columns down to their minimum, the columns that
-        always stay by a quarter at most (a name cut short is still read)."""
+        """What eliding can win: optional columns down to their minimum, the others to
+        `soft`."""
         return sum(
-            natural[n] - (least(n) if columns[n].priority else max(least(n), natural[n] * 3 // 4))
+            natural[n] - (least(n) if columns[n].priority else soft(n))
             for n in kept
             if columns[n].flex
         )
@@ -158,18 +164,23 @@ class FittedTable(DataTable):
         rows = [
             (key, tuple(_elided(cells[n], w) for n, _c, w in chosen)) for key, cells in self._rows
         ]
-        if layout == self._layout:
-            _fill_in_place(self, rows)
+        keys = [key for key, _cells in rows]
+        if layout == self._layout and [row.value for row in self.rows] == keys:
+            for key, cells in rows:  # in place: the cursor and the scroll stay
+                for (_n, column, _w), cell in zip(chosen, cells, strict=True):
+                    self.update_cell(key, column.key, cell)
             return
+        selected = None
+        if self.row_count:
+            selected = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
         self._layout = layout
-        cursor = self.cursor_row
         self.clear(columns=True)
         for _n, column, width in chosen:
             self.add_column(column.label, key=column.key, width=width)
         for key, cells in rows:
             self.add_row(*cells, key=key)
-        if rows:
-            self.move_cursor(row=min(cursor, len(rows) - 1), animate=False)
+        if selected in keys:  # the cursor stays on its row
+            self.move_cursor(row=keys.index(selected), animate=False)
         self.hidden_labels = tuple(column.label for column in hidden)
         self.set_class(bool(hidden), "-cut")
         self.border_subtitle = (
