@@ -125,3 +125,30 @@ async def test_lists_keep_their_important_column_at_80x24_and_show_all_at_200x60
                     assert table.hidden_labels == (), f"{selector}: {table.hidden_labels}"
                 app.pop_screen()
                 await settle(pilot)
+
+
+def test_chart_legends_shorten_team_names_on_a_narrow_chart():
+    from screens.board import legend_label
+
+    assert legend_label("Line 1 Team (AC chargers)", 120) == "Line 1 Team (AC ch"
+    assert legend_label("Line 1 Team (AC chargers)", 38) == "Line 1"
+    assert legend_label("Quality Inspection Team", 38) == "Quality I"
+
+
+async def test_the_board_charts_on_a_narrow_board_have_legends_that_fit(demo_plant, clock):
+    from textual_plotext import PlotextPlot
+
+    from kiosk.app import KioskApp
+    from kiosk.config import Settings
+
+    app = KioskApp(
+        Settings(database_url=demo_plant, terminal_id="WALL"), clock=clock, board_only=True
+    )
+    async with app.run_test(size=(100, 40)) as pilot:  # at 80x24 a chart has no room for one
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        chart = app.screen.query_one("#chart-points", PlotextPlot)
+        drawn = str(chart.render())
+        assert chart.size.width < 60
+        assert "Line 1" in drawn and "Line 1 Team (AC" not in drawn

@@ -30,6 +30,7 @@ class Col:
     priority: int = 0  # 0: never dropped; the highest number goes first
     min_width: int = 4  # a flex column is elided down to this; narrower, it is dropped
     flex: bool = False  # long text (names, descriptions) that may be elided
+    coded: bool = False  # flex text that starts with a code ("L2 DC Fast…"): elided first
 
 
 def fill_rows(table: DataTable, rows: Rows) -> None:
@@ -90,6 +91,8 @@ def choose_columns(
     def soft(n: int) -> int:
         """How far a column that always stays is elided before another column goes: a
         name by a quarter (it is still read), a long text down to 24 cells."""
+        if columns[n].coded:
+            return least(n)
         return max(least(n), min(natural[n] * 3 // 4, 24))
 
     def spare() -> int:
