@@ -89,6 +89,8 @@ async def test_the_contest_round_at_80x24_shows_every_standing_above_the_message
 
 
 async def test_lists_keep_their_important_column_at_80x24_and_show_all_at_200x60(demo_plant, clock):
+    from screens.coverage import CoverageScreen
+    from screens.lines import LinesScreen
     from screens.proposals import ProposalsScreen
     from screens.suppliers import SuppliersScreen
     from screens.team_points import TeamPointsScreen
@@ -114,6 +116,8 @@ async def test_lists_keep_their_important_column_at_80x24_and_show_all_at_200x60
                 (TeamPointsScreen(), "#team-table", {"Team", "Points"}),
                 (ProposalsScreen(), "#queue", {"By", "Title"}),
                 (SuppliersScreen(), "#supplier-table", {"Supplier", "Defects", "Risk"}),
+                (LinesScreen(), "#fpy", {"Line", "FPY"}),
+                (CoverageScreen(), "#missing", {"Name", "Badge"}),
             ):
                 app.push_screen(screen)
                 await settle(pilot)
