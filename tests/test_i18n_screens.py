@@ -101,7 +101,7 @@ async def test_the_operator_loop_in_chinese_at_80x24(demo_plant, clock):
         assert isinstance(app.screen, QuizScreen)
         assert text_of(app, "#topic").startswith("主题：")
         check_layout(app)
-        await pilot.press("1")
+        await pilot.press("1", "enter")
         await settle(pilot)
         assert text_of(app, "#message") == "答案已保存。按 N 做下一题，Esc 返回。"
         assert text_of(app, "#feedback").startswith(("✔ 回答正确！", "✘ 不对。您选的是 1。"))

@@ -111,15 +111,20 @@ async def test_bad_scans_get_clear_messages_and_nothing_crashes(demo_plant, cloc
         assert "Station L1-S02" in text_of(app, "#station-card")
 
 
+async def open_defect_report(pilot, station: str = "L1-S02") -> None:
+    """Signed in: scan a station, F2: the defect report form is open."""
+    post_keys(pilot.app, f"{station}\n")
+    await settle(pilot)
+    await pilot.press("f2")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, DefectReportScreen)
+
+
 async def test_report_a_defect_in_a_few_keystrokes(demo_plant, clock):
     app = make_app(demo_plant, clock)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot)
-        post_keys(app, "L1-S02\n")
-        await settle(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
-        assert isinstance(app.screen, DefectReportScreen)
+        await open_defect_report(pilot)
         app.screen.query_one("#category", Select).value = "machine"
         app.screen.query_one("#description", Input).focus()
         await pilot.press(*"Loose screw on main board", "enter")
@@ -211,8 +216,8 @@ async def test_quiz_answer_is_saved_with_feedback(demo_plant, clock):
         question = app.screen.question
         assert question is not None
         assert question.text in text_of(app, "#question")
-        await pilot.press("1")
-        await pilot.press("1")  # a second press on the same item changes nothing
+        await pilot.press("1", "enter")
+        await pilot.press("1", "enter")  # a second answer to the same item changes nothing
         await settle(pilot)
         feedback = text_of(app, "#feedback")
         assert ("Correct" in feedback) or ("Not quite" in feedback)

@@ -75,6 +75,7 @@ def screen_text(app: KioskApp) -> str:
             parts.append(widget.placeholder)
         elif isinstance(widget, DataTable):
             parts += [column.label.plain for column in widget.columns.values()]
+            parts.append(str(widget.border_subtitle or ""))  # the columns left out
             for row in range(widget.row_count):
                 parts += [plain(cell) for cell in widget.get_row_at(row)]
     return "\n".join(parts)
