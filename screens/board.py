@@ -27,7 +27,7 @@ from screens.base import DataChanged, KioskModal, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.red_black_panel import RedBlackPanel
 from screens.widgets.status_bar import StatusBar
-from screens.widgets.tables import fill_rows
+from screens.widgets.tables import fill_rows, forget_old_renders
 
 REFRESH_SECONDS = 30.0  # the change feed refreshes at once; this is a safety net
 ROTATE_SECONDS = 20.0
@@ -360,6 +360,7 @@ class BoardScreen(KioskScreen):
             selected = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         fill_rows(table, rows)
         table.sort("rank", key=lambda cell: int(cell.plain))
+        forget_old_renders(table)  # the sort made every earlier render unreachable
         if selected is not None and selected in table.rows:
             table.move_cursor(row=table.get_row_index(selected), animate=False)
 
