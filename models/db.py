@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import contextlib
+import heapq
 import os
 import re
 import threading
@@ -160,12 +161,17 @@ class KioskSqliteDatabase(_NotesWrites, SqliteDatabase):
 class KioskPostgresqlDatabase(_NotesWrites, PooledPostgresqlDatabase):
     """A pool of PostgreSQL connections, noting the tables each write transaction writes.
 
-    It keeps IDLE_CONNECTIONS open between units of work: a connection given back while
-    as many wait idle already is closed (a board's panels read in parallel, then the kiosk
-    idles on one query connection)."""
+    While some of its connections are in use the others wait in the pool for the next
+    unit (a board's panels read in parallel); once none is in use, all but
+    IDLE_CONNECTIONS are closed, so an idle kiosk holds one query connection."""
 
-    def _can_reuse(self, conn) -> bool:  # type: ignore[no-untyped-def]
-        return len(self._connections) < IDLE_CONNECTIONS and super()._can_reuse(conn)
+    def _close(self, conn, close_conn=False):  # type: ignore[no-untyped-def]
+        with self._pool_lock:
+            super()._close(conn, close_conn)
+            if not self._in_use:
+                while len(self._connections) > IDLE_CONNECTIONS:
+                    _stamp, _counter, extra = heapq.heappop(self._connections)  # oldest
+                    self._close_raw(extra)
 
 
 def pool_size() -> int:
