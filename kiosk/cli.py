@@ -368,7 +368,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         makes_database = args.command == "demo" or (
             args.command == "db" and args.db_command == "upgrade"
         )
-        status = database.open_database(settings.database_url, create=makes_database)
+        url = settings.database_url
+        if args.command == "db" and args.db_command == "upgrade":
+            from models import db
+
+            url = db.direct_url(url)  # long DDL: straight to the server, never a pooler
+        status = database.open_database(url, create=makes_database)
         if args.command == "db" and args.db_command == "check":
             print(f"{status.where}: schema version {status.version} (this kiosk: {status.latest})")
             database.require_current_schema(status)
