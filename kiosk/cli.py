@@ -127,7 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser(
         "bench", help="run the benchmarks from a checkout and print each ratio beside its target"
     )
-    bench.add_argument("names", nargs="*", metavar="NAME", help="scan, startup, board, live")
+    bench.add_argument(
+        "names", nargs="*", metavar="NAME", help="scan, startup, board, live, board_live"
+    )
 
     keys = commands.add_parser("keys", help="the plant key that signs QR labels")
     keys_commands = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)

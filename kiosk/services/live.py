@@ -33,9 +33,9 @@ from collections.abc import Callable, Iterable
 from models import db
 
 CHANNEL = "qk_changes"
-QUIET_SECONDS = 0.1  # a burst ends after this long without a write
-BURST_SECONDS = 0.4  # ... or this long after its first write (a steady stream still shows)
-SQLITE_POLL_SECONDS = 0.1
+QUIET_SECONDS = 0.05  # a burst ends after this long without a write
+BURST_SECONDS = 0.25  # ... or this long after its first write (a steady stream still shows)
+SQLITE_POLL_SECONDS = 0.05
 RECONNECT_SECONDS = 1.0
 COUNTER_PREFIX = "live:"  # SQLite: plant_setting rows counting each topic's writes
 
