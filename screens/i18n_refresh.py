@@ -119,6 +119,7 @@ def _retranslate_widget(widget: Widget, before: str) -> None:
 
 def _retranslate_select(select: Select, before: str) -> None:
     from textual.widgets import Select
+
     prompt = _again(select, "prompt", select.prompt, before)
     if prompt is not None:
         select.prompt = prompt
