@@ -121,7 +121,13 @@ class KioskApp(App):
             self.services_started.set()  # service calls waiting for this go ahead now
 
     def _open_database(self) -> None:
+        import os
+
         from kiosk.services import database
+        from models import db
+
+        # named on the server, so a plant sees which terminal holds which connections
+        db.set_application_name(f"quality-kiosk {self.settings.terminal_id} {os.getpid()}")
 
         problem: str | None = None
         try:
@@ -226,12 +232,13 @@ class KioskApp(App):
 
     # -- live updates: a write on any terminal refreshes what is on screen ------------
 
-    def _heard_change(self) -> None:
-        """Called on the feed's thread after writes by anyone."""
+    def _heard_change(self, topics: frozenset[str]) -> None:
+        """Called on the feed's thread after a burst of writes by anyone: what kinds of
+        data they changed (services.live.TOPICS)."""
         with contextlib.suppress(RuntimeError):  # the app is not running (any more)
-            self.call_from_thread(self._data_changed)
+            self.call_from_thread(self._data_changed, topics)
 
-    def _data_changed(self) -> None:
+    def _data_changed(self, topics: frozenset[str] | None = None) -> None:
         from textual.app import ScreenStackError
 
         from screens.base import DataChanged
@@ -240,7 +247,7 @@ class KioskApp(App):
             screen = self.screen
         except ScreenStackError:  # quitting: the screens are gone, nothing to refresh
             return
-        screen.post_message(DataChanged())
+        screen.post_message(DataChanged(topics))
 
     # -- the deadline sweep (every kiosk runs it; the ledger writes each -2 once) ------
 

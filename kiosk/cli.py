@@ -141,7 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
         "bench", help="run the benchmarks from a checkout and print each ratio beside its target"
     )
     bench.add_argument(
-        "names", nargs="*", metavar="NAME", help="scan, startup, board, live, export, reads"
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="scan, startup, board, live, board_live, export, reads",
     )
 
     keys = commands.add_parser("keys", help="the plant key that signs QR labels")
@@ -580,9 +583,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return command.run(Invocation(args, settings))
         from kiosk.services import database
 
-        status = database.open_database(
-            settings.database_url, create=command.needs is Needs.NEW_DATABASE
-        )
+        url = settings.database_url
+        if command is COMMANDS["db upgrade"]:
+            from models import db
+
+            url = db.direct_url(url)  # long DDL: straight to the server, never a pooler
+        status = database.open_database(url, create=command.needs is Needs.NEW_DATABASE)
         if command.needs is Needs.DATABASE and command is not COMMANDS["db check"]:
             database.require_current_schema(status)
         return command.run(Invocation(args, settings, status))

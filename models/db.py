@@ -7,6 +7,10 @@
 from __future__ import annotations
 
 import contextlib
+import heapq
+import os
+import re
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,6 +26,11 @@ from models.drivers import enable_postgresql
 database_proxy = DatabaseProxy()
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# PostgreSQL connections one kiosk process may hold at once (QK_DB_POOL_SIZE), and how
+# many of them it keeps open while idle: one for queries (the change feed's LISTEN is
+# the other). Hundreds of terminals then hold two server connections each at most.
+POOL_SIZE = 8
+IDLE_CONNECTIONS = 1
 
 
 class DatabaseUrlError(ValueError):
@@ -86,18 +95,112 @@ def describe_url(url: str) -> DatabaseTarget:
     )
 
 
+_application_name = f"quality-kiosk {os.getpid()}"
+
+
+def set_application_name(name: str) -> None:
+    """How this process's connections are named on the server (pg_stat_activity)."""
+    global _application_name
+    _application_name = name[:63]
+
+
+def application_name() -> str:
+    return _application_name
+
+
 def connect_params(url: str) -> dict:
     """Keyword arguments for a PostgreSQL driver connection (psycopg.connect) from a URL."""
     params = db_url.parse(url.replace("postgres://", "postgresql://", 1), unquote_password=True)
     params.setdefault("connect_timeout", 5)
+    params.setdefault("application_name", _application_name)
     return params
+
+
+# -- which tables a write transaction wrote (services.live tells the boards) -------------
+
+_writes = threading.local()
+_WRITE = re.compile(
+    r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+"?(\w+)',
+    re.IGNORECASE,
+)
+
+
+def _note_write(sql: str) -> None:
+    tables = getattr(_writes, "tables", None)
+    if tables is not None and sql[:1] in "IUDiud ":
+        match = _WRITE.match(sql)
+        if match:
+            tables.add(match.group(1).lower())
+
+
+@contextlib.contextmanager
+def noting_writes() -> Iterator[set[str]]:
+    """Collect the tables this thread writes (INSERT, UPDATE, DELETE) inside the block;
+    an inner block shares the outer one's set."""
+    tables = getattr(_writes, "tables", None)
+    if tables is not None:
+        yield tables
+        return
+    _writes.tables = tables = set()
+    try:
+        yield tables
+    finally:
+        _writes.tables = None
+
+
+class _NotesWrites:
+    def execute_sql(self, sql, params=None):  # type: ignore[no-untyped-def]
+        _note_write(sql)
+        return super().execute_sql(sql, params)  # type: ignore[misc]
+
+
+class KioskSqliteDatabase(_NotesWrites, SqliteDatabase):
+    """SQLite, noting the tables each write transaction writes."""
+
+
+class KioskPostgresqlDatabase(_NotesWrites, PooledPostgresqlDatabase):
+    """A pool of PostgreSQL connections, noting the tables each write transaction writes.
+
+    While some of its connections are in use the others wait in the pool for the next
+    unit (a board's panels read in parallel); once none is in use, all but
+    IDLE_CONNECTIONS are closed, so an idle kiosk holds one query connection."""
+
+    def _close(self, conn, close_conn=False):  # type: ignore[no-untyped-def]
+        with self._pool_lock:
+            super()._close(conn, close_conn)
+            if not self._in_use:
+                while len(self._connections) > IDLE_CONNECTIONS:
+                    _stamp, _counter, extra = heapq.heappop(self._connections)  # oldest
+                    self._close_raw(extra)
+
+
+def pool_size() -> int:
+    """QK_DB_POOL_SIZE, else POOL_SIZE: connections one process may hold at once."""
+    try:
+        return max(int(os.environ.get("QK_DB_POOL_SIZE", POOL_SIZE)), 1)
+    except ValueError:
+        return POOL_SIZE
+
+
+def behind_pooler(url: str) -> bool:
+    """A direct URL given beside it (QK_DIRECT_DATABASE_URL): `url` reaches the server
+    through a transaction pooler (PgBouncer), so no server-side prepared statements."""
+    direct = os.environ.get("QK_DIRECT_DATABASE_URL", "").strip()
+    return bool(direct) and direct != url
+
+
+def direct_url(url: str) -> str:
+    """Where a session must reach the server itself (LISTEN, migrations): the direct URL
+    when one is set (QK_DIRECT_DATABASE_URL), else `url`."""
+    direct = os.environ.get("QK_DIRECT_DATABASE_URL", "").strip()
+    return direct if direct and describe_url(url).engine == "postgresql" else url
 
 
 def make_database(url: str) -> Database:
     """Build (but do not open) the Peewee database for a URL."""
     target = describe_url(url)
     if target.engine == "sqlite":
-        return SqliteDatabase(
+        return KioskSqliteDatabase(
             target.name,
             timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
             pragmas={
@@ -108,12 +211,15 @@ def make_database(url: str) -> Database:
             },
         )
     enable_postgresql()
-    return PooledPostgresqlDatabase(
+    params = connect_params(url)
+    if behind_pooler(url):  # PgBouncer in transaction mode: a session's statements are gone
+        params["prepare_threshold"] = None
+    return KioskPostgresqlDatabase(
         prefer_psycopg3=True,
-        max_connections=32,
+        max_connections=pool_size(),
         stale_timeout=300,
         timeout=10,
-        **connect_params(url),
+        **params,
     )
 
 

@@ -67,7 +67,19 @@ class Message(Static):
 
 
 class DataChanged(TextualMessage):
-    """Something was written on some terminal: screens that show live data refresh."""
+    """Something was written on some terminal: screens that show live data refresh.
+
+    `topics` says what kinds of data changed (services.live.TOPICS: "points",
+    "defects", ...; "other": unknown, so everything); a screen may re-read only what
+    shows those (the board does)."""
+
+    def __init__(self, topics: frozenset[str] | None = None) -> None:
+        super().__init__()
+        self.topics: frozenset[str] = topics if topics else frozenset({"other"})
+
+    def touches(self, wanted: frozenset[str]) -> bool:
+        """Did data of any of these kinds (or of an unknown kind) change?"""
+        return "other" in self.topics or not self.topics.isdisjoint(wanted)
 
 
 class ServiceCalls:

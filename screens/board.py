@@ -12,6 +12,8 @@ one again returns to the live board.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,18 +23,29 @@ from textual.widgets.option_list import Option
 from textual_plotext import PlotextPlot
 
 from kiosk.clock import format_local
+from kiosk.errors import ServiceError
 from kiosk.i18n import _
 from kiosk.services import campaigns, kpis, ledger_check, reports
 from screens.base import DataChanged, KioskModal, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.red_black_panel import RedBlackPanel
 from screens.widgets.status_bar import StatusBar
-from screens.widgets.tables import fill_rows
+from screens.widgets.tables import fill_rows, forget_old_renders
 
 REFRESH_SECONDS = 30.0  # the change feed refreshes at once; this is a safety net
 ROTATE_SECONDS = 20.0
 RANK_MARK_SECONDS = 8.0
 TABS = ("teams", "red-black", "charts")
+# each panel's read and the kinds of data it shows (services.live.TOPICS): a change of
+# other kinds leaves it alone
+PANEL_TOPICS: dict[str, frozenset[str]] = {
+    "summary": frozenset(
+        {"points", "defects", "training", "production", "suppliers", "people", "campaign"}
+    ),
+    "red-black": frozenset({"points", "defects", "production", "people", "campaign"}),
+    "charts": frozenset({"points", "defects", "people", "campaign"}),
+    "ledger-check": frozenset({"settings"}),
+}
 NARROW_WIDTH = 168  # below this (7 tiles of 24 columns) the tiles are two rows of one-line figures
 
 
@@ -127,6 +140,8 @@ class BoardScreen(KioskScreen):
         self.rank_marks: dict[int, str] = {}
         self.campaign_id: int | None = None  # None: the active campaign, live
         self.series: kpis.DailySeries | None = None  # the charts shown (drawn again on resize)
+        self._stale_panels: set[str] = set()  # changed while being read: read again after
+        self._summary: kpis.BoardSummary | None = None  # the last shown (rank marks fade)
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -181,42 +196,63 @@ class BoardScreen(KioskScreen):
     # -- data ------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
+        self.refresh_panels(PANEL_TOPICS)
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        """Writes somewhere (one message per burst): re-read only the panels that show
+        the kinds of data they changed."""
+        self.refresh_panels(
+            [panel for panel, kinds in PANEL_TOPICS.items() if message.touches(kinds)]
+        )
+
+    def refresh_panels(self, panels: Iterable[str]) -> None:
+        """Read these panels again. A panel still being read is read once more when that
+        read is done (however many changes came meanwhile): a stream of writes costs one
+        read at a time per panel, and the last write is always shown."""
+        for panel in panels:
+            if self.in_flight(panel):
+                self._stale_panels.add(panel)
+            else:
+                self._read_panel(panel)
+
+    def _read_panel(self, panel: str) -> None:
         clock = self.app.clock  # type: ignore[attr-defined]
         chosen = self.campaign_id
-        self.call_service(
-            kpis.board_summary,
-            campaign_id=chosen,
-            clock=clock,
-            on_done=self.show_summary,
-            group="summary",
-            latest_only=True,
-        )
-        self.call_service(
-            reports.red_black,
-            campaign_id=chosen,
-            clock=clock,
-            on_done=self.query_one(RedBlackPanel).show,
-            group="red-black",
-            latest_only=True,
-        )
-        self.call_service(
-            kpis.daily_series,
-            campaign_id=chosen,
-            clock=clock,
-            on_done=self.show_charts,
-            group="charts",
-            latest_only=True,
-        )
+        function, show, arguments = {
+            "summary": (
+                kpis.board_summary,
+                self.show_summary,
+                {"campaign_id": chosen, "clock": clock},
+            ),
+            "red-black": (
+                reports.red_black,
+                self.query_one(RedBlackPanel).show,
+                {"campaign_id": chosen, "clock": clock},
+            ),
+            "charts": (
+                kpis.daily_series,
+                self.show_charts,
+                {"campaign_id": chosen, "clock": clock},
+            ),
+            "ledger-check": (ledger_check.last_check, self.show_ledger_check, {}),
+        }[panel]
+
+        def shown(value: object) -> None:
+            show(value)
+            self._read_again_if_stale(panel)
+
+        def failed(error: ServiceError) -> None:
+            self.show_error(error)
+            self._read_again_if_stale(panel)
 
         self.call_service(
-            ledger_check.last_check,
-            on_done=self.show_ledger_check,
-            group="ledger-check",
-            latest_only=True,
+            function, on_done=shown, on_error=failed, group=panel, latest_only=True, **arguments
         )
 
-    def on_data_changed(self, _message: DataChanged) -> None:
-        self.action_refresh()
+    def _read_again_if_stale(self, panel: str) -> None:
+        if panel in self._stale_panels and self.is_attached:
+            self._stale_panels.discard(panel)
+            self._read_panel(panel)
 
     def show_ledger_check(self, check: ledger_check.LedgerCheck | None) -> None:
         """The warning stays on the board while the latest `kiosk ledger verify` failed."""
@@ -226,6 +262,7 @@ class BoardScreen(KioskScreen):
         warning.display = failed
 
     def show_summary(self, summary: kpis.BoardSummary) -> None:
+        self._summary = summary
         if summary.live:
             phase = " · ".join(summary.phases_today) or _("outside the campaign's phases")
             days = (
@@ -363,12 +400,14 @@ class BoardScreen(KioskScreen):
             selected = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         fill_rows(table, rows)
         table.sort("rank", key=lambda cell: int(cell.plain))
+        forget_old_renders(table)  # the sort made every earlier render unreachable
         if selected is not None and selected in table.rows:
             table.move_cursor(row=table.get_row_index(selected), animate=False)
 
     def _unmark(self, team_id: int) -> None:
-        if self.rank_marks.pop(team_id, None) is not None:
-            self.action_refresh()
+        """A rank mark fades: the teams are shown again as last read (no new read)."""
+        if self.rank_marks.pop(team_id, None) is not None and self._summary is not None:
+            self._show_teams(self._summary)
 
     def show_charts(self, series: kpis.DailySeries) -> None:
         self.series = series

@@ -22,15 +22,17 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.content import Content
 from textual.dom import DOMNode
 from textual.widget import Widget
-from textual.widgets import Button, DataTable, Input, Select, Static, Tab
 
 from kiosk.i18n import Tr, _, template_of, translate
+
+if TYPE_CHECKING:  # loaded at the first language switch: not before the first screen
+    from textual.widgets import DataTable, Select
 
 
 def translate_bindings(node: DOMNode) -> None:
@@ -84,6 +86,9 @@ def _again(widget: Widget, slot: str, value: Any, before: str) -> Any | None:
 
 
 def _retranslate_widget(widget: Widget, before: str) -> None:
+    # DataTable and Select cost a kiosk's start-up about 30 ms to import: here, not above
+    from textual.widgets import Button, DataTable, Input, Select, Static, Tab
+
     from screens.base import Message
 
     if isinstance(widget, Message):
@@ -117,6 +122,8 @@ def _retranslate_widget(widget: Widget, before: str) -> None:
 
 
 def _retranslate_select(select: Select, before: str) -> None:
+    from textual.widgets import Select
+
     prompt = _again(select, "prompt", select.prompt, before)
     if prompt is not None:
         select.prompt = prompt

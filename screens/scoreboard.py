@@ -22,7 +22,7 @@ from kiosk.services import contests
 from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
-from screens.widgets.tables import fill_rows
+from screens.widgets.tables import fill_rows, forget_old_renders
 
 REFRESH_SECONDS = 1.0
 COLUMNS = (
@@ -57,6 +57,7 @@ def fill_standings(table: DataTable, view: contests.ContestView) -> None:
         )
     fill_rows(table, rows)
     table.sort("rank", "team", key=lambda cells: (int(cells[0].plain), cells[1].plain))
+    forget_old_renders(table)  # a live scoreboard: the sort made earlier renders unreachable
 
 
 class TeamCard(Vertical):

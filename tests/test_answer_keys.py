@@ -8,8 +8,8 @@ from textual.widgets import OptionList
 from models import QuizAnswer
 from screens.assessment import AssessmentScreen
 from screens.quiz import QuizScreen
-from tests.test_assessment_screens import current_item, five_items, sign_in
-from tests.test_screens import make_app, settle, text_of
+from tests.helpers.app import make_app, settle, sign_in, text_of
+from tests.helpers.training import current_item, five_items
 
 SMALL = (80, 24)
 

@@ -13,6 +13,6 @@ async def test_a_change_heard_while_quitting_is_dropped_quietly(database, clock,
         await settle(pilot)
         app._data_changed()  # while running: delivered to the screen
     caplog.set_level(logging.ERROR)
-    app._heard_change()  # the feed's thread, after the app stopped
+    app._heard_change(frozenset({"points"}))  # the feed's thread, after the app stopped
     app._data_changed()  # the callback that was already queued: no screens left
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

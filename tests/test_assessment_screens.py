@@ -7,22 +7,17 @@ from textual.widgets import DataTable, Digits, OptionList
 from kiosk.app import KioskApp
 from kiosk.errors import DatabaseUnavailable
 from kiosk.services import assessments
-from models import AuditEntry, Campaign, Choice, QuizAnswer
+from models import AuditEntry, Choice, QuizAnswer
 from models.assessments import Assessment
 from screens.assessment import AssessmentScreen, ResumeOffer
 from screens.coverage import CoverageScreen
 from tests.helpers.app import SIZE, make_app, open_coverage, post_keys, settle, text_of
+from tests.helpers.training import current_item, five_items
 
 
 def table_rows(app: KioskApp, selector: str) -> list[list[str]]:
     table = app.screen.query_one(selector, DataTable)
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
-
-
-def current_item(app: KioskApp):
-    screen = app.screen
-    assert isinstance(screen, AssessmentScreen) and screen.view is not None
-    return screen.view.current
 
 
 def choice_for(question_id: int, right: bool) -> int:
@@ -45,11 +40,6 @@ async def sign_in(pilot, badge: str, pin: str | None = None) -> None:
     if pin is not None:
         post_keys(pilot.app, pin + "\n")
         await settle(pilot)
-
-
-def five_items() -> None:
-    """Short attempts keep the Pilot tests quick: 5 items, pass mark 80 % (4 of 5)."""
-    Campaign.update(assessment_items=5).execute()
 
 
 async def test_a_supervisor_passes_and_sees_coverage_rise(demo_plant, clock):

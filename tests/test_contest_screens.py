@@ -10,12 +10,13 @@ from kiosk.app import KioskApp
 from kiosk.config import Settings
 from kiosk.services import contests, skills
 from kiosk.services.auth import identify_badge
-from models import Choice, LedgerEntry, db
+from models import LedgerEntry, db
 from screens.action_form import ActionForm
-from screens.contest import CompetitionsMenu, ContestScreen
+from screens.contest import ContestScreen
 from screens.scoreboard import ScoreboardScreen
 from screens.skills import SkillsScreen
 from tests.helpers.app import SIZE, make_app, settle, sign_in, text_of
+from tests.helpers.contest import letter_of, open_host_screen, submit_form
 
 
 def scoreboard_app(url: str, clock, contest_id: int | None = None) -> KioskApp:
@@ -32,17 +33,6 @@ def card_points(app: KioskApp, team_id: int) -> str:
     return str(app.screen.query_one(f"#card-{team_id} Digits", Digits).value)
 
 
-def letter_of(question_id: int, correct: bool) -> str:
-    with db.connection():
-        choice = (
-            Choice.select()
-            .where((Choice.question == question_id) & (Choice.correct == correct))
-            .order_by(Choice.position)
-            .first()
-        )
-    return "abcdef"[choice.position - 1]
-
-
 def contest_rows() -> list[tuple[int, int, str]]:
     with db.connection():
         return [
@@ -51,23 +41,6 @@ def contest_rows() -> list[tuple[int, int, str]]:
             .where(LedgerEntry.cause_type == "contest")
             .order_by(LedgerEntry.id)
         ]
-
-
-async def open_host_screen(pilot, app: KioskApp) -> None:
-    await pilot.press("f9")
-    await settle(pilot)
-    assert isinstance(app.screen, CompetitionsMenu)
-    await pilot.press("enter")  # the first choice: the knowledge contest
-    await settle(pilot)
-    assert isinstance(app.screen, ContestScreen)
-
-
-async def submit_form(pilot, app: KioskApp, **values: str) -> None:
-    assert isinstance(app.screen, ActionForm)
-    for name, value in values.items():
-        app.screen.query_one(f"#field-{name}", Input).value = value
-    await pilot.press("ctrl+s")
-    await settle(pilot)
 
 
 async def test_host_runs_a_contest_and_a_double_enter_counts_once(demo_plant, clock):

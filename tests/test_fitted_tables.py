@@ -6,7 +6,7 @@ from textual.widgets import DataTable
 
 from screens.red_black import RedBlackScreen
 from screens.widgets.tables import Col, FittedTable, choose_columns
-from tests.test_screens import make_app, settle
+from tests.helpers.app import make_app, settle
 
 
 def test_the_lowest_priority_columns_go_first_and_long_text_is_elided_before():
@@ -61,8 +61,8 @@ async def test_the_red_black_list_shows_the_points_at_80x24_and_all_at_200x60(de
 async def test_the_contest_round_at_80x24_shows_every_standing_above_the_message(demo_plant, clock):
     from kiosk.services import contests
     from screens.widgets.key_help import KeyHelp
-    from tests.test_contest_screens import letter_of, open_host_screen, submit_form
-    from tests.test_screens import sign_in, text_of
+    from tests.helpers.app import sign_in, text_of
+    from tests.helpers.contest import letter_of, open_host_screen, submit_form
 
     contests.contest_teams()
     app = make_app(demo_plant, clock)
@@ -95,7 +95,7 @@ async def test_lists_keep_their_important_column_at_80x24_and_show_all_at_200x60
     from screens.suppliers import SuppliersScreen
     from screens.team_points import TeamPointsScreen
     from screens.worklist import WorklistScreen
-    from tests.test_screens import post_keys, sign_in
+    from tests.helpers.app import post_keys, sign_in
 
     for size in ((80, 24), (200, 60)):
         wide = size == (200, 60)

@@ -8,14 +8,17 @@ import time
 from kiosk.services import auth
 from kiosk.services.defects import DefectDraft, report_defect
 from kiosk.services.live import ChangeFeed
+from tests.helpers.app import quiet
 
 
 def test_a_write_elsewhere_reaches_the_listener_within_a_second(demo_plant, clock):
     heard: list[float] = []
+    topics_heard: list[frozenset[str]] = []
     event = threading.Event()
 
-    def on_change() -> None:
+    def on_change(topics: frozenset[str]) -> None:
         heard.append(time.monotonic())
+        topics_heard.append(topics)
         event.set()
 
     feed = ChangeFeed(demo_plant, on_change).start()
@@ -24,6 +27,7 @@ def test_a_write_elsewhere_reaches_the_listener_within_a_second(demo_plant, cloc
         time.sleep(0.5)  # let the PostgreSQL listener's catch-up call pass
         event.clear()
         heard.clear()
+        topics_heard.clear()
         written_at: list[float] = []
 
         def write() -> None:
@@ -36,6 +40,8 @@ def test_a_write_elsewhere_reaches_the_listener_within_a_second(demo_plant, cloc
         writer.join()
         assert event.wait(2), "no change heard"
         assert heard[0] - written_at[0] < 1.0
+        assert "defects" in topics_heard[0]  # it says what kind of data changed
+        assert "training" not in topics_heard[0]
         # a read does not wake boards
         event.clear()
         auth.identify_badge("E1002")
@@ -45,7 +51,7 @@ def test_a_write_elsewhere_reaches_the_listener_within_a_second(demo_plant, cloc
 
 
 def test_listener_survives_and_stops(database):
-    feed = ChangeFeed(database, lambda: None).start()
+    feed = ChangeFeed(database, lambda _topics: None).start()
     assert feed.connected.wait(5)
     feed.stop()
     assert feed._thread is not None and not feed._thread.is_alive()
@@ -92,3 +98,107 @@ async def test_board_shows_a_write_from_another_thread_within_a_second(demo_plan
                 break
         assert seen is not None, f"the board never showed the write: {names}"
         assert seen < 1.0
+
+
+def _counting(monkeypatch, module, name: str) -> list[int]:
+    """Count the calls of a service the board reads a panel with (the board looks it up
+    on the module at each read)."""
+    calls: list[int] = []
+    original = getattr(module, name)
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+async def _live_board(demo_plant, clock):
+    from kiosk.app import KioskApp
+    from kiosk.config import Settings
+
+    return KioskApp(
+        Settings(database_url=demo_plant, terminal_id="BOARD"), clock=clock, board_only=True
+    )
+
+
+async def test_a_burst_of_writes_refreshes_the_board_once_and_shows_the_last(
+    demo_plant, clock, monkeypatch
+):
+    from kiosk.services import kpis, ledger, ledger_check
+    from kiosk.services import live as live_service
+    from models import Campaign, Team, db
+
+    # the burst must fit in one feed window on a slow, shared machine
+    monkeypatch.setattr(live_service, "BURST_SECONDS", 2.0)
+    monkeypatch.setattr(live_service, "QUIET_SECONDS", 0.4)
+    with db.connection():
+        t6 = Team.get(Team.code == "T6").id
+        campaign = Campaign.get(Campaign.active).id
+    app = await _live_board(demo_plant, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await quiet(pilot, 0.3)
+        assert app.change_feed is not None and app.change_feed.connected.wait(5)
+        await quiet(pilot, 1.0)  # the feed's catch-up refresh after connecting has passed
+        charts = _counting(monkeypatch, kpis, "daily_series")
+        summaries = _counting(monkeypatch, kpis, "board_summary")
+        checks = _counting(monkeypatch, ledger_check, "last_check")
+        table = app.screen.query_one("#board-teams")
+        before = int(table.get_row(str(t6))[3].plain)
+
+        def burst() -> None:
+            for n in range(10):
+                award = ledger.Award(
+                    t6, 7, "burst", "test", str(n), f"burst:{n}", campaign_id=campaign
+                )
+                ledger.award(award, clock=clock)
+
+        writer = threading.Thread(target=burst)
+        writer.start()
+        writer.join()
+        shown = None
+        end = time.monotonic() + 5
+        while time.monotonic() < end:
+            await pilot.pause(0.05)
+            shown = int(table.get_row(str(t6))[3].plain)
+            if shown == before + 70:
+                break
+        assert shown == before + 70, "the board does not show the last write of the burst"
+        await quiet(pilot, 1.0)  # anything late would come now
+        assert 1 <= len(charts) <= 2, f"the charts were read {len(charts)} times for one burst"
+        assert 1 <= len(summaries) <= 2
+        assert checks == [], "the ledger check panel was read again, though no check ran"
+
+
+async def test_board_refreshes_leave_nothing_behind(demo_plant, clock):
+    """A wall board refreshed all week: its rendered rows do not pile up (issue 16)."""
+    import gc
+
+    from textual.strip import Strip
+
+    from screens.base import DataChanged
+
+    def strips() -> int:
+        gc.collect()
+        return sum(1 for thing in gc.get_objects() if type(thing) is Strip)
+
+    app = await _live_board(demo_plant, clock)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await quiet(pilot, 0.3)
+        screen = app.screen
+
+        async def refreshes(count: int) -> None:
+            for _ in range(count):
+                # new points every time: the team table changes and is sorted again
+                screen.post_message(DataChanged(frozenset({"training"})))
+                await pilot.pause()
+                while screen.in_flight("summary"):
+                    await pilot.pause(0.01)
+                await pilot.pause()
+
+        await refreshes(20)
+        after_few = strips()
+        await refreshes(120)
+        after_many = strips()
+    assert after_many - after_few < 150, (after_few, after_many)

@@ -1,4 +1,5 @@
-"""50 simulated kiosks x 200 mixed writes against PostgreSQL: nothing lost, nothing doubled."""
+"""50 simulated kiosks x 200 mixed writes against PostgreSQL, straight and through PgBouncer:
+nothing lost, nothing doubled."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import pytest
 
 from kiosk.errors import Conflict
 from kiosk.services import auth, lifecycle, training
+from kiosk.services import database as database_service
 from kiosk.services.defects import DefectDraft, report_defect
 from kiosk.services.ledger import team_totals
 from models import Campaign, Defect, LedgerEntry, QuizAnswer, Station, db
+from tests.helpers.pg import PgBouncer, database_url
 
 pytestmark = pytest.mark.slow  # a load test
 
@@ -24,11 +27,25 @@ VERIFIERS = ["E1001", "E2001", "E3001", "E4003", "E5002", "E6001"]
 LEADERS = {"T1": "E1001", "T2": "E2001", "T3": "E3001"}  # may not verify their own team
 
 
-@pytest.fixture
-def pg_load_plant(pg_demo_plant):
+@pytest.fixture(params=["direct", "pgbouncer"])
+def pg_load_plant(request, pg_demo_plant, pg_server, monkeypatch):
+    """The demo plant reached straight, or through PgBouncer in transaction pooling with
+    fewer server connections than kiosks (the README's set-up for a big plant)."""
+    url, name = pg_demo_plant
+    bouncer = None
+    if request.param == "pgbouncer":
+        bouncer = PgBouncer(pg_server, pool_size=10)
+        bouncer.start()
+        monkeypatch.setenv("QK_DIRECT_DATABASE_URL", url)
+        database_service.open_database(database_url(bouncer.url, name))
     # one process stands in for 50 terminals here: let each thread hold its own connection
     db.database_proxy.obj._max_connections = KIOSKS + 4
-    return pg_demo_plant[0]
+    try:
+        yield url
+    finally:
+        if bouncer is not None:
+            db.close_all()
+            bouncer.stop()
 
 
 @pytest.mark.parametrize("engine", ["postgresql"])  # named so the engine summary counts it

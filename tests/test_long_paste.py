@@ -7,7 +7,7 @@ from textual import events
 from kiosk.services import defects
 from screens.action_form import ActionForm, FormField
 from screens.widgets.limited_input import LimitedInput
-from tests.test_screens import make_app, open_defect_report, settle, sign_in
+from tests.helpers.app import make_app, open_defect_report, settle, sign_in
 
 SMALL = (80, 24)
 

@@ -16,7 +16,15 @@ from screens.signin import SignInScreen
 from screens.station import StationScreen
 from screens.team_points import TeamPointsScreen
 from screens.widgets.scan_input import ScanInput
-from tests.helpers.app import SIZE, make_app, post_keys, settle, sign_in, text_of
+from tests.helpers.app import (
+    SIZE,
+    make_app,
+    open_defect_report,
+    post_keys,
+    settle,
+    sign_in,
+    text_of,
+)
 
 
 async def test_sign_in_refuses_unknown_and_inactive_badges(demo_plant, clock):
@@ -109,15 +117,6 @@ async def test_bad_scans_get_clear_messages_and_nothing_crashes(demo_plant, cloc
         post_keys(app, "L1-\x01S02\n")
         await settle(pilot)
         assert "Station L1-S02" in text_of(app, "#station-card")
-
-
-async def open_defect_report(pilot, station: str = "L1-S02") -> None:
-    """Signed in: scan a station, F2: the defect report form is open."""
-    post_keys(pilot.app, f"{station}\n")
-    await settle(pilot)
-    await pilot.press("f2")
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, DefectReportScreen)
 
 
 async def test_report_a_defect_in_a_few_keystrokes(demo_plant, clock):

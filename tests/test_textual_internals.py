@@ -47,6 +47,8 @@ async def test_the_private_textual_parts_the_language_switch_uses_are_still_ther
         column = table.columns[next(iter(table.columns))]
         assert isinstance(column.content_width, int), "DataTable Column.content_width moved"
         assert hasattr(table, "_require_update_dimensions"), "DataTable dimension flag moved"
+        # the live board drops a table's stale renders (screens/widgets/tables.py)
+        assert callable(getattr(table, "_clear_caches", None)), "DataTable._clear_caches moved"
 
         before = set_process_language("zh_CN")
         try:

@@ -1,17 +1,24 @@
-"""The change feed: boards hear about a write on any terminal within a second.
+"""The change feed: boards hear about a write on any terminal within a second, and what
+kind of data it changed, so they re-read only the panels that show that data.
 
-PostgreSQL: every write transaction calls ``pg_notify('qk_changes', …)`` before
-it commits (see ``announce``, called by ``uow.transaction``), so the
-notification is delivered exactly when the change becomes visible. One
-listener thread per app holds its own autocommit connection with
-``LISTEN qk_changes`` and reconnects by itself after a drop.
+A write transaction (``uow.transaction``) notes the tables it writes (models.db); just
+before it commits, ``announce`` turns them into topics (``TOPICS``: "points",
+"defects", ...) and tells the listeners:
 
-SQLite: there is no notification channel, so the listener polls
-``PRAGMA data_version`` on a connection of its own; the number changes when
-another connection commits.
+PostgreSQL: ``pg_notify('qk_changes', '{"topics": [...]}')``, delivered exactly when the
+change becomes visible. One listener thread per app holds its own autocommit connection
+with ``LISTEN qk_changes`` (straight to the server, never through a transaction pooler:
+see ``QK_DIRECT_DATABASE_URL``) and reconnects by itself after a drop.
 
-Either way the listener calls ``on_change`` once per burst of changes
-(changes that arrive within ``DEBOUNCE_SECONDS`` of each other are merged).
+SQLite: there is no notification channel. The transaction counts each topic up in a
+``live:<topic>`` row of plant_setting (one writer at a time on SQLite, so no row is
+contended), and the listener polls ``PRAGMA data_version`` on a connection of its own;
+when it moves, the counters say which topics did. A change that moved no counter (a
+write outside a unit of work, a migration) is reported as "other": everything.
+
+Either way the listener merges a burst: it calls ``on_change(topics)`` once the writes
+have been quiet for ``QUIET_SECONDS``, or ``BURST_SECONDS`` after the first of a steady
+stream, with the union of their topics.
 """
 
 from __future__ import annotations
@@ -21,31 +28,101 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from models import db
 
 CHANNEL = "qk_changes"
-DEBOUNCE_SECONDS = 0.1
-SQLITE_POLL_SECONDS = 0.2
+QUIET_SECONDS = 0.05  # a burst ends after this long without a write
+BURST_SECONDS = 0.25  # ... or this long after its first write (a steady stream still shows)
+SQLITE_POLL_SECONDS = 0.05
 RECONNECT_SECONDS = 1.0
+COUNTER_PREFIX = "live:"  # SQLite: plant_setting rows counting each topic's writes
+
+OTHER = "other"  # a change of unknown kind: whoever listens refreshes everything
+# which kind of data each table holds (the topics a notification names)
+TOPICS: dict[str, str] = {
+    **dict.fromkeys(("ledger_entry", "ledger_chain", "team_point_total"), "points"),
+    **dict.fromkeys(("defect", "defect_event", "defect_progress"), "defects"),
+    **dict.fromkeys(
+        (
+            "quiz_answer",
+            "question",
+            "choice",
+            "assessment",
+            "assessment_item",
+            "skill_criterion",
+            "skill_event",
+            "skill_participant",
+            "skill_score",
+        ),
+        "training",
+    ),
+    **dict.fromkeys(
+        (
+            "inspection",
+            "inspection_result",
+            "checklist_item",
+            "production_count",
+            "production_line",
+            "line_evaluation",
+            "line_score",
+        ),
+        "production",
+    ),
+    **dict.fromkeys(("supplier", "anomaly_history"), "suppliers"),
+    **dict.fromkeys(("employee", "team", "department", "station", "enrolment_code"), "people"),
+    "campaign": "campaign",
+    **dict.fromkeys(
+        ("contest", "contest_answer", "contest_entry", "contest_item", "contest_team_member"),
+        "contests",
+    ),
+    "proposal": "proposals",
+    "plant_setting": "settings",
+    "audit_entry": "audit",
+}
+EVERYTHING = frozenset({OTHER})
 
 log = logging.getLogger("kiosk.live")
 
 
-def announce(topic: str = "change") -> None:
-    """Inside a write transaction: tell every listener once it commits (PostgreSQL)."""
+def topics_of(tables: Iterable[str]) -> frozenset[str]:
+    """The kinds of data these tables hold; an unknown table is OTHER."""
+    return frozenset(TOPICS.get(table, OTHER) for table in tables)
+
+
+def announce(tables: Iterable[str]) -> None:
+    """Inside a write transaction, just before it commits: tell every listener what kinds
+    of data it wrote (nothing written: nobody is woken)."""
+    topics = sorted(topics_of(tables))
+    if not topics:
+        return
     if db.is_postgresql():
         db.database_proxy.execute_sql(
-            "SELECT pg_notify(%s, %s)", (CHANNEL, json.dumps({"topic": topic}))
+            "SELECT pg_notify(%s, %s)", (CHANNEL, json.dumps({"topics": topics}))
+        )
+        return
+    for topic in topics:
+        db.database_proxy.execute_sql(
+            "INSERT INTO plant_setting (key, value) VALUES (?, '1') ON CONFLICT (key) "
+            "DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+            (COUNTER_PREFIX + topic,),
         )
 
 
-class ChangeFeed:
-    """A background listener that calls `on_change()` after writes by anyone."""
+def _payload_topics(payload: str) -> frozenset[str]:
+    try:
+        topics = json.loads(payload).get("topics")
+    except (ValueError, AttributeError):
+        return EVERYTHING
+    return frozenset(map(str, topics)) if isinstance(topics, list) and topics else EVERYTHING
 
-    def __init__(self, url: str, on_change: Callable[[], None]) -> None:
-        self.url = url
+
+class ChangeFeed:
+    """A background listener that calls `on_change(topics)` after writes by anyone."""
+
+    def __init__(self, url: str, on_change: Callable[[frozenset[str]], None]) -> None:
+        self.url = db.direct_url(url)  # LISTEN needs a session of its own: never a pooler
         self.on_change = on_change
         self.target = db.describe_url(url)
         self._stop = threading.Event()
@@ -65,11 +142,26 @@ class ChangeFeed:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def _fire(self) -> None:
+    def _fire(self, topics: frozenset[str]) -> None:
         try:
-            self.on_change()
+            self.on_change(topics)
         except Exception:  # a listener must survive a faulty subscriber
             log.exception("change subscriber failed")
+
+    def _burst(self, first: frozenset[str], more: Callable[[float], frozenset[str]]) -> None:
+        """Merge what arrives after `first` (more(timeout): the topics heard within
+        timeout seconds, empty if none) until quiet or BURST_SECONDS, then fire once."""
+        topics = set(first)
+        end = time.monotonic() + BURST_SECONDS
+        while not self._stop.is_set():
+            left = end - time.monotonic()
+            if left <= 0:
+                break
+            heard = more(min(QUIET_SECONDS, left))
+            if not heard:
+                break
+            topics |= heard
+        self._fire(frozenset(topics))
 
     # -- PostgreSQL ------------------------------------------------------------------
 
@@ -78,25 +170,25 @@ class ChangeFeed:
 
         params = db.connect_params(self.url)
         params["dbname"] = params.pop("database")
+        params.pop("prepare_threshold", None)
+
         while not self._stop.is_set():
             try:
                 with psycopg.connect(autocommit=True, **params) as connection:
+
+                    def heard(timeout: float) -> frozenset[str]:
+                        topics: set[str] = set()
+                        for notify in connection.notifies(timeout=timeout, stop_after=1):
+                            topics |= _payload_topics(notify.payload)
+                        return frozenset(topics)
+
                     connection.execute(f"LISTEN {CHANNEL}")
                     self.connected.set()
-                    self._fire()  # catch up on anything missed while away
+                    self._fire(EVERYTHING)  # catch up on anything missed while away
                     while not self._stop.is_set():
-                        got = False
-                        for _notify in connection.notifies(timeout=0.5, stop_after=1):
-                            got = True
-                        if got:
-                            # merge the rest of a burst into one refresh
-                            deadline = time.monotonic() + DEBOUNCE_SECONDS
-                            while time.monotonic() < deadline:
-                                for _notify in connection.notifies(
-                                    timeout=max(deadline - time.monotonic(), 0.001)
-                                ):
-                                    pass
-                            self._fire()
+                        first = heard(0.5)
+                        if first:
+                            self._burst(first, heard)
             except psycopg.Error as exc:
                 self.connected.clear()
                 log.warning("change feed lost its connection (%s); reconnecting", exc)
@@ -105,24 +197,44 @@ class ChangeFeed:
     # -- SQLite ----------------------------------------------------------------------
 
     def _poll_sqlite(self) -> None:
-        last: int | None = None
         while not self._stop.is_set():
             try:
                 connection = sqlite3.connect(self.target.name, timeout=5)
                 try:
-                    self.connected.set()
-                    while not self._stop.is_set():
-                        (version,) = connection.execute("PRAGMA data_version").fetchone()
-                        if last is not None and version != last:
-                            self._stop.wait(DEBOUNCE_SECONDS)
-                            (version,) = connection.execute("PRAGMA data_version").fetchone()
-                            self._fire()
-                        last = version
-                        self._stop.wait(SQLITE_POLL_SECONDS)
+                    self._poll_sqlite_on(connection)
                 finally:
                     connection.close()
             except sqlite3.Error as exc:
                 self.connected.clear()
                 log.warning("change feed cannot read %s (%s); retrying", self.target.name, exc)
-                last = None
                 self._stop.wait(RECONNECT_SECONDS)
+
+    def _poll_sqlite_on(self, connection: sqlite3.Connection) -> None:
+        def version() -> int:
+            return connection.execute("PRAGMA data_version").fetchone()[0]
+
+        def counters() -> dict[str, str]:
+            rows = connection.execute(
+                "SELECT key, value FROM plant_setting WHERE key >= ? AND key < ?",
+                (COUNTER_PREFIX, COUNTER_PREFIX[:-1] + chr(ord(COUNTER_PREFIX[-1]) + 1)),
+            ).fetchall()
+            return {key[len(COUNTER_PREFIX) :]: value for key, value in rows}
+
+        seen = [version(), counters()]
+        self.connected.set()
+
+        def heard(timeout: float) -> frozenset[str]:
+            """The topics of the commits since the last look (after waiting `timeout`)."""
+            self._stop.wait(timeout)
+            now = version()
+            if now == seen[0]:
+                return frozenset()
+            counted = counters()
+            moved = {topic for topic, value in counted.items() if seen[1].get(topic) != value}
+            seen[:] = [now, counted]
+            return frozenset(moved) or EVERYTHING
+
+        while not self._stop.is_set():
+            first = heard(SQLITE_POLL_SECONDS)
+            if first:
+                self._burst(first, heard)

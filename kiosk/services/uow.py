@@ -177,10 +177,10 @@ def transaction() -> Iterator[peewee.Database]:
 
     with database_errors(), db.connection() as database:
         outermost = database.transaction_depth() == 0
-        with db.write_transaction(database):
+        with db.noting_writes() as written, db.write_transaction(database):
             yield database
             if database.transaction_depth() == 1:
-                announce()
+                announce(written)  # what kinds of data it wrote: boards re-read only those
         if outermost:
             _commits.count = commits_so_far() + 1
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.cells import cell_len
 from rich.text import Text
 from textual import events
@@ -15,6 +17,7 @@ from screens.admin import AdminMenuScreen
 from screens.base import Message
 from screens.coverage import CoverageScreen
 from screens.defect_detail import DefectDetailScreen
+from screens.defect_report import DefectReportScreen
 from screens.proposals import ProposalsScreen
 from screens.station import StationScreen
 from screens.widgets.key_help import KeyHelp
@@ -190,3 +193,19 @@ async def open_proposals(pilot, app: KioskApp) -> ProposalsScreen:
     await settle(pilot)
     assert isinstance(app.screen, ProposalsScreen)
     return app.screen
+
+
+async def open_defect_report(pilot, station: str = "L1-S02") -> None:
+    """Signed in: scan a station, F2: the defect report form is open."""
+    post_keys(pilot.app, f"{station}\n")
+    await settle(pilot)
+    await pilot.press("f2")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, DefectReportScreen)
+
+
+async def quiet(pilot, seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        await pilot.pause(0.05)
+    await settle(pilot)

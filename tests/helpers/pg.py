@@ -117,3 +117,71 @@ def admin_execute(server_url: str, sql: str) -> None:
 def database_url(server_url: str, name: str) -> str:
     base, _, _old = server_url.rpartition("/")
     return f"{base}/{name}"
+
+
+class PgBouncer:
+    """A throwaway PgBouncer in transaction-pooling mode in front of a server (the way the
+    README tells a plant to run it); Debian's `pgbouncer` package."""
+
+    def __init__(self, server_url: str, pool_size: int = 4) -> None:
+        from urllib.parse import urlparse
+
+        self.binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        if not os.path.exists(self.binary):
+            raise PostgresUnavailable("pgbouncer not found: apt-get install -y pgbouncer")
+        server = urlparse(server_url)
+        self.directory = Path(tempfile.mkdtemp(prefix="qk-pgbouncer-"))
+        self.port = free_port()
+        self.pool_size = pool_size
+        self.as_postgres = os.geteuid() == 0  # pgbouncer refuses to run as root
+        (self.directory / "users.txt").write_text(f'"{server.username}" ""\n')
+        (self.directory / "pgbouncer.ini").write_text(
+            "[databases]\n"
+            f"* = host={server.hostname} port={server.port}\n"
+            "[pgbouncer]\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {self.directory / 'users.txt'}\n"
+            "pool_mode = transaction\n"
+            f"default_pool_size = {pool_size}\nmin_pool_size = 0\nreserve_pool_size = 0\n"
+            "max_client_conn = 1000\nmax_db_connections = 0\n"
+            "server_reset_query =\nignore_startup_parameters = extra_float_digits\n"
+            f"logfile = {self.directory / 'pgbouncer.log'}\n"
+            f"pidfile = {self.directory / 'pgbouncer.pid'}\n"
+        )
+        self.process: subprocess.Popen | None = None
+        self.url = f"postgresql://{server.username}@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> str:
+        command = [self.binary, str(self.directory / "pgbouncer.ini")]
+        if self.as_postgres:
+            shutil.chown(self.directory, "postgres", "postgres")
+            for child in self.directory.iterdir():
+                shutil.chown(child, "postgres", "postgres")
+            command = ["runuser", "-u", "postgres", "--", *command]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        import time
+
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self.url
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.05)
+        log = (
+            (self.directory / "pgbouncer.log").read_text()
+            if (self.directory / "pgbouncer.log").exists()
+            else ""
+        )
+        self.stop()
+        raise PostgresUnavailable(f"pgbouncer did not start: {log[-2000:]}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        shutil.rmtree(self.directory, ignore_errors=True)
