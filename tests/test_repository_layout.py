@@ -32,4 +32,6 @@ def test_no_test_module_imports_another():
     }
     assert {name: found for name, found in offenders.items() if found} == {}
     helpers = {path.name: _imported_modules(path) for path in (TESTS / "helpers").glob("*.py")}
-    assert not {n for n, found in helpers.items() if any(m.startswith("tests.test_") for m in found)}
+    assert not {
+        name for name, found in helpers.items() if any(m.startswith("tests.test_") for m in found)
+    }
