@@ -1,6 +1,0 @@
-VERSION = 16
-TITLE = "placeholder (not committed)"
-
-
-def apply(database):
-    pass
