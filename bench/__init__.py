@@ -15,7 +15,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))  # tests.pg (the throwaway PostgreSQL cluster)
+    sys.path.insert(0, str(REPO))  # tests.helpers.pg (the throwaway PostgreSQL cluster)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import sys
 
 from bench import Result
 
-NAMES = ("scan", "startup", "board", "live", "reads")
+NAMES = ("scan", "startup", "board", "live", "export", "reads")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,8 +18,8 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     cluster = None
     server_url = None
-    if {"board", "live", "reads"} & set(chosen):
-        from tests.pg import Cluster
+    if {"board", "live", "export", "reads"} & set(chosen):
+        from tests.helpers.pg import Cluster
 
         cluster = Cluster()
         server_url = cluster.start()

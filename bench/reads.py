@@ -24,7 +24,7 @@ from kiosk.clock import FrozenClock
 from kiosk.services import anomalies, assessments, kpis, reports, suppliers, worklist
 from kiosk.services.stations import lookup_station
 from models import Defect, Station, Team, db
-from tests.plant_factory import grow_plant
+from tests.helpers.plant_factory import grow_plant
 
 SCALE = int(os.environ.get("QK_BENCH_SCALE", "1"))
 PLANT = {"employees": 2000, "defects": 20_000 * SCALE, "ledger_bulk": 200_000 * SCALE}
@@ -88,7 +88,7 @@ def _open_defects(team: Team, count: int, rng: random.Random) -> None:
 def _url(engine: str, folder: str, name: str, server_url: str | None) -> str:
     if engine == "sqlite":
         return f"sqlite:///{Path(folder) / f'{name}.db'}"
-    from tests.pg import admin_execute, database_url
+    from tests.helpers.pg import admin_execute, database_url
 
     admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin_execute(server_url, f'CREATE DATABASE "{name}"')
@@ -98,7 +98,7 @@ def _url(engine: str, folder: str, name: str, server_url: str | None) -> str:
 def _drop(engine: str, name: str, server_url: str | None) -> None:
     db.close_all()
     if engine != "sqlite":
-        from tests.pg import admin_execute
+        from tests.helpers.pg import admin_execute
 
         admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

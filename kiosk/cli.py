@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import enum
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk import __version__
 from kiosk.clock import format_local
@@ -21,6 +24,9 @@ from kiosk.config import (
 )
 from kiosk.errors import ServiceError
 from kiosk.i18n import set_process_language
+
+if TYPE_CHECKING:  # the services load only for the commands that use them
+    from kiosk.services.database import DatabaseStatus
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -69,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(demo)
     demo.add_argument("--no-run", action="store_true", help="only seed the demo plant")
+    demo.add_argument(
+        "--scale",
+        metavar="plant|N",
+        help="grow the demo to a plant-sized data set (plant: 2,000 people, 50,000 defects, "
+        "1,000,000 ledger rows) or N times that (0.1 for a tenth); needs a new --db",
+    )
+    demo.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_language(demo)
 
     board = commands.add_parser(
@@ -127,7 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser(
         "bench", help="run the benchmarks from a checkout and print each ratio beside its target"
     )
-    bench.add_argument("names", nargs="*", metavar="NAME", help="scan, startup, board, live, reads")
+    bench.add_argument(
+        "names", nargs="*", metavar="NAME", help="scan, startup, board, live, export, reads"
+    )
 
     keys = commands.add_parser("keys", help="the plant key that signs QR labels")
     keys_commands = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
@@ -303,6 +318,25 @@ def _print_labels(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed_plant_scale(scale_text: str, *, quiet: bool) -> None:
+    from kiosk.progress import TextProgress
+    from kiosk.services.scale_demo import parse_scale, seed_plant
+
+    scale = parse_scale(scale_text)
+    progress = TextProgress(quiet=quiet)
+    try:
+        summary = seed_plant(scale, progress=progress)
+    finally:
+        progress.close()
+    print(
+        f"Plant-scale data set (scale {scale:g}): {summary.employees:,} active employees in "
+        f"{summary.teams:,} line teams, {summary.defects:,} defects in the active campaign, "
+        f"{summary.assessments:,} finished assessments, {summary.proposals:,} proposals, "
+        f"{summary.contests:,} contests, {summary.ledger_rows:,} ledger rows over "
+        f"{summary.campaigns} campaigns."
+    )
+
+
 def _terminal_missing(args: argparse.Namespace) -> bool:
     """A full-screen command started without a terminal (cron, a pipe, systemd without a
     TTY) would spin on its empty input: say so and stop instead. textual-serve's board
@@ -323,134 +357,235 @@ def _terminal_missing(args: argparse.Namespace) -> bool:
     return True
 
 
+def _run_benchmarks(run: Invocation) -> int:
+    try:
+        from bench.__main__ import main as run_benchmarks
+    except ImportError:
+        print("kiosk: the benchmarks run from a checkout (bench/ beside kiosk/).", file=sys.stderr)
+        return 2
+    return run_benchmarks(run.args.names)
+
+
+def _write_samples(run: Invocation) -> int:
+    from kiosk.samples_cli import run_samples
+
+    return run_samples(run.args)
+
+
+def _ssh_shell(run: Invocation) -> int:
+    from kiosk.ssh_shell import run_ssh_shell  # checks the terminal before the database
+
+    return run_ssh_shell(run.args)
+
+
+def _import_people_or_plant(run: Invocation) -> int:
+    from kiosk.import_cli import run_import  # opens the database unless --template
+
+    return run_import(run.args, run.settings.database_url)
+
+
+def _import_file(run: Invocation) -> int:
+    return _import(run.args.import_command, run.args.file)
+
+
+def _campaign(run: Invocation) -> int:
+    from kiosk.campaign_cli import run_campaign
+
+    return run_campaign(run.args, run.settings)
+
+
+def _admin(run: Invocation) -> int:
+    from kiosk.admin_cli import run_admin
+
+    return run_admin(run.args)
+
+
+def _export(run: Invocation) -> int:
+    from kiosk.exports_cli import run_export
+
+    return run_export(run.args)
+
+
+def _check_database(run: Invocation) -> int:
+    from kiosk.services import database
+
+    status = run.status
+    print(f"{status.where}: schema version {status.version} (this kiosk: {status.latest})")
+    database.require_current_schema(status)
+    missing = database.missing_indexes()
+    if missing:
+        print(
+            f"Missing index(es) the boards and the worklist need: {', '.join(missing)}. "
+            "Without them the boards read whole tables and slow down as the data "
+            "grows. Run `kiosk db upgrade` to make them again.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def _upgrade_database(run: Invocation) -> int:
+    from kiosk.services import database
+
+    status = run.status
+    applied = database.upgrade()
+    restored = database.restore_indexes()
+    if restored:
+        print(f"Made the missing index(es) again: {', '.join(restored)}.")
+    done = f"applied {', '.join(map(str, applied))}" if applied else "already up to date"
+    print(f"{status.where}: schema version {status.latest} ({done})")
+    if run.args.app_role:
+        database.grant_app_role(run.args.app_role)
+    granted = database.regrant_app_roles()
+    if granted:
+        print(f"Application role(s) granted: {', '.join(granted)}.")
+    return 0
+
+
+def _demo(run: Invocation) -> int:
+    from kiosk.services import database
+    from kiosk.services.demo import seed_demo_plant
+
+    status = run.status
+    database.upgrade()
+    if run.args.scale:
+        _seed_plant_scale(run.args.scale, quiet=run.args.quiet)
+    else:
+        seed_demo_plant()
+    print(f"Demo plant ready in {status.where}.")
+    return 0 if run.args.no_run else _run_app(run.settings)
+
+
+def _rotate_keys(run: Invocation) -> int:
+    from kiosk.services.plant import rotate_signing_key
+
+    rotation = rotate_signing_key(run.args.grace_days)
+    print(
+        "New label key made. Labels printed before stay valid until "
+        f"{format_local(rotation.previous_valid_until)}: print new ones "
+        "(kiosk labels) and put them up before then."
+    )
+    return 0
+
+
+def _auth(run: Invocation) -> int:
+    from kiosk.auth_cli import run_auth
+
+    return run_auth(run.args)
+
+
+def _ledger(run: Invocation) -> int:
+    from kiosk.ledger_cli import run_ledger
+
+    return run_ledger(run.args)
+
+
+def _sweep(run: Invocation) -> int:
+    from kiosk.services.deadlines import sweep
+
+    result = sweep()
+    print(f"{result.overdue} overdue defect(s) not yet charged; charged {result.charged_now} now.")
+    return 0
+
+
+def _serve(run: Invocation) -> int:
+    from kiosk.web import serve
+
+    args = run.args
+    return serve(run.settings, host=args.host, port=args.port, public_url=args.public_url)
+
+
+class Needs(enum.Enum):
+    """What a command needs before it runs."""
+
+    NOTHING = "nothing"  # no settings, no database (bench, samples, ssh-shell opens its own)
+    SETTINGS = "settings"  # opens the database itself, or the app does, once it is on screen
+    DATABASE = "database"  # an existing database, at the current schema version
+    NEW_DATABASE = "new database"  # the database may be made (a SQLite file created)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """What a command's handler gets: the parsed line and, as its `Needs` say, the settings
+    and the status of the database opened for it."""
+
+    args: argparse.Namespace
+    given_settings: Settings | None = None
+    given_status: DatabaseStatus | None = None
+
+    @property
+    def settings(self) -> Settings:
+        assert self.given_settings is not None, "a Needs.NOTHING command has no settings"
+        return self.given_settings
+
+    @property
+    def status(self) -> DatabaseStatus:
+        assert self.given_status is not None, "only DATABASE commands have a database status"
+        return self.given_status
+
+
+@dataclass(frozen=True)
+class Command:
+    run: Callable[[Invocation], int]
+    needs: Needs
+
+
+# Every command: the key is the command, or "command action" for the nested ones whose
+# actions differ in what they need. Only the commands that make a database may make a
+# SQLite file: a check or an export with a mistyped --db leaves no empty database behind.
+COMMANDS: dict[str, Command] = {
+    "bench": Command(_run_benchmarks, Needs.NOTHING),
+    "samples": Command(_write_samples, Needs.NOTHING),
+    "ssh-shell": Command(_ssh_shell, Needs.NOTHING),
+    "run": Command(lambda run: _run_app(run.settings), Needs.SETTINGS),
+    "board": Command(lambda run: _run_app(run.settings, board_only=True), Needs.SETTINGS),
+    "scoreboard": Command(
+        lambda run: _run_scoreboard(run.settings, run.args.contest), Needs.SETTINGS
+    ),
+    "import plant": Command(_import_people_or_plant, Needs.SETTINGS),
+    "import roster": Command(_import_people_or_plant, Needs.SETTINGS),
+    "campaign": Command(_campaign, Needs.SETTINGS),
+    "demo": Command(_demo, Needs.NEW_DATABASE),
+    "db upgrade": Command(_upgrade_database, Needs.NEW_DATABASE),
+    "db check": Command(_check_database, Needs.DATABASE),  # says the version, then checks it
+    "import": Command(_import_file, Needs.DATABASE),  # checklist, questions, anomalies
+    "admin": Command(_admin, Needs.DATABASE),
+    "export": Command(_export, Needs.DATABASE),
+    "keys": Command(_rotate_keys, Needs.DATABASE),
+    "auth": Command(_auth, Needs.DATABASE),
+    "ledger": Command(_ledger, Needs.DATABASE),
+    "sweep": Command(_sweep, Needs.DATABASE),
+    "labels": Command(lambda run: _print_labels(run.args), Needs.DATABASE),
+    "serve": Command(_serve, Needs.DATABASE),
+}
+
+
+def command_for(args: argparse.Namespace) -> Command:
+    """The table's entry for the parsed command line: "db check" before "db"."""
+    action = getattr(args, f"{args.command.replace('-', '_')}_command", None)
+    return COMMANDS.get(f"{args.command} {action}") or COMMANDS[args.command]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if _terminal_missing(args):
         return 2
-    if args.command == "bench":  # it makes its own databases: no --db
-        try:
-            from bench.__main__ import main as run_benchmarks
-        except ImportError:
-            print(
-                "kiosk: the benchmarks run from a checkout (bench/ beside kiosk/).", file=sys.stderr
-            )
-            return 2
-        return run_benchmarks(args.names)
-    if args.command == "samples":  # copies files from the package: no database
-        from kiosk.samples_cli import run_samples
-
-        return run_samples(args)
+    command = command_for(args)
+    if command.needs is Needs.NOTHING:
+        return command.run(Invocation(args))
     try:
-        if args.command == "ssh-shell":  # checks the terminal before opening the database
-            from kiosk.ssh_shell import run_ssh_shell
-
-            return run_ssh_shell(args)
         settings = _settings(args)
         set_process_language(settings.language)  # CLI messages and service refusals
-        if args.command == "import" and args.import_command in ("plant", "roster"):
-            from kiosk.import_cli import run_import  # opens the database unless --template
-
-            return run_import(args, settings.database_url)
-        if args.command == "scoreboard":
-            return _run_scoreboard(settings, args.contest)
-        if args.command in ("run", "board"):
-            # the app opens the database itself, once its first screen is up (kiosk/app.py):
-            # a kiosk also starts while the server is away, and says so on screen
-            return _run_app(settings, board_only=args.command == "board")
-        if args.command == "campaign":
-            from kiosk.campaign_cli import run_campaign
-
-            return run_campaign(args, settings)
+        if command.needs is Needs.SETTINGS:
+            return command.run(Invocation(args, settings))
         from kiosk.services import database
 
-        # only the commands that make a database may make a SQLite file: a check or an
-        # export with a mistyped --db must not leave an empty database behind
-        makes_database = args.command == "demo" or (
-            args.command == "db" and args.db_command == "upgrade"
+        status = database.open_database(
+            settings.database_url, create=command.needs is Needs.NEW_DATABASE
         )
-        status = database.open_database(settings.database_url, create=makes_database)
-        if args.command == "db" and args.db_command == "check":
-            print(f"{status.where}: schema version {status.version} (this kiosk: {status.latest})")
+        if command.needs is Needs.DATABASE and command is not COMMANDS["db check"]:
             database.require_current_schema(status)
-            missing = database.missing_indexes()
-            if missing:
-                print(
-                    f"Missing index(es) the boards and the worklist need: {', '.join(missing)}. "
-                    "Without them the boards read whole tables and slow down as the data "
-                    "grows. Run `kiosk db upgrade` to make them again.",
-                    file=sys.stderr,
-                )
-                return 1
-            return 0
-        if args.command == "import":
-            database.require_current_schema(status)
-            return _import(args.import_command, args.file)
-        if args.command == "admin":
-            from kiosk.admin_cli import run_admin
-
-            database.require_current_schema(status)
-            return run_admin(args)
-        if args.command == "export":
-            from kiosk.exports_cli import run_export
-
-            database.require_current_schema(status)
-            return run_export(args)
-        if args.command == "db" and args.db_command == "upgrade":
-            applied = database.upgrade()
-            restored = database.restore_indexes()
-            if restored:
-                print(f"Made the missing index(es) again: {', '.join(restored)}.")
-            done = f"applied {', '.join(map(str, applied))}" if applied else "already up to date"
-            print(f"{status.where}: schema version {status.latest} ({done})")
-            if args.app_role:
-                database.grant_app_role(args.app_role)
-            granted = database.regrant_app_roles()
-            if granted:
-                print(f"Application role(s) granted: {', '.join(granted)}.")
-            return 0
-        if args.command == "demo":
-            from kiosk.services.demo import seed_demo_plant
-
-            database.upgrade()
-            seed_demo_plant()
-            print(f"Demo plant ready in {status.where}.")
-            return 0 if args.no_run else _run_app(settings)
-        database.require_current_schema(status)
-        if args.command == "keys":
-            from kiosk.services.plant import rotate_signing_key
-
-            rotation = rotate_signing_key(args.grace_days)
-            print(
-                "New label key made. Labels printed before stay valid until "
-                f"{format_local(rotation.previous_valid_until)}: print new ones "
-                "(kiosk labels) and put them up before then."
-            )
-            return 0
-        if args.command == "auth":
-            from kiosk.auth_cli import run_auth
-
-            database.require_current_schema(status)
-            return run_auth(args)
-        if args.command == "ledger":
-            from kiosk.ledger_cli import run_ledger
-
-            return run_ledger(args)
-        if args.command == "sweep":
-            from kiosk.services.deadlines import sweep
-
-            result = sweep()
-            print(
-                f"{result.overdue} overdue defect(s) not yet charged; "
-                f"charged {result.charged_now} now."
-            )
-            return 0
-        if args.command == "labels":
-            return _print_labels(args)
-        if args.command == "serve":
-            from kiosk.web import serve
-
-            return serve(settings, host=args.host, port=args.port, public_url=args.public_url)
-        raise AssertionError(f"unhandled command {args.command}")
+        return command.run(Invocation(args, settings, status))
     except (ServiceError, ConfigError) as exc:
         print(f"kiosk: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 2

@@ -12,6 +12,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from kiosk.progress import TextProgress
+
 TABLE_EXPORTS = {
     "coverage": "training coverage: one row per active employee, passed yes/no",
     "performance": "points per employee for one month, per cause type (for monthly performance)",
@@ -46,6 +48,7 @@ def add_export_commands(
             metavar="FILE",
             help="default: NAME[-YYYY-MM].FORMAT in this folder; '-' for standard output",
         )
+        command.add_argument("--quiet", action="store_true", help="no progress bar")
         add_common(command)
     _add_handbook(export_commands, add_common)
 
@@ -139,29 +142,35 @@ def _export_table(args: argparse.Namespace) -> int:
     else:
         builders = {
             "performance": exports.performance_table,
-            "ledger": exports.ledger_table,
-            "defects": exports.defects_table,
+            "ledger": exports.ledger_stream,  # read a page at a time while written
+            "defects": exports.defects_stream,
             "inspections": exports.inspections_table,
             "evaluations": exports.evaluations_table,
         }
         table = builders[args.export_command](month, args.campaign)
     file_format = _format(args.format, args.output, TABLE_FORMATS)
     to_stdout = args.output == "-"
-    if to_stdout:
-        if file_format == "csv":
-            rows = exports.write_csv(table, sys.stdout)
+    progress = TextProgress(quiet=getattr(args, "quiet", False))
+    try:
+        if to_stdout:
+            if file_format == "csv":
+                rows = exports.write_csv(table, sys.stdout, progress=progress)
+            else:
+                sys.stdout.flush()
+                rows = exports.write_xlsx(table, sys.stdout.buffer, progress=progress)
+                sys.stdout.buffer.flush()
         else:
-            sys.stdout.flush()
-            rows = exports.write_xlsx(table, sys.stdout.buffer)
-            sys.stdout.buffer.flush()
+            path = Path(args.output) if args.output else Path(f"{table.name}.{file_format}")
+            rows = exports.save(table, path, file_format, progress=progress)
+    finally:
+        progress.close()
+    if to_stdout:
         _say(f"{summary}{rows} row(s) of {table.name} written.", to_stdout=False)
-        return 0
-    path = Path(args.output) if args.output else Path(f"{table.name}.{file_format}")
-    rows = exports.save(table, path, file_format)
-    _say(
-        f"{summary}{rows} row(s) of {table.name} written to {path} ({file_format.upper()}).",
-        True,
-    )
+    else:
+        _say(
+            f"{summary}{rows} row(s) of {table.name} written to {path} ({file_format.upper()}).",
+            True,
+        )
     return 0
 
 

@@ -12,9 +12,9 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from kiosk.config import command_line_user
+from kiosk.progress import TextProgress
 
 IMPORT_COMMANDS = frozenset({"plant", "roster"})
 CHANGES_SHOWN = 200
@@ -202,35 +202,11 @@ def _import_plant(args: argparse.Namespace) -> int:
     return 0
 
 
-class _ProgressBar:
-    """A progress bar on standard error, drawn only on a terminal."""
-
-    WIDTH = 30
-
-    def __init__(self, stream: Any = None) -> None:
-        self.stream = stream or sys.stderr
-        self.drawn = False
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if not total:
-            return
-        filled = self.WIDTH * done // total
-        bar = "#" * filled + "." * (self.WIDTH - filled)
-        self.stream.write(f"\r{stage:<8} [{bar}] {done:,}/{total:,}")
-        self.stream.flush()
-        self.drawn = True
-
-    def close(self) -> None:
-        if self.drawn:
-            self.stream.write("\r" + " " * (self.WIDTH + 40) + "\r")
-            self.stream.flush()
-
-
 def _import_roster(args: argparse.Namespace) -> int:
     from kiosk.services.auth import ROLE_TITLES
     from kiosk.services.roster import import_roster
 
-    bar = _ProgressBar() if sys.stderr.isatty() else None
+    bar = TextProgress()  # drawn only on a terminal
     try:
         result = import_roster(
             args.file,
@@ -240,8 +216,7 @@ def _import_roster(args: argparse.Namespace) -> int:
             progress=bar,
         )
     finally:
-        if bar:
-            bar.close()
+        bar.close()
     head = "Dry run, nothing written" if result.dry_run else "Imported"
     print(f"{head}: {args.file}: {result.summary()}.")
     _print_changes(result.changes, result.dry_run)

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import unquote, urlparse
@@ -204,3 +204,56 @@ def write_transaction(database: Database | None = None):
     if isinstance(database, SqliteDatabase):
         return database.atomic("IMMEDIATE")
     return database.atomic()
+
+
+BULK_PARAMETERS = 30_000  # parameters in one statement, under SQLite's 32,766
+
+
+def insert_rows(
+    model: type,
+    fields: Sequence,
+    rows: Sequence[Sequence[object]],
+    *,
+    returning: Sequence = (),
+    skip_conflicts: bool = False,
+) -> list[tuple]:
+    """Insert many rows of `model`, thousands per statement, on this thread's connection.
+
+    The statement is written by hand (one placeholder per value, each value through its
+    field's db_value as Peewee would): for thousands of rows Peewee's query building costs
+    several times the insert itself; fields left out get their defaults. `returning`
+    columns come back as the driver gives them; `skip_conflicts` skips a row that breaks
+    a unique rule (PostgreSQL only).
+    """
+    database = database_proxy.obj
+    table = model._meta.table_name
+    given = {field.name for field in fields}
+    defaults = [
+        f for f in model._meta.sorted_fields if f.name not in given and f.default is not None
+    ]
+    if defaults:  # as Peewee fills them: a callable default is called for each row
+        fields = (*fields, *defaults)
+        rows = [
+            (*row, *(f.default() if callable(f.default) else f.default for f in defaults))
+            for row in rows
+        ]
+    columns = ", ".join(field.column_name for field in fields)
+    one = "(" + ", ".join([database.param] * len(fields)) + ")"
+    tail = " ON CONFLICT DO NOTHING" if skip_conflicts and is_postgresql(database) else ""
+    if returning:
+        tail += " RETURNING " + ", ".join(field.column_name for field in returning)
+    converters = [field.db_value for field in fields]
+    size = max(1, BULK_PARAMETERS // len(fields))
+    returned: list[tuple] = []
+    for start in range(0, len(rows), size):
+        chunk = rows[start : start + size]
+        values = [
+            convert(value) for row in chunk for convert, value in zip(converters, row, strict=True)
+        ]
+        sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(chunk))}{tail}"
+        with driver_errors_as_peewee_errors:
+            cursor = database.connection().cursor()
+            cursor.execute(sql, values)
+            if returning:
+                returned.extend(tuple(row) for row in cursor.fetchall())
+    return returned

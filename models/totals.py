@@ -7,7 +7,7 @@ size. `campaign_key` is the campaign id, or 0 for rows that name no campaign.
 
 from __future__ import annotations
 
-from peewee import CompositeKey, ForeignKeyField, IntegerField
+from peewee import BigIntegerField, CompositeKey, ForeignKeyField, IntegerField
 
 from models.base import BaseModel, UTCDateTimeField
 from models.people import Team
@@ -28,9 +28,9 @@ class LedgerTeamHour(BaseModel):
     (schema step 17): the daily points chart reads these, never the ledger."""
 
     campaign_key = IntegerField()
-    team = ForeignKeyField(Team, on_delete="CASCADE")
+    team = ForeignKeyField(Team, on_delete="CASCADE", index=False)  # the key's second column
     hour = UTCDateTimeField()
-    amount = IntegerField()
+    amount = BigIntegerField()
 
     class Meta:
         table_name = "ledger_team_hour"
@@ -43,12 +43,12 @@ class LedgerTeamPerson(BaseModel):
     trigger (schema step 17) for the Red-Black List."""
 
     campaign_key = IntegerField()
-    team = ForeignKeyField(Team, on_delete="CASCADE")
+    team = ForeignKeyField(Team, on_delete="CASCADE", index=False)  # the key's second column
     employee_key = IntegerField()
-    amount = IntegerField()
+    amount = BigIntegerField()
     ontime_entries = IntegerField()
     overdue_entries = IntegerField()
-    overdue_amount = IntegerField()
+    overdue_amount = BigIntegerField()
 
     class Meta:
         table_name = "ledger_team_person"

@@ -18,6 +18,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from kiosk.errors import ServiceError, ValidationFailed
 from kiosk.i18n import N_, _
 from screens.base import KioskModal, Message
+from screens.widgets.limited_input import LimitedInput
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class ActionForm(KioskModal):
                         value=spec.value if spec.value else Select.NULL,
                     )
                 else:
-                    yield Input(
+                    yield LimitedInput(
                         spec.value,
                         placeholder=spec.placeholder,
                         id=f"field-{spec.name}",

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Label, Select, Static
 
 from kiosk.errors import ServiceError, ValidationFailed
 from kiosk.i18n import _
 from screens.action_form import ActionForm, FormField
 from screens.base import Message
+from screens.widgets.limited_input import LimitedInput
 
 __all__ = ["AdminForm", "FormField"]
 
@@ -42,7 +43,7 @@ class AdminForm(ActionForm):
                             value=spec.value if spec.value in offered else Select.NULL,
                         )
                     else:
-                        yield Input(
+                        yield LimitedInput(
                             spec.value,
                             placeholder=spec.placeholder,
                             id=f"field-{spec.name}",

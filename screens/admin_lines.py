@@ -11,16 +11,14 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from kiosk.i18n import _
+from kiosk.i18n import N_, _
 from kiosk.services import plant_admin
 from screens.admin_form import AdminForm, FormField
 from screens.admin_people import labels_dir
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
-
-NAME_WIDTH = 24
-TEAM_WIDTH = 20
+from screens.widgets.tables import Col, FittedTable
 
 
 def status_cell(active: bool) -> object:
@@ -48,21 +46,29 @@ class LinesAdminScreen(KioskScreen):
         yield StatusBar()
         with Vertical(id="lines-admin-main"):
             yield Static(_("Lines"), classes="section")
-            yield DataTable(id="admin-lines", cursor_type="row", zebra_stripes=True)
+            yield FittedTable(id="admin-lines", cursor_type="row", zebra_stripes=True)
             yield Static(_("Stations"), id="stations-title", classes="section")
-            yield DataTable(id="admin-stations", cursor_type="row", zebra_stripes=True)
+            yield FittedTable(id="admin-stations", cursor_type="row", zebra_stripes=True)
             yield Message()
         yield KeyHelp()
 
     def on_mount(self) -> None:
-        lines = self.query_one("#admin-lines", DataTable)
-        lines.add_column(_("Line"))
-        lines.add_column(_("Line name"), width=NAME_WIDTH)
-        lines.add_column(_("Team"), width=TEAM_WIDTH)
-        lines.add_column(_("Stations"))
-        lines.add_column(_("Status"))
-        self.query_one("#admin-stations", DataTable).add_columns(
-            _("Station"), _("Station name"), _("Own team"), _("Status")
+        self.query_one("#admin-lines", FittedTable).set_columns(
+            [
+                Col("line", N_("Line")),
+                Col("name", N_("Line name"), flex=True, min_width=10),
+                Col("team", N_("Team"), 1, flex=True, min_width=8),
+                Col("stations", N_("Stations"), 2),
+                Col("status", N_("Status")),
+            ]
+        )
+        self.query_one("#admin-stations", FittedTable).set_columns(
+            [
+                Col("station", N_("Station")),
+                Col("name", N_("Station name"), flex=True, min_width=10),
+                Col("team", N_("Own team"), 1, flex=True, min_width=8),
+                Col("status", N_("Status")),
+            ]
         )
         self.query_one("#admin-lines", DataTable).focus()
         self.action_refresh()
@@ -82,18 +88,23 @@ class LinesAdminScreen(KioskScreen):
 
     def show_lines(self, rows: tuple[plant_admin.LineRow, ...], message: str | None) -> None:
         self.lines = rows
-        table = self.query_one("#admin-lines", DataTable)
+        table = self.query_one("#admin-lines", FittedTable)
         keep = self.current_line()
-        table.clear()
-        for row in rows:
-            table.add_row(
-                row.code,
-                Text(row.name),
-                Text(f"{row.team_code} {row.team_name}".strip() or "—", overflow="ellipsis"),
-                str(row.stations),
-                status_cell(row.active),
-                key=row.code,
-            )
+        table.set_rows(
+            [
+                (
+                    row.code,
+                    (
+                        row.code,
+                        Text(row.name),
+                        Text(f"{row.team_code} {row.team_name}".strip() or "—"),
+                        str(row.stations),
+                        status_cell(row.active),
+                    ),
+                )
+                for row in rows
+            ]
+        )
         codes = [row.code for row in rows]
         if keep is not None and keep.code in codes:
             table.move_cursor(row=codes.index(keep.code), animate=False)
@@ -127,17 +138,22 @@ class LinesAdminScreen(KioskScreen):
         self.query_one("#stations-title", Static).update(
             _("Stations of line {code}", code=line_code)
         )
-        table = self.query_one("#admin-stations", DataTable)
+        table = self.query_one("#admin-stations", FittedTable)
         keep = self.current_station()
-        table.clear()
-        for row in rows:
-            table.add_row(
-                row.code,
-                Text(row.name),
-                Text(row.team_code or _("line's team")),
-                status_cell(row.active),
-                key=row.code,
-            )
+        table.set_rows(
+            [
+                (
+                    row.code,
+                    (
+                        row.code,
+                        Text(row.name),
+                        Text(row.team_code or _("line's team")),
+                        status_cell(row.active),
+                    ),
+                )
+                for row in rows
+            ]
+        )
         codes = [row.code for row in rows]
         if keep is not None and keep.code in codes:
             table.move_cursor(row=codes.index(keep.code), animate=False)

@@ -11,12 +11,14 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Static
 
 from kiosk.config import data_dir
-from kiosk.i18n import _
+from kiosk.i18n import N_, _
 from kiosk.services import auth, plant_admin
 from screens.admin_form import AdminForm, FormField
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
+from screens.widgets.limited_input import LimitedInput
 from screens.widgets.status_bar import StatusBar
+from screens.widgets.tables import Col, FittedTable
 
 PAGE = 50
 SEARCH_DELAY = 0.3  # seconds after the last key before the search runs
@@ -52,15 +54,24 @@ class PeopleScreen(KioskScreen):
         with Vertical(id="people-main"):
             with Horizontal(id="search-row"):
                 yield Static(_("Search ▸ "), id="search-label")
-                yield Input(placeholder=_("name or badge"), id="people-search", max_length=60)
+                yield LimitedInput(
+                    placeholder=_("name or badge"), id="people-search", max_length=60
+                )
             yield Static("", id="people-count", markup=False)
-            yield DataTable(id="people", cursor_type="row", zebra_stripes=True)
+            yield FittedTable(id="people", cursor_type="row", zebra_stripes=True)
             yield Message()
         yield KeyHelp()
 
     def on_mount(self) -> None:
-        self.query_one("#people", DataTable).add_columns(
-            _("Badge"), _("Name"), _("Department"), _("Team"), _("Role"), _("Status")
+        self.query_one("#people", FittedTable).set_columns(
+            [
+                Col("badge", N_("Badge")),
+                Col("name", N_("Name"), flex=True, min_width=8),
+                Col("department", N_("Department"), 3, flex=True, min_width=8),
+                Col("team", N_("Team"), 2),
+                Col("role", N_("Role"), 1),
+                Col("status", N_("Status")),
+            ]
         )
         self.query_one("#people-search", Input).focus()
         self.action_refresh()
@@ -100,19 +111,24 @@ class PeopleScreen(KioskScreen):
 
     def show(self, page: plant_admin.PeoplePage, message: str | None = None) -> None:
         self.shown_page = page
-        table = self.query_one("#people", DataTable)
+        table = self.query_one("#people", FittedTable)
         selected = self.selected()
-        table.clear()
-        for row in page.rows:
-            table.add_row(
-                row.badge_code,
-                Text(row.name),
-                Text(row.department),
-                Text(row.team_code or "—"),
-                row.role_title,
-                _("active") if row.active else Text(_("inactive"), style="dim"),
-                key=row.badge_code,
-            )
+        table.set_rows(
+            [
+                (
+                    row.badge_code,
+                    (
+                        row.badge_code,
+                        Text(row.name),
+                        Text(row.department),
+                        Text(row.team_code or "—"),
+                        row.role_title,
+                        _("active") if row.active else Text(_("inactive"), style="dim"),
+                    ),
+                )
+                for row in page.rows
+            ]
+        )
         codes = [row.badge_code for row in page.rows]
         if selected is not None and selected.badge_code in codes:
             table.move_cursor(row=codes.index(selected.badge_code), animate=False)

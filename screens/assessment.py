@@ -1,6 +1,6 @@
 """Awareness assessment: start (or continue), one item at a time, then the result.
 
-Keys 1-6 or the arrows choose; Enter saves the answer. A new item starts with no
+Keys 1-6, A-F or the arrows choose; Enter saves the answer. A new item starts with no
 choice highlighted, so a double Enter never answers the next item by accident.
 Every answer is saved the moment it is given; Esc leaves the attempt to be
 continued later (the kiosk offers it again at the next sign-in).
@@ -15,13 +15,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, OptionList, Static
-from textual.widgets.option_list import Option
 
 from kiosk.clock import format_local
 from kiosk.errors import DatabaseUnavailable, ServiceError
 from kiosk.i18n import _
 from kiosk.services import assessments
 from screens.base import KioskModal, KioskScreen, Message
+from screens.widgets.answer_keys import answer_bindings, choice_options, highlight, keys_range
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
 
@@ -31,7 +31,7 @@ COVERAGE_ROLE = "supervisor"
 class AssessmentScreen(KioskScreen):
     CSS_PATH = "assessment.tcss"
     BINDINGS = [
-        *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 7)),
+        *answer_bindings("pick"),
         Binding("enter", "start", "Start"),
         Binding("r", "retake", "Retake"),
         Binding("g", "coverage", "Coverage"),
@@ -217,20 +217,20 @@ class AssessmentScreen(KioskScreen):
         self.query_one("#question", Static).update(Text(item.text, style="bold"))
         choices = self.query_one("#choices", OptionList)
         choices.clear_options()
-        choices.add_options(
-            Option(Text(f"{c.position}. {c.text}"), id=str(c.position)) for c in item.choices
-        )
+        choices.add_options(choice_options(item.choices))
         choices.highlighted = None
         choices.disabled = False
         self._show_only("progress", "question", "choices")
         choices.focus()
         self._set_mode("item")
         first = _("Welcome back: continuing where you stopped. ") if view.resumed else ""
+        digits, letters = keys_range(len(item.choices))
         self.say(
             _(
-                "{first}Press 1-{count} or the arrows to choose, then Enter to save.",
+                "{first}Press {digits} or {letters} (or the arrows) to choose, then Enter to save.",
                 first=first,
-                count=len(item.choices),
+                digits=digits,
+                letters=letters,
             )
         )
 
@@ -241,9 +241,7 @@ class AssessmentScreen(KioskScreen):
         if not 1 <= position <= count:
             self.say(_("Choose 1 to {count}.", count=count), "error")
             return
-        choices = self.query_one("#choices", OptionList)
-        choices.highlighted = position - 1
-        choices.focus()
+        highlight(self.query_one("#choices", OptionList), position)
         self.say(_("Choice {position} chosen. Press Enter to save it.", position=position))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:

@@ -126,6 +126,7 @@ class BoardScreen(KioskScreen):
         self.previous_ranks: dict[int, int] = {}
         self.rank_marks: dict[int, str] = {}
         self.campaign_id: int | None = None  # None: the active campaign, live
+        self.series: kpis.DailySeries | None = None  # the charts shown (drawn again on resize)
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -174,6 +175,8 @@ class BoardScreen(KioskScreen):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_WIDTH, "narrow")
+        if self.series is not None:
+            self.call_after_refresh(self.show_charts, self.series)  # the legend fits again
 
     # -- data ------------------------------------------------------------------------
 
@@ -368,6 +371,7 @@ class BoardScreen(KioskScreen):
             self.action_refresh()
 
     def show_charts(self, series: kpis.DailySeries) -> None:
+        self.series = series
         x = list(range(1, len(series.days) + 1))
         points = self.query_one("#chart-points", PlotextPlot)
         plt = points.plt
@@ -375,7 +379,7 @@ class BoardScreen(KioskScreen):
         plt.clear_figure()
         plt.title(_("Team points over the month"))
         for name, values in series.team_points:
-            plt.plot(x, list(values), label=name[:18])
+            plt.plot(x, list(values), label=legend_label(name, points.size.width))
         plt.xticks(x[:: max(len(x) // 6, 1)], list(series.days)[:: max(len(x) // 6, 1)])
         points.refresh()
         defects = self.query_one("#chart-defects", PlotextPlot)
@@ -417,3 +421,12 @@ class BoardScreen(KioskScreen):
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:
             self.dismiss()
+
+
+def legend_label(team_name: str, chart_width: int) -> str:
+    """A team's name in a chart legend that fits: at 80 columns a chart is about 38 cells
+    wide, and a legend of full names covered the lines."""
+    if chart_width >= 60:
+        return team_name[:18]
+    short = team_name.split(" (")[0].removesuffix(" Team")  # "Line 1", "Quality Inspection"
+    return short[: max(6, chart_width // 4)]

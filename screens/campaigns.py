@@ -20,6 +20,7 @@ from kiosk.i18n import _
 from kiosk.services import campaigns
 from screens.base import DataChanged, KioskModal, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
+from screens.widgets.limited_input import LimitedInput
 from screens.widgets.status_bar import StatusBar
 
 PHASE_ROWS = 6
@@ -249,19 +250,19 @@ class CampaignForm(KioskScreen):
             )
             for number in range(1, PHASE_ROWS + 1):
                 with Horizontal(classes="phase"):
-                    yield Input(
+                    yield LimitedInput(
                         placeholder=_("Phase {number}", number=number),
                         id=f"field-phase_{number}_name",
                         max_length=campaigns.NAME_LENGTH,
                         classes="phase-name",
                     )
-                    yield Input(
+                    yield LimitedInput(
                         placeholder="YYYY-MM-DD",
                         id=f"field-phase_{number}_starts_on",
                         max_length=10,
                         classes="phase-day",
                     )
-                    yield Input(
+                    yield LimitedInput(
                         placeholder="YYYY-MM-DD",
                         id=f"field-phase_{number}_ends_on",
                         max_length=10,
@@ -276,7 +277,7 @@ class CampaignForm(KioskScreen):
                     yield Static(_section_title(section), classes="section")
                 with Horizontal(classes="rule"):
                     yield Label(_(rule.label), classes="rule-label")
-                    yield Input(
+                    yield LimitedInput(
                         str(getattr(self.starting, rule.key)),
                         id=f"field-{rule.key}",
                         max_length=rule.high if rule.text else 6,
@@ -292,7 +293,7 @@ class CampaignForm(KioskScreen):
 
     def _field(self, key: str, label: str, value: str) -> ComposeResult:
         yield Label(label)
-        yield Input(value, id=f"field-{key}", max_length=campaigns.NAME_LENGTH)
+        yield LimitedInput(value, id=f"field-{key}", max_length=campaigns.NAME_LENGTH)
         yield Static("", id=f"error-{key}", classes="field-error", markup=False)
 
     def on_mount(self) -> None:

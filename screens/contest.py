@@ -17,7 +17,7 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -144,16 +144,21 @@ class ContestScreen(KioskScreen):
         yield StatusBar()
         with Vertical(id="contest-main"):
             yield Static("", id="contest-title", markup=False)
-            with Vertical(id="lobby"):
-                yield Static(_("Contests"), classes="section-title")
-                yield OptionList(id="contests")
-                yield Static(_("Registered contest teams (4 people each)"), classes="section-title")
-                yield DataTable(id="teams", cursor_type="row", show_cursor=False)
-            with Vertical(id="round"):
-                yield Static("", id="question", markup=False)
-                yield Static("", id="choices", markup=False)
-                yield Horizontal(id="team-buttons")
-                yield Static("", id="pending", markup=False)
+            # the lobby or the round scrolls; the standings and the message below it stay
+            # whole on screen (at 80x24 a docked message used to cover the last standing)
+            with VerticalScroll(id="contest-body"):
+                with Vertical(id="lobby"):
+                    yield Static(_("Contests"), classes="section-title")
+                    yield OptionList(id="contests")
+                    yield Static(
+                        _("Registered contest teams (4 people each)"), classes="section-title"
+                    )
+                    yield DataTable(id="teams", cursor_type="row", show_cursor=False)
+                with Vertical(id="round"):
+                    yield Static("", id="question", markup=False)
+                    yield Static("", id="choices", markup=False)
+                    yield Horizontal(id="team-buttons")
+                    yield Static("", id="pending", markup=False)
             yield DataTable(id="standings", cursor_type="row", show_cursor=False)
             yield Message()
         yield KeyHelp()

@@ -18,7 +18,7 @@ from kiosk.services import assessments
 from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
-from screens.widgets.tables import count_title, fill_rows
+from screens.widgets.tables import Col, FittedTable, count_title, fill_rows
 
 REFRESH_SECONDS = 10.0
 GROUP_COLUMNS = (N_("Passed"), N_("Total"), "%")
@@ -65,23 +65,32 @@ class CoverageScreen(KioskScreen):
             with Horizontal(id="coverage-groups"):
                 with Vertical(classes="group-box"):
                     yield Static(_("By department"), classes="table-title")
-                    yield DataTable(id="by-department", cursor_type="row", show_cursor=False)
+                    yield FittedTable(id="by-department", cursor_type="row", show_cursor=False)
                 with Vertical(classes="group-box"):
                     yield Static(_("By team"), classes="table-title")
-                    yield DataTable(id="by-team", cursor_type="row", show_cursor=False)
+                    yield FittedTable(id="by-team", cursor_type="row", show_cursor=False)
             yield Static(_("Still missing"), id="missing-title", classes="table-title")
-            yield DataTable(id="missing", cursor_type="row", zebra_stripes=True)
+            yield FittedTable(id="missing", cursor_type="row", zebra_stripes=True)
             yield Message()
         yield KeyHelp()
 
     def on_mount(self) -> None:
         for selector, first in (("#by-department", N_("Department")), ("#by-team", N_("Team"))):
-            table = self.query_one(selector, DataTable)
-            for label in (first, *GROUP_COLUMNS):
-                table.add_column(_(label), key=label)
-        missing = self.query_one("#missing", DataTable)
-        for label in (_("Name"), _("Badge"), _("Department"), _("Team"), _("Best score")):
-            missing.add_column(label, key=label)
+            self.query_one(selector, FittedTable).set_columns(
+                [
+                    Col("group", first, flex=True, min_width=8),
+                    *(Col(label, label) for label in GROUP_COLUMNS),
+                ]
+            )
+        self.query_one("#missing", FittedTable).set_columns(
+            [
+                Col("name", N_("Name"), flex=True, min_width=8),
+                Col("badge", N_("Badge")),
+                Col("department", N_("Department"), 2, flex=True, min_width=8),
+                Col("team", N_("Team"), 1, flex=True, min_width=8),
+                Col("best", N_("Best score"), 3),
+            ]
+        )
         self.action_refresh()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
 

@@ -13,31 +13,13 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 
 from kiosk.clock import format_local
-from kiosk.i18n import _
+from kiosk.i18n import N_, _
 from kiosk.services import defects, lifecycle, outbox
 from screens.action_form import ActionForm, FormField
 from screens.base import KioskScreen, Message
 from screens.codes import code_word
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
-
-ACTION_STATUSES = {
-    "progress": ("reported", "in_progress"),
-    "fixed": ("reported", "in_progress"),
-    "verify": ("fixed",),
-    "reject": ("fixed",),
-    "close": ("verified",),
-    "typical": ("closed",),
-    "reassign": ("reported", "in_progress", "fixed"),
-    "confirm": ("reported", "in_progress", "fixed"),
-}
-ACTION_ROLES = {
-    "verify": "team_leader",
-    "reject": "team_leader",
-    "close": "team_leader",
-    "typical": "supervisor",
-    "reassign": "supervisor",
-}
 
 
 class DefectDetailScreen(KioskScreen):
@@ -182,18 +164,8 @@ class DefectDetailScreen(KioskScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action != "act" or self.detail is None:
             return True
-        name = str(parameters[0])
         user = self.app.user  # type: ignore[attr-defined]
-        if self.detail.status not in ACTION_STATUSES[name]:
-            return None  # shown greyed out: not possible in this state
-        if name == "confirm":  # offered only to a leader who may confirm this defect
-            return lifecycle.may_confirm(user, self.detail)
-        minimum = ACTION_ROLES.get(name)
-        if minimum and (user is None or not user.has_role(minimum)):
-            return None
-        if name in ("verify", "reject") and not lifecycle.may_verify(user, self.detail):
-            return None  # the fixer, or a leader of the responsible team
-        return True
+        return lifecycle.offer(str(parameters[0]), user, self.detail)
 
     def action_act(self, name: str) -> None:
         detail = self.detail
@@ -259,6 +231,7 @@ class DefectDetailScreen(KioskScreen):
             self.call_service(
                 lifecycle.team_options,
                 on_done=lambda teams: self._open(
+                    "reassign",
                     _("Reassign to another team"),
                     [
                         FormField(
@@ -273,12 +246,16 @@ class DefectDetailScreen(KioskScreen):
             )
             return
         title, fields, submit = forms[name]
-        self._open(title, fields, submit)
+        self._open(name, title, fields, submit)
 
-    def _open(self, title: str, fields: list[FormField], submit: Callable[[dict], Any]) -> None:
-        self.app.push_screen(ActionForm(title, fields, submit), self._acted)
+    def _open(
+        self, name: str, title: str, fields: list[FormField], submit: Callable[[dict], Any]
+    ) -> None:
+        self.app.push_screen(
+            ActionForm(title, fields, submit), lambda result: self._acted(name, result)
+        )
 
-    def _acted(self, result: lifecycle.DefectDetail | outbox.Queued | None) -> None:
+    def _acted(self, name: str, result: lifecycle.DefectDetail | outbox.Queued | None) -> None:
         if result is None:
             return
         if isinstance(result, outbox.Queued):
@@ -304,14 +281,43 @@ class DefectDetailScreen(KioskScreen):
                 "error",
             )
             return
-        self.say(
-            _(
-                "Saved. Defect {short_id} is now {status_title}.",
-                short_id=result.short_id,
-                status_title=result.status_title,
-            ),
-            "success",
-        )
+        self.say(done_message(name, result), "success")
 
     def action_back(self) -> None:
         self.dismiss()
+
+
+def done_message(name: str, result: lifecycle.DefectDetail) -> str:
+    """What an action did, naming the defect and its effect (team, points, handbook)."""
+    short_id, team = result.short_id, result.team_name
+    if name == "verify":
+        points = result.ledger[-1].amount if result.ledger else 0
+        if result.verified_at is not None and result.verified_at <= result.due_at and points:
+            return _(
+                "Defect {short_id} verified on time: {points:+d} to {team}.",
+                short_id=short_id,
+                points=points,
+                team=team,
+            )
+        return _(
+            "Defect {short_id} verified (after its window: no points for {team}).",
+            short_id=short_id,
+            team=team,
+        )
+    messages = {
+        "progress": N_("Progress saved on defect {short_id} ({team})."),
+        "fixed": N_("Defect {short_id} marked fixed: it now waits for verification ({team})."),
+        "reject": N_("Fix rejected: defect {short_id} is back in progress for {team}."),
+        "close": N_("Defect {short_id} closed with its root cause and corrective action."),
+        "confirm": N_("Defect {short_id} confirmed as real: {team} corrects it."),
+        "typical": N_("Defect {short_id} marked typical — it will appear in the handbook."),
+        "reassign": N_("Defect {short_id} reassigned to {team}: the correction is theirs now."),
+    }
+    template = messages.get(name)
+    if template is None:
+        return _(
+            "Saved. Defect {short_id} is now {status_title}.",
+            short_id=short_id,
+            status_title=result.status_title,
+        )
+    return _(template, short_id=short_id, team=team)

@@ -22,6 +22,7 @@ from screens.widgets.quick_select import QuickSelect, numbered
 
 if TYPE_CHECKING:
     from textual.app import App
+from screens.widgets.limited_input import LimitedInput
 from screens.widgets.status_bar import StatusBar
 
 FIELDS = ("category", "severity", "source", "supplier", "lot", "description")
@@ -129,7 +130,7 @@ class DefectReportScreen(KioskScreen):
                     yield Static("", id="error-supplier", classes="field-error", markup=False)
                 with Vertical(classes="half"):
                     yield Label(_("Lot number"))
-                    yield Input(
+                    yield LimitedInput(
                         placeholder=_("lot on the material label"),
                         id="lot",
                         max_length=defects.LOT_MAX,
@@ -137,8 +138,11 @@ class DefectReportScreen(KioskScreen):
                     yield Static("", id="error-lot", classes="field-error", markup=False)
             yield Label(_("What is wrong? (Enter reports)"))
             # select_on_focus off: a draft brought back is added to, not typed over
-            yield Input(
-                placeholder=_("describe the defect"), id="description", select_on_focus=False
+            yield LimitedInput(
+                placeholder=_("describe the defect"),
+                id="description",
+                select_on_focus=False,
+                max_length=defects.DESCRIPTION_MAX,
             )
             yield Static("", id="error-description", classes="field-error", markup=False)
             yield Message()

@@ -12,6 +12,10 @@ screen again, every text that came from the catalog is looked up again:
 
 Texts a screen put together from data (a station card, a summary) come back through
 the screen's `language_changed()` hook, which by default reloads the screen's data.
+
+The private Textual parts touched here (DOMNode._bindings, BindingsMap.key_to_bindings,
+Select._options, a DataTable column's content_width and its dimension flag) are pinned by
+tests/test_textual_internals.py, which fails by name on a Textual upgrade that moves one.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from kiosk.services import inspections
 from kiosk.services.defects import DefectReceipt
 from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
+from screens.widgets.limited_input import LimitedInput
 from screens.widgets.status_bar import StatusBar
 
 COLUMNS = (
@@ -80,7 +81,7 @@ class InspectionScreen(KioskScreen):
             yield Static("", id="item-detail", markup=False)
             with Horizontal(id="note-row"):
                 yield Static(_("Why does it fail? ▸ "), id="note-label")
-                yield Input(
+                yield LimitedInput(
                     placeholder=_("what is wrong (Enter saves, Esc cancels)"),
                     id="note",
                     max_length=inspections.NOTE_MAX,

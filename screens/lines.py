@@ -12,13 +12,13 @@ from textual.widgets import DataTable, Static
 
 from kiosk.clock import format_local, to_local
 from kiosk.errors import ServiceError
-from kiosk.i18n import _
+from kiosk.i18n import N_, _
 from kiosk.services import kpis, lines
 from screens.action_form import ActionForm, FormField
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
-from screens.widgets.tables import fill_rows
+from screens.widgets.tables import Col, FittedTable, fill_rows
 
 EVALUATION_DAYS = 7
 
@@ -39,22 +39,40 @@ class LinesScreen(KioskScreen):
             with Horizontal(id="lines-top"):
                 with Vertical():
                     yield Static(_("First-pass yield"), classes="section", id="fpy-title")
-                    yield DataTable(id="fpy", cursor_type="row", show_cursor=False)
+                    yield FittedTable(id="fpy", cursor_type="row", show_cursor=False)
                 with Vertical():
                     yield Static(_("Mobile Flag holders"), classes="section")
-                    yield DataTable(id="flag-history", cursor_type="row", show_cursor=False)
+                    yield FittedTable(id="flag-history", cursor_type="row", show_cursor=False)
             yield Static(_("Latest evaluation"), classes="section", id="evaluation-title")
-            yield DataTable(id="scores", cursor_type="row", show_cursor=False)
+            yield FittedTable(id="scores", cursor_type="row", show_cursor=False)
             yield Message()
         yield KeyHelp()
 
     def on_mount(self) -> None:
-        self.query_one("#fpy", DataTable).add_columns(
-            _("Line"), _("Produced"), _("Passed 1st"), _("FPY")
+        self.query_one("#fpy", FittedTable).set_columns(
+            [
+                Col("line", N_("Line"), flex=True, min_width=8, coded=True),
+                Col("produced", N_("Produced"), 2),
+                Col("passed", N_("Passed 1st"), 1),
+                Col("fpy", N_("FPY")),
+            ]
         )
-        self.query_one("#flag-history", DataTable).add_columns(_("Line"), _("From"), _("Until"))
-        self.query_one("#scores", DataTable).add_columns(
-            _("Rank"), _("Line"), "5S/7S", _("Std. operations"), _("FPY"), _("Total")
+        self.query_one("#flag-history", FittedTable).set_columns(
+            [
+                Col("line", N_("Line"), flex=True, min_width=8, coded=True),
+                Col("from", N_("From")),
+                Col("until", N_("Until"), 1),
+            ]
+        )
+        self.query_one("#scores", FittedTable).set_columns(
+            [
+                Col("rank", N_("Rank"), 1),
+                Col("line", N_("Line"), flex=True, min_width=8, coded=True),
+                Col("5s", "5S/7S", 2),
+                Col("std", N_("Std. operations"), 3),
+                Col("fpy", N_("FPY"), 2),
+                Col("total", N_("Total")),
+            ]
         )
         self.action_refresh()
 

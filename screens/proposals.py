@@ -9,13 +9,14 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Input, Static
 
 from kiosk.clock import format_local
-from kiosk.i18n import _
+from kiosk.i18n import N_, _
 from kiosk.services import proposals
 from kiosk.services.text import shorten
 from screens.action_form import ActionForm, FormField
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
+from screens.widgets.tables import Col, FittedTable
 
 SHORT_TIME = "%m-%d %H:%M"
 STATUS_STYLE = {"accepted": "bold green", "rejected": "red", "submitted": "yellow"}
@@ -74,19 +75,32 @@ class ProposalsScreen(KioskScreen):
         with Vertical(id="proposals-main"):
             yield Static(_("Improvement proposals"), id="proposals-title")
             yield Static("", id="mine-title", markup=False)
-            yield DataTable(id="mine", cursor_type="row", zebra_stripes=True)
+            yield FittedTable(id="mine", cursor_type="row", zebra_stripes=True)
             yield Static("", id="queue-title", markup=False)
-            yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+            yield FittedTable(id="queue", cursor_type="row", zebra_stripes=True)
             yield Static("", id="proposal-detail", markup=False)
             yield Message()
         yield KeyHelp()
 
     def on_mount(self) -> None:
-        self.query_one("#mine", DataTable).add_columns(
-            _("Submitted"), _("Title"), _("Status"), _("Points"), _("Review")
+        self.query_one("#mine", FittedTable).set_columns(
+            [
+                Col("submitted", N_("Submitted"), 2),
+                Col("title", N_("Title"), flex=True, min_width=12),
+                Col("status", N_("Status")),
+                Col("points", N_("Points")),
+                Col("review", N_("Review"), 1, flex=True, min_width=10),
+            ]
         )
-        queue = self.query_one("#queue", DataTable)
-        queue.add_columns(_("Submitted"), _("By"), _("Team"), _("Title"))
+        queue = self.query_one("#queue", FittedTable)
+        queue.set_columns(
+            [
+                Col("submitted", N_("Submitted"), 2),
+                Col("by", N_("By"), flex=True, min_width=8),
+                Col("team", N_("Team"), 1, flex=True, min_width=8),
+                Col("title", N_("Title"), flex=True, min_width=12),
+            ]
+        )
         if self.reviewer:
             queue.focus()
         else:
@@ -124,20 +138,21 @@ class ProposalsScreen(KioskScreen):
     def show_mine(self, items: list[proposals.ProposalView]) -> None:
         for item in items:
             self.views[item.id] = item
-        table = self.query_one("#mine", DataTable)
+        table = self.query_one("#mine", FittedTable)
         keep = self.just_submitted or self._cursor_key(table)
         self.just_submitted = None
-        table.clear()
+        rows = []
         for item in items:
             points = f"{item.points:+d}" if item.points is not None else "—"
-            table.add_row(
+            cells = (
                 format_local(item.submitted_at, SHORT_TIME),
-                Text(shorten(item.title, 34)),
+                Text(shorten(item.title, 60)),
                 Text(item.status_title, style=STATUS_STYLE.get(item.status, "")),
                 Text(points, style="bold green" if item.points else ""),
-                Text(shorten(item.review_comment, 24)),
-                key=item.id,
+                Text(shorten(item.review_comment, 40)),
             )
+            rows.append((item.id, cells))
+        table.set_rows(rows)
         self._restore_cursor(table, keep)
         accepted = [item for item in items if item.status == "accepted"]
         earned = sum(item.points or 0 for item in accepted)
@@ -164,17 +179,22 @@ class ProposalsScreen(KioskScreen):
         self.queue = items
         for item in items:
             self.views[item.id] = item
-        table = self.query_one("#queue", DataTable)
+        table = self.query_one("#queue", FittedTable)
         keep = self._cursor_key(table)
-        table.clear()
-        for item in items:
-            table.add_row(
-                format_local(item.submitted_at, SHORT_TIME),
-                Text(shorten(item.submitter_name, 14)),
-                Text(shorten(item.team_name, 24)),
-                Text(shorten(item.title, 44)),
-                key=item.id,
-            )
+        table.set_rows(
+            [
+                (
+                    item.id,
+                    (
+                        format_local(item.submitted_at, SHORT_TIME),
+                        Text(shorten(item.submitter_name, 24)),
+                        Text(shorten(item.team_name, 32)),
+                        Text(shorten(item.title, 60)),
+                    ),
+                )
+                for item in items
+            ]
+        )
         self._restore_cursor(table, keep)
         if not items:
             title = _("No proposals are waiting for review.")
@@ -320,7 +340,7 @@ class ProposalsScreen(KioskScreen):
         )
 
     def _selected_in_queue(self) -> proposals.ProposalView | None:
-        table = self.query_one("#queue", DataTable)
+        table = self.query_one("#queue", FittedTable)
         key = self._cursor_key(table)
         if key is None:
             self.say(_("No proposal is waiting for review."), "error")
@@ -418,8 +438,11 @@ class ProposalsScreen(KioskScreen):
         else:
             self.say(
                 _(
-                    "Rejected proposal {short_id}; the comment goes to the submitter.",
+                    "Rejected proposal {short_id}: no points for {team_name}; the comment goes "
+                    "to the submitter ({submitter_name}).",
                     short_id=result.short_id,
+                    team_name=result.team_name,
+                    submitter_name=result.submitter_name,
                 )
             )
 

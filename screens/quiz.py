@@ -1,4 +1,5 @@
-"""Quiz: one item at a time; keys 1-6 or arrows and Enter; feedback with the explanation."""
+"""Quiz: one item at a time; 1-6 or A-F (or the arrows) pick, Enter answers; feedback with the
+explanation."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
 
 from kiosk.i18n import _
 from kiosk.services import outbox, training
 from screens.base import KioskScreen, Message
+from screens.widgets.answer_keys import answer_bindings, choice_options, highlight, keys_range
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
 
@@ -21,7 +22,7 @@ from screens.widgets.status_bar import StatusBar
 class QuizScreen(KioskScreen):
     CSS_PATH = "quiz.tcss"
     BINDINGS = [
-        *(Binding(str(n), f"answer({n})", show=False) for n in range(1, 7)),
+        *answer_bindings("pick"),
         Binding("n", "next_question", "Next item"),
         Binding("escape", "back", "Back"),
     ]
@@ -50,7 +51,7 @@ class QuizScreen(KioskScreen):
 
     def action_next_question(self) -> None:
         if self.question is not None and self.result is None:
-            self.say(_("Answer this item first (press 1, 2, … or use the arrows and Enter)."))
+            self.say(_("Answer this item first (a digit or a letter, then Enter)."))
             return
         self.call_service(
             training.next_question,
@@ -68,21 +69,37 @@ class QuizScreen(KioskScreen):
         self.query_one("#question", Static).update(Text(question.text, style="bold"))
         choices = self.query_one("#choices", OptionList)
         choices.clear_options()
-        choices.add_options(
-            Option(Text(f"{c.position}. {c.text}"), id=str(c.position)) for c in question.choices
-        )
+        choices.add_options(choice_options(question.choices))
         choices.disabled = False
-        choices.highlighted = 0
+        choices.highlighted = None  # nothing chosen: a stray Enter answers nothing
         choices.focus()
         self.query_one("#feedback", Static).update("")
-        self.say(_("Press 1-{count}, or the arrows and Enter.", count=len(question.choices)))
+        digits, letters = keys_range(len(question.choices))
+        self.say(
+            _(
+                "Press {digits} or {letters} (or the arrows) to choose, then Enter to answer.",
+                digits=digits,
+                letters=letters,
+            )
+        )
+
+    def action_pick(self, position: int) -> None:
+        """A digit or a letter: that choice is marked; Enter answers with it."""
+        question = self.question
+        if question is None or self.result is not None or self.answering:
+            return
+        if not 1 <= position <= len(question.choices):
+            self.say(_("Choose 1 to {count}.", count=len(question.choices)), "error")
+            return
+        highlight(self.query_one("#choices", OptionList), position)
+        self.say(_("Choice {position} chosen. Press Enter to answer.", position=position))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if event.option.id is not None:
-            self.action_answer(int(event.option.id))
+            self.answer(int(event.option.id))
 
-    def action_answer(self, position: int) -> None:
+    def answer(self, position: int) -> None:
         question = self.question
         if question is None or self.result is not None or self.answering:
             return

@@ -21,6 +21,7 @@ from kiosk.services import skills
 from screens.action_form import ActionForm, FormField
 from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
+from screens.widgets.limited_input import LimitedInput
 from screens.widgets.status_bar import StatusBar
 
 RANKING_COLUMNS = (
@@ -343,7 +344,7 @@ class SkillsScreen(KioskScreen):
                     classes="criterion-label",
                 ),
                 Horizontal(
-                    Input(
+                    LimitedInput(
                         value="" if entry.score is None else str(entry.score),
                         placeholder=criterion.range_text,
                         id=f"score-{criterion.code}",

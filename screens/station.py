@@ -11,14 +11,14 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
 from kiosk.clock import format_local
-from kiosk.i18n import _
+from kiosk.i18n import N_, _
 from kiosk.services import outbox, stations
 from screens.base import Message, ScanningScreen
 from screens.codes import code_word
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.scan_input import ScanInput
 from screens.widgets.status_bar import StatusBar
-from screens.widgets.tables import count_title
+from screens.widgets.tables import Col, FittedTable, count_title
 
 SEVERITY_STYLE = {"critical": "bold red", "major": "yellow", "minor": ""}
 
@@ -36,6 +36,17 @@ ROLE_KEYS = {
     "enrolment_code": "supervisor",
     "campaigns": "quality_admin",
 }
+
+
+# at 80 columns: the defect, its due time and what is wrong stay; category and status go
+OPEN_DEFECT_COLUMNS = [
+    Col("defect", N_("Defect")),
+    Col("category", N_("Category"), 3),
+    Col("severity", N_("Severity"), 2),
+    Col("status", N_("Status"), 1),
+    Col("due", N_("Due")),
+    Col("description", N_("Description"), flex=True, min_width=16),
+]
 
 
 class StationScreen(ScanningScreen):
@@ -89,15 +100,13 @@ class StationScreen(ScanningScreen):
                 markup=False,
             )
             yield Static(_("Open defects at this station"), id="defects-title")
-            yield DataTable(id="open-defects", cursor_type="row", zebra_stripes=True)
+            yield FittedTable(id="open-defects", cursor_type="row", zebra_stripes=True)
         yield KeyHelp()
 
     def on_mount(self) -> None:
         self._greet()
-        table = self.query_one("#open-defects", DataTable)
-        table.add_columns(
-            _("Defect"), _("Category"), _("Severity"), _("Status"), _("Due"), _("Description")
-        )
+        table = self.query_one("#open-defects", FittedTable)
+        table.set_columns(OPEN_DEFECT_COLUMNS)
         self.query_one("#defects-title").display = False
         table.display = False
         self.query_one("#station-scan", ScanInput).focus()
@@ -167,19 +176,29 @@ class StationScreen(ScanningScreen):
         card.append(_("Responsible team  "))
         card.append(view.team_name, style="bold")
         self.query_one("#station-card", Static).update(card)
-        table = self.query_one("#open-defects", DataTable)
-        table.clear()
+        table = self.query_one("#open-defects", FittedTable)
+        rows = []
         for defect in view.open_defects:
             due = format_local(defect.due_at)
-            table.add_row(
-                defect.short_id,
-                code_word(defect.category),
-                Text(code_word(defect.severity), style=SEVERITY_STYLE.get(defect.severity, "")),
-                code_word(defect.status),
-                Text(_("{due} OVERDUE", due=due), style="bold red") if defect.overdue else due,
-                Text(defect.description[:80]),
-                key=defect.id,
+            rows.append(
+                (
+                    defect.id,
+                    (
+                        defect.short_id,
+                        code_word(defect.category),
+                        Text(
+                            code_word(defect.severity),
+                            style=SEVERITY_STYLE.get(defect.severity, ""),
+                        ),
+                        code_word(defect.status),
+                        Text(_("{due} OVERDUE", due=due), style="bold red")
+                        if defect.overdue
+                        else due,
+                        Text(defect.description[:80]),
+                    ),
+                )
             )
+        table.set_rows(rows)
         table.display = True
         title = self.query_one("#defects-title", Static)
         title.display = True

@@ -24,18 +24,20 @@ from kiosk.services import suppliers
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
+from screens.widgets.tables import Col, FittedTable
 
 REFRESH_SECONDS = 30.0  # the change feed refreshes at once; this is a safety net
-COLUMNS = (
-    N_("Rank"),
-    N_("Supplier"),
-    N_("Name"),
-    N_("Defects"),
-    N_("Share"),
-    N_("Trend"),
-    N_("Lots"),
-    N_("Risk"),
-)
+# at 80 columns: the supplier, its defects, share and risk stay; lots and trend go first
+COLUMNS = [
+    Col("rank", N_("Rank"), 3),
+    Col("supplier", N_("Supplier")),
+    Col("name", N_("Name"), 4, flex=True, min_width=10),
+    Col("defects", N_("Defects")),
+    Col("share", N_("Share")),
+    Col("trend", N_("Trend"), 2),
+    Col("lots", N_("Lots"), 5, flex=True, min_width=10),
+    Col("risk", N_("Risk")),
+]
 LOTS_SHOWN = 2
 NAME_WIDTH = 26
 
@@ -46,6 +48,9 @@ def fill_ordered(table: DataTable, rows: list[tuple[str, tuple[object, ...]]]) -
     In place keeps the cursor and scroll; a new order rebuilds the table and puts
     the cursor back on the row it was on.
     """
+    if isinstance(table, FittedTable):
+        table.set_rows(rows)
+        return
     keys = [key for key, _ in rows]
     if [row_key.value for row_key in table.rows] == keys:
         columns = list(table.columns)
@@ -139,15 +144,13 @@ class SuppliersScreen(KioskScreen):
             yield Static(_("INCOMING MATERIAL: SUPPLIER RANKING"), id="suppliers-title")
             yield Static(_("Loading the ranking…"), id="suppliers-period", markup=False)
             yield Static("", id="suppliers-summary", markup=False)
-            yield DataTable(id="supplier-table", cursor_type="row", zebra_stripes=True)
+            yield FittedTable(id="supplier-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="supplier-detail", markup=False)
             yield Message()
         yield KeyHelp()
 
     def on_mount(self) -> None:
-        table = self.query_one("#supplier-table", DataTable)
-        for label in COLUMNS:
-            table.add_column(_(label), key=label)
+        self.query_one("#supplier-table", FittedTable).set_columns(COLUMNS)
         self.action_refresh()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
 

@@ -10,12 +10,13 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from kiosk.clock import format_local
-from kiosk.i18n import _
+from kiosk.i18n import N_, _
 from kiosk.services import ledger
 from screens.action_form import ActionForm, FormField
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
+from screens.widgets.tables import Col, FittedTable
 
 REVERSE_ROLE = "supervisor"
 
@@ -46,17 +47,21 @@ class TeamLedgerScreen(KioskScreen):
                 id="ledger-title",
                 markup=False,
             )
-            yield DataTable(id="ledger-rows", cursor_type="row", zebra_stripes=True)
+            yield FittedTable(id="ledger-rows", cursor_type="row", zebra_stripes=True)
             yield Message()
         yield KeyHelp()
 
     def on_mount(self) -> None:
-        table = self.query_one("#ledger-rows", DataTable)
-        table.add_column(_("Row"), key="row", width=6)
-        table.add_column(_("When"), key="when", width=11)
-        table.add_column(_("Points"), key="points", width=6)
-        table.add_column(_("Person"), key="person", width=12)
-        table.add_column(_("Reason"), key="reason", width=34)
+        table = self.query_one("#ledger-rows", FittedTable)
+        table.set_columns(
+            [
+                Col("row", N_("Row"), 2),
+                Col("when", N_("When")),
+                Col("points", N_("Points")),
+                Col("person", N_("Person"), 1, flex=True, min_width=8),
+                Col("reason", N_("Reason"), flex=True, min_width=16),
+            ]
+        )
         table.focus()
         self.load()
 
@@ -81,14 +86,14 @@ class TeamLedgerScreen(KioskScreen):
         if not self.is_attached:
             return
         self.shown = page
-        table = self.query_one("#ledger-rows", DataTable)
+        table = self.query_one("#ledger-rows", FittedTable)
         row = table.cursor_row
-        table.clear()
+        rows = []
         for entry in page.rows:
             reason = entry.reason
             if entry.reversed_by_id is not None:
                 reason = _("[reversed by row {row}] ", row=entry.reversed_by_id) + reason
-            table.add_row(
+            cells = (
                 Text(str(entry.id)),
                 Text(format_local(entry.at, "%m-%d %H:%M")),
                 Text(
@@ -96,10 +101,11 @@ class TeamLedgerScreen(KioskScreen):
                     style="dim strike" if entry.reversed_by_id else "",
                     justify="right",
                 ),
-                Text(entry.employee_name or "—", no_wrap=True, overflow="ellipsis"),
-                Text(reason, no_wrap=True, overflow="ellipsis"),
-                key=str(entry.id),
+                Text(entry.employee_name or "—"),
+                Text(reason[:200]),
             )
+            rows.append((str(entry.id), cells))
+        table.set_rows(rows)
         if page.rows:
             table.move_cursor(row=min(row, len(page.rows) - 1))
         if self.notice:

@@ -8,11 +8,12 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import DataTable, Digits, Static
 
-from kiosk.i18n import _
+from kiosk.i18n import N_, _
 from kiosk.services import campaigns, ledger
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
+from screens.widgets.tables import Col, FittedTable, fill_rows
 
 REFRESH_SECONDS = 30.0  # the change feed refreshes at once; this is a safety net
 
@@ -27,7 +28,7 @@ class TeamPointsScreen(KioskScreen):
             yield Static("", id="campaign", markup=False)
             yield Static("", id="own-team", markup=False)
             yield Digits("", id="own-points")
-            yield DataTable(id="team-table", cursor_type="row", zebra_stripes=True)
+            yield FittedTable(id="team-table", cursor_type="row", zebra_stripes=True)
             yield Message()
         yield KeyHelp()
 
@@ -35,10 +36,13 @@ class TeamPointsScreen(KioskScreen):
     campaign_id: int | None = None
 
     def on_mount(self) -> None:
-        table = self.query_one("#team-table", DataTable)
-        table.add_column(_("Rank"), key="rank")
-        table.add_column(_("Team"), key="team")
-        table.add_column(_("Points"), key="points")
+        self.query_one("#team-table", FittedTable).set_columns(
+            [
+                Col("rank", N_("Rank"), 1),
+                Col("team", N_("Team"), flex=True, min_width=10),
+                Col("points", N_("Points")),
+            ]
+        )
         self.action_refresh()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
 
@@ -59,9 +63,8 @@ class TeamPointsScreen(KioskScreen):
     def show_totals(self, totals: list[ledger.TeamTotal]) -> None:
         user = self.app.user  # type: ignore[attr-defined]
         own_team_id = user.team_id if user else None
-        table = self.query_one("#team-table", DataTable)
-        keys = {row.value for row in table.rows}
-        for total in totals:
+        rows = []
+        for total in sorted(totals, key=lambda total: total.rank):
             own = total.team_id == own_team_id
             style = "bold reverse" if own else ""
             cells = (
@@ -69,13 +72,8 @@ class TeamPointsScreen(KioskScreen):
                 Text(("▶ " if own else "") + total.team_name, style=style),
                 Text(f"{total.points:+d}", style=style, justify="right"),
             )
-            key = str(total.team_id)
-            if key in keys:
-                for column, cell in zip(("rank", "team", "points"), cells, strict=True):
-                    table.update_cell(key, column, cell)
-            else:
-                table.add_row(*cells, key=key)
-        table.sort("rank", key=lambda cell: int(cell.plain))
+            rows.append((str(total.team_id), cells))
+        fill_rows(self.query_one("#team-table", FittedTable), rows)
         own_total = next((t for t in totals if t.team_id == own_team_id), None)
         if own_total is not None:
             self.query_one("#own-team", Static).update(

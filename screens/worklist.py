@@ -10,16 +10,26 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Static
 
-from kiosk.i18n import _, ngettext
+from kiosk.i18n import N_, _, ngettext
 from kiosk.services import lifecycle
 from kiosk.services import worklist as worklist_service
 from screens.base import DataChanged, KioskScreen, Message
 from screens.codes import code_word
 from screens.widgets.key_help import KeyHelp
+from screens.widgets.limited_input import LimitedInput
 from screens.widgets.status_bar import StatusBar
+from screens.widgets.tables import Col, FittedTable, fill_rows
 
 REFRESH_SECONDS = 30.0  # countdowns; the change feed refreshes at once on writes
-COLUMNS = ("defect", "station", "severity", "status", "left", "progress")
+# at 80 columns: the defect, its station, the time left and what happened last stay
+WORKLIST_COLUMNS = [
+    Col("defect", N_("Defect")),
+    Col("station", N_("Station")),
+    Col("severity", N_("Severity"), 2),
+    Col("status", N_("Status"), 1),
+    Col("left", N_("Time left")),
+    Col("progress", N_("Last progress"), flex=True, min_width=16),
+]
 
 
 class WorklistScreen(KioskScreen):
@@ -48,30 +58,17 @@ class WorklistScreen(KioskScreen):
             yield Static("", id="worklist-title", markup=False)
             with Horizontal(id="worklist-find"):
                 yield Static(_("Find (/) ▸ "), id="worklist-find-label", markup=False)
-                yield Input(
+                yield LimitedInput(
                     placeholder=_("defect id or station code, Enter"),
                     id="worklist-search",
                     max_length=worklist_service.SEARCH_MAX,
                 )
-            yield DataTable(id="worklist", cursor_type="row", zebra_stripes=True)
+            yield FittedTable(id="worklist", cursor_type="row", zebra_stripes=True)
             yield Message()
         yield KeyHelp()
 
     def on_mount(self) -> None:
-        table = self.query_one("#worklist", DataTable)
-        for key, label in zip(
-            COLUMNS,
-            (
-                _("Defect"),
-                _("Station"),
-                _("Severity"),
-                _("Status"),
-                _("Time left"),
-                _("Last progress"),
-            ),
-            strict=True,
-        ):
-            table.add_column(label, key=key)
+        self.query_one("#worklist", FittedTable).set_columns(WORKLIST_COLUMNS)
         self.action_refresh()
         self.query_one("#worklist", DataTable).focus()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
@@ -109,12 +106,7 @@ class WorklistScreen(KioskScreen):
         self.shown_page = page
         self.query_one("#worklist-title", Static).update(self._title())
         items = page.items
-        table = self.query_one("#worklist", DataTable)
-        wanted = {item.id for item in items}
-        for row_key in list(table.rows):
-            if row_key.value not in wanted:
-                table.remove_row(row_key)
-        existing = {row_key.value for row_key in table.rows}
+        rows = []
         for item in items:
             overdue = item.seconds_left < 0 and item.status in lifecycle.OPEN_STATUSES
             left = (
@@ -133,11 +125,8 @@ class WorklistScreen(KioskScreen):
                 "left": Text(left, style="bold red" if overdue else "green"),
                 "progress": Text((item.last_progress or item.description)[:60]),
             }
-            if item.id in existing:
-                for column, cell in cells.items():
-                    table.update_cell(item.id, column, cell)
-            else:
-                table.add_row(*cells.values(), key=item.id)
+            rows.append((item.id, tuple(cells.values())))
+        fill_rows(self.query_one("#worklist", FittedTable), rows)
         if not page.total:
             self.say(
                 _("No open defects. Zero defects: well done.")

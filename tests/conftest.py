@@ -1,4 +1,9 @@
-"""Fixtures: a fresh database per test on SQLite and on PostgreSQL, a frozen clock, a demo plant."""
+"""Fixtures: a fresh database per test on SQLite and on PostgreSQL, a frozen clock, a demo plant.
+
+Lanes: `pytest` (what CI runs) runs every test on both engines; `pytest --engines sqlite -m
+"not slow and not env"` is the fast lane for a developer (SQLite only, no load tests, no
+sshd/Chromium/OCR). With CI set in the environment only the full lane may run.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,64 @@ import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from kiosk.clock import FrozenClock
 from kiosk.services import database as database_service
-from kiosk.services.demo import seed_demo_plant
 from models import db
-from tests.pg import Cluster, admin_execute, database_url
+from tests.helpers.pg import Cluster, admin_execute, database_url
+from tests.helpers.plant import START, build
 
-START = datetime(2025, 9, 10, 8, 0, tzinfo=UTC)
+ENGINES = ("sqlite", "postgresql")
 _database_numbers = itertools.count(1)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--engines",
+        default=",".join(ENGINES),
+        help="database engines to test on, comma-separated (default: sqlite,postgresql; "
+        "--engines sqlite is the fast lane's, refused when CI is set)",
+    )
+
+
+def _engines(config: pytest.Config) -> list[str]:
+    chosen = [e.strip() for e in config.getoption("--engines").split(",") if e.strip()]
+    unknown = sorted(set(chosen) - set(ENGINES))
+    if unknown or not chosen:
+        raise pytest.UsageError(f"--engines takes sqlite and/or postgresql, not {unknown}")
+    if os.environ.get("CI") and set(chosen) != set(ENGINES):
+        raise pytest.UsageError("CI runs every test on both engines: drop --engines")
+    return chosen
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _engines(config)  # a bad or CI-forbidden choice stops the run before anything is collected
+
+
+def _needs(item: pytest.Item) -> str | None:
+    """The engine a test runs on: its `sqlite`/`postgresql` parameter, else a PostgreSQL
+    server it asks for (None: no database engine)."""
+    engine = _engine_of(item.nodeid)
+    if engine is None and {"pg_server", "pg_demo_plant"} & set(getattr(item, "fixturenames", ())):
+        return "postgresql"
+    return engine
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect (never skip) the tests of the engines left out by --engines."""
+    engines = _engines(config)
+    if len(engines) == len(ENGINES):
+        return
+    kept, left_out = [], []
+    for item in items:
+        needs = _needs(item)
+        (left_out if needs is not None and needs not in engines else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")
@@ -74,21 +124,13 @@ def clock() -> FrozenClock:
 # migrations, then seed_demo_plant at START.
 
 
-def _build(url: str, step: str) -> None:
-    database_service.open_database(url)
-    database_service.upgrade(FrozenClock(START))
-    if step == "demo":
-        seed_demo_plant(FrozenClock(START))
-    db.close_all()
-
-
 @pytest.fixture(scope="session")
 def sqlite_templates(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("templates")
     paths = {}
     for step in ("migrated", "demo"):
         path = folder / f"{step}.db"
-        _build(f"sqlite:///{path}", step)
+        build(f"sqlite:///{path}", step)
         with sqlite3.connect(path) as connection:  # everything into the main file
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         paths[step] = path
@@ -102,7 +144,7 @@ def pg_templates(pg_server: str) -> Iterator[dict[str, str]]:
         name = f"qk_template_{step}_{os.getpid()}"
         admin_execute(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin_execute(pg_server, f'CREATE DATABASE "{name}"')
-        _build(database_url(pg_server, name), step)
+        build(database_url(pg_server, name), step)
         names[step] = name
     try:
         yield names
@@ -159,7 +201,7 @@ def demo_plant(database: str) -> str:
 
 
 def _engine_of(nodeid: str) -> str | None:
-    parameters = nodeid.rpartition("[")[2].rstrip("]").split("-") if "[" in nodeid else []
+    parameters = nodeid.partition("[")[2].removesuffix("]").split("-")
     return next((e for e in ("sqlite", "postgresql") if e in parameters), None)
 
 
@@ -177,6 +219,13 @@ def pytest_terminal_summary(terminalreporter) -> None:
     """How many database tests ran on each engine (the PostgreSQL ones must run)."""
     counts = _engine_counts(terminalreporter.stats)
     terminalreporter.section("database engines")
+    engines = _engines(terminalreporter.config)
+    if len(engines) < len(ENGINES):
+        terminalreporter.write_line(
+            f"only {', '.join(engines)} (--engines): a developer's lane, not what CI runs",
+            yellow=True,
+            bold=True,
+        )
     for engine in ("sqlite", "postgresql"):
         terminalreporter.write_line(
             f"{engine}: "
@@ -192,3 +241,23 @@ def pytest_sessionfinish(session) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter and _engine_counts(reporter.stats).get(("postgresql", "skipped")):
         session.exitstatus = 1
+
+
+@pytest.fixture
+def two_roles(pg_server):
+    """A plant database owned by an owner role, used by an application role."""
+    suffix = os.getpid()
+    owner, app, name = f"qk_owner_{suffix}", f"qk_app_{suffix}", f"qk_roles_{suffix}"
+    admin_execute(pg_server, f"CREATE ROLE {owner} LOGIN")
+    admin_execute(pg_server, f"CREATE ROLE {app} LOGIN")
+    admin_execute(pg_server, f"CREATE DATABASE {name} OWNER {owner}")
+    base = database_url(pg_server, name)
+    owner_url = base.replace("postgresql://qk@", f"postgresql://{owner}@")
+    app_url = base.replace("postgresql://qk@", f"postgresql://{app}@")
+    try:
+        yield owner_url, app_url, app
+    finally:
+        db.close_all()
+        admin_execute(pg_server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin_execute(pg_server, f"DROP ROLE IF EXISTS {app}")
+        admin_execute(pg_server, f"DROP ROLE IF EXISTS {owner}")

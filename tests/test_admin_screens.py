@@ -9,14 +9,22 @@ from textual.geometry import Region
 from textual.widgets import Button, DataTable, Input, OptionList, Select
 
 from models import AuditEntry, Employee, Station, Team, db
-from screens.admin import AdminMenuScreen
 from screens.admin_codes import CodeListsScreen
 from screens.admin_form import AdminForm
 from screens.admin_lines import LinesAdminScreen
 from screens.admin_people import PeopleScreen
 from screens.station import StationScreen
-from tests.test_i18n_screens import check_layout, key_help, make_app, screen_text
-from tests.test_screens import settle, sign_in, text_of
+from tests.helpers.app import (
+    check_layout,
+    key_help,
+    make_app,
+    open_menu_entry,
+    screen_text,
+    set_fields,
+    settle,
+    sign_in,
+    text_of,
+)
 
 SIZE = (80, 24)
 
@@ -24,27 +32,6 @@ SIZE = (80, 24)
 def menu_entries(app) -> list[str]:
     menu = app.screen.query_one("#admin-menu", OptionList)
     return [str(menu.get_option_at_index(i).prompt) for i in range(menu.option_count)]
-
-
-async def open_menu_entry(pilot, app, index: int) -> None:
-    await pilot.press("ctrl+o")
-    await settle(pilot)
-    assert isinstance(app.screen, AdminMenuScreen)
-    for _ in range(index):
-        await pilot.press("down")
-    await pilot.press("enter")
-    await settle(pilot)
-
-
-async def set_fields(pilot, app, **values: str) -> None:
-    for name, value in values.items():
-        widget = app.screen.query_one(f"#field-{name}")
-        if isinstance(widget, Select):
-            widget.value = value
-        else:
-            assert isinstance(widget, Input)
-            widget.value = value
-    await pilot.pause()
 
 
 def inside(app, widget) -> bool:

@@ -12,7 +12,7 @@ from kiosk.errors import PermissionDenied, ValidationFailed
 from kiosk.services import anomalies, auth
 from models import AuditEntry, Campaign, db
 from models.anomalies import AnomalyHistory
-from tests.test_suppliers import add_defect, noon
+from tests.helpers.incoming import add_defect, noon
 
 
 def write(folder: Path, name: str, text: str | bytes) -> Path:
@@ -40,7 +40,13 @@ def test_pareto_of_reported_and_imported_anomalies_against_last_year(demo_plant,
     add_defect(noon(10, 1), source="on_site_anomaly", category="machine")
     add_defect(noon(9, 4), source="incoming_material", supplier="SUP-CN01", lot="A1")
     anomalies.import_anomalies(
-        write(tmp_path, "sept.csv", "month,category,count\n2025-09,material,5\n"), clock=clock
+        write(
+            tmp_path,
+            "sept.csv",  # replaces the demo's PMC count for September (all six categories)
+            "month,category,count\n2025-09,material,5\n"
+            "2025-09,machine,0\n2025-09,method,0\n2025-09,man,0\n2025-09,measurement,0\n2025-09,environment,0\n",
+        ),
+        clock=clock,
     )
 
     pareto = anomalies.anomaly_pareto("2025-09")
@@ -160,10 +166,10 @@ def test_reimport_replaces_a_month_and_category(database, clock, tmp_path):
     with db.connection():
         assert AnomalyHistory.select().where(AnomalyHistory.month == "2024-07").count() == 2
     sample = anomalies.load_sample_anomalies(clock)  # the demo's history
-    assert (sample.rows, sample.added, sample.replaced) == (18, 18, 0)
+    assert (sample.rows, sample.added, sample.replaced) == (24, 24, 0)
     sample = anomalies.load_sample_anomalies(clock)  # ... loaded a second time
-    assert (sample.rows, sample.added, sample.replaced) == (18, 0, 18)
-    assert len(history()) == 20
+    assert (sample.rows, sample.added, sample.replaced) == (24, 0, 24)
+    assert len(history()) == 26
     assert anomalies.anomaly_pareto("2024-07").total == 9
 
 
@@ -188,7 +194,8 @@ def test_operators_are_refused_the_report_and_the_demo_has_history(demo_plant, c
         refusal = AuditEntry.get(AuditEntry.action == anomalies.ACTION)
         assert not refusal.allowed and refusal.actor.badge_code == "E3003"
     report = anomalies.anomaly_report_for(auth.identify_badge("E4001"), "2025-09", clock=clock)
-    assert report.total == 1 and report.last_year_total == 80  # the demo's one anomaly
+    assert report.total == 49 and report.last_year_total == 80  # 48 imported, 1 reported
+    assert report.reported == 1 and report.change_percent == -38.8
     pareto = anomalies.anomaly_pareto("2024-09")  # the demo loads the sample history
     assert pareto.total == 80 and pareto.imported == 80 and pareto.reported == 0
     assert pareto.rows[0].category == "material" and pareto.rows[0].count == 31
@@ -206,6 +213,6 @@ def test_the_demo_history_leads_up_to_the_month_the_demo_is_tried_in(database):
 
     seed_demo_plant(FrozenClock(datetime(2028, 2, 20, 9, tzinfo=UTC)))
     months = {month for month, _category in history()}
-    assert months == {"2027-01", "2027-02", "2028-01"}
+    assert months == {"2027-01", "2027-02", "2028-01", "2028-02"}
     pareto = anomalies.anomaly_pareto("2028-02")
     assert pareto.last_year_month == "2027-02" and pareto.last_year_total > 0

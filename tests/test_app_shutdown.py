@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from tests.test_screens import make_app, settle
+from tests.helpers.app import make_app, settle
 
 
 async def test_a_change_heard_while_quitting_is_dropped_quietly(database, clock, caplog):

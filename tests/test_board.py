@@ -13,7 +13,7 @@ from kiosk.services.defects import DefectDraft, report_defect
 from kiosk.services.ledger import team_totals
 from kiosk.services.lifecycle import RootCause
 from screens.board import BoardScreen, Tile
-from tests.test_screens import settle
+from tests.helpers.app import settle
 
 
 def person(badge: str) -> auth.EmployeeView:

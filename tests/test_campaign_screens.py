@@ -4,39 +4,25 @@ neither offered the key nor let in by the service (audited)."""
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input
 
-from kiosk.app import KioskApp
-from kiosk.config import Settings
 from models import AuditEntry, Campaign, Employee, db
-from screens.base import Message
 from screens.campaigns import CampaignForm, CampaignsScreen, ConfirmActivation
 from screens.station import StationScreen
-from tests.test_i18n_screens import check_layout, key_help, screen_text
-from tests.test_screens import settle, sign_in
+from tests.helpers.app import (
+    check_layout,
+    error_of,
+    key_help,
+    make_app,
+    message,
+    screen_text,
+    settle,
+    sign_in,
+    type_into,
+)
 
 SIZE = (80, 24)
 DEMO = "2025 Quality Month: Strive for Zero Defects, Fully Build Reliability"
-
-
-def make_app(url: str, clock, language: str = "en") -> KioskApp:
-    return KioskApp(Settings(database_url=url, terminal_id="QA-1", language=language), clock=clock)
-
-
-def message(app: KioskApp) -> str:
-    return str(app.screen.query_one(Message).content)
-
-
-def error_of(app: KioskApp, key: str) -> str:
-    widget = app.screen.query_one(f"#error-{key}", Static)
-    return str(widget.content) if widget.display else ""
-
-
-async def type_into(pilot, field: str, text: str) -> None:
-    widget = pilot.app.screen.query_one(f"#field-{field}", Input)
-    widget.focus()
-    widget.value = ""
-    await pilot.press(*text)
 
 
 def audit_rows(action: str) -> list[tuple[str | None, bool, str]]:

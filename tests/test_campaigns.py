@@ -27,7 +27,7 @@ from kiosk.services import (
 from kiosk.services.defects import DefectDraft, report_defect
 from models import AuditEntry, Campaign, Defect, Employee, LedgerEntry, db
 from screens.board import BoardScreen, CampaignPicker, Tile
-from tests.test_screens import settle
+from tests.helpers.app import settle
 
 DEMO = "2025 Quality Month: Strive for Zero Defects, Fully Build Reliability"
 NEXT = "2026 Quality Month"

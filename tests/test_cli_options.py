@@ -49,3 +49,31 @@ def test_a_bad_language_from_the_command_is_one_line_exit_2(capsys, tmp_path):
 def test_language_takes_what_the_readme_says(given):
     expected = "en" if given.lower().startswith("en") else "zh_CN"
     assert _settings("--language", given).language == expected
+
+
+def test_every_command_in_the_help_has_one_entry_in_the_command_table():
+    """The table of commands (kiosk/cli.py COMMANDS) answers for every command `kiosk --help`
+    lists, and has no entry the parser cannot reach."""
+    import argparse
+
+    parser = cli.build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    used = set()
+    for name in cli._command_names(commands):
+        command, _, action = name.partition(" ")
+        args = argparse.Namespace(command=command)
+        if action:
+            setattr(args, f"{command.replace('-', '_')}_command", action)
+        entry = cli.command_for(args)
+        used.add(next(key for key, value in cli.COMMANDS.items() if value is entry))
+    assert used == set(cli.COMMANDS)
+
+
+def test_db_check_says_the_version_and_a_command_on_a_missing_file_makes_none(capsys, tmp_path):
+    url = f"sqlite:///{tmp_path / 'plant.db'}"
+    assert cli.main(["db", "upgrade", "--db", url]) == 0
+    assert cli.main(["db", "check", "--db", url]) == 0
+    assert "schema version" in capsys.readouterr().out
+    assert cli.main(["sweep", "--db", f"sqlite:///{tmp_path / 'missing.db'}"]) == 2
+    assert "There is no database at" in capsys.readouterr().err
+    assert not (tmp_path / "missing.db").exists()

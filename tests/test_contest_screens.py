@@ -15,7 +15,7 @@ from screens.action_form import ActionForm
 from screens.contest import CompetitionsMenu, ContestScreen
 from screens.scoreboard import ScoreboardScreen
 from screens.skills import SkillsScreen
-from tests.test_screens import SIZE, make_app, settle, sign_in, text_of
+from tests.helpers.app import SIZE, make_app, settle, sign_in, text_of
 
 
 def scoreboard_app(url: str, clock, contest_id: int | None = None) -> KioskApp:

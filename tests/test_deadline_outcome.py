@@ -10,6 +10,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from kiosk.clock import FrozenClock, SystemClock
 from kiosk.services import auth, deadlines, lifecycle
 from kiosk.services import database as database_service
@@ -46,6 +48,7 @@ def _totals_match_the_ledger() -> None:
     assert +kept == +summed
 
 
+@pytest.mark.slow  # OS processes racing for seconds
 def test_a_verification_racing_sweeps_on_other_kiosks_ends_with_one_outcome(demo_plant):
     """Separate OS processes, clocks 6 s apart: a leader verifies while another kiosk sweeps."""
     count = 16

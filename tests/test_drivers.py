@@ -97,7 +97,7 @@ print([(total.team_code, total.points) for total in ledger.team_totals()])
 
 def test_a_lean_process_works_on_postgresql(pg_server, tmp_path) -> None:
     """Bind PostgreSQL after Peewee loaded without psycopg: migrate, seed, read the board."""
-    from tests.pg import admin_execute, database_url
+    from tests.helpers.pg import admin_execute, database_url
 
     admin_execute(pg_server, 'DROP DATABASE IF EXISTS "qk_drivers" WITH (FORCE)')
     admin_execute(pg_server, 'CREATE DATABASE "qk_drivers"')

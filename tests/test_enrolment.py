@@ -17,7 +17,7 @@ from kiosk.services import auth, enrolment, outbox
 from kiosk.services.auth import EnrolmentRequired, NoPin, sign_in
 from kiosk.services.demo import DEMO_PIN
 from models import AuditEntry, Department, Employee, EnrolmentCode, db
-from tests.test_outbox import ServerAway
+from tests.helpers.offline import ServerAway
 
 LEADER, SUPERVISOR, ADMIN, OPERATOR = "E1001", "E4002", "E4001", "E1002"
 

@@ -15,8 +15,16 @@ from screens.change_pin import ChangePinScreen
 from screens.enrolment_code import IssueEnrolmentCodeScreen
 from screens.signin import SignInScreen
 from screens.station import StationScreen
-from tests.test_i18n_screens import SIZE, check_layout, key_help, make_app, screen_text
-from tests.test_screens import settle, sign_in, text_of
+from tests.helpers.app import SMALL as SIZE
+from tests.helpers.app import (
+    check_layout,
+    key_help,
+    make_app,
+    screen_text,
+    settle,
+    sign_in,
+    text_of,
+)
 
 LEADER, SUPERVISOR, OPERATOR = "E1001", "E4002", "E1002"
 
@@ -257,12 +265,10 @@ async def test_the_first_admin_from_the_cli_enrols_at_a_kiosk(
 
 
 async def test_a_half_done_enrolment_goes_back_to_the_badge(demo_plant, clock):
-    from tests.test_screens import make_app as make_app_idle
-
     _no_pin(LEADER)
     code = _issue_for(LEADER, clock)
     # 3 s: long enough that a loaded machine still gets to the PIN prompt in time
-    app = make_app_idle(demo_plant, clock, idle=3)
+    app = make_app(demo_plant, clock, idle=3)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, LEADER)
         await type_in(pilot, code)

@@ -328,6 +328,7 @@ def squashed_pdf_text(path: Path) -> tuple[int, str]:
     return text.count("\f"), "".join(text.split())
 
 
+@pytest.mark.env  # pdftotext
 def test_handbook_pdf_shows_each_station_and_root_cause_in_chinese_too(
     typical_cases, database, clock, tmp_path, capsys
 ):

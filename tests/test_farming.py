@@ -28,8 +28,20 @@ from models import AuditEntry, Campaign, LedgerEntry, PlantSetting, db
 from screens.board import BoardScreen
 from screens.defect_detail import DefectDetailScreen
 from screens.red_black import RedBlackScreen
-from tests.test_lifecycle_screens import fill_form, open_defect_from_worklist, table_rows
-from tests.test_screens import make_app, settle, sign_in, text_of
+from tests.helpers.app import (
+    check_layout,
+    error_of,
+    fill_form,
+    key_help,
+    make_app,
+    message,
+    open_defect_from_worklist,
+    settle,
+    sign_in,
+    table_rows,
+    text_of,
+    type_into,
+)
 
 SMALL = (80, 24)
 LINE_1 = "Line 1 Team (AC chargers)"
@@ -430,10 +442,8 @@ async def test_the_board_warns_while_the_last_ledger_check_failed(demo_plant, cl
 
 async def test_the_campaign_form_takes_the_farming_rules(demo_plant, clock):
     from screens.campaigns import CampaignForm, CampaignsScreen
-    from tests.test_campaign_screens import error_of, message, type_into
-    from tests.test_campaign_screens import make_app as campaign_app
 
-    app = campaign_app(demo_plant, clock)
+    app = make_app(demo_plant, clock)
     async with app.run_test(size=SMALL) as pilot:
         await sign_in(pilot, "E4001", "1234")
         await pilot.press("ctrl+k")
@@ -500,11 +510,8 @@ def test_step_14_brings_an_older_database_the_rules_and_the_confirmation(db_url,
 
 
 async def test_the_confirm_key_and_the_withheld_message_in_chinese_at_80x24(demo_plant, clock):
-    from tests.test_i18n_screens import check_layout, key_help
-    from tests.test_i18n_screens import make_app as language_app
-
     defect_id = fixed_defect(clock, reporter="E1003")
-    app = language_app(demo_plant, clock, "zh_CN")
+    app = make_app(demo_plant, clock, "zh_CN")
     async with app.run_test(size=SMALL) as pilot:
         await sign_in(pilot, "E2001", pin="1234")
         await open_defect_from_worklist(pilot, app, defect_id[:8], all_teams=True)

@@ -11,8 +11,7 @@ from kiosk.services.defects import DefectDraft, report_defect
 from screens.inspection import InspectionScreen
 from screens.team_ledger import TeamLedgerScreen
 from screens.worklist import WorklistScreen
-from tests.test_i18n_screens import check_layout, key_help, make_app
-from tests.test_screens import post_keys, settle, sign_in, text_of
+from tests.helpers.app import check_layout, key_help, make_app, post_keys, settle, sign_in, text_of
 
 SIZE = (80, 24)
 WORDS = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import string
 import warnings
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NonInteractiveExampleWarning
@@ -20,7 +21,7 @@ from kiosk.services.stations import (
     parse_scan,
 )
 from screens.station import StationScreen
-from tests.test_screens import SIZE, make_app, settle, sign_in, text_of
+from tests.helpers.app import SIZE, make_app, settle, sign_in, text_of
 
 KEY = b"k" * 32
 VALID = make_payload("S", "L1-S01", KEY)
@@ -49,6 +50,7 @@ scans = st.one_of(
 RESULT_TYPES = (StationScan, BadgeScan, PlainCode, ScanError)
 
 
+@pytest.mark.slow  # 10,000 examples
 @settings(max_examples=10_000, deadline=None, suppress_health_check=list(HealthCheck))
 @given(scans)
 def test_ten_thousand_scans_through_the_parser(raw):
@@ -62,6 +64,7 @@ def test_ten_thousand_scans_through_the_parser(raw):
         assert raw.strip().upper().startswith("QK1:")
 
 
+@pytest.mark.slow  # 150 scans typed at a live screen
 async def test_fuzzed_scans_through_the_scan_screen(demo_plant, clock):
     """A few hundred generated scans, typed as key events and pasted, at the live screen."""
     with warnings.catch_warnings():  # .example() outside @given is fine for plain data

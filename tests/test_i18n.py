@@ -15,7 +15,7 @@ from kiosk.config import ConfigError, load_settings
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import _, language, ngettext
 from kiosk.services import auth, defects, plant, stations
-from tests.i18n_scan import all_templates, placeholders, templates_in
+from tests.helpers.i18n_scan import all_templates, placeholders, templates_in
 
 CATALOG_PATH = i18n.LOCALE_DIR / "zh_CN.json"
 CJK = re.compile(r"[\u3400-\u9fff]")

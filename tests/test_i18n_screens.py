@@ -7,15 +7,9 @@ off, and that the input is never under the key help.
 
 from __future__ import annotations
 
-from rich.cells import cell_len
-from rich.text import Text
-from textual.geometry import Region
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Input, Select
 
-from kiosk.app import KioskApp
-from kiosk.config import Settings
 from models import Defect
-from screens.base import Message
 from screens.board import BoardScreen
 from screens.defect_detail import DefectDetailScreen
 from screens.defect_report import DefectReportScreen
@@ -24,59 +18,20 @@ from screens.red_black import RedBlackScreen
 from screens.signin import SignInScreen
 from screens.station import StationScreen
 from screens.team_points import TeamPointsScreen
-from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
 from screens.worklist import WorklistScreen
-from tests.test_screens import settle, sign_in, text_of
+from tests.helpers.app import (
+    check_layout,
+    key_help,
+    make_app,
+    plain,
+    screen_text,
+    settle,
+    sign_in,
+    text_of,
+)
 
 SIZE = (80, 24)
-
-
-def make_app(url: str, clock, language: str = "en") -> KioskApp:
-    settings = Settings(database_url=url, terminal_id="TEST-1", language=language)
-    return KioskApp(settings, clock=clock)
-
-
-def plain(value: object) -> str:
-    return value.plain if isinstance(value, Text) else str(value)
-
-
-def screen_text(app: KioskApp) -> str:
-    """Everything the screen says: static texts, input placeholders, table headers and cells."""
-    parts: list[str] = []
-    for widget in app.screen.walk_children(with_self=False):
-        if isinstance(widget, Static):
-            parts.append(plain(widget.content))
-        elif isinstance(widget, Input):
-            parts.append(widget.placeholder)
-        elif isinstance(widget, DataTable):
-            parts += [column.label.plain for column in widget.columns.values()]
-            for row in range(widget.row_count):
-                parts += [plain(cell) for cell in widget.get_row_at(row)]
-    return "\n".join(parts)
-
-
-def key_help(app: KioskApp) -> str:
-    return plain(app.screen.query_one(KeyHelp).content)
-
-
-def check_layout(app: KioskApp) -> None:
-    """Status bar, message, key help and the focused input inside 80x24, keys all shown."""
-    width, height = app.size
-    whole = Region(0, 0, width, height)
-    screen = app.screen
-    keys = screen.query_one(KeyHelp)
-    parts = [*screen.query(StatusBar), *screen.query(Message), keys]
-    for widget in parts:
-        if widget.display:
-            assert whole.contains_region(widget.region), f"{widget} at {widget.region}"
-    lines = key_help(app).split("\n")
-    assert keys.region.height == len(lines), "a line of keys is cut off"
-    assert all(cell_len(line) <= keys.content_region.width for line in lines), lines
-    focused = app.focused
-    if focused is not None and focused.screen is screen and focused.region.area:
-        assert whole.contains_region(focused.region), f"{focused} at {focused.region}"
-        assert not focused.region.overlaps(keys.region), "the input is under the key help"
 
 
 async def scan(pilot, code: str) -> None:
@@ -146,7 +101,7 @@ async def test_the_operator_loop_in_chinese_at_80x24(demo_plant, clock):
         assert isinstance(app.screen, QuizScreen)
         assert text_of(app, "#topic").startswith("主题：")
         check_layout(app)
-        await pilot.press("1")
+        await pilot.press("1", "enter")
         await settle(pilot)
         assert text_of(app, "#message") == "答案已保存。按 N 做下一题，Esc 返回。"
         assert text_of(app, "#feedback").startswith(("✔ 回答正确！", "✘ 不对。您选的是 1。"))

@@ -10,8 +10,7 @@ from textual.widgets import DataTable, Input, OptionList
 from models import AuditEntry, Defect, Inspection, InspectionResult, db
 from screens.inspection import InspectionScreen
 from screens.station import StationScreen
-from tests.test_i18n_screens import key_help
-from tests.test_screens import SIZE, make_app, post_keys, settle, sign_in, text_of
+from tests.helpers.app import SIZE, key_help, make_app, post_keys, settle, sign_in, text_of
 
 
 def cells(app) -> dict[str, list[str]]:

@@ -12,7 +12,7 @@ from models import AuditEntry, db
 from screens.signin import SignInScreen
 from screens.station import StationScreen
 from screens.unlock import UnlockScreen
-from tests.test_screens import post_keys, settle, sign_in, text_of
+from tests.helpers.app import post_keys, settle, sign_in, text_of
 
 
 def locked_app(url: str, clock) -> KioskApp:

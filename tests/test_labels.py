@@ -39,18 +39,13 @@ from kiosk.services.labels import (
 from kiosk.services.stations import BadgeScan, StationScan, make_payload, parse_scan
 from models import Employee, ProductionLine, Station, Team
 from models.db import connection
+from tests.helpers.qr import decode, decode_files
 
 SVG = "{http://www.w3.org/2000/svg}"
 KEY = bytes.fromhex("5a" * 32)
 FACES = {face.family: face for face in fontlib.installed_faces()}
 DEJAVU = FACES["DejaVu Sans"]
 DROID = FACES["Droid Sans Fallback"]  # fonts-droid-fallback: CJK only, no Latin letters
-
-
-def decode(image: Image.Image) -> list[str]:
-    """Every QR code zbar finds on an image, as text."""
-    found = pyzbar.decode(image.convert("L"), symbols=[pyzbar.ZBarSymbol.QRCODE])
-    return [symbol.data.decode("ascii") for symbol in found]
 
 
 def quiet_zones_are_blank(image: Image.Image) -> bool:
@@ -70,14 +65,6 @@ def quiet_zones_are_blank(image: Image.Image) -> bool:
         if ImageOps.invert(around).getbbox() is not None:
             return False
     return True
-
-
-def decode_files(paths) -> list[str]:
-    texts: list[str] = []
-    for path in paths:
-        with Image.open(path) as image:
-            texts.extend(decode(image))
-    return texts
 
 
 def station_codes(line: str | None = None) -> list[str]:
@@ -129,6 +116,7 @@ def test_png_sheet_of_line_l1_decodes_to_exactly_its_signed_stations(demo_plant,
     assert len(station_codes("L1")) == 5
 
 
+@pytest.mark.env  # pdftoppm
 def test_pdf_has_one_page_per_six_labels_and_every_page_decodes(demo_plant, tmp_path):
     layout = SheetLayout(columns=2, rows=3)
     written = write_sheets(station_labels(None), tmp_path / "all.pdf", "pdf", layout)
@@ -407,6 +395,7 @@ def _read(code: str, words: list[str]) -> bool:
     return _ocr_key(code) in {_ocr_key(word) for word in words}
 
 
+@pytest.mark.env  # tesseract
 def test_png_sheets_read_back_their_codes_and_names_by_ocr(demo_plant, tmp_path, monkeypatch):
     _without_noto(monkeypatch)
     assert (
@@ -437,6 +426,7 @@ def test_png_sheets_read_back_their_codes_and_names_by_ocr(demo_plant, tmp_path,
     assert len(read) >= len(names) * 0.8, (names, seen)
 
 
+@pytest.mark.env  # pdftotext, pdftoppm
 def test_pdf_sheet_of_a_line_carries_its_codes_and_names_as_text(
     demo_plant, tmp_path, monkeypatch, capsys
 ):

@@ -3,7 +3,6 @@ finds what the owner (or someone with the SQLite file) changed behind its back."
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from datetime import timedelta
 
@@ -17,7 +16,6 @@ from kiosk.services.defects import DefectDraft, report_defect
 from kiosk.services.demo import seed_demo_plant
 from kiosk.services.ledger_check import last_check
 from models import AuditEntry, LedgerEntry, db
-from tests.pg import admin_execute, database_url
 
 
 def _raw(url: str):
@@ -136,26 +134,6 @@ def test_sqlite_refuses_replace_and_hand_written_totals(tmp_path, clock):
             connection.execute(statement)
     connection.close()
     assert main(["ledger", "verify", "--db", url]) == 0
-
-
-@pytest.fixture
-def two_roles(pg_server):
-    """A plant database owned by an owner role, used by an application role."""
-    suffix = os.getpid()
-    owner, app, name = f"qk_owner_{suffix}", f"qk_app_{suffix}", f"qk_roles_{suffix}"
-    admin_execute(pg_server, f"CREATE ROLE {owner} LOGIN")
-    admin_execute(pg_server, f"CREATE ROLE {app} LOGIN")
-    admin_execute(pg_server, f"CREATE DATABASE {name} OWNER {owner}")
-    base = database_url(pg_server, name)
-    owner_url = base.replace("postgresql://qk@", f"postgresql://{owner}@")
-    app_url = base.replace("postgresql://qk@", f"postgresql://{app}@")
-    try:
-        yield owner_url, app_url, app
-    finally:
-        db.close_all()
-        admin_execute(pg_server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin_execute(pg_server, f"DROP ROLE IF EXISTS {app}")
-        admin_execute(pg_server, f"DROP ROLE IF EXISTS {owner}")
 
 
 def test_postgresql_application_role_cannot_rewrite_the_ledger(two_roles, clock, capsys):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from textual.widgets import DataTable, Input, Select
+from textual.widgets import DataTable, Input
 
 from kiosk.app import KioskApp
-from kiosk.services import auth, deadlines
+from kiosk.services import auth, deadlines, lifecycle
 from kiosk.services.defects import DefectDraft, report_defect
 from kiosk.services.ledger import team_totals
 from models import Defect, LedgerEntry, db
@@ -15,49 +15,20 @@ from screens.action_form import ActionForm
 from screens.board import BoardScreen
 from screens.defect_detail import DefectDetailScreen
 from screens.red_black import RedBlackScreen
-from screens.worklist import WorklistScreen
-from tests.test_screens import SIZE, make_app, settle, sign_in, text_of
-
-
-def table_rows(app: KioskApp, selector: str) -> list[list[str]]:
-    table = app.screen.query_one(selector, DataTable)
-    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+from tests.helpers.app import (
+    SIZE,
+    fill_form,
+    make_app,
+    open_defect_from_worklist,
+    settle,
+    sign_in,
+    table_rows,
+    text_of,
+)
 
 
 def points(team_code: str) -> int:
     return next(t.points for t in team_totals() if t.team_code == team_code)
-
-
-async def open_defect_from_worklist(
-    pilot, app: KioskApp, short_id: str, all_teams: bool = False
-) -> None:
-    await pilot.press("f5")
-    await settle(pilot)
-    assert isinstance(app.screen, WorklistScreen)
-    if all_teams:  # a leader from another team: every team's defects
-        await pilot.press("a")
-        await settle(pilot)
-    table = app.screen.query_one("#worklist", DataTable)
-    row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[0]) == short_id)
-    table.move_cursor(row=row)
-    await pilot.press("enter")
-    await settle(pilot)
-    assert isinstance(app.screen, DefectDetailScreen)
-
-
-async def fill_form(pilot, app: KioskApp, key: str, **values: str) -> None:
-    await pilot.press(key)
-    await settle(pilot)
-    assert isinstance(app.screen, ActionForm), f"{key} opened no form"
-    for name, value in values.items():
-        widget = app.screen.query_one(f"#field-{name}")
-        if isinstance(widget, Select):
-            widget.value = value
-        else:
-            assert isinstance(widget, Input)
-            widget.value = value
-    await pilot.press("ctrl+s")
-    await settle(pilot)
 
 
 async def test_team_corrects_and_another_leader_verifies_for_two_points(demo_plant, clock):
@@ -72,9 +43,15 @@ async def test_team_corrects_and_another_leader_verifies_for_two_points(demo_pla
         assert "Tester probe worn" in text_of(app, "#summary")
         await fill_form(pilot, app, "p", progress="Probe replaced, checking gauge R&R")
         assert isinstance(app.screen, DefectDetailScreen)
+        team = "Line 1 Team (AC chargers)"
+        short = receipt.short_id
+        assert text_of(app, "#message") == f"Progress saved on defect {short} ({team})."
         assert "IN PROGRESS" in text_of(app, "#summary")
         await fill_form(pilot, app, "x", note="New probe, 10 units retested")
         assert "FIXED" in text_of(app, "#summary")
+        assert text_of(app, "#message") == (
+            f"Defect {short} marked fixed: it now waits for verification ({team})."
+        )
         # the fixer is an operator: verify is not allowed for them
         await pilot.press("v")
         await settle(pilot)
@@ -91,7 +68,7 @@ async def test_team_corrects_and_another_leader_verifies_for_two_points(demo_pla
         await open_defect_from_worklist(pilot, app, receipt.short_id, all_teams=True)
         await fill_form(pilot, app, "v", note="Retest sample OK")
         assert "VERIFIED" in text_of(app, "#summary")
-        assert "now verified" in text_of(app, "#message")
+        assert text_of(app, "#message") == f"Defect {short} verified on time: +2 to {team}."
         ledger_rows = table_rows(app, "#ledger")
         assert len(ledger_rows) == 1 and ledger_rows[0][2] == "+2"
         history = [row[2] for row in table_rows(app, "#history")]
@@ -108,6 +85,9 @@ async def test_team_corrects_and_another_leader_verifies_for_two_points(demo_pla
         assert isinstance(app.screen, DefectDetailScreen)
         assert "CLOSED" in text_of(app, "#summary")
         assert "Probe past its cycle limit" in text_of(app, "#summary")
+        assert text_of(app, "#message") == (
+            f"Defect {short} closed with its root cause and corrective action."
+        )
 
     assert points("T1") == before + 2
     with db.connection():
@@ -118,6 +98,29 @@ async def test_team_corrects_and_another_leader_verifies_for_two_points(demo_pla
             "E2001",
         )
         assert LedgerEntry.select().where(LedgerEntry.cause_id == receipt.id).count() == 1
+
+
+async def test_a_supervisor_marks_a_closed_defect_typical_and_is_told_the_effect(demo_plant, clock):
+    draft = DefectDraft("L3-S02", "machine", "major", "inspection", "Nozzle clogged")
+    receipt = report_defect(auth.identify_badge("E4004"), draft, clock=clock)
+    lifecycle.mark_fixed(auth.identify_badge("E3002"), receipt.id, clock=clock)
+    lifecycle.verify(auth.identify_badge("E1001"), receipt.id, clock=clock)
+    lifecycle.close(
+        auth.identify_badge("E3001"),
+        receipt.id,
+        lifecycle.RootCause("machine", "No cleaning cycle", "Cleaning every shift"),
+        clock=clock,
+    )
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "E4002", pin="1234")
+        app.push_screen(DefectDetailScreen(receipt.id))
+        await settle(pilot)
+        await fill_form(pilot, app, "t")
+        assert isinstance(app.screen, DefectDetailScreen)
+        assert text_of(app, "#message") == (
+            f"Defect {receipt.short_id} marked typical — it will appear in the handbook."
+        )
 
 
 async def test_overdue_defect_shows_on_the_black_side_without_sign_in(demo_plant, clock):
@@ -136,17 +139,18 @@ async def test_overdue_defect_shows_on_the_black_side_without_sign_in(demo_plant
         overdue = {row[1]: row for row in table_rows(app, "#overdue")}
         assert overdue[receipt.short_id][0] == "0 d 03 h"
         assert overdue[receipt.short_id][3] == "critical"
-        late = {row[0]: row for row in table_rows(app, "#late-teams")}
+        late = {row[0][:11]: row for row in table_rows(app, "#late-teams")}  # names elided
         # this defect and the demo's paste defect at L3-S01 both passed their window
-        assert late["Line 3 Team (SMT & soldering)"][1:] == ["2", "-4"]
-        missing = {row[0]: row[2] for row in table_rows(app, "#missing-inspections")}
+        assert late["Line 3 Team"][1:] == ["2", "-4"]
+        # at this width long names are elided and the less telling columns left out
+        missing = {row[0][:5]: row[-1] for row in table_rows(app, "#missing-inspections")}
         assert missing == {
-            "L1 AC Charger Assembly": "not inspected",
-            "L2 DC Fast Charger Assembly": "not inspected",
-            "L3 Charging Module SMT": "not inspected",
+            "L1 AC": "not inspected",
+            "L2 DC": "not inspected",
+            "L3 Ch": "not inspected",
         }
-        on_time = {row[0] for row in table_rows(app, "#on-time")}
-        assert "Line 1 Team (AC chargers)" in on_time
+        on_time = {row[0][:11] for row in table_rows(app, "#on-time")}
+        assert "Line 1 Team" in on_time
         # the cursor stays on its row when the board refreshes
         table = app.screen.query_one("#overdue", DataTable)
         table.move_cursor(row=table.row_count - 1)

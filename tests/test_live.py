@@ -59,7 +59,7 @@ async def test_board_shows_a_write_from_another_thread_within_a_second(demo_plan
     from kiosk.services import ledger
     from models import Campaign, Team, db
     from screens.board import BoardScreen
-    from tests.test_screens import settle
+    from tests.helpers.app import settle
 
     with db.connection():
         t6 = Team.get(Team.code == "T6").id

@@ -14,6 +14,8 @@ from kiosk.services.defects import DefectDraft, report_defect
 from kiosk.services.ledger import team_totals
 from models import Campaign, Defect, LedgerEntry, QuizAnswer, Station, db
 
+pytestmark = pytest.mark.slow  # a load test
+
 KIOSKS = 50
 OPERATIONS = 200  # per kiosk: cycles of report, progress, fixed, verify (+ a double verify), quiz
 STATIONS = {"T1": "L1-S0{}", "T2": "L2-S0{}", "T3": "L3-S0{}"}

@@ -15,25 +15,13 @@ from kiosk.services import database as database_service
 from kiosk.services.defects import DefectDraft
 from kiosk.services.demo import seed_demo_plant
 from models import Defect, DefectProgress, QuizAnswer, Station, db
-from tests.pg import Cluster, admin_execute, database_url
-
-DEAD = "postgresql://qk@127.0.0.1:1/unreachable"
+from tests.helpers.offline import ServerAway
+from tests.helpers.pg import Cluster, admin_execute, database_url
 
 
 @pytest.fixture
 def box(tmp_path):
     return outbox.Outbox(tmp_path / "outbox.db")
-
-
-class ServerAway:
-    """Point the shared database at nothing, as a pulled network cable would."""
-
-    def __enter__(self):
-        self.real = db.database_proxy.obj
-        db.database_proxy.initialize(db.make_database(DEAD))
-
-    def __exit__(self, *exc):
-        db.database_proxy.initialize(self.real)
 
 
 def test_a_report_made_offline_is_sent_once_with_its_own_time(demo_plant, clock, box):
@@ -156,6 +144,7 @@ def test_offline_sign_in_for_badges_seen_here(demo_plant, clock, box):
             box.offline_sign_in("E3003", None, now=clock.now())
 
 
+@pytest.mark.env  # its own PostgreSQL server
 @pytest.mark.parametrize("engine", ["postgresql"])  # a real server stopped and started
 def test_postgresql_stopped_mid_run_nothing_lost_nothing_doubled(tmp_path, clock, engine):
     cluster = Cluster()

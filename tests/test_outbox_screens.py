@@ -9,8 +9,8 @@ from models import Defect, db
 from screens.defect_report import DefectReportScreen
 from screens.signin import SignInScreen
 from screens.station import StationScreen
-from tests.test_outbox import ServerAway
-from tests.test_screens import SIZE, make_app, post_keys, settle, sign_in, text_of
+from tests.helpers.app import SIZE, make_app, post_keys, settle, sign_in, text_of
+from tests.helpers.offline import ServerAway
 
 
 async def test_report_kept_offline_then_sent(demo_plant, clock):

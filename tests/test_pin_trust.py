@@ -19,10 +19,8 @@ from kiosk.services.auth import sign_in
 from kiosk.services.web_access import NOT_ACCEPTED, web_sign_in
 from models import AuditEntry, db
 from screens.admin_people import PeopleScreen
-from tests.test_admin_screens import open_menu_entry
-from tests.test_i18n_screens import key_help, make_app
-from tests.test_outbox import ServerAway
-from tests.test_screens import settle, text_of
+from tests.helpers.app import key_help, make_app, open_menu_entry, settle, text_of
+from tests.helpers.offline import ServerAway
 
 LEADER, OPERATOR, SUPERVISOR, ADMIN = "E1001", "E1002", "E4002", "E4001"
 PIN, WRONG = "1234", "0000"
@@ -205,7 +203,7 @@ async def test_a_supervisor_unlocks_a_badge_on_the_people_screen(demo_plant, clo
         sign_in(LEADER, PIN, terminal="WS-9", clock=clock)
     app = make_app(demo_plant, clock)
     async with app.run_test(size=SIZE) as pilot:
-        from tests.test_screens import sign_in as sign_in_on_screen
+        from tests.helpers.app import sign_in as sign_in_on_screen
 
         await sign_in_on_screen(pilot, SUPERVISOR, pin=PIN)
         await open_menu_entry(pilot, app, 0)
@@ -343,7 +341,7 @@ async def test_over_ssh_a_leader_typing_another_badge_is_told_no(demo_plant, clo
 
 async def test_the_kiosk_forwards_an_offline_sign_in_by_itself(demo_plant, clock):
     from screens.station import StationScreen
-    from tests.test_screens import sign_in as sign_in_on_screen
+    from tests.helpers.app import sign_in as sign_in_on_screen
 
     app = make_app(demo_plant, clock)
     async with app.run_test(size=SIZE) as pilot:

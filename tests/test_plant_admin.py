@@ -21,7 +21,7 @@ from models import (
     Team,
     db,
 )
-from tests.test_labels import decode_files
+from tests.helpers.qr import decode_files
 
 ADMIN, SUPERVISOR, LEADER, OPERATOR = "E4001", "E4002", "E1001", "E1002"
 
@@ -333,6 +333,7 @@ def test_departments_and_teams_refuse_deactivation_while_in_use(demo_plant, cloc
 # --- labels -----------------------------------------------------------------------------
 
 
+@pytest.mark.env  # pdftoppm
 def test_print_one_badge_and_one_station_label(demo_plant, clock, tmp_path):
     supervisor = person(SUPERVISOR)
     folder = tmp_path / "labels"

@@ -14,7 +14,7 @@ from kiosk.services.lines import local_day_bounds
 from models import Campaign, Defect, Employee, LedgerEntry, Supplier, Team, db
 from models.migrations.v0017_read_indexes import rebuild
 from models.totals import LedgerTeamHour, LedgerTeamPerson
-from tests.plant_factory import grow_plant
+from tests.helpers.plant_factory import grow_plant
 
 
 @pytest.fixture(params=["demo", "grown"])
@@ -43,8 +43,15 @@ def test_coverage_counts_in_sql_and_pages_the_missing_people(plant):
 
 
 async def test_the_coverage_screen_pages_every_missing_person_once(demo_plant, clock):
-    from tests.test_assessment_screens import open_coverage, sign_in, table_rows
-    from tests.test_screens import SIZE, make_app, settle, text_of
+    from tests.helpers.app import (
+        SIZE,
+        make_app,
+        open_coverage,
+        settle,
+        sign_in,
+        table_rows,
+        text_of,
+    )
 
     grow_plant(employees=150, defects=0, ledger=0)
     expected = [e.badge_code for e in assessments.coverage_report().missing]
@@ -208,7 +215,7 @@ async def test_a_board_for_a_campaign_with_no_data_shows_empty_panels(demo_plant
     from kiosk.config import Settings
     from kiosk.services import campaigns
     from screens.board import BoardScreen, Tile
-    from tests.test_screens import SIZE, settle, text_of
+    from tests.helpers.app import SIZE, settle, text_of
 
     empty = campaigns.create_campaign(
         None, campaigns.CampaignDraft("Empty 2027", "2027-03-01", "2027-03-31"), clock=clock
@@ -245,8 +252,8 @@ async def test_the_review_queue_pages_every_proposal_once(demo_plant, clock):
 
     from kiosk.services import proposals
     from models.proposals import Proposal
-    from tests.test_proposal_screens import open_proposals, rows
-    from tests.test_screens import SIZE, make_app, settle, sign_in, text_of
+    from tests.helpers.app import SIZE, make_app, open_proposals, settle, sign_in, text_of
+    from tests.helpers.app import table_rows as rows
 
     submitter = Employee.get(Employee.badge_code == "E1004")
     with db.connection():

@@ -13,8 +13,7 @@ from models import AuditEntry, LedgerEntry, Team, db
 from screens.action_form import ActionForm
 from screens.team_ledger import TeamLedgerScreen
 from screens.team_points import TeamPointsScreen
-from tests.test_i18n_screens import check_layout, key_help
-from tests.test_screens import make_app, post_keys, settle, sign_in, text_of
+from tests.helpers.app import check_layout, key_help, make_app, post_keys, settle, sign_in, text_of
 
 
 def _t1() -> int:

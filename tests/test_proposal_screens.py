@@ -12,7 +12,7 @@ from models.proposals import Proposal
 from screens.action_form import ActionForm
 from screens.proposals import ProposalsScreen
 from screens.station import StationScreen
-from tests.test_screens import SIZE, make_app, settle, sign_in, text_of
+from tests.helpers.app import SIZE, make_app, open_proposals, settle, sign_in, text_of
 
 
 def rows(app: KioskApp, selector: str) -> list[list[str]]:
@@ -22,14 +22,6 @@ def rows(app: KioskApp, selector: str) -> list[list[str]]:
 
 def points(team_code: str) -> int:
     return next(t.points for t in team_totals() if t.team_code == team_code)
-
-
-async def open_proposals(pilot, app: KioskApp) -> ProposalsScreen:
-    assert isinstance(app.screen, StationScreen)
-    await pilot.press("f11")
-    await settle(pilot)
-    assert isinstance(app.screen, ProposalsScreen)
-    return app.screen
 
 
 async def type_into(pilot, app: KioskApp, **values: str) -> None:

@@ -12,7 +12,7 @@ import pytest
 from kiosk.services import assessments, kpis, proposals, reports, suppliers, worklist
 from kiosk.services.stations import lookup_station
 from models import Team, db
-from tests.plant_factory import grow_plant
+from tests.helpers.plant_factory import grow_plant
 
 
 class _Queries(logging.Handler):

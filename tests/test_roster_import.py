@@ -13,12 +13,13 @@ from openpyxl import Workbook
 from kiosk.cli import main
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import language
-from kiosk.import_cli import _ProgressBar
+from kiosk.progress import TextProgress
 from kiosk.services import auth
 from kiosk.services.plant_import import import_plant
 from kiosk.services.roster import import_roster, write_template
 from kiosk.services.uow import transaction
 from models import AuditEntry, Employee, Team
+from tests.helpers.terminal import FakeTerminal
 
 DATA = Path(__file__).resolve().parent.parent / "kiosk" / "data"
 SAMPLE_PLANT = DATA / "sample-plant.toml"
@@ -267,11 +268,11 @@ def test_a_300_person_xlsx_and_a_3000_row_csv(sample_plant, tmp_path):
         role = "team_leader" if n % 100 == 0 else "operator"
         big.write(f"B{n:05d},员工{n},Manufacturing,{teams[n % 3]},{role}\n")
     path = write(tmp_path, "roster-3000.csv", big.getvalue())
-    drawn = io.StringIO()
-    result = import_roster(path, deactivate_missing=True, progress=_ProgressBar(drawn))
+    drawn = FakeTerminal()
+    result = import_roster(path, deactivate_missing=True, progress=TextProgress(drawn))
     assert (result.rows, result.added, result.deactivated) == (3000, 2999, 299)
     assert len(result.needs_enrolment) == 29 + 1  # the leaders, and the admin without a PIN
-    assert "writing  [##############################] 3,298/3,298" in drawn.getvalue()
+    assert "writing      [##############################] 100% 3,298/3,298" in drawn.getvalue()
     assert Employee.select().where(Employee.active).count() == 3000
     again = import_roster(path, deactivate_missing=True)
     assert (again.added, again.changed, again.deactivated, again.unchanged) == (0, 0, 0, 3000)

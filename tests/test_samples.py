@@ -8,6 +8,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 from kiosk.cli import main
 from kiosk.config import load_settings
 from kiosk.samples_cli import PLANT_SAMPLES
@@ -39,6 +41,7 @@ def test_the_sample_settings_file_is_what_the_kiosk_reads(tmp_path):
     assert settings.database_url == "postgresql://kiosk:PASSWORD@db.plant.lan/quality"
 
 
+@pytest.mark.env  # systemd-analyze
 def test_the_sample_systemd_units_pass_systemd_analyze(tmp_path):
     """Each unit, with its programs pointed at ones this machine has, verifies clean."""
     main(["samples", str(tmp_path)])

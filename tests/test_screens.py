@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from textual import events
-from textual.widgets import DataTable, Digits, Input, Select, Static
+from textual.widgets import DataTable, Digits, Input, Select
 
-from kiosk.app import KioskApp
-from kiosk.config import Settings
 from kiosk.services import plant
 from kiosk.services.stations import make_payload
 from models import Defect, DefectEvent, LedgerEntry, QuizAnswer, db
@@ -18,42 +16,7 @@ from screens.signin import SignInScreen
 from screens.station import StationScreen
 from screens.team_points import TeamPointsScreen
 from screens.widgets.scan_input import ScanInput
-
-SIZE = (100, 40)
-
-
-def make_app(url: str, clock, idle: int = 120) -> KioskApp:
-    settings = Settings(database_url=url, terminal_id="TEST-1", idle_timeout_seconds=idle)
-    return KioskApp(settings, clock=clock)
-
-
-async def settle(pilot, rounds: int = 4) -> None:
-    """Let thread workers finish and their results render."""
-    for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-def text_of(app: KioskApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).content)
-
-
-def post_keys(app: KioskApp, text: str) -> None:
-    """Keys as a USB scanner sends them: all queued at once, no pauses between."""
-    for character in text:
-        if character == "\n":
-            app.post_message(events.Key("enter", "\r"))
-        else:
-            app.post_message(events.Key(character, character))
-
-
-async def sign_in(pilot, badge: str = "E1002", pin: str | None = None) -> None:
-    await settle(pilot)
-    await pilot.press(*badge, "enter")
-    await settle(pilot)
-    if pin is not None:
-        await pilot.press(*pin, "enter")
-        await settle(pilot)
+from tests.helpers.app import SIZE, make_app, post_keys, settle, sign_in, text_of
 
 
 async def test_sign_in_refuses_unknown_and_inactive_badges(demo_plant, clock):
@@ -148,15 +111,20 @@ async def test_bad_scans_get_clear_messages_and_nothing_crashes(demo_plant, cloc
         assert "Station L1-S02" in text_of(app, "#station-card")
 
 
+async def open_defect_report(pilot, station: str = "L1-S02") -> None:
+    """Signed in: scan a station, F2: the defect report form is open."""
+    post_keys(pilot.app, f"{station}\n")
+    await settle(pilot)
+    await pilot.press("f2")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, DefectReportScreen)
+
+
 async def test_report_a_defect_in_a_few_keystrokes(demo_plant, clock):
     app = make_app(demo_plant, clock)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot)
-        post_keys(app, "L1-S02\n")
-        await settle(pilot)
-        await pilot.press("f2")
-        await settle(pilot)
-        assert isinstance(app.screen, DefectReportScreen)
+        await open_defect_report(pilot)
         app.screen.query_one("#category", Select).value = "machine"
         app.screen.query_one("#description", Input).focus()
         await pilot.press(*"Loose screw on main board", "enter")
@@ -248,8 +216,8 @@ async def test_quiz_answer_is_saved_with_feedback(demo_plant, clock):
         question = app.screen.question
         assert question is not None
         assert question.text in text_of(app, "#question")
-        await pilot.press("1")
-        await pilot.press("1")  # a second press on the same item changes nothing
+        await pilot.press("1", "enter")
+        await pilot.press("1", "enter")  # a second answer to the same item changes nothing
         await settle(pilot)
         feedback = text_of(app, "#feedback")
         assert ("Correct" in feedback) or ("Not quite" in feedback)

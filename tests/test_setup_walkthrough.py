@@ -21,9 +21,8 @@ from kiosk.services import database as database_service
 from models import Defect, Employee, db
 from screens.defect_report import DefectReportScreen
 from screens.station import StationScreen
-from tests.pg import admin_execute, database_url
-from tests.test_i18n_screens import key_help, make_app
-from tests.test_screens import post_keys, settle, sign_in, text_of
+from tests.helpers.app import key_help, make_app, post_keys, settle, sign_in, text_of
+from tests.helpers.pg import admin_execute, database_url
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -72,6 +71,7 @@ def _station_label_payload(pdf: Path, code: str, folder: Path) -> str:
     raise AssertionError(f"no label for {code} on {pdf}")
 
 
+@pytest.mark.env  # pdftoppm
 async def test_the_readme_setup_walkthrough_makes_a_working_plant(
     empty_plant_database, clock, tmp_path, monkeypatch, capsys
 ):

@@ -44,8 +44,10 @@ from kiosk.ssh_shell import (
 from models import AuditEntry, db
 from screens.signin import SignInScreen
 from screens.station import StationScreen
-from tests.pg import free_port
-from tests.test_screens import settle, text_of
+from tests.helpers.app import settle, text_of
+from tests.helpers.pg import free_port
+
+pytestmark = pytest.mark.env  # needs what a newcomer may lack (see pyproject markers)
 
 ROOT = Path(__file__).resolve().parents[1]
 KIOSK = Path(sys.executable).parent / "kiosk"  # the venv's console script

@@ -17,7 +17,7 @@ from models import db
 from screens.signin import SignInScreen
 from screens.start_problem import StartProblemScreen
 from screens.station import StationScreen
-from tests.test_screens import SIZE, make_app, post_keys, settle, text_of
+from tests.helpers.app import SIZE, make_app, post_keys, settle, text_of
 
 FIRST_SCREEN_IMPORTS = """
 import sys

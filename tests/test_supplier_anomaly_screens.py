@@ -12,9 +12,8 @@ from models import AuditEntry, db
 from screens.anomalies import AnomaliesScreen
 from screens.station import StationScreen
 from screens.suppliers import SuppliersScreen
-from tests.test_i18n_screens import key_help
-from tests.test_screens import make_app, settle, sign_in, text_of
-from tests.test_suppliers import add_defect, noon, seed_incoming
+from tests.helpers.app import key_help, make_app, settle, sign_in, text_of
+from tests.helpers.incoming import add_defect, noon, seed_incoming
 
 SIZE = (110, 40)
 
@@ -125,7 +124,10 @@ async def test_the_pareto_screen_shows_the_month_and_moves_with_brackets(
     add_defect(noon(9, 15), source="on_site_anomaly", category="method")
     add_defect(noon(9, 20), source="on_site_anomaly", category="machine")
     history = tmp_path / "sept.csv"
-    history.write_text("month,category,count\n2025-09,material,6\n", encoding="utf-8")
+    history.write_text(  # replaces the demo's PMC count for September (all six categories)
+        "month,category,count\n2025-09,material,6\n2025-09,machine,0\n2025-09,method,0\n2025-09,man,0\n2025-09,measurement,0\n2025-09,environment,0\n",
+        encoding="utf-8",
+    )
     anomalies.import_anomalies(history, clock=clock)
     app = make_app(demo_plant, clock)
     async with app.run_test(size=SIZE) as pilot:

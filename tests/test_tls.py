@@ -14,7 +14,9 @@ import pytest
 from kiosk.errors import DatabaseUnavailable
 from kiosk.services import database as database_service
 from models import db
-from tests.pg import Cluster
+from tests.helpers.pg import Cluster
+
+pytestmark = pytest.mark.env  # needs what a newcomer may lack (see pyproject markers)
 
 
 def _openssl(*args: str, cwd: Path) -> None:

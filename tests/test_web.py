@@ -36,8 +36,10 @@ from kiosk.services.web_access import (
     web_user,
 )
 from models import AuditEntry, Campaign, Employee, PlantSetting
-from tests.cdp import Browser
-from tests.pg import free_port
+from tests.helpers.cdp import Browser
+from tests.helpers.pg import free_port
+
+pytestmark = pytest.mark.env  # needs what a newcomer may lack (see pyproject markers)
 
 SUPERVISOR, ADMIN, LEADER, OPERATOR = "E4002", "E4001", "E1001", "E1002"
 PIN = "1234"

@@ -15,7 +15,7 @@ from kiosk.services.defects import DefectDraft, report_defect
 from models import Defect, Team, db
 from screens.defect_detail import DefectDetailScreen
 from screens.worklist import WorklistScreen
-from tests.test_screens import make_app, post_keys, settle, sign_in, text_of
+from tests.helpers.app import make_app, post_keys, settle, sign_in, text_of
 
 
 def _closed(clock, station: str = "L1-S04", text: str = "Tester probe worn") -> str:

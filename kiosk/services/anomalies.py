@@ -294,9 +294,10 @@ def load_sample_anomalies(
 ) -> ImportSummary:
     """The sample history shipped with the kiosk (for the demo plant).
 
-    Its months lead up to a September 2025 Quality Month; with `quality_month` they move
-    by as many months, so a demo tried in another month still has last year's month and
-    the month before to compare with.
+    Its months lead up to a September 2025 Quality Month (the month before, the same two
+    months a year before, and the Quality Month's own count so far from the PMC report);
+    with `quality_month` they move by as many months, so a demo tried in another month
+    still compares its month with last year's (about -40 %, not -99 %).
     """
     text = resources.files("kiosk").joinpath(SAMPLE_FILE).read_text(encoding="utf-8-sig")
     if quality_month is not None:

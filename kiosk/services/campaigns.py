@@ -1,9 +1,9 @@
 """The Quality Month campaigns: their phases, point rules and targets (data, not constants).
 
-`CampaignView` holds every rule and target of a campaign; its field defaults are the
-one place a default lives (what applies when no campaign is active, and what a new
-campaign starts from). `RULES` describes each rule for the file format, the form and
-the checks (range, label, explanation).
+`CampaignView` holds every rule and target of a campaign; its field defaults come from
+`models.campaign.RULE_DEFAULTS`, the one place a default lives (what applies when no
+campaign is active, what a new campaign starts from, what a new row holds). `RULES`
+describes each rule for the file format, the form and the checks (range, label, explanation).
 
 A campaign is created ahead of time (inactive) or active at once; activating one is
 one transaction in which the previous active campaign becomes inactive. Campaigns
@@ -26,6 +26,7 @@ from kiosk.i18n import N_, _
 from kiosk.services.auth import EmployeeView, record_action, require_role
 from kiosk.services.uow import read_only, transaction
 from models import Campaign, db
+from models.campaign import RULE_DEFAULTS
 
 MINIMUM_ROLE = "quality_admin"
 ACTION = "manage_campaigns"  # "Only a quality admin or above may manage campaigns."
@@ -45,7 +46,7 @@ class Phase:
 
 @dataclass(frozen=True)
 class CampaignView:
-    """A campaign with every rule and target; the defaults here are THE defaults."""
+    """A campaign with every rule and target; a rule's default is in RULE_DEFAULTS."""
 
     id: int | None = None
     name: str = NO_CAMPAIGN
@@ -54,33 +55,37 @@ class CampaignView:
     phases: tuple[Phase, ...] = ()
     active: bool = False
     # point rules
-    correction_window_hours: int = 48
-    ontime_points: int = 2
-    late_points: int = -2
-    contest_correct_points: int = 2
-    contest_wrong_points: int = -2
-    pass_mark_percent: int = 80
-    assessment_items: int = 10
-    proposal_points_min: int = 1
-    proposal_points_max: int = 10
-    supplier_risk_share_percent: int = 25
+    correction_window_hours: int = int(RULE_DEFAULTS["correction_window_hours"])
+    ontime_points: int = int(RULE_DEFAULTS["ontime_points"])
+    late_points: int = int(RULE_DEFAULTS["late_points"])
+    contest_correct_points: int = int(RULE_DEFAULTS["contest_correct_points"])
+    contest_wrong_points: int = int(RULE_DEFAULTS["contest_wrong_points"])
+    pass_mark_percent: int = int(RULE_DEFAULTS["pass_mark_percent"])
+    assessment_items: int = int(RULE_DEFAULTS["assessment_items"])
+    proposal_points_min: int = int(RULE_DEFAULTS["proposal_points_min"])
+    proposal_points_max: int = int(RULE_DEFAULTS["proposal_points_max"])
+    supplier_risk_share_percent: int = int(RULE_DEFAULTS["supplier_risk_share_percent"])
     # line evaluation weights (percent, summing to 100)
-    weight_5s: int = 40
-    weight_standard_ops: int = 30
-    weight_fpy: int = 30
+    weight_5s: int = int(RULE_DEFAULTS["weight_5s"])
+    weight_standard_ops: int = int(RULE_DEFAULTS["weight_standard_ops"])
+    weight_fpy: int = int(RULE_DEFAULTS["weight_fpy"])
     # targets shown against actuals on the board
-    target_correction_rate_percent: int = 100
-    target_training_coverage_percent: int = 100
-    target_fpy_percent: int = 98
-    critical_issue_target: int = 3
-    target_high_risk_supplier_percent: int = 10
+    target_correction_rate_percent: int = int(RULE_DEFAULTS["target_correction_rate_percent"])
+    target_training_coverage_percent: int = int(RULE_DEFAULTS["target_training_coverage_percent"])
+    target_fpy_percent: int = int(RULE_DEFAULTS["target_fpy_percent"])
+    critical_issue_target: int = int(RULE_DEFAULTS["critical_issue_target"])
+    target_high_risk_supplier_percent: int = int(RULE_DEFAULTS["target_high_risk_supplier_percent"])
     # rules against farming points
-    verifier_outside_team: int = 1  # 1: verify only from outside the team or Quality; 0: off
-    quality_department: str = "Quality"
-    self_report_confirmation: int = 1  # 1: a self-reported defect earns +2 only if confirmed
-    ontime_awards_per_team_day: int = 10
-    suspicious_self_reports: int = 5
-    suspicious_fix_hours: int = 4
+    verifier_outside_team: int = int(
+        RULE_DEFAULTS["verifier_outside_team"]
+    )  # 1: verify only from outside the team or Quality; 0: off
+    quality_department: str = str(RULE_DEFAULTS["quality_department"])
+    self_report_confirmation: int = int(
+        RULE_DEFAULTS["self_report_confirmation"]
+    )  # 1: a self-reported defect earns +2 only if confirmed
+    ontime_awards_per_team_day: int = int(RULE_DEFAULTS["ontime_awards_per_team_day"])
+    suspicious_self_reports: int = int(RULE_DEFAULTS["suspicious_self_reports"])
+    suspicious_fix_hours: int = int(RULE_DEFAULTS["suspicious_fix_hours"])
 
     @property
     def weights(self) -> tuple[int, int, int]:

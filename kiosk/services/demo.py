@@ -152,10 +152,19 @@ PHASES = [
 ]
 
 
+# the demo's history (defects, points, proposals) goes back at most this many days
+HISTORY_DAYS = 5
+
+
 def demo_month(today: date) -> tuple[date, date]:
-    """The demo's Quality Month: the month of `today`, so a demo tried any day is live."""
+    """The demo's Quality Month: the month of `today`, so a demo tried any day is live.
+
+    Tried in the month's first days it starts HISTORY_DAYS before `today` (in the month
+    before), so the demo's history lies inside the campaign whatever the day.
+    """
     last = calendar.monthrange(today.year, today.month)[1]
-    return today.replace(day=1), today.replace(day=last)
+    first = min(today.replace(day=1), today - timedelta(days=HISTORY_DAYS))
+    return first, today.replace(day=last)
 
 
 @dataclass(frozen=True)
@@ -219,8 +228,9 @@ def seed_demo_plant(clock: Clock | None = None) -> None:
                 stations[code] = Station.create(code=code, name=station_name, line=line)
         suppliers = {code: Supplier.create(code=code, name=name) for code, name in SUPPLIERS}
         first, last = demo_month(to_local(now).date())
+        month = last.replace(day=1)  # the phases' days are the named month's
         campaign = Campaign.create(
-            name=f"{first.year} Quality Month: Strive for Zero Defects, Fully Build Reliability",
+            name=f"{last.year} Quality Month: Strive for Zero Defects, Fully Build Reliability",
             starts_on=first,
             ends_on=last,
             active=True,
@@ -228,8 +238,10 @@ def seed_demo_plant(clock: Clock | None = None) -> None:
                 [
                     {
                         "name": name,
-                        "starts_on": first.replace(day=start).isoformat(),
-                        "ends_on": (last if end is None else first.replace(day=end)).isoformat(),
+                        "starts_on": max(first, month.replace(day=start)).isoformat()
+                        if start > 1
+                        else first.isoformat(),
+                        "ends_on": (last if end is None else month.replace(day=end)).isoformat(),
                     }
                     for name, start, end in PHASES
                 ]
@@ -401,14 +413,17 @@ def _load_demo_data(clock: Clock) -> None:
     load_default_checklist()
     seed_demo_competitions(clock)  # skill events and participants, two contest teams
     seed_demo_proposals(clock)  # one accepted, one rejected, one waiting
-    # on-site anomaly history for the year-on-year Pareto, leading up to the demo's month
+    # on-site anomaly history for the year-on-year Pareto: the demo's month so far, the
+    # month before and the same months a year before
     load_sample_anomalies(clock, quality_month=_demo_quality_month())
 
 
 @read_only
 def _demo_quality_month() -> date | None:
+    """The month the demo's Quality Month is named after (its last day's month: tried on
+    the 1st, the campaign starts a few days before it)."""
     campaign = active_campaign_row()
-    return campaign.starts_on if campaign else None
+    return campaign.ends_on.replace(day=1) if campaign else None
 
 
 def demo_hints() -> list[DemoHint]:

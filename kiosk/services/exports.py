@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from kiosk.clock import format_local, to_local
 from kiosk.errors import ValidationFailed
@@ -37,6 +38,7 @@ from models import (
     LedgerEntry,
     ProductionLine,
     Team,
+    db,
 )
 
 Cell = str | int | datetime | date | None
@@ -63,6 +65,42 @@ class Table:
     def column(self, header: str) -> list[Cell]:
         index = self.headers.index(header)
         return [row[index] for row in self.rows]
+
+
+@dataclass(frozen=True)
+class TableStream:
+    """A table too big to hold (the ledger, the defects): its rows are read a page at a
+    time while they are written (`rows` can be walked once). `count` is how many there
+    are, counted in SQL when it was made (for a progress bar)."""
+
+    name: str
+    headers: tuple[str, ...]
+    count: int
+    rows: Iterable[tuple[Cell, ...]]
+
+    def table(self) -> Table:
+        return Table(self.name, self.headers, tuple(self.rows))
+
+
+PAGE_ROWS = 2_000  # rows read per query while streaming an export
+
+
+def _pages(query, order: tuple, key: Callable[[object], tuple]) -> Iterator[object]:
+    """The rows of `query` in `order` (a time field, then the id), a page at a time: each
+    page starts after the last row of the one before (keyset), so memory stays bounded
+    and no page costs more than the first. Holds this thread's connection while walked."""
+    first, unique = order
+    after: tuple | None = None
+    with db.connection():
+        while True:
+            page = query
+            if after is not None:
+                page = page.where((first >= after[0]) & ((first > after[0]) | (unique > after[1])))
+            rows = list(page.order_by(first, unique).limit(PAGE_ROWS))
+            yield from rows
+            if len(rows) < PAGE_ROWS:
+                return
+            after = key(rows[-1])
 
 
 @dataclass(frozen=True)
@@ -153,18 +191,19 @@ def performance_table(month: Month | str | None, campaign: str | None = None) ->
     chosen = _campaign(campaign)
     if month is None and chosen is None:
         raise ValidationFailed({"month": _("Give the month (YYYY-MM) or the campaign.")})
-    entries = LedgerEntry.select(
-        LedgerEntry.employee, LedgerEntry.cause_type, LedgerEntry.amount
-    ).where(
-        LedgerEntry.employee.is_null(False)
-        & _in_month(LedgerEntry.created_at, month)
-        & _of_campaign(LedgerEntry.campaign, chosen)
+    entries = (
+        LedgerEntry.select(LedgerEntry.employee, LedgerEntry.cause_type, fn.SUM(LedgerEntry.amount))
+        .where(
+            LedgerEntry.employee.is_null(False)
+            & _in_month(LedgerEntry.created_at, month)
+            & _of_campaign(LedgerEntry.campaign, chosen)
+        )
+        .group_by(LedgerEntry.employee, LedgerEntry.cause_type)
     )
+    # summed in SQL: a row per person and cause type, however long the ledger
     by_person: dict[int, dict[str, int]] = {}
-    for entry in entries.tuples():
-        employee_id, cause_type, amount = entry
-        causes = by_person.setdefault(employee_id, {})
-        causes[cause_type] = causes.get(cause_type, 0) + amount
+    for employee_id, cause_type, amount in entries.tuples():
+        by_person.setdefault(employee_id, {})[cause_type] = int(amount)
     found_types = {cause for causes in by_person.values() for cause in causes}
     cause_types = [*CAUSE_TYPES, *sorted(found_types - set(CAUSE_TYPES))]
     people = (
@@ -217,43 +256,51 @@ def coverage_export(campaign: str | None = None) -> tuple[Table, CoverageGroup]:
     return Table(_name("coverage", None, chosen), CSV_HEADER, rows), report.overall
 
 
-@read_only
 def ledger_table(month: Month | str | None = None, campaign: str | None = None) -> Table:
     """Every ledger row (of a month, by local date, and of a campaign, when given),
-    oldest first."""
+    oldest first, held in memory (see ledger_stream for a file)."""
+    return ledger_stream(month, campaign).table()
+
+
+@read_only
+def ledger_stream(month: Month | str | None = None, campaign: str | None = None) -> TableStream:
+    """Every ledger row (of a month, by local date, and of a campaign, when given),
+    oldest first, read a page at a time as they are written."""
     month = parse_month(month) if isinstance(month, str) else month
     chosen = _campaign(campaign)
-    employees = {e.id: e for e in Employee.select()}
-    teams = {t.id: t for t in Team.select()}
-    query = (
-        LedgerEntry.select()
-        .where(
-            _in_month(LedgerEntry.created_at, month) & _of_campaign(LedgerEntry.campaign, chosen)
-        )
-        .order_by(LedgerEntry.created_at, LedgerEntry.id)
+    employees = {
+        e.id: (e.badge_code, e.name)
+        for e in Employee.select(Employee.id, Employee.badge_code, Employee.name)
+    }
+    teams = {t.id: (t.code, t.name) for t in Team.select(Team.id, Team.code, Team.name)}
+    query = LedgerEntry.select().where(
+        _in_month(LedgerEntry.created_at, month) & _of_campaign(LedgerEntry.campaign, chosen)
     )
-    rows = []
-    for entry in query:
-        person = employees.get(entry.employee_id) if entry.employee_id else None
-        entered = employees.get(entry.created_by_id) if entry.created_by_id else None
-        team = teams[entry.team_id]
-        rows.append(
-            (
+
+    def rows() -> Iterator[tuple[Cell, ...]]:
+        order = (LedgerEntry.created_at, LedgerEntry.id)
+        for entry in _pages(query, order, lambda e: (e.created_at, e.id)):
+            badge, name = (
+                employees.get(entry.employee_id, ("", "")) if entry.employee_id else ("", "")
+            )
+            entered = employees.get(entry.created_by_id) if entry.created_by_id else None
+            team_code, team_name = teams[entry.team_id]
+            yield (
                 entry.id,
                 _local(entry.created_at),
-                team.code,
-                team.name,
-                person.badge_code if person else "",
-                person.name if person else "",
+                team_code,
+                team_name,
+                badge,
+                name,
                 entry.amount,
                 entry.cause_type,
                 entry.cause_id,
                 entry.reason,
-                entered.name if entered else "",
+                entered[1] if entered else "",
                 entry.reverses_id or "",
             )
-        )
-    return Table(
+
+    return TableStream(
         name=_name("ledger", month, chosen),
         headers=(
             "row",
@@ -269,26 +316,30 @@ def ledger_table(month: Month | str | None = None, campaign: str | None = None) 
             "entered by",
             "reverses row",
         ),
-        rows=tuple(rows),
+        count=query.count(),
+        rows=rows(),
     )
+
+
+def defects_table(month: Month | str | None = None, campaign: str | None = None) -> Table:
+    """Every defect (reported in a month, by local date, and of a campaign, when given),
+    oldest first, held in memory (see defects_stream for a file)."""
+    return defects_stream(month, campaign).table()
 
 
 @read_only
-def defects_table(month: Month | str | None = None, campaign: str | None = None) -> Table:
+def defects_stream(month: Month | str | None = None, campaign: str | None = None) -> TableStream:
     """Every defect (reported in a month, by local date, and of a campaign, when given),
-    oldest first."""
+    oldest first, read a page at a time as they are written."""
     month = parse_month(month) if isinstance(month, str) else month
     chosen = _campaign(campaign)
     name = employee_names()
-    query = defects_with_places().where(
-        _in_month(Defect.reported_at, month) & _of_campaign(Defect.campaign, chosen)
-    )
-    query = query.order_by(Defect.reported_at)
+    where = _in_month(Defect.reported_at, month) & _of_campaign(Defect.campaign, chosen)
+    query = defects_with_places().where(where)
 
-    rows = []
-    for d in query:
-        rows.append(
-            (
+    def rows() -> Iterator[tuple[Cell, ...]]:
+        for d in _pages(query, (Defect.reported_at, Defect.id), lambda d: (d.reported_at, d.id)):
+            yield (
                 str(d.id),
                 _local(d.reported_at),
                 d.station.code,
@@ -314,8 +365,8 @@ def defects_table(month: Month | str | None = None, campaign: str | None = None)
                 d.corrective_action or "",
                 "yes" if d.typical else "",
             )
-        )
-    return Table(
+
+    return TableStream(
         name=_name("defects", month, chosen),
         headers=(
             "defect",
@@ -343,7 +394,8 @@ def defects_table(month: Month | str | None = None, campaign: str | None = None)
             "corrective action",
             "typical",
         ),
-        rows=tuple(rows),
+        count=Defect.select().where(where).count(),
+        rows=rows(),
     )
 
 
@@ -505,13 +557,36 @@ def _as_text(value: Cell) -> str:
     return str(value)
 
 
-def write_csv(table: Table, stream: TextIO) -> int:
-    """Write the header and rows as CSV; returns the number of data rows."""
+Progress = Callable[[str, int, int], None]  # (what, rows written, of)
+PROGRESS_EVERY = 5_000  # rows between progress calls
+
+
+def _counted(table: Table | TableStream, progress: Progress | None) -> Iterator[tuple[Cell, ...]]:
+    """The table's rows, telling `progress` how far the writing has come."""
+    if progress is None:
+        yield from table.rows
+        return
+    total = table.count if isinstance(table, TableStream) else len(table.rows)
+    done = 0
+    for row in table.rows:
+        yield row
+        done += 1
+        if done % PROGRESS_EVERY == 0:
+            progress(table.name, done, total)
+    progress(table.name, done, max(total, done))
+
+
+def write_csv(
+    table: Table | TableStream, stream: TextIO, *, progress: Progress | None = None
+) -> int:
+    """Write the header and rows as CSV, a row at a time; returns the number of data rows."""
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(table.headers)
-    for row in table.rows:
+    written = 0
+    for row in _counted(table, progress):
         writer.writerow([_as_text(value) for value in row])
-    return len(table.rows)
+        written += 1
+    return written
 
 
 def csv_text(table: Table) -> str:
@@ -520,45 +595,81 @@ def csv_text(table: Table) -> str:
     return buffer.getvalue()
 
 
-def write_xlsx(table: Table, target: str | Path | BinaryIO) -> int:
-    """Write one sheet with a bold, frozen header row; returns the number of data rows."""
+WIDTH_SAMPLE = 200  # rows looked at for the column widths (set before any row is written)
+
+
+def write_xlsx(
+    table: Table | TableStream,
+    target: str | Path | BinaryIO,
+    *,
+    progress: Progress | None = None,
+) -> int:
+    """Write one sheet with a bold, frozen header row; returns the number of data rows.
+
+    openpyxl's write-only workbook: rows go to a temporary file as they come (strings
+    inline, no shared-string table), so a million rows take no more memory than ten."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = re.sub(r"[\[\]:*?/\\]", "-", table.name)[:31] or "export"
-    sheet.append(list(table.headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(re.sub(r"[\[\]:*?/\\]", "-", table.name)[:31] or "export")
+    rows = _counted(table, progress)
+    sample = list(itertools.islice(rows, WIDTH_SAMPLE))
     widths = [len(header) for header in table.headers]
-    for row_number, row in enumerate(table.rows, start=2):
-        for column, value in enumerate(row, start=1):
-            cell = sheet.cell(row=row_number, column=column)
-            if isinstance(value, str):
-                cell.value = _XLSX_ILLEGAL.sub("", value)
-                cell.data_type = "s"  # text stays text, even when it starts with "="
-            else:
-                cell.value = value
-                if isinstance(value, datetime):
-                    cell.number_format = XLSX_TIME_FORMAT
+    for row in sample:
+        for column, value in enumerate(row):
             shown = len(_as_text(value)) if not isinstance(value, datetime) else 16
-            widths[column - 1] = max(widths[column - 1], min(shown, 60))
+            widths[column] = max(widths[column], min(shown, 60))
     for column, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width + 2
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for title in table.headers:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    written = 0
+    for row in itertools.chain(sample, rows):
+        sheet.append([_xlsx_cell(sheet, value, WriteOnlyCell) for value in row])
+        written += 1
     workbook.save(target)
-    return len(table.rows)
+    return written
 
 
-def save(table: Table, path: str | Path, file_format: str) -> int:
+def _xlsx_cell(sheet, value: Cell, make_cell) -> object:
+    """A value as openpyxl writes it: text stays text (even when it starts with "="), a
+    time has the date-time format."""
+    if isinstance(value, str):
+        text = _XLSX_ILLEGAL.sub("", value)
+        if not text.startswith(_FORMULA_START):
+            return text
+        cell = make_cell(sheet, value=text)
+        cell.data_type = "s"
+        return cell
+    if isinstance(value, datetime):
+        cell = make_cell(sheet, value=value)
+        cell.number_format = XLSX_TIME_FORMAT
+        return cell
+    return value
+
+
+def save(
+    table: Table | TableStream,
+    path: str | Path,
+    file_format: str,
+    *,
+    progress: Progress | None = None,
+) -> int:
     """Write a table to a file in `csv` or `xlsx`; returns the number of data rows."""
     if file_format == "csv":
         with open(path, "w", encoding="utf-8-sig", newline="") as stream:
-            return write_csv(table, stream)
+            return write_csv(table, stream, progress=progress)
     if file_format == "xlsx":
-        return write_xlsx(table, path)
+        return write_xlsx(table, path, progress=progress)
     raise ValidationFailed({"format": _("Choose one of {items}.", items=", ".join(FORMATS))})
 
 

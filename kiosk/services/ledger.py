@@ -6,6 +6,7 @@ Totals are sums over the ledger. A correction is a new reversing row, never an e
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -97,6 +98,113 @@ def write_award(award: Award, now: datetime) -> AwardResult:
 
 
 def _chain(entry_id: int, campaign_key: int, award: Award, now: datetime) -> None:
+    digest = _award_hash(_last_hash(campaign_key), award, now)
+    LedgerChain.insert(entry=entry_id, campaign_key=campaign_key, hash=digest).execute()
+
+
+BULK_ROWS = 2000  # ledger rows per INSERT statement (11 parameters a row: SQLite's limit)
+
+
+def write_awards(awards: Iterable[tuple[Award, datetime]]) -> int:
+    """Insert many awards (imports, plant-scale seeding, reversals in bulk): a few thousand
+    rows per INSERT statement, each row's hash chained in id order as write_award does,
+    the team totals kept by the database once per statement (schema step 16; SQLite's
+    per-row trigger needs no row versions). A key already used is skipped, as write_award
+    would. Call inside a transaction; returns how many rows were written.
+
+    Takes the chain lock of each campaign it writes to and holds it to the end of the
+    transaction (PostgreSQL), like write_award.
+    """
+    locked: set[int] = set()
+    last_hash: dict[int, str] = {}
+    written = 0
+    chunk: list[tuple[Award, datetime]] = []
+    for item in awards:
+        chunk.append(item)
+        if len(chunk) == BULK_ROWS:
+            written += _write_chunk(chunk, locked, last_hash)
+            chunk = []
+    if chunk:
+        written += _write_chunk(chunk, locked, last_hash)
+    return written
+
+
+ENTRY_FIELDS = (
+    LedgerEntry.campaign,
+    LedgerEntry.team,
+    LedgerEntry.employee,
+    LedgerEntry.amount,
+    LedgerEntry.reason,
+    LedgerEntry.cause_type,
+    LedgerEntry.cause_id,
+    LedgerEntry.idempotency_key,
+    LedgerEntry.created_by,
+    LedgerEntry.created_at,
+    LedgerEntry.reverses,
+)
+
+CHAIN_FIELDS = (LedgerChain.entry, LedgerChain.campaign_key, LedgerChain.hash)
+
+
+def _write_chunk(
+    chunk: Sequence[tuple[Award, datetime]], locked: set[int], last_hash: dict[int, str]
+) -> int:
+    for key in sorted({item.campaign_id or 0 for item, _now in chunk} - locked):
+        if db.is_postgresql():
+            db.database_proxy.execute_sql("SELECT pg_advisory_xact_lock(%s, %s)", (CHAIN_LOCK, key))
+        locked.add(key)
+        last_hash[key] = _last_hash(key)
+    by_key: dict[str, tuple[Award, datetime]] = {}
+    for item, now in chunk:
+        by_key.setdefault(item.idempotency_key, (item, now))
+    keys = list(by_key)
+    marks = ", ".join([db.database_proxy.param] * len(keys))
+    used = {
+        key
+        for (key,) in db.fetch_all(
+            f"SELECT idempotency_key FROM ledger_entry WHERE idempotency_key IN ({marks})",
+            tuple(keys),
+        )
+    }
+    fresh = [(item, now) for key, (item, now) in by_key.items() if key not in used]
+    if not fresh:
+        return 0
+    inserted = db.insert_rows(
+        LedgerEntry,
+        ENTRY_FIELDS,
+        [
+            (
+                item.campaign_id,
+                item.team_id,
+                item.employee_id,
+                item.amount,
+                item.reason,
+                item.cause_type,
+                item.cause_id,
+                item.idempotency_key,
+                item.created_by_id,
+                now,
+                item.reverses_id,
+            )
+            for item, now in fresh
+        ],
+        returning=(LedgerEntry.id, LedgerEntry.idempotency_key),
+        skip_conflicts=True,  # PostgreSQL: another transaction wrote a key meanwhile
+    )
+    links = []
+    for entry_id, key in sorted(inserted):
+        item, now = by_key[key]
+        campaign_key = item.campaign_id or 0
+        digest = _award_hash(last_hash[campaign_key], item, now)
+        last_hash[campaign_key] = digest
+        links.append((entry_id, campaign_key, digest))
+    db.insert_rows(
+        LedgerChain, (LedgerChain.entry, LedgerChain.campaign_key, LedgerChain.hash), links
+    )
+    return len(links)
+
+
+def _last_hash(campaign_key: int) -> str:
     previous = (
         LedgerChain.select(LedgerChain.hash)
         .where(LedgerChain.campaign_key == campaign_key)
@@ -104,8 +212,12 @@ def _chain(entry_id: int, campaign_key: int, award: Award, now: datetime) -> Non
         .limit(1)
         .scalar()
     )
-    digest = chain_hash(
-        previous or CHAIN_START,
+    return previous or CHAIN_START
+
+
+def _award_hash(previous: str, award: Award, now: datetime) -> str:
+    return chain_hash(
+        previous,
         award.campaign_id,
         award.team_id,
         award.employee_id,
@@ -118,7 +230,6 @@ def _chain(entry_id: int, campaign_key: int, award: Award, now: datetime) -> Non
         now,
         award.reverses_id,
     )
-    LedgerChain.insert(entry=entry_id, campaign_key=campaign_key, hash=digest).execute()
 
 
 @idempotent()  # the idempotency key stores it once

@@ -27,12 +27,13 @@ verified on time) never charges it.
 from __future__ import annotations
 
 import functools
+import inspect
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar, cast
 
 from peewee import fn
 
@@ -42,6 +43,7 @@ from kiosk.i18n import N_, LazyLabels, _, retranslate
 from kiosk.services import ledger
 from kiosk.services.auth import EmployeeView, record_action, record_refusal
 from kiosk.services.campaigns import CampaignView, active_campaign_row, rules_of
+from kiosk.services.defect_states import OPEN_STATUSES, allowed, transition
 from kiosk.services.defects import CATEGORY_LABELS
 from kiosk.services.text import clean_text
 from kiosk.services.uow import idempotent, read_only, transaction
@@ -59,7 +61,6 @@ from models import (
 )
 from models.defects import CATEGORIES_5M1E
 
-OPEN_STATUSES = ("reported", "in_progress", "fixed")
 STATUS_TITLES = LazyLabels(
     {
         "reported": N_("reported"),
@@ -76,23 +77,32 @@ R = TypeVar("R")
 
 
 def audited(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Write an audit row for every PermissionDenied the action raises, then re-raise."""
+    """Write an audit row for every PermissionDenied the action raises, then re-raise.
+
+    The row names the `actor`, the `defect_id`, the `terminal` and the `clock` the
+    action was called with, read by parameter name (the action must have them)."""
 
     def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        signature = inspect.signature(function)
+        for name in ("actor", "defect_id", "terminal", "clock"):
+            if name not in signature.parameters:
+                raise TypeError(f"@audited needs a parameter {name!r} on {function.__name__}")
+
         @functools.wraps(function)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             try:
                 return function(*args, **kwargs)
             except PermissionDenied as refusal:
-                actor = args[0]
+                given = signature.bind(*args, **kwargs).arguments
+                actor = given["actor"]
                 assert isinstance(actor, EmployeeView)
                 record_refusal(
                     actor,
                     action,
-                    str(args[1]) if len(args) > 1 else "",
+                    str(given["defect_id"]),
                     refusal.message,
-                    terminal=kwargs.get("terminal"),  # type: ignore[arg-type]
-                    clock=kwargs.get("clock"),  # type: ignore[arg-type]
+                    terminal=cast("str | None", given.get("terminal")),
+                    clock=cast("Clock | None", given.get("clock")),
                 )
                 raise
 
@@ -162,11 +172,12 @@ def _move(
     )
 
 
-def _require_status(defect: Defect, allowed: tuple[str, ...], doing: str) -> None:
-    if defect.status in allowed:
+def _require_state(defect: Defect, action: str) -> None:
+    """Refuse an action the state table (defect_states.TRANSITIONS) has no row for."""
+    if allowed(defect.status, action):
         return
     short = str(defect.id)[:8]
-    if defect.status == "verified" and doing in ("verified", "rejected"):
+    if defect.status == "verified" and action in ("verify", "reject"):
         who = Employee.get_by_id(defect.verified_by_id).name if defect.verified_by_id else "?"
         raise Conflict(_("Defect {short} was already verified by {who}.", short=short, who=who))
     raise Conflict(
@@ -174,7 +185,7 @@ def _require_status(defect: Defect, allowed: tuple[str, ...], doing: str) -> Non
             "Defect {short} is {STATUS_TITLES}: it cannot be {doing} now.",
             short=short,
             STATUS_TITLES=STATUS_TITLES[defect.status],
-            doing=doing,
+            doing=_(transition(action).doing),
         )
     )
 
@@ -193,7 +204,7 @@ def _on_responsible_team(actor: EmployeeView, defect: Defect, doing: str) -> Non
 
 
 @idempotent(progress_id=uuid.uuid4)
-@audited("defect_progress")
+@audited(transition("progress").refusal_audit)
 def post_progress(
     actor: EmployeeView,
     defect_id: str | uuid.UUID,
@@ -213,7 +224,7 @@ def post_progress(
         ):
             return _detail(defect.id, clock.now())  # sent before: once is enough
         _on_responsible_team(actor, defect, _("post progress on"))
-        _require_status(defect, ("reported", "in_progress"), "updated")
+        _require_state(defect, "progress")
         now = clock.now()
         DefectProgress.create(
             defect=defect,
@@ -231,7 +242,7 @@ def post_progress(
         return _detail(defect.id, now)
 
 
-@audited("defect_fixed")
+@audited(transition("fixed").refusal_audit)
 def mark_fixed(
     actor: EmployeeView,
     defect_id: str | uuid.UUID,
@@ -250,7 +261,7 @@ def mark_fixed(
             raise PermissionDenied(
                 _("Only a member of {team} may mark this defect fixed.", team=team)
             )
-        _require_status(defect, ("reported", "in_progress"), _("marked fixed"))
+        _require_state(defect, "fixed")
         now = clock.now()
         defect.fixed_by = actor.id
         defect.fixed_at = now
@@ -305,7 +316,7 @@ def _self_reported(defect: Defect) -> bool:
     return reporter_team is not None and reporter_team == defect.team_id
 
 
-@audited("defect_confirm")
+@audited(transition("confirm").refusal_audit)
 def confirm(
     actor: EmployeeView,
     defect_id: str | uuid.UUID,
@@ -333,7 +344,7 @@ def confirm(
             raise Conflict(
                 _("Defect {short} was already confirmed by {who}.", short=short, who=who)
             )
-        _require_status(defect, OPEN_STATUSES, _("confirmed"))
+        _require_state(defect, "confirm")
         rules = _farming_rules(defect)
         refusal = outside_refusal(
             actor, defect.team_id, Team.get_by_id(defect.team_id).name, rules, _("confirm")
@@ -364,7 +375,7 @@ def confirm(
         return _detail(defect.id, now)
 
 
-@audited("defect_verify")
+@audited(transition("verify").refusal_audit)
 def verify(
     actor: EmployeeView,
     defect_id: str | uuid.UUID,
@@ -380,7 +391,7 @@ def verify(
     text = _note(note, "note")
     with transaction():
         defect = lock_defect(defect_id)
-        _require_status(defect, ("fixed",), "verified")
+        _require_state(defect, "verify")
         _may_verify(actor, defect, "verify")
         now = deadline_now(clock)
         defect.verified_by = actor.id
@@ -518,7 +529,7 @@ def _withheld(
     return None
 
 
-@audited("defect_reject")
+@audited(transition("reject").refusal_audit)
 def reject(
     actor: EmployeeView,
     defect_id: str | uuid.UUID,
@@ -532,7 +543,7 @@ def reject(
     why = _note(reason, "reason", _("Say why the fix is not accepted."))
     with transaction():
         defect = lock_defect(defect_id)
-        _require_status(defect, ("fixed",), "rejected")
+        _require_state(defect, "reject")
         _may_verify(actor, defect, "reject")
         now = clock.now()
         defect.fixed_by = None
@@ -559,7 +570,7 @@ def root_cause_problems(root: RootCause) -> dict[str, str]:
     return problems
 
 
-@audited("defect_close")
+@audited(transition("close").refusal_audit)
 def close(
     actor: EmployeeView,
     defect_id: str | uuid.UUID,
@@ -577,7 +588,7 @@ def close(
         defect = lock_defect(defect_id)
         if not actor.has_role("team_leader"):
             raise PermissionDenied(_("Only a team leader or above may close a defect."))
-        _require_status(defect, ("verified",), "closed")
+        _require_state(defect, "close")
         now = clock.now()
         defect.root_cause_factor = root.factor
         defect.root_cause = _note(root.cause, "cause")
@@ -588,7 +599,7 @@ def close(
         return _detail(defect.id, now)
 
 
-@audited("defect_typical")
+@audited(transition("typical").refusal_audit)
 def mark_typical(
     actor: EmployeeView,
     defect_id: str | uuid.UUID,
@@ -603,7 +614,7 @@ def mark_typical(
         defect = lock_defect(defect_id)
         if not actor.has_role("supervisor"):
             raise PermissionDenied(_("Only a supervisor or above may mark a typical case."))
-        _require_status(defect, ("closed",), _("marked typical"))
+        _require_state(defect, "typical")
         now = clock.now()
         defect.typical = typical
         defect.updated_at = now
@@ -627,7 +638,7 @@ def mark_typical(
         return _detail(defect.id, now)
 
 
-@audited("defect_reassign")
+@audited(transition("reassign").refusal_audit)
 def reassign(
     actor: EmployeeView,
     defect_id: str | uuid.UUID,
@@ -644,7 +655,7 @@ def reassign(
         defect = lock_defect(defect_id)
         if not actor.has_role("supervisor"):
             raise PermissionDenied(_("Only a supervisor or above may reassign a defect."))
-        _require_status(defect, OPEN_STATUSES, "reassigned")
+        _require_state(defect, "reassign")
         team = Team.get_or_none((Team.code == team_code.strip().upper()) & Team.active)
         if team is None:
             raise ValidationFailed({"team": _("Choose one of the plant's teams.")})
@@ -746,12 +757,29 @@ def may_verify(actor: EmployeeView | None, detail: DefectDetail) -> bool:
     return outside_refusal(actor, detail.team_id, detail.team_name, detail.rules(), "") is None
 
 
+def offer(action: str, actor: EmployeeView | None, detail: DefectDetail) -> bool | None:
+    """Whether a screen offers `actor` the key of `action` on this defect, from the state
+    table: None when the state or the role does not allow it (the key is greyed out),
+    False when the rules refuse this person, True when offered (the service decides
+    again)."""
+    row = transition(action)
+    if detail.status not in row.from_states:
+        return None
+    if action == "confirm":  # offered only to a leader who may confirm this defect
+        return may_confirm(actor, detail)
+    if row.role and (actor is None or not actor.has_role(row.role)):
+        return None
+    if action in ("verify", "reject") and not may_verify(actor, detail):
+        return None  # the fixer, or a leader of the responsible team
+    return True
+
+
 def may_confirm(actor: EmployeeView | None, detail: DefectDetail) -> bool:
     """Whether to offer `actor` the confirm key: a self-reported open defect not yet
     confirmed, and a leader outside the team (or Quality) who did not report it."""
     if actor is None or not detail.self_reported or detail.confirmed_by is not None:
         return False
-    if detail.status not in OPEN_STATUSES or actor.id == detail.reporter_id:
+    if not allowed(detail.status, "confirm") or actor.id == detail.reporter_id:
         return False
     return outside_refusal(actor, detail.team_id, detail.team_name, detail.rules(), "") is None
 

@@ -6,13 +6,17 @@ applied, so `kiosk db upgrade` is safe to run any number of times. On
 PostgreSQL the whole upgrade holds an advisory lock, so two kiosks upgrading at
 once apply each step once.
 
-Steps 1 and 2 are below. Every later step is a module of its own in this
-package named `vNNNN_what.py` that defines `VERSION` (int), `TITLE` (str) and
-`apply(database)`; they are found by name, so adding a step touches no shared
-file. A later step creates its own new tables (its models are not added to
-`ALL_TABLES`, which is step 1's frozen list). A step that adds a column to an
-existing table uses `playhouse.migrate` and checks `database.get_columns()`
-first.
+Every step is a module of its own in this package named `vNNNN_what.py` that
+defines `VERSION` (int), `TITLE` (str) and `apply(database)`; they are found by
+name, so adding a step touches no shared file.
+
+Steps are frozen: a step writes out the tables it creates as they are at that
+step (peewee classes defined inside the step, or plain SQL), never today's model
+classes from `models.*`, so a model edited later cannot change what an old step
+creates. A step that adds a column to an existing table checks
+`database.get_columns()` first and uses plain `ALTER TABLE ... ADD COLUMN`.
+tests/test_migrations.py builds a database at every step, upgrades it and
+compares its whole schema with a fresh one, on both engines.
 """
 
 from __future__ import annotations
@@ -23,13 +27,6 @@ from collections.abc import Callable
 
 from peewee import Database, IntegerField
 
-from models import (
-    ALL_TABLES,
-    ChecklistItem,
-    DefectProgress,
-    Inspection,
-    InspectionResult,
-)
 from models.base import BaseModel, UTCDateTimeField
 from models.db import is_postgresql, write_transaction
 
@@ -41,30 +38,11 @@ class SchemaVersion(BaseModel):
     applied_at = UTCDateTimeField()
 
 
-def _step_1_initial_schema(database: Database) -> None:
-    database.create_tables(ALL_TABLES, safe=True)
-
-
-def _step_2_lifecycle_and_inspections(database: Database) -> None:
-    database.create_tables([DefectProgress, ChecklistItem, Inspection, InspectionResult], safe=True)
-
-
 Step = tuple[int, str, Callable[[Database], None]]
 
 
 def _discover_steps() -> list[Step]:
-    steps: list[Step] = [
-        (
-            1,
-            "initial schema: plant, people, campaign, defects, ledger, training, audit",
-            _step_1_initial_schema,
-        ),
-        (
-            2,
-            "defect progress updates, weekly inspection checklists and results",
-            _step_2_lifecycle_and_inspections,
-        ),
-    ]
+    steps: list[Step] = []
     for module_info in pkgutil.iter_modules(__path__):
         if not module_info.name.startswith("v"):
             continue
@@ -90,8 +68,11 @@ def current_version(database: Database) -> int:
     return row.version if row else 0
 
 
-def upgrade(database: Database, now: Callable[[], object]) -> list[int]:
-    """Apply every missing step; return the versions applied now."""
+def upgrade(
+    database: Database, now: Callable[[], object], *, until: int | None = None
+) -> list[int]:
+    """Apply every missing step (up to step `until`, when given); return the versions
+    applied now."""
     applied: list[int] = []
     with write_transaction(database):
         if is_postgresql(database):
@@ -99,7 +80,7 @@ def upgrade(database: Database, now: Callable[[], object]) -> list[int]:
         database.create_tables([SchemaVersion], safe=True)
         version = current_version(database)
         for step_version, _title, step in STEPS:
-            if step_version <= version:
+            if step_version <= version or (until is not None and step_version > until):
                 continue
             with database.atomic():
                 step(database)

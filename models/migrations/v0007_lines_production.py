@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from peewee import Database
+from peewee import Database, DateField, FloatField, ForeignKeyField, IntegerField, Model, TextField
 
-from models.lines import LineEvaluation, LineScore, ProductionCount
+from models.base import UTCDateTimeField
+from models.migrations.frozen import bound, existing, frozen_base
 
 VERSION = 7
 TITLE = "production counts, line evaluations and the Quality Mobile Flag"
@@ -17,6 +18,51 @@ NEW_CAMPAIGN_COLUMNS = {
 }
 
 
+def _frozen_tables(database: Database) -> list[type[Model]]:
+    """The tables this step creates, as they were at this step."""
+
+    Frozen = frozen_base()
+
+    ProductionLine = existing(Frozen, "production_line")
+
+    Employee = existing(Frozen, "employee")
+
+    Campaign = existing(Frozen, "campaign")
+
+    class ProductionCount(Frozen):
+        line = ForeignKeyField(ProductionLine, on_delete="CASCADE")
+        day = DateField()
+        produced = IntegerField()
+        passed_first = IntegerField()
+        entered_by = ForeignKeyField(Employee, null=True, on_delete="SET NULL")
+        entered_at = UTCDateTimeField()
+
+        class Meta:
+            indexes = [(("line", "day"), True)]
+
+    class LineEvaluation(Frozen):
+        campaign = ForeignKeyField(Campaign, null=True, on_delete="SET NULL")
+        evaluated_at = UTCDateTimeField(index=True)
+        evaluator = ForeignKeyField(Employee, on_delete="RESTRICT")
+        period_start = DateField()
+        period_end = DateField()
+        winner = ForeignKeyField(ProductionLine, on_delete="RESTRICT")
+        note = TextField()
+
+    class LineScore(Frozen):
+        evaluation = ForeignKeyField(LineEvaluation, on_delete="CASCADE")
+        line = ForeignKeyField(ProductionLine, on_delete="RESTRICT")
+        score_5s = FloatField()
+        score_standard_ops = FloatField()
+        fpy_percent = FloatField(null=True)
+        total = FloatField()
+
+        class Meta:
+            indexes = [(("evaluation", "line"), True)]
+
+    return bound(database, [ProductionCount, LineEvaluation, LineScore])
+
+
 def apply(database: Database) -> None:
     present = {column.name for column in database.get_columns("campaign")}
     for name, default in NEW_CAMPAIGN_COLUMNS.items():
@@ -26,4 +72,4 @@ def apply(database: Database) -> None:
             database.execute_sql(
                 f"ALTER TABLE campaign ADD COLUMN {name} INTEGER NOT NULL DEFAULT {int(default)}"
             )
-    database.create_tables([ProductionCount, LineEvaluation, LineScore], safe=True)
+    database.create_tables(_frozen_tables(database), safe=True)

@@ -7,10 +7,10 @@ rebuilt from the ledger when this step runs, so they start exact.
 
 from __future__ import annotations
 
-from peewee import Database
+from peewee import Database, ForeignKeyField, IntegerField, Model
 
 from models.db import is_postgresql
-from models.totals import TeamPointTotal
+from models.migrations.frozen import bound, existing, frozen_base
 
 VERSION = 9
 TITLE = "running team point totals, kept by a trigger on the ledger"
@@ -43,7 +43,26 @@ REBUILD = [
 ]
 
 
+def _frozen_tables(database: Database) -> list[type[Model]]:
+    """The tables this step creates, as they were at this step."""
+
+    Frozen = frozen_base()
+
+    Team = existing(Frozen, "team")
+
+    class TeamPointTotal(Frozen):
+        campaign_key = IntegerField()
+        team = ForeignKeyField(Team, on_delete="CASCADE")
+        points = IntegerField()
+
+        class Meta:
+            indexes = [(("campaign_key", "team"), True)]
+            primary_key = False
+
+    return bound(database, [TeamPointTotal])
+
+
 def apply(database: Database) -> None:
-    database.create_tables([TeamPointTotal], safe=True)
+    database.create_tables(_frozen_tables(database), safe=True)
     for statement in (POSTGRESQL if is_postgresql(database) else SQLITE) + REBUILD:
         database.execute_sql(statement)

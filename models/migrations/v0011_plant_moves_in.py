@@ -12,6 +12,7 @@ from peewee import BooleanField, CharField, Database, ForeignKeyField, Model
 
 from models.base import UTCDateTimeField
 from models.db import is_postgresql
+from models.migrations.frozen import bound, existing, frozen_base
 
 VERSION = 11
 TITLE = "departments as data, one-time PIN enrolment codes, campaign targets"
@@ -25,13 +26,9 @@ NEW_CAMPAIGN_COLUMNS = {
 
 
 def _frozen_tables(database: Database) -> list[type[Model]]:
-    class Frozen(Model):
-        class Meta:
-            legacy_table_names = False
+    Frozen = frozen_base()
 
-    class Employee(Frozen):  # only referenced; step 1 made it
-        class Meta:
-            table_name = "employee"
+    Employee = existing(Frozen, "employee")
 
     class Department(Frozen):
         code = CharField(max_length=32, unique=True)
@@ -46,10 +43,7 @@ def _frozen_tables(database: Database) -> list[type[Model]]:
         expires_at = UTCDateTimeField()
         used_at = UTCDateTimeField(null=True)
 
-    tables = [Department, EnrolmentCode]
-    for table in tables:
-        table.bind(database)
-    return tables
+    return bound(database, [Department, EnrolmentCode])
 
 
 def apply(database: Database) -> None:

@@ -5,7 +5,10 @@
   a team on the Red-Black List, the name of the Quality department).
 - defect: who confirmed a self-reported defect as real, and when.
 - indexes for the reads these rules make: a team's on-time awards of a day (ledger by
-  team and time) and a team's quickly fixed defects (defect by team and report time).
+  team and time) and a team's quickly fixed defects (defect by team and report time),
+  and the index every foreign key has (defect.confirmed_by_id; ADD COLUMN makes none).
+- repair: step 11 made the campaign indexes (unique name, one active campaign) only from
+  a later revision on; a database that ran step 11 before that gets them here.
 
 The columns are written out here as they are at this step (frozen), not taken from
 today's model classes, so a database upgraded through this step and one created fresh
@@ -57,4 +60,13 @@ def apply(database: Database) -> None:
     )
     database.execute_sql(
         "CREATE INDEX IF NOT EXISTS defect_team_reported ON defect (team_id, reported_at)"
+    )
+    database.execute_sql(
+        "CREATE INDEX IF NOT EXISTS defect_confirmed_by_id ON defect (confirmed_by_id)"
+    )
+    # repair (see above): what step 11 makes today, for databases that ran an older step 11
+    database.execute_sql("CREATE UNIQUE INDEX IF NOT EXISTS campaign_name ON campaign (name)")
+    database.execute_sql(
+        f"CREATE UNIQUE INDEX IF NOT EXISTS campaign_one_active ON campaign (active) "
+        f"WHERE active = {'TRUE' if is_postgresql(database) else '1'}"
     )

@@ -74,15 +74,16 @@ def create_indexes(database: Database, names: list[str] | None = None) -> None:
             database.execute_sql(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({columns}){where}")
 
 
-def _tables(timestamp: str) -> list[str]:
+def _tables(timestamp: str, bigint: str) -> list[str]:
+    """`bigint`: BIGINT on PostgreSQL; SQLite's INTEGER is 64-bit (and what Peewee writes)."""
     return [
         "CREATE TABLE IF NOT EXISTS ledger_team_hour (campaign_key INTEGER NOT NULL, "
-        f"team_id INTEGER NOT NULL, hour {timestamp} NOT NULL, amount BIGINT NOT NULL, "
+        f"team_id INTEGER NOT NULL, hour {timestamp} NOT NULL, amount {bigint} NOT NULL, "
         "PRIMARY KEY (campaign_key, team_id, hour))",
         "CREATE TABLE IF NOT EXISTS ledger_team_person (campaign_key INTEGER NOT NULL, "
-        "team_id INTEGER NOT NULL, employee_key INTEGER NOT NULL, amount BIGINT NOT NULL, "
+        f"team_id INTEGER NOT NULL, employee_key INTEGER NOT NULL, amount {bigint} NOT NULL, "
         "ontime_entries INTEGER NOT NULL, overdue_entries INTEGER NOT NULL, "
-        "overdue_amount BIGINT NOT NULL, PRIMARY KEY (campaign_key, team_id, employee_key))",
+        f"overdue_amount {bigint} NOT NULL, PRIMARY KEY (campaign_key, team_id, employee_key))",
     ]
 
 
@@ -160,6 +161,7 @@ def rebuild(database: Database) -> None:
 def apply(database: Database) -> None:
     create_indexes(database)
     postgresql = is_postgresql(database)
-    for statement in _tables("TIMESTAMP" if postgresql else "DATETIME") + _triggers(postgresql):
+    tables = _tables("TIMESTAMP", "BIGINT") if postgresql else _tables("DATETIME", "INTEGER")
+    for statement in tables + _triggers(postgresql):
         database.execute_sql(statement)
     rebuild(database)

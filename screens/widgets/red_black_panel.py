@@ -14,16 +14,33 @@ from textual.widgets import DataTable, Static
 from kiosk.i18n import N_, _
 from kiosk.services import reports
 from screens.codes import code_word
-from screens.widgets.tables import fill_rows
+from screens.widgets.tables import Col, FittedTable, fill_rows
 
+# the points always stay; names are elided, then the less telling columns go first
+TEAM = Col("team", N_("Team"), flex=True, min_width=8)
 COLUMNS = {
-    "#on-time": (N_("Team"), N_("On time"), N_("Points")),
-    "#top-teams": (N_("Rank"), N_("Team"), N_("Points")),
-    "#top-people": (N_("Name"), N_("Team"), N_("Points")),
-    "#overdue": (N_("Overdue"), N_("Defect"), N_("Station"), N_("Severity"), N_("Team")),
-    "#late-teams": (N_("Team"), N_("Late"), N_("Points lost")),
-    "#missing-inspections": (N_("Line"), N_("Week"), N_("Status"), N_("Team")),
-    "#suspicious": (N_("Team"), N_("Quick self-fixes")),
+    "#on-time": (TEAM, Col("on-time", N_("On time"), 1), Col("points", N_("Points"))),
+    "#top-teams": (Col("rank", N_("Rank"), 1), TEAM, Col("points", N_("Points"))),
+    "#top-people": (
+        Col("name", N_("Name"), flex=True, min_width=8),
+        Col("team", N_("Team"), 1, flex=True, min_width=8),
+        Col("points", N_("Points")),
+    ),
+    "#overdue": (
+        Col("overdue", N_("Overdue")),
+        Col("defect", N_("Defect"), 2),
+        Col("station", N_("Station"), 1),
+        Col("severity", N_("Severity"), 3),
+        Col("team", N_("Team"), 4, flex=True, min_width=8),
+    ),
+    "#late-teams": (TEAM, Col("late", N_("Late"), 1), Col("lost", N_("Points lost"))),
+    "#missing-inspections": (
+        Col("line", N_("Line"), flex=True, min_width=6),
+        Col("week", N_("Week"), 2),
+        Col("status", N_("Status"), 1),
+        Col("team", N_("Team"), 3, flex=True, min_width=8),
+    ),
+    "#suspicious": (TEAM, Col("fixes", N_("Quick self-fixes"))),
 }
 SUSPICIOUS_MARK = "⚠ "
 
@@ -74,22 +91,22 @@ class RedBlackPanel(Horizontal):
         with Vertical(id="red-side"):
             yield Static(_("RED LIST · praise"), classes="side-title")
             yield Static(_("Corrected on time"), classes="table-title")
-            yield DataTable(id="on-time", cursor_type="row", show_cursor=False)
+            yield FittedTable(id="on-time", cursor_type="row", show_cursor=False)
             yield Static(_("Top teams"), classes="table-title")
-            yield DataTable(id="top-teams", cursor_type="row", show_cursor=False)
+            yield FittedTable(id="top-teams", cursor_type="row", show_cursor=False)
             yield Static(_("Top people"), classes="table-title")
-            yield DataTable(id="top-people", cursor_type="row", show_cursor=False)
+            yield FittedTable(id="top-people", cursor_type="row", show_cursor=False)
         with Vertical(id="black-side"):
             yield Static(_("BLACK LIST · exposure"), classes="side-title")
             # shown only while a team is marked: points that look farmed come first
             yield Static("", id="suspicious-title", classes="table-title", markup=False)
-            yield DataTable(id="suspicious", cursor_type="row", show_cursor=False)
+            yield FittedTable(id="suspicious", cursor_type="row", show_cursor=False)
             yield Static(_("Overdue defects"), id="overdue-title", classes="table-title")
-            yield DataTable(id="overdue", cursor_type="row")
+            yield FittedTable(id="overdue", cursor_type="row")
             yield Static(_("Late teams"), classes="table-title")
-            yield DataTable(id="late-teams", cursor_type="row", show_cursor=False)
+            yield FittedTable(id="late-teams", cursor_type="row", show_cursor=False)
             yield Static(_("Lines not inspected this week"), classes="table-title")
-            yield DataTable(id="missing-inspections", cursor_type="row", show_cursor=False)
+            yield FittedTable(id="missing-inspections", cursor_type="row", show_cursor=False)
 
     @staticmethod
     def _team(board: reports.RedBlackList, name: str) -> Text:
@@ -99,10 +116,8 @@ class RedBlackPanel(Horizontal):
         return Text(name)
 
     def on_mount(self) -> None:
-        for selector, labels in COLUMNS.items():
-            table = self.query_one(selector, DataTable)
-            for label in labels:
-                table.add_column(_(label), key=label)
+        for selector, columns in COLUMNS.items():
+            self.query_one(selector, FittedTable).set_columns(list(columns))
         for selector in ("#suspicious-title", "#suspicious"):
             self.query_one(selector).display = False  # until a team is marked
 

@@ -7,7 +7,7 @@ import ast
 import string
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCANNED = ("kiosk", "screens")
 
 

@@ -1,0 +1,21 @@
+"""The test databases' starting point: a migrated database, or the demo plant seeded at START."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from kiosk.clock import FrozenClock
+from kiosk.services import database as database_service
+from kiosk.services.demo import seed_demo_plant
+from models import db
+
+START = datetime(2025, 9, 10, 8, 0, tzinfo=UTC)  # the demo campaign's tenth day, 08:00 UTC
+
+
+def build(url: str, step: str) -> None:
+    """Migrate the empty database at `url`; for step "demo" seed the demo plant at START too."""
+    database_service.open_database(url)
+    database_service.upgrade(FrozenClock(START))
+    if step == "demo":
+        seed_demo_plant(FrozenClock(START))
+    db.close_all()
