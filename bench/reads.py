@@ -1,9 +1,9 @@
 """Each board and kiosk read at plant scale vs the same read on the demo plant, and the
 worklist of a team with 5,000 open defects vs a team with 20.
 
-The plant is grown from the demo plant by tests.plant_factory (bulk inserts: employees,
+The plant is grown from the demo plant by tests.helpers.plant_factory (bulk inserts: employees,
 assessments, defects spread over teams, stations, states and dates) plus a bulk ledger
-load; `kiosk demo --scale plant` (engineer `bulk`) is not used yet. PLANT below sets the
+load (not yet `kiosk demo --scale`, which came later: a next step). PLANT below sets the
 size (defaults: 2,000 employees, 20,000 defects, 200,000 ledger rows; QK_BENCH_SCALE=N
 multiplies the defects and the ledger).
 """

@@ -1,6 +1,6 @@
 """Reads that cost what they show: each rewritten read returns exactly what the old one
 did (or a slow reference computed here from the raw rows), on the demo plant and on a
-mid-size plant grown by tests.plant_factory; paged lists show every row exactly once."""
+mid-size plant grown by tests.helpers.plant_factory; paged lists show every row exactly once."""
 
 from __future__ import annotations
 

@@ -9,8 +9,9 @@ the engines find those rows without reading a whole table:
   supplier ranking and the Pareto count (read from the index alone);
 - a campaign's defects by report time (defects reported per day, one range count a day)
   and with the columns the board's figures count (read from the index alone);
-- a campaign's ledger by time with the team and amount (the daily points chart, read
-  from the index alone);
+- a team's not-closed defects in the worklist's own order (verified ones last, then by
+  due time), so its first page is read without sorting the team's defects (partial);
+- a station's open defects by due time (the station screen's most urgent; partial);
 - a campaign's passed assessments by employee (training coverage);
 - proposals waiting for review, oldest first (the review queue).
 
@@ -39,9 +40,10 @@ from peewee import Database
 from models.db import is_postgresql
 
 VERSION = 17
-TITLE = "indexes for the boards' and the kiosk's reads"
+TITLE = "indexes for the boards' and the kiosk's reads, and rollups of the ledger"
 
-# name: (table, columns)
+# name: (table, columns); PARTIAL: the condition of a partial index (the reads spell it
+# the same way, with literals, so that both engines can use it)
 INDEXES: dict[str, tuple[str, str]] = {
     "defect_team_status_due": ("defect", "team_id, status, due_at"),
     "defect_status_due": ("defect", "status, due_at"),
@@ -51,20 +53,14 @@ INDEXES: dict[str, tuple[str, str]] = {
     ),
     "defect_campaign_reported": ("defect", "campaign_id, reported_at"),
     "defect_campaign_figures": ("defect", "campaign_id, status, due_at, verified_at, severity"),
-    "ledger_entry_campaign_created": ("ledger_entry", "campaign_id, created_at, team_id, amount"),
+    "defect_team_worklist": (
+        "defect",
+        "team_id, (CASE WHEN status = 'verified' THEN 1 ELSE 0 END), due_at, reported_at",
+    ),
+    "defect_station_open_due": ("defect", "station_id, due_at"),
     "assessment_campaign_passed": ("assessment", "campaign_id, passed, employee_id"),
     "proposal_status_submitted": ("proposal", "status, submitted_at"),
 }
-
-
-# a team's not-closed defects in the F5 worklist's order (verified ones last, then by
-# due time): the first page is read from the index, without sorting the team's defects
-INDEXES["defect_team_worklist"] = (
-    "defect",
-    "team_id, (CASE WHEN status = 'verified' THEN 1 ELSE 0 END), due_at, reported_at",
-)
-# a station's open defects by due time (the station screen's most urgent first)
-INDEXES["defect_station_open_due"] = ("defect", "station_id, due_at")
 PARTIAL = {
     "defect_team_worklist": "status <> 'closed'",
     "defect_station_open_due": "status NOT IN ('verified', 'closed')",
