@@ -6,7 +6,7 @@ import sys
 
 from bench import Result
 
-NAMES = ("scan", "startup", "board", "live", "board_live")
+NAMES = ("scan", "startup", "board", "live", "board_live", "pooled")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     cluster = None
     server_url = None
-    if {"board", "live", "board_live"} & set(chosen):
+    if {"board", "live", "board_live", "pooled"} & set(chosen):
         from tests.pg import Cluster
 
         cluster = Cluster()

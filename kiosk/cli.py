@@ -128,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         "bench", help="run the benchmarks from a checkout and print each ratio beside its target"
     )
     bench.add_argument(
-        "names", nargs="*", metavar="NAME", help="scan, startup, board, live, board_live"
+        "names", nargs="*", metavar="NAME", help="scan, startup, board, live, board_live, pooled"
     )
 
     keys = commands.add_parser("keys", help="the plant key that signs QR labels")
