@@ -6,7 +6,7 @@ import sys
 
 from bench import Result
 
-NAMES = ("scan", "startup", "board", "live", "board_live", "export", "reads")
+NAMES = ("scan", "startup", "board", "live", "board_live", "pooled", "export", "reads")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Result] = []
     cluster = None
     server_url = None
-    if {"board", "live", "board_live", "export", "reads"} & set(chosen):
+    if {"board", "live", "board_live", "pooled", "export", "reads"} & set(chosen):
         from tests.helpers.pg import Cluster
 
         cluster = Cluster()

@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
         "names",
         nargs="*",
         metavar="NAME",
-        help="scan, startup, board, live, board_live, export, reads",
+        help="scan, startup, board, live, board_live, pooled, export, reads",
     )
 
     keys = commands.add_parser("keys", help="the plant key that signs QR labels")

@@ -187,6 +187,7 @@ async def test_board_refreshes_leave_nothing_behind(demo_plant, clock):
     async with app.run_test(size=(160, 40)) as pilot:
         await quiet(pilot, 0.3)
         screen = app.screen
+        screen.rotate = False  # the same tab throughout: a rotation would draw other tables
 
         async def refreshes(count: int) -> None:
             for _ in range(count):
