@@ -140,6 +140,8 @@ class FittedTable(DataTable):
         self._spec: list[Col] = []
         self._rows: Rows = []
         self._layout: tuple[tuple[str, int], ...] | None = None
+        self._shown: dict[str, tuple[object, ...]] = {}  # the cells on screen, by row key
+        self._fitted_width = 0
         self.hidden_labels: tuple[str, ...] = ()
 
     def set_columns(self, columns: list[Col]) -> None:
@@ -151,8 +153,9 @@ class FittedTable(DataTable):
         self._rows = list(rows)
         self._fit()
 
-    def on_resize(self, _event: events.Resize) -> None:
-        self._fit()
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size.width != self._fitted_width:  # a new height changes no column
+            self._fit()
 
     def _room(self) -> int:
         width = self.size.width or self.app.size.width
@@ -161,6 +164,7 @@ class FittedTable(DataTable):
     def _fit(self) -> None:
         if not self._spec:
             return
+        self._fitted_width = self.size.width
         spec = [replace(column, label=str(_(column.label))) for column in self._spec]
         chosen, hidden = choose_columns(spec, [cells for _k, cells in self._rows], self._room())
         layout = tuple((column.key, width) for _n, column, width in chosen)
@@ -170,8 +174,11 @@ class FittedTable(DataTable):
         keys = [key for key, _cells in rows]
         if layout == self._layout and [row.value for row in self.rows] == keys:
             for key, cells in rows:  # in place: the cursor and the scroll stay
-                for (_n, column, _w), cell in zip(chosen, cells, strict=True):
-                    self.update_cell(key, column.key, cell)
+                before = self._shown.get(key, ())
+                for n, ((_n, column, _w), cell) in enumerate(zip(chosen, cells, strict=True)):
+                    if n >= len(before) or before[n] != cell:
+                        self.update_cell(key, column.key, cell)
+            self._shown = dict(rows)
             return
         selected = None
         if self.row_count:
@@ -182,6 +189,7 @@ class FittedTable(DataTable):
             self.add_column(column.label, key=column.key, width=width)
         for key, cells in rows:
             self.add_row(*cells, key=key)
+        self._shown = dict(rows)
         if selected in keys:  # the cursor stays on its row
             self.move_cursor(row=keys.index(selected), animate=False)
         self.hidden_labels = tuple(column.label for column in hidden)
