@@ -71,7 +71,7 @@ def _p99(samples: list[float]) -> float:
 def run(engine: str, server_url: str | None = None) -> list[Result]:
     if engine != "postgresql":
         return []
-    from tests.pg import PgBouncer, admin_execute, database_url
+    from tests.helpers.pg import PgBouncer, admin_execute, database_url
 
     name = "qk_bench_pooled"
     admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -107,6 +107,9 @@ class ActionForm(KioskModal):
         for spec in self.fields:
             self.query_one(f"#error-{spec.name}", Static).update(problems.get(spec.name, ""))
         self.say(error.message, "error")
+        wrong = next((spec for spec in self.fields if problems.get(spec.name)), None)
+        if wrong is not None:  # the first field to correct, scrolled into view at 80x24
+            self.query_one(f"#field-{wrong.name}").focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -78,6 +78,7 @@ async def test_team_corrects_and_another_leader_verifies_for_two_points(demo_pla
         await fill_form(pilot, app, "c", factor="machine", cause="", action="")
         assert isinstance(app.screen, ActionForm)
         assert "Write the root cause" in text_of(app, "#error-cause")
+        assert app.focused is app.screen.query_one("#field-cause")  # the field to correct
         app.screen.query_one("#field-cause", Input).value = "Probe past its cycle limit"
         app.screen.query_one("#field-action", Input).value = "Probe counter with hard stop"
         await pilot.press("ctrl+s")

@@ -167,6 +167,8 @@ class FittedTable(DataTable):
         self._spec: list[Col] = []
         self._rows: Rows = []
         self._layout: tuple[tuple[str, int], ...] | None = None
+        self._shown: dict[str, tuple[object, ...]] = {}  # the cells on screen, by row key
+        self._fitted_width = 0
         self.hidden_labels: tuple[str, ...] = ()
 
     def set_columns(self, columns: list[Col]) -> None:
@@ -178,8 +180,9 @@ class FittedTable(DataTable):
         self._rows = list(rows)
         self._fit()
 
-    def on_resize(self, _event: events.Resize) -> None:
-        self._fit()
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size.width != self._fitted_width:  # a new height changes no column
+            self._fit()
 
     def _room(self) -> int:
         width = self.size.width or self.app.size.width
@@ -188,6 +191,7 @@ class FittedTable(DataTable):
     def _fit(self) -> None:
         if not self._spec:
             return
+        self._fitted_width = self.size.width
         spec = [replace(column, label=str(_(column.label))) for column in self._spec]
         chosen, hidden = choose_columns(spec, [cells for _k, cells in self._rows], self._room())
         layout = tuple((column.key, width) for _n, column, width in chosen)
@@ -198,11 +202,12 @@ class FittedTable(DataTable):
         if layout == self._layout and [row.value for row in self.rows] == keys:
             changed = False
             for key, cells in rows:  # in place: the cursor and the scroll stay
-                before = self.get_row(key)
-                for (_n, column, _w), old, cell in zip(chosen, before, cells, strict=True):
-                    if old != cell:
+                before = self._shown.get(key, ())
+                for n, ((_n, column, _w), cell) in enumerate(zip(chosen, cells, strict=True)):
+                    if n >= len(before) or before[n] != cell:
                         self.update_cell(key, column.key, cell)
                         changed = True
+            self._shown = dict(rows)
             if changed:
                 forget_old_renders(self)
             return
@@ -215,6 +220,7 @@ class FittedTable(DataTable):
             self.add_column(column.label, key=column.key, width=width)
         for key, cells in rows:
             self.add_row(*cells, key=key)
+        self._shown = dict(rows)
         if selected in keys:  # the cursor stays on its row
             self.move_cursor(row=keys.index(selected), animate=False)
         self.hidden_labels = tuple(column.label for column in hidden)
