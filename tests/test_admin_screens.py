@@ -4,6 +4,7 @@ badge in the form, the screens in Chinese."""
 
 from __future__ import annotations
 
+import pytest
 from rich.cells import cell_len
 from textual.geometry import Region
 from textual.widgets import Button, DataTable, Input, OptionList, Select
@@ -57,6 +58,7 @@ async def test_operator_and_leader_never_see_the_admin_key_and_are_refused(demo_
         assert not AuditEntry.select().where(AuditEntry.action == "manage people").exists()
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_quality_admin_adds_a_person_then_changes_their_team(demo_plant, clock):
     app = make_app(demo_plant, clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -124,6 +126,7 @@ async def test_quality_admin_adds_a_person_then_changes_their_team(demo_plant, c
         assert change.actor.badge_code == "E4001" and change.terminal == "TEST-1"
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_a_supervisor_sees_people_and_lines_and_prints_labels(
     demo_plant, clock, tmp_path, monkeypatch
 ):
@@ -180,6 +183,7 @@ async def test_a_supervisor_sees_people_and_lines_and_prints_labels(
         assert AuditEntry.get(AuditEntry.action == "add_line").actor.badge_code == "E4002"
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_the_admin_screens_in_chinese_at_80x24(demo_plant, clock):
     app = make_app(demo_plant, clock, "zh_CN")
     async with app.run_test(size=SIZE) as pilot:
@@ -257,6 +261,7 @@ async def test_people_come_a_page_at_a_time(demo_plant, clock):
         assert "1–11 of 11 people" in text_of(app, "#people-count")
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_a_person_in_a_team_gone_inactive_is_edited_by_choosing_a_team_again(
     demo_plant, clock
 ):
@@ -282,6 +287,7 @@ async def test_a_person_in_a_team_gone_inactive_is_edited_by_choosing_a_team_aga
         assert "E6002 Yuan Qing · T1" in text_of(app, "#message")
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_an_enrolment_code_from_the_people_list(demo_plant, clock):
     """F6 on a person: the one-time code for that badge, shown once, and it enrols."""
     from textual.widgets import Digits

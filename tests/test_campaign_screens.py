@@ -4,6 +4,7 @@ neither offered the key nor let in by the service (audited)."""
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable, Input
 
 from models import AuditEntry, Campaign, Employee, db
@@ -39,6 +40,7 @@ def campaigns_in_db() -> list[tuple[str, bool]]:
         return [(c.name, bool(c.active)) for c in Campaign.select().order_by(Campaign.starts_on)]
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_a_quality_admin_creates_and_activates_a_campaign(demo_plant, clock):
     app = make_app(demo_plant, clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -139,6 +141,7 @@ async def test_a_supervisor_is_not_offered_campaigns_and_is_refused(demo_plant, 
     assert campaigns_in_db() == [(DEMO, True)]
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_the_campaign_screens_fit_80x24_in_chinese(demo_plant, clock):
     app = make_app(demo_plant, clock, "zh_CN")
     async with app.run_test(size=SIZE) as pilot:

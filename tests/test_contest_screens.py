@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from textual.widgets import DataTable, Digits, Input
 
 from kiosk.app import KioskApp
@@ -43,6 +44,7 @@ def contest_rows() -> list[tuple[int, int, str]]:
         ]
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_host_runs_a_contest_and_a_double_enter_counts_once(demo_plant, clock):
     eagles, builders = contests.contest_teams()  # the demo's C1 and C2
     app = make_app(demo_plant, clock)
@@ -189,6 +191,7 @@ async def test_scoreboard_on_a_second_terminal_follows_writes_live(demo_plant, c
         assert not isinstance(wall.screen, ScoreboardScreen)
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_judge_scores_out_of_range_refused_then_a_tie_for_the_win(demo_plant, clock):
     skills.enter_scores(
         identify_badge("E4001"),

@@ -5,6 +5,7 @@ code for a badge (and the reset it means); changing one's own PIN; the first adm
 
 from __future__ import annotations
 
+import pytest
 from textual.geometry import Region
 from textual.widgets import Digits, Input
 
@@ -58,6 +59,7 @@ async def type_in(pilot, text: str) -> None:
     await settle(pilot)
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_enrolment_from_code_to_pin_at_80x24(demo_plant, clock):
     _no_pin(LEADER)
     app = make_app(demo_plant, clock)
@@ -201,6 +203,7 @@ async def test_the_issuing_modal_in_chinese_for_a_given_badge(demo_plant, clock)
         assert isinstance(issued[0], enrolment.IssuedCode)
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_change_own_pin_from_the_station_screen(demo_plant, clock):
     app = make_app(demo_plant, clock, "zh_CN")
     async with app.run_test(size=SIZE) as pilot:
@@ -239,6 +242,7 @@ async def test_change_own_pin_from_the_station_screen(demo_plant, clock):
     assert auth.sign_in(LEADER, "2580", clock=clock).name == "Zhang Wei"
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_the_first_admin_from_the_cli_enrols_at_a_kiosk(
     database, clock, capsys, monkeypatch, tmp_path
 ):

@@ -362,6 +362,7 @@ def test_a_new_campaign_stores_the_farming_rules(demo_plant, clock, tmp_path):
 # -- the defect detail screen ------------------------------------------------------------
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_confirm_is_offered_only_to_an_outside_leader_then_verify_earns_two(
     demo_plant, clock
 ):
@@ -395,6 +396,7 @@ async def test_confirm_is_offered_only_to_an_outside_leader_then_verify_earns_tw
     assert points("T1") == before + 2
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_verifying_an_unconfirmed_self_report_says_why_no_points(demo_plant, clock):
     defect_id = fixed_defect(clock, reporter="E1003")
     short = defect_id[:8]
@@ -440,6 +442,7 @@ async def test_the_board_warns_while_the_last_ledger_check_failed(demo_plant, cl
         assert not app.screen.query_one("#ledger-warning").display
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_the_campaign_form_takes_the_farming_rules(demo_plant, clock):
     from screens.campaigns import CampaignForm, CampaignsScreen
 

@@ -7,6 +7,7 @@ off, and that the input is never under the key help.
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable, Input, Select
 
 from models import Defect
@@ -193,6 +194,7 @@ async def test_ctrl_l_switches_and_keeps_the_person_the_station_and_what_was_typ
         assert app.user.badge_code == "E1002" and app.station.code == "L1-S01"
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_lists_boards_and_details_fit_80x24_in_both_languages(demo_plant, clock):
     app = make_app(demo_plant, clock, "zh_CN")
     async with app.run_test(size=SIZE) as pilot:

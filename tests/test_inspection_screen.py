@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from textual import events
 from textual.widgets import DataTable, Input, OptionList
 
@@ -38,6 +39,7 @@ async def open_line(pilot, line_index: int = 0) -> None:
     await settle(pilot)
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_leader_inspects_line_fails_an_item_raises_a_defect_and_completes(demo_plant, clock):
     app = make_app(demo_plant, clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -158,6 +160,7 @@ async def test_operator_is_told_only_a_leader_may_inspect(demo_plant, clock):
             assert (refusal.target, refusal.terminal) == ("inspection", "TEST-1")
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_failed_item_with_a_defect_stays_failed_and_a_change_is_confirmed(demo_plant, clock):
     """Issue 13: E1001, F6, Enter, p p p, f + note, d, p used to flip FAIL to pass."""
     app = make_app(demo_plant, clock)

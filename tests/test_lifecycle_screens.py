@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from textual.widgets import DataTable, Input
 
 from kiosk.app import KioskApp
@@ -31,6 +32,7 @@ def points(team_code: str) -> int:
     return next(t.points for t in team_totals() if t.team_code == team_code)
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_team_corrects_and_another_leader_verifies_for_two_points(demo_plant, clock):
     draft = DefectDraft("L1-S04", "measurement", "major", "inspection", "Tester probe worn")
     receipt = report_defect(auth.identify_badge("E4004"), draft, clock=clock)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable, Input, Static
 
 from kiosk.services import lines
@@ -19,6 +20,7 @@ async def submit(pilot, app, **values: str) -> None:
     await settle(pilot)
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_supervisor_counts_production_and_evaluates_the_lines(demo_plant, clock):
     app = make_app(demo_plant, clock)
     async with app.run_test(size=SIZE) as pilot:

@@ -194,6 +194,7 @@ def test_who_may_unlock_whom(demo_plant, clock):
     assert audit_rows(action=auth.UNLOCK_ACTION) == []
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_a_supervisor_unlocks_a_badge_on_the_people_screen(demo_plant, clock):
     for terminal in ("WS-9", "web 10.6.6.6"):
         for _ in range(auth.PIN_FAILURES_ALLOWED):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from textual import events
 from textual.widgets import DataTable, Digits, Input, Select
 
@@ -271,6 +272,7 @@ async def test_leader_needs_pin_and_idle_sign_out(demo_plant, clock):
         assert "without activity" in text_of(app, "#message")
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_a_defect_in_four_keys_plus_the_description(demo_plant, clock):
     """After a scan: F2, a digit for the category, the description, Enter (3 keys + text);
     the next report at that station remembers the category: F2, text, Enter."""
@@ -303,6 +305,7 @@ async def test_a_defect_in_four_keys_plus_the_description(demo_plant, clock):
             assert defect.station.code == "L1-S02"
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_the_station_screen_at_80x24_shows_open_defect_rows(demo_plant, clock):
     """A workshop terminal: under the card and the keys, open defects still show."""
     from textual.geometry import Region
@@ -322,6 +325,7 @@ async def test_the_station_screen_at_80x24_shows_open_defect_rows(demo_plant, cl
             assert shown.height >= 3, f"{badge}: the table shows {shown.height} lines"
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_idle_sign_out_keeps_a_half_typed_report_for_its_author(demo_plant, clock):
     app = make_app(demo_plant, clock)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -360,6 +364,7 @@ async def test_idle_sign_out_keeps_a_half_typed_report_for_its_author(demo_plant
         assert defect.id == kept_id and defect.station.code == "L1-S02"
 
 
+@pytest.mark.slow  # a long Pilot walk-through
 async def test_f10_signs_out_from_a_form_and_from_the_admin_screens(demo_plant, clock):
     app = make_app(demo_plant, clock)
     async with app.run_test(size=(80, 24)) as pilot:
