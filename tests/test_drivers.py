@@ -85,8 +85,8 @@ import kiosk.app
 assert "psycopg" not in sys.modules
 from datetime import UTC, datetime
 from kiosk.clock import FrozenClock
-from kiosk.services import database, ledger
-from kiosk.services.demo import seed_demo_plant
+from kiosk.services.platform import database, ledger
+from kiosk.services.plant.demo import seed_demo_plant
 clock = FrozenClock(datetime(2025, 9, 10, 8, tzinfo=UTC))
 database.open_database(sys.argv[1])
 database.upgrade(clock)

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
-from kiosk.services import inspections
-from kiosk.services.auth import identify_badge
+from kiosk.services.lines import inspections
+from kiosk.services.platform.auth import identify_badge
 from models import (
     AuditEntry,
     ChecklistItem,

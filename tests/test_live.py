@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
-from kiosk.services import auth
-from kiosk.services.defects import DefectDraft, report_defect
-from kiosk.services.live import ChangeFeed
+from kiosk.services.defects.defects import DefectDraft, report_defect
+from kiosk.services.platform import auth
+from kiosk.services.platform.live import ChangeFeed
 
 
 def test_a_write_elsewhere_reaches_the_listener_within_a_second(demo_plant, clock):
@@ -56,7 +56,7 @@ async def test_board_shows_a_write_from_another_thread_within_a_second(demo_plan
 
     from kiosk.app import KioskApp
     from kiosk.config import Settings
-    from kiosk.services import ledger
+    from kiosk.services.platform import ledger
     from models import Campaign, Team, db
     from screens.board import BoardScreen
     from tests.helpers.app import settle
