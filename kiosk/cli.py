@@ -272,7 +272,7 @@ def _import(kind: str, path: Path) -> int:
     """Run one import; a file with any problem imports nothing and each problem is listed."""
     from kiosk.errors import ValidationFailed
     from kiosk.services.lines.anomalies import import_anomalies
-    from kiosk.services.lines.inspections import import_checklist
+    from kiosk.services.lines.checklists import import_checklist
     from kiosk.services.training.question_import import import_questions
 
     who = command_line_user()  # the audit row names who ran it

@@ -11,7 +11,7 @@ from importlib import resources
 from kiosk.clock import Clock, SystemClock, to_local
 from kiosk.errors import ServiceError
 from kiosk.i18n import _
-from kiosk.services.lines.inspections import load_default_checklist
+from kiosk.services.lines.checklists import load_default_checklist
 from kiosk.services.plant import plant
 from kiosk.services.plant.campaigns import active_campaign_row
 from kiosk.services.plant.stations import make_payload
