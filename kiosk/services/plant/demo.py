@@ -30,6 +30,7 @@ from models import (
     Supplier,
     Team,
 )
+from models.contests import ContestTeamMember
 
 DEMO_PIN = "1234"
 
@@ -408,11 +409,13 @@ def _load_demo_data(clock: Clock) -> None:
     # imported here: these services import this module's neighbours, not the other way
     from kiosk.services.defects.proposals import seed_demo_proposals
     from kiosk.services.lines.anomalies import load_sample_anomalies
-    from kiosk.services.training.contests import seed_demo_competitions
+    from kiosk.services.training import skills
 
     load_question_bank(demo_question_items())
     load_default_checklist()
-    seed_demo_competitions(clock)  # skill events and participants, two contest teams
+    skills.load_default_skill_events()
+    skills.seed_demo_participants(clock)  # a few participants per skill event
+    _seed_demo_contest_teams(clock)  # two contest teams of four from different departments
     seed_demo_proposals(clock)  # one accepted, one rejected, one waiting
     # on-site anomaly history for the year-on-year Pareto: the demo's month so far, the
     # month before and the same months a year before
@@ -441,3 +444,28 @@ def demo_hints() -> list[DemoHint]:
         DemoHint(_("Station code (reflow)"), "L3-S03"),
         DemoHint(_("Signed station QR text"), make_payload("S", "L2-S04", key)),
     ]
+
+
+# -- knowledge contests --------------------------------------------------------------------
+
+DEMO_CONTEST_TEAMS = [
+    ("Zero Defect Eagles", ["E1002", "E4004", "E5003", "E6002"]),
+    ("Reliability Builders", ["E2002", "E4005", "E5006", "E6004"]),
+]
+
+
+def _seed_demo_contest_teams(clock: Clock) -> None:
+    """Two demo contest teams of four, each from four departments (once)."""
+    from kiosk.services.training.contests import next_contest_team_code
+
+    with transaction():
+        if Team.select().where(Team.kind == "contest").exists():
+            return
+        for name, badges in DEMO_CONTEST_TEAMS:
+            team = Team.create(code=next_contest_team_code(), name=name, kind="contest")
+            for position, badge in enumerate(badges, start=1):
+                ContestTeamMember.create(
+                    team=team,
+                    employee=Employee.get(Employee.badge_code == badge),
+                    position=position,
+                )

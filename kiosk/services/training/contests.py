@@ -29,7 +29,6 @@ from kiosk.services.platform.auth import EmployeeView, normalise_badge, record_a
 from kiosk.services.platform.ledger import Award, write_award
 from kiosk.services.platform.text import clean_text, shorten
 from kiosk.services.platform.uow import idempotent, read_only, transaction
-from kiosk.services.training import skills
 from models import Choice, Employee, LedgerEntry, Question, Team, db
 from models.contests import (
     Contest,
@@ -308,7 +307,7 @@ def register_contest_team(
         if problems:
             raise ValidationFailed(problems)
         host = _active_employee(actor)
-        code = _next_team_code()
+        code = next_contest_team_code()
         try:
             with db.database_proxy.atomic():
                 team = Team.create(code=code, name=team_name, kind="contest")
@@ -728,35 +727,19 @@ def scoreboard(contest_id: int | None = None) -> ContestView | None:
     return _view(contest) if contest else None
 
 
-# -- the demo -----------------------------------------------------------------------------
-
-DEMO_TEAMS = [
-    ("Zero Defect Eagles", ["E1002", "E4004", "E5003", "E6002"]),
-    ("Reliability Builders", ["E2002", "E4005", "E5006", "E6004"]),
-]
-
-
-def seed_demo_contest_teams(clock: Clock | None = None) -> None:
-    """Two demo contest teams of four, each from four departments (once)."""
-    clock = clock or SystemClock()
-    with transaction():
-        if Team.select().where(Team.kind == "contest").exists():
-            return
-        for name, badges in DEMO_TEAMS:
-            team = Team.create(code=_next_team_code(), name=name, kind="contest")
-            for position, badge in enumerate(badges, start=1):
-                ContestTeamMember.create(
-                    team=team,
-                    employee=Employee.get(Employee.badge_code == badge),
-                    position=position,
-                )
-
-
 # -- helpers -----------------------------------------------------------------------------
 
 
 def _locked(query):
+    """Row locks on PostgreSQL; SQLite's write transactions are exclusive already."""
     return query.for_update() if db.is_postgresql() else query
+
+
+def _active_employee(person: EmployeeView) -> Employee:
+    employee = Employee.get_or_none((Employee.id == person.id) & Employee.active)
+    if employee is None:
+        raise NotFound(_("Your badge is no longer active. Sign in again."))
+    return employee
 
 
 def _contest(contest_id: int, *, lock: bool = False) -> Contest:
@@ -780,14 +763,8 @@ def _require_running(contest: Contest) -> None:
         )
 
 
-def _active_employee(person: EmployeeView) -> Employee:
-    employee = Employee.get_or_none((Employee.id == person.id) & Employee.active)
-    if employee is None:
-        raise NotFound(_("Your badge is no longer active. Sign in again."))
-    return employee
-
-
-def _next_team_code() -> str:
+def next_contest_team_code() -> str:
+    """The next free contest team code: C1, C2, ..."""
     numbers = [
         int(match.group(1))
         for (code,) in Team.select(Team.code).where(Team.kind == "contest").tuples()
@@ -977,11 +954,3 @@ def _item_view(contest: Contest, item: ContestItem, names: dict[int, str]) -> It
         ),
         answers=tuple(answers),
     )
-
-
-def seed_demo_competitions(clock: Clock | None = None) -> None:
-    """The demo's competitions: the three skill events (with a few participants) and two
-    contest teams of four from different departments. Safe to run again."""
-    skills.load_default_skill_events()
-    skills.seed_demo_participants(clock)
-    seed_demo_contest_teams(clock)
