@@ -13,7 +13,7 @@ from kiosk.clock import Clock, SystemClock
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import N_, LazyLabels, _
 from kiosk.services.plant.campaigns import CampaignView, active_campaign_row, rules_of
-from kiosk.services.platform.auth import EmployeeView
+from kiosk.services.platform.auth import EmployeeView, active_employee
 from kiosk.services.platform.text import clean_text, shorten
 from kiosk.services.platform.uow import idempotent, read_only, transaction
 from models import Defect, DefectEvent, Employee, ProductionLine, Station, Supplier, Team
@@ -171,9 +171,7 @@ def report_defect(
                     code=station.code,
                 )
             )
-        employee = Employee.get_or_none((Employee.id == reporter.id) & Employee.active)
-        if employee is None:
-            raise NotFound(_("Your badge is no longer active. Sign in again."))
+        employee = active_employee(reporter)
         supplier = None
         lot = None
         if draft.source == "incoming_material":

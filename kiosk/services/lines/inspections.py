@@ -18,9 +18,9 @@ from kiosk.clock import Clock, SystemClock, format_local, to_local
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import N_, _
 from kiosk.services.defects.defects import DefectDraft, DefectReceipt, receipt_of, report_defect
-from kiosk.services.platform.auth import EmployeeView, record_action, require_role
+from kiosk.services.platform.auth import EmployeeView, active_employee, record_action, require_role
 from kiosk.services.platform.text import clean_text, shorten
-from kiosk.services.platform.uow import read_only, transaction
+from kiosk.services.platform.uow import for_update, read_only, transaction
 from models import (
     ChecklistItem,
     Defect,
@@ -30,7 +30,6 @@ from models import (
     ProductionLine,
     Station,
     Team,
-    db,
 )
 from models.inspections import OUTCOMES
 
@@ -144,14 +143,14 @@ def start_inspection(
     code = clean_text(line_code).upper()
     _require_leader(inspector, f"line {shorten(code, 32)}", clock, terminal)
     with transaction():
-        line = _locked(
+        line = for_update(
             ProductionLine.select().where((ProductionLine.code == code) & ProductionLine.active)
         ).first()
         if line is None:
             raise NotFound(
                 _("Line {code} is not known here (or no longer active).", code=shorten(code))
             )
-        employee = _active_employee(inspector)
+        employee = active_employee(inspector)
         if not ChecklistItem.select().where(ChecklistItem.active).exists():
             raise NotFound(
                 _(
@@ -219,7 +218,7 @@ def record_result(
         inspection = _open_inspection(inspection_id)
         item = _item(item_code, inspection)
         now = clock.now()
-        recorded = _locked(
+        recorded = for_update(
             InspectionResult.select().where(
                 (InspectionResult.inspection == inspection) & (InspectionResult.item == item)
             )
@@ -227,7 +226,7 @@ def record_result(
         if recorded is not None and recorded.outcome != outcome:
             _check_change(recorded, item, outcome, change)
             record_action(
-                _active_employee(inspector),
+                active_employee(inspector),
                 "change_inspection_result",
                 f"inspection {str(inspection.id)[:8]} {item.code}",
                 now,
@@ -293,7 +292,7 @@ def raise_defect_from_failure(
     with transaction():
         inspection = _inspection(inspection_id)
         item = _item(item_code, inspection)
-        result = _locked(
+        result = for_update(
             InspectionResult.select().where(
                 (InspectionResult.inspection == inspection) & (InspectionResult.item == item)
             )
@@ -376,7 +375,7 @@ def complete_inspection(
         now = clock.now()
         Inspection.update(completed_at=now).where(Inspection.id == inspection.id).execute()
         record_action(
-            _active_employee(inspector),
+            active_employee(inspector),
             "complete_inspection",
             f"line {view.line_code} {view.week}",
             now,
@@ -406,18 +405,6 @@ def lines_missing_inspection(*, clock: Clock | None = None) -> list[LineView]:
 # -- helpers -----------------------------------------------------------------------------
 
 
-def _locked(query):
-    """Row locks on PostgreSQL; SQLite's write transactions are exclusive already."""
-    return query.for_update() if db.is_postgresql() else query
-
-
-def _active_employee(person: EmployeeView) -> Employee:
-    employee = Employee.get_or_none((Employee.id == person.id) & Employee.active)
-    if employee is None:
-        raise NotFound(_("Your badge is no longer active. Sign in again."))
-    return employee
-
-
 def _require_leader(
     inspector: EmployeeView, target: str, clock: Clock, terminal: str | None
 ) -> None:
@@ -432,7 +419,7 @@ def _inspection(inspection_id: str | uuid.UUID, *, lock: bool = True) -> Inspect
     except ValueError:
         raise missing from None
     query = Inspection.select().where(Inspection.id == key)
-    inspection = (_locked(query) if lock else query).first()
+    inspection = (for_update(query) if lock else query).first()
     if inspection is None:
         raise missing
     return inspection

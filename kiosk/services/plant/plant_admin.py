@@ -31,8 +31,8 @@ from kiosk.services.plant.stations import is_scannable_code
 from kiosk.services.platform import auth
 from kiosk.services.platform.auth import ROLE_RANK, EmployeeView, record_action, record_refusal
 from kiosk.services.platform.text import clean_text, shorten
-from kiosk.services.platform.uow import read_only, transaction
-from models import Department, Employee, ProductionLine, Station, Supplier, Team, db
+from kiosk.services.platform.uow import for_update, read_only, transaction
+from models import Department, Employee, ProductionLine, Station, Supplier, Team
 
 PAGE_SIZE = 50
 MAX_PAGE = 500
@@ -127,10 +127,6 @@ def _name(value: str | None, field: str, problems: dict[str, str], limit: int = 
 def _check(problems: dict[str, str]) -> None:
     if problems:
         raise ValidationFailed(problems)
-
-
-def _for_update(query):
-    return query.for_update() if db.is_postgresql() else query
 
 
 # --- choices for the forms ---------------------------------------------------------------
@@ -330,7 +326,7 @@ def _other_active_admins(employee: Employee) -> int:
         .where((Employee.role == "quality_admin") & Employee.active)
         .order_by(Employee.id)
     )
-    return sum(1 for row in _for_update(query) if row.id != employee.id)
+    return sum(1 for row in for_update(query) if row.id != employee.id)
 
 
 def _last_admin(action: str, employee: Employee) -> _Refused:

@@ -82,6 +82,14 @@ def employee_view(employee: Employee, team: Team | None = None) -> EmployeeView:
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
+def active_employee(person: EmployeeView) -> Employee:
+    """The signed-in person's employee row, refused once the badge was deactivated."""
+    employee = Employee.get_or_none((Employee.id == person.id) & Employee.active)
+    if employee is None:
+        raise NotFound(_("Your badge is no longer active. Sign in again."))
+    return employee
+
+
 def hash_pin(pin: str) -> str:
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(pin.encode(), salt=salt, dklen=32, **_SCRYPT)

@@ -170,6 +170,12 @@ def commits_so_far() -> int:
     return getattr(_commits, "count", 0)
 
 
+def for_update(query):
+    """The query with row locks (SELECT ... FOR UPDATE) on PostgreSQL; SQLite's write
+    transactions are exclusive already, so there it is the query as it is."""
+    return query.for_update() if db.is_postgresql() else query
+
+
 @contextlib.contextmanager
 def transaction() -> Iterator[peewee.Database]:
     """One write transaction; listeners hear of it when it commits (see services.live)."""

@@ -30,7 +30,7 @@ from kiosk.errors import ConstraintConflict, NotFound, ValidationFailed
 from kiosk.i18n import N_, _
 from kiosk.services.plant.campaigns import active_campaign_row, campaign_row, rules_of
 from kiosk.services.platform.auth import EmployeeView, record_action, require_role
-from kiosk.services.platform.uow import idempotent, read_only, transaction
+from kiosk.services.platform.uow import for_update, idempotent, read_only, transaction
 from kiosk.services.training.training import ChoiceView
 from models import Campaign, Choice, Employee, Question, QuizAnswer, Team, db
 from models.assessments import ANSWER_CONTEXT, Assessment, AssessmentItem
@@ -279,7 +279,7 @@ def _start(
     employee: EmployeeView, rng: random.Random, clock: Clock, terminal: str | None
 ) -> AssessmentView:
     with transaction():
-        person = _locked(Employee.select().where(Employee.id == employee.id)).first()
+        person = for_update(Employee.select().where(Employee.id == employee.id)).first()
         if person is None or not person.active:
             raise NotFound(_("Your badge is no longer active. Sign in again."))
         underway = (
@@ -340,7 +340,7 @@ def answer_item(
         assessment = _own_assessment(employee, assessment_id, lock=True)
         if assessment.finished_at is not None:
             return _view(assessment)
-        item = _locked(
+        item = for_update(
             AssessmentItem.select().where(
                 (AssessmentItem.assessment == assessment.id) & (AssessmentItem.position == position)
             )
@@ -413,7 +413,7 @@ def _own_assessment(
     except ValueError:
         raise missing from None
     query = Assessment.select().where((Assessment.id == key) & (Assessment.employee == employee.id))
-    assessment = (_locked(query) if lock else query).first()
+    assessment = (for_update(query) if lock else query).first()
     if assessment is None:
         raise missing
     return assessment
@@ -532,11 +532,6 @@ def _best_finished(finished: Iterable[Assessment]) -> Assessment | None:
     if not done:
         return None
     return min(done, key=lambda a: (-Fraction(a.score or 0, a.item_count), a.finished_at))
-
-
-def _locked(query):
-    """Row locks on PostgreSQL; SQLite's write transactions are exclusive already."""
-    return query.for_update() if db.is_postgresql() else query
 
 
 # -- coverage -----------------------------------------------------------------------------

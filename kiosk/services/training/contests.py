@@ -25,10 +25,16 @@ from kiosk.clock import Clock, SystemClock
 from kiosk.errors import Conflict, NotFound, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.plant.campaigns import active_campaign_row, rules_of
-from kiosk.services.platform.auth import EmployeeView, normalise_badge, record_action, require_role
+from kiosk.services.platform.auth import (
+    EmployeeView,
+    active_employee,
+    normalise_badge,
+    record_action,
+    require_role,
+)
 from kiosk.services.platform.ledger import Award, write_award
 from kiosk.services.platform.text import clean_text, shorten
-from kiosk.services.platform.uow import idempotent, read_only, transaction
+from kiosk.services.platform.uow import for_update, idempotent, read_only, transaction
 from models import Choice, Employee, LedgerEntry, Question, Team, db
 from models.contests import (
     Contest,
@@ -306,7 +312,7 @@ def register_contest_team(
                 )
         if problems:
             raise ValidationFailed(problems)
-        host = _active_employee(actor)
+        host = active_employee(actor)
         code = next_contest_team_code()
         try:
             with db.database_proxy.atomic():
@@ -405,7 +411,7 @@ def create_contest(
                     problems["teams"] = clash
         if problems:
             raise ValidationFailed(problems)
-        host = _active_employee(actor)
+        host = active_employee(actor)
         campaign = active_campaign_row()
         rules = rules_of(campaign)
         now = clock.now()
@@ -482,7 +488,7 @@ def draw_item(
             question=rng.choice(candidates),
             number=latest + 1,
             drawn_at=clock.now(),
-            drawn_by=_active_employee(actor),
+            drawn_by=active_employee(actor),
         )
         record_action(
             actor.id,
@@ -590,7 +596,7 @@ def submit_answer(
                     )
                 }
             )
-        host = _active_employee(actor)
+        host = active_employee(actor)
         now = clock.now()
         key = f"contest:{contest.id}:{item.question_id}:{team_id}"
         inserted = list(
@@ -666,7 +672,7 @@ def finish_contest(
         contest = _contest(contest_id, lock=True)
         if contest.status == "finished":
             return _view(contest)
-        host = _active_employee(actor)
+        host = active_employee(actor)
         now = clock.now()
         Contest.update(status="finished", finished_at=now, finished_by=host).where(
             Contest.id == contest.id
@@ -730,18 +736,6 @@ def scoreboard(contest_id: int | None = None) -> ContestView | None:
 # -- helpers -----------------------------------------------------------------------------
 
 
-def _locked(query):
-    """Row locks on PostgreSQL; SQLite's write transactions are exclusive already."""
-    return query.for_update() if db.is_postgresql() else query
-
-
-def _active_employee(person: EmployeeView) -> Employee:
-    employee = Employee.get_or_none((Employee.id == person.id) & Employee.active)
-    if employee is None:
-        raise NotFound(_("Your badge is no longer active. Sign in again."))
-    return employee
-
-
 def _contest(contest_id: int, *, lock: bool = False) -> Contest:
     try:
         key = int(contest_id)
@@ -750,7 +744,7 @@ def _contest(contest_id: int, *, lock: bool = False) -> Contest:
             _("There is no contest {contest_id}.", contest_id=shorten(str(contest_id), 12))
         ) from None
     query = Contest.select().where(Contest.id == key)
-    contest = (_locked(query) if lock else query).first()
+    contest = (for_update(query) if lock else query).first()
     if contest is None:
         raise NotFound(_("There is no contest {key}.", key=key))
     return contest

@@ -21,6 +21,7 @@ from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.platform.auth import (
     EmployeeView,
+    active_employee,
     normalise_badge,
     record_action,
     record_refusal,
@@ -448,9 +449,7 @@ def enter_scores(
                 raise ValidationFailed(problems)
             if not values:
                 raise ValidationFailed({"scores": _("Enter at least one score.")})
-            judge_row = Employee.get_or_none((Employee.id == judge.id) & Employee.active)
-            if judge_row is None:
-                raise NotFound(_("Your badge is no longer active. Sign in again."))
+            judge_row = active_employee(judge)
             now = clock.now()
             earlier = {
                 s.criterion_id
