@@ -54,7 +54,7 @@ def test_a_sqlite_kiosk_never_loads_the_postgresql_driver(tmp_path) -> None:
     out = _python(
         "import sys\n"
         "from kiosk.app import KioskApp\n"
-        "from kiosk.services import database\n"
+        "from kiosk.services.platform import database\n"
         "from screens.signin import SignInScreen\n"
         f"database.open_database({url!r})\n"
         "print(sorted(m for m in sys.modules if m.startswith('psycopg')))\n"
