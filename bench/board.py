@@ -8,9 +8,9 @@ from pathlib import Path
 
 from bench import Result, median_seconds
 from kiosk.clock import FrozenClock
-from kiosk.services import database as database_service
-from kiosk.services.demo import seed_demo_plant
-from kiosk.services.ledger import team_totals
+from kiosk.services.plant.demo import seed_demo_plant
+from kiosk.services.platform import database as database_service
+from kiosk.services.platform.ledger import team_totals
 from models import Campaign, Team, db
 from models.migrations.v0009_running_totals import REBUILD
 from models.migrations.v0017_read_indexes import rebuild as rebuild_rollups

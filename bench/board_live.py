@@ -62,7 +62,7 @@ app.run(headless=True, size=(200, 50))
 
 WRITER = """
 import sys, time
-from kiosk.services import database, ledger
+from kiosk.services.platform import database, ledger
 url, team, campaign, number, rate, seconds = sys.argv[1:7]
 database.open_database(url)
 interval, start = 1 / float(rate), time.time()

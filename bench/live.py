@@ -10,8 +10,8 @@ from pathlib import Path
 
 from bench import Result
 from bench.board import _plant
-from kiosk.services import ledger
-from kiosk.services.live import ChangeFeed
+from kiosk.services.platform import ledger
+from kiosk.services.platform.live import ChangeFeed
 from models import db
 
 WRITES = 20

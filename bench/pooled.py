@@ -18,9 +18,9 @@ import psycopg
 
 from bench import Result
 from bench.board import _plant
-from kiosk.services import auth, ledger
-from kiosk.services import database as database_service
-from kiosk.services.defects import DefectDraft, report_defect
+from kiosk.services.defects.defects import DefectDraft, report_defect
+from kiosk.services.platform import auth, ledger
+from kiosk.services.platform import database as database_service
 from models import db
 
 POOL = 20  # PgBouncer's server connections for the database

@@ -21,8 +21,11 @@ from pathlib import Path
 from bench import Result, median_seconds
 from bench.board import _fill_ledger, _plant
 from kiosk.clock import FrozenClock
-from kiosk.services import anomalies, assessments, kpis, reports, suppliers, worklist
-from kiosk.services.stations import lookup_station
+from kiosk.services.defects import worklist
+from kiosk.services.lines import anomalies, suppliers
+from kiosk.services.plant.stations import lookup_station
+from kiosk.services.reports import kpis, reports
+from kiosk.services.training import assessments
 from models import Defect, Station, Team, db
 from tests.helpers.plant_factory import grow_plant
 

@@ -19,8 +19,8 @@ from bench import Result
 from bench.board import _plant
 from kiosk.app import KioskApp
 from kiosk.config import Settings
-from kiosk.services import plant
-from kiosk.services.stations import make_payload
+from kiosk.services.plant import plant
+from kiosk.services.plant.stations import make_payload
 from models import Station, db
 from screens.station import StationScreen
 from screens.widgets.scan_input import ScanInput

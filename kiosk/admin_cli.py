@@ -66,7 +66,7 @@ def _add_hours(parser: argparse.ArgumentParser) -> None:
 
 
 def run_admin(args: argparse.Namespace) -> int:
-    from kiosk.services import enrolment
+    from kiosk.services.platform import enrolment
 
     if args.admin_command == "create":
         made = enrolment.create_first_admin(

@@ -28,10 +28,10 @@ from kiosk.errors import DatabaseUnavailable, DatabaseUnusable, ServiceError
 from kiosk.i18n import LANGUAGES, N_, _, normalize, set_process_language
 
 if TYPE_CHECKING:
-    from kiosk.services.auth import EmployeeView
-    from kiosk.services.live import ChangeFeed
-    from kiosk.services.outbox import Outbox
-    from kiosk.services.stations import StationView
+    from kiosk.services.plant.stations import StationView
+    from kiosk.services.platform.auth import EmployeeView
+    from kiosk.services.platform.live import ChangeFeed
+    from kiosk.services.platform.outbox import Outbox
 
 log = logging.getLogger("kiosk.app")
 FORWARD_SECONDS = 5.0
@@ -123,7 +123,7 @@ class KioskApp(App):
     def _open_database(self) -> None:
         import os
 
-        from kiosk.services import database
+        from kiosk.services.platform import database
         from models import db
 
         # named on the server, so a plant sees which terminal holds which connections
@@ -155,7 +155,7 @@ class KioskApp(App):
                 self.call_from_thread(self._start_failed, problem)
 
     def _services_started(self, waiting: int) -> None:
-        from kiosk.services.live import ChangeFeed
+        from kiosk.services.platform.live import ChangeFeed
 
         self.outbox_changed(waiting)
         self.sweep_deadlines()
@@ -193,7 +193,7 @@ class KioskApp(App):
         """This kiosk's local outbox (opened on first use, from any thread)."""
         with self._outbox_lock:
             if self._outbox is None:
-                from kiosk.services.outbox import Outbox
+                from kiosk.services.platform.outbox import Outbox
 
                 self._outbox = Outbox(
                     Path(self.settings.outbox_path), role_days=self.settings.offline_role_days
@@ -255,7 +255,7 @@ class KioskApp(App):
         clock = self.clock
 
         def job() -> None:
-            from kiosk.services import deadlines
+            from kiosk.services.defects import deadlines
 
             try:
                 deadlines.sweep(clock=clock)

@@ -1,7 +1,7 @@
 """`kiosk auth unlock BADGE`: IT lifts a badge's PIN lock from the server's shell.
 
 Wrong PINs lock a badge per channel (kiosks, SSH, each browser address; see
-kiosk/services/auth.py). A supervisor unlocks a badge on the People screen (F9); this
+kiosk/services/platform/auth.py). A supervisor unlocks a badge on the People screen (F9); this
 is the same for IT: every channel's count starts again. Audited as `unlock_pin` with no
 actor, terminal `cli` and the OS user and host (config.command_line_user).
 """
@@ -31,7 +31,7 @@ def add_auth_commands(
 
 
 def run_auth(args: argparse.Namespace) -> int:
-    from kiosk.services.auth import unlock_pin_by_it
+    from kiosk.services.platform.auth import unlock_pin_by_it
 
     result = unlock_pin_by_it(args.badge, os_user=command_line_user())
     who = f"Badge {result.badge_code} ({result.name})"

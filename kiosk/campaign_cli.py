@@ -59,7 +59,8 @@ def run_campaign(args: argparse.Namespace, settings: Any) -> int:
     """Run one `kiosk campaign` action; returns the exit status."""
     if args.campaign_command == "template":
         return _template(args)
-    from kiosk.services import campaign_file, campaigns, database
+    from kiosk.services.plant import campaign_file, campaigns
+    from kiosk.services.platform import database
 
     database.require_current_schema(database.open_database(settings.database_url, create=False))
     try:
@@ -97,7 +98,7 @@ def _list(views: list) -> int:
 
 
 def _template(args: argparse.Namespace) -> int:
-    from kiosk.services.campaign_file import campaign_template
+    from kiosk.services.plant.campaign_file import campaign_template
 
     text = campaign_template()
     if args.file == "-":

@@ -26,7 +26,7 @@ from kiosk.errors import ServiceError
 from kiosk.i18n import set_process_language
 
 if TYPE_CHECKING:  # the services load only for the commands that use them
-    from kiosk.services.database import DatabaseStatus
+    from kiosk.services.platform.database import DatabaseStatus
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -274,9 +274,9 @@ def _run_scoreboard(settings: Settings, contest_id: int | None) -> int:
 def _import(kind: str, path: Path) -> int:
     """Run one import; a file with any problem imports nothing and each problem is listed."""
     from kiosk.errors import ValidationFailed
-    from kiosk.services.anomalies import import_anomalies
-    from kiosk.services.inspections import import_checklist
-    from kiosk.services.question_import import import_questions
+    from kiosk.services.lines.anomalies import import_anomalies
+    from kiosk.services.lines.checklists import import_checklist
+    from kiosk.services.training.question_import import import_questions
 
     who = command_line_user()  # the audit row names who ran it
     importers = {
@@ -296,7 +296,7 @@ def _import(kind: str, path: Path) -> int:
 
 
 def _print_labels(args: argparse.Namespace) -> int:
-    from kiosk.services import labels
+    from kiosk.services.reports import labels
 
     if args.team is not None and not args.badges:
         print("kiosk: --team goes with --badges (a line's labels: --line L1).", file=sys.stderr)
@@ -323,7 +323,7 @@ def _print_labels(args: argparse.Namespace) -> int:
 
 def _seed_plant_scale(scale_text: str, *, quiet: bool) -> None:
     from kiosk.progress import TextProgress
-    from kiosk.services.scale_demo import parse_scale, seed_plant
+    from kiosk.services.plant.scale_demo import parse_scale, seed_plant
 
     scale = parse_scale(scale_text)
     progress = TextProgress(quiet=quiet)
@@ -410,7 +410,7 @@ def _export(run: Invocation) -> int:
 
 
 def _check_database(run: Invocation) -> int:
-    from kiosk.services import database
+    from kiosk.services.platform import database
 
     status = run.status
     print(f"{status.where}: schema version {status.version} (this kiosk: {status.latest})")
@@ -428,7 +428,7 @@ def _check_database(run: Invocation) -> int:
 
 
 def _upgrade_database(run: Invocation) -> int:
-    from kiosk.services import database
+    from kiosk.services.platform import database
 
     status = run.status
     applied = database.upgrade()
@@ -446,8 +446,8 @@ def _upgrade_database(run: Invocation) -> int:
 
 
 def _demo(run: Invocation) -> int:
-    from kiosk.services import database
-    from kiosk.services.demo import seed_demo_plant
+    from kiosk.services.plant.demo import seed_demo_plant
+    from kiosk.services.platform import database
 
     status = run.status
     database.upgrade()
@@ -460,7 +460,7 @@ def _demo(run: Invocation) -> int:
 
 
 def _rotate_keys(run: Invocation) -> int:
-    from kiosk.services.plant import rotate_signing_key
+    from kiosk.services.plant.plant import rotate_signing_key
 
     rotation = rotate_signing_key(run.args.grace_days)
     print(
@@ -484,7 +484,7 @@ def _ledger(run: Invocation) -> int:
 
 
 def _sweep(run: Invocation) -> int:
-    from kiosk.services.deadlines import sweep
+    from kiosk.services.defects.deadlines import sweep
 
     result = sweep()
     print(f"{result.overdue} overdue defect(s) not yet charged; charged {result.charged_now} now.")
@@ -581,7 +581,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         set_process_language(settings.language)  # CLI messages and service refusals
         if command.needs is Needs.SETTINGS:
             return command.run(Invocation(args, settings))
-        from kiosk.services import database
+        from kiosk.services.platform import database
 
         url = settings.database_url
         if command is COMMANDS["db upgrade"]:
@@ -596,8 +596,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kiosk: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 2
     finally:
-        if "kiosk.services.database" in sys.modules:  # not loaded by `kiosk --help`
-            sys.modules["kiosk.services.database"].close()
+        if "kiosk.services.platform.database" in sys.modules:  # not loaded by `kiosk --help`
+            sys.modules["kiosk.services.platform.database"].close()
 
 
 if __name__ == "__main__":

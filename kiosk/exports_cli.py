@@ -129,7 +129,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def _export_table(args: argparse.Namespace) -> int:
-    from kiosk.services import exports
+    from kiosk.services.reports import exports
 
     month = exports.parse_month(args.month) if args.month else None
     summary = ""
@@ -175,7 +175,7 @@ def _export_table(args: argparse.Namespace) -> int:
 
 
 def _export_handbook(args: argparse.Namespace) -> int:
-    from kiosk.services import handbook
+    from kiosk.services.reports import handbook
 
     content = handbook.compile_handbook(campaign=args.campaign)
     file_format = _format(args.format, args.output, HANDBOOK_FORMATS)

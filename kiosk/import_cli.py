@@ -125,7 +125,7 @@ def run_import(args: argparse.Namespace, database_url: str) -> int:
                 file=sys.stderr,
             )
             return 2
-        from kiosk.services import database
+        from kiosk.services.platform import database
 
         database.require_current_schema(database.open_database(database_url, create=False))
         if args.import_command == "plant":
@@ -150,9 +150,9 @@ SAMPLES = {"plant": "data/sample-plant.toml", "roster": "data/sample-roster.csv"
 
 def _write_template(command: str, path: Path, *, sample: bool = False) -> int:
     if command == "plant":
-        from kiosk.services.plant_import import write_template
+        from kiosk.services.plant.plant_import import write_template
     else:
-        from kiosk.services.roster import write_template
+        from kiosk.services.plant.roster import write_template
     try:
         if sample:
             from importlib import resources
@@ -180,7 +180,7 @@ def _print_changes(changes: Sequence[str], dry_run: bool) -> None:
 
 
 def _import_plant(args: argparse.Namespace) -> int:
-    from kiosk.services.plant_import import import_plant
+    from kiosk.services.plant.plant_import import import_plant
 
     result = import_plant(
         args.files,
@@ -203,8 +203,8 @@ def _import_plant(args: argparse.Namespace) -> int:
 
 
 def _import_roster(args: argparse.Namespace) -> int:
-    from kiosk.services.auth import ROLE_TITLES
-    from kiosk.services.roster import import_roster
+    from kiosk.services.plant.roster import import_roster
+    from kiosk.services.platform.auth import ROLE_TITLES
 
     bar = TextProgress()  # drawn only on a terminal
     try:

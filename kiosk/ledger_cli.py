@@ -29,7 +29,7 @@ def add_ledger_commands(
 
 
 def run_ledger(args: argparse.Namespace) -> int:
-    from kiosk.services.ledger_check import verify_ledger
+    from kiosk.services.platform.ledger_check import verify_ledger
 
     result = verify_ledger(who=f"by {command_line_user()} (command line)")
     if result.ok:

@@ -84,7 +84,7 @@ def login_name() -> str:
 
 def session_from_environment(environ: Mapping[str, str], user: str) -> SshSession:
     """Read sshd's SSH_CONNECTION ("client-ip client-port server-ip server-port")."""
-    from kiosk.services.ssh_sessions import visible  # `kiosk --help` loads no services
+    from kiosk.services.platform.ssh_sessions import visible  # `kiosk --help` loads no services
 
     fields = environ.get("SSH_CONNECTION", "").split()
     client_ip = visible(fields[0]) if fields else ""
@@ -101,8 +101,8 @@ class UsersFileError(ValueError):
 
 def load_user_map(path: Path) -> dict[str, str]:
     """`[users]` of a TOML file: SSH login name -> badge code (normalised)."""
-    from kiosk.services.auth import normalise_badge
-    from kiosk.services.ssh_sessions import visible
+    from kiosk.services.platform.auth import normalise_badge
+    from kiosk.services.platform.ssh_sessions import visible
 
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -197,8 +197,8 @@ def run_ssh_shell(
     """Run the kiosk for one SSH connection; the exit status for sshd."""
     environ = os.environ if environ is None else environ
     stdin = sys.stdin if stdin is None else stdin
-    from kiosk.services import database
-    from kiosk.services.ssh_sessions import record_refused_command, visible
+    from kiosk.services.platform import database
+    from kiosk.services.platform.ssh_sessions import record_refused_command, visible
 
     stderr = sys.__stderr__ if stderr is None else stderr  # where Textual draws
     session = session_from_environment(environ, login_name())
@@ -246,7 +246,7 @@ def run_ssh_shell(
 def _refuse_unmapped(session: SshSession, stderr: IO[Any] | None) -> int:
     """An SSH account with no badge in the users file: no kiosk (audited), exit 2."""
     from kiosk.errors import PermissionDenied
-    from kiosk.services.ssh_sessions import refuse_unmapped_account
+    from kiosk.services.platform.ssh_sessions import refuse_unmapped_account
 
     log.warning("SSH user %s is not mapped to a badge: refused", session.user)
     try:

@@ -30,10 +30,10 @@ from textual_serve.server import Server
 
 from kiosk.config import Settings
 from kiosk.errors import PermissionDenied, ServiceError, ValidationFailed
-from kiosk.services import plant
-from kiosk.services.auth import EmployeeView
-from kiosk.services.text import clean_text
-from kiosk.services.web_access import (
+from kiosk.services.plant import plant
+from kiosk.services.platform.auth import EmployeeView
+from kiosk.services.platform.text import clean_text
+from kiosk.services.platform.web_access import (
     MAX_BADGE_LENGTH,
     SessionSigner,
     SignInThrottle,

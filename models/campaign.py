@@ -8,7 +8,7 @@ from models.base import BaseModel
 
 # Every campaign rule and target with its default: the one place a default lives. A new
 # campaign takes these, and so does the rule set that applies when no campaign is active
-# (kiosk.services.campaigns.CampaignView reads this table).
+# (kiosk.services.plant.campaigns.CampaignView reads this table).
 RULE_DEFAULTS: dict[str, int | str] = {
     "correction_window_hours": 48,
     "ontime_points": 2,

@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from kiosk.i18n import N_, _
-from kiosk.services import plant_admin
+from kiosk.services.plant import plant_admin
 from screens.admin_form import AdminForm, FormField
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp

@@ -12,7 +12,8 @@ from textual.widgets import DataTable, Input, Static
 
 from kiosk.config import data_dir
 from kiosk.i18n import N_, _
-from kiosk.services import auth, plant_admin
+from kiosk.services.plant import plant_admin
+from kiosk.services.platform import auth
 from screens.admin_form import AdminForm, FormField
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp

@@ -16,7 +16,7 @@ from textual_plotext import PlotextPlot
 
 from kiosk.errors import PermissionDenied, ServiceError
 from kiosk.i18n import _
-from kiosk.services import anomalies
+from kiosk.services.lines import anomalies
 from screens.base import DataChanged, KioskScreen, Message
 from screens.suppliers import fill_ordered
 from screens.widgets.key_help import KeyHelp

@@ -19,7 +19,7 @@ from textual.widgets import Button, OptionList, Static
 from kiosk.clock import format_local
 from kiosk.errors import DatabaseUnavailable, ServiceError
 from kiosk.i18n import _
-from kiosk.services import assessments
+from kiosk.services.training import assessments
 from screens.base import KioskModal, KioskScreen, Message
 from screens.widgets.answer_keys import answer_bindings, choice_options, highlight, keys_range
 from screens.widgets.key_help import KeyHelp

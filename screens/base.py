@@ -20,7 +20,7 @@ from screens.widgets.scan_input import ScanInput
 
 if TYPE_CHECKING:
     from kiosk.clock import Clock
-    from kiosk.services import stations
+    from kiosk.services.plant import stations
 
 log = logging.getLogger("kiosk.screens")
 
@@ -148,7 +148,7 @@ class ServiceCalls:
                 return  # the kiosk closed before it got that far
             # the service answers in this terminal's language; the result is handed over
             # outside the block, so nothing on the event loop inherits the override
-            from kiosk.services import uow  # loaded by now (kiosk/app.py)
+            from kiosk.services.platform import uow  # loaded by now (kiosk/app.py)
 
             uow.clear_contact()
             with i18n_language(language):
@@ -218,6 +218,6 @@ class ScanningScreen(KioskScreen):
 
 
 def _interpret_scan(text: str, *, clock: Clock) -> stations.ScanResult:
-    from kiosk.services import stations  # loaded on the worker thread: see kiosk/app.py
+    from kiosk.services.plant import stations  # loaded on the worker thread: see kiosk/app.py
 
     return stations.interpret_scan(text, clock=clock)

@@ -25,7 +25,9 @@ from textual_plotext import PlotextPlot
 from kiosk.clock import format_local
 from kiosk.errors import ServiceError
 from kiosk.i18n import _
-from kiosk.services import campaigns, kpis, ledger_check, reports
+from kiosk.services.plant import campaigns
+from kiosk.services.platform import ledger_check
+from kiosk.services.reports import kpis, reports
 from screens.base import DataChanged, KioskModal, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.red_black_panel import RedBlackPanel

@@ -17,7 +17,7 @@ from textual.widgets import Button, DataTable, Input, Label, Static
 
 from kiosk.errors import ServiceError, ValidationFailed
 from kiosk.i18n import _
-from kiosk.services import campaigns
+from kiosk.services.plant import campaigns
 from screens.base import DataChanged, KioskModal, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.limited_input import LimitedInput

@@ -9,7 +9,7 @@ from textual.widgets import Input, Static
 
 from kiosk.errors import ServiceError, ValidationFailed
 from kiosk.i18n import _
-from kiosk.services import enrolment, outbox
+from kiosk.services.platform import enrolment, outbox
 from screens.base import KioskModal, Message
 
 FIELDS = ("current", "pin", "repeat")

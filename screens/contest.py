@@ -24,7 +24,7 @@ from textual.widgets.option_list import Option
 from kiosk.clock import format_local
 from kiosk.errors import ServiceError
 from kiosk.i18n import N_, _
-from kiosk.services import contests
+from kiosk.services.training import contests
 from screens.action_form import ActionForm, FormField
 from screens.base import KioskModal, KioskScreen, Message
 from screens.scoreboard import fill_standings, points_text

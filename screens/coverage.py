@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Digits, Static
 
 from kiosk.errors import PermissionDenied, ServiceError
 from kiosk.i18n import N_, _
-from kiosk.services import assessments
+from kiosk.services.training import assessments
 from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar

@@ -14,7 +14,8 @@ from textual.widgets import DataTable, Static
 
 from kiosk.clock import format_local
 from kiosk.i18n import N_, _
-from kiosk.services import defects, lifecycle, outbox
+from kiosk.services.defects import defects, lifecycle
+from kiosk.services.platform import outbox
 from screens.action_form import ActionForm, FormField
 from screens.base import KioskScreen, Message
 from screens.codes import code_word

@@ -14,8 +14,9 @@ from textual.widgets import Button, Input, Label, Select, Static
 from kiosk.clock import format_local
 from kiosk.errors import ServiceError, ValidationFailed
 from kiosk.i18n import _
-from kiosk.services import defects, outbox
-from kiosk.services.stations import StationView
+from kiosk.services.defects import defects
+from kiosk.services.plant.stations import StationView
+from kiosk.services.platform import outbox
 from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.quick_select import QuickSelect, numbered

@@ -17,7 +17,7 @@ from textual.widgets import Digits, Static
 from kiosk.clock import format_local
 from kiosk.errors import ServiceError
 from kiosk.i18n import _
-from kiosk.services import enrolment
+from kiosk.services.platform import enrolment
 from screens.base import KioskModal, Message
 from screens.widgets.scan_input import ScanInput
 

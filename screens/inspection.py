@@ -17,8 +17,8 @@ from textual.widgets.option_list import Option
 from kiosk.clock import format_local
 from kiosk.errors import ServiceError, ValidationFailed
 from kiosk.i18n import N_, _
-from kiosk.services import inspections
-from kiosk.services.defects import DefectReceipt
+from kiosk.services.defects.defects import DefectReceipt
+from kiosk.services.lines import inspections
 from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.limited_input import LimitedInput

@@ -13,7 +13,8 @@ from textual.widgets import DataTable, Static
 from kiosk.clock import format_local, to_local
 from kiosk.errors import ServiceError
 from kiosk.i18n import N_, _
-from kiosk.services import kpis, lines
+from kiosk.services.lines import lines
+from kiosk.services.reports import kpis
 from screens.action_form import ActionForm, FormField
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp

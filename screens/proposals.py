@@ -10,8 +10,8 @@ from textual.widgets import DataTable, Input, Static
 
 from kiosk.clock import format_local
 from kiosk.i18n import N_, _
-from kiosk.services import proposals
-from kiosk.services.text import shorten
+from kiosk.services.defects import proposals
+from kiosk.services.platform.text import shorten
 from screens.action_form import ActionForm, FormField
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp

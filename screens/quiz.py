@@ -12,7 +12,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import OptionList, Static
 
 from kiosk.i18n import _
-from kiosk.services import outbox, training
+from kiosk.services.platform import outbox
+from kiosk.services.training import training
 from screens.base import KioskScreen, Message
 from screens.widgets.answer_keys import answer_bindings, choice_options, highlight, keys_range
 from screens.widgets.key_help import KeyHelp

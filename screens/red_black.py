@@ -8,7 +8,7 @@ from textual.widgets import Static
 
 from kiosk.clock import format_local
 from kiosk.i18n import _
-from kiosk.services import reports
+from kiosk.services.reports import reports
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.red_black_panel import RedBlackPanel

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Digits, Static
 from kiosk.clock import format_local
 from kiosk.errors import ServiceError
 from kiosk.i18n import N_, _
-from kiosk.services import contests
+from kiosk.services.training import contests
 from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar

@@ -19,7 +19,8 @@ from screens.widgets.scan_input import ScanInput
 from screens.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:  # the first screen loads no service before it is up: see kiosk/app.py
-    from kiosk.services import auth, demo, enrolment, stations
+    from kiosk.services.plant import demo, stations
+    from kiosk.services.platform import auth, enrolment
 
 
 class SignInScreen(ScanningScreen):
@@ -35,7 +36,7 @@ class SignInScreen(ScanningScreen):
         super().__init__()
         self._pending_badge: str | None = None
         # after the badge: "pin" (a leader's PIN), or the enrolment steps "code" -> "new"
-        # -> "repeat" (kiosk/services/enrolment.py); the code and the first PIN are kept
+        # -> "repeat" (kiosk/services/platform/enrolment.py); the code and the first PIN are kept
         # here only until the PIN is set or the person goes back
         self._step = "pin"
         self._code = ""
@@ -104,7 +105,7 @@ class SignInScreen(ScanningScreen):
     # -- badge ------------------------------------------------------------------
 
     def _scan_parsed(self, result: stations.ScanResult) -> None:
-        from kiosk.services import stations
+        from kiosk.services.plant import stations
 
         if isinstance(result, stations.ScanError):
             self.say(result.message, "error")
@@ -133,7 +134,7 @@ class SignInScreen(ScanningScreen):
         )
 
     def _refused(self, badge: str, error: ServiceError) -> None:
-        from kiosk.services.auth import EnrolmentRequired, PinRequired
+        from kiosk.services.platform.auth import EnrolmentRequired, PinRequired
 
         if isinstance(error, PinRequired):
             self._ask(badge, "pin", error.message, _("PIN"))
@@ -303,13 +304,13 @@ class SignInScreen(ScanningScreen):
 
 
 def _demo_hints() -> list[demo.DemoHint]:
-    from kiosk.services import demo
+    from kiosk.services.plant import demo
 
     return demo.demo_hints()
 
 
 def _sign_in_or_kept(app, badge: str, pin: str | None, **options) -> auth.EmployeeView:
-    from kiosk.services import outbox, ssh_sessions
+    from kiosk.services.platform import outbox, ssh_sessions
 
     try:
         ssh_user = getattr(app, "ssh_user", None)  # `kiosk ssh-shell`: its own badge rule
@@ -332,19 +333,19 @@ def _count_waiting(app) -> None:
 
 
 def _check_code(badge: str, code: str, **options) -> enrolment.EnrolmentStart:
-    from kiosk.services import enrolment
+    from kiosk.services.platform import enrolment
 
     return enrolment.check_code(badge, code, **options)
 
 
 def _check_new_pin(pin: str, role: str, badge: str) -> bool:
-    from kiosk.services import enrolment
+    from kiosk.services.platform import enrolment
 
     enrolment.check_new_pin(pin, role, badge)
     return True
 
 
 def _enrol_and_keep(app, badge: str, code: str, pin: str, repeat: str, **options):
-    from kiosk.services import outbox
+    from kiosk.services.platform import outbox
 
     return outbox.enrol_and_keep(app.outbox, badge, code, pin, repeat, **options)

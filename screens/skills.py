@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from kiosk.errors import ServiceError, ValidationFailed
 from kiosk.i18n import N_, _, ngettext
-from kiosk.services import skills
+from kiosk.services.training import skills
 from screens.action_form import ActionForm, FormField
 from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp

@@ -73,6 +73,6 @@ class StartProblemScreen(KioskScreen):
 
 
 def _open_current_database(url: str) -> object:
-    from kiosk.services import database  # the services may not be loaded yet: kiosk/app.py
+    from kiosk.services.platform import database  # the services may not be loaded yet: kiosk/app.py
 
     return database.open_current_database(url)

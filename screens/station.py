@@ -12,7 +12,8 @@ from textual.widgets import DataTable, Static
 
 from kiosk.clock import format_local
 from kiosk.i18n import N_, _
-from kiosk.services import outbox, stations
+from kiosk.services.plant import stations
+from kiosk.services.platform import outbox
 from screens.base import Message, ScanningScreen
 from screens.codes import code_word
 from screens.widgets.key_help import KeyHelp
@@ -350,7 +351,7 @@ class StationScreen(ScanningScreen):
 
     def action_refused(self, action: str) -> None:
         """Say at once who may use the key, and put the attempt in the audit trail."""
-        from kiosk.services import auth
+        from kiosk.services.platform import auth
 
         minimum = ROLE_KEYS[action]
         label = next(b.description for b in self.BINDINGS if b.action == action)

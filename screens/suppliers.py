@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Static
 from kiosk.clock import format_local, to_local
 from kiosk.errors import PermissionDenied, ServiceError
 from kiosk.i18n import N_, _
-from kiosk.services import suppliers
+from kiosk.services.lines import suppliers
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Static
 
 from kiosk.clock import format_local
 from kiosk.i18n import N_, _
-from kiosk.services import ledger
+from kiosk.services.platform import ledger
 from screens.action_form import ActionForm, FormField
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp

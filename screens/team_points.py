@@ -9,7 +9,8 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Digits, Static
 
 from kiosk.i18n import N_, _
-from kiosk.services import campaigns, ledger
+from kiosk.services.plant import campaigns
+from kiosk.services.platform import ledger
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar

@@ -9,7 +9,7 @@ from textual.widgets import Input, Static
 
 from kiosk.errors import PermissionDenied, ServiceError
 from kiosk.i18n import _
-from kiosk.services import auth
+from kiosk.services.platform import auth
 from screens.base import KioskModal, Message
 
 

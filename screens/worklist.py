@@ -11,8 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Static
 
 from kiosk.i18n import N_, _, ngettext
-from kiosk.services import lifecycle
-from kiosk.services import worklist as worklist_service
+from kiosk.services.defects import lifecycle
+from kiosk.services.defects import worklist as worklist_service
 from screens.base import DataChanged, KioskScreen, Message
 from screens.codes import code_word
 from screens.widgets.key_help import KeyHelp

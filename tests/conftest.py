@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.clock import FrozenClock
-from kiosk.services import database as database_service
+from kiosk.services.platform import database as database_service
 from models import db
 from tests.helpers.pg import Cluster, admin_execute, database_url
 from tests.helpers.plant import START, build

@@ -292,7 +292,7 @@ async def test_an_enrolment_code_from_the_people_list(demo_plant, clock):
     """F6 on a person: the one-time code for that badge, shown once, and it enrols."""
     from textual.widgets import Digits
 
-    from kiosk.services import enrolment
+    from kiosk.services.platform import enrolment
     from screens.enrolment_code import IssueEnrolmentCodeScreen
 
     with db.connection():  # a leader the roster import made, who has no PIN yet

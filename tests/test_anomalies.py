@@ -9,7 +9,8 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.errors import PermissionDenied, ValidationFailed
-from kiosk.services import anomalies, auth
+from kiosk.services.lines import anomalies
+from kiosk.services.platform import auth
 from models import AuditEntry, Campaign, db
 from models.anomalies import AnomalyHistory
 from tests.helpers.incoming import add_defect, noon
@@ -209,7 +210,7 @@ def test_the_demo_history_leads_up_to_the_month_the_demo_is_tried_in(database):
     from datetime import UTC, datetime
 
     from kiosk.clock import FrozenClock
-    from kiosk.services.demo import seed_demo_plant
+    from kiosk.services.plant.demo import seed_demo_plant
 
     seed_demo_plant(FrozenClock(datetime(2028, 2, 20, 9, tzinfo=UTC)))
     months = {month for month, _category in history()}

@@ -6,7 +6,7 @@ from textual.widgets import DataTable, Digits, OptionList
 
 from kiosk.app import KioskApp
 from kiosk.errors import DatabaseUnavailable
-from kiosk.services import assessments
+from kiosk.services.training import assessments
 from models import AuditEntry, Choice, QuizAnswer
 from models.assessments import Assessment
 from screens.assessment import AssessmentScreen, ResumeOffer

@@ -11,8 +11,8 @@ import pytest
 from kiosk.cli import main
 from kiosk.clock import format_local
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
-from kiosk.services import auth
-from kiosk.services.assessments import (
+from kiosk.services.platform import auth
+from kiosk.services.training.assessments import (
     AssessmentView,
     answer_item,
     assessment_status,

@@ -10,8 +10,8 @@ import threading
 import pytest
 
 from kiosk.errors import NotFound, PermissionDenied
-from kiosk.services.auth import PinRequired, identify_badge, require_role, sign_in
-from kiosk.services.demo import DEMO_PIN
+from kiosk.services.plant.demo import DEMO_PIN
+from kiosk.services.platform.auth import PinRequired, identify_badge, require_role, sign_in
 from models import AuditEntry, Employee, db
 
 

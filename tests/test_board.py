@@ -8,10 +8,13 @@ from textual.widgets import DataTable, Digits, Static
 
 from kiosk.app import KioskApp
 from kiosk.config import Settings
-from kiosk.services import auth, deadlines, kpis, lifecycle, lines
-from kiosk.services.defects import DefectDraft, report_defect
-from kiosk.services.ledger import team_totals
-from kiosk.services.lifecycle import RootCause
+from kiosk.services.defects import deadlines, lifecycle
+from kiosk.services.defects.defects import DefectDraft, report_defect
+from kiosk.services.defects.lifecycle import RootCause
+from kiosk.services.lines import lines
+from kiosk.services.platform import auth
+from kiosk.services.platform.ledger import team_totals
+from kiosk.services.reports import kpis
 from screens.board import BoardScreen, Tile
 from tests.helpers.app import settle
 
@@ -128,7 +131,7 @@ def test_the_demo_campaign_is_the_month_the_demo_is_tried_in(database):
     from datetime import UTC, datetime
 
     from kiosk.clock import FrozenClock
-    from kiosk.services.demo import seed_demo_plant
+    from kiosk.services.plant.demo import seed_demo_plant
 
     clock = FrozenClock(datetime(2028, 2, 20, 9, tzinfo=UTC))
     seed_demo_plant(clock)

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 
 from kiosk.cli import main
-from kiosk.services import database as database_service
-from kiosk.services.ledger import Award, write_award, write_awards
-from kiosk.services.uow import transaction
+from kiosk.services.platform import database as database_service
+from kiosk.services.platform.ledger import Award, write_award, write_awards
+from kiosk.services.platform.uow import transaction
 from models import Campaign, LedgerEntry, Team, db
 from models.migrations import SchemaVersion
 from models.migrations.v0016_statement_totals import FUNCTION, TRIGGER

@@ -8,9 +8,9 @@ from dataclasses import fields
 from datetime import timedelta
 from pathlib import Path
 
-from kiosk.services import auth
-from kiosk.services.campaigns import RULES, CampaignView
-from kiosk.services.defects import DefectDraft, report_defect
+from kiosk.services.defects.defects import DefectDraft, report_defect
+from kiosk.services.plant.campaigns import RULES, CampaignView
+from kiosk.services.platform import auth
 from models import Campaign, Defect, db
 from models.campaign import RULE_DEFAULTS
 

@@ -14,17 +14,11 @@ from kiosk.app import KioskApp
 from kiosk.cli import main
 from kiosk.config import Settings
 from kiosk.errors import ValidationFailed
-from kiosk.services import (
-    auth,
-    campaign_file,
-    campaigns,
-    exports,
-    handbook,
-    kpis,
-    lifecycle,
-    reports,
-)
-from kiosk.services.defects import DefectDraft, report_defect
+from kiosk.services.defects import lifecycle
+from kiosk.services.defects.defects import DefectDraft, report_defect
+from kiosk.services.plant import campaign_file, campaigns
+from kiosk.services.platform import auth
+from kiosk.services.reports import exports, handbook, kpis, reports
 from models import AuditEntry, Campaign, Defect, Employee, LedgerEntry, db
 from screens.board import BoardScreen, CampaignPicker, Tile
 from tests.helpers.app import settle

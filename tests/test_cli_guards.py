@@ -10,7 +10,7 @@ from pathlib import Path
 
 from kiosk.cli import main
 from kiosk.files import log_file_handler
-from kiosk.services.outbox import Outbox
+from kiosk.services.platform.outbox import Outbox
 
 
 def mode(path: Path) -> int:

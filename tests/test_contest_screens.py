@@ -9,8 +9,8 @@ from textual.widgets import DataTable, Digits, Input
 
 from kiosk.app import KioskApp
 from kiosk.config import Settings
-from kiosk.services import contests, skills
-from kiosk.services.auth import identify_badge
+from kiosk.services.platform.auth import identify_badge
+from kiosk.services.training import contests, skills
 from models import LedgerEntry, db
 from screens.action_form import ActionForm
 from screens.contest import ContestScreen
@@ -136,7 +136,7 @@ async def test_host_runs_a_contest_and_a_double_enter_counts_once(demo_plant, cl
             .order_by(LedgerEntry.id)
         ]
     assert answerers[0] == (eagles_third, 2) and answerers[1][1] == -2
-    from kiosk.services import exports
+    from kiosk.services.reports import exports
 
     table = exports.performance_table("2025-09")
     points = {row[1]: row[table.headers.index("contest")] for row in table.rows}

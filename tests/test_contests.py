@@ -8,9 +8,9 @@ import threading
 import pytest
 
 from kiosk.errors import Conflict, PermissionDenied, ValidationFailed
-from kiosk.services import contests
-from kiosk.services.auth import identify_badge
-from kiosk.services.ledger import team_totals
+from kiosk.services.platform.auth import identify_badge
+from kiosk.services.platform.ledger import team_totals
+from kiosk.services.training import contests
 from models import AuditEntry, Campaign, Choice, LedgerEntry, Team, db
 from models.contests import ContestAnswer, ContestItem, ContestTeamMember
 

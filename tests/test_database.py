@@ -7,8 +7,8 @@ import threading
 import pytest
 
 from kiosk.errors import DatabaseUnavailable, ServiceError
-from kiosk.services import database as database_service
-from kiosk.services.demo import seed_demo_plant
+from kiosk.services.plant.demo import seed_demo_plant
+from kiosk.services.platform import database as database_service
 from models import Campaign, Employee, LedgerEntry, ProductionLine, Question, Station, Team, db
 from models.migrations import LATEST_VERSION, current_version
 

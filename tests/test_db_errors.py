@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 
 from kiosk.errors import ConstraintConflict, DatabaseBusy
-from kiosk.services import uow
+from kiosk.services.platform import uow
 from models import Team, db
 
 
@@ -53,7 +53,7 @@ def test_a_real_deadlock_is_run_again_and_both_units_succeed(pg_demo_plant, capl
         Team.select().where(Team.id == other).for_update().get()
         return name
 
-    with caplog.at_level(logging.WARNING, logger="kiosk.services.uow"):
+    with caplog.at_level(logging.WARNING, logger="kiosk.services.platform.uow"):
         results = _run_in_threads(
             ("a", lock_both, "a", first, second), ("b", lock_both, "b", second, first)
         )

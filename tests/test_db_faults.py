@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from kiosk.errors import DatabaseUnavailable
-from kiosk.services import auth
+from kiosk.services.platform import auth
 from models import db
 
 

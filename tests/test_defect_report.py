@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 
 from kiosk.errors import NotFound, ValidationFailed
-from kiosk.services.auth import sign_in
-from kiosk.services.defects import DefectDraft, report_defect
+from kiosk.services.defects.defects import DefectDraft, report_defect
+from kiosk.services.platform.auth import sign_in
 from models import Campaign, Defect, DefectEvent, Station, db
 
 

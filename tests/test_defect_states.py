@@ -10,10 +10,17 @@ import pytest
 from peewee import fn
 
 from kiosk.errors import Conflict, PermissionDenied
-from kiosk.services import auth, lifecycle
-from kiosk.services.defect_states import SAME, STATES, TRANSITIONS, markdown_table, transition
-from kiosk.services.defects import DefectDraft, report_defect
-from kiosk.services.lifecycle import RootCause
+from kiosk.services.defects import lifecycle
+from kiosk.services.defects.defect_states import (
+    SAME,
+    STATES,
+    TRANSITIONS,
+    markdown_table,
+    transition,
+)
+from kiosk.services.defects.defects import DefectDraft, report_defect
+from kiosk.services.defects.lifecycle import RootCause
+from kiosk.services.platform import auth
 from models import AuditEntry, Defect, LedgerEntry, db
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "defect-states.md"

@@ -12,10 +12,11 @@ from datetime import UTC, date, datetime
 import pytest
 
 from kiosk.clock import FrozenClock
-from kiosk.services import anomalies, exports, kpis
-from kiosk.services.campaigns import active_campaign_row
-from kiosk.services.demo import seed_demo_plant
-from kiosk.services.uow import read_only
+from kiosk.services.lines import anomalies
+from kiosk.services.plant.campaigns import active_campaign_row
+from kiosk.services.plant.demo import seed_demo_plant
+from kiosk.services.platform.uow import read_only
+from kiosk.services.reports import exports, kpis
 
 DAYS = [
     datetime(2025, 10, 1, 8, 0, tzinfo=UTC),  # the 1st: the history lies in the month before

@@ -54,7 +54,7 @@ def test_a_sqlite_kiosk_never_loads_the_postgresql_driver(tmp_path) -> None:
     out = _python(
         "import sys\n"
         "from kiosk.app import KioskApp\n"
-        "from kiosk.services import database\n"
+        "from kiosk.services.platform import database\n"
         "from screens.signin import SignInScreen\n"
         f"database.open_database({url!r})\n"
         "print(sorted(m for m in sys.modules if m.startswith('psycopg')))\n"
@@ -85,8 +85,8 @@ import kiosk.app
 assert "psycopg" not in sys.modules
 from datetime import UTC, datetime
 from kiosk.clock import FrozenClock
-from kiosk.services import database, ledger
-from kiosk.services.demo import seed_demo_plant
+from kiosk.services.platform import database, ledger
+from kiosk.services.plant.demo import seed_demo_plant
 clock = FrozenClock(datetime(2025, 9, 10, 8, tzinfo=UTC))
 database.open_database(sys.argv[1])
 database.upgrade(clock)

@@ -13,9 +13,9 @@ import pytest
 from kiosk import cli
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import language
-from kiosk.services import auth, enrolment, outbox
-from kiosk.services.auth import EnrolmentRequired, NoPin, sign_in
-from kiosk.services.demo import DEMO_PIN
+from kiosk.services.plant.demo import DEMO_PIN
+from kiosk.services.platform import auth, enrolment, outbox
+from kiosk.services.platform.auth import EnrolmentRequired, NoPin, sign_in
 from models import AuditEntry, Department, Employee, EnrolmentCode, db
 from tests.helpers.offline import ServerAway
 

@@ -10,7 +10,7 @@ from textual.geometry import Region
 from textual.widgets import Digits, Input
 
 from kiosk import cli
-from kiosk.services import auth, enrolment
+from kiosk.services.platform import auth, enrolment
 from models import AuditEntry, Employee, EnrolmentCode, db
 from screens.change_pin import ChangePinScreen
 from screens.enrolment_code import IssueEnrolmentCodeScreen

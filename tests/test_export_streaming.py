@@ -12,11 +12,11 @@ import pytest
 from peewee import fn
 
 from kiosk.cli import main
-from kiosk.services import exports
-from kiosk.services.campaigns import active_campaign_row
-from kiosk.services.ledger import Award, write_awards
-from kiosk.services.scale_demo import seed_plant
-from kiosk.services.uow import transaction
+from kiosk.services.plant.campaigns import active_campaign_row
+from kiosk.services.plant.scale_demo import seed_plant
+from kiosk.services.platform.ledger import Award, write_awards
+from kiosk.services.platform.uow import transaction
+from kiosk.services.reports import exports
 from models import Defect, Employee, LedgerEntry, Team, db
 
 

@@ -16,8 +16,11 @@ import pytest
 from kiosk.cli import main
 from kiosk.clock import FrozenClock
 from kiosk.errors import ValidationFailed
-from kiosk.services import auth, exports, handbook, inspections, ledger, lifecycle
-from kiosk.services.defects import DefectDraft, report_defect
+from kiosk.services.defects import lifecycle
+from kiosk.services.defects.defects import DefectDraft, report_defect
+from kiosk.services.lines import inspections
+from kiosk.services.platform import auth, ledger
+from kiosk.services.reports import exports, handbook
 from models import Employee, Inspection, LedgerEntry, Team, db
 
 
@@ -354,7 +357,7 @@ def test_handbook_pdf_shows_each_station_and_root_cause_in_chinese_too(
     assert "Ordinaryslip" not in text
 
     # without a font that holds the Chinese root causes, nothing is written (no boxes)
-    from kiosk.services import fonts
+    from kiosk.services.reports import fonts
 
     latin = tmp_path / "latin.pdf"
     content = handbook.compile_handbook(clock=clock)
@@ -375,7 +378,8 @@ def test_line_evaluations_export_from_the_command_line(demo_plant, clock, tmp_pa
     import openpyxl
 
     from kiosk.cli import main
-    from kiosk.services import auth, lines
+    from kiosk.services.lines import lines
+    from kiosk.services.platform import auth
 
     leader, supervisor = auth.identify_badge("E1001"), auth.identify_badge("E4002")
     lines.record_production(leader, "L2", "2025-09-08", 1000, 990, clock=clock)

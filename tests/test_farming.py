@@ -13,17 +13,12 @@ import pytest
 from kiosk.app import KioskApp
 from kiosk.config import Settings
 from kiosk.errors import Conflict, PermissionDenied, ValidationFailed
-from kiosk.services import (
-    auth,
-    campaign_file,
-    campaigns,
-    deadlines,
-    ledger_check,
-    lifecycle,
-    reports,
-)
-from kiosk.services.defects import DefectDraft, report_defect
-from kiosk.services.ledger import team_totals
+from kiosk.services.defects import deadlines, lifecycle
+from kiosk.services.defects.defects import DefectDraft, report_defect
+from kiosk.services.plant import campaign_file, campaigns
+from kiosk.services.platform import auth, ledger_check
+from kiosk.services.platform.ledger import team_totals
+from kiosk.services.reports import reports
 from models import AuditEntry, Campaign, LedgerEntry, PlantSetting, db
 from screens.board import BoardScreen
 from screens.defect_detail import DefectDetailScreen
@@ -478,7 +473,7 @@ async def test_the_campaign_form_takes_the_farming_rules(demo_plant, clock):
 
 
 def test_step_14_brings_an_older_database_the_rules_and_the_confirmation(db_url, clock):
-    from kiosk.services import database as database_service
+    from kiosk.services.platform import database as database_service
     from models.migrations import LATEST_VERSION, SchemaVersion
 
     database_service.open_database(db_url)

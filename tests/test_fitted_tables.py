@@ -59,7 +59,7 @@ async def test_the_red_black_list_shows_the_points_at_80x24_and_all_at_200x60(de
 
 
 async def test_the_contest_round_at_80x24_shows_every_standing_above_the_message(demo_plant, clock):
-    from kiosk.services import contests
+    from kiosk.services.training import contests
     from screens.widgets.key_help import KeyHelp
     from tests.helpers.app import sign_in, text_of
     from tests.helpers.contest import letter_of, open_host_screen, submit_form

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import NonInteractiveExampleWarning
 from textual import events
 
-from kiosk.services.stations import (
+from kiosk.services.plant.stations import (
     BadgeScan,
     PlainCode,
     ScanError,

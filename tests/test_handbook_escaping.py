@@ -7,8 +7,10 @@ from datetime import timedelta
 
 from markdown_it import MarkdownIt
 
-from kiosk.services import auth, handbook, lifecycle
-from kiosk.services.defects import DefectDraft, report_defect
+from kiosk.services.defects import lifecycle
+from kiosk.services.defects.defects import DefectDraft, report_defect
+from kiosk.services.platform import auth
+from kiosk.services.reports import handbook
 
 HOSTILE = (
     "~~~\n# Not a heading\n```\n    indented code\n1. not a list\n"

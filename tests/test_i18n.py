@@ -14,7 +14,9 @@ from kiosk import cli, i18n
 from kiosk.config import ConfigError, load_settings
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import _, language, ngettext
-from kiosk.services import auth, defects, plant, stations
+from kiosk.services.defects import defects
+from kiosk.services.plant import plant, stations
+from kiosk.services.platform import auth
 from tests.helpers.i18n_scan import all_templates, placeholders, templates_in
 
 CATALOG_PATH = i18n.LOCALE_DIR / "zh_CN.json"

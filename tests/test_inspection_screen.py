@@ -206,7 +206,7 @@ async def test_failed_item_with_a_defect_stays_failed_and_a_change_is_confirmed(
         await settle(pilot)
         assert "completed: 11 pass, 1 fail, 1 n/a" in text_of(app, "#message")
 
-    from kiosk.services import exports
+    from kiosk.services.reports import exports
 
     table = exports.inspections_table()
     outcome = table.headers.index("outcome")

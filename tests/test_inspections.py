@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
-from kiosk.services import inspections
-from kiosk.services.auth import identify_badge
+from kiosk.services.lines import checklists, inspections
+from kiosk.services.platform.auth import identify_badge
 from models import (
     AuditEntry,
     ChecklistItem,
@@ -55,7 +55,7 @@ def _rows() -> list[tuple]:
 
 def _refused(path) -> ValidationFailed:
     with pytest.raises(ValidationFailed) as caught:
-        inspections.import_checklist(path)
+        checklists.import_checklist(path)
     return caught.value
 
 
@@ -99,7 +99,7 @@ def test_csv_with_two_bad_rows_imports_nothing(database, tmp_path):
 def test_same_file_twice_gives_the_same_rows_and_changes_update(database, tmp_path):
     path = tmp_path / "checklist.csv"
     path.write_text(GOOD_CSV, encoding="utf-8")
-    assert inspections.import_checklist(path) == 3
+    assert checklists.import_checklist(path) == 3
     first = _rows()
     assert [
         (code, area, category, position) for _id, code, area, _t, category, position, _a in first
@@ -108,11 +108,11 @@ def test_same_file_twice_gives_the_same_rows_and_changes_update(database, tmp_pa
         ("A-2", "standardized operation", "method", 2),  # no position: its place in the file
         ("A-3", "5S/7S", "environment", 3),
     ]
-    assert inspections.import_checklist(path) == 3
+    assert checklists.import_checklist(path) == 3
     assert _rows() == first
 
     path.write_text(GOOD_CSV.replace("Torque card posted", "Torque card posted at L2"), "utf-8")
-    inspections.import_checklist(path)
+    checklists.import_checklist(path)
     second = _rows()
     assert [row[0] for row in second] == [row[0] for row in first]  # same rows, updated
     assert second[1][3] == "Torque card posted at L2"
@@ -121,7 +121,7 @@ def test_same_file_twice_gives_the_same_rows_and_changes_update(database, tmp_pa
 def test_toml_import_and_its_errors(database, tmp_path):
     path = tmp_path / "checklist.toml"
     path.write_text(GOOD_TOML, encoding="utf-8")
-    assert inspections.import_checklist(path) == 2
+    assert checklists.import_checklist(path) == 2
     assert [(r[1], r[2], r[4], r[5]) for r in _rows()] == [
         ("T-1", "5S/7S", "environment", 1),
         ("T-2", "standardized operation", "measurement", 5),

@@ -20,9 +20,10 @@ from pyzbar import pyzbar
 
 from kiosk import cli
 from kiosk.errors import ValidationFailed
-from kiosk.services import fonts as fontlib
-from kiosk.services import plant
-from kiosk.services.labels import (
+from kiosk.services.plant import plant
+from kiosk.services.plant.stations import BadgeScan, StationScan, make_payload, parse_scan
+from kiosk.services.reports import fonts as fontlib
+from kiosk.services.reports.labels import (
     FALLBACK_FAMILY,
     Fonts,
     Label,
@@ -36,7 +37,6 @@ from kiosk.services.labels import (
     svg_pages,
     write_sheets,
 )
-from kiosk.services.stations import BadgeScan, StationScan, make_payload, parse_scan
 from models import Employee, ProductionLine, Station, Team
 from models.db import connection
 from tests.helpers.qr import decode, decode_files

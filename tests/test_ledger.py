@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from kiosk.services import ledger
-from kiosk.services.ledger import Award, award, team_totals
+from kiosk.services.platform import ledger
+from kiosk.services.platform.ledger import Award, award, team_totals
 from models import Campaign, LedgerEntry, Team, db
 
 

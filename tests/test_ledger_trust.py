@@ -10,11 +10,12 @@ import psycopg
 import pytest
 
 from kiosk.cli import main
-from kiosk.services import auth, lifecycle
-from kiosk.services import database as database_service
-from kiosk.services.defects import DefectDraft, report_defect
-from kiosk.services.demo import seed_demo_plant
-from kiosk.services.ledger_check import last_check
+from kiosk.services.defects import lifecycle
+from kiosk.services.defects.defects import DefectDraft, report_defect
+from kiosk.services.plant.demo import seed_demo_plant
+from kiosk.services.platform import auth
+from kiosk.services.platform import database as database_service
+from kiosk.services.platform.ledger_check import last_check
 from models import AuditEntry, LedgerEntry, db
 
 

@@ -8,10 +8,12 @@ from datetime import timedelta
 import pytest
 
 from kiosk.errors import Conflict, PermissionDenied, ValidationFailed
-from kiosk.services import auth, deadlines, lifecycle, reports
-from kiosk.services.defects import DefectDraft, report_defect
-from kiosk.services.ledger import team_totals
-from kiosk.services.lifecycle import RootCause
+from kiosk.services.defects import deadlines, lifecycle
+from kiosk.services.defects.defects import DefectDraft, report_defect
+from kiosk.services.defects.lifecycle import RootCause
+from kiosk.services.platform import auth
+from kiosk.services.platform.ledger import team_totals
+from kiosk.services.reports import reports
 from models import AuditEntry, Defect, DefectEvent, LedgerEntry, db
 
 
@@ -273,7 +275,7 @@ def test_red_black_list(demo_plant, clock):
 
 
 def test_supervisor_reverses_a_ledger_row_with_a_new_row(demo_plant, clock):
-    from kiosk.services.ledger import reverse_entry
+    from kiosk.services.platform.ledger import reverse_entry
 
     defect_id = new_defect(clock)
     lifecycle.mark_fixed(person("E1004"), defect_id, clock=clock)

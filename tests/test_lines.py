@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from kiosk.errors import PermissionDenied, ValidationFailed
-from kiosk.services import auth, lines
+from kiosk.services.lines import lines
+from kiosk.services.platform import auth
 from models import AuditEntry, db
 from models.lines import LineEvaluation, LineScore
 
@@ -113,7 +114,7 @@ def test_evaluation_weights_scores_and_the_flag_moves(demo_plant, clock):
 
 
 def test_suggestions_come_from_inspections_and_counts(demo_plant, clock):
-    from kiosk.services import inspections
+    from kiosk.services.lines import inspections
 
     leader = person("E1001")
     inspection = inspections.start_inspection(leader, "L1", clock=clock)

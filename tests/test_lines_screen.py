@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Input, Static
 
-from kiosk.services import lines
+from kiosk.services.lines import lines
 from models import db
 from models.lines import LineEvaluation, ProductionCount
 from screens.action_form import ActionForm
@@ -90,7 +90,8 @@ async def test_operator_cannot_evaluate(demo_plant, clock):
 
 
 async def test_f12_yields_cover_the_boards_period(demo_plant, clock):
-    from kiosk.services import auth, kpis
+    from kiosk.services.platform import auth
+    from kiosk.services.reports import kpis
 
     # counted in August: inside "the last 30 days" but outside the September campaign
     lines.record_production(auth.identify_badge("E4002"), "L1", "2025-08-20", 100, 50, clock=clock)

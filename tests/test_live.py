@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
-from kiosk.services import auth
-from kiosk.services.defects import DefectDraft, report_defect
-from kiosk.services.live import ChangeFeed
+from kiosk.services.defects.defects import DefectDraft, report_defect
+from kiosk.services.platform import auth
+from kiosk.services.platform.live import ChangeFeed
 from tests.helpers.app import quiet
 
 
@@ -62,7 +62,7 @@ async def test_board_shows_a_write_from_another_thread_within_a_second(demo_plan
 
     from kiosk.app import KioskApp
     from kiosk.config import Settings
-    from kiosk.services import ledger
+    from kiosk.services.platform import ledger
     from models import Campaign, Team, db
     from screens.board import BoardScreen
     from tests.helpers.app import settle
@@ -126,8 +126,9 @@ async def _live_board(demo_plant, clock):
 async def test_a_burst_of_writes_refreshes_the_board_once_and_shows_the_last(
     demo_plant, clock, monkeypatch
 ):
-    from kiosk.services import kpis, ledger, ledger_check
-    from kiosk.services import live as live_service
+    from kiosk.services.platform import ledger, ledger_check
+    from kiosk.services.platform import live as live_service
+    from kiosk.services.reports import kpis
     from models import Campaign, Team, db
 
     # the burst must fit in one feed window on a slow, shared machine

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual import events
 
-from kiosk.services import defects
+from kiosk.services.defects import defects
 from screens.action_form import ActionForm, FormField
 from screens.widgets.limited_input import LimitedInput
 from tests.helpers.app import make_app, open_defect_report, settle, sign_in

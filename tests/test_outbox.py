@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 
 from kiosk.errors import NotFound, PermissionDenied
-from kiosk.services import auth, outbox
-from kiosk.services import database as database_service
-from kiosk.services.defects import DefectDraft
-from kiosk.services.demo import seed_demo_plant
+from kiosk.services.defects.defects import DefectDraft
+from kiosk.services.plant.demo import seed_demo_plant
+from kiosk.services.platform import auth, outbox
+from kiosk.services.platform import database as database_service
 from models import Defect, DefectProgress, QuizAnswer, Station, db
 from tests.helpers.offline import ServerAway
 from tests.helpers.pg import Cluster, admin_execute, database_url
@@ -60,8 +60,8 @@ def test_a_report_made_offline_is_sent_once_with_its_own_time(demo_plant, clock,
 
 
 def test_progress_and_answers_wait_and_replay_in_order_once(demo_plant, clock, box):
-    from kiosk.services import training
-    from kiosk.services.defects import report_defect
+    from kiosk.services.defects.defects import report_defect
+    from kiosk.services.training import training
 
     fixer = auth.identify_badge("E1004")
     operator = auth.identify_badge("E1002")

@@ -14,9 +14,9 @@ from kiosk import cli
 from kiosk.clock import FrozenClock
 from kiosk.config import command_line_user
 from kiosk.errors import NotFound, PermissionDenied
-from kiosk.services import auth, outbox, ssh_sessions
-from kiosk.services.auth import sign_in
-from kiosk.services.web_access import NOT_ACCEPTED, web_sign_in
+from kiosk.services.platform import auth, outbox, ssh_sessions
+from kiosk.services.platform.auth import sign_in
+from kiosk.services.platform.web_access import NOT_ACCEPTED, web_sign_in
 from models import AuditEntry, db
 from screens.admin_people import PeopleScreen
 from tests.helpers.app import key_help, make_app, open_menu_entry, settle, text_of

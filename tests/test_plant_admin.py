@@ -9,8 +9,9 @@ import threading
 import pytest
 
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
-from kiosk.services import auth, plant, plant_admin
-from kiosk.services.stations import BadgeScan, StationScan, parse_scan
+from kiosk.services.plant import plant, plant_admin
+from kiosk.services.plant.stations import BadgeScan, StationScan, parse_scan
+from kiosk.services.platform import auth
 from models import (
     AuditEntry,
     Department,
@@ -354,7 +355,7 @@ def test_print_one_badge_and_one_station_label(demo_plant, clock, tmp_path):
         assert len(pages) == 1  # one sheet, one label on it, read back by a real QR reader
         texts = decode_files(pages)
         assert [parse_scan(text, plant.signing_key()) for text in texts] == [expected]
-    from kiosk.services import labels
+    from kiosk.services.reports import labels
 
     only = labels.badge_label("E1002").labels
     assert len(only) == 1

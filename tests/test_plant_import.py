@@ -11,9 +11,9 @@ from openpyxl import Workbook
 
 from kiosk.cli import main
 from kiosk.errors import ValidationFailed
-from kiosk.services import plant_import
-from kiosk.services.plant_import import import_plant, write_template
-from kiosk.services.uow import transaction
+from kiosk.services.plant import plant_import
+from kiosk.services.plant.plant_import import import_plant, write_template
+from kiosk.services.platform.uow import transaction
 from models import AuditEntry, Department, Employee, ProductionLine, Station, Supplier, Team
 
 DATA = Path(__file__).resolve().parent.parent / "kiosk" / "data"

@@ -8,9 +8,11 @@ from datetime import timedelta
 
 import pytest
 
-from kiosk.services import assessments, kpis, reports, suppliers
-from kiosk.services.lifecycle import OPEN_STATUSES
-from kiosk.services.lines import local_day_bounds
+from kiosk.services.defects.lifecycle import OPEN_STATUSES
+from kiosk.services.lines import suppliers
+from kiosk.services.lines.lines import local_day_bounds
+from kiosk.services.reports import kpis, reports
+from kiosk.services.training import assessments
 from models import Campaign, Defect, Employee, LedgerEntry, Supplier, Team, db
 from models.migrations.v0017_read_indexes import rebuild
 from models.totals import LedgerTeamHour, LedgerTeamPerson
@@ -213,7 +215,7 @@ async def test_a_board_for_a_campaign_with_no_data_shows_empty_panels(demo_plant
 
     from kiosk.app import KioskApp
     from kiosk.config import Settings
-    from kiosk.services import campaigns
+    from kiosk.services.plant import campaigns
     from screens.board import BoardScreen, Tile
     from tests.helpers.app import SIZE, settle, text_of
 
@@ -250,7 +252,7 @@ async def test_the_review_queue_pages_every_proposal_once(demo_plant, clock):
     import uuid
     from datetime import timedelta as later
 
-    from kiosk.services import proposals
+    from kiosk.services.defects import proposals
     from models.proposals import Proposal
     from tests.helpers.app import SIZE, make_app, open_proposals, settle, sign_in, text_of
     from tests.helpers.app import table_rows as rows
@@ -295,7 +297,7 @@ async def test_the_review_queue_pages_every_proposal_once(demo_plant, clock):
 
 
 def test_station_lookup_shows_the_most_urgent_and_counts_them_all(plant, clock):
-    from kiosk.services.stations import OPEN_SHOWN, lookup_station
+    from kiosk.services.plant.stations import OPEN_SHOWN, lookup_station
     from models import Station
 
     for station in Station.select().order_by(Station.id).limit(4):
@@ -317,7 +319,7 @@ def test_the_rollups_stay_equal_to_the_ledger_after_concurrent_and_interrupted_w
 ):
     import threading
 
-    from kiosk.services.ledger import Award, award
+    from kiosk.services.platform.ledger import Award, award
 
     campaign = Campaign.get(Campaign.active).id
     teams = [t.id for t in Team.select().where(Team.kind == "line").order_by(Team.id)]

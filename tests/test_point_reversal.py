@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from textual.widgets import DataTable
 
-from kiosk.services import ledger
-from kiosk.services.ledger import Award
+from kiosk.services.platform import ledger
+from kiosk.services.platform.ledger import Award
 from models import AuditEntry, LedgerEntry, Team, db
 from screens.action_form import ActionForm
 from screens.team_ledger import TeamLedgerScreen
@@ -22,7 +22,7 @@ def _t1() -> int:
 
 
 def _award(clock, amount: int = 5) -> int:
-    from kiosk.services import campaigns
+    from kiosk.services.plant import campaigns
 
     team, campaign = _t1(), campaigns.active_campaign().id
     award = Award(team, amount, "test award", "manual", "t-1", "test:reversal")
@@ -30,7 +30,7 @@ def _award(clock, amount: int = 5) -> int:
 
 
 def test_team_ledger_pages_and_shows_reversals(demo_plant, clock):
-    from kiosk.services import auth
+    from kiosk.services.platform import auth
 
     entry = _award(clock)
     team = _t1()

@@ -5,8 +5,9 @@ from __future__ import annotations
 from textual.widgets import DataTable, Input
 
 from kiosk.app import KioskApp
-from kiosk.services import auth, proposals
-from kiosk.services.ledger import team_totals
+from kiosk.services.defects import proposals
+from kiosk.services.platform import auth
+from kiosk.services.platform.ledger import team_totals
 from models import AuditEntry, LedgerEntry, db
 from models.proposals import Proposal
 from screens.action_form import ActionForm

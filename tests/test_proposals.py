@@ -7,9 +7,10 @@ import threading
 import pytest
 
 from kiosk.errors import Conflict, PermissionDenied, ValidationFailed
-from kiosk.services import auth, proposals
-from kiosk.services.ledger import team_totals
-from kiosk.services.proposals import ProposalDraft
+from kiosk.services.defects import proposals
+from kiosk.services.defects.proposals import ProposalDraft
+from kiosk.services.platform import auth
+from kiosk.services.platform.ledger import team_totals
 from models import AuditEntry, Campaign, Employee, LedgerEntry, db
 from models.proposals import Proposal
 

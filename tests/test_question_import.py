@@ -9,10 +9,10 @@ import pytest
 
 from kiosk.cli import main
 from kiosk.errors import ValidationFailed
-from kiosk.services import auth
-from kiosk.services.assessments import answer_item, start_assessment
-from kiosk.services.demo import demo_question_items
-from kiosk.services.question_import import import_questions, read_questions
+from kiosk.services.plant.demo import demo_question_items
+from kiosk.services.platform import auth
+from kiosk.services.training.assessments import answer_item, start_assessment
+from kiosk.services.training.question_import import import_questions, read_questions
 from models import Choice, Question
 
 HEADER = "key,topic,kind,text,choice_1,choice_2,choice_3,choice_4,answer,explanation,difficulty\n"

@@ -8,8 +8,8 @@ import uuid
 import pytest
 
 from kiosk.errors import NotFound, ValidationFailed
-from kiosk.services.auth import sign_in
-from kiosk.services.training import answer_count, answer_question, next_question
+from kiosk.services.platform.auth import sign_in
+from kiosk.services.training.training import answer_count, answer_question, next_question
 from models import Choice, Question, QuizAnswer, db
 
 

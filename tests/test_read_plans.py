@@ -9,8 +9,11 @@ from collections.abc import Callable
 
 import pytest
 
-from kiosk.services import assessments, kpis, proposals, reports, suppliers, worklist
-from kiosk.services.stations import lookup_station
+from kiosk.services.defects import proposals, worklist
+from kiosk.services.lines import suppliers
+from kiosk.services.plant.stations import lookup_station
+from kiosk.services.reports import kpis, reports
+from kiosk.services.training import assessments
 from models import Team, db
 from tests.helpers.plant_factory import grow_plant
 

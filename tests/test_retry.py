@@ -12,8 +12,9 @@ import uuid
 import pytest
 
 from kiosk.errors import DatabaseUnavailable
-from kiosk.services import auth, defects, lifecycle, outbox
-from kiosk.services.defects import DefectDraft
+from kiosk.services.defects import defects, lifecycle
+from kiosk.services.defects.defects import DefectDraft
+from kiosk.services.platform import auth, outbox
 from models import Defect, DefectEvent, db
 
 
@@ -57,7 +58,7 @@ def test_a_report_cut_off_by_a_dropped_connection_is_retried_and_stored_once(
         dropping(defects.active_campaign_row, 1, calls),
     )
     defect_id = uuid.uuid4()
-    with caplog.at_level(logging.WARNING, logger="kiosk.services.uow"):
+    with caplog.at_level(logging.WARNING, logger="kiosk.services.platform.uow"):
         receipt = defects.report_defect(
             auth.identify_badge("E4004"), draft(), clock=clock, defect_id=defect_id
         )

@@ -14,10 +14,10 @@ from kiosk.cli import main
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import language
 from kiosk.progress import TextProgress
-from kiosk.services import auth
-from kiosk.services.plant_import import import_plant
-from kiosk.services.roster import import_roster, write_template
-from kiosk.services.uow import transaction
+from kiosk.services.plant.plant_import import import_plant
+from kiosk.services.plant.roster import import_roster, write_template
+from kiosk.services.platform import auth
+from kiosk.services.platform.uow import transaction
 from models import AuditEntry, Employee, Team
 from tests.helpers.terminal import FakeTerminal
 

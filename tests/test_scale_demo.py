@@ -10,12 +10,13 @@ import pytest
 from kiosk.cli import main
 from kiosk.errors import ServiceError
 from kiosk.progress import TextProgress
-from kiosk.services import auth, kpis, ledger, reports
-from kiosk.services.campaigns import active_campaign_row
-from kiosk.services.demo import demo_hints
-from kiosk.services.scale_demo import PLANT, parse_scale, plant_summary, seed_plant
-from kiosk.services.stations import lookup_station
-from kiosk.services.worklist import worklist_page
+from kiosk.services.defects.worklist import worklist_page
+from kiosk.services.plant.campaigns import active_campaign_row
+from kiosk.services.plant.demo import demo_hints
+from kiosk.services.plant.scale_demo import PLANT, parse_scale, plant_summary, seed_plant
+from kiosk.services.plant.stations import lookup_station
+from kiosk.services.platform import auth, ledger
+from kiosk.services.reports import kpis, reports
 from models import Defect, Employee, LedgerEntry, Team, db
 from models.defects import STATUSES
 from tests.helpers.points import totals_and_sums

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from kiosk.errors import NotFound, ValidationFailed
-from kiosk.services.stations import (
+from kiosk.services.plant.stations import (
     MAX_RAW_LENGTH,
     BadgeScan,
     PlainCode,
@@ -276,8 +276,8 @@ def test_unknown_station_is_not_found(demo_plant, clock):
 def test_rotated_key_keeps_old_labels_valid_for_the_grace_period(demo_plant, clock):
     from datetime import timedelta
 
-    from kiosk.services import plant
-    from kiosk.services.stations import StationScan, interpret_scan, make_payload
+    from kiosk.services.plant import plant
+    from kiosk.services.plant.stations import StationScan, interpret_scan, make_payload
 
     old_label = make_payload("S", "L1-S01", plant.signing_key())
     rotation = plant.rotate_signing_key(7, clock=clock)

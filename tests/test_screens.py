@@ -8,8 +8,8 @@ import pytest
 from textual import events
 from textual.widgets import DataTable, Digits, Input, Select
 
-from kiosk.services import plant
-from kiosk.services.stations import make_payload
+from kiosk.services.plant import plant
+from kiosk.services.plant.stations import make_payload
 from models import Defect, DefectEvent, LedgerEntry, QuizAnswer, db
 from screens.defect_report import DefectReportScreen
 from screens.quiz import QuizScreen

@@ -17,7 +17,7 @@ from pyzbar import pyzbar
 from textual.widgets import Input, Select
 
 from kiosk.cli import main
-from kiosk.services import database as database_service
+from kiosk.services.platform import database as database_service
 from models import Defect, Employee, db
 from screens.defect_report import DefectReportScreen
 from screens.station import StationScreen

@@ -7,8 +7,8 @@ from fractions import Fraction
 import pytest
 
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
-from kiosk.services import skills
-from kiosk.services.auth import identify_badge
+from kiosk.services.platform.auth import identify_badge
+from kiosk.services.training import skills
 from models import AuditEntry, db
 from models.contests import SkillScore
 

@@ -36,7 +36,7 @@ from textual.widgets import DataTable
 from kiosk.app import KioskApp
 from kiosk.clock import FrozenClock
 from kiosk.config import Settings
-from kiosk.services import database as database_service
+from kiosk.services.platform import database as database_service
 from models import db
 from screens.widgets.status_bar import StatusBar
 from tests.helpers.app import make_app, settle, sign_in

@@ -16,9 +16,10 @@ import uuid
 import pytest
 
 from kiosk.errors import DatabaseUnavailable
-from kiosk.services import auth, database, defects, outbox
-from kiosk.services.defects import DefectDraft
-from kiosk.services.demo import seed_demo_plant
+from kiosk.services.defects import defects
+from kiosk.services.defects.defects import DefectDraft
+from kiosk.services.plant.demo import seed_demo_plant
+from kiosk.services.platform import auth, database, outbox
 from models import Defect, db
 
 

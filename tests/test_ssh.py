@@ -33,7 +33,7 @@ import pytest
 
 from kiosk.app import KioskApp
 from kiosk.config import Settings
-from kiosk.services.ssh_sessions import REFUSED_COMMAND_ACTION, SSH_SIGN_IN_ACTION
+from kiosk.services.platform.ssh_sessions import REFUSED_COMMAND_ACTION, SSH_SIGN_IN_ACTION
 from kiosk.ssh_shell import (
     NEEDS_TERMINAL,
     SshSession,

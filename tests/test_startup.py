@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 from kiosk.config import Settings
-from kiosk.services import database
+from kiosk.services.platform import database
 from models import db
 from screens.signin import SignInScreen
 from screens.start_problem import StartProblemScreen

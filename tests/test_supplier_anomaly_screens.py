@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.widgets import DataTable
 from textual_plotext import PlotextPlot
 
-from kiosk.services import anomalies
+from kiosk.services.lines import anomalies
 from models import AuditEntry, db
 from screens.anomalies import AnomaliesScreen
 from screens.station import StationScreen

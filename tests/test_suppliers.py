@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kiosk.errors import PermissionDenied, ValidationFailed
-from kiosk.services import auth, suppliers
+from kiosk.services.lines import suppliers
+from kiosk.services.platform import auth
 from models import AuditEntry, Campaign, db
 from tests.helpers.incoming import seed_incoming
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.errors import ValidationFailed
-from kiosk.services.tabular import (
+from kiosk.services.platform.tabular import (
     PROBLEMS_SHOWN,
     Columns,
     _number_text,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.errors import DatabaseUnavailable
-from kiosk.services import database as database_service
+from kiosk.services.platform import database as database_service
 from models import db
 from tests.helpers.pg import Cluster
 

@@ -24,8 +24,8 @@ import pytest
 
 from kiosk.clock import FrozenClock
 from kiosk.errors import PermissionDenied, ValidationFailed
-from kiosk.services import plant
-from kiosk.services.web_access import (
+from kiosk.services.plant import plant
+from kiosk.services.platform.web_access import (
     NOT_ACCEPTED,
     WEB_ACTION,
     SessionSigner,

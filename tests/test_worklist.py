@@ -9,9 +9,10 @@ import pytest
 from textual.widgets import DataTable
 
 from kiosk.errors import ValidationFailed
-from kiosk.services import auth, lifecycle
-from kiosk.services import worklist as service
-from kiosk.services.defects import DefectDraft, report_defect
+from kiosk.services.defects import lifecycle
+from kiosk.services.defects import worklist as service
+from kiosk.services.defects.defects import DefectDraft, report_defect
+from kiosk.services.platform import auth
 from models import Defect, Team, db
 from screens.defect_detail import DefectDetailScreen
 from screens.worklist import WorklistScreen

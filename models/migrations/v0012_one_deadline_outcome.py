@@ -3,7 +3,7 @@
 Before this step a verification on one kiosk and the overdue sweep on another could
 both pay out for the same defect (+2 `ontime:<id>` and -2 `overdue:<id>`). From now on
 the outcome is written under the defect's row lock after a re-check
-(kiosk.services.lifecycle.write_deadline_outcome). The ledger is append-only, so
+(kiosk.services.defects.lifecycle.write_deadline_outcome). The ledger is append-only, so
 this step does not edit the doubles it finds: it cancels the later row of each pair
 with a reversal row (key `reverse:<row id>`, as a supervisor's reversal would be) and
 writes an audit row for each. The earlier outcome stands.

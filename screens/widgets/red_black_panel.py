@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
 from kiosk.i18n import N_, _
-from kiosk.services import reports
+from kiosk.services.reports import reports
 from screens.codes import code_word
 from screens.widgets.tables import Col, FittedTable, fill_rows
 

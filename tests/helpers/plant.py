@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from kiosk.clock import FrozenClock
-from kiosk.services import database as database_service
-from kiosk.services.demo import seed_demo_plant
+from kiosk.services.plant.demo import seed_demo_plant
+from kiosk.services.platform import database as database_service
 from models import db
 
 START = datetime(2025, 9, 10, 8, 0, tzinfo=UTC)  # the demo campaign's tenth day, 08:00 UTC

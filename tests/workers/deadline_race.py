@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from kiosk.clock import SystemClock
 from kiosk.errors import Conflict
-from kiosk.services import auth, database, deadlines, lifecycle
+from kiosk.services.defects import deadlines, lifecycle
+from kiosk.services.platform import auth, database
 
 
 class DriftingClock(SystemClock):

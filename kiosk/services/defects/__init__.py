@@ -1,0 +1,1 @@
+"""Defects: reporting, the lifecycle and its state table, deadlines, the worklist, proposals."""

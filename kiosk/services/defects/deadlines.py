@@ -1,0 +1,61 @@
+"""The deadline sweep: every defect whose correction window passed unverified loses points once.
+
+Any number of sweepers on any number of kiosks may run at the same time, and race
+verifications: each candidate is locked and read again, judged by the database's clock
+on PostgreSQL, and its window's one outcome is written only if none exists
+(lifecycle.write_deadline_outcome), so each defect is charged at most once and never
+both charged and awarded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.clock import Clock, SystemClock
+from kiosk.services.defects.lifecycle import deadline_now, lock_defect, write_deadline_outcome
+from kiosk.services.platform.uow import idempotent, read_only, transaction
+from models import Campaign, Defect, LedgerEntry
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    overdue: int  # defects past their window without an on-time verification
+    charged_now: int  # deductions this sweep wrote (others had been written before)
+
+
+@read_only
+def _candidates(clock: Clock) -> list[str]:
+    now = clock.now()
+    late = Defect.select(Defect.id).where(
+        (Defect.due_at < now)
+        & (Defect.verified_at.is_null() | (Defect.verified_at > Defect.due_at))
+    )
+    ids = {str(row.id) for row in late}
+    charged = {
+        row.cause_id
+        for row in LedgerEntry.select(LedgerEntry.cause_id).where(
+            LedgerEntry.idempotency_key.startswith("overdue:")
+        )
+    }
+    return sorted(ids - charged)
+
+
+@idempotent()  # each -2 has its key: a second sweep charges nothing twice
+def sweep(*, clock: Clock | None = None) -> SweepResult:
+    """Charge every overdue defect that has not been charged yet."""
+    clock = clock or SystemClock()
+    pending = _candidates(clock)
+    charged_now = 0
+    for defect_id in pending:
+        with transaction():
+            defect = lock_defect(defect_id)  # read again under the row lock: a verification
+            now = deadline_now(clock)  # may have landed since the candidates were read
+            verified_on_time = defect.verified_at is not None and defect.verified_at <= (
+                defect.due_at
+            )
+            if verified_on_time or now <= defect.due_at:
+                continue
+            campaign = Campaign.get_or_none(Campaign.id == defect.campaign_id)
+            if write_deadline_outcome(defect, campaign, now, None, on_time=False):
+                charged_now += 1
+    return SweepResult(overdue=len(pending), charged_now=charged_now)

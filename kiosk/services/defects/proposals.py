@@ -1,0 +1,646 @@
+"""Improvement proposals: any employee submits; a reviewer accepts (with points) or rejects.
+
+An acceptance awards the points at once through the ledger (key ``proposal:<id>``)
+to the submitter's team, attributed to the submitter, within the campaign's
+range (``proposal_points_min`` .. ``proposal_points_max``). A proposal is
+reviewed once: a second review is refused naming who reviewed it. Reviewing
+needs a supervisor or above; every refusal is audited.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from peewee import JOIN, fn
+
+from kiosk.clock import Clock, FrozenClock, SystemClock, format_local
+from kiosk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from kiosk.i18n import N_, LazyLabels, _
+from kiosk.services.plant.campaigns import RULES_BY_KEY, active_campaign_row, rules_of
+from kiosk.services.platform import ledger
+from kiosk.services.platform.auth import (
+    EmployeeView,
+    identify_badge,
+    record_action,
+    record_refusal,
+    require_role,
+)
+from kiosk.services.platform.text import clean_text
+from kiosk.services.platform.uow import read_only, transaction
+from models import Campaign, Employee, Team, db
+from models.proposals import Proposal
+
+TITLE_MIN = 5
+TITLE_MAX = 120
+TEXT_MAX = 2000
+BENEFIT_MAX = 1000
+COMMENT_MAX = 1000
+DEFAULT_POINTS_RANGE = (
+    RULES_BY_KEY["proposal_points_min"].default,
+    RULES_BY_KEY["proposal_points_max"].default,
+)  # when no campaign is active
+
+STATUS_TITLES = LazyLabels(
+    {
+        "submitted": N_("waiting for review"),
+        "accepted": N_("accepted"),
+        "rejected": N_("rejected"),
+    }
+)
+
+
+@dataclass(frozen=True)
+class ProposalDraft:
+    """What the person typed on the proposal form."""
+
+    title: str
+    problem: str
+    proposal: str
+    benefit: str
+
+
+@dataclass(frozen=True)
+class ProposalView:
+    id: str
+    short_id: str
+    title: str
+    problem: str
+    proposal: str
+    benefit: str
+    status: str
+    submitter_id: int
+    submitter_name: str
+    submitter_badge: str
+    team_name: str
+    submitted_at: datetime
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    review_comment: str
+    points: int | None
+
+    @property
+    def status_title(self) -> str:
+        return STATUS_TITLES.get(self.status, self.status)
+
+
+@dataclass(frozen=True)
+class PointsRange:
+    low: int
+    high: int
+
+    def __str__(self) -> str:
+        return f"{self.low} to {self.high}"
+
+
+# -- checking what was typed -----------------------------------------------------
+
+
+def _field(
+    value: str | None,
+    name: str,
+    *,
+    label: str,
+    maximum: int,
+    minimum: int = 1,
+    single_line: bool = False,
+    problems: dict[str, str],
+) -> str:
+    cleaned = clean_text(value or "", keep_newlines=not single_line)
+    if not cleaned:
+        problems[name] = _("Write the {label}.", label=label)
+    elif len(cleaned) < minimum:
+        problems[name] = _(
+            "The {label} needs at least {minimum} characters.", label=label, minimum=minimum
+        )
+    elif len(cleaned) > maximum:
+        problems[name] = _(
+            "Keep the {label} under {maximum:,} characters (it has {count:,}).",
+            label=label,
+            maximum=maximum,
+            count=len(cleaned),
+        )
+    return cleaned
+
+
+def check_draft(draft: ProposalDraft) -> ProposalDraft:
+    """The draft with its text cleaned; ValidationFailed naming every bad field."""
+    problems: dict[str, str] = {}
+    title = _field(
+        draft.title,
+        "title",
+        label="title",
+        minimum=TITLE_MIN,
+        maximum=TITLE_MAX,
+        single_line=True,
+        problems=problems,
+    )
+    problem = _field(
+        draft.problem, "problem", label=_("problem you see"), maximum=TEXT_MAX, problems=problems
+    )
+    proposal = _field(
+        draft.proposal,
+        "proposal",
+        label=_("proposed improvement"),
+        maximum=TEXT_MAX,
+        problems=problems,
+    )
+    benefit = _field(
+        draft.benefit,
+        "benefit",
+        label=_("expected benefit"),
+        maximum=BENEFIT_MAX,
+        problems=problems,
+    )
+    if problems:
+        raise ValidationFailed(problems)
+    return ProposalDraft(title, problem, proposal, benefit)
+
+
+def _comment(text: str | None, required: str | None = None) -> str:
+    cleaned = clean_text(text or "", keep_newlines=True)
+    if required and not cleaned:
+        raise ValidationFailed({"comment": required})
+    if len(cleaned) > COMMENT_MAX:
+        raise ValidationFailed(
+            {
+                "comment": _(
+                    "Keep the comment under {COMMENT_MAX:,} characters.", COMMENT_MAX=COMMENT_MAX
+                )
+            }
+        )
+    return cleaned
+
+
+def _points(value: int | str | None, allowed: PointsRange) -> int:
+    wrong = ValidationFailed(
+        {
+            "points": _(
+                "Give a whole number of points from {allowed} (the campaign's range).",
+                allowed=allowed,
+            )
+        }
+    )
+    if isinstance(value, bool):
+        raise wrong
+    if isinstance(value, int):
+        amount = value
+    else:
+        text = clean_text(value or "").removeprefix("+")
+        if not text.isdigit() or len(text) > 6:
+            raise wrong
+        amount = int(text)
+    if not allowed.low <= amount <= allowed.high:
+        raise ValidationFailed(
+            {
+                "points": _(
+                    "{amount} points is outside the campaign's range: give {allowed} points.",
+                    amount=amount,
+                    allowed=allowed,
+                )
+            }
+        )
+    return amount
+
+
+# -- writing --------------------------------------------------------------------
+
+
+def _proposal_id(value: str | uuid.UUID) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value).strip())
+    except ValueError as exc:
+        raise NotFound(
+            _("There is no proposal {value!r}.", value=clean_text(str(value))[:40])
+        ) from exc
+
+
+def _lock(proposal_id: str | uuid.UUID) -> Proposal:
+    query = Proposal.select().where(Proposal.id == _proposal_id(proposal_id))
+    if db.is_postgresql():
+        query = query.for_update()
+    proposal = query.first()
+    if proposal is None:
+        raise NotFound(_("There is no proposal {proposal_id}.", proposal_id=str(proposal_id)[:8]))
+    return proposal
+
+
+def _active_employee(person: EmployeeView) -> Employee:
+    employee = Employee.get_or_none(Employee.id == person.id)
+    if employee is None or not employee.active:
+        raise PermissionDenied(
+            _("{name} is not an active employee: sign in again.", name=person.name)
+        )
+    return employee
+
+
+def _campaign_for(proposal: Proposal | None) -> Campaign | None:
+    if proposal is not None and proposal.campaign_id is not None:
+        found = Campaign.get_or_none(Campaign.id == proposal.campaign_id)
+        if found is not None:
+            return found
+    return active_campaign_row()
+
+
+def _range_of(campaign: Campaign | None) -> PointsRange:
+    rules = rules_of(campaign)
+    return PointsRange(rules.proposal_points_min, rules.proposal_points_max)
+
+
+def submit_proposal(
+    actor: EmployeeView,
+    draft: ProposalDraft,
+    *,
+    terminal: str | None = None,
+    clock: Clock | None = None,
+) -> ProposalView:
+    """Any signed-in employee submits a proposal; it waits for a reviewer."""
+    clock = clock or SystemClock()
+    clean = check_draft(draft)
+    with transaction():
+        employee = _active_employee(actor)
+        twin = (
+            Proposal.select()
+            .where(
+                (Proposal.submitter == employee.id)
+                & (Proposal.status == "submitted")
+                & (fn.LOWER(Proposal.title) == clean.title.lower())
+            )
+            .first()
+        )
+        if twin is not None:
+            raise Conflict(
+                _(
+                    'You already submitted "{title}" on {time}; it is waiting for review. Give '
+                    "a new proposal another title.",
+                    title=twin.title,
+                    time=format_local(twin.submitted_at),
+                )
+            )
+        campaign = active_campaign_row()
+        proposal = Proposal.create(
+            campaign=campaign.id if campaign else None,
+            submitter=employee.id,
+            team=employee.team_id,
+            title=clean.title,
+            problem=clean.problem,
+            proposal=clean.proposal,
+            benefit=clean.benefit,
+            status="submitted",
+            submitted_at=clock.now(),
+            terminal=terminal,
+        )
+        return _view(proposal.id)
+
+
+def _require_unreviewed(proposal: Proposal) -> None:
+    if proposal.status == "submitted":
+        return
+    who = Employee.get_by_id(proposal.reviewed_by_id).name if proposal.reviewed_by_id else "?"
+    when = format_local(proposal.reviewed_at)
+    outcome = (
+        _(
+            "accepted by {who} on {when} ({points:+d} points)",
+            who=who,
+            when=when,
+            points=proposal.points,
+        )
+        if proposal.status == "accepted"
+        else _("rejected by {who} on {when}", who=who, when=when)
+    )
+    raise Conflict(
+        _(
+            "Proposal {id} was already {outcome}: it is reviewed once.",
+            id=str(proposal.id)[:8],
+            outcome=outcome,
+        )
+    )
+
+
+def _may_review(actor: EmployeeView, proposal: Proposal) -> None:
+    if proposal.submitter_id == actor.id:
+        raise PermissionDenied(
+            _("You submitted this proposal yourself: another reviewer must review it.")
+        )
+
+
+def _refuse_audited(
+    actor: EmployeeView,
+    proposal_id: str | uuid.UUID,
+    refusal: PermissionDenied,
+    terminal: str | None,
+    clock: Clock,
+) -> None:
+    record_refusal(
+        actor,
+        "proposal_review",
+        clean_text(str(proposal_id))[:64],
+        refusal.message,
+        terminal=terminal,
+        clock=clock,
+    )
+
+
+def accept_proposal(
+    actor: EmployeeView,
+    proposal_id: str | uuid.UUID,
+    points: int | str | None,
+    comment: str = "",
+    *,
+    terminal: str | None = None,
+    clock: Clock | None = None,
+) -> ProposalView:
+    """Accept a proposal and award its points to the submitter's team at once (supervisor+)."""
+    clock = clock or SystemClock()
+    try:
+        if not actor.has_role("supervisor"):
+            raise PermissionDenied(_("Only a supervisor or above may review proposals."))
+        note = _comment(comment)
+        with transaction():
+            proposal = _lock(proposal_id)
+            _require_unreviewed(proposal)
+            _may_review(actor, proposal)
+            campaign = _campaign_for(proposal)
+            amount = _points(points, _range_of(campaign))
+            submitter = Employee.get_by_id(proposal.submitter_id)
+            team_id = submitter.team_id or proposal.team_id
+            if team_id is None:
+                raise Conflict(
+                    _(
+                        "{name} belongs to no team, so the points have nowhere to go. Ask the "
+                        "quality office to put them in a team first.",
+                        name=submitter.name,
+                    )
+                )
+            now = clock.now()
+            proposal.status = "accepted"
+            proposal.points = amount
+            proposal.reviewed_by = actor.id
+            proposal.reviewed_at = now
+            proposal.review_comment = note
+            proposal.save()
+            result = ledger.write_award(
+                ledger.Award(
+                    team_id=team_id,
+                    amount=amount,
+                    reason=f"improvement proposal {str(proposal.id)[:8]} accepted: "
+                    f'"{proposal.title}"',
+                    cause_type="proposal",
+                    cause_id=str(proposal.id),
+                    idempotency_key=f"proposal:{proposal.id}",
+                    employee_id=submitter.id,
+                    created_by_id=actor.id,
+                    campaign_id=campaign.id if campaign else None,
+                ),
+                now,
+            )
+            if not result.written:
+                raise Conflict(
+                    _("Proposal {id} has already earned its points.", id=str(proposal.id)[:8])
+                )
+            record_action(
+                actor.id,
+                "accept_proposal",
+                f"proposal {str(proposal.id)[:8]}",
+                now,
+                detail=f"{amount:+d} points; {note}",
+                terminal=terminal,
+            )
+            return _view(proposal.id)
+    except PermissionDenied as refusal:
+        _refuse_audited(actor, proposal_id, refusal, terminal, clock)
+        raise
+
+
+def reject_proposal(
+    actor: EmployeeView,
+    proposal_id: str | uuid.UUID,
+    comment: str,
+    *,
+    terminal: str | None = None,
+    clock: Clock | None = None,
+) -> ProposalView:
+    """Reject a proposal with a comment that tells the submitter why (supervisor+)."""
+    clock = clock or SystemClock()
+    try:
+        if not actor.has_role("supervisor"):
+            raise PermissionDenied(_("Only a supervisor or above may review proposals."))
+        note = _comment(comment, _("Say why the proposal is not accepted: the submitter reads it."))
+        with transaction():
+            proposal = _lock(proposal_id)
+            _require_unreviewed(proposal)
+            _may_review(actor, proposal)
+            proposal.status = "rejected"
+            proposal.reviewed_by = actor.id
+            proposal.reviewed_at = clock.now()
+            proposal.review_comment = note
+            proposal.save()
+            record_action(
+                actor.id,
+                "reject_proposal",
+                f"proposal {str(proposal.id)[:8]}",
+                proposal.reviewed_at,
+                detail=note,
+                terminal=terminal,
+            )
+            return _view(proposal.id)
+    except PermissionDenied as refusal:
+        _refuse_audited(actor, proposal_id, refusal, terminal, clock)
+        raise
+
+
+# -- reading --------------------------------------------------------------------
+
+
+def _views(query) -> list[ProposalView]:
+    rows = list(query)
+    names: dict[int, str] = {}
+    reviewer_ids = {p.reviewed_by_id for p in rows if p.reviewed_by_id is not None}
+    if reviewer_ids:
+        for person in Employee.select().where(Employee.id.in_(list(reviewer_ids))):
+            names[person.id] = person.name
+    views = []
+    for p in rows:
+        team = p.team if p.team_id is not None else None
+        views.append(
+            ProposalView(
+                id=str(p.id),
+                short_id=str(p.id)[:8],
+                title=p.title,
+                problem=p.problem,
+                proposal=p.proposal,
+                benefit=p.benefit,
+                status=p.status,
+                submitter_id=p.submitter.id,
+                submitter_name=p.submitter.name,
+                submitter_badge=p.submitter.badge_code,
+                team_name=team.name if team else _("(no team)"),
+                submitted_at=p.submitted_at,
+                reviewed_by=names.get(p.reviewed_by_id) if p.reviewed_by_id else None,
+                reviewed_at=p.reviewed_at,
+                review_comment=p.review_comment or "",
+                points=p.points,
+            )
+        )
+    return views
+
+
+def _query():
+    return (
+        Proposal.select(Proposal, Employee, Team)
+        .join(Employee, on=(Proposal.submitter == Employee.id))
+        .switch(Proposal)
+        .join(Team, join_type=JOIN.LEFT_OUTER, on=(Proposal.team == Team.id))
+    )
+
+
+def _view(proposal_id: uuid.UUID) -> ProposalView:
+    return _views(_query().where(Proposal.id == proposal_id))[0]
+
+
+@read_only
+def proposal_detail(proposal_id: str | uuid.UUID) -> ProposalView:
+    found = _views(_query().where(Proposal.id == _proposal_id(proposal_id)))
+    if not found:
+        raise NotFound(_("There is no proposal {proposal_id}.", proposal_id=str(proposal_id)[:8]))
+    return found[0]
+
+
+@read_only
+def my_proposals(employee_id: int) -> list[ProposalView]:
+    """The employee's own proposals, newest first."""
+    return _views(
+        _query()
+        .where(Proposal.submitter == employee_id)
+        .order_by(Proposal.submitted_at.desc(), Proposal.title)
+    )
+
+
+QUEUE_PAGE = 50
+
+
+@dataclass(frozen=True)
+class ProposalQueue:
+    """One page of the proposals waiting for review, with how many wait in all."""
+
+    items: tuple[ProposalView, ...]
+    total: int
+    offset: int
+    limit: int
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def first(self) -> int:
+        return self.offset + 1 if self.items else 0
+
+    @property
+    def last(self) -> int:
+        return self.offset + len(self.items)
+
+
+def review_queue(
+    actor: EmployeeView,
+    *,
+    offset: int = 0,
+    limit: int = QUEUE_PAGE,
+    terminal: str | None = None,
+    clock: Clock | None = None,
+) -> ProposalQueue:
+    """Proposals waiting for review, oldest first, a page at a time (supervisor+; a
+    refusal is audited)."""
+    require_role(
+        actor, "supervisor", "review_proposals", target="queue", terminal=terminal, clock=clock
+    )
+    return _review_queue(offset, limit)
+
+
+@read_only
+def _review_queue(offset: int, limit: int) -> ProposalQueue:
+    offset, limit = max(0, offset), max(1, min(limit, 200))
+    waiting = Proposal.status == "submitted"
+    total = Proposal.select().where(waiting).count()
+    items = _views(
+        _query()
+        .where(waiting)
+        .order_by(Proposal.submitted_at, Proposal.title, Proposal.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return ProposalQueue(tuple(items), total, offset, limit)
+
+
+@read_only
+def points_range() -> PointsRange:
+    """The points a reviewer may give for an accepted proposal in the active campaign."""
+    return _range_of(active_campaign_row())
+
+
+# -- the demo plant ----------------------------------------------------------------
+
+DEMO_PROPOSALS = [
+    (
+        "E1002",
+        "Colour-coded crimp dies per terminal size",
+        "Operators sometimes fit the 6 mm² die for 10 mm² DC+ terminals; the dies look alike.",
+        ("Paint each die and its terminal bin the same colour; add a colour chart at the press."),
+        "Fewer crimp-height defects at L1-S01; no wrong-die setups after changeover.",
+        ("accept", "E4002", 5, "Good, cheap and quick: roll out on Line 1 this week."),
+    ),
+    (
+        "E3003",
+        "Nitrogen flow alarm on the reflow oven",
+        "Low nitrogen flow goes unnoticed until AOI finds oxidised joints.",
+        "Fit a flow switch that lights the andon lamp when flow drops below 20 l/min.",
+        "Catch the drop within minutes instead of after a whole panel batch.",
+        None,
+    ),
+    (
+        "E2003",
+        "Skip the torque re-check on Burn-in",
+        "Re-checking torque after burn-in takes 4 minutes per unit.",
+        "Drop the re-check: torque was already checked at L2-S03.",
+        "4 minutes saved per unit.",
+        ("reject", "E5001", 0, "Burn-in heat relaxes joints; the re-check caught 3 loose bolts."),
+    ),
+]
+
+
+def seed_demo_proposals(clock: Clock | None = None) -> int:
+    """Add the demo proposals (one accepted with points, one rejected, one waiting). Once."""
+    now = (clock or SystemClock()).now()
+    with db.connection():
+        if Proposal.select().exists():
+            return 0
+    moment = FrozenClock(now - timedelta(days=3))
+    for badge, title, problem, idea, benefit, review in DEMO_PROPOSALS:
+        moment.advance(timedelta(hours=5))
+        submitted = submit_proposal(
+            identify_badge(badge),
+            ProposalDraft(title, problem, idea, benefit),
+            terminal="demo",
+            clock=moment,
+        )
+        if review is None:
+            continue
+        decision, reviewer, points, comment = review
+        later = FrozenClock(moment.now() + timedelta(hours=20))
+        if decision == "accept":
+            accept_proposal(
+                identify_badge(reviewer),
+                submitted.id,
+                points,
+                comment,
+                terminal="demo",
+                clock=later,
+            )
+        else:
+            reject_proposal(
+                identify_badge(reviewer), submitted.id, comment, terminal="demo", clock=later
+            )
+    return len(DEMO_PROPOSALS)

@@ -1,0 +1,1 @@
+"""Lines and suppliers: line evaluation, weekly inspections, supplier ranking, anomalies."""

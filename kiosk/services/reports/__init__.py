@@ -1,0 +1,1 @@
+"""Reports and exports: boards, key figures, CSV/XLSX exports, the handbook, labels, fonts."""

@@ -1,0 +1,325 @@
+"""The campaign's key figures for the supervisor board.
+
+- training coverage: active employees with a passed assessment / all active employees
+- defect correction rate: defects verified inside their window / all defects that are due
+  (a defect is due once its window has closed, or earlier if it was verified on time)
+- open and overdue defects
+- first-pass yield per line over the campaign (units passed first time / units produced)
+- critical issues resolved: closed critical defects of the campaign, against its target
+- the campaign phase(s) today and the days left
+- who holds the Quality Mobile Flag
+- the campaign's targets beside each of these (and first-pass yield over all lines, and the
+  share of active suppliers that are high-risk)
+
+The board shows the active campaign (live) unless a campaign is picked: then that
+campaign's figures over its own dates. Every figure is counted in SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from peewee import Case, Select, fn
+
+from kiosk.clock import Clock, SystemClock, to_local
+from kiosk.errors import NotFound
+from kiosk.i18n import _
+from kiosk.services.defects.lifecycle import OPEN_STATUSES
+from kiosk.services.lines.lines import (
+    LineYield,
+    first_pass_yield,
+    local_day_bounds,
+    mobile_flag_history,
+)
+from kiosk.services.lines.suppliers import high_risk_count
+from kiosk.services.plant.campaigns import active_campaign_row, rules_of
+from kiosk.services.platform.ledger import TeamTotal, team_totals
+from kiosk.services.platform.uow import read_only
+from kiosk.services.training.assessments import coverage_counts
+from models import Campaign, Defect, LedgerEntry, ProductionLine
+from models.lines import LineEvaluation
+from models.totals import LedgerTeamHour
+
+
+@dataclass(frozen=True)
+class BoardSummary:
+    generated_at: datetime
+    campaign_name: str
+    phases_today: tuple[str, ...]
+    days_left: int | None
+    coverage_passed: int
+    coverage_total: int
+    due: int
+    verified_on_time: int
+    open_defects: int
+    overdue_defects: int
+    critical_resolved: int
+    critical_target: int
+    period: str  # the dates first-pass yield and the charts cover
+    line_yields: tuple[LineYield, ...]
+    flag_line: str | None  # "L2 DC Fast Charger Assembly", None before any evaluation
+    team_totals: tuple[TeamTotal, ...]
+    campaign_id: int | None = None  # None: no campaign at all
+    live: bool = True  # the active campaign (or none); False: a campaign picked on the board
+    campaign_dates: str = ""  # "2025-09-01 – 2025-09-30"
+    target_coverage: int = 100
+    target_correction_rate: int = 100
+    target_fpy: int = 98
+    target_high_risk_suppliers: int = 10
+    high_risk_suppliers: int = 0  # over the period, by the campaign's threshold
+    active_suppliers: int = 0
+
+    @property
+    def coverage_percent(self) -> int:
+        """Rounded down: never 100 while someone is missing."""
+        return self.coverage_passed * 100 // self.coverage_total if self.coverage_total else 0
+
+    @property
+    def correction_rate_percent(self) -> int | None:
+        return self.verified_on_time * 100 // self.due if self.due else None
+
+    @property
+    def fpy_percent(self) -> float | None:
+        """First-pass yield over every line: units passed first / units produced."""
+        produced = sum(y.produced for y in self.line_yields)
+        return (
+            100.0 * sum(y.passed_first for y in self.line_yields) / produced if produced else None
+        )
+
+    @property
+    def high_risk_supplier_percent(self) -> int | None:
+        """High-risk suppliers / active suppliers, rounded up (never 0 while one is)."""
+        if not self.active_suppliers:
+            return None
+        return -(-self.high_risk_suppliers * 100 // self.active_suppliers)
+
+
+RECENT_DAYS = 30
+
+
+def reporting_period(
+    campaign: Campaign | None, today: date, live: bool = True
+) -> tuple[date, date]:
+    """The campaign's dates while it runs; otherwise the last 30 days (e.g. a demo plant
+    tried after its campaign month, or a plant between campaigns). A campaign picked on
+    the board (not live): its own dates."""
+    if campaign is not None and (not live or campaign.starts_on <= today <= campaign.ends_on):
+        return campaign.starts_on, campaign.ends_on
+    return today - timedelta(days=RECENT_DAYS - 1), today
+
+
+@dataclass(frozen=True)
+class PeriodYields:
+    period: str  # "Sep 01 – Sep 30"
+    yields: tuple[LineYield, ...]
+
+
+@read_only
+def board_yields(*, clock: Clock | None = None) -> PeriodYields:
+    """First-pass yield per line over the period the board shows (the active campaign's
+    dates while it runs, else the last 30 days), so F12 and the board agree."""
+    today = to_local((clock or SystemClock()).now()).date()
+    period = reporting_period(active_campaign_row(), today)
+    return PeriodYields(describe_period(*period), tuple(first_pass_yield(*period)))
+
+
+def board_campaign(campaign_id: int | None) -> tuple[Campaign | None, bool]:
+    """The campaign a board shows and whether it is live: the active one unless another
+    is picked."""
+    if campaign_id is None:
+        return active_campaign_row(), True
+    row = Campaign.get_or_none(Campaign.id == campaign_id)
+    if row is None:
+        raise NotFound(_("That campaign is no longer there. Pick another."))
+    return row, bool(row.active)
+
+
+def _count(condition):
+    return fn.COALESCE(fn.SUM(Case(None, [(condition, 1)], 0)), 0)
+
+
+def _flag_line(campaign: Campaign | None, live: bool) -> str | None:
+    if live:
+        holders = mobile_flag_history()
+        return f"{holders[0].line_code} {holders[0].line_name}" if holders else None
+    winner = (
+        LineEvaluation.select(ProductionLine.code, ProductionLine.name)
+        .join(ProductionLine, on=(LineEvaluation.winner == ProductionLine.id))
+        .where(LineEvaluation.campaign == campaign)
+        .order_by(LineEvaluation.evaluated_at.desc(), LineEvaluation.id.desc())
+        .tuples()
+        .first()
+    )
+    return f"{winner[0]} {winner[1]}" if winner else None
+
+
+def describe_period(first: date, last: date) -> str:
+    return f"{first:%b %d} – {last:%b %d}"
+
+
+@read_only
+def board_summary(*, campaign_id: int | None = None, clock: Clock | None = None) -> BoardSummary:
+    """The board's figures for the active campaign, or for the campaign picked."""
+    clock = clock or SystemClock()
+    now = clock.now()
+    today = to_local(now).date()
+    campaign, live = board_campaign(campaign_id)
+    period = reporting_period(campaign, today, live)
+    view = rules_of(campaign)
+    verified_on_time = Defect.verified_at.is_null(False) & (Defect.verified_at <= Defect.due_at)
+    is_open = Defect.status.in_(OPEN_STATUSES)
+    counts = Defect.select(
+        _count((Defect.due_at <= now) | verified_on_time),
+        _count(verified_on_time),
+        _count(is_open),
+        _count(is_open & (Defect.due_at < now)),
+        _count((Defect.severity == "critical") & (Defect.status == "closed")),
+    )
+    if campaign is not None:
+        counts = counts.where(Defect.campaign == campaign)
+    due, on_time, open_count, overdue, critical_closed = (int(n) for n in counts.tuples()[0])
+    passed, total = coverage_counts(campaign)
+    high_risk, suppliers = high_risk_count(*period, view.supplier_risk_share_percent)
+    return BoardSummary(
+        generated_at=now,
+        campaign_name=view.name,
+        phases_today=tuple(p.name for p in view.phases_on(today)) if live else (),
+        days_left=view.days_left(today) if live else None,
+        coverage_passed=passed,
+        coverage_total=total,
+        due=due,
+        verified_on_time=on_time,
+        open_defects=open_count,
+        overdue_defects=overdue,
+        critical_resolved=critical_closed,
+        critical_target=view.critical_issue_target,
+        period=describe_period(*period),
+        line_yields=tuple(first_pass_yield(*period)),
+        flag_line=_flag_line(campaign, live),
+        team_totals=tuple(team_totals(campaign.id if campaign else None)),
+        campaign_id=campaign.id if campaign else None,
+        live=live,
+        campaign_dates=f"{view.starts_on} – {view.ends_on}" if campaign else "",
+        target_coverage=view.target_training_coverage_percent,
+        target_correction_rate=view.target_correction_rate_percent,
+        target_fpy=view.target_fpy_percent,
+        target_high_risk_suppliers=view.target_high_risk_supplier_percent,
+        high_risk_suppliers=high_risk,
+        active_suppliers=suppliers,
+    )
+
+
+@dataclass(frozen=True)
+class DailySeries:
+    days: tuple[str, ...]  # local dates "09-01" ... over the campaign (or the last 30 days)
+    team_points: tuple[tuple[str, tuple[int, ...]], ...]  # (team name, cumulative points a day)
+    defects_reported: tuple[int, ...]
+
+
+def _local_day_index(field, first: date, count: int):
+    """Which local day of the period a stored UTC time falls on, in SQL: -1 before the
+    first day, 0 .. count-1, NULL after the last (local midnights as UTC instants)."""
+    start = local_day_bounds(first, first)[0]
+    branches = [(field < start, -1)]
+    for n in range(count):
+        day = first + timedelta(days=n)
+        branches.append((field < local_day_bounds(day, day)[1], n))
+    return Case(None, branches, None)
+
+
+def _summed(query, column: str) -> list[tuple[int, int | None, int]]:
+    """(team, day, sum of the column) per team and day, grouped in SQL."""
+    rows = query.alias("rows")
+    return [
+        (team_id, None if day is None else int(day), int(total or 0))
+        for team_id, day, total in (
+            # (any model builds the outer query)
+            Defect.select(rows.c.team_id, rows.c.day, fn.SUM(getattr(rows.c, column)))
+            .from_(rows)
+            .group_by(rows.c.team_id, rows.c.day)
+            .tuples()
+        )
+    ]
+
+
+def _on_whole_hours(first: date, count: int) -> bool:
+    """Every local midnight of the period falls on a whole UTC hour (any zone whose offset
+    is whole hours), so whole hours of the rollup make whole local days."""
+    return all(
+        moment.minute == moment.second == moment.microsecond == 0
+        for n in range(count + 1)
+        for moment in [local_day_bounds(first + timedelta(days=n), first + timedelta(days=n))[0]]
+    )
+
+
+def _ledger_by_day(campaign: Campaign | None, first: date, count: int):
+    """(team, day, amount) rows to sum: the hourly rollup kept with the ledger (schema step
+    17), or the ledger itself where local days do not start on a whole UTC hour."""
+    if _on_whole_hours(first, count):
+        day_of = _local_day_index(LedgerTeamHour.hour, first, count)
+        rows = LedgerTeamHour.select(
+            LedgerTeamHour.team.alias("team_id"), day_of.alias("day"), LedgerTeamHour.amount
+        )
+        if campaign is not None:
+            rows = rows.where(LedgerTeamHour.campaign_key == campaign.id)
+        return rows
+    day_of = _local_day_index(LedgerEntry.created_at, first, count)
+    rows = LedgerEntry.select(
+        LedgerEntry.team.alias("team_id"), day_of.alias("day"), LedgerEntry.amount
+    )
+    if campaign is not None:
+        rows = rows.where(LedgerEntry.campaign == campaign)
+    return rows
+
+
+def _reported_per_day(campaign: Campaign | None, days: list[date]) -> list[int]:
+    """Defects reported on each local day, in one query of a range count per day (each an
+    index range on the campaign and the report time, schema step 17)."""
+    if not days:
+        return []
+    counts = []
+    for day in days:
+        start, end = local_day_bounds(day, day)
+        of_day = (Defect.reported_at >= start) & (Defect.reported_at < end)
+        if campaign is not None:
+            of_day &= Defect.campaign == campaign.id
+        counts.append(Defect.select(fn.COUNT(Defect.id)).where(of_day))
+    columns = [count.alias(f"d{n}") for n, count in enumerate(counts)]
+    row = Select(columns=columns).bind(Defect._meta.database).tuples()
+    return [int(n or 0) for n in list(row)[0]]
+
+
+@read_only
+def daily_series(*, campaign_id: int | None = None, clock: Clock | None = None) -> DailySeries:
+    """Points over the month per team (cumulative) and defects reported per day."""
+    clock = clock or SystemClock()
+    campaign, live = board_campaign(campaign_id)
+    today = to_local(clock.now()).date()
+    first, last = reporting_period(campaign, today, live)
+    last = min(last, today) if first <= today else last
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    teams = {t.team_id: t.team_name for t in team_totals(campaign.id if campaign else None)}
+    daily = {team_id: [0] * len(days) for team_id in teams}
+    before = dict.fromkeys(teams, 0)
+    entries = _ledger_by_day(campaign, first, len(days))
+    for team_id, day, amount in _summed(entries, "amount"):
+        if team_id not in daily or day is None:
+            continue
+        if day < 0:
+            before[team_id] += amount
+        else:
+            daily[team_id][day] += amount
+    reported = _reported_per_day(campaign, days)
+    series = []
+    for team_id, name in teams.items():
+        running, cumulative = before[team_id], []
+        for amount in daily[team_id]:
+            running += amount
+            cumulative.append(running)
+        series.append((name, tuple(cumulative)))
+    return DailySeries(
+        days=tuple(day.strftime("%m-%d") for day in days),
+        team_points=tuple(series),
+        defects_reported=tuple(reported),
+    )

@@ -1,0 +1,234 @@
+"""Boards: the Quality Red-Black List (praise on the red side, exposure on the black side).
+
+The black side also marks teams whose points look farmed: at least the campaign's
+`suspicious_self_reports` defects that a member of the responsible team reported about
+its own team and that were marked fixed within `suspicious_fix_hours` of the report
+(counted in SQL, over the campaign shown).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from peewee import SQL, Value, fn
+
+from kiosk.clock import Clock, SystemClock
+from kiosk.i18n import _
+from kiosk.services.defects.lifecycle import OPEN_STATUSES
+from kiosk.services.lines.inspections import LineView, lines_missing_inspection
+from kiosk.services.plant.campaigns import rules_of
+from kiosk.services.platform.ledger import TeamTotal, team_totals
+from kiosk.services.platform.uow import read_only
+from kiosk.services.reports.kpis import board_campaign
+from models import Campaign, Defect, Employee, Station, Team, db
+from models.totals import LedgerTeamPerson
+
+TOP_PEOPLE = 5
+OVERDUE_SHOWN = 50  # the longest overdue; the list says how many there are in all
+SUSPICIOUS_LIMIT = 10  # teams marked at most (the worst first)
+
+
+@dataclass(frozen=True)
+class OnTimeTeam:
+    team_name: str
+    on_time: int  # corrections verified inside the window
+    points: int
+
+
+@dataclass(frozen=True)
+class TopPerson:
+    name: str
+    team_name: str
+    points: int
+
+
+@dataclass(frozen=True)
+class OverdueDefect:
+    id: str
+    short_id: str
+    station_code: str
+    team_name: str
+    severity: str
+    status: str
+    description: str
+    due_at: datetime
+    overdue_seconds: int
+
+    @property
+    def days_overdue(self) -> int:
+        return self.overdue_seconds // 86_400
+
+    @property
+    def overdue_text(self) -> str:
+        hours = (self.overdue_seconds % 86_400) // 3_600
+        return _("{days_overdue} d {hours:02d} h", days_overdue=self.days_overdue, hours=hours)
+
+
+@dataclass(frozen=True)
+class LateTeam:
+    team_name: str
+    penalties: int
+    points_lost: int
+
+
+@dataclass(frozen=True)
+class SuspiciousTeam:
+    team_name: str
+    quick_self_fixes: int  # self-reported defects fixed within the campaign's hours
+
+
+@dataclass(frozen=True)
+class RedBlackList:
+    generated_at: datetime
+    on_time_teams: tuple[OnTimeTeam, ...]
+    top_teams: tuple[TeamTotal, ...]
+    top_people: tuple[TopPerson, ...]
+    overdue_defects: tuple[OverdueDefect, ...]
+    late_teams: tuple[LateTeam, ...]
+    missing_inspections: tuple[LineView, ...]  # lines without a completed inspection this week
+    suspicious_teams: tuple[SuspiciousTeam, ...] = ()
+    suspicious_hours: int = 4  # what "fixed quickly" means here
+    overdue_total: int = 0  # every open defect past its window (the list shows the first)
+
+    def is_suspicious(self, team_name: str) -> bool:
+        return any(t.team_name == team_name for t in self.suspicious_teams)
+
+
+def _of_campaign(campaign: Campaign | None):
+    return True if campaign is None else LedgerTeamPerson.campaign_key == campaign.id
+
+
+def _count_by_team(kind: str, campaign: Campaign | None) -> list[tuple[str, int, int]]:
+    """(team, on-time awards or late charges, their points) of the teams with any, from
+    the rollup the ledger's trigger keeps (schema step 17)."""
+    if kind == "ontime":
+        entries, points = LedgerTeamPerson.ontime_entries, Value(0)
+    else:
+        entries, points = LedgerTeamPerson.overdue_entries, LedgerTeamPerson.overdue_amount
+    count = fn.SUM(entries)
+    rows = (
+        LedgerTeamPerson.select(Team.name, count, fn.SUM(points))
+        .join(Team)
+        .where(_of_campaign(campaign))
+        .group_by(Team.name)
+        .having(count > 0)
+        .tuples()
+    )
+    return [(name, int(count), int(total)) for name, count, total in rows]
+
+
+def _fixed_within(hours: int):
+    """Marked fixed at most `hours` after the report, in SQL on either engine."""
+    if db.is_postgresql():
+        return Defect.fixed_at <= Defect.reported_at + SQL("make_interval(hours => %s)", (hours,))
+    return fn.julianday(Defect.fixed_at) <= fn.julianday(Defect.reported_at) + hours / 24.0
+
+
+def _suspicious_teams(campaign: Campaign | None) -> list[SuspiciousTeam]:
+    rules = rules_of(campaign)
+    reporter = Employee.alias()
+    quick = fn.COUNT(Defect.id)
+    query = (
+        Defect.select(Team.name, quick)
+        .join(Team, on=(Defect.team == Team.id))
+        .switch(Defect)
+        .join(reporter, on=(Defect.reporter == reporter.id))
+        .where(
+            (reporter.team == Defect.team)
+            & Defect.fixed_at.is_null(False)
+            & _fixed_within(rules.suspicious_fix_hours)
+        )
+        .group_by(Team.name)
+        .having(quick >= rules.suspicious_self_reports)
+        .order_by(quick.desc(), Team.name)
+        .limit(SUSPICIOUS_LIMIT)
+    )
+    if campaign is not None:
+        query = query.where(Defect.campaign == campaign.id)
+    return [SuspiciousTeam(name, int(count)) for name, count in query.tuples()]
+
+
+@read_only
+def red_black(*, campaign_id: int | None = None, clock: Clock | None = None) -> RedBlackList:
+    """The list for the active campaign (live), or for a campaign picked on the board: its
+    points and late charges, and its defects still open past their window. Live, every
+    open defect past its window is exposed, whichever campaign it was reported in."""
+    clock = clock or SystemClock()
+    now = clock.now()
+    campaign, live = board_campaign(campaign_id)
+    ranked = team_totals(campaign.id if campaign else None)
+    totals = {t.team_name: t.points for t in ranked}
+    on_time = sorted(
+        (
+            OnTimeTeam(name, count, totals.get(name, 0))
+            for name, count, _ in _count_by_team("ontime", campaign)
+        ),
+        key=lambda t: (-t.on_time, -t.points, t.team_name),
+    )
+    late = sorted(
+        (
+            LateTeam(name, count, total)
+            for name, count, total in _count_by_team("overdue", campaign)
+        ),
+        key=lambda t: (t.points_lost, t.team_name),
+    )
+    person_total = fn.SUM(LedgerTeamPerson.amount)
+    people = (
+        LedgerTeamPerson.select(
+            Employee.name, Team.name.alias("team_name"), person_total.alias("pts")
+        )
+        .join(Employee, on=(LedgerTeamPerson.employee_key == Employee.id))
+        .switch(LedgerTeamPerson)
+        .join(Team, on=(LedgerTeamPerson.team == Team.id))
+        .where(_of_campaign(campaign))
+        .group_by(Employee.name, Team.name)
+        .having(person_total > 0)
+        .order_by(person_total.desc(), Employee.name)
+        .limit(TOP_PEOPLE)
+        .dicts()
+    )
+    overdue = (
+        Defect.select(
+            Defect.id,
+            Station.code,
+            Team.name,
+            Defect.severity,
+            Defect.status,
+            Defect.description,
+            Defect.due_at,
+        )
+        .join(Station, on=(Defect.station == Station.id))
+        .switch(Defect)
+        .join(Team, on=(Defect.team == Team.id))
+        .where(Defect.status.in_(OPEN_STATUSES) & (Defect.due_at < now))
+    )
+    if not live and campaign is not None:
+        overdue = overdue.where(Defect.campaign == campaign.id)
+    overdue_total = overdue.count()
+    shown = overdue.order_by(Defect.due_at, Defect.id).limit(OVERDUE_SHOWN).tuples()
+    return RedBlackList(
+        generated_at=now,
+        on_time_teams=tuple(on_time),
+        top_teams=tuple(t for t in ranked if t.points > 0)[:3],
+        top_people=tuple(TopPerson(p["name"], p["team_name"], int(p["pts"])) for p in people),
+        overdue_defects=tuple(
+            OverdueDefect(
+                id=str(defect_id),
+                short_id=str(defect_id)[:8],
+                station_code=station_code,
+                team_name=team_name,
+                severity=severity,
+                status=status,
+                description=description,
+                due_at=due_at,
+                overdue_seconds=int((now - due_at).total_seconds()),
+            )
+            for defect_id, station_code, team_name, severity, status, description, due_at in shown
+        ),
+        late_teams=tuple(late),
+        missing_inspections=tuple(lines_missing_inspection(clock=clock)) if live else (),
+        suspicious_teams=tuple(_suspicious_teams(campaign)),
+        suspicious_hours=rules_of(campaign).suspicious_fix_hours,
+        overdue_total=overdue_total,
+    )

@@ -1,0 +1,1 @@
+"""Training: quiz items, assessments, the question-bank import, knowledge contests, skills."""
