@@ -1,0 +1,69 @@
+"""What a new user's tryout at 80x24 found: each fixed, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from models import Defect, db
+from screens.defect_report import DefectReportScreen
+from screens.signin import SignInScreen
+from screens.station import StationScreen
+from tests.helpers.app import SMALL, make_app, post_keys, settle, sign_in, text_of
+
+
+async def test_a_restored_draft_sent_without_a_station_shows_its_receipt(demo_plant, clock):
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SMALL) as pilot:
+        await sign_in(pilot)
+        post_keys(app, "L1-S01\n")
+        await settle(pilot)
+        await pilot.press("f2", "2", *"Guard rail bent")
+        await settle(pilot)
+        await pilot.press("f10")  # called away: the draft is kept
+        await settle(pilot)
+        await sign_in(pilot)
+        assert "was kept when you were signed out" in text_of(app, "#message")
+        await pilot.press("f2")  # no station scanned: the draft reopens
+        await settle(pilot)
+        assert isinstance(app.screen, DefectReportScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, StationScreen)
+        receipt = text_of(app, "#message")
+        assert "reported" in receipt and "must correct it by" in receipt, receipt
+        assert "if verified by then" in receipt
+        assert "kept when you were signed out" not in receipt
+        assert "Station L1-S01" in text_of(app, "#station-card")
+    with db.connection():
+        assert Defect.select().where(Defect.description == "Guard rail bent").count() == 1
+
+
+async def test_f10_at_the_pin_prompt_goes_back_to_the_badge_prompt(demo_plant, clock):
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SMALL) as pilot:
+        await sign_in(pilot, "E1001")
+        assert "enter your PIN" in text_of(app, "#prompt")
+        await pilot.press("1", "2")
+        await pilot.press("f10")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen) and app.user is None
+        assert text_of(app, "#prompt") == "Scan your badge"
+        pin = app.screen.query_one("#pin", Input)
+        assert pin.value == "" and not pin.display
+        await sign_in(pilot, "E1002")  # the next person starts from the badge
+        assert isinstance(app.screen, StationScreen)
+
+
+async def test_a_badge_scanned_for_a_station_says_it_is_a_badge(demo_plant, clock):
+    from kiosk.services.platform import auth
+
+    with db.connection():
+        name = auth.identify_badge("E3003").name
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SMALL) as pilot:
+        await sign_in(pilot)
+        post_keys(app, "E3003\n")
+        await settle(pilot)
+        said = text_of(app, "#message")
+        assert f"That is a badge ({name}): press F10 to sign out first" in said, said
+        assert "is not known" not in said
