@@ -67,3 +67,56 @@ async def test_a_badge_scanned_for_a_station_says_it_is_a_badge(demo_plant, cloc
         said = text_of(app, "#message")
         assert f"That is a badge ({name}): press F10 to sign out first" in said, said
         assert "is not known" not in said
+
+
+async def test_an_operator_is_refused_form_keys_before_any_form_opens(demo_plant, clock):
+    """Contest, skills and lines: the key says at once who may use it; no form to fill in."""
+    from screens.action_form import ActionForm
+    from screens.contest import ContestScreen
+    from screens.lines import LinesScreen
+    from screens.skills import SkillsScreen
+    from tests.helpers.contest import open_host_screen
+
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SMALL) as pilot:
+        await sign_in(pilot, "E3003")
+        await open_host_screen(pilot, app)
+        for key, what in (("c", "New contest"), ("t", "Register team")):
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, ContestScreen), key
+            said = text_of(app, "#message")
+            assert f"{what}: only a team leader or above may use this key." in said, said
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        await pilot.press("f9", "down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SkillsScreen)
+        await pilot.press("down", "enter")  # an event
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert not isinstance(app.screen, ActionForm)
+        said = text_of(app, "#message")
+        assert "Add participant: only a supervisor or above may use this key." in said, said
+        await pilot.press("escape", "escape", "escape")
+        await settle(pilot)
+        await pilot.press("f12")
+        await settle(pilot)
+        assert isinstance(app.screen, LinesScreen)
+        for key, what, role in (
+            ("p", "Production count", "team leader"),
+            ("e", "Evaluate lines", "supervisor"),
+        ):
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, LinesScreen), key
+            said = text_of(app, "#message")
+            assert f"{what}: only a {role} or above may use this key." in said, said
+    with db.connection():
+        from models import AuditEntry
+
+        refused = [e.target for e in AuditEntry.select().where(AuditEntry.action == "key_refused")]
+        assert sorted(refused) == sorted(
+            ["create_contest", "register_team", "add_participant", "production", "evaluate"]
+        )
