@@ -196,27 +196,32 @@ class ServiceCalls:
         user = self.app.user  # type: ignore[attr-defined]
         if user is not None and user.has_role(minimum):
             return False
-        self.say(
-            _(
-                "{what}: only a {role} or above may use this key.",
-                what=what,
-                role=auth.ROLE_TITLES[minimum].lower(),
-            ),
-            "error",
+        message = _(
+            "{what}: only a {role} or above may use this key.",
+            what=what,
+            role=auth.ROLE_TITLES[minimum].lower(),
         )
+        self.say_refused(message, action, f"needs {auth.ROLE_TITLES.english(minimum)}")
+        return True
+
+    def say_refused(self, message: str, action: str, reason: str) -> None:
+        """Say why a key may not be used here, and put the attempt in the audit trail."""
+        from kiosk.services.platform import auth
+
+        self.say(message, "error")
+        user = self.app.user  # type: ignore[attr-defined]
         if user is not None:
             self.call_service(
                 auth.record_refusal,
                 user,
                 "key_refused",
                 action,
-                f"needs {auth.ROLE_TITLES.english(minimum)}",
+                reason,
                 terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
                 clock=self.app.clock,  # type: ignore[attr-defined]
                 on_done=lambda _none: None,
                 on_error=lambda _error: None,  # the message is said; an outage loses only this
             )
-        return True
 
 
 class KioskScreen(ServiceCalls, Screen):

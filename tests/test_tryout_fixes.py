@@ -120,3 +120,72 @@ async def test_an_operator_is_refused_form_keys_before_any_form_opens(demo_plant
         assert sorted(refused) == sorted(
             ["create_contest", "register_team", "add_participant", "production", "evaluate"]
         )
+
+
+def _key_style(app, key: str) -> str:
+    """The style of a key's cap in the key help ("bold reverse" when offered)."""
+    from screens.widgets.key_help import KeyHelp
+
+    content = app.screen.query_one(KeyHelp).content
+    for span in content.spans:
+        if content.plain[span.start : span.end] == f" {key} ":
+            return str(span.style)
+    raise AssertionError(f"no key {key} in {content.plain!r}")
+
+
+async def test_greyed_keys_in_a_defect_say_why_and_look_greyed(demo_plant, clock):
+    from kiosk.services.defects import lifecycle
+    from kiosk.services.defects.defects import DefectDraft, report_defect
+    from kiosk.services.platform import auth
+    from models import AuditEntry
+    from screens.defect_detail import DefectDetailScreen
+
+    closed = report_defect(
+        auth.identify_badge("E4004"),
+        DefectDraft("L3-S02", "machine", "major", "inspection", "Nozzle clogged"),
+        clock=clock,
+    )
+    lifecycle.mark_fixed(auth.identify_badge("E3002"), closed.id, clock=clock)
+    lifecycle.verify(auth.identify_badge("E1001"), closed.id, clock=clock)
+    lifecycle.close(
+        auth.identify_badge("E3001"),
+        closed.id,
+        lifecycle.RootCause("machine", "No cleaning cycle", "Cleaning every shift"),
+        clock=clock,
+    )
+    own = report_defect(
+        auth.identify_badge("E4004"),
+        DefectDraft("L1-S02", "machine", "minor", "inspection", "Loose earth screw"),
+        clock=clock,
+    )
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SMALL) as pilot:
+        await sign_in(pilot, "E1001", pin="1234")  # a team leader of Line 1
+        app.push_screen(DefectDetailScreen(closed.id))
+        await settle(pilot)
+        assert _key_style(app, "t") == "strike"
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, DefectDetailScreen)
+        assert text_of(app, "#message") == ("Typical: only a supervisor or above may use this key.")
+        await pilot.press("escape")
+        await settle(pilot)
+        app.push_screen(DefectDetailScreen(own.id))
+        await settle(pilot)
+        assert _key_style(app, "p") == "bold reverse"
+        assert _key_style(app, "a") == "strike" and _key_style(app, "v") == "strike"
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, DefectDetailScreen)
+        assert text_of(app, "#message") == (
+            "Reassign: only a supervisor or above may use this key."
+        )
+        await pilot.press("v")
+        await settle(pilot)
+        assert text_of(app, "#message") == (
+            f"Verify: defect {own.short_id} is reported; this key needs it fixed, "
+            "awaiting verification."
+        )
+    with db.connection():
+        targets = [e.target for e in AuditEntry.select().where(AuditEntry.action == "key_refused")]
+        assert sorted(targets) == ["defect_reassign", "defect_typical", "defect_verify"]
