@@ -188,6 +188,41 @@ class ServiceCalls:
     def say(self, text: str, kind: str = "info") -> None:
         self.query_one("#message", Message).say(text, kind)
 
+    def refuse_key(self, what: str, minimum: str, action: str) -> bool:
+        """True (and said at once, and put in the audit trail) when the one signed in is below
+        `minimum` for a key: nothing is opened for them to fill in and be refused on submit."""
+        from kiosk.services.platform import auth
+
+        user = self.app.user  # type: ignore[attr-defined]
+        if user is not None and user.has_role(minimum):
+            return False
+        message = _(
+            "{what}: only a {role} or above may use this key.",
+            what=what,
+            role=auth.ROLE_TITLES[minimum].lower(),
+        )
+        self.say_refused(message, action, f"needs {auth.ROLE_TITLES.english(minimum)}")
+        return True
+
+    def say_refused(self, message: str, action: str, reason: str) -> None:
+        """Say why a key may not be used here, and put the attempt in the audit trail."""
+        from kiosk.services.platform import auth
+
+        self.say(message, "error")
+        user = self.app.user  # type: ignore[attr-defined]
+        if user is not None:
+            self.call_service(
+                auth.record_refusal,
+                user,
+                "key_refused",
+                action,
+                reason,
+                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+                clock=self.app.clock,  # type: ignore[attr-defined]
+                on_done=lambda _none: None,
+                on_error=lambda _error: None,  # the message is said; an outage loses only this
+            )
+
 
 class KioskScreen(ServiceCalls, Screen):
     """A full kiosk screen."""

@@ -272,6 +272,8 @@ class ContestScreen(KioskScreen):
         )
 
     def action_register_team(self) -> None:
+        if self.refuse_key(_("Register team"), contests.HOST_ROLE, "register_team"):
+            return
         fields = [
             FormField(
                 "name",
@@ -324,6 +326,8 @@ class ContestScreen(KioskScreen):
         )
 
     def action_create_contest(self) -> None:
+        if self.refuse_key(_("New contest"), contests.HOST_ROLE, "create_contest"):
+            return
         self.app.push_screen(
             ActionForm(
                 _("Create a knowledge contest (it starts at once)"),

@@ -163,15 +163,33 @@ class DefectDetailScreen(KioskScreen):
     # -- actions -----------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys the rules refuse this person are not shown; a greyed-out one (wrong state or
+        role) stays pressable, to say at once why (see `key_offered` and `action_act`)."""
         if action != "act" or self.detail is None:
             return True
         user = self.app.user  # type: ignore[attr-defined]
-        return lifecycle.offer(str(parameters[0]), user, self.detail)
+        return lifecycle.offer(str(parameters[0]), user, self.detail) is not False
+
+    def key_offered(self, binding: Binding) -> bool:
+        """For the key help: whether a shown key is offered (else it is shown greyed out)."""
+        if self.detail is None or not binding.action.startswith("act("):
+            return True
+        name = binding.action[len("act('") : -len("')")]
+        user = self.app.user  # type: ignore[attr-defined]
+        return lifecycle.offer(name, user, self.detail) is True
 
     def action_act(self, name: str) -> None:
         detail = self.detail
         user = self.app.user  # type: ignore[attr-defined]
         if detail is None or user is None:
+            return
+        if lifecycle.offer(name, user, detail) is not True:  # greyed out, pressed anyway
+            label = next(b.description for b in self.BINDINGS if b.action == f"act('{name}')")
+            self.say_refused(
+                lifecycle.refusal(name, user, detail, _(label)),
+                f"defect_{name}",
+                f"not offered at status {detail.status}",
+            )
             return
         common = self.where_and_when()
         factors = tuple((label, key) for key, label in defects.CATEGORY_LABELS.items())

@@ -186,6 +186,8 @@ class LinesScreen(KioskScreen):
     # -- actions -----------------------------------------------------------------------
 
     def action_production(self) -> None:
+        if self.refuse_key(_("Production count"), lines.PRODUCTION_ROLE, "production"):
+            return
         user = self.app.user  # type: ignore[attr-defined]
         self.call_service(
             lines.first_pass_yield,
@@ -217,6 +219,8 @@ class LinesScreen(KioskScreen):
         )
 
     def action_evaluate(self) -> None:
+        if self.refuse_key(_("Evaluate lines"), lines.EVALUATION_ROLE, "evaluate"):
+            return
         today = self._today()
         start = today - timedelta(days=EVALUATION_DAYS - 1)
         self.call_service(

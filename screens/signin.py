@@ -27,6 +27,8 @@ class SignInScreen(ScanningScreen):
     CSS_PATH = "signin.tcss"
     BINDINGS = [
         Binding("escape", "cancel_pin", "Back to badge", show=False),
+        # F10 (sign out, nobody signed in yet): a half sign-in goes, as with Esc
+        Binding("f10", "cancel_pin", "Back to badge", show=False, priority=True),
         Binding("f1", "toggle_help", "Demo codes"),
         Binding("f7", "red_black", "Red-Black list"),
         Binding("f9", "scoreboard", "Contest scoreboard"),

@@ -268,6 +268,8 @@ class SkillsScreen(KioskScreen):
         event = self.event
         if event is None:
             return
+        if self.refuse_key(_("Add participant"), skills.JUDGE_ROLE, "add_participant"):
+            return
         self.app.push_screen(
             ActionForm(
                 _("Add a participant to {name}", name=event.name),

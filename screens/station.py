@@ -239,7 +239,8 @@ class StationScreen(ScanningScreen):
             outbox.report_options_or_kept,
             self.app.outbox,  # type: ignore[attr-defined]
             on_done=lambda options: self.app.push_screen(
-                DefectReportScreen(station, options, draft), self._report_closed
+                DefectReportScreen(station, options, draft),
+                lambda receipt: self._report_closed(receipt, station.code),
             ),
         )
 
@@ -261,10 +262,11 @@ class StationScreen(ScanningScreen):
                 "info",
             )
 
-    def _report_closed(self, receipt: object) -> None:
-        station = self.app.station  # type: ignore[attr-defined]
-        if receipt is not None and station is not None:
-            self.load_station(station.code, message=str(receipt))
+    def _report_closed(self, receipt: object, code: str) -> None:
+        """The receipt (team, deadline, points) always shows, also for a draft reopened before
+        any station was scanned: its station is then shown, and the draft notice goes."""
+        if receipt is not None:
+            self.load_station(code, message=str(receipt))
         self.query_one("#station-scan", ScanInput).focus()
 
     def action_quiz(self) -> None:
@@ -351,29 +353,8 @@ class StationScreen(ScanningScreen):
 
     def action_refused(self, action: str) -> None:
         """Say at once who may use the key, and put the attempt in the audit trail."""
-        from kiosk.services.platform import auth
-
-        minimum = ROLE_KEYS[action]
         label = next(b.description for b in self.BINDINGS if b.action == action)
-        self.say(
-            _(
-                "{what}: only a {role} or above may use this key.",
-                what=_(label),
-                role=auth.ROLE_TITLES[minimum].lower(),
-            ),
-            "error",
-        )
-        self.call_service(
-            auth.record_refusal,
-            self.app.user,  # type: ignore[attr-defined]
-            "key_refused",
-            action,
-            f"needs {auth.ROLE_TITLES.english(minimum)}",
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            on_done=lambda _none: None,
-            on_error=lambda _error: None,  # the message is said; an outage loses only this
-        )
+        self.refuse_key(_(label), ROLE_KEYS[action], action)
 
     def action_admin(self) -> None:
         from screens.admin import AdminMenuScreen

@@ -80,11 +80,8 @@ async def test_operator_cannot_evaluate(demo_plant, clock):
         await settle(pilot)
         await pilot.press("e")
         await settle(pilot)
-        await submit(
-            pilot, app, L1_5s="80", L1_ops="80", L2_5s="90", L2_ops="85", L3_5s="70", L3_ops="70"
-        )
-        assert isinstance(app.screen, ActionForm)
-        assert "Only a supervisor or above may evaluate" in text_of(app, "#message")
+        assert isinstance(app.screen, LinesScreen)  # refused at once: no form to fill in
+        assert "only a supervisor or above may use this key" in text_of(app, "#message")
     with db.connection():
         assert LineEvaluation.select().count() == 0
 

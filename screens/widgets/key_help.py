@@ -39,10 +39,15 @@ class KeyHelp(Static):
                 continue
             seen.add(binding.action)
             key = self.app.get_key_display(binding)
-            style = "" if active.enabled else "dim"
+            offered = getattr(self.screen, "key_offered", None)
+            enabled = active.enabled and (offered is None or offered(binding))
             item = Text(no_wrap=True)
-            item.append(f" {key} ", style=f"bold reverse {style}".strip())
-            item.append(f" {binding.description}", style=style)
+            if enabled:
+                item.append(f" {key} ", style="bold reverse")
+                item.append(f" {binding.description}")
+            else:  # greyed out: no key cap, struck through (not a dim grey lost on black)
+                item.append(f" {key} ", style="strike")
+                item.append(f" {binding.description}", style="strike italic")
             items.append(item)
         self.update(_pack(items, self.size.width - 2))
 

@@ -44,7 +44,12 @@ from kiosk.services.defects.defect_states import OPEN_STATUSES, allowed, transit
 from kiosk.services.defects.defects import CATEGORY_LABELS
 from kiosk.services.plant.campaigns import CampaignView, active_campaign_row, rules_of
 from kiosk.services.platform import ledger
-from kiosk.services.platform.auth import EmployeeView, record_action, record_refusal
+from kiosk.services.platform.auth import (
+    ROLE_TITLES,
+    EmployeeView,
+    record_action,
+    record_refusal,
+)
 from kiosk.services.platform.text import clean_text
 from kiosk.services.platform.uow import idempotent, read_only, transaction
 from models import (
@@ -772,6 +777,37 @@ def offer(action: str, actor: EmployeeView | None, detail: DefectDetail) -> bool
     if action in ("verify", "reject") and not may_verify(actor, detail):
         return None  # the fixer, or a leader of the responsible team
     return True
+
+
+def refusal(action: str, actor: EmployeeView | None, detail: DefectDetail, what: str) -> str:
+    """Why the key `what` of `action` is not offered to `actor` on this defect (said at once
+    when a greyed-out key is pressed anyway): the state it needs, or who may use it."""
+    row = transition(action)
+    if detail.status not in row.from_states:
+        return _(
+            "{what}: defect {short} is {status}; this key needs it {states}.",
+            what=what,
+            short=detail.short_id,
+            status=detail.status_title,
+            states=_(" or ").join(STATUS_TITLES[state] for state in row.from_states),
+        )
+    if row.role and (actor is None or not actor.has_role(row.role)):
+        return _(
+            "{what}: only a {role} or above may use this key.",
+            what=what,
+            role=ROLE_TITLES[row.role].lower(),
+        )
+    if actor is not None and action in ("verify", "reject", "confirm"):
+        if action != "confirm" and actor.id == detail.fixed_by_id:
+            return _(
+                "You fixed this defect yourself: another leader must {doing} it.", doing=action
+            )
+        if action == "confirm" and actor.id == detail.reporter_id:
+            return _("You reported this defect yourself: another leader must confirm it.")
+        outside = outside_refusal(actor, detail.team_id, detail.team_name, detail.rules(), action)
+        if outside is not None:
+            return outside
+    return _("{what}: not for this defect now.", what=what)
 
 
 def may_confirm(actor: EmployeeView | None, detail: DefectDetail) -> bool:

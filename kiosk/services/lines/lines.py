@@ -20,6 +20,8 @@ from models.inspections import ChecklistItem, Inspection, InspectionResult
 from models.lines import LineEvaluation, LineScore, ProductionCount
 
 MAX_UNITS_A_DAY = 1_000_000
+PRODUCTION_ROLE = "team_leader"  # enters production counts
+EVALUATION_ROLE = "supervisor"  # evaluates the lines
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def record_production(
     """Enter (or correct) a line's production count for a day: units made, units passed first
     time. Team leaders and above."""
     clock = clock or SystemClock()
-    if not actor.has_role("team_leader"):
+    if not actor.has_role(PRODUCTION_ROLE):
         message = _("Only a team leader or above may enter production counts.")
         record_refusal(
             actor, "record_production", line_code, message, terminal=terminal, clock=clock
@@ -257,7 +259,7 @@ def evaluate_lines(
     """Score every line (5S/7S and standardized operations given, FPY from production counts);
     the best total takes the Mobile Flag. Supervisors and above."""
     clock = clock or SystemClock()
-    if not actor.has_role("supervisor"):
+    if not actor.has_role(EVALUATION_ROLE):
         message = _("Only a supervisor or above may evaluate the lines.")
         record_refusal(actor, "evaluate_lines", "", message, terminal=terminal, clock=clock)
         raise PermissionDenied(message)

@@ -29,7 +29,7 @@ from kiosk.i18n import _
 from kiosk.services.plant import plant
 from kiosk.services.platform.text import clean_text, shorten
 from kiosk.services.platform.uow import read_only
-from models import Defect, ProductionLine, Station
+from models import Defect, Employee, ProductionLine, Station
 
 PAYLOAD_VERSION = "QK1"
 MAX_RAW_LENGTH = 512
@@ -210,6 +210,18 @@ def lookup_station(code: str, *, clock: Clock | None = None) -> StationView:
         .first()
     )
     if station is None:
+        owner = (
+            Employee.select(Employee.name)
+            .where((Employee.badge_code == code) & Employee.active)
+            .first()
+        )
+        if owner is not None:  # a badge scanned where a station is asked for
+            raise NotFound(
+                _(
+                    "That is a badge ({name}): press F10 to sign out first, then scan your badge.",
+                    name=owner.name,
+                )
+            )
         raise NotFound(
             _(
                 "Station {code} is not known. Check the code under the QR label, or ask the "
