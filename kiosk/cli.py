@@ -47,6 +47,16 @@ def _add_language(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _scale_argument(text: str) -> float:
+    """`--scale` read while parsing: a wrong value stops before any database is opened."""
+    from kiosk.services.plant.scale_demo import parse_scale
+
+    try:
+        return parse_scale(text)
+    except ServiceError as exc:
+        raise argparse.ArgumentTypeError(getattr(exc, "message", str(exc))) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kiosk",
@@ -77,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-run", action="store_true", help="only seed the demo plant")
     demo.add_argument(
         "--scale",
+        type=_scale_argument,  # checked before the database file is made
         metavar="plant|N",
         help="grow the demo to a plant-sized data set (plant: 2,000 people, 50,000 defects, "
         "1,000,000 ledger rows) or N times that (0.1 for a tenth); needs a new --db",
@@ -321,11 +332,10 @@ def _print_labels(args: argparse.Namespace) -> int:
     return 0
 
 
-def _seed_plant_scale(scale_text: str, *, quiet: bool) -> None:
+def _seed_plant_scale(scale: float, *, quiet: bool) -> None:
     from kiosk.progress import TextProgress
-    from kiosk.services.plant.scale_demo import parse_scale, seed_plant
+    from kiosk.services.plant.scale_demo import seed_plant
 
-    scale = parse_scale(scale_text)
     progress = TextProgress(quiet=quiet)
     try:
         summary = seed_plant(scale, progress=progress)

@@ -12,13 +12,14 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, Select, Static
 
 from kiosk.errors import ServiceError, ValidationFailed
 from kiosk.i18n import N_, _
 from screens.base import KioskModal, Message
 from screens.widgets.limited_input import LimitedInput
+from screens.widgets.quick_select import QuickSelect, numbered
 
 
 @dataclass(frozen=True)
@@ -53,29 +54,41 @@ class ActionForm(KioskModal):
         self.busy = False
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="action-form"):
-            yield Static(self.form_title, id="form-title", markup=False)
-            for spec in self.fields:
-                yield Label(spec.label)
-                if spec.kind == "select":
-                    yield Select(
-                        list(spec.options),
-                        prompt=_("Choose…"),
-                        id=f"field-{spec.name}",
-                        value=spec.value if spec.value else Select.NULL,
-                    )
-                else:
-                    yield LimitedInput(
-                        spec.value,
-                        placeholder=spec.placeholder,
-                        id=f"field-{spec.name}",
-                        max_length=spec.max_length,
-                    )
-                yield Static("", id=f"error-{spec.name}", classes="field-error", markup=False)
-            yield Message()
-            with Horizontal(id="form-buttons"):
+        with Vertical(id="action-form"):
+            with Horizontal(id="form-buttons"):  # docked at the bottom: always in view
                 yield Button(_(self.submit_label), variant="primary", id="form-submit")
                 yield Button(_("Cancel"), id="form-cancel")
+                yield Static(_("Ctrl+S saves · Esc cancels"), id="form-hint")
+            yield Static(self.form_title, id="form-title", markup=False)
+            yield Message()
+            with VerticalScroll(id="form-fields"):  # scrolls to the focused field at 80x24
+                yield from self.compose_fields()
+
+    def compose_fields(self) -> ComposeResult:
+        for spec in self.fields:
+            yield Label(spec.label)
+            if spec.kind == "select" and len(spec.options) <= 9:  # a digit picks one
+                yield QuickSelect(
+                    numbered(list(spec.options)),
+                    prompt=_("Choose…"),
+                    id=f"field-{spec.name}",
+                    value=spec.value if spec.value else Select.NULL,
+                )
+            elif spec.kind == "select":
+                yield Select(
+                    list(spec.options),
+                    prompt=_("Choose…"),
+                    id=f"field-{spec.name}",
+                    value=spec.value if spec.value else Select.NULL,
+                )
+            else:
+                yield LimitedInput(
+                    spec.value,
+                    placeholder=spec.placeholder,
+                    id=f"field-{spec.name}",
+                    max_length=spec.max_length,
+                )
+            yield Static("", id=f"error-{spec.name}", classes="field-error", markup=False)
 
     def on_mount(self) -> None:
         if self.fields:

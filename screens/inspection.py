@@ -57,6 +57,7 @@ class InspectionScreen(KioskScreen):
         Binding("d", "raise_defect", "Raise defect"),
         Binding("c", "complete", "Complete"),
         Binding("y", "confirm_change", "Yes, change it"),
+        Binding("s", "start_again", "Start another"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -68,6 +69,7 @@ class InspectionScreen(KioskScreen):
         self.last_failed: str | None = None  # the item d raises a defect for (just failed)
         self.pending_change: tuple[str, str] | None = None  # (item, outcome) to confirm
         self.changing = False  # the note being typed is for a confirmed change
+        self.pending_again = False  # y starts another inspection of a line done this week
         self._writes: deque[tuple[Callable[..., Any], tuple, dict]] = deque()
         self._writing = False
 
@@ -119,6 +121,11 @@ class InspectionScreen(KioskScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        completed = self.view is not None and self.view.completed
+        if action == "start_again":
+            return self.mode == "checklist" and completed
+        if action in CHECKLIST_ACTIONS and completed:
+            return False  # a completed inspection is read-only
         if action in CHECKLIST_ACTIONS:
             if self.mode == "checklist":
                 return True
@@ -207,6 +214,21 @@ class InspectionScreen(KioskScreen):
             table.clear()  # another inspection: a new list (updates never clear)
         self.render_view(view)
         self._set_mode("checklist")
+        if view.completed:
+            self.say(
+                _(
+                    "Line {line_code} was inspected this week: completed {time} by "
+                    "{inspector_name}, {count} pass, {count2} fail, {count3} n/a (read-only). "
+                    "s starts another inspection · Esc back",
+                    line_code=view.line_code,
+                    time=format_local(view.completed_at),
+                    inspector_name=view.inspector_name,
+                    count=view.count("pass"),
+                    count2=view.count("fail"),
+                    count3=view.count("n/a"),
+                )
+            )
+            return
         if view.resumed:
             intro = _(
                 "Resumed the inspection {inspector_name} started {time}. ",
@@ -345,9 +367,37 @@ class InspectionScreen(KioskScreen):
             "error",
         )
 
+    def action_start_again(self) -> None:
+        if self.view is None or not self.view.completed:
+            return
+        self.pending_again = True
+        self._set_mode("confirm")
+        self.say(
+            _(
+                "Start another inspection of line {line_code} this week? Press y to start it, "
+                "Esc keeps the completed one.",
+                line_code=self.view.line_code,
+            ),
+            "error",
+        )
+
     def action_confirm_change(self) -> None:
         pending, self.pending_change = self.pending_change, None
+        again, self.pending_again = self.pending_again, False
         self._set_mode("checklist")
+        if again and self.view is not None:
+            self.call_service(
+                inspections.start_inspection,
+                self.app.user,  # type: ignore[attr-defined]
+                self.view.line_code,
+                clock=self.app.clock,  # type: ignore[attr-defined]
+                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+                again=True,
+                on_done=self.show_inspection,
+                group="lines",
+                latest_only=True,
+            )
+            return
         if pending is None or self.view is None:
             return
         item = self.view.item(pending[0])
@@ -617,6 +667,7 @@ class InspectionScreen(KioskScreen):
     def action_back(self) -> None:
         if self.mode == "confirm":
             self.pending_change = None
+            self.pending_again = False
             self._set_mode("checklist")
             self.say(_("Nothing changed."))
         elif self.mode in ("note", "station"):

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static
 from kiosk.clock import format_local
 from kiosk.i18n import N_, _
 from kiosk.services.platform import ledger
+from kiosk.services.platform.text import shorten
 from screens.action_form import ActionForm, FormField
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
@@ -169,7 +170,7 @@ class TeamLedgerScreen(KioskScreen):
                     row=entry.id,
                     amount=entry.amount,
                     team_name=self.team_name,
-                    reason=entry.reason[:60],
+                    reason=shorten(entry.reason, 60),
                 ),
                 [FormField("reason", _("Why are these points reversed?"), max_length=500)],
                 lambda values: ledger.reverse_entry(

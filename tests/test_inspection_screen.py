@@ -217,3 +217,54 @@ async def test_failed_item_with_a_defect_stays_failed_and_a_change_is_confirmed(
         [change] = list(AuditEntry.select().where(AuditEntry.action == "change_inspection_result"))
         assert change.actor.badge_code == "E1001" and change.target.endswith("5S-03")
         assert change.detail.startswith("pass -> n/a")
+
+
+def _complete_l1_with_a_fail(clock) -> str:
+    from kiosk.services.lines import inspections
+    from kiosk.services.platform import auth
+
+    leader = auth.identify_badge("E1001")
+    view = inspections.start_inspection(leader, "L1", clock=clock)
+    for number, item in enumerate(view.items):
+        outcome = "fail" if number == 1 else "pass"
+        note = "Screwdrivers left on bench" if outcome == "fail" else ""
+        inspections.record_result(leader, view.id, item.code, outcome, note, clock=clock)
+    receipt = inspections.raise_defect_from_failure(
+        leader, view.id, view.items[1].code, "L1-S02", clock=clock
+    )
+    inspections.complete_inspection(leader, view.id, clock=clock)
+    return receipt.short_id
+
+
+async def test_a_line_inspected_this_week_opens_read_only_and_starts_again_on_confirm(
+    demo_plant, clock
+):
+    short_id = _complete_l1_with_a_fail(clock)
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "E1001", pin="1234")
+        await open_line(pilot)  # L1, completed this week
+        shown = cells(app)
+        assert shown["5S-02"][3] == "FAIL" and shown["5S-02"][5] == short_id
+        assert "13 of 13 items checked" in text_of(app, "#progress")
+        said = text_of(app, "#message")
+        assert "Line L1 was inspected this week: completed" in said
+        assert "12 pass, 1 fail, 0 n/a (read-only)" in said and "s starts another" in said
+        assert "Start another" in key_help(app) and "Pass" not in key_help(app)
+        await pilot.press("f")  # read-only: nothing changes
+        await settle(pilot)
+        assert cells(app) == shown
+        await pilot.press("s")
+        await settle(pilot)
+        assert "Start another inspection of line L1 this week? Press y" in text_of(app, "#message")
+        await pilot.press("escape")  # keeps the completed one
+        await settle(pilot)
+        assert cells(app) == shown
+        await pilot.press("s", "y")
+        await settle(pilot)
+        assert "Inspection of line L1 started." in text_of(app, "#message")
+        assert "0 of 13 items checked" in text_of(app, "#progress")
+    with db.connection():
+        assert Inspection.select().count() == 2
+        audit = AuditEntry.get(AuditEntry.action == "start_inspection_again")
+        assert audit.allowed and audit.target.startswith("line L1 ")

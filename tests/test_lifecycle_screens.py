@@ -176,3 +176,28 @@ async def test_board_mode_starts_on_the_supervisor_board(demo_plant, clock):
         await pilot.press("escape")  # nowhere to go back to on a board
         await settle(pilot)
         assert isinstance(app.screen, BoardScreen)
+
+
+async def test_close_form_keeps_save_in_view_and_picks_the_factor_by_digit(demo_plant, clock):
+    draft = DefectDraft("L1-S04", "measurement", "major", "inspection", "Tester probe worn")
+    receipt = report_defect(auth.identify_badge("E4004"), draft, clock=clock)
+    lifecycle.mark_fixed(auth.identify_badge("E1004"), receipt.id, "New probe", clock=clock)
+    clock.advance(timedelta(hours=2))
+    lifecycle.verify(auth.identify_badge("E2001"), receipt.id, "Retest OK", clock=clock)
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "E2001", pin="1234")
+        await open_defect_from_worklist(pilot, app, receipt.short_id, all_teams=True)
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, ActionForm)
+        for part in ("#form-submit", "#form-cancel", "#form-hint"):
+            region = app.screen.query_one(part).region
+            assert region.height > 0 and region.y >= 0 and region.bottom <= 24, part
+        await pilot.press("3")  # the third 5M1E factor: Material
+        await settle(pilot)
+        assert app.screen.query_one("#field-factor").value == "material"
+        app.screen.query_one("#field-action").focus()  # the last field: scrolled into view
+        await settle(pilot)
+        region = app.screen.query_one("#field-action").region
+        assert region.height > 0 and region.bottom <= 24

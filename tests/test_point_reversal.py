@@ -108,3 +108,30 @@ async def test_reversal_is_not_offered_below_supervisor(demo_plant, clock):
         assert isinstance(app.screen, TeamLedgerScreen)
     with db.connection():
         assert not LedgerEntry.select().where(LedgerEntry.reverses.is_null(False)).exists()
+
+
+def _in_view(app, selector: str) -> bool:
+    region = app.screen.query_one(selector).region
+    return region.height > 0 and region.bottom <= 24 and region.y >= 0
+
+
+async def test_reverse_dialog_keeps_its_buttons_in_view_and_its_quotes_closed(demo_plant, clock):
+    team, reason = _t1(), 'improvement proposal 4d8491d8 accepted: "Nitrogen flow alarm '
+    reason += 'keeps tripping on the reflow oven during the night shift"'
+    from kiosk.services.plant import campaigns
+
+    award = Award(team, 7, reason, "manual", "t-2", "test:quote")
+    entry = ledger.award(replace(award, campaign_id=campaigns.active_campaign().id), clock=clock)
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "E4002", pin="1234")
+        await _open_t1_ledger(pilot, app)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ActionForm)
+        title = text_of(app, "#form-title")
+        assert f"Reverse row {entry.entry_id}" in title
+        assert title.count('"') % 2 == 0 and '"Nitrogen flow alar…"' in title
+        for part in ("#form-submit", "#form-cancel", "#form-hint", "#field-reason"):
+            assert _in_view(app, part), part
+        assert "Ctrl+S saves · Esc cancels" in text_of(app, "#form-hint")

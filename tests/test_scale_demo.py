@@ -112,3 +112,12 @@ def test_the_progress_bar_draws_on_a_terminal_only():
         quiet_one("ledger", 10, 10)
         quiet_one.close()
         assert quiet_one.stream.getvalue() == ""
+
+
+def test_a_wrong_scale_leaves_no_database_file(tmp_path, capsys):
+    target = tmp_path / "x.db"
+    with pytest.raises(SystemExit) as stop:
+        main(["demo", "--scale", "abc", "--no-run", "--db", f"sqlite:///{target}"])
+    assert stop.value.code == 2
+    assert "--scale is `plant` or a number" in capsys.readouterr().err
+    assert not target.exists()

@@ -137,8 +137,11 @@ def start_inspection(
     *,
     clock: Clock | None = None,
     terminal: str | None = None,
+    again: bool = False,
 ) -> InspectionView:
-    """Start this week's inspection of a line, or resume the one already under way."""
+    """Start this week's inspection of a line, or resume the one already under way. A line
+    already inspected this week shows that completed inspection (read-only) unless `again`
+    asks for another one (audited as such)."""
     clock = clock or SystemClock()
     code = clean_text(line_code).upper()
     _require_leader(inspector, f"line {shorten(code, 32)}", clock, terminal)
@@ -172,9 +175,22 @@ def start_inspection(
         )
         if underway is not None:
             return _view(underway, resumed=True)
+        if not again:
+            done = (
+                Inspection.select()
+                .where((Inspection.line == line) & (Inspection.week == week))
+                .order_by(Inspection.completed_at.desc())
+                .first()
+            )
+            if done is not None:
+                return _view(done)
         inspection = Inspection.create(line=line, inspector=employee, week=week, started_at=now)
         record_action(
-            employee, "start_inspection", f"line {line.code} {week}", now, terminal=terminal
+            employee,
+            "start_inspection_again" if again else "start_inspection",
+            f"line {line.code} {week}",
+            now,
+            terminal=terminal,
         )
         return _view(inspection)
 

@@ -25,9 +25,13 @@ def clean_text(text: str, *, keep_newlines: bool = False) -> str:
 
 
 def shorten(text: str, limit: int = 40) -> str:
-    """Cleaned text cut to `limit` characters, for quoting back on screen."""
+    """Cleaned text cut to `limit` characters, for quoting back on screen. A cut inside a
+    double-quoted part closes the quote after the ellipsis, so no quote is left open."""
     text = clean_text(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1] + "…"
+    return cut + '"' if cut.count('"') % 2 else cut
 
 
 def header_problems(names: list[str], known: Iterable[str], required: Iterable[str]) -> list[str]:
