@@ -68,6 +68,12 @@ SCREENS: dict[str, tuple[tuple[str, str | None] | None, tuple[str, ...]]] = {
     "people": (ADMIN, ("ctrl+o", "enter")),
     "campaigns": (ADMIN, ("ctrl+k",)),
     "change_pin": (LEADER, ("ctrl+n",)),
+    # modals
+    "competitions_menu": (SUPERVISOR, ("f9",)),
+    "progress_form": (LEADER, ("f5", "enter", "p")),
+    "person_form": (ADMIN, ("ctrl+o", "enter", "f2")),
+    "enrolment_code": (ADMIN, ("ctrl+o", "enter", "f6")),
+    "board_campaign_picker": (None, ("c",)),
     "board": (None, ()),  # a board terminal (kiosk board): the supervisor board alone
 }
 
@@ -148,7 +154,7 @@ def snapshot_plant(snapshot_template: Path, tmp_path) -> Iterator[str]:
 
 def _app(url: str, screen: str, language: str) -> KioskApp:
     clock = FrozenClock(START)
-    if screen == "board":
+    if screen.startswith("board"):
         settings = Settings(database_url=url, terminal_id="BOARD", language=language)
         return KioskApp(settings, clock=clock, board_only=True)
     return make_app(url, clock, language)
@@ -175,7 +181,7 @@ async def _until_still(pilot) -> None:
     raise AssertionError("the screen never stopped changing")
 
 
-@pytest.mark.slow  # 76 app runs: minutes on two cores; run this file when a screen changes
+@pytest.mark.slow  # 96 app runs: minutes on two cores; run this file when a screen changes
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("screen", SCREENS)
