@@ -54,6 +54,7 @@ class RedBlackPanel(Horizontal):
     #red-side, #black-side {
         width: 1fr;
         padding: 0 1;
+        scrollbar-size-vertical: 1;
     }
 
     #red-side {
