@@ -15,8 +15,9 @@ from kiosk.services.lines import lines
 from kiosk.services.platform import auth
 from kiosk.services.platform.ledger import team_totals
 from kiosk.services.reports import kpis
+from models.defects import CATEGORIES_5M1E
 from screens.board import BoardScreen, Tile
-from tests.helpers.app import settle
+from tests.helpers.app import make_app, message, settle, sign_in
 
 
 def person(badge: str) -> auth.EmployeeView:
@@ -180,3 +181,30 @@ async def test_board_at_80x24_shows_and_scrolls_every_red_black_list(demo_plant,
         black = screen.query_one("#black-side")
         missing = screen.query_one("#missing-inspections", DataTable)
         assert black.region.contains_region(missing.region) and missing.region.height >= 2
+
+
+async def test_chinese_board_dates_and_english_station_categories(demo_plant, clock):
+    """The board's footer names its period the Chinese way (9月1日 – 9月30日), and the
+    station's open defects name their 5M1E category by its label, not the stored key."""
+    settings = Settings(database_url=demo_plant, terminal_id="WALL", language="zh_CN")
+    app = KioskApp(settings, clock=clock, board_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        said = message(app)
+        assert "9月1日 – 9月30日" in said and "Sep" not in said
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, "E1002")
+        await pilot.press(*"L2-S04", "enter")
+        await settle(pilot)
+        table = app.screen.query_one("#open-defects", DataTable)
+        categories = [str(table.get_row_at(n)[1]) for n in range(table.row_count)]
+        assert categories and not set(categories) & set(CATEGORIES_5M1E), categories
+        assert set(categories) <= {
+            "Man",
+            "Machine",
+            "Material",
+            "Method",
+            "Environment",
+            "Measurement",
+        }
