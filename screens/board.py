@@ -24,7 +24,7 @@ from textual_plotext import PlotextPlot
 
 from kiosk.clock import format_local
 from kiosk.errors import ServiceError
-from kiosk.i18n import _
+from kiosk.i18n import N_, _
 from kiosk.services.plant import campaigns
 from kiosk.services.platform import ledger_check
 from kiosk.services.reports import kpis, reports
@@ -32,7 +32,7 @@ from screens.base import DataChanged, KioskModal, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.red_black_panel import RedBlackPanel
 from screens.widgets.status_bar import StatusBar
-from screens.widgets.tables import fill_rows, forget_old_renders
+from screens.widgets.tables import Col, FittedTable, fill_rows
 
 REFRESH_SECONDS = 30.0  # the change feed refreshes at once; this is a safety net
 ROTATE_SECONDS = 20.0
@@ -48,26 +48,46 @@ PANEL_TOPICS: dict[str, frozenset[str]] = {
     "charts": frozenset({"points", "defects", "people", "campaign"}),
     "ledger-check": frozenset({"settings"}),
 }
+TEAM_COLUMNS = [
+    Col("rank", N_("Rank")),
+    Col("move", ""),
+    Col("team", N_("Team"), flex=True, min_width=8),
+    Col("points", N_("Points")),
+]
+# at 80 columns the line's name is elided, then the count produced goes (said under it)
+FPY_COLUMNS = [
+    Col("line", N_("Line"), flex=True, min_width=6, coded=True),
+    Col("produced", N_("Produced"), 1),
+    Col("fpy", N_("FPY")),
+]
 NARROW_WIDTH = 168  # below this (7 tiles of 24 columns) the tiles are two rows of one-line figures
+LOW_HEIGHT = 36  # below this the tiles are two lines of figures, so the lists below have room
 
 
 class Tile(Vertical):
-    """A KPI: a label and a big value."""
+    """A KPI: a label and a big value; narrow, a short label and the value with its target;
+    on a low screen one line: the short label and the value."""
 
-    def __init__(self, label: str, id: str) -> None:
+    def __init__(self, label: str, short: str, id: str) -> None:
         super().__init__(id=id, classes="tile")
         self.label = label
+        self.short = short
 
     def compose(self) -> ComposeResult:
         yield Static(self.label, classes="tile-label", markup=False)
+        yield Static(self.short, classes="tile-short", markup=False)
         yield Digits("–", classes="tile-value")
         yield Static("", classes="tile-small", markup=False)  # value and target, narrow
+        yield Static("", classes="tile-line", markup=False)  # label and value, low
         yield Static("", classes="tile-note", markup=False)
 
     def set(self, value: str, note: str = "", level: str = "", target: str = "") -> None:
         self.query_one(Digits).update(value)
         self.query_one(".tile-small", Static).update(
             Text.assemble((value, "bold"), f"  {target}" if target else "")
+        )
+        self.query_one(".tile-line", Static).update(
+            Text.assemble(f"{self.short} ", (value, "bold"))
         )
         self.query_one(".tile-note", Static).update(f"{target} · {note}" if target else note)
         self.set_classes(f"tile {level}".strip())
@@ -150,19 +170,20 @@ class BoardScreen(KioskScreen):
         yield Static("", id="campaign-line", markup=False)
         yield Static("", id="ledger-warning", markup=False)  # the last ledger check failed
         with Grid(id="tiles"):
-            yield Tile(_("Training coverage %"), id="tile-coverage")
-            yield Tile(_("Corrected on time %"), id="tile-correction")
-            yield Tile(_("Open / overdue"), id="tile-open")
-            yield Tile(_("Critical issues solved"), id="tile-critical")
-            yield Tile(_("First-pass yield %"), id="tile-fpy")
-            yield Tile(_("High-risk suppliers %"), id="tile-suppliers")
+            yield Tile(_("Training coverage %"), _("Trained %"), id="tile-coverage")
+            yield Tile(_("Corrected on time %"), _("On time %"), id="tile-correction")
+            yield Tile(_("Open / overdue"), _("Open/overdue"), id="tile-open")
+            yield Tile(_("Critical issues solved"), _("Critical solved"), id="tile-critical")
+            yield Tile(_("First-pass yield %"), _("First-pass %"), id="tile-fpy")
+            yield Tile(_("High-risk suppliers %"), _("High-risk %"), id="tile-suppliers")
             with Vertical(id="tile-flag", classes="tile"):
                 yield Static(_("Quality Mobile Flag"), classes="tile-label")
+                yield Static(_("Mobile Flag"), classes="tile-short")
                 yield Static("", id="flag-holder", markup=False)
         with TabbedContent(initial="teams", id="tabs"):
             with TabPane(_("Teams & lines"), id="teams"), Horizontal():
-                yield DataTable(id="board-teams", cursor_type="row", zebra_stripes=True)
-                yield DataTable(id="board-fpy", cursor_type="row", show_cursor=False)
+                yield FittedTable(id="board-teams", cursor_type="row", zebra_stripes=True)
+                yield FittedTable(id="board-fpy", cursor_type="row", show_cursor=False)
             with TabPane(_("Red-Black List"), id="red-black"):
                 yield RedBlackPanel()
             with TabPane(_("Charts"), id="charts"), Horizontal():
@@ -172,26 +193,15 @@ class BoardScreen(KioskScreen):
         yield KeyHelp()
 
     def on_mount(self) -> None:
-        teams = self.query_one("#board-teams", DataTable)
-        for key, label in (
-            ("rank", _("Rank")),
-            ("move", ""),
-            ("team", _("Team")),
-            (
-                "points",
-                _("Points"),
-            ),
-        ):
-            teams.add_column(label, key=key)
-        fpy = self.query_one("#board-fpy", DataTable)
-        for key, label in (("line", _("Line")), ("produced", _("Produced")), ("fpy", _("FPY"))):
-            fpy.add_column(label, key=key)
+        self.query_one("#board-teams", FittedTable).set_columns(TEAM_COLUMNS)
+        self.query_one("#board-fpy", FittedTable).set_columns(FPY_COLUMNS)
         self.action_refresh()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
         self.set_interval(ROTATE_SECONDS, self._rotate)
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_WIDTH, "narrow")
+        self.set_class(self.size.height < LOW_HEIGHT, "low")
         if self.series is not None:
             self.call_after_refresh(self.show_charts, self.series)  # the legend fits again
 
@@ -382,7 +392,7 @@ class BoardScreen(KioskScreen):
                 self.set_timer(RANK_MARK_SECONDS, lambda t=total.team_id: self._unmark(t))
             self.previous_ranks[total.team_id] = total.rank
         rows = []
-        for total in summary.team_totals:
+        for total in sorted(summary.team_totals, key=lambda t: t.rank):
             mark = self.rank_marks.get(total.team_id, "")
             style = "bold reverse" if mark else ""
             rows.append(
@@ -396,15 +406,7 @@ class BoardScreen(KioskScreen):
                     ),
                 )
             )
-        table = self.query_one("#board-teams", DataTable)
-        selected = None
-        if table.row_count:
-            selected = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        fill_rows(table, rows)
-        table.sort("rank", key=lambda cell: int(cell.plain))
-        forget_old_renders(table)  # the sort made every earlier render unreachable
-        if selected is not None and selected in table.rows:
-            table.move_cursor(row=table.get_row_index(selected), animate=False)
+        fill_rows(self.query_one("#board-teams", FittedTable), rows)  # the cursor stays
 
     def _unmark(self, team_id: int) -> None:
         """A rank mark fades: the teams are shown again as last read (no new read)."""
@@ -448,6 +450,8 @@ class BoardScreen(KioskScreen):
 
     def action_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+        if tab == "red-black":  # Down and PageDown scroll the red side's lists at once
+            self.query_one("#red-side").focus()
 
     def action_toggle_rotate(self) -> None:
         self.rotate = not self.rotate

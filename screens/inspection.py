@@ -19,6 +19,7 @@ from kiosk.errors import ServiceError, ValidationFailed
 from kiosk.i18n import N_, _
 from kiosk.services.defects.defects import DefectReceipt
 from kiosk.services.lines import inspections
+from kiosk.services.lines.anomalies import CATEGORY_LABELS
 from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.limited_input import LimitedInput
@@ -316,7 +317,7 @@ class InspectionScreen(KioskScreen):
                     "{code} · {area} · 5M1E {category}\n",
                     code=item.code,
                     area=item.area,
-                    category=item.category,
+                    category=CATEGORY_LABELS.get(item.category, item.category),
                 ),
                 style="bold",
             )

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static
 
 from kiosk.clock import format_local
 from kiosk.i18n import N_, _
+from kiosk.services.lines.anomalies import CATEGORY_LABELS
 from kiosk.services.plant import stations
 from kiosk.services.platform import outbox
 from screens.base import Message, ScanningScreen
@@ -186,7 +187,7 @@ class StationScreen(ScanningScreen):
                     defect.id,
                     (
                         defect.short_id,
-                        code_word(defect.category),
+                        CATEGORY_LABELS.get(defect.category, defect.category),
                         Text(
                             code_word(defect.severity),
                             style=SEVERITY_STYLE.get(defect.severity, ""),

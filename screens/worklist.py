@@ -21,13 +21,14 @@ from screens.widgets.status_bar import StatusBar
 from screens.widgets.tables import Col, FittedTable, fill_rows
 
 REFRESH_SECONDS = 30.0  # countdowns; the change feed refreshes at once on writes
-# at 80 columns: the defect, its station, the time left and what happened last stay
+# at 80 columns: the defect, its station, its status ("fixed, awaiting verification" is
+# what a leader acts on) and what happened last stay; the time left and severity go first
 WORKLIST_COLUMNS = [
     Col("defect", N_("Defect")),
     Col("station", N_("Station")),
     Col("severity", N_("Severity"), 2),
-    Col("status", N_("Status"), 1),
-    Col("left", N_("Time left")),
+    Col("status", N_("Status")),
+    Col("left", N_("Time left"), 1),
     Col("progress", N_("Last progress"), flex=True, min_width=16),
 ]
 
@@ -35,7 +36,7 @@ WORKLIST_COLUMNS = [
 class WorklistScreen(KioskScreen):
     CSS_PATH = "worklist.tcss"
     BINDINGS = [
-        Binding("s", "next_state", "Open/verified/closed/all"),
+        Binding("s", "next_state", "Open/fixed/verified/closed/all"),
         Binding("a", "toggle_all", "All teams / my team"),
         Binding("slash", "search", "Find id or station"),
         Binding("f8", "page(1)", "Next page"),

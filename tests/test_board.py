@@ -15,8 +15,9 @@ from kiosk.services.lines import lines
 from kiosk.services.platform import auth
 from kiosk.services.platform.ledger import team_totals
 from kiosk.services.reports import kpis
+from models.defects import CATEGORIES_5M1E
 from screens.board import BoardScreen, Tile
-from tests.helpers.app import settle
+from tests.helpers.app import make_app, message, settle, sign_in
 
 
 def person(badge: str) -> auth.EmployeeView:
@@ -144,3 +145,66 @@ def test_the_demo_campaign_is_the_month_the_demo_is_tried_in(database):
         "Culture integration",
         "Summary & standardization",
     )
+
+
+async def test_board_at_80x24_shows_and_scrolls_every_red_black_list(demo_plant, clock):
+    """At 80x24 the tiles are two lines of short labels and figures, each Red-Black list
+    shows rows and the rest scroll into view with the keys; every table fits its width or
+    says which columns it leaves out, and each keeps the column it is ranked by."""
+    app = KioskApp(
+        Settings(database_url=demo_plant, terminal_id="WALL"), clock=clock, board_only=True
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert screen.query_one("#tiles").region.height <= 2
+        lines = [str(w.content) for w in screen.query(".tile-line")]
+        assert "On time % 66" in lines and "Open/overdue 4/1" in lines
+        for table in screen.query(DataTable):  # the Teams tab: none runs off its side
+            if table.display and table.region.area:
+                assert table.virtual_size.width <= table.size.width or table.border_subtitle
+        await pilot.press("2")
+        await settle(pilot)
+        on_time = screen.query_one("#on-time", DataTable)
+        assert "on-time" in [key.value for key in on_time.columns]
+        assert on_time.region.height >= 3  # the header and both teams
+        assert screen.query_one("#overdue", DataTable).region.height >= 2
+        side = screen.query_one("#red-side")
+        assert side.has_focus
+        await pilot.press("pagedown", "pagedown")
+        await settle(pilot)
+        people = screen.query_one("#top-people", DataTable)
+        assert side.region.contains_region(people.region) and people.region.height >= 2
+        await pilot.press("tab")  # the black side: its last list
+        await pilot.press("end")
+        await settle(pilot)
+        black = screen.query_one("#black-side")
+        missing = screen.query_one("#missing-inspections", DataTable)
+        assert black.region.contains_region(missing.region) and missing.region.height >= 2
+
+
+async def test_chinese_board_dates_and_english_station_categories(demo_plant, clock):
+    """The board's footer names its period the Chinese way (9月1日 – 9月30日), and the
+    station's open defects name their 5M1E category by its label, not the stored key."""
+    settings = Settings(database_url=demo_plant, terminal_id="WALL", language="zh_CN")
+    app = KioskApp(settings, clock=clock, board_only=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        said = message(app)
+        assert "9月1日 – 9月30日" in said and "Sep" not in said
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, "E1002")
+        await pilot.press(*"L2-S04", "enter")
+        await settle(pilot)
+        table = app.screen.query_one("#open-defects", DataTable)
+        categories = [str(table.get_row_at(n)[1]) for n in range(table.row_count)]
+        assert categories and not set(categories) & set(CATEGORIES_5M1E), categories
+        assert set(categories) <= {
+            "Man",
+            "Machine",
+            "Material",
+            "Method",
+            "Environment",
+            "Measurement",
+        }

@@ -41,9 +41,14 @@ async def test_the_red_black_list_shows_the_points_at_80x24_and_all_at_200x60(de
             await pilot.press("f7")  # from the sign-in screen
             await settle(pilot)
             assert isinstance(app.screen, RedBlackScreen)
-            for selector in ("#on-time", "#top-teams", "#top-people"):
+            # each list keeps the column it is ranked by
+            for selector, ranked_by in (
+                ("#on-time", "On time"),
+                ("#top-teams", "Points"),
+                ("#top-people", "Points"),
+            ):
                 table = app.screen.query_one(selector, FittedTable)
-                assert "Points" in headers(table), f"{size} {selector}: {headers(table)}"
+                assert ranked_by in headers(table), f"{size} {selector}: {headers(table)}"
                 last = table.region.right
                 assert last <= size[0]
             top = app.screen.query_one("#top-teams", FittedTable)

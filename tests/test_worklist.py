@@ -94,7 +94,7 @@ async def test_supervisor_finds_a_closed_defect_and_marks_it_typical(demo_plant,
         await pilot.press("f5")
         await settle(pilot)
         assert isinstance(app.screen, WorklistScreen)
-        await pilot.press("a", "s", "s")  # all teams; open -> verified -> closed
+        await pilot.press("a", "s", "s", "s")  # all teams; open -> fixed -> verified -> closed
         await settle(pilot)
         assert "Defects of all teams · closed" in text_of(app, "#worklist-title")
         await pilot.press("slash")
@@ -141,3 +141,27 @@ async def test_paging_shows_the_count_and_moves_on(demo_plant, clock):
         await pilot.press("f8")
         await settle(pilot)
         assert "no page that way" in text_of(app, "#message")
+
+
+async def test_a_leader_lists_what_awaits_verification_with_its_status_at_80(demo_plant, clock):
+    """At 80 columns the Status column stays (the time left goes first), and `s` lists the
+    defects fixed and awaiting verification."""
+    fixed = report_defect(
+        auth.identify_badge("E4004"),
+        DefectDraft("L1-S02", "machine", "major", "inspection", "Torque tool drifts"),
+        clock=clock,
+    ).id
+    lifecycle.mark_fixed(auth.identify_badge("E1004"), fixed, "recalibrated", clock=clock)
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "E1001", "1234")
+        await pilot.press("f5")
+        await settle(pilot)
+        table = app.screen.query_one("#worklist", DataTable)
+        assert "Status" in [column.label.plain for column in table.columns.values()]
+        await pilot.press("s")
+        await settle(pilot)
+        assert "fixed (awaiting verification)" in text_of(app, "#worklist-title")
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        assert [row[0] for row in rows] == [fixed[:8]]
+        assert "fixed, awaiting verification" in rows[0]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
 from kiosk.i18n import N_, _
@@ -16,10 +16,11 @@ from kiosk.services.reports import reports
 from screens.codes import code_word
 from screens.widgets.tables import Col, FittedTable, fill_rows
 
-# the points always stay; names are elided, then the less telling columns go first
+# the column a list is ranked by always stays; names are elided, then the less telling
+# columns go first
 TEAM = Col("team", N_("Team"), flex=True, min_width=8)
 COLUMNS = {
-    "#on-time": (TEAM, Col("on-time", N_("On time"), 1), Col("points", N_("Points"))),
+    "#on-time": (TEAM, Col("on-time", N_("On time")), Col("points", N_("Points"), 1)),
     "#top-teams": (Col("rank", N_("Rank"), 1), TEAM, Col("points", N_("Points"))),
     "#top-people": (
         Col("name", N_("Name"), flex=True, min_width=8),
@@ -53,10 +54,15 @@ class RedBlackPanel(Horizontal):
     #red-side, #black-side {
         width: 1fr;
         padding: 0 1;
+        scrollbar-size-vertical: 1;
     }
 
     #red-side {
         border: heavy $error;
+    }
+
+    #red-side:focus, #black-side:focus {
+        background: $boost;
     }
 
     #black-side {
@@ -88,7 +94,8 @@ class RedBlackPanel(Horizontal):
     """
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="red-side"):
+        # each side scrolls (Down, PageDown) when its lists are longer than the screen
+        with VerticalScroll(id="red-side"):
             yield Static(_("RED LIST · praise"), classes="side-title")
             yield Static(_("Corrected on time"), classes="table-title")
             yield FittedTable(id="on-time", cursor_type="row", show_cursor=False)
@@ -96,7 +103,7 @@ class RedBlackPanel(Horizontal):
             yield FittedTable(id="top-teams", cursor_type="row", show_cursor=False)
             yield Static(_("Top people"), classes="table-title")
             yield FittedTable(id="top-people", cursor_type="row", show_cursor=False)
-        with Vertical(id="black-side"):
+        with VerticalScroll(id="black-side"):
             yield Static(_("BLACK LIST · exposure"), classes="side-title")
             # shown only while a team is marked: points that look farmed come first
             yield Static("", id="suspicious-title", classes="table-title", markup=False)
@@ -117,7 +124,10 @@ class RedBlackPanel(Horizontal):
 
     def on_mount(self) -> None:
         for selector, columns in COLUMNS.items():
-            self.query_one(selector, FittedTable).set_columns(list(columns))
+            table = self.query_one(selector, FittedTable)
+            table.set_columns(list(columns))
+            # a list without a cursor takes no focus: its side scrolls with the keys instead
+            table.can_focus = table.show_cursor
         for selector in ("#suspicious-title", "#suspicious"):
             self.query_one(selector).display = False  # until a team is marked
 

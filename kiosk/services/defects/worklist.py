@@ -1,4 +1,4 @@
-"""The worklist behind F5: defects by state (open, verified, closed, all), of one team or of
+"""The worklist behind F5: defects by state (open, fixed, verified, closed, all), of one team or of
 all teams, found by id or station, one page at a time with the count of all that match.
 
 A closed defect is reachable here, so a supervisor can open it and mark it typical.
@@ -25,12 +25,14 @@ PAGE_SIZE = 50
 SEARCH_MAX = 32
 FILTERS: dict[str, tuple[str, ...]] = {
     "open": (*OPEN_STATUSES, "verified"),  # not closed yet: verified ones await closing
+    "fixed": ("fixed",),  # fixed, awaiting verification: what a leader goes to verify
     "verified": ("verified",),
     "closed": ("closed",),
     "all": STATUSES,
 }
 FILTER_TITLES = {
     "open": N_("open (not closed)"),
+    "fixed": N_("fixed (awaiting verification)"),
     "verified": N_("verified"),
     "closed": N_("closed"),
     "all": N_("all states"),
@@ -92,7 +94,7 @@ def worklist_page(
     (a defect id's first characters or part of a station code). Open defects come with the
     least time left first, the others newest first."""
     if state not in FILTERS:
-        raise ValidationFailed({"state": _("Choose open, verified, closed or all.")})
+        raise ValidationFailed({"state": _("Choose open, fixed, verified, closed or all.")})
     now = (clock or SystemClock()).now()
     offset, limit = max(0, offset), max(1, min(limit, 200))
     wanted = clean_text(search or "")[:SEARCH_MAX]

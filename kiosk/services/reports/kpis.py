@@ -155,7 +155,13 @@ def _flag_line(campaign: Campaign | None, live: bool) -> str | None:
 
 
 def describe_period(first: date, last: date) -> str:
-    return f"{first:%b %d} – {last:%b %d}"
+    """ "Nov 27 – Dec 31" in English, "11月27日 – 12月31日" in Chinese."""
+    return f"{short_date(first)} – {short_date(last)}"
+
+
+def short_date(day: date) -> str:
+    # the strftime pattern is translated: "%b %d" (Sep 01), "%-m月%-d日" (9月1日)
+    return day.strftime(str(_("%b %d")))
 
 
 @read_only
