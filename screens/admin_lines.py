@@ -74,11 +74,12 @@ class LinesAdminScreen(KioskScreen):
         self.action_refresh()
 
     def action_refresh(self, message: str | None = None) -> None:
+        self.carry_message(message)
         self.call_service(
             plant_admin.lines_overview,
             self.app.user,  # type: ignore[attr-defined]
             **self.where_and_when(),
-            on_done=lambda rows: self.show_lines(rows, message),
+            on_done=self.show_lines,
             group="lines",
             latest_only=True,
         )
@@ -86,7 +87,8 @@ class LinesAdminScreen(KioskScreen):
     def on_data_changed(self, _message: DataChanged) -> None:
         self.action_refresh()
 
-    def show_lines(self, rows: tuple[plant_admin.LineRow, ...], message: str | None) -> None:
+    def show_lines(self, rows: tuple[plant_admin.LineRow, ...], message: str | None = None) -> None:
+        message = self.carried_message(message)
         self.lines = rows
         table = self.query_one("#admin-lines", FittedTable)
         keep = self.current_line()

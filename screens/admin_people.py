@@ -80,6 +80,7 @@ class PeopleScreen(KioskScreen):
     # -- reading -------------------------------------------------------------------------
 
     def action_refresh(self, message: str | None = None) -> None:
+        self.carry_message(message)
         self.call_service(
             plant_admin.search_people,
             self.app.user,  # type: ignore[attr-defined]
@@ -87,7 +88,7 @@ class PeopleScreen(KioskScreen):
             offset=self.first_row,
             limit=PAGE,
             **self.where_and_when(),
-            on_done=lambda page: self.show(page, message),
+            on_done=self.show,
             group="people",
             latest_only=True,
         )
@@ -143,6 +144,7 @@ class PeopleScreen(KioskScreen):
         else:
             counted = _("Nobody matches.")
         self.query_one("#people-count", Static).update(counted)
+        message = self.carried_message(message)
         if message:
             self.say(message, "success")
 

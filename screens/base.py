@@ -92,6 +92,17 @@ class ServiceCalls:
         super().__init__(*args, **kwargs)
         translate_bindings(self)  # type: ignore[arg-type]  # key descriptions, this language
 
+    def carry_message(self, message: str | None) -> None:
+        """A success message waits for the reload that shows it, even when a newer reload
+        (another terminal's write, arriving through the change feed) replaces that one."""
+        if message:
+            self.__dict__["_carried_message"] = message
+
+    def carried_message(self, message: str | None = None) -> str | None:
+        """The message to show with the data just loaded (once)."""
+        carried = self.__dict__.pop("_carried_message", None)
+        return message or carried
+
     def language_changed(self) -> None:
         """After a language switch (Ctrl+L): redo texts made from data. By default a screen
         that can refresh itself (action_refresh) reloads, in the new language."""

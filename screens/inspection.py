@@ -138,15 +138,17 @@ class InspectionScreen(KioskScreen):
     # -- choosing a line -------------------------------------------------------------
 
     def load_lines(self, message: str | None = None) -> None:
+        self.carry_message(message)
         self.call_service(
             inspections.lines_for_inspection,
             clock=self.app.clock,  # type: ignore[attr-defined]
-            on_done=lambda lines: self.show_lines(lines, message),
+            on_done=self.show_lines,
             group="lines",
             latest_only=True,
         )
 
     def show_lines(self, lines: list[inspections.LineView], message: str | None = None) -> None:
+        message = self.carried_message(message)
         if not self.is_attached:
             return
         week = lines[0].week if lines else ""

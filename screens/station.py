@@ -157,17 +157,19 @@ class StationScreen(ScanningScreen):
         self.load_station(result.code)
 
     def load_station(self, code: str, message: str | None = None) -> None:
+        self.carry_message(message)
         self.call_service(
             outbox.lookup_station_or_kept,
             self.app.outbox,  # type: ignore[attr-defined]
             code,
             clock=self.app.clock,  # type: ignore[attr-defined]
-            on_done=lambda view: self.show_station(view, message),
+            on_done=self.show_station,
             group="scan",
             latest_only=True,
         )
 
     def show_station(self, view: stations.StationView, message: str | None = None) -> None:
+        message = self.carried_message(message)
         self.app.station = view  # type: ignore[attr-defined]
         card = Text()
         card.append(_("Station {code}", code=view.code), style="bold")
