@@ -89,7 +89,7 @@ async def test_worklist_closed_filter_is_counted_in_chinese(demo_plant, clock):
     app = make_app(demo_plant, clock, "zh_CN")
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, "E1001", pin="1234")
-        await pilot.press("f5", "s")  # verified
+        await pilot.press("f5", "s", "s")  # fixed (awaiting verification), then verified
         await settle(pilot)
         assert "已验证" in text_of(app, "#worklist-title")
         table = app.screen.query_one("#worklist", DataTable)
