@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual.message import Message as TextualMessage
@@ -19,8 +19,10 @@ from screens.i18n_refresh import translate_bindings
 from screens.widgets.scan_input import ScanInput
 
 if TYPE_CHECKING:
+    from kiosk.app import KioskApp
     from kiosk.clock import Clock
     from kiosk.services.plant import stations
+    from kiosk.services.platform.caller import Caller
 
 log = logging.getLogger("kiosk.screens")
 
@@ -184,6 +186,24 @@ class ServiceCalls:
                 return failed, fault
 
         return self.run_worker(job, thread=True, group=group, exit_on_error=False)
+
+    @property
+    def kiosk_app(self) -> KioskApp:
+        """The app, typed: screens reach its user, clock and settings through this."""
+        return cast("KioskApp", getattr(self, "app"))  # noqa: B009  # a mixin: no `app` here
+
+    @property
+    def caller(self) -> Caller:
+        """Who is acting, when and where: the first argument of every service that acts."""
+        from kiosk.services.platform.caller import Caller
+
+        app = self.kiosk_app
+        return Caller(
+            actor=app.user,
+            clock=app.clock,
+            terminal=app.settings.terminal_id,
+            language=current_language(),
+        )
 
     def where_and_when(self) -> dict[str, Any]:
         """The terminal and the clock a service that acts is told (its `terminal=` and

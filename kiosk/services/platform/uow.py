@@ -9,7 +9,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 import peewee
 
@@ -321,3 +321,56 @@ def run_again_if_rolled_back(function: Callable[P, R], *args: P.args, **kwargs: 
             )
             time.sleep(random.uniform(0.01, 0.05) * 2**attempt)
     raise AssertionError("unreachable")
+
+
+# -- The pair every service uses: `@read` for a unit that only reads, `@write` for one that
+# writes. (read_only / atomic / idempotent / inline transaction() above are what they are
+# built on; services move to the pair: issue 14.)
+
+
+def read(function: Callable[P, R]) -> Callable[P, R]:
+    """A unit that only reads: this thread's connection, no transaction. Reading twice is
+    harmless, so a connection that drops during the read is retried once."""
+    return read_only(function)
+
+
+def write(
+    function: Callable[P, R] | None = None,
+    *,
+    idempotent: bool = False,
+    ids: dict[str, Callable[[], object]] | None = None,
+) -> Any:
+    """A unit that writes: the whole call is one transaction (its rows, its audit row, its
+    ledger rows), announced to the boards when it commits, and run again after a deadlock
+    or serialization failure when it is the outermost unit.
+
+    `idempotent=True`: the unit is also safe to run twice (what it stores is keyed by an
+    idempotency key, a unique row, or ids made before the first attempt), so when the
+    connection drops during it, it runs once more on a fresh connection. `ids` names the
+    keyword arguments that carry those kiosk-made ids (`ids={"defect_id": uuid.uuid4}`):
+    a missing one is made before the first attempt, so the retry stores under the same id.
+
+    `@write` or `@write(idempotent=True, ids=...)`.
+    """
+    if ids and not idempotent:
+        raise TypeError("ids are for an idempotent write")
+
+    def decorate(unit: Callable[P, R]) -> Callable[P, R]:
+        def in_transaction(*args: P.args, **kwargs: P.kwargs) -> R:
+            with transaction():
+                return unit(*args, **kwargs)
+
+        if not idempotent:
+            return atomic(unit)
+
+        @functools.wraps(unit)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            for name, make in (ids or {}).items():
+                if kwargs.get(name) is None:
+                    kwargs[name] = make()
+            in_transaction.__qualname__ = unit.__qualname__
+            return run_retrying_once(in_transaction, *args, **kwargs)
+
+        return wrapper
+
+    return decorate if function is None else decorate(function)
