@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from kiosk.clock import Clock, SystemClock
-from kiosk.i18n import current_language
+from kiosk.errors import PermissionDenied
+from kiosk.i18n import _, current_language
 
 if TYPE_CHECKING:
     from kiosk.services.platform.auth import EmployeeView
@@ -54,6 +55,13 @@ class Caller:
     def now(self) -> datetime:
         """The time by this caller's clock (UTC, aware)."""
         return self.clock.now()
+
+    @property
+    def person(self) -> EmployeeView:
+        """The person acting, for a service only a signed-in person may call."""
+        if self.actor is None:
+            raise PermissionDenied(_("Sign in first."))
+        return self.actor
 
     def acting_as(self, actor: EmployeeView | None) -> Caller:
         """The same place, clock and language, another person (signing in, a supervisor
