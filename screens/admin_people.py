@@ -343,9 +343,8 @@ class PeopleScreen(KioskScreen):
             return
         self.call_service(
             auth.unlock_pin,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             row.badge_code,
-            **self.where_and_when(),
             on_done=self._unlocked,
         )
 

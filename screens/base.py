@@ -244,12 +244,10 @@ class ServiceCalls:
         if user is not None:
             self.call_service(
                 auth.record_refusal,
-                user,
+                self.caller,
                 "key_refused",
                 action,
                 reason,
-                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-                clock=self.app.clock,  # type: ignore[attr-defined]
                 on_done=lambda _none: None,
                 on_error=lambda _error: None,  # the message is said; an outage loses only this
             )

@@ -14,6 +14,7 @@ from kiosk.services.defects.defects import DefectDraft
 from kiosk.services.plant.demo import seed_demo_plant
 from kiosk.services.platform import auth, outbox
 from kiosk.services.platform import database as database_service
+from kiosk.services.platform.caller import Caller
 from models import Defect, DefectProgress, QuizAnswer, Station, db
 from tests.helpers.offline import ServerAway
 from tests.helpers.pg import Cluster, admin_execute, database_url
@@ -130,9 +131,9 @@ def test_a_record_the_server_refuses_is_set_aside_and_the_rest_go_on(demo_plant,
 
 
 def test_offline_sign_in_for_badges_seen_here(demo_plant, clock, box):
-    leader = auth.sign_in("E1001", "1234", clock=clock)
+    leader = auth.sign_in(Caller.of(None, clock), "E1001", "1234")
     box.remember(leader, "1234", clock.now())
-    box.remember(auth.sign_in("E1002", clock=clock), None, clock.now())
+    box.remember(auth.sign_in(Caller.of(None, clock), "E1002"), None, clock.now())
     with ServerAway():
         assert box.offline_sign_in("e1002", None, now=clock.now()).name == "Li Na"
         with pytest.raises(auth.PinRequired):

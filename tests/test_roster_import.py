@@ -17,6 +17,7 @@ from kiosk.progress import TextProgress
 from kiosk.services.plant.plant_import import import_plant
 from kiosk.services.plant.roster import import_roster, write_template
 from kiosk.services.platform import auth
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.uow import transaction
 from models import AuditEntry, Employee, Team
 from tests.helpers.terminal import FakeTerminal
@@ -80,7 +81,7 @@ def test_the_sample_roster_imports_and_again_changes_nothing(sample_plant):
     assert "20 added" in audit[0].detail and "run by OS user hr" in audit[0].detail
 
     # an imported operator signs in with the badge alone
-    assert auth.sign_in("e0102").name == "李娜"
+    assert auth.sign_in(Caller.of(None), "e0102").name == "李娜"
 
 
 def test_moves_and_leavers(sample_plant, tmp_path):
@@ -109,7 +110,7 @@ def test_moves_and_leavers(sample_plant, tmp_path):
     assert (left.added, left.changed, left.deactivated, left.unchanged) == (0, 0, 1, 20)
     assert people()["E0103"] == ("张伟", "Manufacturing", "A1", "operator", False)
     with pytest.raises(NotFound) as refused:
-        auth.sign_in("E0103")
+        auth.sign_in(Caller.of(None), "E0103")
     message = refused.value.message
     assert "E0103" in message and "inactive" in message
     assert not any(name in message for name, *_rest in people().values())  # names nobody

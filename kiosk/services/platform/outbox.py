@@ -54,6 +54,7 @@ from kiosk.services.platform.auth import (
     sign_in,
     verify_pin,
 )
+from kiosk.services.platform.caller import Caller
 from kiosk.services.training import training
 from models.defects import CATEGORIES_5M1E, SEVERITIES, SOURCES
 from models.outbox import (
@@ -509,59 +510,37 @@ def report_options_or_kept(outbox: Outbox) -> ReportOptions:
 
 
 def sign_in_or_kept(
-    outbox: Outbox,
-    badge_code: str,
-    pin: str | None = None,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
+    caller: Caller, outbox: Outbox, badge_code: str, pin: str | None = None
 ) -> EmployeeView:
     """Sign in at the server (and remember the badge here); while the server is away, a
     badge that signed in on this kiosk before still may."""
-    clock = clock or SystemClock()
     try:
-        employee = sign_in(badge_code, pin, terminal=terminal, clock=clock)
+        employee = sign_in(caller, badge_code, pin)
     except DatabaseUnavailable:
-        return outbox.offline_sign_in(badge_code, pin, now=clock.now(), terminal=terminal)
-    outbox.remember(employee, pin, clock.now())
+        return outbox.offline_sign_in(badge_code, pin, now=caller.now(), terminal=caller.terminal)
+    outbox.remember(employee, pin, caller.now())
     return employee
 
 
 def enrol_and_keep(
-    outbox: Outbox,
-    badge_code: str,
-    code: str,
-    pin: str,
-    repeat: str,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
+    caller: Caller, outbox: Outbox, badge_code: str, code: str, pin: str, repeat: str
 ) -> EmployeeView:
     """Enrol the PIN chosen after an enrolment code (it needs the server), then remember the
     badge here with that PIN, as an online sign-in does."""
     from kiosk.services.platform import enrolment
 
-    clock = clock or SystemClock()
-    employee = enrolment.enrol_pin(badge_code, code, pin, repeat, terminal=terminal, clock=clock)
-    outbox.remember(employee, pin, clock.now())
+    employee = enrolment.enrol_pin(caller, badge_code, code, pin, repeat)
+    outbox.remember(employee, pin, caller.now())
     return employee
 
 
 def change_pin_and_keep(
-    outbox: Outbox,
-    actor: EmployeeView,
-    current: str,
-    pin: str,
-    repeat: str,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
+    caller: Caller, outbox: Outbox, current: str, pin: str, repeat: str
 ) -> EmployeeView:
     """Change one's own PIN at the server; the kept copy here follows (the old PIN stops
     working on this kiosk too, also while offline)."""
     from kiosk.services.platform import enrolment
 
-    clock = clock or SystemClock()
-    employee = enrolment.change_pin(actor, current, pin, repeat, terminal=terminal, clock=clock)
-    outbox.remember(employee, pin, clock.now())
+    employee = enrolment.change_pin(caller, current, pin, repeat)
+    outbox.remember(employee, pin, caller.now())
     return employee
