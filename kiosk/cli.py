@@ -471,8 +471,9 @@ def _demo(run: Invocation) -> int:
 
 def _rotate_keys(run: Invocation) -> int:
     from kiosk.services.plant.plant import rotate_signing_key
+    from kiosk.services.platform.caller import Caller
 
-    rotation = rotate_signing_key(run.args.grace_days)
+    rotation = rotate_signing_key(Caller.system(), run.args.grace_days)
     print(
         "New label key made. Labels printed before stay valid until "
         f"{format_local(rotation.previous_valid_until)}: print new ones "

@@ -20,7 +20,6 @@ from screens.widgets.scan_input import ScanInput
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
-    from kiosk.clock import Clock
     from kiosk.services.plant import stations
     from kiosk.services.platform.caller import Caller
 
@@ -270,8 +269,8 @@ class ScanningScreen(KioskScreen):
         event.stop()
         self.call_service(
             _interpret_scan,
+            self.caller,
             event.text,
-            clock=self.app.clock,  # type: ignore[attr-defined]
             on_done=self._scan_parsed,
             group="scan",
             latest_only=True,
@@ -281,7 +280,7 @@ class ScanningScreen(KioskScreen):
         raise NotImplementedError
 
 
-def _interpret_scan(text: str, *, clock: Clock) -> stations.ScanResult:
+def _interpret_scan(caller: Caller, text: str) -> stations.ScanResult:
     from kiosk.services.plant import stations  # loaded on the worker thread: see kiosk/app.py
 
-    return stations.interpret_scan(text, clock=clock)
+    return stations.interpret_scan(caller, text)

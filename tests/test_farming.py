@@ -348,7 +348,7 @@ def test_a_new_campaign_stores_the_farming_rules(demo_plant, clock, tmp_path):
     text = campaign_file.campaign_template().replace(
         'quality_department = "Quality"', 'quality_department = "QA"'
     )
-    view = campaigns.create_campaign(None, campaign_file.parse_campaign(text), clock=clock)
+    view = campaigns.create_campaign(Caller.system(clock), campaign_file.parse_campaign(text))
     with db.connection():
         row = Campaign.get_by_id(view.id)
         assert (row.quality_department, row.ontime_awards_per_team_day) == ("QA", 10)

@@ -188,7 +188,7 @@ def test_unknown_badge_and_empty_report_refused_in_chinese(demo_plant, clock):
             )
         signed = stations.parse_scan(
             stations.make_payload("S", "L1-S01", plant.signing_key()) + "X",
-            plant.valid_signing_keys(clock=clock),
+            plant.valid_signing_keys(Caller.system(clock)),
         )
     assert empty.value.problems == {"description": "请描述缺陷：哪里有什么问题。"}
     assert "签名无效" in signed.message

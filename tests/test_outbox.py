@@ -207,18 +207,18 @@ def test_postgresql_stopped_mid_run_nothing_lost_nothing_doubled(tmp_path, clock
 
 
 def test_stations_and_form_options_seen_online_are_there_offline(demo_plant, clock, box):
-    online = outbox.lookup_station_or_kept(box, "L1-S01", clock=clock)
+    online = outbox.lookup_station_or_kept(Caller.of(None, clock), box, "L1-S01")
     assert online.open_defects  # the demo's crimping defect
     options = outbox.report_options_or_kept(box)
     with ServerAway():
-        offline = outbox.lookup_station_or_kept(box, "l1-s01", clock=clock)
+        offline = outbox.lookup_station_or_kept(Caller.of(None, clock), box, "l1-s01")
         assert (offline.code, offline.team_name, offline.open_defects) == (
             "L1-S01",
             online.team_name,
             (),
         )
         with pytest.raises(Exception, match="cannot be reached"):
-            outbox.lookup_station_or_kept(box, "L3-S05", clock=clock)  # never seen here
+            outbox.lookup_station_or_kept(Caller.of(None, clock), box, "L3-S05")  # never seen here
         kept = outbox.report_options_or_kept(box)
         assert [o.value for o in kept.categories] == [o.value for o in options.categories]
         assert [o.value for o in kept.suppliers] == [o.value for o in options.suppliers]

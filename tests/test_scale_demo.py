@@ -73,7 +73,7 @@ def test_a_hundredth_of_a_plant_on_each_engine(database, clock, capsys):
     # the demo's codes still work
     assert auth.identify_badge("E1002").name == "Li Na"
     assert auth.sign_in(Caller.of(None, clock), "E1001", "1234").role == "team_leader"
-    assert lookup_station("L1-S01").code == "L1-S01"
+    assert lookup_station(Caller.system(), "L1-S01").code == "L1-S01"
     assert demo_hints()
     # and so do the plant-scale people's badges
     with db.connection():

@@ -467,18 +467,17 @@ def answer_or_keep(
 # -- stations and form options, kept for offline use --------------------------------------
 
 
-def lookup_station_or_kept(outbox: Outbox, code: str, *, clock: Clock | None = None) -> StationView:
+def lookup_station_or_kept(caller: Caller, outbox: Outbox, code: str) -> StationView:
     """The station from the server (kept here for later), or the kept copy while offline."""
-    clock = clock or SystemClock()
     try:
-        view = lookup_station(code, clock=clock)
+        view = lookup_station(caller, code)
     except DatabaseUnavailable:
         kept = outbox.kept_view(f"station:{code.strip().upper()}")
         if kept is None:
             raise
         kept["open_defects"] = ()  # not known while offline
         return StationView(**kept)
-    outbox.keep_view(f"station:{view.code}", {**asdict(view), "open_defects": []}, clock.now())
+    outbox.keep_view(f"station:{view.code}", {**asdict(view), "open_defects": []}, caller.now())
     return view
 
 
