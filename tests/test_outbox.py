@@ -155,7 +155,7 @@ def test_postgresql_stopped_mid_run_nothing_lost_nothing_doubled(tmp_path, clock
         url = database_url(server, "qk_outage")
         database_service.open_database(url)
         database_service.upgrade(clock)
-        seed_demo_plant(clock)
+        seed_demo_plant(Caller.system(clock))
         box = outbox.Outbox(tmp_path / "outbox.db")
         reporter = auth.identify_badge("E1002")
         sent: list[uuid.UUID] = []

@@ -32,7 +32,7 @@ def _expected(name: str) -> int:
 
 def test_a_hundredth_of_a_plant_on_each_engine(database, clock, capsys):
     steps: list[tuple[str, int, int]] = []
-    summary = seed_plant(SCALE, clock, progress=lambda *step: steps.append(step))
+    summary = seed_plant(Caller.system(clock), SCALE, progress=lambda *step: steps.append(step))
     assert summary == plant_summary()
     assert summary.defects == _expected("defects")
     assert summary.ledger_rows == _expected("ledger_rows")
@@ -82,7 +82,7 @@ def test_a_hundredth_of_a_plant_on_each_engine(database, clock, capsys):
         )
     assert auth.sign_in(Caller.of(None, clock), leader.badge_code, "1234").id == leader.id
     with pytest.raises(ServiceError, match="already holds a plant-scale data set"):
-        seed_plant(SCALE, clock)
+        seed_plant(Caller.system(clock), SCALE)
 
 
 def test_kiosk_demo_scale_on_the_command_line(db_url, capsys):

@@ -20,6 +20,7 @@ from kiosk.services.defects import defects
 from kiosk.services.defects.defects import DefectDraft
 from kiosk.services.plant.demo import seed_demo_plant
 from kiosk.services.platform import auth, database, outbox
+from kiosk.services.platform.caller import Caller
 from models import Defect, db
 
 
@@ -30,7 +31,7 @@ def busy_plant(tmp_path, clock, monkeypatch):
     path = tmp_path / "kiosk.db"
     database.open_database(f"sqlite:///{path}")
     database.upgrade(clock)
-    seed_demo_plant(clock)
+    seed_demo_plant(Caller.system(clock))
     yield path
     db.close_all()
 
