@@ -32,7 +32,7 @@ def test_a_report_made_offline_is_sent_once_with_its_own_time(demo_plant, clock,
     entered = clock.now()
     with ServerAway():
         kept = outbox.report_defect_or_keep(
-            box, reporter, draft, defect_id=defect_id, terminal="WS-7", clock=clock
+            Caller.of(reporter, clock, "WS-7"), box, draft, defect_id=defect_id
         )
         assert kept == outbox.Queued("report_defect", 1)
         assert box.forward() == outbox.ForwardResult(sent=0, refused=0, waiting=1)
@@ -75,9 +75,9 @@ def test_progress_and_answers_wait_and_replay_in_order_once(demo_plant, clock, b
     progress_id, answer_id = uuid.uuid4(), uuid.uuid4()
     with ServerAway():
         outbox.post_progress_or_keep(
-            box, fixer, defect.id, "Card printed", progress_id=progress_id, clock=clock
+            Caller.of(fixer, clock), box, defect.id, "Card printed", progress_id=progress_id
         )
-        outbox.answer_or_keep(box, operator, question.id, 1, answer_id=answer_id, clock=clock)
+        outbox.answer_or_keep(Caller.of(operator, clock), box, question.id, 1, answer_id=answer_id)
         assert box.waiting() == 2
     assert box.forward().sent == 2
     # replay both again (as after a crash between sending and forgetting): nothing doubles
@@ -116,11 +116,10 @@ def test_a_record_the_server_refuses_is_set_aside_and_the_rest_go_on(demo_plant,
     with ServerAway():
         for station in ("L1-S03", "L1-S04"):
             outbox.report_defect_or_keep(
+                Caller.of(reporter, clock),
                 box,
-                reporter,
                 DefectDraft(station, "man", "minor", "inspection", f"Offline at {station}"),
                 defect_id=uuid.uuid4(),
-                clock=clock,
             )
     with db.connection():
         Station.update(active=False).where(Station.code == "L1-S03").execute()
@@ -169,7 +168,7 @@ def test_postgresql_stopped_mid_run_nothing_lost_nothing_doubled(tmp_path, clock
                     "L2-S01", "method", "minor", "inspection", f"outage kiosk {number} report {n}"
                 )
                 outbox.report_defect_or_keep(
-                    box, reporter, draft, defect_id=defect_id, terminal=f"K{number}", clock=clock
+                    Caller.of(reporter, clock, f"K{number}"), box, draft, defect_id=defect_id
                 )
                 with lock:
                     sent.append(defect_id)

@@ -87,7 +87,7 @@ def test_a_lock_held_past_the_wait_is_reported_as_busy_and_the_report_kept(
             defects.report_defect(reporter, draft(), clock=clock, defect_id=defect_id)
         assert busy.value.connection_lost is False  # not retried: it would only wait again
         kept = outbox.report_defect_or_keep(
-            box, reporter, draft(), clock=clock, defect_id=defect_id
+            Caller.of(reporter, clock), box, draft(), defect_id=defect_id
         )
         assert isinstance(kept, outbox.Queued) and kept.waiting == 1
     finally:

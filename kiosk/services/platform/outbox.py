@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from kiosk.clock import Clock, FrozenClock, SystemClock
+from kiosk.clock import FrozenClock, SystemClock
 from kiosk.errors import DatabaseUnavailable, NotFound, PermissionDenied, ServiceError
 from kiosk.files import private_file
 from kiosk.i18n import _
@@ -376,16 +376,12 @@ REPLAY: dict[str, Callable[[dict[str, Any], datetime], None]] = {
 
 
 def report_defect_or_keep(
-    outbox: Outbox,
-    reporter: EmployeeView,
-    draft: DefectDraft,
-    *,
-    defect_id: uuid.UUID,
-    terminal: str | None = None,
-    clock: Clock | None = None,
+    caller: Caller, outbox: Outbox, draft: DefectDraft, *, defect_id: uuid.UUID
 ) -> DefectReceipt | Queued:
-    clock = clock or SystemClock()
-    entered_at = clock.now()
+    """Report the defect at the server, or keep it here (at the time it was entered) to
+    be sent once the server is back."""
+    reporter, terminal = caller.person, caller.terminal
+    entered_at = caller.now()
     try:
         return report_defect(
             reporter, draft, terminal=terminal, clock=FrozenClock(entered_at), defect_id=defect_id
@@ -401,17 +397,11 @@ def report_defect_or_keep(
 
 
 def post_progress_or_keep(
-    outbox: Outbox,
-    actor: EmployeeView,
-    defect_id: str,
-    text: str,
-    *,
-    progress_id: uuid.UUID,
-    terminal: str | None = None,
-    clock: Clock | None = None,
+    caller: Caller, outbox: Outbox, defect_id: str, text: str, *, progress_id: uuid.UUID
 ) -> lifecycle.DefectDetail | Queued:
-    clock = clock or SystemClock()
-    entered_at = clock.now()
+    """Post the progress update at the server, or keep it here for later."""
+    actor, terminal = caller.person, caller.terminal
+    entered_at = caller.now()
     try:
         return lifecycle.post_progress(
             actor,
@@ -433,17 +423,11 @@ def post_progress_or_keep(
 
 
 def answer_or_keep(
-    outbox: Outbox,
-    employee: EmployeeView,
-    question_id: int,
-    position: int,
-    *,
-    answer_id: uuid.UUID,
-    terminal: str | None = None,
-    clock: Clock | None = None,
+    caller: Caller, outbox: Outbox, question_id: int, position: int, *, answer_id: uuid.UUID
 ) -> training.AnswerResult | Queued:
-    clock = clock or SystemClock()
-    entered_at = clock.now()
+    """Answer the quiz question at the server, or keep the answer here for later."""
+    employee, terminal = caller.person, caller.terminal
+    entered_at = caller.now()
     try:
         return training.answer_question(
             employee,
