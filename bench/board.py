@@ -10,6 +10,7 @@ from bench import Result, median_seconds
 from kiosk.clock import FrozenClock
 from kiosk.services.plant.demo import seed_demo_plant
 from kiosk.services.platform import database as database_service
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import team_totals
 from models import Campaign, Team, db
 from models.migrations.v0009_running_totals import REBUILD
@@ -94,7 +95,7 @@ def _plant(url: str) -> tuple[int, list[int]]:
     clock = FrozenClock(datetime(2025, 9, 10, 8, tzinfo=UTC))
     database_service.open_database(url)
     database_service.upgrade(clock)
-    seed_demo_plant(clock)
+    seed_demo_plant(Caller.system(clock))
     with db.connection():
         campaign = Campaign.get(Campaign.active).id
         teams = [t.id for t in Team.select().where(Team.kind == "line")]

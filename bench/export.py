@@ -24,6 +24,7 @@ from bench.startup import PEAK_RSS
 from kiosk.clock import FrozenClock
 from kiosk.services.plant.demo import seed_demo_plant
 from kiosk.services.platform import database as database_service
+from kiosk.services.platform.caller import Caller
 from models import Campaign, Employee, Team, db
 
 ROWS = int(os.environ.get("QK_BENCH_EXPORT_ROWS", "1000000"))
@@ -106,7 +107,7 @@ def run(engine: str, server_url: str | None = None) -> list[Result]:
             database_service.open_database(url)
             clock = FrozenClock(datetime(2025, 9, 15, tzinfo=UTC))
             database_service.upgrade(clock)
-            seed_demo_plant(clock)
+            seed_demo_plant(Caller.system(clock))
             _fill(ROWS)
             db.close_all()
             idle, _seconds = _peak(["db", "check", "--db", url])

@@ -24,6 +24,7 @@ from kiosk.clock import FrozenClock
 from kiosk.services.defects import worklist
 from kiosk.services.lines import anomalies, suppliers
 from kiosk.services.plant.stations import lookup_station
+from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import kpis, reports
 from kiosk.services.training import assessments
 from models import Defect, Station, Team, db
@@ -48,7 +49,7 @@ def _reads(crowded: int, station: str) -> dict[str, object]:
         "anomaly Pareto": lambda: anomalies.anomaly_pareto(clock=clock),
         "first-pass yield": lambda: kpis.board_yields(clock=clock),
         "team worklist": lambda: worklist.worklist_page(crowded, clock=clock),
-        "station lookup": lambda: lookup_station(station, clock=clock),
+        "station lookup": lambda: lookup_station(Caller.system(clock), station),
     }
 
 

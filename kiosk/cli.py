@@ -335,10 +335,11 @@ def _print_labels(args: argparse.Namespace) -> int:
 def _seed_plant_scale(scale: float, *, quiet: bool) -> None:
     from kiosk.progress import TextProgress
     from kiosk.services.plant.scale_demo import seed_plant
+    from kiosk.services.platform.caller import Caller
 
     progress = TextProgress(quiet=quiet)
     try:
-        summary = seed_plant(scale, progress=progress)
+        summary = seed_plant(Caller.system(), scale, progress=progress)
     finally:
         progress.close()
     print(
@@ -458,21 +459,23 @@ def _upgrade_database(run: Invocation) -> int:
 def _demo(run: Invocation) -> int:
     from kiosk.services.plant.demo import seed_demo_plant
     from kiosk.services.platform import database
+    from kiosk.services.platform.caller import Caller
 
     status = run.status
     database.upgrade()
     if run.args.scale:
         _seed_plant_scale(run.args.scale, quiet=run.args.quiet)
     else:
-        seed_demo_plant()
+        seed_demo_plant(Caller.system())
     print(f"Demo plant ready in {status.where}.")
     return 0 if run.args.no_run else _run_app(run.settings)
 
 
 def _rotate_keys(run: Invocation) -> int:
     from kiosk.services.plant.plant import rotate_signing_key
+    from kiosk.services.platform.caller import Caller
 
-    rotation = rotate_signing_key(run.args.grace_days)
+    rotation = rotate_signing_key(Caller.system(), run.args.grace_days)
     print(
         "New label key made. Labels printed before stay valid until "
         f"{format_local(rotation.previous_valid_until)}: print new ones "

@@ -32,6 +32,7 @@ from kiosk.config import Settings
 from kiosk.errors import PermissionDenied, ServiceError, ValidationFailed
 from kiosk.services.plant import plant
 from kiosk.services.platform.auth import EmployeeView
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.text import clean_text
 from kiosk.services.platform.web_access import (
     MAX_BADGE_LENGTH,
@@ -319,7 +320,9 @@ class BoardServer(Server):
                 status=429,
             )
         try:
-            employee = await asyncio.to_thread(self.sign_in, badge, pin, client=client)
+            employee = await asyncio.to_thread(
+                self.sign_in, Caller.system(), badge, pin, client=client
+            )
         except PermissionDenied as exc:
             self.throttle.failed(badge, client)
             log.warning("web sign-in refused: badge %s from %s", badge, client)

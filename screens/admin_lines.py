@@ -77,8 +77,7 @@ class LinesAdminScreen(KioskScreen):
         self.carry_message(message)
         self.call_service(
             plant_admin.lines_overview,
-            self.app.user,  # type: ignore[attr-defined]
-            **self.where_and_when(),
+            self.caller,
             on_done=self.show_lines,
             group="lines",
             latest_only=True,
@@ -126,9 +125,8 @@ class LinesAdminScreen(KioskScreen):
             return
         self.call_service(
             plant_admin.line_stations,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             line.code,
-            **self.where_and_when(),
             on_done=lambda rows: self.show_stations(line.code, rows),
             group="stations",
             latest_only=True,
@@ -188,7 +186,7 @@ class LinesAdminScreen(KioskScreen):
         self._with_choices(self._open_add_line)
 
     def _open_add_line(self, choices: plant_admin.AdminChoices) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        caller = self.caller
         self.app.push_screen(
             AdminForm(
                 _("Add a line"),
@@ -198,7 +196,7 @@ class LinesAdminScreen(KioskScreen):
                     FormField("team", _("Responsible team"), "select", self._team_options(choices)),
                 ],
                 lambda v: plant_admin.add_line(
-                    user, v["code"] or "", v["name"] or "", v["team"] or "", **self.where_and_when()
+                    caller, v["code"] or "", v["name"] or "", v["team"] or ""
                 ),
                 submit_label=_("Add"),
             ),
@@ -229,18 +227,17 @@ class LinesAdminScreen(KioskScreen):
         ]
 
     def _open_add_station(self, choices: plant_admin.AdminChoices) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        caller = self.caller
         self.app.push_screen(
             AdminForm(
                 _("Add a station"),
                 self._station_fields(choices, None),
                 lambda v: plant_admin.add_station(
-                    user,
+                    caller,
                     v["code"] or "",
                     v["name"] or "",
                     v["line"] or "",
                     _own_team(v["team"]),
-                    **self.where_and_when(),
                 ),
                 submit_label=_("Add"),
             ),
@@ -260,7 +257,7 @@ class LinesAdminScreen(KioskScreen):
         self._with_choices(lambda choices: self._open_edit_line(choices, line))
 
     def _open_edit_line(self, choices: plant_admin.AdminChoices, line: plant_admin.LineRow) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        caller = self.caller
         self.app.push_screen(
             AdminForm(
                 _("Change line {code}", code=line.code),
@@ -275,11 +272,10 @@ class LinesAdminScreen(KioskScreen):
                     ),
                 ],
                 lambda v: plant_admin.change_line(
-                    user,
+                    caller,
                     line.code,
                     name=v["name"] or "",
                     team_code=v["team"] or "",
-                    **self.where_and_when(),
                 ),
             ),
             lambda row: row and self.action_refresh(_("Line {code} saved.", code=row.code)),
@@ -288,18 +284,17 @@ class LinesAdminScreen(KioskScreen):
     def _open_edit_station(
         self, choices: plant_admin.AdminChoices, station: plant_admin.StationRow
     ) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        caller = self.caller
         self.app.push_screen(
             AdminForm(
                 _("Change station {code}", code=station.code),
                 self._station_fields(choices, station),
                 lambda v: plant_admin.change_station(
-                    user,
+                    caller,
                     station.code,
                     name=v["name"] or "",
                     line_code=v["line"] or station.line_code,
                     team_code=_own_team(v["team"]),
-                    **self.where_and_when(),
                 ),
             ),
             lambda row: row and self.action_refresh(_("Station {code} saved.", code=row.code)),
@@ -308,14 +303,12 @@ class LinesAdminScreen(KioskScreen):
     # -- deactivate, print ---------------------------------------------------------------
 
     def action_toggle_active(self) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
         if self._on_stations() and (station := self.current_station()) is not None:
             self.call_service(
                 plant_admin.set_station_active,
-                user,
+                self.caller,
                 station.code,
                 not station.active,
-                **self.where_and_when(),
                 on_done=lambda row: self.action_refresh(
                     _("Station {code} is now {status}.", code=row.code, status=_status(row.active))
                 ),
@@ -327,10 +320,9 @@ class LinesAdminScreen(KioskScreen):
             return
         self.call_service(
             plant_admin.set_line_active,
-            user,
+            self.caller,
             line.code,
             not line.active,
-            **self.where_and_when(),
             on_done=lambda row: self.action_refresh(
                 _("Line {code} is now {status}.", code=row.code, status=_status(row.active))
             ),
@@ -344,11 +336,10 @@ class LinesAdminScreen(KioskScreen):
         self.say(_("Printing the label of station {code}…", code=station.code))
         self.call_service(
             plant_admin.print_label,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             "S",
             station.code,
             labels_dir(),
-            **self.where_and_when(),
             on_done=lambda path: self.say(
                 _("Station label written to {path}", path=str(path)), "success"
             ),

@@ -20,7 +20,6 @@ from screens.widgets.scan_input import ScanInput
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
-    from kiosk.clock import Clock
     from kiosk.services.plant import stations
     from kiosk.services.platform.caller import Caller
 
@@ -244,12 +243,10 @@ class ServiceCalls:
         if user is not None:
             self.call_service(
                 auth.record_refusal,
-                user,
+                self.caller,
                 "key_refused",
                 action,
                 reason,
-                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-                clock=self.app.clock,  # type: ignore[attr-defined]
                 on_done=lambda _none: None,
                 on_error=lambda _error: None,  # the message is said; an outage loses only this
             )
@@ -272,8 +269,8 @@ class ScanningScreen(KioskScreen):
         event.stop()
         self.call_service(
             _interpret_scan,
+            self.caller,
             event.text,
-            clock=self.app.clock,  # type: ignore[attr-defined]
             on_done=self._scan_parsed,
             group="scan",
             latest_only=True,
@@ -283,7 +280,7 @@ class ScanningScreen(KioskScreen):
         raise NotImplementedError
 
 
-def _interpret_scan(text: str, *, clock: Clock) -> stations.ScanResult:
+def _interpret_scan(caller: Caller, text: str) -> stations.ScanResult:
     from kiosk.services.plant import stations  # loaded on the worker thread: see kiosk/app.py
 
-    return stations.interpret_scan(text, clock=clock)
+    return stations.interpret_scan(caller, text)

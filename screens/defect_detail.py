@@ -192,18 +192,18 @@ class DefectDetailScreen(KioskScreen):
             )
             return
         common = self.where_and_when()
+        caller = self.caller
         factors = tuple((label, key) for key, label in defects.CATEGORY_LABELS.items())
         forms: dict[str, tuple[str, list[FormField], Callable[[dict], Any]]] = {
             "progress": (
                 _("Post a progress update"),
                 [FormField("progress", _("What was done or found?"))],
                 lambda v: outbox.post_progress_or_keep(
-                    self.app.outbox,  # type: ignore[attr-defined]
-                    user,
+                    caller,
+                    self.kiosk_app.outbox,
                     detail.id,
                     v["progress"] or "",
                     progress_id=uuid.uuid4(),
-                    **common,
                 ),
             ),
             "fixed": (

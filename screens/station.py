@@ -160,9 +160,9 @@ class StationScreen(ScanningScreen):
         self.carry_message(message)
         self.call_service(
             outbox.lookup_station_or_kept,
-            self.app.outbox,  # type: ignore[attr-defined]
+            self.caller,
+            self.kiosk_app.outbox,
             code,
-            clock=self.app.clock,  # type: ignore[attr-defined]
             on_done=self.show_station,
             group="scan",
             latest_only=True,

@@ -11,6 +11,7 @@ from kiosk.cli import main
 from kiosk.errors import PermissionDenied, ValidationFailed
 from kiosk.services.lines import anomalies
 from kiosk.services.platform import auth
+from kiosk.services.platform.caller import Caller
 from models import AuditEntry, Campaign, db
 from models.anomalies import AnomalyHistory
 from tests.helpers.incoming import add_defect, noon
@@ -212,7 +213,7 @@ def test_the_demo_history_leads_up_to_the_month_the_demo_is_tried_in(database):
     from kiosk.clock import FrozenClock
     from kiosk.services.plant.demo import seed_demo_plant
 
-    seed_demo_plant(FrozenClock(datetime(2028, 2, 20, 9, tzinfo=UTC)))
+    seed_demo_plant(Caller.system(FrozenClock(datetime(2028, 2, 20, 9, tzinfo=UTC))))
     months = {month for month, _category in history()}
     assert months == {"2027-01", "2027-02", "2028-01", "2028-02"}
     pareto = anomalies.anomaly_pareto("2028-02")

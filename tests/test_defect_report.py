@@ -12,12 +12,13 @@ import pytest
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform.auth import sign_in
+from kiosk.services.platform.caller import Caller
 from models import Campaign, Defect, DefectEvent, Station, db
 
 
 @pytest.fixture
 def operator(demo_plant, clock):
-    return sign_in("E1002", clock=clock)
+    return sign_in(Caller.of(None, clock), "E1002")
 
 
 def _draft(**changes) -> DefectDraft:

@@ -11,6 +11,7 @@ import pytest
 from kiosk.services.defects.lifecycle import OPEN_STATUSES
 from kiosk.services.lines import suppliers
 from kiosk.services.lines.lines import local_day_bounds
+from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import kpis, reports
 from kiosk.services.training import assessments
 from models import Campaign, Defect, Employee, LedgerEntry, Supplier, Team, db
@@ -220,7 +221,7 @@ async def test_a_board_for_a_campaign_with_no_data_shows_empty_panels(demo_plant
     from tests.helpers.app import SIZE, settle, text_of
 
     empty = campaigns.create_campaign(
-        None, campaigns.CampaignDraft("Empty 2027", "2027-03-01", "2027-03-31"), clock=clock
+        Caller.system(clock), campaigns.CampaignDraft("Empty 2027", "2027-03-01", "2027-03-31")
     )
     app = KioskApp(
         Settings(database_url=demo_plant, terminal_id="WALL"), clock=clock, board_only=True
@@ -301,7 +302,7 @@ def test_station_lookup_shows_the_most_urgent_and_counts_them_all(plant, clock):
     from models import Station
 
     for station in Station.select().order_by(Station.id).limit(4):
-        view = lookup_station(station.code, clock=clock)
+        view = lookup_station(Caller.of(None, clock), station.code)
         still_open = sorted(
             (
                 d

@@ -9,13 +9,14 @@ import pytest
 
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.services.platform.auth import sign_in
+from kiosk.services.platform.caller import Caller
 from kiosk.services.training.training import answer_count, answer_question, next_question
 from models import Choice, Question, QuizAnswer, db
 
 
 @pytest.fixture
 def operator(demo_plant, clock):
-    return sign_in("E3003", clock=clock)
+    return sign_in(Caller.of(None, clock), "E3003")
 
 
 def _choices(question_id: int) -> list[Choice]:
@@ -142,7 +143,7 @@ def test_wrong_answers_and_other_peoples_answers_do_not_count(operator, clock):
     answer_question(operator, first, _wrong_position(first), clock=clock)
     assert _drawn(operator, others, range(20)) == {first, second}
 
-    colleague = sign_in("E3004", clock=clock)
+    colleague = sign_in(Caller.of(None, clock), "E3004")
     answer_question(colleague, first, _right_position(first), clock=clock)
     assert _drawn(operator, others, range(20)) == {first, second}
     assert _drawn(colleague, others, range(20)) == {second}

@@ -12,6 +12,7 @@ import pytest
 from kiosk.services.defects import proposals, worklist
 from kiosk.services.lines import suppliers
 from kiosk.services.plant.stations import lookup_station
+from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import kpis, reports
 from kiosk.services.training import assessments
 from models import Team, db
@@ -106,7 +107,7 @@ READS = {
         "proposal_status_submitted",
     ),
     "station lookup": (
-        lambda clock: lookup_station("L1-S01", clock=clock),
+        lambda clock: lookup_station(Caller.system(clock), "L1-S01"),
         "NOT IN ('verified', 'closed')",
         "defect_station_open_due",
     ),

@@ -40,11 +40,12 @@ from typing import Any
 
 from peewee import fn
 
-from kiosk.clock import Clock, SystemClock
 from kiosk.errors import Conflict, ConstraintConflict
 from kiosk.i18n import _
 from kiosk.services.plant.stations import is_scannable_code
+from kiosk.services.platform import uow
 from kiosk.services.platform.auth import record_action
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.tabular import (
     Columns,
     Problems,
@@ -61,7 +62,6 @@ from kiosk.services.platform.tabular import (
     toml_table,
 )
 from kiosk.services.platform.text import shorten
-from kiosk.services.platform.uow import read_only, transaction
 from models import Department, Employee, ProductionLine, Station, Supplier, Team
 
 KINDS = ("departments", "teams", "lines", "stations", "suppliers")
@@ -695,20 +695,21 @@ def _result(plan: _Plan, source: str, dry_run: bool) -> PlantImport:
     )
 
 
-@read_only
+@uow.read
 def _dry_run(tables: Mapping[str, Table], deactivate_missing: bool, source: str) -> PlantImport:
     return _result(_plan(tables, deactivate_missing), source, True)
 
 
 def import_plant(
+    caller: Caller,
     paths: Sequence[Path | str],
     *,
     deactivate_missing: bool = False,
     dry_run: bool = False,
     who: str = "",
-    clock: Clock | None = None,
 ) -> PlantImport:
-    """Read, check and upsert the plant file(s): all or nothing, one audit row.
+    """Read, check and upsert the plant file(s): all or nothing (one write unit), one
+    audit row. The caller is the command line's (no actor).
 
     `who` names the person who ran it (the OS user for the CLI) in the audit detail.
     """
@@ -717,23 +718,8 @@ def import_plant(
     tables = read_plant_files(paths)
     if dry_run:
         return _dry_run(tables, deactivate_missing, source)
-    now = (clock or SystemClock()).now()
     try:
-        with transaction():
-            plan = _plan(tables, deactivate_missing)
-            _apply(plan)
-            result = _result(plan, source, False)
-            record_action(
-                None,
-                "import_plant",
-                source,
-                now,
-                detail=(
-                    f"{result.summary()}"
-                    + (" (--deactivate-missing)" if deactivate_missing else "")
-                    + (f"; run by OS user {who}" if who else "")
-                ),
-            )
+        return _import(caller, tables, deactivate_missing, source, who)
     except ConstraintConflict:  # another import (or an admin) wrote the same code meanwhile
         raise Conflict(
             _(
@@ -741,6 +727,26 @@ def import_plant(
                 "import again."
             )
         ) from None
+
+
+@uow.write
+def _import(
+    caller: Caller, tables: Mapping[str, Table], deactivate_missing: bool, source: str, who: str
+) -> PlantImport:
+    plan = _plan(tables, deactivate_missing)
+    _apply(plan)
+    result = _result(plan, source, False)
+    record_action(
+        None,
+        "import_plant",
+        source,
+        caller.now(),
+        detail=(
+            f"{result.summary()}"
+            + (" (--deactivate-missing)" if deactivate_missing else "")
+            + (f"; run by OS user {who}" if who else "")
+        ),
+    )
     return result
 
 

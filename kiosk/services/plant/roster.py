@@ -28,11 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.clock import Clock, SystemClock
 from kiosk.errors import Conflict, ConstraintConflict
 from kiosk.i18n import _, translate
 from kiosk.services.plant.stations import is_scannable_code
+from kiosk.services.platform import uow
 from kiosk.services.platform.auth import ROLE_RANK, ROLE_TITLES, normalise_badge, record_action
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.tabular import (
     Columns,
     Problems,
@@ -44,7 +45,6 @@ from kiosk.services.platform.tabular import (
     refuse,
 )
 from kiosk.services.platform.text import shorten
-from kiosk.services.platform.uow import read_only, transaction
 from models import Department, Employee, Team
 from models.people import ROLES
 
@@ -452,21 +452,22 @@ def _result(plan: _Plan, table: Table, dry_run: bool) -> RosterImport:
     )
 
 
-@read_only
+@uow.read
 def _dry_run(table: Table, deactivate_missing: bool, progress: Progress | None) -> RosterImport:
     return _result(_plan(table, deactivate_missing, progress), table, True)
 
 
 def import_roster(
+    caller: Caller,
     path: Path | str,
     *,
     deactivate_missing: bool = False,
     dry_run: bool = False,
     who: str = "",
     progress: Progress | None = None,
-    clock: Clock | None = None,
 ) -> RosterImport:
-    """Read, check and upsert HR's roster by badge: all or nothing, one audit row.
+    """Read, check and upsert HR's roster by badge: all or nothing (one write unit), one
+    audit row. The caller is the command line's (no actor).
 
     `who` names the person who ran it (the OS user for the CLI) in the audit detail;
     `progress(stage, done, total)` is called now and then for a progress bar.
@@ -478,23 +479,8 @@ def import_roster(
     table = Table(path.name, table.columns, table.rows)
     if dry_run:
         return _dry_run(table, deactivate_missing, progress)
-    now = (clock or SystemClock()).now()
     try:
-        with transaction():
-            plan = _plan(table, deactivate_missing, progress)
-            _apply(plan, progress)
-            result = _result(plan, table, False)
-            record_action(
-                None,
-                "import_roster",
-                shorten(path.name, 128),
-                now,
-                detail=(
-                    result.summary()
-                    + (" (--deactivate-missing)" if deactivate_missing else "")
-                    + (f"; run by OS user {who}" if who else "")
-                ),
-            )
+        return _import(caller, path, table, deactivate_missing, who, progress)
     except ConstraintConflict:  # another import (or an admin) wrote the same code meanwhile
         raise Conflict(
             _(
@@ -502,6 +488,31 @@ def import_roster(
                 "import again."
             )
         ) from None
+
+
+@uow.write
+def _import(
+    caller: Caller,
+    path: Path,
+    table: Table,
+    deactivate_missing: bool,
+    who: str,
+    progress: Progress | None,
+) -> RosterImport:
+    plan = _plan(table, deactivate_missing, progress)
+    _apply(plan, progress)
+    result = _result(plan, table, False)
+    record_action(
+        None,
+        "import_roster",
+        shorten(path.name, 128),
+        caller.now(),
+        detail=(
+            result.summary()
+            + (" (--deactivate-missing)" if deactivate_missing else "")
+            + (f"; run by OS user {who}" if who else "")
+        ),
+    )
     return result
 
 

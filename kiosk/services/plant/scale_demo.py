@@ -22,14 +22,14 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from peewee import Field, Model
 
-from kiosk.clock import Clock, SystemClock
 from kiosk.errors import ServiceError
 from kiosk.i18n import _
 from kiosk.services.plant.campaigns import active_campaign_row
 from kiosk.services.plant.demo import DEMO_PIN, seed_demo_plant
-from kiosk.services.platform import ledger
+from kiosk.services.platform import ledger, uow
 from kiosk.services.platform.auth import hash_pin
-from kiosk.services.platform.uow import read_only, transaction
+from kiosk.services.platform.caller import Caller
+from kiosk.services.platform.uow import transaction
 from models import (
     Campaign,
     Defect,
@@ -116,13 +116,16 @@ def _spread(start: datetime, end: datetime, count: int, rng: random.Random) -> I
         yield start + timedelta(seconds=min(span, (number + rng.random()) * step))
 
 
-def seed_plant(
-    scale: float, clock: Clock | None = None, progress: Progress | None = None
-) -> PlantSummary:
-    """Seed the demo plant, then grow it to `scale` times a plant (see the module)."""
-    clock = clock or SystemClock()
+def seed_plant(caller: Caller, scale: float, progress: Progress | None = None) -> PlantSummary:
+    """Seed the demo plant, then grow it to `scale` times a plant (see the module). The
+    caller is the system's (no actor): its clock places the plant's history.
+
+    Inline transactions, not one unit of work: a plant-scale data set is written in a
+    few steps, and its ledger in batches of LEDGER_TRANSACTION rows, each committed on
+    its own (one transaction over millions of rows would hold the write lock for
+    minutes and keep every row's undo until the end)."""
     report = progress or (lambda what, done, of: None)
-    seed_demo_plant(clock)
+    seed_demo_plant(caller)
     if _already_scaled():
         raise ServiceError(
             _(
@@ -131,7 +134,7 @@ def seed_plant(
             )
         )
     rng = random.Random(16)
-    now = clock.now()
+    now = caller.now()
     with transaction():
         plant = _Plant.build(scale, now, rng)
     report("people", 1, 1)
@@ -146,12 +149,12 @@ def seed_plant(
     return plant_summary()
 
 
-@read_only
+@uow.read
 def _already_scaled() -> bool:
     return Employee.select().where(Employee.badge_code.startswith(BADGE_PREFIX)).exists()
 
 
-@read_only
+@uow.read
 def plant_summary() -> PlantSummary:
     active = active_campaign_row()
     return PlantSummary(
@@ -591,6 +594,11 @@ AMOUNTS = (2, 2, 2, 2, 1, 3, 5, -2, -2, -1)
 LEDGER_TRANSACTION = 100_000  # ledger rows per transaction while seeding
 
 
+@uow.read
+def _ledger_rows() -> int:
+    return LedgerEntry.select().count()
+
+
 def _ledger(
     plant: _Plant,
     count: int,
@@ -599,8 +607,7 @@ def _ledger(
 ) -> None:
     """The outcomes and awards the seeded rows earned, then sample points spread over the
     past campaigns and the active one up to `count` ledger rows in all."""
-    with transaction():
-        existing = LedgerEntry.select().count()
+    existing = _ledger_rows()
     earned.sort(key=lambda item: item[1])
     room = max(0, count - existing - len(earned))
     active_rows = max(0, round(count * ACTIVE_SHARE) - existing - len(earned))
@@ -643,7 +650,7 @@ def _ledger(
                 break
         if not batch:
             break
-        with transaction():
+        with transaction():  # a batch: see seed_plant
             ledger.write_awards(batch)
         written += len(batch)
         report("ledger", written, total)
