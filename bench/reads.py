@@ -91,7 +91,7 @@ def _open_defects(team: Team, count: int, rng: random.Random) -> None:
 def _url(engine: str, folder: str, name: str, server_url: str | None) -> str:
     if engine == "sqlite":
         return f"sqlite:///{Path(folder) / f'{name}.db'}"
-    from tests.helpers.pg import admin_execute, database_url
+    from bench.pg import admin_execute, database_url
 
     admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin_execute(server_url, f'CREATE DATABASE "{name}"')
@@ -101,7 +101,7 @@ def _url(engine: str, folder: str, name: str, server_url: str | None) -> str:
 def _drop(engine: str, name: str, server_url: str | None) -> None:
     db.close_all()
     if engine != "sqlite":
-        from tests.helpers.pg import admin_execute
+        from bench.pg import admin_execute
 
         admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
