@@ -94,7 +94,8 @@ TOP = (
 )
 OVERDUE = (
     "SELECT d.id, s.code, t.name, d.severity, d.status, d.description, d.due_at, "
-    "COUNT(*) OVER () FROM defect d JOIN station s ON s.id = d.station_id "
+    "(SELECT COUNT(*) FROM defect WHERE status IN ({open}) AND due_at < ?) "
+    "FROM defect d JOIN station s ON s.id = d.station_id "
     "JOIN team t ON t.id = d.team_id WHERE d.status IN ({open}) AND d.due_at < ? "
     f"ORDER BY d.due_at, d.id LIMIT {OVERDUE_SHOWN}"
 )
@@ -181,7 +182,7 @@ class HandWritten:
             ((name, int(n), int(lost)) for name, _n, n, lost in by_team if n),
             key=lambda row: (row[2], row[0]),
         )
-        overdue = self.rows(OVERDUE.format(open=self.open), _utc(now))
+        overdue = self.rows(OVERDUE.format(open=self.open), _utc(now), _utc(now))
         hours = fix_hours if self.postgresql else float(fix_hours)
         suspicious = self.rows(SUSPICIOUS.format(within=self.within), hours, campaign, self_reports)
         week = iso_week(now)

@@ -210,6 +210,7 @@ class PgBouncer:
         raise PostgresUnavailable(f"pgbouncer did not start: {log[-2000:]}")
 
     def stop(self) -> None:
+        self._stop_daemon()  # run through runuser (as root), it outlives runuser's end
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -217,3 +218,23 @@ class PgBouncer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+    def _stop_daemon(self) -> None:
+        """SIGINT to the pgbouncer named in its pid file (immediate shutdown), then wait
+        for it to be gone (at most 10 s; then SIGKILL)."""
+        import signal
+        import time
+
+        try:
+            pid = int((self.directory / "pgbouncer.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return
+        for sig in (signal.SIGINT, signal.SIGKILL):
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                return
+            for _ in range(100):
+                if not Path(f"/proc/{pid}").exists():
+                    return
+                time.sleep(0.1)

@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import psycopg
 
@@ -40,7 +43,8 @@ KIOSKS_PER_PROCESS = 10
 START_SECONDS = 120.0  # a child's imports, on a loaded machine
 
 KIOSK = """
-import json, random, sys, threading, time
+import faulthandler, json, random, signal, sys, threading, time
+faulthandler.register(signal.SIGUSR1, all_threads=True)  # where a stuck kiosk waits
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform import auth, database, ledger
 
@@ -85,6 +89,8 @@ deadline = time.monotonic() + writes * interval * 2 + 60
 for thread in threads:
     thread.join(max(deadline - time.monotonic(), 0))
 stuck = sum(thread.is_alive() for thread in threads)
+if stuck:
+    faulthandler.dump_traceback(all_threads=True)
 with lock:
     print(json.dumps({"seconds": seconds, "errors": errors, "stuck": stuck}), flush=True)
 """
@@ -99,7 +105,9 @@ def _kiosks(count: int, url: str, direct: str, campaign: int, teams: list[int], 
         "QK_DB_POOL_SIZE": str(KIOSKS_PER_PROCESS + 2),
     }
     children = []
+    logs = Path(tempfile.mkdtemp(prefix=f"qk-bench-pooled-{count}-"))  # each child's stderr
     for first in range(0, count, KIOSKS_PER_PROCESS):
+        log = (logs / f"kiosks-{first}.log").open("w")
         arguments = [url, str(first), str(min(KIOSKS_PER_PROCESS, count - first)), str(campaign)]
         arguments += [str(WRITES), str(INTERVAL), tag, ",".join(map(str, teams))]
         children.append(
@@ -107,12 +115,13 @@ def _kiosks(count: int, url: str, direct: str, campaign: int, teams: list[int], 
                 [sys.executable, "-c", KIOSK, *arguments],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                stderr=log,
                 text=True,
                 cwd=REPO,
                 env=env,
             )
         )
+        log.close()  # the child has its own
     seconds: list[float] = []
     errors: list[str] = []
     stuck = 0
@@ -122,7 +131,7 @@ def _kiosks(count: int, url: str, direct: str, campaign: int, teams: list[int], 
             assert child.stdout is not None
             line = _readline(child, deadline)
             if line.strip() != "ready":
-                raise RuntimeError(f"a kiosk process did not start: {line!r} {_stderr(child)}")
+                raise RuntimeError(f"a kiosk process did not start: {line!r}; see {logs}")
         for child in children:
             assert child.stdin is not None
             child.stdin.write("go\n")
@@ -142,6 +151,8 @@ def _kiosks(count: int, url: str, direct: str, campaign: int, teams: list[int], 
             if child.poll() is None:
                 child.kill()
             child.wait(10)
+    if not stuck and not errors:
+        shutil.rmtree(logs, ignore_errors=True)  # else kept: where the stuck kiosks waited
     return seconds, errors, stuck
 
 
@@ -156,13 +167,6 @@ def _readline(child: subprocess.Popen, deadline: float) -> str:
         child.kill()
         return ""
     return line[0]
-
-
-def _stderr(child: subprocess.Popen) -> str:
-    if child.poll() is None:
-        child.kill()
-    assert child.stderr is not None
-    return child.stderr.read()[-2000:]
 
 
 def _p99(samples: list[float]) -> float:
@@ -223,7 +227,7 @@ def run(engine: str, server_url: str | None = None) -> list[Result]:
     trouble = (
         f"; errors {len(few_errors)} / {len(many_errors)} "
         f"({', '.join(sorted(set(few_errors + many_errors)))}), "
-        f"stuck kiosks {few_stuck} / {many_stuck}"
+        f"stuck kiosks {few_stuck} / {many_stuck} (where they waited: /tmp/qk-bench-pooled-*)"
         if few_errors or many_errors or few_stuck or many_stuck
         else ""
     )
