@@ -173,6 +173,7 @@ class PgBouncer:
             "[pgbouncer]\n"
             f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
             f"auth_type = trust\nauth_file = {self.directory / 'users.txt'}\n"
+            f"admin_users = {server.username}\n"  # SHOW POOLS, SHOW CLIENTS on db pgbouncer
             "pool_mode = transaction\n"
             f"default_pool_size = {pool_size}\nmin_pool_size = 0\nreserve_pool_size = 0\n"
             "max_client_conn = 1000\nmax_db_connections = 0\n"
@@ -190,7 +191,12 @@ class PgBouncer:
             for child in self.directory.iterdir():
                 shutil.chown(child, "postgres", "postgres")
             command = ["runuser", "-u", "postgres", "--", *command]
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # its log goes to the logfile; stderr must not be a pipe nobody reads: with many
+        # clients connecting its log lines filled the pipe, and pgbouncer, blocked writing
+        # to it, stopped passing queries on (kiosks stuck inside their transactions)
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         import time
 
         for _ in range(100):
