@@ -123,7 +123,7 @@ def run(engine: str, server_url: str | None = None) -> list[Result]:
             if engine == "sqlite":
                 url = f"sqlite:///{Path(folder) / 'bench.db'}"
             else:
-                from tests.helpers.pg import admin_execute, database_url
+                from bench.pg import admin_execute, database_url
 
                 name = f"qk_bench_{rows}"
                 admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

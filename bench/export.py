@@ -93,7 +93,7 @@ def _peak(argv: list[str]) -> tuple[int, float]:
 
 
 def run(engine: str, server_url: str | None = None) -> list[Result]:
-    from tests.helpers.pg import admin_execute, database_url
+    from bench.pg import admin_execute, database_url
 
     with tempfile.TemporaryDirectory() as folder:
         if engine == "sqlite":

@@ -151,12 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser(
         "bench", help="run the benchmarks from a checkout and print each ratio beside its target"
     )
+    bench.add_argument("names", nargs="*", metavar="NAME", help="which (default: all)")
     bench.add_argument(
-        "names",
-        nargs="*",
-        metavar="NAME",
-        help="scan, startup, board, live, board_live, pooled, export, reads",
+        "--db",
+        metavar="URL",
+        help="run on this engine only (postgresql://: a server the benchmarks create their "
+        "own databases on); default: SQLite and a throwaway PostgreSQL",
     )
+    bench.add_argument("--both", action="store_true", help="with a PostgreSQL --db: SQLite too")
 
     keys = commands.add_parser("keys", help="the plant key that signs QR labels")
     keys_commands = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
@@ -373,11 +375,11 @@ def _terminal_missing(args: argparse.Namespace) -> bool:
 
 def _run_benchmarks(run: Invocation) -> int:
     try:
-        from bench.__main__ import main as run_benchmarks
+        from bench.__main__ import run as run_benchmarks
     except ImportError:
         print("kiosk: the benchmarks run from a checkout (bench/ beside kiosk/).", file=sys.stderr)
         return 2
-    return run_benchmarks(run.args.names)
+    return run_benchmarks(run.args.names, run.args.db, run.args.both)
 
 
 def _write_samples(run: Invocation) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -129,6 +128,8 @@ def load_settings(
     path = config_path or Path(environ.get("QK_CONFIG", default_config_path()))
     values: dict[str, object] = {}
     if path.exists():
+        import tomllib  # only with a settings file: not on every kiosk's start-up path
+
         try:
             document = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
