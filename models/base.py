@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from peewee import DateTimeField, Model
+from peewee import DateTimeField, Model, ModelDelete
 
 from models.db import database_proxy
 
@@ -41,6 +42,11 @@ class BaseModel(Model):
     """A table of the shared database. For the type checker each table writes out its key
     (`id = AutoField()` is the key Peewee adds by itself when none is named) and, under
     each foreign key `x`, the `x_id: int` (or `UUID`, `| None`) attribute Peewee makes."""
+
+    if TYPE_CHECKING:  # types-peewee's `delete` (a generic descriptor) is ambiguous on a class
+
+        @classmethod
+        def delete(cls) -> ModelDelete: ...
 
     class Meta:
         database = database_proxy

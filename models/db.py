@@ -11,13 +11,14 @@ import heapq
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote, urlparse
 
 from peewee import (
+    BaseQuery,
     Database,
     DatabaseProxy,
     Field,
@@ -326,6 +327,17 @@ def write_transaction(database: Database | None = None) -> _atomic:
     if isinstance(database, SqliteDatabase):
         return database.atomic("IMMEDIATE")
     return database.atomic()
+
+
+def tuples(query: BaseQuery) -> Iterable[tuple[Any, ...]]:
+    """`query.tuples()` (the query, its rows as tuples), typed as what it yields:
+    types-peewee gives it the model query's type, whose rows would be model instances."""
+    return cast("Iterable[tuple[Any, ...]]", query.tuples())
+
+
+def dicts(query: BaseQuery) -> Iterable[dict[str, Any]]:
+    """`query.dicts()` (the query, its rows as dicts), typed as what it yields (as `tuples`)."""
+    return cast("Iterable[dict[str, Any]]", query.dicts())
 
 
 BULK_PARAMETERS = 30_000  # parameters in one statement, under SQLite's 32,766

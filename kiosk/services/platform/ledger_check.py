@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from kiosk.clock import Clock, SystemClock, format_local
 from kiosk.i18n import _
@@ -37,7 +38,7 @@ class LedgerCheck:
         return self.problem is None
 
 
-def _rows_after(after: int) -> list[tuple]:
+def _rows_after(after: int) -> list[tuple[Any, ...]]:
     param = db.database_proxy.param
     return db.fetch_all(
         f"SELECT e.id, {', '.join('e.' + c.strip() for c in CHAIN_COLUMNS.split(','))}, "
@@ -117,6 +118,7 @@ def verify_ledger(*, clock: Clock | None = None, who: str = "") -> LedgerCheck:
     now = (clock or SystemClock()).now()
     result = LedgerCheck(now, rows, problem)
     record = json.dumps({"at": now.isoformat(), "rows": rows, "problem": problem})
+    outcome = "ok" if problem is None else f"FAILED: {problem}"
     with transaction():
         PlantSetting.insert(key=LAST_CHECK, value=record).on_conflict(
             conflict_target=[PlantSetting.key], update={PlantSetting.value: record}
@@ -126,7 +128,7 @@ def verify_ledger(*, clock: Clock | None = None, who: str = "") -> LedgerCheck:
             "ledger_verify",
             "ledger",
             now,
-            detail=f"{'ok' if result.ok else 'FAILED: ' + problem} ({rows} rows); {who}".strip(),
+            detail=f"{outcome} ({rows} rows); {who}".strip(),
         )
     return result
 
