@@ -74,6 +74,7 @@ def run(engine: str, server_url: str | None = None) -> list[Result]:
     from tests.helpers.pg import PgBouncer, admin_execute, database_url
 
     name = "qk_bench_pooled"
+    assert server_url is not None  # PostgreSQL runs are given their server
     admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin_execute(server_url, f'CREATE DATABASE "{name}"')
     direct = database_url(server_url, name)
@@ -88,11 +89,13 @@ def run(engine: str, server_url: str | None = None) -> list[Result]:
     def sample() -> None:
         with psycopg.connect(server_url, autocommit=True) as admin:
             while not sampling.is_set():
-                (count,) = admin.execute(
+                row = admin.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
                     "AND backend_type = 'client backend'",
                     (name,),
                 ).fetchone()
+                assert row is not None  # count(*) has a row
+                (count,) = row
                 peak[0] = max(peak[0], count)
                 time.sleep(0.02)
 

@@ -14,6 +14,7 @@ import os
 import random
 import tempfile
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -37,7 +38,7 @@ CLOCK = FrozenClock(datetime(2025, 9, 10, 8, tzinfo=UTC))
 REPEAT = 20
 
 
-def _reads(crowded: int, station: str) -> dict[str, object]:
+def _reads(crowded: int, station: str) -> dict[str, Callable[[], object]]:
     clock = CLOCK
     return {
         "board KPI tiles": lambda: kpis.board_summary(clock=clock),
@@ -93,6 +94,7 @@ def _url(engine: str, folder: str, name: str, server_url: str | None) -> str:
         return f"sqlite:///{Path(folder) / f'{name}.db'}"
     from tests.helpers.pg import admin_execute, database_url
 
+    assert server_url is not None  # PostgreSQL runs are given their server
     admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin_execute(server_url, f'CREATE DATABASE "{name}"')
     return database_url(server_url, name)
@@ -103,6 +105,7 @@ def _drop(engine: str, name: str, server_url: str | None) -> None:
     if engine != "sqlite":
         from tests.helpers.pg import admin_execute
 
+        assert server_url is not None  # PostgreSQL runs are given their server
         admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
