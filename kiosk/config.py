@@ -136,7 +136,7 @@ def load_settings(
     """Defaults, then the TOML file (if any), then QK_* environment variables."""
     environ = dict(os.environ) if environ is None else environ
     path = config_path or Path(environ.get("QK_CONFIG", default_config_path()))
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}  # each value checked and converted for its field by _coerce
     if path.exists():
         try:
             document = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -149,7 +149,7 @@ def load_settings(
     for key, env_name in _ENV_KEYS.items():
         if environ.get(env_name):
             values[key] = _coerce(key, environ[env_name], env_name)
-    return Settings(**values)  # type: ignore[arg-type]
+    return Settings(**values)
 
 
 def command_line_user() -> str:

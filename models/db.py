@@ -162,10 +162,11 @@ def noting_writes() -> Iterator[set[str]]:
         _writes.tables = None
 
 
-class _NotesWrites:
-    def execute_sql(self, sql, params=None):  # type: ignore[no-untyped-def]
+class _NotesWrites(Database):
+    def execute_sql(self, sql: str, params: Sequence[object] | None = None) -> Any:
         _note_write(sql)
-        return super().execute_sql(sql, params)  # type: ignore[misc]
+        # types-peewee leaves Database.execute_sql unannotated
+        return super().execute_sql(sql, params)  # type: ignore[no-untyped-call]
 
 
 class KioskSqliteDatabase(_NotesWrites, SqliteDatabase):
@@ -181,7 +182,7 @@ class KioskPostgresqlDatabase(  # type: ignore[misc]  # types-peewee: PooledData
     unit (a board's panels read in parallel); once none is in use, all but
     IDLE_CONNECTIONS are closed, so an idle kiosk holds one query connection."""
 
-    def _close(self, conn, close_conn=False):  # type: ignore[no-untyped-def]
+    def _close(self, conn: Any, close_conn: bool = False) -> None:
         with self._pool_lock:
             super()._close(conn, close_conn)
             if not self._in_use:

@@ -18,11 +18,13 @@ transaction, whose detail names each changed field before and after
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from peewee import JOIN, SQL, NodeList, fn
+from peewee import JOIN, SQL, ColumnBase, Model, ModelSelect, NodeList, fn
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
@@ -32,7 +34,7 @@ from kiosk.services.platform import auth
 from kiosk.services.platform.auth import ROLE_RANK, EmployeeView, record_action, record_refusal
 from kiosk.services.platform.text import clean_text, shorten
 from kiosk.services.platform.uow import for_update, read_only, transaction
-from models import Department, Employee, ProductionLine, Station, Supplier, Team
+from models import Department, Employee, ProductionLine, Station, Supplier, Team, db
 
 PAGE_SIZE = 50
 MAX_PAGE = 500
@@ -64,7 +66,7 @@ def _require_lines(actor: EmployeeView, terminal: str | None, clock: Clock | Non
     auth.require_role(actor, LINES_ROLE, phrase, terminal=terminal, clock=clock)
 
 
-def _now(clock: Clock | None):
+def _now(clock: Clock | None) -> datetime:
     return (clock or SystemClock()).now()
 
 
@@ -72,7 +74,7 @@ def _yes_no(active: bool) -> str:
     return "active" if active else "inactive"
 
 
-def _changes(pairs: list[tuple[str, object, object]]) -> str:
+def _changes(pairs: Sequence[tuple[str, object, object]]) -> str:
     """The audit detail: "team: T1 -> T2; role: operator -> team_leader" (changed ones only)."""
     return "; ".join(f"{name}: {before} -> {after}" for name, before, after in pairs)
 
@@ -219,7 +221,7 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _matches(field, pattern: str):
+def _matches(field: ColumnBase, pattern: str) -> NodeList:
     return NodeList((fn.LOWER(field), SQL("LIKE"), pattern, SQL("ESCAPE '\\'")))
 
 
@@ -268,7 +270,7 @@ def _department(value: str | None, problems: dict[str, str]) -> Department | Non
     if not text:
         problems["department"] = _("Choose a department.")
         return None
-    department = (
+    department: Department | None = (
         Department.select()
         .where((Department.code == text.upper()) | (Department.name == text))
         .first()
@@ -555,10 +557,11 @@ def lines_overview(
     """Every line (inactive ones too), with its team and how many active stations it has."""
     _require_lines(actor, terminal, clock)
     counts = dict(
-        Station.select(Station.line, fn.COUNT(Station.id))
-        .where(Station.active)
-        .group_by(Station.line)
-        .tuples()
+        db.tuples(
+            Station.select(Station.line, fn.COUNT(Station.id))
+            .where(Station.active)
+            .group_by(Station.line)
+        )
     )
     query = (
         ProductionLine.select(ProductionLine, Team)
@@ -738,10 +741,11 @@ def set_line_active(
             if not active:
                 stopped = [
                     code
-                    for (code,) in Station.select(Station.code)
-                    .where((Station.line == line) & Station.active)
-                    .order_by(Station.code)
-                    .tuples()
+                    for (code,) in db.tuples(
+                        Station.select(Station.code)
+                        .where((Station.line == line) & Station.active)
+                        .order_by(Station.code)
+                    )
                 ]
                 if stopped:
                     Station.update(active=False).where(
@@ -837,7 +841,7 @@ def change_station(
         station = _station(code)
         old_line, old_team = station.line, station.team
         new_name = station.name if name is None else _name(name, "name", problems)
-        new_line = old_line
+        new_line: ProductionLine | None = old_line
         if line_code is not None and clean_text(line_code).upper() != old_line.code:
             new_line = _active_line(line_code, problems)
         new_team = old_team
@@ -923,7 +927,7 @@ class CodeRow:
     used_by: int = 0
 
 
-_KINDS = {
+_KINDS: dict[str, tuple[type[Supplier | Department | Team], str, str]] = {
     # kind: (model, role, action phrase, audit noun)
     "supplier": (Supplier, SUPPLIERS_ROLE, "manage suppliers"),
     "department": (Department, STRUCTURE_ROLE, "manage departments and teams"),
@@ -931,13 +935,13 @@ _KINDS = {
 }
 
 
-def _kind(kind: str):
+def _kind(kind: str) -> tuple[type[Supplier | Department | Team], str, str]:
     if kind not in _KINDS:
         raise ValueError(f"unknown kind {kind!r}")
     return _KINDS[kind]
 
 
-def _scoped(model, query):
+def _scoped(model: type[Model], query: ModelSelect[Any]) -> ModelSelect[Any]:
     return query.where(model.kind == "line") if model is Team else query
 
 
@@ -945,18 +949,20 @@ def _used_by(kind: str) -> dict[int, int]:
     if kind == "department":
         return {
             department_id: count
-            for department_id, count in Department.select(Department.id, fn.COUNT(Employee.id))
-            .join(Employee, on=(Employee.department == Department.name))
-            .where(Employee.active)
-            .group_by(Department.id)
-            .tuples()
+            for department_id, count in db.tuples(
+                Department.select(Department.id, fn.COUNT(Employee.id))
+                .join(Employee, on=(Employee.department == Department.name))
+                .where(Employee.active)
+                .group_by(Department.id)
+            )
         }
     if kind == "team":
         return dict(
-            ProductionLine.select(ProductionLine.team, fn.COUNT(ProductionLine.id))
-            .where(ProductionLine.active)
-            .group_by(ProductionLine.team)
-            .tuples()
+            db.tuples(
+                ProductionLine.select(ProductionLine.team, fn.COUNT(ProductionLine.id))
+                .where(ProductionLine.active)
+                .group_by(ProductionLine.team)
+            )
         )
     return {}
 
@@ -977,10 +983,12 @@ def code_rows(
     return tuple(CodeRow(row.code, row.name, row.active, used.get(row.id, 0)) for row in query)
 
 
-def _row_of(kind: str, code: str):
+def _row_of(kind: str, code: str) -> Supplier | Department | Team:
     model = _kind(kind)[0]
     wanted = clean_text(code or "").upper()
-    row = _scoped(model, model.select().where(fn.UPPER(model.code) == wanted)).first()
+    row: Supplier | Department | Team | None = _scoped(
+        model, model.select().where(fn.UPPER(model.code) == wanted)
+    ).first()
     if row is None:
         raise NotFound(_("{code} is not known here.", code=shorten(wanted, 32)))
     return row
@@ -1107,18 +1115,20 @@ def set_code_row_active(
             if kind == "team":
                 lines = [
                     code
-                    for (code,) in ProductionLine.select(ProductionLine.code)
-                    .where((ProductionLine.team == row) & ProductionLine.active)
-                    .order_by(ProductionLine.code)
-                    .tuples()
+                    for (code,) in db.tuples(
+                        ProductionLine.select(ProductionLine.code)
+                        .where((ProductionLine.team == row) & ProductionLine.active)
+                        .order_by(ProductionLine.code)
+                    )
                 ]
                 stations = [
                     code
-                    for (code,) in Station.select(Station.code)
-                    .join(ProductionLine)
-                    .where((Station.team == row) & Station.active & ProductionLine.active)
-                    .order_by(Station.code)
-                    .tuples()
+                    for (code,) in db.tuples(
+                        Station.select(Station.code)
+                        .join(ProductionLine)
+                        .where((Station.team == row) & Station.active & ProductionLine.active)
+                        .order_by(Station.code)
+                    )
                 ]
                 people = Employee.select().where((Employee.team == row) & Employee.active).count()
                 if people:

@@ -198,13 +198,17 @@ def transaction() -> Iterator[peewee.Database]:
             _commits.count = commits_so_far() + 1
 
 
-_RETRY = object()
+class _Retry:
+    """What an attempt gives back when the connection dropped after connecting."""
+
+
+_RETRY = _Retry()
 TRANSIENT_ATTEMPTS = 4  # a deadlock or serialization failure: run the unit up to 4 times
 
 
 def _attempt(
     function: Callable[..., R], args: tuple[Any, ...], kwargs: dict[str, Any], *, last: bool
-) -> R | object:
+) -> R | _Retry:
     """Run a unit on this thread's connection; `_RETRY` when it dropped after connecting."""
     with database_errors(), db.connection():  # a refused connect is reported at once
         try:
@@ -250,9 +254,11 @@ def run_retrying_once(function: Callable[P, R], *args: P.args, **kwargs: P.kwarg
 
     def run() -> R:
         outcome = _attempt(function, args, kwargs, last=False)
-        if outcome is _RETRY:
+        if isinstance(outcome, _Retry):
             outcome = _attempt(function, args, kwargs, last=True)
-        return outcome  # type: ignore[return-value]
+        if isinstance(outcome, _Retry):  # the last attempt raises rather than give this
+            raise AssertionError("a unit's last attempt asked to be run again")
+        return outcome
 
     return _retrying_transient(run, function.__qualname__)
 
