@@ -126,6 +126,7 @@ def run(engine: str, server_url: str | None = None) -> list[Result]:
                 from bench.pg import admin_execute, database_url
 
                 name = f"qk_bench_{rows}"
+                assert server_url is not None  # PostgreSQL runs are given their server
                 admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 admin_execute(server_url, f'CREATE DATABASE "{name}"')
                 url = database_url(server_url, name)
@@ -134,6 +135,7 @@ def run(engine: str, server_url: str | None = None) -> list[Result]:
             timings[rows] = _query_seconds(campaign)
             db.close_all()
             if engine != "sqlite":
+                assert server_url is not None  # PostgreSQL runs are given their server
                 admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     small, large = timings[10_000], timings[1_000_000]
     results.append(

@@ -101,6 +101,7 @@ def _url(engine: str, folder: str, server_url: str | None) -> str:
         return f"sqlite:///{Path(folder) / 'live.db'}"
     from bench.pg import admin_execute, database_url
 
+    assert server_url is not None  # PostgreSQL runs are given their server
     admin_execute(server_url, 'DROP DATABASE IF EXISTS "qk_bench_board_live" WITH (FORCE)')
     admin_execute(server_url, 'CREATE DATABASE "qk_bench_board_live"')
     return database_url(server_url, "qk_bench_board_live")
@@ -151,8 +152,9 @@ def cpu(engine: str, server_url: str | None = None) -> list[Result]:
         )
         lines: list[str] = []
         try:
-            assert board.stdout is not None
-            reader = threading.Thread(target=lambda: lines.extend(board.stdout), daemon=True)
+            output = board.stdout
+            assert output is not None
+            reader = threading.Thread(target=lambda: lines.extend(output), daemon=True)
             reader.start()
             while not lines:
                 time.sleep(0.05)  # its first refresh is on the screen

@@ -360,10 +360,11 @@ def _compare(services: dict[str, object], hand: dict[str, object]) -> None:
 
 def seed(url: str, scale: float) -> None:
     from kiosk.services.plant.scale_demo import seed_plant
+    from kiosk.services.platform.caller import Caller
 
     database_service.open_database(url)
     database_service.upgrade(CLOCK)
-    seed_plant(scale, clock=CLOCK)
+    seed_plant(Caller.system(CLOCK), scale)
     with db.connection() as database:
         database.execute_sql("ANALYZE")
 

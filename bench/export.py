@@ -100,6 +100,7 @@ def run(engine: str, server_url: str | None = None) -> list[Result]:
             url = f"sqlite:///{Path(folder) / 'export.db'}"
         else:
             name = f"qk_bench_export_{os.getpid()}"
+            assert server_url is not None  # PostgreSQL runs are given their server
             admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             admin_execute(server_url, f'CREATE DATABASE "{name}"')
             url = database_url(server_url, name)
@@ -131,4 +132,5 @@ def run(engine: str, server_url: str | None = None) -> list[Result]:
         finally:
             db.close_all()
             if engine != "sqlite":
+                assert server_url is not None  # PostgreSQL runs are given their server
                 admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

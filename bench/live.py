@@ -24,6 +24,7 @@ def run(engine: str, server_url: str | None = None) -> list[Result]:
         else:
             from bench.pg import admin_execute, database_url
 
+            assert server_url is not None  # PostgreSQL runs are given their server
             admin_execute(server_url, 'DROP DATABASE IF EXISTS "qk_bench_live" WITH (FORCE)')
             admin_execute(server_url, 'CREATE DATABASE "qk_bench_live"')
             url = database_url(server_url, "qk_bench_live")

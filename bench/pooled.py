@@ -159,8 +159,9 @@ def _kiosks(count: int, url: str, direct: str, campaign: int, teams: list[int], 
 def _readline(child: subprocess.Popen, deadline: float) -> str:
     """The child's next line, or "" once the deadline has passed (the child is killed)."""
     line: list[str] = []
-    assert child.stdout is not None
-    reader = threading.Thread(target=lambda: line.append(child.stdout.readline()), daemon=True)
+    stdout = child.stdout
+    assert stdout is not None  # started with stdout=PIPE
+    reader = threading.Thread(target=lambda: line.append(stdout.readline()), daemon=True)
     reader.start()
     reader.join(max(deadline - time.monotonic(), 0))
     if reader.is_alive():
@@ -184,12 +185,13 @@ class _PeakConnections:
     def _sample(self) -> None:
         with psycopg.connect(self.server_url, autocommit=True) as admin:
             while not self.done.is_set():
-                (count,) = admin.execute(
+                row = admin.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
                     "AND backend_type = 'client backend'",
                     (self.name,),
                 ).fetchone()
-                self.peak = max(self.peak, count)
+                assert row is not None  # count(*) has a row
+                self.peak = max(self.peak, row[0])
                 time.sleep(0.02)
 
     def __enter__(self) -> _PeakConnections:

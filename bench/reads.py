@@ -13,6 +13,7 @@ import os
 import random
 import tempfile
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -35,7 +36,7 @@ CLOCK = FrozenClock(datetime(2025, 9, 10, 8, tzinfo=UTC))
 REPEAT = 20
 
 
-def _reads(crowded: int, station: str) -> dict[str, object]:
+def _reads(crowded: int, station: str) -> dict[str, Callable[[], object]]:
     clock = CLOCK
     return {
         "board KPI tiles": lambda: kpis.board_summary(clock=clock),

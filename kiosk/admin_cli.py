@@ -21,7 +21,7 @@ from kiosk.config import command_line_user
 
 
 def add_admin_commands(
-    commands: argparse._SubParsersAction,
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
     add_common: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     admin = commands.add_parser("admin", help="the first quality admin; enrolment codes (IT)")

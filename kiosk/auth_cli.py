@@ -15,7 +15,7 @@ from kiosk.config import command_line_user
 
 
 def add_auth_commands(
-    commands: argparse._SubParsersAction,
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
     add_common: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     auth = commands.add_parser("auth", help="PIN locks: unlock a badge (IT)")

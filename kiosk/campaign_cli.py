@@ -11,13 +11,16 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.errors import ValidationFailed
 
+if TYPE_CHECKING:
+    from kiosk.services.plant.campaigns import CampaignView
+
 
 def add_campaign_commands(
-    commands: argparse._SubParsersAction,
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
     add_common: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     campaign = commands.add_parser(
@@ -87,7 +90,7 @@ def run_campaign(args: argparse.Namespace, settings: Any) -> int:
         return 2
 
 
-def _list(views: list) -> int:
+def _list(views: list[CampaignView]) -> int:
     if not views:
         print("No campaign yet: `kiosk campaign template FILE`, then `kiosk campaign new FILE`.")
         return 0

@@ -236,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _command_names(commands: argparse._SubParsersAction) -> list[str]:
+def _command_names(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> list[str]:
     """Every command, nested ones spelled out ("db upgrade"), for the help text."""
     names = []
     for name, sub in commands.choices.items():

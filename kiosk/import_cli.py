@@ -22,7 +22,7 @@ ENROLMENT_SHOWN = 50
 
 
 def add_import_commands(
-    import_commands: argparse._SubParsersAction,
+    import_commands: argparse._SubParsersAction[argparse.ArgumentParser],
     add_common: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     """Add `plant` and `roster` to the `kiosk import` group."""

@@ -15,7 +15,7 @@ from kiosk.config import command_line_user
 
 
 def add_ledger_commands(
-    commands: argparse._SubParsersAction,
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
     add_common: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     ledger = commands.add_parser("ledger", help="the point ledger: check it is whole")

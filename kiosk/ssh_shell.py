@@ -144,7 +144,7 @@ def preset_badge_for(user: str, path: Path, named: bool) -> str | None:
 
 
 def add_ssh_shell_command(
-    commands: argparse._SubParsersAction,
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
     add_common: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     parser = commands.add_parser(

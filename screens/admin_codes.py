@@ -5,6 +5,9 @@ services check). With two lists, Tab moves between them and the keys act on the 
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -64,13 +67,18 @@ class CodeListsScreen(KioskScreen):
         self.query_one(f"#codes-{self.kinds[0]}", DataTable).focus()
         self.action_refresh()
 
+    def _refreshed(self, row: Any, template: str) -> None:
+        """After a form: the list again, saying what was saved (nothing when cancelled)."""
+        if row:
+            self.action_refresh(_(template, code=row.code))
+
     def action_refresh(self, message: str | None = None) -> None:
         for kind in self.kinds:
             self.call_service(
                 plant_admin.code_rows,
                 self.caller,
                 kind,
-                on_done=lambda rows, kind=kind: self.show(kind, rows),
+                on_done=functools.partial(self.show, kind),
                 group=f"codes-{kind}",
                 latest_only=True,
             )
@@ -125,7 +133,7 @@ class CodeListsScreen(KioskScreen):
                 lambda v: plant_admin.add_code_row(caller, kind, v["code"] or "", v["name"] or ""),
                 submit_label=_("Add"),
             ),
-            lambda row: row and self.action_refresh(_("{code} added.", code=row.code)),
+            lambda row: self._refreshed(row, N_("{code} added.")),
         )
 
     def _chosen(self) -> tuple[str, plant_admin.CodeRow | None]:
@@ -147,10 +155,9 @@ class CodeListsScreen(KioskScreen):
                 lambda v: plant_admin.rename_code_row(caller, kind, row.code, v["name"] or ""),
             ),
             lambda saved: (
-                saved
-                and self.action_refresh(
-                    _("{code} is now {name}.", code=saved.code, name=saved.name)
-                )
+                self.action_refresh(_("{code} is now {name}.", code=saved.code, name=saved.name))
+                if saved
+                else None
             ),
         )
 

@@ -5,6 +5,8 @@ the keys act on the list that has the focus."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -72,6 +74,11 @@ class LinesAdminScreen(KioskScreen):
         )
         self.query_one("#admin-lines", DataTable).focus()
         self.action_refresh()
+
+    def _refreshed(self, row: Any, template: str) -> None:
+        """After a form: the list again, saying what was saved (nothing when cancelled)."""
+        if row:
+            self.action_refresh(_(template, code=row.code))
 
     def action_refresh(self, message: str | None = None) -> None:
         self.carry_message(message)
@@ -200,7 +207,7 @@ class LinesAdminScreen(KioskScreen):
                 ),
                 submit_label=_("Add"),
             ),
-            lambda row: row and self.action_refresh(_("Line {code} added.", code=row.code)),
+            lambda row: self._refreshed(row, N_("Line {code} added.")),
         )
 
     def action_add_station(self) -> None:
@@ -241,7 +248,7 @@ class LinesAdminScreen(KioskScreen):
                 ),
                 submit_label=_("Add"),
             ),
-            lambda row: row and self.action_refresh(_("Station {code} added.", code=row.code)),
+            lambda row: self._refreshed(row, N_("Station {code} added.")),
         )
 
     def action_edit(self) -> None:
@@ -278,7 +285,7 @@ class LinesAdminScreen(KioskScreen):
                     team_code=v["team"] or "",
                 ),
             ),
-            lambda row: row and self.action_refresh(_("Line {code} saved.", code=row.code)),
+            lambda row: self._refreshed(row, N_("Line {code} saved.")),
         )
 
     def _open_edit_station(
@@ -297,7 +304,7 @@ class LinesAdminScreen(KioskScreen):
                     team_code=_own_team(v["team"]),
                 ),
             ),
-            lambda row: row and self.action_refresh(_("Station {code} saved.", code=row.code)),
+            lambda row: self._refreshed(row, N_("Station {code} saved.")),
         )
 
     # -- deactivate, print ---------------------------------------------------------------

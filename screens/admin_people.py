@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
 from kiosk.config import data_dir
@@ -48,7 +49,7 @@ class PeopleScreen(KioskScreen):
         super().__init__()
         self.first_row = 0
         self.shown_page: plant_admin.PeoplePage | None = None
-        self._search_timer = None
+        self._search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()

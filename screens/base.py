@@ -83,7 +83,13 @@ class DataChanged(TextualMessage):
         return "other" in self.topics or not self.topics.isdisjoint(wanted)
 
 
-class ServiceCalls:
+if TYPE_CHECKING:  # the mixin is only ever mixed into a Screen: checked as one
+    _ScreenMixin = Screen[Any]
+else:
+    _ScreenMixin = object
+
+
+class ServiceCalls(_ScreenMixin):
     """For screens: database work runs in thread workers, one service call each."""
 
     _generations: dict[str, int]
@@ -91,7 +97,7 @@ class ServiceCalls:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        translate_bindings(self)  # type: ignore[arg-type]  # key descriptions, this language
+        translate_bindings(self)  # key descriptions, this language
 
     def carry_message(self, message: str | None) -> None:
         """A success message waits for the reload that shows it, even when a newer reload
@@ -119,7 +125,7 @@ class ServiceCalls:
         self,
         function: Callable[..., Any],
         *args: Any,
-        on_done: Callable[[Any], None],
+        on_done: Callable[[Any], object],  # what it returns is not used
         on_error: Callable[[ServiceError], None] | None = None,
         group: str = "service",
         latest_only: bool = False,
@@ -167,7 +173,7 @@ class ServiceCalls:
                 callback, value = call(uow)
             self.app.call_from_thread(deliver, callback, value, uow.last_contact())
 
-        def call(uow: Any) -> tuple[Callable[[Any], None], Any]:
+        def call(uow: Any) -> tuple[Callable[[Any], object], Any]:
             try:
                 # a deadlock that rolled the call's only write back: run it again
                 return on_done, uow.run_again_if_rolled_back(function, *args, **kwargs)

@@ -184,7 +184,11 @@ class DefectDetailScreen(KioskScreen):
         if detail is None or user is None:
             return
         if lifecycle.offer(name, user, detail) is not True:  # greyed out, pressed anyway
-            label = next(b.description for b in self.BINDINGS if b.action == f"act('{name}')")
+            label = next(
+                b.description
+                for b in self.BINDINGS
+                if isinstance(b, Binding) and b.action == f"act('{name}')"
+            )
             self.say_refused(
                 lifecycle.refusal(name, user, detail, _(label)),
                 f"defect_{name}",

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from peewee import JOIN
+from peewee import JOIN, ModelSelect
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.errors import NotFound, ValidationFailed
@@ -239,7 +239,7 @@ def receipt_of(defect: Defect) -> DefectReceipt:
 # -- listings of many defects (exports, the handbook) -------------------------------------
 
 
-def defects_with_places():
+def defects_with_places() -> ModelSelect[Defect]:
     """Defects joined with their station, line, responsible team and supplier (if any),
     for listings that show every defect's place; the caller adds where and order_by."""
     return (

@@ -114,7 +114,9 @@ class CampaignView:
         )
 
 
-_VIEW_DEFAULTS = {f.name: f.default for f in fields(CampaignView)}
+_VIEW_DEFAULTS = {
+    f.name: f.default for f in fields(CampaignView) if isinstance(f.default, int | str)
+}
 
 
 @dataclass(frozen=True)
@@ -387,6 +389,12 @@ def _phases_of(campaign: Campaign) -> tuple[Phase, ...]:
 
 
 def campaign_view(campaign: Campaign) -> CampaignView:
+    rules: dict[str, Any] = {  # each rule's value as its field holds it
+        rule.key: str(getattr(campaign, rule.key))
+        if rule.text
+        else int(getattr(campaign, rule.key))
+        for rule in RULES
+    }
     return CampaignView(
         id=campaign.id,
         name=campaign.name,
@@ -394,12 +402,7 @@ def campaign_view(campaign: Campaign) -> CampaignView:
         ends_on=campaign.ends_on,
         phases=_phases_of(campaign),
         active=bool(campaign.active),
-        **{
-            rule.key: str(getattr(campaign, rule.key))
-            if rule.text
-            else int(getattr(campaign, rule.key))
-            for rule in RULES
-        },
+        **rules,
     )
 
 
@@ -409,7 +412,10 @@ def rules_of(campaign: Campaign | None) -> CampaignView:
 
 
 def active_campaign_row() -> Campaign | None:
-    return Campaign.select().where(Campaign.active).order_by(Campaign.starts_on.desc()).first()
+    row: Campaign | None = (
+        Campaign.select().where(Campaign.active).order_by(Campaign.starts_on.desc()).first()
+    )
+    return row
 
 
 @uow.read

@@ -179,7 +179,8 @@ class DemoHint:
 
 def demo_question_items() -> list[dict[str, object]]:
     text = resources.files("kiosk").joinpath("data/questions.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    items: list[dict[str, object]] = json.loads(text)
+    return items
 
 
 @uow.read

@@ -18,12 +18,12 @@ transaction, whose detail names each changed field before and after
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from peewee import JOIN, SQL, NodeList, fn
+from peewee import JOIN, SQL, ColumnBase, Model, ModelSelect, NodeList, fn
 
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import N_, _
@@ -33,7 +33,7 @@ from kiosk.services.platform.auth import ROLE_RANK, EmployeeView, record_action,
 from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.text import clean_text, shorten
 from kiosk.services.platform.uow import for_update
-from models import Department, Employee, ProductionLine, Station, Supplier, Team
+from models import Department, Employee, ProductionLine, Station, Supplier, Team, db
 
 PAGE_SIZE = 50
 MAX_PAGE = 500
@@ -76,7 +76,7 @@ def _yes_no(active: bool) -> str:
     return "active" if active else "inactive"
 
 
-def _changes(pairs: list[tuple[str, object, object]]) -> str:
+def _changes(pairs: Sequence[tuple[str, object, object]]) -> str:
     """The audit detail: "team: T1 -> T2; role: operator -> team_leader" (changed ones only)."""
     return "; ".join(f"{name}: {before} -> {after}" for name, before, after in pairs)
 
@@ -107,7 +107,7 @@ def _admin_write(
         unit = uow.write(function)
 
         @functools.wraps(function)
-        def wrapper(caller: Caller, *args: P.args, **kwargs: P.kwargs) -> R:
+        def wrapper(caller: Caller, /, *args: P.args, **kwargs: P.kwargs) -> R:
             require(caller, *args, **kwargs)
             try:
                 return unit(caller, *args, **kwargs)
@@ -237,7 +237,7 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _matches(field, pattern: str):
+def _matches(field: ColumnBase, pattern: str) -> NodeList:
     return NodeList((fn.LOWER(field), SQL("LIKE"), pattern, SQL("ESCAPE '\\'")))
 
 
@@ -284,7 +284,7 @@ def _department(value: str | None, problems: dict[str, str]) -> Department | Non
     if not text:
         problems["department"] = _("Choose a department.")
         return None
-    department = (
+    department: Department | None = (
         Department.select()
         .where((Department.code == text.upper()) | (Department.name == text))
         .first()
@@ -561,10 +561,11 @@ def lines_overview(caller: Caller) -> tuple[LineRow, ...]:
     """Every line (inactive ones too), with its team and how many active stations it has."""
     _require_lines(caller)
     counts = dict(
-        Station.select(Station.line, fn.COUNT(Station.id))
-        .where(Station.active)
-        .group_by(Station.line)
-        .tuples()
+        db.tuples(
+            Station.select(Station.line, fn.COUNT(Station.id))
+            .where(Station.active)
+            .group_by(Station.line)
+        )
     )
     query = (
         ProductionLine.select(ProductionLine, Team)
@@ -730,10 +731,11 @@ def set_line_active(
         if not active:
             stopped = [
                 code
-                for (code,) in Station.select(Station.code)
-                .where((Station.line == line) & Station.active)
-                .order_by(Station.code)
-                .tuples()
+                for (code,) in db.tuples(
+                    Station.select(Station.code)
+                    .where((Station.line == line) & Station.active)
+                    .order_by(Station.code)
+                )
             ]
             if stopped:
                 Station.update(active=False).where(
@@ -824,7 +826,7 @@ def change_station(
     station = _station(code)
     old_line, old_team = station.line, station.team
     new_name = station.name if name is None else _name(name, "name", problems)
-    new_line = old_line
+    new_line: ProductionLine | None = old_line
     if line_code is not None and clean_text(line_code).upper() != old_line.code:
         new_line = _active_line(line_code, problems)
     new_team = old_team
@@ -907,7 +909,7 @@ class CodeRow:
     used_by: int = 0
 
 
-_KINDS = {
+_KINDS: dict[str, tuple[type[Supplier | Department | Team], str, str]] = {
     # kind: (model, role, action phrase, audit noun)
     "supplier": (Supplier, SUPPLIERS_ROLE, "manage suppliers"),
     "department": (Department, STRUCTURE_ROLE, "manage departments and teams"),
@@ -915,13 +917,13 @@ _KINDS = {
 }
 
 
-def _kind(kind: str):
+def _kind(kind: str) -> tuple[type[Supplier | Department | Team], str, str]:
     if kind not in _KINDS:
         raise ValueError(f"unknown kind {kind!r}")
     return _KINDS[kind]
 
 
-def _scoped(model, query):
+def _scoped(model: type[Model], query: ModelSelect[Any]) -> ModelSelect[Any]:
     return query.where(model.kind == "line") if model is Team else query
 
 
@@ -929,18 +931,20 @@ def _used_by(kind: str) -> dict[int, int]:
     if kind == "department":
         return {
             department_id: count
-            for department_id, count in Department.select(Department.id, fn.COUNT(Employee.id))
-            .join(Employee, on=(Employee.department == Department.name))
-            .where(Employee.active)
-            .group_by(Department.id)
-            .tuples()
+            for department_id, count in db.tuples(
+                Department.select(Department.id, fn.COUNT(Employee.id))
+                .join(Employee, on=(Employee.department == Department.name))
+                .where(Employee.active)
+                .group_by(Department.id)
+            )
         }
     if kind == "team":
         return dict(
-            ProductionLine.select(ProductionLine.team, fn.COUNT(ProductionLine.id))
-            .where(ProductionLine.active)
-            .group_by(ProductionLine.team)
-            .tuples()
+            db.tuples(
+                ProductionLine.select(ProductionLine.team, fn.COUNT(ProductionLine.id))
+                .where(ProductionLine.active)
+                .group_by(ProductionLine.team)
+            )
         )
     return {}
 
@@ -955,10 +959,12 @@ def code_rows(caller: Caller, kind: str) -> tuple[CodeRow, ...]:
     return tuple(CodeRow(row.code, row.name, row.active, used.get(row.id, 0)) for row in query)
 
 
-def _row_of(kind: str, code: str):
+def _row_of(kind: str, code: str) -> Supplier | Department | Team:
     model = _kind(kind)[0]
     wanted = clean_text(code or "").upper()
-    row = _scoped(model, model.select().where(fn.UPPER(model.code) == wanted)).first()
+    row: Supplier | Department | Team | None = _scoped(
+        model, model.select().where(fn.UPPER(model.code) == wanted)
+    ).first()
     if row is None:
         raise NotFound(_("{code} is not known here.", code=shorten(wanted, 32)))
     return row
@@ -1079,18 +1085,20 @@ def set_code_row_active(
         if kind == "team":
             lines = [
                 code
-                for (code,) in ProductionLine.select(ProductionLine.code)
-                .where((ProductionLine.team == row) & ProductionLine.active)
-                .order_by(ProductionLine.code)
-                .tuples()
+                for (code,) in db.tuples(
+                    ProductionLine.select(ProductionLine.code)
+                    .where((ProductionLine.team == row) & ProductionLine.active)
+                    .order_by(ProductionLine.code)
+                )
             ]
             stations = [
                 code
-                for (code,) in Station.select(Station.code)
-                .join(ProductionLine)
-                .where((Station.team == row) & Station.active & ProductionLine.active)
-                .order_by(Station.code)
-                .tuples()
+                for (code,) in db.tuples(
+                    Station.select(Station.code)
+                    .join(ProductionLine)
+                    .where((Station.team == row) & Station.active & ProductionLine.active)
+                    .order_by(Station.code)
+                )
             ]
             people = Employee.select().where((Employee.team == row) & Employee.active).count()
             if people:

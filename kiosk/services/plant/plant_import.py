@@ -62,7 +62,7 @@ from kiosk.services.platform.tabular import (
     toml_table,
 )
 from kiosk.services.platform.text import shorten
-from models import Department, Employee, ProductionLine, Station, Supplier, Team
+from models import Department, Employee, ProductionLine, Station, Supplier, Team, db
 
 KINDS = ("departments", "teams", "lines", "stations", "suppliers")
 SINGULAR = {
@@ -327,7 +327,7 @@ class _Existing:
         self.lines = {line.code: line for line in ProductionLine.select()}
         self.stations = {s.code: s for s in Station.select()}
         self.suppliers = {s.code: s for s in Supplier.select()}
-        team_codes = {t.id: t.code for t in self.teams.values()}
+        team_codes: dict[int | None, str] = {t.id: t.code for t in self.teams.values()}
         self.team_code = team_codes.get
         self.line_code = {line.id: line.code for line in self.lines.values()}.get
 
@@ -629,10 +629,11 @@ def _difference(kind: str, field: str, old: Any, new: Any) -> str:
 def _active_members(column: Any, values: set[Any]) -> list[tuple[Any, int]]:
     """(value, active employees) for each of `values` of an employee column, counted in SQL."""
     return list(
-        Employee.select(column, fn.COUNT(Employee.id))
-        .where(column.in_(list(values)) & Employee.active)
-        .group_by(column)
-        .tuples()
+        db.tuples(
+            Employee.select(column, fn.COUNT(Employee.id))
+            .where(column.in_(list(values)) & Employee.active)
+            .group_by(column)
+        )
     )
 
 
@@ -642,7 +643,7 @@ def _plan(tables: Mapping[str, Table], deactivate_missing: bool) -> _Plan:
 
 # -- the import ----------------------------------------------------------------------
 
-_MODELS = {
+_MODELS: dict[str, type[Department | Team | ProductionLine | Station | Supplier]] = {
     "departments": Department,
     "teams": Team,
     "lines": ProductionLine,
@@ -713,9 +714,9 @@ def import_plant(
 
     `who` names the person who ran it (the OS user for the CLI) in the audit detail.
     """
-    paths = [Path(p) for p in paths]
-    source = shorten(", ".join(p.name for p in paths), 120)
-    tables = read_plant_files(paths)
+    files = [Path(p) for p in paths]
+    source = shorten(", ".join(p.name for p in files), 120)
+    tables = read_plant_files(files)
     if dry_run:
         return _dry_run(tables, deactivate_missing, source)
     try:
@@ -846,7 +847,7 @@ TEMPLATE_NOTES = (
         "problem names its sheet and row.",
     ),
 )
-TEMPLATE_SHEETS = {
+TEMPLATE_SHEETS: dict[str, tuple[tuple[str, ...], list[tuple[str, ...]]]] = {
     "Departments": (("code", "name"), [("MFG", "Manufacturing"), ("QA", "Quality")]),
     "Teams": (("code", "name"), [("T1", "Line 1 team"), ("QT", "Quality team")]),
     "Lines": (("code", "name", "team"), [("L1", "DC fast charger assembly", "T1")]),

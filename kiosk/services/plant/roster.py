@@ -45,7 +45,7 @@ from kiosk.services.platform.tabular import (
     refuse,
 )
 from kiosk.services.platform.text import shorten
-from models import Department, Employee, Team
+from models import Department, Employee, Team, db
 from models.people import ROLES
 
 NAME_MAX = 120
@@ -274,20 +274,24 @@ def _current() -> dict[str, _Current]:
     """Everybody by badge, loaded once (no query per row)."""
     return {
         badge: _Current(id_, name, department, team_id, role, active, pin_hash is not None)
-        for id_, badge, name, department, team_id, role, active, pin_hash in Employee.select(
-            Employee.id,
-            Employee.badge_code,
-            Employee.name,
-            Employee.department,
-            Employee.team,
-            Employee.role,
-            Employee.active,
-            Employee.pin_hash,
-        ).tuples()
+        for id_, badge, name, department, team_id, role, active, pin_hash in db.tuples(
+            Employee.select(
+                Employee.id,
+                Employee.badge_code,
+                Employee.name,
+                Employee.department,
+                Employee.team,
+                Employee.role,
+                Employee.active,
+                Employee.pin_hash,
+            )
+        )
     }
 
 
-def _differences(existing: _Current, entry: _Entry, team_code: dict) -> tuple[dict, list[str]]:
+def _differences(
+    existing: _Current, entry: _Entry, team_code: dict[int, str]
+) -> tuple[dict[str, Any], list[str]]:
     """The values to update on a known person, and how each changes (for the list)."""
     values: dict[str, Any] = {}
     what = []
@@ -304,8 +308,8 @@ def _differences(existing: _Current, entry: _Entry, team_code: dict) -> tuple[di
             "team",
             existing.team_id,
             entry.team_id,
-            team_code.get(existing.team_id, "-"),
-            team_code.get(entry.team_id, "-"),
+            team_code.get(existing.team_id, "-") if existing.team_id else "-",
+            team_code.get(entry.team_id, "-") if entry.team_id else "-",
         ),
         ("role", existing.role, entry.role, existing.role, entry.role),
     ):
@@ -355,9 +359,9 @@ def _plan(table: Table, deactivate_missing: bool, progress: Progress | None) -> 
                     "active": True,
                 }
             )
+            shown = checker.team_code.get(entry.team_id, "no team") if entry.team_id else "no team"
             plan.changes.append(
-                f"+ {entry.badge} {entry.name} ({entry.department}, "
-                f"{checker.team_code.get(entry.team_id, 'no team')}, "
+                f"+ {entry.badge} {entry.name} ({entry.department}, {shown}, "
                 f"{ROLE_TITLES.english(entry.role)})"
             )
             continue
@@ -431,9 +435,9 @@ def _apply(plan: _Plan, progress: Progress | None) -> None:
         if progress and done % PROGRESS_EVERY == 0:
             progress("writing", done, total)
     for start in range(0, len(plan.deactivate), BATCH):
-        batch = plan.deactivate[start : start + BATCH]
-        Employee.update(active=False).where(Employee.id.in_(batch)).execute()
-        done += len(batch)
+        ids = plan.deactivate[start : start + BATCH]
+        Employee.update(active=False).where(Employee.id.in_(ids)).execute()
+        done += len(ids)
         if progress:
             progress("writing", done, total)
 

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from peewee import Field, Model
 
@@ -99,7 +100,9 @@ def _count(name: str, scale: float, least: int = 1) -> int:
     return max(least, round(PLANT[name] * scale))
 
 
-def _insert(model: type[Model], fields: Sequence[Field], rows: Sequence[tuple]) -> None:
+def _insert(
+    model: type[Model], fields: Sequence[Field[Any]], rows: Sequence[tuple[object, ...]]
+) -> None:
     """Insert rows thousands per statement (inside the caller's transaction)."""
     db.insert_rows(model, fields, rows)
 
@@ -186,6 +189,7 @@ class _Plant:
     @classmethod
     def build(cls, scale: float, now: datetime, rng: random.Random) -> _Plant:
         active = active_campaign_row()
+        assert active is not None, "the demo plant (and its active campaign) comes first"
         pin = hash_pin(DEMO_PIN)
         teams = _count("teams", scale)
         employees = max(  # the demo's people count; each new team has a few people at least
@@ -198,7 +202,7 @@ class _Plant:
             [(f"PT{n:03d}", f"Plant team {n:03d}") for n in range(1, teams + 1)],
         )
         new_teams = list(
-            Team.select(Team.id).where(Team.code.startswith("PT")).order_by(Team.id).tuples()
+            db.tuples(Team.select(Team.id).where(Team.code.startswith("PT")).order_by(Team.id))
         )
         lines = [
             (f"PL{n:03d}", f"Plant line {n:03d}", team) for n, (team,) in enumerate(new_teams, 1)
@@ -211,9 +215,11 @@ class _Plant:
             (Station.code, Station.name, Station.line),
             [
                 (f"{code}-S{number:02d}", f"Station {number}", line_id)
-                for line_id, code in ProductionLine.select(ProductionLine.id, ProductionLine.code)
-                .where(ProductionLine.code.startswith("PL"))
-                .tuples()
+                for line_id, code in db.tuples(
+                    ProductionLine.select(ProductionLine.id, ProductionLine.code).where(
+                        ProductionLine.code.startswith("PL")
+                    )
+                )
                 for number in range(1, STATIONS_PER_LINE + 1)
             ],
         )
@@ -249,12 +255,11 @@ class _Plant:
         members: dict[int, list[int]] = {}
         leaders: dict[int, int] = {}
         supervisors = []
-        for employee_id, team_id, role in (
+        for employee_id, team_id, role in db.tuples(
             Employee.select(Employee.id, Employee.team, Employee.role)
             .join(Team, on=Employee.team == Team.id)
             .where(Employee.active & (Team.kind == "line"))
             .order_by(Employee.id)
-            .tuples()
         ):
             members.setdefault(team_id, []).append(employee_id)
             if role == "team_leader":
@@ -264,9 +269,9 @@ class _Plant:
         for team_id, team_members in members.items():
             leaders.setdefault(team_id, team_members[0])
         stations = list(
-            Station.select(Station.id, Station.line, ProductionLine.team)
-            .join(ProductionLine)
-            .tuples()
+            db.tuples(
+                Station.select(Station.id, Station.line, ProductionLine.team).join(ProductionLine)
+            )
         )
         past = []
         month_start = active.starts_on
@@ -292,7 +297,7 @@ class _Plant:
             leaders=leaders,
             supervisors=supervisors or [next(iter(leaders.values()))],
             stations=stations,
-            suppliers=[supplier for (supplier,) in Supplier.select(Supplier.id).tuples()],
+            suppliers=[supplier for (supplier,) in db.tuples(Supplier.select(Supplier.id))],
             demo_defects=Defect.select().where(Defect.campaign == active).count(),
         )
 
@@ -312,7 +317,12 @@ class _Plant:
                 return self.leaders[other]
 
 
-STATUS_WEIGHTS = (("reported", 25), ("in_progress", 15), ("fixed", 15), ("verified", 35))
+STATUS_WEIGHTS: tuple[tuple[str, int], ...] = (
+    ("reported", 25),
+    ("in_progress", 15),
+    ("fixed", 15),
+    ("verified", 35),
+)
 STATUS_WEIGHTS += (("closed", 10),)
 
 DEFECT_FIELDS = (
@@ -358,7 +368,8 @@ def _defects(plant: _Plant, count: int, report: Progress) -> list[tuple[ledger.A
     outcomes: list[tuple[ledger.Award, datetime]] = []
     done = 0
     while done < count:
-        defects, events = [], []
+        defects: list[tuple[object, ...]] = []
+        events: list[tuple[object, ...]] = []
         for _row in range(min(DEFECT_CHUNK, count - done)):
             station, line, team = rng.choice(plant.stations)
             reported = plant.in_active()

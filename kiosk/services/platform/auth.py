@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from peewee import JOIN, fn
+from peewee import JOIN, Expression, fn
 
 from kiosk.clock import Clock
 from kiosk.errors import NotFound, PermissionDenied
@@ -131,7 +131,7 @@ def role_needs_pin(role: str) -> bool:
 
 def live_enrolment_code(employee: Employee | int, now: datetime) -> EnrolmentCode | None:
     """The person's one unused, unexpired enrolment code (issuing one voids the older)."""
-    return (
+    code: EnrolmentCode | None = (
         EnrolmentCode.select()
         .where(
             (EnrolmentCode.employee == employee)
@@ -141,6 +141,7 @@ def live_enrolment_code(employee: Employee | int, now: datetime) -> EnrolmentCod
         .order_by(EnrolmentCode.issued_at.desc(), EnrolmentCode.id.desc())
         .first()
     )
+    return code
 
 
 def normalise_badge(code: str) -> str:
@@ -149,7 +150,7 @@ def normalise_badge(code: str) -> str:
 
 def _find_active_employee(badge_code: str) -> Employee:
     code = normalise_badge(badge_code)
-    employee = (
+    employee: Employee | None = (
         Employee.select(Employee, Team)
         .join(Team, on=(Employee.team == Team.id), join_type=JOIN.LEFT_OUTER)
         .where(Employee.badge_code == code)
@@ -263,17 +264,19 @@ def channel_of(terminal: str | None) -> str:
     return CHANNEL_KIOSK
 
 
-def _channel_filter(terminal: str | None):
+def _channel_filter(terminal: str | None) -> Expression:
     """The audit rows of the same channel as `terminal` (the same address, for the web)."""
     channel = channel_of(terminal)
     if channel == CHANNEL_WEB:
         return AuditEntry.terminal == terminal
     if channel == CHANNEL_SSH:
-        return AuditEntry.terminal.startswith(SSH_TERMINAL_PREFIX)
-    return AuditEntry.terminal.is_null() | ~(
+        over_ssh: Expression = AuditEntry.terminal.startswith(SSH_TERMINAL_PREFIX)
+        return over_ssh
+    at_a_kiosk: Expression = AuditEntry.terminal.is_null() | ~(
         AuditEntry.terminal.startswith(WEB_TERMINAL_PREFIX)
         | AuditEntry.terminal.startswith(SSH_TERMINAL_PREFIX)
     )
+    return at_a_kiosk
 
 
 def lock_seconds_left(
@@ -492,7 +495,8 @@ class UnlockResult:
     @property
     def shown(self) -> str:
         """What was locked, in the terminal's language."""
-        return _channel_list(self.was_locked, CHANNEL_TITLES.get) or _("nothing was locked")
+        shown = _channel_list(self.was_locked, lambda channel: CHANNEL_TITLES[channel])
+        return shown or _("nothing was locked")
 
 
 def _channel_list(locked: tuple[tuple[str, str], ...], title: Callable[[str], str]) -> str:
@@ -519,8 +523,9 @@ def _locked_channels(employee: Employee, clock: Clock) -> tuple[tuple[str, str],
         .limit(_WEB_ADDRESSES_SHOWN)
     )
     for row in web_terminals:
-        if _pin_lock_remaining(employee, clock, row.terminal):
-            locked.append((CHANNEL_WEB, row.terminal[len(WEB_TERMINAL_PREFIX) :]))
+        terminal = row.terminal or ""  # the query takes web terminals only
+        if _pin_lock_remaining(employee, clock, terminal):
+            locked.append((CHANNEL_WEB, terminal[len(WEB_TERMINAL_PREFIX) :]))
     return tuple(locked)
 
 

@@ -254,7 +254,9 @@ class TeamTotal(NamedTuple):
 
 
 @functools.lru_cache(maxsize=64)
-def _team_totals_sql(postgresql: bool, campaign_id: int | None, kind: str) -> tuple[str, tuple]:
+def _team_totals_sql(
+    postgresql: bool, campaign_id: int | None, kind: str
+) -> tuple[str, tuple[object, ...]]:
     """The board query, compiled once per engine, campaign and team kind.
 
     Building a Peewee query costs more than running this one (a row per team from the
@@ -417,10 +419,9 @@ def team_ledger(
         .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
         .offset(offset)
         .limit(limit)
-        .tuples()
     )
     rows = tuple(
         LedgerRow(row_id, at, amount, reason, cause, name or "", reverses, reversed_by)
-        for row_id, at, amount, reason, cause, name, reverses, reversed_by in query
+        for row_id, at, amount, reason, cause, name, reverses, reversed_by in db.tuples(query)
     )
     return LedgerPage(team.name, rows, total, offset, limit)

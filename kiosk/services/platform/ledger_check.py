@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from kiosk.clock import format_local
 from kiosk.i18n import _
@@ -38,7 +39,7 @@ class LedgerCheck:
         return self.problem is None
 
 
-def _rows_after(after: int) -> list[tuple]:
+def _rows_after(after: int) -> list[tuple[Any, ...]]:
     param = db.database_proxy.param
     return db.fetch_all(
         f"SELECT e.id, {', '.join('e.' + c.strip() for c in CHAIN_COLUMNS.split(','))}, "

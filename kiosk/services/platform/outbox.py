@@ -137,7 +137,7 @@ class Outbox:
         """What the server refused on replay: (kind, why), oldest first."""
         with outbox_database.connection_context():
             rows = OutboxEntry.select().where(OutboxEntry.failed.is_null(False))
-            return [(row.kind, row.failed) for row in rows.order_by(OutboxEntry.id)]
+            return [(row.kind, row.failed or "") for row in rows.order_by(OutboxEntry.id)]
 
     # -- sending -----------------------------------------------------------------------
 

@@ -223,7 +223,7 @@ def compile_handbook(*, campaign: str | None = None, clock: Clock | None = None)
                 category=CATEGORY_LABELS.get(d.category, d.category),
                 severity=SEVERITY_LABELS.get(d.severity, d.severity),
                 source=SOURCE_LABELS.get(d.source, d.source),
-                supplier=d.supplier.name if d.supplier_id else "",
+                supplier=d.supplier.name if d.supplier else "",
                 lot=d.lot or "",
                 description=d.description,
                 reported_by=name(d.reporter_id),
