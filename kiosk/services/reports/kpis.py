@@ -12,7 +12,8 @@
   share of active suppliers that are high-risk)
 
 The board shows the active campaign (live) unless a campaign is picked: then that
-campaign's figures over its own dates. Every figure is counted in SQL.
+campaign's figures over its own dates. Every figure is counted in SQL; the defect figures
+from the rollup the database keeps with the defects (schema step 18).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from peewee import Case, Select, fn
 from kiosk.clock import Clock, SystemClock, to_local
 from kiosk.errors import NotFound
 from kiosk.i18n import _
-from kiosk.services.defects.lifecycle import OPEN_STATUSES
+from kiosk.services.defects.counts import campaign_figures
 from kiosk.services.lines.lines import (
     LineYield,
     first_pass_yield,
@@ -135,10 +136,6 @@ def board_campaign(campaign_id: int | None) -> tuple[Campaign | None, bool]:
     return row, bool(row.active)
 
 
-def _count(condition):
-    return fn.COALESCE(fn.SUM(Case(None, [(condition, 1)], 0)), 0)
-
-
 def _flag_line(campaign: Campaign | None, live: bool) -> str | None:
     if live:
         holders = mobile_flag_history()
@@ -173,18 +170,7 @@ def board_summary(*, campaign_id: int | None = None, clock: Clock | None = None)
     campaign, live = board_campaign(campaign_id)
     period = reporting_period(campaign, today, live)
     view = rules_of(campaign)
-    verified_on_time = Defect.verified_at.is_null(False) & (Defect.verified_at <= Defect.due_at)
-    is_open = Defect.status.in_(OPEN_STATUSES)
-    counts = Defect.select(
-        _count((Defect.due_at <= now) | verified_on_time),
-        _count(verified_on_time),
-        _count(is_open),
-        _count(is_open & (Defect.due_at < now)),
-        _count((Defect.severity == "critical") & (Defect.status == "closed")),
-    )
-    if campaign is not None:
-        counts = counts.where(Defect.campaign == campaign)
-    due, on_time, open_count, overdue, critical_closed = (int(n) for n in counts.tuples()[0])
+    figures = campaign_figures(campaign.id if campaign is not None else None, now)
     passed, total = coverage_counts(campaign)
     high_risk, suppliers = high_risk_count(*period, view.supplier_risk_share_percent)
     return BoardSummary(
@@ -194,11 +180,11 @@ def board_summary(*, campaign_id: int | None = None, clock: Clock | None = None)
         days_left=view.days_left(today) if live else None,
         coverage_passed=passed,
         coverage_total=total,
-        due=due,
-        verified_on_time=on_time,
-        open_defects=open_count,
-        overdue_defects=overdue,
-        critical_resolved=critical_closed,
+        due=figures.due,
+        verified_on_time=figures.verified_on_time,
+        open_defects=figures.open,
+        overdue_defects=figures.overdue,
+        critical_resolved=figures.critical_closed,
         critical_target=view.critical_issue_target,
         period=describe_period(*period),
         line_yields=tuple(first_pass_yield(*period)),
