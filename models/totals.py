@@ -87,3 +87,16 @@ class DefectCampaignDue(BaseModel):
     class Meta:
         table_name = "defect_campaign_due"
         primary_key = CompositeKey("campaign_key", "due_day", "status", "severity", "on_time")
+
+
+class DefectCampaignHour(BaseModel):
+    """Defects per campaign (0: none) and UTC hour of their report, kept by the defects'
+    triggers (schema step 18): the board's defects reported per day read these."""
+
+    campaign_key = IntegerField()
+    hour = UTCDateTimeField()
+    defects = IntegerField()
+
+    class Meta:
+        table_name = "defect_campaign_hour"
+        primary_key = CompositeKey("campaign_key", "hour")

@@ -33,6 +33,9 @@ from tests.helpers.rollups import (
     rebuilt_equals_kept,
 )
 from tests.helpers.threads import run_workers
+from tests.test_plant_reads import (
+    test_daily_series_reads_the_rollup_as_the_ledger_says as daily_series_as_the_rows_say,
+)
 
 
 @pytest.fixture(params=["demo", "grown"])
@@ -222,6 +225,9 @@ DIRECT_WRITES = (
     "defects) VALUES (1, '2025-09-03 00:00:00', 'reported', 'minor', 0, 5)",
     "DELETE FROM defect_campaign_due",
     "DELETE FROM defect_day_source",
+    "UPDATE defect_campaign_hour SET defects = 0",
+    "INSERT INTO defect_campaign_hour (campaign_key, hour, defects) "
+    "VALUES (1, '2025-09-03 08:00:00', 2)",
     "UPDATE ledger_team_hour SET amount = amount + 10",
     "INSERT INTO ledger_team_hour (campaign_key, team_id, hour, amount) "
     "VALUES (1, 1, '2025-09-03 08:00:00', 5)",
@@ -240,7 +246,12 @@ def test_sqlite_refuses_direct_writes_to_the_rollups(tmp_path, clock):
     seed_demo_plant(clock)
     connection = sqlite3.connect(tmp_path / "plant.db", isolation_level=None)
     try:
-        tables = ("defect_day_source", "defect_campaign_due", "ledger_team_hour")
+        tables = (
+            "defect_day_source",
+            "defect_campaign_due",
+            "defect_campaign_hour",
+            "ledger_team_hour",
+        )
         before = [connection.execute(f"SELECT * FROM {t}").fetchall() for t in tables]
         for statement in DIRECT_WRITES:
             with pytest.raises(sqlite3.DatabaseError, match="rollups are kept by the"):
@@ -278,3 +289,9 @@ def test_postgresql_application_role_cannot_write_the_rollups(two_roles, clock, 
                 connection.execute(statement)
     finally:
         connection.close()
+
+
+def test_the_daily_series_reads_the_rollups_as_the_rows_say_in_any_zone(plant, zone, clock):
+    """Points and defects reported per local day: by the hourly rollups where local days
+    start on whole UTC hours (+8), else (+5:30) from the ledger and the defects."""
+    daily_series_as_the_rows_say(plant, clock)

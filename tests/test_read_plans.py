@@ -98,11 +98,6 @@ READS = {
         "SUBSTR(idempotency_key",
         "ledger_entry_ontime_awards",
     ),
-    "defects reported per day": (
-        lambda clock: kpis.daily_series(clock=clock),
-        "(SELECT COUNT(",
-        "defect_campaign_reported",
-    ),
     "proposals waiting for review": (
         lambda clock: proposals._review_queue(0, 50),
         '"status" =',
@@ -134,6 +129,7 @@ READS.update(
             ("board figures", "defect_campaign_due", kpis.board_summary),
             ("supplier ranking counts", "defect_day_source", suppliers.supplier_ranking),
             ("anomaly pareto", "defect_day_source", anomalies.anomaly_pareto),
+            ("defects reported per day", "defect_campaign_hour", kpis.daily_series),
         )
     }
 )

@@ -8,7 +8,10 @@ The boards' defect figures read these instead of a period's defects:
   the pieces of a day at either end from the defects, by index);
 - `defect_campaign_due`: defects per campaign (0: none), UTC day of their due time,
   status, severity and whether they were verified inside their window (the board's KPI
-  tiles; the UTC day that holds "now" is counted from the defects, by index).
+  tiles; the UTC day that holds "now" is counted from the defects, by index);
+- `defect_campaign_hour`: defects per campaign (0: none) and UTC hour of their report
+  (the board's defects reported per local day, as step 17's ledger_team_hour does for
+  points).
 
 On PostgreSQL each is kept by statement-level triggers on `defect` (insert, update,
 delete) that read the statement's rows from transition tables, add them up per key and
@@ -49,7 +52,7 @@ PARTIAL = {
 # SQLite only: the ranges its row triggers (and guards) count a rollup key's defects in
 SQLITE_INDEXES: dict[str, tuple[str, str]] = {
     "defect_day_source_key": ("defect", "source, supplier_id, category, severity, reported_at"),
-}  # (a defect_campaign_due key's range: step 17's defect_campaign_figures)
+}  # (the other keys: step 17's defect_campaign_figures and defect_campaign_reported)
 
 
 def indexes(postgresql: bool) -> dict[str, tuple[str, str]]:
@@ -78,6 +81,9 @@ def _tables(postgresql: bool) -> list[str]:
         f"due_day {timestamp} NOT NULL, status VARCHAR(16) NOT NULL, "
         "severity VARCHAR(16) NOT NULL, on_time INTEGER NOT NULL, defects INTEGER NOT NULL, "
         f"PRIMARY KEY (campaign_key, due_day, status, severity, on_time)){clustered}",
+        "CREATE TABLE IF NOT EXISTS defect_campaign_hour (campaign_key INTEGER NOT NULL, "
+        f"hour {timestamp} NOT NULL, defects INTEGER NOT NULL, "
+        f"PRIMARY KEY (campaign_key, hour)){clustered}",
     ]
 
 
@@ -85,6 +91,12 @@ def _day(column: str, postgresql: bool) -> str:
     if postgresql:
         return f"date_trunc('day', {column})"
     return f"SUBSTR({column}, 1, 10) || ' 00:00:00'"
+
+
+def _hour(column: str, postgresql: bool) -> str:
+    if postgresql:
+        return f"date_trunc('hour', {column})"
+    return f"SUBSTR({column}, 1, 13) || ':00:00'"
 
 
 def _on_time(c: str) -> str:
@@ -102,6 +114,10 @@ ROLLUPS = {
         ("campaign_key", "due_day", "status", "severity", "on_time"),
         ("COALESCE({c}campaign_id, 0)", "{due_day}", "{c}status", "{c}severity", "{on_time}"),
     ),
+    "defect_campaign_hour": (
+        ("campaign_key", "hour"),
+        ("COALESCE({c}campaign_id, 0)", "{hour}"),
+    ),
 }
 
 
@@ -111,6 +127,7 @@ def _key(table: str, c: str, postgresql: bool) -> list[str]:
             c=c,
             day=_day(f"{c}reported_at", postgresql),
             due_day=_day(f"{c}due_at", postgresql),
+            hour=_hour(f"{c}reported_at", postgresql),
             on_time=_on_time(c),
         )
         for part in ROLLUPS[table][1]
@@ -177,7 +194,7 @@ def _postgresql_triggers() -> list[str]:
 
 def _sqlite_count(table: str, key: list[str]) -> str:
     """The number of defects with this rollup key (each part an SQL expression): an index
-    range (SQLITE_INDEXES; step 17's defect_campaign_figures)."""
+    range (SQLITE_INDEXES; step 17's defect_campaign_figures and defect_campaign_reported)."""
     if table == "defect_day_source":
         source, day, supplier, category, severity = key
         return (
@@ -185,6 +202,12 @@ def _sqlite_count(table: str, key: list[str]) -> str:
             f"AND supplier_id IS NULLIF({supplier}, 0) AND category = {category} "
             f"AND severity = {severity} AND reported_at >= {day} "
             f"AND reported_at < datetime({day}, '+1 day'))"
+        )
+    if table == "defect_campaign_hour":
+        campaign, hour = key
+        return (
+            f"(SELECT COUNT(*) FROM defect WHERE campaign_id IS NULLIF({campaign}, 0) "
+            f"AND reported_at >= {hour} AND reported_at < datetime({hour}, '+1 hour'))"
         )
     campaign, due_day, status, severity, on_time = key
     return (

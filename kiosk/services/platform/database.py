@@ -195,7 +195,8 @@ _APP_ROLE_REVOKES = (
     # the ledger's rollups (schema step 17), also kept by a SECURITY DEFINER trigger
     "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ledger_team_hour, ledger_team_person FROM {role}",
     # the defects' rollups (schema step 18), kept by the defects' SECURITY DEFINER triggers
-    "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON defect_day_source, defect_campaign_due FROM {role}",
+    "REVOKE INSERT, UPDATE, DELETE, TRUNCATE "
+    "ON defect_day_source, defect_campaign_due, defect_campaign_hour FROM {role}",
 )
 
 

@@ -19,9 +19,9 @@ from the rollup the database keeps with the defects (schema step 18).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from peewee import Case, Select, fn
+from peewee import SQL, Case, Select, fn
 
 from kiosk.clock import Clock, SystemClock, to_local
 from kiosk.errors import NotFound
@@ -40,7 +40,7 @@ from kiosk.services.platform.uow import read_only
 from kiosk.services.training.assessments import coverage_counts
 from models import Campaign, Defect, LedgerEntry, ProductionLine
 from models.lines import LineEvaluation
-from models.totals import LedgerTeamHour
+from models.totals import DefectCampaignHour, LedgerTeamHour
 
 
 @dataclass(frozen=True)
@@ -237,12 +237,11 @@ def _summed(query, column: str) -> list[tuple[int, int | None, int]]:
 
 def _on_whole_hours(first: date, count: int) -> bool:
     """Every local midnight of the period falls on a whole UTC hour (any zone whose offset
-    is whole hours), so whole hours of the rollup make whole local days."""
-    return all(
-        moment.minute == moment.second == moment.microsecond == 0
-        for n in range(count + 1)
-        for moment in [local_day_bounds(first + timedelta(days=n), first + timedelta(days=n))[0]]
-    )
+    is whole hours), so whole hours of the rollup make whole local days. (In UTC: a local
+    midnight is 00:00 local whatever the offset.)"""
+    days = (first + timedelta(days=n) for n in range(count + 1))
+    midnights = (local_day_bounds(day, day)[0].astimezone(UTC) for day in days)
+    return all(m.minute == m.second == m.microsecond == 0 for m in midnights)
 
 
 def _ledger_by_day(campaign: Campaign | None, first: date, count: int):
@@ -266,10 +265,23 @@ def _ledger_by_day(campaign: Campaign | None, first: date, count: int):
 
 
 def _reported_per_day(campaign: Campaign | None, days: list[date]) -> list[int]:
-    """Defects reported on each local day, in one query of a range count per day (each an
-    index range on the campaign and the report time, schema step 17)."""
+    """Defects reported on each local day: from the hourly rollup kept with the defects
+    (schema step 18), or where local days do not start on a whole UTC hour in one query
+    of a range count per day (each an index range on the campaign and the report time,
+    schema step 17)."""
     if not days:
         return []
+    if _on_whole_hours(days[0], len(days)):
+        r = DefectCampaignHour
+        day_of = _local_day_index(r.hour, days[0], len(days))
+        query = r.select(day_of, fn.SUM(r.defects))
+        if campaign is not None:
+            query = query.where(r.campaign_key == campaign.id)
+        per_day = [0] * len(days)
+        for day, count in query.group_by(SQL("1")).tuples():  # (the CASE, by position)
+            if day is not None and day >= 0:
+                per_day[int(day)] += int(count or 0)
+        return per_day
     counts = []
     for day in days:
         start, end = local_day_bounds(day, day)
