@@ -24,7 +24,7 @@ from textual_plotext import PlotextPlot
 
 from kiosk.clock import format_local
 from kiosk.errors import ServiceError
-from kiosk.i18n import N_, Tr, _
+from kiosk.i18n import N_, Tr, _, ngettext
 from kiosk.services.plant import campaigns
 from kiosk.services.platform import ledger_check
 from kiosk.services.reports import kpis, reports
@@ -300,7 +300,7 @@ class BoardScreen(KioskScreen):
         if summary.live:
             phase = " · ".join(summary.phases_today) or _("outside the campaign's phases")
             days = (
-                _(" · {days_left} days left", days_left=summary.days_left)
+                ngettext(" · {count} day left", " · {count} days left", summary.days_left)
                 if summary.days_left is not None
                 else ""
             )
