@@ -82,6 +82,7 @@ class DefectReportScreen(KioskScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
+        yield Message()  # above the form, never scrolled away: what to do, what is wrong
         with VerticalScroll(id="report-form"):
             yield Static(
                 _(
@@ -147,7 +148,6 @@ class DefectReportScreen(KioskScreen):
                 max_length=defects.DESCRIPTION_MAX,
             )
             yield Static("", id="error-description", classes="field-error", markup=False)
-            yield Message()
             with Horizontal(id="buttons"):
                 yield Button(_("Report defect"), variant="primary", id="submit")
                 yield Button(_("Cancel"), id="cancel")

@@ -301,3 +301,26 @@ async def test_keys_typed_right_after_f2_land_in_the_report(demo_plant, clock):
     with db.connection():
         latest = Defect.select().order_by(Defect.reported_at.desc()).first()
         assert latest.description == "Torque tool reads low", latest.description
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_the_defect_report_says_what_is_missing_above_the_form(demo_plant, clock, language):
+    words = {
+        "en": "2 fields need attention: 5M1E category, What is wrong.",
+        "zh_CN": "2 个栏目需要处理：5M1E 类别、有什么问题。",
+    }[language]
+    app = make_app(demo_plant, clock, language)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "E1002")
+        post_keys(app, "L1-S01\n")
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert message(app) == words
+        said = app.screen.query_one("#message")
+        category = app.screen.query_one("#category")
+        assert said.region.bottom <= category.region.y and said.region.y >= 1  # on screen
+        assert app.focused is category
+        check_layout(app)
