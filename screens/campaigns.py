@@ -19,8 +19,9 @@ from kiosk.errors import ServiceError, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.plant import campaigns
 from screens.base import DataChanged, KioskModal, KioskScreen, Message
+from screens.widgets.form_problems import point_out
 from screens.widgets.key_help import KeyHelp
-from screens.widgets.limited_input import LimitedInput
+from screens.widgets.limited_input import DATE_LENGTH, LimitedInput
 from screens.widgets.status_bar import StatusBar
 
 PHASE_ROWS = 6
@@ -239,9 +240,9 @@ class CampaignForm(KioskScreen):
             yield from self._field("name", _("Campaign name"), "")
             with Horizontal(classes="dates"):
                 with Vertical():
-                    yield from self._field("starts_on", _("First day (YYYY-MM-DD)"), "")
+                    yield from self._field("starts_on", _("First day (YYYY-MM-DD)"), "", date=True)
                 with Vertical():
-                    yield from self._field("ends_on", _("Last day (YYYY-MM-DD)"), "")
+                    yield from self._field("ends_on", _("Last day (YYYY-MM-DD)"), "", date=True)
             yield Static(
                 _("Phases (name, first day, last day; leave a row empty if not needed)"),
                 classes="section",
@@ -289,9 +290,16 @@ class CampaignForm(KioskScreen):
                 yield Button(_("Cancel (Esc)"), id="form-cancel")
         yield KeyHelp()
 
-    def _field(self, key: str, label: str, value: str) -> ComposeResult:
+    def _field(self, key: str, label: str, value: str, date: bool = False) -> ComposeResult:
+        """A name (its length counted) or a date (ten characters, no counter)."""
         yield Label(label)
-        yield LimitedInput(value, id=f"field-{key}", max_length=campaigns.NAME_LENGTH)
+        yield LimitedInput(
+            value,
+            id=f"field-{key}",
+            max_length=DATE_LENGTH if date else campaigns.NAME_LENGTH,
+            counter=not date,
+            placeholder="YYYY-MM-DD" if date else "",
+        )
         yield Static("", id=f"error-{key}", classes="field-error", markup=False)
 
     def on_mount(self) -> None:
@@ -331,26 +339,25 @@ class CampaignForm(KioskScreen):
     def refused(self, error: ServiceError) -> None:
         self.busy = False
         problems = error.problems if isinstance(error, ValidationFailed) else {}
-        for widget in self.query(".field-error"):
-            key = (widget.id or "").removeprefix("error-")
-            widget.update(problems.get(key, ""))  # type: ignore[attr-defined]
-            widget.display = key in problems
-        if not problems:
+        if not point_out(self, problems, self._labels(), field=self._field_for, hide_empty=True):
             self.say(error.message, "error")
-            return
-        first = next(iter(problems.values()))
-        self.say(
-            _(
-                "Not saved: {count} problem(s), marked below. First: {first}",
-                count=len(problems),
-                first=first,
-            ),
-            "error",
+
+    def _labels(self) -> dict[str, str]:
+        """Each place a problem is shown, in the form's order, and what the summary calls it."""
+        labels: dict[str, str] = {
+            "name": _("Campaign name"),
+            "starts_on": _("First day (YYYY-MM-DD)"),
+            "ends_on": _("Last day (YYYY-MM-DD)"),
+        }
+        labels.update(
+            {f"phase_{n}": _("Phase {number}", number=n) for n in range(1, PHASE_ROWS + 1)}
         )
-        focus = self._field_for(next(iter(problems)))
-        if focus is not None:
-            focus.focus()
-            focus.scroll_visible(animate=False)
+        labels["phases"] = _("Phases")
+        for rule in campaigns.RULES:
+            labels[rule.key] = _(rule.label)
+            if rule.key == "weight_fpy":
+                labels["weights"] = _section_title(rule.section)
+        return labels
 
     def _field_for(self, key: str) -> Input | None:
         candidates = {

@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 
 from kiosk.clock import format_local
 from kiosk.errors import ServiceError
-from kiosk.i18n import N_, _
+from kiosk.i18n import N_, _, ngettext
 from kiosk.services.training import contests
 from screens.action_form import ActionForm, FormField
 from screens.base import KioskModal, KioskScreen, Message
@@ -227,10 +227,11 @@ class ContestScreen(KioskScreen):
             state = _("running") if running else _("finished")
             prompt.append(f"  {state}", style="bold green" if running else "dim")
             prompt.append(
-                _(
-                    " · {items} · {items_drawn} item(s) · started {time}",
+                ngettext(
+                    " · {items} · {count} item · started {time}",
+                    " · {items} · {count} items · started {time}",
+                    summary.items_drawn,
                     items=" vs ".join(summary.team_names),
-                    items_drawn=summary.items_drawn,
                     time=format_local(summary.created_at),
                 )
             )
@@ -286,6 +287,7 @@ class ContestScreen(KioskScreen):
             FormField(
                 f"member{n}",
                 _("Member {n}: badge", n=n),
+                "code",
                 placeholder=_("scan or type, e.g. E1002"),
                 max_length=64,
             )

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Digits, Static
 
 from kiosk.clock import format_local
 from kiosk.errors import ServiceError
-from kiosk.i18n import N_, _
+from kiosk.i18n import N_, _, ngettext
 from kiosk.services.training import contests
 from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
@@ -227,10 +227,11 @@ class ScoreboardScreen(KioskScreen):
                 cards.mount(TeamCard(standing.team_id, standing, answer, view.item, view.running))
         fill_standings(table, view)
         self.say(
-            _(
-                "Updated {time} · {items_drawn} item(s) played",
+            ngettext(
+                "Updated {time} · {count} item played",
+                "Updated {time} · {count} items played",
+                view.items_drawn,
                 time=self._time(),
-                items_drawn=view.items_drawn,
             )
         )
 

@@ -20,6 +20,7 @@ from kiosk.i18n import N_, _, ngettext
 from kiosk.services.training import skills
 from screens.action_form import ActionForm, FormField
 from screens.base import KioskScreen, Message
+from screens.widgets.form_problems import point_out
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.limited_input import LimitedInput
 from screens.widgets.status_bar import StatusBar
@@ -117,7 +118,13 @@ class SkillsScreen(KioskScreen):
         for event in events:
             prompt = Text()
             prompt.append(event.name, style="bold")
-            prompt.append(_(" · {count} participant(s)\n    ", count=len(event.participants)))
+            prompt.append(
+                ngettext(
+                    " · {count} participant\n    ",
+                    " · {count} participants\n    ",
+                    len(event.participants),
+                )
+            )
             prompt.append(
                 " · ".join(f"{c.name} {c.range_text}" for c in event.criteria), style="dim"
             )
@@ -277,6 +284,7 @@ class SkillsScreen(KioskScreen):
                     FormField(
                         "badge",
                         _("Badge"),
+                        "code",
                         placeholder=_("scan or type, e.g. E3007"),
                         max_length=64,
                     )
@@ -429,23 +437,10 @@ class SkillsScreen(KioskScreen):
         if not self.is_attached or self.sheet is None:
             return
         problems = error.problems if isinstance(error, ValidationFailed) else {}
-        for entry in self.sheet.scores:
-            code = entry.criterion.code
-            self.query_one(f"#error-{code}", Static).update(problems.get(code, ""))
-        codes = {entry.criterion.code for entry in self.sheet.scores}
-        if problems and set(problems) <= codes:
-            count = len(problems)
-            self.say(
-                ngettext(
-                    "{count} score is not right (marked above): nothing was saved. Fix and "
-                    "press Ctrl+S again.",
-                    "{count} scores are not right (marked above): nothing was saved. Fix and "
-                    "press Ctrl+S again.",
-                    count,
-                ),
-                "error",
-            )
-        else:
+        labels = {entry.criterion.code: entry.criterion.name for entry in self.sheet.scores}
+        if not point_out(
+            self, problems, labels, field=lambda code: self.query_one(f"#score-{code}")
+        ):
             self.say(error.message, "error")  # what was typed stays in the boxes
 
     # -- back -------------------------------------------------------------------------------------

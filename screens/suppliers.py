@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Static
 
 from kiosk.clock import format_local, to_local
 from kiosk.errors import PermissionDenied, ServiceError
-from kiosk.i18n import N_, _
+from kiosk.i18n import N_, _, ngettext
 from kiosk.services.lines import suppliers
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
@@ -107,13 +107,15 @@ def detail_text(row: suppliers.SupplierRow) -> Text:
     text = Text()
     text.append(f"{row.supplier_code} {row.supplier_name}", style="bold")
     text.append(
-        _(
-            ": {count} defect(s), {share_percent:.1f} % ({previous_count} the period before). "
+        ngettext(
+            ": {count} defect, {share_percent:.1f} % ({previous_count} the period before). "
             "Lots: {value}.",
-            count=row.count,
+            ": {count} defects, {share_percent:.1f} % ({previous_count} the period before). "
+            "Lots: {value}.",
+            row.count,
             share_percent=row.share_percent,
             previous_count=row.previous_count,
-            value=", ".join(row.lots) or "none",
+            value=", ".join(row.lots) or _("none"),
         )
     )
     if row.high_risk:
@@ -232,12 +234,19 @@ class SuppliersScreen(KioskScreen):
         )
         risky = len(ranking.high_risk)
         summary = Text()
-        summary.append(_("{total} incoming-material defect(s)", total=ranking.total), style="bold")
+        summary.append(
+            ngettext(
+                "{count} incoming-material defect",
+                "{count} incoming-material defects",
+                ranking.total,
+            ),
+            style="bold",
+        )
         summary.append(
             _(" (the period before: {previous_total})  ·  ", previous_total=ranking.previous_total)
         )
         summary.append(
-            _("{risky} high-risk supplier(s)", risky=risky)
+            ngettext("{count} high-risk supplier", "{count} high-risk suppliers", risky)
             if risky
             else _("no high-risk supplier"),
             style="bold red" if risky else "green",
