@@ -144,3 +144,26 @@ async def test_a_long_fix_note_reads_in_full_in_the_defect_history(demo_plant, c
             assert history.region.bottom <= size[1]
             ledger = app.screen.query_one("#ledger", FittedTable)
             assert {"Points", "Reason"} <= set(headers(ledger))
+
+
+async def test_a_tall_form_scrolls_its_fields_above_its_buttons(demo_plant, clock):
+    """The contest team form (a name and four badges) is taller than 80x24 and 120x40: its
+    fields scroll between the title and the buttons, and the last one comes into view."""
+    for size in SIZES:
+        app = make_app(demo_plant, clock)
+        async with app.run_test(size=size) as pilot:
+            await sign_in(pilot, "E4002", "1234")
+            await open_host_screen(pilot, app)
+            await pilot.press("t", "ctrl+s")  # sent empty: the problems at the top
+            await settle(pilot)
+            form = app.screen
+            fields, buttons = form.query_one("#form-fields"), form.query_one("#form-buttons")
+            message = form.query_one("#message")
+            assert "Give the team a name" in str(message.content)
+            assert message.region.bottom <= fields.region.y
+            assert fields.region.bottom <= buttons.region.y, (fields.region, buttons.region)
+            assert buttons.region.bottom <= size[1]
+            last = form.query_one("#field-member4")
+            last.focus()
+            await settle(pilot)
+            assert fields.region.contains_region(last.region), (fields.region, last.region)
