@@ -78,7 +78,6 @@ SCREENS: dict[str, tuple[tuple[str, str | None] | None, tuple[str, ...]]] = {
     # lists laid out by FittedTable (columns kept, elided, wrapped or named as hidden)
     "skills": (SUPERVISOR, ("f9", "down", "enter", "down", "enter")),
     "scoreboard": (SUPERVISOR, ("f9", "enter", "c", "=Morning round", "=C1 C2", "s")),
-    "anomalies": (SUPERVISOR, ("ctrl+a",)),
     "code_lists": (ADMIN, ("ctrl+o", "down", "down", "down", "enter")),
     # modals: offers and confirmations
     "resume_offer": (OPERATOR, ("f8", "enter", "1", "enter", "f10", "=E1002")),
