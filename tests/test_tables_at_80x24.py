@@ -4,7 +4,7 @@ under the table as hidden) and shows them all at 120x40; a long note reads in fu
 from __future__ import annotations
 
 from kiosk.services.training import contests
-from screens.widgets.tables import FittedTable
+from screens.widgets.tables import Col, FittedTable, choose_columns
 from tests.helpers.app import fill_form, make_app, open_menu_entry, settle, sign_in
 from tests.helpers.contest import first_item_answered_right, open_host_screen
 
@@ -167,3 +167,19 @@ async def test_a_tall_form_scrolls_its_fields_above_its_buttons(demo_plant, cloc
             last.focus()
             await settle(pilot)
             assert fields.region.contains_region(last.region), (fields.region, last.region)
+
+
+def test_a_wrapped_note_is_narrowed_before_a_name_is_elided_and_never_cut():
+    columns = [
+        Col("when", "When"),
+        Col("who", "Who", flex=True, min_width=6),
+        Col("what", "What", wrap=True, min_width=20),
+    ]
+    rows = [("2025-09-10 08:00", "Zhang Wei", NOTE)]
+    kept, hidden = choose_columns(columns, rows, 60)
+    widths = {c.key: w for _n, c, w in kept}
+    assert not hidden and widths["who"] == len("Zhang Wei")  # the name whole
+    assert widths["what"] == 60 - 3 * 2 - widths["when"] - widths["who"]  # the rest, wrapped
+    kept, hidden = choose_columns(columns, rows, 40)  # then the name is elided
+    widths = {c.key: w for _n, c, w in kept}
+    assert not hidden and widths["what"] == 20 and widths["who"] < len("Zhang Wei")
