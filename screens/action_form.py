@@ -76,8 +76,9 @@ class ActionForm(KioskModal):
                 yield Button(_(self.submit_label), variant="primary", id="form-submit")
                 yield Button(_("Cancel"), id="form-cancel")
                 yield Static(_("Ctrl+S saves · Esc cancels"), id="form-hint")
-            yield Static(self.form_title, id="form-title", markup=False)
-            yield Message()
+            with Vertical(id="form-head"):  # docked at the top: what is wrong stays in view
+                yield Static(self.form_title, id="form-title", markup=False)
+                yield Message()
             with VerticalScroll(id="form-fields"):  # scrolls to the focused field at 80x24
                 yield from self.compose_fields()
 

@@ -13,19 +13,29 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, DataTable, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from kiosk.errors import ServiceError, ValidationFailed
-from kiosk.i18n import _
+from kiosk.i18n import N_, _
 from kiosk.services.plant import campaigns
 from screens.base import DataChanged, KioskModal, KioskScreen, Message
 from screens.widgets.form_problems import point_out
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.limited_input import DATE_LENGTH, LimitedInput
 from screens.widgets.status_bar import StatusBar
+from screens.widgets.tables import Col, FittedTable
 
 PHASE_ROWS = 6
 PHASE_PARTS = ("name", "starts_on", "ends_on")
+# at 80 columns the dates, which one is active and the whole name (wrapped) stay; the
+# number of phases goes first
+COLUMNS = [
+    Col("from", N_("From")),
+    Col("to", N_("To")),
+    Col("active", N_("Active")),
+    Col("phases", N_("Phases"), 1),
+    Col("name", N_("Campaign name"), wrap=True, min_width=24),
+]
 
 
 def _section_title(section: str) -> str:
@@ -53,14 +63,12 @@ class CampaignsScreen(KioskScreen):
         yield StatusBar()
         with Vertical(id="campaigns-main"):
             yield Static(_("Quality Month campaigns"), id="campaigns-title")
-            yield DataTable(id="campaigns", cursor_type="row", zebra_stripes=True)
+            yield FittedTable(id="campaigns", cursor_type="row", zebra_stripes=True)
             yield Message()
         yield KeyHelp()
 
     def on_mount(self) -> None:
-        self.query_one("#campaigns", DataTable).add_columns(
-            _("From"), _("To"), _("Active"), _("Phases"), _("Campaign name")
-        )
+        self.query_one("#campaigns", FittedTable).set_columns(COLUMNS)
         self.action_refresh()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -91,19 +99,24 @@ class CampaignsScreen(KioskScreen):
         first = self.admin is None
         self.admin = admin
         self.refresh_bindings()
-        table = self.query_one("#campaigns", DataTable)
+        table = self.query_one("#campaigns", FittedTable)
         selected = self.select_next or self._selected_key()
         self.select_next = None
-        table.clear()  # a short list, newest first: rebuilt so a new campaign sits in order
-        for view in admin.campaigns:
-            table.add_row(
-                str(view.starts_on),
-                str(view.ends_on),
-                Text(_("active"), style="bold green") if view.active else "",
-                str(len(view.phases)),
-                Text(view.name, style="bold" if view.active else ""),
-                key=str(view.id),
-            )
+        table.set_rows(  # a short list, newest first: a new campaign sits in order
+            [
+                (
+                    str(view.id),
+                    (
+                        str(view.starts_on),
+                        str(view.ends_on),
+                        Text(_("active"), style="bold green") if view.active else "",
+                        str(len(view.phases)),
+                        Text(view.name, style="bold" if view.active else ""),
+                    ),
+                )
+                for view in admin.campaigns
+            ]
+        )
         if selected is not None and selected in table.rows:
             table.move_cursor(row=table.get_row_index(selected), animate=False)
         if first:
@@ -114,7 +127,7 @@ class CampaignsScreen(KioskScreen):
             )
 
     def _selected_key(self) -> str | None:
-        table = self.query_one("#campaigns", DataTable)
+        table = self.query_one("#campaigns", FittedTable)
         if not table.row_count:
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value

@@ -42,32 +42,6 @@ LOTS_SHOWN = 2
 NAME_WIDTH = 26
 
 
-def fill_ordered(table: DataTable, rows: list[tuple[str, tuple[object, ...]]]) -> None:
-    """Show rows in the given order; update in place when the order is unchanged.
-
-    In place keeps the cursor and scroll; a new order rebuilds the table and puts
-    the cursor back on the row it was on.
-    """
-    if isinstance(table, FittedTable):
-        table.set_rows(rows)
-        return
-    keys = [key for key, _ in rows]
-    if [row_key.value for row_key in table.rows] == keys:
-        columns = list(table.columns)
-        for key, cells in rows:
-            for column, cell in zip(columns, cells, strict=True):
-                table.update_cell(key, column, cell, update_width=True)
-        return
-    selected = None
-    if table.row_count:
-        selected = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-    table.clear()
-    for key, cells in rows:
-        table.add_row(*cells, key=key)
-    if selected in keys:
-        table.move_cursor(row=keys.index(selected), animate=False)
-
-
 def trend_cell(row: suppliers.SupplierRow) -> Text:
     """More defects than before is bad news (red), fewer is good news (green)."""
     numbers = f"{row.previous_count} → {row.count}"
@@ -253,8 +227,8 @@ class SuppliersScreen(KioskScreen):
         )
         self.query_one("#suppliers-summary", Static).update(summary)
         self.rows = {row.supplier_code: row for row in ranking.rows}
-        table = self.query_one("#supplier-table", DataTable)
-        fill_ordered(table, [(row.supplier_code, row_cells(row)) for row in ranking.rows])
+        table = self.query_one("#supplier-table", FittedTable)
+        table.set_rows([(row.supplier_code, row_cells(row)) for row in ranking.rows])
         self._show_detail(table)
         if not ranking.rows:
             self.say(

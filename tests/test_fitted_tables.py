@@ -67,21 +67,14 @@ async def test_the_contest_round_at_80x24_shows_every_standing_above_the_message
     from kiosk.services.training import contests
     from screens.widgets.key_help import KeyHelp
     from tests.helpers.app import sign_in, text_of
-    from tests.helpers.contest import letter_of, open_host_screen, submit_form
+    from tests.helpers.contest import first_item_answered_right, open_host_screen
 
     contests.contest_teams()
     app = make_app(demo_plant, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "E1001", "1234")
         await open_host_screen(pilot, app)
-        await pilot.press("c")
-        await settle(pilot)
-        await submit_form(pilot, app, name="Morning round", teams="C1 C2")
-        await pilot.press("n")
-        await settle(pilot)
-        question = app.screen.view.item.question_id
-        await pilot.press("1", "2", letter_of(question, True), "enter")
-        await settle(pilot)
+        await first_item_answered_right(pilot, app)
         assert "RIGHT, +2" in text_of(app, "#message")
         standings = app.screen.query_one("#standings", DataTable)
         message = app.screen.query_one("#message")
