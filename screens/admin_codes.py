@@ -68,7 +68,7 @@ class CodeListsScreen(KioskScreen):
         for kind in self.kinds:
             self.call_service(
                 plant_admin.code_rows,
-                self.app.user,  # type: ignore[attr-defined]
+                self.kiosk_app.user,
                 kind,
                 **self.where_and_when(),
                 on_done=lambda rows, kind=kind: self.show(kind, rows),
@@ -115,7 +115,7 @@ class CodeListsScreen(KioskScreen):
 
     def action_add(self) -> None:
         kind = self.focused_kind()
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.caller.person
         self.app.push_screen(
             AdminForm(
                 _("Add a {noun}", noun=_(KIND_NOUNS[kind])),
@@ -142,7 +142,7 @@ class CodeListsScreen(KioskScreen):
         kind, row = self._chosen()
         if row is None:
             return
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.caller.person
         self.app.push_screen(
             AdminForm(
                 _("Rename {code}", code=row.code),
@@ -165,7 +165,7 @@ class CodeListsScreen(KioskScreen):
             return
         self.call_service(
             plant_admin.set_code_row_active,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             kind,
             row.code,
             not row.active,

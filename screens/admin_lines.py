@@ -77,7 +77,7 @@ class LinesAdminScreen(KioskScreen):
         self.carry_message(message)
         self.call_service(
             plant_admin.lines_overview,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             **self.where_and_when(),
             on_done=self.show_lines,
             group="lines",
@@ -126,7 +126,7 @@ class LinesAdminScreen(KioskScreen):
             return
         self.call_service(
             plant_admin.line_stations,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             line.code,
             **self.where_and_when(),
             on_done=lambda rows: self.show_stations(line.code, rows),
@@ -188,7 +188,7 @@ class LinesAdminScreen(KioskScreen):
         self._with_choices(self._open_add_line)
 
     def _open_add_line(self, choices: plant_admin.AdminChoices) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.caller.person
         self.app.push_screen(
             AdminForm(
                 _("Add a line"),
@@ -229,7 +229,7 @@ class LinesAdminScreen(KioskScreen):
         ]
 
     def _open_add_station(self, choices: plant_admin.AdminChoices) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.caller.person
         self.app.push_screen(
             AdminForm(
                 _("Add a station"),
@@ -260,7 +260,7 @@ class LinesAdminScreen(KioskScreen):
         self._with_choices(lambda choices: self._open_edit_line(choices, line))
 
     def _open_edit_line(self, choices: plant_admin.AdminChoices, line: plant_admin.LineRow) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.caller.person
         self.app.push_screen(
             AdminForm(
                 _("Change line {code}", code=line.code),
@@ -288,7 +288,7 @@ class LinesAdminScreen(KioskScreen):
     def _open_edit_station(
         self, choices: plant_admin.AdminChoices, station: plant_admin.StationRow
     ) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.caller.person
         self.app.push_screen(
             AdminForm(
                 _("Change station {code}", code=station.code),
@@ -308,7 +308,7 @@ class LinesAdminScreen(KioskScreen):
     # -- deactivate, print ---------------------------------------------------------------
 
     def action_toggle_active(self) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         if self._on_stations() and (station := self.current_station()) is not None:
             self.call_service(
                 plant_admin.set_station_active,
@@ -344,7 +344,7 @@ class LinesAdminScreen(KioskScreen):
         self.say(_("Printing the label of station {code}…", code=station.code))
         self.call_service(
             plant_admin.print_label,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             "S",
             station.code,
             labels_dir(),

@@ -83,7 +83,7 @@ class PeopleScreen(KioskScreen):
         self.carry_message(message)
         self.call_service(
             plant_admin.search_people,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             self.query_one("#people-search", Input).value,
             offset=self.first_row,
             limit=PAGE,
@@ -182,7 +182,7 @@ class PeopleScreen(KioskScreen):
     def _fields(
         self, choices: plant_admin.AdminChoices, row: plant_admin.PersonRow | None
     ) -> list[FormField]:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.caller.person
         departments = tuple((f"{d.name} ({d.code})", d.code) for d in choices.departments)
         current_department = ""
         if row is not None:
@@ -221,7 +221,7 @@ class PeopleScreen(KioskScreen):
         self._with_choices(self._open_add)
 
     def _open_add(self, choices: plant_admin.AdminChoices) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.caller.person
         self.app.push_screen(
             AdminForm(
                 _("Add a person"),
@@ -246,7 +246,7 @@ class PeopleScreen(KioskScreen):
             self._with_choices(lambda choices: self._open_edit(choices, row))
 
     def _open_edit(self, choices: plant_admin.AdminChoices, row: plant_admin.PersonRow) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.caller.person
         self.app.push_screen(
             AdminForm(
                 _("Change {badge_code} {name}", badge_code=row.badge_code, name=row.name),
@@ -288,7 +288,7 @@ class PeopleScreen(KioskScreen):
             return
         self.call_service(
             plant_admin.set_person_active,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             row.badge_code,
             not row.active,
             **self.where_and_when(),
@@ -315,7 +315,7 @@ class PeopleScreen(KioskScreen):
         self.say(_("Printing the badge of {name}…", name=row.name))
         self.call_service(
             plant_admin.print_label,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             "B",
             row.badge_code,
             labels_dir(),
@@ -343,7 +343,7 @@ class PeopleScreen(KioskScreen):
             return
         self.call_service(
             auth.unlock_pin,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             row.badge_code,
             **self.where_and_when(),
             on_done=self._unlocked,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
+from textual.dom import DOMNode
 from textual.message import Message as TextualMessage
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -25,6 +26,19 @@ if TYPE_CHECKING:
     from kiosk.services.platform.caller import Caller
 
 log = logging.getLogger("kiosk.screens")
+
+STILL_WORKING = N_("Still working on it: one press is enough.")
+
+if TYPE_CHECKING:  # what ServiceCalls is mixed into: KioskScreen and KioskModal
+    _ScreenBase = Screen[Any]
+else:
+    _ScreenBase = object
+
+
+def kiosk_app_of(node: DOMNode) -> KioskApp:
+    """The app a widget runs in, typed: for widgets that are not kiosk screens (those have
+    `self.kiosk_app`)."""
+    return cast("KioskApp", node.app)
 
 
 class Message(Static):
@@ -84,15 +98,16 @@ class DataChanged(TextualMessage):
         return "other" in self.topics or not self.topics.isdisjoint(wanted)
 
 
-class ServiceCalls:
+class ServiceCalls(_ScreenBase):
     """For screens: database work runs in thread workers, one service call each."""
 
     _generations: dict[str, int]
     _in_flight: dict[str, int]
+    _busy_groups: set[str]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        translate_bindings(self)  # type: ignore[arg-type]  # key descriptions, this language
+        translate_bindings(self)  # key descriptions, this language
 
     def carry_message(self, message: str | None) -> None:
         """A success message waits for the reload that shows it, even when a newer reload
@@ -120,18 +135,30 @@ class ServiceCalls:
         self,
         function: Callable[..., Any],
         *args: Any,
-        on_done: Callable[[Any], None],
-        on_error: Callable[[ServiceError], None] | None = None,
+        on_done: Callable[[Any], object],
+        on_error: Callable[[ServiceError], object] | None = None,
         group: str = "service",
         latest_only: bool = False,
+        busy: str | None = None,
         **kwargs: Any,
-    ) -> Worker:
+    ) -> Worker[None] | None:
         """Run `function(*args, **kwargs)` in a thread; hand its result to `on_done`.
+
+        A result (or an error) that arrives after this screen was dismissed is dropped:
+        `on_done` and `on_error` only ever run on a screen that is still up.
 
         With `latest_only`, a result is dropped when a newer call in the same
         group has started since (two quick scans: the last one wins, whichever
         worker finishes first).
+
+        With `busy` (what to say meanwhile, e.g. `_("Saving…")`), the call is a write a
+        person started: while it is in flight the screen says so and carries the `-busy`
+        class, and another call of the same group is refused with a message instead of
+        writing twice (a double press writes once). Returns None when refused.
         """
+        if busy is not None and self.in_flight(group):
+            self.say(_(STILL_WORKING))
+            return None
         failed = on_error or self.show_error
         if not hasattr(self, "_generations"):
             self._generations = {}
@@ -139,17 +166,24 @@ class ServiceCalls:
         if not hasattr(self, "_in_flight"):
             self._in_flight = {}
         self._in_flight[group] = self._in_flight.get(group, 0) + 1
+        if busy is not None:
+            self._set_busy(group, True)
+            self.say(busy)
         language = current_language()  # this terminal's: the worker thread answers in it
+        name = getattr(function, "__name__", function)
 
-        def deliver(callback: Callable[[Any], None], value: Any, answered: bool | None) -> None:
+        def deliver(callback: Callable[[Any], object], value: Any, answered: bool | None) -> None:
             self._in_flight[group] -= 1
+            if busy is not None and not self.in_flight(group):
+                self._set_busy(group, False)
             if isinstance(value, DatabaseUnavailable):  # busy: it answered, with a lock
                 answered = isinstance(value, DatabaseBusy)
             if answered is not None:  # the call reached the database, or could not
-                self.app.database_state = (  # type: ignore[attr-defined]
-                    N_("online") if answered else N_("unreachable")
-                )
+                self.kiosk_app.database_state = N_("online") if answered else N_("unreachable")
             if latest_only and self._generations.get(group) != generation:
+                return
+            if not self.is_attached or self not in self.app.screen_stack:
+                log.debug("%s answered after its screen %s was closed: dropped", name, self)
                 return
             callback(value)
 
@@ -168,14 +202,14 @@ class ServiceCalls:
                 callback, value = call(uow)
             self.app.call_from_thread(deliver, callback, value, uow.last_contact())
 
-        def call(uow: Any) -> tuple[Callable[[Any], None], Any]:
+        def call(uow: Any) -> tuple[Callable[[Any], object], Any]:
             try:
                 # a deadlock that rolled the call's only write back: run it again
                 return on_done, uow.run_again_if_rolled_back(function, *args, **kwargs)
             except ServiceError as exc:
                 return failed, exc
             except Exception as exc:  # an unexpected fault must not kill the kiosk
-                log.exception("service call %s failed", getattr(function, "__name__", function))
+                log.exception("service call %s failed", name)
                 fault = ServiceError(
                     _(
                         "Something went wrong ({error}). Nothing you entered is lost; try "
@@ -187,10 +221,20 @@ class ServiceCalls:
 
         return self.run_worker(job, thread=True, group=group, exit_on_error=False)
 
+    def _set_busy(self, group: str, busy: bool) -> None:
+        """The screen carries `-busy` while any write a person started is in flight."""
+        if not hasattr(self, "_busy_groups"):
+            self._busy_groups = set()
+        if busy:
+            self._busy_groups.add(group)
+        else:
+            self._busy_groups.discard(group)
+        self.set_class(bool(self._busy_groups), "-busy")
+
     @property
     def kiosk_app(self) -> KioskApp:
         """The app, typed: screens reach its user, clock and settings through this."""
-        return cast("KioskApp", getattr(self, "app"))  # noqa: B009  # a mixin: no `app` here
+        return cast("KioskApp", self.app)
 
     @property
     def caller(self) -> Caller:
@@ -209,8 +253,8 @@ class ServiceCalls:
         """The terminal and the clock a service that acts is told (its `terminal=` and
         `clock=` keywords): `call_service(service, ..., **self.where_and_when())`."""
         return {
-            "terminal": self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            "clock": self.app.clock,  # type: ignore[attr-defined]
+            "terminal": self.kiosk_app.settings.terminal_id,
+            "clock": self.kiosk_app.clock,
         }
 
     def show_error(self, error: ServiceError) -> None:
@@ -224,7 +268,7 @@ class ServiceCalls:
         `minimum` for a key: nothing is opened for them to fill in and be refused on submit."""
         from kiosk.services.platform import auth
 
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         if user is not None and user.has_role(minimum):
             return False
         message = _(
@@ -240,7 +284,7 @@ class ServiceCalls:
         from kiosk.services.platform import auth
 
         self.say(message, "error")
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         if user is not None:
             self.call_service(
                 auth.record_refusal,
@@ -248,8 +292,8 @@ class ServiceCalls:
                 "key_refused",
                 action,
                 reason,
-                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-                clock=self.app.clock,  # type: ignore[attr-defined]
+                terminal=self.kiosk_app.settings.terminal_id,
+                clock=self.kiosk_app.clock,
                 on_done=lambda _none: None,
                 on_error=lambda _error: None,  # the message is said; an outage loses only this
             )
@@ -273,7 +317,7 @@ class ScanningScreen(KioskScreen):
         self.call_service(
             _interpret_scan,
             event.text,
-            clock=self.app.clock,  # type: ignore[attr-defined]
+            clock=self.kiosk_app.clock,
             on_done=self._scan_parsed,
             group="scan",
             latest_only=True,

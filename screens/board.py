@@ -12,7 +12,8 @@ one again returns to the live board.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -228,9 +229,9 @@ class BoardScreen(KioskScreen):
                 self._read_panel(panel)
 
     def _read_panel(self, panel: str) -> None:
-        clock = self.app.clock  # type: ignore[attr-defined]
+        clock = self.kiosk_app.clock
         chosen = self.campaign_id
-        function, show, arguments = {
+        reads: dict[str, tuple[Callable[..., Any], Callable[[Any], None], dict[str, Any]]] = {
             "summary": (
                 kpis.board_summary,
                 self.show_summary,
@@ -247,7 +248,8 @@ class BoardScreen(KioskScreen):
                 {"campaign_id": chosen, "clock": clock},
             ),
             "ledger-check": (ledger_check.last_check, self.show_ledger_check, {}),
-        }[panel]
+        }
+        function, show, arguments = reads[panel]
 
         def shown(value: object) -> None:
             show(value)
@@ -270,7 +272,7 @@ class BoardScreen(KioskScreen):
         """The warning stays on the board while the latest `kiosk ledger verify` failed."""
         warning = self.query_one("#ledger-warning", Static)
         failed = check is not None and not check.ok
-        warning.update(ledger_check.warning_text(check) if failed else "")  # type: ignore[arg-type]
+        warning.update(ledger_check.warning_text(check) if check is not None and failed else "")
         warning.display = failed
 
     def show_summary(self, summary: kpis.BoardSummary) -> None:

@@ -70,7 +70,7 @@ class CampaignsScreen(KioskScreen):
     def action_refresh(self) -> None:
         self.call_service(
             campaigns.campaigns_for_admin,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             **self.where_and_when(),
             on_done=self.show,
             on_error=self.refused,
@@ -151,7 +151,8 @@ class CampaignsScreen(KioskScreen):
         if view.active:
             self.say(_("{name} is already the active campaign.", name=view.name), "error")
             return
-        active = next((v.name for v in self.admin.campaigns if v.active), None)  # type: ignore[union-attr]
+        assert self.admin is not None  # the campaign was chosen from it
+        active = next((v.name for v in self.admin.campaigns if v.active), None)
         self.app.push_screen(
             ConfirmActivation(view, active), lambda yes: self._confirmed(view, yes)
         )
@@ -162,7 +163,7 @@ class CampaignsScreen(KioskScreen):
             return
         self.call_service(
             campaigns.activate_campaign,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             view.id,
             **self.where_and_when(),
             on_done=self._activated,
@@ -324,10 +325,10 @@ class CampaignForm(KioskScreen):
         self.say(_("Saving…"))
         self.call_service(
             campaigns.create_campaign,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             self.draft(),
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            clock=self.app.clock,  # type: ignore[attr-defined]
+            terminal=self.kiosk_app.settings.terminal_id,
+            clock=self.kiosk_app.clock,
             on_done=self.dismiss,
             on_error=self.refused,
         )
@@ -335,9 +336,9 @@ class CampaignForm(KioskScreen):
     def refused(self, error: ServiceError) -> None:
         self.busy = False
         problems = error.problems if isinstance(error, ValidationFailed) else {}
-        for widget in self.query(".field-error"):
+        for widget in self.query(".field-error").results(Static):
             key = (widget.id or "").removeprefix("error-")
-            widget.update(problems.get(key, ""))  # type: ignore[attr-defined]
+            widget.update(problems.get(key, ""))
             widget.display = key in problems
         if not problems:
             self.say(error.message, "error")

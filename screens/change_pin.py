@@ -22,7 +22,7 @@ class ChangePinScreen(KioskModal):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def compose(self) -> ComposeResult:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         least = enrolment.min_pin_digits(user.role) if user else 4
         with Vertical(id="change-pin"):
             yield Static(_("Change your PIN"), id="change-pin-title")
@@ -53,11 +53,11 @@ class ChangePinScreen(KioskModal):
         self.say(_("Checking…"))
         self.call_service(
             outbox.change_pin_and_keep,
-            self.app.outbox,  # type: ignore[attr-defined]
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.outbox,
+            self.kiosk_app.user,
             *values,
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            clock=self.app.clock,  # type: ignore[attr-defined]
+            terminal=self.kiosk_app.settings.terminal_id,
+            clock=self.kiosk_app.clock,
             on_done=lambda _employee: self.dismiss(True),
             on_error=self._refused,
         )

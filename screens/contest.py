@@ -300,11 +300,11 @@ class ContestScreen(KioskScreen):
                 ),
                 fields,
                 lambda values: contests.register_contest_team(
-                    self.app.user,  # type: ignore[attr-defined]
+                    self.caller.person,
                     values["name"] or "",
                     [values[f"member{n}"] or "" for n in range(1, contests.TEAM_SIZE + 1)],
-                    clock=self.app.clock,  # type: ignore[attr-defined]
-                    terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+                    clock=self.kiosk_app.clock,
+                    terminal=self.kiosk_app.settings.terminal_id,
                 ),
                 submit_label=_("Register"),
             ),
@@ -346,11 +346,11 @@ class ContestScreen(KioskScreen):
                     ),
                 ],
                 lambda values: contests.create_contest(
-                    self.app.user,  # type: ignore[attr-defined]
+                    self.caller.person,
                     values["name"] or "",
                     (values["teams"] or "").replace(",", " ").split(),
-                    clock=self.app.clock,  # type: ignore[attr-defined]
-                    terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+                    clock=self.kiosk_app.clock,
+                    terminal=self.kiosk_app.settings.terminal_id,
                 ),
                 submit_label=_("Start contest"),
             ),
@@ -642,14 +642,14 @@ class ContestScreen(KioskScreen):
         self.say(_("Counting…"))
         self.call_service(
             contests.submit_answer,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             view.id,
             view.item.number,
             self.pending_team,
             self.pending_position,
             member=self.pending_member,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            clock=self.kiosk_app.clock,
+            terminal=self.kiosk_app.settings.terminal_id,
             on_done=self._answered,
             on_error=self._refused,
             group="write",
@@ -683,11 +683,11 @@ class ContestScreen(KioskScreen):
         self.say(_("Drawing the next item…"))
         self.call_service(
             contests.draw_item,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             view.id,
             after=view.items_drawn,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            clock=self.kiosk_app.clock,
+            terminal=self.kiosk_app.settings.terminal_id,
             on_done=self._drawn,
             on_error=self._refused,
             group="write",
@@ -715,10 +715,10 @@ class ContestScreen(KioskScreen):
                 ),
                 [],
                 lambda _values: contests.finish_contest(
-                    self.app.user,  # type: ignore[attr-defined]
+                    self.caller.person,
                     view.id,
-                    clock=self.app.clock,  # type: ignore[attr-defined]
-                    terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+                    clock=self.kiosk_app.clock,
+                    terminal=self.kiosk_app.settings.terminal_id,
                 ),
                 submit_label=_("Finish contest"),
             ),

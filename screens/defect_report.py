@@ -41,10 +41,7 @@ class ReportDraft:
 
 def report_drafts(app: App) -> dict[str, ReportDraft]:
     """The kiosk's unsent report drafts, by badge."""
-    drafts = getattr(app, "report_drafts", None)
-    if drafts is None:
-        drafts = {}
-        app.report_drafts = drafts  # type: ignore[attr-defined]
+    drafts: dict[str, ReportDraft] = vars(app).setdefault("report_drafts", {})
     return drafts
 
 
@@ -250,11 +247,11 @@ class DefectReportScreen(KioskScreen):
         self.say(_("Saving…"))
         self.call_service(
             outbox.report_defect_or_keep,
-            self.app.outbox,  # type: ignore[attr-defined]
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.outbox,
+            self.kiosk_app.user,
             draft,
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            clock=self.app.clock,  # type: ignore[attr-defined]
+            terminal=self.kiosk_app.settings.terminal_id,
+            clock=self.kiosk_app.clock,
             defect_id=self.defect_id,
             on_done=self.saved,
             on_error=self.failed,
@@ -267,7 +264,7 @@ class DefectReportScreen(KioskScreen):
             self._value("source"),
         )
         if isinstance(receipt, outbox.Queued):
-            self.app.outbox_changed(receipt.waiting)  # type: ignore[attr-defined]
+            self.kiosk_app.outbox_changed(receipt.waiting)
             self.dismiss(
                 _(
                     "The server cannot be reached: the report is kept on this kiosk and will "
@@ -318,8 +315,6 @@ class DefectReportScreen(KioskScreen):
 def _last_choices(app: object) -> dict[tuple[str, str], tuple[str | None, str | None]]:
     """The kiosk's memory of each person's last category and source per station (kept
     while the kiosk runs), so a second report at a station needs no choosing."""
-    memory = getattr(app, "report_choices", None)
-    if memory is None:
-        memory = {}
-        app.report_choices = memory  # type: ignore[attr-defined]
+    memory: dict[tuple[str, str], tuple[str | None, str | None]]
+    memory = vars(app).setdefault("report_choices", {})
     return memory

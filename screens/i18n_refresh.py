@@ -90,11 +90,12 @@ def _retranslate_widget(widget: Widget, before: str) -> None:
     from textual.widgets import Button, DataTable, Input, Select, Static, Tab
 
     from screens.base import Message
+    from screens.widgets.status_bar import StatusBar
 
     if isinstance(widget, Message):
         widget.retranslate(before)
-    elif callable(getattr(widget, "refresh_status", None)):  # the status bar: redraw now
-        widget.refresh_status()  # type: ignore[attr-defined]
+    elif isinstance(widget, StatusBar):  # the status bar: redraw now
+        widget.refresh_status()
     elif isinstance(widget, Tab):
         label = _again(widget, "label", widget.label, before)
         if label is not None:

@@ -141,7 +141,7 @@ class InspectionScreen(KioskScreen):
         self.carry_message(message)
         self.call_service(
             inspections.lines_for_inspection,
-            clock=self.app.clock,  # type: ignore[attr-defined]
+            clock=self.kiosk_app.clock,
             on_done=self.show_lines,
             group="lines",
             latest_only=True,
@@ -196,10 +196,10 @@ class InspectionScreen(KioskScreen):
             self.say(_("Opening the checklist for line {code}…", code=code))
             self.call_service(
                 inspections.start_inspection,
-                self.app.user,  # type: ignore[attr-defined]
+                self.kiosk_app.user,
                 code,
-                clock=self.app.clock,  # type: ignore[attr-defined]
-                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+                clock=self.kiosk_app.clock,
+                terminal=self.kiosk_app.settings.terminal_id,
                 on_done=self.show_inspection,
                 group="lines",
                 latest_only=True,
@@ -391,10 +391,10 @@ class InspectionScreen(KioskScreen):
         if again and self.view is not None:
             self.call_service(
                 inspections.start_inspection,
-                self.app.user,  # type: ignore[attr-defined]
+                self.kiosk_app.user,
                 self.view.line_code,
-                clock=self.app.clock,  # type: ignore[attr-defined]
-                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+                clock=self.kiosk_app.clock,
+                terminal=self.kiosk_app.settings.terminal_id,
                 again=True,
                 on_done=self.show_inspection,
                 group="lines",
@@ -444,14 +444,14 @@ class InspectionScreen(KioskScreen):
         assert self.view is not None
         self._write(
             inspections.record_result,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             self.view.id,
             code,
             outcome,
             note,
             change=change,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            clock=self.kiosk_app.clock,
+            terminal=self.kiosk_app.settings.terminal_id,
             on_done=lambda view: self._recorded(view, code, outcome),
             on_error=lambda error: self._write_failed(error, code),
         )
@@ -566,12 +566,12 @@ class InspectionScreen(KioskScreen):
         )
         self._write(
             inspections.raise_defect_from_failure,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             self.view.id,
             code,
             station_code,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            clock=self.kiosk_app.clock,
+            terminal=self.kiosk_app.settings.terminal_id,
             on_done=lambda receipt: self._defect_raised(receipt, code),
             on_error=lambda error: self._write_failed(error, code),
         )
@@ -611,10 +611,10 @@ class InspectionScreen(KioskScreen):
             return
         self._write(
             inspections.complete_inspection,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             self.view.id,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            clock=self.kiosk_app.clock,
+            terminal=self.kiosk_app.settings.terminal_id,
             on_done=self._completed,
         )
 

@@ -67,7 +67,7 @@ class ProposalsScreen(KioskScreen):
 
     @property
     def reviewer(self) -> bool:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         return user is not None and user.has_role("supervisor")
 
     def compose(self) -> ComposeResult:
@@ -117,7 +117,7 @@ class ProposalsScreen(KioskScreen):
     # -- loading -----------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         if user is None:
             return
         self.call_service(
@@ -128,8 +128,8 @@ class ProposalsScreen(KioskScreen):
                 proposals.review_queue,
                 user,
                 offset=self.queue_offset,
-                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-                clock=self.app.clock,  # type: ignore[attr-defined]
+                terminal=self.kiosk_app.settings.terminal_id,
+                clock=self.kiosk_app.clock,
                 on_done=self.show_queue,
                 group="queue",
                 latest_only=True,
@@ -299,7 +299,7 @@ class ProposalsScreen(KioskScreen):
         return True
 
     def action_new(self) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         if user is None:
             return
         common = self.where_and_when()
@@ -360,7 +360,7 @@ class ProposalsScreen(KioskScreen):
         )
 
     def action_accept(self) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         item = self._selected_in_queue()
         if item is None or user is None:
             return
@@ -392,7 +392,7 @@ class ProposalsScreen(KioskScreen):
         )
 
     def action_reject(self) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         item = self._selected_in_queue()
         if item is None or user is None:
             return

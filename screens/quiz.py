@@ -56,7 +56,7 @@ class QuizScreen(KioskScreen):
             return
         self.call_service(
             training.next_question,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             exclude=self.seen[-5:],
             on_done=self.show_question,
         )
@@ -110,13 +110,13 @@ class QuizScreen(KioskScreen):
         self.answering = True
         self.call_service(
             outbox.answer_or_keep,
-            self.app.outbox,  # type: ignore[attr-defined]
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.outbox,
+            self.kiosk_app.user,
             question.id,
             position,
             answer_id=self.answer_id,
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            clock=self.app.clock,  # type: ignore[attr-defined]
+            terminal=self.kiosk_app.settings.terminal_id,
+            clock=self.kiosk_app.clock,
             on_done=self.show_result,
             on_error=self._answer_failed,
         )
@@ -128,7 +128,7 @@ class QuizScreen(KioskScreen):
     def show_result(self, result: training.AnswerResult | outbox.Queued) -> None:
         self.answering = False
         if isinstance(result, outbox.Queued):
-            self.app.outbox_changed(result.waiting)  # type: ignore[attr-defined]
+            self.kiosk_app.outbox_changed(result.waiting)
             self.query_one("#choices", OptionList).disabled = True
             self.say(
                 _(
@@ -164,7 +164,7 @@ class QuizScreen(KioskScreen):
         self.say(_("Answer saved. Press N for the next item, Esc to go back."), "success")
         self.call_service(
             training.answer_count,
-            self.app.user.id,  # type: ignore[attr-defined]
+            self.caller.person.id,
             on_done=self.show_score,
         )
 

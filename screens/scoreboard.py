@@ -235,7 +235,7 @@ class ScoreboardScreen(KioskScreen):
         )
 
     def _time(self) -> str:
-        return format_local(self.app.clock.now(), "%H:%M:%S")  # type: ignore[attr-defined]
+        return format_local(self.kiosk_app.clock.now(), "%H:%M:%S")
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

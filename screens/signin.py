@@ -127,8 +127,8 @@ class SignInScreen(ScanningScreen):
             self.app,
             badge,
             pin,
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            clock=self.app.clock,  # type: ignore[attr-defined]
+            terminal=self.kiosk_app.settings.terminal_id,
+            clock=self.kiosk_app.clock,
             on_done=self._welcome,
             on_error=lambda error: self._refused(badge, error),
             group="scan",
@@ -165,7 +165,7 @@ class SignInScreen(ScanningScreen):
         if self._abandon is not None:
             self._abandon.stop()
         self._abandon = self.set_timer(
-            self.app.settings.idle_timeout_seconds,  # type: ignore[attr-defined]
+            self.kiosk_app.settings.idle_timeout_seconds,
             lambda: self.reset(_("Nothing typed for a while: scan your badge again.")),
         )
 
@@ -185,8 +185,8 @@ class SignInScreen(ScanningScreen):
                 _check_code,
                 badge,
                 typed,
-                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-                clock=self.app.clock,  # type: ignore[attr-defined]
+                terminal=self.kiosk_app.settings.terminal_id,
+                clock=self.kiosk_app.clock,
                 on_done=self._choose_pin,
                 on_error=lambda error: self.reset(error.message, "error"),
                 group="scan",
@@ -218,8 +218,8 @@ class SignInScreen(ScanningScreen):
                 self._code,
                 self._new_pin,
                 typed,
-                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-                clock=self.app.clock,  # type: ignore[attr-defined]
+                terminal=self.kiosk_app.settings.terminal_id,
+                clock=self.kiosk_app.clock,
                 on_done=self._enrolled,
                 on_error=self._pin_refused,
                 group="scan",
@@ -280,7 +280,7 @@ class SignInScreen(ScanningScreen):
 
     def _welcome(self, employee: auth.EmployeeView) -> None:
         self.reset("")
-        self.app.signed_in(employee)  # type: ignore[attr-defined]
+        self.kiosk_app.signed_in(employee)
 
     def action_cancel_pin(self) -> None:
         self.reset("")

@@ -282,11 +282,11 @@ class SkillsScreen(KioskScreen):
                     )
                 ],
                 lambda values: skills.register_participant(
-                    self.app.user,  # type: ignore[attr-defined]
+                    self.caller.person,
                     event.code,
                     values["badge"] or "",
-                    clock=self.app.clock,  # type: ignore[attr-defined]
-                    terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+                    clock=self.kiosk_app.clock,
+                    terminal=self.kiosk_app.settings.terminal_id,
                 ),
                 submit_label=_("Add"),
             ),
@@ -311,7 +311,7 @@ class SkillsScreen(KioskScreen):
         assert self.event is not None
         self.call_service(
             skills.score_sheet,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             self.event.code,
             badge,
             on_done=lambda sheet: self.call_later(self.show_sheet, sheet),
@@ -393,12 +393,12 @@ class SkillsScreen(KioskScreen):
         self.say(_("Saving…"))
         self.call_service(
             skills.enter_scores,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             self.sheet.event.code,
             self.sheet.participant.badge_code,
             values,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            clock=self.kiosk_app.clock,
+            terminal=self.kiosk_app.settings.terminal_id,
             on_done=self._saved,
             on_error=self._refused,
             group="write",

@@ -123,7 +123,7 @@ class StationScreen(ScanningScreen):
         self.set_class(self.size.height < 30, "-compact")
 
     def _greet(self) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.caller.person
         self.query_one("#greeting", Static).update(
             Text.assemble(
                 (_("Welcome, "), ""),
@@ -135,7 +135,7 @@ class StationScreen(ScanningScreen):
     def language_changed(self) -> None:
         """Ctrl+L: the greeting, and the station card and its defects, in the new language."""
         self._greet()
-        station = self.app.station  # type: ignore[attr-defined]
+        station = self.kiosk_app.station
         if station is not None:
             self.load_station(station.code, message=_("Station {code}.", code=station.code))
 
@@ -160,9 +160,9 @@ class StationScreen(ScanningScreen):
         self.carry_message(message)
         self.call_service(
             outbox.lookup_station_or_kept,
-            self.app.outbox,  # type: ignore[attr-defined]
+            self.kiosk_app.outbox,
             code,
-            clock=self.app.clock,  # type: ignore[attr-defined]
+            clock=self.kiosk_app.clock,
             on_done=self.show_station,
             group="scan",
             latest_only=True,
@@ -170,7 +170,7 @@ class StationScreen(ScanningScreen):
 
     def show_station(self, view: stations.StationView, message: str | None = None) -> None:
         message = self.carried_message(message)
-        self.app.station = view  # type: ignore[attr-defined]
+        self.kiosk_app.station = view
         card = Text()
         card.append(_("Station {code}", code=view.code), style="bold")
         card.append(f"  {view.name}\n")
@@ -229,7 +229,7 @@ class StationScreen(ScanningScreen):
     def action_report_defect(self) -> None:
         from screens.defect_report import DefectReportScreen
 
-        station = self.app.station  # type: ignore[attr-defined]
+        station = self.kiosk_app.station
         draft = self._draft()
         if draft is not None and (station is None or station.code == draft.station.code):
             station = draft.station  # the report typed before a sign-out, as it was
@@ -240,7 +240,7 @@ class StationScreen(ScanningScreen):
             return
         self.call_service(
             outbox.report_options_or_kept,
-            self.app.outbox,  # type: ignore[attr-defined]
+            self.kiosk_app.outbox,
             on_done=lambda options: self.app.push_screen(
                 DefectReportScreen(station, options, draft),
                 lambda receipt: self._report_closed(receipt, station.code),
@@ -250,7 +250,7 @@ class StationScreen(ScanningScreen):
     def _draft(self) -> ReportDraft | None:
         from screens.defect_report import report_drafts
 
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         return report_drafts(self.app).get(user.badge_code) if user else None
 
     def _offer_draft(self) -> None:
@@ -331,7 +331,7 @@ class StationScreen(ScanningScreen):
         )
 
     def _refresh_station(self) -> None:
-        station = self.app.station  # type: ignore[attr-defined]
+        station = self.kiosk_app.station
         if station is not None:
             self.load_station(station.code, message=_("Station {code}.", code=station.code))
 
@@ -351,7 +351,7 @@ class StationScreen(ScanningScreen):
         minimum = ROLE_KEYS.get(action)
         if minimum is None:
             return True
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         return user is not None and user.has_role(minimum)
 
     def action_refused(self, action: str) -> None:

@@ -68,7 +68,7 @@ class TeamLedgerScreen(KioskScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reverse":
-            user = self.app.user  # type: ignore[attr-defined]
+            user = self.kiosk_app.user
             return bool(user and user.has_role(REVERSE_ROLE))  # not offered below supervisor
         return True
 
@@ -142,7 +142,7 @@ class TeamLedgerScreen(KioskScreen):
     def action_reverse(self) -> None:
         self.notice = ""
         entry = self.highlighted()
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         if entry is None or user is None:
             return
         if entry.reverses_id is not None:
@@ -161,8 +161,8 @@ class TeamLedgerScreen(KioskScreen):
                 "error",
             )
             return
-        terminal = self.app.settings.terminal_id  # type: ignore[attr-defined]
-        clock = self.app.clock  # type: ignore[attr-defined]
+        terminal = self.kiosk_app.settings.terminal_id
+        clock = self.kiosk_app.clock
         self.app.push_screen(
             ActionForm(
                 _(

@@ -49,8 +49,8 @@ class UnlockScreen(KioskModal):
         employee = auth.sign_in(
             badge,
             pin,
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            clock=self.app.clock,  # type: ignore[attr-defined]
+            terminal=self.kiosk_app.settings.terminal_id,
+            clock=self.kiosk_app.clock,
         )
         if not employee.has_role("supervisor"):
             auth.record_refusal(
@@ -58,8 +58,8 @@ class UnlockScreen(KioskModal):
                 "unlock_kiosk",
                 "",
                 "needs Supervisor",
-                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-                clock=self.app.clock,  # type: ignore[attr-defined]
+                terminal=self.kiosk_app.settings.terminal_id,
+                clock=self.kiosk_app.clock,
             )
             raise PermissionDenied(_("Only a supervisor or above may close this kiosk."))
         return True
