@@ -51,7 +51,6 @@ class ActionForm(KioskModal):
         self.fields = fields
         self.submit = submit
         self.submit_label = submit_label
-        self.busy = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="action-form"):
@@ -108,14 +107,16 @@ class ActionForm(KioskModal):
         return values
 
     def action_submit(self) -> None:
-        if self.busy:
-            return
-        self.busy = True
-        self.say(_("Saving…"))
-        self.call_service(self.submit, self.values(), on_done=self.dismiss, on_error=self.refused)
+        self.call_service(
+            self.submit,
+            self.values(),
+            on_done=self.dismiss,
+            on_error=self.refused,
+            group="submit",
+            busy=_("Saving…"),
+        )
 
     def refused(self, error: ServiceError) -> None:
-        self.busy = False
         problems = error.problems if isinstance(error, ValidationFailed) else {}
         for spec in self.fields:
             self.query_one(f"#error-{spec.name}", Static).update(problems.get(spec.name, ""))

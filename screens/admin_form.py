@@ -56,7 +56,6 @@ class AdminForm(ActionForm):
 
     def refused(self, error: ServiceError) -> None:
         """Each field's message under it; at the top, which fields to look at."""
-        self.busy = False
         problems = error.problems if isinstance(error, ValidationFailed) else {}
         labels = []
         for spec in self.fields:

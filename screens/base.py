@@ -171,6 +171,7 @@ class ServiceCalls(_ScreenBase):
             self.say(busy)
         language = current_language()  # this terminal's: the worker thread answers in it
         name = getattr(function, "__name__", function)
+        app = self.kiosk_app  # kept: a screen closed meanwhile no longer knows its app
 
         def deliver(callback: Callable[[Any], object], value: Any, answered: bool | None) -> None:
             self._in_flight[group] -= 1
@@ -179,10 +180,10 @@ class ServiceCalls(_ScreenBase):
             if isinstance(value, DatabaseUnavailable):  # busy: it answered, with a lock
                 answered = isinstance(value, DatabaseBusy)
             if answered is not None:  # the call reached the database, or could not
-                self.kiosk_app.database_state = N_("online") if answered else N_("unreachable")
+                app.database_state = N_("online") if answered else N_("unreachable")
             if latest_only and self._generations.get(group) != generation:
                 return
-            if not self.is_attached or self not in self.app.screen_stack:
+            if not self.is_attached or self not in app.screen_stack:
                 log.debug("%s answered after its screen %s was closed: dropped", name, self)
                 return
             callback(value)
@@ -190,7 +191,7 @@ class ServiceCalls(_ScreenBase):
         def job() -> None:
             # the app loads the services and opens the database after its first screen is
             # up (kiosk/app.py): a call made in that moment waits for it here
-            wait_for_services = getattr(self.app, "wait_for_services", None)
+            wait_for_services = getattr(app, "wait_for_services", None)
             if wait_for_services is not None and not wait_for_services():
                 return  # the kiosk closed before it got that far
             # the service answers in this terminal's language; the result is handed over
@@ -200,7 +201,7 @@ class ServiceCalls(_ScreenBase):
             uow.clear_contact()
             with i18n_language(language):
                 callback, value = call(uow)
-            self.app.call_from_thread(deliver, callback, value, uow.last_contact())
+            app.call_from_thread(deliver, callback, value, uow.last_contact())
 
         def call(uow: Any) -> tuple[Callable[[Any], object], Any]:
             try:

@@ -264,7 +264,7 @@ class BoardScreen(KioskScreen):
         )
 
     def _read_again_if_stale(self, panel: str) -> None:
-        if panel in self._stale_panels and self.is_attached:
+        if panel in self._stale_panels:
             self._stale_panels.discard(panel)
             self._read_panel(panel)
 

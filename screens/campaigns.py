@@ -232,7 +232,6 @@ class CampaignForm(KioskScreen):
     def __init__(self, starting: campaigns.CampaignView) -> None:
         super().__init__()
         self.starting = starting
-        self.busy = False
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -319,10 +318,6 @@ class CampaignForm(KioskScreen):
         )
 
     def action_submit(self) -> None:
-        if self.busy:
-            return
-        self.busy = True
-        self.say(_("Saving…"))
         self.call_service(
             campaigns.create_campaign,
             self.kiosk_app.user,
@@ -331,10 +326,11 @@ class CampaignForm(KioskScreen):
             clock=self.kiosk_app.clock,
             on_done=self.dismiss,
             on_error=self.refused,
+            group="submit",
+            busy=_("Saving…"),
         )
 
     def refused(self, error: ServiceError) -> None:
-        self.busy = False
         problems = error.problems if isinstance(error, ValidationFailed) else {}
         for widget in self.query(".field-error").results(Static):
             key = (widget.id or "").removeprefix("error-")

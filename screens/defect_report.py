@@ -66,7 +66,6 @@ class DefectReportScreen(KioskScreen):
         # a draft kept at a sign-out comes back with its id: sent twice, stored once
         self.defect_id = draft.defect_id if draft else uuid.uuid4()
         self._draft = draft
-        self.submitting = False
         # what this person chose last at this station on this kiosk: (category, source)
         self._remembered: tuple[str | None, str | None] = _last_choices(self.app).get(
             self._memory_key(), (None, None)
@@ -233,8 +232,6 @@ class DefectReportScreen(KioskScreen):
             self.query_one(f"#error-{field}", Static).update(problems.get(field, ""))
 
     def action_submit(self) -> None:
-        if self.submitting:
-            return
         draft = self.draft()
         problems = defects.validate_draft(draft)
         self.show_problems(problems)
@@ -243,8 +240,6 @@ class DefectReportScreen(KioskScreen):
             first = next(field for field in FIELDS if field in problems)
             self.query_one(f"#{first}").focus()
             return
-        self.submitting = True
-        self.say(_("Saving…"))
         self.call_service(
             outbox.report_defect_or_keep,
             self.kiosk_app.outbox,
@@ -255,6 +250,8 @@ class DefectReportScreen(KioskScreen):
             defect_id=self.defect_id,
             on_done=self.saved,
             on_error=self.failed,
+            group="submit",
+            busy=_("Saving…"),
         )
 
     def saved(self, receipt: defects.DefectReceipt | outbox.Queued) -> None:
@@ -287,7 +284,6 @@ class DefectReportScreen(KioskScreen):
         )
 
     def failed(self, error: ServiceError) -> None:
-        self.submitting = False
         if isinstance(error, ValidationFailed):
             self.show_problems(error.problems)
         self.say(error.message + _(" Your report is still here."), "error")

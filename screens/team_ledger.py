@@ -84,8 +84,6 @@ class TeamLedgerScreen(KioskScreen):
         )
 
     def show(self, page: ledger.LedgerPage) -> None:
-        if not self.is_attached:
-            return
         self.shown = page
         table = self.query_one("#ledger-rows", FittedTable)
         row = table.cursor_row
@@ -182,7 +180,7 @@ class TeamLedgerScreen(KioskScreen):
         )
 
     def _reversed(self, result: ledger.AwardResult | None, entry: ledger.LedgerRow) -> None:
-        if result is None or not self.is_attached:
+        if result is None:
             return
         self.notice = _(
             "Row {row} reversed by the new row {new}: {amount:+d} to {team_name}.",

@@ -102,8 +102,6 @@ class WorklistScreen(KioskScreen):
         return title
 
     def show(self, page: worklist_service.WorklistPage) -> None:
-        if not self.is_attached:
-            return
         self.shown_page = page
         self.query_one("#worklist-title", Static).update(self._title())
         items = page.items
