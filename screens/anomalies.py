@@ -96,10 +96,10 @@ class AnomaliesScreen(KioskScreen):
             return  # one audited refusal is enough
         self.call_service(
             anomalies.anomaly_report_for,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             self.month,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            clock=self.kiosk_app.clock,
+            terminal=self.kiosk_app.settings.terminal_id,
             on_done=self.show_report,
             on_error=self._failed,
             group="anomalies",

@@ -70,7 +70,7 @@ class AssessmentScreen(KioskScreen):
 
     @property
     def user(self):
-        return self.app.user  # type: ignore[attr-defined]
+        return self.kiosk_app.user
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "start":
@@ -179,8 +179,8 @@ class AssessmentScreen(KioskScreen):
         self.call_service(
             assessments.start_assessment,
             self.user,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            clock=self.kiosk_app.clock,
+            terminal=self.kiosk_app.settings.terminal_id,
             on_done=self.show_view,
             on_error=self._load_failed,
         )
@@ -265,8 +265,8 @@ class AssessmentScreen(KioskScreen):
             view.current.position,
             position,
             answer_id=self.answer_id,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            clock=self.kiosk_app.clock,
+            terminal=self.kiosk_app.settings.terminal_id,
             on_done=self.show_view,
             on_error=self._save_failed,
         )
@@ -391,14 +391,14 @@ class ResumeOffer(KioskModal):
 
 def offer_unfinished_assessment(screen: KioskScreen) -> None:
     """After sign-in: if the person left an assessment unfinished, offer to continue it."""
-    user = screen.app.user  # type: ignore[attr-defined]
+    user = screen.kiosk_app.user
     if user is None:
         return
 
     def offer(status: assessments.AssessmentStatus) -> None:
         if status.unfinished is None or screen.app.screen is not screen:
             return
-        if screen.app.user is None or screen.app.user.id != user.id:  # type: ignore[attr-defined]
+        if screen.kiosk_app.user is None or screen.kiosk_app.user.id != user.id:
             return
 
         def chosen(go_on: bool | None) -> None:

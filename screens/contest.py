@@ -131,7 +131,6 @@ class ContestScreen(KioskScreen):
         self.pending_team: int | None = None
         self.pending_position: int | None = None
         self.pending_member: int | None = None  # who answered: their number on the team
-        self.busy = False
         self._buttons_for: int | None = None  # the contest whose team buttons are mounted
         self._just_counted = False  # the last thing done was confirming an answer
 
@@ -206,8 +205,6 @@ class ContestScreen(KioskScreen):
             self.show_contest(self.view)
 
     def show_contests(self, summaries: list[contests.ContestSummary]) -> None:
-        if not self.is_attached:
-            return
         self.query_one("#contest-title", Static).update(
             Text(_("Knowledge contests · the host is a team leader or above"), style="bold")
         )
@@ -239,8 +236,6 @@ class ContestScreen(KioskScreen):
             options.highlighted = 0
 
     def show_teams(self, teams: list[contests.ContestTeamView], message: str | None) -> None:
-        if not self.is_attached:
-            return
         self.query_one("#teams", FittedTable).set_rows(
             [
                 (
@@ -295,11 +290,11 @@ class ContestScreen(KioskScreen):
                 ),
                 fields,
                 lambda values: contests.register_contest_team(
-                    self.app.user,  # type: ignore[attr-defined]
+                    self.caller.person,
                     values["name"] or "",
                     [values[f"member{n}"] or "" for n in range(1, contests.TEAM_SIZE + 1)],
-                    clock=self.app.clock,  # type: ignore[attr-defined]
-                    terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+                    clock=self.kiosk_app.clock,
+                    terminal=self.kiosk_app.settings.terminal_id,
                 ),
                 submit_label=_("Register"),
             ),
@@ -341,11 +336,11 @@ class ContestScreen(KioskScreen):
                     ),
                 ],
                 lambda values: contests.create_contest(
-                    self.app.user,  # type: ignore[attr-defined]
+                    self.caller.person,
                     values["name"] or "",
                     (values["teams"] or "").replace(",", " ").split(),
-                    clock=self.app.clock,  # type: ignore[attr-defined]
-                    terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+                    clock=self.kiosk_app.clock,
+                    terminal=self.kiosk_app.settings.terminal_id,
                 ),
                 submit_label=_("Start contest"),
             ),
@@ -368,8 +363,6 @@ class ContestScreen(KioskScreen):
     # -- running a contest -----------------------------------------------------------------
 
     def show_contest(self, view: contests.ContestView) -> None:
-        if not self.is_attached:
-            return
         if self.view is None or self.view.id != view.id:
             self.pending_team = self.pending_position = self.pending_member = None
         self.render_contest(view)
@@ -613,8 +606,8 @@ class ContestScreen(KioskScreen):
 
     def action_confirm(self) -> None:
         view = self.view
-        if self.busy or view is None:
-            return  # a double Enter: the first one is on its way
+        if view is None:
+            return
         if view.item is None:
             self.say(_("Press n to put an item on the board first."), "error")
             return
@@ -633,27 +626,23 @@ class ContestScreen(KioskScreen):
                 missing = _("the answer (A-F)")
             self.say(_("Pick {missing} first, then press Enter.", missing=missing), "error")
             return
-        self.busy = True
-        self.say(_("Counting…"))
         self.call_service(
             contests.submit_answer,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             view.id,
             view.item.number,
             self.pending_team,
             self.pending_position,
             member=self.pending_member,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            clock=self.kiosk_app.clock,
+            terminal=self.kiosk_app.settings.terminal_id,
             on_done=self._answered,
             on_error=self._refused,
             group="write",
+            busy=_("Counting…"),  # a double Enter counts once
         )
 
     def _answered(self, outcome: contests.AnswerOutcome) -> None:
-        self.busy = False
-        if not self.is_attached:
-            return
         self.pending_team = self.pending_position = self.pending_member = None
         self._just_counted = True
         self.render_contest(outcome.contest)
@@ -666,32 +655,26 @@ class ContestScreen(KioskScreen):
         self.say(message, "success" if outcome.correct and not outcome.already else "info")
 
     def _refused(self, error: ServiceError) -> None:
-        self.busy = False
-        if self.is_attached:
-            self.say(error.message, "error")  # the team and answer stay picked
+        self.say(error.message, "error")  # the team and answer stay picked
 
     def action_next_item(self) -> None:
         view = self.view
-        if self.busy or view is None:
+        if view is None:
             return
-        self.busy = True
-        self.say(_("Drawing the next item…"))
         self.call_service(
             contests.draw_item,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             view.id,
             after=view.items_drawn,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            clock=self.kiosk_app.clock,
+            terminal=self.kiosk_app.settings.terminal_id,
             on_done=self._drawn,
             on_error=self._refused,
             group="write",
+            busy=_("Drawing the next item…"),
         )
 
     def _drawn(self, view: contests.ContestView) -> None:
-        self.busy = False
-        if not self.is_attached:
-            return
         self.render_contest(view)
         self.say(self._round_help())
 
@@ -710,10 +693,10 @@ class ContestScreen(KioskScreen):
                 ),
                 [],
                 lambda _values: contests.finish_contest(
-                    self.app.user,  # type: ignore[attr-defined]
+                    self.caller.person,
                     view.id,
-                    clock=self.app.clock,  # type: ignore[attr-defined]
-                    terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+                    clock=self.kiosk_app.clock,
+                    terminal=self.kiosk_app.settings.terminal_id,
                 ),
                 submit_label=_("Finish contest"),
             ),

@@ -99,10 +99,10 @@ class CoverageScreen(KioskScreen):
             return
         self.call_service(
             assessments.training_coverage,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             offset=self.first_row,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            clock=self.kiosk_app.clock,
+            terminal=self.kiosk_app.settings.terminal_id,
             on_done=self.show_report,
             on_error=self._failed,
             group="coverage",

@@ -142,7 +142,7 @@ class InspectionScreen(KioskScreen):
         self.carry_message(message)
         self.call_service(
             inspections.lines_for_inspection,
-            clock=self.app.clock,  # type: ignore[attr-defined]
+            clock=self.kiosk_app.clock,
             on_done=self.show_lines,
             group="lines",
             latest_only=True,
@@ -150,8 +150,6 @@ class InspectionScreen(KioskScreen):
 
     def show_lines(self, lines: list[inspections.LineView], message: str | None = None) -> None:
         message = self.carried_message(message)
-        if not self.is_attached:
-            return
         week = lines[0].week if lines else ""
         self.query_one("#inspection-title", Static).update(
             Text(_("Weekly line inspection · week {week}", week=week), style="bold")
@@ -197,10 +195,10 @@ class InspectionScreen(KioskScreen):
             self.say(_("Opening the checklist for line {code}…", code=code))
             self.call_service(
                 inspections.start_inspection,
-                self.app.user,  # type: ignore[attr-defined]
+                self.kiosk_app.user,
                 code,
-                clock=self.app.clock,  # type: ignore[attr-defined]
-                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+                clock=self.kiosk_app.clock,
+                terminal=self.kiosk_app.settings.terminal_id,
                 on_done=self.show_inspection,
                 group="lines",
                 latest_only=True,
@@ -211,8 +209,6 @@ class InspectionScreen(KioskScreen):
     # -- the checklist -----------------------------------------------------------------
 
     def show_inspection(self, view: inspections.InspectionView) -> None:
-        if not self.is_attached:
-            return
         table = self.query_one("#checklist", DataTable)
         if self.view is None or self.view.id != view.id:
             table.clear()  # another inspection: a new list (updates never clear)
@@ -386,10 +382,10 @@ class InspectionScreen(KioskScreen):
         if again and self.view is not None:
             self.call_service(
                 inspections.start_inspection,
-                self.app.user,  # type: ignore[attr-defined]
+                self.kiosk_app.user,
                 self.view.line_code,
-                clock=self.app.clock,  # type: ignore[attr-defined]
-                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+                clock=self.kiosk_app.clock,
+                terminal=self.kiosk_app.settings.terminal_id,
                 again=True,
                 on_done=self.show_inspection,
                 group="lines",
@@ -439,21 +435,19 @@ class InspectionScreen(KioskScreen):
         assert self.view is not None
         self._write(
             inspections.record_result,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             self.view.id,
             code,
             outcome,
             note,
             change=change,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            clock=self.kiosk_app.clock,
+            terminal=self.kiosk_app.settings.terminal_id,
             on_done=lambda view: self._recorded(view, code, outcome),
             on_error=lambda error: self._write_failed(error, code),
         )
 
     def _recorded(self, view: inspections.InspectionView, code: str, outcome: str) -> None:
-        if not self.is_attached:
-            return
         self.render_view(view)
         if self.mode == "note" and self.target_item == code:
             self._set_mode("checklist")
@@ -473,8 +467,6 @@ class InspectionScreen(KioskScreen):
         )
 
     def _write_failed(self, error: ServiceError, code: str) -> None:
-        if not self.is_attached:
-            return
         if isinstance(error, ValidationFailed) and "note" in error.problems:
             self.say(f"{code}: {error.message}", "error")  # the note stays open to fix
             return
@@ -561,19 +553,17 @@ class InspectionScreen(KioskScreen):
         )
         self._write(
             inspections.raise_defect_from_failure,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             self.view.id,
             code,
             station_code,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            clock=self.kiosk_app.clock,
+            terminal=self.kiosk_app.settings.terminal_id,
             on_done=lambda receipt: self._defect_raised(receipt, code),
             on_error=lambda error: self._write_failed(error, code),
         )
 
     def _defect_raised(self, receipt: DefectReceipt, code: str) -> None:
-        if not self.is_attached:
-            return
         if self.mode == "station":
             self._set_mode("checklist")
         message = _(
@@ -596,8 +586,7 @@ class InspectionScreen(KioskScreen):
         )
 
     def _refreshed(self, view: inspections.InspectionView) -> None:
-        if self.is_attached:
-            self.render_view(view)
+        self.render_view(view)
 
     # -- completing --------------------------------------------------------------------------
 
@@ -606,16 +595,14 @@ class InspectionScreen(KioskScreen):
             return
         self._write(
             inspections.complete_inspection,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             self.view.id,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            clock=self.kiosk_app.clock,
+            terminal=self.kiosk_app.settings.terminal_id,
             on_done=self._completed,
         )
 
     def _completed(self, view: inspections.InspectionView) -> None:
-        if not self.is_attached:
-            return
         self.render_view(view)
         self.say(
             _(
@@ -638,7 +625,7 @@ class InspectionScreen(KioskScreen):
             self._next_write()
 
     def _next_write(self) -> None:
-        if not self._writes or not self.is_attached:
+        if not self._writes:
             self._writing = False
             return
         self._writing = True

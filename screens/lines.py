@@ -78,12 +78,12 @@ class LinesScreen(KioskScreen):
         self.action_refresh()
 
     def _today(self) -> date:
-        return to_local(self.app.clock.now()).date()  # type: ignore[attr-defined]
+        return to_local(self.kiosk_app.clock.now()).date()
 
     def action_refresh(self) -> None:
         self.call_service(
             kpis.board_yields,
-            clock=self.app.clock,  # type: ignore[attr-defined]
+            clock=self.kiosk_app.clock,
             on_done=self.show_yields,
         )
         self.call_service(lines.mobile_flag_history, on_done=self.show_flag)
@@ -188,7 +188,7 @@ class LinesScreen(KioskScreen):
     def action_production(self) -> None:
         if self.refuse_key(_("Production count"), lines.PRODUCTION_ROLE, "production"):
             return
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.caller.person
         self.call_service(
             lines.first_pass_yield,
             on_done=lambda yields: self.app.push_screen(
@@ -233,7 +233,7 @@ class LinesScreen(KioskScreen):
         )
 
     def _open_evaluation(self, suggestions: list[lines.Suggestion], start: date, end: date) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.caller.person
         fields = [
             FormField(
                 "period_start", _("Period from (YYYY-MM-DD)"), "date", value=start.isoformat()

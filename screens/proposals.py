@@ -68,7 +68,7 @@ class ProposalsScreen(KioskScreen):
 
     @property
     def reviewer(self) -> bool:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         return user is not None and user.has_role(REVIEW_ROLE)
 
     def compose(self) -> ComposeResult:
@@ -118,7 +118,7 @@ class ProposalsScreen(KioskScreen):
     # -- loading -----------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         if user is None:
             return
         self.call_service(
@@ -129,8 +129,8 @@ class ProposalsScreen(KioskScreen):
                 proposals.review_queue,
                 user,
                 offset=self.queue_offset,
-                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-                clock=self.app.clock,  # type: ignore[attr-defined]
+                terminal=self.kiosk_app.settings.terminal_id,
+                clock=self.kiosk_app.clock,
                 on_done=self.show_queue,
                 group="queue",
                 latest_only=True,
@@ -300,7 +300,7 @@ class ProposalsScreen(KioskScreen):
         return self.reviewer or binding.action not in ("accept", "reject")
 
     def action_new(self) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         if user is None:
             return
         common = self.where_and_when()
@@ -363,7 +363,7 @@ class ProposalsScreen(KioskScreen):
     def action_accept(self) -> None:
         if self.refuse_key(_("Accept"), REVIEW_ROLE, "proposal_accept"):  # said at once
             return
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         item = self._selected_in_queue()
         if item is None or user is None:
             return
@@ -397,7 +397,7 @@ class ProposalsScreen(KioskScreen):
     def action_reject(self) -> None:
         if self.refuse_key(_("Reject"), REVIEW_ROLE, "proposal_reject"):
             return
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         item = self._selected_in_queue()
         if item is None or user is None:
             return

@@ -60,7 +60,6 @@ class SkillsScreen(KioskScreen):
         self.mode = "events"
         self.event: skills.SkillEventView | None = None
         self.sheet: skills.ScoreSheet | None = None
-        self.busy = False
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -113,8 +112,6 @@ class SkillsScreen(KioskScreen):
     # -- events -----------------------------------------------------------------------------
 
     def show_events(self, events: list[skills.SkillEventView]) -> None:
-        if not self.is_attached:
-            return
         options = self.query_one("#events", OptionList)
         options.clear_options()
         for event in events:
@@ -161,8 +158,6 @@ class SkillsScreen(KioskScreen):
     def show_ranking(
         self, ranking: skills.EventRanking, message: str | None = None, kind: str = "info"
     ) -> None:
-        if not self.is_attached:
-            return
         event = ranking.event
         switching = self.event is None or self.event.code != event.code
         self.event = event
@@ -280,11 +275,11 @@ class SkillsScreen(KioskScreen):
                     )
                 ],
                 lambda values: skills.register_participant(
-                    self.app.user,  # type: ignore[attr-defined]
+                    self.caller.person,
                     event.code,
                     values["badge"] or "",
-                    clock=self.app.clock,  # type: ignore[attr-defined]
-                    terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+                    clock=self.kiosk_app.clock,
+                    terminal=self.kiosk_app.settings.terminal_id,
                 ),
                 submit_label=_("Add"),
             ),
@@ -309,7 +304,7 @@ class SkillsScreen(KioskScreen):
         assert self.event is not None
         self.call_service(
             skills.score_sheet,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             self.event.code,
             badge,
             on_done=lambda sheet: self.call_later(self.show_sheet, sheet),
@@ -318,8 +313,6 @@ class SkillsScreen(KioskScreen):
         )
 
     async def show_sheet(self, sheet: skills.ScoreSheet) -> None:
-        if not self.is_attached:
-            return
         self.sheet = sheet
         title = Text()
         title.append(_("Scoring {name}", name=sheet.participant.name), style="bold")
@@ -381,31 +374,27 @@ class SkillsScreen(KioskScreen):
         self.focus_previous(Input)
 
     def action_save(self) -> None:
-        if self.busy or self.sheet is None or self.mode != "score":
+        if self.sheet is None or self.mode != "score":
             return
         values = {
             entry.criterion.code: self.query_one(f"#score-{entry.criterion.code}", Input).value
             for entry in self.sheet.scores
         }
-        self.busy = True
-        self.say(_("Saving…"))
         self.call_service(
             skills.enter_scores,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             self.sheet.event.code,
             self.sheet.participant.badge_code,
             values,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            clock=self.kiosk_app.clock,
+            terminal=self.kiosk_app.settings.terminal_id,
             on_done=self._saved,
             on_error=self._refused,
             group="write",
+            busy=_("Saving…"),
         )
 
     def _saved(self, sheet: skills.ScoreSheet) -> None:
-        self.busy = False
-        if not self.is_attached:
-            return
         self.sheet = None
         scores = ", ".join(
             f"{s.criterion.name} {s.score}" for s in sheet.scores if s.score is not None
@@ -423,8 +412,7 @@ class SkillsScreen(KioskScreen):
         self.load_event(sheet.event.code, message, "success")
 
     def _refused(self, error: ServiceError) -> None:
-        self.busy = False
-        if not self.is_attached or self.sheet is None:
+        if self.sheet is None:
             return
         problems = error.problems if isinstance(error, ValidationFailed) else {}
         labels = {entry.criterion.code: entry.criterion.name for entry in self.sheet.scores}

@@ -136,11 +136,11 @@ class SuppliersScreen(KioskScreen):
         start, end = self.period or (None, None)
         self.call_service(
             suppliers.supplier_ranking_for,
-            self.app.user,  # type: ignore[attr-defined]
+            self.kiosk_app.user,
             start,
             end,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            clock=self.kiosk_app.clock,
+            terminal=self.kiosk_app.settings.terminal_id,
             on_done=self.show_ranking,
             on_error=self._failed,
             group="suppliers",
@@ -173,7 +173,7 @@ class SuppliersScreen(KioskScreen):
         self._step(1)
 
     def action_last_30_days(self) -> None:
-        today = to_local(self.app.clock.now()).date()  # type: ignore[attr-defined]
+        today = to_local(self.kiosk_app.clock.now()).date()
         self._load((today - timedelta(days=29), today))
 
     def action_campaign_period(self) -> None:
