@@ -73,6 +73,8 @@ def run(app, **_options):
     app.call_later(lambda: app.call_after_refresh(check))
     return run_app(app, headless=True, size=(100, 40))
 kiosk.app.KioskApp.run = run
+import kiosk.cli
+kiosk.cli._terminal_missing = lambda _args: False  # headless here, whatever stdin is
 from kiosk.cli import main
 assert main(["run", "--db", sys.argv[1]]) == 0
 print(marks["screen"], marks["ready"])
