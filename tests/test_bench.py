@@ -52,8 +52,9 @@ def test_board_live_runs(engine, request, monkeypatch):
     monkeypatch.setattr(board_live, "SECONDS", 2.0)
     cpu, shown = board_live.cpu(engine, server)
     memory = board_live.memory(engine, server, refreshes=101)
-    assert "40 writes" in cpu.measured and math.isfinite(shown.ratio)
-    assert memory.ratio > 0
+    # what it measured, whatever the timings (a loaded machine writes fewer, shows later)
+    assert "writes from 4 processes" in cpu.measured and "commit to drawn" in shown.measured
+    assert "vs 100 refreshes" in memory.name and memory.ratio > 0
 
 
 @pytest.mark.slow
