@@ -11,7 +11,7 @@ from a template made once per run with seeded ids and a seeded random generator,
 clock frozen at START, and the same random draws (quiz, assessment, contest) each run.
 
 Update the pictures after an intended change of a screen, then look at every changed
-SVG before committing it (README, "For developers"):
+SVG before committing it (docs/developers.md, "Snapshots"):
 
     .venv/bin/python -m pytest tests/test_snapshots.py --snapshot-update
 """
