@@ -159,7 +159,7 @@ async def test_a_tall_form_scrolls_its_fields_above_its_buttons(demo_plant, cloc
             form = app.screen
             fields, buttons = form.query_one("#form-fields"), form.query_one("#form-buttons")
             message = form.query_one("#message")
-            assert "Give the team a name" in str(message.content)
+            assert "1 field needs attention: Team name" in str(message.content)
             assert message.region.bottom <= fields.region.y
             assert fields.region.bottom <= buttons.region.y, (fields.region, buttons.region)
             assert buttons.region.bottom <= size[1]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from models import SchemaVersion, db
+from models import db
+from models.migrations import SchemaVersion
 from models.migrations.v0018_defect_rollups import drop_sqlite_guards
 
 
