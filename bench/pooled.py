@@ -21,6 +21,7 @@ from bench.board import _plant
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform import auth, ledger
 from kiosk.services.platform import database as database_service
+from kiosk.services.platform.caller import Caller
 from models import db
 
 POOL = 20  # PgBouncer's server connections for the database
@@ -40,7 +41,7 @@ def _writes(kiosks: int, campaign: int, teams: list[int], tag: str) -> list[floa
             began = time.perf_counter()
             if n % 2:
                 draft = DefectDraft("L1-S01", "method", "minor", "inspection", f"{tag} {number}")
-                report_defect(reporter, draft, terminal=f"K{number}")
+                report_defect(Caller.of(reporter, None, f"K{number}"), draft)
             else:
                 award = ledger.Award(
                     teams[number % len(teams)],

@@ -24,6 +24,7 @@ from kiosk.clock import FrozenClock
 from kiosk.services.defects import worklist
 from kiosk.services.lines import anomalies, suppliers
 from kiosk.services.plant.stations import lookup_station
+from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import kpis, reports
 from kiosk.services.training import assessments
 from models import Defect, Station, Team, db
@@ -47,7 +48,7 @@ def _reads(crowded: int, station: str) -> dict[str, object]:
         "supplier ranking": lambda: suppliers.supplier_ranking(clock=clock),
         "anomaly Pareto": lambda: anomalies.anomaly_pareto(clock=clock),
         "first-pass yield": lambda: kpis.board_yields(clock=clock),
-        "team worklist": lambda: worklist.worklist_page(crowded, clock=clock),
+        "team worklist": lambda: worklist.worklist_page(Caller.system(clock), crowded),
         "station lookup": lambda: lookup_station(station, clock=clock),
     }
 
@@ -129,10 +130,11 @@ def run(engine: str, server_url: str | None = None) -> list[Result]:
                 with db.connection():
                     worklists = {
                         "crowded": median_seconds(
-                            partial(worklist.worklist_page, crowded.id, clock=CLOCK), REPEAT
+                            partial(worklist.worklist_page, Caller.system(CLOCK), crowded.id),
+                            REPEAT,
                         ),
                         "quiet": median_seconds(
-                            partial(worklist.worklist_page, quiet.id, clock=CLOCK), REPEAT
+                            partial(worklist.worklist_page, Caller.system(CLOCK), quiet.id), REPEAT
                         ),
                     }
             _drop(engine, name, server_url)

@@ -495,8 +495,9 @@ def _ledger(run: Invocation) -> int:
 
 def _sweep(run: Invocation) -> int:
     from kiosk.services.defects.deadlines import sweep
+    from kiosk.services.platform.caller import Caller
 
-    result = sweep()
+    result = sweep(Caller.system())
     print(f"{result.overdue} overdue defect(s) not yet charged; charged {result.charged_now} now.")
     return 0
 

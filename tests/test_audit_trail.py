@@ -15,6 +15,7 @@ from kiosk.services.defects.lifecycle import RootCause
 from kiosk.services.defects.proposals import ProposalDraft
 from kiosk.services.lines import lines
 from kiosk.services.platform import auth
+from kiosk.services.platform.caller import Caller
 from kiosk.services.training import contests
 from models import AuditEntry, Choice, Employee, db
 
@@ -60,11 +61,11 @@ def draft() -> ProposalDraft:
 
 
 def test_proposal_reviews_are_audited(demo_plant, clock):
-    first = proposals.submit_proposal(person("E1003"), draft(), clock=clock)
-    second = proposals.submit_proposal(person("E2003"), draft(), clock=clock)
-    proposals.accept_proposal(person("E4002"), first.id, 3, "good", terminal=TERMINAL, clock=clock)
+    first = proposals.submit_proposal(Caller.of(person("E1003"), clock), draft())
+    second = proposals.submit_proposal(Caller.of(person("E2003"), clock), draft())
+    proposals.accept_proposal(Caller.of(person("E4002"), clock, TERMINAL), first.id, 3, "good")
     proposals.reject_proposal(
-        person("E4002"), second.id, "Done already", terminal=TERMINAL, clock=clock
+        Caller.of(person("E4002"), clock, TERMINAL), second.id, "Done already"
     )
     assert allowed_rows("accept_proposal", "reject_proposal") == [
         ("E4002", "accept_proposal", f"proposal {str(first.id)[:8]}", TERMINAL),
@@ -135,18 +136,17 @@ def test_production_counts_and_line_evaluations_are_audited(demo_plant, clock):
 
 def test_marking_a_typical_case_is_audited(demo_plant, clock):
     draft_ = DefectDraft("L1-S02", "machine", "major", "inspection", "Loose earth screw")
-    defect_id = report_defect(person("E4004"), draft_, clock=clock).id
-    lifecycle.mark_fixed(person("E1004"), defect_id, "Screws torqued", clock=clock)
+    defect_id = report_defect(Caller.of(person("E4004"), clock), draft_).id
+    lifecycle.mark_fixed(Caller.of(person("E1004"), clock), defect_id, "Screws torqued")
     clock.advance(timedelta(hours=2))
-    lifecycle.verify(person("E2001"), defect_id, clock=clock)
+    lifecycle.verify(Caller.of(person("E2001"), clock), defect_id)
     lifecycle.close(
-        person("E1001"),
+        Caller.of(person("E1001"), clock),
         defect_id,
         RootCause("machine", "Worn clutch", "Weekly check"),
-        clock=clock,
     )
-    lifecycle.mark_typical(person("E4002"), defect_id, terminal=TERMINAL, clock=clock)
-    lifecycle.mark_typical(person("E4002"), defect_id, False, terminal=TERMINAL, clock=clock)
+    lifecycle.mark_typical(Caller.of(person("E4002"), clock, TERMINAL), defect_id)
+    lifecycle.mark_typical(Caller.of(person("E4002"), clock, TERMINAL), defect_id, False)
     assert allowed_rows("defect_typical", "defect_not_typical") == [
         ("E4002", "defect_typical", str(defect_id), TERMINAL),
         ("E4002", "defect_not_typical", str(defect_id), TERMINAL),

@@ -13,6 +13,7 @@ from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.defects.lifecycle import RootCause
 from kiosk.services.lines import lines
 from kiosk.services.platform import auth
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import team_totals
 from kiosk.services.reports import kpis
 from models.defects import CATEGORIES_5M1E
@@ -29,26 +30,23 @@ def test_kpis_on_the_seeded_month(demo_plant, clock):
     # inside their window. Add: one critical defect fixed, verified and closed on time, and one
     # that passes its window.
     closed = report_defect(
-        person("E4004"),
+        Caller.of(person("E4004"), clock),
         DefectDraft("L2-S01", "machine", "critical", "inspection", "Arc flash"),
-        clock=clock,
     ).id
-    lifecycle.mark_fixed(person("E2003"), closed, clock=clock)
-    lifecycle.verify(person("E3001"), closed, clock=clock)  # a leader outside Line 2
+    lifecycle.mark_fixed(Caller.of(person("E2003"), clock), closed)
+    lifecycle.verify(Caller.of(person("E3001"), clock), closed)  # a leader outside Line 2
     lifecycle.close(
-        person("E2001"),
+        Caller.of(person("E2001"), clock),
         closed,
         RootCause("machine", "Worn contactor", "PM every month"),
-        clock=clock,
     )
     report_defect(
-        person("E4004"),
+        Caller.of(person("E4004"), clock),
         DefectDraft("L3-S02", "method", "minor", "inspection", "Feeder label"),
-        clock=clock,
     )
     lines.record_production(person("E1001"), "L1", "2025-09-09", 400, 380, clock=clock)
     clock.advance(timedelta(hours=49))  # every demo defect and the feeder one are now past due
-    deadlines.sweep(clock=clock)
+    deadlines.sweep(Caller.system(clock))
     summary = kpis.board_summary(clock=clock)
     # due: 2 demo on time + 1 demo late + 3 demo open (now late) + closed one + feeder = 8
     assert (summary.verified_on_time, summary.due) == (3, 8)
@@ -91,12 +89,11 @@ async def test_board_tiles_ranks_and_flag_follow_writes(demo_plant, clock):
         # Line 2 corrects two defects on time: +4 lifts it past the others
         for station in ("L2-S01", "L2-S02"):
             defect = report_defect(
-                person("E4004"),
+                Caller.of(person("E4004"), clock),
                 DefectDraft(station, "method", "minor", "inspection", "Loose label"),
-                clock=clock,
             ).id
-            lifecycle.mark_fixed(person("E2003"), defect, clock=clock)
-            lifecycle.verify(person("E3001"), defect, clock=clock)
+            lifecycle.mark_fixed(Caller.of(person("E2003"), clock), defect)
+            lifecycle.verify(Caller.of(person("E3001"), clock), defect)
         for code in ("L1", "L2", "L3"):  # every line has counts: a missing FPY is not 0 %
             lines.record_production(person("E4002"), code, "2025-09-08", 100, 95, clock=clock)
         lines.evaluate_lines(

@@ -18,6 +18,7 @@ from kiosk.services.defects import lifecycle
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.plant import campaign_file, campaigns
 from kiosk.services.platform import auth
+from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import exports, handbook, kpis, reports
 from models import AuditEntry, Campaign, Defect, Employee, LedgerEntry, db
 from screens.board import BoardScreen, CampaignPicker, Tile
@@ -115,9 +116,8 @@ def test_new_list_activate_from_the_command_line(demo_plant, tmp_path, capsys, c
 
     # the new campaign's rules apply at once: a 24-hour window
     defect = report_defect(
-        person("E4004"),
+        Caller.of(person("E4004"), clock),
         DefectDraft("L1-S01", "method", "minor", "inspection", "Label"),
-        clock=clock,
     )
     assert defect.due_at - clock.now() == timedelta(hours=24)
     assert campaigns.active_campaign().target_fpy_percent == 95
@@ -245,12 +245,11 @@ def test_the_old_campaign_keeps_its_rows_and_exports_with_campaign(
     old_id, new_id = seeded_then_next(demo_plant, clock)
     # a defect corrected on time under the new campaign
     defect = report_defect(
-        person("E4004"),
+        Caller.of(person("E4004"), clock),
         DefectDraft("L2-S01", "method", "minor", "inspection", "Loose"),
-        clock=clock,
     ).id
-    lifecycle.mark_fixed(person("E2003"), defect, clock=clock)
-    lifecycle.verify(person("E3001"), defect, clock=clock)
+    lifecycle.mark_fixed(Caller.of(person("E2003"), clock), defect)
+    lifecycle.verify(Caller.of(person("E3001"), clock), defect)
     with db.connection():
         assert Defect.get_by_id(defect).campaign_id == new_id
         assert LedgerEntry.select().where(LedgerEntry.campaign == new_id).count() == 1

@@ -20,6 +20,7 @@ from kiosk.services.defects import lifecycle
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.lines import inspections
 from kiosk.services.platform import auth, ledger
+from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import exports, handbook
 from models import Employee, Inspection, LedgerEntry, Team, db
 
@@ -187,7 +188,7 @@ def test_defects_export_opens_with_local_times_and_never_runs_text_as_a_formula(
     demo_plant, china_time, clock, tmp_path
 ):
     draft = DefectDraft("L2-S01", "method", "minor", "inspection", '=HYPERLINK("x","click")')
-    receipt = report_defect(person("E2002"), draft, clock=clock)
+    receipt = report_defect(Caller.of(person("E2002"), clock), draft)
     table = exports.defects_table("2025-09")
     ids = table.column("defect")
     assert receipt.id in ids and len(ids) == 7  # the demo's six and this one
@@ -246,13 +247,13 @@ def test_inspections_export_has_one_row_per_result(demo_plant, china_time, clock
 
 def typical_case(clock, station, reporter, fixer, leader, factor, cause, action, description):
     draft = DefectDraft(station, "machine", "major", "inspection", description)
-    defect_id = report_defect(person(reporter), draft, clock=clock).id
+    defect_id = report_defect(Caller.of(person(reporter), clock), draft).id
     clock.advance(timedelta(hours=3))
-    lifecycle.mark_fixed(person(fixer), defect_id, clock=clock)
+    lifecycle.mark_fixed(Caller.of(person(fixer), clock), defect_id)
     clock.advance(timedelta(hours=1))
-    lifecycle.verify(person(leader), defect_id, clock=clock)
+    lifecycle.verify(Caller.of(person(leader), clock), defect_id)
     lifecycle.close(
-        person(leader), defect_id, lifecycle.RootCause(factor, cause, action), clock=clock
+        Caller.of(person(leader), clock), defect_id, lifecycle.RootCause(factor, cause, action)
     )
     return defect_id
 
@@ -286,7 +287,7 @@ def typical_cases(demo_plant, clock):
     )
     supervisor = person("E4002")
     for defect_id in (soldering, crimping):
-        lifecycle.mark_typical(supervisor, defect_id, clock=clock)
+        lifecycle.mark_typical(Caller.of(supervisor, clock), defect_id)
     return {"soldering": soldering, "crimping": crimping, "ordinary": ordinary}
 
 

@@ -17,6 +17,7 @@ from kiosk.i18n import _, language, ngettext
 from kiosk.services.defects import defects
 from kiosk.services.plant import plant, stations
 from kiosk.services.platform import auth
+from kiosk.services.platform.caller import Caller
 from tests.helpers.i18n_scan import all_templates, placeholders, templates_in
 
 CATALOG_PATH = i18n.LOCALE_DIR / "zh_CN.json"
@@ -180,10 +181,8 @@ def test_unknown_badge_and_empty_report_refused_in_chinese(demo_plant, clock):
         assert [o.label for o in options.severities] == ["轻微", "严重", "致命"]
         with pytest.raises(ValidationFailed) as empty:
             defects.report_defect(
-                operator,
+                Caller.of(operator, clock, "T"),
                 defects.DefectDraft("L1-S01", "man", "minor", "inspection", ""),
-                terminal="T",
-                clock=clock,
             )
         signed = stations.parse_scan(
             stations.make_payload("S", "L1-S01", plant.signing_key()) + "X",

@@ -15,6 +15,7 @@ from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.plant.demo import seed_demo_plant
 from kiosk.services.platform import auth
 from kiosk.services.platform import database as database_service
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger_check import last_check
 from models import AuditEntry, LedgerEntry, db
 
@@ -28,10 +29,10 @@ def _raw(url: str):
 
 def _a_verified_defect(clock) -> None:
     draft = DefectDraft("L1-S02", "machine", "minor", "inspection", "chain me")
-    defect_id = report_defect(auth.identify_badge("E4004"), draft, clock=clock).id
+    defect_id = report_defect(Caller.of(auth.identify_badge("E4004"), clock), draft).id
     clock.advance(timedelta(hours=2))
-    lifecycle.mark_fixed(auth.identify_badge("E1004"), defect_id, clock=clock)
-    lifecycle.verify(auth.identify_badge("E2001"), defect_id, clock=clock)
+    lifecycle.mark_fixed(Caller.of(auth.identify_badge("E1004"), clock), defect_id)
+    lifecycle.verify(Caller.of(auth.identify_badge("E2001"), clock), defect_id)
 
 
 def _middle_row() -> int:

@@ -14,6 +14,7 @@ from kiosk.services.defects.defects import DefectDraft
 from kiosk.services.plant.demo import seed_demo_plant
 from kiosk.services.platform import auth, outbox
 from kiosk.services.platform import database as database_service
+from kiosk.services.platform.caller import Caller
 from models import Defect, DefectProgress, QuizAnswer, Station, db
 from tests.helpers.offline import ServerAway
 from tests.helpers.pg import Cluster, admin_execute, database_url
@@ -66,9 +67,8 @@ def test_progress_and_answers_wait_and_replay_in_order_once(demo_plant, clock, b
     fixer = auth.identify_badge("E1004")
     operator = auth.identify_badge("E1002")
     defect = report_defect(
-        operator,
+        Caller.of(operator, clock),
         DefectDraft("L1-S01", "method", "minor", "inspection", "No torque card"),
-        clock=clock,
     )
     question = training.next_question(operator)
     progress_id, answer_id = uuid.uuid4(), uuid.uuid4()

@@ -12,6 +12,7 @@ import pytest
 from kiosk.services.defects import proposals, worklist
 from kiosk.services.lines import suppliers
 from kiosk.services.plant.stations import lookup_station
+from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import kpis, reports
 from kiosk.services.training import assessments
 from models import Team, db
@@ -69,7 +70,7 @@ def crowded_team() -> int:
 
 READS = {
     "worklist of a team": (
-        lambda clock: worklist.worklist_page(crowded_team(), clock=clock),
+        lambda clock: worklist.worklist_page(Caller.system(clock), crowded_team()),
         "ORDER BY CASE",
         "defect_team_worklist",
     ),

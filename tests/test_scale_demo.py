@@ -16,6 +16,7 @@ from kiosk.services.plant.demo import demo_hints
 from kiosk.services.plant.scale_demo import PLANT, parse_scale, plant_summary, seed_plant
 from kiosk.services.plant.stations import lookup_station
 from kiosk.services.platform import auth, ledger
+from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import kpis, reports
 from models import Defect, Employee, LedgerEntry, Team, db
 from models.defects import STATUSES
@@ -67,7 +68,7 @@ def test_a_hundredth_of_a_plant_on_each_engine(database, clock, capsys):
     )
     with db.connection():
         busiest = Defect.get(Defect.status == "reported").team_id
-    page = worklist_page(busiest, clock=clock)
+    page = worklist_page(Caller.system(clock), busiest)
     assert page.total > 0 and 0 < len(page.items) <= page.total
     # the demo's codes still work
     assert auth.identify_badge("E1002").name == "Li Na"

@@ -19,6 +19,7 @@ from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import N_, _
 from kiosk.services.defects.defects import DefectDraft, DefectReceipt, receipt_of, report_defect
 from kiosk.services.platform.auth import EmployeeView, active_employee, record_action, require_role
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.text import clean_text, shorten
 from kiosk.services.platform.uow import for_update, read_only, transaction
 from models import (
@@ -341,7 +342,7 @@ def raise_defect_from_failure(
                 }
             )
         receipt = report_defect(
-            inspector,
+            Caller.of(inspector, clock, terminal),
             DefectDraft(
                 station_code=station.code,
                 category=item.category,
@@ -352,8 +353,6 @@ def raise_defect_from_failure(
                     f"{result.note}"
                 ),
             ),
-            terminal=terminal,
-            clock=clock,
         )
         InspectionResult.update(defect=uuid.UUID(receipt.id)).where(
             InspectionResult.id == result.id

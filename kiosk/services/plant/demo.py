@@ -409,6 +409,7 @@ def _load_demo_data(clock: Clock) -> None:
     # imported here: these services import this module's neighbours, not the other way
     from kiosk.services.defects.proposals import seed_demo_proposals
     from kiosk.services.lines.anomalies import load_sample_anomalies
+    from kiosk.services.platform.caller import Caller
     from kiosk.services.training import skills
 
     load_question_bank(demo_question_items())
@@ -416,7 +417,7 @@ def _load_demo_data(clock: Clock) -> None:
     skills.load_default_skill_events()
     skills.seed_demo_participants(clock)  # a few participants per skill event
     _seed_demo_contest_teams(clock)  # two contest teams of four from different departments
-    seed_demo_proposals(clock)  # one accepted, one rejected, one waiting
+    seed_demo_proposals(Caller.system(clock))  # one accepted, one rejected, one waiting
     # on-site anomaly history for the year-on-year Pareto: the demo's month so far, the
     # month before and the same months a year before
     load_sample_anomalies(clock, quality_month=_demo_quality_month())

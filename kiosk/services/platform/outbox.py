@@ -54,6 +54,7 @@ from kiosk.services.platform.auth import (
     sign_in,
     verify_pin,
 )
+from kiosk.services.platform.caller import Caller
 from kiosk.services.training import training
 from models.defects import CATEGORIES_5M1E, SEVERITIES, SOURCES
 from models.outbox import (
@@ -321,21 +322,19 @@ class Outbox:
 
 def _replay_report(payload: dict[str, Any], entered_at: datetime) -> None:
     report_defect(
-        EmployeeView(**payload["reporter"]),
+        Caller.of(
+            EmployeeView(**payload["reporter"]), FrozenClock(entered_at), payload["terminal"]
+        ),
         DefectDraft(**payload["draft"]),
-        terminal=payload["terminal"],
-        clock=FrozenClock(entered_at),
         defect_id=uuid.UUID(payload["defect_id"]),
     )
 
 
 def _replay_progress(payload: dict[str, Any], entered_at: datetime) -> None:
     lifecycle.post_progress(
-        EmployeeView(**payload["actor"]),
+        Caller.of(EmployeeView(**payload["actor"]), FrozenClock(entered_at), payload["terminal"]),
         payload["defect_id"],
         payload["text"],
-        terminal=payload["terminal"],
-        clock=FrozenClock(entered_at),
         progress_id=uuid.UUID(payload["progress_id"]),
     )
 
@@ -387,7 +386,7 @@ def report_defect_or_keep(
     entered_at = clock.now()
     try:
         return report_defect(
-            reporter, draft, terminal=terminal, clock=FrozenClock(entered_at), defect_id=defect_id
+            Caller.of(reporter, FrozenClock(entered_at), terminal), draft, defect_id=defect_id
         )
     except DatabaseUnavailable:
         payload = {
@@ -413,11 +412,9 @@ def post_progress_or_keep(
     entered_at = clock.now()
     try:
         return lifecycle.post_progress(
-            actor,
+            Caller.of(actor, FrozenClock(entered_at), terminal),
             defect_id,
             text,
-            terminal=terminal,
-            clock=FrozenClock(entered_at),
             progress_id=progress_id,
         )
     except DatabaseUnavailable:
