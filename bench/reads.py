@@ -41,13 +41,13 @@ REPEAT = 20
 def _reads(crowded: int, station: str) -> dict[str, object]:
     clock = CLOCK
     return {
-        "board KPI tiles": lambda: kpis.board_summary(clock=clock),
-        "daily points chart": lambda: kpis.daily_series(clock=clock),
-        "Red-Black List": lambda: reports.red_black(clock=clock),
+        "board KPI tiles": lambda: kpis.board_summary(Caller.system(clock)),
+        "daily points chart": lambda: kpis.daily_series(Caller.system(clock)),
+        "Red-Black List": lambda: reports.red_black(Caller.system(clock)),
         "coverage (page of missing)": lambda: assessments.coverage_page(),
-        "supplier ranking": lambda: suppliers.supplier_ranking(clock=clock),
-        "anomaly Pareto": lambda: anomalies.anomaly_pareto(clock=clock),
-        "first-pass yield": lambda: kpis.board_yields(clock=clock),
+        "supplier ranking": lambda: suppliers.supplier_ranking(Caller.system(clock)),
+        "anomaly Pareto": lambda: anomalies.anomaly_pareto(Caller.system(clock)),
+        "first-pass yield": lambda: kpis.board_yields(Caller.system(clock)),
         "team worklist": lambda: worklist.worklist_page(Caller.system(clock), crowded),
         "station lookup": lambda: lookup_station(station, clock=clock),
     }

@@ -287,13 +287,14 @@ def _import(kind: str, path: Path) -> int:
     from kiosk.errors import ValidationFailed
     from kiosk.services.lines.anomalies import import_anomalies
     from kiosk.services.lines.checklists import import_checklist
+    from kiosk.services.platform.caller import Caller
     from kiosk.services.training.question_import import import_questions
 
     who = command_line_user()  # the audit row names who ran it
     importers = {
         "checklist": lambda: f"{import_checklist(path, who=who)} checklist items",
         "questions": lambda: str(import_questions(path, who=who)),
-        "anomalies": lambda: str(import_anomalies(path, who=who)),
+        "anomalies": lambda: str(import_anomalies(Caller.system(), path, who=who)),
     }
     try:
         summary = importers[kind]()

@@ -85,10 +85,8 @@ class AnomaliesScreen(KioskScreen):
             return  # one audited refusal is enough
         self.call_service(
             anomalies.anomaly_report_for,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             self.month,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
             on_done=self.show_report,
             on_error=self._failed,
             group="anomalies",

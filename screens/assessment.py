@@ -96,7 +96,7 @@ class AssessmentScreen(KioskScreen):
         self._set_mode("loading")
         self.call_service(
             assessments.assessment_status,
-            self.user,
+            self.caller,
             on_done=self.show_status,
             on_error=self._load_failed,
         )
@@ -177,9 +177,7 @@ class AssessmentScreen(KioskScreen):
         self.say(_("Drawing your items…"))
         self.call_service(
             assessments.start_assessment,
-            self.user,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
+            self.caller,
             on_done=self.show_view,
             on_error=self._load_failed,
         )
@@ -258,13 +256,11 @@ class AssessmentScreen(KioskScreen):
         self.say(_("Saving…"))
         self.call_service(
             assessments.answer_item,
-            self.user,
+            self.caller,
             view.id,
             view.current.position,
             position,
             answer_id=self.answer_id,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
             on_done=self.show_view,
             on_error=self._save_failed,
         )
@@ -402,7 +398,7 @@ def offer_unfinished_assessment(screen: KioskScreen) -> None:
 
     screen.call_service(
         assessments.assessment_status,
-        user,
+        screen.caller,
         on_done=offer,
         on_error=lambda _error: None,  # no offer when the database is away; F8 still works
         group="assessment-offer",

@@ -228,23 +228,23 @@ class BoardScreen(KioskScreen):
                 self._read_panel(panel)
 
     def _read_panel(self, panel: str) -> None:
-        clock = self.app.clock  # type: ignore[attr-defined]
+        caller = self.caller
         chosen = self.campaign_id
         function, show, arguments = {
             "summary": (
                 kpis.board_summary,
                 self.show_summary,
-                {"campaign_id": chosen, "clock": clock},
+                {"campaign_id": chosen, "caller": caller},
             ),
             "red-black": (
                 reports.red_black,
                 self.query_one(RedBlackPanel).show,
-                {"campaign_id": chosen, "clock": clock},
+                {"campaign_id": chosen, "caller": caller},
             ),
             "charts": (
                 kpis.daily_series,
                 self.show_charts,
-                {"campaign_id": chosen, "clock": clock},
+                {"campaign_id": chosen, "caller": caller},
             ),
             "ledger-check": (ledger_check.last_check, self.show_ledger_check, {}),
         }[panel]

@@ -300,11 +300,9 @@ class ContestScreen(KioskScreen):
                 ),
                 fields,
                 lambda values: contests.register_contest_team(
-                    self.app.user,  # type: ignore[attr-defined]
+                    self.caller,
                     values["name"] or "",
                     [values[f"member{n}"] or "" for n in range(1, contests.TEAM_SIZE + 1)],
-                    clock=self.app.clock,  # type: ignore[attr-defined]
-                    terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
                 ),
                 submit_label=_("Register"),
             ),
@@ -346,11 +344,9 @@ class ContestScreen(KioskScreen):
                     ),
                 ],
                 lambda values: contests.create_contest(
-                    self.app.user,  # type: ignore[attr-defined]
+                    self.caller,
                     values["name"] or "",
                     (values["teams"] or "").replace(",", " ").split(),
-                    clock=self.app.clock,  # type: ignore[attr-defined]
-                    terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
                 ),
                 submit_label=_("Start contest"),
             ),
@@ -642,14 +638,12 @@ class ContestScreen(KioskScreen):
         self.say(_("Counting…"))
         self.call_service(
             contests.submit_answer,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             view.id,
             view.item.number,
             self.pending_team,
             self.pending_position,
             member=self.pending_member,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
             on_done=self._answered,
             on_error=self._refused,
             group="write",
@@ -683,11 +677,9 @@ class ContestScreen(KioskScreen):
         self.say(_("Drawing the next item…"))
         self.call_service(
             contests.draw_item,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             view.id,
             after=view.items_drawn,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
             on_done=self._drawn,
             on_error=self._refused,
             group="write",
@@ -715,10 +707,8 @@ class ContestScreen(KioskScreen):
                 ),
                 [],
                 lambda _values: contests.finish_contest(
-                    self.app.user,  # type: ignore[attr-defined]
+                    self.caller,
                     view.id,
-                    clock=self.app.clock,  # type: ignore[attr-defined]
-                    terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
                 ),
                 submit_label=_("Finish contest"),
             ),

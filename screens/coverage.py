@@ -99,10 +99,8 @@ class CoverageScreen(KioskScreen):
             return
         self.call_service(
             assessments.training_coverage,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             offset=self.first_row,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
             on_done=self.show_report,
             on_error=self._failed,
             group="coverage",

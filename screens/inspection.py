@@ -141,7 +141,7 @@ class InspectionScreen(KioskScreen):
         self.carry_message(message)
         self.call_service(
             inspections.lines_for_inspection,
-            clock=self.app.clock,  # type: ignore[attr-defined]
+            self.caller,
             on_done=self.show_lines,
             group="lines",
             latest_only=True,
@@ -196,10 +196,8 @@ class InspectionScreen(KioskScreen):
             self.say(_("Opening the checklist for line {code}…", code=code))
             self.call_service(
                 inspections.start_inspection,
-                self.app.user,  # type: ignore[attr-defined]
+                self.caller,
                 code,
-                clock=self.app.clock,  # type: ignore[attr-defined]
-                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
                 on_done=self.show_inspection,
                 group="lines",
                 latest_only=True,
@@ -391,10 +389,8 @@ class InspectionScreen(KioskScreen):
         if again and self.view is not None:
             self.call_service(
                 inspections.start_inspection,
-                self.app.user,  # type: ignore[attr-defined]
+                self.caller,
                 self.view.line_code,
-                clock=self.app.clock,  # type: ignore[attr-defined]
-                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
                 again=True,
                 on_done=self.show_inspection,
                 group="lines",
@@ -444,14 +440,12 @@ class InspectionScreen(KioskScreen):
         assert self.view is not None
         self._write(
             inspections.record_result,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             self.view.id,
             code,
             outcome,
             note,
             change=change,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
             on_done=lambda view: self._recorded(view, code, outcome),
             on_error=lambda error: self._write_failed(error, code),
         )
@@ -566,12 +560,10 @@ class InspectionScreen(KioskScreen):
         )
         self._write(
             inspections.raise_defect_from_failure,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             self.view.id,
             code,
             station_code,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
             on_done=lambda receipt: self._defect_raised(receipt, code),
             on_error=lambda error: self._write_failed(error, code),
         )
@@ -611,10 +603,8 @@ class InspectionScreen(KioskScreen):
             return
         self._write(
             inspections.complete_inspection,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             self.view.id,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
             on_done=self._completed,
         )
 

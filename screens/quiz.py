@@ -56,7 +56,7 @@ class QuizScreen(KioskScreen):
             return
         self.call_service(
             training.next_question,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             exclude=self.seen[-5:],
             on_done=self.show_question,
         )

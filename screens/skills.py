@@ -282,11 +282,9 @@ class SkillsScreen(KioskScreen):
                     )
                 ],
                 lambda values: skills.register_participant(
-                    self.app.user,  # type: ignore[attr-defined]
+                    self.caller,
                     event.code,
                     values["badge"] or "",
-                    clock=self.app.clock,  # type: ignore[attr-defined]
-                    terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
                 ),
                 submit_label=_("Add"),
             ),
@@ -311,7 +309,7 @@ class SkillsScreen(KioskScreen):
         assert self.event is not None
         self.call_service(
             skills.score_sheet,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             self.event.code,
             badge,
             on_done=lambda sheet: self.call_later(self.show_sheet, sheet),
@@ -393,12 +391,10 @@ class SkillsScreen(KioskScreen):
         self.say(_("Saving…"))
         self.call_service(
             skills.enter_scores,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             self.sheet.event.code,
             self.sheet.participant.badge_code,
             values,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
             on_done=self._saved,
             on_error=self._refused,
             group="write",

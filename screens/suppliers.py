@@ -160,11 +160,9 @@ class SuppliersScreen(KioskScreen):
         start, end = self.period or (None, None)
         self.call_service(
             suppliers.supplier_ranking_for,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             start,
             end,
-            clock=self.app.clock,  # type: ignore[attr-defined]
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
             on_done=self.show_ranking,
             on_error=self._failed,
             group="suppliers",

@@ -78,26 +78,22 @@ def test_proposal_reviews_are_audited(demo_plant, clock):
 def test_contest_draws_and_confirmed_answers_are_audited(demo_plant, clock):
     host = person("E1001")
     a = contests.register_contest_team(
-        host, "Sharp Eyes", ["E1003", "E2003", "E4006", "E5004"], clock=clock
+        Caller.of(host, clock), "Sharp Eyes", ["E1003", "E2003", "E4006", "E5004"]
     )
     b = contests.register_contest_team(
-        host, "Zero Slips", ["E1004", "E2004", "E3004", "E6003"], clock=clock
+        Caller.of(host, clock), "Zero Slips", ["E1004", "E2004", "E3004", "E6003"]
     )
-    contest = contests.create_contest(host, "Final", [a.code, b.code], clock=clock)
+    contest = contests.create_contest(Caller.of(host, clock), "Final", [a.code, b.code])
     view = contests.draw_item(
-        host, contest.id, after=0, rng=random.Random(3), clock=clock, terminal=TERMINAL
+        Caller.of(host, clock, TERMINAL), contest.id, after=0, rng=random.Random(3)
     )
     assert view.item is not None
     question = view.item.question_id
     with db.connection():
         right = Choice.get((Choice.question == question) & Choice.correct).position
-    contests.submit_answer(
-        host, contest.id, 1, a.id, right, member=1, clock=clock, terminal=TERMINAL
-    )
+    contests.submit_answer(Caller.of(host, clock, TERMINAL), contest.id, 1, a.id, right, member=1)
     # the same confirmation again (a double Enter) counts nothing and audits nothing new
-    contests.submit_answer(
-        host, contest.id, 1, a.id, right, member=1, clock=clock, terminal=TERMINAL
-    )
+    contests.submit_answer(Caller.of(host, clock, TERMINAL), contest.id, 1, a.id, right, member=1)
     assert allowed_rows("draw_contest_item", "confirm_contest_answer") == [
         ("E1001", "draw_contest_item", f"contest {contest.id} item 1", TERMINAL),
         ("E1001", "confirm_contest_answer", f"contest {contest.id} item 1 {a.code}", TERMINAL),
@@ -108,16 +104,12 @@ def test_contest_draws_and_confirmed_answers_are_audited(demo_plant, clock):
 def test_production_counts_and_line_evaluations_are_audited(demo_plant, clock):
     leader, supervisor = person("E1001"), person("E4002")
     for code in ("L1", "L2", "L3"):
-        lines.record_production(
-            leader, code, "2025-09-08", 1000, 950, clock=clock, terminal=TERMINAL
-        )
+        lines.record_production(Caller.of(leader, clock, TERMINAL), code, "2025-09-08", 1000, 950)
     evaluation = lines.evaluate_lines(
-        supervisor,
+        Caller.of(supervisor, clock, TERMINAL),
         "2025-09-01",
         "2025-09-09",
         {"L1": (90, 80), "L2": (70, 70), "L3": (95, 95)},
-        terminal=TERMINAL,
-        clock=clock,
     )
     rows = allowed_rows("record_production", "evaluate_lines")
     assert rows[:3] == [

@@ -272,9 +272,9 @@ def test_the_red_black_list_marks_many_quick_self_fixes(demo_plant, clock):
     farm(clock, 2)
     farm(clock, 2, hours_to_fix=3)  # fixed too slowly to count
     farm(clock, 2, reporter="E4004")  # reported by Quality: not self-reported
-    assert reports.red_black(clock=clock).suspicious_teams == ()
+    assert reports.red_black(Caller.system(clock)).suspicious_teams == ()
     farm(clock, 1)
-    board = reports.red_black(clock=clock)
+    board = reports.red_black(Caller.system(clock))
     assert board.suspicious_teams == (reports.SuspiciousTeam(LINE_1, 3),)
     assert board.is_suspicious(LINE_1) and board.suspicious_hours == 2
 

@@ -61,8 +61,8 @@ async def test_new_prompts_fit_80x24(demo_plant, clock, language):
 async def test_contest_host_sees_the_members_to_pick(demo_plant, clock):
     host = auth.identify_badge("E1001")
     eagles, builders = contests.contest_teams()
-    contest = contests.create_contest(host, "Noon", [eagles.code, builders.code], clock=clock)
-    contests.draw_item(host, contest.id, after=0, clock=clock)
+    contest = contests.create_contest(Caller.of(host, clock), "Noon", [eagles.code, builders.code])
+    contests.draw_item(Caller.of(host, clock), contest.id, after=0)
     app = make_app(demo_plant, clock, "zh_CN")
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, "E1001", pin="1234")

@@ -34,7 +34,7 @@ def test_a_root_cause_with_fences_and_markup_keeps_the_handbook_whole(demo_plant
     lifecycle.mark_typical(Caller.of(person("E4002"), clock), defect_id)
 
     html = MarkdownIt("commonmark").render(
-        handbook.render_markdown(handbook.compile_handbook(clock=clock))
+        handbook.render_markdown(handbook.compile_handbook(Caller.system(clock)))
     )
     assert "<pre>" not in html and "<code>" not in html  # no fence, no indented code
     assert "<h1>Not a heading" not in html and "<ol>" not in html

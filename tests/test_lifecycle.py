@@ -258,7 +258,7 @@ def test_red_black_list(demo_plant, clock):
     late_id = new_defect(clock, "L2-S02", "E2004")
     clock.advance(timedelta(days=3, hours=1))
     deadlines.sweep(Caller.system(clock))
-    board = reports.red_black(clock=clock)
+    board = reports.red_black(Caller.system(clock))
     black = {d.short_id: d for d in board.overdue_defects}
     assert black[late_id[:8]].days_overdue == 1
     assert black[late_id[:8]].overdue_text == "1 d 01 h"

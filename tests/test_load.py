@@ -58,7 +58,7 @@ def test_fifty_kiosks_two_hundred_writes_each(pg_load_plant, clock, engine):
     questions = []
     seen: set[int] = set()
     for _ in range(6):
-        question = training.next_question(reporters[0], exclude=seen)
+        question = training.next_question(Caller.of(reporters[0]), exclude=seen)
         seen.add(question.id)
         questions.append(question)
     before = {t.team_code: t.points for t in team_totals()}
@@ -101,7 +101,7 @@ def test_fifty_kiosks_two_hundred_writes_each(pg_load_plant, clock, engine):
                 answer_id = uuid.uuid4()
                 for _attempt in range(2):  # a resent answer is stored once
                     training.answer_question(
-                        reporter, question.id, 1, answer_id=answer_id, clock=clock
+                        Caller.of(reporter, clock), question.id, 1, answer_id=answer_id
                     )
                 with lock:
                     verified[team] += 1

@@ -75,29 +75,29 @@ READS = {
         "defect_team_worklist",
     ),
     "red-black overdue defects": (
-        lambda clock: reports.red_black(clock=clock),
+        lambda clock: reports.red_black(Caller.system(clock)),
         '"t1"."due_at" <',
         "defect_status_due",
     ),
     "supplier ranking": (
-        lambda clock: suppliers.supplier_ranking(clock=clock),
+        lambda clock: suppliers.supplier_ranking(Caller.system(clock)),
         '"source" =',
         "defect_source_reported",
     ),
     "daily points": (
-        lambda clock: kpis.daily_series(clock=clock),
+        lambda clock: kpis.daily_series(Caller.system(clock)),
         '"ledger_team_hour"',
         "ledger_team_hour",
     ),
     "board figures": (
-        lambda clock: kpis.board_summary(clock=clock),
+        lambda clock: kpis.board_summary(Caller.system(clock)),
         "COALESCE(SUM(CASE",
         # SQLite reads the covering index alone; PostgreSQL, on a table this small, may
         # prefer the campaign's own index (either bounds the read to the campaign)
         ("defect_campaign_figures", "defect_campaign_id"),
     ),
     "defects reported per day": (
-        lambda clock: kpis.daily_series(clock=clock),
+        lambda clock: kpis.daily_series(Caller.system(clock)),
         "(SELECT COUNT(",
         "defect_campaign_reported",
     ),

@@ -59,9 +59,9 @@ def test_a_hundredth_of_a_plant_on_each_engine(database, clock, capsys):
     assert main(["ledger", "verify", "--db", database]) == 0
     assert f"{_expected('ledger_rows')} rows chained" in capsys.readouterr().out
     # the board and the worklist open on it
-    board = kpis.board_summary(clock=clock)
+    board = kpis.board_summary(Caller.system(clock))
     assert board is not None
-    assert reports.red_black(clock=clock) is not None
+    assert reports.red_black(Caller.system(clock)) is not None
     totals = ledger.team_totals(active.id)
     assert sum(t.points for t in totals) == sum(
         points for (campaign, _team), points in summed.items() if campaign == active.id

@@ -27,7 +27,6 @@ verified on time) never charges it.
 from __future__ import annotations
 
 import functools
-import inspect
 import re
 import uuid
 from collections.abc import Callable
@@ -48,9 +47,9 @@ from kiosk.services.platform.auth import (
     ROLE_TITLES,
     EmployeeView,
     record_action,
-    record_refusal,
 )
 from kiosk.services.platform.caller import Caller
+from kiosk.services.platform.refusals import audits_refusals
 from kiosk.services.platform.text import clean_text
 from models import (
     Campaign,
@@ -82,39 +81,10 @@ R = TypeVar("R")
 
 
 def audited(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Write an audit row for every PermissionDenied the action raises, then re-raise.
-
-    The row names the caller (who, where, when) and the `defect_id` the action was called
-    with, read by parameter name (the action must have both). Put it above the unit of
-    work: the refused unit has rolled back, and the audit row commits on its own."""
-
-    def decorate(function: Callable[P, R]) -> Callable[P, R]:
-        signature = inspect.signature(function)
-        for name in ("caller", "defect_id"):
-            if name not in signature.parameters:
-                raise TypeError(f"@audited needs a parameter {name!r} on {function.__name__}")
-
-        @functools.wraps(function)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            try:
-                return function(*args, **kwargs)
-            except PermissionDenied as refusal:
-                given = signature.bind(*args, **kwargs).arguments
-                caller = given["caller"]
-                assert isinstance(caller, Caller)
-                record_refusal(
-                    caller.person,
-                    action,
-                    str(given["defect_id"]),
-                    refusal.message,
-                    terminal=caller.terminal,
-                    clock=caller.clock,
-                )
-                raise
-
-        return wrapper
-
-    return decorate
+    """Audit every PermissionDenied the action raises (its caller, its `defect_id`), then
+    re-raise. Put it above the unit of work: the refused unit has rolled back, and the
+    audit row commits on its own."""
+    return audits_refusals(action, lambda given: str(given["defect_id"]))
 
 
 def _defect_id(value: str | uuid.UUID) -> uuid.UUID:

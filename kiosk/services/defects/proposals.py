@@ -9,13 +9,9 @@ needs a supervisor or above; every refusal is audited.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import ParamSpec, TypeVar
 
 from peewee import JOIN, fn
 
@@ -28,16 +24,13 @@ from kiosk.services.platform.auth import (
     EmployeeView,
     identify_badge,
     record_action,
-    record_refusal,
     require_role,
 )
 from kiosk.services.platform.caller import Caller
+from kiosk.services.platform.refusals import audits_refusals
 from kiosk.services.platform.text import clean_text
 from models import Campaign, Employee, Team, db
 from models.proposals import Proposal
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 TITLE_MIN = 5
 TITLE_MAX = 120
@@ -325,31 +318,9 @@ def _may_review(actor: EmployeeView, proposal: Proposal) -> None:
         )
 
 
-def _refusal_audited(function: Callable[P, R]) -> Callable[P, R]:
-    """Audit a refused review (PermissionDenied) in its own transaction, after the
-    refused unit rolled back, then re-raise: put it above the unit of work."""
-
-    signature = inspect.signature(function)
-
-    @functools.wraps(function)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return function(*args, **kwargs)
-        except PermissionDenied as refusal:
-            given = signature.bind(*args, **kwargs).arguments
-            caller, proposal_id = given["caller"], given["proposal_id"]
-            assert isinstance(caller, Caller)
-            record_refusal(
-                caller.person,
-                "proposal_review",
-                clean_text(str(proposal_id))[:64],
-                refusal.message,
-                terminal=caller.terminal,
-                clock=caller.clock,
-            )
-            raise
-
-    return wrapper
+_refusal_audited = audits_refusals(
+    "proposal_review", lambda given: clean_text(str(given["proposal_id"]))[:64]
+)
 
 
 @_refusal_audited

@@ -415,12 +415,12 @@ def _load_demo_data(clock: Clock) -> None:
     load_question_bank(demo_question_items())
     load_default_checklist()
     skills.load_default_skill_events()
-    skills.seed_demo_participants(clock)  # a few participants per skill event
+    skills.seed_demo_participants(Caller.system(clock))  # a few participants per skill event
     _seed_demo_contest_teams(clock)  # two contest teams of four from different departments
     seed_demo_proposals(Caller.system(clock))  # one accepted, one rejected, one waiting
     # on-site anomaly history for the year-on-year Pareto: the demo's month so far, the
     # month before and the same months a year before
-    load_sample_anomalies(clock, quality_month=_demo_quality_month())
+    load_sample_anomalies(Caller.system(clock), quality_month=_demo_quality_month())
 
 
 @read_only

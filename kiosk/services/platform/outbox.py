@@ -341,12 +341,12 @@ def _replay_progress(payload: dict[str, Any], entered_at: datetime) -> None:
 
 def _replay_answer(payload: dict[str, Any], entered_at: datetime) -> None:
     training.answer_question(
-        EmployeeView(**payload["employee"]),
+        Caller.of(
+            EmployeeView(**payload["employee"]), FrozenClock(entered_at), payload["terminal"]
+        ),
         payload["question_id"],
         payload["position"],
         answer_id=uuid.UUID(payload["answer_id"]),
-        terminal=payload["terminal"],
-        clock=FrozenClock(entered_at),
     )
 
 
@@ -442,12 +442,10 @@ def answer_or_keep(
     entered_at = clock.now()
     try:
         return training.answer_question(
-            employee,
+            Caller.of(employee, FrozenClock(entered_at), terminal),
             question_id,
             position,
             answer_id=answer_id,
-            terminal=terminal,
-            clock=FrozenClock(entered_at),
         )
     except DatabaseUnavailable:
         payload = {
