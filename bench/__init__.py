@@ -6,16 +6,17 @@ Run from a checkout: `python -m bench` (all) or `python -m bench scan board` (so
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))  # tests.helpers.pg (the throwaway PostgreSQL cluster)
+    sys.path.insert(0, str(REPO))  # kiosk, models, screens from this checkout
 
 
 @dataclass(frozen=True)
@@ -45,3 +46,17 @@ def median_seconds(function: Callable[[], object], repeat: int) -> float:
         function()
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
+
+
+@contextlib.contextmanager
+def engine_url(engine: str, name: str, folder: str, server_url: str | None) -> Iterator[str]:
+    """A fresh database for one benchmark: a file in `folder` on SQLite; on PostgreSQL a
+    database `name` made on the server (dropped again afterwards)."""
+    if engine == "sqlite":
+        yield f"sqlite:///{Path(folder) / f'{name}.db'}"
+        return
+    from bench.pg import scratch_database
+
+    assert server_url is not None, "a PostgreSQL benchmark needs a server"
+    with scratch_database(server_url, name) as url:
+        yield url

@@ -10,6 +10,7 @@ from bench import Result, median_seconds
 from kiosk.clock import FrozenClock
 from kiosk.services.plant.demo import seed_demo_plant
 from kiosk.services.platform import database as database_service
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import team_totals
 from models import Campaign, Team, db
 from models.migrations.v0009_running_totals import REBUILD
@@ -94,7 +95,7 @@ def _plant(url: str) -> tuple[int, list[int]]:
     clock = FrozenClock(datetime(2025, 9, 10, 8, tzinfo=UTC))
     database_service.open_database(url)
     database_service.upgrade(clock)
-    seed_demo_plant(clock)
+    seed_demo_plant(Caller.system(clock))
     with db.connection():
         campaign = Campaign.get(Campaign.active).id
         teams = [t.id for t in Team.select().where(Team.kind == "line")]
@@ -122,9 +123,10 @@ def run(engine: str, server_url: str | None = None) -> list[Result]:
             if engine == "sqlite":
                 url = f"sqlite:///{Path(folder) / 'bench.db'}"
             else:
-                from tests.helpers.pg import admin_execute, database_url
+                from bench.pg import admin_execute, database_url
 
                 name = f"qk_bench_{rows}"
+                assert server_url is not None  # PostgreSQL runs are given their server
                 admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 admin_execute(server_url, f'CREATE DATABASE "{name}"')
                 url = database_url(server_url, name)
@@ -133,6 +135,7 @@ def run(engine: str, server_url: str | None = None) -> list[Result]:
             timings[rows] = _query_seconds(campaign)
             db.close_all()
             if engine != "sqlite":
+                assert server_url is not None  # PostgreSQL runs are given their server
                 admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     small, large = timings[10_000], timings[1_000_000]
     results.append(

@@ -24,6 +24,7 @@ from bench.startup import PEAK_RSS
 from kiosk.clock import FrozenClock
 from kiosk.services.plant.demo import seed_demo_plant
 from kiosk.services.platform import database as database_service
+from kiosk.services.platform.caller import Caller
 from models import Campaign, Employee, Team, db
 
 ROWS = int(os.environ.get("QK_BENCH_EXPORT_ROWS", "1000000"))
@@ -92,13 +93,14 @@ def _peak(argv: list[str]) -> tuple[int, float]:
 
 
 def run(engine: str, server_url: str | None = None) -> list[Result]:
-    from tests.helpers.pg import admin_execute, database_url
+    from bench.pg import admin_execute, database_url
 
     with tempfile.TemporaryDirectory() as folder:
         if engine == "sqlite":
             url = f"sqlite:///{Path(folder) / 'export.db'}"
         else:
             name = f"qk_bench_export_{os.getpid()}"
+            assert server_url is not None  # PostgreSQL runs are given their server
             admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             admin_execute(server_url, f'CREATE DATABASE "{name}"')
             url = database_url(server_url, name)
@@ -106,7 +108,7 @@ def run(engine: str, server_url: str | None = None) -> list[Result]:
             database_service.open_database(url)
             clock = FrozenClock(datetime(2025, 9, 15, tzinfo=UTC))
             database_service.upgrade(clock)
-            seed_demo_plant(clock)
+            seed_demo_plant(Caller.system(clock))
             _fill(ROWS)
             db.close_all()
             idle, _seconds = _peak(["db", "check", "--db", url])
@@ -130,4 +132,5 @@ def run(engine: str, server_url: str | None = None) -> list[Result]:
         finally:
             db.close_all()
             if engine != "sqlite":
+                assert server_url is not None  # PostgreSQL runs are given their server
                 admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -22,8 +22,9 @@ def run(engine: str, server_url: str | None = None) -> list[Result]:
         if engine == "sqlite":
             url = f"sqlite:///{Path(folder) / 'live.db'}"
         else:
-            from tests.helpers.pg import admin_execute, database_url
+            from bench.pg import admin_execute, database_url
 
+            assert server_url is not None  # PostgreSQL runs are given their server
             admin_execute(server_url, 'DROP DATABASE IF EXISTS "qk_bench_live" WITH (FORCE)')
             admin_execute(server_url, 'CREATE DATABASE "qk_bench_live"')
             url = database_url(server_url, "qk_bench_live")

@@ -1,11 +1,10 @@
 """Each board and kiosk read at plant scale vs the same read on the demo plant, and the
 worklist of a team with 5,000 open defects vs a team with 20.
 
-The plant is grown from the demo plant by tests.helpers.plant_factory (bulk inserts: employees,
-assessments, defects spread over teams, stations, states and dates) plus a bulk ledger
-load (not yet `kiosk demo --scale`, which came later: a next step). PLANT below sets the
-size (defaults: 2,000 employees, 20,000 defects, 200,000 ledger rows; QK_BENCH_SCALE=N
-multiplies the defects and the ledger).
+The plant is `kiosk demo --scale` (kiosk.services.plant.scale_demo) at QK_BENCH_SCALE
+(default 1: 2,000 active employees, 50,000 defects in the active campaign, 1,000,000
+ledger rows; seeding it takes minutes), plus 5,000 open defects for one team and 20 for a
+new one; the demo side is the demo plant.
 """
 
 from __future__ import annotations
@@ -14,12 +13,13 @@ import os
 import random
 import tempfile
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from pathlib import Path
 
-from bench import Result, median_seconds
-from bench.board import _fill_ledger, _plant
+from bench import Result, engine_url, median_seconds
+from bench.board import _plant
+from bench.board_refresh import seed
 from kiosk.clock import FrozenClock
 from kiosk.services.defects import worklist
 from kiosk.services.lines import anomalies, suppliers
@@ -28,17 +28,15 @@ from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import kpis, reports
 from kiosk.services.training import assessments
 from models import Defect, Station, Team, db
-from tests.helpers.plant_factory import grow_plant
 
-SCALE = int(os.environ.get("QK_BENCH_SCALE", "1"))
-PLANT = {"employees": 2000, "defects": 20_000 * SCALE, "ledger_bulk": 200_000 * SCALE}
+SCALE = float(os.environ.get("QK_BENCH_SCALE", "1"))  # of `kiosk demo --scale plant`
 TARGET_READ = 3.0
 TARGET_WORKLIST = 2.0
 CLOCK = FrozenClock(datetime(2025, 9, 10, 8, tzinfo=UTC))
 REPEAT = 20
 
 
-def _reads(crowded: int, station: str) -> dict[str, object]:
+def _reads(crowded: int, station: str) -> dict[str, Callable[[], object]]:
     clock = CLOCK
     return {
         "board KPI tiles": lambda: kpis.board_summary(Caller.system(clock)),
@@ -49,7 +47,7 @@ def _reads(crowded: int, station: str) -> dict[str, object]:
         "anomaly Pareto": lambda: anomalies.anomaly_pareto(Caller.system(clock)),
         "first-pass yield": lambda: kpis.board_yields(Caller.system(clock)),
         "team worklist": lambda: worklist.worklist_page(Caller.system(clock), crowded),
-        "station lookup": lambda: lookup_station(station, clock=clock),
+        "station lookup": lambda: lookup_station(Caller.system(clock), station),
     }
 
 
@@ -89,38 +87,23 @@ def _open_defects(team: Team, count: int, rng: random.Random) -> None:
             Defect.insert_many(rows[first : first + 500]).execute()
 
 
-def _url(engine: str, folder: str, name: str, server_url: str | None) -> str:
-    if engine == "sqlite":
-        return f"sqlite:///{Path(folder) / f'{name}.db'}"
-    from tests.helpers.pg import admin_execute, database_url
-
-    admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin_execute(server_url, f'CREATE DATABASE "{name}"')
-    return database_url(server_url, name)
-
-
-def _drop(engine: str, name: str, server_url: str | None) -> None:
-    db.close_all()
-    if engine != "sqlite":
-        from tests.helpers.pg import admin_execute
-
-        admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def run(engine: str, server_url: str | None = None) -> list[Result]:
     timings = {}
     worklists = {}
     for size in ("demo", "plant"):
-        name = f"qk_bench_reads_{size}"
-        with tempfile.TemporaryDirectory() as folder:
-            campaign, teams = _plant(_url(engine, folder, name, server_url))
+        with (
+            tempfile.TemporaryDirectory() as folder,
+            engine_url(engine, f"qk_bench_reads_{size}", folder, server_url) as url,
+        ):
+            if size == "plant":
+                seed(url, SCALE)  # `kiosk demo --scale`: the demo plant grown to a plant
+            else:
+                _plant(url)
             with db.connection():
                 crowded = Team.get(Team.code == "T1")
                 quiet = Team.create(code="TQ", name="Quiet Team", kind="line")
                 station = Station.select().order_by(Station.id).first().code
             if size == "plant":
-                grow_plant(employees=PLANT["employees"], defects=PLANT["defects"], ledger=2000)
-                _fill_ledger(PLANT["ledger_bulk"], campaign, teams)
                 _open_defects(crowded, 5000, random.Random(1))
                 _open_defects(quiet, 20, random.Random(2))
                 with db.connection() as database:
@@ -137,7 +120,7 @@ def run(engine: str, server_url: str | None = None) -> list[Result]:
                             partial(worklist.worklist_page, Caller.system(CLOCK), quiet.id), REPEAT
                         ),
                     }
-            _drop(engine, name, server_url)
+            db.close_all()
     results = [
         Result(
             f"{read} plant vs demo ({engine})",

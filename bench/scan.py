@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from textual import events
+from textual.widgets import Static
 
 from bench import Result
 from bench.board import _plant
@@ -40,7 +41,8 @@ async def _bursts(url: str) -> tuple[list[float], int, int]:
         scanned.append(event.text)
         original(screen, event)
 
-    StationScreen.on_scan_input_scanned = record  # type: ignore[method-assign]
+    # the bench wraps the screen's handler to see each scan (a StationScreen's only)
+    StationScreen.on_scan_input_scanned = record  # type: ignore[method-assign,assignment]
     app = KioskApp(Settings(database_url=url, terminal_id="bench"))
     times: list[float] = []
     sent: list[str] = []
@@ -52,7 +54,7 @@ async def _bursts(url: str) -> tuple[list[float], int, int]:
             app.post_message(events.Key("enter", "\r"))
             while not isinstance(app.screen, StationScreen):
                 await pilot.pause(0.01)
-            card = app.screen.query_one("#station-card")
+            card = app.screen.query_one("#station-card", Static)
             for n in range(BURSTS):
                 code = codes[n % len(codes)]
                 text = make_payload("S", code, key).ljust(KEYS)  # trailing spaces are trimmed

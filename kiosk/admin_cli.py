@@ -21,7 +21,7 @@ from kiosk.config import command_line_user
 
 
 def add_admin_commands(
-    commands: argparse._SubParsersAction,
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
     add_common: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     admin = commands.add_parser("admin", help="the first quality admin; enrolment codes (IT)")
@@ -67,9 +67,11 @@ def _add_hours(parser: argparse.ArgumentParser) -> None:
 
 def run_admin(args: argparse.Namespace) -> int:
     from kiosk.services.platform import enrolment
+    from kiosk.services.platform.caller import Caller
 
     if args.admin_command == "create":
         made = enrolment.create_first_admin(
+            Caller.system(),
             args.badge,
             args.name,
             department=args.department,
@@ -84,7 +86,7 @@ def run_admin(args: argparse.Namespace) -> int:
         issued = made.issued
     else:
         issued = enrolment.issue_code_by_it(
-            args.badge, os_user=command_line_user(), hours=args.hours
+            Caller.system(), args.badge, os_user=command_line_user(), hours=args.hours
         )
         if issued.reset:
             print(f"The PIN of {issued.name} ({issued.badge_code}) is cleared.")

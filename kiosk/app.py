@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from textual import events
@@ -39,7 +39,7 @@ SWEEP_INTERVAL_SECONDS = 60.0  # the deadline sweep; each -2 is written once how
 START_WAIT_SECONDS = 60.0  # how long a service call waits for the start-up thread at most
 
 
-class KioskApp(App):
+class KioskApp(App[None]):
     TITLE = N_("Quality Kiosk")
     SUB_TITLE = N_("Strive for Zero Defects")
     BINDINGS = [
@@ -57,11 +57,12 @@ class KioskApp(App):
         clock: Clock | None = None,
         *,
         board_only: bool = False,
-        start_screen: Callable[[], Screen] | None = None,  # e.g. the contest scoreboard
+        start_screen: Callable[[], Screen[Any]] | None = None,  # e.g. the contest scoreboard
         preset_badge: str | None = None,  # `kiosk ssh-shell`: the SSH user's badge
     ) -> None:
         # read by App.__init__: a locked kiosk has no command palette
-        self.ENABLE_COMMAND_PALETTE = not settings.locked
+        # Textual declares it a ClassVar, yet App.__init__ reads it from the instance
+        self.ENABLE_COMMAND_PALETTE = not settings.locked  # type: ignore[misc]
         super().__init__()
         self.board_only = board_only
         self.start_screen = start_screen
@@ -360,8 +361,8 @@ class KioskApp(App):
     def status_line(self, width: int = 0) -> str:
         """Terminal, person, station, database state and clock; shorter when `width` is tight."""
         clock = format_local(self.clock.now(), "%Y-%m-%d %H:%M")
-        station = _("Station {code}", code=self.station.code) if self.station else ""
-        person = _("not signed in")
+        station: str = _("Station {code}", code=self.station.code) if self.station else ""
+        person: str = _("not signed in")
         if self.user:
             person = f"{self.user.name} · {self.user.role_title} · {self.user.team_name}"
         parts = [

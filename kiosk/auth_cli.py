@@ -15,7 +15,7 @@ from kiosk.config import command_line_user
 
 
 def add_auth_commands(
-    commands: argparse._SubParsersAction,
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
     add_common: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     auth = commands.add_parser("auth", help="PIN locks: unlock a badge (IT)")
@@ -32,8 +32,9 @@ def add_auth_commands(
 
 def run_auth(args: argparse.Namespace) -> int:
     from kiosk.services.platform.auth import unlock_pin_by_it
+    from kiosk.services.platform.caller import Caller
 
-    result = unlock_pin_by_it(args.badge, os_user=command_line_user())
+    result = unlock_pin_by_it(Caller.system(), args.badge, os_user=command_line_user())
     who = f"Badge {result.badge_code} ({result.name})"
     if result.was_locked:
         print(f"{who} unlocked; it was locked on: {result.shown}.")

@@ -11,13 +11,16 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.errors import ValidationFailed
 
+if TYPE_CHECKING:
+    from kiosk.services.plant.campaigns import CampaignView
+
 
 def add_campaign_commands(
-    commands: argparse._SubParsersAction,
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
     add_common: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     campaign = commands.add_parser(
@@ -61,12 +64,13 @@ def run_campaign(args: argparse.Namespace, settings: Any) -> int:
         return _template(args)
     from kiosk.services.plant import campaign_file, campaigns
     from kiosk.services.platform import database
+    from kiosk.services.platform.caller import Caller
 
     database.require_current_schema(database.open_database(settings.database_url, create=False))
     try:
         if args.campaign_command == "new":
             draft = campaign_file.read_campaign_file(args.file)
-            view = campaigns.create_campaign(None, draft, activate=args.activate)
+            view = campaigns.create_campaign(Caller.system(), draft, activate=args.activate)
             state = "active now" if view.active else "inactive: `kiosk campaign activate` it"
             print(
                 f"Campaign {view.name!r} created ({view.starts_on} to {view.ends_on}, "
@@ -74,7 +78,7 @@ def run_campaign(args: argparse.Namespace, settings: Any) -> int:
             )
             return 0
         if args.campaign_command == "activate":
-            view = campaigns.activate_campaign(None, args.name)
+            view = campaigns.activate_campaign(Caller.system(), args.name)
             print(f"Campaign {view.name!r} is the active campaign now.")
             return 0
         return _list(campaigns.list_campaigns())
@@ -86,7 +90,7 @@ def run_campaign(args: argparse.Namespace, settings: Any) -> int:
         return 2
 
 
-def _list(views: list) -> int:
+def _list(views: list[CampaignView]) -> int:
     if not views:
         print("No campaign yet: `kiosk campaign template FILE`, then `kiosk campaign new FILE`.")
         return 0

@@ -151,12 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser(
         "bench", help="run the benchmarks from a checkout and print each ratio beside its target"
     )
+    bench.add_argument("names", nargs="*", metavar="NAME", help="which (default: all)")
     bench.add_argument(
-        "names",
-        nargs="*",
-        metavar="NAME",
-        help="scan, startup, board, live, board_live, pooled, export, reads",
+        "--db",
+        metavar="URL",
+        help="run on this engine only (postgresql://: a server the benchmarks create their "
+        "own databases on); default: SQLite and a throwaway PostgreSQL",
     )
+    bench.add_argument("--both", action="store_true", help="with a PostgreSQL --db: SQLite too")
 
     keys = commands.add_parser("keys", help="the plant key that signs QR labels")
     keys_commands = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
@@ -234,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _command_names(commands: argparse._SubParsersAction) -> list[str]:
+def _command_names(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> list[str]:
     """Every command, nested ones spelled out ("db upgrade"), for the help text."""
     names = []
     for name, sub in commands.choices.items():
@@ -336,10 +338,11 @@ def _print_labels(args: argparse.Namespace) -> int:
 def _seed_plant_scale(scale: float, *, quiet: bool) -> None:
     from kiosk.progress import TextProgress
     from kiosk.services.plant.scale_demo import seed_plant
+    from kiosk.services.platform.caller import Caller
 
     progress = TextProgress(quiet=quiet)
     try:
-        summary = seed_plant(scale, progress=progress)
+        summary = seed_plant(Caller.system(), scale, progress=progress)
     finally:
         progress.close()
     print(
@@ -373,11 +376,11 @@ def _terminal_missing(args: argparse.Namespace) -> bool:
 
 def _run_benchmarks(run: Invocation) -> int:
     try:
-        from bench.__main__ import main as run_benchmarks
+        from bench.__main__ import run as run_benchmarks
     except ImportError:
         print("kiosk: the benchmarks run from a checkout (bench/ beside kiosk/).", file=sys.stderr)
         return 2
-    return run_benchmarks(run.args.names)
+    return run_benchmarks(run.args.names, run.args.db, run.args.both)
 
 
 def _write_samples(run: Invocation) -> int:
@@ -459,21 +462,23 @@ def _upgrade_database(run: Invocation) -> int:
 def _demo(run: Invocation) -> int:
     from kiosk.services.plant.demo import seed_demo_plant
     from kiosk.services.platform import database
+    from kiosk.services.platform.caller import Caller
 
     status = run.status
     database.upgrade()
     if run.args.scale:
         _seed_plant_scale(run.args.scale, quiet=run.args.quiet)
     else:
-        seed_demo_plant()
+        seed_demo_plant(Caller.system())
     print(f"Demo plant ready in {status.where}.")
     return 0 if run.args.no_run else _run_app(run.settings)
 
 
 def _rotate_keys(run: Invocation) -> int:
     from kiosk.services.plant.plant import rotate_signing_key
+    from kiosk.services.platform.caller import Caller
 
-    rotation = rotate_signing_key(run.args.grace_days)
+    rotation = rotate_signing_key(Caller.system(), run.args.grace_days)
     print(
         "New label key made. Labels printed before stay valid until "
         f"{format_local(rotation.previous_valid_until)}: print new ones "

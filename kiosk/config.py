@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import socket
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -54,7 +54,8 @@ class Settings:
     def with_overrides(self, **overrides: object) -> Settings:
         """Command-line values over these, checked by the same rules as the file's and the
         environment's (so --idle-timeout 5 is refused like QK_IDLE_TIMEOUT=5)."""
-        clean = {
+        # each value checked and converted for its field by _coerce
+        clean: dict[str, Any] = {
             key: _coerce(key, value, _OPTION_NAMES.get(key, key))
             for key, value in overrides.items()
             if value is not None
@@ -81,6 +82,13 @@ _ENV_KEYS = {
 }
 
 
+def _whole(value: object) -> int:
+    """A whole number from the command line (int) or a file or the environment (text)."""
+    if isinstance(value, int | str):
+        return int(value)
+    raise TypeError(f"not a whole number: {value!r}")
+
+
 def _coerce(key: str, value: object, origin: str) -> object:
     if key == "locked":
         if isinstance(value, bool):
@@ -93,7 +101,7 @@ def _coerce(key: str, value: object, origin: str) -> object:
         raise ConfigError(f"{origin}: kiosk mode is true or false, got {value!r}")
     if key == "idle_timeout_seconds":
         try:
-            seconds = int(value)  # type: ignore[arg-type]
+            seconds = _whole(value)
         except (TypeError, ValueError) as exc:
             raise ConfigError(
                 f"{origin}: idle timeout must be whole seconds, got {value!r}"
@@ -103,7 +111,7 @@ def _coerce(key: str, value: object, origin: str) -> object:
         return seconds
     if key == "offline_role_days":
         try:
-            days = int(value)  # type: ignore[arg-type]
+            days = _whole(value)
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{origin}: offline_role_days must be whole days") from exc
         if not 1 <= days <= 365:
@@ -127,8 +135,10 @@ def load_settings(
     """Defaults, then the TOML file (if any), then QK_* environment variables."""
     environ = dict(os.environ) if environ is None else environ
     path = config_path or Path(environ.get("QK_CONFIG", default_config_path()))
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}  # each value checked and converted for its field by _coerce
     if path.exists():
+        import tomllib  # only with a settings file: not on every kiosk's start-up path
+
         try:
             document = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -140,7 +150,7 @@ def load_settings(
     for key, env_name in _ENV_KEYS.items():
         if environ.get(env_name):
             values[key] = _coerce(key, environ[env_name], env_name)
-    return Settings(**values)  # type: ignore[arg-type]
+    return Settings(**values)
 
 
 def command_line_user() -> str:

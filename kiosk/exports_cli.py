@@ -29,7 +29,7 @@ HANDBOOK_FORMATS = ("md", "pdf")
 
 
 def add_export_commands(
-    export_commands: argparse._SubParsersAction,
+    export_commands: argparse._SubParsersAction[argparse.ArgumentParser],
     add_common: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     """Add this module's sub-commands to the `kiosk export` group."""
@@ -68,7 +68,7 @@ def _add_month(command: argparse.ArgumentParser, name: str) -> None:
 
 
 def _add_handbook(
-    export_commands: argparse._SubParsersAction,
+    export_commands: argparse._SubParsersAction[argparse.ArgumentParser],
     add_common: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     handbook = export_commands.add_parser(
@@ -134,6 +134,7 @@ def _export_table(args: argparse.Namespace) -> int:
 
     month = exports.parse_month(args.month) if args.month else None
     summary = ""
+    table: exports.Table | exports.TableStream
     if args.export_command == "coverage":
         table, overall = exports.coverage_export(args.campaign)
         summary = (
@@ -141,7 +142,10 @@ def _export_table(args: argparse.Namespace) -> int:
             "active employees passed): "
         )
     else:
-        builders = {
+        builders: dict[
+            str,
+            Callable[[exports.Month | None, str | None], exports.Table | exports.TableStream],
+        ] = {
             "performance": exports.performance_table,
             "ledger": exports.ledger_stream,  # read a page at a time while written
             "defects": exports.defects_stream,

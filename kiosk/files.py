@@ -7,6 +7,7 @@ import contextlib
 import logging
 import logging.handlers
 import os
+from io import TextIOWrapper
 from pathlib import Path
 
 PRIVATE_MODE = 0o600
@@ -31,14 +32,16 @@ def _private_opener(path: str, flags: int) -> int:
 class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """A rotating log whose files (the rotated ones too) are made 0600."""
 
-    def _open(self):  # type: ignore[no-untyped-def]  # logging.FileHandler's own hook
-        return open(  # noqa: SIM115 - the handler keeps the stream open
+    def _open(self) -> TextIOWrapper:  # logging.FileHandler's own hook
+        stream = open(  # noqa: SIM115 - the handler keeps the stream open
             self.baseFilename,
             self.mode,
             encoding=self.encoding,
             errors=self.errors,
             opener=_private_opener,
         )
+        assert isinstance(stream, TextIOWrapper)  # a log handler's mode is a text mode
+        return stream
 
 
 def log_file_handler(path: Path) -> logging.Handler:

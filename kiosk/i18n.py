@@ -19,7 +19,6 @@ translated when they are shown; `LazyLabels` is a mapping that does that on ever
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -84,6 +83,8 @@ def catalog(language_: str) -> dict[str, str]:
     """English template -> template in `language_` (empty for English)."""
     if language_ == DEFAULT_LANGUAGE:
         return {}
+    import json  # only for a language other than English: not before the first screen
+
     path = LOCALE_DIR / f"{language_}.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

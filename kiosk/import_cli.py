@@ -22,7 +22,7 @@ ENROLMENT_SHOWN = 50
 
 
 def add_import_commands(
-    import_commands: argparse._SubParsersAction,
+    import_commands: argparse._SubParsersAction[argparse.ArgumentParser],
     add_common: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     """Add `plant` and `roster` to the `kiosk import` group."""
@@ -181,8 +181,10 @@ def _print_changes(changes: Sequence[str], dry_run: bool) -> None:
 
 def _import_plant(args: argparse.Namespace) -> int:
     from kiosk.services.plant.plant_import import import_plant
+    from kiosk.services.platform.caller import Caller
 
     result = import_plant(
+        Caller.system(),
         args.files,
         deactivate_missing=args.deactivate_missing,
         dry_run=args.dry_run,
@@ -205,10 +207,12 @@ def _import_plant(args: argparse.Namespace) -> int:
 def _import_roster(args: argparse.Namespace) -> int:
     from kiosk.services.plant.roster import import_roster
     from kiosk.services.platform.auth import ROLE_TITLES
+    from kiosk.services.platform.caller import Caller
 
     bar = TextProgress()  # drawn only on a terminal
     try:
         result = import_roster(
+            Caller.system(),
             args.file,
             deactivate_missing=args.deactivate_missing,
             dry_run=args.dry_run,

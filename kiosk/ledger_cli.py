@@ -15,7 +15,7 @@ from kiosk.config import command_line_user
 
 
 def add_ledger_commands(
-    commands: argparse._SubParsersAction,
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
     add_common: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     ledger = commands.add_parser("ledger", help="the point ledger: check it is whole")
@@ -29,9 +29,10 @@ def add_ledger_commands(
 
 
 def run_ledger(args: argparse.Namespace) -> int:
+    from kiosk.services.platform.caller import Caller
     from kiosk.services.platform.ledger_check import verify_ledger
 
-    result = verify_ledger(who=f"by {command_line_user()} (command line)")
+    result = verify_ledger(Caller.system(), who=f"by {command_line_user()} (command line)")
     if result.ok:
         print(f"Ledger whole: {result.rows} rows chained, every running total agrees.")
         return 0

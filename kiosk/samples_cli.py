@@ -26,7 +26,7 @@ DEPLOY_FOLDER = "deploy"  # units and settings for the machines, copied into dep
 
 
 def add_samples_command(
-    commands: argparse._SubParsersAction,
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> None:
     samples = commands.add_parser(
         "samples",

@@ -144,7 +144,7 @@ def preset_badge_for(user: str, path: Path, named: bool) -> str | None:
 
 
 def add_ssh_shell_command(
-    commands: argparse._SubParsersAction,
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
     add_common: Callable[[argparse.ArgumentParser], None],
 ) -> None:
     parser = commands.add_parser(
@@ -198,6 +198,7 @@ def run_ssh_shell(
     environ = os.environ if environ is None else environ
     stdin = sys.stdin if stdin is None else stdin
     from kiosk.services.platform import database
+    from kiosk.services.platform.caller import Caller
     from kiosk.services.platform.ssh_sessions import record_refused_command, visible
 
     stderr = sys.__stderr__ if stderr is None else stderr  # where Textual draws
@@ -225,7 +226,9 @@ def run_ssh_shell(
     if session.requested_command is not None:
         try:
             record_refused_command(
-                session.user, session.requested_command, terminal=session.terminal_id
+                Caller.system(terminal=session.terminal_id),
+                session.user,
+                session.requested_command,
             )
         except ServiceError as exc:
             log.warning("could not audit the refused command: %s", exc.message)
@@ -246,11 +249,12 @@ def run_ssh_shell(
 def _refuse_unmapped(session: SshSession, stderr: IO[Any] | None) -> int:
     """An SSH account with no badge in the users file: no kiosk (audited), exit 2."""
     from kiosk.errors import PermissionDenied
+    from kiosk.services.platform.caller import Caller
     from kiosk.services.platform.ssh_sessions import refuse_unmapped_account
 
     log.warning("SSH user %s is not mapped to a badge: refused", session.user)
     try:
-        refusal = refuse_unmapped_account(session.user, terminal=session.terminal_id)
+        refusal = refuse_unmapped_account(Caller.system(terminal=session.terminal_id), session.user)
     except ServiceError as exc:
         log.warning("could not audit the refused SSH user: %s", exc.message)
         refusal = PermissionDenied(_(UNMAPPED_NOTICE, user=session.user))

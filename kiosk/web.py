@@ -26,12 +26,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from textual_serve.server import Server
 
 from kiosk.config import Settings
 from kiosk.errors import PermissionDenied, ServiceError, ValidationFailed
 from kiosk.services.plant import plant
 from kiosk.services.platform.auth import EmployeeView
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.text import clean_text
 from kiosk.services.platform.web_access import (
     MAX_BADGE_LENGTH,
@@ -114,7 +116,7 @@ class BoardServer(Server):
 
     async def _make_app(self) -> web.Application:
         @web.middleware
-        async def guard(request: web.Request, handler: Any) -> web.StreamResponse:
+        async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
             return await self._guard(request, handler)
 
         app = web.Application(middlewares=[guard], client_max_size=64 * 1024)
@@ -203,7 +205,7 @@ class BoardServer(Server):
             allowed.add(f"{public.scheme}://{public.netloc}")
         return origin in allowed
 
-    async def _guard(self, request: web.Request, handler: Any) -> web.StreamResponse:
+    async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path in ("/login", "/logout"):
             return await handler(request)
         session = self.session_of(request)
@@ -242,7 +244,7 @@ class BoardServer(Server):
 
     # -- pages ------------------------------------------------------------------------
 
-    async def handle_index(self, request: web.Request) -> web.Response:  # type: ignore[override]
+    async def handle_index(self, request: web.Request) -> web.Response:
         session: WebSession = request["web_session"]
         try:
             font_size = min(40, max(8, int(request.query.get("fontsize", "16"))))
@@ -319,7 +321,9 @@ class BoardServer(Server):
                 status=429,
             )
         try:
-            employee = await asyncio.to_thread(self.sign_in, badge, pin, client=client)
+            employee = await asyncio.to_thread(
+                self.sign_in, Caller.system(), badge, pin, client=client
+            )
         except PermissionDenied as exc:
             self.throttle.failed(badge, client)
             log.warning("web sign-in refused: badge %s from %s", badge, client)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from peewee import CharField, IntegerField, TextField
+from peewee import AutoField, CharField, IntegerField, TextField
 
 from models.base import BaseModel, UTCDateTimeField
 
@@ -15,6 +15,7 @@ class AnomalyHistory(BaseModel):
     defects reported through the kiosk in that month.
     """
 
+    id = AutoField()
     month = CharField(max_length=7)  # "YYYY-MM", a local calendar month
     category = CharField(max_length=16)  # a 5M1E key (models.defects.CATEGORIES_5M1E)
     count = IntegerField()

@@ -6,7 +6,9 @@ at it (once: the column is unique), so an item is answered exactly once.
 
 from __future__ import annotations
 
-from peewee import BooleanField, CharField, ForeignKeyField, IntegerField, UUIDField
+from uuid import UUID
+
+from peewee import AutoField, BooleanField, CharField, ForeignKeyField, IntegerField, UUIDField
 
 from models.base import BaseModel, UTCDateTimeField, new_uuid
 from models.campaign import Campaign
@@ -19,7 +21,9 @@ ANSWER_CONTEXT = "assessment"
 class Assessment(BaseModel):
     id = UUIDField(primary_key=True, default=new_uuid)
     employee = ForeignKeyField(Employee, backref="assessments", on_delete="RESTRICT")
+    employee_id: int
     campaign = ForeignKeyField(Campaign, backref="assessments", null=True, on_delete="RESTRICT")
+    campaign_id: int | None
     item_count = IntegerField()
     pass_mark_percent = IntegerField()
     started_at = UTCDateTimeField(index=True)
@@ -41,12 +45,16 @@ Assessment.add_index(
 
 
 class AssessmentItem(BaseModel):
+    id = AutoField()
     assessment = ForeignKeyField(Assessment, backref="items", on_delete="CASCADE")
+    assessment_id: UUID
     position = IntegerField()  # 1..item_count, the order shown
     question = ForeignKeyField(Question, backref="assessment_items", on_delete="RESTRICT")
+    question_id: int
     answer = ForeignKeyField(
         QuizAnswer, backref="assessment_item", null=True, unique=True, on_delete="RESTRICT"
     )
+    answer_id: UUID | None
 
     class Meta:
         indexes = (

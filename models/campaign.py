@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from peewee import BooleanField, CharField, DateField, IntegerField, TextField
+from peewee import AutoField, BooleanField, CharField, DateField, IntegerField, TextField
 
 from models.base import BaseModel
 
@@ -38,6 +38,7 @@ RULE_DEFAULTS: dict[str, int | str] = {
 
 
 class Campaign(BaseModel):
+    id = AutoField()
     name = CharField(max_length=120)
     starts_on = DateField()
     ends_on = DateField()

@@ -8,6 +8,7 @@ A contest team is a `Team` row with kind "contest"; its members are listed here
 from __future__ import annotations
 
 from peewee import (
+    AutoField,
     BooleanField,
     CharField,
     ForeignKeyField,
@@ -24,8 +25,11 @@ CONTEST_STATUSES = ("running", "finished")
 
 
 class ContestTeamMember(BaseModel):
+    id = AutoField()
     team = ForeignKeyField(Team, backref="contest_members", on_delete="CASCADE")
+    team_id: int
     employee = ForeignKeyField(Employee, backref="contest_teams", on_delete="RESTRICT")
+    employee_id: int
     position = IntegerField()
 
     class Meta:
@@ -33,24 +37,31 @@ class ContestTeamMember(BaseModel):
 
 
 class Contest(BaseModel):
+    id = AutoField()
     name = CharField(max_length=120)
     campaign = ForeignKeyField(Campaign, backref="contests", null=True, on_delete="RESTRICT")
+    campaign_id: int | None
     status = CharField(max_length=16, default="running", index=True)
     correct_points = IntegerField()
     wrong_points = IntegerField()
     host = ForeignKeyField(Employee, backref="contests_hosted", on_delete="RESTRICT")
+    host_id: int
     created_at = UTCDateTimeField(index=True)
     finished_at = UTCDateTimeField(null=True)
     finished_by = ForeignKeyField(
         Employee, backref="contests_finished", null=True, on_delete="RESTRICT"
     )
+    finished_by_id: int | None
 
 
 class ContestEntry(BaseModel):
     """A registered team taking part in a contest."""
 
+    id = AutoField()
     contest = ForeignKeyField(Contest, backref="entries", on_delete="CASCADE")
+    contest_id: int
     team = ForeignKeyField(Team, backref="contest_entries", on_delete="RESTRICT")
+    team_id: int
     position = IntegerField()
 
     class Meta:
@@ -60,11 +71,15 @@ class ContestEntry(BaseModel):
 class ContestItem(BaseModel):
     """An item drawn from the question bank for a contest (never twice in one contest)."""
 
+    id = AutoField()
     contest = ForeignKeyField(Contest, backref="items", on_delete="CASCADE")
+    contest_id: int
     question = ForeignKeyField(Question, backref="contest_items", on_delete="RESTRICT")
+    question_id: int
     number = IntegerField()
     drawn_at = UTCDateTimeField()
     drawn_by = ForeignKeyField(Employee, backref="contest_items_drawn", on_delete="RESTRICT")
+    drawn_by_id: int
 
     class Meta:
         indexes = ((("contest", "question"), True), (("contest", "number"), True))
@@ -73,12 +88,17 @@ class ContestItem(BaseModel):
 class ContestAnswer(BaseModel):
     """A team's confirmed answer to an item (one per team and item)."""
 
+    id = AutoField()
     item = ForeignKeyField(ContestItem, backref="answers", on_delete="CASCADE")
+    item_id: int
     team = ForeignKeyField(Team, backref="contest_answers", on_delete="RESTRICT")
+    team_id: int
     choice = ForeignKeyField(Choice, backref="contest_answers", on_delete="RESTRICT")
+    choice_id: int
     correct = BooleanField()
     ledger_key = CharField(max_length=128)
     confirmed_by = ForeignKeyField(Employee, backref="contest_confirmed", on_delete="RESTRICT")
+    confirmed_by_id: int
     answered_at = UTCDateTimeField()
     terminal = CharField(max_length=64, null=True)
 
@@ -87,6 +107,7 @@ class ContestAnswer(BaseModel):
 
 
 class SkillEvent(BaseModel):
+    id = AutoField()
     code = CharField(max_length=32, unique=True)
     name = CharField(max_length=120)
     description = TextField(default="")
@@ -95,7 +116,9 @@ class SkillEvent(BaseModel):
 
 
 class SkillCriterion(BaseModel):
+    id = AutoField()
     event = ForeignKeyField(SkillEvent, backref="criteria", on_delete="CASCADE")
+    event_id: int
     code = CharField(max_length=32)
     name = CharField(max_length=120)
     min_score = IntegerField(default=0)
@@ -108,12 +131,16 @@ class SkillCriterion(BaseModel):
 
 
 class SkillParticipant(BaseModel):
+    id = AutoField()
     event = ForeignKeyField(SkillEvent, backref="participants", on_delete="CASCADE")
+    event_id: int
     employee = ForeignKeyField(Employee, backref="skill_entries", on_delete="RESTRICT")
+    employee_id: int
     registered_at = UTCDateTimeField()
     registered_by = ForeignKeyField(
         Employee, backref="skill_registrations", null=True, on_delete="RESTRICT"
     )
+    registered_by_id: int | None
 
     class Meta:
         indexes = ((("event", "employee"), True),)
@@ -122,9 +149,13 @@ class SkillParticipant(BaseModel):
 class SkillScore(BaseModel):
     """One judge's score for one criterion of one participant (re-entering replaces it)."""
 
+    id = AutoField()
     participant = ForeignKeyField(SkillParticipant, backref="scores", on_delete="CASCADE")
+    participant_id: int
     criterion = ForeignKeyField(SkillCriterion, backref="scores", on_delete="RESTRICT")
+    criterion_id: int
     judge = ForeignKeyField(Employee, backref="skill_scores_given", on_delete="RESTRICT")
+    judge_id: int
     score = IntegerField()
     entered_at = UTCDateTimeField()
     terminal = CharField(max_length=64, null=True)

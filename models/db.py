@@ -11,13 +11,25 @@ import heapq
 import os
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, cast
 from urllib.parse import unquote, urlparse
 
-from peewee import Database, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
-from peewee import __exception_wrapper__ as driver_errors_as_peewee_errors
+from peewee import (
+    BaseQuery,
+    Database,
+    DatabaseProxy,
+    Field,
+    Model,
+    PostgresqlDatabase,
+    SqliteDatabase,
+    _atomic,
+)
+from peewee import (  # type: ignore[attr-defined]  # peewee has it; types-peewee omits it
+    __exception_wrapper__ as driver_errors_as_peewee_errors,
+)
 from playhouse import db_url
 from playhouse.pool import PooledPostgresqlDatabase
 
@@ -108,9 +120,11 @@ def application_name() -> str:
     return _application_name
 
 
-def connect_params(url: str) -> dict:
+def connect_params(url: str) -> dict[str, Any]:
     """Keyword arguments for a PostgreSQL driver connection (psycopg.connect) from a URL."""
-    params = db_url.parse(url.replace("postgres://", "postgresql://", 1), unquote_password=True)
+    params: dict[str, Any] = db_url.parse(
+        url.replace("postgres://", "postgresql://", 1), unquote_password=True
+    )
     params.setdefault("connect_timeout", 5)
     params.setdefault("application_name", _application_name)
     return params
@@ -148,24 +162,27 @@ def noting_writes() -> Iterator[set[str]]:
         _writes.tables = None
 
 
-class _NotesWrites:
-    def execute_sql(self, sql, params=None):  # type: ignore[no-untyped-def]
+class _NotesWrites(Database):
+    def execute_sql(self, sql: str, params: Sequence[object] | None = None) -> Any:
         _note_write(sql)
-        return super().execute_sql(sql, params)  # type: ignore[misc]
+        # types-peewee leaves Database.execute_sql unannotated
+        return super().execute_sql(sql, params)  # type: ignore[no-untyped-call]
 
 
 class KioskSqliteDatabase(_NotesWrites, SqliteDatabase):
     """SQLite, noting the tables each write transaction writes."""
 
 
-class KioskPostgresqlDatabase(_NotesWrites, PooledPostgresqlDatabase):
+class KioskPostgresqlDatabase(  # type: ignore[misc]  # types-peewee: PooledDatabase.init differs from PostgresqlDatabase.init
+    _NotesWrites, PooledPostgresqlDatabase
+):
     """A pool of PostgreSQL connections, noting the tables each write transaction writes.
 
     While some of its connections are in use the others wait in the pool for the next
     unit (a board's panels read in parallel); once none is in use, all but
     IDLE_CONNECTIONS are closed, so an idle kiosk holds one query connection."""
 
-    def _close(self, conn, close_conn=False):  # type: ignore[no-untyped-def]
+    def _close(self, conn: Any, close_conn: bool = False) -> None:
         with self._pool_lock:
             super()._close(conn, close_conn)
             if not self._in_use:
@@ -264,11 +281,11 @@ def server_now() -> datetime:
     database = database_proxy.obj
     if not isinstance(database, PostgresqlDatabase):
         raise RuntimeError("server_now() is for PostgreSQL; SQLite runs on this machine's clock")
-    moment = database.execute_sql("SELECT clock_timestamp()").fetchone()[0]
+    moment: datetime = database.execute_sql("SELECT clock_timestamp()").fetchone()[0]
     return moment.astimezone(UTC)
 
 
-def fetch_all(sql: str, params: tuple) -> list[tuple]:
+def fetch_all(sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
     """Run compiled SQL on this thread's connection and return its rows as the driver gives
     them: the driver's cursor under Peewee's error mapping, without Peewee's query
     logging (for a board query run every second; bench/board.py)."""
@@ -276,7 +293,8 @@ def fetch_all(sql: str, params: tuple) -> list[tuple]:
     with driver_errors_as_peewee_errors:
         cursor = database.connection().cursor()
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
 
 def connection_open() -> bool:
@@ -304,7 +322,7 @@ def connection() -> Iterator[Database]:
             database.close()
 
 
-def write_transaction(database: Database | None = None):
+def write_transaction(database: Database | None = None) -> _atomic:
     """A transaction that takes the write lock at once on SQLite (no upgrade deadlocks)."""
     database = database or database_proxy.obj
     if isinstance(database, SqliteDatabase):
@@ -312,17 +330,28 @@ def write_transaction(database: Database | None = None):
     return database.atomic()
 
 
+def tuples(query: BaseQuery) -> Iterable[tuple[Any, ...]]:
+    """`query.tuples()` (the query, its rows as tuples), typed as what it yields:
+    types-peewee gives it the model query's type, whose rows would be model instances."""
+    return cast("Iterable[tuple[Any, ...]]", query.tuples())
+
+
+def dicts(query: BaseQuery) -> Iterable[dict[str, Any]]:
+    """`query.dicts()` (the query, its rows as dicts), typed as what it yields (as `tuples`)."""
+    return cast("Iterable[dict[str, Any]]", query.dicts())
+
+
 BULK_PARAMETERS = 30_000  # parameters in one statement, under SQLite's 32,766
 
 
 def insert_rows(
-    model: type,
-    fields: Sequence,
+    model: type[Model],
+    fields: Sequence[Field[Any]],
     rows: Sequence[Sequence[object]],
     *,
-    returning: Sequence = (),
+    returning: Sequence[Field[Any]] = (),
     skip_conflicts: bool = False,
-) -> list[tuple]:
+) -> list[tuple[Any, ...]]:
     """Insert many rows of `model`, thousands per statement, on this thread's connection.
 
     The statement is written by hand (one placeholder per value, each value through its
@@ -348,9 +377,9 @@ def insert_rows(
     tail = " ON CONFLICT DO NOTHING" if skip_conflicts and is_postgresql(database) else ""
     if returning:
         tail += " RETURNING " + ", ".join(field.column_name for field in returning)
-    converters = [field.db_value for field in fields]
+    converters: list[Callable[[object], object]] = [field.db_value for field in fields]
     size = max(1, BULK_PARAMETERS // len(fields))
-    returned: list[tuple] = []
+    returned: list[tuple[Any, ...]] = []
     for start in range(0, len(rows), size):
         chunk = rows[start : start + size]
         values = [

@@ -41,7 +41,10 @@ def enable_postgresql() -> None:
     """Give Peewee the psycopg driver if its import was skipped (safe to repeat)."""
     import peewee
 
-    if peewee.psycopg is not None:
+    # Peewee's module globals that its import would have set (types-peewee declares
+    # none of them): written through the modules' namespaces
+    peewee_names = vars(peewee)
+    if peewee_names.get("psycopg") is not None:
         return
     import psycopg
     from playhouse import postgres_ext
@@ -50,12 +53,12 @@ def enable_postgresql() -> None:
     from psycopg.types.hstore import register_hstore
     from psycopg.types.json import Json, Jsonb
 
-    peewee.TransactionStatus = TransactionStatus
-    peewee.Json_pg3 = Json
-    peewee.Jsonb_pg3 = Jsonb
+    peewee_names["TransactionStatus"] = TransactionStatus
+    peewee_names["Json_pg3"] = Json
+    peewee_names["Jsonb_pg3"] = Jsonb
     peewee.Psycopg3Adapter.txn_idle = TransactionStatus.IDLE
     peewee.Psycopg3Adapter.txn_inerror = TransactionStatus.INERROR
     peewee.Psycopg3Adapter.txn_unknown = TransactionStatus.UNKNOWN
-    postgres_ext.TypeInfo = TypeInfo
-    postgres_ext.register_hstore_pg3 = register_hstore
-    peewee.psycopg = psycopg  # last: Peewee checks this name to pick the driver
+    vars(postgres_ext)["TypeInfo"] = TypeInfo
+    vars(postgres_ext)["register_hstore_pg3"] = register_hstore
+    peewee_names["psycopg"] = psycopg  # last: Peewee checks this name to pick the driver

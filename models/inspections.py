@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from peewee import BooleanField, CharField, ForeignKeyField, IntegerField, TextField, UUIDField
+from uuid import UUID
+
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+    UUIDField,
+)
 
 from models.base import BaseModel, UTCDateTimeField, new_uuid
 from models.defects import Defect
@@ -14,6 +24,7 @@ OUTCOMES = ("pass", "fail", "n/a")
 
 
 class ChecklistItem(BaseModel):
+    id = AutoField()
     code = CharField(max_length=32, unique=True)
     area = CharField(max_length=32)
     text = TextField()
@@ -25,18 +36,24 @@ class ChecklistItem(BaseModel):
 class Inspection(BaseModel):
     id = UUIDField(primary_key=True, default=new_uuid)
     line = ForeignKeyField(ProductionLine, backref="inspections", on_delete="RESTRICT")
+    line_id: int
     inspector = ForeignKeyField(Employee, backref="inspections", on_delete="RESTRICT")
+    inspector_id: int
     week = CharField(max_length=8, index=True)  # ISO week, e.g. "2025-W37"
     started_at = UTCDateTimeField()
     completed_at = UTCDateTimeField(null=True)
 
 
 class InspectionResult(BaseModel):
+    id = AutoField()
     inspection = ForeignKeyField(Inspection, backref="results", on_delete="CASCADE")
+    inspection_id: UUID
     item = ForeignKeyField(ChecklistItem, backref="results", on_delete="RESTRICT")
+    item_id: int
     outcome = CharField(max_length=8)
     note = TextField(default="")
     defect = ForeignKeyField(Defect, backref="inspection_results", null=True, on_delete="SET NULL")
+    defect_id: UUID | None
     recorded_at = UTCDateTimeField()
 
     class Meta:

@@ -8,12 +8,15 @@ those people can sign in while the server is away.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from peewee import (
     AutoField,
     CharField,
     DateTimeField,
     IntegerField,
     Model,
+    ModelDelete,
     SqliteDatabase,
     TextField,
 )
@@ -22,6 +25,11 @@ outbox_database = SqliteDatabase(None)
 
 
 class OutboxModel(Model):
+    if TYPE_CHECKING:  # types-peewee's `delete` (a generic descriptor) is ambiguous on a class
+
+        @classmethod
+        def delete(cls) -> ModelDelete: ...
+
     class Meta:
         database = outbox_database
         legacy_table_names = False

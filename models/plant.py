@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
-from peewee import BooleanField, CharField, ForeignKeyField, TextField
+from peewee import AutoField, BooleanField, CharField, ForeignKeyField, TextField
 
 from models.base import BaseModel
 from models.people import Team
 
 
 class ProductionLine(BaseModel):
+    id = AutoField()
     code = CharField(max_length=32, unique=True)
     name = CharField(max_length=120)
     team = ForeignKeyField(Team, backref="lines", null=True, on_delete="SET NULL")
+    team_id: int | None
     active = BooleanField(default=True)
 
 
 class Station(BaseModel):
+    id = AutoField()
     code = CharField(max_length=32, unique=True)
     name = CharField(max_length=120)
     line = ForeignKeyField(ProductionLine, backref="stations", on_delete="CASCADE")
+    line_id: int
     team = ForeignKeyField(Team, backref="stations", null=True, on_delete="SET NULL")
+    team_id: int | None
     active = BooleanField(default=True)
 
 
 class Supplier(BaseModel):
+    id = AutoField()
     code = CharField(max_length=32, unique=True)
     name = CharField(max_length=120)
     active = BooleanField(default=True)

@@ -15,8 +15,11 @@ from models.people import Employee, Team
 class LedgerEntry(BaseModel):
     id = BigAutoField()
     campaign = ForeignKeyField(Campaign, backref="ledger", null=True, on_delete="RESTRICT")
+    campaign_id: int | None
     team = ForeignKeyField(Team, backref="ledger", on_delete="RESTRICT")
+    team_id: int
     employee = ForeignKeyField(Employee, backref="ledger", null=True, on_delete="RESTRICT")
+    employee_id: int | None
     amount = IntegerField()
     reason = TextField()
     cause_type = CharField(max_length=32)
@@ -25,8 +28,10 @@ class LedgerEntry(BaseModel):
     created_by = ForeignKeyField(
         Employee, backref="ledger_entered", null=True, on_delete="RESTRICT"
     )
+    created_by_id: int | None
     created_at = UTCDateTimeField(index=True)
     reverses = ForeignKeyField("self", backref="reversals", null=True, on_delete="RESTRICT")
+    reverses_id: int | None
 
     class Meta:
         indexes = ((("campaign", "team"), False),)
@@ -39,6 +44,7 @@ class LedgerChain(BaseModel):
     `campaign_key` is the campaign id, or 0 for rows that name no campaign."""
 
     entry = ForeignKeyField(LedgerEntry, primary_key=True, on_delete="RESTRICT")
+    entry_id: int
     campaign_key = IntegerField()
     hash = CharField(max_length=64)
 

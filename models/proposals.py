@@ -14,8 +14,11 @@ PROPOSAL_STATUSES = ("submitted", "accepted", "rejected")
 class Proposal(BaseModel):
     id = UUIDField(primary_key=True, default=new_uuid)
     campaign = ForeignKeyField(Campaign, backref="proposals", null=True, on_delete="SET NULL")
+    campaign_id: int | None
     submitter = ForeignKeyField(Employee, backref="proposals", on_delete="RESTRICT")
+    submitter_id: int
     team = ForeignKeyField(Team, backref="proposals", null=True, on_delete="SET NULL")
+    team_id: int | None
     title = CharField(max_length=120)
     problem = TextField()
     proposal = TextField()
@@ -25,6 +28,7 @@ class Proposal(BaseModel):
     reviewed_by = ForeignKeyField(
         Employee, backref="reviewed_proposals", null=True, on_delete="RESTRICT"
     )
+    reviewed_by_id: int | None
     reviewed_at = UTCDateTimeField(null=True)
     review_comment = TextField(default="")
     points = IntegerField(null=True)  # set on acceptance; the ledger row holds the award

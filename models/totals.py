@@ -16,6 +16,7 @@ from models.people import Team
 class TeamPointTotal(BaseModel):
     campaign_key = IntegerField()
     team = ForeignKeyField(Team, on_delete="CASCADE")
+    team_id: int
     points = IntegerField(default=0)
 
     class Meta:
@@ -29,6 +30,7 @@ class LedgerTeamHour(BaseModel):
 
     campaign_key = IntegerField()
     team = ForeignKeyField(Team, on_delete="CASCADE", index=False)  # the key's second column
+    team_id: int
     hour = UTCDateTimeField()
     amount = BigIntegerField()
 
@@ -44,6 +46,7 @@ class LedgerTeamPerson(BaseModel):
 
     campaign_key = IntegerField()
     team = ForeignKeyField(Team, on_delete="CASCADE", index=False)  # the key's second column
+    team_id: int
     employee_key = IntegerField()
     amount = BigIntegerField()
     ontime_entries = IntegerField()

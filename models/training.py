@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from peewee import (
+    AutoField,
     BooleanField,
     CharField,
     ForeignKeyField,
@@ -18,6 +19,7 @@ QUESTION_KINDS = ("single", "truefalse")
 
 
 class Question(BaseModel):
+    id = AutoField()
     key = CharField(max_length=64, unique=True)
     topic = CharField(max_length=64)
     kind = CharField(max_length=16)
@@ -28,7 +30,9 @@ class Question(BaseModel):
 
 
 class Choice(BaseModel):
+    id = AutoField()
     question = ForeignKeyField(Question, backref="choices", on_delete="CASCADE")
+    question_id: int
     position = IntegerField()
     text = TextField()
     correct = BooleanField(default=False)
@@ -40,8 +44,11 @@ class Choice(BaseModel):
 class QuizAnswer(BaseModel):
     id = UUIDField(primary_key=True, default=new_uuid)
     employee = ForeignKeyField(Employee, backref="quiz_answers", on_delete="RESTRICT")
+    employee_id: int
     question = ForeignKeyField(Question, backref="answers", on_delete="RESTRICT")
+    question_id: int
     choice = ForeignKeyField(Choice, backref="answers", on_delete="RESTRICT")
+    choice_id: int
     correct = BooleanField()
     context = CharField(max_length=16, default="practice")
     answered_at = UTCDateTimeField(index=True)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import PurePath
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -36,7 +37,7 @@ class FormField:
 class ActionForm(KioskModal):
     """Dismisses with the service's result, or None when cancelled."""
 
-    CSS_PATH = "action_form.tcss"
+    CSS_PATH: ClassVar[str | PurePath | list[str | PurePath] | None] = "action_form.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Save")]
 
     def __init__(

@@ -5,6 +5,9 @@ services check). With two lists, Tab moves between them and the keys act on the 
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -64,14 +67,18 @@ class CodeListsScreen(KioskScreen):
         self.query_one(f"#codes-{self.kinds[0]}", DataTable).focus()
         self.action_refresh()
 
+    def _refreshed(self, row: Any, template: str) -> None:
+        """After a form: the list again, saying what was saved (nothing when cancelled)."""
+        if row:
+            self.action_refresh(_(template, code=row.code))
+
     def action_refresh(self, message: str | None = None) -> None:
         for kind in self.kinds:
             self.call_service(
                 plant_admin.code_rows,
-                self.app.user,  # type: ignore[attr-defined]
+                self.caller,
                 kind,
-                **self.where_and_when(),
-                on_done=lambda rows, kind=kind: self.show(kind, rows),
+                on_done=functools.partial(self.show, kind),
                 group=f"codes-{kind}",
                 latest_only=True,
             )
@@ -115,7 +122,7 @@ class CodeListsScreen(KioskScreen):
 
     def action_add(self) -> None:
         kind = self.focused_kind()
-        user = self.app.user  # type: ignore[attr-defined]
+        caller = self.caller
         self.app.push_screen(
             AdminForm(
                 _("Add a {noun}", noun=_(KIND_NOUNS[kind])),
@@ -123,12 +130,10 @@ class CodeListsScreen(KioskScreen):
                     FormField("code", _("Code (A-Z, 0-9, '-', up to 32)"), max_length=32),
                     FormField("name", _(NAME_COLUMNS[kind]), max_length=120),
                 ],
-                lambda v: plant_admin.add_code_row(
-                    user, kind, v["code"] or "", v["name"] or "", **self.where_and_when()
-                ),
+                lambda v: plant_admin.add_code_row(caller, kind, v["code"] or "", v["name"] or ""),
                 submit_label=_("Add"),
             ),
-            lambda row: row and self.action_refresh(_("{code} added.", code=row.code)),
+            lambda row: self._refreshed(row, N_("{code} added.")),
         )
 
     def _chosen(self) -> tuple[str, plant_admin.CodeRow | None]:
@@ -142,20 +147,17 @@ class CodeListsScreen(KioskScreen):
         kind, row = self._chosen()
         if row is None:
             return
-        user = self.app.user  # type: ignore[attr-defined]
+        caller = self.caller
         self.app.push_screen(
             AdminForm(
                 _("Rename {code}", code=row.code),
                 [FormField("name", _(NAME_COLUMNS[kind]), value=row.name, max_length=120)],
-                lambda v: plant_admin.rename_code_row(
-                    user, kind, row.code, v["name"] or "", **self.where_and_when()
-                ),
+                lambda v: plant_admin.rename_code_row(caller, kind, row.code, v["name"] or ""),
             ),
             lambda saved: (
-                saved
-                and self.action_refresh(
-                    _("{code} is now {name}.", code=saved.code, name=saved.name)
-                )
+                self.action_refresh(_("{code} is now {name}.", code=saved.code, name=saved.name))
+                if saved
+                else None
             ),
         )
 
@@ -165,11 +167,10 @@ class CodeListsScreen(KioskScreen):
             return
         self.call_service(
             plant_admin.set_code_row_active,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             kind,
             row.code,
             not row.active,
-            **self.where_and_when(),
             on_done=lambda saved: self.action_refresh(
                 _("{code} is active again.", code=saved.code)
                 if saved.active

@@ -5,6 +5,8 @@ the keys act on the list that has the focus."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -73,12 +75,16 @@ class LinesAdminScreen(KioskScreen):
         self.query_one("#admin-lines", DataTable).focus()
         self.action_refresh()
 
+    def _refreshed(self, row: Any, template: str) -> None:
+        """After a form: the list again, saying what was saved (nothing when cancelled)."""
+        if row:
+            self.action_refresh(_(template, code=row.code))
+
     def action_refresh(self, message: str | None = None) -> None:
         self.carry_message(message)
         self.call_service(
             plant_admin.lines_overview,
-            self.app.user,  # type: ignore[attr-defined]
-            **self.where_and_when(),
+            self.caller,
             on_done=self.show_lines,
             group="lines",
             latest_only=True,
@@ -126,9 +132,8 @@ class LinesAdminScreen(KioskScreen):
             return
         self.call_service(
             plant_admin.line_stations,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             line.code,
-            **self.where_and_when(),
             on_done=lambda rows: self.show_stations(line.code, rows),
             group="stations",
             latest_only=True,
@@ -188,7 +193,7 @@ class LinesAdminScreen(KioskScreen):
         self._with_choices(self._open_add_line)
 
     def _open_add_line(self, choices: plant_admin.AdminChoices) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        caller = self.caller
         self.app.push_screen(
             AdminForm(
                 _("Add a line"),
@@ -198,11 +203,11 @@ class LinesAdminScreen(KioskScreen):
                     FormField("team", _("Responsible team"), "select", self._team_options(choices)),
                 ],
                 lambda v: plant_admin.add_line(
-                    user, v["code"] or "", v["name"] or "", v["team"] or "", **self.where_and_when()
+                    caller, v["code"] or "", v["name"] or "", v["team"] or ""
                 ),
                 submit_label=_("Add"),
             ),
-            lambda row: row and self.action_refresh(_("Line {code} added.", code=row.code)),
+            lambda row: self._refreshed(row, N_("Line {code} added.")),
         )
 
     def action_add_station(self) -> None:
@@ -229,22 +234,21 @@ class LinesAdminScreen(KioskScreen):
         ]
 
     def _open_add_station(self, choices: plant_admin.AdminChoices) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        caller = self.caller
         self.app.push_screen(
             AdminForm(
                 _("Add a station"),
                 self._station_fields(choices, None),
                 lambda v: plant_admin.add_station(
-                    user,
+                    caller,
                     v["code"] or "",
                     v["name"] or "",
                     v["line"] or "",
                     _own_team(v["team"]),
-                    **self.where_and_when(),
                 ),
                 submit_label=_("Add"),
             ),
-            lambda row: row and self.action_refresh(_("Station {code} added.", code=row.code)),
+            lambda row: self._refreshed(row, N_("Station {code} added.")),
         )
 
     def action_edit(self) -> None:
@@ -260,7 +264,7 @@ class LinesAdminScreen(KioskScreen):
         self._with_choices(lambda choices: self._open_edit_line(choices, line))
 
     def _open_edit_line(self, choices: plant_admin.AdminChoices, line: plant_admin.LineRow) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        caller = self.caller
         self.app.push_screen(
             AdminForm(
                 _("Change line {code}", code=line.code),
@@ -275,47 +279,43 @@ class LinesAdminScreen(KioskScreen):
                     ),
                 ],
                 lambda v: plant_admin.change_line(
-                    user,
+                    caller,
                     line.code,
                     name=v["name"] or "",
                     team_code=v["team"] or "",
-                    **self.where_and_when(),
                 ),
             ),
-            lambda row: row and self.action_refresh(_("Line {code} saved.", code=row.code)),
+            lambda row: self._refreshed(row, N_("Line {code} saved.")),
         )
 
     def _open_edit_station(
         self, choices: plant_admin.AdminChoices, station: plant_admin.StationRow
     ) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        caller = self.caller
         self.app.push_screen(
             AdminForm(
                 _("Change station {code}", code=station.code),
                 self._station_fields(choices, station),
                 lambda v: plant_admin.change_station(
-                    user,
+                    caller,
                     station.code,
                     name=v["name"] or "",
                     line_code=v["line"] or station.line_code,
                     team_code=_own_team(v["team"]),
-                    **self.where_and_when(),
                 ),
             ),
-            lambda row: row and self.action_refresh(_("Station {code} saved.", code=row.code)),
+            lambda row: self._refreshed(row, N_("Station {code} saved.")),
         )
 
     # -- deactivate, print ---------------------------------------------------------------
 
     def action_toggle_active(self) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
         if self._on_stations() and (station := self.current_station()) is not None:
             self.call_service(
                 plant_admin.set_station_active,
-                user,
+                self.caller,
                 station.code,
                 not station.active,
-                **self.where_and_when(),
                 on_done=lambda row: self.action_refresh(
                     _("Station {code} is now {status}.", code=row.code, status=_status(row.active))
                 ),
@@ -327,10 +327,9 @@ class LinesAdminScreen(KioskScreen):
             return
         self.call_service(
             plant_admin.set_line_active,
-            user,
+            self.caller,
             line.code,
             not line.active,
-            **self.where_and_when(),
             on_done=lambda row: self.action_refresh(
                 _("Line {code} is now {status}.", code=row.code, status=_status(row.active))
             ),
@@ -344,11 +343,10 @@ class LinesAdminScreen(KioskScreen):
         self.say(_("Printing the label of station {code}…", code=station.code))
         self.call_service(
             plant_admin.print_label,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             "S",
             station.code,
             labels_dir(),
-            **self.where_and_when(),
             on_done=lambda path: self.say(
                 _("Station label written to {path}", path=str(path)), "success"
             ),

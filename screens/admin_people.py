@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
 from kiosk.config import data_dir
@@ -48,7 +49,7 @@ class PeopleScreen(KioskScreen):
         super().__init__()
         self.first_row = 0
         self.shown_page: plant_admin.PeoplePage | None = None
-        self._search_timer = None
+        self._search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -83,11 +84,10 @@ class PeopleScreen(KioskScreen):
         self.carry_message(message)
         self.call_service(
             plant_admin.search_people,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             self.query_one("#people-search", Input).value,
             offset=self.first_row,
             limit=PAGE,
-            **self.where_and_when(),
             on_done=self.show,
             group="people",
             latest_only=True,
@@ -221,19 +221,18 @@ class PeopleScreen(KioskScreen):
         self._with_choices(self._open_add)
 
     def _open_add(self, choices: plant_admin.AdminChoices) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        caller = self.caller
         self.app.push_screen(
             AdminForm(
                 _("Add a person"),
                 self._fields(choices, None),
                 lambda v: plant_admin.add_person(
-                    user,
+                    caller,
                     v["badge_code"] or "",
                     v["name"] or "",
                     v["department"] or "",
                     v["team"] or "",
                     v["role"] or "",
-                    **self.where_and_when(),
                 ),
                 submit_label=_("Add"),
             ),
@@ -246,19 +245,18 @@ class PeopleScreen(KioskScreen):
             self._with_choices(lambda choices: self._open_edit(choices, row))
 
     def _open_edit(self, choices: plant_admin.AdminChoices, row: plant_admin.PersonRow) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        caller = self.caller
         self.app.push_screen(
             AdminForm(
                 _("Change {badge_code} {name}", badge_code=row.badge_code, name=row.name),
                 self._fields(choices, row),
                 lambda v: plant_admin.change_person(
-                    user,
+                    caller,
                     row.badge_code,
                     name=v["name"] or "",
                     department=v["department"] or row.department,
                     team_code=v["team"] or "",
                     role=v["role"] or "",
-                    **self.where_and_when(),
                 ),
             ),
             lambda saved: self._saved(saved, _("Saved")),
@@ -288,10 +286,9 @@ class PeopleScreen(KioskScreen):
             return
         self.call_service(
             plant_admin.set_person_active,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             row.badge_code,
             not row.active,
-            **self.where_and_when(),
             on_done=self._toggled,
         )
 
@@ -315,11 +312,10 @@ class PeopleScreen(KioskScreen):
         self.say(_("Printing the badge of {name}…", name=row.name))
         self.call_service(
             plant_admin.print_label,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             "B",
             row.badge_code,
             labels_dir(),
-            **self.where_and_when(),
             on_done=lambda path: self.say(
                 _("Badge label written to {path}", path=str(path)), "success"
             ),
@@ -343,9 +339,8 @@ class PeopleScreen(KioskScreen):
             return
         self.call_service(
             auth.unlock_pin,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             row.badge_code,
-            **self.where_and_when(),
             on_done=self._unlocked,
         )
 

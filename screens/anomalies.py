@@ -204,9 +204,11 @@ class AnomaliesScreen(KioskScreen):
             color="red",
             label="80 %",
         )
-        plt.xticks(x, [row.label for row in shown])
-        plt.ylim(0, max(row.count for row in shown) * 1.15, yside="left")
-        plt.ylim(0, 100, yside="right")
+        # textual-plotext's hints: ticks a list of floats only, a side a float (it is
+        # "left" or "right", as plotext documents)
+        plt.xticks(x, [row.label for row in shown])  # type: ignore[arg-type]
+        plt.ylim(0, max(row.count for row in shown) * 1.15, yside="left")  # type: ignore[arg-type]
+        plt.ylim(0, 100, yside="right")  # type: ignore[arg-type]
         chart.refresh()
 
     def on_data_changed(self, _message: DataChanged) -> None:

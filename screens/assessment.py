@@ -160,7 +160,7 @@ class AssessmentScreen(KioskScreen):
                 ),
                 style="bold",
             )
-            prompt = _("Enter continues where you stopped.")
+            prompt: str = _("Enter continues where you stopped.")
         else:
             prompt = _("Press Enter to start.")
         if self.user.has_role(COVERAGE_ROLE):

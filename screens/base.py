@@ -20,7 +20,6 @@ from screens.widgets.scan_input import ScanInput
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
-    from kiosk.clock import Clock
     from kiosk.services.plant import stations
     from kiosk.services.platform.caller import Caller
 
@@ -84,7 +83,13 @@ class DataChanged(TextualMessage):
         return "other" in self.topics or not self.topics.isdisjoint(wanted)
 
 
-class ServiceCalls:
+if TYPE_CHECKING:  # the mixin is only ever mixed into a Screen: checked as one
+    _ScreenMixin = Screen[Any]
+else:
+    _ScreenMixin = object
+
+
+class ServiceCalls(_ScreenMixin):
     """For screens: database work runs in thread workers, one service call each."""
 
     _generations: dict[str, int]
@@ -92,7 +97,7 @@ class ServiceCalls:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        translate_bindings(self)  # type: ignore[arg-type]  # key descriptions, this language
+        translate_bindings(self)  # key descriptions, this language
 
     def carry_message(self, message: str | None) -> None:
         """A success message waits for the reload that shows it, even when a newer reload
@@ -120,7 +125,7 @@ class ServiceCalls:
         self,
         function: Callable[..., Any],
         *args: Any,
-        on_done: Callable[[Any], None],
+        on_done: Callable[[Any], object],  # what it returns is not used
         on_error: Callable[[ServiceError], None] | None = None,
         group: str = "service",
         latest_only: bool = False,
@@ -168,7 +173,7 @@ class ServiceCalls:
                 callback, value = call(uow)
             self.app.call_from_thread(deliver, callback, value, uow.last_contact())
 
-        def call(uow: Any) -> tuple[Callable[[Any], None], Any]:
+        def call(uow: Any) -> tuple[Callable[[Any], object], Any]:
             try:
                 # a deadlock that rolled the call's only write back: run it again
                 return on_done, uow.run_again_if_rolled_back(function, *args, **kwargs)
@@ -244,12 +249,10 @@ class ServiceCalls:
         if user is not None:
             self.call_service(
                 auth.record_refusal,
-                user,
+                self.caller,
                 "key_refused",
                 action,
                 reason,
-                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-                clock=self.app.clock,  # type: ignore[attr-defined]
                 on_done=lambda _none: None,
                 on_error=lambda _error: None,  # the message is said; an outage loses only this
             )
@@ -272,8 +275,8 @@ class ScanningScreen(KioskScreen):
         event.stop()
         self.call_service(
             _interpret_scan,
+            self.caller,
             event.text,
-            clock=self.app.clock,  # type: ignore[attr-defined]
             on_done=self._scan_parsed,
             group="scan",
             latest_only=True,
@@ -283,7 +286,7 @@ class ScanningScreen(KioskScreen):
         raise NotImplementedError
 
 
-def _interpret_scan(text: str, *, clock: Clock) -> stations.ScanResult:
+def _interpret_scan(caller: Caller, text: str) -> stations.ScanResult:
     from kiosk.services.plant import stations  # loaded on the worker thread: see kiosk/app.py
 
-    return stations.interpret_scan(text, clock=clock)
+    return stations.interpret_scan(caller, text)

@@ -12,7 +12,8 @@ one again returns to the live board.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -230,7 +231,8 @@ class BoardScreen(KioskScreen):
     def _read_panel(self, panel: str) -> None:
         caller = self.caller
         chosen = self.campaign_id
-        function, show, arguments = {
+        panels: dict[str, tuple[Callable[..., object], Callable[[Any], None], dict[str, Any]]]
+        panels = {
             "summary": (
                 kpis.board_summary,
                 self.show_summary,
@@ -247,7 +249,8 @@ class BoardScreen(KioskScreen):
                 {"campaign_id": chosen, "caller": caller},
             ),
             "ledger-check": (ledger_check.last_check, self.show_ledger_check, {}),
-        }[panel]
+        }
+        function, show, arguments = panels[panel]
 
         def shown(value: object) -> None:
             show(value)
@@ -423,7 +426,9 @@ class BoardScreen(KioskScreen):
         plt.title(_("Team points over the month"))
         for name, values in series.team_points:
             plt.plot(x, list(values), label=legend_label(name, points.size.width))
-        plt.xticks(x[:: max(len(x) // 6, 1)], list(series.days)[:: max(len(x) // 6, 1)])
+        step = max(len(x) // 6, 1)
+        # textual-plotext hints the ticks as a list of floats only (ints are fine)
+        plt.xticks(x[::step], list(series.days)[::step])  # type: ignore[arg-type]
         points.refresh()
         defects = self.query_one("#chart-defects", PlotextPlot)
         plt = defects.plt

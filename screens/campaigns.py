@@ -70,8 +70,7 @@ class CampaignsScreen(KioskScreen):
     def action_refresh(self) -> None:
         self.call_service(
             campaigns.campaigns_for_admin,
-            self.app.user,  # type: ignore[attr-defined]
-            **self.where_and_when(),
+            self.caller,
             on_done=self.show,
             on_error=self.refused,
             group="list",
@@ -162,9 +161,8 @@ class CampaignsScreen(KioskScreen):
             return
         self.call_service(
             campaigns.activate_campaign,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             view.id,
-            **self.where_and_when(),
             on_done=self._activated,
         )
 
@@ -324,10 +322,8 @@ class CampaignForm(KioskScreen):
         self.say(_("Saving…"))
         self.call_service(
             campaigns.create_campaign,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             self.draft(),
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            clock=self.app.clock,  # type: ignore[attr-defined]
             on_done=self.dismiss,
             on_error=self.refused,
         )

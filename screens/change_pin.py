@@ -53,11 +53,9 @@ class ChangePinScreen(KioskModal):
         self.say(_("Checking…"))
         self.call_service(
             outbox.change_pin_and_keep,
-            self.app.outbox,  # type: ignore[attr-defined]
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
+            self.kiosk_app.outbox,
             *values,
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            clock=self.app.clock,  # type: ignore[attr-defined]
             on_done=lambda _employee: self.dismiss(True),
             on_error=self._refused,
         )

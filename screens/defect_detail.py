@@ -184,14 +184,17 @@ class DefectDetailScreen(KioskScreen):
         if detail is None or user is None:
             return
         if lifecycle.offer(name, user, detail) is not True:  # greyed out, pressed anyway
-            label = next(b.description for b in self.BINDINGS if b.action == f"act('{name}')")
+            label = next(
+                b.description
+                for b in self.BINDINGS
+                if isinstance(b, Binding) and b.action == f"act('{name}')"
+            )
             self.say_refused(
                 lifecycle.refusal(name, user, detail, _(label)),
                 f"defect_{name}",
                 f"not offered at status {detail.status}",
             )
             return
-        common = self.where_and_when()
         caller = self.caller
         factors = tuple((label, key) for key, label in defects.CATEGORY_LABELS.items())
         forms: dict[str, tuple[str, list[FormField], Callable[[dict], Any]]] = {
@@ -199,12 +202,11 @@ class DefectDetailScreen(KioskScreen):
                 _("Post a progress update"),
                 [FormField("progress", _("What was done or found?"))],
                 lambda v: outbox.post_progress_or_keep(
-                    self.app.outbox,  # type: ignore[attr-defined]
-                    user,
+                    caller,
+                    self.kiosk_app.outbox,
                     detail.id,
                     v["progress"] or "",
                     progress_id=uuid.uuid4(),
-                    **common,
                 ),
             ),
             "fixed": (

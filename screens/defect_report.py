@@ -250,11 +250,9 @@ class DefectReportScreen(KioskScreen):
         self.say(_("Saving…"))
         self.call_service(
             outbox.report_defect_or_keep,
-            self.app.outbox,  # type: ignore[attr-defined]
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
+            self.kiosk_app.outbox,
             draft,
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            clock=self.app.clock,  # type: ignore[attr-defined]
             defect_id=self.defect_id,
             on_done=self.saved,
             on_error=self.failed,

@@ -75,10 +75,8 @@ class IssueEnrolmentCodeScreen(KioskModal):
         self.say(_("Checking…"))
         self.call_service(
             enrolment.code_target,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             badge,
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            clock=self.app.clock,  # type: ignore[attr-defined]
             on_done=self._confirm_or_issue,
             on_error=self._refused,
             latest_only=True,
@@ -123,10 +121,8 @@ class IssueEnrolmentCodeScreen(KioskModal):
         self.say(_("Checking…"))
         self.call_service(
             enrolment.issue_code,
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
             self._target.badge_code,
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            clock=self.app.clock,  # type: ignore[attr-defined]
             on_done=self._show,
             on_error=self._refused,
             latest_only=True,

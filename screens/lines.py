@@ -270,7 +270,7 @@ class LinesScreen(KioskScreen):
                     caller,
                     v["period_start"] or "",
                     v["period_end"] or "",
-                    {code: (v[f"{code}_5s"], v[f"{code}_ops"]) for code in codes},
+                    {code: (v[f"{code}_5s"] or "", v[f"{code}_ops"] or "") for code in codes},
                     v["note"] or "",
                 ),
                 submit_label=_("Evaluate"),

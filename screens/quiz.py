@@ -110,13 +110,11 @@ class QuizScreen(KioskScreen):
         self.answering = True
         self.call_service(
             outbox.answer_or_keep,
-            self.app.outbox,  # type: ignore[attr-defined]
-            self.app.user,  # type: ignore[attr-defined]
+            self.caller,
+            self.kiosk_app.outbox,
             question.id,
             position,
             answer_id=self.answer_id,
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            clock=self.app.clock,  # type: ignore[attr-defined]
             on_done=self.show_result,
             on_error=self._answer_failed,
         )

@@ -21,6 +21,7 @@ from screens.widgets.status_bar import StatusBar
 if TYPE_CHECKING:  # the first screen loads no service before it is up: see kiosk/app.py
     from kiosk.services.plant import demo, stations
     from kiosk.services.platform import auth, enrolment
+    from kiosk.services.platform.caller import Caller
 
 
 class SignInScreen(ScanningScreen):
@@ -124,11 +125,10 @@ class SignInScreen(ScanningScreen):
         self.say(_("Checking…"))
         self.call_service(
             _sign_in_or_kept,
+            self.caller,
             self.app,
             badge,
             pin,
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            clock=self.app.clock,  # type: ignore[attr-defined]
             on_done=self._welcome,
             on_error=lambda error: self._refused(badge, error),
             group="scan",
@@ -183,10 +183,9 @@ class SignInScreen(ScanningScreen):
             self.say(_("Checking…"))
             self.call_service(
                 _check_code,
+                self.caller,
                 badge,
                 typed,
-                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-                clock=self.app.clock,  # type: ignore[attr-defined]
                 on_done=self._choose_pin,
                 on_error=lambda error: self.reset(error.message, "error"),
                 group="scan",
@@ -213,13 +212,12 @@ class SignInScreen(ScanningScreen):
             self.say(_("Checking…"))
             self.call_service(
                 _enrol_and_keep,
+                self.caller,
                 self.app,
                 badge,
                 self._code,
                 self._new_pin,
                 typed,
-                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-                clock=self.app.clock,  # type: ignore[attr-defined]
                 on_done=self._enrolled,
                 on_error=self._pin_refused,
                 group="scan",
@@ -311,16 +309,16 @@ def _demo_hints() -> list[demo.DemoHint]:
     return demo.demo_hints()
 
 
-def _sign_in_or_kept(app, badge: str, pin: str | None, **options) -> auth.EmployeeView:
+def _sign_in_or_kept(caller: Caller, app, badge: str, pin: str | None) -> auth.EmployeeView:
     from kiosk.services.platform import outbox, ssh_sessions
 
     try:
         ssh_user = getattr(app, "ssh_user", None)  # `kiosk ssh-shell`: its own badge rule
         if ssh_user is not None:
             return ssh_sessions.ssh_sign_in(
-                app.outbox, ssh_user, getattr(app, "ssh_badge", None), badge, pin, **options
+                caller, app.outbox, ssh_user, getattr(app, "ssh_badge", None), badge, pin
             )
-        return outbox.sign_in_or_kept(app.outbox, badge, pin, **options)
+        return outbox.sign_in_or_kept(caller, app.outbox, badge, pin)
     finally:
         _count_waiting(app)
 
@@ -334,10 +332,10 @@ def _count_waiting(app) -> None:
         return
 
 
-def _check_code(badge: str, code: str, **options) -> enrolment.EnrolmentStart:
+def _check_code(caller: Caller, badge: str, code: str) -> enrolment.EnrolmentStart:
     from kiosk.services.platform import enrolment
 
-    return enrolment.check_code(badge, code, **options)
+    return enrolment.check_code(caller, badge, code)
 
 
 def _check_new_pin(pin: str, role: str, badge: str) -> bool:
@@ -347,7 +345,7 @@ def _check_new_pin(pin: str, role: str, badge: str) -> bool:
     return True
 
 
-def _enrol_and_keep(app, badge: str, code: str, pin: str, repeat: str, **options):
+def _enrol_and_keep(caller: Caller, app, badge: str, code: str, pin: str, repeat: str):
     from kiosk.services.platform import outbox
 
-    return outbox.enrol_and_keep(app.outbox, badge, code, pin, repeat, **options)
+    return outbox.enrol_and_keep(caller, app.outbox, badge, code, pin, repeat)

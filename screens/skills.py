@@ -408,7 +408,7 @@ class SkillsScreen(KioskScreen):
         scores = ", ".join(
             f"{s.criterion.name} {s.score}" for s in sheet.scores if s.score is not None
         )
-        message = _(
+        message: str = _(
             "Saved {judge_name}'s scores for {name}: {scores} ({total} of {max_total}).",
             judge_name=sheet.judge_name,
             name=sheet.participant.name,

@@ -160,9 +160,9 @@ class StationScreen(ScanningScreen):
         self.carry_message(message)
         self.call_service(
             outbox.lookup_station_or_kept,
-            self.app.outbox,  # type: ignore[attr-defined]
+            self.caller,
+            self.kiosk_app.outbox,
             code,
-            clock=self.app.clock,  # type: ignore[attr-defined]
             on_done=self.show_station,
             group="scan",
             latest_only=True,
@@ -356,7 +356,9 @@ class StationScreen(ScanningScreen):
 
     def action_refused(self, action: str) -> None:
         """Say at once who may use the key, and put the attempt in the audit trail."""
-        label = next(b.description for b in self.BINDINGS if b.action == action)
+        label = next(
+            b.description for b in self.BINDINGS if isinstance(b, Binding) and b.action == action
+        )
         self.refuse_key(_(label), ROLE_KEYS[action], action)
 
     def action_admin(self) -> None:
@@ -377,10 +379,10 @@ class StationScreen(ScanningScreen):
     def action_enrolment_code(self) -> None:
         from screens.enrolment_code import IssueEnrolmentCodeScreen
 
-        self.app.push_screen(
-            IssueEnrolmentCodeScreen(),
-            lambda _issued: self.query_one("#station-scan", ScanInput).focus(),
-        )
+        def scan_again(_issued: object) -> None:
+            self.query_one("#station-scan", ScanInput).focus()
+
+        self.app.push_screen(IssueEnrolmentCodeScreen(), scan_again)
 
     def action_campaigns(self) -> None:
         from screens.campaigns import CampaignsScreen

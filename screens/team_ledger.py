@@ -161,8 +161,7 @@ class TeamLedgerScreen(KioskScreen):
                 "error",
             )
             return
-        terminal = self.app.settings.terminal_id  # type: ignore[attr-defined]
-        clock = self.app.clock  # type: ignore[attr-defined]
+        caller = self.caller
         self.app.push_screen(
             ActionForm(
                 _(
@@ -173,9 +172,7 @@ class TeamLedgerScreen(KioskScreen):
                     reason=shorten(entry.reason, 60),
                 ),
                 [FormField("reason", _("Why are these points reversed?"), max_length=500)],
-                lambda values: ledger.reverse_entry(
-                    user, entry.id, values["reason"] or "", terminal=terminal, clock=clock
-                ),
+                lambda values: ledger.reverse_entry(caller, entry.id, values["reason"] or ""),
                 submit_label=_("Reverse"),
             ),
             lambda result: self._reversed(result, entry),

@@ -46,21 +46,10 @@ class UnlockScreen(KioskModal):
         )
 
     def _check(self, badge: str, pin: str) -> bool:
-        employee = auth.sign_in(
-            badge,
-            pin,
-            terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            clock=self.app.clock,  # type: ignore[attr-defined]
-        )
+        caller = self.caller.acting_as(None)  # whoever is signed in, the PIN decides
+        employee = auth.sign_in(caller, badge, pin)
         if not employee.has_role("supervisor"):
-            auth.record_refusal(
-                employee,
-                "unlock_kiosk",
-                "",
-                "needs Supervisor",
-                terminal=self.app.settings.terminal_id,  # type: ignore[attr-defined]
-                clock=self.app.clock,  # type: ignore[attr-defined]
-            )
+            auth.record_refusal(caller.acting_as(employee), "unlock_kiosk", "", "needs Supervisor")
             raise PermissionDenied(_("Only a supervisor or above may close this kiosk."))
         return True
 

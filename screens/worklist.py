@@ -92,7 +92,7 @@ class WorklistScreen(KioskScreen):
     def _title(self) -> str:
         user = self.app.user  # type: ignore[attr-defined]
         state = _(worklist_service.FILTER_TITLES[self.list_state])
-        title = (
+        title: str = (
             _("Defects of all teams · {state}", state=state)
             if self.all_teams
             else _("Defects of {team_name} · {state}", team_name=user.team_name, state=state)

@@ -19,7 +19,7 @@ import pytest
 from kiosk.clock import FrozenClock
 from kiosk.services.platform import database as database_service
 from models import db
-from tests.helpers.pg import Cluster, admin_execute, database_url
+from tests.helpers.pg import admin_execute, database_url, scratch_database, server
 from tests.helpers.plant import START, build
 
 ENGINES = ("sqlite", "postgresql")
@@ -75,15 +75,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
     """A PostgreSQL server URL: QK_TEST_PG_URL, else a throwaway cluster. Never skips."""
-    given = os.environ.get("QK_TEST_PG_URL")
-    if given:
-        yield given
-        return
-    cluster = Cluster()
-    try:
-        yield cluster.start()
-    finally:
-        cluster.stop()
+    with server(os.environ.get("QK_TEST_PG_URL")) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -95,13 +88,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
         return
     server = request.getfixturevalue("pg_server")
     name = f"qk_test_{os.getpid()}_{next(_database_numbers)}"
-    if "database" not in request.fixturenames:  # else it is made as a copy of a template
-        admin_execute(server, f'CREATE DATABASE "{name}"')
-    try:
-        yield database_url(server, name)
-    finally:
-        db.close_all()
-        admin_execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    # a database made as a copy of a template (the `database` fixture) exists already
+    with scratch_database(server, name, create="database" not in request.fixturenames) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

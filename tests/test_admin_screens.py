@@ -9,6 +9,7 @@ from rich.cells import cell_len
 from textual.geometry import Region
 from textual.widgets import Button, DataTable, Input, OptionList, Select
 
+from kiosk.services.platform.caller import Caller
 from models import AuditEntry, Employee, Station, Team, db
 from screens.admin_codes import CodeListsScreen
 from screens.admin_form import AdminForm
@@ -317,7 +318,7 @@ async def test_an_enrolment_code_from_the_people_list(demo_plant, clock):
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, PeopleScreen)
-    assert enrolment.check_code("E2001", shown, clock=clock).name == "Huang Qiang"
+    assert enrolment.check_code(Caller.of(None, clock), "E2001", shown).name == "Huang Qiang"
     with db.connection():
         issued = AuditEntry.get(AuditEntry.action == "issue_enrolment_code")
         assert issued.target == "E2001" and shown not in issued.detail

@@ -219,7 +219,7 @@ def test_the_demo_history_leads_up_to_the_month_the_demo_is_tried_in(database):
     from kiosk.clock import FrozenClock
     from kiosk.services.plant.demo import seed_demo_plant
 
-    seed_demo_plant(FrozenClock(datetime(2028, 2, 20, 9, tzinfo=UTC)))
+    seed_demo_plant(Caller.system(FrozenClock(datetime(2028, 2, 20, 9, tzinfo=UTC))))
     months = {month for month, _category in history()}
     assert months == {"2027-01", "2027-02", "2028-01", "2028-02"}
     pareto = anomalies.anomaly_pareto(Caller.system(), "2028-02")

@@ -12,6 +12,7 @@ import pytest
 from kiosk.errors import NotFound, PermissionDenied
 from kiosk.services.plant.demo import DEMO_PIN
 from kiosk.services.platform.auth import PinRequired, identify_badge, require_role, sign_in
+from kiosk.services.platform.caller import Caller
 from models import AuditEntry, Employee, db
 
 
@@ -31,7 +32,7 @@ def _audit_rows() -> list[AuditEntry]:
 def test_operator_signs_in_by_badge(demo_plant, clock):
     badges = ["E1002", "e1002", "  e1002  ", "E1002\r\n", "\tE1002 "]
     for badge in badges:
-        person = sign_in(badge, terminal="K1", clock=clock)
+        person = sign_in(Caller.of(None, clock, "K1"), badge)
         assert person.name == "Li Na", badge
         assert person.badge_code == "E1002", badge
     assert person.role == "operator"
@@ -47,13 +48,13 @@ def test_operator_signs_in_by_badge(demo_plant, clock):
 
 def test_unknown_and_inactive_badges_are_refused_and_audited(demo_plant, clock):
     with pytest.raises(NotFound) as caught:
-        sign_in(" e7777 ", terminal="K1", clock=clock)
+        sign_in(Caller.of(None, clock, "K1"), " e7777 ")
     assert caught.value.message == (
         "Badge E7777 is not known here. Ask your team leader to register it."
     )
 
     with pytest.raises(NotFound) as caught:
-        sign_in("e9001", clock=clock)  # the demo's inactive employee
+        sign_in(Caller.of(None, clock), "e9001")  # the demo's inactive employee
     assert caught.value.message == (
         "Badge E9001 belongs to an inactive employee. Ask HR or your team leader."
     )
@@ -77,10 +78,10 @@ def test_leaders_need_the_pin(demo_plant, clock):
         ("E4001", "Sun Hongbing", "Quality admin"),
     ]:
         with pytest.raises(PinRequired) as caught:
-            sign_in(badge, clock=clock)
+            sign_in(Caller.of(None, clock), badge)
         assert caught.value.message == f"{name}: enter your PIN."
         assert identify_badge(badge).needs_pin is True
-        person = sign_in(badge.lower(), DEMO_PIN, terminal="K2", clock=clock)
+        person = sign_in(Caller.of(None, clock, "K2"), badge.lower(), DEMO_PIN)
         assert (person.name, person.role_title) == (name, title)
         assert _audit_rows()[-1].actor_id == person.id
     # Asking for the PIN is not a refusal: only the three sign-ins are audited.
@@ -91,7 +92,7 @@ def test_leaders_need_the_pin(demo_plant, clock):
 
 def test_wrong_pin_is_refused_and_audited(demo_plant, clock):
     with pytest.raises(PermissionDenied) as caught:
-        sign_in("E1001", "9999", terminal="K3", clock=clock)
+        sign_in(Caller.of(None, clock, "K3"), "E1001", "9999")
     assert not isinstance(caught.value, PinRequired)
     assert caught.value.message == "Wrong PIN. Scan your badge and try again."
     with db.connection():
@@ -103,13 +104,13 @@ def test_wrong_pin_is_refused_and_audited(demo_plant, clock):
 
     for pin in ("", "0000", "12345"):  # four wrong PINs: one short of the lock
         with pytest.raises(PermissionDenied, match="Wrong PIN"):
-            sign_in("E1001", pin, clock=clock)
-    assert sign_in("E1001", DEMO_PIN, clock=clock).name == "Zhang Wei"
+            sign_in(Caller.of(None, clock), "E1001", pin)
+    assert sign_in(Caller.of(None, clock), "E1001", DEMO_PIN).name == "Zhang Wei"
     assert [r.allowed for r in _audit_rows()] == [False] * 4 + [True]
 
 
 def test_require_role_refuses_an_operator_and_audits(demo_plant, clock):
-    operator = sign_in("E1002", clock=clock)
+    operator = sign_in(Caller.of(None, clock), "E1002")
     with pytest.raises(PermissionDenied) as caught:
         require_role(
             operator, "team_leader", "verify_defect", target="D-1", terminal="K1", clock=clock
@@ -126,14 +127,14 @@ def test_require_role_refuses_an_operator_and_audits(demo_plant, clock):
 
 
 def test_require_role_lets_a_leader_through_without_an_audit_row(demo_plant, clock):
-    leader = sign_in("E1001", DEMO_PIN, clock=clock)
-    supervisor = sign_in("E4002", DEMO_PIN, clock=clock)
+    leader = sign_in(Caller.of(None, clock), "E1001", DEMO_PIN)
+    supervisor = sign_in(Caller.of(None, clock), "E4002", DEMO_PIN)
     before = len(_audit_rows())
-    require_role(leader, "team_leader", "verify_defect", clock=clock)
-    require_role(supervisor, "team_leader", "verify_defect", clock=clock)
+    require_role(Caller.of(leader, clock), "team_leader", "verify_defect")
+    require_role(Caller.of(supervisor, clock), "team_leader", "verify_defect")
     assert len(_audit_rows()) == before
     with pytest.raises(PermissionDenied, match="Only a quality admin or above may import"):
-        require_role(supervisor, "quality_admin", "import", clock=clock)
+        require_role(Caller.of(supervisor, clock), "quality_admin", "import")
     assert [(r.action, r.allowed) for r in _audit_rows()[before:]] == [("import", False)]
 
 
@@ -144,7 +145,7 @@ def test_refusals_in_worker_threads_do_not_use_up_the_connection_pool(
     # A kiosk's pool, shrunk from 32 to 2 connections (1 s wait) so the test stays fast.
     monkeypatch.setattr(db.database_proxy.obj, "_max_connections", 2)
     monkeypatch.setattr(db.database_proxy.obj, "_wait_timeout", 1)
-    operator = sign_in("E1002", clock=clock)
+    operator = sign_in(Caller.of(None, clock), "E1002")
     outcomes: list[str] = []
 
     def in_worker(call) -> None:
@@ -160,7 +161,7 @@ def test_refusals_in_worker_threads_do_not_use_up_the_connection_pool(
 
     for _ in range(3):  # each refusal runs in its own worker thread, as on the screens
         in_worker(lambda: require_role(operator, "team_leader", "verify_defect", clock=clock))
-    in_worker(lambda: sign_in("E1002", clock=clock).name)
+    in_worker(lambda: sign_in(Caller.of(None, clock), "E1002").name)
     assert outcomes == ["Only a team leader or above may verify defect."] * 3 + ["Li Na"]
 
 
@@ -169,20 +170,20 @@ def test_five_wrong_pins_lock_the_badge_on_every_terminal(demo_plant, clock):
 
     for attempt in range(5):
         with pytest.raises(PermissionDenied, match="Wrong PIN"):
-            sign_in("E1001", "0000", terminal=f"WS-{attempt}", clock=clock)
+            sign_in(Caller.of(None, clock, f"WS-{attempt}"), "E1001", "0000")
         clock.advance(timedelta(seconds=30))
     # the right PIN is refused too while the badge is locked, on any terminal
     with pytest.raises(PermissionDenied, match="Too many wrong PINs for badge E1001"):
-        sign_in("E1001", "1234", terminal="WS-9", clock=clock)
+        sign_in(Caller.of(None, clock, "WS-9"), "E1001", "1234")
     with pytest.raises(PermissionDenied, match="Too many wrong PINs"):
-        sign_in("E1001", None, terminal="WS-9", clock=clock)
+        sign_in(Caller.of(None, clock, "WS-9"), "E1001", None)
     # ten minutes after the first failure the lock is gone
     clock.advance(timedelta(minutes=8))
-    assert sign_in("E1001", "1234", clock=clock).badge_code == "E1001"
+    assert sign_in(Caller.of(None, clock), "E1001", "1234").badge_code == "E1001"
     # a success starts the count again: one more wrong PIN does not lock
     with pytest.raises(PermissionDenied, match="Wrong PIN"):
-        sign_in("E1001", "9999", clock=clock)
-    assert sign_in("E1001", "1234", clock=clock).name == "Zhang Wei"
+        sign_in(Caller.of(None, clock), "E1001", "9999")
+    assert sign_in(Caller.of(None, clock), "E1001", "1234").name == "Zhang Wei"
     with db.connection():
         locked = AuditEntry.select().where(AuditEntry.detail == "locked: too many wrong PINs")
         assert locked.count() == 2

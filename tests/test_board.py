@@ -129,9 +129,10 @@ def test_the_demo_campaign_is_the_month_the_demo_is_tried_in(database):
 
     from kiosk.clock import FrozenClock
     from kiosk.services.plant.demo import seed_demo_plant
+    from kiosk.services.platform.caller import Caller
 
     clock = FrozenClock(datetime(2028, 2, 20, 9, tzinfo=UTC))
-    seed_demo_plant(clock)
+    seed_demo_plant(Caller.system(clock))
     summary = kpis.board_summary(Caller.system(clock))
     assert summary.campaign_name.startswith("2028 Quality Month")
     assert summary.phases_today == ("Implementation & problem-solving", "Culture integration")

@@ -210,7 +210,7 @@ def test_problems_are_reported_together(demo_plant):
         rules={"weight_5s": 50, "assessment_items": 0},
     )
     with pytest.raises(ValidationFailed) as refused:
-        campaigns.create_campaign(None, draft)
+        campaigns.create_campaign(Caller.system(), draft)
     assert set(refused.value.problems) == {"name", "phase_1", "weights", "assessment_items"}
 
 
@@ -223,7 +223,7 @@ def seeded_then_next(demo_plant, clock) -> tuple[int, int]:
     """The demo month's results, then next year's campaign made active; returns both ids."""
     old = campaigns.active_campaign()
     new = campaigns.create_campaign(
-        None,
+        Caller.system(clock),
         campaigns.CampaignDraft(
             NEXT,
             "2026-09-01",
@@ -231,7 +231,6 @@ def seeded_then_next(demo_plant, clock) -> tuple[int, int]:
             rules={"target_fpy_percent": 95, "target_training_coverage_percent": 90},
         ),
         activate=True,
-        clock=clock,
     )
     return old.id, new.id
 
@@ -365,13 +364,13 @@ def test_the_database_keeps_one_active_campaign_and_distinct_names(demo_plant, c
     names = [f"{year} Quality Month" for year in (2026, 2027, 2028, 2029)]
     for year, name in zip((2026, 2027, 2028, 2029), names, strict=True):
         campaigns.create_campaign(
-            None, campaigns.CampaignDraft(name, f"{year}-09-01", f"{year}-09-30"), clock=clock
+            Caller.system(clock), campaigns.CampaignDraft(name, f"{year}-09-01", f"{year}-09-30")
         )
     errors: list[Exception] = []
 
     def activate(name: str) -> None:
         try:
-            campaigns.activate_campaign(None, name, clock=clock)
+            campaigns.activate_campaign(Caller.system(clock), name)
         except Exception as exc:  # noqa: BLE001 (collected for the assertion)
             errors.append(exc)
 

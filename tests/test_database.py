@@ -9,6 +9,7 @@ import pytest
 from kiosk.errors import DatabaseUnavailable, ServiceError
 from kiosk.services.plant.demo import seed_demo_plant
 from kiosk.services.platform import database as database_service
+from kiosk.services.platform.caller import Caller
 from models import Campaign, Employee, LedgerEntry, ProductionLine, Question, Station, Team, db
 from models.migrations import LATEST_VERSION, current_version
 
@@ -67,11 +68,11 @@ def test_demo_refuses_a_real_plant(database, clock):
     with db.connection():
         Team.create(code="X", name="Real team")
     with pytest.raises(ServiceError, match="not the demo"):
-        seed_demo_plant(clock)
+        seed_demo_plant(Caller.system(clock))
 
 
 def test_demo_seed_twice_keeps_one_plant(demo_plant, clock):
-    seed_demo_plant(clock)
+    seed_demo_plant(Caller.system(clock))
     with db.connection():
         assert Team.select().where(Team.kind == "line").count() == 6
 

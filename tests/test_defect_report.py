@@ -18,7 +18,7 @@ from models import Campaign, Defect, DefectEvent, Station, db
 
 @pytest.fixture
 def operator(demo_plant, clock):
-    return sign_in("E1002", clock=clock)
+    return sign_in(Caller.of(None, clock), "E1002")
 
 
 def _draft(**changes) -> DefectDraft:

@@ -36,7 +36,7 @@ def campaign_dates() -> tuple[str, date, date]:
 @pytest.mark.parametrize("moment", DAYS, ids=lambda moment: moment.date().isoformat())
 def test_the_demo_seeded_any_day_has_its_history_inside_its_campaign(database, moment):
     clock = FrozenClock(moment)
-    seed_demo_plant(clock)
+    seed_demo_plant(Caller.system(clock))
     name, starts_on, ends_on = campaign_dates()
     today = moment.date()
     assert starts_on <= today <= ends_on  # live

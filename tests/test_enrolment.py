@@ -16,6 +16,7 @@ from kiosk.i18n import language
 from kiosk.services.plant.demo import DEMO_PIN
 from kiosk.services.platform import auth, enrolment, outbox
 from kiosk.services.platform.auth import EnrolmentRequired, NoPin, sign_in
+from kiosk.services.platform.caller import Caller
 from models import AuditEntry, Department, Employee, EnrolmentCode, db
 from tests.helpers.offline import ServerAway
 
@@ -69,13 +70,13 @@ def test_a_leader_without_pin_is_never_signed_in_on_the_badge_alone(demo_plant, 
     box = outbox.Outbox(tmp_path / "outbox.db")
     # the kept roster of a kiosk where the leader signed in before the PIN was removed
     # (or from an older version that let a PIN-less leader in): no PIN kept
-    leader = sign_in(LEADER, DEMO_PIN, clock=clock)
+    leader = sign_in(Caller.of(None, clock), LEADER, DEMO_PIN)
     box.remember(leader, None, clock.now())
     _no_pin(LEADER)
     before = _last_audit_id()
     for pin in (None, "", DEMO_PIN):
         with pytest.raises(NoPin) as caught:
-            sign_in(LEADER, pin, terminal="K1", clock=clock)
+            sign_in(Caller.of(None, clock, "K1"), LEADER, pin)
         assert not isinstance(caught.value, EnrolmentRequired)
         assert caught.value.message == (
             "Zhang Wei has no PIN yet. Ask a supervisor for an enrolment code, then scan "
@@ -86,7 +87,7 @@ def test_a_leader_without_pin_is_never_signed_in_on_the_badge_alone(demo_plant, 
         ("sign_in", False, "no PIN set", "K1")
     ] * 3
     # an operator still signs in by badge
-    assert sign_in(OPERATOR, clock=clock).role == "operator"
+    assert sign_in(Caller.of(None, clock), OPERATOR).role == "operator"
 
     with ServerAway():  # offline: the kept roster refuses the badge alone too
         with pytest.raises(PermissionDenied, match="no PIN of Zhang Wei is kept"):
@@ -94,28 +95,28 @@ def test_a_leader_without_pin_is_never_signed_in_on_the_badge_alone(demo_plant, 
         with pytest.raises(PermissionDenied, match="no PIN of Zhang Wei is kept"):
             box.offline_sign_in(LEADER, "1234", now=clock.now())
         with pytest.raises(PermissionDenied):
-            outbox.sign_in_or_kept(box, LEADER, None, clock=clock)
+            outbox.sign_in_or_kept(Caller.of(None, clock), box, LEADER, None)
 
     # with a live code, the badge asks for the code (not audited: not a refusal yet)
     with db.connection():
         supervisor = auth.identify_badge(SUPERVISOR)
-    enrolment.issue_code(supervisor, LEADER, clock=clock)
+    enrolment.issue_code(Caller.of(supervisor, clock), LEADER)
     before = _last_audit_id()
     with pytest.raises(EnrolmentRequired, match="Zhang Wei: enter your enrolment code."):
-        sign_in(LEADER, clock=clock)
+        sign_in(Caller.of(None, clock), LEADER)
     assert _rows_since(before) == []
     # typing a PIN instead (web, unlock) is still no way in
     with pytest.raises(NoPin):
-        sign_in(LEADER, "1234", clock=clock)
+        sign_in(Caller.of(None, clock), LEADER, "1234")
 
 
 def test_issue_code_then_enrol_then_sign_in(demo_plant, clock, tmp_path):
     box = outbox.Outbox(tmp_path / "outbox.db")
-    supervisor = sign_in(SUPERVISOR, DEMO_PIN, clock=clock)
+    supervisor = sign_in(Caller.of(None, clock), SUPERVISOR, DEMO_PIN)
     _no_pin(LEADER)
     before = _last_audit_id()
-    first = enrolment.issue_code(supervisor, LEADER, terminal="K9", clock=clock)
-    issued = enrolment.issue_code(supervisor, LEADER.lower(), terminal="K9", clock=clock)
+    first = enrolment.issue_code(Caller.of(supervisor, clock, "K9"), LEADER)
+    issued = enrolment.issue_code(Caller.of(supervisor, clock, "K9"), LEADER.lower())
     assert issued.code.isdigit() and len(issued.code) == 8
     assert issued.shown == f"{issued.code[:4]} {issued.code[4:]}"
     assert (issued.name, issued.role, issued.reset) == ("Zhang Wei", "team_leader", False)
@@ -133,19 +134,19 @@ def test_issue_code_then_enrol_then_sign_in(demo_plant, clock, tmp_path):
 
     # the older code no longer works
     with pytest.raises(PermissionDenied, match="Wrong enrolment code"):
-        enrolment.check_code(LEADER, first.code, terminal="K1", clock=clock)
-    start = enrolment.check_code(LEADER, issued.shown, terminal="K1", clock=clock)
+        enrolment.check_code(Caller.of(None, clock, "K1"), LEADER, first.code)
+    start = enrolment.check_code(Caller.of(None, clock, "K1"), LEADER, issued.shown)
     assert (start.name, start.min_digits) == ("Zhang Wei", 4)
 
     # a trivial PIN or two different PINs: refused, nothing written, the code still holds
     before = _last_audit_id()
     with pytest.raises(ValidationFailed, match="digits in a row"):
-        outbox.enrol_and_keep(box, LEADER, issued.code, "1234", "1234", clock=clock)
+        outbox.enrol_and_keep(Caller.of(None, clock), box, LEADER, issued.code, "1234", "1234")
     with pytest.raises(ValidationFailed, match="The two PINs differ"):
-        outbox.enrol_and_keep(box, LEADER, issued.code, "2580", "2581", clock=clock)
+        outbox.enrol_and_keep(Caller.of(None, clock), box, LEADER, issued.code, "2580", "2581")
     assert _rows_since(before) == []
     person = outbox.enrol_and_keep(
-        box, LEADER, issued.code, "2580", "2580", terminal="K1", clock=clock
+        Caller.of(None, clock, "K1"), box, LEADER, issued.code, "2580", "2580"
     )
     assert (person.name, person.needs_pin) == ("Zhang Wei", True)
     rows = _rows_since(before)
@@ -159,59 +160,61 @@ def test_issue_code_then_enrol_then_sign_in(demo_plant, clock, tmp_path):
 
     # the code is spent: not a second time
     with pytest.raises(PermissionDenied, match="not valid"):
-        enrolment.enrol_pin(LEADER, issued.code, "3691", "3691", clock=clock)
+        enrolment.enrol_pin(Caller.of(None, clock), LEADER, issued.code, "3691", "3691")
     with pytest.raises(auth.PinRequired):
-        sign_in(LEADER, clock=clock)
-    assert sign_in(LEADER, "2580", clock=clock).name == "Zhang Wei"
+        sign_in(Caller.of(None, clock), LEADER)
+    assert sign_in(Caller.of(None, clock), LEADER, "2580").name == "Zhang Wei"
     with ServerAway():  # the kept roster learnt the new PIN
         assert box.offline_sign_in(LEADER, "2580", now=clock.now()).name == "Zhang Wei"
 
 
 def test_expired_and_wrong_codes_and_the_lock(demo_plant, clock):
-    admin = sign_in(ADMIN, DEMO_PIN, clock=clock)
+    admin = sign_in(Caller.of(None, clock), ADMIN, DEMO_PIN)
     _no_pin(SUPERVISOR)
-    issued = enrolment.issue_code(admin, SUPERVISOR, hours=1, clock=clock)
+    issued = enrolment.issue_code(Caller.of(admin, clock), SUPERVISOR, hours=1)
     clock.advance(timedelta(hours=1, seconds=1))
     with pytest.raises(NoPin, match="Ask a supervisor"):  # no live code: told to ask
-        sign_in(SUPERVISOR, clock=clock)
+        sign_in(Caller.of(None, clock), SUPERVISOR)
     with pytest.raises(PermissionDenied, match="not valid"):
-        enrolment.check_code(SUPERVISOR, issued.code, clock=clock)
+        enrolment.check_code(Caller.of(None, clock), SUPERVISOR, issued.code)
 
-    issued = enrolment.issue_code(admin, SUPERVISOR, clock=clock)
+    issued = enrolment.issue_code(Caller.of(admin, clock), SUPERVISOR)
     wrong = "00000000" if issued.code != "00000000" else "11111111"
     for _ in range(auth.PIN_FAILURES_ALLOWED):
         with pytest.raises(PermissionDenied, match="Wrong enrolment code"):
-            enrolment.check_code(SUPERVISOR, wrong, terminal="K1", clock=clock)
+            enrolment.check_code(Caller.of(None, clock, "K1"), SUPERVISOR, wrong)
     # five wrong codes lock the badge like five wrong PINs: the right code waits too
     with pytest.raises(PermissionDenied, match="Too many wrong PINs"):
-        enrolment.check_code(SUPERVISOR, issued.code, clock=clock)
+        enrolment.check_code(Caller.of(None, clock), SUPERVISOR, issued.code)
     with pytest.raises(PermissionDenied, match="Too many wrong PINs"):
-        enrolment.enrol_pin(SUPERVISOR, issued.code, "258013", "258013", clock=clock)
+        enrolment.enrol_pin(Caller.of(None, clock), SUPERVISOR, issued.code, "258013", "258013")
     with pytest.raises(PermissionDenied, match="Too many wrong PINs"):
-        sign_in(SUPERVISOR, clock=clock)
+        sign_in(Caller.of(None, clock), SUPERVISOR)
     with db.connection():
         wrongs = AuditEntry.select().where(AuditEntry.detail == "wrong enrolment code").count()
     assert wrongs == auth.PIN_FAILURES_ALLOWED
     clock.advance(timedelta(seconds=auth.PIN_LOCK_SECONDS))
     with pytest.raises(ValidationFailed, match="at least 6 digits"):
-        enrolment.enrol_pin(SUPERVISOR, issued.code, "2580", "2580", clock=clock)
-    assert enrolment.enrol_pin(SUPERVISOR, issued.code, "258013", "258013", clock=clock).name
+        enrolment.enrol_pin(Caller.of(None, clock), SUPERVISOR, issued.code, "2580", "2580")
+    assert enrolment.enrol_pin(
+        Caller.of(None, clock), SUPERVISOR, issued.code, "258013", "258013"
+    ).name
 
 
 def test_who_may_issue_codes_and_the_reset(demo_plant, clock):
-    leader = sign_in(LEADER, DEMO_PIN, clock=clock)
-    supervisor = sign_in(SUPERVISOR, DEMO_PIN, clock=clock)
-    admin = sign_in(ADMIN, DEMO_PIN, clock=clock)
+    leader = sign_in(Caller.of(None, clock), LEADER, DEMO_PIN)
+    supervisor = sign_in(Caller.of(None, clock), SUPERVISOR, DEMO_PIN)
+    admin = sign_in(Caller.of(None, clock), ADMIN, DEMO_PIN)
     before = _last_audit_id()
     with pytest.raises(PermissionDenied, match="Only a supervisor or above"):
-        enrolment.issue_code(leader, "E2001", clock=clock)
+        enrolment.issue_code(Caller.of(leader, clock), "E2001")
     with language("zh_CN"), pytest.raises(PermissionDenied) as refused:
-        enrolment.issue_code(leader, "E2001", clock=clock)
+        enrolment.issue_code(Caller.of(leader, clock), "E2001")
     assert refused.value.message == "只有主管及以上人员才能签发启用码。"
     with pytest.raises(PermissionDenied, match="Only a quality admin may issue"):
-        enrolment.issue_code(supervisor, ADMIN, clock=clock)
+        enrolment.issue_code(Caller.of(supervisor, clock), ADMIN)
     with pytest.raises(PermissionDenied, match="for yourself"):
-        enrolment.code_target(supervisor, SUPERVISOR, clock=clock)
+        enrolment.code_target(Caller.of(supervisor, clock), SUPERVISOR)
     refusals = _rows_since(before)
     assert [(r.action, r.allowed, r.actor_id, r.target) for r in refusals] == [
         ("issue_an_enrolment_code", False, leader.id, "E2001"),
@@ -220,17 +223,17 @@ def test_who_may_issue_codes_and_the_reset(demo_plant, clock):
         ("issue_an_enrolment_code", False, supervisor.id, SUPERVISOR),
     ]
     with pytest.raises(PermissionDenied, match="operators sign in with their badge alone"):
-        enrolment.issue_code(admin, OPERATOR, clock=clock)
+        enrolment.issue_code(Caller.of(admin, clock), OPERATOR)
     with pytest.raises(NotFound):
-        enrolment.issue_code(admin, "E9001", clock=clock)  # inactive
+        enrolment.issue_code(Caller.of(admin, clock), "E9001")  # inactive
     with db.connection():
         assert EnrolmentCode.select().count() == 0
 
     # a supervisor resets a leader's PIN: cleared and a new code, one audited action
-    target = enrolment.code_target(supervisor, LEADER, clock=clock)
+    target = enrolment.code_target(Caller.of(supervisor, clock), LEADER)
     assert (target.name, target.has_pin) == ("Zhang Wei", True)
     before = _last_audit_id()
-    issued = enrolment.issue_code(supervisor, LEADER, terminal="K2", clock=clock)
+    issued = enrolment.issue_code(Caller.of(supervisor, clock, "K2"), LEADER)
     assert issued.reset is True
     [row] = _rows_since(before)
     assert (row.action, row.actor_id, row.target, row.terminal) == (
@@ -240,38 +243,38 @@ def test_who_may_issue_codes_and_the_reset(demo_plant, clock):
         "K2",
     )
     with pytest.raises(EnrolmentRequired):
-        sign_in(LEADER, clock=clock)
+        sign_in(Caller.of(None, clock), LEADER)
     with pytest.raises(NoPin):  # the old PIN no longer works
-        sign_in(LEADER, DEMO_PIN, clock=clock)
+        sign_in(Caller.of(None, clock), LEADER, DEMO_PIN)
     # a quality admin may issue for another quality admin and a supervisor
     with db.connection():
         Employee.update(role="quality_admin").where(Employee.badge_code == "E5001").execute()
-    assert enrolment.issue_code(admin, "E5001", clock=clock).reset is True
-    assert enrolment.issue_code(admin, "E6005", clock=clock).role == "supervisor"
+    assert enrolment.issue_code(Caller.of(admin, clock), "E5001").reset is True
+    assert enrolment.issue_code(Caller.of(admin, clock), "E6005").role == "supervisor"
 
 
 def test_change_own_pin(demo_plant, clock):
-    leader = sign_in(LEADER, DEMO_PIN, clock=clock)
-    operator = sign_in(OPERATOR, clock=clock)
+    leader = sign_in(Caller.of(None, clock), LEADER, DEMO_PIN)
+    operator = sign_in(Caller.of(None, clock), OPERATOR)
     with pytest.raises(PermissionDenied, match="no PIN to change"):
-        enrolment.change_pin(operator, "", "2580", "2580", clock=clock)
+        enrolment.change_pin(Caller.of(operator, clock), "", "2580", "2580")
     before = _last_audit_id()
     with pytest.raises(ValidationFailed) as wrong:
-        enrolment.change_pin(leader, "9999", "2580", "2580", terminal="K1", clock=clock)
+        enrolment.change_pin(Caller.of(leader, clock, "K1"), "9999", "2580", "2580")
     assert wrong.value.problems == {"current": "That is not your current PIN."}
     with pytest.raises(ValidationFailed, match="one digit repeated"):
-        enrolment.change_pin(leader, DEMO_PIN, "5555", "5555", clock=clock)
+        enrolment.change_pin(Caller.of(leader, clock), DEMO_PIN, "5555", "5555")
     with pytest.raises(ValidationFailed, match="differ"):
-        enrolment.change_pin(leader, DEMO_PIN, "2580", "2850", clock=clock)
-    enrolment.change_pin(leader, DEMO_PIN, "2580", "2580", terminal="K1", clock=clock)
+        enrolment.change_pin(Caller.of(leader, clock), DEMO_PIN, "2580", "2850")
+    enrolment.change_pin(Caller.of(leader, clock, "K1"), DEMO_PIN, "2580", "2580")
     rows = _rows_since(before)
     assert [(r.action, r.allowed, r.detail) for r in rows] == [
         ("change_pin", False, "wrong current PIN"),
         ("change_pin", True, ""),
     ]
     with pytest.raises(PermissionDenied, match="Wrong PIN"):
-        sign_in(LEADER, DEMO_PIN, clock=clock)
-    assert sign_in(LEADER, "2580", clock=clock).name == "Zhang Wei"
+        sign_in(Caller.of(None, clock), LEADER, DEMO_PIN)
+    assert sign_in(Caller.of(None, clock), LEADER, "2580").name == "Zhang Wei"
 
 
 @pytest.fixture
@@ -320,12 +323,14 @@ def test_admin_create_on_an_empty_database_and_admin_enrol(database, clock, caps
 
 def test_admin_create_checks_department_team_and_badge(database, clock):
     with pytest.raises(ValidationFailed) as bad:
-        enrolment.create_first_admin("bad code!", " ", os_user="it", clock=clock)
+        enrolment.create_first_admin(Caller.of(None, clock), "bad code!", " ", os_user="it")
     assert set(bad.value.problems) == {"badge", "name"}
     with pytest.raises(ValidationFailed, match="no active team T9"):
-        enrolment.create_first_admin("Q1", "Wang Fang", team="t9", os_user="it", clock=clock)
+        enrolment.create_first_admin(
+            Caller.of(None, clock), "Q1", "Wang Fang", team="t9", os_user="it"
+        )
     made = enrolment.create_first_admin(
-        "Q1", "Wang Fang", department="Quality Office", os_user="it", clock=clock
+        Caller.of(None, clock), "Q1", "Wang Fang", department="Quality Office", os_user="it"
     )
     assert made.department_created
     with db.connection():
@@ -335,26 +340,31 @@ def test_admin_create_checks_department_team_and_badge(database, clock):
         assert Employee.get(Employee.badge_code == "Q1").department == "Quality Office"
     with pytest.raises(ValidationFailed, match="no department Sales. Known: Quality Office"):
         enrolment.create_first_admin(
-            "Q3", "Li Lei", department="Sales", force=True, os_user="it", clock=clock
+            Caller.of(None, clock), "Q3", "Li Lei", department="Sales", force=True, os_user="it"
         )
     with pytest.raises(ValidationFailed, match="exists already"):
-        enrolment.create_first_admin("q1", "Li Lei", force=True, os_user="it", clock=clock)
+        enrolment.create_first_admin(
+            Caller.of(None, clock), "q1", "Li Lei", force=True, os_user="it"
+        )
     # the new admin enrols with the code and signs in
-    start = enrolment.check_code("Q1", made.issued.code, clock=clock)
+    start = enrolment.check_code(Caller.of(None, clock), "Q1", made.issued.code)
     assert start.min_digits == 6
-    person = enrolment.enrol_pin("Q1", made.issued.code, "947261", "947261", clock=clock)
+    person = enrolment.enrol_pin(Caller.of(None, clock), "Q1", made.issued.code, "947261", "947261")
     assert person.role == "quality_admin"
-    assert sign_in("Q1", "947261", clock=clock).name == "Wang Fang"
+    assert sign_in(Caller.of(None, clock), "Q1", "947261").name == "Wang Fang"
 
 
 def test_the_kept_roster_locks_a_badge_after_five_wrong_pins(demo_plant, clock, tmp_path):
     box = outbox.Outbox(tmp_path / "outbox.db")
-    box.remember(sign_in(LEADER, DEMO_PIN, clock=clock), DEMO_PIN, clock.now())
+    box.remember(sign_in(Caller.of(None, clock), LEADER, DEMO_PIN), DEMO_PIN, clock.now())
     with ServerAway():
         for _ in range(auth.PIN_FAILURES_ALLOWED):
             with pytest.raises(PermissionDenied, match="Wrong PIN"):
-                outbox.sign_in_or_kept(box, LEADER, "0000", clock=clock)
+                outbox.sign_in_or_kept(Caller.of(None, clock), box, LEADER, "0000")
         with pytest.raises(PermissionDenied, match="Too many wrong PINs for badge E1001"):
-            outbox.sign_in_or_kept(box, LEADER, DEMO_PIN, clock=clock)
+            outbox.sign_in_or_kept(Caller.of(None, clock), box, LEADER, DEMO_PIN)
         clock.advance(timedelta(seconds=auth.PIN_LOCK_SECONDS))
-        assert outbox.sign_in_or_kept(box, LEADER, DEMO_PIN, clock=clock).name == "Zhang Wei"
+        assert (
+            outbox.sign_in_or_kept(Caller.of(None, clock), box, LEADER, DEMO_PIN).name
+            == "Zhang Wei"
+        )

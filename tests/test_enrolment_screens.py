@@ -11,6 +11,7 @@ from textual.widgets import Digits, Input
 
 from kiosk import cli
 from kiosk.services.platform import auth, enrolment
+from kiosk.services.platform.caller import Caller
 from models import AuditEntry, Employee, EnrolmentCode, db
 from screens.change_pin import ChangePinScreen
 from screens.enrolment_code import IssueEnrolmentCodeScreen
@@ -38,7 +39,7 @@ def _no_pin(badge: str) -> None:
 def _issue_for(badge: str, clock) -> str:
     with db.connection():
         supervisor = auth.identify_badge(SUPERVISOR)
-    return enrolment.issue_code(supervisor, badge, clock=clock).code
+    return enrolment.issue_code(Caller.of(supervisor, clock), badge).code
 
 
 def check_modal_layout(app) -> None:
@@ -178,11 +179,11 @@ async def test_a_supervisor_issues_a_code_and_resets_a_pin(demo_plant, clock):
         assert shown.replace(" ", "") not in row.detail
     # the old PIN no longer works; the code does
     try:
-        auth.sign_in(LEADER, "1234", clock=clock)
+        auth.sign_in(Caller.of(None, clock), LEADER, "1234")
         raise AssertionError("the old PIN still works")
     except auth.NoPin:
         pass
-    start = enrolment.check_code(LEADER, shown, clock=clock)
+    start = enrolment.check_code(Caller.of(None, clock), LEADER, shown)
     assert start.name == "Zhang Wei"
 
 
@@ -235,11 +236,11 @@ async def test_change_own_pin_from_the_station_screen(demo_plant, clock):
         assert isinstance(app.screen, StationScreen)
         assert text_of(app, "#message") == "您的 PIN 已修改。今后请使用新 PIN。"
     try:
-        auth.sign_in(LEADER, "1234", clock=clock)
+        auth.sign_in(Caller.of(None, clock), LEADER, "1234")
         raise AssertionError("the old PIN still works")
     except auth.PermissionDenied as refused:
         assert "Wrong PIN" in refused.message
-    assert auth.sign_in(LEADER, "2580", clock=clock).name == "Zhang Wei"
+    assert auth.sign_in(Caller.of(None, clock), LEADER, "2580").name == "Zhang Wei"
 
 
 @pytest.mark.slow  # a long Pilot walk-through

@@ -14,6 +14,7 @@ from peewee import fn
 from kiosk.cli import main
 from kiosk.services.plant.campaigns import active_campaign_row
 from kiosk.services.plant.scale_demo import seed_plant
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import Award, write_awards
 from kiosk.services.platform.uow import transaction
 from kiosk.services.reports import exports
@@ -22,7 +23,7 @@ from models import Defect, Employee, LedgerEntry, Team, db
 
 @pytest.fixture
 def small_plant(database, clock, monkeypatch) -> str:
-    seed_plant(0.002, clock)
+    seed_plant(Caller.system(clock), 0.002)
     with transaction():  # rows sharing one time: the keyset must still see each once
         team = Team.get(Team.code == "T1").id
         write_awards(

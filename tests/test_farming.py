@@ -348,7 +348,7 @@ def test_a_new_campaign_stores_the_farming_rules(demo_plant, clock, tmp_path):
     text = campaign_file.campaign_template().replace(
         'quality_department = "Quality"', 'quality_department = "QA"'
     )
-    view = campaigns.create_campaign(None, campaign_file.parse_campaign(text), clock=clock)
+    view = campaigns.create_campaign(Caller.system(clock), campaign_file.parse_campaign(text))
     with db.connection():
         row = Campaign.get_by_id(view.id)
         assert (row.quality_department, row.ontime_awards_per_team_day) == ("QA", 10)
@@ -434,7 +434,7 @@ async def test_the_board_warns_while_the_last_ledger_check_failed(demo_plant, cl
         assert text.startswith("Ledger check failed (")
         assert "points may have been changed outside Quality Kiosk" in text
         # a check that passes takes the warning away
-        assert ledger_check.verify_ledger(clock=clock).ok
+        assert ledger_check.verify_ledger(Caller.system(clock)).ok
         app.screen.action_refresh()
         await settle(pilot)
         assert not app.screen.query_one("#ledger-warning").display

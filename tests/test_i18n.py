@@ -167,13 +167,13 @@ def test_validation_messages_in_chinese():
 
 def test_unknown_badge_and_empty_report_refused_in_chinese(demo_plant, clock):
     with language("zh_CN"), pytest.raises(NotFound) as refused:
-        auth.sign_in("NOPE42", None, terminal="T", clock=clock)
+        auth.sign_in(Caller.of(None, clock, "T"), "NOPE42", None)
     assert refused.value.message == "工牌 NOPE42 未登记。请联系班组长登记。"
     with pytest.raises(NotFound) as english:
-        auth.sign_in("NOPE42", None, terminal="T", clock=clock)
+        auth.sign_in(Caller.of(None, clock, "T"), "NOPE42", None)
     assert english.value.message.startswith("Badge NOPE42 is not known here.")
 
-    operator = auth.sign_in("E1002", None, terminal="T", clock=clock)
+    operator = auth.sign_in(Caller.of(None, clock, "T"), "E1002", None)
     assert operator.role_title == "Operator"
     with language("zh_CN"):
         assert operator.role_title == "操作员"
@@ -186,7 +186,7 @@ def test_unknown_badge_and_empty_report_refused_in_chinese(demo_plant, clock):
             )
         signed = stations.parse_scan(
             stations.make_payload("S", "L1-S01", plant.signing_key()) + "X",
-            plant.valid_signing_keys(clock=clock),
+            plant.valid_signing_keys(Caller.system(clock)),
         )
     assert empty.value.problems == {"description": "请描述缺陷：哪里有什么问题。"}
     assert "签名无效" in signed.message

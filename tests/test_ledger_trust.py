@@ -113,7 +113,7 @@ def test_sqlite_refuses_replace_and_hand_written_totals(tmp_path, clock):
     url = f"sqlite:///{tmp_path / 'plant.db'}"
     database_service.open_database(url)
     database_service.upgrade(clock)
-    seed_demo_plant(clock)
+    seed_demo_plant(Caller.system(clock))
     connection = _raw(url)
     first = connection.execute("SELECT id, idempotency_key FROM ledger_entry LIMIT 1").fetchone()
     for statement in (
@@ -146,7 +146,7 @@ def test_postgresql_application_role_cannot_rewrite_the_ledger(two_roles, clock,
     # the kiosks run as the application role: the demo plant and a full defect flow work,
     # and the running totals follow the ledger through the owner's trigger function
     database_service.open_database(app_url, create=False)
-    seed_demo_plant(clock)
+    seed_demo_plant(Caller.system(clock))
     _a_verified_defect(clock)
     assert main(["ledger", "verify", "--db", app_url]) == 0
     connection = _raw(app_url)

@@ -286,15 +286,15 @@ def test_supervisor_reverses_a_ledger_row_with_a_new_row(demo_plant, clock):
     with db.connection():
         entry = LedgerEntry.get(LedgerEntry.idempotency_key == f"ontime:{defect_id}")
     with pytest.raises(PermissionDenied):
-        reverse_entry(person("E1001"), entry.id, "fix was fake", clock=clock)
+        reverse_entry(Caller.of(person("E1001"), clock), entry.id, "fix was fake")
     with pytest.raises(ValidationFailed):
-        reverse_entry(person("E4002"), entry.id, " ", clock=clock)
-    result = reverse_entry(person("E4002"), entry.id, "fix was not real", clock=clock)
+        reverse_entry(Caller.of(person("E4002"), clock), entry.id, " ")
+    result = reverse_entry(Caller.of(person("E4002"), clock), entry.id, "fix was not real")
     assert result.written
     with pytest.raises(Conflict, match="already been reversed"):
-        reverse_entry(person("E4002"), entry.id, "again", clock=clock)
+        reverse_entry(Caller.of(person("E4002"), clock), entry.id, "again")
     with pytest.raises(Conflict, match="itself a reversal"):
-        reverse_entry(person("E4002"), result.entry_id, "undo", clock=clock)
+        reverse_entry(Caller.of(person("E4002"), clock), result.entry_id, "undo")
     assert points("T1") == before - 2
     with db.connection():
         original = LedgerEntry.get_by_id(entry.id)

@@ -18,7 +18,7 @@ import importlib
 import itertools
 import os
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import peewee
 import pytest
@@ -303,11 +303,105 @@ def test_todays_model_classes_make_the_same_columns_as_the_steps(db_url, new_dat
             for name, column in entry["columns"].items()
         }
 
-    made_columns, migrated_columns = columns(made), columns(migrated)
-    # Known, waiting for a step of its own: step 13 made ledger_chain.entry_id an integer
-    # on PostgreSQL while ledger_entry.id is a bigint (SQLite's INTEGER is 64-bit anyway).
-    known = ("table ledger_chain", "entry_id")
-    if db.is_postgresql(database):
-        assert migrated_columns.pop(known)["type"] == "integer"
-        assert made_columns.pop(known)["type"] == "bigint"
-    assert made_columns == migrated_columns
+    assert columns(made) == columns(migrated)
+    if db.is_postgresql(database):  # step 13 made it an integer, step 19 a bigint
+        chain = migrated["table ledger_chain"]["columns"]["entry_id"]
+        assert chain["type"] == "bigint"
+
+
+# The campaign rule columns, each with the default its step added it with (steps 6 and 7,
+# then 11 and 14). Until the steps were frozen (session 4) step 1 made the campaign table
+# from the model class of the day: the columns it knew then came without a default.
+_RULE_COLUMNS_BY_STEP = {
+    6: {"supplier_risk_share_percent": 25},
+    7: {"weight_5s": 40, "weight_standard_ops": 30, "weight_fpy": 30, "critical_issue_target": 3},
+    11: {
+        "target_correction_rate_percent": 100,
+        "target_training_coverage_percent": 100,
+        "target_fpy_percent": 98,
+        "target_high_risk_supplier_percent": 10,
+    },
+    14: {
+        "verifier_outside_team": 1,
+        "self_report_confirmation": 1,
+        "ontime_awards_per_team_day": 10,
+        "suspicious_self_reports": 5,
+        "suspicious_fix_hours": 4,
+    },
+}
+
+
+def _campaign_as_an_unfrozen_step_1_made_it(database: peewee.Database, known: list[int]) -> None:
+    """The campaign table as the model class made it when the steps up to `known[-1]`
+    were the newest: every column, its defaults in Python only (none in the database)."""
+    rules = {
+        name: peewee.IntegerField(default=default)
+        for step in known
+        for name, default in _RULE_COLUMNS_BY_STEP[step].items()
+    }
+    if 14 in known:
+        rules["quality_department"] = peewee.CharField(max_length=40, default="Quality")
+    meta = type("Meta", (), {"table_name": "campaign", "database": database})
+    fields = {
+        "name": peewee.CharField(max_length=120),
+        "starts_on": peewee.DateField(),
+        "ends_on": peewee.DateField(),
+        "active": peewee.BooleanField(default=False),
+        "phases_json": peewee.TextField(default="[]"),
+        "correction_window_hours": peewee.IntegerField(default=48),
+        "ontime_points": peewee.IntegerField(default=2),
+        "late_points": peewee.IntegerField(default=-2),
+        "contest_correct_points": peewee.IntegerField(default=2),
+        "contest_wrong_points": peewee.IntegerField(default=-2),
+        "pass_mark_percent": peewee.IntegerField(default=80),
+        "assessment_items": peewee.IntegerField(default=10),
+        "proposal_points_min": peewee.IntegerField(default=1),
+        "proposal_points_max": peewee.IntegerField(default=10),
+    }
+    campaign = type("Campaign", (peewee.Model,), {"Meta": meta, **fields, **rules})
+    database.create_tables([campaign])
+    campaign.create(name="Old", starts_on=date(2025, 9, 1), ends_on=date(2025, 9, 30), weight_5s=7)
+
+
+@pytest.mark.parametrize(
+    ("made_at", "known"),
+    [(10, [6, 7]), (16, [6, 7, 11, 14])],
+    ids=["before-session-4", "session-4-before-frozen-steps"],
+)
+def test_a_campaign_table_made_without_its_rule_defaults_gets_them(
+    db_url, new_database, made_at, known
+):
+    """A database made fresh by the unfrozen step 1 (session 3: steps 1-10; session 4
+    before the steps were frozen: steps 1-16) has the rule columns of its day without
+    their database defaults; step 19 gives them (and rows already there keep theirs)."""
+    fresh = new_database()
+    _upgrade(fresh)
+    database = db.bind(db_url)
+    with db.connection():
+        _campaign_as_an_unfrozen_step_1_made_it(database, known)
+    assert _upgrade(db_url, until=made_at) == list(range(1, made_at + 1))
+    database = db.bind(db_url)
+    with db.connection():
+        without = {
+            column.name for column in database.get_columns("campaign") if column.default is None
+        }
+    assert without >= {name for step in known for name in _RULE_COLUMNS_BY_STEP[step]}
+    assert differences(schema_of(db_url), schema_of(fresh)) != []
+    assert _upgrade(db_url) == list(range(made_at + 1, migrations.LATEST_VERSION + 1))
+    assert differences(schema_of(db_url), schema_of(fresh)) == []
+    database = db.bind(db_url)
+    with db.connection():
+        assert database.execute_sql("SELECT weight_5s, name FROM campaign").fetchall() == [
+            (7, "Old")
+        ]
+        database.execute_sql(
+            "INSERT INTO campaign (name, starts_on, ends_on, active, phases_json, "
+            "correction_window_hours, ontime_points, late_points, contest_correct_points, "
+            "contest_wrong_points, pass_mark_percent, assessment_items, proposal_points_min, "
+            "proposal_points_max) VALUES ('New', '2025-10-01', '2025-10-31', false, '[]', "
+            "48, 2, -2, 2, -2, 80, 10, 1, 10)"
+        )
+        assert database.execute_sql(
+            "SELECT weight_5s, quality_department, suspicious_fix_hours FROM campaign "
+            "WHERE name = 'New'"
+        ).fetchall() == [(40, "Quality", 4)]

@@ -32,7 +32,7 @@ def test_a_report_made_offline_is_sent_once_with_its_own_time(demo_plant, clock,
     entered = clock.now()
     with ServerAway():
         kept = outbox.report_defect_or_keep(
-            box, reporter, draft, defect_id=defect_id, terminal="WS-7", clock=clock
+            Caller.of(reporter, clock, "WS-7"), box, draft, defect_id=defect_id
         )
         assert kept == outbox.Queued("report_defect", 1)
         assert box.forward() == outbox.ForwardResult(sent=0, refused=0, waiting=1)
@@ -74,9 +74,9 @@ def test_progress_and_answers_wait_and_replay_in_order_once(demo_plant, clock, b
     progress_id, answer_id = uuid.uuid4(), uuid.uuid4()
     with ServerAway():
         outbox.post_progress_or_keep(
-            box, fixer, defect.id, "Card printed", progress_id=progress_id, clock=clock
+            Caller.of(fixer, clock), box, defect.id, "Card printed", progress_id=progress_id
         )
-        outbox.answer_or_keep(box, operator, question.id, 1, answer_id=answer_id, clock=clock)
+        outbox.answer_or_keep(Caller.of(operator, clock), box, question.id, 1, answer_id=answer_id)
         assert box.waiting() == 2
     assert box.forward().sent == 2
     # replay both again (as after a crash between sending and forgetting): nothing doubles
@@ -115,11 +115,10 @@ def test_a_record_the_server_refuses_is_set_aside_and_the_rest_go_on(demo_plant,
     with ServerAway():
         for station in ("L1-S03", "L1-S04"):
             outbox.report_defect_or_keep(
+                Caller.of(reporter, clock),
                 box,
-                reporter,
                 DefectDraft(station, "man", "minor", "inspection", f"Offline at {station}"),
                 defect_id=uuid.uuid4(),
-                clock=clock,
             )
     with db.connection():
         Station.update(active=False).where(Station.code == "L1-S03").execute()
@@ -130,9 +129,9 @@ def test_a_record_the_server_refuses_is_set_aside_and_the_rest_go_on(demo_plant,
 
 
 def test_offline_sign_in_for_badges_seen_here(demo_plant, clock, box):
-    leader = auth.sign_in("E1001", "1234", clock=clock)
+    leader = auth.sign_in(Caller.of(None, clock), "E1001", "1234")
     box.remember(leader, "1234", clock.now())
-    box.remember(auth.sign_in("E1002", clock=clock), None, clock.now())
+    box.remember(auth.sign_in(Caller.of(None, clock), "E1002"), None, clock.now())
     with ServerAway():
         assert box.offline_sign_in("e1002", None, now=clock.now()).name == "Li Na"
         with pytest.raises(auth.PinRequired):
@@ -154,7 +153,7 @@ def test_postgresql_stopped_mid_run_nothing_lost_nothing_doubled(tmp_path, clock
         url = database_url(server, "qk_outage")
         database_service.open_database(url)
         database_service.upgrade(clock)
-        seed_demo_plant(clock)
+        seed_demo_plant(Caller.system(clock))
         box = outbox.Outbox(tmp_path / "outbox.db")
         reporter = auth.identify_badge("E1002")
         sent: list[uuid.UUID] = []
@@ -168,7 +167,7 @@ def test_postgresql_stopped_mid_run_nothing_lost_nothing_doubled(tmp_path, clock
                     "L2-S01", "method", "minor", "inspection", f"outage kiosk {number} report {n}"
                 )
                 outbox.report_defect_or_keep(
-                    box, reporter, draft, defect_id=defect_id, terminal=f"K{number}", clock=clock
+                    Caller.of(reporter, clock, f"K{number}"), box, draft, defect_id=defect_id
                 )
                 with lock:
                     sent.append(defect_id)
@@ -206,18 +205,18 @@ def test_postgresql_stopped_mid_run_nothing_lost_nothing_doubled(tmp_path, clock
 
 
 def test_stations_and_form_options_seen_online_are_there_offline(demo_plant, clock, box):
-    online = outbox.lookup_station_or_kept(box, "L1-S01", clock=clock)
+    online = outbox.lookup_station_or_kept(Caller.of(None, clock), box, "L1-S01")
     assert online.open_defects  # the demo's crimping defect
     options = outbox.report_options_or_kept(box)
     with ServerAway():
-        offline = outbox.lookup_station_or_kept(box, "l1-s01", clock=clock)
+        offline = outbox.lookup_station_or_kept(Caller.of(None, clock), box, "l1-s01")
         assert (offline.code, offline.team_name, offline.open_defects) == (
             "L1-S01",
             online.team_name,
             (),
         )
         with pytest.raises(Exception, match="cannot be reached"):
-            outbox.lookup_station_or_kept(box, "L3-S05", clock=clock)  # never seen here
+            outbox.lookup_station_or_kept(Caller.of(None, clock), box, "L3-S05")  # never seen here
         kept = outbox.report_options_or_kept(box)
         assert [o.value for o in kept.categories] == [o.value for o in options.categories]
         assert [o.value for o in kept.suppliers] == [o.value for o in options.suppliers]

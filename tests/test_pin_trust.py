@@ -16,6 +16,7 @@ from kiosk.config import command_line_user
 from kiosk.errors import NotFound, PermissionDenied
 from kiosk.services.platform import auth, outbox, ssh_sessions
 from kiosk.services.platform.auth import sign_in
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.web_access import NOT_ACCEPTED, web_sign_in
 from models import AuditEntry, db
 from screens.admin_people import PeopleScreen
@@ -41,29 +42,29 @@ def audit_rows(**where) -> list[AuditEntry]:
 def test_offline_lock_survives_a_restart_and_its_audit_goes_out_once(demo_plant, clock, tmp_path):
     path = tmp_path / "outbox.db"
     box = outbox.Outbox(path)
-    box.remember(sign_in(LEADER, PIN, clock=clock), PIN, clock.now())
+    box.remember(sign_in(Caller.of(None, clock), LEADER, PIN), PIN, clock.now())
     started = clock.now()
     with ServerAway():
         for _ in range(3):
             with pytest.raises(PermissionDenied, match="Wrong PIN"):
-                outbox.sign_in_or_kept(box, LEADER, WRONG, terminal="WS-7", clock=clock)
+                outbox.sign_in_or_kept(Caller.of(None, clock, "WS-7"), box, LEADER, WRONG)
             clock.advance(timedelta(seconds=20))
         box = outbox.Outbox(path)  # the kiosk restarts (or someone pulls its power)
         for _ in range(2):
             with pytest.raises(PermissionDenied, match="Wrong PIN"):
-                outbox.sign_in_or_kept(box, LEADER, WRONG, terminal="WS-7", clock=clock)
+                outbox.sign_in_or_kept(Caller.of(None, clock, "WS-7"), box, LEADER, WRONG)
             clock.advance(timedelta(seconds=20))
         box = outbox.Outbox(path)
         with pytest.raises(PermissionDenied, match="Too many wrong PINs for badge E1001"):
-            outbox.sign_in_or_kept(box, LEADER, PIN, terminal="WS-7", clock=clock)
+            outbox.sign_in_or_kept(Caller.of(None, clock, "WS-7"), box, LEADER, PIN)
         with pytest.raises(NotFound, match="has not signed in on this kiosk"):
-            outbox.sign_in_or_kept(box, "E7777", None, terminal="WS-7", clock=clock)
+            outbox.sign_in_or_kept(Caller.of(None, clock, "WS-7"), box, "E7777", None)
         assert box.waiting() == 0  # nobody's entries wait: the status bar stays honest
         assert box.pending() == 7
         assert box.forward().sent == 0  # still away: nothing lost
         # ten minutes after the first wrong PIN the right one works again
         clock.advance(timedelta(seconds=auth.PIN_LOCK_SECONDS))
-        assert outbox.sign_in_or_kept(box, LEADER, PIN, terminal="WS-7", clock=clock).name
+        assert outbox.sign_in_or_kept(Caller.of(None, clock, "WS-7"), box, LEADER, PIN).name
     # the server is back: the rows go out in the order they happened, at their own times
     result = box.forward()
     assert (result.sent, result.refused, result.pending) == (8, 0, 0)
@@ -93,20 +94,23 @@ def test_offline_lock_survives_a_restart_and_its_audit_goes_out_once(demo_plant,
         assert written is False
     assert len(audit_rows(action=auth.OFFLINE_SIGN_IN_ACTION)) == 8
     # offline wrong PINs never counted toward the lock at the server
-    assert sign_in(LEADER, PIN, terminal="WS-7", clock=clock).name == "Zhang Wei"
+    assert sign_in(Caller.of(None, clock, "WS-7"), LEADER, PIN).name == "Zhang Wei"
 
 
 def test_a_kept_role_older_than_the_setting_is_refused(demo_plant, clock, tmp_path):
     box = outbox.Outbox(tmp_path / "outbox.db", role_days=14)
-    box.remember(sign_in(SUPERVISOR, PIN, clock=clock), PIN, clock.now())
-    box.remember(sign_in(OPERATOR, clock=clock), None, clock.now())
+    box.remember(sign_in(Caller.of(None, clock), SUPERVISOR, PIN), PIN, clock.now())
+    box.remember(sign_in(Caller.of(None, clock), OPERATOR), None, clock.now())
     clock.advance(timedelta(days=14))
     with ServerAway():
-        assert outbox.sign_in_or_kept(box, SUPERVISOR, PIN, clock=clock).role == "supervisor"
+        assert (
+            outbox.sign_in_or_kept(Caller.of(None, clock), box, SUPERVISOR, PIN).role
+            == "supervisor"
+        )
         clock.advance(timedelta(days=1, seconds=1))
         for badge, pin, name in ((SUPERVISOR, PIN, "Liang Yu"), (OPERATOR, None, "Li Na")):
             with pytest.raises(PermissionDenied) as refused:
-                outbox.sign_in_or_kept(box, badge, pin, terminal="WS-2", clock=clock)
+                outbox.sign_in_or_kept(Caller.of(None, clock, "WS-2"), box, badge, pin)
             assert refused.value.message == (
                 f"The server cannot be reached, and {name} last signed in on this kiosk 15 "
                 "days ago: a role kept longer than 14 days is not trusted. Sign in when the "
@@ -120,9 +124,9 @@ def test_a_kept_role_older_than_the_setting_is_refused(demo_plant, clock, tmp_pa
         (OPERATOR, False, "kept role too old"),
     ]
     # signing in at the server again renews what the kiosk keeps
-    box.remember(sign_in(SUPERVISOR, PIN, clock=clock), PIN, clock.now())
+    box.remember(sign_in(Caller.of(None, clock), SUPERVISOR, PIN), PIN, clock.now())
     with ServerAway():
-        assert outbox.sign_in_or_kept(box, SUPERVISOR, PIN, clock=clock).name
+        assert outbox.sign_in_or_kept(Caller.of(None, clock), box, SUPERVISOR, PIN).name
 
 
 # -- channels: the browser cannot lock the kiosks -------------------------------------------
@@ -131,26 +135,30 @@ def test_a_kept_role_older_than_the_setting_is_refused(demo_plant, clock, tmp_pa
 def test_web_brute_force_locks_that_address_in_the_browser_never_the_kiosks(demo_plant, clock):
     for _ in range(30):  # someone on the network tries PINs for a supervisor's badge
         with pytest.raises(PermissionDenied, match=NOT_ACCEPTED):
-            web_sign_in(SUPERVISOR, "999999", client="10.6.6.6", clock=clock)
+            web_sign_in(Caller.of(None, clock), SUPERVISOR, "999999", client="10.6.6.6")
     # the right PIN from that address is refused too: the browser channel is locked there
     with pytest.raises(PermissionDenied, match=NOT_ACCEPTED):
-        web_sign_in(SUPERVISOR, PIN, client="10.6.6.6", clock=clock)
+        web_sign_in(Caller.of(None, clock), SUPERVISOR, PIN, client="10.6.6.6")
     wrong = audit_rows(terminal="web 10.6.6.6", detail="wrong PIN")
     locked = audit_rows(terminal="web 10.6.6.6", detail=auth.LOCKED_DETAIL)
     assert len(wrong) == auth.PIN_FAILURES_ALLOWED and len(locked) == 26  # no more guesses
     # the supervisor still signs in at every kiosk, and from their own computer
-    assert sign_in(SUPERVISOR, PIN, terminal="WS-1", clock=clock).name == "Liang Yu"
-    assert web_sign_in(SUPERVISOR, PIN, client="10.1.1.1", clock=clock).name == "Liang Yu"
+    assert sign_in(Caller.of(None, clock, "WS-1"), SUPERVISOR, PIN).name == "Liang Yu"
+    assert (
+        web_sign_in(Caller.of(None, clock), SUPERVISOR, PIN, client="10.1.1.1").name == "Liang Yu"
+    )
     # a rising delay: ten minutes later one more wrong PIN locks that address for twenty
     clock.advance(timedelta(seconds=auth.PIN_LOCK_SECONDS))
     with pytest.raises(PermissionDenied, match=NOT_ACCEPTED):
-        web_sign_in(SUPERVISOR, "999999", client="10.6.6.6", clock=clock)
+        web_sign_in(Caller.of(None, clock), SUPERVISOR, "999999", client="10.6.6.6")
     clock.advance(timedelta(seconds=auth.PIN_LOCK_SECONDS))
     with pytest.raises(PermissionDenied, match=NOT_ACCEPTED):
-        web_sign_in(SUPERVISOR, PIN, client="10.6.6.6", clock=clock)
+        web_sign_in(Caller.of(None, clock), SUPERVISOR, PIN, client="10.6.6.6")
     assert audit_rows(terminal="web 10.6.6.6")[-1].detail == auth.LOCKED_DETAIL
     clock.advance(timedelta(seconds=auth.PIN_LOCK_SECONDS))
-    assert web_sign_in(SUPERVISOR, PIN, client="10.6.6.6", clock=clock).name == "Liang Yu"
+    assert (
+        web_sign_in(Caller.of(None, clock), SUPERVISOR, PIN, client="10.6.6.6").name == "Liang Yu"
+    )
 
 
 def test_channels_count_apart_and_the_kiosk_lock_rises(demo_plant, clock):
@@ -159,33 +167,33 @@ def test_channels_count_apart_and_the_kiosk_lock_rises(demo_plant, clock):
     assert auth.channel_of("WS-L1-03") == auth.channel_of(None) == "kiosk"
     for _ in range(auth.PIN_FAILURES_ALLOWED):  # over SSH
         with pytest.raises(PermissionDenied, match="Wrong PIN"):
-            sign_in(LEADER, WRONG, terminal="ssh:mallory@10.0.0.66", clock=clock)
+            sign_in(Caller.of(None, clock, "ssh:mallory@10.0.0.66"), LEADER, WRONG)
     with pytest.raises(PermissionDenied, match="Too many wrong PINs"):
-        sign_in(LEADER, PIN, terminal="ssh:zhangwei@10.0.0.2", clock=clock)
-    assert sign_in(LEADER, PIN, terminal="WS-1", clock=clock).name == "Zhang Wei"  # kiosks
+        sign_in(Caller.of(None, clock, "ssh:zhangwei@10.0.0.2"), LEADER, PIN)
+    assert sign_in(Caller.of(None, clock, "WS-1"), LEADER, PIN).name == "Zhang Wei"  # kiosks
     for _ in range(auth.PIN_FAILURES_ALLOWED):  # now at the kiosks
         with pytest.raises(PermissionDenied, match="Wrong PIN"):
-            sign_in(LEADER, WRONG, terminal="WS-1", clock=clock)
+            sign_in(Caller.of(None, clock, "WS-1"), LEADER, WRONG)
     clock.advance(timedelta(seconds=auth.PIN_LOCK_SECONDS))
     with pytest.raises(PermissionDenied, match="Wrong PIN"):  # the sixth: twenty minutes
-        sign_in(LEADER, WRONG, terminal="WS-2", clock=clock)
+        sign_in(Caller.of(None, clock, "WS-2"), LEADER, WRONG)
     clock.advance(timedelta(seconds=2 * auth.PIN_LOCK_SECONDS - 1))
     with pytest.raises(PermissionDenied, match="Try again in 1 min"):
-        sign_in(LEADER, PIN, terminal="WS-2", clock=clock)
+        sign_in(Caller.of(None, clock, "WS-2"), LEADER, PIN)
     clock.advance(timedelta(seconds=1))
-    assert sign_in(LEADER, PIN, terminal="WS-2", clock=clock).name == "Zhang Wei"
+    assert sign_in(Caller.of(None, clock, "WS-2"), LEADER, PIN).name == "Zhang Wei"
 
 
 # -- unlocking: a supervisor on the People screen, IT on the command line -------------------
 
 
 def test_who_may_unlock_whom(demo_plant, clock):
-    leader = sign_in(LEADER, PIN, clock=clock)
-    supervisor = sign_in(SUPERVISOR, PIN, clock=clock)
+    leader = sign_in(Caller.of(None, clock), LEADER, PIN)
+    supervisor = sign_in(Caller.of(None, clock), SUPERVISOR, PIN)
     with pytest.raises(PermissionDenied, match="Only a supervisor or above may unlock a badge"):
-        auth.unlock_pin(leader, OPERATOR, terminal="WS-1", clock=clock)
+        auth.unlock_pin(Caller.of(leader, clock, "WS-1"), OPERATOR)
     with pytest.raises(PermissionDenied, match="Only a quality admin may unlock the PIN"):
-        auth.unlock_pin(supervisor, ADMIN, terminal="WS-1", clock=clock)
+        auth.unlock_pin(Caller.of(supervisor, clock, "WS-1"), ADMIN)
     refused = audit_rows(action=auth.UNLOCK_REFUSAL_ACTION)
     assert [(r.actor.badge_code, r.target, r.allowed) for r in refused] == [
         (LEADER, OPERATOR, False),
@@ -199,9 +207,9 @@ async def test_a_supervisor_unlocks_a_badge_on_the_people_screen(demo_plant, clo
     for terminal in ("WS-9", "web 10.6.6.6"):
         for _ in range(auth.PIN_FAILURES_ALLOWED):
             with pytest.raises(PermissionDenied):
-                sign_in(LEADER, WRONG, terminal=terminal, clock=clock)
+                sign_in(Caller.of(None, clock, terminal), LEADER, WRONG)
     with pytest.raises(PermissionDenied, match="Too many wrong PINs"):
-        sign_in(LEADER, PIN, terminal="WS-9", clock=clock)
+        sign_in(Caller.of(None, clock, "WS-9"), LEADER, PIN)
     app = make_app(demo_plant, clock)
     async with app.run_test(size=SIZE) as pilot:
         from tests.helpers.app import sign_in as sign_in_on_screen
@@ -228,8 +236,10 @@ async def test_a_supervisor_unlocks_a_badge_on_the_people_screen(demo_plant, clo
         "TEST-1",
     )
     assert row.detail == "was locked on: kiosks, browser (10.6.6.6)"
-    assert sign_in(LEADER, PIN, terminal="WS-9", clock=clock).name == "Zhang Wei"
-    assert web_sign_in(SUPERVISOR, PIN, client="10.6.6.6", clock=clock)  # another badge: fine
+    assert sign_in(Caller.of(None, clock, "WS-9"), LEADER, PIN).name == "Zhang Wei"
+    assert web_sign_in(
+        Caller.of(None, clock), SUPERVISOR, PIN, client="10.6.6.6"
+    )  # another badge: fine
 
 
 def test_it_unlocks_a_badge_from_the_command_line(demo_plant, capsys, monkeypatch, tmp_path):
@@ -237,9 +247,9 @@ def test_it_unlocks_a_badge_from_the_command_line(demo_plant, capsys, monkeypatc
     now = FrozenClock(datetime.now(UTC))  # the command uses the real clock
     for _ in range(auth.PIN_FAILURES_ALLOWED):
         with pytest.raises(PermissionDenied, match="Wrong PIN"):
-            sign_in(LEADER, WRONG, terminal="WS-3", clock=now)
+            sign_in(Caller.of(None, now, "WS-3"), LEADER, WRONG)
     with pytest.raises(PermissionDenied, match="Too many wrong PINs"):
-        sign_in(LEADER, PIN, terminal="WS-3", clock=now)
+        sign_in(Caller.of(None, now, "WS-3"), LEADER, PIN)
     assert cli.main(["auth", "unlock", "e1001", "--db", demo_plant]) == 0
     out = capsys.readouterr().out
     assert "Badge E1001 (Zhang Wei) unlocked; it was locked on: kiosks." in out
@@ -247,7 +257,7 @@ def test_it_unlocks_a_badge_from_the_command_line(demo_plant, capsys, monkeypatc
     assert (row.actor, row.target, row.terminal) == (None, LEADER, "cli")
     assert row.detail == f"was locked on: kiosks; by OS user {command_line_user()}"
     now.advance(timedelta(seconds=1))
-    assert sign_in(LEADER, PIN, terminal="WS-3", clock=now).name == "Zhang Wei"
+    assert sign_in(Caller.of(None, now, "WS-3"), LEADER, PIN).name == "Zhang Wei"
     assert cli.main(["auth", "unlock", "E7777", "--db", demo_plant]) != 0
     assert "Badge E7777 is not known" in capsys.readouterr().err
 
@@ -259,14 +269,19 @@ def test_ssh_accounts_sign_in_only_as_their_badge(demo_plant, clock, tmp_path):
     box = outbox.Outbox(tmp_path / "outbox.db")
     terminal = "ssh:zhangwei@10.0.0.2"
     # a leader's account: their own badge, never another (refused before any PIN)
-    assert ssh_sessions.check_ssh_badge("zhangwei", LEADER, "e1001", terminal=terminal) is None
+    assert (
+        ssh_sessions.check_ssh_badge(
+            Caller.of(None, terminal=terminal), "zhangwei", LEADER, "e1001"
+        )
+        is None
+    )
     for other in (OPERATOR, SUPERVISOR):
         with pytest.raises(PermissionDenied, match=r"only with your own badge \(E1001\)"):
             ssh_sessions.ssh_sign_in(
-                box, "zhangwei", LEADER, other, PIN, terminal=terminal, clock=clock
+                Caller.of(None, clock, terminal), box, "zhangwei", LEADER, other, PIN
             )
     with pytest.raises(PermissionDenied, match="not linked to a badge"):
-        ssh_sessions.ssh_sign_in(box, "mallory", None, OPERATOR, terminal=terminal, clock=clock)
+        ssh_sessions.ssh_sign_in(Caller.of(None, clock, terminal), box, "mallory", None, OPERATOR)
     refused = audit_rows(action=ssh_sessions.SSH_SIGN_IN_ACTION)
     assert [(r.actor and r.actor.badge_code, r.target, r.allowed, r.detail) for r in refused] == [
         (
@@ -286,7 +301,7 @@ def test_ssh_accounts_sign_in_only_as_their_badge(demo_plant, clock, tmp_path):
     assert audit_rows(action="sign_in", allowed=False) == []  # no PIN was even tried
     # a supervisor's account may sign in as anyone: audited, naming both
     as_other = ssh_sessions.ssh_sign_in(
-        box, "chenjie", SUPERVISOR, LEADER, PIN, terminal="ssh:chenjie@10.0.0.3", clock=clock
+        Caller.of(None, clock, "ssh:chenjie@10.0.0.3"), box, "chenjie", SUPERVISOR, LEADER, PIN
     )
     assert as_other.name == "Zhang Wei"
     [row] = audit_rows(action=ssh_sessions.SSH_SIGN_IN_AS_ACTION)
@@ -300,7 +315,7 @@ def test_ssh_accounts_sign_in_only_as_their_badge(demo_plant, clock, tmp_path):
         "SSH user chenjie (badge E4002, Supervisor Liang Yu) signed in as E1001 (Zhang Wei)"
     )
     own = ssh_sessions.ssh_sign_in(
-        box, "zhangwei", LEADER, LEADER, PIN, terminal=terminal, clock=clock
+        Caller.of(None, clock, terminal), box, "zhangwei", LEADER, LEADER, PIN
     )
     assert own.name == "Zhang Wei"
     assert len(audit_rows(action=ssh_sessions.SSH_SIGN_IN_AS_ACTION)) == 1

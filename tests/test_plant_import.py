@@ -13,6 +13,7 @@ from kiosk.cli import main
 from kiosk.errors import ValidationFailed
 from kiosk.services.plant import plant_import
 from kiosk.services.plant.plant_import import import_plant, write_template
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.uow import transaction
 from models import AuditEntry, Department, Employee, ProductionLine, Station, Supplier, Team
 
@@ -85,7 +86,7 @@ def counts(result) -> dict[str, tuple[int, int, int, int]]:
 
 
 def test_the_sample_plant_imports_into_an_empty_database_and_again_changes_nothing(database):
-    first = import_plant([SAMPLE_PLANT], who="qm")
+    first = import_plant(Caller.system(), [SAMPLE_PLANT], who="qm")
     assert counts(first) == {
         "departments": (4, 0, 0, 0),
         "teams": (3, 0, 0, 0),
@@ -100,7 +101,7 @@ def test_the_sample_plant_imports_into_an_empty_database_and_again_changes_nothi
     assert ("LA-S01", "Enclosure and PCB fit", "LA", None, True) in stored["stations"]
     assert {t[2] for t in stored["teams"]} == {"line"}
 
-    again = import_plant([SAMPLE_PLANT], who="qm")
+    again = import_plant(Caller.system(), [SAMPLE_PLANT], who="qm")
     assert not again.changed_anything
     assert {c[:3] for c in counts(again).values()} == {(0, 0, 0)}
     assert plant() == stored
@@ -113,7 +114,7 @@ def test_the_sample_plant_imports_into_an_empty_database_and_again_changes_nothi
 
 
 def test_changes_are_updated_and_missing_things_kept_unless_deactivate_missing(database, tmp_path):
-    import_plant([write(tmp_path, "plant.toml", SMALL)])
+    import_plant(Caller.system(), [write(tmp_path, "plant.toml", SMALL)])
     with transaction():
         contest = Team.create(code="C1", name="Contest", kind="contest")
         Employee.create(badge_code="E1", name="Wang", department="Manufacturing", role="operator")
@@ -128,7 +129,7 @@ def test_changes_are_updated_and_missing_things_kept_unless_deactivate_missing(d
         .replace('[[stations]]\ncode = "L1-S01"\nname = "First"\nline = "L1"\n\n', "")
     )
     path = write(tmp_path, "plant2.toml", changed)
-    result = import_plant([path])
+    result = import_plant(Caller.system(), [path])
     assert counts(result)["departments"] == (0, 1, 0, 0)
     assert counts(result)["lines"] == (0, 1, 0, 0)
     assert counts(result)["stations"] == (0, 1, 0, 0)
@@ -142,11 +143,11 @@ def test_changes_are_updated_and_missing_things_kept_unless_deactivate_missing(d
     assert ("L1-S02", "Second", "L1", None, True) in stored["stations"]
     assert ("SUP-1", "Copper Co.", True) in stored["suppliers"]
 
-    dry = import_plant([path], deactivate_missing=True, dry_run=True)
+    dry = import_plant(Caller.system(), [path], deactivate_missing=True, dry_run=True)
     assert "- station L1-S01 'First' deactivated" in dry.changes
     assert plant() == stored  # a dry run writes nothing
 
-    result = import_plant([path], deactivate_missing=True)
+    result = import_plant(Caller.system(), [path], deactivate_missing=True)
     assert counts(result)["stations"] == (0, 0, 1, 1)
     assert counts(result)["suppliers"] == (0, 0, 1, 0)
     assert counts(result)["teams"] == (0, 0, 0, 2)  # the contest team is not a line team
@@ -156,17 +157,19 @@ def test_changes_are_updated_and_missing_things_kept_unless_deactivate_missing(d
     assert ("SUP-1", "Copper Co.", False) in stored["suppliers"]
     assert Team.get_by_id(contest.id).active
     # the first file again: back to active
-    back = import_plant([tmp_path / "plant.toml"])
+    back = import_plant(Caller.system(), [tmp_path / "plant.toml"])
     assert "~ station L1-S01: active again" in back.changes
     assert ("SUP-1", "Copper Co.", True) in plant()["suppliers"]
 
 
 def test_deactivating_a_team_or_department_people_are_in_warns(database, tmp_path):
-    import_plant([SAMPLE_PLANT])
+    import_plant(Caller.system(), [SAMPLE_PLANT])
     with transaction():
         team = Team.get(Team.code == "QC")
         Employee.create(badge_code="E1", name="Wang", department="Quality", team=team)
-    result = import_plant([write(tmp_path, "plant.toml", SMALL)], deactivate_missing=True)
+    result = import_plant(
+        Caller.system(), [write(tmp_path, "plant.toml", SMALL)], deactivate_missing=True
+    )
     assert counts(result)["departments"] == (0, 0, 3, 1)
     assert "team QC is deactivated but 1 active people are on it: import the roster next" in (
         result.warnings
@@ -178,7 +181,7 @@ def test_deactivating_a_team_or_department_people_are_in_warns(database, tmp_pat
 
 
 def test_a_dry_run_reports_and_writes_nothing(database, tmp_path):
-    result = import_plant([SAMPLE_PLANT], dry_run=True)
+    result = import_plant(Caller.system(), [SAMPLE_PLANT], dry_run=True)
     assert result.dry_run and counts(result)["stations"] == (8, 0, 0, 0)
     assert "+ station LB-S04 'Final inspection' on line LB, team QC" in result.changes
     assert plant() == {k: set() for k in plant_import.KINDS}
@@ -221,7 +224,7 @@ BAD_PLANTS = {
 
 
 def test_bad_plant_files_are_refused_with_their_line_and_nothing_is_written(database, tmp_path):
-    import_plant([SAMPLE_PLANT])
+    import_plant(Caller.system(), [SAMPLE_PLANT])
     with transaction():
         Team.create(code="C1", name="Contest", kind="contest")
         ProductionLine.update(active=False).where(ProductionLine.code == "LB").execute()
@@ -234,13 +237,13 @@ def test_bad_plant_files_are_refused_with_their_line_and_nothing_is_written(data
     )
     for case, (text, expected) in cases.items():
         with pytest.raises(ValidationFailed) as refused:
-            import_plant([write(tmp_path, "bad.toml", text)])
+            import_plant(Caller.system(), [write(tmp_path, "bad.toml", text)])
         assert expected in refused.value.message, case
         assert plant() == before, case
     # a station on a line the same import would deactivate
     text = SMALL.replace('line = "L1"\nteam = "T2"', 'line = "LA"\nteam = "T2"')
     with pytest.raises(ValidationFailed) as refused:
-        import_plant([write(tmp_path, "bad.toml", text)], deactivate_missing=True)
+        import_plant(Caller.system(), [write(tmp_path, "bad.toml", text)], deactivate_missing=True)
     assert "line 23: line LA is not in the file, so --deactivate-missing" in refused.value.message
     assert plant() == before
     assert (
@@ -253,7 +256,7 @@ def test_bad_plant_files_are_refused_with_their_line_and_nothing_is_written(data
 def test_a_department_named_before_departments_had_codes_is_taken_over(database):
     with transaction():  # schema step 11 made code = name for the names employees had
         Department.create(code="Quality", name="Quality")
-    result = import_plant([SAMPLE_PLANT])
+    result = import_plant(Caller.system(), [SAMPLE_PLANT])
     assert counts(result)["departments"] == (3, 1, 0, 0)
     assert "~ department QA: code Quality -> QA" in result.changes
     assert ("QA", "Quality", True) in plant()["departments"]
@@ -261,7 +264,8 @@ def test_a_department_named_before_departments_had_codes_is_taken_over(database)
 
 def test_a_team_with_no_line_is_imported_with_a_warning(database, tmp_path):
     result = import_plant(
-        [write(tmp_path, "plant.toml", SMALL + '\n[[teams]]\ncode = "QT"\nname = "Quality"\n')]
+        Caller.system(),
+        [write(tmp_path, "plant.toml", SMALL + '\n[[teams]]\ncode = "QT"\nname = "Quality"\n')],
     )
     assert counts(result)["teams"] == (3, 0, 0, 0)
     assert result.warnings == (
@@ -273,9 +277,9 @@ def test_a_team_with_no_line_is_imported_with_a_warning(database, tmp_path):
 def test_the_templates_import_as_they_are(database, tmp_path):
     toml = write_template(tmp_path / "plant.toml")
     assert "# required" in toml.read_text(encoding="utf-8")
-    assert counts(import_plant([toml]))["stations"] == (2, 0, 0, 0)
+    assert counts(import_plant(Caller.system(), [toml]))["stations"] == (2, 0, 0, 0)
     xlsx = write_template(tmp_path / "plant.xlsx")
-    result = import_plant([xlsx])  # the same plant: nothing changes
+    result = import_plant(Caller.system(), [xlsx])  # the same plant: nothing changes
     assert not result.changed_anything
     with pytest.raises(ValidationFailed, match="a .toml or an .xlsx"):
         write_template(tmp_path / "plant.csv")
@@ -296,23 +300,23 @@ def test_an_xlsx_workbook_and_csv_files_per_kind(database, tmp_path):
     path = tmp_path / "plant.xlsx"
     workbook.save(path)
     with pytest.raises(ValidationFailed) as refused:
-        import_plant([path])
+        import_plant(Caller.system(), [path])
     assert "sheet Production lines, row 3: cell C3 holds a formula (=B2)" in refused.value.message
     lines.delete_rows(3)
     workbook.save(path)
-    result = import_plant([path])
+    result = import_plant(Caller.system(), [path])
     assert counts(result)["teams"] == (1, 0, 0, 0) and counts(result)["lines"] == (1, 0, 0, 0)
 
     stations = write(tmp_path, "stations.csv", "code,name,line\nL1-S01,工位一,L1\nL1-S02,Two,L1\n")
     suppliers = write(tmp_path, "plant-suppliers.csv", "code;name\nSUP-1;铜端子厂\n")
-    result = import_plant([stations, suppliers])
+    result = import_plant(Caller.system(), [stations, suppliers])
     assert counts(result)["stations"] == (2, 0, 0, 0)
     assert ("SUP-1", "铜端子厂", True) in plant()["suppliers"]
     bad = write(tmp_path, "stations.csv", "code,name,line\nL1-S03,Three,L9\n")
     with pytest.raises(ValidationFailed, match="stations.csv line 2: unknown line L9"):
-        import_plant([bad])
+        import_plant(Caller.system(), [bad])
     with pytest.raises(ValidationFailed, match="name each CSV file after what it holds"):
-        import_plant([write(tmp_path, "things.csv", "code,name\nA,B\n")])
+        import_plant(Caller.system(), [write(tmp_path, "things.csv", "code,name\nA,B\n")])
 
 
 def test_the_cli_imports_prints_a_dry_run_and_exits_2_on_bad_files(database, tmp_path, capsys):
@@ -340,11 +344,11 @@ def test_files_that_are_not_files_or_too_large_are_refused(database, tmp_path):
     fifo = tmp_path / "plant.toml"
     os.mkfifo(fifo)  # opening it would block: it is never opened
     with pytest.raises(ValidationFailed, match="is not a regular file"):
-        import_plant([fifo])
+        import_plant(Caller.system(), [fifo])
     big = tmp_path / "big.toml"
     with big.open("wb") as stream:
         stream.truncate(50_000_000)
     with pytest.raises(ValidationFailed, match="is 50,000,000 bytes, more than 20,000,000"):
-        import_plant([big])
+        import_plant(Caller.system(), [big])
     with pytest.raises(ValidationFailed, match="there is no such file"):
-        import_plant([tmp_path / "missing.toml"])
+        import_plant(Caller.system(), [tmp_path / "missing.toml"])

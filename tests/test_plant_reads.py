@@ -221,7 +221,7 @@ async def test_a_board_for_a_campaign_with_no_data_shows_empty_panels(demo_plant
     from tests.helpers.app import SIZE, settle, text_of
 
     empty = campaigns.create_campaign(
-        None, campaigns.CampaignDraft("Empty 2027", "2027-03-01", "2027-03-31"), clock=clock
+        Caller.system(clock), campaigns.CampaignDraft("Empty 2027", "2027-03-01", "2027-03-31")
     )
     app = KioskApp(
         Settings(database_url=demo_plant, terminal_id="WALL"), clock=clock, board_only=True
@@ -302,7 +302,7 @@ def test_station_lookup_shows_the_most_urgent_and_counts_them_all(plant, clock):
     from models import Station
 
     for station in Station.select().order_by(Station.id).limit(4):
-        view = lookup_station(station.code, clock=clock)
+        view = lookup_station(Caller.of(None, clock), station.code)
         still_open = sorted(
             (
                 d

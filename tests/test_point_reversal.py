@@ -8,6 +8,7 @@ from dataclasses import replace
 from textual.widgets import DataTable
 
 from kiosk.services.platform import ledger
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import Award
 from models import AuditEntry, LedgerEntry, Team, db
 from screens.action_form import ActionForm
@@ -39,7 +40,7 @@ def test_team_ledger_pages_and_shows_reversals(demo_plant, clock):
     page = ledger.team_ledger(team, limit=3)
     assert page.total == count and len(page.rows) == min(3, count)
     assert page.rows[0].id == entry and page.rows[0].reversible
-    ledger.reverse_entry(auth.identify_badge("E4002"), entry, "entered twice", clock=clock)
+    ledger.reverse_entry(Caller.of(auth.identify_badge("E4002"), clock), entry, "entered twice")
     rows = {row.id: row for row in ledger.team_ledger(team).rows}
     assert rows[entry].reversed_by_id is not None and not rows[entry].reversible
     reversal = rows[rows[entry].reversed_by_id]

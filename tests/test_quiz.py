@@ -16,7 +16,7 @@ from models import Choice, Question, QuizAnswer, db
 
 @pytest.fixture
 def operator(demo_plant, clock):
-    return sign_in("E3003", clock=clock)
+    return sign_in(Caller.of(None, clock), "E3003")
 
 
 def _choices(question_id: int) -> list[Choice]:
@@ -145,7 +145,7 @@ def test_wrong_answers_and_other_peoples_answers_do_not_count(operator, clock):
     answer_question(Caller.of(operator, clock), first, _wrong_position(first))
     assert _drawn(operator, others, range(20)) == {first, second}
 
-    colleague = sign_in("E3004", clock=clock)
+    colleague = sign_in(Caller.of(None, clock), "E3004")
     answer_question(Caller.of(colleague, clock), first, _right_position(first))
     assert _drawn(operator, others, range(20)) == {first, second}
     assert _drawn(colleague, others, range(20)) == {second}

@@ -107,7 +107,7 @@ READS = {
         "proposal_status_submitted",
     ),
     "station lookup": (
-        lambda clock: lookup_station("L1-S01", clock=clock),
+        lambda clock: lookup_station(Caller.system(clock), "L1-S01"),
         "NOT IN ('verified', 'closed')",
         "defect_station_open_due",
     ),

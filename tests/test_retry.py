@@ -105,7 +105,9 @@ def test_a_second_drop_is_reported_and_the_outbox_keeps_the_report(
     calls.clear()
     box = outbox.Outbox(tmp_path / "outbox.db")
     reporter = auth.identify_badge("E4004")
-    kept = outbox.report_defect_or_keep(box, reporter, draft(), clock=clock, defect_id=defect_id)
+    kept = outbox.report_defect_or_keep(
+        Caller.of(reporter, clock), box, draft(), defect_id=defect_id
+    )
     assert isinstance(kept, outbox.Queued) and kept.waiting == 1 and len(calls) == 2
     monkeypatch.undo()
     result = box.forward()

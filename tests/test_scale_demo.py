@@ -32,7 +32,7 @@ def _expected(name: str) -> int:
 
 def test_a_hundredth_of_a_plant_on_each_engine(database, clock, capsys):
     steps: list[tuple[str, int, int]] = []
-    summary = seed_plant(SCALE, clock, progress=lambda *step: steps.append(step))
+    summary = seed_plant(Caller.system(clock), SCALE, progress=lambda *step: steps.append(step))
     assert summary == plant_summary()
     assert summary.defects == _expected("defects")
     assert summary.ledger_rows == _expected("ledger_rows")
@@ -72,17 +72,17 @@ def test_a_hundredth_of_a_plant_on_each_engine(database, clock, capsys):
     assert page.total > 0 and 0 < len(page.items) <= page.total
     # the demo's codes still work
     assert auth.identify_badge("E1002").name == "Li Na"
-    assert auth.sign_in("E1001", "1234", clock=clock).role == "team_leader"
-    assert lookup_station("L1-S01").code == "L1-S01"
+    assert auth.sign_in(Caller.of(None, clock), "E1001", "1234").role == "team_leader"
+    assert lookup_station(Caller.system(), "L1-S01").code == "L1-S01"
     assert demo_hints()
     # and so do the plant-scale people's badges
     with db.connection():
         leader = Employee.get(
             Employee.badge_code.startswith("P") & (Employee.role == "team_leader")
         )
-    assert auth.sign_in(leader.badge_code, "1234", clock=clock).id == leader.id
+    assert auth.sign_in(Caller.of(None, clock), leader.badge_code, "1234").id == leader.id
     with pytest.raises(ServiceError, match="already holds a plant-scale data set"):
-        seed_plant(SCALE, clock)
+        seed_plant(Caller.system(clock), SCALE)
 
 
 def test_kiosk_demo_scale_on_the_command_line(db_url, capsys):

@@ -18,6 +18,7 @@ from kiosk.services.plant.stations import (
     make_payload,
     parse_scan,
 )
+from kiosk.services.platform.caller import Caller
 
 KEY = bytes.fromhex("5a" * 32)
 OTHER_KEY = bytes.fromhex("a5" * 32)
@@ -236,7 +237,7 @@ def test_never_raises_on_label_shaped_random_input():
 
 
 def test_lookup_station_shows_line_team_and_open_defects(demo_plant, clock):
-    view = lookup_station("L1-S01", clock=clock)
+    view = lookup_station(Caller.of(None, clock), "L1-S01")
     assert (view.code, view.name) == ("L1-S01", "Cable harness crimping")
     assert (view.line_code, view.line_name) == ("L1", "AC Charger Assembly")
     assert view.team_name == "Line 1 Team (AC chargers)"
@@ -249,26 +250,26 @@ def test_lookup_station_shows_line_team_and_open_defects(demo_plant, clock):
     assert defect.short_id == defect.id[:8]
 
     # Typed by hand, in lowercase with spaces.
-    assert lookup_station("  l3-s03 ", clock=clock).name == "Reflow oven"
+    assert lookup_station(Caller.of(None, clock), "  l3-s03 ").name == "Reflow oven"
     # L1-S03's only demo defect is already verified: nothing open.
-    assert lookup_station("L1-S03", clock=clock).open_defects == ()
+    assert lookup_station(Caller.of(None, clock), "L1-S03").open_defects == ()
     # L2-S04's demo defect was reported 3 days 4 hours ago: already overdue.
-    late = lookup_station("L2-S04", clock=clock)
+    late = lookup_station(Caller.of(None, clock), "L2-S04")
     assert late.team_name == "Line 2 Team (DC fast chargers)"
     assert [(d.severity, d.overdue) for d in late.open_defects] == [("critical", True)]
 
 
 def test_open_defect_becomes_overdue_after_its_due_time(demo_plant, clock):
-    due = lookup_station("L1-S01", clock=clock).open_defects[0].due_at
+    due = lookup_station(Caller.of(None, clock), "L1-S01").open_defects[0].due_at
     clock.set(due)
-    assert lookup_station("L1-S01", clock=clock).open_defects[0].overdue is False
+    assert lookup_station(Caller.of(None, clock), "L1-S01").open_defects[0].overdue is False
     clock.set(due + timedelta(minutes=1))
-    assert lookup_station("L1-S01", clock=clock).open_defects[0].overdue is True
+    assert lookup_station(Caller.of(None, clock), "L1-S01").open_defects[0].overdue is True
 
 
 def test_unknown_station_is_not_found(demo_plant, clock):
     with pytest.raises(NotFound) as caught:
-        lookup_station("L9-S99", clock=clock)
+        lookup_station(Caller.of(None, clock), "L9-S99")
     assert "Station L9-S99 is not known" in caught.value.message
     assert "quality office" in caught.value.message
 
@@ -280,18 +281,18 @@ def test_rotated_key_keeps_old_labels_valid_for_the_grace_period(demo_plant, clo
     from kiosk.services.plant.stations import StationScan, interpret_scan, make_payload
 
     old_label = make_payload("S", "L1-S01", plant.signing_key())
-    rotation = plant.rotate_signing_key(7, clock=clock)
+    rotation = plant.rotate_signing_key(Caller.system(clock), 7)
     assert rotation.previous_valid_until == clock.now() + timedelta(days=7)
     new_label = make_payload("S", "L1-S01", plant.signing_key())
     assert new_label != old_label
-    assert interpret_scan(new_label, clock=clock) == StationScan("L1-S01", True)
-    assert interpret_scan(old_label, clock=clock) == StationScan("L1-S01", True)
+    assert interpret_scan(Caller.of(None, clock), new_label) == StationScan("L1-S01", True)
+    assert interpret_scan(Caller.of(None, clock), old_label) == StationScan("L1-S01", True)
     clock.advance(timedelta(days=7, seconds=1))
-    result = interpret_scan(old_label, clock=clock)
+    result = interpret_scan(Caller.of(None, clock), old_label)
     assert "invalid signature" in result.message
-    assert interpret_scan(new_label, clock=clock) == StationScan("L1-S01", True)
+    assert interpret_scan(Caller.of(None, clock), new_label) == StationScan("L1-S01", True)
     with pytest.raises(ValidationFailed):
-        plant.rotate_signing_key(400, clock=clock)
+        plant.rotate_signing_key(Caller.system(clock), 400)
 
 
 def test_keys_rotate_command(demo_plant, capsys):

@@ -31,7 +31,7 @@ def busy_plant(tmp_path, clock, monkeypatch):
     path = tmp_path / "kiosk.db"
     database.open_database(f"sqlite:///{path}")
     database.upgrade(clock)
-    seed_demo_plant(clock)
+    seed_demo_plant(Caller.system(clock))
     yield path
     db.close_all()
 
@@ -87,7 +87,7 @@ def test_a_lock_held_past_the_wait_is_reported_as_busy_and_the_report_kept(
             defects.report_defect(Caller.of(reporter, clock), draft(), defect_id=defect_id)
         assert busy.value.connection_lost is False  # not retried: it would only wait again
         kept = outbox.report_defect_or_keep(
-            box, reporter, draft(), clock=clock, defect_id=defect_id
+            Caller.of(reporter, clock), box, draft(), defect_id=defect_id
         )
         assert isinstance(kept, outbox.Queued) and kept.waiting == 1
     finally:

@@ -25,6 +25,7 @@ import pytest
 from kiosk.clock import FrozenClock
 from kiosk.errors import PermissionDenied, ValidationFailed
 from kiosk.services.plant import plant
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.web_access import (
     NOT_ACCEPTED,
     WEB_ACTION,
@@ -463,16 +464,19 @@ def test_session_tokens_are_signed_and_expire(demo_plant: str) -> None:
 def test_web_sign_in_takes_supervisors_and_up_with_a_pin(
     demo_plant: str, clock: FrozenClock
 ) -> None:
-    supervisor = web_sign_in(SUPERVISOR, PIN, client="10.1.2.3", clock=clock)
+    supervisor = web_sign_in(Caller.of(None, clock), SUPERVISOR, PIN, client="10.1.2.3")
     assert supervisor.badge_code == SUPERVISOR and supervisor.role == "supervisor"
-    assert web_sign_in(ADMIN.lower(), PIN, client="10.1.2.3", clock=clock).role == "quality_admin"
+    assert (
+        web_sign_in(Caller.of(None, clock), ADMIN.lower(), PIN, client="10.1.2.3").role
+        == "quality_admin"
+    )
     for badge, pin in ((SUPERVISOR, WRONG_PIN), ("E9999", PIN)):
         with pytest.raises(PermissionDenied) as refused:
-            web_sign_in(badge, pin, client="10.1.2.3", clock=clock)
+            web_sign_in(Caller.of(None, clock), badge, pin, client="10.1.2.3")
         assert refused.value.message == NOT_ACCEPTED  # the same words: no badge probing
     for badge in (LEADER, OPERATOR):
         with pytest.raises(PermissionDenied, match="Only a supervisor or above"):
-            web_sign_in(badge, PIN, client="10.1.2.3", clock=clock)
+            web_sign_in(Caller.of(None, clock), badge, PIN, client="10.1.2.3")
     refusals = AuditEntry.select().where(
         (AuditEntry.action == WEB_ACTION) & (AuditEntry.terminal == "web 10.1.2.3")
     )
@@ -481,13 +485,13 @@ def test_web_sign_in_takes_supervisors_and_up_with_a_pin(
     # A supervisor whose PIN was removed cannot open the board from a browser.
     Employee.update(pin_hash=None).where(Employee.badge_code == SUPERVISOR).execute()
     with pytest.raises(PermissionDenied, match="has no PIN yet"):
-        web_sign_in(SUPERVISOR, "anything", client="10.1.2.3", clock=clock)
+        web_sign_in(Caller.of(None, clock), SUPERVISOR, "anything", client="10.1.2.3")
     assert web_user(supervisor.id) is None
 
     with pytest.raises(ValidationFailed) as bad:
-        web_sign_in("  ", "", client="10.1.2.3", clock=clock)
+        web_sign_in(Caller.of(None, clock), "  ", "", client="10.1.2.3")
     assert set(bad.value.problems) == {"badge", "pin"}
     with pytest.raises(ValidationFailed):
-        web_sign_in("E" * 41, PIN, client="10.1.2.3", clock=clock)
+        web_sign_in(Caller.of(None, clock), "E" * 41, PIN, client="10.1.2.3")
     with pytest.raises(ValidationFailed):
-        web_sign_in(SUPERVISOR, "12\x1b[34", client="10.1.2.3", clock=clock)
+        web_sign_in(Caller.of(None, clock), SUPERVISOR, "12\x1b[34", client="10.1.2.3")

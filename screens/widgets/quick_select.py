@@ -34,7 +34,7 @@ class QuickSelect(Select[str]):
             return self.select
 
     def _choices(self) -> list[tuple[str, str]]:
-        return [(str(label), value) for label, value in self._options if value != Select.NULL]
+        return [(str(label), value) for label, value in self._options if isinstance(value, str)]
 
     def on_key(self, event: events.Key) -> None:
         if self.expanded or not event.character or not event.character.isprintable():

@@ -10,6 +10,7 @@ under the table ("hidden: Team, Due").
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from rich.cells import cell_len
@@ -19,7 +20,7 @@ from textual.widgets import DataTable
 
 from kiosk.i18n import _
 
-Rows = list[tuple[str, tuple[object, ...]]]
+Rows = Sequence[tuple[str, tuple[object, ...]]]
 SCROLLBAR = 2  # room kept for a vertical scrollbar
 
 
@@ -165,7 +166,7 @@ class FittedTable(DataTable):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._spec: list[Col] = []
-        self._rows: Rows = []
+        self._rows: list[tuple[str, tuple[object, ...]]] = []
         self._layout: tuple[tuple[str, int], ...] | None = None
         self._shown: dict[str, tuple[object, ...]] = {}  # the cells on screen, by row key
         self._fitted_width = 0

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from kiosk.clock import FrozenClock
 from kiosk.services.plant.demo import seed_demo_plant
 from kiosk.services.platform import database as database_service
+from kiosk.services.platform.caller import Caller
 from models import db
 
 START = datetime(2025, 9, 10, 8, 0, tzinfo=UTC)  # the demo campaign's tenth day, 08:00 UTC
@@ -17,5 +18,5 @@ def build(url: str, step: str) -> None:
     database_service.open_database(url)
     database_service.upgrade(FrozenClock(START))
     if step == "demo":
-        seed_demo_plant(FrozenClock(START))
+        seed_demo_plant(Caller.system(FrozenClock(START)))
     db.close_all()

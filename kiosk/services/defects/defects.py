@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from peewee import JOIN
+from peewee import JOIN, ModelSelect
 
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import N_, LazyLabels, _
@@ -234,7 +234,7 @@ def receipt_of(defect: Defect) -> DefectReceipt:
 # -- listings of many defects (exports, the handbook) -------------------------------------
 
 
-def defects_with_places():
+def defects_with_places() -> ModelSelect[Defect]:
     """Defects joined with their station, line, responsible team and supplier (if any),
     for listings that show every defect's place; the caller adds where and order_by."""
     return (

@@ -39,7 +39,8 @@ from peewee import fn
 from kiosk.clock import Clock, to_local
 from kiosk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import N_, LazyLabels, _, retranslate
-from kiosk.services.defects.defect_states import OPEN_STATUSES, allowed, transition
+from kiosk.services.defects.defect_states import OPEN_STATUSES as OPEN_STATUSES  # screens read it
+from kiosk.services.defects.defect_states import allowed, transition
 from kiosk.services.defects.defects import CATEGORY_LABELS
 from kiosk.services.plant.campaigns import CampaignView, active_campaign_row, rules_of
 from kiosk.services.platform import ledger, uow
@@ -99,7 +100,7 @@ def lock_defect(defect_id: str | uuid.UUID) -> Defect:
     query = Defect.select().where(Defect.id == _defect_id(defect_id))
     if db.is_postgresql():
         query = query.for_update()
-    defect = query.first()
+    defect: Defect | None = query.first()
     if defect is None:
         raise NotFound(_("There is no defect {defect_id}.", defect_id=str(defect_id)[:8]))
     return defect
@@ -231,7 +232,7 @@ def mark_fixed(
         raise PermissionDenied(_("Only a member of {team} may mark this defect fixed.", team=team))
     _require_state(defect, "fixed")
     now = caller.now()
-    defect.fixed_by = actor.id
+    defect.fixed_by_id = actor.id
     defect.fixed_at = now
     _move(defect, actor, "fixed", text or N_("correction done"), now, caller.terminal)
     return _detail(defect.id, now)
@@ -319,7 +320,7 @@ def confirm(
             _("You reported this defect yourself: another leader must confirm it.")
         )
     now = caller.now()
-    defect.confirmed_by = actor.id
+    defect.confirmed_by_id = actor.id
     defect.confirmed_at = now
     defect.updated_at = now
     defect.save()
@@ -354,7 +355,7 @@ def verify(
     _require_state(defect, "verify")
     _may_verify(actor, defect, "verify")
     now = deadline_now(caller.clock)
-    defect.verified_by = actor.id
+    defect.verified_by_id = actor.id
     defect.verified_at = now
     on_time = now <= defect.due_at
     _move(
@@ -517,7 +518,7 @@ class RootCause:
 
 
 def root_cause_problems(root: RootCause) -> dict[str, str]:
-    problems = {}
+    problems: dict[str, str] = {}
     if root.factor not in CATEGORIES_5M1E:
         problems["factor"] = _("Choose the 5M1E factor of the root cause.")
     if not clean_text(root.cause):
@@ -785,6 +786,7 @@ def _detail(defect_id: uuid.UUID, now: datetime) -> DefectDetail:
     names: dict[int, str] = {}
     history: list[HistoryLine] = []
     for event in DefectEvent.select().where(DefectEvent.defect == defect).order_by(DefectEvent.at):
+        what: str
         if event.from_status is None:
             note = _stored_note(event.note)
             what = _("reported ({note})", note=note) if event.note else _("reported")
@@ -832,7 +834,7 @@ def _detail(defect_id: uuid.UUID, now: datetime) -> DefectDetail:
         category=defect.category,
         severity=defect.severity,
         source=defect.source,
-        supplier=defect.supplier.name if defect.supplier_id else None,
+        supplier=defect.supplier.name if defect.supplier else None,
         lot=defect.lot,
         description=defect.description,
         status=defect.status,

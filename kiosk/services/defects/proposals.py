@@ -10,10 +10,11 @@ needs a supervisor or above; every refusal is audited.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from peewee import JOIN, fn
+from peewee import JOIN, ModelSelect, fn
 
 from kiosk.clock import FrozenClock, format_local
 from kiosk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -38,8 +39,8 @@ TEXT_MAX = 2000
 BENEFIT_MAX = 1000
 COMMENT_MAX = 1000
 DEFAULT_POINTS_RANGE = (
-    RULES_BY_KEY["proposal_points_min"].default,
-    RULES_BY_KEY["proposal_points_max"].default,
+    int(RULES_BY_KEY["proposal_points_min"].default),
+    int(RULES_BY_KEY["proposal_points_max"].default),
 )  # when no campaign is active
 
 STATUS_TITLES = LazyLabels(
@@ -220,7 +221,7 @@ def _lock(proposal_id: str | uuid.UUID) -> Proposal:
     query = Proposal.select().where(Proposal.id == _proposal_id(proposal_id))
     if db.is_postgresql():
         query = query.for_update()
-    proposal = query.first()
+    proposal: Proposal | None = query.first()
     if proposal is None:
         raise NotFound(_("There is no proposal {proposal_id}.", proposal_id=str(proposal_id)[:8]))
     return proposal
@@ -354,7 +355,7 @@ def accept_proposal(
     now = caller.now()
     proposal.status = "accepted"
     proposal.points = amount
-    proposal.reviewed_by = actor.id
+    proposal.reviewed_by_id = actor.id
     proposal.reviewed_at = now
     proposal.review_comment = note
     proposal.save()
@@ -397,7 +398,7 @@ def reject_proposal(caller: Caller, proposal_id: str | uuid.UUID, comment: str) 
     _require_unreviewed(proposal)
     _may_review(actor, proposal)
     proposal.status = "rejected"
-    proposal.reviewed_by = actor.id
+    proposal.reviewed_by_id = actor.id
     proposal.reviewed_at = caller.now()
     proposal.review_comment = note
     proposal.save()
@@ -415,7 +416,7 @@ def reject_proposal(caller: Caller, proposal_id: str | uuid.UUID, comment: str) 
 # -- reading --------------------------------------------------------------------
 
 
-def _views(query) -> list[ProposalView]:
+def _views(query: ModelSelect[Proposal]) -> list[ProposalView]:
     rows = list(query)
     names: dict[int, str] = {}
     reviewer_ids = {p.reviewed_by_id for p in rows if p.reviewed_by_id is not None}
@@ -448,7 +449,7 @@ def _views(query) -> list[ProposalView]:
     return views
 
 
-def _query():
+def _query() -> ModelSelect[Proposal]:
     return (
         Proposal.select(Proposal, Employee, Team)
         .join(Employee, on=(Proposal.submitter == Employee.id))
@@ -491,7 +492,7 @@ class ProposalQueue:
     offset: int
     limit: int
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[ProposalView]:
         return iter(self.items)
 
     def __len__(self) -> int:

@@ -14,7 +14,7 @@ from peewee import SQL, Case, Cast
 
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import N_, _
-from kiosk.services.defects.lifecycle import OPEN_STATUSES
+from kiosk.services.defects.defect_states import OPEN_STATUSES
 from kiosk.services.platform import uow
 from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.text import clean_text
@@ -145,7 +145,7 @@ def worklist_page(
             latest[str(post.defect_id)] = post
     items = []
     for defect in defects:
-        post = latest.get(str(defect.id))
+        last = latest.get(str(defect.id))
         items.append(
             WorkItem(
                 id=str(defect.id),
@@ -158,8 +158,8 @@ def worklist_page(
                 description=defect.description,
                 due_at=defect.due_at,
                 seconds_left=int((defect.due_at - now).total_seconds()),
-                last_progress=post.text if post else "",
-                last_progress_at=post.at if post else None,
+                last_progress=last.text if last else "",
+                last_progress_at=last.at if last else None,
             )
         )
     return WorklistPage(tuple(items), total, offset, limit)

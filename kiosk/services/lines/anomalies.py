@@ -29,7 +29,7 @@ from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.refusals import requires_role
 from kiosk.services.platform.tabular import read_utf8_text
 from kiosk.services.platform.text import clean_text, csv_rows, header_problems, shorten
-from models import Defect
+from models import Defect, db
 from models.anomalies import AnomalyHistory
 from models.defects import CATEGORIES_5M1E
 
@@ -155,22 +155,21 @@ class AnomalyPareto:
 
 def _reported_counts(month: str) -> dict[str, int]:
     first, after = _bounds(month)
-    query = (
+    query = db.tuples(
         Defect.select(Defect.category, fn.COUNT(Defect.id))
         .where(
             (Defect.source == SOURCE) & (Defect.reported_at >= first) & (Defect.reported_at < after)
         )
         .group_by(Defect.category)
-        .tuples()
     )
     return {category: count for category, count in query}
 
 
 def _imported_counts(month: str) -> dict[str, int]:
-    query = (
-        AnomalyHistory.select(AnomalyHistory.category, AnomalyHistory.count)
-        .where(AnomalyHistory.month == month)
-        .tuples()
+    query = db.tuples(
+        AnomalyHistory.select(AnomalyHistory.category, AnomalyHistory.count).where(
+            AnomalyHistory.month == month
+        )
     )
     return {category: count for category, count in query}
 

@@ -103,6 +103,7 @@ def _entries_from_toml(text: str, source: str) -> list[ChecklistEntry]:
         for number, line in enumerate(text.splitlines(), start=1)
         if _TOML_ITEM_HEADER.match(line)
     ]
+    rows: list[tuple[str, Mapping[str, object]]]
     if len(headers) == len(items):
         rows = [
             (_("item {n} (line {line})", n=n, line=line), item)

@@ -272,7 +272,9 @@ def record_result(
     return _view(inspection)
 
 
-def _check_change(recorded: InspectionResult, item: ChecklistItem, outcome: str, change: bool):
+def _check_change(
+    recorded: InspectionResult, item: ChecklistItem, outcome: str, change: bool
+) -> None:
     """Refuse a silent flip of a recorded result, and any flip of a failure with a defect."""
     if recorded.outcome == "fail" and recorded.defect_id is not None:
         raise ValidationFailed(
@@ -428,7 +430,7 @@ def _inspection(inspection_id: str | uuid.UUID, *, lock: bool = True) -> Inspect
     except ValueError:
         raise missing from None
     query = Inspection.select().where(Inspection.id == key)
-    inspection = (for_update(query) if lock else query).first()
+    inspection: Inspection | None = (for_update(query) if lock else query).first()
     if inspection is None:
         raise missing
     return inspection
@@ -510,7 +512,7 @@ def _view(inspection: Inspection, *, resumed: bool = False) -> InspectionView:
         week=inspection.week,
         line_code=line.code,
         line_name=line.name,
-        team_name=line.team.name if line.team_id else _("(no team)"),
+        team_name=line.team.name if line.team else _("(no team)"),
         inspector_name=inspector.name,
         started_at=inspection.started_at,
         completed_at=inspection.completed_at,
@@ -557,7 +559,7 @@ def _line_views(clock: Clock) -> list[LineView]:
                 id=line.id,
                 code=line.code,
                 name=line.name,
-                team_name=line.team.name if line.team_id else _("(no team)"),
+                team_name=line.team.name if line.team else _("(no team)"),
                 week=week,
                 status=status,
                 inspection_id=str(chosen.id) if chosen else None,

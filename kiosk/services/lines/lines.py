@@ -17,7 +17,7 @@ from kiosk.services.platform.auth import record_action
 from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.refusals import audits_refusals
 from kiosk.services.platform.text import clean_text
-from models import Employee, ProductionLine
+from models import Employee, ProductionLine, db
 from models.inspections import ChecklistItem, Inspection, InspectionResult
 from models.lines import LineEvaluation, LineScore, ProductionCount
 
@@ -128,7 +128,7 @@ def _yields(start: date | None, end: date | None) -> list[LineYield]:
         join_on &= ProductionCount.day >= start
     if end is not None:
         join_on &= ProductionCount.day <= end
-    rows = (
+    rows = db.tuples(
         ProductionLine.select(
             ProductionLine.code, ProductionLine.name, produced.alias("u"), passed.alias("p")
         )
@@ -136,7 +136,6 @@ def _yields(start: date | None, end: date | None) -> list[LineYield]:
         .where(ProductionLine.active)
         .group_by(ProductionLine.code, ProductionLine.name)
         .order_by(ProductionLine.code)
-        .tuples()
     )
     return [LineYield(code, name, int(u), int(p)) for code, name, u, p in rows]
 
@@ -181,7 +180,7 @@ def local_day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 def _inspection_pass_rates(start: date, end: date) -> dict[tuple[str, str], float]:
     """(line code, checklist area) -> % of checked items that passed in the period."""
     first, after = local_day_bounds(start, end)
-    rows = (
+    rows = db.tuples(
         InspectionResult.select(
             ProductionLine.code,
             ChecklistItem.area,
@@ -198,7 +197,6 @@ def _inspection_pass_rates(start: date, end: date) -> dict[tuple[str, str], floa
             & (InspectionResult.recorded_at < after)
         )
         .group_by(ProductionLine.code, ChecklistItem.area, InspectionResult.outcome)
-        .tuples()
     )
     counts: dict[tuple[str, str], list[int]] = {}
     for code, area, outcome, count in rows:

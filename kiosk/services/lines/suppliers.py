@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from peewee import Case, fn
+from peewee import Case, Expression, fn
 
 from kiosk.clock import to_local
 from kiosk.errors import ValidationFailed
@@ -24,7 +24,7 @@ from kiosk.services.platform import uow
 from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.refusals import requires_role
 from kiosk.services.platform.text import shorten
-from models import Campaign, Defect, Supplier
+from models import Campaign, Defect, Supplier, db
 
 MINIMUM_ROLE = "supervisor"
 ACTION = "view_the_supplier_ranking"  # "Only a supervisor or above may view the supplier ranking."
@@ -150,14 +150,14 @@ def high_risk_count(start: date, end: date, threshold: int) -> tuple[int, int]:
     return high_risk, Supplier.select().where(Supplier.active).count()
 
 
-def _incoming(start: date, end: date):
+def _incoming(start: date, end: date) -> Expression:
     first, after = _bounds(start, end)
     return (Defect.source == SOURCE) & (Defect.reported_at >= first) & (Defect.reported_at < after)
 
 
 def _per_supplier(start: date, end: date) -> dict[int | None, tuple[int, int]]:
     """{supplier id (None: none named): (defects, critical ones)} over [start, end], in SQL."""
-    rows = (
+    rows = db.tuples(
         Defect.select(
             Defect.supplier,
             fn.COUNT(Defect.id),
@@ -165,7 +165,6 @@ def _per_supplier(start: date, end: date) -> dict[int | None, tuple[int, int]]:
         )
         .where(_incoming(start, end))
         .group_by(Defect.supplier)
-        .tuples()
     )
     return {supplier: (int(count), int(critical or 0)) for supplier, count, critical in rows}
 
@@ -173,11 +172,10 @@ def _per_supplier(start: date, end: date) -> dict[int | None, tuple[int, int]]:
 def _lots(start: date, end: date) -> dict[int | None, tuple[str, ...]]:
     """The distinct lots named per supplier over [start, end], sorted."""
     lots: dict[int | None, list[str]] = {}
-    for supplier, lot in (
+    for supplier, lot in db.tuples(
         Defect.select(Defect.supplier, Defect.lot)
         .where(_incoming(start, end) & Defect.lot.is_null(False) & (Defect.lot != ""))
         .distinct()
-        .tuples()
     ):
         lots.setdefault(supplier, []).append(lot)
     return {supplier: tuple(sorted(names)) for supplier, names in lots.items()}

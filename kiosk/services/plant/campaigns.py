@@ -23,8 +23,9 @@ from typing import Any
 from kiosk.clock import Clock, SystemClock, to_local
 from kiosk.errors import Conflict, NotFound, ValidationFailed
 from kiosk.i18n import N_, _
+from kiosk.services.platform import uow
 from kiosk.services.platform.auth import EmployeeView, record_action, require_role
-from kiosk.services.platform.uow import read_only, transaction
+from kiosk.services.platform.caller import Caller
 from models import Campaign, db
 from models.campaign import RULE_DEFAULTS
 
@@ -113,7 +114,9 @@ class CampaignView:
         )
 
 
-_VIEW_DEFAULTS = {f.name: f.default for f in fields(CampaignView)}
+_VIEW_DEFAULTS = {
+    f.name: f.default for f in fields(CampaignView) if isinstance(f.default, int | str)
+}
 
 
 @dataclass(frozen=True)
@@ -386,6 +389,12 @@ def _phases_of(campaign: Campaign) -> tuple[Phase, ...]:
 
 
 def campaign_view(campaign: Campaign) -> CampaignView:
+    rules: dict[str, Any] = {  # each rule's value as its field holds it
+        rule.key: str(getattr(campaign, rule.key))
+        if rule.text
+        else int(getattr(campaign, rule.key))
+        for rule in RULES
+    }
     return CampaignView(
         id=campaign.id,
         name=campaign.name,
@@ -393,12 +402,7 @@ def campaign_view(campaign: Campaign) -> CampaignView:
         ends_on=campaign.ends_on,
         phases=_phases_of(campaign),
         active=bool(campaign.active),
-        **{
-            rule.key: str(getattr(campaign, rule.key))
-            if rule.text
-            else int(getattr(campaign, rule.key))
-            for rule in RULES
-        },
+        **rules,
     )
 
 
@@ -408,10 +412,13 @@ def rules_of(campaign: Campaign | None) -> CampaignView:
 
 
 def active_campaign_row() -> Campaign | None:
-    return Campaign.select().where(Campaign.active).order_by(Campaign.starts_on.desc()).first()
+    row: Campaign | None = (
+        Campaign.select().where(Campaign.active).order_by(Campaign.starts_on.desc()).first()
+    )
+    return row
 
 
-@read_only
+@uow.read
 def active_campaign() -> CampaignView:
     return rules_of(active_campaign_row())
 
@@ -424,7 +431,7 @@ def local_day(clock: Clock | None = None) -> date:
 # -- reading campaigns ------------------------------------------------------------------
 
 
-@read_only
+@uow.read
 def list_campaigns() -> list[CampaignView]:
     """Every campaign, newest first (a plant has one a year: the list is short)."""
     return _campaign_list()
@@ -444,15 +451,13 @@ class CampaignAdmin:
     starting_rules: CampaignView
 
 
-def campaigns_for_admin(
-    actor: EmployeeView, *, clock: Clock | None = None, terminal: str | None = None
-) -> CampaignAdmin:
+def campaigns_for_admin(caller: Caller) -> CampaignAdmin:
     """The campaign screen's list (quality admins; a refusal is audited)."""
-    require_role(actor, MINIMUM_ROLE, ACTION, target="campaigns", terminal=terminal, clock=clock)
+    require_role(caller, MINIMUM_ROLE, ACTION, target="campaigns")
     return _campaign_admin()
 
 
-@read_only
+@uow.read
 def _campaign_admin() -> CampaignAdmin:
     return CampaignAdmin(tuple(_campaign_list()), rules_of(active_campaign_row()))
 
@@ -471,7 +476,7 @@ def campaign_row(name_or_id: str | int) -> Campaign:
     return row
 
 
-@read_only
+@uow.read
 def find_campaign(name_or_id: str | int) -> CampaignView:
     return campaign_view(campaign_row(name_or_id))
 
@@ -713,10 +718,10 @@ def _who(actor: EmployeeView | None) -> str:
     return "" if actor is not None else f"command line, OS user {command_line_user()}"
 
 
-def _allowed(actor: EmployeeView | None, target: str, terminal: str | None, clock: Clock) -> None:
-    """The command line (actor None) is the plant's IT person; at a kiosk, quality admins."""
-    if actor is not None:
-        require_role(actor, MINIMUM_ROLE, ACTION, target=target, terminal=terminal, clock=clock)
+def _allowed(caller: Caller, target: str) -> None:
+    """The command line (no actor) is the plant's IT person; at a kiosk, quality admins."""
+    if caller.actor is not None:
+        require_role(caller, MINIMUM_ROLE, ACTION, target=target)
 
 
 def _lock_campaigns() -> None:
@@ -726,87 +731,81 @@ def _lock_campaigns() -> None:
 
 
 def create_campaign(
-    actor: EmployeeView | None,
-    draft: CampaignDraft,
-    *,
-    activate: bool = False,
-    clock: Clock | None = None,
-    terminal: str | None = None,
+    caller: Caller, draft: CampaignDraft, *, activate: bool = False
 ) -> CampaignView:
     """Create a campaign (inactive, or active at once); refused unless every check passes.
-    `actor` None: the command line (audited with the OS user)."""
-    clock = clock or SystemClock()
-    _allowed(actor, str(draft.name)[:NAME_LENGTH], terminal, clock)
-    view = check_draft(draft)
-    with transaction():
-        _lock_campaigns()
-        problems: dict[str, str] = {}
-        _check_against_others(view, problems)
-        if problems:
-            raise ValidationFailed(problems)
-        now = clock.now()
-        row = Campaign.create(
-            name=view.name,
-            starts_on=view.starts_on,
-            ends_on=view.ends_on,
-            active=False,
-            phases_json=json.dumps(
-                [
-                    {
-                        "name": p.name,
-                        "starts_on": p.starts_on.isoformat(),
-                        "ends_on": p.ends_on.isoformat(),
-                    }
-                    for p in view.phases
-                ],
-                ensure_ascii=False,
-            ),
-            **view.rules(),
-        )
-        record_action(
-            actor.id if actor else None,
-            "create_campaign",
-            view.name,
-            now,
-            detail="; ".join(
-                part
-                for part in (
-                    f"{view.starts_on}..{view.ends_on}",
-                    f"{len(view.phases)} phase(s)",
-                    ", ".join(f"{key}={value}" for key, value in view.rules().items()),
-                    _who(actor),
-                )
-                if part
-            ),
-            terminal=terminal,
-        )
-        if activate:
-            return _activate(row, actor, now, terminal)
-        return campaign_view(row)
+    A caller with no actor: the command line (audited with the OS user)."""
+    _allowed(caller, str(draft.name)[:NAME_LENGTH])
+    return _create(caller, check_draft(draft), activate)
 
 
-def activate_campaign(
-    actor: EmployeeView | None,
-    name_or_id: str | int,
-    *,
-    clock: Clock | None = None,
-    terminal: str | None = None,
-) -> CampaignView:
+@uow.write
+def _create(caller: Caller, view: CampaignView, activate: bool) -> CampaignView:
+    actor = caller.actor
+    _lock_campaigns()
+    problems: dict[str, str] = {}
+    _check_against_others(view, problems)
+    if problems:
+        raise ValidationFailed(problems)
+    now = caller.now()
+    row = Campaign.create(
+        name=view.name,
+        starts_on=view.starts_on,
+        ends_on=view.ends_on,
+        active=False,
+        phases_json=json.dumps(
+            [
+                {
+                    "name": p.name,
+                    "starts_on": p.starts_on.isoformat(),
+                    "ends_on": p.ends_on.isoformat(),
+                }
+                for p in view.phases
+            ],
+            ensure_ascii=False,
+        ),
+        **view.rules(),
+    )
+    record_action(
+        actor.id if actor else None,
+        "create_campaign",
+        view.name,
+        now,
+        detail="; ".join(
+            part
+            for part in (
+                f"{view.starts_on}..{view.ends_on}",
+                f"{len(view.phases)} phase(s)",
+                ", ".join(f"{key}={value}" for key, value in view.rules().items()),
+                _who(actor),
+            )
+            if part
+        ),
+        terminal=caller.terminal,
+    )
+    if activate:
+        return _activate(row, caller, now)
+    return campaign_view(row)
+
+
+def activate_campaign(caller: Caller, name_or_id: str | int) -> CampaignView:
     """Make one campaign the active one; the previous one becomes inactive in the same
     transaction (its ledger, defects and results stay with it)."""
-    clock = clock or SystemClock()
-    _allowed(actor, str(name_or_id)[:NAME_LENGTH], terminal, clock)
-    with transaction():
-        _lock_campaigns()
-        row = campaign_row(name_or_id)
-        if row.active:
-            raise Conflict(_("{name} is already the active campaign.", name=row.name))
-        return _activate(row, actor, clock.now(), terminal)
+    _allowed(caller, str(name_or_id)[:NAME_LENGTH])
+    return _activate_named(caller, name_or_id)
 
 
-def _activate(
-    row: Campaign, actor: EmployeeView | None, now: datetime, terminal: str | None
-) -> CampaignView:
+@uow.write
+def _activate_named(caller: Caller, name_or_id: str | int) -> CampaignView:
+    _lock_campaigns()
+    row = campaign_row(name_or_id)
+    if row.active:
+        raise Conflict(_("{name} is already the active campaign.", name=row.name))
+    return _activate(row, caller, caller.now())
+
+
+def _activate(row: Campaign, caller: Caller, now: datetime) -> CampaignView:
+    actor = caller.actor
     previous = [c.name for c in Campaign.select(Campaign.name).where(Campaign.active)]
     Campaign.update(active=False).where(Campaign.active).execute()
     Campaign.update(active=True).where(Campaign.id == row.id).execute()
@@ -823,7 +822,7 @@ def _activate(
             )
             if part
         ),
-        terminal=terminal,
+        terminal=caller.terminal,
     )
     return replace(campaign_view(row), active=True)
 

@@ -6,11 +6,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from kiosk.clock import Clock, SystemClock
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import _
+from kiosk.services.platform import uow
 from kiosk.services.platform.auth import record_action
-from kiosk.services.platform.uow import atomic, read_only, transaction
+from kiosk.services.platform.caller import Caller
 from models import PlantSetting
 
 SIGNING_KEY = "label_signing_key"
@@ -22,12 +22,12 @@ def _get(key: str) -> str | None:
     return row.value if row else None
 
 
-@read_only
+@uow.read
 def get_setting(key: str) -> str | None:
     return _get(key)
 
 
-@atomic
+@uow.write
 def set_setting(key: str, value: str) -> None:
     PlantSetting.insert(key=key, value=value).on_conflict(
         conflict_target=[PlantSetting.key], update={PlantSetting.value: value}
@@ -43,7 +43,7 @@ def signing_key() -> bytes:
     return bytes.fromhex(get_setting(SIGNING_KEY) or "")
 
 
-@atomic
+@uow.write
 def _create_key(value: str) -> None:
     PlantSetting.insert(key=SIGNING_KEY, value=value).on_conflict_ignore().execute()
 
@@ -60,7 +60,7 @@ def web_session_key() -> bytes:
     return bytes.fromhex(get_setting(WEB_SESSION_KEY) or "")
 
 
-@atomic
+@uow.write
 def _create_web_session_key(value: str) -> None:
     PlantSetting.insert(key=WEB_SESSION_KEY, value=value).on_conflict_ignore().execute()
 
@@ -73,17 +73,18 @@ PREVIOUS_SIGNING_KEY = "label_signing_key_previous"
 PREVIOUS_KEY_VALID_UNTIL = "label_signing_key_previous_until"
 
 
-@read_only
+@uow.read
 def _settings(*keys: str) -> dict[str, str]:
     return {row.key: row.value for row in PlantSetting.select().where(PlantSetting.key.in_(keys))}
 
 
-def valid_signing_keys(*, clock: Clock | None = None) -> list[bytes]:
-    """The current label key, then the previous one while its grace period lasts."""
+def valid_signing_keys(caller: Caller) -> list[bytes]:
+    """The current label key, then the previous one while its grace period lasts (by the
+    caller's clock)."""
     keys = [signing_key()]
     values = _settings(PREVIOUS_SIGNING_KEY, PREVIOUS_KEY_VALID_UNTIL)
     until = values.get(PREVIOUS_KEY_VALID_UNTIL)
-    now = (clock or SystemClock()).now()
+    now = caller.now()
     if values.get(PREVIOUS_SIGNING_KEY) and until and now < datetime.fromisoformat(until):
         keys.append(bytes.fromhex(values[PREVIOUS_SIGNING_KEY]))
     return keys
@@ -94,7 +95,7 @@ class KeyRotation:
     previous_valid_until: datetime
 
 
-def rotate_signing_key(grace_days: int, *, clock: Clock | None = None) -> KeyRotation:
+def rotate_signing_key(caller: Caller, grace_days: int) -> KeyRotation:
     """Make a new label key; labels signed with the old one stay valid for `grace_days`.
 
     Print and put up the new labels within the grace period. A second rotation ends the
@@ -102,23 +103,23 @@ def rotate_signing_key(grace_days: int, *, clock: Clock | None = None) -> KeyRot
     """
     if not 0 <= grace_days <= 365:
         raise ValidationFailed({"grace_days": _("The grace period is 0 to 365 days.")})
-    now = (clock or SystemClock()).now()
-    until = now + timedelta(days=grace_days)
-    old = signing_key()
-    with transaction():
-        for key, value in (
-            (PREVIOUS_SIGNING_KEY, old.hex()),
-            (PREVIOUS_KEY_VALID_UNTIL, until.isoformat()),
-            (SIGNING_KEY, secrets.token_hex(32)),
-        ):
-            PlantSetting.insert(key=key, value=value).on_conflict(
-                conflict_target=[PlantSetting.key], update={PlantSetting.value: value}
-            ).execute()
-        record_action(
-            None,
-            "rotate_label_key",
-            "label signing key",
-            now,
-            detail=f"old labels valid until {until.isoformat()}",
-        )
+    until = caller.now() + timedelta(days=grace_days)
+    _rotate(caller, signing_key(), until)
     return KeyRotation(until)
+
+
+@uow.write
+def _rotate(caller: Caller, old: bytes, until: datetime) -> None:
+    for key, value in (
+        (PREVIOUS_SIGNING_KEY, old.hex()),
+        (PREVIOUS_KEY_VALID_UNTIL, until.isoformat()),
+        (SIGNING_KEY, secrets.token_hex(32)),
+    ):
+        set_setting(key, value)  # inside this unit: one transaction
+    record_action(
+        None,
+        "rotate_label_key",
+        "label signing key",
+        caller.now(),
+        detail=f"old labels valid until {until.isoformat()}",
+    )

@@ -17,22 +17,23 @@ transaction, whose detail names each changed field before and after
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from peewee import JOIN, SQL, NodeList, fn
+from peewee import JOIN, SQL, ColumnBase, Model, ModelSelect, NodeList, fn
 
-from kiosk.clock import Clock, SystemClock
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import N_, _
 from kiosk.services.plant.stations import is_scannable_code
-from kiosk.services.platform import auth
+from kiosk.services.platform import auth, uow
 from kiosk.services.platform.auth import ROLE_RANK, EmployeeView, record_action, record_refusal
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.text import clean_text, shorten
-from kiosk.services.platform.uow import for_update, read_only, transaction
-from models import Department, Employee, ProductionLine, Station, Supplier, Team
+from kiosk.services.platform.uow import for_update
+from models import Department, Employee, ProductionLine, Station, Supplier, Team, db
 
 PAGE_SIZE = 50
 MAX_PAGE = 500
@@ -45,6 +46,8 @@ SUPPLIERS_ROLE = "quality_admin"
 STRUCTURE_ROLE = "quality_admin"  # departments and line teams
 # the highest role a supervisor may give (and hold on to change someone)
 SUPERVISOR_GIVES_UP_TO = "team_leader"
+P = ParamSpec("P")
+R = TypeVar("R")
 
 # what require_role refusals name, for the translation catalog (see auth.ACTION_PHRASES)
 ACTION_PHRASES = (
@@ -55,30 +58,31 @@ ACTION_PHRASES = (
 )
 
 
-def _require_people(actor: EmployeeView, terminal: str | None, clock: Clock | None) -> None:
-    auth.require_role(actor, PEOPLE_ROLE, "manage people", terminal=terminal, clock=clock)
+def _require_people(caller: Caller, *_arguments: object, **_keywords: object) -> None:
+    auth.require_role(caller, PEOPLE_ROLE, "manage people")
 
 
-def _require_lines(actor: EmployeeView, terminal: str | None, clock: Clock | None) -> None:
-    phrase = "manage lines and stations"
-    auth.require_role(actor, LINES_ROLE, phrase, terminal=terminal, clock=clock)
+def _require_lines(caller: Caller, *_arguments: object, **_keywords: object) -> None:
+    auth.require_role(caller, LINES_ROLE, "manage lines and stations")
 
 
-def _now(clock: Clock | None):
-    return (clock or SystemClock()).now()
+def _require_kind(caller: Caller, kind: str, *_arguments: object, **_keywords: object) -> None:
+    """Suppliers, departments or line teams: the role their kind needs."""
+    _model, role, phrase = _kind(kind)
+    auth.require_role(caller, role, phrase)
 
 
 def _yes_no(active: bool) -> str:
     return "active" if active else "inactive"
 
 
-def _changes(pairs: list[tuple[str, object, object]]) -> str:
+def _changes(pairs: Sequence[tuple[str, object, object]]) -> str:
     """The audit detail: "team: T1 -> T2; role: operator -> team_leader" (changed ones only)."""
     return "; ".join(f"{name}: {before} -> {after}" for name, before, after in pairs)
 
 
 class _Refused(Exception):
-    """A refusal found inside a unit of work: audited after its rollback (see _unit)."""
+    """A refusal found inside a unit of work: audited after its rollback (see _admin_write)."""
 
     def __init__(self, action: str, target: str, why: str, message: str) -> None:
         super().__init__(message)
@@ -89,17 +93,31 @@ def _refuse(action: str, target: str, why: str, message: str) -> _Refused:
     return _Refused(action, target, why, message)
 
 
-@contextlib.contextmanager
-def _unit(actor: EmployeeView, terminal: str | None, clock: Clock | None) -> Iterator[None]:
-    """One write transaction; a refusal raised in it rolls it back, then is audited in
-    its own (so the refusal's row survives) and reaches the caller as PermissionDenied."""
-    try:
-        with transaction():
-            yield
-    except _Refused as refused:
-        why = refused.why
-        record_refusal(actor, refused.action, refused.target, why, terminal=terminal, clock=clock)
-        raise PermissionDenied(refused.message) from None
+def _admin_write(
+    require: Callable[..., None],
+) -> Callable[[Callable[Concatenate[Caller, P], R]], Callable[Concatenate[Caller, P], R]]:
+    """A change made by hand: `require(caller, *arguments)` first (its refusal audited on
+    its own), then the whole function as one write unit (@uow.write). A refusal raised in
+    the unit (_Refused) rolls it back, then is audited in a unit of its own (so the
+    refusal's row survives) and reaches the screen as PermissionDenied."""
+
+    def decorate(
+        function: Callable[Concatenate[Caller, P], R],
+    ) -> Callable[Concatenate[Caller, P], R]:
+        unit = uow.write(function)
+
+        @functools.wraps(function)
+        def wrapper(caller: Caller, /, *args: P.args, **kwargs: P.kwargs) -> R:
+            require(caller, *args, **kwargs)
+            try:
+                return unit(caller, *args, **kwargs)
+            except _Refused as refused:
+                record_refusal(caller, refused.action, refused.target, refused.why)
+                raise PermissionDenied(refused.message) from None
+
+        return wrapper
+
+    return decorate
 
 
 def _code(value: str | None, field: str, problems: dict[str, str]) -> str:
@@ -147,7 +165,7 @@ class AdminChoices:
     lines: tuple[Choice, ...]
 
 
-@read_only
+@uow.read
 def admin_choices() -> AdminChoices:
     departments = Department.select().where(Department.active).order_by(Department.name)
     teams = Team.select().where(Team.active & (Team.kind == "line")).order_by(Team.code)
@@ -219,23 +237,21 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _matches(field, pattern: str):
+def _matches(field: ColumnBase, pattern: str) -> NodeList:
     return NodeList((fn.LOWER(field), SQL("LIKE"), pattern, SQL("ESCAPE '\\'")))
 
 
-@read_only
+@uow.read
 def search_people(
-    actor: EmployeeView,
+    caller: Caller,
     text: str = "",
     *,
     offset: int = 0,
     limit: int = PAGE_SIZE,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> PeoplePage:
     """People whose name or badge contains `text` (any case), by badge, one page at a time;
     inactive people too (to reactivate them). Counted and paged in SQL."""
-    _require_people(actor, terminal, clock)
+    _require_people(caller)
     offset = max(int(offset), 0)
     limit = min(max(int(limit), 1), MAX_PAGE)
     wanted = clean_text(text).lower()
@@ -268,7 +284,7 @@ def _department(value: str | None, problems: dict[str, str]) -> Department | Non
     if not text:
         problems["department"] = _("Choose a department.")
         return None
-    department = (
+    department: Department | None = (
         Department.select()
         .where((Department.code == text.upper()) | (Department.name == text))
         .first()
@@ -341,19 +357,17 @@ def _last_admin(action: str, employee: Employee) -> _Refused:
     )
 
 
+@_admin_write(_require_people)
 def add_person(
-    actor: EmployeeView,
+    caller: Caller,
     badge_code: str,
     name: str,
     department: str,
     team_code: str,
     role: str = "operator",
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> PersonRow:
     """A new person on the roster (no PIN yet: a leader and up enrols one)."""
-    _require_people(actor, terminal, clock)
+    actor = caller.person
     problems: dict[str, str] = {}
     badge = auth.normalise_badge(clean_text(badge_code or ""))
     if not badge:
@@ -366,163 +380,157 @@ def add_person(
         )
     clean_name = _name(name, "name", problems)
     clean_role = _role(role, problems)
-    with _unit(actor, terminal, clock):
-        found_department = _department(department, problems)
-        team = _line_team(team_code, problems)
-        if badge and "badge_code" not in problems:
-            holder = Employee.get_or_none(Employee.badge_code == badge)
-            if holder is not None:
-                problems["badge_code"] = (
-                    _("Badge {code} already belongs to {name}.", code=badge, name=holder.name)
-                    if holder.active
-                    else _(
-                        "Badge {code} belongs to {name} (inactive): reactivate them instead.",
-                        code=badge,
-                        name=holder.name,
-                    )
+    found_department = _department(department, problems)
+    team = _line_team(team_code, problems)
+    if badge and "badge_code" not in problems:
+        holder = Employee.get_or_none(Employee.badge_code == badge)
+        if holder is not None:
+            problems["badge_code"] = (
+                _("Badge {code} already belongs to {name}.", code=badge, name=holder.name)
+                if holder.active
+                else _(
+                    "Badge {code} belongs to {name} (inactive): reactivate them instead.",
+                    code=badge,
+                    name=holder.name,
                 )
-        _check(problems)
-        if not _may_handle(actor, clean_role):
-            raise _refuse_senior("add_person", badge, clean_role)
-        assert found_department is not None and team is not None
-        employee = Employee.create(
-            badge_code=badge,
-            name=clean_name,
-            department=found_department.name,
-            team=team,
-            role=clean_role,
-        )
-        record_action(
-            actor.id,
-            "add_person",
-            badge,
-            _now(clock),
-            detail=f"name: {clean_name}; department: {found_department.name}; "
-            f"team: {team.code}; role: {clean_role}",
-            terminal=terminal,
-        )
-        return _person_row(employee, team)
+            )
+    _check(problems)
+    if not _may_handle(actor, clean_role):
+        raise _refuse_senior("add_person", badge, clean_role)
+    assert found_department is not None and team is not None
+    employee = Employee.create(
+        badge_code=badge,
+        name=clean_name,
+        department=found_department.name,
+        team=team,
+        role=clean_role,
+    )
+    record_action(
+        actor.id,
+        "add_person",
+        badge,
+        caller.now(),
+        detail=f"name: {clean_name}; department: {found_department.name}; "
+        f"team: {team.code}; role: {clean_role}",
+        terminal=caller.terminal,
+    )
+    return _person_row(employee, team)
 
 
+@_admin_write(_require_people)
 def change_person(
-    actor: EmployeeView,
+    caller: Caller,
     badge_code: str,
     *,
     name: str | None = None,
     department: str | None = None,
     team_code: str | None = None,
     role: str | None = None,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> PersonRow:
     """Change a person's name, department, team or role (None: leave it as it is)."""
-    _require_people(actor, terminal, clock)
+    actor = caller.person
     problems: dict[str, str] = {}
-    with _unit(actor, terminal, clock):
-        employee = _employee(badge_code)
-        old_team = employee.team
-        new_name = employee.name if name is None else _name(name, "name", problems)
-        new_department = employee.department
-        if department is not None:
-            found = _department(department, problems)
-            new_department = found.name if found else employee.department
-            if found is None and department.strip() == employee.department:
-                problems.pop("department")  # kept as it is, even if it has gone inactive
-        new_team = old_team
-        if team_code is not None and (
-            old_team is None or clean_text(team_code).upper() != old_team.code
-        ):
-            new_team = _line_team(team_code, problems)
-        new_role = employee.role if role is None else _role(role, problems)
-        _check(problems)
-        target = employee.badge_code
-        if new_role != employee.role and employee.id == actor.id:
-            raise _refuse(
-                "change_person",
-                target,
-                "own role",
-                _("Nobody changes their own role: ask another quality admin."),
-            )
-        if not _may_handle(actor, employee.role):
-            raise _refuse_senior("change_person", target, employee.role)
-        if not _may_handle(actor, new_role):
-            raise _refuse_senior("change_person", target, new_role)
-        if (
-            employee.role == "quality_admin"
-            and new_role != "quality_admin"
-            and employee.active
-            and _other_active_admins(employee) == 0
-        ):
-            raise _last_admin("change_person", employee)
-        changes = []
-        if new_name != employee.name:
-            changes.append(("name", employee.name, new_name))
-        if new_department != employee.department:
-            changes.append(("department", employee.department, new_department))
-        if (new_team.id if new_team else None) != (old_team.id if old_team else None):
-            changes.append(
-                ("team", old_team.code if old_team else "-", new_team.code if new_team else "-")
-            )
-        if new_role != employee.role:
-            changes.append(("role", employee.role, new_role))
-        if changes:
-            Employee.update(
-                name=new_name, department=new_department, team=new_team, role=new_role
-            ).where(Employee.id == employee.id).execute()
-            record_action(
-                actor.id,
-                "change_person",
-                target,
-                _now(clock),
-                detail=_changes(changes),
-                terminal=terminal,
-            )
-        employee.name, employee.department, employee.role = new_name, new_department, new_role
-        return _person_row(employee, new_team)
+    employee = _employee(badge_code)
+    old_team = employee.team
+    new_name = employee.name if name is None else _name(name, "name", problems)
+    new_department = employee.department
+    if department is not None:
+        found = _department(department, problems)
+        new_department = found.name if found else employee.department
+        if found is None and department.strip() == employee.department:
+            problems.pop("department")  # kept as it is, even if it has gone inactive
+    new_team = old_team
+    if team_code is not None and (
+        old_team is None or clean_text(team_code).upper() != old_team.code
+    ):
+        new_team = _line_team(team_code, problems)
+    new_role = employee.role if role is None else _role(role, problems)
+    _check(problems)
+    target = employee.badge_code
+    if new_role != employee.role and employee.id == actor.id:
+        raise _refuse(
+            "change_person",
+            target,
+            "own role",
+            _("Nobody changes their own role: ask another quality admin."),
+        )
+    if not _may_handle(actor, employee.role):
+        raise _refuse_senior("change_person", target, employee.role)
+    if not _may_handle(actor, new_role):
+        raise _refuse_senior("change_person", target, new_role)
+    if (
+        employee.role == "quality_admin"
+        and new_role != "quality_admin"
+        and employee.active
+        and _other_active_admins(employee) == 0
+    ):
+        raise _last_admin("change_person", employee)
+    changes = []
+    if new_name != employee.name:
+        changes.append(("name", employee.name, new_name))
+    if new_department != employee.department:
+        changes.append(("department", employee.department, new_department))
+    if (new_team.id if new_team else None) != (old_team.id if old_team else None):
+        changes.append(
+            ("team", old_team.code if old_team else "-", new_team.code if new_team else "-")
+        )
+    if new_role != employee.role:
+        changes.append(("role", employee.role, new_role))
+    if changes:
+        Employee.update(
+            name=new_name, department=new_department, team=new_team, role=new_role
+        ).where(Employee.id == employee.id).execute()
+        record_action(
+            actor.id,
+            "change_person",
+            target,
+            caller.now(),
+            detail=_changes(changes),
+            terminal=caller.terminal,
+        )
+    employee.name, employee.department, employee.role = new_name, new_department, new_role
+    return _person_row(employee, new_team)
 
 
+@_admin_write(_require_people)
 def set_person_active(
-    actor: EmployeeView,
+    caller: Caller,
     badge_code: str,
     active: bool,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> PersonRow:
     """Deactivate a leaver (their history stays and keeps their name) or bring them back."""
-    _require_people(actor, terminal, clock)
+    actor = caller.person
     action = "reactivate_person" if active else "deactivate_person"
-    with _unit(actor, terminal, clock):
-        employee = _employee(badge_code)
-        target = employee.badge_code
-        if not _may_handle(actor, employee.role):
-            raise _refuse_senior(action, target, employee.role)
-        if not active and employee.id == actor.id:
-            raise _refuse(
-                action,
-                target,
-                "own badge",
-                _("Nobody deactivates themselves: ask another supervisor or quality admin."),
-            )
-        if (
-            not active
-            and employee.active
-            and employee.role == "quality_admin"
-            and _other_active_admins(employee) == 0
-        ):
-            raise _last_admin(action, employee)
-        if employee.active != active:
-            Employee.update(active=active).where(Employee.id == employee.id).execute()
-            record_action(
-                actor.id,
-                action,
-                target,
-                _now(clock),
-                detail=_changes([("status", _yes_no(employee.active), _yes_no(active))]),
-                terminal=terminal,
-            )
-            employee.active = active
-        return _person_row(employee, employee.team)
+    employee = _employee(badge_code)
+    target = employee.badge_code
+    if not _may_handle(actor, employee.role):
+        raise _refuse_senior(action, target, employee.role)
+    if not active and employee.id == actor.id:
+        raise _refuse(
+            action,
+            target,
+            "own badge",
+            _("Nobody deactivates themselves: ask another supervisor or quality admin."),
+        )
+    if (
+        not active
+        and employee.active
+        and employee.role == "quality_admin"
+        and _other_active_admins(employee) == 0
+    ):
+        raise _last_admin(action, employee)
+    if employee.active != active:
+        Employee.update(active=active).where(Employee.id == employee.id).execute()
+        record_action(
+            actor.id,
+            action,
+            target,
+            caller.now(),
+            detail=_changes([("status", _yes_no(employee.active), _yes_no(active))]),
+            terminal=caller.terminal,
+        )
+        employee.active = active
+    return _person_row(employee, employee.team)
 
 
 # --- lines and stations ----------------------------------------------------------------
@@ -548,17 +556,16 @@ class StationRow:
     active: bool
 
 
-@read_only
-def lines_overview(
-    actor: EmployeeView, *, terminal: str | None = None, clock: Clock | None = None
-) -> tuple[LineRow, ...]:
+@uow.read
+def lines_overview(caller: Caller) -> tuple[LineRow, ...]:
     """Every line (inactive ones too), with its team and how many active stations it has."""
-    _require_lines(actor, terminal, clock)
+    _require_lines(caller)
     counts = dict(
-        Station.select(Station.line, fn.COUNT(Station.id))
-        .where(Station.active)
-        .group_by(Station.line)
-        .tuples()
+        db.tuples(
+            Station.select(Station.line, fn.COUNT(Station.id))
+            .where(Station.active)
+            .group_by(Station.line)
+        )
     )
     query = (
         ProductionLine.select(ProductionLine, Team)
@@ -578,15 +585,9 @@ def lines_overview(
     )
 
 
-@read_only
-def line_stations(
-    actor: EmployeeView,
-    line_code: str,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
-) -> tuple[StationRow, ...]:
-    _require_lines(actor, terminal, clock)
+@uow.read
+def line_stations(caller: Caller, line_code: str) -> tuple[StationRow, ...]:
+    _require_lines(caller)
     line = _line(line_code)
     query = (
         Station.select(Station, Team)
@@ -636,129 +637,122 @@ def _line_row(line: ProductionLine, team: Team | None) -> LineRow:
     )
 
 
+@_admin_write(_require_lines)
 def add_line(
-    actor: EmployeeView,
+    caller: Caller,
     code: str,
     name: str,
     team_code: str,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> LineRow:
-    _require_lines(actor, terminal, clock)
+    actor = caller.person
     problems: dict[str, str] = {}
     clean_code = _code(code, "code", problems)
     clean_name = _name(name, "name", problems)
-    with _unit(actor, terminal, clock):
-        team = _line_team(team_code, problems)
-        if (
-            "code" not in problems
-            and ProductionLine.select().where(ProductionLine.code == clean_code).exists()
-        ):
-            problems["code"] = _("Line {code} exists already.", code=clean_code)
-        _check(problems)
-        line = ProductionLine.create(code=clean_code, name=clean_name, team=team)
-        record_action(
-            actor.id,
-            "add_line",
-            clean_code,
-            _now(clock),
-            detail=f"name: {clean_name}; team: {team.code if team else '-'}",
-            terminal=terminal,
-        )
-        return _line_row(line, team)
+    team = _line_team(team_code, problems)
+    if (
+        "code" not in problems
+        and ProductionLine.select().where(ProductionLine.code == clean_code).exists()
+    ):
+        problems["code"] = _("Line {code} exists already.", code=clean_code)
+    _check(problems)
+    line = ProductionLine.create(code=clean_code, name=clean_name, team=team)
+    record_action(
+        actor.id,
+        "add_line",
+        clean_code,
+        caller.now(),
+        detail=f"name: {clean_name}; team: {team.code if team else '-'}",
+        terminal=caller.terminal,
+    )
+    return _line_row(line, team)
 
 
+@_admin_write(_require_lines)
 def change_line(
-    actor: EmployeeView,
+    caller: Caller,
     code: str,
     *,
     name: str | None = None,
     team_code: str | None = None,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> LineRow:
     """Rename a line or move it to another team (None: leave it)."""
-    _require_lines(actor, terminal, clock)
+    actor = caller.person
     problems: dict[str, str] = {}
-    with _unit(actor, terminal, clock):
-        line = _line(code)
-        old_team = line.team
-        new_name = line.name if name is None else _name(name, "name", problems)
-        new_team = old_team
-        if team_code is not None and (
-            old_team is None or clean_text(team_code).upper() != old_team.code
-        ):
-            new_team = _line_team(team_code, problems)
-        _check(problems)
-        changes = []
-        if new_name != line.name:
-            changes.append(("name", line.name, new_name))
-        if new_team != old_team:
-            changes.append(
-                ("team", old_team.code if old_team else "-", new_team.code if new_team else "-")
-            )
-        if changes:
-            ProductionLine.update(name=new_name, team=new_team).where(
-                ProductionLine.id == line.id
-            ).execute()
-            record_action(
-                actor.id,
-                "change_line",
-                line.code,
-                _now(clock),
-                detail=_changes(changes),
-                terminal=terminal,
-            )
-        line.name = new_name
-        return _line_row(line, new_team)
+    line = _line(code)
+    old_team = line.team
+    new_name = line.name if name is None else _name(name, "name", problems)
+    new_team = old_team
+    if team_code is not None and (
+        old_team is None or clean_text(team_code).upper() != old_team.code
+    ):
+        new_team = _line_team(team_code, problems)
+    _check(problems)
+    changes = []
+    if new_name != line.name:
+        changes.append(("name", line.name, new_name))
+    if new_team != old_team:
+        changes.append(
+            ("team", old_team.code if old_team else "-", new_team.code if new_team else "-")
+        )
+    if changes:
+        ProductionLine.update(name=new_name, team=new_team).where(
+            ProductionLine.id == line.id
+        ).execute()
+        record_action(
+            actor.id,
+            "change_line",
+            line.code,
+            caller.now(),
+            detail=_changes(changes),
+            terminal=caller.terminal,
+        )
+    line.name = new_name
+    return _line_row(line, new_team)
 
 
+@_admin_write(_require_lines)
 def set_line_active(
-    actor: EmployeeView,
+    caller: Caller,
     code: str,
     active: bool,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> LineRow:
     """Deactivate a line (its active stations with it) or reactivate it (its stations are
     reactivated one by one, as they are put back)."""
-    _require_lines(actor, terminal, clock)
+    actor = caller.person
     action = "reactivate_line" if active else "deactivate_line"
-    with _unit(actor, terminal, clock):
-        line = _line(code)
-        team = line.team
-        if active and (team is None or not team.active):
-            raise ValidationFailed(
-                {"team": _("Line {code} has no active team: move it to one first.", code=line.code)}
-            )
-        if line.active != active:
-            changes = [("status", _yes_no(line.active), _yes_no(active))]
-            if not active:
-                stopped = [
-                    code
-                    for (code,) in Station.select(Station.code)
+    line = _line(code)
+    team = line.team
+    if active and (team is None or not team.active):
+        raise ValidationFailed(
+            {"team": _("Line {code} has no active team: move it to one first.", code=line.code)}
+        )
+    if line.active != active:
+        changes = [("status", _yes_no(line.active), _yes_no(active))]
+        if not active:
+            stopped = [
+                code
+                for (code,) in db.tuples(
+                    Station.select(Station.code)
                     .where((Station.line == line) & Station.active)
                     .order_by(Station.code)
-                    .tuples()
-                ]
-                if stopped:
-                    Station.update(active=False).where(
-                        (Station.line == line) & Station.active
-                    ).execute()
-                    changes.append(("stations", ", ".join(stopped), "inactive"))
-            ProductionLine.update(active=active).where(ProductionLine.id == line.id).execute()
-            record_action(
-                actor.id,
-                action,
-                line.code,
-                _now(clock),
-                detail=_changes(changes),
-                terminal=terminal,
-            )
-            line.active = active
-        return _line_row(line, team)
+                )
+            ]
+            if stopped:
+                Station.update(active=False).where(
+                    (Station.line == line) & Station.active
+                ).execute()
+                changes.append(("stations", ", ".join(stopped), "inactive"))
+        ProductionLine.update(active=active).where(ProductionLine.id == line.id).execute()
+        record_action(
+            actor.id,
+            action,
+            line.code,
+            caller.now(),
+            detail=_changes(changes),
+            terminal=caller.terminal,
+        )
+        line.active = active
+    return _line_row(line, team)
 
 
 def _station_team(value: str | None, problems: dict[str, str]) -> Team | None:
@@ -786,127 +780,119 @@ def _active_line(value: str | None, problems: dict[str, str]) -> ProductionLine 
     return line
 
 
+@_admin_write(_require_lines)
 def add_station(
-    actor: EmployeeView,
+    caller: Caller,
     code: str,
     name: str,
     line_code: str,
     team_code: str = "",
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> StationRow:
-    _require_lines(actor, terminal, clock)
+    actor = caller.person
     problems: dict[str, str] = {}
     clean_code = _code(code, "code", problems)
     clean_name = _name(name, "name", problems)
-    with _unit(actor, terminal, clock):
-        line = _active_line(line_code, problems)
-        team = _station_team(team_code, problems)
-        if "code" not in problems and Station.select().where(Station.code == clean_code).exists():
-            problems["code"] = _("Station {code} exists already.", code=clean_code)
-        _check(problems)
-        assert line is not None
-        station = Station.create(code=clean_code, name=clean_name, line=line, team=team)
-        record_action(
-            actor.id,
-            "add_station",
-            clean_code,
-            _now(clock),
-            detail=f"name: {clean_name}; line: {line.code}; team: {team.code if team else '-'}",
-            terminal=terminal,
-        )
-        return _station_row(station, line, team)
+    line = _active_line(line_code, problems)
+    team = _station_team(team_code, problems)
+    if "code" not in problems and Station.select().where(Station.code == clean_code).exists():
+        problems["code"] = _("Station {code} exists already.", code=clean_code)
+    _check(problems)
+    assert line is not None
+    station = Station.create(code=clean_code, name=clean_name, line=line, team=team)
+    record_action(
+        actor.id,
+        "add_station",
+        clean_code,
+        caller.now(),
+        detail=f"name: {clean_name}; line: {line.code}; team: {team.code if team else '-'}",
+        terminal=caller.terminal,
+    )
+    return _station_row(station, line, team)
 
 
+@_admin_write(_require_lines)
 def change_station(
-    actor: EmployeeView,
+    caller: Caller,
     code: str,
     *,
     name: str | None = None,
     line_code: str | None = None,
     team_code: str | None = None,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> StationRow:
     """Rename a station, move it to another line, or give it its own team ("" for the
     line's team); None leaves a field as it is."""
-    _require_lines(actor, terminal, clock)
+    actor = caller.person
     problems: dict[str, str] = {}
-    with _unit(actor, terminal, clock):
-        station = _station(code)
-        old_line, old_team = station.line, station.team
-        new_name = station.name if name is None else _name(name, "name", problems)
-        new_line = old_line
-        if line_code is not None and clean_text(line_code).upper() != old_line.code:
-            new_line = _active_line(line_code, problems)
-        new_team = old_team
-        if team_code is not None and clean_text(team_code).upper() != (
-            old_team.code if old_team else ""
-        ):
-            new_team = _station_team(team_code, problems)
-        _check(problems)
-        assert new_line is not None
-        changes = []
-        if new_name != station.name:
-            changes.append(("name", station.name, new_name))
-        if new_line.id != old_line.id:
-            changes.append(("line", old_line.code, new_line.code))
-        if new_team != old_team:
-            changes.append(
-                ("team", old_team.code if old_team else "-", new_team.code if new_team else "-")
-            )
-        if changes:
-            Station.update(name=new_name, line=new_line, team=new_team).where(
-                Station.id == station.id
-            ).execute()
-            record_action(
-                actor.id,
-                "change_station",
-                station.code,
-                _now(clock),
-                detail=_changes(changes),
-                terminal=terminal,
-            )
-        station.name = new_name
-        return _station_row(station, new_line, new_team)
+    station = _station(code)
+    old_line, old_team = station.line, station.team
+    new_name = station.name if name is None else _name(name, "name", problems)
+    new_line: ProductionLine | None = old_line
+    if line_code is not None and clean_text(line_code).upper() != old_line.code:
+        new_line = _active_line(line_code, problems)
+    new_team = old_team
+    if team_code is not None and clean_text(team_code).upper() != (
+        old_team.code if old_team else ""
+    ):
+        new_team = _station_team(team_code, problems)
+    _check(problems)
+    assert new_line is not None
+    changes = []
+    if new_name != station.name:
+        changes.append(("name", station.name, new_name))
+    if new_line.id != old_line.id:
+        changes.append(("line", old_line.code, new_line.code))
+    if new_team != old_team:
+        changes.append(
+            ("team", old_team.code if old_team else "-", new_team.code if new_team else "-")
+        )
+    if changes:
+        Station.update(name=new_name, line=new_line, team=new_team).where(
+            Station.id == station.id
+        ).execute()
+        record_action(
+            actor.id,
+            "change_station",
+            station.code,
+            caller.now(),
+            detail=_changes(changes),
+            terminal=caller.terminal,
+        )
+    station.name = new_name
+    return _station_row(station, new_line, new_team)
 
 
+@_admin_write(_require_lines)
 def set_station_active(
-    actor: EmployeeView,
+    caller: Caller,
     code: str,
     active: bool,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> StationRow:
-    _require_lines(actor, terminal, clock)
+    actor = caller.person
     action = "reactivate_station" if active else "deactivate_station"
-    with _unit(actor, terminal, clock):
-        station = _station(code)
-        line, team = station.line, station.team
-        if active and not line.active:
-            raise ValidationFailed(
-                {
-                    "line": _(
-                        "Line {code} is inactive: a station cannot be on it. Reactivate the "
-                        "line first.",
-                        code=line.code,
-                    )
-                }
-            )
-        if station.active != active:
-            Station.update(active=active).where(Station.id == station.id).execute()
-            record_action(
-                actor.id,
-                action,
-                station.code,
-                _now(clock),
-                detail=_changes([("status", _yes_no(station.active), _yes_no(active))]),
-                terminal=terminal,
-            )
-            station.active = active
-        return _station_row(station, line, team)
+    station = _station(code)
+    line, team = station.line, station.team
+    if active and not line.active:
+        raise ValidationFailed(
+            {
+                "line": _(
+                    "Line {code} is inactive: a station cannot be on it. Reactivate the "
+                    "line first.",
+                    code=line.code,
+                )
+            }
+        )
+    if station.active != active:
+        Station.update(active=active).where(Station.id == station.id).execute()
+        record_action(
+            actor.id,
+            action,
+            station.code,
+            caller.now(),
+            detail=_changes([("status", _yes_no(station.active), _yes_no(active))]),
+            terminal=caller.terminal,
+        )
+        station.active = active
+    return _station_row(station, line, team)
 
 
 # --- suppliers, departments, line teams -------------------------------------------------
@@ -923,7 +909,7 @@ class CodeRow:
     used_by: int = 0
 
 
-_KINDS = {
+_KINDS: dict[str, tuple[type[Supplier | Department | Team], str, str]] = {
     # kind: (model, role, action phrase, audit noun)
     "supplier": (Supplier, SUPPLIERS_ROLE, "manage suppliers"),
     "department": (Department, STRUCTURE_ROLE, "manage departments and teams"),
@@ -931,13 +917,13 @@ _KINDS = {
 }
 
 
-def _kind(kind: str):
+def _kind(kind: str) -> tuple[type[Supplier | Department | Team], str, str]:
     if kind not in _KINDS:
         raise ValueError(f"unknown kind {kind!r}")
     return _KINDS[kind]
 
 
-def _scoped(model, query):
+def _scoped(model: type[Model], query: ModelSelect[Any]) -> ModelSelect[Any]:
     return query.where(model.kind == "line") if model is Team else query
 
 
@@ -945,238 +931,223 @@ def _used_by(kind: str) -> dict[int, int]:
     if kind == "department":
         return {
             department_id: count
-            for department_id, count in Department.select(Department.id, fn.COUNT(Employee.id))
-            .join(Employee, on=(Employee.department == Department.name))
-            .where(Employee.active)
-            .group_by(Department.id)
-            .tuples()
+            for department_id, count in db.tuples(
+                Department.select(Department.id, fn.COUNT(Employee.id))
+                .join(Employee, on=(Employee.department == Department.name))
+                .where(Employee.active)
+                .group_by(Department.id)
+            )
         }
     if kind == "team":
         return dict(
-            ProductionLine.select(ProductionLine.team, fn.COUNT(ProductionLine.id))
-            .where(ProductionLine.active)
-            .group_by(ProductionLine.team)
-            .tuples()
+            db.tuples(
+                ProductionLine.select(ProductionLine.team, fn.COUNT(ProductionLine.id))
+                .where(ProductionLine.active)
+                .group_by(ProductionLine.team)
+            )
         )
     return {}
 
 
-@read_only
-def code_rows(
-    actor: EmployeeView,
-    kind: str,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
-) -> tuple[CodeRow, ...]:
+@uow.read
+def code_rows(caller: Caller, kind: str) -> tuple[CodeRow, ...]:
     """Every supplier, department or line team (inactive ones too), by code."""
-    model, role, phrase = _kind(kind)
-    auth.require_role(actor, role, phrase, terminal=terminal, clock=clock)
+    _require_kind(caller, kind)
+    model = _kind(kind)[0]
     used = _used_by(kind)
     query = _scoped(model, model.select()).order_by(model.code)
     return tuple(CodeRow(row.code, row.name, row.active, used.get(row.id, 0)) for row in query)
 
 
-def _row_of(kind: str, code: str):
+def _row_of(kind: str, code: str) -> Supplier | Department | Team:
     model = _kind(kind)[0]
     wanted = clean_text(code or "").upper()
-    row = _scoped(model, model.select().where(fn.UPPER(model.code) == wanted)).first()
+    row: Supplier | Department | Team | None = _scoped(
+        model, model.select().where(fn.UPPER(model.code) == wanted)
+    ).first()
     if row is None:
         raise NotFound(_("{code} is not known here.", code=shorten(wanted, 32)))
     return row
 
 
+@_admin_write(_require_kind)
 def add_code_row(
-    actor: EmployeeView,
+    caller: Caller,
     kind: str,
     code: str,
     name: str,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> CodeRow:
     """A new supplier, department or line team."""
-    model, role, phrase = _kind(kind)
-    auth.require_role(actor, role, phrase, terminal=terminal, clock=clock)
+    actor = caller.person
+    model = _kind(kind)[0]
     problems: dict[str, str] = {}
     clean_code = _code(code, "code", problems)
     limit = DEPARTMENT_NAME_MAX if kind == "department" else NAME_MAX
     clean_name = _name(name, "name", problems, limit)
-    with _unit(actor, terminal, clock):
-        if "code" not in problems and model.select().where(model.code == clean_code).exists():
-            problems["code"] = _("{code} exists already.", code=clean_code)
-        if (
-            kind == "department"
-            and "name" not in problems
-            and Department.select().where(Department.name == clean_name).exists()
-        ):
-            problems["name"] = _("A department is called {name} already.", name=clean_name)
-        _check(problems)
-        extra = {"kind": "line"} if kind == "team" else {}
-        model.create(code=clean_code, name=clean_name, **extra)
-        record_action(
-            actor.id,
-            f"add_{kind}",
-            clean_code,
-            _now(clock),
-            detail=f"name: {clean_name}",
-            terminal=terminal,
-        )
-        return CodeRow(clean_code, clean_name, True)
+    if "code" not in problems and model.select().where(model.code == clean_code).exists():
+        problems["code"] = _("{code} exists already.", code=clean_code)
+    if (
+        kind == "department"
+        and "name" not in problems
+        and Department.select().where(Department.name == clean_name).exists()
+    ):
+        problems["name"] = _("A department is called {name} already.", name=clean_name)
+    _check(problems)
+    extra = {"kind": "line"} if kind == "team" else {}
+    model.create(code=clean_code, name=clean_name, **extra)
+    record_action(
+        actor.id,
+        f"add_{kind}",
+        clean_code,
+        caller.now(),
+        detail=f"name: {clean_name}",
+        terminal=caller.terminal,
+    )
+    return CodeRow(clean_code, clean_name, True)
 
 
+@_admin_write(_require_kind)
 def rename_code_row(
-    actor: EmployeeView,
+    caller: Caller,
     kind: str,
     code: str,
     name: str,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> CodeRow:
     """Rename a supplier, department or line team. A department's new name reaches its
     employees (who hold the name) in the same transaction."""
-    model, role, phrase = _kind(kind)
-    auth.require_role(actor, role, phrase, terminal=terminal, clock=clock)
+    actor = caller.person
+    model = _kind(kind)[0]
     problems: dict[str, str] = {}
     limit = DEPARTMENT_NAME_MAX if kind == "department" else NAME_MAX
     clean_name = _name(name, "name", problems, limit)
-    with _unit(actor, terminal, clock):
-        row = _row_of(kind, code)
-        if (
-            kind == "department"
-            and "name" not in problems
-            and Department.select()
-            .where((Department.name == clean_name) & (Department.id != row.id))
-            .exists()
-        ):
-            problems["name"] = _("A department is called {name} already.", name=clean_name)
-        _check(problems)
-        old_name = row.name
-        if clean_name != old_name:
-            model.update(name=clean_name).where(model.id == row.id).execute()
-            detail = _changes([("name", old_name, clean_name)])
-            if kind == "department":
-                moved = (
-                    Employee.update(department=clean_name)
-                    .where(Employee.department == old_name)
-                    .execute()
-                )
-                detail += f"; employees renamed: {moved}"
-            record_action(
-                actor.id, f"rename_{kind}", row.code, _now(clock), detail=detail, terminal=terminal
+    row = _row_of(kind, code)
+    if (
+        kind == "department"
+        and "name" not in problems
+        and Department.select()
+        .where((Department.name == clean_name) & (Department.id != row.id))
+        .exists()
+    ):
+        problems["name"] = _("A department is called {name} already.", name=clean_name)
+    _check(problems)
+    old_name = row.name
+    if clean_name != old_name:
+        model.update(name=clean_name).where(model.id == row.id).execute()
+        detail = _changes([("name", old_name, clean_name)])
+        if kind == "department":
+            moved = (
+                Employee.update(department=clean_name)
+                .where(Employee.department == old_name)
+                .execute()
             )
-        return CodeRow(row.code, clean_name, row.active, _used_by(kind).get(row.id, 0))
+            detail += f"; employees renamed: {moved}"
+        record_action(
+            actor.id,
+            f"rename_{kind}",
+            row.code,
+            caller.now(),
+            detail=detail,
+            terminal=caller.terminal,
+        )
+    return CodeRow(row.code, clean_name, row.active, _used_by(kind).get(row.id, 0))
 
 
+@_admin_write(_require_kind)
 def set_code_row_active(
-    actor: EmployeeView,
+    caller: Caller,
     kind: str,
     code: str,
     active: bool,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> CodeRow:
     """Deactivate or reactivate a supplier, department or line team. A department is
     not deactivated while active employees are in it, nor a team while active employees
     are in it or an active line or station depends on it."""
-    model, role, phrase = _kind(kind)
-    auth.require_role(actor, role, phrase, terminal=terminal, clock=clock)
+    actor = caller.person
+    model = _kind(kind)[0]
     action = f"{'reactivate' if active else 'deactivate'}_{kind}"
-    with _unit(actor, terminal, clock):
-        row = _row_of(kind, code)
-        if not active and row.active:
-            if kind == "department":
-                people = (
-                    Employee.select()
-                    .where((Employee.department == row.name) & Employee.active)
-                    .count()
+    row = _row_of(kind, code)
+    if not active and row.active:
+        if kind == "department":
+            people = (
+                Employee.select().where((Employee.department == row.name) & Employee.active).count()
+            )
+            if people:
+                raise ValidationFailed(
+                    {
+                        "code": _(
+                            "{count} active employees are in {name}: move them to another "
+                            "department first.",
+                            count=people,
+                            name=row.name,
+                        )
+                    }
                 )
-                if people:
-                    raise ValidationFailed(
-                        {
-                            "code": _(
-                                "{count} active employees are in {name}: move them to another "
-                                "department first.",
-                                count=people,
-                                name=row.name,
-                            )
-                        }
-                    )
-            if kind == "team":
-                lines = [
-                    code
-                    for (code,) in ProductionLine.select(ProductionLine.code)
+        if kind == "team":
+            lines = [
+                code
+                for (code,) in db.tuples(
+                    ProductionLine.select(ProductionLine.code)
                     .where((ProductionLine.team == row) & ProductionLine.active)
                     .order_by(ProductionLine.code)
-                    .tuples()
-                ]
-                stations = [
-                    code
-                    for (code,) in Station.select(Station.code)
+                )
+            ]
+            stations = [
+                code
+                for (code,) in db.tuples(
+                    Station.select(Station.code)
                     .join(ProductionLine)
                     .where((Station.team == row) & Station.active & ProductionLine.active)
                     .order_by(Station.code)
-                    .tuples()
-                ]
-                people = Employee.select().where((Employee.team == row) & Employee.active).count()
-                if people:
-                    raise ValidationFailed(
-                        {
-                            "code": _(
-                                "{count} active employees are in team {code}: move them to "
-                                "another team first.",
-                                count=people,
-                                code=row.code,
-                            )
-                        }
-                    )
-                if lines or stations:
-                    raise ValidationFailed(
-                        {
-                            "code": _(
-                                "Team {code} answers for {places}: move them to another team "
-                                "first.",
-                                code=row.code,
-                                places=shorten(", ".join(lines + stations), 60),
-                            )
-                        }
-                    )
-        if row.active != active:
-            model.update(active=active).where(model.id == row.id).execute()
-            record_action(
-                actor.id,
-                action,
-                row.code,
-                _now(clock),
-                detail=_changes([("status", _yes_no(row.active), _yes_no(active))]),
-                terminal=terminal,
-            )
-        return CodeRow(row.code, row.name, active, _used_by(kind).get(row.id, 0))
+                )
+            ]
+            people = Employee.select().where((Employee.team == row) & Employee.active).count()
+            if people:
+                raise ValidationFailed(
+                    {
+                        "code": _(
+                            "{count} active employees are in team {code}: move them to "
+                            "another team first.",
+                            count=people,
+                            code=row.code,
+                        )
+                    }
+                )
+            if lines or stations:
+                raise ValidationFailed(
+                    {
+                        "code": _(
+                            "Team {code} answers for {places}: move them to another team first.",
+                            code=row.code,
+                            places=shorten(", ".join(lines + stations), 60),
+                        )
+                    }
+                )
+    if row.active != active:
+        model.update(active=active).where(model.id == row.id).execute()
+        record_action(
+            actor.id,
+            action,
+            row.code,
+            caller.now(),
+            detail=_changes([("status", _yes_no(row.active), _yes_no(active))]),
+            terminal=caller.terminal,
+        )
+    return CodeRow(row.code, row.name, active, _used_by(kind).get(row.id, 0))
 
 
 # --- labels -----------------------------------------------------------------------------
 
 
-def print_label(
-    actor: EmployeeView,
-    kind: str,
-    code: str,
-    folder: Path,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
-) -> Path:
+def print_label(caller: Caller, kind: str, code: str, folder: Path) -> Path:
     """Write one badge ("B") or station ("S") label as a PDF sheet into `folder` (made if
     missing); returns the file's path."""
     from kiosk.services.reports import labels  # Pillow and qrcode load only when a label is printed
 
     if kind == "B":
-        _require_people(actor, terminal, clock)
+        _require_people(caller)
         label_set = labels.badge_label(code)
     else:
-        _require_lines(actor, terminal, clock)
+        _require_lines(caller)
         label_set = labels.station_label(code)
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -40,11 +40,12 @@ from typing import Any
 
 from peewee import fn
 
-from kiosk.clock import Clock, SystemClock
 from kiosk.errors import Conflict, ConstraintConflict
 from kiosk.i18n import _
 from kiosk.services.plant.stations import is_scannable_code
+from kiosk.services.platform import uow
 from kiosk.services.platform.auth import record_action
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.tabular import (
     Columns,
     Problems,
@@ -61,8 +62,7 @@ from kiosk.services.platform.tabular import (
     toml_table,
 )
 from kiosk.services.platform.text import shorten
-from kiosk.services.platform.uow import read_only, transaction
-from models import Department, Employee, ProductionLine, Station, Supplier, Team
+from models import Department, Employee, ProductionLine, Station, Supplier, Team, db
 
 KINDS = ("departments", "teams", "lines", "stations", "suppliers")
 SINGULAR = {
@@ -327,7 +327,7 @@ class _Existing:
         self.lines = {line.code: line for line in ProductionLine.select()}
         self.stations = {s.code: s for s in Station.select()}
         self.suppliers = {s.code: s for s in Supplier.select()}
-        team_codes = {t.id: t.code for t in self.teams.values()}
+        team_codes: dict[int | None, str] = {t.id: t.code for t in self.teams.values()}
         self.team_code = team_codes.get
         self.line_code = {line.id: line.code for line in self.lines.values()}.get
 
@@ -629,10 +629,11 @@ def _difference(kind: str, field: str, old: Any, new: Any) -> str:
 def _active_members(column: Any, values: set[Any]) -> list[tuple[Any, int]]:
     """(value, active employees) for each of `values` of an employee column, counted in SQL."""
     return list(
-        Employee.select(column, fn.COUNT(Employee.id))
-        .where(column.in_(list(values)) & Employee.active)
-        .group_by(column)
-        .tuples()
+        db.tuples(
+            Employee.select(column, fn.COUNT(Employee.id))
+            .where(column.in_(list(values)) & Employee.active)
+            .group_by(column)
+        )
     )
 
 
@@ -642,7 +643,7 @@ def _plan(tables: Mapping[str, Table], deactivate_missing: bool) -> _Plan:
 
 # -- the import ----------------------------------------------------------------------
 
-_MODELS = {
+_MODELS: dict[str, type[Department | Team | ProductionLine | Station | Supplier]] = {
     "departments": Department,
     "teams": Team,
     "lines": ProductionLine,
@@ -695,45 +696,31 @@ def _result(plan: _Plan, source: str, dry_run: bool) -> PlantImport:
     )
 
 
-@read_only
+@uow.read
 def _dry_run(tables: Mapping[str, Table], deactivate_missing: bool, source: str) -> PlantImport:
     return _result(_plan(tables, deactivate_missing), source, True)
 
 
 def import_plant(
+    caller: Caller,
     paths: Sequence[Path | str],
     *,
     deactivate_missing: bool = False,
     dry_run: bool = False,
     who: str = "",
-    clock: Clock | None = None,
 ) -> PlantImport:
-    """Read, check and upsert the plant file(s): all or nothing, one audit row.
+    """Read, check and upsert the plant file(s): all or nothing (one write unit), one
+    audit row. The caller is the command line's (no actor).
 
     `who` names the person who ran it (the OS user for the CLI) in the audit detail.
     """
-    paths = [Path(p) for p in paths]
-    source = shorten(", ".join(p.name for p in paths), 120)
-    tables = read_plant_files(paths)
+    files = [Path(p) for p in paths]
+    source = shorten(", ".join(p.name for p in files), 120)
+    tables = read_plant_files(files)
     if dry_run:
         return _dry_run(tables, deactivate_missing, source)
-    now = (clock or SystemClock()).now()
     try:
-        with transaction():
-            plan = _plan(tables, deactivate_missing)
-            _apply(plan)
-            result = _result(plan, source, False)
-            record_action(
-                None,
-                "import_plant",
-                source,
-                now,
-                detail=(
-                    f"{result.summary()}"
-                    + (" (--deactivate-missing)" if deactivate_missing else "")
-                    + (f"; run by OS user {who}" if who else "")
-                ),
-            )
+        return _import(caller, tables, deactivate_missing, source, who)
     except ConstraintConflict:  # another import (or an admin) wrote the same code meanwhile
         raise Conflict(
             _(
@@ -741,6 +728,26 @@ def import_plant(
                 "import again."
             )
         ) from None
+
+
+@uow.write
+def _import(
+    caller: Caller, tables: Mapping[str, Table], deactivate_missing: bool, source: str, who: str
+) -> PlantImport:
+    plan = _plan(tables, deactivate_missing)
+    _apply(plan)
+    result = _result(plan, source, False)
+    record_action(
+        None,
+        "import_plant",
+        source,
+        caller.now(),
+        detail=(
+            f"{result.summary()}"
+            + (" (--deactivate-missing)" if deactivate_missing else "")
+            + (f"; run by OS user {who}" if who else "")
+        ),
+    )
     return result
 
 
@@ -840,7 +847,7 @@ TEMPLATE_NOTES = (
         "problem names its sheet and row.",
     ),
 )
-TEMPLATE_SHEETS = {
+TEMPLATE_SHEETS: dict[str, tuple[tuple[str, ...], list[tuple[str, ...]]]] = {
     "Departments": (("code", "name"), [("MFG", "Manufacturing"), ("QA", "Quality")]),
     "Teams": (("code", "name"), [("T1", "Line 1 team"), ("QT", "Quality team")]),
     "Lines": (("code", "name", "team"), [("L1", "DC fast charger assembly", "T1")]),

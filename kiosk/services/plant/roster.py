@@ -28,11 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.clock import Clock, SystemClock
 from kiosk.errors import Conflict, ConstraintConflict
 from kiosk.i18n import _, translate
 from kiosk.services.plant.stations import is_scannable_code
+from kiosk.services.platform import uow
 from kiosk.services.platform.auth import ROLE_RANK, ROLE_TITLES, normalise_badge, record_action
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.tabular import (
     Columns,
     Problems,
@@ -44,8 +45,7 @@ from kiosk.services.platform.tabular import (
     refuse,
 )
 from kiosk.services.platform.text import shorten
-from kiosk.services.platform.uow import read_only, transaction
-from models import Department, Employee, Team
+from models import Department, Employee, Team, db
 from models.people import ROLES
 
 NAME_MAX = 120
@@ -274,20 +274,24 @@ def _current() -> dict[str, _Current]:
     """Everybody by badge, loaded once (no query per row)."""
     return {
         badge: _Current(id_, name, department, team_id, role, active, pin_hash is not None)
-        for id_, badge, name, department, team_id, role, active, pin_hash in Employee.select(
-            Employee.id,
-            Employee.badge_code,
-            Employee.name,
-            Employee.department,
-            Employee.team,
-            Employee.role,
-            Employee.active,
-            Employee.pin_hash,
-        ).tuples()
+        for id_, badge, name, department, team_id, role, active, pin_hash in db.tuples(
+            Employee.select(
+                Employee.id,
+                Employee.badge_code,
+                Employee.name,
+                Employee.department,
+                Employee.team,
+                Employee.role,
+                Employee.active,
+                Employee.pin_hash,
+            )
+        )
     }
 
 
-def _differences(existing: _Current, entry: _Entry, team_code: dict) -> tuple[dict, list[str]]:
+def _differences(
+    existing: _Current, entry: _Entry, team_code: dict[int, str]
+) -> tuple[dict[str, Any], list[str]]:
     """The values to update on a known person, and how each changes (for the list)."""
     values: dict[str, Any] = {}
     what = []
@@ -304,8 +308,8 @@ def _differences(existing: _Current, entry: _Entry, team_code: dict) -> tuple[di
             "team",
             existing.team_id,
             entry.team_id,
-            team_code.get(existing.team_id, "-"),
-            team_code.get(entry.team_id, "-"),
+            team_code.get(existing.team_id, "-") if existing.team_id else "-",
+            team_code.get(entry.team_id, "-") if entry.team_id else "-",
         ),
         ("role", existing.role, entry.role, existing.role, entry.role),
     ):
@@ -355,9 +359,9 @@ def _plan(table: Table, deactivate_missing: bool, progress: Progress | None) -> 
                     "active": True,
                 }
             )
+            shown = checker.team_code.get(entry.team_id, "no team") if entry.team_id else "no team"
             plan.changes.append(
-                f"+ {entry.badge} {entry.name} ({entry.department}, "
-                f"{checker.team_code.get(entry.team_id, 'no team')}, "
+                f"+ {entry.badge} {entry.name} ({entry.department}, {shown}, "
                 f"{ROLE_TITLES.english(entry.role)})"
             )
             continue
@@ -431,9 +435,9 @@ def _apply(plan: _Plan, progress: Progress | None) -> None:
         if progress and done % PROGRESS_EVERY == 0:
             progress("writing", done, total)
     for start in range(0, len(plan.deactivate), BATCH):
-        batch = plan.deactivate[start : start + BATCH]
-        Employee.update(active=False).where(Employee.id.in_(batch)).execute()
-        done += len(batch)
+        ids = plan.deactivate[start : start + BATCH]
+        Employee.update(active=False).where(Employee.id.in_(ids)).execute()
+        done += len(ids)
         if progress:
             progress("writing", done, total)
 
@@ -452,21 +456,22 @@ def _result(plan: _Plan, table: Table, dry_run: bool) -> RosterImport:
     )
 
 
-@read_only
+@uow.read
 def _dry_run(table: Table, deactivate_missing: bool, progress: Progress | None) -> RosterImport:
     return _result(_plan(table, deactivate_missing, progress), table, True)
 
 
 def import_roster(
+    caller: Caller,
     path: Path | str,
     *,
     deactivate_missing: bool = False,
     dry_run: bool = False,
     who: str = "",
     progress: Progress | None = None,
-    clock: Clock | None = None,
 ) -> RosterImport:
-    """Read, check and upsert HR's roster by badge: all or nothing, one audit row.
+    """Read, check and upsert HR's roster by badge: all or nothing (one write unit), one
+    audit row. The caller is the command line's (no actor).
 
     `who` names the person who ran it (the OS user for the CLI) in the audit detail;
     `progress(stage, done, total)` is called now and then for a progress bar.
@@ -478,23 +483,8 @@ def import_roster(
     table = Table(path.name, table.columns, table.rows)
     if dry_run:
         return _dry_run(table, deactivate_missing, progress)
-    now = (clock or SystemClock()).now()
     try:
-        with transaction():
-            plan = _plan(table, deactivate_missing, progress)
-            _apply(plan, progress)
-            result = _result(plan, table, False)
-            record_action(
-                None,
-                "import_roster",
-                shorten(path.name, 128),
-                now,
-                detail=(
-                    result.summary()
-                    + (" (--deactivate-missing)" if deactivate_missing else "")
-                    + (f"; run by OS user {who}" if who else "")
-                ),
-            )
+        return _import(caller, path, table, deactivate_missing, who, progress)
     except ConstraintConflict:  # another import (or an admin) wrote the same code meanwhile
         raise Conflict(
             _(
@@ -502,6 +492,31 @@ def import_roster(
                 "import again."
             )
         ) from None
+
+
+@uow.write
+def _import(
+    caller: Caller,
+    path: Path,
+    table: Table,
+    deactivate_missing: bool,
+    who: str,
+    progress: Progress | None,
+) -> RosterImport:
+    plan = _plan(table, deactivate_missing, progress)
+    _apply(plan, progress)
+    result = _result(plan, table, False)
+    record_action(
+        None,
+        "import_roster",
+        shorten(path.name, 128),
+        caller.now(),
+        detail=(
+            result.summary()
+            + (" (--deactivate-missing)" if deactivate_missing else "")
+            + (f"; run by OS user {who}" if who else "")
+        ),
+    )
     return result
 
 

@@ -19,17 +19,18 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from peewee import Field, Model
 
-from kiosk.clock import Clock, SystemClock
 from kiosk.errors import ServiceError
 from kiosk.i18n import _
 from kiosk.services.plant.campaigns import active_campaign_row
 from kiosk.services.plant.demo import DEMO_PIN, seed_demo_plant
-from kiosk.services.platform import ledger
+from kiosk.services.platform import ledger, uow
 from kiosk.services.platform.auth import hash_pin
-from kiosk.services.platform.uow import read_only, transaction
+from kiosk.services.platform.caller import Caller
+from kiosk.services.platform.uow import transaction
 from models import (
     Campaign,
     Defect,
@@ -99,7 +100,9 @@ def _count(name: str, scale: float, least: int = 1) -> int:
     return max(least, round(PLANT[name] * scale))
 
 
-def _insert(model: type[Model], fields: Sequence[Field], rows: Sequence[tuple]) -> None:
+def _insert(
+    model: type[Model], fields: Sequence[Field[Any]], rows: Sequence[tuple[object, ...]]
+) -> None:
     """Insert rows thousands per statement (inside the caller's transaction)."""
     db.insert_rows(model, fields, rows)
 
@@ -116,13 +119,16 @@ def _spread(start: datetime, end: datetime, count: int, rng: random.Random) -> I
         yield start + timedelta(seconds=min(span, (number + rng.random()) * step))
 
 
-def seed_plant(
-    scale: float, clock: Clock | None = None, progress: Progress | None = None
-) -> PlantSummary:
-    """Seed the demo plant, then grow it to `scale` times a plant (see the module)."""
-    clock = clock or SystemClock()
+def seed_plant(caller: Caller, scale: float, progress: Progress | None = None) -> PlantSummary:
+    """Seed the demo plant, then grow it to `scale` times a plant (see the module). The
+    caller is the system's (no actor): its clock places the plant's history.
+
+    Inline transactions, not one unit of work: a plant-scale data set is written in a
+    few steps, and its ledger in batches of LEDGER_TRANSACTION rows, each committed on
+    its own (one transaction over millions of rows would hold the write lock for
+    minutes and keep every row's undo until the end)."""
     report = progress or (lambda what, done, of: None)
-    seed_demo_plant(clock)
+    seed_demo_plant(caller)
     if _already_scaled():
         raise ServiceError(
             _(
@@ -131,7 +137,7 @@ def seed_plant(
             )
         )
     rng = random.Random(16)
-    now = clock.now()
+    now = caller.now()
     with transaction():
         plant = _Plant.build(scale, now, rng)
     report("people", 1, 1)
@@ -146,12 +152,12 @@ def seed_plant(
     return plant_summary()
 
 
-@read_only
+@uow.read
 def _already_scaled() -> bool:
     return Employee.select().where(Employee.badge_code.startswith(BADGE_PREFIX)).exists()
 
 
-@read_only
+@uow.read
 def plant_summary() -> PlantSummary:
     active = active_campaign_row()
     return PlantSummary(
@@ -183,6 +189,7 @@ class _Plant:
     @classmethod
     def build(cls, scale: float, now: datetime, rng: random.Random) -> _Plant:
         active = active_campaign_row()
+        assert active is not None, "the demo plant (and its active campaign) comes first"
         pin = hash_pin(DEMO_PIN)
         teams = _count("teams", scale)
         employees = max(  # the demo's people count; each new team has a few people at least
@@ -195,7 +202,7 @@ class _Plant:
             [(f"PT{n:03d}", f"Plant team {n:03d}") for n in range(1, teams + 1)],
         )
         new_teams = list(
-            Team.select(Team.id).where(Team.code.startswith("PT")).order_by(Team.id).tuples()
+            db.tuples(Team.select(Team.id).where(Team.code.startswith("PT")).order_by(Team.id))
         )
         lines = [
             (f"PL{n:03d}", f"Plant line {n:03d}", team) for n, (team,) in enumerate(new_teams, 1)
@@ -208,9 +215,11 @@ class _Plant:
             (Station.code, Station.name, Station.line),
             [
                 (f"{code}-S{number:02d}", f"Station {number}", line_id)
-                for line_id, code in ProductionLine.select(ProductionLine.id, ProductionLine.code)
-                .where(ProductionLine.code.startswith("PL"))
-                .tuples()
+                for line_id, code in db.tuples(
+                    ProductionLine.select(ProductionLine.id, ProductionLine.code).where(
+                        ProductionLine.code.startswith("PL")
+                    )
+                )
                 for number in range(1, STATIONS_PER_LINE + 1)
             ],
         )
@@ -246,12 +255,11 @@ class _Plant:
         members: dict[int, list[int]] = {}
         leaders: dict[int, int] = {}
         supervisors = []
-        for employee_id, team_id, role in (
+        for employee_id, team_id, role in db.tuples(
             Employee.select(Employee.id, Employee.team, Employee.role)
             .join(Team, on=Employee.team == Team.id)
             .where(Employee.active & (Team.kind == "line"))
             .order_by(Employee.id)
-            .tuples()
         ):
             members.setdefault(team_id, []).append(employee_id)
             if role == "team_leader":
@@ -261,9 +269,9 @@ class _Plant:
         for team_id, team_members in members.items():
             leaders.setdefault(team_id, team_members[0])
         stations = list(
-            Station.select(Station.id, Station.line, ProductionLine.team)
-            .join(ProductionLine)
-            .tuples()
+            db.tuples(
+                Station.select(Station.id, Station.line, ProductionLine.team).join(ProductionLine)
+            )
         )
         past = []
         month_start = active.starts_on
@@ -289,7 +297,7 @@ class _Plant:
             leaders=leaders,
             supervisors=supervisors or [next(iter(leaders.values()))],
             stations=stations,
-            suppliers=[supplier for (supplier,) in Supplier.select(Supplier.id).tuples()],
+            suppliers=[supplier for (supplier,) in db.tuples(Supplier.select(Supplier.id))],
             demo_defects=Defect.select().where(Defect.campaign == active).count(),
         )
 
@@ -309,7 +317,12 @@ class _Plant:
                 return self.leaders[other]
 
 
-STATUS_WEIGHTS = (("reported", 25), ("in_progress", 15), ("fixed", 15), ("verified", 35))
+STATUS_WEIGHTS: tuple[tuple[str, int], ...] = (
+    ("reported", 25),
+    ("in_progress", 15),
+    ("fixed", 15),
+    ("verified", 35),
+)
 STATUS_WEIGHTS += (("closed", 10),)
 
 DEFECT_FIELDS = (
@@ -355,7 +368,8 @@ def _defects(plant: _Plant, count: int, report: Progress) -> list[tuple[ledger.A
     outcomes: list[tuple[ledger.Award, datetime]] = []
     done = 0
     while done < count:
-        defects, events = [], []
+        defects: list[tuple[object, ...]] = []
+        events: list[tuple[object, ...]] = []
         for _row in range(min(DEFECT_CHUNK, count - done)):
             station, line, team = rng.choice(plant.stations)
             reported = plant.in_active()
@@ -591,6 +605,11 @@ AMOUNTS = (2, 2, 2, 2, 1, 3, 5, -2, -2, -1)
 LEDGER_TRANSACTION = 100_000  # ledger rows per transaction while seeding
 
 
+@uow.read
+def _ledger_rows() -> int:
+    return LedgerEntry.select().count()
+
+
 def _ledger(
     plant: _Plant,
     count: int,
@@ -599,8 +618,7 @@ def _ledger(
 ) -> None:
     """The outcomes and awards the seeded rows earned, then sample points spread over the
     past campaigns and the active one up to `count` ledger rows in all."""
-    with transaction():
-        existing = LedgerEntry.select().count()
+    existing = _ledger_rows()
     earned.sort(key=lambda item: item[1])
     room = max(0, count - existing - len(earned))
     active_rows = max(0, round(count * ACTIVE_SHARE) - existing - len(earned))
@@ -643,7 +661,7 @@ def _ledger(
                 break
         if not batch:
             break
-        with transaction():
+        with transaction():  # a batch: see seed_plant
             ledger.write_awards(batch)
         written += len(batch)
         report("ledger", written, total)

@@ -23,12 +23,12 @@ from datetime import datetime
 
 from peewee import SQL, NodeList
 
-from kiosk.clock import Clock, SystemClock
 from kiosk.errors import DatabaseUnavailable, NotFound
 from kiosk.i18n import _
 from kiosk.services.plant import plant
+from kiosk.services.platform import uow
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.text import clean_text, shorten
-from kiosk.services.platform.uow import read_only
 from models import Defect, Employee, ProductionLine, Station
 
 PAYLOAD_VERSION = "QK1"
@@ -150,7 +150,7 @@ def _parse_payload(text: str, key: bytes | Sequence[bytes]) -> ScanResult:
 _last_known_keys: list[bytes] = []
 
 
-def interpret_scan(raw: str, *, clock: Clock | None = None) -> ScanResult:
+def interpret_scan(caller: Caller, raw: str) -> ScanResult:
     """Parse with this plant's keys (read from the database): the current one, and the
     previous one while its grace period after a rotation lasts.
 
@@ -161,7 +161,7 @@ def interpret_scan(raw: str, *, clock: Clock | None = None) -> ScanResult:
     if not clean_text(raw).upper().startswith("QK"):
         return parse_scan(raw, ())
     try:
-        _last_known_keys = plant.valid_signing_keys(clock=clock)
+        _last_known_keys = plant.valid_signing_keys(caller)
     except DatabaseUnavailable:
         if not _last_known_keys:
             raise
@@ -198,10 +198,10 @@ class StationView:
 OPEN_SHOWN = 30
 
 
-@read_only
-def lookup_station(code: str, *, clock: Clock | None = None) -> StationView:
-    """A station with its line, responsible team and open defects."""
-    clock = clock or SystemClock()
+@uow.read
+def lookup_station(caller: Caller, code: str) -> StationView:
+    """A station with its line, responsible team and open defects (overdue by the caller's
+    clock)."""
     code = code.strip().upper()
     station = (
         Station.select(Station, ProductionLine)
@@ -234,7 +234,7 @@ def lookup_station(code: str, *, clock: Clock | None = None) -> StationView:
         raise NotFound(
             _("Station {code} has no responsible team yet. Ask the quality office.", code=code)
         )
-    now = clock.now()
+    now = caller.now()
     # spelled as the partial index of schema step 17 is, so both engines can use it
     still_open = (Defect.station == station) & NodeList(
         (Defect.status, SQL("NOT IN ('verified', 'closed')"))

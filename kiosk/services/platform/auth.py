@@ -8,13 +8,15 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
-from peewee import JOIN, fn
+from peewee import JOIN, Expression, fn
 
-from kiosk.clock import Clock, SystemClock
+from kiosk.clock import Clock
 from kiosk.errors import NotFound, PermissionDenied
 from kiosk.i18n import N_, LazyLabels, _
-from kiosk.services.platform.uow import read_only, transaction
+from kiosk.services.platform import uow
+from kiosk.services.platform.caller import Caller
 from models import AuditEntry, Employee, EnrolmentCode, Team
 
 ROLE_RANK = {"operator": 0, "team_leader": 1, "supervisor": 2, "quality_admin": 3}
@@ -129,7 +131,7 @@ def role_needs_pin(role: str) -> bool:
 
 def live_enrolment_code(employee: Employee | int, now: datetime) -> EnrolmentCode | None:
     """The person's one unused, unexpired enrolment code (issuing one voids the older)."""
-    return (
+    code: EnrolmentCode | None = (
         EnrolmentCode.select()
         .where(
             (EnrolmentCode.employee == employee)
@@ -139,6 +141,7 @@ def live_enrolment_code(employee: Employee | int, now: datetime) -> EnrolmentCod
         .order_by(EnrolmentCode.issued_at.desc(), EnrolmentCode.id.desc())
         .first()
     )
+    return code
 
 
 def normalise_badge(code: str) -> str:
@@ -147,7 +150,7 @@ def normalise_badge(code: str) -> str:
 
 def _find_active_employee(badge_code: str) -> Employee:
     code = normalise_badge(badge_code)
-    employee = (
+    employee: Employee | None = (
         Employee.select(Employee, Team)
         .join(Team, on=(Employee.team == Team.id), join_type=JOIN.LEFT_OUTER)
         .where(Employee.badge_code == code)
@@ -167,57 +170,58 @@ def _find_active_employee(badge_code: str) -> Employee:
     return employee
 
 
-@read_only
+@uow.read
 def identify_badge(badge_code: str) -> EmployeeView:
     """Who owns this badge (active employees only)."""
     return employee_view(_find_active_employee(badge_code))
 
 
-def sign_in(
-    badge_code: str,
-    pin: str | None = None,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
-) -> EmployeeView:
-    """Sign in with a badge; leaders and above must also give their PIN.
+def sign_in(caller: Caller, badge_code: str, pin: str | None = None) -> EmployeeView:
+    """Sign in with a badge; leaders and above must also give their PIN. `caller` is the
+    terminal before anyone is signed in there (its actor None): its clock and terminal.
 
     A leader (or above) with no PIN is never signed in: with a live enrolment code they
     are asked for it (EnrolmentRequired; the sign-in screen goes on with
     enrolment.check_code and enrolment.enrol_pin), else told to ask a supervisor for one.
     Every refused attempt is written to the audit trail before the refusal.
     """
-    clock = clock or SystemClock()
-    refusal: Exception | None = None
-    with transaction():
-        try:
-            employee = _find_active_employee(badge_code)
-        except NotFound as exc:
-            _audit(
-                None, "sign_in", False, exc.message, terminal, clock, normalise_badge(badge_code)
-            )
-            refusal = exc
-        else:
-            secret = employee.pin_hash or role_needs_pin(employee.role)
-            if secret and (locked := refuse_if_locked(employee, "sign_in", terminal, clock)):
-                refusal = locked
-            elif not employee.pin_hash and role_needs_pin(employee.role):
-                if pin is None and live_enrolment_code(employee, clock.now()) is not None:
-                    raise EnrolmentRequired(
-                        _("{name}: enter your enrolment code.", name=employee.name)
-                    )
-                _audit(employee, "sign_in", False, "no PIN set", terminal, clock)
-                refusal = NoPin(no_pin_message(employee.name))
-            elif employee.pin_hash and pin is None:
-                raise PinRequired(_("{name}: enter your PIN.", name=employee.name))
-            elif employee.pin_hash and not verify_pin(pin or "", employee.pin_hash):
-                _audit(employee, "sign_in", False, "wrong PIN", terminal, clock)
-                refusal = PermissionDenied(_("Wrong PIN. Scan your badge and try again."))
-            else:
-                _audit(employee, "sign_in", True, "", terminal, clock)
-                return employee_view(employee)
-    assert refusal is not None
-    raise refusal
+    return raise_refusal(_sign_in(caller, badge_code, pin))
+
+
+T = TypeVar("T")
+
+
+def raise_refusal(outcome: T | Exception) -> T:
+    """A unit returns its refusal (rather than raising it) so that its audit rows commit:
+    raise it now, or return what the unit made."""
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+@uow.write
+def _sign_in(caller: Caller, badge_code: str, pin: str | None) -> EmployeeView | Exception:
+    """The sign-in and its audit row; a refusal is returned, to be raised once committed."""
+    try:
+        employee = _find_active_employee(badge_code)
+    except NotFound as exc:
+        _audit(caller, None, "sign_in", False, exc.message, normalise_badge(badge_code))
+        return exc
+    secret = employee.pin_hash or role_needs_pin(employee.role)
+    if secret and (locked := refuse_if_locked(caller, employee, "sign_in")):
+        return locked
+    if not employee.pin_hash and role_needs_pin(employee.role):
+        if pin is None and live_enrolment_code(employee, caller.now()) is not None:
+            raise EnrolmentRequired(_("{name}: enter your enrolment code.", name=employee.name))
+        _audit(caller, employee, "sign_in", False, "no PIN set")
+        return NoPin(no_pin_message(employee.name))
+    if employee.pin_hash and pin is None:
+        raise PinRequired(_("{name}: enter your PIN.", name=employee.name))
+    if employee.pin_hash and not verify_pin(pin or "", employee.pin_hash):
+        _audit(caller, employee, "sign_in", False, "wrong PIN")
+        return PermissionDenied(_("Wrong PIN. Scan your badge and try again."))
+    _audit(caller, employee, "sign_in", True, "")
+    return employee_view(employee)
 
 
 def no_pin_message(name: str) -> str:
@@ -260,17 +264,19 @@ def channel_of(terminal: str | None) -> str:
     return CHANNEL_KIOSK
 
 
-def _channel_filter(terminal: str | None):
+def _channel_filter(terminal: str | None) -> Expression:
     """The audit rows of the same channel as `terminal` (the same address, for the web)."""
     channel = channel_of(terminal)
     if channel == CHANNEL_WEB:
         return AuditEntry.terminal == terminal
     if channel == CHANNEL_SSH:
-        return AuditEntry.terminal.startswith(SSH_TERMINAL_PREFIX)
-    return AuditEntry.terminal.is_null() | ~(
+        over_ssh: Expression = AuditEntry.terminal.startswith(SSH_TERMINAL_PREFIX)
+        return over_ssh
+    at_a_kiosk: Expression = AuditEntry.terminal.is_null() | ~(
         AuditEntry.terminal.startswith(WEB_TERMINAL_PREFIX)
         | AuditEntry.terminal.startswith(SSH_TERMINAL_PREFIX)
     )
+    return at_a_kiosk
 
 
 def lock_seconds_left(
@@ -305,15 +311,13 @@ def locked_message(badge_code: str, seconds: int) -> str:
     )
 
 
-def refuse_if_locked(
-    employee: Employee, action: str, terminal: str | None, clock: Clock
-) -> PermissionDenied | None:
-    """If the badge is locked on this terminal's channel: audit the attempt (in the caller's
-    transaction) and return the refusal to raise once that is committed; else None."""
-    locked_for = _pin_lock_remaining(employee, clock, terminal)
+def refuse_if_locked(caller: Caller, employee: Employee, action: str) -> PermissionDenied | None:
+    """If the badge is locked on the caller's terminal's channel: audit the attempt (in the
+    unit it runs in) and return the refusal to raise once that is committed; else None."""
+    locked_for = _pin_lock_remaining(employee, caller.clock, caller.terminal)
     if not locked_for:
         return None
-    _audit(employee, action, False, LOCKED_DETAIL, terminal, clock)
+    _audit(caller, employee, action, False, LOCKED_DETAIL)
     return PermissionDenied(locked_message(employee.badge_code, locked_for))
 
 
@@ -371,27 +375,26 @@ def _pin_lock_remaining(employee: Employee, clock: Clock, terminal: str | None) 
 
 
 def _audit(
+    caller: Caller,
     employee: Employee | None,
     action: str,
     allowed: bool,
     detail: str,
-    terminal: str | None,
-    clock: Clock,
     target: str = "",
 ) -> None:
     AuditEntry.create(
-        at=clock.now(),
+        at=caller.now(),
         actor=employee,
         action=action,
         target=target,
         allowed=allowed,
         detail=detail,
-        terminal=terminal,
+        terminal=caller.terminal,
     )
 
 
-# an attempt (sign-in, PIN change) by the badge's holder, allowed or not, in the caller's
-# transaction: for kiosk/services/platform/enrolment.py
+# an attempt (sign-in, PIN change) by the badge's holder, allowed or not, in the unit it
+# runs in, at the caller's time and terminal: for kiosk/services/platform/enrolment.py
 audit_attempt = _audit
 
 
@@ -404,8 +407,11 @@ def record_action(
     detail: str = "",
     terminal: str | None = None,
 ) -> None:
-    """Audit a privileged action that was allowed, in the caller's transaction (so the row
-    exists exactly when the action does): who, what, on what, when, from which terminal."""
+    """Audit a privileged action that was allowed, in the unit it runs in (so the row
+    exists exactly when the action does): who, what, on what, when, from which terminal.
+
+    Plain arguments, not a caller: the actor may be an id or None (the command line, a
+    supervisor acting over SSH for another badge) and the time the unit's own `now`."""
     AuditEntry.create(
         at=at,
         actor=actor,
@@ -417,8 +423,17 @@ def record_action(
     )
 
 
+def _as_caller(who: Caller | EmployeeView, terminal: str | None, clock: Clock | None) -> Caller:
+    """A service not yet moved to the caller context (issue 14) passes the person and its
+    `terminal=`/`clock=`; a moved one passes its caller."""
+    if isinstance(who, Caller):
+        return who
+    return Caller.of(who, clock, terminal)
+
+
+@uow.write
 def record_refusal(
-    actor: EmployeeView,
+    caller: Caller | EmployeeView,
     action: str,
     target: str,
     why: str,
@@ -426,21 +441,15 @@ def record_refusal(
     terminal: str | None = None,
     clock: Clock | None = None,
 ) -> None:
-    """Audit a refused action in its own transaction (the refused one was rolled back)."""
-    with transaction():
-        _audit(
-            Employee.get_by_id(actor.id),
-            action,
-            False,
-            why,
-            terminal,
-            clock or SystemClock(),
-            target,
-        )
+    """Audit the caller's refused action in a unit of its own (the refused one is rolled
+    back): call it, then raise the refusal. (An EmployeeView with `terminal=`/`clock=` is
+    the older form, for services not yet moved to the caller context.)"""
+    caller = _as_caller(caller, terminal, clock)
+    _audit(caller, Employee.get_by_id(caller.person.id), action, False, why, target)
 
 
 def require_role(
-    actor: EmployeeView,
+    caller: Caller | EmployeeView,
     minimum: str,
     action: str,
     *,
@@ -448,17 +457,19 @@ def require_role(
     terminal: str | None = None,
     clock: Clock | None = None,
 ) -> None:
-    """Refuse (and audit the refusal) unless the actor holds at least `minimum`."""
+    """Refuse (and audit the refusal) unless the caller's person holds at least `minimum`.
+    (An EmployeeView with `terminal=`/`clock=` is the older form, for services not yet
+    moved to the caller context.)"""
+    caller = _as_caller(caller, terminal, clock)
+    actor = caller.person
     if actor.has_role(minimum):
         return
     record_refusal(
-        actor,
+        caller,
         action,
         target,
         # the audit trail is kept in English, whatever the terminal shows
         f"needs {ROLE_TITLES.english(minimum)}, has {ROLE_TITLES.english(actor.role)}",
-        terminal=terminal,
-        clock=clock,
     )
     raise PermissionDenied(
         _(
@@ -484,7 +495,8 @@ class UnlockResult:
     @property
     def shown(self) -> str:
         """What was locked, in the terminal's language."""
-        return _channel_list(self.was_locked, CHANNEL_TITLES.get) or _("nothing was locked")
+        shown = _channel_list(self.was_locked, lambda channel: CHANNEL_TITLES[channel])
+        return shown or _("nothing was locked")
 
 
 def _channel_list(locked: tuple[tuple[str, str], ...], title: Callable[[str], str]) -> str:
@@ -511,29 +523,22 @@ def _locked_channels(employee: Employee, clock: Clock) -> tuple[tuple[str, str],
         .limit(_WEB_ADDRESSES_SHOWN)
     )
     for row in web_terminals:
-        if _pin_lock_remaining(employee, clock, row.terminal):
-            locked.append((CHANNEL_WEB, row.terminal[len(WEB_TERMINAL_PREFIX) :]))
+        terminal = row.terminal or ""  # the query takes web terminals only
+        if _pin_lock_remaining(employee, clock, terminal):
+            locked.append((CHANNEL_WEB, terminal[len(WEB_TERMINAL_PREFIX) :]))
     return tuple(locked)
 
 
-def _may_unlock(actor: EmployeeView, target: Employee, terminal: str | None, clock: Clock) -> None:
+def _may_unlock(caller: Caller, target: Employee) -> None:
     """A supervisor unlocks anyone up to supervisors; only a quality admin a quality admin."""
-    require_role(
-        actor,
-        "supervisor",
-        UNLOCK_REFUSAL_ACTION,
-        target=target.badge_code,
-        terminal=terminal,
-        clock=clock,
-    )
+    require_role(caller, "supervisor", UNLOCK_REFUSAL_ACTION, target=target.badge_code)
+    actor = caller.person
     if ROLE_RANK[target.role] > ROLE_RANK[actor.role]:
         record_refusal(
-            actor,
+            caller,
             UNLOCK_REFUSAL_ACTION,
             target.badge_code,
             f"needs {ROLE_TITLES.english(target.role)}, has {ROLE_TITLES.english(actor.role)}",
-            terminal=terminal,
-            clock=clock,
         )
         raise PermissionDenied(
             _(
@@ -546,7 +551,7 @@ def _may_unlock(actor: EmployeeView, target: Employee, terminal: str | None, clo
 def _unlock(
     target: Employee, actor_id: int | None, clock: Clock, terminal: str | None, detail: str
 ) -> UnlockResult:
-    """In the caller's transaction: audit the unlock (every channel's count starts again)."""
+    """In the unit it runs in: audit the unlock (every channel's count starts again)."""
     was_locked = _locked_channels(target, clock)
     what = "was not locked"
     if was_locked:
@@ -562,30 +567,30 @@ def _unlock(
     return UnlockResult(target.badge_code, target.name, was_locked)
 
 
-def unlock_pin(
-    actor: EmployeeView,
-    badge_code: str,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
-) -> UnlockResult:
+@uow.read
+def _active_employee_row(badge_code: str) -> Employee:
+    return _find_active_employee(badge_code)
+
+
+def unlock_pin(caller: Caller, badge_code: str) -> UnlockResult:
     """Lift a badge's PIN lock on every channel (kiosks, SSH, every browser address): the
     wrong PINs before now stop counting. Audited as `unlock_pin` with what was locked."""
-    clock = clock or SystemClock()
-    with transaction():
-        target = _find_active_employee(badge_code)
-    _may_unlock(actor, target, terminal, clock)  # refusals are audited on their own
-    with transaction():
-        return _unlock(_find_active_employee(badge_code), actor.id, clock, terminal, "")
+    _may_unlock(caller, _active_employee_row(badge_code))  # refusals audited on their own
+    return _unlock_by(caller, badge_code)
 
 
-def unlock_pin_by_it(badge_code: str, *, os_user: str, clock: Clock | None = None) -> UnlockResult:
+@uow.write
+def _unlock_by(caller: Caller, badge_code: str) -> UnlockResult:
+    target = _find_active_employee(badge_code)  # as it is now
+    return _unlock(target, caller.person.id, caller.clock, caller.terminal, "")
+
+
+@uow.write
+def unlock_pin_by_it(caller: Caller, badge_code: str, *, os_user: str) -> UnlockResult:
     """`kiosk auth unlock BADGE`: IT lifts the lock from the server's shell (no actor; the OS
-    user is named in the audit row)."""
-    clock = clock or SystemClock()
-    with transaction():
-        target = _find_active_employee(badge_code)
-        return _unlock(target, None, clock, "cli", f"by OS user {os_user}")
+    user is named in the audit row, the terminal is `cli`)."""
+    target = _find_active_employee(badge_code)
+    return _unlock(target, None, caller.clock, "cli", f"by OS user {os_user}")
 
 
 # -- sign-ins from a kiosk's kept roster, forwarded when the server is back --------------
@@ -593,6 +598,7 @@ def unlock_pin_by_it(badge_code: str, *, os_user: str, clock: Clock | None = Non
 OFFLINE_SIGN_IN_ACTION = "offline_sign_in"
 
 
+@uow.write
 def record_offline_sign_in(
     record_id: str,
     *,
@@ -605,31 +611,32 @@ def record_offline_sign_in(
 ) -> bool:
     """Write the audit row of a sign-in tried on a kiosk's kept roster while the server was
     away (kiosk/services/platform/outbox.py), at the time it happened; once: the kiosk-made id is in
-    the row, and a row that is there already is not written again. True if written."""
+    the row, and a row that is there already is not written again. True if written.
+
+    Plain arguments, not a caller: the time, terminal and person are the kept record's."""
     kept = f"kiosk record {record_id}"
     detail = f"{detail}; {kept}" if detail else kept
-    with transaction():
-        written = (
-            AuditEntry.select(AuditEntry.id)
-            .where(
-                AuditEntry.at.between(at - timedelta(seconds=1), at + timedelta(seconds=1))
-                & (AuditEntry.action == OFFLINE_SIGN_IN_ACTION)
-                & (AuditEntry.detail == detail)
-            )
-            .exists()
+    written = (
+        AuditEntry.select(AuditEntry.id)
+        .where(
+            AuditEntry.at.between(at - timedelta(seconds=1), at + timedelta(seconds=1))
+            & (AuditEntry.action == OFFLINE_SIGN_IN_ACTION)
+            & (AuditEntry.detail == detail)
         )
-        if written:
-            return False
-        actor = Employee.get_or_none(Employee.id == employee_id) if employee_id else None
-        if actor is not None and actor.badge_code != badge_code:
-            actor = None  # the kept roster came from another database: name the badge only
-        AuditEntry.create(
-            at=at,
-            actor=actor,
-            action=OFFLINE_SIGN_IN_ACTION,
-            target=badge_code[:128],
-            allowed=bool(allowed),
-            detail=detail,
-            terminal=terminal[:64] if terminal else None,
-        )
-        return True
+        .exists()
+    )
+    if written:
+        return False
+    actor = Employee.get_or_none(Employee.id == employee_id) if employee_id else None
+    if actor is not None and actor.badge_code != badge_code:
+        actor = None  # the kept roster came from another database: name the badge only
+    AuditEntry.create(
+        at=at,
+        actor=actor,
+        action=OFFLINE_SIGN_IN_ACTION,
+        target=badge_code[:128],
+        allowed=bool(allowed),
+        detail=detail,
+        terminal=terminal[:64] if terminal else None,
+    )
+    return True

@@ -16,10 +16,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from kiosk.clock import Clock, SystemClock
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.plant.stations import is_scannable_code
+from kiosk.services.platform import uow
 from kiosk.services.platform.auth import (
     ROLE_RANK,
     ROLE_TITLES,
@@ -30,6 +30,7 @@ from kiosk.services.platform.auth import (
     hash_pin,
     live_enrolment_code,
     normalise_badge,
+    raise_refusal,
     record_action,
     record_refusal,
     refuse_if_locked,
@@ -37,7 +38,7 @@ from kiosk.services.platform.auth import (
     role_needs_pin,
     verify_pin,
 )
-from kiosk.services.platform.uow import read_only, transaction
+from kiosk.services.platform.caller import Caller
 from models import Department, Employee, EnrolmentCode, Team
 
 CODE_DIGITS = 8
@@ -155,26 +156,21 @@ def _target(badge_code: str) -> Employee:
     return employee
 
 
-def _may_issue(actor: EmployeeView, target: Employee, terminal: str | None, clock: Clock) -> None:
+def _may_issue(caller: Caller, target: Employee) -> None:
     """A supervisor for leaders and supervisors, a quality admin for anyone; never oneself."""
-    require_role(
-        actor, "supervisor", ISSUE_ACTION, target=target.badge_code, terminal=terminal, clock=clock
-    )
+    require_role(caller, "supervisor", ISSUE_ACTION, target=target.badge_code)
+    actor = caller.person
     if target.id == actor.id:
-        record_refusal(
-            actor, ISSUE_ACTION, target.badge_code, "own badge", terminal=terminal, clock=clock
-        )
+        record_refusal(caller, ISSUE_ACTION, target.badge_code, "own badge")
         raise PermissionDenied(
             _("You cannot issue an enrolment code for yourself: change your own PIN instead.")
         )
     if ROLE_RANK[target.role] > ROLE_RANK[actor.role]:
         record_refusal(
-            actor,
+            caller,
             ISSUE_ACTION,
             target.badge_code,
             f"needs {ROLE_TITLES.english(target.role)}, has {ROLE_TITLES.english(actor.role)}",
-            terminal=terminal,
-            clock=clock,
         )
         raise PermissionDenied(
             _(
@@ -184,18 +180,11 @@ def _may_issue(actor: EmployeeView, target: Employee, terminal: str | None, cloc
         )
 
 
-@read_only
-def code_target(
-    actor: EmployeeView,
-    badge_code: str,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
-) -> CodeTarget:
-    """Whom a code for this badge would be for, if the actor may issue it (refusals audited)."""
-    clock = clock or SystemClock()
+@uow.read
+def code_target(caller: Caller, badge_code: str) -> CodeTarget:
+    """Whom a code for this badge would be for, if the caller may issue it (refusals audited)."""
     target = _target(badge_code)
-    _may_issue(actor, target, terminal, clock)
+    _may_issue(caller, target)
     return CodeTarget(target.badge_code, target.name, target.role, bool(target.pin_hash))
 
 
@@ -208,7 +197,7 @@ def _issue(
     terminal: str | None,
     detail: str = "",
 ) -> IssuedCode:
-    """In the caller's transaction: void older codes, clear a PIN, store the new code's hash,
+    """In the unit it runs in: void older codes, clear a PIN, store the new code's hash,
     audit (never the code)."""
     if not 1 <= hours <= MAX_CODE_VALID_HOURS:
         raise ValidationFailed(
@@ -248,43 +237,35 @@ def _issue(
     return IssuedCode(code, target.badge_code, target.name, target.role, expires_at, reset)
 
 
-def issue_code(
-    actor: EmployeeView,
-    badge_code: str,
-    *,
-    hours: int = CODE_VALID_HOURS,
-    terminal: str | None = None,
-    clock: Clock | None = None,
-) -> IssuedCode:
+def issue_code(caller: Caller, badge_code: str, *, hours: int = CODE_VALID_HOURS) -> IssuedCode:
     """A new one-time enrolment code for a leader, supervisor or quality admin.
 
     If the person has a PIN, issuing a code is a PIN reset: the PIN is cleared in the
     same transaction (audited as `reset_pin`). Older unused codes stop working.
     """
-    clock = clock or SystemClock()
-    with transaction():
-        target = _target(badge_code)
-    _may_issue(actor, target, terminal, clock)  # refusals are audited in their own transaction
-    with transaction():
-        target = _target(badge_code)  # as it is now
-        return _issue(target, actor.id, clock.now(), hours, terminal=terminal)
+    _may_issue(caller, _target_row(badge_code))  # refusals are audited in a unit of their own
+    return _issue_by(caller, badge_code, hours)
 
 
+@uow.read
+def _target_row(badge_code: str) -> Employee:
+    return _target(badge_code)
+
+
+@uow.write
+def _issue_by(caller: Caller, badge_code: str, hours: int) -> IssuedCode:
+    target = _target(badge_code)  # as it is now
+    return _issue(target, caller.person.id, caller.now(), hours, terminal=caller.terminal)
+
+
+@uow.write
 def issue_code_by_it(
-    badge_code: str,
-    *,
-    os_user: str,
-    hours: int = CODE_VALID_HOURS,
-    clock: Clock | None = None,
+    caller: Caller, badge_code: str, *, os_user: str, hours: int = CODE_VALID_HOURS
 ) -> IssuedCode:
     """`kiosk admin enrol`: IT issues a code from the server's shell (no actor; the OS user
-    is named in the audit row)."""
-    clock = clock or SystemClock()
-    with transaction():
-        target = _target(badge_code)
-        return _issue(
-            target, None, clock.now(), hours, terminal="cli", detail=f"by OS user {os_user}"
-        )
+    is named in the audit row, the terminal is `cli`)."""
+    target = _target(badge_code)
+    return _issue(target, None, caller.now(), hours, terminal="cli", detail=f"by OS user {os_user}")
 
 
 # -- using a code at sign-in -----------------------------------------------------------
@@ -307,113 +288,94 @@ def _no_live_code(employee: Employee) -> PermissionDenied:
     )
 
 
-def check_code(
-    badge_code: str,
-    code: str,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
-) -> EnrolmentStart:
-    """The code typed after the badge: right, the person chooses a PIN next; wrong, the
-    attempt is audited and counts toward the badge's lock."""
-    clock = clock or SystemClock()
-    refusal: Exception
-    with transaction():
-        employee = _find_active_employee(badge_code)
-        locked = refuse_if_locked(employee, "sign_in", terminal, clock)
-        if locked:
-            refusal = locked
-        elif live_enrolment_code(employee, clock.now()) is None:
-            audit_attempt(employee, "sign_in", False, "no live enrolment code", terminal, clock)
-            refusal = _no_live_code(employee)
-        elif _check_code(employee, code, clock.now()) is None:
-            audit_attempt(employee, "sign_in", False, "wrong enrolment code", terminal, clock)
-            refusal = PermissionDenied(_("Wrong enrolment code. Scan your badge and try again."))
-        else:
-            return EnrolmentStart(
-                employee.badge_code, employee.name, employee.role, min_pin_digits(employee.role)
-            )
-    raise refusal
+def check_code(caller: Caller, badge_code: str, code: str) -> EnrolmentStart:
+    """The code typed after the badge (at the caller's terminal, no one signed in yet):
+    right, the person chooses a PIN next; wrong, the attempt is audited and counts toward
+    the badge's lock."""
+    return raise_refusal(_check_code_unit(caller, badge_code, code))
 
 
-def enrol_pin(
-    badge_code: str,
-    code: str,
-    pin: str,
-    repeat: str,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
-) -> EmployeeView:
+@uow.write
+def _check_code_unit(caller: Caller, badge_code: str, code: str) -> EnrolmentStart | Exception:
+    employee = _find_active_employee(badge_code)
+    locked = refuse_if_locked(caller, employee, "sign_in")
+    if locked:
+        return locked
+    if live_enrolment_code(employee, caller.now()) is None:
+        audit_attempt(caller, employee, "sign_in", False, "no live enrolment code")
+        return _no_live_code(employee)
+    if _check_code(employee, code, caller.now()) is None:
+        audit_attempt(caller, employee, "sign_in", False, "wrong enrolment code")
+        return PermissionDenied(_("Wrong enrolment code. Scan your badge and try again."))
+    return EnrolmentStart(
+        employee.badge_code, employee.name, employee.role, min_pin_digits(employee.role)
+    )
+
+
+def enrol_pin(caller: Caller, badge_code: str, code: str, pin: str, repeat: str) -> EmployeeView:
     """Set the PIN the person chose, consume the code, sign them in: one transaction."""
-    clock = clock or SystemClock()
-    now = clock.now()
-    refusal: Exception
-    with transaction():
-        employee = _find_active_employee(badge_code)
-        locked = refuse_if_locked(employee, "sign_in", terminal, clock)
-        row = None if locked else _check_code(employee, code, now)
-        if locked:
-            refusal = locked
-        elif row is None:
-            audit_attempt(employee, "sign_in", False, "wrong enrolment code", terminal, clock)
-            refusal = _no_live_code(employee)
-        else:
-            _check_new_pin(pin, repeat, employee)  # nothing written yet: rolled back
-            used = (
-                EnrolmentCode.update(used_at=now)
-                .where((EnrolmentCode.id == row.id) & EnrolmentCode.used_at.is_null())
-                .execute()
-            )
-            if used != 1:  # another kiosk used it a moment ago
-                raise _no_live_code(employee)
-            employee.pin_hash = hash_pin(pin)
-            Employee.update(pin_hash=employee.pin_hash).where(Employee.id == employee.id).execute()
-            record_action(employee, "enrol_pin", employee.badge_code, now, terminal=terminal)
-            audit_attempt(employee, "sign_in", True, "enrolled a PIN", terminal, clock)
-            return employee_view(employee)
-    raise refusal
+    return raise_refusal(_enrol_pin(caller, badge_code, code, pin, repeat))
+
+
+@uow.write
+def _enrol_pin(
+    caller: Caller, badge_code: str, code: str, pin: str, repeat: str
+) -> EmployeeView | Exception:
+    now = caller.now()
+    employee = _find_active_employee(badge_code)
+    locked = refuse_if_locked(caller, employee, "sign_in")
+    row = None if locked else _check_code(employee, code, now)
+    if locked:
+        return locked
+    if row is None:
+        audit_attempt(caller, employee, "sign_in", False, "wrong enrolment code")
+        return _no_live_code(employee)
+    _check_new_pin(pin, repeat, employee)  # nothing written yet: rolled back
+    used = (
+        EnrolmentCode.update(used_at=now)
+        .where((EnrolmentCode.id == row.id) & EnrolmentCode.used_at.is_null())
+        .execute()
+    )
+    if used != 1:  # another kiosk used it a moment ago
+        raise _no_live_code(employee)
+    employee.pin_hash = hash_pin(pin)
+    Employee.update(pin_hash=employee.pin_hash).where(Employee.id == employee.id).execute()
+    record_action(employee, "enrol_pin", employee.badge_code, now, terminal=caller.terminal)
+    audit_attempt(caller, employee, "sign_in", True, "enrolled a PIN")
+    return employee_view(employee)
 
 
 # -- changing one's own PIN ------------------------------------------------------------
 
 
-def change_pin(
-    actor: EmployeeView,
-    current: str,
-    pin: str,
-    repeat: str,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
-) -> EmployeeView:
+def change_pin(caller: Caller, current: str, pin: str, repeat: str) -> EmployeeView:
     """The signed-in person changes their own PIN (the current one first)."""
-    clock = clock or SystemClock()
-    refusal: Exception
-    with transaction():
-        employee = Employee.get_or_none(Employee.id == actor.id)
-        if employee is None or not employee.active:
-            raise NotFound(_("You are no longer an active employee here."))
-        if not employee.pin_hash:
-            raise PermissionDenied(
-                _("You have no PIN to change. Operators sign in with their badge alone.")
-            )
-        locked = refuse_if_locked(employee, "change_pin", terminal, clock)
-        if locked:
-            refusal = locked
-        elif not verify_pin(current, employee.pin_hash):
-            audit_attempt(employee, "change_pin", False, "wrong current PIN", terminal, clock)
-            refusal = ValidationFailed({"current": _("That is not your current PIN.")})
-        else:
-            _check_new_pin(pin, repeat, employee)
-            if pin == current:
-                raise ValidationFailed({"pin": _("Choose a PIN other than your current one.")})
-            Employee.update(pin_hash=hash_pin(pin)).where(Employee.id == employee.id).execute()
-            record_action(
-                employee, "change_pin", employee.badge_code, clock.now(), terminal=terminal
-            )
-            return employee_view(employee)
-    raise refusal
+    return raise_refusal(_change_pin(caller, current, pin, repeat))
+
+
+@uow.write
+def _change_pin(caller: Caller, current: str, pin: str, repeat: str) -> EmployeeView | Exception:
+    employee = Employee.get_or_none(Employee.id == caller.person.id)
+    if employee is None or not employee.active:
+        raise NotFound(_("You are no longer an active employee here."))
+    if not employee.pin_hash:
+        raise PermissionDenied(
+            _("You have no PIN to change. Operators sign in with their badge alone.")
+        )
+    locked = refuse_if_locked(caller, employee, "change_pin")
+    if locked:
+        return locked
+    if not verify_pin(current, employee.pin_hash):
+        audit_attempt(caller, employee, "change_pin", False, "wrong current PIN")
+        return ValidationFailed({"current": _("That is not your current PIN.")})
+    _check_new_pin(pin, repeat, employee)
+    if pin == current:
+        raise ValidationFailed({"pin": _("Choose a PIN other than your current one.")})
+    Employee.update(pin_hash=hash_pin(pin)).where(Employee.id == employee.id).execute()
+    record_action(
+        employee, "change_pin", employee.badge_code, caller.now(), terminal=caller.terminal
+    )
+    return employee_view(employee)
 
 
 # -- the very first quality admin (kiosk admin create) ---------------------------------
@@ -453,6 +415,7 @@ def _department_name(given: str) -> tuple[str, bool]:
 
 
 def create_first_admin(
+    caller: Caller,
     badge_code: str,
     name: str,
     *,
@@ -461,12 +424,10 @@ def create_first_admin(
     force: bool = False,
     os_user: str,
     hours: int = CODE_VALID_HOURS,
-    clock: Clock | None = None,
 ) -> FirstAdmin:
     """`kiosk admin create`: a quality admin on a plant that has none, with an enrolment
     code. Refused while an active quality admin exists, unless `force` (IT locked out of a
     plant whose admins left); a forced create is audited as such."""
-    clock = clock or SystemClock()
     badge = normalise_badge(badge_code)
     name = " ".join(name.split())
     problems: dict[str, str] = {}
@@ -481,51 +442,56 @@ def create_first_admin(
         problems["department"] = _("A department name has at most 40 characters.")
     if problems:
         raise ValidationFailed(problems)
-    with transaction():
-        admins = (
-            Employee.select().where((Employee.role == "quality_admin") & Employee.active).count()
-        )
-        if admins and not force:
-            raise PermissionDenied(
-                _(
-                    "This plant has {count} active quality admin(s) already: they add people "
-                    "on the admin screens. IT can issue an existing admin a new code with "
-                    "`kiosk admin enrol BADGE`.",
-                    count=admins,
-                )
+    return _create_first_admin(caller, badge, name, department, team, force, os_user, hours)
+
+
+@uow.write
+def _create_first_admin(
+    caller: Caller,
+    badge: str,
+    name: str,
+    department: str,
+    team: str | None,
+    force: bool,
+    os_user: str,
+    hours: int,
+) -> FirstAdmin:
+    admins = Employee.select().where((Employee.role == "quality_admin") & Employee.active).count()
+    if admins and not force:
+        raise PermissionDenied(
+            _(
+                "This plant has {count} active quality admin(s) already: they add people "
+                "on the admin screens. IT can issue an existing admin a new code with "
+                "`kiosk admin enrol BADGE`.",
+                count=admins,
             )
-        existing = Employee.get_or_none(Employee.badge_code == badge)
-        if existing is not None:
+        )
+    existing = Employee.get_or_none(Employee.badge_code == badge)
+    if existing is not None:
+        raise ValidationFailed(
+            {"badge": _("Badge {code} exists already ({name}).", code=badge, name=existing.name)}
+        )
+    team_row = None
+    if team:
+        team_row = Team.get_or_none((Team.code == team.strip().upper()) & Team.active)
+        if team_row is None:
             raise ValidationFailed(
-                {
-                    "badge": _(
-                        "Badge {code} exists already ({name}).", code=badge, name=existing.name
-                    )
-                }
+                {"team": _("There is no active team {code}.", code=team.strip().upper())}
             )
-        team_row = None
-        if team:
-            team_row = Team.get_or_none((Team.code == team.strip().upper()) & Team.active)
-            if team_row is None:
-                raise ValidationFailed(
-                    {"team": _("There is no active team {code}.", code=team.strip().upper())}
-                )
-        department_name, created = (
-            _department_name(department) if department.strip() else ("", False)
-        )
-        employee = Employee.create(
-            badge_code=badge,
-            name=name,
-            department=department_name,
-            team=team_row,
-            role="quality_admin",
-            active=True,
-        )
-        detail = f"by OS user {os_user}"
-        if force and admins:
-            detail += f"; forced while {admins} active quality admin(s) existed"
-        record_action(None, "create_first_admin", badge, clock.now(), detail=detail, terminal="cli")
-        issued = _issue(
-            employee, None, clock.now(), hours, terminal="cli", detail=f"by OS user {os_user}"
-        )
+    department_name, created = _department_name(department) if department.strip() else ("", False)
+    employee = Employee.create(
+        badge_code=badge,
+        name=name,
+        department=department_name,
+        team=team_row,
+        role="quality_admin",
+        active=True,
+    )
+    detail = f"by OS user {os_user}"
+    if force and admins:
+        detail += f"; forced while {admins} active quality admin(s) existed"
+    record_action(None, "create_first_admin", badge, caller.now(), detail=detail, terminal="cli")
+    issued = _issue(
+        employee, None, caller.now(), hours, terminal="cli", detail=f"by OS user {os_user}"
+    )
     return FirstAdmin(issued, created)

@@ -16,9 +16,10 @@ from peewee import JOIN, fn
 from kiosk.clock import Clock, SystemClock
 from kiosk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import _
-from kiosk.services.platform.auth import EmployeeView, record_action, record_refusal
+from kiosk.services.platform import uow
+from kiosk.services.platform.auth import record_action, record_refusal
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.text import clean_text
-from kiosk.services.platform.uow import idempotent, read_only, transaction
 from models import Employee, LedgerChain, LedgerEntry, Team, db
 from models.points import CHAIN_START, chain_hash
 from models.totals import TeamPointTotal
@@ -232,11 +233,14 @@ def _award_hash(previous: str, award: Award, now: datetime) -> str:
     )
 
 
-@idempotent()  # the idempotency key stores it once
+@uow.write(idempotent=True)  # the idempotency key stores it once
 def award(award: Award, *, clock: Clock | None = None) -> AwardResult:
-    """Write one award in its own transaction (exactly once per idempotency key)."""
-    with transaction():
-        return write_award(award, (clock or SystemClock()).now())
+    """Write one award in its own transaction (exactly once per idempotency key).
+
+    A clock, not a caller: the award names who earned and who granted it itself
+    (`employee_id`, `created_by_id`), and the loads and benches that call this have no
+    person acting."""
+    return write_award(award, (clock or SystemClock()).now())
 
 
 class TeamTotal(NamedTuple):
@@ -250,7 +254,9 @@ class TeamTotal(NamedTuple):
 
 
 @functools.lru_cache(maxsize=64)
-def _team_totals_sql(postgresql: bool, campaign_id: int | None, kind: str) -> tuple[str, tuple]:
+def _team_totals_sql(
+    postgresql: bool, campaign_id: int | None, kind: str
+) -> tuple[str, tuple[object, ...]]:
     """The board query, compiled once per engine, campaign and team kind.
 
     Building a Peewee query costs more than running this one (a row per team from the
@@ -271,7 +277,7 @@ def _team_totals_sql(postgresql: bool, campaign_id: int | None, kind: str) -> tu
     return sql, tuple(params)
 
 
-@read_only
+@uow.read
 def team_totals(campaign_id: int | None = None, kind: str = "line") -> list[TeamTotal]:
     """Every active team of a kind with its ledger total, best first (ties share a rank).
 
@@ -295,64 +301,59 @@ def team_totals(campaign_id: int | None = None, kind: str = "line") -> list[Team
 _new_total = tuple.__new__  # a TeamTotal from its five values, without keyword handling
 
 
-def reverse_entry(
-    actor: EmployeeView,
-    entry_id: int,
-    reason: str,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
-) -> AwardResult:
+def reverse_entry(caller: Caller, entry_id: int, reason: str) -> AwardResult:
     """Cancel a ledger row with a new, opposite row (supervisor and up, with a reason)."""
-    clock = clock or SystemClock()
     why = clean_text(reason)
     if not why:
         raise ValidationFailed({"reason": _("Say why these points are reversed.")})
     try:
-        with transaction():
-            if not actor.has_role("supervisor"):
-                raise PermissionDenied(_("Only a supervisor or above may reverse points."))
-            entry = LedgerEntry.get_or_none(LedgerEntry.id == entry_id)
-            if entry is None:
-                raise NotFound(_("There is no ledger row {entry_id}.", entry_id=entry_id))
-            if entry.reverses_id is not None:
-                raise Conflict(
-                    _(
-                        "Row {entry_id} is itself a reversal; it cannot be reversed.",
-                        entry_id=entry_id,
-                    )
-                )
-            result = write_award(
-                Award(
-                    team_id=entry.team_id,
-                    amount=-entry.amount,
-                    reason=f"reversal of row {entry.id} ({entry.reason}): {why}",
-                    cause_type=entry.cause_type,
-                    cause_id=entry.cause_id,
-                    idempotency_key=f"reverse:{entry.id}",
-                    employee_id=entry.employee_id,
-                    created_by_id=actor.id,
-                    campaign_id=entry.campaign_id,
-                    reverses_id=entry.id,
-                ),
-                clock.now(),
-            )
-            if not result.written:
-                raise Conflict(_("Row {entry_id} has already been reversed.", entry_id=entry_id))
-            record_action(
-                actor.id,
-                "ledger_reverse",
-                str(entry_id),
-                clock.now(),
-                detail=why[:500],
-                terminal=terminal,
-            )
-            return result
+        return _reverse(caller, entry_id, why)
     except PermissionDenied as refusal:
-        record_refusal(
-            actor, "ledger_reverse", str(entry_id), refusal.message, terminal=terminal, clock=clock
-        )
+        record_refusal(caller, "ledger_reverse", str(entry_id), refusal.message)
         raise
+
+
+@uow.write
+def _reverse(caller: Caller, entry_id: int, why: str) -> AwardResult:
+    actor = caller.person
+    if not actor.has_role("supervisor"):
+        raise PermissionDenied(_("Only a supervisor or above may reverse points."))
+    entry = LedgerEntry.get_or_none(LedgerEntry.id == entry_id)
+    if entry is None:
+        raise NotFound(_("There is no ledger row {entry_id}.", entry_id=entry_id))
+    if entry.reverses_id is not None:
+        raise Conflict(
+            _(
+                "Row {entry_id} is itself a reversal; it cannot be reversed.",
+                entry_id=entry_id,
+            )
+        )
+    result = write_award(
+        Award(
+            team_id=entry.team_id,
+            amount=-entry.amount,
+            reason=f"reversal of row {entry.id} ({entry.reason}): {why}",
+            cause_type=entry.cause_type,
+            cause_id=entry.cause_id,
+            idempotency_key=f"reverse:{entry.id}",
+            employee_id=entry.employee_id,
+            created_by_id=actor.id,
+            campaign_id=entry.campaign_id,
+            reverses_id=entry.id,
+        ),
+        caller.now(),
+    )
+    if not result.written:
+        raise Conflict(_("Row {entry_id} has already been reversed.", entry_id=entry_id))
+    record_action(
+        actor.id,
+        "ledger_reverse",
+        str(entry_id),
+        caller.now(),
+        detail=why[:500],
+        terminal=caller.terminal,
+    )
+    return result
 
 
 # -- a team's rows (the points detail behind the team points screen) --------------------
@@ -385,7 +386,7 @@ class LedgerPage:
     limit: int
 
 
-@read_only
+@uow.read
 def team_ledger(
     team_id: int, campaign_id: int | None = None, *, offset: int = 0, limit: int = LEDGER_PAGE
 ) -> LedgerPage:
@@ -418,10 +419,9 @@ def team_ledger(
         .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc())
         .offset(offset)
         .limit(limit)
-        .tuples()
     )
     rows = tuple(
         LedgerRow(row_id, at, amount, reason, cause, name or "", reverses, reversed_by)
-        for row_id, at, amount, reason, cause, name, reverses, reversed_by in query
+        for row_id, at, amount, reason, cause, name, reverses, reversed_by in db.tuples(query)
     )
     return LedgerPage(team.name, rows, total, offset, limit)

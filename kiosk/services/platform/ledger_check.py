@@ -14,11 +14,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from kiosk.clock import Clock, SystemClock, format_local
+from kiosk.clock import format_local
 from kiosk.i18n import _
+from kiosk.services.platform import uow
 from kiosk.services.platform.auth import record_action
-from kiosk.services.platform.uow import read_only, transaction
+from kiosk.services.platform.caller import Caller
 from models import PlantSetting, db
 from models.points import CHAIN_COLUMNS, CHAIN_START, chain_hash
 
@@ -37,7 +39,7 @@ class LedgerCheck:
         return self.problem is None
 
 
-def _rows_after(after: int) -> list[tuple]:
+def _rows_after(after: int) -> list[tuple[Any, ...]]:
     param = db.database_proxy.param
     return db.fetch_all(
         f"SELECT e.id, {', '.join('e.' + c.strip() for c in CHAIN_COLUMNS.split(','))}, "
@@ -105,33 +107,38 @@ def _totals_problem() -> str | None:
     return None
 
 
-@read_only
+@uow.read
 def _check() -> tuple[int, str | None]:
     rows, problem = _chain_problem()
     return rows, problem or _totals_problem()
 
 
-def verify_ledger(*, clock: Clock | None = None, who: str = "") -> LedgerCheck:
-    """Recompute the chain and the totals; keep and audit the result."""
+def verify_ledger(caller: Caller, *, who: str = "") -> LedgerCheck:
+    """Recompute the chain and the totals (a read), then keep and audit the result (a
+    write). `who` names the command line's OS user (the caller is the system)."""
     rows, problem = _check()
-    now = (clock or SystemClock()).now()
-    result = LedgerCheck(now, rows, problem)
-    record = json.dumps({"at": now.isoformat(), "rows": rows, "problem": problem})
-    with transaction():
-        PlantSetting.insert(key=LAST_CHECK, value=record).on_conflict(
-            conflict_target=[PlantSetting.key], update={PlantSetting.value: record}
-        ).execute()
-        record_action(
-            None,
-            "ledger_verify",
-            "ledger",
-            now,
-            detail=f"{'ok' if result.ok else 'FAILED: ' + problem} ({rows} rows); {who}".strip(),
-        )
+    result = LedgerCheck(caller.now(), rows, problem)
+    _keep(result, who)
     return result
 
 
-@read_only
+@uow.write
+def _keep(result: LedgerCheck, who: str) -> None:
+    rows, problem = result.rows, result.problem
+    record = json.dumps({"at": result.checked_at.isoformat(), "rows": rows, "problem": problem})
+    PlantSetting.insert(key=LAST_CHECK, value=record).on_conflict(
+        conflict_target=[PlantSetting.key], update={PlantSetting.value: record}
+    ).execute()
+    record_action(
+        None,
+        "ledger_verify",
+        "ledger",
+        result.checked_at,
+        detail=f"{'ok' if result.ok else 'FAILED: ' + str(problem)} ({rows} rows); {who}".strip(),
+    )
+
+
+@uow.read
 def last_check() -> LedgerCheck | None:
     """The latest `kiosk ledger verify` result, for the board's warning."""
     row = PlantSetting.get_or_none(PlantSetting.key == LAST_CHECK)

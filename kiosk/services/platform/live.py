@@ -211,7 +211,8 @@ class ChangeFeed:
 
     def _poll_sqlite_on(self, connection: sqlite3.Connection) -> None:
         def version() -> int:
-            return connection.execute("PRAGMA data_version").fetchone()[0]
+            (number,) = connection.execute("PRAGMA data_version").fetchone()
+            return int(number)
 
         def counters() -> dict[str, str]:
             rows = connection.execute(
@@ -220,18 +221,19 @@ class ChangeFeed:
             ).fetchall()
             return {key[len(COUNTER_PREFIX) :]: value for key, value in rows}
 
-        seen = [version(), counters()]
+        seen: tuple[int, dict[str, str]] = (version(), counters())
         self.connected.set()
 
         def heard(timeout: float) -> frozenset[str]:
             """The topics of the commits since the last look (after waiting `timeout`)."""
+            nonlocal seen
             self._stop.wait(timeout)
             now = version()
             if now == seen[0]:
                 return frozenset()
             counted = counters()
             moved = {topic for topic, value in counted.items() if seen[1].get(topic) != value}
-            seen[:] = [now, counted]
+            seen = (now, counted)
             return frozenset(moved) or EVERYTHING
 
         while not self._stop.is_set():

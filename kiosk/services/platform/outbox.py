@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from kiosk.clock import Clock, FrozenClock, SystemClock
+from kiosk.clock import FrozenClock, SystemClock
 from kiosk.errors import DatabaseUnavailable, NotFound, PermissionDenied, ServiceError
 from kiosk.files import private_file
 from kiosk.i18n import _
@@ -137,7 +137,7 @@ class Outbox:
         """What the server refused on replay: (kind, why), oldest first."""
         with outbox_database.connection_context():
             rows = OutboxEntry.select().where(OutboxEntry.failed.is_null(False))
-            return [(row.kind, row.failed) for row in rows.order_by(OutboxEntry.id)]
+            return [(row.kind, row.failed or "") for row in rows.order_by(OutboxEntry.id)]
 
     # -- sending -----------------------------------------------------------------------
 
@@ -374,16 +374,12 @@ REPLAY: dict[str, Callable[[dict[str, Any], datetime], None]] = {
 
 
 def report_defect_or_keep(
-    outbox: Outbox,
-    reporter: EmployeeView,
-    draft: DefectDraft,
-    *,
-    defect_id: uuid.UUID,
-    terminal: str | None = None,
-    clock: Clock | None = None,
+    caller: Caller, outbox: Outbox, draft: DefectDraft, *, defect_id: uuid.UUID
 ) -> DefectReceipt | Queued:
-    clock = clock or SystemClock()
-    entered_at = clock.now()
+    """Report the defect at the server, or keep it here (at the time it was entered) to
+    be sent once the server is back."""
+    reporter, terminal = caller.person, caller.terminal
+    entered_at = caller.now()
     try:
         return report_defect(
             Caller.of(reporter, FrozenClock(entered_at), terminal), draft, defect_id=defect_id
@@ -399,17 +395,11 @@ def report_defect_or_keep(
 
 
 def post_progress_or_keep(
-    outbox: Outbox,
-    actor: EmployeeView,
-    defect_id: str,
-    text: str,
-    *,
-    progress_id: uuid.UUID,
-    terminal: str | None = None,
-    clock: Clock | None = None,
+    caller: Caller, outbox: Outbox, defect_id: str, text: str, *, progress_id: uuid.UUID
 ) -> lifecycle.DefectDetail | Queued:
-    clock = clock or SystemClock()
-    entered_at = clock.now()
+    """Post the progress update at the server, or keep it here for later."""
+    actor, terminal = caller.person, caller.terminal
+    entered_at = caller.now()
     try:
         return lifecycle.post_progress(
             Caller.of(actor, FrozenClock(entered_at), terminal),
@@ -429,17 +419,11 @@ def post_progress_or_keep(
 
 
 def answer_or_keep(
-    outbox: Outbox,
-    employee: EmployeeView,
-    question_id: int,
-    position: int,
-    *,
-    answer_id: uuid.UUID,
-    terminal: str | None = None,
-    clock: Clock | None = None,
+    caller: Caller, outbox: Outbox, question_id: int, position: int, *, answer_id: uuid.UUID
 ) -> training.AnswerResult | Queued:
-    clock = clock or SystemClock()
-    entered_at = clock.now()
+    """Answer the quiz question at the server, or keep the answer here for later."""
+    employee, terminal = caller.person, caller.terminal
+    entered_at = caller.now()
     try:
         return training.answer_question(
             Caller.of(employee, FrozenClock(entered_at), terminal),
@@ -461,18 +445,17 @@ def answer_or_keep(
 # -- stations and form options, kept for offline use --------------------------------------
 
 
-def lookup_station_or_kept(outbox: Outbox, code: str, *, clock: Clock | None = None) -> StationView:
+def lookup_station_or_kept(caller: Caller, outbox: Outbox, code: str) -> StationView:
     """The station from the server (kept here for later), or the kept copy while offline."""
-    clock = clock or SystemClock()
     try:
-        view = lookup_station(code, clock=clock)
+        view = lookup_station(caller, code)
     except DatabaseUnavailable:
         kept = outbox.kept_view(f"station:{code.strip().upper()}")
         if kept is None:
             raise
         kept["open_defects"] = ()  # not known while offline
         return StationView(**kept)
-    outbox.keep_view(f"station:{view.code}", {**asdict(view), "open_defects": []}, clock.now())
+    outbox.keep_view(f"station:{view.code}", {**asdict(view), "open_defects": []}, caller.now())
     return view
 
 
@@ -504,59 +487,37 @@ def report_options_or_kept(outbox: Outbox) -> ReportOptions:
 
 
 def sign_in_or_kept(
-    outbox: Outbox,
-    badge_code: str,
-    pin: str | None = None,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
+    caller: Caller, outbox: Outbox, badge_code: str, pin: str | None = None
 ) -> EmployeeView:
     """Sign in at the server (and remember the badge here); while the server is away, a
     badge that signed in on this kiosk before still may."""
-    clock = clock or SystemClock()
     try:
-        employee = sign_in(badge_code, pin, terminal=terminal, clock=clock)
+        employee = sign_in(caller, badge_code, pin)
     except DatabaseUnavailable:
-        return outbox.offline_sign_in(badge_code, pin, now=clock.now(), terminal=terminal)
-    outbox.remember(employee, pin, clock.now())
+        return outbox.offline_sign_in(badge_code, pin, now=caller.now(), terminal=caller.terminal)
+    outbox.remember(employee, pin, caller.now())
     return employee
 
 
 def enrol_and_keep(
-    outbox: Outbox,
-    badge_code: str,
-    code: str,
-    pin: str,
-    repeat: str,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
+    caller: Caller, outbox: Outbox, badge_code: str, code: str, pin: str, repeat: str
 ) -> EmployeeView:
     """Enrol the PIN chosen after an enrolment code (it needs the server), then remember the
     badge here with that PIN, as an online sign-in does."""
     from kiosk.services.platform import enrolment
 
-    clock = clock or SystemClock()
-    employee = enrolment.enrol_pin(badge_code, code, pin, repeat, terminal=terminal, clock=clock)
-    outbox.remember(employee, pin, clock.now())
+    employee = enrolment.enrol_pin(caller, badge_code, code, pin, repeat)
+    outbox.remember(employee, pin, caller.now())
     return employee
 
 
 def change_pin_and_keep(
-    outbox: Outbox,
-    actor: EmployeeView,
-    current: str,
-    pin: str,
-    repeat: str,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
+    caller: Caller, outbox: Outbox, current: str, pin: str, repeat: str
 ) -> EmployeeView:
     """Change one's own PIN at the server; the kept copy here follows (the old PIN stops
     working on this kiosk too, also while offline)."""
     from kiosk.services.platform import enrolment
 
-    clock = clock or SystemClock()
-    employee = enrolment.change_pin(actor, current, pin, repeat, terminal=terminal, clock=clock)
-    outbox.remember(employee, pin, clock.now())
+    employee = enrolment.change_pin(caller, current, pin, repeat)
+    outbox.remember(employee, pin, caller.now())
     return employee

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from kiosk.clock import Clock, SystemClock
 from kiosk.errors import PermissionDenied
 from kiosk.i18n import _
+from kiosk.services.platform import uow
 from kiosk.services.platform.auth import (
     ROLE_TITLES,
     EmployeeView,
@@ -17,7 +17,7 @@ from kiosk.services.platform.auth import (
     normalise_badge,
     record_action,
 )
-from kiosk.services.platform.uow import transaction
+from kiosk.services.platform.caller import Caller
 from models import AuditEntry, Employee
 
 if TYPE_CHECKING:  # the outbox (and the services it loads) only once someone signs in
@@ -39,26 +39,23 @@ def visible(text: str) -> str:
     return _UNPRINTABLE.sub(escape, text)
 
 
-def record_refused_command(
-    ssh_user: str,
-    command: str,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
-) -> None:
+@uow.write
+def record_refused_command(caller: Caller, ssh_user: str, command: str) -> None:
     """Audit that an SSH client asked to run `command` and got the kiosk instead."""
-    clock = clock or SystemClock()
     shown = visible(command)
-    with transaction():
-        AuditEntry.create(
-            at=clock.now(),
-            actor=None,
-            action=REFUSED_COMMAND_ACTION,
-            target=shown[:_TARGET_LIMIT],
-            allowed=False,
-            detail=f"SSH user {visible(ssh_user)} asked to run: {shown}"[:_DETAIL_LIMIT],
-            terminal=terminal[:64] if terminal else None,
-        )
+    AuditEntry.create(
+        at=caller.now(),
+        actor=None,
+        action=REFUSED_COMMAND_ACTION,
+        target=shown[:_TARGET_LIMIT],
+        allowed=False,
+        detail=f"SSH user {visible(ssh_user)} asked to run: {shown}"[:_DETAIL_LIMIT],
+        terminal=_terminal(caller),
+    )
+
+
+def _terminal(caller: Caller) -> str | None:
+    return caller.terminal[:64] if caller.terminal else None
 
 
 # -- who may sign in over SSH: the badge the SSH account is mapped to --------------------
@@ -68,27 +65,24 @@ SSH_SIGN_IN_AS_ACTION = "ssh_sign_in_as"  # a supervisor's account signed in as 
 SSH_MAY_SIGN_IN_AS_ANYONE = "supervisor"
 
 
-def _refuse(
-    actor: Employee | None, ssh_user: str, target: str, why: str, terminal: str | None, clock
-) -> None:
-    with transaction():
-        AuditEntry.create(
-            at=clock.now(),
-            actor=actor,
-            action=SSH_SIGN_IN_ACTION,
-            target=visible(target)[:_TARGET_LIMIT],
-            allowed=False,
-            detail=f"SSH user {visible(ssh_user)}: {why}"[:_DETAIL_LIMIT],
-            terminal=terminal[:64] if terminal else None,
-        )
+@uow.write
+def _refuse(caller: Caller, actor: Employee | None, ssh_user: str, target: str, why: str) -> None:
+    """The refusal's audit row, in a unit of its own (committed before the refusal)."""
+    AuditEntry.create(
+        at=caller.now(),
+        actor=actor,
+        action=SSH_SIGN_IN_ACTION,
+        target=visible(target)[:_TARGET_LIMIT],
+        allowed=False,
+        detail=f"SSH user {visible(ssh_user)}: {why}"[:_DETAIL_LIMIT],
+        terminal=_terminal(caller),
+    )
 
 
-def refuse_unmapped_account(
-    ssh_user: str, *, terminal: str | None = None, clock: Clock | None = None
-) -> PermissionDenied:
+def refuse_unmapped_account(caller: Caller, ssh_user: str) -> PermissionDenied:
     """An SSH account with no badge in the users file gets no kiosk: audit it and return
     the message to show."""
-    _refuse(None, ssh_user, "", "not mapped to a badge", terminal, clock or SystemClock())
+    _refuse(caller, None, ssh_user, "", "not mapped to a badge")
     return PermissionDenied(
         _(
             "The SSH account {user} is not linked to a badge, so it cannot open the kiosk. "
@@ -99,12 +93,7 @@ def refuse_unmapped_account(
 
 
 def check_ssh_badge(
-    ssh_user: str,
-    mapped_badge: str | None,
-    badge_code: str,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
+    caller: Caller, ssh_user: str, mapped_badge: str | None, badge_code: str
 ) -> EmployeeView | None:
     """Before any PIN: may this SSH account sign in as `badge_code`?
 
@@ -112,25 +101,21 @@ def check_ssh_badge(
     supervisor's or quality admin's (returned, for the audit row naming both once the
     sign-in succeeds). Otherwise PermissionDenied, audited (`ssh_sign_in`).
     """
-    clock = clock or SystemClock()
     badge = normalise_badge(badge_code)
     if mapped_badge is None:
-        raise refuse_unmapped_account(ssh_user, terminal=terminal, clock=clock)
+        raise refuse_unmapped_account(caller, ssh_user)
     mapped = normalise_badge(mapped_badge)
     if badge == mapped:
         return None
-    with transaction():
-        holder = Employee.get_or_none((Employee.badge_code == mapped) & Employee.active)
-        holder_view = employee_view(holder) if holder is not None else None
+    holder, holder_view = _active_holder(mapped)
     if holder_view is not None and holder_view.has_role(SSH_MAY_SIGN_IN_AS_ANYONE):
         return holder_view
     _refuse(
+        caller,
         holder,
         ssh_user,
         badge,
         f"badge {mapped} may sign in only as {mapped}, not as {badge}",
-        terminal,
-        clock,
     )
     raise PermissionDenied(
         _(
@@ -141,36 +126,45 @@ def check_ssh_badge(
     )
 
 
+@uow.read
+def _active_holder(badge: str) -> tuple[Employee | None, EmployeeView | None]:
+    holder = Employee.get_or_none((Employee.badge_code == badge) & Employee.active)
+    return holder, employee_view(holder) if holder is not None else None
+
+
 def ssh_sign_in(
+    caller: Caller,
     outbox: Outbox,
     ssh_user: str,
     mapped_badge: str | None,
     badge_code: str,
     pin: str | None = None,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> EmployeeView:
     """Sign in over SSH: the badge rule first (check_ssh_badge), then the usual sign-in
     (its PIN, lock and audit row); a supervisor's account signing in as someone else is
     audited naming both (`ssh_sign_in_as`)."""
     from kiosk.services.platform.outbox import sign_in_or_kept
 
-    clock = clock or SystemClock()
-    supervisor = check_ssh_badge(ssh_user, mapped_badge, badge_code, terminal=terminal, clock=clock)
-    employee = sign_in_or_kept(outbox, badge_code, pin, terminal=terminal, clock=clock)
+    supervisor = check_ssh_badge(caller, ssh_user, mapped_badge, badge_code)
+    employee = sign_in_or_kept(caller, outbox, badge_code, pin)
     if supervisor is not None and employee.id != supervisor.id:
-        with transaction():
-            record_action(
-                supervisor.id,
-                SSH_SIGN_IN_AS_ACTION,
-                employee.badge_code,
-                clock.now(),
-                detail=(
-                    f"SSH user {visible(ssh_user)} (badge {supervisor.badge_code}, "
-                    f"{ROLE_TITLES.english(supervisor.role)} {supervisor.name}) signed in as "
-                    f"{employee.badge_code} ({employee.name})"
-                ),
-                terminal=terminal[:64] if terminal else None,
-            )
+        _record_sign_in_as(caller, ssh_user, supervisor, employee)
     return employee
+
+
+@uow.write
+def _record_sign_in_as(
+    caller: Caller, ssh_user: str, supervisor: EmployeeView, employee: EmployeeView
+) -> None:
+    record_action(
+        supervisor.id,
+        SSH_SIGN_IN_AS_ACTION,
+        employee.badge_code,
+        caller.now(),
+        detail=(
+            f"SSH user {visible(ssh_user)} (badge {supervisor.badge_code}, "
+            f"{ROLE_TITLES.english(supervisor.role)} {supervisor.name}) signed in as "
+            f"{employee.badge_code} ({employee.name})"
+        ),
+        terminal=_terminal(caller),
+    )

@@ -286,7 +286,8 @@ def decode_text(data: bytes, name: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    utf8_line = other_line = None
+    utf8_line: int | None = None
+    other_line: int | None = None
     for number, line in enumerate(data.split(b"\n"), start=1):
         if line.isascii():
             continue
@@ -309,13 +310,13 @@ def decode_text(data: bytes, name: str) -> str:
     try:
         return data.decode("gb18030")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        at_line = data[: exc.start].count(b"\n") + 1
         raise refuse(
             _(
                 "{name} is neither UTF-8 nor GBK text (line {line}, byte {start}): save it as "
                 "UTF-8 (in Excel: CSV UTF-8) and import it again.",
                 name=name,
-                line=line,
+                line=at_line,
                 start=exc.start + 1,
             )
         ) from None

@@ -37,7 +37,7 @@ def shorten(text: str, limit: int = 40) -> str:
 def header_problems(names: list[str], known: Iterable[str], required: Iterable[str]) -> list[str]:
     """What is wrong with a CSV header row: unknown, doubled and missing columns."""
     known = set(known)
-    problems = []
+    problems: list[str] = []
     unknown = [name for name in names if name not in known]
     if unknown:
         problems.append(

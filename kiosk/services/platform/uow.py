@@ -9,7 +9,8 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, ParamSpec, TypeVar
+from types import TracebackType
+from typing import Any, Literal, ParamSpec, TypeVar, overload
 
 import peewee
 
@@ -20,6 +21,7 @@ from models import db
 log = logging.getLogger("kiosk.services.platform.uow")
 P = ParamSpec("P")
 R = TypeVar("R")
+Q = TypeVar("Q", bound=peewee.Select)
 
 UNAVAILABLE_MESSAGE = N_(
     "The quality database cannot be reached right now. Nothing you entered is lost: "
@@ -126,11 +128,16 @@ class _DatabaseErrors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type, exc, traceback) -> bool:
-        if exc_type is None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> Literal[False]:
+        if exc is None:
             _contact.answered = True
             return False
-        if issubclass(exc_type, DatabaseUnavailable):
+        if isinstance(exc, DatabaseUnavailable):
             return False  # an inner unit decided already
         fault = classify_fault(exc)
         if fault is None:
@@ -170,7 +177,7 @@ def commits_so_far() -> int:
     return getattr(_commits, "count", 0)
 
 
-def for_update(query):
+def for_update(query: Q) -> Q:
     """The query with row locks (SELECT ... FOR UPDATE) on PostgreSQL; SQLite's write
     transactions are exclusive already, so there it is the query as it is."""
     return query.for_update() if db.is_postgresql() else query
@@ -191,11 +198,17 @@ def transaction() -> Iterator[peewee.Database]:
             _commits.count = commits_so_far() + 1
 
 
-_RETRY = object()
+class _Retry:
+    """What an attempt gives back when the connection dropped after connecting."""
+
+
+_RETRY = _Retry()
 TRANSIENT_ATTEMPTS = 4  # a deadlock or serialization failure: run the unit up to 4 times
 
 
-def _attempt(function: Callable[P, R], args, kwargs, *, last: bool) -> R | object:
+def _attempt(
+    function: Callable[..., R], args: tuple[Any, ...], kwargs: dict[str, Any], *, last: bool
+) -> R | _Retry:
     """Run a unit on this thread's connection; `_RETRY` when it dropped after connecting."""
     with database_errors(), db.connection():  # a refused connect is reported at once
         try:
@@ -241,9 +254,11 @@ def run_retrying_once(function: Callable[P, R], *args: P.args, **kwargs: P.kwarg
 
     def run() -> R:
         outcome = _attempt(function, args, kwargs, last=False)
-        if outcome is _RETRY:
+        if isinstance(outcome, _Retry):
             outcome = _attempt(function, args, kwargs, last=True)
-        return outcome  # type: ignore[return-value]
+        if isinstance(outcome, _Retry):  # the last attempt raises rather than give this
+            raise AssertionError("a unit's last attempt asked to be run again")
+        return outcome
 
     return _retrying_transient(run, function.__qualname__)
 
@@ -334,12 +349,25 @@ def read(function: Callable[P, R]) -> Callable[P, R]:
     return read_only(function)
 
 
+@overload
+def write(function: Callable[P, R]) -> Callable[P, R]: ...
+
+
+@overload
+def write(
+    function: None = None,
+    *,
+    idempotent: bool = False,
+    ids: dict[str, Callable[[], object]] | None = None,
+) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
+
+
 def write(
     function: Callable[P, R] | None = None,
     *,
     idempotent: bool = False,
     ids: dict[str, Callable[[], object]] | None = None,
-) -> Any:
+) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
     """A unit that writes: the whole call is one transaction (its rows, its audit row, its
     ledger rows), announced to the boards when it commits, and run again after a deadlock
     or serialization failure when it is the outermost unit.

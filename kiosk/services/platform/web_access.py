@@ -16,11 +16,11 @@ import json
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from kiosk.clock import Clock, SystemClock
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import N_, _
+from kiosk.services.platform import uow
 from kiosk.services.platform.auth import (
     ROLE_RANK,
     ROLE_TITLES,
@@ -35,8 +35,8 @@ from kiosk.services.platform.auth import (
     sign_in,
     verify_pin,
 )
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.text import clean_text
-from kiosk.services.platform.uow import atomic, read_only
 from models import Employee, PlantSetting
 
 WEB_MIN_ROLE = "supervisor"
@@ -73,17 +73,16 @@ def check_credentials(badge_code: str, pin: str) -> tuple[str, str]:
     return badge, pin
 
 
-def web_sign_in(
-    badge_code: str, pin: str, *, client: str, clock: Clock | None = None
-) -> EmployeeView:
-    """Sign a supervisor (or above) in for the browser board, with badge and PIN.
+def web_sign_in(caller: Caller, badge_code: str, pin: str, *, client: str) -> EmployeeView:
+    """Sign a supervisor (or above) in for the browser board, with badge and PIN. The
+    caller gives the clock (no one is signed in yet); the audit trail names the browser's
+    address as the terminal (web_terminal(client)).
 
     Refusals are audited (by `auth.sign_in` and `require_role`). An unknown badge and
     a wrong PIN give the same message, so the form does not tell which badges exist.
     """
     badge, pin = check_credentials(badge_code, pin)
-    terminal = web_terminal(client)
-    clock = clock or SystemClock()
+    caller = replace(caller, terminal=web_terminal(client))
     holder_name = ""
     try:
         holder = identify_badge(badge)
@@ -93,18 +92,18 @@ def web_sign_in(
         # an unknown badge takes as long as a wrong PIN (no probing for badges by time)
         verify_pin(pin, _dummy_hash())
     else:  # an operator or leader is refused before any sign-in is recorded
-        require_role(holder, WEB_MIN_ROLE, WEB_ACTION, terminal=terminal, clock=clock)
+        require_role(caller.acting_as(holder), WEB_MIN_ROLE, WEB_ACTION)
     try:
-        employee = sign_in(badge, pin, terminal=terminal, clock=clock)
+        employee = sign_in(caller, badge, pin)
     except PinRequired as exc:  # cannot happen with a PIN given; keep the rule explicit
         raise PermissionDenied(NOT_ACCEPTED) from exc
     except NoPin as exc:  # sign_in audited it: a badge alone never opens the board
         raise PermissionDenied(_no_pin_yet(holder_name or badge)) from exc
     except (NotFound, PermissionDenied) as exc:
         raise PermissionDenied(NOT_ACCEPTED) from exc
-    require_role(employee, WEB_MIN_ROLE, WEB_ACTION, terminal=terminal, clock=clock)
+    require_role(caller.acting_as(employee), WEB_MIN_ROLE, WEB_ACTION)
     if not employee.needs_pin:  # cannot happen (sign_in refuses it); keep the rule explicit
-        record_refusal(employee, WEB_ACTION, "", "no PIN set", terminal=terminal, clock=clock)
+        record_refusal(caller.acting_as(employee), WEB_ACTION, "", "no PIN set")
         raise PermissionDenied(_no_pin_yet(employee.name))
     return employee
 
@@ -122,7 +121,7 @@ def _dummy_hash() -> str:
     return hash_pin(secrets.token_hex(8))
 
 
-@read_only
+@uow.read
 def web_user(employee_id: int) -> EmployeeView | None:
     """The employee behind a web session, if they may still open the board."""
     return _web_user(employee_id)
@@ -237,7 +236,7 @@ class SessionSigner:
 REVOKED_PREFIX = "web_revoked:"
 
 
-@read_only
+@uow.read
 def check_session(session: WebSession) -> EmployeeView | None:
     """The employee behind a web session, or None if it was signed out or they may not."""
     if PlantSetting.get_or_none(PlantSetting.key == REVOKED_PREFIX + session.session_id):
@@ -245,7 +244,7 @@ def check_session(session: WebSession) -> EmployeeView | None:
     return _web_user(session.employee_id)
 
 
-@atomic
+@uow.write
 def end_session(session: WebSession, *, now: float | None = None) -> None:
     """Sign a web session out for good (kept until it would have expired anyway)."""
     now = time.time() if now is None else now

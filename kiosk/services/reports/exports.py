@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO, TypeVar
 
-from peewee import JOIN, fn
+from peewee import JOIN, Expression, Field, Model, ModelSelect, fn
 
 from kiosk.clock import format_local, to_local
 from kiosk.errors import ValidationFailed
@@ -41,7 +41,8 @@ from models import (
     db,
 )
 
-Cell = str | int | datetime | date | None
+Cell = str | int | float | datetime | date | None
+M = TypeVar("M", bound=Model)
 
 FORMATS = ("csv", "xlsx")
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -85,12 +86,14 @@ class TableStream:
 PAGE_ROWS = 2_000  # rows read per query while streaming an export
 
 
-def _pages(query, order: tuple, key: Callable[[object], tuple]) -> Iterator[object]:
+def _pages(
+    query: ModelSelect[M], order: tuple[Field[Any], Field[Any]], key: Callable[[M], tuple[Any, Any]]
+) -> Iterator[M]:
     """The rows of `query` in `order` (a time field, then the id), a page at a time: each
     page starts after the last row of the one before (keyset), so memory stays bounded
     and no page costs more than the first. Holds this thread's connection while walked."""
     first, unique = order
-    after: tuple | None = None
+    after: tuple[Any, Any] | None = None
     with db.connection():
         while True:
             page = query
@@ -142,7 +145,7 @@ def _local(moment: datetime | None) -> datetime | None:
     return to_local(moment).replace(tzinfo=None) if moment else None
 
 
-def _in_month(field, month: Month | None):
+def _in_month(field: Field[Any], month: Month | None) -> Expression | bool:
     if month is None:
         return True
     start, end = month.bounds()
@@ -154,11 +157,11 @@ def _campaign(name: str | None) -> Campaign | None:
     return None if name is None else campaign_row(name)
 
 
-def _of_campaign(field, campaign: Campaign | None):
+def _of_campaign(field: Field[Any], campaign: Campaign | None) -> Expression | bool:
     return True if campaign is None else field == campaign.id
 
 
-def _in_campaign_days(field, campaign: Campaign | None):
+def _in_campaign_days(field: Field[Any], campaign: Campaign | None) -> Expression | bool:
     """For rows that carry no campaign: inside the campaign's local days."""
     if campaign is None:
         return True
@@ -202,7 +205,7 @@ def performance_table(month: Month | str | None, campaign: str | None = None) ->
     )
     # summed in SQL: a row per person and cause type, however long the ledger
     by_person: dict[int, dict[str, int]] = {}
-    for employee_id, cause_type, amount in entries.tuples():
+    for employee_id, cause_type, amount in db.tuples(entries):
         by_person.setdefault(employee_id, {})[cause_type] = int(amount)
     found_types = {cause for causes in by_person.values() for cause in causes}
     cause_types = [*CAUSE_TYPES, *sorted(found_types - set(CAUSE_TYPES))]
@@ -212,7 +215,7 @@ def performance_table(month: Month | str | None, campaign: str | None = None) ->
         .where(Employee.active | Employee.id.in_(list(by_person) or [0]))
         .order_by(Employee.badge_code)
     )
-    rows = []
+    rows: list[tuple[Cell, ...]] = []
     for person in people:
         causes = by_person.get(person.id, {})
         rows.append(
@@ -220,7 +223,7 @@ def performance_table(month: Month | str | None, campaign: str | None = None) ->
                 person.badge_code,
                 person.name,
                 person.department,
-                person.team.name if person.team_id else "",
+                person.team.name if person.team else "",
                 sum(causes.values()),
                 *(causes.get(cause, 0) for cause in cause_types),
             )
@@ -350,7 +353,7 @@ def defects_stream(month: Month | str | None = None, campaign: str | None = None
                 d.category,
                 d.severity,
                 d.source,
-                d.supplier.name if d.supplier_id else "",
+                d.supplier.name if d.supplier else "",
                 d.lot or "",
                 d.description,
                 d.status,
@@ -426,7 +429,7 @@ def inspections_table(month: Month | str | None = None, campaign: str | None = N
         )
         for result in query:
             results.setdefault(str(result.inspection_id), []).append(result)
-    rows = []
+    rows: list[tuple[Cell, ...]] = []
     for inspection in inspections:
         head = (
             str(inspection.id),
@@ -492,7 +495,7 @@ def evaluations_table(month: Month | str | None = None, campaign: str | None = N
         )
         .order_by(LineEvaluation.evaluated_at, LineEvaluation.id)
     )
-    rows = []
+    rows: list[tuple[Cell, ...]] = []
     for evaluation in evaluations:
         scores = (
             LineScore.select(LineScore, ProductionLine)
@@ -640,7 +643,7 @@ def write_xlsx(
     return written
 
 
-def _xlsx_cell(sheet, value: Cell, make_cell) -> object:
+def _xlsx_cell(sheet: Any, value: Cell, make_cell: Callable[..., Any]) -> object:
     """A value as openpyxl writes it: text stays text (even when it starts with "="), a
     time has the date-time format."""
     if isinstance(value, str):

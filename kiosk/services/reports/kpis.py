@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from peewee import Case, Select, fn
+from peewee import Case, ColumnBase, Expression, Function, ModelSelect, Select, fn
 
 from kiosk.clock import to_local
 from kiosk.errors import NotFound
@@ -38,7 +39,7 @@ from kiosk.services.platform import uow
 from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import TeamTotal, team_totals
 from kiosk.services.training.assessments import coverage_counts
-from models import Campaign, Defect, LedgerEntry, ProductionLine
+from models import Campaign, Defect, LedgerEntry, ProductionLine, db
 from models.lines import LineEvaluation
 from models.totals import LedgerTeamHour
 
@@ -136,7 +137,7 @@ def board_campaign(campaign_id: int | None) -> tuple[Campaign | None, bool]:
     return row, bool(row.active)
 
 
-def _count(condition):
+def _count(condition: Expression) -> Function:
     return fn.COALESCE(fn.SUM(Case(None, [(condition, 1)], 0)), 0)
 
 
@@ -223,7 +224,7 @@ class DailySeries:
     defects_reported: tuple[int, ...]
 
 
-def _local_day_index(field, first: date, count: int):
+def _local_day_index(field: ColumnBase, first: date, count: int) -> ColumnBase:
     """Which local day of the period a stored UTC time falls on, in SQL: -1 before the
     first day, 0 .. count-1, NULL after the last (local midnights as UTC instants)."""
     start = local_day_bounds(first, first)[0]
@@ -234,17 +235,16 @@ def _local_day_index(field, first: date, count: int):
     return Case(None, branches, None)
 
 
-def _summed(query, column: str) -> list[tuple[int, int | None, int]]:
+def _summed(query: ModelSelect[Any], column: str) -> list[tuple[int, int | None, int]]:
     """(team, day, sum of the column) per team and day, grouped in SQL."""
     rows = query.alias("rows")
     return [
         (team_id, None if day is None else int(day), int(total or 0))
-        for team_id, day, total in (
+        for team_id, day, total in db.tuples(
             # (any model builds the outer query)
             Defect.select(rows.c.team_id, rows.c.day, fn.SUM(getattr(rows.c, column)))
             .from_(rows)
             .group_by(rows.c.team_id, rows.c.day)
-            .tuples()
         )
     ]
 
@@ -259,17 +259,17 @@ def _on_whole_hours(first: date, count: int) -> bool:
     )
 
 
-def _ledger_by_day(campaign: Campaign | None, first: date, count: int):
+def _ledger_by_day(campaign: Campaign | None, first: date, count: int) -> ModelSelect[Any]:
     """(team, day, amount) rows to sum: the hourly rollup kept with the ledger (schema step
     17), or the ledger itself where local days do not start on a whole UTC hour."""
     if _on_whole_hours(first, count):
         day_of = _local_day_index(LedgerTeamHour.hour, first, count)
-        rows = LedgerTeamHour.select(
+        hourly = LedgerTeamHour.select(
             LedgerTeamHour.team.alias("team_id"), day_of.alias("day"), LedgerTeamHour.amount
         )
         if campaign is not None:
-            rows = rows.where(LedgerTeamHour.campaign_key == campaign.id)
-        return rows
+            hourly = hourly.where(LedgerTeamHour.campaign_key == campaign.id)
+        return hourly
     day_of = _local_day_index(LedgerEntry.created_at, first, count)
     rows = LedgerEntry.select(
         LedgerEntry.team.alias("team_id"), day_of.alias("day"), LedgerEntry.amount

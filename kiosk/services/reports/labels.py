@@ -316,7 +316,8 @@ def _qr_matrix(payload: str) -> list[list[bool]]:
     code = qrcode.QRCode(error_correction=ERROR_CORRECTION, border=QUIET_ZONE_MODULES)
     code.add_data(payload)
     code.make(fit=True)
-    return code.get_matrix()
+    matrix: list[list[bool]] = code.get_matrix()
+    return matrix
 
 
 @dataclass(frozen=True)
@@ -715,7 +716,7 @@ def svg_pages(
     return documents
 
 
-def _svg_cut_marks(parent: ET.Element, box: tuple[int, int, int, int], layout: SheetLayout):
+def _svg_cut_marks(parent: ET.Element, box: tuple[int, int, int, int], layout: SheetLayout) -> None:
     for x1, y1, x2, y2 in _cut_mark_rects(box, layout):
         ET.SubElement(
             parent,
@@ -743,7 +744,7 @@ def resolve_output(
     """The first file's path and the format: --format wins, else the output's suffix, else PDF."""
     suffix = output.suffix.lower().lstrip(".") if output is not None else ""
     if fmt is None:
-        fmt = suffix if suffix in FORMATS else "pdf"  # type: ignore[assignment]
+        fmt = suffix if suffix in FORMATS else "pdf"
     if fmt not in FORMATS:
         raise ValidationFailed(
             {"format": _("Unknown format {fmt!r}: use pdf, png or svg.", fmt=fmt)}

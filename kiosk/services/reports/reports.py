@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from peewee import SQL, Value, fn
+from peewee import SQL, ColumnBase, Expression, Field, Value, fn
 
 from kiosk.i18n import _
 from kiosk.services.defects.lifecycle import OPEN_STATUSES
@@ -95,30 +95,31 @@ class RedBlackList:
         return any(t.team_name == team_name for t in self.suspicious_teams)
 
 
-def _of_campaign(campaign: Campaign | None):
+def _of_campaign(campaign: Campaign | None) -> Expression | bool:
     return True if campaign is None else LedgerTeamPerson.campaign_key == campaign.id
 
 
 def _count_by_team(kind: str, campaign: Campaign | None) -> list[tuple[str, int, int]]:
     """(team, on-time awards or late charges, their points) of the teams with any, from
     the rollup the ledger's trigger keeps (schema step 17)."""
+    entries: Field[int]
+    points: ColumnBase
     if kind == "ontime":
         entries, points = LedgerTeamPerson.ontime_entries, Value(0)
     else:
         entries, points = LedgerTeamPerson.overdue_entries, LedgerTeamPerson.overdue_amount
     count = fn.SUM(entries)
-    rows = (
+    rows = db.tuples(
         LedgerTeamPerson.select(Team.name, count, fn.SUM(points))
         .join(Team)
         .where(_of_campaign(campaign))
         .group_by(Team.name)
         .having(count > 0)
-        .tuples()
     )
     return [(name, int(count), int(total)) for name, count, total in rows]
 
 
-def _fixed_within(hours: int):
+def _fixed_within(hours: int) -> Expression:
     """Marked fixed at most `hours` after the report, in SQL on either engine."""
     if db.is_postgresql():
         return Defect.fixed_at <= Defect.reported_at + SQL("make_interval(hours => %s)", (hours,))
@@ -146,7 +147,7 @@ def _suspicious_teams(campaign: Campaign | None) -> list[SuspiciousTeam]:
     )
     if campaign is not None:
         query = query.where(Defect.campaign == campaign.id)
-    return [SuspiciousTeam(name, int(count)) for name, count in query.tuples()]
+    return [SuspiciousTeam(name, int(count)) for name, count in db.tuples(query)]
 
 
 @uow.read
@@ -173,7 +174,7 @@ def red_black(caller: Caller, *, campaign_id: int | None = None) -> RedBlackList
         key=lambda t: (t.points_lost, t.team_name),
     )
     person_total = fn.SUM(LedgerTeamPerson.amount)
-    people = (
+    people = db.dicts(
         LedgerTeamPerson.select(
             Employee.name, Team.name.alias("team_name"), person_total.alias("pts")
         )
@@ -185,7 +186,6 @@ def red_black(caller: Caller, *, campaign_id: int | None = None) -> RedBlackList
         .having(person_total > 0)
         .order_by(person_total.desc(), Employee.name)
         .limit(TOP_PEOPLE)
-        .dicts()
     )
     overdue = (
         Defect.select(
@@ -205,7 +205,7 @@ def red_black(caller: Caller, *, campaign_id: int | None = None) -> RedBlackList
     if not live and campaign is not None:
         overdue = overdue.where(Defect.campaign == campaign.id)
     overdue_total = overdue.count()
-    shown = overdue.order_by(Defect.due_at, Defect.id).limit(OVERDUE_SHOWN).tuples()
+    shown = db.tuples(overdue.order_by(Defect.due_at, Defect.id).limit(OVERDUE_SHOWN))
     return RedBlackList(
         generated_at=now,
         on_time_teams=tuple(on_time),

@@ -17,13 +17,13 @@ from __future__ import annotations
 import csv
 import random
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
-from typing import TextIO
+from typing import Any, TextIO
 
-from peewee import JOIN, SQL, NodeList, fn
+from peewee import JOIN, SQL, ColumnBase, Field, ModelSelect, Node, NodeList, fn
 
 from kiosk.clock import format_local
 from kiosk.errors import ConstraintConflict, NotFound, ValidationFailed
@@ -409,7 +409,7 @@ def _own_assessment(
     except ValueError:
         raise missing from None
     query = Assessment.select().where((Assessment.id == key) & (Assessment.employee == employee.id))
-    assessment = (for_update(query) if lock else query).first()
+    assessment: Assessment | None = (for_update(query) if lock else query).first()
     if assessment is None:
         raise missing
     return assessment
@@ -464,7 +464,7 @@ def _result(assessment: Assessment, items: list[AssessmentItem]) -> AssessmentRe
         choices.setdefault(choice.question_id, []).append(choice)
     missed = []
     for item in items:
-        answer = answers.get(item.answer_id)
+        answer = answers.get(item.answer_id) if item.answer_id else None
         if answer is not None and answer.correct:
             continue
         options = sorted(choices.get(item.question_id, []), key=lambda c: c.position)
@@ -507,7 +507,7 @@ def _summary(assessment: Assessment) -> AttemptSummary:
     )
 
 
-def _campaign_attempts(campaign: Campaign | None):
+def _campaign_attempts(campaign: Campaign | None) -> ModelSelect[Assessment]:
     """Attempts that count now: those of the active campaign (all when none is active)."""
     query = Assessment.select()
     if campaign is not None:
@@ -520,7 +520,7 @@ def _best_passed(finished: Iterable[Assessment]) -> Assessment | None:
     passed = [a for a in finished if a.passed]
     if not passed:
         return None
-    return min(passed, key=lambda a: (-Fraction(a.score, a.item_count), a.finished_at))
+    return min(passed, key=lambda a: (-Fraction(a.score or 0, a.item_count), a.finished_at))
 
 
 def _best_finished(finished: Iterable[Assessment]) -> Assessment | None:
@@ -583,7 +583,7 @@ def training_coverage(
     return coverage_page(offset=offset, limit=limit)
 
 
-def _passed_people(campaign: Campaign | None):
+def _passed_people(campaign: Campaign | None) -> ModelSelect[Assessment]:
     """The employees with a passed attempt that counts (a subquery, one row each)."""
     query = Assessment.select(Assessment.employee.alias("employee_id")).where(
         Assessment.passed == True  # noqa: E712 (SQL)
@@ -593,12 +593,14 @@ def _passed_people(campaign: Campaign | None):
     return query.distinct().alias("passed_people")
 
 
-def _text_order(field):
+def _text_order(field: ColumnBase) -> Node:
     """Order text as Python does (by code point) on both engines."""
     return NodeList((field, SQL('COLLATE "C"'))) if db.is_postgresql() else field
 
 
-def _with_team_and_pass(query, passed_people):
+def _with_team_and_pass(
+    query: ModelSelect[Employee], passed_people: ModelSelect[Assessment]
+) -> ModelSelect[Employee]:
     """Employees with their team (if any) and their pass (NULL when none)."""
     return query.join(Team, JOIN.LEFT_OUTER, on=(Employee.team == Team.id)).join(
         passed_people,
@@ -608,15 +610,16 @@ def _with_team_and_pass(query, passed_people):
     )
 
 
-def _coverage_groups(passed_people, key) -> tuple[CoverageGroup, ...]:
+def _coverage_groups(
+    passed_people: ModelSelect[Assessment], key: Field[Any]
+) -> tuple[CoverageGroup, ...]:
     passed = fn.COUNT(passed_people.c.employee_id)
-    rows = (
+    rows = db.tuples(
         _with_team_and_pass(
             Employee.select(key.alias("name"), passed, fn.COUNT(Employee.id)), passed_people
         )
         .where(Employee.active)
         .group_by(key)
-        .tuples()
     )
     return tuple(
         sorted(
@@ -646,22 +649,23 @@ def coverage_page(offset: int = 0, limit: int = MISSING_PAGE) -> CoveragePage:
         sum(g.total for g in by_department),
     )
     people = list(
-        _with_team_and_pass(
-            Employee.select(
-                Employee.id, Employee.badge_code, Employee.name, Employee.department, team_name
-            ),
-            passed_people,
+        db.tuples(
+            _with_team_and_pass(
+                Employee.select(
+                    Employee.id, Employee.badge_code, Employee.name, Employee.department, team_name
+                ),
+                passed_people,
+            )
+            .where(Employee.active & passed_people.c.employee_id.is_null())
+            .order_by(
+                _text_order(Employee.department),
+                _text_order(team_name),
+                _text_order(Employee.name),
+                _text_order(Employee.badge_code),
+            )
+            .offset(offset)
+            .limit(limit)
         )
-        .where(Employee.active & passed_people.c.employee_id.is_null())
-        .order_by(
-            _text_order(Employee.department),
-            _text_order(team_name),
-            _text_order(Employee.name),
-            _text_order(Employee.badge_code),
-        )
-        .offset(offset)
-        .limit(limit)
-        .tuples()
     )
     finished: dict[int, list[Assessment]] = {}
     if people:
@@ -737,7 +741,7 @@ def coverage_report(campaign: str | None = None) -> CoverageReport:
                 badge_code=person.badge_code,
                 name=person.name,
                 department=person.department,
-                team_name=person.team.name if person.team_id else _(NO_TEAM),
+                team_name=person.team.name if person.team else _(NO_TEAM),
                 passed=best is not None,
                 best_score=shown.score if shown else None,
                 best_item_count=shown.item_count if shown else None,
@@ -759,7 +763,9 @@ def _group(name: str, rows: list[EmployeeCoverage]) -> CoverageGroup:
     return CoverageGroup(name, sum(1 for r in rows if r.passed), len(rows))
 
 
-def _groups(rows: list[EmployeeCoverage], key) -> tuple[CoverageGroup, ...]:
+def _groups(
+    rows: list[EmployeeCoverage], key: Callable[[EmployeeCoverage], str]
+) -> tuple[CoverageGroup, ...]:
     names = sorted({key(r) for r in rows})
     return tuple(_group(name, [r for r in rows if key(r) == name]) for name in names)
 

@@ -187,7 +187,7 @@ class AnswerOutcome:
 
     def describe(self) -> str:
         verdict = _("RIGHT") if self.correct else _("WRONG")
-        text = (
+        text: str = (
             _(
                 "{team_name} ({name}) answered {letter} on item {item_number}: {verdict}, "
                 "{points:+d}.",
@@ -713,7 +713,7 @@ def _contest(contest_id: int, *, lock: bool = False) -> Contest:
             _("There is no contest {contest_id}.", contest_id=shorten(str(contest_id), 12))
         ) from None
     query = Contest.select().where(Contest.id == key)
-    contest = (for_update(query) if lock else query).first()
+    contest: Contest | None = (for_update(query) if lock else query).first()
     if contest is None:
         raise NotFound(_("There is no contest {key}.", key=key))
     return contest
@@ -730,7 +730,7 @@ def next_contest_team_code() -> str:
     """The next free contest team code: C1, C2, ..."""
     numbers = [
         int(match.group(1))
-        for (code,) in Team.select(Team.code).where(Team.kind == "contest").tuples()
+        for (code,) in db.tuples(Team.select(Team.code).where(Team.kind == "contest"))
         if (match := _TEAM_CODE.match(code))
     ]
     return f"C{max(numbers, default=0) + 1}"
@@ -805,11 +805,10 @@ def _outcome(
 
 
 def _points_by_team(contest: Contest) -> dict[int, int]:
-    rows = (
+    rows = db.tuples(
         LedgerEntry.select(LedgerEntry.team, fn.SUM(LedgerEntry.amount))
         .where((LedgerEntry.cause_type == CAUSE_TYPE) & (LedgerEntry.cause_id == str(contest.id)))
         .group_by(LedgerEntry.team)
-        .tuples()
     )
     return {team_id: int(total or 0) for team_id, total in rows}
 
@@ -823,22 +822,20 @@ def _view(contest: Contest) -> ContestView:
     )
     points = _points_by_team(contest)
     tally: dict[int, list[int]] = {}
-    answers = (
+    answers = db.tuples(
         ContestAnswer.select(ContestAnswer.team, ContestAnswer.correct)
         .join(ContestItem)
         .where(ContestItem.contest == contest)
-        .tuples()
     )
     for team_id, correct in answers:
         counts = tally.setdefault(team_id, [0, 0])
         counts[0 if correct else 1] += 1
     members: dict[int, list[str]] = {}
-    for team_id, name in (
+    for team_id, name in db.tuples(
         ContestTeamMember.select(ContestTeamMember.team, Employee.name)
         .join(Employee)
         .where(ContestTeamMember.team.in_([e.team_id for e in entries] or [-1]))
         .order_by(ContestTeamMember.team, ContestTeamMember.position)
-        .tuples()
     ):
         members.setdefault(team_id, []).append(name)
     ordered = sorted(entries, key=lambda e: (-points.get(e.team_id, 0), e.team.name, e.position))

@@ -34,7 +34,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -300,7 +300,7 @@ def _entries_from_json(text: str, source: str) -> list[QuestionEntry]:
                 (where, {"_error": _("item {number} is not an object {{…}}", number=number)})
             )
             continue
-        problems = []
+        problems: list[str] = []
         unknown = sorted(set(item) - set(JSON_FIELDS))
         if unknown:
             problems.append(
@@ -377,7 +377,7 @@ def _json_item_lines(text: str) -> list[int]:
 
 
 def _validated(
-    rows: list[tuple[str, Mapping[str, object]]], source: str, *, numbers_from: int
+    rows: Sequence[tuple[str, Mapping[str, object]]], source: str, *, numbers_from: int
 ) -> list[QuestionEntry]:
     problems: dict[str, str] = {}
     entries: list[QuestionEntry] = []
@@ -604,7 +604,7 @@ def _answer(
 ) -> int | None:
     count = len(choices)
     letters = _LETTERS[:count]
-    how = _(
+    how: str = _(
         "the number (1-{count}) or the letter (A-{letters}) of the right choice",
         count=count,
         letters=letters[-1],

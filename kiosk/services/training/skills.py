@@ -28,7 +28,7 @@ from kiosk.services.platform.auth import (
 from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.refusals import audits_refusals, requires_role
 from kiosk.services.platform.text import clean_text, shorten
-from models import Employee
+from models import Employee, db
 from models.contests import SkillCriterion, SkillEvent, SkillParticipant, SkillScore
 
 JUDGE_ROLE = "supervisor"
@@ -516,7 +516,7 @@ def _event(event_code: str) -> SkillEvent:
 
 def _participant(event: SkillEvent, badge_code: str) -> SkillParticipant:
     code = normalise_badge(clean_text(badge_code or ""))
-    participant = (
+    participant: SkillParticipant | None = (
         SkillParticipant.select(SkillParticipant, Employee)
         .join(Employee)
         .where((SkillParticipant.event == event) & (Employee.badge_code == code))
@@ -592,13 +592,12 @@ def _ranking(event: SkillEvent) -> EventRanking:
     active_ids = {c.id for c in criteria}
     by_participant: dict[int, dict[int, list[int]]] = {}
     judges: dict[int, set[int]] = {}
-    scores = (
+    scores = db.tuples(
         SkillScore.select(
             SkillScore.participant, SkillScore.criterion, SkillScore.judge, SkillScore.score
         )
         .join(SkillParticipant)
         .where(SkillParticipant.event == event)
-        .tuples()
     )
     for participant_id, criterion_id, judge_id, score in scores:
         if criterion_id not in active_ids:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,7 +14,7 @@ from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.platform import uow
 from kiosk.services.platform.caller import Caller
-from models import Choice, Question, QuizAnswer
+from models import Choice, Question, QuizAnswer, db
 
 
 @dataclass(frozen=True)
@@ -66,19 +66,20 @@ def next_question(
     rng = rng or random.Random()
     correct_answers = fn.COUNT(QuizAnswer.id)
     rows = list(
-        Question.select(Question.id, correct_answers.alias("times_right"))
-        .join(
-            QuizAnswer,
-            JOIN.LEFT_OUTER,
-            on=(
-                (QuizAnswer.question == Question.id)
-                & (QuizAnswer.employee == employee.id)
-                & QuizAnswer.correct
-            ),
+        db.dicts(
+            Question.select(Question.id, correct_answers.alias("times_right"))
+            .join(
+                QuizAnswer,
+                JOIN.LEFT_OUTER,
+                on=(
+                    (QuizAnswer.question == Question.id)
+                    & (QuizAnswer.employee == employee.id)
+                    & QuizAnswer.correct
+                ),
+            )
+            .where(Question.active & Question.id.not_in(list(exclude) or [-1]))
+            .group_by(Question.id)
         )
-        .where(Question.active & Question.id.not_in(list(exclude) or [-1]))
-        .group_by(Question.id)
-        .dicts()
     )
     if not rows:
         raise NotFound(_("There are no quiz items yet. Ask the quality office to import some."))
@@ -138,7 +139,7 @@ def answer_count(employee_id: int) -> tuple[int, int]:
 
 
 def _validate_item(number: int, item: Mapping[str, object]) -> list[str]:
-    problems = []
+    problems: list[str] = []
     for key in ("key", "topic", "kind", "text", "choices", "answer"):
         if key not in item:
             problems.append(_("item {number}: missing {key!r}", number=number, key=key))
@@ -157,9 +158,9 @@ def _validate_item(number: int, item: Mapping[str, object]) -> list[str]:
 
 
 @uow.write
-def load_question_bank(items: list[Mapping[str, object]]) -> int:
+def load_question_bank(items: Sequence[Mapping[str, object]]) -> int:
     """Insert or update items by their stable key; all or nothing. Returns items loaded."""
-    problems = [
+    problems: list[str] = [
         p for number, item in enumerate(items, start=1) for p in _validate_item(number, item)
     ]
     if problems:
@@ -173,10 +174,12 @@ def load_question_bank(items: list[Mapping[str, object]]) -> int:
         question.kind = str(item["kind"])
         question.text = str(item["text"])
         question.explanation = str(item.get("explanation", ""))
-        question.difficulty = int(item.get("difficulty", 1))  # type: ignore[arg-type]
+        difficulty = item.get("difficulty", 1)
+        question.difficulty = difficulty if isinstance(difficulty, int) else int(str(difficulty))
         question.save()
         existing = {c.position: c for c in Choice.select().where(Choice.question == question)}
-        choices = list(item["choices"])  # type: ignore[call-overload]
+        choices = item["choices"]
+        assert isinstance(choices, list)  # _validate_item refused anything else
         for position, text in enumerate(choices, start=1):
             choice = existing.get(position) or Choice(question=question, position=position)
             choice.text = str(text)

@@ -1,0 +1,56 @@
+"""The benchmarks run (cheaply: tiny plants, a few writes), and the hand-written SQL of the
+whole-board benchmark returns exactly the rows the board's services return. No timings are
+checked here: `kiosk bench` prints those against their targets."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bench import __main__ as bench_main
+from bench import board_live, board_refresh, pooled
+from models import db
+
+
+def test_board_refresh_hand_written_sql_returns_the_boards_rows(db_url):
+    engine = "postgresql" if db_url.startswith("postgresql") else "sqlite"
+    board_refresh.seed(db_url, 0.005)
+    services, written = board_refresh.measure(engine, repeat=1)  # raises if they differ
+    with db.connection():
+        rows = board_refresh.service_rows(board_refresh.service_refresh(board_refresh.CLOCK))
+    assert rows["overdue"] and rows["summary totals"] and any(rows["reported"])
+    assert services > 0 and written > 0
+
+
+def test_bench_runs_on_the_engine_given_or_both():
+    assert bench_main.engines(None, False) == ["sqlite", "postgresql"]
+    assert bench_main.engines("sqlite:///x.db", False) == ["sqlite"]
+    assert bench_main.engines("postgresql://qk@host/db", False) == ["postgresql"]
+    assert bench_main.engines("postgresql://qk@host/db", True) == ["sqlite", "postgresql"]
+    with pytest.raises(SystemExit):
+        bench_main.engines("mysql://host/db", False)
+    assert bench_main.main(["no-such-bench"]) == 2
+
+
+@pytest.mark.slow
+def test_pooled_kiosks_stay_within_pgbouncers_pool(pg_server, monkeypatch):
+    monkeypatch.setattr(pooled, "KIOSKS", (2, 12))
+    monkeypatch.setattr(pooled, "POOL", 3)
+    monkeypatch.setattr(pooled, "WRITES", 2)
+    monkeypatch.setattr(pooled, "INTERVAL", 0.2)
+    connections, p99 = pooled.run("postgresql", pg_server)
+    assert "stuck" not in p99.measured and "errors" not in p99.measured, p99.measured
+    assert connections.met, connections.measured  # never more server connections than the pool
+    assert math.isfinite(p99.ratio)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_board_live_runs(engine, request, monkeypatch):
+    server = request.getfixturevalue("pg_server") if engine == "postgresql" else None
+    monkeypatch.setattr(board_live, "SECONDS", 2.0)
+    cpu, shown = board_live.cpu(engine, server)
+    memory = board_live.memory(engine, server, refreshes=101)
+    assert "40 writes" in cpu.measured and math.isfinite(shown.ratio)
+    assert memory.ratio > 0
