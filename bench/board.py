@@ -14,7 +14,7 @@ from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import team_totals
 from models import Campaign, Team, db
 from models.migrations.v0009_running_totals import REBUILD
-from models.migrations.v0017_read_indexes import rebuild as rebuild_rollups
+from models.migrations.v0018_defect_rollups import rebuild as rebuild_rollups
 
 # the rows team_totals() ranks: every active line team with its points, best first
 HAND_WRITTEN = (
@@ -60,7 +60,9 @@ def _fill_ledger(rows: int, campaign_id: int, team_ids: list[int]) -> None:
             database.execute_sql("SET LOCAL session_replication_role = origin")
             for statement in REBUILD:
                 database.execute_sql(statement)
-            rebuild_rollups(database)  # the ledger's rollups (schema step 17) too
+            # every rollup too: the ledger's (schema step 17) and the defects' (step 18),
+            # so the reads measured read what the triggers would have kept
+            rebuild_rollups(database)
             return
         batch = []
         for n in range(1, rows + 1):

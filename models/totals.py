@@ -7,7 +7,7 @@ size. `campaign_key` is the campaign id, or 0 for rows that name no campaign.
 
 from __future__ import annotations
 
-from peewee import BigIntegerField, CompositeKey, ForeignKeyField, IntegerField
+from peewee import BigIntegerField, CharField, CompositeKey, ForeignKeyField, IntegerField
 
 from models.base import BaseModel, UTCDateTimeField
 from models.people import Team
@@ -56,3 +56,50 @@ class LedgerTeamPerson(BaseModel):
     class Meta:
         table_name = "ledger_team_person"
         primary_key = CompositeKey("campaign_key", "team", "employee_key")
+
+
+class DefectDaySource(BaseModel):
+    """Defects per source, UTC day of their report, supplier (supplier_key 0: none named),
+    5M1E category and severity, kept by the defects' triggers (schema step 18): the
+    supplier ranking and the anomaly Pareto read these."""
+
+    source = CharField(max_length=24)
+    day = UTCDateTimeField()
+    supplier_key = IntegerField()
+    category = CharField(max_length=16)
+    severity = CharField(max_length=16)
+    defects = IntegerField()
+
+    class Meta:
+        table_name = "defect_day_source"
+        primary_key = CompositeKey("source", "day", "supplier_key", "category", "severity")
+
+
+class DefectCampaignDue(BaseModel):
+    """Defects per campaign (0: none), UTC day of their due time, status, severity and
+    whether they were verified inside their window (on_time 1), kept by the defects'
+    triggers (schema step 18): the board's KPI tiles read these."""
+
+    campaign_key = IntegerField()
+    due_day = UTCDateTimeField()
+    status = CharField(max_length=16)
+    severity = CharField(max_length=16)
+    on_time = IntegerField()
+    defects = IntegerField()
+
+    class Meta:
+        table_name = "defect_campaign_due"
+        primary_key = CompositeKey("campaign_key", "due_day", "status", "severity", "on_time")
+
+
+class DefectCampaignHour(BaseModel):
+    """Defects per campaign (0: none) and UTC hour of their report, kept by the defects'
+    triggers (schema step 18): the board's defects reported per day read these."""
+
+    campaign_key = IntegerField()
+    hour = UTCDateTimeField()
+    defects = IntegerField()
+
+    class Meta:
+        table_name = "defect_campaign_hour"
+        primary_key = CompositeKey("campaign_key", "hour")

@@ -15,9 +15,10 @@ from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import kpis, reports
 from kiosk.services.training import assessments
 from models import Campaign, Defect, Employee, LedgerEntry, Supplier, Team, db
-from models.migrations.v0017_read_indexes import rebuild
+from models.migrations.v0018_defect_rollups import rebuild
 from models.totals import LedgerTeamHour, LedgerTeamPerson
 from tests.helpers.plant_factory import grow_plant
+from tests.helpers.threads import run_workers
 
 
 @pytest.fixture(params=["demo", "grown"])
@@ -318,8 +319,6 @@ def test_station_lookup_shows_the_most_urgent_and_counts_them_all(plant, clock):
 def test_the_rollups_stay_equal_to_the_ledger_after_concurrent_and_interrupted_writes(
     demo_plant, clock
 ):
-    import threading
-
     from kiosk.services.platform.ledger import Award, award
 
     campaign = Campaign.get(Campaign.active).id
@@ -344,11 +343,7 @@ def test_the_rollups_stay_equal_to_the_ledger_after_concurrent_and_interrupted_w
         for n in range(12):
             award(one(worker, n), clock=clock)
 
-    threads = [threading.Thread(target=run, args=(w,)) for w in range(5)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_workers(run, 5)
     with db.connection() as database:
         with pytest.raises(RuntimeError), database.atomic():  # written, then the power goes
             for n in (1, 2):
@@ -372,3 +367,23 @@ def test_the_rollups_stay_equal_to_the_ledger_after_concurrent_and_interrupted_w
             rebuild(database)
         assert sorted(LedgerTeamHour.select().tuples()) == hours
         assert sorted(LedgerTeamPerson.select().tuples()) == people_rows
+
+
+def test_the_coverage_export_streams_every_employee_once_in_the_reports_order(plant, monkeypatch):
+    from kiosk.services.reports import exports
+
+    monkeypatch.setattr(assessments, "STREAM_PAGE", 37)  # many pages, one partly filled
+    old = assessments.coverage_report()
+    table, overall = exports.coverage_export()
+    assert overall == old.overall
+    assert table.count == len(old.employees) == old.overall.total
+    expected = [
+        (e.badge_code, e.team_name, "yes" if e.passed else "no", e.best_percent, e.passed_at)
+        for e in old.employees
+    ]
+    got = [
+        (row[0], row[3], row[4], int(row[6]) if row[6] else None, row[7] or None)
+        for row in table.rows
+    ]
+    assert [g[:4] for g in got] == [e[:4] for e in expected]
+    assert [bool(g[4]) for g in got] == [e[4] is not None for e in expected]

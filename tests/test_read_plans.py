@@ -1,4 +1,4 @@
-"""Each main read's plan uses the index kept for it (schema step 17), on both engines:
+"""Each main read's plan uses the index kept for it (schema steps 17 and 18), on both engines:
 SQLite's EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN with sequential scans priced out (so
 the plan shows that the index is usable, whatever the table's size here)."""
 
@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
-from kiosk.services.defects import proposals, worklist
-from kiosk.services.lines import suppliers
+from kiosk.services.defects import lifecycle, proposals, worklist
+from kiosk.services.lines import anomalies, suppliers
 from kiosk.services.plant.stations import lookup_station
 from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import kpis, reports
@@ -89,17 +89,15 @@ READS = {
         '"ledger_team_hour"',
         "ledger_team_hour",
     ),
-    "board figures": (
+    "board figures due today": (
         lambda clock: kpis.board_summary(Caller.system(clock)),
-        "COALESCE(SUM(CASE",
-        # SQLite reads the covering index alone; PostgreSQL, on a table this small, may
-        # prefer the campaign's own index (either bounds the read to the campaign)
-        ("defect_campaign_figures", "defect_campaign_id"),
+        'WHERE ((("t1"."due_at" >=',
+        "defect_campaign_due_at",
     ),
-    "defects reported per day": (
-        lambda clock: kpis.daily_series(Caller.system(clock)),
-        "(SELECT COUNT(",
-        "defect_campaign_reported",
+    "on-time awards of a team today (farming cap)": (
+        lambda clock: lifecycle.ontime_awards_today(crowded_team(), clock.now()),
+        "SUBSTR(idempotency_key",
+        "ledger_entry_ontime_awards",
     ),
     "proposals waiting for review": (
         lambda clock: proposals._review_queue(0, 50),
@@ -117,6 +115,25 @@ READS = {
         "assessment_campaign_passed",
     ),
 }
+
+
+# the defects' rollups (schema step 18), read by a range of their keys (SQLite: WITHOUT
+# ROWID tables, read by their primary key)
+READS.update(
+    {
+        name: (
+            lambda clock, service=service: service(Caller.system(clock)),
+            f'"{table}"',
+            ("PRIMARY KEY", f"{table}_pkey"),
+        )
+        for name, table, service in (
+            ("board figures", "defect_campaign_due", kpis.board_summary),
+            ("supplier ranking counts", "defect_day_source", suppliers.supplier_ranking),
+            ("anomaly pareto", "defect_day_source", anomalies.anomaly_pareto),
+            ("defects reported per day", "defect_campaign_hour", kpis.daily_series),
+        )
+    }
+)
 
 
 @pytest.mark.parametrize("name", list(READS))

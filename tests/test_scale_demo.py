@@ -21,6 +21,11 @@ from kiosk.services.reports import kpis, reports
 from models import Defect, Employee, LedgerEntry, Team, db
 from models.defects import STATUSES
 from tests.helpers.points import totals_and_sums
+from tests.helpers.rollups import (
+    defect_rollups_counted_again,
+    defect_rollups_kept,
+    rebuilt_equals_kept,
+)
 from tests.helpers.terminal import FakeTerminal
 
 SCALE = 0.01
@@ -56,6 +61,10 @@ def test_a_hundredth_of_a_plant_on_each_engine(database, clock, capsys):
         assert len(campaigns) == 4
     kept, summed = totals_and_sums()
     assert kept == summed
+    # the rollups the boards read were kept by the triggers through the bulk inserts
+    with db.connection():
+        assert defect_rollups_kept() == defect_rollups_counted_again()
+    assert rebuilt_equals_kept()
     assert main(["ledger", "verify", "--db", database]) == 0
     assert f"{_expected('ledger_rows')} rows chained" in capsys.readouterr().out
     # the board and the worklist open on it

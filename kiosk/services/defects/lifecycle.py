@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import ParamSpec, TypeVar
 
-from peewee import fn
+from peewee import SQL, fn
 
 from kiosk.clock import Clock, to_local
 from kiosk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -65,7 +65,9 @@ from models import (
     db,
 )
 from models.defects import CATEGORIES_5M1E
+from models.migrations.v0018_defect_rollups import PARTIAL
 
+ONTIME_AWARDS = PARTIAL["ledger_entry_ontime_awards"]  # a positive on-time award
 STATUS_TITLES = LazyLabels(
     {
         "reported": N_("reported"),
@@ -443,6 +445,25 @@ def write_deadline_outcome(
     return True
 
 
+def ontime_awards_today(team_id: int, now: datetime) -> int:
+    """The team's positive on-time awards of the (local) day of `now`: a range of the
+    partial index of schema step 18 (its condition spelt as the index spells it), so it
+    reads at most the daily cap's rows."""
+    first = datetime.combine(to_local(now).date(), time.min).astimezone()  # local midnight
+    after = datetime.combine(first.date() + timedelta(days=1), time.min).astimezone()
+    awarded = (
+        LedgerEntry.select(fn.COUNT(LedgerEntry.id))
+        .where(
+            (LedgerEntry.team == team_id)
+            & SQL(ONTIME_AWARDS)
+            & (LedgerEntry.created_at >= first)
+            & (LedgerEntry.created_at < after)
+        )
+        .scalar()
+    )
+    return int(awarded or 0)
+
+
 WITHHELD_UNCONFIRMED = N_(
     "verified on time, but no points: a member of {team} reported it and no leader "
     "outside the team confirmed it"
@@ -471,21 +492,9 @@ def _withheld(
             "SELECT pg_advisory_xact_lock(%s, %s)",
             (ledger.CHAIN_LOCK, campaign.id if campaign else 0),
         )
-    first = datetime.combine(to_local(now).date(), time.min).astimezone()  # local midnight
-    after = datetime.combine(first.date() + timedelta(days=1), time.min).astimezone()
-    awarded = (
-        LedgerEntry.select(fn.COUNT(LedgerEntry.id))
-        .where(
-            (LedgerEntry.team == defect.team_id)
-            & LedgerEntry.idempotency_key.startswith("ontime:")
-            & (LedgerEntry.amount > 0)
-            & (LedgerEntry.created_at >= first)
-            & (LedgerEntry.created_at < after)
-        )
-        .scalar()
-    )
+    awarded = ontime_awards_today(defect.team_id, now)
     cap = rules.ontime_awards_per_team_day
-    if int(awarded or 0) >= cap:
+    if awarded >= cap:
         return WITHHELD_CAP.format(team=team, cap=cap)
     return None
 

@@ -16,11 +16,10 @@ from datetime import date, datetime, time
 from importlib import resources
 from pathlib import Path
 
-from peewee import fn
-
 from kiosk.clock import Clock, SystemClock, to_local
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import N_, LazyLabels, _, ngettext
+from kiosk.services.defects.counts import reported_counts
 from kiosk.services.lines.suppliers import percent
 from kiosk.services.plant.campaigns import active_campaign_row
 from kiosk.services.platform import uow
@@ -29,7 +28,7 @@ from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.refusals import requires_role
 from kiosk.services.platform.tabular import read_utf8_text
 from kiosk.services.platform.text import clean_text, csv_rows, header_problems, shorten
-from models import Defect, db
+from models import db
 from models.anomalies import AnomalyHistory
 from models.defects import CATEGORIES_5M1E
 
@@ -154,15 +153,10 @@ class AnomalyPareto:
 
 
 def _reported_counts(month: str) -> dict[str, int]:
-    first, after = _bounds(month)
-    query = db.tuples(
-        Defect.select(Defect.category, fn.COUNT(Defect.id))
-        .where(
-            (Defect.source == SOURCE) & (Defect.reported_at >= first) & (Defect.reported_at < after)
-        )
-        .group_by(Defect.category)
-    )
-    return {category: count for category, count in query}
+    """On-site anomaly defects of the month per category, from the rollup the database
+    keeps with the defects (schema step 18)."""
+    counts = reported_counts(SOURCE, *_bounds(month), ("category",))
+    return {category: count for (category,), count in counts.items()}
 
 
 def _imported_counts(month: str) -> dict[str, int]:

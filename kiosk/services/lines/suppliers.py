@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from peewee import Case, Expression, fn
+from peewee import Expression
 
 from kiosk.clock import to_local
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import _, ngettext
+from kiosk.services.defects.counts import reported_counts
 from kiosk.services.plant.campaigns import active_campaign_row, rules_of
 from kiosk.services.platform import uow
 from kiosk.services.platform.caller import Caller
@@ -156,17 +157,15 @@ def _incoming(start: date, end: date) -> Expression:
 
 
 def _per_supplier(start: date, end: date) -> dict[int | None, tuple[int, int]]:
-    """{supplier id (None: none named): (defects, critical ones)} over [start, end], in SQL."""
-    rows = db.tuples(
-        Defect.select(
-            Defect.supplier,
-            fn.COUNT(Defect.id),
-            fn.SUM(Case(None, [(Defect.severity == "critical", 1)], 0)),
-        )
-        .where(_incoming(start, end))
-        .group_by(Defect.supplier)
-    )
-    return {supplier: (int(count), int(critical or 0)) for supplier, count, critical in rows}
+    """{supplier id (None: none named): (defects, critical ones)} over [start, end], from
+    the rollup the database keeps with the defects (schema step 18)."""
+    found: dict[int | None, tuple[int, int]] = {}
+    for (supplier, severity), n in reported_counts(
+        SOURCE, *_bounds(start, end), ("supplier", "severity")
+    ).items():
+        count, critical = found.get(supplier, (0, 0))
+        found[supplier] = (count + n, critical + (n if severity == "critical" else 0))
+    return found
 
 
 def _lots(start: date, end: date) -> dict[int | None, tuple[str, ...]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from kiosk.files import private_file
 from kiosk.i18n import _
 from models import db, migrations
 from models.migrations import v0017_read_indexes as read_indexes
+from models.migrations import v0018_defect_rollups as defect_rollups
 
 
 @dataclass(frozen=True)
@@ -100,15 +102,37 @@ def upgrade(clock: Clock | None = None) -> list[int]:
         ) from exc
 
 
+def _read_index_steps(
+    database: peewee.Database,
+) -> list[
+    tuple[int, dict[str, tuple[str, str]], Callable[[peewee.Database, list[str] | None], None]]
+]:
+    """(step, its indexes on this engine, the function that makes them) of the steps that
+    keep indexes for the reads."""
+    return [
+        (read_indexes.VERSION, read_indexes.INDEXES, read_indexes.create_indexes),
+        (
+            defect_rollups.VERSION,
+            defect_rollups.indexes(db.is_postgresql(database)),
+            defect_rollups.create_indexes,
+        ),
+    ]
+
+
 def missing_indexes() -> list[str]:
-    """The indexes the boards' and the kiosk's reads use (schema step 17) that this
-    database lacks: dropped by hand, or restored without them. Empty before step 17."""
+    """The indexes the boards' and the kiosk's reads use (schema steps 17 and 18) that this
+    database lacks: dropped by hand, or restored without them. Only those of the steps
+    applied."""
+    missing = []
     with db.connection() as database:
-        if migrations.current_version(database) < read_indexes.VERSION:
-            return []
-        tables = {table for table, _columns in read_indexes.INDEXES.values()}
-        present = {index.name for table in tables for index in database.get_indexes(table)}
-    return [name for name in read_indexes.INDEXES if name not in present]
+        version = migrations.current_version(database)
+        for step, indexes, _make in _read_index_steps(database):
+            if version < step:
+                continue
+            tables = {table for table, _columns in indexes.values()}
+            present = {index.name for table in tables for index in database.get_indexes(table)}
+            missing += [name for name in indexes if name not in present]
+    return missing
 
 
 def restore_indexes() -> list[str]:
@@ -116,7 +140,8 @@ def restore_indexes() -> list[str]:
     missing = missing_indexes()
     if missing:
         with db.connection() as database, database.atomic():
-            read_indexes.create_indexes(database, missing)
+            for _step, indexes, make in _read_index_steps(database):
+                make(database, [name for name in missing if name in indexes])
     return missing
 
 
@@ -173,6 +198,9 @@ _APP_ROLE_REVOKES = (
     "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON team_point_total, schema_version FROM {role}",
     # the ledger's rollups (schema step 17), also kept by a SECURITY DEFINER trigger
     "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ledger_team_hour, ledger_team_person FROM {role}",
+    # the defects' rollups (schema step 18), kept by the defects' SECURITY DEFINER triggers
+    "REVOKE INSERT, UPDATE, DELETE, TRUNCATE "
+    "ON defect_day_source, defect_campaign_due, defect_campaign_hour FROM {role}",
 )
 
 

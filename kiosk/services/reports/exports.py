@@ -236,27 +236,30 @@ def performance_table(month: Month | str | None, campaign: str | None = None) ->
 
 
 @uow.read
-def coverage_export(campaign: str | None = None) -> tuple[Table, CoverageGroup]:
-    """Training coverage: one row per active employee (passed yes/no, best score), and the
-    overall figure, for the active campaign or the one named."""
-    from kiosk.services.training.assessments import CSV_HEADER, coverage_report
+def coverage_export(campaign: str | None = None) -> tuple[TableStream, CoverageGroup]:
+    """Training coverage: one row per active employee (passed yes/no, best score), read a
+    page at a time as they are written, and the overall figure, for the active campaign or
+    the one named."""
+    from kiosk.services.training.assessments import CSV_HEADER, coverage_stream
 
     chosen = _campaign(campaign)
-    report = coverage_report(campaign)
-    rows = tuple(
-        (
-            row.badge_code,
-            row.name,
-            row.department,
-            row.team_name,
-            "yes" if row.passed else "no",
-            f"{row.best_score}/{row.best_item_count}" if row.best_score is not None else "",
-            "" if row.best_percent is None else str(row.best_percent),
-            format_local(row.passed_at) if row.passed_at else "",
-        )
-        for row in report.employees
-    )
-    return Table(_name("coverage", None, chosen), CSV_HEADER, rows), report.overall
+    coverage = coverage_stream(campaign)
+
+    def rows() -> Iterator[tuple[Cell, ...]]:
+        for row in coverage.rows:
+            yield (
+                row.badge_code,
+                row.name,
+                row.department,
+                row.team_name,
+                "yes" if row.passed else "no",
+                f"{row.best_score}/{row.best_item_count}" if row.best_score is not None else "",
+                "" if row.best_percent is None else str(row.best_percent),
+                format_local(row.passed_at) if row.passed_at else "",
+            )
+
+    table = TableStream(_name("coverage", None, chosen), CSV_HEADER, coverage.total, rows())
+    return table, coverage.overall
 
 
 def ledger_table(month: Month | str | None = None, campaign: str | None = None) -> Table:

@@ -12,21 +12,22 @@
   share of active suppliers that are high-risk)
 
 The board shows the active campaign (live) unless a campaign is picked: then that
-campaign's figures over its own dates. Every figure is counted in SQL.
+campaign's figures over its own dates. Every figure is counted in SQL; the defect figures
+from the rollup the database keeps with the defects (schema step 18).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from peewee import Case, ColumnBase, Expression, Function, ModelSelect, Select, fn
+from peewee import SQL, Case, ColumnBase, Expression, Function, ModelSelect, Select, fn
 
 from kiosk.clock import to_local
 from kiosk.errors import NotFound
 from kiosk.i18n import _
-from kiosk.services.defects.lifecycle import OPEN_STATUSES
+from kiosk.services.defects.counts import campaign_figures
 from kiosk.services.lines.lines import (
     LineYield,
     first_pass_yield,
@@ -41,7 +42,7 @@ from kiosk.services.platform.ledger import TeamTotal, team_totals
 from kiosk.services.training.assessments import coverage_counts
 from models import Campaign, Defect, LedgerEntry, ProductionLine, db
 from models.lines import LineEvaluation
-from models.totals import LedgerTeamHour
+from models.totals import DefectCampaignHour, LedgerTeamHour
 
 
 @dataclass(frozen=True)
@@ -174,18 +175,7 @@ def board_summary(caller: Caller, *, campaign_id: int | None = None) -> BoardSum
     campaign, live = board_campaign(campaign_id)
     period = reporting_period(campaign, today, live)
     view = rules_of(campaign)
-    verified_on_time = Defect.verified_at.is_null(False) & (Defect.verified_at <= Defect.due_at)
-    is_open = Defect.status.in_(OPEN_STATUSES)
-    counts = Defect.select(
-        _count((Defect.due_at <= now) | verified_on_time),
-        _count(verified_on_time),
-        _count(is_open),
-        _count(is_open & (Defect.due_at < now)),
-        _count((Defect.severity == "critical") & (Defect.status == "closed")),
-    )
-    if campaign is not None:
-        counts = counts.where(Defect.campaign == campaign)
-    due, on_time, open_count, overdue, critical_closed = (int(n) for n in counts.tuples()[0])
+    figures = campaign_figures(campaign.id if campaign is not None else None, now)
     passed, total = coverage_counts(campaign)
     high_risk, suppliers = high_risk_count(*period, view.supplier_risk_share_percent)
     return BoardSummary(
@@ -195,11 +185,11 @@ def board_summary(caller: Caller, *, campaign_id: int | None = None) -> BoardSum
         days_left=view.days_left(today) if live else None,
         coverage_passed=passed,
         coverage_total=total,
-        due=due,
-        verified_on_time=on_time,
-        open_defects=open_count,
-        overdue_defects=overdue,
-        critical_resolved=critical_closed,
+        due=figures.due,
+        verified_on_time=figures.verified_on_time,
+        open_defects=figures.open,
+        overdue_defects=figures.overdue,
+        critical_resolved=figures.critical_closed,
         critical_target=view.critical_issue_target,
         period=describe_period(*period),
         line_yields=tuple(first_pass_yield(*period)),
@@ -251,12 +241,11 @@ def _summed(query: ModelSelect[Any], column: str) -> list[tuple[int, int | None,
 
 def _on_whole_hours(first: date, count: int) -> bool:
     """Every local midnight of the period falls on a whole UTC hour (any zone whose offset
-    is whole hours), so whole hours of the rollup make whole local days."""
-    return all(
-        moment.minute == moment.second == moment.microsecond == 0
-        for n in range(count + 1)
-        for moment in [local_day_bounds(first + timedelta(days=n), first + timedelta(days=n))[0]]
-    )
+    is whole hours), so whole hours of the rollup make whole local days. (In UTC: a local
+    midnight is 00:00 local whatever the offset.)"""
+    days = (first + timedelta(days=n) for n in range(count + 1))
+    midnights = (local_day_bounds(day, day)[0].astimezone(UTC) for day in days)
+    return all(m.minute == m.second == m.microsecond == 0 for m in midnights)
 
 
 def _ledger_by_day(campaign: Campaign | None, first: date, count: int) -> ModelSelect[Any]:
@@ -280,10 +269,23 @@ def _ledger_by_day(campaign: Campaign | None, first: date, count: int) -> ModelS
 
 
 def _reported_per_day(campaign: Campaign | None, days: list[date]) -> list[int]:
-    """Defects reported on each local day, in one query of a range count per day (each an
-    index range on the campaign and the report time, schema step 17)."""
+    """Defects reported on each local day: from the hourly rollup kept with the defects
+    (schema step 18), or where local days do not start on a whole UTC hour in one query
+    of a range count per day (each an index range on the campaign and the report time,
+    schema step 17)."""
     if not days:
         return []
+    if _on_whole_hours(days[0], len(days)):
+        r = DefectCampaignHour
+        day_of = _local_day_index(r.hour, days[0], len(days))
+        query = r.select(day_of, fn.SUM(r.defects))
+        if campaign is not None:
+            query = query.where(r.campaign_key == campaign.id)
+        per_day = [0] * len(days)
+        for day, count in db.tuples(query.group_by(SQL("1"))):  # (the CASE, by position)
+            if day is not None and day >= 0:
+                per_day[int(day)] += int(count or 0)
+        return per_day
     counts = []
     for day in days:
         start, end = local_day_bounds(day, day)

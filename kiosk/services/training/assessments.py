@@ -17,13 +17,13 @@ from __future__ import annotations
 import csv
 import random
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 from typing import Any, TextIO
 
-from peewee import JOIN, SQL, ColumnBase, Field, ModelSelect, Node, NodeList, fn
+from peewee import JOIN, SQL, ColumnBase, Field, ModelSelect, Node, NodeList, Tuple, fn
 
 from kiosk.clock import format_local
 from kiosk.errors import ConstraintConflict, NotFound, ValidationFailed
@@ -731,23 +731,18 @@ def coverage_report(campaign: str | None = None) -> CoverageReport:
         & Assessment.employee.in_([p.id for p in people] or [-1])
     ):
         finished.setdefault(attempt.employee_id, []).append(attempt)
-    rows = []
-    for person in people:
-        attempts = finished.get(person.id, [])
-        best = _best_passed(attempts)
-        shown = best or _best_finished(attempts)
-        rows.append(
-            EmployeeCoverage(
-                badge_code=person.badge_code,
-                name=person.name,
-                department=person.department,
-                team_name=person.team.name if person.team else _(NO_TEAM),
-                passed=best is not None,
-                best_score=shown.score if shown else None,
-                best_item_count=shown.item_count if shown else None,
-                passed_at=best.finished_at if best else None,
-            )
+    rows = [
+        _employee_coverage(
+            (
+                person.badge_code,
+                person.name,
+                person.department,
+                person.team.name if person.team is not None else _(NO_TEAM),
+            ),
+            finished.get(person.id, []),
         )
+        for person in people
+    ]
     rows.sort(key=lambda e: (e.department, e.team_name, e.name, e.badge_code))
     return CoverageReport(
         campaign_name=rules.campaign_name,
@@ -757,6 +752,91 @@ def coverage_report(campaign: str | None = None) -> CoverageReport:
         by_team=_groups(rows, lambda e: e.team_name),
         employees=tuple(rows),
     )
+
+
+def _employee_coverage(
+    person: tuple[str, str, str, str], finished: list[Assessment]
+) -> EmployeeCoverage:
+    """A person's line of the coverage (badge, name, department, team) from their finished
+    attempts that count."""
+    best = _best_passed(finished)
+    shown = best or _best_finished(finished)
+    badge_code, name, department, team_name = person
+    return EmployeeCoverage(
+        badge_code=badge_code,
+        name=name,
+        department=department,
+        team_name=team_name,
+        passed=best is not None,
+        best_score=shown.score if shown else None,
+        best_item_count=shown.item_count if shown else None,
+        passed_at=best.finished_at if best else None,
+    )
+
+
+@dataclass(frozen=True)
+class CoverageStream:
+    """Every active employee's coverage line, read a page at a time while it is written
+    (`rows` can be walked once), in the report's order; `total` is how many."""
+
+    campaign_name: str
+    overall: CoverageGroup
+    total: int
+    rows: Iterable[EmployeeCoverage]
+
+
+STREAM_PAGE = 2_000  # employees read per query while streaming
+
+
+@uow.read
+def coverage_stream(campaign: str | None = None) -> CoverageStream:
+    """What `coverage_report` holds, for a file: the figure counted in SQL, the lines
+    (by department, team, name, badge) read a keyset page at a time, so memory stays
+    bounded whatever the plant's size."""
+    rules = _rules(campaign_row(campaign) if campaign is not None else None)
+    passed, total = coverage_counts(rules.campaign)
+    return CoverageStream(
+        campaign_name=rules.campaign_name,
+        overall=CoverageGroup(_("All active employees"), passed, total),
+        total=total,
+        rows=_coverage_lines(rules.campaign),
+    )
+
+
+def _coverage_lines(campaign: Campaign | None) -> Iterator[EmployeeCoverage]:
+    """Each page starts after the last line of the one before (badges are unique, so the
+    order is total); holds this thread's connection while walked."""
+    team_name = fn.COALESCE(Team.name, _(NO_TEAM))
+    order = [_text_order(f) for f in (Employee.department, team_name, Employee.name)]
+    order.append(_text_order(Employee.badge_code))
+    query = (
+        Employee.select(
+            Employee.id, Employee.badge_code, Employee.name, Employee.department, team_name
+        )
+        .join(Team, JOIN.LEFT_OUTER, on=(Employee.team == Team.id))
+        .where(Employee.active)
+        .order_by(*order)
+    )
+    after: tuple[str, str, str, str] | None = None
+    with db.connection():
+        while True:
+            page = query if after is None else query.where(Tuple(*order) > Tuple(*after))
+            people: list[tuple[int, str, str, str, str]] = list(db.tuples(page.limit(STREAM_PAGE)))
+            finished: dict[int, list[Assessment]] = {}
+            for attempt in _campaign_attempts(campaign).where(
+                Assessment.finished_at.is_null(False)
+                & Assessment.employee.in_([person[0] for person in people] or [-1])
+            ):
+                finished.setdefault(attempt.employee_id, []).append(attempt)
+            for person_id, badge, name, department, team in people:
+                yield _employee_coverage(
+                    (badge, name, department, team), finished.get(person_id, [])
+                )
+            if len(people) < STREAM_PAGE:
+                return
+            # in the order's columns: department, team, name, badge
+            badge, name, department, team = people[-1][1:]
+            after = (department, team, name, badge)
 
 
 def _group(name: str, rows: list[EmployeeCoverage]) -> CoverageGroup:

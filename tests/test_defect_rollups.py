@@ -1,0 +1,298 @@
+"""The defects' rollups (schema step 18): the board's defect figures, the supplier ranking
+and the anomaly Pareto read them and return exactly what a slow count of the raw defects
+here says, on the demo plant and on a grown plant, in zones whose local days are not UTC
+days; the rollups equal their defects after concurrent writes and after a rolled-back
+transaction; a direct write to any rollup is refused (SQLite: guard triggers; PostgreSQL:
+the application role may not)."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+from datetime import datetime, timedelta
+
+import psycopg
+import pytest
+
+from kiosk.cli import main
+from kiosk.services.defects.counts import campaign_figures, reported_counts, whole_utc_days
+from kiosk.services.defects.lifecycle import OPEN_STATUSES
+from kiosk.services.lines import anomalies, suppliers
+from kiosk.services.plant.demo import seed_demo_plant
+from kiosk.services.platform import database as database_service
+from kiosk.services.platform.caller import Caller
+from kiosk.services.reports import kpis
+from models import Campaign, Defect, Employee, Station, db
+from models.anomalies import AnomalyHistory
+from models.db import write_transaction
+from tests.helpers.plant_factory import grow_plant
+from tests.helpers.rollups import (
+    defect_rollups_counted_again,
+    defect_rollups_kept,
+    on_time,
+    rebuilt_equals_kept,
+)
+from tests.helpers.threads import run_workers
+from tests.test_plant_reads import (
+    test_daily_series_reads_the_rollup_as_the_ledger_says as daily_series_as_the_rows_say,
+)
+
+
+@pytest.fixture(params=["demo", "grown"])
+def plant(request, demo_plant, clock) -> str:
+    if request.param == "grown":
+        grow_plant()
+    return request.param
+
+
+@pytest.fixture(params=["CST-8", "<+0530>-5:30"])
+def zone(request, monkeypatch):
+    """Local days that start at 16:00 or 18:30 UTC (a whole and a half-hour offset)."""
+    monkeypatch.setenv("TZ", request.param)
+    time.tzset()
+    yield request.param
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_the_defect_rollups_equal_the_defects_counted_again(plant):
+    with db.connection():
+        kept = defect_rollups_kept()
+        assert kept == defect_rollups_counted_again()
+        assert sum(kept[0].values()) == Defect.select().count()
+    assert rebuilt_equals_kept()
+
+
+def _figures(campaign_id: int | None, now: datetime) -> tuple[int, ...]:
+    """The board's defect tiles as the old read counted them, in Python."""
+    rows = [d for d in Defect.select() if campaign_id is None or d.campaign_id == campaign_id]
+    return (
+        sum(1 for d in rows if d.due_at <= now or on_time(d)),
+        sum(on_time(d) for d in rows),
+        sum(1 for d in rows if d.status in OPEN_STATUSES),
+        sum(1 for d in rows if d.status in OPEN_STATUSES and d.due_at < now),
+        sum(1 for d in rows if d.severity == "critical" and d.status == "closed"),
+    )
+
+
+def test_the_board_tiles_read_the_rollup_as_the_defects_say(plant, zone, clock):
+    with db.connection():
+        active = Campaign.get(Campaign.active).id
+        moments = [clock.now() + timedelta(hours=h) for h in (-75, -3, 0, 5, 29, 24 * 20)]
+        # and exactly on a due time, where "due" and "overdue" part
+        moments.append(Defect.select().order_by(Defect.due_at).first().due_at)
+        for campaign_id in (active, None):
+            for now in moments:
+                got = campaign_figures(campaign_id, now)
+                assert (
+                    got.due,
+                    got.verified_on_time,
+                    got.open,
+                    got.overdue,
+                    got.critical_closed,
+                ) == _figures(campaign_id, now), (campaign_id, now)
+    summary = kpis.board_summary(Caller.system(clock))
+    assert (
+        summary.due,
+        summary.verified_on_time,
+        summary.open_defects,
+        summary.overdue_defects,
+        summary.critical_resolved,
+    ) == _figures(active, clock.now())
+
+
+def test_counts_over_local_days_add_whole_utc_days_and_the_pieces_at_the_ends(plant, zone):
+    with db.connection():
+        defects = list(Defect.select())
+        first = min(d.reported_at for d in defects) - timedelta(hours=7, minutes=13)
+        for hours in (3, 20, 24, 30, 24 * 9 + 5, 24 * 60):
+            after = first + timedelta(hours=hours)
+            start, end = whole_utc_days(first, after)
+            assert first <= start and end <= after or start >= end
+            for source in ("incoming_material", "on_site_anomaly"):
+                expected: dict[tuple, int] = {}
+                for d in defects:
+                    if d.source == source and first <= d.reported_at < after:
+                        key = (d.supplier_id, d.severity)
+                        expected[key] = expected.get(key, 0) + 1
+                got = reported_counts(source, first, after, ("supplier", "severity"))
+                assert got == expected, (source, hours)
+            first += timedelta(hours=11)
+
+
+def test_the_anomaly_pareto_reads_the_rollup_as_the_defects_say(plant, zone, clock):
+    month = anomalies.default_month(clock)
+    for shown in (month, anomalies.shift_month(month, -1), anomalies.shift_month(month, -12)):
+        pareto = anomalies.anomaly_pareto(Caller.system(clock), shown)
+        first, after = anomalies._bounds(shown)
+        with db.connection():
+            expected: dict[str, int] = {}
+            for d in Defect.select().where(Defect.source == anomalies.SOURCE):
+                if first <= d.reported_at < after:
+                    expected[d.category] = expected.get(d.category, 0) + 1
+            reported = sum(expected.values())
+            for row in AnomalyHistory.select().where(AnomalyHistory.month == shown):
+                expected[row.category] = expected.get(row.category, 0) + row.count
+        assert {r.category: r.count for r in pareto.rows if r.count} == expected
+        assert (pareto.reported, pareto.total) == (reported, sum(expected.values()))
+
+
+def test_the_supplier_ranking_reads_the_rollup_as_the_defects_say(plant, zone, clock):
+    ranking = suppliers.supplier_ranking(Caller.system(clock))
+    first, after = suppliers._bounds(ranking.start, ranking.end)
+    with db.connection():
+        codes = {s.id: s.code for s in suppliers.Supplier.select()}
+        expected: dict[str, tuple[int, int]] = {}
+        for d in Defect.select().where(Defect.source == suppliers.SOURCE):
+            if first <= d.reported_at < after:
+                code = codes.get(d.supplier_id, suppliers.NO_SUPPLIER)
+                count, critical = expected.get(code, (0, 0))
+                expected[code] = (count + 1, critical + (d.severity == "critical"))
+    got = {r.supplier_code: (r.count, r.critical) for r in ranking.rows if r.count}
+    assert got == expected
+
+
+def _new_defect(
+    worker: int, n: int, station: Station, people: tuple[int, int], now: datetime
+) -> Defect:
+    reporter, team = people
+    return Defect.create(
+        id=uuid.UUID(int=worker * 1000 + n + 1),
+        campaign=Campaign.get(Campaign.active).id if n % 3 else None,
+        station=station.id,
+        line=station.line_id,
+        team=team,
+        reporter=reporter,
+        category=("man", "machine", "material")[n % 3],
+        severity=("minor", "major", "critical")[(worker + n) % 3],
+        source=("incoming_material", "on_site_anomaly", "inspection")[(worker * n) % 3],
+        supplier=None,
+        description=f"concurrent {worker}-{n}",
+        reported_at=now + timedelta(hours=7 * n),
+        due_at=now + timedelta(hours=7 * n + 24),
+        updated_at=now,
+    )
+
+
+def test_the_defect_rollups_stay_equal_after_concurrent_and_interrupted_writes(demo_plant, clock):
+    with db.connection():
+        stations = list(Station.select().order_by(Station.id))
+        reporter = Employee.select().order_by(Employee.id).first().id
+        team = Defect.select().first().team_id
+    now = clock.now()
+
+    def run(worker: int) -> None:
+        for n in range(8):
+            station = stations[(worker + n) % len(stations)]
+            with db.connection() as database, write_transaction(database):
+                defect = _new_defect(worker, n, station, (reporter, team), now)
+            with db.connection() as database, write_transaction(database):
+                if n % 4 == 0:
+                    Defect.delete().where(Defect.id == defect.id).execute()
+                    continue
+                Defect.update(
+                    status=("in_progress", "fixed", "verified")[n % 3],
+                    verified_at=now + timedelta(hours=7 * n + (2 if n % 2 else 30)),
+                    severity="critical",
+                    reported_at=now + timedelta(hours=7 * n + 13),
+                ).where(Defect.id == defect.id).execute()
+
+    run_workers(run, 5)
+    with db.connection() as database:
+        assert Defect.select().where(Defect.description.startswith("concurrent")).count() == 30
+        assert defect_rollups_kept() == defect_rollups_counted_again()
+        with pytest.raises(RuntimeError), write_transaction(database):  # then the power goes
+            _new_defect(99, 1, stations[0], (reporter, team), now)
+            Defect.update(status="closed", severity="minor").where(
+                Defect.description.startswith("concurrent")
+            ).execute()
+            Defect.delete().where(Defect.status == "reported").execute()
+            raise RuntimeError("interrupted")
+        assert defect_rollups_kept() == defect_rollups_counted_again()
+        # a bulk update and delete, each one statement
+        with write_transaction(database):
+            Defect.update(status="closed").where(Defect.status == "fixed").execute()
+            Defect.delete().where(Defect.description.startswith("concurrent")).execute()
+        assert defect_rollups_kept() == defect_rollups_counted_again()
+
+
+DIRECT_WRITES = (
+    "UPDATE defect_day_source SET defects = defects + 1",
+    "UPDATE defect_campaign_due SET status = 'closed'",
+    "INSERT INTO defect_day_source (source, day, supplier_key, category, severity, defects) "
+    "VALUES ('inspection', '2025-09-03 00:00:00', 0, 'man', 'minor', 5)",
+    "INSERT INTO defect_campaign_due (campaign_key, due_day, status, severity, on_time, "
+    "defects) VALUES (1, '2025-09-03 00:00:00', 'reported', 'minor', 0, 5)",
+    "DELETE FROM defect_campaign_due",
+    "DELETE FROM defect_day_source",
+    "UPDATE defect_campaign_hour SET defects = 0",
+    "INSERT INTO defect_campaign_hour (campaign_key, hour, defects) "
+    "VALUES (1, '2025-09-03 08:00:00', 2)",
+    "UPDATE ledger_team_hour SET amount = amount + 10",
+    "INSERT INTO ledger_team_hour (campaign_key, team_id, hour, amount) "
+    "VALUES (1, 1, '2025-09-03 08:00:00', 5)",
+    "DELETE FROM ledger_team_hour",
+    "UPDATE ledger_team_person SET ontime_entries = ontime_entries + 1",
+    "INSERT INTO ledger_team_person (campaign_key, team_id, employee_key, amount, "
+    "ontime_entries, overdue_entries, overdue_amount) VALUES (9, 1, 0, 1, 0, 0, 0)",
+    "DELETE FROM ledger_team_person",
+)
+
+
+def test_sqlite_refuses_direct_writes_to_the_rollups(tmp_path, clock):
+    url = f"sqlite:///{tmp_path / 'plant.db'}"
+    database_service.open_database(url)
+    database_service.upgrade(clock)
+    seed_demo_plant(clock)
+    connection = sqlite3.connect(tmp_path / "plant.db", isolation_level=None)
+    try:
+        tables = (
+            "defect_day_source",
+            "defect_campaign_due",
+            "defect_campaign_hour",
+            "ledger_team_hour",
+        )
+        before = [connection.execute(f"SELECT * FROM {t}").fetchall() for t in tables]
+        for statement in DIRECT_WRITES:
+            with pytest.raises(sqlite3.DatabaseError, match="rollups are kept by the"):
+                connection.execute(statement)
+        # a REPLACE that would change nothing may pass; one that would is refused
+        connection.execute(
+            "INSERT OR REPLACE INTO defect_day_source SELECT * FROM defect_day_source"
+        )
+        with pytest.raises(sqlite3.DatabaseError, match="rollups are kept by the"):
+            connection.execute(
+                "INSERT OR REPLACE INTO defect_day_source "
+                "SELECT source, day, supplier_key, category, severity, defects + 1 "
+                "FROM defect_day_source"
+            )
+        assert [connection.execute(f"SELECT * FROM {t}").fetchall() for t in tables] == before
+    finally:
+        connection.close()
+    assert main(["ledger", "verify", "--db", url]) == 0
+
+
+def test_postgresql_application_role_cannot_write_the_rollups(two_roles, clock, capsys):
+    owner_url, app_url, app = two_roles
+    assert main(["db", "upgrade", "--app-role", app, "--db", owner_url]) == 0
+    db.close_all()
+    # the kiosks run as the application role: the owner's trigger functions keep the rollups
+    database_service.open_database(app_url, create=False)
+    seed_demo_plant(clock)
+    with db.connection():
+        assert defect_rollups_kept() == defect_rollups_counted_again()
+        assert sum(defect_rollups_kept()[0].values()) == Defect.select().count() > 0
+    connection = psycopg.connect(app_url, autocommit=True)
+    try:
+        for statement in (*DIRECT_WRITES, "TRUNCATE defect_day_source"):
+            with pytest.raises(psycopg.Error, match="permission denied"):
+                connection.execute(statement)
+    finally:
+        connection.close()
+
+
+def test_the_daily_series_reads_the_rollups_as_the_rows_say_in_any_zone(plant, zone, clock):
+    """Points and defects reported per local day: by the hourly rollups where local days
+    start on whole UTC hours (+8), else (+5:30) from the ledger and the defects."""
+    daily_series_as_the_rows_say(plant, clock)
