@@ -19,19 +19,35 @@ from textual.widgets import Button, Input, Label, Select, Static
 from kiosk.errors import ServiceError, ValidationFailed
 from kiosk.i18n import N_, _
 from screens.base import KioskModal, Message
-from screens.widgets.limited_input import LimitedInput
+from screens.widgets.form_problems import point_out
+from screens.widgets.limited_input import DATE_LENGTH, LimitedInput
 from screens.widgets.quick_select import QuickSelect, numbered
+
+SHORT_LENGTH = 64  # a number or a code (a badge): long enough for any scan
 
 
 @dataclass(frozen=True)
 class FormField:
     name: str
     label: str
-    kind: str = "input"  # "input" or "select"
+    # "input" (free text: its length counted), "select", or "date", "number", "code" (typed
+    # or scanned in a few characters: no counter)
+    kind: str = "input"
     options: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (label, value)
     placeholder: str = ""
     max_length: int = 1000
     value: str = ""  # what the field starts with
+
+    def text_input(self) -> LimitedInput:
+        """The input for a field that is not a select."""
+        short = {"date": DATE_LENGTH, "number": SHORT_LENGTH, "code": SHORT_LENGTH}
+        return LimitedInput(
+            self.value,
+            placeholder=self.placeholder or ("YYYY-MM-DD" if self.kind == "date" else ""),
+            id=f"field-{self.name}",
+            max_length=min(self.max_length, short.get(self.kind, self.max_length)),
+            counter=self.kind == "input",
+        )
 
 
 class ActionForm(KioskModal):
@@ -60,8 +76,9 @@ class ActionForm(KioskModal):
                 yield Button(_(self.submit_label), variant="primary", id="form-submit")
                 yield Button(_("Cancel"), id="form-cancel")
                 yield Static(_("Ctrl+S saves · Esc cancels"), id="form-hint")
-            yield Static(self.form_title, id="form-title", markup=False)
-            yield Message()
+            with Vertical(id="form-head"):  # docked at the top: what is wrong stays in view
+                yield Static(self.form_title, id="form-title", markup=False)
+                yield Message()
             with VerticalScroll(id="form-fields"):  # scrolls to the focused field at 80x24
                 yield from self.compose_fields()
 
@@ -83,12 +100,7 @@ class ActionForm(KioskModal):
                     value=spec.value if spec.value else Select.NULL,
                 )
             else:
-                yield LimitedInput(
-                    spec.value,
-                    placeholder=spec.placeholder,
-                    id=f"field-{spec.name}",
-                    max_length=spec.max_length,
-                )
+                yield spec.text_input()
             yield Static("", id=f"error-{spec.name}", classes="field-error", markup=False)
 
     def on_mount(self) -> None:
@@ -116,14 +128,11 @@ class ActionForm(KioskModal):
         self.call_service(self.submit, self.values(), on_done=self.dismiss, on_error=self.refused)
 
     def refused(self, error: ServiceError) -> None:
+        """Each field's problem under it, the fields named at the top, the first focused."""
         self.busy = False
         problems = error.problems if isinstance(error, ValidationFailed) else {}
-        for spec in self.fields:
-            self.query_one(f"#error-{spec.name}", Static).update(problems.get(spec.name, ""))
-        self.say(error.message, "error")
-        wrong = next((spec for spec in self.fields if problems.get(spec.name)), None)
-        if wrong is not None:  # the first field to correct, scrolled into view at 80x24
-            self.query_one(f"#field-{wrong.name}").focus()
+        if not point_out(self, problems, {spec.name: spec.label for spec in self.fields}):
+            self.say(error.message, "error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

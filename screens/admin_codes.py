@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from kiosk.i18n import N_, _
 from kiosk.services.plant import plant_admin
@@ -20,6 +20,7 @@ from screens.admin_form import AdminForm, FormField
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
+from screens.widgets.tables import Col, FittedTable
 
 KIND_TITLES = {
     "supplier": N_("Suppliers"),
@@ -54,17 +55,22 @@ class CodeListsScreen(KioskScreen):
         with Vertical(id="codes-main"):
             for kind in self.kinds:
                 yield Static(_(KIND_TITLES[kind]), classes="section")
-                yield DataTable(id=f"codes-{kind}", cursor_type="row", zebra_stripes=True)
+                yield FittedTable(id=f"codes-{kind}", cursor_type="row", zebra_stripes=True)
             yield Message()
         yield KeyHelp()
 
     def on_mount(self) -> None:
         for kind in self.kinds:
-            columns = [_("Code"), _(NAME_COLUMNS[kind]), _("Status")]
+            # at 80 columns the code, the name and whether it is active stay
+            columns = [
+                Col("code", N_("Code")),
+                Col("name", NAME_COLUMNS[kind], flex=True, min_width=12),
+                Col("status", N_("Status")),
+            ]
             if kind in USED_BY:
-                columns.append(_(USED_BY[kind]))
-            self.query_one(f"#codes-{kind}", DataTable).add_columns(*columns)
-        self.query_one(f"#codes-{self.kinds[0]}", DataTable).focus()
+                columns.append(Col("used_by", USED_BY[kind], 1))
+            self.query_one(f"#codes-{kind}", FittedTable).set_columns(columns)
+        self.query_one(f"#codes-{self.kinds[0]}", FittedTable).focus()
         self.action_refresh()
 
     def _refreshed(self, row: Any, template: str) -> None:
@@ -90,21 +96,21 @@ class CodeListsScreen(KioskScreen):
 
     def show(self, kind: str, rows: tuple[plant_admin.CodeRow, ...]) -> None:
         self.rows[kind] = rows
-        table = self.query_one(f"#codes-{kind}", DataTable)
-        keep = self.current(kind)
-        table.clear()
+        table = self.query_one(f"#codes-{kind}", FittedTable)
+        cells: list[tuple[str, tuple[object, ...]]] = []
         for row in rows:
-            cells: list[object] = [
-                row.code,
-                Text(row.name),
-                _("active") if row.active else Text(_("inactive"), style="dim"),
-            ]
-            if kind in USED_BY:
-                cells.append(str(row.used_by))
-            table.add_row(*cells, key=row.code)
-        codes = [row.code for row in rows]
-        if keep is not None and keep.code in codes:
-            table.move_cursor(row=codes.index(keep.code), animate=False)
+            cells.append(
+                (
+                    row.code,
+                    (
+                        row.code,
+                        Text(row.name),
+                        _("active") if row.active else Text(_("inactive"), style="dim"),
+                        *((str(row.used_by),) if kind in USED_BY else ()),
+                    ),
+                )
+            )
+        table.set_rows(cells)  # the cursor stays on its row
 
     def focused_kind(self) -> str:
         focused = self.focused
@@ -114,7 +120,7 @@ class CodeListsScreen(KioskScreen):
         return self.kinds[0]
 
     def current(self, kind: str) -> plant_admin.CodeRow | None:
-        table = self.query_one(f"#codes-{kind}", DataTable)
+        table = self.query_one(f"#codes-{kind}", FittedTable)
         if not table.row_count:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value

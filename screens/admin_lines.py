@@ -198,7 +198,7 @@ class LinesAdminScreen(KioskScreen):
             AdminForm(
                 _("Add a line"),
                 [
-                    FormField("code", _("Line code (e.g. L4)"), max_length=32),
+                    FormField("code", _("Line code (e.g. L4)"), "code", max_length=32),
                     FormField("name", _("Line name"), max_length=120),
                     FormField("team", _("Responsible team"), "select", self._team_options(choices)),
                 ],
@@ -219,7 +219,11 @@ class LinesAdminScreen(KioskScreen):
         line = self.current_line()
         teams = ((_("(the line's team)"), "-"), *self._team_options(choices))
         return [
-            *([] if row else [FormField("code", _("Station code (e.g. L4-S01)"), max_length=32)]),
+            *(
+                []
+                if row
+                else [FormField("code", _("Station code (e.g. L4-S01)"), "code", max_length=32)]
+            ),
             FormField("name", _("Station name"), value=row.name if row else "", max_length=120),
             FormField(
                 "line",

@@ -194,7 +194,7 @@ class PeopleScreen(KioskScreen):
             roles = (*roles, row.role)  # shown as it is; the service decides
         fields = []
         if row is None:
-            fields.append(FormField("badge_code", _("Badge code"), max_length=32))
+            fields.append(FormField("badge_code", _("Badge code"), "code", max_length=32))
         fields += [
             FormField("name", _("Name"), value=row.name if row else "", max_length=120),
             FormField(

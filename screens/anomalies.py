@@ -11,19 +11,31 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from kiosk.errors import PermissionDenied, ServiceError
-from kiosk.i18n import _
+from kiosk.i18n import N_, _
 from kiosk.services.lines import anomalies
 from screens.base import DataChanged, KioskScreen, Message
-from screens.suppliers import fill_ordered
+from screens.widgets.chart_legend import ChartLegend, series_colour
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
+from screens.widgets.tables import Col, FittedTable
 
 REFRESH_SECONDS = 30.0
 PARETO_MARK = 80.0
+TITLED_HEIGHT = 30  # a screen this high or higher has room for the chart's title
+# at 80 columns the category, its count, the cumulative share (the Pareto) and the change
+# stay; the year before's count goes first, then the share
+COLUMNS = [
+    Col("category", N_("Category"), flex=True, min_width=12),
+    Col("count", N_("Count")),
+    Col("share", N_("Share"), 2),
+    Col("cumulative", N_("Cumulative")),
+    Col("year_before", N_("Year before"), 3),
+    Col("change", N_("Change")),
+]
 
 
 def change_cell(change: int) -> Text:
@@ -67,14 +79,13 @@ class AnomaliesScreen(KioskScreen):
             yield Static(_("Loading the report…"), id="anomalies-month", markup=False)
             yield Static("", id="anomalies-summary", markup=False)
             yield PlotextPlot(id="anomalies-chart")
-            yield DataTable(id="anomalies-table", cursor_type="row", zebra_stripes=True)
+            yield ChartLegend(id="anomalies-legend")  # under the chart: never over the bars
+            yield FittedTable(id="anomalies-table", cursor_type="row", zebra_stripes=True)
             yield Message()
         yield KeyHelp()
 
     def on_mount(self) -> None:
-        self.query_one("#anomalies-table", DataTable).add_columns(
-            _("Category"), _("Count"), _("Share"), _("Cumulative"), _("Year before"), _("Change")
-        )
+        self.query_one("#anomalies-table", FittedTable).set_columns(COLUMNS)
         self.action_refresh()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
 
@@ -153,11 +164,9 @@ class AnomaliesScreen(KioskScreen):
             )
         self.query_one("#anomalies-summary", Static).update(summary)
         self._draw(report)
-        fill_ordered(
-            self.query_one("#anomalies-table", DataTable),
-            [(row.category, row_cells(row)) for row in report.rows],
-        )
-        self.query_one("#anomalies-table", DataTable).display = bool(report.rows)
+        table = self.query_one("#anomalies-table", FittedTable)
+        table.set_rows([(row.category, row_cells(row)) for row in report.rows])
+        table.display = bool(report.rows)
         if report.rows:
             self.say(_("[ and ] move a month; R refreshes; Esc goes back."))
         else:
@@ -175,34 +184,44 @@ class AnomaliesScreen(KioskScreen):
         plt = chart.plt
         plt.clear_data()
         plt.clear_figure()
+        legend = self.query_one("#anomalies-legend", ChartLegend)
+        legend.display = bool(report.total)
         if not report.total:
             plt.title(_("No on-site anomalies in {month}", month=report.month))
             chart.refresh()
             return
         shown = [row for row in report.rows if row.count]
         x = list(range(1, len(shown) + 1))
-        plt.title(
-            _(
-                "On-site anomalies {month}: Pareto by 5M1E ({total})",
-                month=report.month,
-                total=report.total,
+        if self.size.height >= TITLED_HEIGHT:  # lower, the lines above say it: a row for bars
+            plt.title(
+                _(
+                    "On-site anomalies {month}: Pareto by 5M1E ({total})",
+                    month=report.month,
+                    total=report.total,
+                )
             )
-        )
-        plt.bar(x, [row.count for row in shown], label="count", width=0.6)
+        bars, cumulative, mark = series_colour(0), series_colour(1), series_colour(2)
+        plt.bar(x, [row.count for row in shown], width=0.6, color=bars)
         plt.plot(
             x,
             [row.cumulative_percent for row in shown],
             yside="right",
             marker="braille",
-            label=_("cumulative %"),
+            color=cumulative,
         )
         plt.plot(
             [0.5, len(shown) + 0.5],
             [PARETO_MARK, PARETO_MARK],
             yside="right",
             marker="dot",
-            color="red",
-            label="80 %",
+            color=mark,
+        )
+        legend.show(
+            [
+                (_("anomalies (left axis)"), bars, "█"),
+                (_("cumulative % (right axis)"), cumulative, "━"),
+                (_("80 % mark"), mark, "•"),
+            ]
         )
         # textual-plotext's hints: ticks a list of floats only, a side a float (it is
         # "left" or "right", as plotext documents)

@@ -21,6 +21,7 @@ from kiosk.errors import DatabaseUnavailable, ServiceError
 from kiosk.i18n import _
 from kiosk.services.training import assessments
 from screens.base import KioskModal, KioskScreen, Message
+from screens.widgets import answer_keys
 from screens.widgets.answer_keys import answer_bindings, choice_options, highlight, keys_range
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
@@ -240,7 +241,8 @@ class AssessmentScreen(KioskScreen):
             self.say(_("Choose 1 to {count}.", count=count), "error")
             return
         highlight(self.query_one("#choices", OptionList), position)
-        self.say(_("Choice {position} chosen. Press Enter to save it.", position=position))
+        chosen = answer_keys.choice_text(self.view.current.choices, position)
+        self.say(_("Chosen: {choice}. Press Enter to save it.", choice=chosen))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -315,9 +317,14 @@ class AssessmentScreen(KioskScreen):
                 missed.append(_("\nItem {position}. ", position=item.position), style="bold")
                 missed.append(f"{item.text}\n")
                 missed.append(_("  Your answer: "), style="dim")
-                missed.append(f"{item.chosen_text}\n")
+                missed.append(
+                    f"{answer_keys.choice_label(item.chosen_position, item.chosen_text)}\n"
+                )
                 missed.append(_("  Right answer: "), style="dim")
-                missed.append(f"{item.correct_position}. {item.correct_text}\n", style="green")
+                missed.append(
+                    f"{answer_keys.choice_label(item.correct_position, item.correct_text)}\n",
+                    style="green",
+                )
                 if item.explanation:
                     missed.append(_("  Why: "), style="dim")
                     missed.append(f"{item.explanation}\n")

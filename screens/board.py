@@ -25,11 +25,12 @@ from textual_plotext import PlotextPlot
 
 from kiosk.clock import format_local
 from kiosk.errors import ServiceError
-from kiosk.i18n import N_, _
+from kiosk.i18n import N_, Tr, _, ngettext
 from kiosk.services.plant import campaigns
 from kiosk.services.platform import ledger_check
 from kiosk.services.reports import kpis, reports
 from screens.base import DataChanged, KioskModal, KioskScreen, Message
+from screens.widgets.chart_legend import ChartLegend, series_colour
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.red_black_panel import RedBlackPanel
 from screens.widgets.status_bar import StatusBar
@@ -82,16 +83,35 @@ class Tile(Vertical):
         yield Static("", classes="tile-line", markup=False)  # label and value, low
         yield Static("", classes="tile-note", markup=False)
 
-    def set(self, value: str, note: str = "", level: str = "", target: str = "") -> None:
+    def set(
+        self, value: str, note: str = "", level: str = "", target: str = "", goal: str = ""
+    ) -> None:
+        """`target` in words ("target 80 %"), `goal` in a few cells ("≥80") for one line."""
         self.query_one(Digits).update(value)
         self.query_one(".tile-small", Static).update(
             Text.assemble((value, "bold"), f"  {target}" if target else "")
         )
-        self.query_one(".tile-line", Static).update(
-            Text.assemble(f"{self.short} ", (value, "bold"))
-        )
+        self._line = (value, goal)
+        self._draw_line()
         self.query_one(".tile-note", Static).update(f"{target} · {note}" if target else note)
         self.set_classes(f"tile {level}".strip())
+
+    def on_resize(self) -> None:
+        self._draw_line()
+
+    def _draw_line(self) -> None:
+        """The one-line tile: the label gives way (elided) so the value and the goal stay."""
+        value, goal = getattr(self, "_line", ("", ""))
+        line = self.query_one(".tile-line", Static)
+        figures = Text.assemble((value, "bold"), (f" {goal}", "italic") if goal else "")
+        # again in the current language (Ctrl+L reloads the figures, and so this)
+        label = Text(self.short.again() if isinstance(self.short, Tr) else self.short)
+        room = line.size.width - figures.cell_len - 1
+        if line.size.width and label.cell_len > room:
+            label.truncate(max(room - 1, 0))
+            label.rstrip()  # half a wide character cut: no gap before the mark
+            label.append("…")
+        line.update(Text.assemble(label, " ", figures))
 
 
 class CampaignPicker(KioskModal):
@@ -188,7 +208,9 @@ class BoardScreen(KioskScreen):
             with TabPane(_("Red-Black List"), id="red-black"):
                 yield RedBlackPanel()
             with TabPane(_("Charts"), id="charts"), Horizontal():
-                yield PlotextPlot(id="chart-points")
+                with Vertical():  # the legend under the chart: it never covers the lines
+                    yield PlotextPlot(id="chart-points")
+                    yield ChartLegend(id="points-legend")
                 yield PlotextPlot(id="chart-defects")
         yield Message()
         yield KeyHelp()
@@ -281,7 +303,7 @@ class BoardScreen(KioskScreen):
         if summary.live:
             phase = " · ".join(summary.phases_today) or _("outside the campaign's phases")
             days = (
-                _(" · {days_left} days left", days_left=summary.days_left)
+                ngettext(" · {count} day left", " · {count} days left", summary.days_left)
                 if summary.days_left is not None
                 else ""
             )
@@ -343,6 +365,7 @@ class BoardScreen(KioskScreen):
             ),
             "good" if coverage >= summary.target_coverage else "warn",
             _("target {target} %", target=summary.target_coverage),
+            f"≥{summary.target_coverage}",
         )
         rate = summary.correction_rate_percent
         self.query_one("#tile-correction", Tile).set(
@@ -354,6 +377,7 @@ class BoardScreen(KioskScreen):
             ),
             "" if rate is None else ("good" if rate >= summary.target_correction_rate else "warn"),
             _("target {target} %", target=summary.target_correction_rate),
+            f"≥{summary.target_correction_rate}",
         )
         self.query_one("#tile-open", Tile).set(
             f"{summary.open_defects}/{summary.overdue_defects}",
@@ -372,6 +396,7 @@ class BoardScreen(KioskScreen):
             _("all lines"),
             "" if fpy is None else ("good" if fpy >= summary.target_fpy else "warn"),
             _("target {target} %", target=summary.target_fpy),
+            f"≥{summary.target_fpy}",
         )
         share = summary.high_risk_supplier_percent
         self.query_one("#tile-suppliers", Tile).set(
@@ -385,6 +410,7 @@ class BoardScreen(KioskScreen):
             if share is None
             else ("good" if share <= summary.target_high_risk_suppliers else "bad"),
             _("target ≤ {target} %", target=summary.target_high_risk_suppliers),
+            f"≤{summary.target_high_risk_suppliers}",
         )
 
     def _show_teams(self, summary: kpis.BoardSummary) -> None:
@@ -424,8 +450,13 @@ class BoardScreen(KioskScreen):
         plt.clear_data()
         plt.clear_figure()
         plt.title(_("Team points over the month"))
-        for name, values in series.team_points:
-            plt.plot(x, list(values), label=legend_label(name, points.size.width))
+        legend = []
+        for index, (name, values) in enumerate(series.team_points):
+            plt.plot(x, list(values), color=series_colour(index))
+            # the chart's width: half the screen (the tab may not be shown yet)
+            label = legend_label(name, self.size.width // 2)
+            legend.append((label, series_colour(index), "━"))
+        self.query_one("#points-legend", ChartLegend).show(legend)
         step = max(len(x) // 6, 1)
         # textual-plotext hints the ticks as a list of floats only (ints are fine)
         plt.xticks(x[::step], list(series.days)[::step])  # type: ignore[arg-type]
@@ -468,6 +499,12 @@ class BoardScreen(KioskScreen):
         tabs = self.query_one(TabbedContent)
         tabs.active = TABS[(TABS.index(tabs.active) + 1) % len(TABS)]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A board terminal (`kiosk board`) has nothing to go back to: Esc is not offered."""
+        if action == "back":
+            return len(self.app.screen_stack) > 2
+        return True
+
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:
             self.dismiss()
@@ -475,8 +512,12 @@ class BoardScreen(KioskScreen):
 
 def legend_label(team_name: str, chart_width: int) -> str:
     """A team's name in a chart legend that fits: at 80 columns a chart is about 38 cells
-    wide, and a legend of full names covered the lines."""
-    if chart_width >= 60:
-        return team_name[:18]
+    wide, and a legend of full names took many lines."""
+    limit = 24 if chart_width >= 60 else max(6, chart_width // 3)
+    if len(team_name) <= limit:
+        return team_name
     short = team_name.split(" (")[0].removesuffix(" Team")  # "Line 1", "Quality Inspection"
-    return short[: max(6, chart_width // 4)]
+    if len(short) <= limit:
+        return short
+    words = short[: limit + 1].rsplit(" ", 1)[0]  # whole words where it can: "Quality"
+    return words if len(words) <= limit else short[:limit]

@@ -13,18 +13,29 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, DataTable, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from kiosk.errors import ServiceError, ValidationFailed
-from kiosk.i18n import _
+from kiosk.i18n import N_, _
 from kiosk.services.plant import campaigns
 from screens.base import DataChanged, KioskModal, KioskScreen, Message
+from screens.widgets.form_problems import point_out
 from screens.widgets.key_help import KeyHelp
-from screens.widgets.limited_input import LimitedInput
+from screens.widgets.limited_input import DATE_LENGTH, LimitedInput
 from screens.widgets.status_bar import StatusBar
+from screens.widgets.tables import Col, FittedTable
 
 PHASE_ROWS = 6
 PHASE_PARTS = ("name", "starts_on", "ends_on")
+# at 80 columns the dates, which one is active and the whole name (wrapped) stay; the
+# number of phases goes first
+COLUMNS = [
+    Col("from", N_("From")),
+    Col("to", N_("To")),
+    Col("active", N_("Active")),
+    Col("phases", N_("Phases"), 1),
+    Col("name", N_("Campaign name"), wrap=True, min_width=24),
+]
 
 
 def _section_title(section: str) -> str:
@@ -52,14 +63,12 @@ class CampaignsScreen(KioskScreen):
         yield StatusBar()
         with Vertical(id="campaigns-main"):
             yield Static(_("Quality Month campaigns"), id="campaigns-title")
-            yield DataTable(id="campaigns", cursor_type="row", zebra_stripes=True)
+            yield FittedTable(id="campaigns", cursor_type="row", zebra_stripes=True)
             yield Message()
         yield KeyHelp()
 
     def on_mount(self) -> None:
-        self.query_one("#campaigns", DataTable).add_columns(
-            _("From"), _("To"), _("Active"), _("Phases"), _("Campaign name")
-        )
+        self.query_one("#campaigns", FittedTable).set_columns(COLUMNS)
         self.action_refresh()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -90,19 +99,24 @@ class CampaignsScreen(KioskScreen):
         first = self.admin is None
         self.admin = admin
         self.refresh_bindings()
-        table = self.query_one("#campaigns", DataTable)
+        table = self.query_one("#campaigns", FittedTable)
         selected = self.select_next or self._selected_key()
         self.select_next = None
-        table.clear()  # a short list, newest first: rebuilt so a new campaign sits in order
-        for view in admin.campaigns:
-            table.add_row(
-                str(view.starts_on),
-                str(view.ends_on),
-                Text(_("active"), style="bold green") if view.active else "",
-                str(len(view.phases)),
-                Text(view.name, style="bold" if view.active else ""),
-                key=str(view.id),
-            )
+        table.set_rows(  # a short list, newest first: a new campaign sits in order
+            [
+                (
+                    str(view.id),
+                    (
+                        str(view.starts_on),
+                        str(view.ends_on),
+                        Text(_("active"), style="bold green") if view.active else "",
+                        str(len(view.phases)),
+                        Text(view.name, style="bold" if view.active else ""),
+                    ),
+                )
+                for view in admin.campaigns
+            ]
+        )
         if selected is not None and selected in table.rows:
             table.move_cursor(row=table.get_row_index(selected), animate=False)
         if first:
@@ -113,7 +127,7 @@ class CampaignsScreen(KioskScreen):
             )
 
     def _selected_key(self) -> str | None:
-        table = self.query_one("#campaigns", DataTable)
+        table = self.query_one("#campaigns", FittedTable)
         if not table.row_count:
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
@@ -239,9 +253,9 @@ class CampaignForm(KioskScreen):
             yield from self._field("name", _("Campaign name"), "")
             with Horizontal(classes="dates"):
                 with Vertical():
-                    yield from self._field("starts_on", _("First day (YYYY-MM-DD)"), "")
+                    yield from self._field("starts_on", _("First day (YYYY-MM-DD)"), "", date=True)
                 with Vertical():
-                    yield from self._field("ends_on", _("Last day (YYYY-MM-DD)"), "")
+                    yield from self._field("ends_on", _("Last day (YYYY-MM-DD)"), "", date=True)
             yield Static(
                 _("Phases (name, first day, last day; leave a row empty if not needed)"),
                 classes="section",
@@ -289,9 +303,16 @@ class CampaignForm(KioskScreen):
                 yield Button(_("Cancel (Esc)"), id="form-cancel")
         yield KeyHelp()
 
-    def _field(self, key: str, label: str, value: str) -> ComposeResult:
+    def _field(self, key: str, label: str, value: str, date: bool = False) -> ComposeResult:
+        """A name (its length counted) or a date (ten characters, no counter)."""
         yield Label(label)
-        yield LimitedInput(value, id=f"field-{key}", max_length=campaigns.NAME_LENGTH)
+        yield LimitedInput(
+            value,
+            id=f"field-{key}",
+            max_length=DATE_LENGTH if date else campaigns.NAME_LENGTH,
+            counter=not date,
+            placeholder="YYYY-MM-DD" if date else "",
+        )
         yield Static("", id=f"error-{key}", classes="field-error", markup=False)
 
     def on_mount(self) -> None:
@@ -331,26 +352,25 @@ class CampaignForm(KioskScreen):
     def refused(self, error: ServiceError) -> None:
         self.busy = False
         problems = error.problems if isinstance(error, ValidationFailed) else {}
-        for widget in self.query(".field-error"):
-            key = (widget.id or "").removeprefix("error-")
-            widget.update(problems.get(key, ""))  # type: ignore[attr-defined]
-            widget.display = key in problems
-        if not problems:
+        if not point_out(self, problems, self._labels(), field=self._field_for, hide_empty=True):
             self.say(error.message, "error")
-            return
-        first = next(iter(problems.values()))
-        self.say(
-            _(
-                "Not saved: {count} problem(s), marked below. First: {first}",
-                count=len(problems),
-                first=first,
-            ),
-            "error",
+
+    def _labels(self) -> dict[str, str]:
+        """Each place a problem is shown, in the form's order, and what the summary calls it."""
+        labels: dict[str, str] = {
+            "name": _("Campaign name"),
+            "starts_on": _("First day (YYYY-MM-DD)"),
+            "ends_on": _("Last day (YYYY-MM-DD)"),
+        }
+        labels.update(
+            {f"phase_{n}": _("Phase {number}", number=n) for n in range(1, PHASE_ROWS + 1)}
         )
-        focus = self._field_for(next(iter(problems)))
-        if focus is not None:
-            focus.focus()
-            focus.scroll_visible(animate=False)
+        labels["phases"] = _("Phases")
+        for rule in campaigns.RULES:
+            labels[rule.key] = _(rule.label)
+            if rule.key == "weight_fpy":
+                labels["weights"] = _section_title(rule.section)
+        return labels
 
     def _field_for(self, key: str) -> Input | None:
         candidates = {

@@ -18,18 +18,19 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, DataTable, OptionList, Static
+from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.clock import format_local
 from kiosk.errors import ServiceError
-from kiosk.i18n import N_, _
+from kiosk.i18n import N_, _, ngettext
 from kiosk.services.training import contests
 from screens.action_form import ActionForm, FormField
 from screens.base import KioskModal, KioskScreen, Message
-from screens.scoreboard import fill_standings, points_text
+from screens.scoreboard import STANDING_COLUMNS, fill_standings, points_text
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
+from screens.widgets.tables import Col, FittedTable
 
 LETTERS = contests.LETTERS
 LOBBY_ACTIONS = {"register_team", "create_contest"}
@@ -38,19 +39,13 @@ LOBBY_HELP = N_(
     "t registers a team of 4 · c creates a contest · Enter opens the chosen contest · s "
     "shows the scoreboard · Esc goes back"
 )
-TEAM_COLUMNS = (
-    (N_("Code"), "code"),
-    (N_("Team"), "team"),
-    (N_("Members"), "members"),
-    (N_("Departments"), "departments"),
-)
-STANDING_COLUMNS = (
-    (N_("Rank"), "rank"),
-    (N_("Team"), "team"),
-    (N_("Points"), "points"),
-    (N_("Right"), "right"),
-    (N_("Wrong"), "wrong"),
-)
+# at 80 columns the team and its members stay; the departments go first
+TEAM_COLUMNS = [
+    Col("code", N_("Code")),
+    Col("team", N_("Team"), flex=True, min_width=10),
+    Col("members", N_("Members"), 1, flex=True, min_width=16),
+    Col("departments", N_("Departments"), 2, flex=True, min_width=10),
+]
 
 
 class TeamButton(Button, can_focus=False):
@@ -153,23 +148,21 @@ class ContestScreen(KioskScreen):
                     yield Static(
                         _("Registered contest teams (4 people each)"), classes="section-title"
                     )
-                    yield DataTable(id="teams", cursor_type="row", show_cursor=False)
+                    yield FittedTable(id="teams", cursor_type="row", show_cursor=False)
                 with Vertical(id="round"):
                     yield Static("", id="question", markup=False)
                     yield Static("", id="choices", markup=False)
                     yield Horizontal(id="team-buttons")
                     yield Static("", id="pending", markup=False)
-            yield DataTable(id="standings", cursor_type="row", show_cursor=False)
+            yield FittedTable(id="standings", cursor_type="row", show_cursor=False)
             yield Message()
         yield KeyHelp()
 
     def on_mount(self) -> None:
-        teams = self.query_one("#teams", DataTable)
-        for label, key in TEAM_COLUMNS:
-            teams.add_column(_(label), key=key)
-        standings = self.query_one("#standings", DataTable)
-        for label, key in STANDING_COLUMNS:
-            standings.add_column(_(label), key=key)
+        teams = self.query_one("#teams", FittedTable)
+        teams.set_columns(TEAM_COLUMNS)
+        standings = self.query_one("#standings", FittedTable)
+        standings.set_columns(STANDING_COLUMNS)
         teams.can_focus = False
         standings.can_focus = False
         self._set_mode("lobby")
@@ -227,10 +220,11 @@ class ContestScreen(KioskScreen):
             state = _("running") if running else _("finished")
             prompt.append(f"  {state}", style="bold green" if running else "dim")
             prompt.append(
-                _(
-                    " · {items} · {items_drawn} item(s) · started {time}",
+                ngettext(
+                    " · {items} · {count} item · started {time}",
+                    " · {items} · {count} items · started {time}",
+                    summary.items_drawn,
                     items=" vs ".join(summary.team_names),
-                    items_drawn=summary.items_drawn,
                     time=format_local(summary.created_at),
                 )
             )
@@ -247,20 +241,20 @@ class ContestScreen(KioskScreen):
     def show_teams(self, teams: list[contests.ContestTeamView], message: str | None) -> None:
         if not self.is_attached:
             return
-        table = self.query_one("#teams", DataTable)
-        present = {key.value for key in table.rows}
-        for team in teams:
-            cells = (
-                Text(team.code, style="bold"),
-                Text(team.name),
-                Text(team.member_names),
-                Text(", ".join(team.departments)),
-            )
-            if team.code in present:
-                for (_label, column), cell in zip(TEAM_COLUMNS, cells, strict=True):
-                    table.update_cell(team.code, column, cell)
-            else:
-                table.add_row(*cells, key=team.code)
+        self.query_one("#teams", FittedTable).set_rows(
+            [
+                (
+                    team.code,
+                    (
+                        Text(team.code, style="bold"),
+                        Text(team.name),
+                        Text(team.member_names),
+                        Text(", ".join(team.departments)),
+                    ),
+                )
+                for team in teams
+            ]
+        )
         self.say(message or _(LOBBY_HELP), "success" if message else "info")
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -286,6 +280,7 @@ class ContestScreen(KioskScreen):
             FormField(
                 f"member{n}",
                 _("Member {n}: badge", n=n),
+                "code",
                 placeholder=_("scan or type, e.g. E1002"),
                 max_length=64,
             )
@@ -516,7 +511,7 @@ class ContestScreen(KioskScreen):
         self.query_one("#pending", Static).update(line)
 
     def _fill_standings(self, view: contests.ContestView) -> None:
-        fill_standings(self.query_one("#standings", DataTable), view)
+        fill_standings(self.query_one("#standings", FittedTable), view)
 
     def _round_help(self) -> str:
         view = self.view

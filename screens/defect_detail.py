@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from kiosk.clock import format_local
 from kiosk.i18n import N_, _
@@ -21,6 +21,21 @@ from screens.base import KioskScreen, Message
 from screens.codes import code_word
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
+from screens.widgets.tables import Col, FittedTable
+
+# a long fix note or reason wraps onto more lines: read in full at 80 columns
+HISTORY_COLUMNS = [
+    Col("when", N_("When")),
+    Col("who", N_("Who"), flex=True, min_width=10),
+    Col("what", N_("What"), wrap=True, min_width=20),
+]
+# at 80 columns: the points and why stay; the team's name is elided, then the time goes
+LEDGER_COLUMNS = [
+    Col("when", N_("When"), 2),
+    Col("team", N_("Team"), 1, flex=True, min_width=10),
+    Col("points", N_("Points")),
+    Col("reason", N_("Reason"), wrap=True, min_width=20),
+]
 
 
 class DefectDetailScreen(KioskScreen):
@@ -48,16 +63,14 @@ class DefectDetailScreen(KioskScreen):
             yield Static(_("Loading…"), id="summary", markup=False)
             yield Message()
             yield Static(_("History"), classes="section")
-            yield DataTable(id="history", cursor_type="row", zebra_stripes=True)
+            yield FittedTable(id="history", cursor_type="row", zebra_stripes=True)
             yield Static(_("Points caused by this defect"), classes="section")
-            yield DataTable(id="ledger", cursor_type="row")
+            yield FittedTable(id="ledger", cursor_type="row")
         yield KeyHelp()
 
     def on_mount(self) -> None:
-        self.query_one("#history", DataTable).add_columns(_("When"), _("Who"), _("What"))
-        self.query_one("#ledger", DataTable).add_columns(
-            _("When"), _("Team"), _("Points"), _("Reason")
-        )
+        self.query_one("#history", FittedTable).set_columns(HISTORY_COLUMNS)
+        self.query_one("#ledger", FittedTable).set_columns(LEDGER_COLUMNS)
         self.reload()
 
     def language_changed(self) -> None:
@@ -124,19 +137,26 @@ class DefectDetailScreen(KioskScreen):
                 )
             )
         self.query_one("#summary", Static).update(summary)
-        history = self.query_one("#history", DataTable)
-        history.clear()
-        for line in detail.history:
-            history.add_row(format_local(line.at), Text(line.who), Text(line.what))
-        ledger_table = self.query_one("#ledger", DataTable)
-        ledger_table.clear()
-        for entry in detail.ledger:
-            ledger_table.add_row(
-                format_local(entry.at),
-                Text(entry.team),
-                Text(f"{entry.amount:+d}", style="green" if entry.amount > 0 else "red"),
-                Text(entry.reason),
-            )
+        self.query_one("#history", FittedTable).set_rows(
+            [
+                (str(n), (format_local(line.at), Text(line.who), Text(line.what)))
+                for n, line in enumerate(detail.history)
+            ]
+        )
+        self.query_one("#ledger", FittedTable).set_rows(
+            [
+                (
+                    str(n),
+                    (
+                        format_local(entry.at),
+                        Text(entry.team),
+                        Text(f"{entry.amount:+d}", style="green" if entry.amount > 0 else "red"),
+                        Text(entry.reason),
+                    ),
+                )
+                for n, entry in enumerate(detail.ledger)
+            ]
+        )
         self.refresh_bindings()
 
     @staticmethod

@@ -23,6 +23,7 @@ from screens.widgets.quick_select import QuickSelect, numbered
 
 if TYPE_CHECKING:
     from textual.app import App
+from screens.widgets.form_problems import point_out
 from screens.widgets.limited_input import LimitedInput
 from screens.widgets.status_bar import StatusBar
 
@@ -81,6 +82,7 @@ class DefectReportScreen(KioskScreen):
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
+        yield Message()  # above the form, never scrolled away: what to do, what is wrong
         with VerticalScroll(id="report-form"):
             yield Static(
                 _(
@@ -146,7 +148,6 @@ class DefectReportScreen(KioskScreen):
                 max_length=defects.DESCRIPTION_MAX,
             )
             yield Static("", id="error-description", classes="field-error", markup=False)
-            yield Message()
             with Horizontal(id="buttons"):
                 yield Button(_("Report defect"), variant="primary", id="submit")
                 yield Button(_("Cancel"), id="cancel")
@@ -231,20 +232,27 @@ class DefectReportScreen(KioskScreen):
             lot=self._value("lot"),
         )
 
-    def show_problems(self, problems: dict[str, str]) -> None:
-        for field in FIELDS:
-            self.query_one(f"#error-{field}", Static).update(problems.get(field, ""))
+    def show_problems(self, problems: dict[str, str]) -> bool:
+        """Each problem under its field, the fields named in the message, the first focused."""
+        labels = {
+            "category": _("5M1E category"),
+            "severity": _("Severity"),
+            "source": _("Found by"),
+            "supplier": _("Supplier"),
+            "lot": _("Lot number"),
+            "description": _("What is wrong? (Enter reports)"),
+        }
+        return point_out(self, problems, labels, field=lambda name: self.query_one(f"#{name}"))
 
     def action_submit(self) -> None:
         if self.submitting:
             return
         draft = self.draft()
         problems = defects.validate_draft(draft)
-        self.show_problems(problems)
+        shown = self.show_problems(problems)  # and the problems of the last try cleared
         if problems:
-            self.say(_("Please complete the fields marked in red."), "error")
-            first = next(field for field in FIELDS if field in problems)
-            self.query_one(f"#{first}").focus()
+            if not shown:
+                self.say(" ".join(problems.values()), "error")
             return
         self.submitting = True
         self.say(_("Saving…"))
@@ -289,9 +297,9 @@ class DefectReportScreen(KioskScreen):
 
     def failed(self, error: ServiceError) -> None:
         self.submitting = False
-        if isinstance(error, ValidationFailed):
-            self.show_problems(error.problems)
-        self.say(error.message + _(" Your report is still here."), "error")
+        problems = error.problems if isinstance(error, ValidationFailed) else {}
+        if not self.show_problems(problems):  # fields named: the report is plainly still here
+            self.say(error.message + _(" Your report is still here."), "error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -24,15 +24,18 @@ from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.limited_input import LimitedInput
 from screens.widgets.status_bar import StatusBar
+from screens.widgets.tables import Col, FittedTable
 
-COLUMNS = (
-    (N_("Code"), "code", 6),
-    (N_("Area"), "area", 6),
-    (N_("Item"), "text", 42),
-    (N_("Result"), "outcome", 6),
-    (N_("Note"), "note", 14),
-    (N_("Defect"), "defect", 8),
-)
+# at 80 columns the code, the item and its result stay (the panel below shows the whole
+# item and note); the area goes first, then the note, then the defect raised from it
+COLUMNS = [
+    Col("code", N_("Code")),
+    Col("area", N_("Area"), 3),
+    Col("text", N_("Item"), flex=True, min_width=16),
+    Col("outcome", N_("Result")),
+    Col("note", N_("Note"), 2, flex=True, min_width=12),
+    Col("defect", N_("Defect"), 1),
+]
 AREA_SHORT = {"5S/7S": "5S/7S", "standardized operation": N_("Std op")}
 OUTCOME_CELL = {
     None: ("—", "dim"),
@@ -80,7 +83,7 @@ class InspectionScreen(KioskScreen):
             yield Static(_("Weekly line inspection"), id="inspection-title", markup=False)
             yield Static("", id="progress", markup=False)
             yield OptionList(id="lines")
-            yield DataTable(id="checklist", cursor_type="row", zebra_stripes=True)
+            yield FittedTable(id="checklist", cursor_type="row", zebra_stripes=True)
             yield Static("", id="item-detail", markup=False)
             with Horizontal(id="note-row"):
                 yield Static(_("Why does it fail? ▸ "), id="note-label")
@@ -95,9 +98,7 @@ class InspectionScreen(KioskScreen):
         yield KeyHelp()
 
     def on_mount(self) -> None:
-        table = self.query_one("#checklist", DataTable)
-        for label, key, width in COLUMNS:
-            table.add_column(_(label), key=key, width=width)
+        self.query_one("#checklist", FittedTable).set_columns(COLUMNS)
         self._set_mode("lines")
         self.load_lines()
 
@@ -250,15 +251,9 @@ class InspectionScreen(KioskScreen):
     def render_view(self, view: inspections.InspectionView) -> None:
         """Update the rows in place (the cursor stays where it is); add rows that are new."""
         self.view = view
-        table = self.query_one("#checklist", DataTable)
-        present = {key.value for key in table.rows}
-        for item in view.items:
-            cells = self._cells(item)
-            if item.code in present:
-                for (_label, column, _width), cell in zip(COLUMNS, cells, strict=True):
-                    table.update_cell(item.code, column, cell)
-            else:
-                table.add_row(*cells, key=item.code)
+        self.query_one("#checklist", FittedTable).set_rows(
+            [(item.code, self._cells(item)) for item in view.items]
+        )
         title = Text()
         title.append(
             _("Line {line_code} {line_name}", line_code=view.line_code, line_name=view.line_name),

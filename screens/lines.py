@@ -201,9 +201,11 @@ class LinesScreen(KioskScreen):
                             "select",
                             tuple((f"{y.line_code} {y.line_name}", y.line_code) for y in yields),
                         ),
-                        FormField("day", _("Day (YYYY-MM-DD)"), value=self._today().isoformat()),
-                        FormField("produced", _("Units produced")),
-                        FormField("passed_first", _("Units that passed the first time")),
+                        FormField(
+                            "day", _("Day (YYYY-MM-DD)"), "date", value=self._today().isoformat()
+                        ),
+                        FormField("produced", _("Units produced"), "number"),
+                        FormField("passed_first", _("Units that passed the first time"), "number"),
                     ],
                     lambda v: lines.record_production(
                         caller,
@@ -232,8 +234,10 @@ class LinesScreen(KioskScreen):
     def _open_evaluation(self, suggestions: list[lines.Suggestion], start: date, end: date) -> None:
         caller = self.caller
         fields = [
-            FormField("period_start", _("Period from (YYYY-MM-DD)"), value=start.isoformat()),
-            FormField("period_end", _("Period to"), value=end.isoformat()),
+            FormField(
+                "period_start", _("Period from (YYYY-MM-DD)"), "date", value=start.isoformat()
+            ),
+            FormField("period_end", _("Period to"), "date", value=end.isoformat()),
         ]
         for s in suggestions:
             fpy = (
@@ -250,6 +254,7 @@ class LinesScreen(KioskScreen):
                         line_name=s.line_name,
                         fpy=fpy,
                     ),
+                    "number",
                     value="" if s.score_5s is None else f"{s.score_5s:.0f}",
                 )
             )
@@ -257,6 +262,7 @@ class LinesScreen(KioskScreen):
                 FormField(
                     f"{s.line_code}_ops",
                     _("{line_code}: standardized operations score 0-100", line_code=s.line_code),
+                    "number",
                     value="" if s.score_standard_ops is None else f"{s.score_standard_ops:.0f}",
                 )
             )

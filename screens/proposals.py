@@ -19,6 +19,7 @@ from screens.widgets.status_bar import StatusBar
 from screens.widgets.tables import Col, FittedTable
 
 SHORT_TIME = "%m-%d %H:%M"
+REVIEW_ROLE = "supervisor"  # who may accept or reject (the service checks it again)
 STATUS_STYLE = {"accepted": "bold green", "rejected": "red", "submitted": "yellow"}
 
 
@@ -68,7 +69,7 @@ class ProposalsScreen(KioskScreen):
     @property
     def reviewer(self) -> bool:
         user = self.app.user  # type: ignore[attr-defined]
-        return user is not None and user.has_role("supervisor")
+        return user is not None and user.has_role(REVIEW_ROLE)
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -291,10 +292,10 @@ class ProposalsScreen(KioskScreen):
 
     # -- actions -----------------------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("accept", "reject"):
-            return self.reviewer
-        return True
+    def key_offered(self, binding: Binding) -> bool:
+        """For the key help: Accept and Reject are greyed out for those who may not review
+        (still pressable, to say at once why)."""
+        return self.reviewer or binding.action not in ("accept", "reject")
 
     def action_new(self) -> None:
         user = self.app.user  # type: ignore[attr-defined]
@@ -358,6 +359,8 @@ class ProposalsScreen(KioskScreen):
         )
 
     def action_accept(self) -> None:
+        if self.refuse_key(_("Accept"), REVIEW_ROLE, "proposal_accept"):  # said at once
+            return
         user = self.app.user  # type: ignore[attr-defined]
         item = self._selected_in_queue()
         if item is None or user is None:
@@ -390,6 +393,8 @@ class ProposalsScreen(KioskScreen):
         )
 
     def action_reject(self) -> None:
+        if self.refuse_key(_("Reject"), REVIEW_ROLE, "proposal_reject"):
+            return
         user = self.app.user  # type: ignore[attr-defined]
         item = self._selected_in_queue()
         if item is None or user is None:

@@ -15,6 +15,7 @@ from kiosk.i18n import _
 from kiosk.services.platform import outbox
 from kiosk.services.training import training
 from screens.base import KioskScreen, Message
+from screens.widgets import answer_keys
 from screens.widgets.answer_keys import answer_bindings, choice_options, highlight, keys_range
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
@@ -93,7 +94,12 @@ class QuizScreen(KioskScreen):
             self.say(_("Choose 1 to {count}.", count=len(question.choices)), "error")
             return
         highlight(self.query_one("#choices", OptionList), position)
-        self.say(_("Choice {position} chosen. Press Enter to answer.", position=position))
+        self.say(
+            _(
+                "Chosen: {choice}. Press Enter to answer.",
+                choice=answer_keys.choice_text(question.choices, position),
+            )
+        )
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -143,18 +149,18 @@ class QuizScreen(KioskScreen):
         if result.correct:
             feedback.append(_("✔ Correct!\n"), style="bold green")
         else:
+            chosen = self.question.choices if self.question is not None else ()
             feedback.append(
                 _(
-                    "✘ Not quite. You chose {chosen_position}. ",
-                    chosen_position=result.chosen_position,
+                    "✘ Not quite. You chose {choice}. ",
+                    choice=answer_keys.choice_text(chosen, result.chosen_position),
                 ),
                 style="bold red",
             )
             feedback.append(
                 _(
-                    "The answer is {correct_position}. {correct_text}\n",
-                    correct_position=result.correct_position,
-                    correct_text=result.correct_text,
+                    "The answer is {choice}.\n",
+                    choice=answer_keys.choice_label(result.correct_position, result.correct_text),
                 )
             )
         feedback.append(result.explanation)

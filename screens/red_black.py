@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.widgets import Static
 
 from kiosk.clock import format_local
-from kiosk.i18n import _
+from kiosk.i18n import _, ngettext
 from kiosk.services.reports import reports
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
@@ -44,10 +44,11 @@ class RedBlackScreen(KioskScreen):
     def show(self, board: reports.RedBlackList) -> None:
         self.query_one(RedBlackPanel).show(board)
         self.say(
-            _(
-                "Updated {time}. {count} overdue defect(s).",
+            ngettext(
+                "Updated {time}. {count} overdue defect.",
+                "Updated {time}. {count} overdue defects.",
+                board.overdue_total,
                 time=format_local(board.generated_at, "%H:%M:%S"),
-                count=board.overdue_total,
             )
         )
 

@@ -13,33 +13,34 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
-from textual.widgets import DataTable, Digits, Static
+from textual.widgets import Digits, Static
 
 from kiosk.clock import format_local
 from kiosk.errors import ServiceError
-from kiosk.i18n import N_, _
+from kiosk.i18n import N_, _, ngettext
 from kiosk.services.training import contests
 from screens.base import KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
-from screens.widgets.tables import fill_rows, forget_old_renders
+from screens.widgets.tables import Col, FittedTable
 
 REFRESH_SECONDS = 1.0
-COLUMNS = (
-    (N_("Rank"), "rank"),
-    (N_("Team"), "team"),
-    (N_("Points"), "points"),
-    (N_("Right"), "right"),
-    (N_("Wrong"), "wrong"),
-)
+# at 80 columns (or beside the round) the rank, the team and its points stay
+STANDING_COLUMNS = [
+    Col("rank", N_("Rank")),
+    Col("team", N_("Team"), flex=True, min_width=10),
+    Col("points", N_("Points")),
+    Col("right", N_("Right"), 1),
+    Col("wrong", N_("Wrong"), 1),
+]
 
 
 def points_text(points: int) -> str:
     return f"{points:+d}" if points else "0"
 
 
-def fill_standings(table: DataTable, view: contests.ContestView) -> None:
-    """The standings table, updated in place (rank, team, points, right, wrong)."""
+def fill_standings(table: FittedTable, view: contests.ContestView) -> None:
+    """The standings, best first (ties share a rank, then by name), updated in place."""
     rows = []
     for standing in view.standings:
         style = "bold" if standing.rank == 1 else ""
@@ -55,9 +56,7 @@ def fill_standings(table: DataTable, view: contests.ContestView) -> None:
                 ),
             )
         )
-    fill_rows(table, rows)
-    table.sort("rank", "team", key=lambda cells: (int(cells[0].plain), cells[1].plain))
-    forget_old_renders(table)  # a live scoreboard: the sort made earlier renders unreachable
+    table.set_rows(rows)  # in the service's order: by points, ties by the team's name
 
 
 class TeamCard(Vertical):
@@ -135,14 +134,12 @@ class ScoreboardScreen(KioskScreen):
         yield Static(_("KNOWLEDGE CONTEST"), id="scoreboard-title", markup=False)
         yield Static("", id="scoreboard-item", markup=False)
         yield Container(id="cards")
-        yield DataTable(id="standings", cursor_type="row", show_cursor=False)
+        yield FittedTable(id="standings", cursor_type="row", show_cursor=False)
         yield Message()
         yield KeyHelp()
 
     def on_mount(self) -> None:
-        table = self.query_one("#standings", DataTable)
-        for label, key in COLUMNS:
-            table.add_column(_(label), key=key)
+        self.query_one("#standings", FittedTable).set_columns(STANDING_COLUMNS)
         self.action_refresh()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
 
@@ -183,12 +180,10 @@ class ScoreboardScreen(KioskScreen):
             return
         self.view = view
         cards = self.query_one("#cards", Container)
-        table = self.query_one("#standings", DataTable)
+        table = self.query_one("#standings", FittedTable)
         if view.id != self.shown_id:  # another contest: other teams
             self.shown_id = view.id
             cards.remove_children()
-            for row_key in list(table.rows):
-                table.remove_row(row_key)
         title = Text()
         title.append(view.name.upper(), style="bold")
         if view.running:
@@ -227,10 +222,11 @@ class ScoreboardScreen(KioskScreen):
                 cards.mount(TeamCard(standing.team_id, standing, answer, view.item, view.running))
         fill_standings(table, view)
         self.say(
-            _(
-                "Updated {time} · {items_drawn} item(s) played",
+            ngettext(
+                "Updated {time} · {count} item played",
+                "Updated {time} · {count} items played",
+                view.items_drawn,
                 time=self._time(),
-                items_drawn=view.items_drawn,
             )
         )
 

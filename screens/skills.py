@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk.errors import ServiceError, ValidationFailed
@@ -20,18 +20,22 @@ from kiosk.i18n import N_, _, ngettext
 from kiosk.services.training import skills
 from screens.action_form import ActionForm, FormField
 from screens.base import KioskScreen, Message
+from screens.widgets.form_problems import point_out
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.limited_input import LimitedInput
 from screens.widgets.status_bar import StatusBar
+from screens.widgets.tables import Col, FittedTable
 
-RANKING_COLUMNS = (
-    (N_("Rank"), "rank"),
-    (N_("Participant"), "name"),
-    (N_("Department"), "department"),
-    (N_("Total"), "total"),
-    (N_("Judges"), "judges"),
-    (N_("Scored"), "scored"),
-)
+# beside the participants at 80 columns: the rank, the name and the total stay; how much
+# is scored goes after the department and the number of judges
+RANKING_COLUMNS = [
+    Col("rank", N_("Rank")),
+    Col("name", N_("Participant"), flex=True, min_width=10),
+    Col("department", N_("Department"), 3, flex=True, min_width=8),
+    Col("total", N_("Total")),
+    Col("judges", N_("Judges"), 2),
+    Col("scored", N_("Scored"), 1),
+]
 EVENT_HELP = N_(
     "Enter scores the chosen participant · a adds a participant · Esc back to the events"
 )
@@ -69,7 +73,7 @@ class SkillsScreen(KioskScreen):
                     yield OptionList(id="participants")
                 with Vertical(id="ranking-side"):
                     yield Static(_("Ranking"), classes="section-title")
-                    yield DataTable(id="ranking", cursor_type="row", show_cursor=False)
+                    yield FittedTable(id="ranking", cursor_type="row", show_cursor=False)
                     yield Static("", id="winners", markup=False)
             with Vertical(id="score-view"):
                 yield Static("", id="score-title", markup=False)
@@ -78,9 +82,8 @@ class SkillsScreen(KioskScreen):
         yield KeyHelp()
 
     def on_mount(self) -> None:
-        table = self.query_one("#ranking", DataTable)
-        for label, key in RANKING_COLUMNS:
-            table.add_column(_(label), key=key)
+        table = self.query_one("#ranking", FittedTable)
+        table.set_columns(RANKING_COLUMNS)
         table.can_focus = False
         self._set_mode("events")
         self.call_service(skills.skill_events, on_done=self.show_events, group="events")
@@ -117,7 +120,13 @@ class SkillsScreen(KioskScreen):
         for event in events:
             prompt = Text()
             prompt.append(event.name, style="bold")
-            prompt.append(_(" · {count} participant(s)\n    ", count=len(event.participants)))
+            prompt.append(
+                ngettext(
+                    " · {count} participant\n    ",
+                    " · {count} participants\n    ",
+                    len(event.participants),
+                )
+            )
             prompt.append(
                 " · ".join(f"{c.name} {c.range_text}" for c in event.criteria), style="dim"
             )
@@ -228,13 +237,13 @@ class SkillsScreen(KioskScreen):
             self.say(message or _(EVENT_HELP), kind)
 
     def _fill_ranking(self, ranking: skills.EventRanking) -> None:
-        table = self.query_one("#ranking", DataTable)
-        wanted = {row.participant.badge_code for row in ranking.rows}
-        for row_key in list(table.rows):
-            if row_key.value not in wanted:
-                table.remove_row(row_key)
-        present = {key.value for key in table.rows}
-        for row in ranking.rows:
+        # best first, ties by name, the unscored last (by name): rebuilt when that changes
+        ordered = sorted(
+            ranking.rows,
+            key=lambda row: (10**6 if row.rank is None else row.rank, row.participant.name),
+        )
+        rows = []
+        for row in ordered:
             style = "bold yellow" if row.winner else ""
             cells = (
                 Text("—" if row.rank is None else str(row.rank), style=style),
@@ -247,20 +256,8 @@ class SkillsScreen(KioskScreen):
                     style="" if row.complete else "dim",
                 ),
             )
-            key = row.participant.badge_code
-            if key in present:
-                for (_label, column), cell in zip(RANKING_COLUMNS, cells, strict=True):
-                    table.update_cell(key, column, cell)
-            else:
-                table.add_row(*cells, key=key)
-        table.sort(
-            "rank",
-            "name",
-            key=lambda cells: (
-                10**6 if cells[0].plain == "—" else int(cells[0].plain),
-                cells[1].plain.removeprefix("★ "),
-            ),
-        )
+            rows.append((row.participant.badge_code, cells))
+        self.query_one("#ranking", FittedTable).set_rows(rows)
 
     # -- participants ---------------------------------------------------------------------------
 
@@ -277,6 +274,7 @@ class SkillsScreen(KioskScreen):
                     FormField(
                         "badge",
                         _("Badge"),
+                        "code",
                         placeholder=_("scan or type, e.g. E3007"),
                         max_length=64,
                     )
@@ -425,23 +423,10 @@ class SkillsScreen(KioskScreen):
         if not self.is_attached or self.sheet is None:
             return
         problems = error.problems if isinstance(error, ValidationFailed) else {}
-        for entry in self.sheet.scores:
-            code = entry.criterion.code
-            self.query_one(f"#error-{code}", Static).update(problems.get(code, ""))
-        codes = {entry.criterion.code for entry in self.sheet.scores}
-        if problems and set(problems) <= codes:
-            count = len(problems)
-            self.say(
-                ngettext(
-                    "{count} score is not right (marked above): nothing was saved. Fix and "
-                    "press Ctrl+S again.",
-                    "{count} scores are not right (marked above): nothing was saved. Fix and "
-                    "press Ctrl+S again.",
-                    count,
-                ),
-                "error",
-            )
-        else:
+        labels = {entry.criterion.code: entry.criterion.name for entry in self.sheet.scores}
+        if not point_out(
+            self, problems, labels, field=lambda code: self.query_one(f"#score-{code}")
+        ):
             self.say(error.message, "error")  # what was typed stays in the boxes
 
     # -- back -------------------------------------------------------------------------------------

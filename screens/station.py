@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
 from kiosk.clock import format_local
-from kiosk.i18n import N_, _
+from kiosk.i18n import N_, _, current_language
 from kiosk.services.lines.anomalies import CATEGORY_LABELS
 from kiosk.services.plant import stations
 from kiosk.services.platform import outbox
@@ -26,6 +26,9 @@ SEVERITY_STYLE = {"critical": "bold red", "major": "yellow", "minor": ""}
 
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from kiosk.services.defects.defects import ReportOptions
     from screens.defect_report import ReportDraft
 
 # the station screen's keys that need more than an operator: action -> the least role
@@ -158,6 +161,7 @@ class StationScreen(ScanningScreen):
 
     def load_station(self, code: str, message: str | None = None) -> None:
         self.carry_message(message)
+        self._read_report_options()
         self.call_service(
             outbox.lookup_station_or_kept,
             self.caller,
@@ -238,13 +242,34 @@ class StationScreen(ScanningScreen):
         if station is None:
             self.say(_("Scan the station first: a defect is reported against a station."), "error")
             return
+
+        def open_report(options: ReportOptions) -> None:
+            self.app.push_screen(
+                DefectReportScreen(station, options, draft),
+                lambda receipt: self._report_closed(receipt, station.code),
+            )
+
+        language, options = self.__dict__.get("_report_options", (None, None))
+        if options is not None and language == current_language():
+            open_report(options)  # at once: what a quick hand types after F2 lands in the form
+            self._read_report_options()  # fresh for the next report
+        else:
+            self._read_report_options(then=open_report)
+
+    def _read_report_options(self, then: Callable[[ReportOptions], None] | None = None) -> None:
+        """The report form's choices, read ahead when a station is scanned: F2 needs no read
+        (while one ran, the keys typed after F2 went to the scan box and were lost)."""
+
+        def keep(options: ReportOptions) -> None:
+            self.__dict__["_report_options"] = (current_language(), options)
+            if then is not None:
+                then(options)
+
         self.call_service(
             outbox.report_options_or_kept,
             self.app.outbox,  # type: ignore[attr-defined]
-            on_done=lambda options: self.app.push_screen(
-                DefectReportScreen(station, options, draft),
-                lambda receipt: self._report_closed(receipt, station.code),
-            ),
+            on_done=keep,
+            group="report-options" if then is None else "service",
         )
 
     def _draft(self) -> ReportDraft | None:

@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Static
 
 from kiosk.clock import format_local, to_local
 from kiosk.errors import PermissionDenied, ServiceError
-from kiosk.i18n import N_, _
+from kiosk.i18n import N_, _, ngettext
 from kiosk.services.lines import suppliers
 from screens.base import DataChanged, KioskScreen, Message
 from screens.widgets.key_help import KeyHelp
@@ -40,32 +40,6 @@ COLUMNS = [
 ]
 LOTS_SHOWN = 2
 NAME_WIDTH = 26
-
-
-def fill_ordered(table: DataTable, rows: list[tuple[str, tuple[object, ...]]]) -> None:
-    """Show rows in the given order; update in place when the order is unchanged.
-
-    In place keeps the cursor and scroll; a new order rebuilds the table and puts
-    the cursor back on the row it was on.
-    """
-    if isinstance(table, FittedTable):
-        table.set_rows(rows)
-        return
-    keys = [key for key, _ in rows]
-    if [row_key.value for row_key in table.rows] == keys:
-        columns = list(table.columns)
-        for key, cells in rows:
-            for column, cell in zip(columns, cells, strict=True):
-                table.update_cell(key, column, cell, update_width=True)
-        return
-    selected = None
-    if table.row_count:
-        selected = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-    table.clear()
-    for key, cells in rows:
-        table.add_row(*cells, key=key)
-    if selected in keys:
-        table.move_cursor(row=keys.index(selected), animate=False)
 
 
 def trend_cell(row: suppliers.SupplierRow) -> Text:
@@ -107,13 +81,15 @@ def detail_text(row: suppliers.SupplierRow) -> Text:
     text = Text()
     text.append(f"{row.supplier_code} {row.supplier_name}", style="bold")
     text.append(
-        _(
-            ": {count} defect(s), {share_percent:.1f} % ({previous_count} the period before). "
+        ngettext(
+            ": {count} defect, {share_percent:.1f} % ({previous_count} the period before). "
             "Lots: {value}.",
-            count=row.count,
+            ": {count} defects, {share_percent:.1f} % ({previous_count} the period before). "
+            "Lots: {value}.",
+            row.count,
             share_percent=row.share_percent,
             previous_count=row.previous_count,
-            value=", ".join(row.lots) or "none",
+            value=", ".join(row.lots) or _("none"),
         )
     )
     if row.high_risk:
@@ -230,20 +206,27 @@ class SuppliersScreen(KioskScreen):
         )
         risky = len(ranking.high_risk)
         summary = Text()
-        summary.append(_("{total} incoming-material defect(s)", total=ranking.total), style="bold")
+        summary.append(
+            ngettext(
+                "{count} incoming-material defect",
+                "{count} incoming-material defects",
+                ranking.total,
+            ),
+            style="bold",
+        )
         summary.append(
             _(" (the period before: {previous_total})  ·  ", previous_total=ranking.previous_total)
         )
         summary.append(
-            _("{risky} high-risk supplier(s)", risky=risky)
+            ngettext("{count} high-risk supplier", "{count} high-risk suppliers", risky)
             if risky
             else _("no high-risk supplier"),
             style="bold red" if risky else "green",
         )
         self.query_one("#suppliers-summary", Static).update(summary)
         self.rows = {row.supplier_code: row for row in ranking.rows}
-        table = self.query_one("#supplier-table", DataTable)
-        fill_ordered(table, [(row.supplier_code, row_cells(row)) for row in ranking.rows])
+        table = self.query_one("#supplier-table", FittedTable)
+        table.set_rows([(row.supplier_code, row_cells(row)) for row in ranking.rows])
         self._show_detail(table)
         if not ranking.rows:
             self.say(

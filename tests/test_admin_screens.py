@@ -85,7 +85,7 @@ async def test_quality_admin_adds_a_person_then_changes_their_team(demo_plant, c
         await settle(pilot)
         assert isinstance(app.screen, AdminForm)  # refused: nothing typed is lost
         assert "cannot be printed on a badge" in text_of(app, "#error-badge_code")
-        assert "Please check: Badge code" in text_of(app, "#message")
+        assert "field needs attention: Badge code" in text_of(app, "#message")
         assert inside(app, app.screen.query_one("#message"))
         assert inside(app, app.screen.query_one("#form-submit", Button))
         assert app.screen.query_one("#field-badge_code", Input).value == "bad badge!"
@@ -201,7 +201,7 @@ async def test_the_admin_screens_in_chinese_at_80x24(demo_plant, clock):
         await settle(pilot)
         assert isinstance(app.screen, AdminForm)
         shown = screen_text(app)
-        assert "无法印在工牌上" in shown and "请检查" in shown
+        assert "无法印在工牌上" in shown and "4 个栏目需要处理：工牌号、姓名、部门、班组。" in shown
         for selector in ("#message", "#form-submit", "#form-cancel"):
             assert inside(app, app.screen.query_one(selector))
         for line in text_of(app, "#message").split("\n"):

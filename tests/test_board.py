@@ -156,7 +156,7 @@ async def test_board_at_80x24_shows_and_scrolls_every_red_black_list(demo_plant,
         screen = app.screen
         assert screen.query_one("#tiles").region.height <= 2
         lines = [str(w.content) for w in screen.query(".tile-line")]
-        assert "On time % 66" in lines and "Open/overdue 4/1" in lines
+        assert "On time % 66 ≥100" in lines and "Open/overdue 4/1" in lines  # and the target
         for table in screen.query(DataTable):  # the Teams tab: none runs off its side
             if table.display and table.region.area:
                 assert table.virtual_size.width <= table.size.width or table.border_subtitle

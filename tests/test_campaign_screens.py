@@ -72,7 +72,9 @@ async def test_a_quality_admin_creates_and_activates_a_campaign(demo_plant, cloc
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, CampaignForm)  # refused: still open, nothing lost
-        assert message(app).startswith("Not saved: 3 problem(s), marked below.")
+        assert message(app) == (  # the fields named at the top, in the form's order
+            "3 fields need attention: Last day, Phase 1, Line evaluation weights."
+        )
         assert error_of(app, "ends_on") == (
             "The campaign ends (2026-08-30) before it starts (2026-09-01)."
         )
@@ -157,7 +159,7 @@ async def test_the_campaign_screens_fit_80x24_in_chinese(demo_plant, clock):
         await type_into(pilot, "name", "2026 质量月")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert message(app).startswith("未保存：")
+        assert message(app).startswith("2 个栏目需要处理：开始日期、结束日期")
         assert "请按 YYYY-MM-DD 填写开始日期。" in error_of(app, "starts_on")
         check_layout(app)
         assert app.screen.query_one("#field-name", Input).value == "2026 质量月"

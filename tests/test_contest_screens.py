@@ -220,7 +220,7 @@ async def test_judge_scores_out_of_range_refused_then_a_tie_for_the_win(demo_pla
         assert text_of(app, "#error-SPEED") == (
             "Time to finish the board: 11 is out of range: give a score from 0 to 10."
         )
-        assert "nothing was saved" in text_of(app, "#message")
+        assert text_of(app, "#message") == "1 field needs attention: Time to finish the board."
         assert app.screen.query_one("#score-SPEED", Input).value == "11"
         assert skills.ranking("SOLDER").row_of("E3004").rank is None
         app.screen.query_one("#score-SPEED", Input).value = "9"

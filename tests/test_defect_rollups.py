@@ -244,7 +244,7 @@ def test_sqlite_refuses_direct_writes_to_the_rollups(tmp_path, clock):
     url = f"sqlite:///{tmp_path / 'plant.db'}"
     database_service.open_database(url)
     database_service.upgrade(clock)
-    seed_demo_plant(clock)
+    seed_demo_plant(Caller.system(clock))
     connection = sqlite3.connect(tmp_path / "plant.db", isolation_level=None)
     try:
         tables = (
@@ -279,7 +279,7 @@ def test_postgresql_application_role_cannot_write_the_rollups(two_roles, clock, 
     db.close_all()
     # the kiosks run as the application role: the owner's trigger functions keep the rollups
     database_service.open_database(app_url, create=False)
-    seed_demo_plant(clock)
+    seed_demo_plant(Caller.system(clock))
     with db.connection():
         assert defect_rollups_kept() == defect_rollups_counted_again()
         assert sum(defect_rollups_kept()[0].values()) == Defect.select().count() > 0

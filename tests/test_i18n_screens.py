@@ -81,7 +81,7 @@ async def test_the_operator_loop_in_chinese_at_80x24(demo_plant, clock):
         await settle(pilot)
         assert text_of(app, "#error-category") == "请选择 5M1E 类别（人、机、料、法、环、测）。"
         assert text_of(app, "#error-description") == "请描述缺陷：哪里有什么问题。"
-        assert text_of(app, "#message") == "请填写标红的栏目。"
+        assert text_of(app, "#message") == "2 个栏目需要处理：5M1E 类别、有什么问题。"
         check_layout(app)
         category = app.screen.query_one("#category", Select)
         assert ("2 机 (设备、工装)", "machine") in [  # the digit that picks it
@@ -105,7 +105,7 @@ async def test_the_operator_loop_in_chinese_at_80x24(demo_plant, clock):
         await pilot.press("1", "enter")
         await settle(pilot)
         assert text_of(app, "#message") == "答案已保存。按 N 做下一题，Esc 返回。"
-        assert text_of(app, "#feedback").startswith(("✔ 回答正确！", "✘ 不对。您选的是 1。"))
+        assert text_of(app, "#feedback").startswith(("✔ 回答正确！", "✘ 不对。您选的是 A: "))
         assert text_of(app, "#score").startswith("目前共答 1 题")
         check_layout(app)
         await pilot.press("escape")

@@ -75,6 +75,30 @@ SCREENS: dict[str, tuple[tuple[str, str | None] | None, tuple[str, ...]]] = {
     "enrolment_code": (ADMIN, ("ctrl+o", "enter", "f6")),
     "board_campaign_picker": (None, ("c",)),
     "board": (None, ()),  # a board terminal (kiosk board): the supervisor board alone
+    # lists laid out by FittedTable (columns kept, elided, wrapped or named as hidden)
+    "skills": (SUPERVISOR, ("f9", "down", "enter", "down", "enter")),
+    "scoreboard": (SUPERVISOR, ("f9", "enter", "c", "=Morning round", "=C1 C2", "s")),
+    "code_lists": (ADMIN, ("ctrl+o", "down", "down", "down", "enter")),
+    # modals: offers and confirmations
+    "resume_offer": (OPERATOR, ("f8", "enter", "1", "enter", "f10", "=E1002")),
+    "restored_draft": (OPERATOR, ("=L1-S01", "f2", "3", *"Wrong cable", "f10", "=E1002", "f2")),
+    "confirm_activation": (
+        ADMIN,
+        ("ctrl+k", "n", "=Autumn check", "=2025-10-01", "=2025-10-31", "ctrl+s", "a"),
+    ),
+    "locked_unlock": (None, ("ctrl+q", "=E1002", "=0000")),  # refused: not a supervisor
+    # the forms (ActionForm, AdminForm), some sent empty to show where the errors go
+    "progress_refused": (LEADER, ("f5", "enter", "p", "ctrl+s")),
+    "reassign_form": (SUPERVISOR, ("f5", "a", "enter", "a")),
+    "contest_team_form": (SUPERVISOR, ("f9", "enter", "t", "ctrl+s")),
+    "contest_new_form": (SUPERVISOR, ("f9", "enter", "c")),
+    "production_form": (SUPERVISOR, ("f12", "p")),
+    "evaluation_form": (SUPERVISOR, ("f12", "e")),
+    "reversal_form": (SUPERVISOR, ("f4", "enter", "x")),
+    "participant_form": (SUPERVISOR, ("f9", "down", "enter", "down", "enter", "a")),
+    "proposal_form": (OPERATOR, ("f11", "n", "ctrl+s")),
+    "code_form": (ADMIN, ("ctrl+o", "down", "down", "down", "enter", "f2", "ctrl+s")),
+    "line_form": (ADMIN, ("ctrl+o", "down", "enter", "f2")),
 }
 
 
@@ -157,6 +181,9 @@ def _app(url: str, screen: str, language: str) -> KioskApp:
     if screen.startswith("board"):
         settings = Settings(database_url=url, terminal_id="BOARD", language=language)
         return KioskApp(settings, clock=clock, board_only=True)
+    if screen.startswith("locked"):  # a locked kiosk (kiosk run --locked)
+        settings = Settings(database_url=url, terminal_id="TEST-1", language=language, locked=True)
+        return KioskApp(settings, clock=clock)
     return make_app(url, clock, language)
 
 

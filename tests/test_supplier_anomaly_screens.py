@@ -81,7 +81,7 @@ async def test_operator_is_refused_and_a_supervisor_sees_the_ranking(demo_plant,
         assert rows[3][0] == "4" and rows[3][3:] == ["1", "10.0 %", "▲ 0 → 1", "R1", "—"]
         assert rows[4][:2] == ["—", "SUP-X9"] and rows[4][5] == "▼ 1 → 0"
         assert text_of(app, "#supplier-detail") == (
-            "SUP-CN01 Hunan Copper Terminals Co.: 4 defect(s), 40.0 % (2 the period before). "
+            "SUP-CN01 Hunan Copper Terminals Co.: 4 defects, 40.0 % (2 the period before). "
             "Lots: A1, A2, A3. HIGH RISK: share 40.0 % ≥ 25 %."
         )
         await pilot.press("down", "down")
@@ -89,7 +89,7 @@ async def test_operator_is_refused_and_a_supervisor_sees_the_ranking(demo_plant,
         assert text_of(app, "#supplier-detail").endswith("HIGH RISK: 1 critical defect.")
         assert "2025-09-01 – 2025-09-30" in text_of(app, "#suppliers-period")
         summary = text_of(app, "#suppliers-summary")
-        assert "10 incoming-material defect(s)" in summary and "3 high-risk supplier(s)" in summary
+        assert "10 incoming-material defects" in summary and "3 high-risk suppliers" in summary
 
         add_defect(noon(9, 9), supplier="SUP-CN04", lot="R9")  # another terminal writes
         await pilot.press("r")

@@ -25,6 +25,18 @@ def letter_of(position: int) -> str:
     return LETTERS[position - 1].upper()
 
 
+def choice_label(position: int, text: str) -> str:
+    """ "B: 0 V": the letter the choice is picked by and its text, as the quiz and the
+    assessment name an answer (a position of 0: no choice, the text alone)."""
+    return f"{letter_of(position)}: {text}" if position else text
+
+
+def choice_text(choices, position: int) -> str:
+    """The choice at `position` as `choice_label` says it."""
+    text = next((c.text for c in choices if c.position == position), "")
+    return choice_label(position, text)
+
+
 def choice_options(choices) -> list[Option]:
     """ "1 A  text": the two keys that pick a choice, then its text."""
     return [

@@ -49,10 +49,10 @@ class KeyHelp(Static):
                 item.append(f" {key} ", style="strike")
                 item.append(f" {binding.description}", style="strike italic")
             items.append(item)
-        self.update(_pack(items, self.size.width - 2))
+        self.update(pack(items, self.size.width - 2))
 
 
-def _pack(items: list[Text], width: int) -> Text:
+def pack(items: list[Text], width: int) -> Text:
     """The keys in lines of at most `width` cells, a key never split from its description
     (Chinese descriptions are two cells a character and may wrap anywhere)."""
     text = Text()

@@ -3,7 +3,8 @@
 Textual's Input refuses a whole paste that would pass `max_length` (and keeps only
 the first line of a pasted block), without a word. This one joins a pasted block's
 lines, cuts what does not fit, says so in a message, and counts "123/500" on its
-border so the limit is seen before it is reached.
+border so the limit is seen before it is reached: on free text only (`counter=False` for a
+date, a number or a code, whose limit is no news to anyone).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from textual.widgets import Input
 from kiosk.i18n import _
 
 COUNTER_FROM = 20  # fields this long or longer show the counter (not PINs and codes)
+DATE_LENGTH = 10  # YYYY-MM-DD
 
 
 class LimitedInput(Input):
@@ -25,6 +27,10 @@ class LimitedInput(Input):
     }
     """
 
+    def __init__(self, *args, counter: bool = True, **kwargs) -> None:
+        self.counter = counter  # first: Input's constructor sets the value (and so counts)
+        super().__init__(*args, **kwargs)
+
     def on_mount(self) -> None:
         self._count()
 
@@ -32,7 +38,9 @@ class LimitedInput(Input):
         self._count()
 
     def _count(self) -> None:
-        if not self.max_length or self.max_length < COUNTER_FROM or self.password:
+        if not self.counter or not self.max_length or self.max_length < COUNTER_FROM:
+            return
+        if self.password:
             return
         self.border_subtitle = f"{len(self.value)}/{self.max_length}"
         self.set_class(len(self.value) >= self.max_length, "-full")

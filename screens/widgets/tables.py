@@ -3,9 +3,10 @@
 `FittedTable` chooses which columns to keep for the width it has: each column has a
 priority (0: always kept; higher numbers are dropped first) and a minimum width; long
 text columns (`flex`) are elided with "…" down to their minimum before a column is
-dropped. Widths are recomputed for every data set and on every resize, rows show in the order
-given (the cursor stays on its row), and the names of the columns left out are shown
-under the table ("hidden: Team, Due").
+dropped; a note read in full (`wrap`) is narrowed first and wraps onto more lines instead
+(its rows grow). Widths are recomputed for every data set and on every resize, rows show
+in the order given (the cursor stays on its row), and the names of the columns left out
+are shown under the table ("hidden: Team, Due").
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ class Col:
     min_width: int = 4  # a flex column is elided down to this; narrower, it is dropped
     flex: bool = False  # long text (names, descriptions) that may be elided
     coded: bool = False  # flex text that starts with a code ("L2 DC Fast…"): elided first
+    wrap: bool = False  # a note read in full: narrowed first, wrapped onto more lines
+
+    @property
+    def narrows(self) -> bool:
+        """Whether the column gives up width before another goes (elided or wrapped)."""
+        return self.flex or self.wrap
 
 
 def fill_rows(table: DataTable, rows: Rows) -> None:
@@ -98,6 +105,18 @@ def _elided(cell: object, width: int) -> object:
     return text
 
 
+def _wrapped(cell: object) -> Text:
+    """A cell that wraps at its column's width (a plain string is never read as markup)."""
+    text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
+    text.no_wrap = False
+    text.overflow = "fold"  # a word longer than the column is broken, not cut
+    return text
+
+
+def _fitted(cell: object, column: Col, width: int) -> object:
+    return _wrapped(cell) if column.wrap else _elided(cell, width)
+
+
 def choose_columns(
     columns: list[Col], rows: list[tuple[object, ...]], width: int
 ) -> tuple[list[tuple[int, Col, int]], list[Col]]:
@@ -111,15 +130,16 @@ def choose_columns(
 
     def least(n: int) -> int:
         column = columns[n]
-        return min(natural[n], column.min_width) if column.flex else natural[n]
+        return min(natural[n], column.min_width) if column.narrows else natural[n]
 
     def over() -> int:
         return sum(natural[n] + padding for n in kept) - width
 
     def soft(n: int) -> int:
         """How far a column that always stays is elided before another column goes: a
-        name by a quarter (it is still read), a long text down to 24 cells."""
-        if columns[n].coded:
+        name by a quarter (it is still read), a long text down to 24 cells; wrapped text
+        loses nothing, so to its minimum."""
+        if columns[n].coded or columns[n].wrap:
             return least(n)
         return max(least(n), min(natural[n] * 3 // 4, 24))
 
@@ -129,7 +149,7 @@ def choose_columns(
         return sum(
             natural[n] - (least(n) if columns[n].priority else soft(n))
             for n in kept
-            if columns[n].flex
+            if columns[n].narrows
         )
 
     # drop the least important columns while eliding cannot make room
@@ -140,8 +160,9 @@ def choose_columns(
         kept.remove(max(droppable, key=lambda n: (columns[n].priority, n)))
     widths = {n: natural[n] for n in kept}
     excess = over()
-    flexible = sorted(
-        (n for n in kept if columns[n].flex), key=lambda n: (-columns[n].priority, -widths[n])
+    flexible = sorted(  # wrapped text first (it loses nothing), then the least important
+        (n for n in kept if columns[n].narrows),
+        key=lambda n: (not columns[n].wrap, -columns[n].priority, -widths[n]),
     )
     for n in flexible:
         if excess <= 0:
@@ -197,21 +218,25 @@ class FittedTable(DataTable):
         chosen, hidden = choose_columns(spec, [cells for _k, cells in self._rows], self._room())
         layout = tuple((column.key, width) for _n, column, width in chosen)
         rows = [
-            (key, tuple(_elided(cells[n], w) for n, _c, w in chosen)) for key, cells in self._rows
+            (key, tuple(_fitted(cells[n], c, w) for n, c, w in chosen)) for key, cells in self._rows
         ]
         keys = [key for key, _cells in rows]
+        # wrapped rows take as many lines as their text: a changed cell is laid out again
+        wrapping = any(column.wrap for _n, column, _w in chosen)
         if layout == self._layout and [row.value for row in self.rows] == keys:
-            changed = False
-            for key, cells in rows:  # in place: the cursor and the scroll stay
-                before = self._shown.get(key, ())
-                for n, ((_n, column, _w), cell) in enumerate(zip(chosen, cells, strict=True)):
-                    if n >= len(before) or before[n] != cell:
-                        self.update_cell(key, column.key, cell)
-                        changed = True
-            self._shown = dict(rows)
-            if changed:
-                forget_old_renders(self)
-            return
+            changes = [
+                (key, column.key, cell)
+                for key, cells in rows
+                for n, ((_n, column, _w), cell) in enumerate(zip(chosen, cells, strict=True))
+                if n >= len(self._shown.get(key, ())) or self._shown[key][n] != cell
+            ]
+            if not (wrapping and changes):
+                for key, column_key, cell in changes:  # in place: cursor and scroll stay
+                    self.update_cell(key, column_key, cell)
+                self._shown = dict(rows)
+                if changes:
+                    forget_old_renders(self)
+                return
         selected = None
         if self.row_count:
             selected = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value
@@ -220,7 +245,7 @@ class FittedTable(DataTable):
         for _n, column, width in chosen:
             self.add_column(column.label, key=column.key, width=width)
         for key, cells in rows:
-            self.add_row(*cells, key=key)
+            self.add_row(*cells, key=key, height=None if wrapping else 1)
         self._shown = dict(rows)
         if selected in keys:  # the cursor stays on its row
             self.move_cursor(row=keys.index(selected), animate=False)

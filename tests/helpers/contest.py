@@ -37,3 +37,16 @@ async def submit_form(pilot, app: KioskApp, **values: str) -> None:
         app.screen.query_one(f"#field-{name}", Input).value = value
     await pilot.press("ctrl+s")
     await settle(pilot)
+
+
+async def first_item_answered_right(pilot, app: KioskApp) -> None:
+    """On the host screen: a new contest of C1 and C2, its first item out, and team 1's
+    member 2 answering it right (+2 to C1)."""
+    await pilot.press("c")
+    await settle(pilot)
+    await submit_form(pilot, app, name="Morning round", teams="C1 C2")
+    await pilot.press("n")
+    await settle(pilot)
+    question = app.screen.view.item.question_id
+    await pilot.press("1", "2", letter_of(question, True), "enter")
+    await settle(pilot)

@@ -120,6 +120,7 @@ class MissedItem:
     correct_position: int
     correct_text: str
     explanation: str
+    chosen_position: int = 0  # 0: not answered
 
 
 @dataclass(frozen=True)
@@ -475,6 +476,7 @@ def _result(assessment: Assessment, items: list[AssessmentItem]) -> AssessmentRe
                 position=item.position,
                 text=item.question.text,
                 chosen_text=chosen.text if chosen else _("(no answer)"),
+                chosen_position=chosen.position if chosen else 0,
                 correct_position=right.position if right else 0,
                 correct_text=right.text if right else "",
                 explanation=item.question.explanation,
