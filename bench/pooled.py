@@ -4,10 +4,14 @@ same; the server connections used against PgBouncer's pool size, and the p99 wri
 of 200 kiosks against 10.
 
 A kiosk writes the way a terminal on the floor does: about one write every INTERVAL
-seconds (each pause drawn from 0.5 to 1.5 times it, the first one too, so the kiosks do
-not start in step), the same pace for 10 kiosks and for 200. The comparison is then what
-200 kiosks sharing POOL server connections cost each write, not what a machine at full
-CPU does (writing flat out, 200 one-process threads measured 7.8x on 2 cores).
+seconds (20: a busy kiosk, three reports or awards a minute; each pause drawn from 0.5
+to 1.5 times it, the first one too, so the kiosks do not start in step), the same pace
+for 10 kiosks and for 200. The comparison is then what 200 kiosks sharing POOL server
+connections cost each write, not what a machine at full CPU does (writing flat out, 200
+one-process threads measured 7.8x on 2 cores). Every award takes the ledger chain's lock
+(one writer per campaign), so the awards of all kiosks are written one at a time, each
+holding a server connection while it waits: at 200 kiosks writing every 3 s (67 writes
+a second) on this shared 2-core machine the queue grew without end.
 
 The kiosks are threads, KIOSKS_PER_PROCESS of them in each child process (each kiosk with
 a connection of its own, as a terminal has), so 200 kiosks are 20 processes and no one
@@ -37,8 +41,8 @@ from models import db
 
 POOL = 20  # PgBouncer's server connections for the database
 KIOSKS = (10, 200)
-INTERVAL = float(os.environ.get("QK_BENCH_POOLED_INTERVAL", "3.0"))  # seconds between writes
-WRITES = int(os.environ.get("QK_BENCH_POOLED_WRITES", "20"))  # per kiosk
+INTERVAL = float(os.environ.get("QK_BENCH_POOLED_INTERVAL", "20"))  # seconds between writes
+WRITES = int(os.environ.get("QK_BENCH_POOLED_WRITES", "6"))  # per kiosk
 KIOSKS_PER_PROCESS = 10
 START_SECONDS = 120.0  # a child's imports, on a loaded machine
 

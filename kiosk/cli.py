@@ -57,7 +57,10 @@ def _scale_argument(text: str) -> float:
         raise argparse.ArgumentTypeError(getattr(exc, "message", str(exc))) from None
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only_run: bool = False) -> argparse.ArgumentParser:
+    """The command line. `only_run`: just the `run` command (every terminal starts with it;
+    the other commands' parsers, and the modules that add them, cost its start-up about as
+    much CPU as the rest of the command line)."""
     parser = argparse.ArgumentParser(
         prog="kiosk",
         description="Quality Kiosk: the Quality Month on the shop floor.",
@@ -79,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--theme", choices=THEME_CHOICES, help="colours for this terminal")
     _add_language(run)
+    if only_run:
+        return parser
 
     demo = commands.add_parser(
         "demo", help="create (or refresh) the demo plant in the default SQLite file and start"
@@ -587,7 +592,8 @@ def command_for(args: argparse.Namespace) -> Command:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(only_run=given[:1] == ["run"]).parse_args(given)
     if _terminal_missing(args):
         return 2
     command = command_for(args)

@@ -68,7 +68,6 @@ class ActionForm(KioskModal):
         self.fields = fields
         self.submit = submit
         self.submit_label = submit_label
-        self.busy = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="action-form"):
@@ -121,15 +120,17 @@ class ActionForm(KioskModal):
         return values
 
     def action_submit(self) -> None:
-        if self.busy:
-            return
-        self.busy = True
-        self.say(_("Saving…"))
-        self.call_service(self.submit, self.values(), on_done=self.dismiss, on_error=self.refused)
+        self.call_service(
+            self.submit,
+            self.values(),
+            on_done=self.dismiss,
+            on_error=self.refused,
+            group="submit",
+            busy=_("Saving…"),
+        )
 
     def refused(self, error: ServiceError) -> None:
         """Each field's problem under it, the fields named at the top, the first focused."""
-        self.busy = False
         problems = error.problems if isinstance(error, ValidationFailed) else {}
         if not point_out(self, problems, {spec.name: spec.label for spec in self.fields}):
             self.say(error.message, "error")

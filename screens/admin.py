@@ -110,7 +110,7 @@ class AdminMenuScreen(KioskScreen):
         menu.clear_options()
         menu.add_options(
             Option(Text.assemble((_(entry.title), "bold"), "  ·  ", _(entry.hint)), id=entry.id)
-            for entry in entries_for(self.app.user)  # type: ignore[attr-defined]
+            for entry in entries_for(self.kiosk_app.user)
         )
         menu.highlighted = highlighted if highlighted is not None else 0
 

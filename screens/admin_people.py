@@ -182,7 +182,7 @@ class PeopleScreen(KioskScreen):
     def _fields(
         self, choices: plant_admin.AdminChoices, row: plant_admin.PersonRow | None
     ) -> list[FormField]:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.caller.person
         departments = tuple((f"{d.name} ({d.code})", d.code) for d in choices.departments)
         current_department = ""
         if row is not None:

@@ -70,7 +70,7 @@ class AssessmentScreen(KioskScreen):
 
     @property
     def user(self):
-        return self.app.user  # type: ignore[attr-defined]
+        return self.kiosk_app.user
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "start":
@@ -387,14 +387,14 @@ class ResumeOffer(KioskModal):
 
 def offer_unfinished_assessment(screen: KioskScreen) -> None:
     """After sign-in: if the person left an assessment unfinished, offer to continue it."""
-    user = screen.app.user  # type: ignore[attr-defined]
+    user = screen.kiosk_app.user
     if user is None:
         return
 
     def offer(status: assessments.AssessmentStatus) -> None:
         if status.unfinished is None or screen.app.screen is not screen:
             return
-        if screen.app.user is None or screen.app.user.id != user.id:  # type: ignore[attr-defined]
+        if screen.kiosk_app.user is None or screen.kiosk_app.user.id != user.id:
             return
 
         def chosen(go_on: bool | None) -> None:

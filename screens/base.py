@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
+from textual.dom import DOMNode
 from textual.message import Message as TextualMessage
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
@@ -24,6 +25,19 @@ if TYPE_CHECKING:
     from kiosk.services.platform.caller import Caller
 
 log = logging.getLogger("kiosk.screens")
+
+STILL_WORKING = N_("Still working on it: one press is enough.")
+
+if TYPE_CHECKING:  # what ServiceCalls is mixed into: KioskScreen and KioskModal
+    _ScreenBase = Screen[Any]
+else:
+    _ScreenBase = object
+
+
+def kiosk_app_of(node: DOMNode) -> KioskApp:
+    """The app a widget runs in, typed: for widgets that are not kiosk screens (those have
+    `self.kiosk_app`)."""
+    return cast("KioskApp", node.app)
 
 
 class Message(Static):
@@ -83,17 +97,12 @@ class DataChanged(TextualMessage):
         return "other" in self.topics or not self.topics.isdisjoint(wanted)
 
 
-if TYPE_CHECKING:  # the mixin is only ever mixed into a Screen: checked as one
-    _ScreenMixin = Screen[Any]
-else:
-    _ScreenMixin = object
-
-
-class ServiceCalls(_ScreenMixin):
+class ServiceCalls(_ScreenBase):
     """For screens: database work runs in thread workers, one service call each."""
 
     _generations: dict[str, int]
     _in_flight: dict[str, int]
+    _busy_groups: set[str]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -125,18 +134,30 @@ class ServiceCalls(_ScreenMixin):
         self,
         function: Callable[..., Any],
         *args: Any,
-        on_done: Callable[[Any], object],  # what it returns is not used
-        on_error: Callable[[ServiceError], None] | None = None,
+        on_done: Callable[[Any], object],
+        on_error: Callable[[ServiceError], object] | None = None,
         group: str = "service",
         latest_only: bool = False,
+        busy: str | None = None,
         **kwargs: Any,
-    ) -> Worker:
+    ) -> Worker[None] | None:
         """Run `function(*args, **kwargs)` in a thread; hand its result to `on_done`.
+
+        A result (or an error) that arrives after this screen was dismissed is dropped:
+        `on_done` and `on_error` only ever run on a screen that is still up.
 
         With `latest_only`, a result is dropped when a newer call in the same
         group has started since (two quick scans: the last one wins, whichever
         worker finishes first).
+
+        With `busy` (what to say meanwhile, e.g. `_("Saving…")`), the call is a write a
+        person started: while it is in flight the screen says so and carries the `-busy`
+        class, and another call of the same group is refused with a message instead of
+        writing twice (a double press writes once). Returns None when refused.
         """
+        if busy is not None and self.in_flight(group):
+            self.say(_(STILL_WORKING))
+            return None
         failed = on_error or self.show_error
         if not hasattr(self, "_generations"):
             self._generations = {}
@@ -144,24 +165,32 @@ class ServiceCalls(_ScreenMixin):
         if not hasattr(self, "_in_flight"):
             self._in_flight = {}
         self._in_flight[group] = self._in_flight.get(group, 0) + 1
+        if busy is not None:
+            self._set_busy(group, True)
+            self.say(busy)
         language = current_language()  # this terminal's: the worker thread answers in it
+        name = getattr(function, "__name__", function)
+        app = self.kiosk_app  # kept: a screen closed meanwhile no longer knows its app
 
-        def deliver(callback: Callable[[Any], None], value: Any, answered: bool | None) -> None:
+        def deliver(callback: Callable[[Any], object], value: Any, answered: bool | None) -> None:
             self._in_flight[group] -= 1
+            if busy is not None and not self.in_flight(group):
+                self._set_busy(group, False)
             if isinstance(value, DatabaseUnavailable):  # busy: it answered, with a lock
                 answered = isinstance(value, DatabaseBusy)
             if answered is not None:  # the call reached the database, or could not
-                self.app.database_state = (  # type: ignore[attr-defined]
-                    N_("online") if answered else N_("unreachable")
-                )
+                app.database_state = N_("online") if answered else N_("unreachable")
             if latest_only and self._generations.get(group) != generation:
+                return
+            if not self.is_attached or self not in app.screen_stack:
+                log.debug("%s answered after its screen %s was closed: dropped", name, self)
                 return
             callback(value)
 
         def job() -> None:
             # the app loads the services and opens the database after its first screen is
             # up (kiosk/app.py): a call made in that moment waits for it here
-            wait_for_services = getattr(self.app, "wait_for_services", None)
+            wait_for_services = getattr(app, "wait_for_services", None)
             if wait_for_services is not None and not wait_for_services():
                 return  # the kiosk closed before it got that far
             # the service answers in this terminal's language; the result is handed over
@@ -171,7 +200,7 @@ class ServiceCalls(_ScreenMixin):
             uow.clear_contact()
             with i18n_language(language):
                 callback, value = call(uow)
-            self.app.call_from_thread(deliver, callback, value, uow.last_contact())
+            app.call_from_thread(deliver, callback, value, uow.last_contact())
 
         def call(uow: Any) -> tuple[Callable[[Any], object], Any]:
             try:
@@ -180,7 +209,7 @@ class ServiceCalls(_ScreenMixin):
             except ServiceError as exc:
                 return failed, exc
             except Exception as exc:  # an unexpected fault must not kill the kiosk
-                log.exception("service call %s failed", getattr(function, "__name__", function))
+                log.exception("service call %s failed", name)
                 fault = ServiceError(
                     _(
                         "Something went wrong ({error}). Nothing you entered is lost; try "
@@ -192,10 +221,20 @@ class ServiceCalls(_ScreenMixin):
 
         return self.run_worker(job, thread=True, group=group, exit_on_error=False)
 
+    def _set_busy(self, group: str, busy: bool) -> None:
+        """The screen carries `-busy` while any write a person started is in flight."""
+        if not hasattr(self, "_busy_groups"):
+            self._busy_groups = set()
+        if busy:
+            self._busy_groups.add(group)
+        else:
+            self._busy_groups.discard(group)
+        self.set_class(bool(self._busy_groups), "-busy")
+
     @property
     def kiosk_app(self) -> KioskApp:
         """The app, typed: screens reach its user, clock and settings through this."""
-        return cast("KioskApp", getattr(self, "app"))  # noqa: B009  # a mixin: no `app` here
+        return cast("KioskApp", self.app)
 
     @property
     def caller(self) -> Caller:
@@ -214,8 +253,8 @@ class ServiceCalls(_ScreenMixin):
         """The terminal and the clock a service that acts is told (its `terminal=` and
         `clock=` keywords): `call_service(service, ..., **self.where_and_when())`."""
         return {
-            "terminal": self.app.settings.terminal_id,  # type: ignore[attr-defined]
-            "clock": self.app.clock,  # type: ignore[attr-defined]
+            "terminal": self.kiosk_app.settings.terminal_id,
+            "clock": self.kiosk_app.clock,
         }
 
     def show_error(self, error: ServiceError) -> None:
@@ -229,7 +268,7 @@ class ServiceCalls(_ScreenMixin):
         `minimum` for a key: nothing is opened for them to fill in and be refused on submit."""
         from kiosk.services.platform import auth
 
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         if user is not None and user.has_role(minimum):
             return False
         message = _(
@@ -245,7 +284,7 @@ class ServiceCalls(_ScreenMixin):
         from kiosk.services.platform import auth
 
         self.say(message, "error")
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         if user is not None:
             self.call_service(
                 auth.record_refusal,

@@ -287,7 +287,7 @@ class BoardScreen(KioskScreen):
         )
 
     def _read_again_if_stale(self, panel: str) -> None:
-        if panel in self._stale_panels and self.is_attached:
+        if panel in self._stale_panels:
             self._stale_panels.discard(panel)
             self._read_panel(panel)
 
@@ -295,7 +295,7 @@ class BoardScreen(KioskScreen):
         """The warning stays on the board while the latest `kiosk ledger verify` failed."""
         warning = self.query_one("#ledger-warning", Static)
         failed = check is not None and not check.ok
-        warning.update(ledger_check.warning_text(check) if failed else "")  # type: ignore[arg-type]
+        warning.update(ledger_check.warning_text(check) if check is not None and failed else "")
         warning.display = failed
 
     def show_summary(self, summary: kpis.BoardSummary) -> None:

@@ -164,7 +164,8 @@ class CampaignsScreen(KioskScreen):
         if view.active:
             self.say(_("{name} is already the active campaign.", name=view.name), "error")
             return
-        active = next((v.name for v in self.admin.campaigns if v.active), None)  # type: ignore[union-attr]
+        assert self.admin is not None  # the campaign was chosen from it
+        active = next((v.name for v in self.admin.campaigns if v.active), None)
         self.app.push_screen(
             ConfirmActivation(view, active), lambda yes: self._confirmed(view, yes)
         )
@@ -243,7 +244,6 @@ class CampaignForm(KioskScreen):
     def __init__(self, starting: campaigns.CampaignView) -> None:
         super().__init__()
         self.starting = starting
-        self.busy = False
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -337,20 +337,17 @@ class CampaignForm(KioskScreen):
         )
 
     def action_submit(self) -> None:
-        if self.busy:
-            return
-        self.busy = True
-        self.say(_("Saving…"))
         self.call_service(
             campaigns.create_campaign,
             self.caller,
             self.draft(),
             on_done=self.dismiss,
             on_error=self.refused,
+            group="submit",
+            busy=_("Saving…"),
         )
 
     def refused(self, error: ServiceError) -> None:
-        self.busy = False
         problems = error.problems if isinstance(error, ValidationFailed) else {}
         if not point_out(self, problems, self._labels(), field=self._field_for, hide_empty=True):
             self.say(error.message, "error")

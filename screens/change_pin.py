@@ -22,7 +22,7 @@ class ChangePinScreen(KioskModal):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def compose(self) -> ComposeResult:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         least = enrolment.min_pin_digits(user.role) if user else 4
         with Vertical(id="change-pin"):
             yield Static(_("Change your PIN"), id="change-pin-title")

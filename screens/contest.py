@@ -131,7 +131,6 @@ class ContestScreen(KioskScreen):
         self.pending_team: int | None = None
         self.pending_position: int | None = None
         self.pending_member: int | None = None  # who answered: their number on the team
-        self.busy = False
         self._buttons_for: int | None = None  # the contest whose team buttons are mounted
         self._just_counted = False  # the last thing done was confirming an answer
 
@@ -206,8 +205,6 @@ class ContestScreen(KioskScreen):
             self.show_contest(self.view)
 
     def show_contests(self, summaries: list[contests.ContestSummary]) -> None:
-        if not self.is_attached:
-            return
         self.query_one("#contest-title", Static).update(
             Text(_("Knowledge contests · the host is a team leader or above"), style="bold")
         )
@@ -239,8 +236,6 @@ class ContestScreen(KioskScreen):
             options.highlighted = 0
 
     def show_teams(self, teams: list[contests.ContestTeamView], message: str | None) -> None:
-        if not self.is_attached:
-            return
         self.query_one("#teams", FittedTable).set_rows(
             [
                 (
@@ -364,8 +359,6 @@ class ContestScreen(KioskScreen):
     # -- running a contest -----------------------------------------------------------------
 
     def show_contest(self, view: contests.ContestView) -> None:
-        if not self.is_attached:
-            return
         if self.view is None or self.view.id != view.id:
             self.pending_team = self.pending_position = self.pending_member = None
         self.render_contest(view)
@@ -609,8 +602,8 @@ class ContestScreen(KioskScreen):
 
     def action_confirm(self) -> None:
         view = self.view
-        if self.busy or view is None:
-            return  # a double Enter: the first one is on its way
+        if view is None:
+            return
         if view.item is None:
             self.say(_("Press n to put an item on the board first."), "error")
             return
@@ -629,8 +622,6 @@ class ContestScreen(KioskScreen):
                 missing = _("the answer (A-F)")
             self.say(_("Pick {missing} first, then press Enter.", missing=missing), "error")
             return
-        self.busy = True
-        self.say(_("Counting…"))
         self.call_service(
             contests.submit_answer,
             self.caller,
@@ -642,12 +633,10 @@ class ContestScreen(KioskScreen):
             on_done=self._answered,
             on_error=self._refused,
             group="write",
+            busy=_("Counting…"),  # a double Enter counts once
         )
 
     def _answered(self, outcome: contests.AnswerOutcome) -> None:
-        self.busy = False
-        if not self.is_attached:
-            return
         self.pending_team = self.pending_position = self.pending_member = None
         self._just_counted = True
         self.render_contest(outcome.contest)
@@ -660,16 +649,12 @@ class ContestScreen(KioskScreen):
         self.say(message, "success" if outcome.correct and not outcome.already else "info")
 
     def _refused(self, error: ServiceError) -> None:
-        self.busy = False
-        if self.is_attached:
-            self.say(error.message, "error")  # the team and answer stay picked
+        self.say(error.message, "error")  # the team and answer stay picked
 
     def action_next_item(self) -> None:
         view = self.view
-        if self.busy or view is None:
+        if view is None:
             return
-        self.busy = True
-        self.say(_("Drawing the next item…"))
         self.call_service(
             contests.draw_item,
             self.caller,
@@ -678,12 +663,10 @@ class ContestScreen(KioskScreen):
             on_done=self._drawn,
             on_error=self._refused,
             group="write",
+            busy=_("Drawing the next item…"),
         )
 
     def _drawn(self, view: contests.ContestView) -> None:
-        self.busy = False
-        if not self.is_attached:
-            return
         self.render_contest(view)
         self.say(self._round_help())
 

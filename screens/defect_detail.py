@@ -187,7 +187,7 @@ class DefectDetailScreen(KioskScreen):
         role) stays pressable, to say at once why (see `key_offered` and `action_act`)."""
         if action != "act" or self.detail is None:
             return True
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         return lifecycle.offer(str(parameters[0]), user, self.detail) is not False
 
     def key_offered(self, binding: Binding) -> bool:
@@ -195,12 +195,12 @@ class DefectDetailScreen(KioskScreen):
         if self.detail is None or not binding.action.startswith("act("):
             return True
         name = binding.action[len("act('") : -len("')")]
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         return lifecycle.offer(name, user, self.detail) is True
 
     def action_act(self, name: str) -> None:
         detail = self.detail
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         if detail is None or user is None:
             return
         if lifecycle.offer(name, user, detail) is not True:  # greyed out, pressed anyway
@@ -300,7 +300,7 @@ class DefectDetailScreen(KioskScreen):
         if result is None:
             return
         if isinstance(result, outbox.Queued):
-            self.app.outbox_changed(result.waiting)  # type: ignore[attr-defined]
+            self.kiosk_app.outbox_changed(result.waiting)
             self.say(
                 _(
                     "The server cannot be reached: the update is kept on this kiosk and will "

@@ -42,10 +42,7 @@ class ReportDraft:
 
 def report_drafts(app: App) -> dict[str, ReportDraft]:
     """The kiosk's unsent report drafts, by badge."""
-    drafts = getattr(app, "report_drafts", None)
-    if drafts is None:
-        drafts = {}
-        app.report_drafts = drafts  # type: ignore[attr-defined]
+    drafts: dict[str, ReportDraft] = vars(app).setdefault("report_drafts", {})
     return drafts
 
 
@@ -70,7 +67,6 @@ class DefectReportScreen(KioskScreen):
         # a draft kept at a sign-out comes back with its id: sent twice, stored once
         self.defect_id = draft.defect_id if draft else uuid.uuid4()
         self._draft = draft
-        self.submitting = False
         # what this person chose last at this station on this kiosk: (category, source)
         self._remembered: tuple[str | None, str | None] = _last_choices(self.app).get(
             self._memory_key(), (None, None)
@@ -245,8 +241,6 @@ class DefectReportScreen(KioskScreen):
         return point_out(self, problems, labels, field=lambda name: self.query_one(f"#{name}"))
 
     def action_submit(self) -> None:
-        if self.submitting:
-            return
         draft = self.draft()
         problems = defects.validate_draft(draft)
         shown = self.show_problems(problems)  # and the problems of the last try cleared
@@ -254,8 +248,6 @@ class DefectReportScreen(KioskScreen):
             if not shown:
                 self.say(" ".join(problems.values()), "error")
             return
-        self.submitting = True
-        self.say(_("Saving…"))
         self.call_service(
             outbox.report_defect_or_keep,
             self.caller,
@@ -264,6 +256,8 @@ class DefectReportScreen(KioskScreen):
             defect_id=self.defect_id,
             on_done=self.saved,
             on_error=self.failed,
+            group="submit",
+            busy=_("Saving…"),
         )
 
     def saved(self, receipt: defects.DefectReceipt | outbox.Queued) -> None:
@@ -273,7 +267,7 @@ class DefectReportScreen(KioskScreen):
             self._value("source"),
         )
         if isinstance(receipt, outbox.Queued):
-            self.app.outbox_changed(receipt.waiting)  # type: ignore[attr-defined]
+            self.kiosk_app.outbox_changed(receipt.waiting)
             self.dismiss(
                 _(
                     "The server cannot be reached: the report is kept on this kiosk and will "
@@ -296,7 +290,6 @@ class DefectReportScreen(KioskScreen):
         )
 
     def failed(self, error: ServiceError) -> None:
-        self.submitting = False
         problems = error.problems if isinstance(error, ValidationFailed) else {}
         if not self.show_problems(problems):  # fields named: the report is plainly still here
             self.say(error.message + _(" Your report is still here."), "error")
@@ -324,8 +317,6 @@ class DefectReportScreen(KioskScreen):
 def _last_choices(app: object) -> dict[tuple[str, str], tuple[str | None, str | None]]:
     """The kiosk's memory of each person's last category and source per station (kept
     while the kiosk runs), so a second report at a station needs no choosing."""
-    memory = getattr(app, "report_choices", None)
-    if memory is None:
-        memory = {}
-        app.report_choices = memory  # type: ignore[attr-defined]
+    memory: dict[tuple[str, str], tuple[str | None, str | None]]
+    memory = vars(app).setdefault("report_choices", {})
     return memory

@@ -14,8 +14,10 @@ Texts a screen put together from data (a station card, a summary) come back thro
 the screen's `language_changed()` hook, which by default reloads the screen's data.
 
 The private Textual parts touched here (DOMNode._bindings, BindingsMap.key_to_bindings,
-Select._options, a DataTable column's content_width and its dimension flag) are pinned by
-tests/test_textual_internals.py, which fails by name on a Textual upgrade that moves one.
+Select._options, a DataTable column's content_width and DataTable._require_update_dimensions)
+are pinned by tests/test_textual_internals.py, which fails by name on a Textual upgrade that
+moves one; so are those the widgets use (DataTable._clear_caches in tables.py, Select._options
+in quick_select.py, Input._on_key in scan_input.py).
 """
 
 from __future__ import annotations
@@ -90,11 +92,12 @@ def _retranslate_widget(widget: Widget, before: str) -> None:
     from textual.widgets import Button, DataTable, Input, Select, Static, Tab
 
     from screens.base import Message
+    from screens.widgets.status_bar import StatusBar
 
     if isinstance(widget, Message):
         widget.retranslate(before)
-    elif callable(getattr(widget, "refresh_status", None)):  # the status bar: redraw now
-        widget.refresh_status()  # type: ignore[attr-defined]
+    elif isinstance(widget, StatusBar):  # the status bar: redraw now
+        widget.refresh_status()
     elif isinstance(widget, Tab):
         label = _again(widget, "label", widget.label, before)
         if label is not None:

@@ -150,8 +150,6 @@ class InspectionScreen(KioskScreen):
 
     def show_lines(self, lines: list[inspections.LineView], message: str | None = None) -> None:
         message = self.carried_message(message)
-        if not self.is_attached:
-            return
         week = lines[0].week if lines else ""
         self.query_one("#inspection-title", Static).update(
             Text(_("Weekly line inspection · week {week}", week=week), style="bold")
@@ -209,8 +207,6 @@ class InspectionScreen(KioskScreen):
     # -- the checklist -----------------------------------------------------------------
 
     def show_inspection(self, view: inspections.InspectionView) -> None:
-        if not self.is_attached:
-            return
         table = self.query_one("#checklist", DataTable)
         if self.view is None or self.view.id != view.id:
             table.clear()  # another inspection: a new list (updates never clear)
@@ -446,8 +442,6 @@ class InspectionScreen(KioskScreen):
         )
 
     def _recorded(self, view: inspections.InspectionView, code: str, outcome: str) -> None:
-        if not self.is_attached:
-            return
         self.render_view(view)
         if self.mode == "note" and self.target_item == code:
             self._set_mode("checklist")
@@ -467,8 +461,6 @@ class InspectionScreen(KioskScreen):
         )
 
     def _write_failed(self, error: ServiceError, code: str) -> None:
-        if not self.is_attached:
-            return
         if isinstance(error, ValidationFailed) and "note" in error.problems:
             self.say(f"{code}: {error.message}", "error")  # the note stays open to fix
             return
@@ -564,8 +556,6 @@ class InspectionScreen(KioskScreen):
         )
 
     def _defect_raised(self, receipt: DefectReceipt, code: str) -> None:
-        if not self.is_attached:
-            return
         if self.mode == "station":
             self._set_mode("checklist")
         message = _(
@@ -588,8 +578,7 @@ class InspectionScreen(KioskScreen):
         )
 
     def _refreshed(self, view: inspections.InspectionView) -> None:
-        if self.is_attached:
-            self.render_view(view)
+        self.render_view(view)
 
     # -- completing --------------------------------------------------------------------------
 
@@ -604,8 +593,6 @@ class InspectionScreen(KioskScreen):
         )
 
     def _completed(self, view: inspections.InspectionView) -> None:
-        if not self.is_attached:
-            return
         self.render_view(view)
         self.say(
             _(
@@ -628,7 +615,7 @@ class InspectionScreen(KioskScreen):
             self._next_write()
 
     def _next_write(self) -> None:
-        if not self._writes or not self.is_attached:
+        if not self._writes:
             self._writing = False
             return
         self._writing = True

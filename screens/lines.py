@@ -78,7 +78,7 @@ class LinesScreen(KioskScreen):
         self.action_refresh()
 
     def _today(self) -> date:
-        return to_local(self.app.clock.now()).date()  # type: ignore[attr-defined]
+        return to_local(self.kiosk_app.clock.now()).date()
 
     def action_refresh(self) -> None:
         self.call_service(

@@ -68,7 +68,7 @@ class ProposalsScreen(KioskScreen):
 
     @property
     def reviewer(self) -> bool:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         return user is not None and user.has_role(REVIEW_ROLE)
 
     def compose(self) -> ComposeResult:
@@ -118,7 +118,7 @@ class ProposalsScreen(KioskScreen):
     # -- loading -----------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         if user is None:
             return
         self.call_service(
@@ -298,7 +298,7 @@ class ProposalsScreen(KioskScreen):
         return self.reviewer or binding.action not in ("accept", "reject")
 
     def action_new(self) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         if user is None:
             return
         caller = self.caller
@@ -361,7 +361,7 @@ class ProposalsScreen(KioskScreen):
     def action_accept(self) -> None:
         if self.refuse_key(_("Accept"), REVIEW_ROLE, "proposal_accept"):  # said at once
             return
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         item = self._selected_in_queue()
         if item is None or user is None:
             return
@@ -395,7 +395,7 @@ class ProposalsScreen(KioskScreen):
     def action_reject(self) -> None:
         if self.refuse_key(_("Reject"), REVIEW_ROLE, "proposal_reject"):
             return
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         item = self._selected_in_queue()
         if item is None or user is None:
             return

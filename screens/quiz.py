@@ -132,7 +132,7 @@ class QuizScreen(KioskScreen):
     def show_result(self, result: training.AnswerResult | outbox.Queued) -> None:
         self.answering = False
         if isinstance(result, outbox.Queued):
-            self.app.outbox_changed(result.waiting)  # type: ignore[attr-defined]
+            self.kiosk_app.outbox_changed(result.waiting)
             self.query_one("#choices", OptionList).disabled = True
             self.say(
                 _(
@@ -168,7 +168,7 @@ class QuizScreen(KioskScreen):
         self.say(_("Answer saved. Press N for the next item, Esc to go back."), "success")
         self.call_service(
             training.answer_count,
-            self.app.user.id,  # type: ignore[attr-defined]
+            self.caller.person.id,
             on_done=self.show_score,
         )
 

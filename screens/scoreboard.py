@@ -127,7 +127,6 @@ class ScoreboardScreen(KioskScreen):
         self.contest_id = contest_id
         self.shown_id: int | None = None
         self.view: contests.ContestView | None = None
-        self._loading = False
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -148,9 +147,8 @@ class ScoreboardScreen(KioskScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        if self._loading:
+        if self.in_flight("scoreboard"):
             return  # the previous question is still out (a slow database): no pile-up
-        self._loading = True
         self.call_service(
             contests.scoreboard,
             self.contest_id,
@@ -161,14 +159,9 @@ class ScoreboardScreen(KioskScreen):
         )
 
     def failed(self, error: ServiceError) -> None:
-        self._loading = False
-        if self.is_attached:
-            self.say(error.message, "error")
+        self.say(error.message, "error")
 
     def show(self, view: contests.ContestView | None) -> None:
-        self._loading = False
-        if not self.is_attached:
-            return
         if view is None:
             self.query_one("#scoreboard-title", Static).update(
                 Text(_("KNOWLEDGE CONTEST"), style="bold")
@@ -231,7 +224,7 @@ class ScoreboardScreen(KioskScreen):
         )
 
     def _time(self) -> str:
-        return format_local(self.app.clock.now(), "%H:%M:%S")  # type: ignore[attr-defined]
+        return format_local(self.kiosk_app.clock.now(), "%H:%M:%S")
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 2:

@@ -165,7 +165,7 @@ class SignInScreen(ScanningScreen):
         if self._abandon is not None:
             self._abandon.stop()
         self._abandon = self.set_timer(
-            self.app.settings.idle_timeout_seconds,  # type: ignore[attr-defined]
+            self.kiosk_app.settings.idle_timeout_seconds,
             lambda: self.reset(_("Nothing typed for a while: scan your badge again.")),
         )
 
@@ -278,7 +278,7 @@ class SignInScreen(ScanningScreen):
 
     def _welcome(self, employee: auth.EmployeeView) -> None:
         self.reset("")
-        self.app.signed_in(employee)  # type: ignore[attr-defined]
+        self.kiosk_app.signed_in(employee)
 
     def action_cancel_pin(self) -> None:
         self.reset("")

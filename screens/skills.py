@@ -60,7 +60,6 @@ class SkillsScreen(KioskScreen):
         self.mode = "events"
         self.event: skills.SkillEventView | None = None
         self.sheet: skills.ScoreSheet | None = None
-        self.busy = False
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -113,8 +112,6 @@ class SkillsScreen(KioskScreen):
     # -- events -----------------------------------------------------------------------------
 
     def show_events(self, events: list[skills.SkillEventView]) -> None:
-        if not self.is_attached:
-            return
         options = self.query_one("#events", OptionList)
         options.clear_options()
         for event in events:
@@ -161,8 +158,6 @@ class SkillsScreen(KioskScreen):
     def show_ranking(
         self, ranking: skills.EventRanking, message: str | None = None, kind: str = "info"
     ) -> None:
-        if not self.is_attached:
-            return
         event = ranking.event
         switching = self.event is None or self.event.code != event.code
         self.event = event
@@ -316,8 +311,6 @@ class SkillsScreen(KioskScreen):
         )
 
     async def show_sheet(self, sheet: skills.ScoreSheet) -> None:
-        if not self.is_attached:
-            return
         self.sheet = sheet
         title = Text()
         title.append(_("Scoring {name}", name=sheet.participant.name), style="bold")
@@ -379,14 +372,12 @@ class SkillsScreen(KioskScreen):
         self.focus_previous(Input)
 
     def action_save(self) -> None:
-        if self.busy or self.sheet is None or self.mode != "score":
+        if self.sheet is None or self.mode != "score":
             return
         values = {
             entry.criterion.code: self.query_one(f"#score-{entry.criterion.code}", Input).value
             for entry in self.sheet.scores
         }
-        self.busy = True
-        self.say(_("Saving…"))
         self.call_service(
             skills.enter_scores,
             self.caller,
@@ -396,12 +387,10 @@ class SkillsScreen(KioskScreen):
             on_done=self._saved,
             on_error=self._refused,
             group="write",
+            busy=_("Saving…"),
         )
 
     def _saved(self, sheet: skills.ScoreSheet) -> None:
-        self.busy = False
-        if not self.is_attached:
-            return
         self.sheet = None
         scores = ", ".join(
             f"{s.criterion.name} {s.score}" for s in sheet.scores if s.score is not None
@@ -419,8 +408,7 @@ class SkillsScreen(KioskScreen):
         self.load_event(sheet.event.code, message, "success")
 
     def _refused(self, error: ServiceError) -> None:
-        self.busy = False
-        if not self.is_attached or self.sheet is None:
+        if self.sheet is None:
             return
         problems = error.problems if isinstance(error, ValidationFailed) else {}
         labels = {entry.criterion.code: entry.criterion.name for entry in self.sheet.scores}

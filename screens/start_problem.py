@@ -57,7 +57,7 @@ class StartProblemScreen(KioskScreen):
         self.say(_("Checking…"))
         self.call_service(
             _open_current_database,
-            self.app.settings.database_url,  # type: ignore[attr-defined]
+            self.kiosk_app.settings.database_url,
             on_done=lambda _status: self.dismiss(True),
             on_error=self._still_unusable,
             group="check",

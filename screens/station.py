@@ -126,7 +126,7 @@ class StationScreen(ScanningScreen):
         self.set_class(self.size.height < 30, "-compact")
 
     def _greet(self) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.caller.person
         self.query_one("#greeting", Static).update(
             Text.assemble(
                 (_("Welcome, "), ""),
@@ -138,7 +138,7 @@ class StationScreen(ScanningScreen):
     def language_changed(self) -> None:
         """Ctrl+L: the greeting, and the station card and its defects, in the new language."""
         self._greet()
-        station = self.app.station  # type: ignore[attr-defined]
+        station = self.kiosk_app.station
         if station is not None:
             self.load_station(station.code, message=_("Station {code}.", code=station.code))
 
@@ -174,7 +174,7 @@ class StationScreen(ScanningScreen):
 
     def show_station(self, view: stations.StationView, message: str | None = None) -> None:
         message = self.carried_message(message)
-        self.app.station = view  # type: ignore[attr-defined]
+        self.kiosk_app.station = view
         card = Text()
         card.append(_("Station {code}", code=view.code), style="bold")
         card.append(f"  {view.name}\n")
@@ -233,7 +233,7 @@ class StationScreen(ScanningScreen):
     def action_report_defect(self) -> None:
         from screens.defect_report import DefectReportScreen
 
-        station = self.app.station  # type: ignore[attr-defined]
+        station = self.kiosk_app.station
         draft = self._draft()
         if draft is not None and (station is None or station.code == draft.station.code):
             station = draft.station  # the report typed before a sign-out, as it was
@@ -267,7 +267,7 @@ class StationScreen(ScanningScreen):
 
         self.call_service(
             outbox.report_options_or_kept,
-            self.app.outbox,  # type: ignore[attr-defined]
+            self.kiosk_app.outbox,
             on_done=keep,
             group="report-options" if then is None else "service",
         )
@@ -275,7 +275,7 @@ class StationScreen(ScanningScreen):
     def _draft(self) -> ReportDraft | None:
         from screens.defect_report import report_drafts
 
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         return report_drafts(self.app).get(user.badge_code) if user else None
 
     def _offer_draft(self) -> None:
@@ -356,7 +356,7 @@ class StationScreen(ScanningScreen):
         )
 
     def _refresh_station(self) -> None:
-        station = self.app.station  # type: ignore[attr-defined]
+        station = self.kiosk_app.station
         if station is not None:
             self.load_station(station.code, message=_("Station {code}.", code=station.code))
 
@@ -376,7 +376,7 @@ class StationScreen(ScanningScreen):
         minimum = ROLE_KEYS.get(action)
         if minimum is None:
             return True
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         return user is not None and user.has_role(minimum)
 
     def action_refused(self, action: str) -> None:

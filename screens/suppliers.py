@@ -171,7 +171,7 @@ class SuppliersScreen(KioskScreen):
         self._step(1)
 
     def action_last_30_days(self) -> None:
-        today = to_local(self.app.clock.now()).date()  # type: ignore[attr-defined]
+        today = to_local(self.kiosk_app.clock.now()).date()
         self._load((today - timedelta(days=29), today))
 
     def action_campaign_period(self) -> None:

@@ -68,7 +68,7 @@ class TeamLedgerScreen(KioskScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reverse":
-            user = self.app.user  # type: ignore[attr-defined]
+            user = self.kiosk_app.user
             return bool(user and user.has_role(REVERSE_ROLE))  # not offered below supervisor
         return True
 
@@ -84,8 +84,6 @@ class TeamLedgerScreen(KioskScreen):
         )
 
     def show(self, page: ledger.LedgerPage) -> None:
-        if not self.is_attached:
-            return
         self.shown = page
         table = self.query_one("#ledger-rows", FittedTable)
         row = table.cursor_row
@@ -142,7 +140,7 @@ class TeamLedgerScreen(KioskScreen):
     def action_reverse(self) -> None:
         self.notice = ""
         entry = self.highlighted()
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         if entry is None or user is None:
             return
         if entry.reverses_id is not None:
@@ -179,7 +177,7 @@ class TeamLedgerScreen(KioskScreen):
         )
 
     def _reversed(self, result: ledger.AwardResult | None, entry: ledger.LedgerRow) -> None:
-        if result is None or not self.is_attached:
+        if result is None:
             return
         self.notice = _(
             "Row {row} reversed by the new row {new}: {amount:+d} to {team_name}.",

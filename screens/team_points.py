@@ -62,7 +62,7 @@ class TeamPointsScreen(KioskScreen):
         self.call_service(ledger.team_totals, campaign.id, on_done=self.show_totals)
 
     def show_totals(self, totals: list[ledger.TeamTotal]) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.kiosk_app.user
         own_team_id = user.team_id if user else None
         rows = []
         for total in sorted(totals, key=lambda total: total.rank):

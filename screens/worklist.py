@@ -75,7 +75,7 @@ class WorklistScreen(KioskScreen):
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
 
     def action_refresh(self) -> None:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.caller.person
         team_id = None if self.all_teams else user.team_id
         self.call_service(
             worklist_service.worklist_page,
@@ -90,7 +90,7 @@ class WorklistScreen(KioskScreen):
         )
 
     def _title(self) -> str:
-        user = self.app.user  # type: ignore[attr-defined]
+        user = self.caller.person
         state = _(worklist_service.FILTER_TITLES[self.list_state])
         title: str = (
             _("Defects of all teams · {state}", state=state)
@@ -102,8 +102,6 @@ class WorklistScreen(KioskScreen):
         return title
 
     def show(self, page: worklist_service.WorklistPage) -> None:
-        if not self.is_attached:
-            return
         self.shown_page = page
         self.query_one("#worklist-title", Static).update(self._title())
         items = page.items

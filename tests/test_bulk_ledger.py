@@ -14,9 +14,9 @@ from kiosk.services.platform import database as database_service
 from kiosk.services.platform.ledger import Award, write_award, write_awards
 from kiosk.services.platform.uow import transaction
 from models import Campaign, LedgerEntry, Team, db
-from models.migrations import SchemaVersion
 from models.migrations.v0016_statement_totals import FUNCTION, TRIGGER
 from tests.helpers.points import totals_and_sums
+from tests.helpers.schema import forget_steps_from
 
 
 @pytest.fixture
@@ -159,7 +159,7 @@ def test_upgrading_a_step_15_database_keeps_the_totals(demo_plant, clock, capsys
             database.execute_sql(f"DROP FUNCTION {FUNCTION}()")
             for statement in STEP_9 + STEP_13[-1:]:
                 database.execute_sql(statement)
-        SchemaVersion.delete().where(SchemaVersion.version >= 16).execute()
+        forget_steps_from(database, 16)
     with transaction():  # written under step 15's per-row trigger
         write_awards(
             _awards(Campaign.select().first().id, [t.id for t in Team.select()], 50, "old", clock)

@@ -12,6 +12,7 @@ from kiosk.services.platform import database as database_service
 from kiosk.services.platform.caller import Caller
 from models import Campaign, Employee, LedgerEntry, ProductionLine, Question, Station, Team, db
 from models.migrations import LATEST_VERSION, current_version
+from tests.helpers.schema import forget_steps_from
 
 
 def test_upgrade_creates_schema_and_is_safe_to_repeat(db_url, clock):
@@ -93,7 +94,6 @@ def test_bad_url_is_explained():
 
 
 def test_step_7_adds_campaign_columns_to_an_older_database(db_url, clock):
-    from models.migrations import SchemaVersion
 
     database_service.open_database(db_url)
     database_service.upgrade(clock)
@@ -101,7 +101,7 @@ def test_step_7_adds_campaign_columns_to_an_older_database(db_url, clock):
         Campaign.create(name="Older", starts_on="2025-09-01", ends_on="2025-09-30")
         for column in ("weight_5s", "weight_standard_ops", "weight_fpy", "critical_issue_target"):
             database.execute_sql(f"ALTER TABLE campaign DROP COLUMN {column}")
-        SchemaVersion.delete().where(SchemaVersion.version >= 7).execute()
+        forget_steps_from(database, 7)
     assert database_service.upgrade(clock) == list(range(7, LATEST_VERSION + 1))
     with db.connection():
         campaign = Campaign.get(Campaign.name == "Older")
@@ -114,7 +114,6 @@ def test_step_7_adds_campaign_columns_to_an_older_database(db_url, clock):
 
 def test_step_11_makes_the_departments_employees_name_into_the_plants_list(db_url, clock):
     from models import Department, Employee
-    from models.migrations import SchemaVersion
 
     database_service.open_database(db_url)
     database_service.upgrade(clock)
@@ -123,7 +122,7 @@ def test_step_11_makes_the_departments_employees_name_into_the_plants_list(db_ur
             Employee.create(badge_code=badge, name=badge, department=department)
         database.execute_sql("DROP TABLE enrolment_code")
         database.execute_sql("DROP TABLE department")
-        SchemaVersion.delete().where(SchemaVersion.version >= 11).execute()
+        forget_steps_from(database, 11)
     assert database_service.upgrade(clock) == list(range(11, LATEST_VERSION + 1))
     with db.connection():
         names = sorted(d.name for d in Department.select().where(Department.active))

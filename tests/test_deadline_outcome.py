@@ -21,8 +21,9 @@ from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import Award, write_award
 from kiosk.services.platform.uow import transaction
 from models import AuditEntry, Defect, LedgerEntry, db
-from models.migrations import LATEST_VERSION, SchemaVersion
+from models.migrations import LATEST_VERSION
 from models.totals import TeamPointTotal
+from tests.helpers.schema import forget_steps_from
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -128,7 +129,7 @@ def test_upgrade_reverses_the_later_of_a_double_outcome(demo_plant, clock):
                 ),
                 clock.now(),
             )
-        SchemaVersion.delete().where(SchemaVersion.version >= 12).execute()
+        forget_steps_from(database, 12)
     assert database_service.upgrade(clock) == list(range(12, LATEST_VERSION + 1))
     assert _outcomes(defect_id) == [("ontime", 2)]
     with db.connection():

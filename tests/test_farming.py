@@ -38,6 +38,7 @@ from tests.helpers.app import (
     text_of,
     type_into,
 )
+from tests.helpers.schema import forget_steps_from
 
 SMALL = (80, 24)
 LINE_1 = "Line 1 Team (AC chargers)"
@@ -477,7 +478,7 @@ async def test_the_campaign_form_takes_the_farming_rules(demo_plant, clock):
 
 def test_step_14_brings_an_older_database_the_rules_and_the_confirmation(db_url, clock):
     from kiosk.services.platform import database as database_service
-    from models.migrations import LATEST_VERSION, SchemaVersion
+    from models.migrations import LATEST_VERSION
 
     database_service.open_database(db_url)
     database_service.upgrade(clock)
@@ -498,7 +499,7 @@ def test_step_14_brings_an_older_database_the_rules_and_the_confirmation(db_url,
             database.execute_sql("ALTER TABLE defect DROP COLUMN confirmed_by_id")
         for index in ("ledger_entry_team_created", "defect_team_reported"):
             database.execute_sql(f"DROP INDEX {index}")
-        SchemaVersion.delete().where(SchemaVersion.version >= 14).execute()
+        forget_steps_from(database, 14)
     assert database_service.upgrade(clock) == list(range(14, LATEST_VERSION + 1))
     with db.connection() as database:
         older = campaigns.campaign_view(Campaign.get(Campaign.name == "Older"))

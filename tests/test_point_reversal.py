@@ -76,7 +76,9 @@ async def test_supervisor_reverses_a_row_with_a_reason_at_80x24(demo_plant, cloc
         assert isinstance(app.screen, ActionForm)
         await pilot.press("ctrl+s")  # no reason: refused, the form stays
         await settle(pilot)
-        assert "Say why these points are reversed." in text_of(app, "#message")
+        # the field's problem under it, and at the top which field needs attention
+        assert "Say why these points are reversed." in text_of(app, "#error-reason")
+        assert "1 field needs attention: Why are these points reversed" in text_of(app, "#message")
         post_keys(app, "Entered twice by mistake")
         await pilot.press("ctrl+s")
         await settle(pilot)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingsMap
 from textual.screen import Screen
-from textual.widgets import DataTable, Select
+from textual.widgets import DataTable, Input, Select
 
 from kiosk.i18n import set_process_language
 from screens.i18n_refresh import retranslate_screen
@@ -46,7 +46,8 @@ async def test_the_private_textual_parts_the_language_switch_uses_are_still_ther
         table.add_row("Line 1", key="r1")
         column = table.columns[next(iter(table.columns))]
         assert isinstance(column.content_width, int), "DataTable Column.content_width moved"
-        assert hasattr(table, "_require_update_dimensions"), "DataTable dimension flag moved"
+        flag = getattr(table, "_require_update_dimensions", None)
+        assert isinstance(flag, bool), "DataTable._require_update_dimensions moved"
         # the live board drops a table's stale renders (screens/widgets/tables.py)
         assert callable(getattr(table, "_clear_caches", None)), "DataTable._clear_caches moved"
 
@@ -60,3 +61,10 @@ async def test_the_private_textual_parts_the_language_switch_uses_are_still_ther
             assert str(table.columns[next(iter(table.columns))].label) == "班组"
         finally:
             set_process_language(before)
+
+
+def test_the_private_input_handler_the_scan_field_calls_is_still_there():
+    """ScanInput (screens/widgets/scan_input.py) frames a scan in its own `_on_key` and hands
+    every other key to `Input._on_key` by name: renamed, typing into the scan field would
+    fail. (QuickSelect reads `Select._options`: pinned above.)"""
+    assert callable(getattr(Input, "_on_key", None)), "Input._on_key moved"

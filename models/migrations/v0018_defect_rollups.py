@@ -321,7 +321,7 @@ def _sqlite_guards() -> list[str]:
 GUARDED = (*ROLLUPS, *_LEDGER_KEYS)
 
 
-def _drop_sqlite_guards(database: Database) -> None:
+def drop_sqlite_guards(database: Database) -> None:
     for table in GUARDED:
         for what in ("insert", "update", "delete"):
             database.execute_sql(f"DROP TRIGGER IF EXISTS {table}_kept_{what}")
@@ -333,7 +333,7 @@ def rebuild(database: Database) -> None:
     on SQLite the guards are lifted and made again around it."""
     postgresql = is_postgresql(database)
     if not postgresql:
-        _drop_sqlite_guards(database)
+        drop_sqlite_guards(database)
     v0017_read_indexes.rebuild(database)
     rebuild_defect_rollups(database)
     if not postgresql:

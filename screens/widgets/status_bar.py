@@ -5,6 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from screens.base import kiosk_app_of
+
 
 class StatusBar(Static):
     DEFAULT_CSS = """
@@ -29,4 +31,4 @@ class StatusBar(Static):
 
     def refresh_status(self) -> None:
         width = self.size.width - 2  # padding
-        self.update(Text(self.app.status_line(width)))  # type: ignore[attr-defined]
+        self.update(Text(kiosk_app_of(self).status_line(width)))

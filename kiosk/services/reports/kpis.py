@@ -292,7 +292,7 @@ def _reported_per_day(campaign: Campaign | None, days: list[date]) -> list[int]:
         of_day = (Defect.reported_at >= start) & (Defect.reported_at < end)
         if campaign is not None:
             of_day &= Defect.campaign == campaign.id
-        counts.append(Defect.select(fn.COUNT(Defect.id)).where(of_day))
+        counts.append(Defect.select(fn.COUNT(SQL("*"))).where(of_day))  # index only
     columns = [count.alias(f"d{n}") for n, count in enumerate(counts)]
     row = Select(columns=columns).bind(Defect._meta.database).tuples()
     return [int(n or 0) for n in list(row)[0]]
