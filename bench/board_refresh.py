@@ -31,6 +31,7 @@ from kiosk.services.lines.inspections import iso_week
 from kiosk.services.lines.lines import local_day_bounds
 from kiosk.services.lines.suppliers import SOURCE as INCOMING
 from kiosk.services.platform import database as database_service
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger_check import LAST_CHECK, last_check
 from kiosk.services.reports import kpis, reports
 from models import db
@@ -292,9 +293,9 @@ def _utc_naive(moment: datetime) -> datetime:
 
 def service_refresh(now_clock: FrozenClock) -> dict[str, object]:
     """The board's own reads, each a unit of work, as the board runs them on a refresh."""
-    summary = kpis.board_summary(clock=now_clock)
-    board = reports.red_black(clock=now_clock)
-    series = kpis.daily_series(clock=now_clock)
+    summary = kpis.board_summary(Caller.system(now_clock))
+    board = reports.red_black(Caller.system(now_clock))
+    series = kpis.daily_series(Caller.system(now_clock))
     check = last_check()
     return {"summary": summary, "red-black": board, "charts": series, "check": check}
 
@@ -361,7 +362,6 @@ def _compare(services: dict[str, object], hand: dict[str, object]) -> None:
 
 def seed(url: str, scale: float) -> None:
     from kiosk.services.plant.scale_demo import seed_plant
-    from kiosk.services.platform.caller import Caller
 
     database_service.open_database(url)
     database_service.upgrade(CLOCK)

@@ -51,6 +51,7 @@ import faulthandler, json, random, signal, sys, threading, time
 faulthandler.register(signal.SIGUSR1, all_threads=True)  # where a stuck kiosk waits
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform import auth, database, ledger
+from kiosk.services.platform.caller import Caller
 
 url, first, count, campaign, writes, interval, tag = sys.argv[1:8]
 teams = [int(team) for team in sys.argv[8].split(",")]
@@ -65,7 +66,7 @@ lock = threading.Lock()
 def write(number, n):
     if n % 2:
         draft = DefectDraft("L1-S01", "method", "minor", "inspection", f"{tag} {number}")
-        report_defect(reporter, draft, terminal=f"K{number}")
+        report_defect(Caller.of(reporter, None, f"K{number}"), draft)
     else:
         ledger.award(ledger.Award(teams[number % len(teams)], 1, "bench", "bench",
                                   f"{number}-{n}", f"{tag}:{number}:{n}",

@@ -39,14 +39,14 @@ REPEAT = 20
 def _reads(crowded: int, station: str) -> dict[str, Callable[[], object]]:
     clock = CLOCK
     return {
-        "board KPI tiles": lambda: kpis.board_summary(clock=clock),
-        "daily points chart": lambda: kpis.daily_series(clock=clock),
-        "Red-Black List": lambda: reports.red_black(clock=clock),
+        "board KPI tiles": lambda: kpis.board_summary(Caller.system(clock)),
+        "daily points chart": lambda: kpis.daily_series(Caller.system(clock)),
+        "Red-Black List": lambda: reports.red_black(Caller.system(clock)),
         "coverage (page of missing)": lambda: assessments.coverage_page(),
-        "supplier ranking": lambda: suppliers.supplier_ranking(clock=clock),
-        "anomaly Pareto": lambda: anomalies.anomaly_pareto(clock=clock),
-        "first-pass yield": lambda: kpis.board_yields(clock=clock),
-        "team worklist": lambda: worklist.worklist_page(crowded, clock=clock),
+        "supplier ranking": lambda: suppliers.supplier_ranking(Caller.system(clock)),
+        "anomaly Pareto": lambda: anomalies.anomaly_pareto(Caller.system(clock)),
+        "first-pass yield": lambda: kpis.board_yields(Caller.system(clock)),
+        "team worklist": lambda: worklist.worklist_page(Caller.system(clock), crowded),
         "station lookup": lambda: lookup_station(Caller.system(clock), station),
     }
 
@@ -113,10 +113,11 @@ def run(engine: str, server_url: str | None = None) -> list[Result]:
                 with db.connection():
                     worklists = {
                         "crowded": median_seconds(
-                            partial(worklist.worklist_page, crowded.id, clock=CLOCK), REPEAT
+                            partial(worklist.worklist_page, Caller.system(CLOCK), crowded.id),
+                            REPEAT,
                         ),
                         "quiet": median_seconds(
-                            partial(worklist.worklist_page, quiet.id, clock=CLOCK), REPEAT
+                            partial(worklist.worklist_page, Caller.system(CLOCK), quiet.id), REPEAT
                         ),
                     }
             db.close_all()

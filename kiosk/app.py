@@ -257,9 +257,10 @@ class KioskApp(App[None]):
 
         def job() -> None:
             from kiosk.services.defects import deadlines
+            from kiosk.services.platform.caller import Caller
 
             try:
-                deadlines.sweep(clock=clock)
+                deadlines.sweep(Caller.system(clock))
             except ServiceError:
                 pass  # the database is away: the next sweep will catch up
             except Exception:  # a sweep must never take the kiosk down

@@ -294,13 +294,14 @@ def _import(kind: str, path: Path) -> int:
     from kiosk.errors import ValidationFailed
     from kiosk.services.lines.anomalies import import_anomalies
     from kiosk.services.lines.checklists import import_checklist
+    from kiosk.services.platform.caller import Caller
     from kiosk.services.training.question_import import import_questions
 
     who = command_line_user()  # the audit row names who ran it
     importers = {
         "checklist": lambda: f"{import_checklist(path, who=who)} checklist items",
         "questions": lambda: str(import_questions(path, who=who)),
-        "anomalies": lambda: str(import_anomalies(path, who=who)),
+        "anomalies": lambda: str(import_anomalies(Caller.system(), path, who=who)),
     }
     try:
         summary = importers[kind]()
@@ -505,8 +506,9 @@ def _ledger(run: Invocation) -> int:
 
 def _sweep(run: Invocation) -> int:
     from kiosk.services.defects.deadlines import sweep
+    from kiosk.services.platform.caller import Caller
 
-    result = sweep()
+    result = sweep(Caller.system())
     print(f"{result.overdue} overdue defect(s) not yet charged; charged {result.charged_now} now.")
     return 0
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kiosk.progress import TextProgress
+from kiosk.services.platform.caller import Caller
 
 TABLE_EXPORTS = {
     "coverage": "training coverage: one row per active employee, passed yes/no",
@@ -181,7 +182,7 @@ def _export_table(args: argparse.Namespace) -> int:
 def _export_handbook(args: argparse.Namespace) -> int:
     from kiosk.services.reports import handbook
 
-    content = handbook.compile_handbook(campaign=args.campaign)
+    content = handbook.compile_handbook(Caller.system(), campaign=args.campaign)
     file_format = _format(args.format, args.output, HANDBOOK_FORMATS)
     to_stdout = args.output == "-"
     path = (

@@ -96,10 +96,8 @@ class AnomaliesScreen(KioskScreen):
             return  # one audited refusal is enough
         self.call_service(
             anomalies.anomaly_report_for,
-            self.kiosk_app.user,
+            self.caller,
             self.month,
-            clock=self.kiosk_app.clock,
-            terminal=self.kiosk_app.settings.terminal_id,
             on_done=self.show_report,
             on_error=self._failed,
             group="anomalies",

@@ -97,7 +97,7 @@ class AssessmentScreen(KioskScreen):
         self._set_mode("loading")
         self.call_service(
             assessments.assessment_status,
-            self.user,
+            self.caller,
             on_done=self.show_status,
             on_error=self._load_failed,
         )
@@ -178,9 +178,7 @@ class AssessmentScreen(KioskScreen):
         self.say(_("Drawing your items…"))
         self.call_service(
             assessments.start_assessment,
-            self.user,
-            clock=self.kiosk_app.clock,
-            terminal=self.kiosk_app.settings.terminal_id,
+            self.caller,
             on_done=self.show_view,
             on_error=self._load_failed,
         )
@@ -260,13 +258,11 @@ class AssessmentScreen(KioskScreen):
         self.say(_("Saving…"))
         self.call_service(
             assessments.answer_item,
-            self.user,
+            self.caller,
             view.id,
             view.current.position,
             position,
             answer_id=self.answer_id,
-            clock=self.kiosk_app.clock,
-            terminal=self.kiosk_app.settings.terminal_id,
             on_done=self.show_view,
             on_error=self._save_failed,
         )
@@ -409,7 +405,7 @@ def offer_unfinished_assessment(screen: KioskScreen) -> None:
 
     screen.call_service(
         assessments.assessment_status,
-        user,
+        screen.caller,
         on_done=offer,
         on_error=lambda _error: None,  # no offer when the database is away; F8 still works
         group="assessment-offer",

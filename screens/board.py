@@ -251,24 +251,24 @@ class BoardScreen(KioskScreen):
                 self._read_panel(panel)
 
     def _read_panel(self, panel: str) -> None:
-        clock = self.kiosk_app.clock
+        caller = self.caller
         chosen = self.campaign_id
         panels: dict[str, tuple[Callable[..., object], Callable[[Any], None], dict[str, Any]]]
         panels = {
             "summary": (
                 kpis.board_summary,
                 self.show_summary,
-                {"campaign_id": chosen, "clock": clock},
+                {"campaign_id": chosen, "caller": caller},
             ),
             "red-black": (
                 reports.red_black,
                 self.query_one(RedBlackPanel).show,
-                {"campaign_id": chosen, "clock": clock},
+                {"campaign_id": chosen, "caller": caller},
             ),
             "charts": (
                 kpis.daily_series,
                 self.show_charts,
-                {"campaign_id": chosen, "clock": clock},
+                {"campaign_id": chosen, "caller": caller},
             ),
             "ledger-check": (ledger_check.last_check, self.show_ledger_check, {}),
         }

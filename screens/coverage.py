@@ -99,10 +99,8 @@ class CoverageScreen(KioskScreen):
             return
         self.call_service(
             assessments.training_coverage,
-            self.kiosk_app.user,
+            self.caller,
             offset=self.first_row,
-            clock=self.kiosk_app.clock,
-            terminal=self.kiosk_app.settings.terminal_id,
             on_done=self.show_report,
             on_error=self._failed,
             group="coverage",

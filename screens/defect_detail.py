@@ -79,8 +79,8 @@ class DefectDetailScreen(KioskScreen):
     def reload(self) -> None:
         self.call_service(
             lifecycle.defect_detail,
+            self.caller,
             self.defect_id,
-            clock=self.kiosk_app.clock,
             on_done=self.show,
         )
 
@@ -215,7 +215,6 @@ class DefectDetailScreen(KioskScreen):
                 f"not offered at status {detail.status}",
             )
             return
-        common = self.where_and_when()
         caller = self.caller
         factors = tuple((label, key) for key, label in defects.CATEGORY_LABELS.items())
         forms: dict[str, tuple[str, list[FormField], Callable[[dict], Any]]] = {
@@ -233,17 +232,17 @@ class DefectDetailScreen(KioskScreen):
             "fixed": (
                 _("Mark the correction done"),
                 [FormField("note", _("What was corrected? (optional)"))],
-                lambda v: lifecycle.mark_fixed(user, detail.id, v["note"] or "", **common),
+                lambda v: lifecycle.mark_fixed(caller, detail.id, v["note"] or ""),
             ),
             "verify": (
                 _("Verify the correction"),
                 [FormField("note", _("Verification note (optional)"))],
-                lambda v: lifecycle.verify(user, detail.id, v["note"] or "", **common),
+                lambda v: lifecycle.verify(caller, detail.id, v["note"] or ""),
             ),
             "reject": (
                 _("Reject the fix (back to in progress)"),
                 [FormField("reason", _("Why is the fix not accepted?"))],
-                lambda v: lifecycle.reject(user, detail.id, v["reason"] or "", **common),
+                lambda v: lifecycle.reject(caller, detail.id, v["reason"] or ""),
             ),
             "close": (
                 _("Close with root cause"),
@@ -253,21 +252,20 @@ class DefectDetailScreen(KioskScreen):
                     FormField("action", _("Corrective action that prevents recurrence")),
                 ],
                 lambda v: lifecycle.close(
-                    user,
+                    caller,
                     detail.id,
                     lifecycle.RootCause(v["factor"], v["cause"] or "", v["action"] or ""),
-                    **common,
                 ),
             ),
             "confirm": (
                 _("Confirm that this self-reported defect is real"),
                 [FormField("note", _("What did you check? (optional)"))],
-                lambda v: lifecycle.confirm(user, detail.id, v["note"] or "", **common),
+                lambda v: lifecycle.confirm(caller, detail.id, v["note"] or ""),
             ),
             "typical": (
                 _("Mark as a typical case for the prevention handbook"),
                 [],
-                lambda _v: lifecycle.mark_typical(user, detail.id, True, **common),
+                lambda _v: lifecycle.mark_typical(caller, detail.id, True),
             ),
         }
         if name == "reassign":
@@ -283,7 +281,7 @@ class DefectDetailScreen(KioskScreen):
                         FormField("reason", _("Why?")),
                     ],
                     lambda v: lifecycle.reassign(
-                        user, detail.id, v["team"] or "", v["reason"] or "", **common
+                        caller, detail.id, v["team"] or "", v["reason"] or ""
                     ),
                 ),
             )

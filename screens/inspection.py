@@ -142,7 +142,7 @@ class InspectionScreen(KioskScreen):
         self.carry_message(message)
         self.call_service(
             inspections.lines_for_inspection,
-            clock=self.kiosk_app.clock,
+            self.caller,
             on_done=self.show_lines,
             group="lines",
             latest_only=True,
@@ -195,10 +195,8 @@ class InspectionScreen(KioskScreen):
             self.say(_("Opening the checklist for line {code}…", code=code))
             self.call_service(
                 inspections.start_inspection,
-                self.kiosk_app.user,
+                self.caller,
                 code,
-                clock=self.kiosk_app.clock,
-                terminal=self.kiosk_app.settings.terminal_id,
                 on_done=self.show_inspection,
                 group="lines",
                 latest_only=True,
@@ -382,10 +380,8 @@ class InspectionScreen(KioskScreen):
         if again and self.view is not None:
             self.call_service(
                 inspections.start_inspection,
-                self.kiosk_app.user,
+                self.caller,
                 self.view.line_code,
-                clock=self.kiosk_app.clock,
-                terminal=self.kiosk_app.settings.terminal_id,
                 again=True,
                 on_done=self.show_inspection,
                 group="lines",
@@ -435,14 +431,12 @@ class InspectionScreen(KioskScreen):
         assert self.view is not None
         self._write(
             inspections.record_result,
-            self.kiosk_app.user,
+            self.caller,
             self.view.id,
             code,
             outcome,
             note,
             change=change,
-            clock=self.kiosk_app.clock,
-            terminal=self.kiosk_app.settings.terminal_id,
             on_done=lambda view: self._recorded(view, code, outcome),
             on_error=lambda error: self._write_failed(error, code),
         )
@@ -553,12 +547,10 @@ class InspectionScreen(KioskScreen):
         )
         self._write(
             inspections.raise_defect_from_failure,
-            self.kiosk_app.user,
+            self.caller,
             self.view.id,
             code,
             station_code,
-            clock=self.kiosk_app.clock,
-            terminal=self.kiosk_app.settings.terminal_id,
             on_done=lambda receipt: self._defect_raised(receipt, code),
             on_error=lambda error: self._write_failed(error, code),
         )
@@ -595,10 +587,8 @@ class InspectionScreen(KioskScreen):
             return
         self._write(
             inspections.complete_inspection,
-            self.kiosk_app.user,
+            self.caller,
             self.view.id,
-            clock=self.kiosk_app.clock,
-            terminal=self.kiosk_app.settings.terminal_id,
             on_done=self._completed,
         )
 

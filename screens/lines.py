@@ -83,7 +83,7 @@ class LinesScreen(KioskScreen):
     def action_refresh(self) -> None:
         self.call_service(
             kpis.board_yields,
-            clock=self.kiosk_app.clock,
+            self.caller,
             on_done=self.show_yields,
         )
         self.call_service(lines.mobile_flag_history, on_done=self.show_flag)
@@ -188,7 +188,7 @@ class LinesScreen(KioskScreen):
     def action_production(self) -> None:
         if self.refuse_key(_("Production count"), lines.PRODUCTION_ROLE, "production"):
             return
-        user = self.caller.person
+        caller = self.caller
         self.call_service(
             lines.first_pass_yield,
             on_done=lambda yields: self.app.push_screen(
@@ -208,12 +208,11 @@ class LinesScreen(KioskScreen):
                         FormField("passed_first", _("Units that passed the first time"), "number"),
                     ],
                     lambda v: lines.record_production(
-                        user,
+                        caller,
                         v["line"] or "",
                         v["day"] or "",
                         v["produced"] or "",
                         v["passed_first"] or "",
-                        **self.where_and_when(),
                     ),
                 ),
                 self._saved,
@@ -233,7 +232,7 @@ class LinesScreen(KioskScreen):
         )
 
     def _open_evaluation(self, suggestions: list[lines.Suggestion], start: date, end: date) -> None:
-        user = self.caller.person
+        caller = self.caller
         fields = [
             FormField(
                 "period_start", _("Period from (YYYY-MM-DD)"), "date", value=start.isoformat()
@@ -274,12 +273,11 @@ class LinesScreen(KioskScreen):
                 _("Evaluate the lines (scores start from this week's inspections)"),
                 fields,
                 lambda v: lines.evaluate_lines(
-                    user,
+                    caller,
                     v["period_start"] or "",
                     v["period_end"] or "",
                     {code: (v[f"{code}_5s"] or "", v[f"{code}_ops"] or "") for code in codes},
                     v["note"] or "",
-                    **self.where_and_when(),
                 ),
                 submit_label=_("Evaluate"),
             ),

@@ -127,10 +127,8 @@ class ProposalsScreen(KioskScreen):
         if self.reviewer:
             self.call_service(
                 proposals.review_queue,
-                user,
+                self.caller,
                 offset=self.queue_offset,
-                terminal=self.kiosk_app.settings.terminal_id,
-                clock=self.kiosk_app.clock,
                 on_done=self.show_queue,
                 group="queue",
                 latest_only=True,
@@ -303,7 +301,7 @@ class ProposalsScreen(KioskScreen):
         user = self.kiosk_app.user
         if user is None:
             return
-        common = self.where_and_when()
+        caller = self.caller
         fields = [
             FormField("title", _("Title"), max_length=proposals.TITLE_MAX),
             FormField("problem", _("What problem do you see?"), max_length=proposals.TEXT_MAX),
@@ -318,7 +316,7 @@ class ProposalsScreen(KioskScreen):
                 values["proposal"] or "",
                 values["benefit"] or "",
             )
-            return proposals.submit_proposal(user, draft, **common)
+            return proposals.submit_proposal(caller, draft)
 
         self.app.push_screen(
             ProposalForm(_("Submit an improvement proposal"), fields, submit, _("Submit")),
@@ -367,7 +365,7 @@ class ProposalsScreen(KioskScreen):
         item = self._selected_in_queue()
         if item is None or user is None:
             return
-        common = self.where_and_when()
+        caller = self.caller
         allowed = self.points_range or proposals.PointsRange(*proposals.DEFAULT_POINTS_RANGE)
         fields = [
             FormField(
@@ -387,7 +385,7 @@ class ProposalsScreen(KioskScreen):
                 ),
                 fields,
                 lambda v: proposals.accept_proposal(
-                    user, item.id, v["points"] or "", v["comment"] or "", **common
+                    caller, item.id, v["points"] or "", v["comment"] or ""
                 ),
                 _("Accept"),
             ),
@@ -401,7 +399,7 @@ class ProposalsScreen(KioskScreen):
         item = self._selected_in_queue()
         if item is None or user is None:
             return
-        common = self.where_and_when()
+        caller = self.caller
         fields = [
             FormField(
                 "comment", _("Why is it not accepted? (the submitter reads this)"), max_length=1000
@@ -415,7 +413,7 @@ class ProposalsScreen(KioskScreen):
                     summary=self._summary(item),
                 ),
                 fields,
-                lambda v: proposals.reject_proposal(user, item.id, v["comment"] or "", **common),
+                lambda v: proposals.reject_proposal(caller, item.id, v["comment"] or ""),
                 _("Reject"),
             ),
             self._reviewed,

@@ -57,7 +57,7 @@ class QuizScreen(KioskScreen):
             return
         self.call_service(
             training.next_question,
-            self.kiosk_app.user,
+            self.caller,
             exclude=self.seen[-5:],
             on_done=self.show_question,
         )

@@ -35,7 +35,7 @@ class RedBlackScreen(KioskScreen):
     def action_refresh(self) -> None:
         self.call_service(
             reports.red_black,
-            clock=self.kiosk_app.clock,
+            self.caller,
             on_done=self.show,
             group="board",
             latest_only=True,

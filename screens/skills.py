@@ -275,11 +275,9 @@ class SkillsScreen(KioskScreen):
                     )
                 ],
                 lambda values: skills.register_participant(
-                    self.caller.person,
+                    self.caller,
                     event.code,
                     values["badge"] or "",
-                    clock=self.kiosk_app.clock,
-                    terminal=self.kiosk_app.settings.terminal_id,
                 ),
                 submit_label=_("Add"),
             ),
@@ -304,7 +302,7 @@ class SkillsScreen(KioskScreen):
         assert self.event is not None
         self.call_service(
             skills.score_sheet,
-            self.kiosk_app.user,
+            self.caller,
             self.event.code,
             badge,
             on_done=lambda sheet: self.call_later(self.show_sheet, sheet),
@@ -382,12 +380,10 @@ class SkillsScreen(KioskScreen):
         }
         self.call_service(
             skills.enter_scores,
-            self.kiosk_app.user,
+            self.caller,
             self.sheet.event.code,
             self.sheet.participant.badge_code,
             values,
-            clock=self.kiosk_app.clock,
-            terminal=self.kiosk_app.settings.terminal_id,
             on_done=self._saved,
             on_error=self._refused,
             group="write",

@@ -136,11 +136,9 @@ class SuppliersScreen(KioskScreen):
         start, end = self.period or (None, None)
         self.call_service(
             suppliers.supplier_ranking_for,
-            self.kiosk_app.user,
+            self.caller,
             start,
             end,
-            clock=self.kiosk_app.clock,
-            terminal=self.kiosk_app.settings.terminal_id,
             on_done=self.show_ranking,
             on_error=self._failed,
             group="suppliers",

@@ -79,11 +79,11 @@ class WorklistScreen(KioskScreen):
         team_id = None if self.all_teams else user.team_id
         self.call_service(
             worklist_service.worklist_page,
+            self.caller,
             team_id,
             state=self.list_state,
             search=self.find_text,
             offset=self.first_row,
-            clock=self.kiosk_app.clock,
             on_done=self.show,
             group="worklist",
             latest_only=True,

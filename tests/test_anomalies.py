@@ -42,16 +42,16 @@ def test_pareto_of_reported_and_imported_anomalies_against_last_year(demo_plant,
     add_defect(noon(10, 1), source="on_site_anomaly", category="machine")
     add_defect(noon(9, 4), source="incoming_material", supplier="SUP-CN01", lot="A1")
     anomalies.import_anomalies(
+        Caller.system(clock),
         write(
             tmp_path,
             "sept.csv",  # replaces the demo's PMC count for September (all six categories)
             "month,category,count\n2025-09,material,5\n"
             "2025-09,machine,0\n2025-09,method,0\n2025-09,man,0\n2025-09,measurement,0\n2025-09,environment,0\n",
         ),
-        clock=clock,
     )
 
-    pareto = anomalies.anomaly_pareto("2025-09")
+    pareto = anomalies.anomaly_pareto(Caller.system(), "2025-09")
     assert (pareto.month, pareto.last_year_month) == ("2025-09", "2024-09")
     assert (pareto.total, pareto.reported, pareto.imported, pareto.last_year_total) == (
         10,
@@ -78,32 +78,36 @@ def test_pareto_of_reported_and_imported_anomalies_against_last_year(demo_plant,
 
 def test_shares_round_and_cumulative_ends_at_100(database, clock, tmp_path):
     csv_text = "month,category,count\n2025-07,machine,2\n2025-07,man,1\n2025-07,environment,4\n"
-    anomalies.import_anomalies(write(tmp_path, "july.csv", csv_text), clock=clock)
-    pareto = anomalies.anomaly_pareto("2025-7")
+    anomalies.import_anomalies(Caller.system(clock), write(tmp_path, "july.csv", csv_text))
+    pareto = anomalies.anomaly_pareto(Caller.system(), "2025-7")
     assert [(r.category, r.share_percent, r.cumulative_percent) for r in pareto.rows] == [
         ("environment", 57.1, 57.1),
         ("machine", 28.6, 85.7),
         ("man", 14.3, 100.0),
     ]
     assert pareto.last_year_total == 0 and pareto.change_percent is None
-    empty = anomalies.anomaly_pareto("2026-02")
+    empty = anomalies.anomaly_pareto(Caller.system(), "2026-02")
     assert empty.total == 0 and empty.rows == ()
 
 
 def test_months_and_the_default_month(database, clock):
     assert anomalies.shift_month("2025-01", -1) == "2024-12"
     assert anomalies.shift_month("2024-12", 13) == "2026-01"
-    assert anomalies.anomaly_pareto(clock=clock).month == "2025-09"
+    assert anomalies.anomaly_pareto(Caller.system(clock)).month == "2025-09"
     clock.set(datetime(2025, 11, 20, 9, 0, tzinfo=UTC))
-    assert anomalies.anomaly_pareto(clock=clock).month == "2025-11"  # no campaign: this month
+    assert (
+        anomalies.anomaly_pareto(Caller.system(clock)).month == "2025-11"
+    )  # no campaign: this month
     with db.connection():
         Campaign.create(
             name="QM", starts_on=date(2025, 9, 1), ends_on=date(2025, 9, 30), active=True
         )
-    assert anomalies.anomaly_pareto(clock=clock).month == "2025-09"  # after it: its last month
+    assert (
+        anomalies.anomaly_pareto(Caller.system(clock)).month == "2025-09"
+    )  # after it: its last month
     for bad in ("2025-13", "Sept 2025", "2025-09-01", ""):
         with pytest.raises(ValidationFailed) as caught:
-            anomalies.anomaly_pareto(bad)
+            anomalies.anomaly_pareto(Caller.system(), bad)
         assert "use YYYY-MM" in caught.value.message
     with pytest.raises(ValidationFailed) as caught:
         anomalies.shift_month("1990-01", -1)
@@ -124,7 +128,7 @@ def test_a_file_with_bad_lines_is_refused_whole_with_line_numbers(database, cloc
         "2024-07,environment,,\n"  # line 9
     )
     with pytest.raises(ValidationFailed) as caught:
-        anomalies.import_anomalies(write(tmp_path, "bad.csv", text), clock=clock)
+        anomalies.import_anomalies(Caller.system(clock), write(tmp_path, "bad.csv", text))
     message = caught.value.message
     for line in (3, 4, 5, 6, 8, 9):
         assert f"line {line}:" in message, line
@@ -148,31 +152,31 @@ def test_a_file_with_bad_lines_is_refused_whole_with_line_numbers(database, cloc
         ),
     ):
         with pytest.raises(ValidationFailed) as caught:
-            anomalies.import_anomalies(write(tmp_path, name, content), clock=clock)
+            anomalies.import_anomalies(Caller.system(clock), write(tmp_path, name, content))
         assert expected in caught.value.message, name
     assert history() == before
 
 
 def test_reimport_replaces_a_month_and_category(database, clock, tmp_path):
     first = anomalies.import_anomalies(
-        write(tmp_path, "a.csv", "month,category,count\n2024-07,machine,3\n"), clock=clock
+        Caller.system(clock), write(tmp_path, "a.csv", "month,category,count\n2024-07,machine,3\n")
     )
     assert (first.added, first.replaced) == (1, 0)
     again = anomalies.import_anomalies(
+        Caller.system(clock),
         write(tmp_path, "b.csv", "category;count;month\nMachine;7;2024-07\nman;2;2024-07\n"),
-        clock=clock,
     )
     assert (again.rows, again.added, again.replaced, again.anomalies) == (2, 1, 1, 9)
     stored = history()
     assert stored[("2024-07", "machine")] == 7 and stored[("2024-07", "man")] == 2
     with db.connection():
         assert AnomalyHistory.select().where(AnomalyHistory.month == "2024-07").count() == 2
-    sample = anomalies.load_sample_anomalies(clock)  # the demo's history
+    sample = anomalies.load_sample_anomalies(Caller.system(clock))  # the demo's history
     assert (sample.rows, sample.added, sample.replaced) == (24, 24, 0)
-    sample = anomalies.load_sample_anomalies(clock)  # ... loaded a second time
+    sample = anomalies.load_sample_anomalies(Caller.system(clock))  # ... loaded a second time
     assert (sample.rows, sample.added, sample.replaced) == (24, 0, 24)
     assert len(history()) == 26
-    assert anomalies.anomaly_pareto("2024-07").total == 9
+    assert anomalies.anomaly_pareto(Caller.system(), "2024-07").total == 9
 
 
 def test_the_cli_imports_and_refuses_with_exit_2(database, tmp_path, capsys):
@@ -190,19 +194,21 @@ def test_the_cli_imports_and_refuses_with_exit_2(database, tmp_path, capsys):
 
 def test_operators_are_refused_the_report_and_the_demo_has_history(demo_plant, clock):
     with pytest.raises(PermissionDenied) as caught:
-        anomalies.anomaly_report_for(auth.identify_badge("E3003"), "2025-09", clock=clock)
+        anomalies.anomaly_report_for(Caller.of(auth.identify_badge("E3003"), clock), "2025-09")
     assert caught.value.message == "Only a supervisor or above may view the anomaly report."
     with db.connection():
         refusal = AuditEntry.get(AuditEntry.action == anomalies.ACTION)
         assert not refusal.allowed and refusal.actor.badge_code == "E3003"
-    report = anomalies.anomaly_report_for(auth.identify_badge("E4001"), "2025-09", clock=clock)
+    report = anomalies.anomaly_report_for(Caller.of(auth.identify_badge("E4001"), clock), "2025-09")
     assert report.total == 49 and report.last_year_total == 80  # 48 imported, 1 reported
     assert report.reported == 1 and report.change_percent == -38.8
-    pareto = anomalies.anomaly_pareto("2024-09")  # the demo loads the sample history
+    pareto = anomalies.anomaly_pareto(
+        Caller.system(), "2024-09"
+    )  # the demo loads the sample history
     assert pareto.total == 80 and pareto.imported == 80 and pareto.reported == 0
     assert pareto.rows[0].category == "material" and pareto.rows[0].count == 31
     assert pareto.rows[0].share_percent == 38.8  # 31 / 80, the largest share
-    assert anomalies.anomaly_pareto("2025-08").total == 80
+    assert anomalies.anomaly_pareto(Caller.system(), "2025-08").total == 80
 
 
 def test_the_demo_history_leads_up_to_the_month_the_demo_is_tried_in(database):
@@ -216,5 +222,5 @@ def test_the_demo_history_leads_up_to_the_month_the_demo_is_tried_in(database):
     seed_demo_plant(Caller.system(FrozenClock(datetime(2028, 2, 20, 9, tzinfo=UTC))))
     months = {month for month, _category in history()}
     assert months == {"2027-01", "2027-02", "2028-01", "2028-02"}
-    pareto = anomalies.anomaly_pareto("2028-02")
+    pareto = anomalies.anomaly_pareto(Caller.system(), "2028-02")
     assert pareto.last_year_month == "2027-02" and pareto.last_year_total > 0

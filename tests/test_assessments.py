@@ -12,6 +12,7 @@ from kiosk.cli import main
 from kiosk.clock import format_local
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.platform import auth
+from kiosk.services.platform.caller import Caller
 from kiosk.services.training.assessments import (
     AssessmentView,
     answer_item,
@@ -36,20 +37,20 @@ def wrong_position(question_id: int) -> int:
 def take(badge: str, right: int, clock, *, rng: random.Random | None = None) -> AssessmentView:
     """Start (or resume) and answer every item: the first `right` right, the rest wrong."""
     person = auth.identify_badge(badge)
-    view = start_assessment(person, clock=clock, rng=rng)
+    view = start_assessment(Caller.of(person, clock), rng=rng)
     while view.current is not None:
         item = view.current
         correct = item.position <= right
         choice = right_position(item.question_id) if correct else wrong_position(item.question_id)
         clock.advance(timedelta(seconds=20))
-        view = answer_item(person, view.id, item.position, choice, clock=clock)
+        view = answer_item(Caller.of(person, clock), view.id, item.position, choice)
     return view
 
 
 def test_the_draw_honours_n_and_never_repeats_an_item(demo_plant, clock):
     Campaign.update(assessment_items=7).execute()
     person = auth.identify_badge("E1002")
-    view = start_assessment(person, clock=clock, rng=random.Random(5))
+    view = start_assessment(Caller.of(person, clock), rng=random.Random(5))
     assert (view.item_count, view.answered, view.current.position) == (7, 0, 1)
     drawn = [i.question_id for i in AssessmentItem.select().order_by(AssessmentItem.position)]
     assert len(drawn) == 7 and len(set(drawn)) == 7
@@ -59,7 +60,7 @@ def test_the_draw_honours_n_and_never_repeats_an_item(demo_plant, clock):
 
     # A bank smaller than N: every item once.
     Campaign.update(assessment_items=50).execute()
-    other = start_assessment(auth.identify_badge("E1003"), clock=clock, rng=random.Random(1))
+    other = start_assessment(Caller.of(auth.identify_badge("E1003"), clock), rng=random.Random(1))
     items = list(AssessmentItem.select().where(AssessmentItem.assessment == other.id))
     assert other.item_count == 36 == len({i.question_id for i in items})
 
@@ -83,30 +84,32 @@ def test_eight_of_ten_passes_at_80_and_seven_fails(demo_plant, clock):
 
 def test_a_double_enter_saves_the_answer_once(demo_plant, clock):
     person = auth.identify_badge("E1002")
-    view = start_assessment(person, clock=clock)
+    view = start_assessment(Caller.of(person, clock))
     item = view.current
-    first = answer_item(person, view.id, 1, wrong_position(item.question_id), clock=clock)
-    again = answer_item(person, view.id, 1, right_position(item.question_id), clock=clock)
+    first = answer_item(Caller.of(person, clock), view.id, 1, wrong_position(item.question_id))
+    again = answer_item(Caller.of(person, clock), view.id, 1, right_position(item.question_id))
     assert first.answered == again.answered == 1
     assert again.current.position == 2
     answers = list(QuizAnswer.select())
     assert len(answers) == 1 and answers[0].correct is False  # the first answer stands
     with pytest.raises(ValidationFailed, match="Choose 1 to"):
-        answer_item(person, view.id, 2, 9, clock=clock)
+        answer_item(Caller.of(person, clock), view.id, 2, 9)
     with pytest.raises(NotFound):
-        answer_item(auth.identify_badge("E1003"), view.id, 2, 1, clock=clock)  # not theirs
+        answer_item(Caller.of(auth.identify_badge("E1003"), clock), view.id, 2, 1)  # not theirs
     assert QuizAnswer.select().count() == 1
 
 
 def test_an_unfinished_assessment_resumes_where_it_stopped(demo_plant, clock):
     person = auth.identify_badge("E1002")
-    view = start_assessment(person, clock=clock)
+    view = start_assessment(Caller.of(person, clock))
     for position in (1, 2, 3):
         item = view.current
-        view = answer_item(person, view.id, position, right_position(item.question_id), clock=clock)
-    status = assessment_status(person)
+        view = answer_item(
+            Caller.of(person, clock), view.id, position, right_position(item.question_id)
+        )
+    status = assessment_status(Caller.of(person))
     assert status.unfinished is not None and status.unfinished.answered == 3
-    resumed = start_assessment(person, clock=clock)
+    resumed = start_assessment(Caller.of(person, clock))
     assert (resumed.id, resumed.resumed, resumed.answered, resumed.current.position) == (
         view.id,
         True,
@@ -120,7 +123,7 @@ def test_retakes_are_allowed_and_the_best_pass_counts(demo_plant, clock):
     take("E1002", 5, clock)
     take("E1002", 10, clock)
     take("E1002", 8, clock)
-    status = assessment_status(auth.identify_badge("E1002"))
+    status = assessment_status(Caller.of(auth.identify_badge("E1002")))
     assert status.attempts == 3 and status.unfinished is None
     assert (status.best_passed.score, status.best_passed.passed) == (10, True)
     assert status.last_finished.score == 8
@@ -136,7 +139,7 @@ def test_coverage_on_the_demo_roster(demo_plant, clock):
     take("E1003", 6, clock)  # Manufacturing, Line 1 Team: not passed
     take("E6002", 8, clock)  # Purchasing, Incoming Material Team, then leaves the plant
     Employee.update(active=False).where(Employee.badge_code == "E6002").execute()
-    start_assessment(auth.identify_badge("E2002"), clock=clock)  # started, never finished
+    start_assessment(Caller.of(auth.identify_badge("E2002"), clock))  # started, never finished
 
     report = coverage_report()
     # 40 active demo employees, less E6002: 39; passed: E1002, E4002, E5003.
@@ -174,10 +177,10 @@ def test_coverage_on_the_demo_roster(demo_plant, clock):
 
 
 def test_only_supervisors_see_coverage_and_a_refusal_is_audited(demo_plant, clock):
-    report = training_coverage(auth.identify_badge("E4002"), clock=clock)
+    report = training_coverage(Caller.of(auth.identify_badge("E4002"), clock))
     assert report.overall.total == 40
     with pytest.raises(PermissionDenied, match="supervisor or above may view training coverage"):
-        training_coverage(auth.identify_badge("E1001"), clock=clock, terminal="T-9")
+        training_coverage(Caller.of(auth.identify_badge("E1001"), clock, "T-9"))
     refusal = AuditEntry.get(AuditEntry.action == "view_training_coverage")
     assert (refusal.allowed, refusal.actor.badge_code, refusal.terminal) == (False, "E1001", "T-9")
 

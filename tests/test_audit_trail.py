@@ -15,6 +15,7 @@ from kiosk.services.defects.lifecycle import RootCause
 from kiosk.services.defects.proposals import ProposalDraft
 from kiosk.services.lines import lines
 from kiosk.services.platform import auth
+from kiosk.services.platform.caller import Caller
 from kiosk.services.training import contests
 from models import AuditEntry, Choice, Employee, db
 
@@ -60,11 +61,11 @@ def draft() -> ProposalDraft:
 
 
 def test_proposal_reviews_are_audited(demo_plant, clock):
-    first = proposals.submit_proposal(person("E1003"), draft(), clock=clock)
-    second = proposals.submit_proposal(person("E2003"), draft(), clock=clock)
-    proposals.accept_proposal(person("E4002"), first.id, 3, "good", terminal=TERMINAL, clock=clock)
+    first = proposals.submit_proposal(Caller.of(person("E1003"), clock), draft())
+    second = proposals.submit_proposal(Caller.of(person("E2003"), clock), draft())
+    proposals.accept_proposal(Caller.of(person("E4002"), clock, TERMINAL), first.id, 3, "good")
     proposals.reject_proposal(
-        person("E4002"), second.id, "Done already", terminal=TERMINAL, clock=clock
+        Caller.of(person("E4002"), clock, TERMINAL), second.id, "Done already"
     )
     assert allowed_rows("accept_proposal", "reject_proposal") == [
         ("E4002", "accept_proposal", f"proposal {str(first.id)[:8]}", TERMINAL),
@@ -77,26 +78,22 @@ def test_proposal_reviews_are_audited(demo_plant, clock):
 def test_contest_draws_and_confirmed_answers_are_audited(demo_plant, clock):
     host = person("E1001")
     a = contests.register_contest_team(
-        host, "Sharp Eyes", ["E1003", "E2003", "E4006", "E5004"], clock=clock
+        Caller.of(host, clock), "Sharp Eyes", ["E1003", "E2003", "E4006", "E5004"]
     )
     b = contests.register_contest_team(
-        host, "Zero Slips", ["E1004", "E2004", "E3004", "E6003"], clock=clock
+        Caller.of(host, clock), "Zero Slips", ["E1004", "E2004", "E3004", "E6003"]
     )
-    contest = contests.create_contest(host, "Final", [a.code, b.code], clock=clock)
+    contest = contests.create_contest(Caller.of(host, clock), "Final", [a.code, b.code])
     view = contests.draw_item(
-        host, contest.id, after=0, rng=random.Random(3), clock=clock, terminal=TERMINAL
+        Caller.of(host, clock, TERMINAL), contest.id, after=0, rng=random.Random(3)
     )
     assert view.item is not None
     question = view.item.question_id
     with db.connection():
         right = Choice.get((Choice.question == question) & Choice.correct).position
-    contests.submit_answer(
-        host, contest.id, 1, a.id, right, member=1, clock=clock, terminal=TERMINAL
-    )
+    contests.submit_answer(Caller.of(host, clock, TERMINAL), contest.id, 1, a.id, right, member=1)
     # the same confirmation again (a double Enter) counts nothing and audits nothing new
-    contests.submit_answer(
-        host, contest.id, 1, a.id, right, member=1, clock=clock, terminal=TERMINAL
-    )
+    contests.submit_answer(Caller.of(host, clock, TERMINAL), contest.id, 1, a.id, right, member=1)
     assert allowed_rows("draw_contest_item", "confirm_contest_answer") == [
         ("E1001", "draw_contest_item", f"contest {contest.id} item 1", TERMINAL),
         ("E1001", "confirm_contest_answer", f"contest {contest.id} item 1 {a.code}", TERMINAL),
@@ -107,16 +104,12 @@ def test_contest_draws_and_confirmed_answers_are_audited(demo_plant, clock):
 def test_production_counts_and_line_evaluations_are_audited(demo_plant, clock):
     leader, supervisor = person("E1001"), person("E4002")
     for code in ("L1", "L2", "L3"):
-        lines.record_production(
-            leader, code, "2025-09-08", 1000, 950, clock=clock, terminal=TERMINAL
-        )
+        lines.record_production(Caller.of(leader, clock, TERMINAL), code, "2025-09-08", 1000, 950)
     evaluation = lines.evaluate_lines(
-        supervisor,
+        Caller.of(supervisor, clock, TERMINAL),
         "2025-09-01",
         "2025-09-09",
         {"L1": (90, 80), "L2": (70, 70), "L3": (95, 95)},
-        terminal=TERMINAL,
-        clock=clock,
     )
     rows = allowed_rows("record_production", "evaluate_lines")
     assert rows[:3] == [
@@ -135,18 +128,17 @@ def test_production_counts_and_line_evaluations_are_audited(demo_plant, clock):
 
 def test_marking_a_typical_case_is_audited(demo_plant, clock):
     draft_ = DefectDraft("L1-S02", "machine", "major", "inspection", "Loose earth screw")
-    defect_id = report_defect(person("E4004"), draft_, clock=clock).id
-    lifecycle.mark_fixed(person("E1004"), defect_id, "Screws torqued", clock=clock)
+    defect_id = report_defect(Caller.of(person("E4004"), clock), draft_).id
+    lifecycle.mark_fixed(Caller.of(person("E1004"), clock), defect_id, "Screws torqued")
     clock.advance(timedelta(hours=2))
-    lifecycle.verify(person("E2001"), defect_id, clock=clock)
+    lifecycle.verify(Caller.of(person("E2001"), clock), defect_id)
     lifecycle.close(
-        person("E1001"),
+        Caller.of(person("E1001"), clock),
         defect_id,
         RootCause("machine", "Worn clutch", "Weekly check"),
-        clock=clock,
     )
-    lifecycle.mark_typical(person("E4002"), defect_id, terminal=TERMINAL, clock=clock)
-    lifecycle.mark_typical(person("E4002"), defect_id, False, terminal=TERMINAL, clock=clock)
+    lifecycle.mark_typical(Caller.of(person("E4002"), clock, TERMINAL), defect_id)
+    lifecycle.mark_typical(Caller.of(person("E4002"), clock, TERMINAL), defect_id, False)
     assert allowed_rows("defect_typical", "defect_not_typical") == [
         ("E4002", "defect_typical", str(defect_id), TERMINAL),
         ("E4002", "defect_not_typical", str(defect_id), TERMINAL),

@@ -13,6 +13,7 @@ from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.defects.lifecycle import RootCause
 from kiosk.services.lines import lines
 from kiosk.services.platform import auth
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import team_totals
 from kiosk.services.reports import kpis
 from models.defects import CATEGORIES_5M1E
@@ -29,27 +30,24 @@ def test_kpis_on_the_seeded_month(demo_plant, clock):
     # inside their window. Add: one critical defect fixed, verified and closed on time, and one
     # that passes its window.
     closed = report_defect(
-        person("E4004"),
+        Caller.of(person("E4004"), clock),
         DefectDraft("L2-S01", "machine", "critical", "inspection", "Arc flash"),
-        clock=clock,
     ).id
-    lifecycle.mark_fixed(person("E2003"), closed, clock=clock)
-    lifecycle.verify(person("E3001"), closed, clock=clock)  # a leader outside Line 2
+    lifecycle.mark_fixed(Caller.of(person("E2003"), clock), closed)
+    lifecycle.verify(Caller.of(person("E3001"), clock), closed)  # a leader outside Line 2
     lifecycle.close(
-        person("E2001"),
+        Caller.of(person("E2001"), clock),
         closed,
         RootCause("machine", "Worn contactor", "PM every month"),
-        clock=clock,
     )
     report_defect(
-        person("E4004"),
+        Caller.of(person("E4004"), clock),
         DefectDraft("L3-S02", "method", "minor", "inspection", "Feeder label"),
-        clock=clock,
     )
-    lines.record_production(person("E1001"), "L1", "2025-09-09", 400, 380, clock=clock)
+    lines.record_production(Caller.of(person("E1001"), clock), "L1", "2025-09-09", 400, 380)
     clock.advance(timedelta(hours=49))  # every demo defect and the feeder one are now past due
-    deadlines.sweep(clock=clock)
-    summary = kpis.board_summary(clock=clock)
+    deadlines.sweep(Caller.system(clock))
+    summary = kpis.board_summary(Caller.system(clock))
     # due: 2 demo on time + 1 demo late + 3 demo open (now late) + closed one + feeder = 8
     assert (summary.verified_on_time, summary.due) == (3, 8)
     assert summary.correction_rate_percent == 37
@@ -62,7 +60,7 @@ def test_kpis_on_the_seeded_month(demo_plant, clock):
     yields = {y.line_code: y.fpy_percent for y in summary.line_yields}
     assert yields == {"L1": 95.0, "L2": None, "L3": None}
     assert summary.flag_line is None
-    series = kpis.daily_series(clock=clock)
+    series = kpis.daily_series(Caller.system(clock))
     assert series.days[0] == "09-01" and series.days[-1] == "09-12"
     assert sum(series.defects_reported) == 8
     t2 = dict(series.team_points)["Line 2 Team (DC fast chargers)"]
@@ -91,20 +89,18 @@ async def test_board_tiles_ranks_and_flag_follow_writes(demo_plant, clock):
         # Line 2 corrects two defects on time: +4 lifts it past the others
         for station in ("L2-S01", "L2-S02"):
             defect = report_defect(
-                person("E4004"),
+                Caller.of(person("E4004"), clock),
                 DefectDraft(station, "method", "minor", "inspection", "Loose label"),
-                clock=clock,
             ).id
-            lifecycle.mark_fixed(person("E2003"), defect, clock=clock)
-            lifecycle.verify(person("E3001"), defect, clock=clock)
+            lifecycle.mark_fixed(Caller.of(person("E2003"), clock), defect)
+            lifecycle.verify(Caller.of(person("E3001"), clock), defect)
         for code in ("L1", "L2", "L3"):  # every line has counts: a missing FPY is not 0 %
-            lines.record_production(person("E4002"), code, "2025-09-08", 100, 95, clock=clock)
+            lines.record_production(Caller.of(person("E4002"), clock), code, "2025-09-08", 100, 95)
         lines.evaluate_lines(
-            person("E4002"),
+            Caller.of(person("E4002"), clock),
             "2025-09-01",
             "2025-09-09",
             {"L1": (80, 80), "L2": (95, 90), "L3": (70, 70)},
-            clock=clock,
         )
         for _ in range(30):
             await pilot.pause(0.1)
@@ -137,12 +133,12 @@ def test_the_demo_campaign_is_the_month_the_demo_is_tried_in(database):
 
     clock = FrozenClock(datetime(2028, 2, 20, 9, tzinfo=UTC))
     seed_demo_plant(Caller.system(clock))
-    summary = kpis.board_summary(clock=clock)
+    summary = kpis.board_summary(Caller.system(clock))
     assert summary.campaign_name.startswith("2028 Quality Month")
     assert summary.phases_today == ("Implementation & problem-solving", "Culture integration")
     assert summary.days_left == 9  # 21 to 29 February
     clock.advance(timedelta(days=6))  # 26 February
-    assert kpis.board_summary(clock=clock).phases_today == (
+    assert kpis.board_summary(Caller.system(clock)).phases_today == (
         "Culture integration",
         "Summary & standardization",
     )

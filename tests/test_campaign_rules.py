@@ -11,6 +11,7 @@ from pathlib import Path
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.plant.campaigns import RULES, CampaignView
 from kiosk.services.platform import auth
+from kiosk.services.platform.caller import Caller
 from models import Campaign, Defect, db
 from models.campaign import RULE_DEFAULTS
 
@@ -61,10 +62,10 @@ def test_no_service_or_screen_falls_back_to_a_literal_rule_or_reads_the_columns(
 def test_a_rule_changed_in_the_campaign_changes_the_correction_window(demo_plant, clock):
     draft = DefectDraft("L1-S02", "machine", "major", "inspection", "Loose earth screw")
     reporter = auth.identify_badge("E4004")
-    first = report_defect(reporter, draft, clock=clock)
+    first = report_defect(Caller.of(reporter, clock), draft)
     with db.connection():
         Campaign.update(correction_window_hours=24).where(Campaign.active).execute()
-    second = report_defect(reporter, draft, clock=clock)
+    second = report_defect(Caller.of(reporter, clock), draft)
     with db.connection():
         windows = [
             (row.due_at - row.reported_at)

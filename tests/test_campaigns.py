@@ -116,9 +116,8 @@ def test_new_list_activate_from_the_command_line(demo_plant, tmp_path, capsys, c
 
     # the new campaign's rules apply at once: a 24-hour window
     defect = report_defect(
-        person("E4004"),
+        Caller.of(person("E4004"), clock),
         DefectDraft("L1-S01", "method", "minor", "inspection", "Label"),
-        clock=clock,
     )
     assert defect.due_at - clock.now() == timedelta(hours=24)
     assert campaigns.active_campaign().target_fpy_percent == 95
@@ -245,12 +244,11 @@ def test_the_old_campaign_keeps_its_rows_and_exports_with_campaign(
     old_id, new_id = seeded_then_next(demo_plant, clock)
     # a defect corrected on time under the new campaign
     defect = report_defect(
-        person("E4004"),
+        Caller.of(person("E4004"), clock),
         DefectDraft("L2-S01", "method", "minor", "inspection", "Loose"),
-        clock=clock,
     ).id
-    lifecycle.mark_fixed(person("E2003"), defect, clock=clock)
-    lifecycle.verify(person("E3001"), defect, clock=clock)
+    lifecycle.mark_fixed(Caller.of(person("E2003"), clock), defect)
+    lifecycle.verify(Caller.of(person("E3001"), clock), defect)
     with db.connection():
         assert Defect.get_by_id(defect).campaign_id == new_id
         assert LedgerEntry.select().where(LedgerEntry.campaign == new_id).count() == 1
@@ -261,8 +259,8 @@ def test_the_old_campaign_keeps_its_rows_and_exports_with_campaign(
     assert len(exports.ledger_table(campaign=DEMO).rows) == demo_ledger
     assert len(exports.ledger_table(campaign=str(new_id)).rows) == 1
     assert exports.defects_table(campaign=NEXT).name == "defects-2026-Quality-Month"
-    assert handbook.compile_handbook(campaign=NEXT).cases == ()
-    assert handbook.compile_handbook(campaign=DEMO).campaign_name == DEMO
+    assert handbook.compile_handbook(Caller.system(), campaign=NEXT).cases == ()
+    assert handbook.compile_handbook(Caller.system(), campaign=DEMO).campaign_name == DEMO
 
     out = tmp_path / "old-defects.csv"
     args = ["export", "defects", "--campaign", DEMO, "-o", str(out), "--db", demo_plant]
@@ -286,14 +284,14 @@ def test_the_old_campaign_keeps_its_rows_and_exports_with_campaign(
 
 
 def test_the_board_shows_a_past_campaign_and_targets_against_actuals(demo_plant, clock):
-    before = kpis.board_summary(clock=clock)
+    before = kpis.board_summary(Caller.system(clock))
     old_id, new_id = seeded_then_next(demo_plant, clock)
-    live = kpis.board_summary(clock=clock)
+    live = kpis.board_summary(Caller.system(clock))
     assert (live.campaign_name, live.live, live.campaign_id) == (NEXT, True, new_id)
     assert (live.due, live.open_defects) == (0, 0)
     assert all(t.points == 0 for t in live.team_totals)
     assert (live.target_fpy, live.target_coverage) == (95, 90)
-    past = kpis.board_summary(campaign_id=old_id, clock=clock)
+    past = kpis.board_summary(Caller.system(clock), campaign_id=old_id)
     assert (past.campaign_name, past.live) == (DEMO, False)
     assert (past.due, past.verified_on_time, past.open_defects) == (
         before.due,
@@ -303,15 +301,15 @@ def test_the_board_shows_a_past_campaign_and_targets_against_actuals(demo_plant,
     assert past.team_totals == before.team_totals
     assert (past.target_fpy, past.critical_target) == (98, 3)
     assert past.period == "Sep 01 – Sep 30"
-    series = kpis.daily_series(campaign_id=old_id, clock=clock)
+    series = kpis.daily_series(Caller.system(clock), campaign_id=old_id)
     assert (series.days[0], series.days[-1]) == ("09-01", "09-10")  # up to today
     assert {name: points[-1] for name, points in series.team_points} == {
         t.team_name: t.points for t in before.team_totals
     }
     with db.connection():
         assert sum(series.defects_reported) == Defect.select().count()  # all the demo's
-    old_list = reports.red_black(campaign_id=old_id, clock=clock)
-    new_list = reports.red_black(clock=clock)
+    old_list = reports.red_black(Caller.system(clock), campaign_id=old_id)
+    new_list = reports.red_black(Caller.system(clock))
     assert old_list.late_teams and not new_list.late_teams
     assert old_list.top_teams and not new_list.top_teams
 

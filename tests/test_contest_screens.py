@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Digits, Input
 from kiosk.app import KioskApp
 from kiosk.config import Settings
 from kiosk.services.platform.auth import identify_badge
+from kiosk.services.platform.caller import Caller
 from kiosk.services.training import contests, skills
 from models import LedgerEntry, db
 from screens.action_form import ActionForm
@@ -164,8 +165,8 @@ async def test_scoreboard_on_a_second_terminal_follows_writes_live(demo_plant, c
         assert "No contest yet" in text_of(wall, "#scoreboard-item")
 
         def start() -> contests.ContestView:
-            contest = contests.create_contest(host, "Live", ["C1", "C2"], clock=clock)
-            return contests.draw_item(host, contest.id, after=0, clock=clock)
+            contest = contests.create_contest(Caller.of(host, clock), "Live", ["C1", "C2"])
+            return contests.draw_item(Caller.of(host, clock), contest.id, after=0)
 
         view = await asyncio.to_thread(start)  # "another terminal" writes
         await pilot.pause(1.3)
@@ -178,7 +179,7 @@ async def test_scoreboard_on_a_second_terminal_follows_writes_live(demo_plant, c
         question = view.item.question_id
         wrong = "abcdef".index(letter_of(question, False)) + 1
         await asyncio.to_thread(
-            contests.submit_answer, host, view.id, 1, builders.id, wrong, member=1, clock=clock
+            contests.submit_answer, Caller.of(host, clock), view.id, 1, builders.id, wrong, member=1
         )
         await pilot.pause(1.3)
         await settle(pilot)
@@ -194,11 +195,10 @@ async def test_scoreboard_on_a_second_terminal_follows_writes_live(demo_plant, c
 @pytest.mark.slow  # a long Pilot walk-through
 async def test_judge_scores_out_of_range_refused_then_a_tie_for_the_win(demo_plant, clock):
     skills.enter_scores(
-        identify_badge("E4001"),
+        Caller.of(identify_badge("E4001"), clock),
         "SOLDER",
         "E3002",
         {"JOINTS": 9, "SPEED": 9, "ESD": 4},
-        clock=clock,
     )
     app = make_app(demo_plant, clock)
     async with app.run_test(size=SIZE) as pilot:

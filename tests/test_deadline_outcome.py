@@ -17,6 +17,7 @@ from kiosk.services.defects import deadlines, lifecycle
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform import auth
 from kiosk.services.platform import database as database_service
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import Award, write_award
 from kiosk.services.platform.uow import transaction
 from models import AuditEntry, Defect, LedgerEntry, db
@@ -61,8 +62,8 @@ def test_a_verification_racing_sweeps_on_other_kiosks_ends_with_one_outcome(demo
     ids = []
     for number in range(count):
         draft = DefectDraft(f"L1-S0{number % 5 + 1}", "machine", "minor", "inspection", "race")
-        ids.append(report_defect(reporter, draft, clock=reported).id)
-        lifecycle.mark_fixed(fixer, ids[-1], clock=reported)
+        ids.append(report_defect(Caller.of(reporter, reported), draft).id)
+        lifecycle.mark_fixed(Caller.of(fixer, reported), ids[-1])
     until = str(time.time() + 10)
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "tests.workers.deadline_race", demo_plant]
@@ -73,7 +74,7 @@ def test_a_verification_racing_sweeps_on_other_kiosks_ends_with_one_outcome(demo
     ]
     for kiosk in kiosks:
         assert kiosk.wait(timeout=60) == 0
-    deadlines.sweep(clock=SystemClock())  # the windows have all closed by now
+    deadlines.sweep(Caller.system(SystemClock()))  # the windows have all closed by now
 
     kinds = Counter()
     for defect_id in ids:
@@ -100,18 +101,18 @@ def test_a_verification_racing_sweeps_on_other_kiosks_ends_with_one_outcome(demo
 def test_a_verification_after_the_sweep_charged_adds_nothing(demo_plant, clock):
     leader = auth.identify_badge("E2001")
     draft = DefectDraft("L1-S02", "machine", "minor", "inspection", "late fix")
-    defect_id = report_defect(auth.identify_badge("E4004"), draft, clock=clock).id
-    lifecycle.mark_fixed(auth.identify_badge("E1004"), defect_id, clock=clock)
+    defect_id = report_defect(Caller.of(auth.identify_badge("E4004"), clock), draft).id
+    lifecycle.mark_fixed(Caller.of(auth.identify_badge("E1004"), clock), defect_id)
     clock.advance(timedelta(hours=49))
-    assert deadlines.sweep(clock=clock).charged_now >= 1
-    detail = lifecycle.verify(leader, defect_id, clock=clock)
+    assert deadlines.sweep(Caller.system(clock)).charged_now >= 1
+    detail = lifecycle.verify(Caller.of(leader, clock), defect_id)
     assert detail.status == "verified"
     assert _outcomes(defect_id) == [("overdue", -2)]
 
 
 def test_upgrade_reverses_the_later_of_a_double_outcome(demo_plant, clock):
     draft = DefectDraft("L2-S01", "machine", "minor", "inspection", "paid both ways")
-    defect_id = report_defect(auth.identify_badge("E4004"), draft, clock=clock).id
+    defect_id = report_defect(Caller.of(auth.identify_badge("E4004"), clock), draft).id
     with transaction() as database:  # what two kiosks could write before step 12
         database.execute_sql("DROP INDEX ledger_entry_one_deadline_outcome")  # (step 15)
         defect = Defect.get_by_id(defect_id)
@@ -153,9 +154,9 @@ def test_the_database_refuses_a_second_outcome_for_a_window(demo_plant, clock):
 
     leader = auth.identify_badge("E2001")
     draft = DefectDraft("L1-S02", "machine", "minor", "inspection", "on time")
-    defect_id = report_defect(auth.identify_badge("E4004"), draft, clock=clock).id
-    lifecycle.mark_fixed(auth.identify_badge("E1004"), defect_id, clock=clock)
-    lifecycle.verify(leader, defect_id, clock=clock)
+    defect_id = report_defect(Caller.of(auth.identify_badge("E4004"), clock), draft).id
+    lifecycle.mark_fixed(Caller.of(auth.identify_badge("E1004"), clock), defect_id)
+    lifecycle.verify(Caller.of(leader, clock), defect_id)
     assert _outcomes(defect_id) == [("ontime", 2)]
     with pytest.raises(Conflict, match="already has its outcome"), transaction():
         defect = Defect.get_by_id(defect_id)

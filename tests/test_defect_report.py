@@ -42,7 +42,7 @@ def _refused(operator, clock, draft) -> dict[str, str]:
     """Report a draft that must be refused; check nothing was written; return the problems."""
     before = _counts()
     with pytest.raises(ValidationFailed) as caught:
-        report_defect(operator, draft, clock=clock)
+        report_defect(Caller.of(operator, clock), draft)
     assert _counts() == before
     assert caught.value.message == "; ".join(caught.value.problems.values())
     return caught.value.problems
@@ -50,7 +50,7 @@ def _refused(operator, clock, draft) -> dict[str, str]:
 
 def test_report_is_saved_with_due_time_team_and_event(operator, clock):
     before = _counts()
-    receipt = report_defect(operator, _draft(), terminal="K1", clock=clock)
+    receipt = report_defect(Caller.of(operator, clock, "K1"), _draft())
     assert receipt.station_code == "L1-S02"
     assert receipt.line_name == "AC Charger Assembly"
     assert receipt.team_name == "Line 1 Team (AC chargers)"
@@ -85,7 +85,7 @@ def test_report_is_saved_with_due_time_team_and_event(operator, clock):
         assert "L1-S02" in event.note
 
     # A station on another line goes to that line's team (code typed in lowercase).
-    other = report_defect(operator, _draft(station_code=" l3-s03 "), clock=clock)
+    other = report_defect(Caller.of(operator, clock), _draft(station_code=" l3-s03 "))
     assert (other.station_code, other.team_name) == ("L3-S03", "Line 3 Team (SMT & soldering)")
     with db.connection():
         assert Defect.get_by_id(other.id).team.code == "T3"
@@ -95,7 +95,7 @@ def test_changed_correction_window_is_honoured(operator, clock):
     with db.connection():
         Campaign.update(correction_window_hours=24).where(Campaign.active).execute()
     clock.advance(timedelta(days=3, minutes=17))
-    receipt = report_defect(operator, _draft(), clock=clock)
+    receipt = report_defect(Caller.of(operator, clock), _draft())
     assert receipt.reported_at == clock.now()
     assert receipt.due_at == clock.now() + timedelta(hours=24)
     with db.connection():
@@ -116,7 +116,8 @@ def test_incoming_material_needs_a_known_supplier_and_a_lot(operator, clock):
     }
 
     receipt = report_defect(
-        operator, _draft(**material, supplier_code="SUP-CN01", lot="  LOT-77\x00A  "), clock=clock
+        Caller.of(operator, clock),
+        _draft(**material, supplier_code="SUP-CN01", lot="  LOT-77\x00A  "),
     )
     with db.connection():
         defect = Defect.get_by_id(receipt.id)
@@ -145,14 +146,14 @@ def test_ten_thousand_character_description_is_refused(operator, clock):
     assert _refused(operator, clock, _draft(description="x" * 10_000)) == {
         "description": "The description is 10,000 characters long; keep it under 2,000."
     }
-    receipt = report_defect(operator, _draft(description="y" * 2000), clock=clock)
+    receipt = report_defect(Caller.of(operator, clock), _draft(description="y" * 2000))
     with db.connection():
         assert len(Defect.get_by_id(receipt.id).description) == 2000
 
 
 def test_control_characters_are_removed_from_description(operator, clock):
     raw = "\x1b[31mLoose\x1b[0m screw\x00 on\u200b board\x07\nsecond line\t "
-    receipt = report_defect(operator, _draft(description=raw), clock=clock)
+    receipt = report_defect(Caller.of(operator, clock), _draft(description=raw))
     with db.connection():
         assert Defect.get_by_id(receipt.id).description == "Loose screw on board\nsecond line"
 
@@ -160,6 +161,6 @@ def test_control_characters_are_removed_from_description(operator, clock):
 def test_unknown_station_is_not_found_and_nothing_written(operator, clock):
     before = _counts()
     with pytest.raises(NotFound) as caught:
-        report_defect(operator, _draft(station_code="L9-S99"), clock=clock)
+        report_defect(Caller.of(operator, clock), _draft(station_code="L9-S99"))
     assert "Station L9-S99 is not known" in caught.value.message
     assert _counts() == before

@@ -92,7 +92,7 @@ def test_the_board_tiles_read_the_rollup_as_the_defects_say(plant, zone, clock):
                     got.overdue,
                     got.critical_closed,
                 ) == _figures(campaign_id, now), (campaign_id, now)
-    summary = kpis.board_summary(clock=clock)
+    summary = kpis.board_summary(Caller.system(clock))
     assert (
         summary.due,
         summary.verified_on_time,
@@ -124,7 +124,7 @@ def test_counts_over_local_days_add_whole_utc_days_and_the_pieces_at_the_ends(pl
 def test_the_anomaly_pareto_reads_the_rollup_as_the_defects_say(plant, zone, clock):
     month = anomalies.default_month(clock)
     for shown in (month, anomalies.shift_month(month, -1), anomalies.shift_month(month, -12)):
-        pareto = anomalies.anomaly_pareto(shown, clock=clock)
+        pareto = anomalies.anomaly_pareto(Caller.system(clock), shown)
         first, after = anomalies._bounds(shown)
         with db.connection():
             expected: dict[str, int] = {}
@@ -139,7 +139,7 @@ def test_the_anomaly_pareto_reads_the_rollup_as_the_defects_say(plant, zone, clo
 
 
 def test_the_supplier_ranking_reads_the_rollup_as_the_defects_say(plant, zone, clock):
-    ranking = suppliers.supplier_ranking(clock=clock)
+    ranking = suppliers.supplier_ranking(Caller.system(clock))
     first, after = suppliers._bounds(ranking.start, ranking.end)
     with db.connection():
         codes = {s.id: s.code for s in suppliers.Supplier.select()}

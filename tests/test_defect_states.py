@@ -21,6 +21,7 @@ from kiosk.services.defects.defect_states import (
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.defects.lifecycle import RootCause
 from kiosk.services.platform import auth
+from kiosk.services.platform.caller import Caller
 from models import AuditEntry, Defect, LedgerEntry, db
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "defect-states.md"
@@ -33,16 +34,20 @@ def person(badge: str) -> auth.EmployeeView:
 def _call(action: str, defect_id: str, clock) -> None:
     supervisor, member = person("E4002"), person("E1004")
     calls = {
-        "progress": lambda: lifecycle.post_progress(supervisor, defect_id, "Looked", clock=clock),
-        "fixed": lambda: lifecycle.mark_fixed(member, defect_id, "Done", clock=clock),
-        "confirm": lambda: lifecycle.confirm(supervisor, defect_id, clock=clock),
-        "verify": lambda: lifecycle.verify(supervisor, defect_id, clock=clock),
-        "reject": lambda: lifecycle.reject(supervisor, defect_id, "Not done", clock=clock),
-        "close": lambda: lifecycle.close(
-            supervisor, defect_id, RootCause("machine", "Worn", "Checked weekly"), clock=clock
+        "progress": lambda: lifecycle.post_progress(
+            Caller.of(supervisor, clock), defect_id, "Looked"
         ),
-        "typical": lambda: lifecycle.mark_typical(supervisor, defect_id, clock=clock),
-        "reassign": lambda: lifecycle.reassign(supervisor, defect_id, "T2", "Theirs", clock=clock),
+        "fixed": lambda: lifecycle.mark_fixed(Caller.of(member, clock), defect_id, "Done"),
+        "confirm": lambda: lifecycle.confirm(Caller.of(supervisor, clock), defect_id),
+        "verify": lambda: lifecycle.verify(Caller.of(supervisor, clock), defect_id),
+        "reject": lambda: lifecycle.reject(Caller.of(supervisor, clock), defect_id, "Not done"),
+        "close": lambda: lifecycle.close(
+            Caller.of(supervisor, clock), defect_id, RootCause("machine", "Worn", "Checked weekly")
+        ),
+        "typical": lambda: lifecycle.mark_typical(Caller.of(supervisor, clock), defect_id),
+        "reassign": lambda: lifecycle.reassign(
+            Caller.of(supervisor, clock), defect_id, "T2", "Theirs"
+        ),
     }
     calls[action]()
 
@@ -56,13 +61,13 @@ def test_the_docs_show_the_state_table_as_it_is():
 def test_every_pair_not_in_the_table_is_refused_and_not_offered(demo_plant, clock):
     # self-reported (by a member of the responsible team), so confirm reaches its state check
     draft = DefectDraft("L1-S02", "machine", "major", "inspection", "Loose earth screw")
-    defect_id = report_defect(person("E1004"), draft, clock=clock).id
+    defect_id = report_defect(Caller.of(person("E1004"), clock), draft).id
     short = defect_id[:8]
     refused = []
     for state in STATES:
         with db.connection():
             Defect.update(status=state).where(Defect.id == defect_id).execute()
-        detail = lifecycle.defect_detail(defect_id, clock=clock)
+        detail = lifecycle.defect_detail(Caller.system(clock), defect_id)
         for row in TRANSITIONS:
             if state in row.from_states:
                 continue
@@ -84,12 +89,16 @@ def test_every_pair_not_in_the_table_is_refused_and_not_offered(demo_plant, cloc
 
 def test_a_refusal_is_audited_whether_arguments_are_named_or_not(demo_plant, clock):
     draft = DefectDraft("L1-S02", "machine", "major", "inspection", "Loose earth screw")
-    defect_id = report_defect(person("E4004"), draft, clock=clock).id
+    defect_id = report_defect(Caller.of(person("E4004"), clock), draft).id
     outsider = person("E4004")  # an operator: may not close
     for call in (
-        lambda: lifecycle.close(outsider, defect_id, RootCause("machine", "a", "b"), clock=clock),
         lambda: lifecycle.close(
-            root=RootCause("machine", "a", "b"), defect_id=defect_id, actor=outsider, clock=clock
+            Caller.of(outsider, clock), defect_id, RootCause("machine", "a", "b")
+        ),
+        lambda: lifecycle.close(
+            root=RootCause("machine", "a", "b"),
+            defect_id=defect_id,
+            caller=Caller.of(outsider, clock),
         ),
     ):
         with pytest.raises(PermissionDenied):
@@ -103,31 +112,43 @@ def test_a_refusal_is_audited_whether_arguments_are_named_or_not(demo_plant, clo
 
 def test_each_action_moves_and_writes_what_the_table_says(demo_plant, clock):
     draft = DefectDraft("L1-S02", "machine", "major", "inspection", "Loose earth screw")
-    own = report_defect(person("E1004"), draft, clock=clock).id  # self-reported
-    other = report_defect(person("E4004"), draft, clock=clock).id
+    own = report_defect(Caller.of(person("E1004"), clock), draft).id  # self-reported
+    other = report_defect(Caller.of(person("E4004"), clock), draft).id
     root = RootCause("machine", "Clutch worn", "Weekly clutch check")
     steps = (
         (
             "progress",
             own,
-            lambda: lifecycle.post_progress(person("E1003"), own, "Found", clock=clock),
+            lambda: lifecycle.post_progress(Caller.of(person("E1003"), clock), own, "Found"),
         ),
         (
             "progress",
             own,
-            lambda: lifecycle.post_progress(person("E1003"), own, "More", clock=clock),
+            lambda: lifecycle.post_progress(Caller.of(person("E1003"), clock), own, "More"),
         ),
-        ("confirm", own, lambda: lifecycle.confirm(person("E2001"), own, clock=clock)),
-        ("fixed", own, lambda: lifecycle.mark_fixed(person("E1004"), own, "Done", clock=clock)),
-        ("reject", own, lambda: lifecycle.reject(person("E2001"), own, "Not yet", clock=clock)),
-        ("fixed", own, lambda: lifecycle.mark_fixed(person("E1004"), own, "Done", clock=clock)),
-        ("verify", own, lambda: lifecycle.verify(person("E2001"), own, clock=clock)),
-        ("close", own, lambda: lifecycle.close(person("E1001"), own, root, clock=clock)),
-        ("typical", own, lambda: lifecycle.mark_typical(person("E4002"), own, clock=clock)),
+        ("confirm", own, lambda: lifecycle.confirm(Caller.of(person("E2001"), clock), own)),
+        (
+            "fixed",
+            own,
+            lambda: lifecycle.mark_fixed(Caller.of(person("E1004"), clock), own, "Done"),
+        ),
+        (
+            "reject",
+            own,
+            lambda: lifecycle.reject(Caller.of(person("E2001"), clock), own, "Not yet"),
+        ),
+        (
+            "fixed",
+            own,
+            lambda: lifecycle.mark_fixed(Caller.of(person("E1004"), clock), own, "Done"),
+        ),
+        ("verify", own, lambda: lifecycle.verify(Caller.of(person("E2001"), clock), own)),
+        ("close", own, lambda: lifecycle.close(Caller.of(person("E1001"), clock), own, root)),
+        ("typical", own, lambda: lifecycle.mark_typical(Caller.of(person("E4002"), clock), own)),
         (
             "reassign",
             other,
-            lambda: lifecycle.reassign(person("E4002"), other, "T2", "Theirs", clock=clock),
+            lambda: lifecycle.reassign(Caller.of(person("E4002"), clock), other, "T2", "Theirs"),
         ),
     )
     for action, defect_id, call in steps:

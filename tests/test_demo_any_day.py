@@ -43,13 +43,13 @@ def test_the_demo_seeded_any_day_has_its_history_inside_its_campaign(database, m
     assert (ends_on.year, ends_on.month) == (today.year, today.month)  # the month tried in
     assert (today - starts_on).days >= 5  # the few days of history fit inside it
 
-    board = kpis.board_summary(clock=clock)
+    board = kpis.board_summary(Caller.system(clock))
     assert board.days_left is not None and board.phases_today
     assert board.verified_on_time == 2 and board.overdue_defects == 1
     assert board.open_defects >= 3
     points = {total.team_code: total.points for total in board.team_totals}
     assert points["T1"] >= 2 and points["T3"] >= 2  # on time (and a proposal)
-    series = kpis.daily_series(clock=clock)
+    series = kpis.daily_series(Caller.system(clock))
     assert sum(series.defects_reported) >= 6  # every demo defect on a day of the chart
     assert any(any(day != 0 for day in days) for _team, days in series.team_points)
 
@@ -58,7 +58,7 @@ def test_the_demo_seeded_any_day_has_its_history_inside_its_campaign(database, m
     by_badge = {row[0]: row[4] for row in performance.rows}
     assert by_badge["E1004"] >= 2 and by_badge["E3004"] >= 2
 
-    pareto = anomalies.anomaly_pareto(clock=clock)
+    pareto = anomalies.anomaly_pareto(Caller.system(clock))
     assert pareto.month == f"{today.year:04d}-{today.month:02d}"
     assert pareto.last_year_total == 80
     assert pareto.total >= 48  # the PMC's count for the month so far, and the kiosk's

@@ -20,6 +20,7 @@ from kiosk.services.defects import lifecycle
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.lines import inspections
 from kiosk.services.platform import auth, ledger
+from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import exports, handbook
 from models import Employee, Inspection, LedgerEntry, Team, db
 
@@ -187,7 +188,7 @@ def test_defects_export_opens_with_local_times_and_never_runs_text_as_a_formula(
     demo_plant, china_time, clock, tmp_path
 ):
     draft = DefectDraft("L2-S01", "method", "minor", "inspection", '=HYPERLINK("x","click")')
-    receipt = report_defect(person("E2002"), draft, clock=clock)
+    receipt = report_defect(Caller.of(person("E2002"), clock), draft)
     table = exports.defects_table("2025-09")
     ids = table.column("defect")
     assert receipt.id in ids and len(ids) == 7  # the demo's six and this one
@@ -219,11 +220,11 @@ def test_defects_export_opens_with_local_times_and_never_runs_text_as_a_formula(
 
 def test_inspections_export_has_one_row_per_result(demo_plant, china_time, clock, tmp_path):
     leader = person("E1001")
-    view = inspections.start_inspection(leader, "L1", clock=clock)
+    view = inspections.start_inspection(Caller.of(leader, clock), "L1")
     first, second = view.items[0].code, view.items[1].code
-    inspections.record_result(leader, view.id, first, "pass", clock=clock)
+    inspections.record_result(Caller.of(leader, clock), view.id, first, "pass")
     clock.advance(timedelta(minutes=5))
-    inspections.record_result(leader, view.id, second, "fail", "Oil on the floor", clock=clock)
+    inspections.record_result(Caller.of(leader, clock), view.id, second, "fail", "Oil on the floor")
     table = exports.inspections_table("2025-09")
     rows = [dict(zip(table.headers, r, strict=True)) for r in table.rows]
     assert [(r["item"], r["outcome"], r["note"]) for r in rows] == [
@@ -246,13 +247,13 @@ def test_inspections_export_has_one_row_per_result(demo_plant, china_time, clock
 
 def typical_case(clock, station, reporter, fixer, leader, factor, cause, action, description):
     draft = DefectDraft(station, "machine", "major", "inspection", description)
-    defect_id = report_defect(person(reporter), draft, clock=clock).id
+    defect_id = report_defect(Caller.of(person(reporter), clock), draft).id
     clock.advance(timedelta(hours=3))
-    lifecycle.mark_fixed(person(fixer), defect_id, clock=clock)
+    lifecycle.mark_fixed(Caller.of(person(fixer), clock), defect_id)
     clock.advance(timedelta(hours=1))
-    lifecycle.verify(person(leader), defect_id, clock=clock)
+    lifecycle.verify(Caller.of(person(leader), clock), defect_id)
     lifecycle.close(
-        person(leader), defect_id, lifecycle.RootCause(factor, cause, action), clock=clock
+        Caller.of(person(leader), clock), defect_id, lifecycle.RootCause(factor, cause, action)
     )
     return defect_id
 
@@ -286,7 +287,7 @@ def typical_cases(demo_plant, clock):
     )
     supervisor = person("E4002")
     for defect_id in (soldering, crimping):
-        lifecycle.mark_typical(supervisor, defect_id, clock=clock)
+        lifecycle.mark_typical(Caller.of(supervisor, clock), defect_id)
     return {"soldering": soldering, "crimping": crimping, "ordinary": ordinary}
 
 
@@ -360,7 +361,7 @@ def test_handbook_pdf_shows_each_station_and_root_cause_in_chinese_too(
     from kiosk.services.reports import fonts
 
     latin = tmp_path / "latin.pdf"
-    content = handbook.compile_handbook(clock=clock)
+    content = handbook.compile_handbook(Caller.system(clock))
     with pytest.raises(fonts.NoFontForText) as refused:
         handbook.render_pdf(content, latin, font_dirs=(str(tmp_path / "no-fonts"),))
     assert "every character of the handbook (missing: " in refused.value.message
@@ -382,15 +383,14 @@ def test_line_evaluations_export_from_the_command_line(demo_plant, clock, tmp_pa
     from kiosk.services.platform import auth
 
     leader, supervisor = auth.identify_badge("E1001"), auth.identify_badge("E4002")
-    lines.record_production(leader, "L2", "2025-09-08", 1000, 990, clock=clock)
+    lines.record_production(Caller.of(leader, clock), "L2", "2025-09-08", 1000, 990)
     for code in ("L1", "L3"):  # every line has counts: a missing FPY is not 0 %
-        lines.record_production(leader, code, "2025-09-08", 100, 90, clock=clock)
+        lines.record_production(Caller.of(leader, clock), code, "2025-09-08", 100, 90)
     lines.evaluate_lines(
-        supervisor,
+        Caller.of(supervisor, clock),
         "2025-09-01",
         "2025-09-09",
         {"L1": (80, 80), "L2": (90, 90), "L3": (80, 80)},
-        clock=clock,
     )
     target = tmp_path / "evaluations.xlsx"
     assert main(["export", "evaluations", "--db", demo_plant, "-o", str(target)]) == 0

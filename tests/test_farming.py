@@ -54,9 +54,9 @@ def person(badge: str) -> auth.EmployeeView:
 
 def fixed_defect(clock, station: str = "L1-S02", reporter: str = "E4004") -> str:
     draft = DefectDraft(station, "machine", "minor", "inspection", "Loose earth screw")
-    defect_id = report_defect(person(reporter), draft, clock=clock).id
+    defect_id = report_defect(Caller.of(person(reporter), clock), draft).id
     clock.advance(timedelta(minutes=30))
-    lifecycle.mark_fixed(person("E1004"), defect_id, clock=clock)
+    lifecycle.mark_fixed(Caller.of(person("E1004"), clock), defect_id)
     return defect_id
 
 
@@ -93,16 +93,16 @@ def test_only_a_leader_outside_the_team_or_from_quality_verifies(demo_plant, clo
     defect_id = fixed_defect(clock)
     # Line 1's own leader (not the fixer) may no longer verify or reject Line 1's fix
     with pytest.raises(PermissionDenied) as refused:
-        lifecycle.verify(person("E1001"), defect_id, clock=clock)
+        lifecycle.verify(Caller.of(person("E1001"), clock), defect_id)
     assert refused.value.message == OUTSIDE_ONLY
     with pytest.raises(PermissionDenied, match="may reject this defect"):
-        lifecycle.reject(person("E1001"), defect_id, "not convinced", clock=clock)
+        lifecycle.reject(Caller.of(person("E1001"), clock), defect_id, "not convinced")
     assert [badge for badge, _detail in refusals("defect_verify")] == ["E1001"]
     assert refusals("defect_verify")[0][1] == OUTSIDE_ONLY
     assert [badge for badge, _detail in refusals("defect_reject")] == ["E1001"]
     assert outcome(defect_id) == []
     # a leader of another line may
-    detail = lifecycle.verify(person("E2001"), defect_id, clock=clock)
+    detail = lifecycle.verify(Caller.of(person("E2001"), clock), defect_id)
     assert (detail.status, detail.verified_by) == ("verified", "Huang Qiang")
     assert outcome(defect_id) == [("ontime", 2)]
 
@@ -112,27 +112,27 @@ def test_a_quality_leader_verifies_even_inside_the_team_and_the_department_is_da
 ):
     # a defect given to the Quality team (T4): its own leader is from Quality
     draft = DefectDraft("L1-S03", "measurement", "minor", "inspection", "Gauge label faded")
-    defect_id = report_defect(person("E1003"), draft, clock=clock).id
-    lifecycle.reassign(person("E4002"), defect_id, "T4", "gauge belongs to QA", clock=clock)
-    lifecycle.mark_fixed(person("E4005"), defect_id, clock=clock)
+    defect_id = report_defect(Caller.of(person("E1003"), clock), draft).id
+    lifecycle.reassign(Caller.of(person("E4002"), clock), defect_id, "T4", "gauge belongs to QA")
+    lifecycle.mark_fixed(Caller.of(person("E4005"), clock), defect_id)
     set_rules(quality_department="Quality Assurance")  # the plant calls it so
     with pytest.raises(PermissionDenied, match="from the Quality Assurance department"):
-        lifecycle.verify(person("E4003"), defect_id, clock=clock)
+        lifecycle.verify(Caller.of(person("E4003"), clock), defect_id)
     set_rules(quality_department="quality")  # case and spaces do not matter
-    detail = lifecycle.verify(person("E4003"), defect_id, clock=clock)
+    detail = lifecycle.verify(Caller.of(person("E4003"), clock), defect_id)
     assert detail.verified_by == "Song Lei"
 
 
 def test_the_verifier_rule_can_be_switched_off_but_never_the_fixer(demo_plant, clock):
     set_rules(verifier_outside_team=0)
     defect_id = fixed_defect(clock)
-    assert lifecycle.verify(person("E1001"), defect_id, clock=clock).verified_by == "Zhang Wei"
+    assert lifecycle.verify(Caller.of(person("E1001"), clock), defect_id).verified_by == "Zhang Wei"
     other = report_defect(
-        person("E4004"), DefectDraft("L1-S01", "man", "minor", "inspection", "x"), clock=clock
+        Caller.of(person("E4004"), clock), DefectDraft("L1-S01", "man", "minor", "inspection", "x")
     ).id
-    lifecycle.mark_fixed(person("E1001"), other, clock=clock)
+    lifecycle.mark_fixed(Caller.of(person("E1001"), clock), other)
     with pytest.raises(PermissionDenied, match="fixed this defect yourself"):
-        lifecycle.verify(person("E1001"), other, clock=clock)
+        lifecycle.verify(Caller.of(person("E1001"), clock), other)
 
 
 # -- self-reported defects ---------------------------------------------------------------
@@ -141,7 +141,7 @@ def test_the_verifier_rule_can_be_switched_off_but_never_the_fixer(demo_plant, c
 def test_an_unconfirmed_self_report_verified_on_time_closes_with_zero(demo_plant, clock):
     before = points("T1")
     defect_id = fixed_defect(clock, reporter="E1003")  # Line 1 reports Line 1's station
-    detail = lifecycle.verify(person("E2001"), defect_id, clock=clock)
+    detail = lifecycle.verify(Caller.of(person("E2001"), clock), defect_id)
     assert detail.status == "verified" and not detail.overdue
     assert detail.self_reported and detail.needs_confirmation
     assert detail.withheld == (
@@ -153,31 +153,31 @@ def test_an_unconfirmed_self_report_verified_on_time_closes_with_zero(demo_plant
     assert outcome(defect_id) == [("ontime", 0)]
     assert points("T1") == before
     clock.advance(timedelta(days=3))
-    deadlines.sweep(clock=clock)
+    deadlines.sweep(Caller.system(clock))
     assert outcome(defect_id) == [("ontime", 0)]
 
 
 def test_an_unconfirmed_self_report_verified_late_still_costs_two(demo_plant, clock):
     defect_id = fixed_defect(clock, reporter="E1003")
     clock.advance(timedelta(hours=49))
-    lifecycle.verify(person("E2001"), defect_id, clock=clock)
+    lifecycle.verify(Caller.of(person("E2001"), clock), defect_id)
     assert outcome(defect_id) == [("overdue", -2)]
 
 
 def test_confirmation_by_a_leader_outside_the_team_then_on_time_earns_two(demo_plant, clock):
     before = points("T1")
     draft = DefectDraft("L1-S04", "machine", "major", "inspection", "Tester probe worn")
-    defect_id = report_defect(person("E1003"), draft, clock=clock).id
+    defect_id = report_defect(Caller.of(person("E1003"), clock), draft).id
     with pytest.raises(PermissionDenied, match="from outside Line 1 Team"):
-        lifecycle.confirm(person("E1001"), defect_id, clock=clock)  # the team's own leader
+        lifecycle.confirm(Caller.of(person("E1001"), clock), defect_id)  # the team's own leader
     with pytest.raises(PermissionDenied, match="team leader or above from outside"):
-        lifecycle.confirm(person("E2003"), defect_id, clock=clock)  # an operator
+        lifecycle.confirm(Caller.of(person("E2003"), clock), defect_id)  # an operator
     assert [badge for badge, _detail in refusals("defect_confirm")] == ["E1001", "E2003"]
-    detail = lifecycle.confirm(person("E2001"), defect_id, "probe seen worn", clock=clock)
+    detail = lifecycle.confirm(Caller.of(person("E2001"), clock), defect_id, "probe seen worn")
     assert (detail.confirmed_by, detail.needs_confirmation) == ("Huang Qiang", False)
     assert detail.history[-1].what == "confirmed as a real defect: probe seen worn"
     with pytest.raises(Conflict, match="already confirmed by Huang Qiang"):
-        lifecycle.confirm(person("E3001"), defect_id, clock=clock)
+        lifecycle.confirm(Caller.of(person("E3001"), clock), defect_id)
     with db.connection():
         allowed = AuditEntry.get((AuditEntry.action == "defect_confirm") & AuditEntry.allowed)
         assert (allowed.actor.badge_code, allowed.target, allowed.detail) == (
@@ -185,21 +185,21 @@ def test_confirmation_by_a_leader_outside_the_team_then_on_time_earns_two(demo_p
             defect_id,
             "probe seen worn",
         )
-    lifecycle.mark_fixed(person("E1004"), defect_id, clock=clock)
-    detail = lifecycle.verify(person("E3001"), defect_id, clock=clock)
+    lifecycle.mark_fixed(Caller.of(person("E1004"), clock), defect_id)
+    detail = lifecycle.verify(Caller.of(person("E3001"), clock), defect_id)
     assert detail.withheld is None
     assert outcome(defect_id) == [("ontime", 2)]
     assert points("T1") == before + 2
     # a defect someone else reported needs no confirmation
     other = fixed_defect(clock)
     with pytest.raises(Conflict, match="needs no confirmation"):
-        lifecycle.confirm(person("E2001"), other, clock=clock)
+        lifecycle.confirm(Caller.of(person("E2001"), clock), other)
 
 
 def test_confirmation_can_be_switched_off(demo_plant, clock):
     set_rules(self_report_confirmation=0)
     defect_id = fixed_defect(clock, reporter="E1003")
-    assert lifecycle.verify(person("E2001"), defect_id, clock=clock).withheld is None
+    assert lifecycle.verify(Caller.of(person("E2001"), clock), defect_id).withheld is None
     assert outcome(defect_id) == [("ontime", 2)]
 
 
@@ -210,7 +210,7 @@ def test_on_time_awards_over_the_daily_cap_are_not_written(demo_plant, clock):
     set_rules(ontime_awards_per_team_day=2)
     before = points("T1")
     ids = [fixed_defect(clock, station) for station in ("L1-S01", "L1-S02", "L1-S03")]
-    details = [lifecycle.verify(person("E2001"), defect_id, clock=clock) for defect_id in ids]
+    details = [lifecycle.verify(Caller.of(person("E2001"), clock), defect_id) for defect_id in ids]
     assert [outcome(defect_id) for defect_id in ids] == [
         [("ontime", 2)],
         [("ontime", 2)],
@@ -223,14 +223,14 @@ def test_on_time_awards_over_the_daily_cap_are_not_written(demo_plant, clock):
     assert points("T1") == before + 4
     # another team is not held back by Line 1's cap
     draft = DefectDraft("L2-S01", "machine", "minor", "inspection", "Loose")
-    line_2 = report_defect(person("E4004"), draft, clock=clock).id
-    lifecycle.mark_fixed(person("E2003"), line_2, clock=clock)
-    lifecycle.verify(person("E3001"), line_2, clock=clock)
+    line_2 = report_defect(Caller.of(person("E4004"), clock), draft).id
+    lifecycle.mark_fixed(Caller.of(person("E2003"), clock), line_2)
+    lifecycle.verify(Caller.of(person("E3001"), clock), line_2)
     assert outcome(line_2) == [("ontime", 2)]
     # the next day Line 1 earns again
     clock.advance(timedelta(days=1))
     tomorrow = fixed_defect(clock, "L1-S04")
-    lifecycle.verify(person("E2001"), tomorrow, clock=clock)
+    lifecycle.verify(Caller.of(person("E2001"), clock), tomorrow)
     assert outcome(tomorrow) == [("ontime", 2)]
 
 
@@ -244,7 +244,7 @@ def test_two_kiosks_verifying_at_the_cap_write_one_award(demo_plant, clock):
     def run(verifier, defect_id) -> None:
         try:
             barrier.wait(timeout=10)
-            lifecycle.verify(verifier, defect_id, clock=clock)
+            lifecycle.verify(Caller.of(verifier, clock), defect_id)
         except BaseException as exc:  # noqa: BLE001 - asserted below
             errors.append(exc)
 
@@ -263,9 +263,9 @@ def test_two_kiosks_verifying_at_the_cap_write_one_award(demo_plant, clock):
 def farm(clock, count: int, hours_to_fix: float = 1, reporter: str = "E1003") -> None:
     for number in range(count):
         draft = DefectDraft(f"L1-S0{number % 5 + 1}", "man", "minor", "inspection", "farm")
-        defect_id = report_defect(person(reporter), draft, clock=clock).id
+        defect_id = report_defect(Caller.of(person(reporter), clock), draft).id
         clock.advance(timedelta(hours=hours_to_fix))
-        lifecycle.mark_fixed(person("E1004"), defect_id, clock=clock)
+        lifecycle.mark_fixed(Caller.of(person("E1004"), clock), defect_id)
 
 
 def test_the_red_black_list_marks_many_quick_self_fixes(demo_plant, clock):
@@ -273,9 +273,9 @@ def test_the_red_black_list_marks_many_quick_self_fixes(demo_plant, clock):
     farm(clock, 2)
     farm(clock, 2, hours_to_fix=3)  # fixed too slowly to count
     farm(clock, 2, reporter="E4004")  # reported by Quality: not self-reported
-    assert reports.red_black(clock=clock).suspicious_teams == ()
+    assert reports.red_black(Caller.system(clock)).suspicious_teams == ()
     farm(clock, 1)
-    board = reports.red_black(clock=clock)
+    board = reports.red_black(Caller.system(clock))
     assert board.suspicious_teams == (reports.SuspiciousTeam(LINE_1, 3),)
     assert board.is_suspicious(LINE_1) and board.suspicious_hours == 2
 
@@ -365,7 +365,7 @@ async def test_confirm_is_offered_only_to_an_outside_leader_then_verify_earns_tw
     demo_plant, clock
 ):
     draft = DefectDraft("L1-S04", "measurement", "major", "inspection", "Tester probe worn")
-    receipt = report_defect(person("E1003"), draft, clock=clock)
+    receipt = report_defect(Caller.of(person("E1003"), clock), draft)
     before = points("T1")
     app = make_app(demo_plant, clock)
     async with app.run_test(size=SMALL) as pilot:
@@ -389,8 +389,8 @@ async def test_confirm_is_offered_only_to_an_outside_leader_then_verify_earns_tw
         summary = text_of(app, "#summary")
         assert "confirmed as real by Huang Qiang" in " ".join(summary.split())
         assert not app.screen.check_action("act", ("confirm",))  # done: not offered again
-    lifecycle.mark_fixed(person("E1004"), receipt.id, clock=clock)
-    lifecycle.verify(person("E3001"), receipt.id, clock=clock)
+    lifecycle.mark_fixed(Caller.of(person("E1004"), clock), receipt.id)
+    lifecycle.verify(Caller.of(person("E3001"), clock), receipt.id)
     assert points("T1") == before + 2
 
 

@@ -11,6 +11,7 @@ from textual_plotext import PlotextPlot
 
 from kiosk.app import KioskApp
 from kiosk.config import Settings
+from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import kpis, reports
 from models import AuditEntry, Choice, Defect, db
 from screens.action_form import ActionForm
@@ -60,7 +61,7 @@ def shown_whole(widget) -> bool:
 async def test_board_tiles_keep_their_targets_and_a_board_terminal_offers_no_back(
     demo_plant, clock, language
 ):
-    summary = kpis.board_summary(clock=clock)
+    summary = kpis.board_summary(Caller.system(clock))
     app = board(demo_plant, clock, language)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -89,7 +90,7 @@ async def test_board_points_chart_legend_sits_under_the_chart(demo_plant, clock,
         await settle(pilot)
         chart = app.screen.query_one("#chart-points", PlotextPlot)
         legend = app.screen.query_one("#points-legend", ChartLegend)
-        teams = kpis.daily_series(clock=clock).team_points
+        teams = kpis.daily_series(Caller.system(clock)).team_points
         said = str(legend.content)
         assert "Line 1" in said and "Line 2" in said and said.count("━") == len(teams)
         assert shown_whole(legend) and not legend.region.overlaps(chart.region)
@@ -278,7 +279,7 @@ async def test_counts_of_one_are_singular(demo_plant, clock):
         assert "(s)" not in text_of(app, "#suppliers-summary")
         await pilot.press("escape", "f7")
         await settle(pilot)
-        overdue = reports.red_black(clock=clock).overdue_total
+        overdue = reports.red_black(Caller.system(clock)).overdue_total
         said = message(app)
         assert said.endswith(f"{overdue} overdue defect{'' if overdue == 1 else 's'}.")
 

@@ -9,6 +9,7 @@ from textual.widgets import DataTable
 from kiosk.services.defects import lifecycle
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform import auth
+from kiosk.services.platform.caller import Caller
 from kiosk.services.training import contests
 from screens.inspection import InspectionScreen
 from screens.team_ledger import TeamLedgerScreen
@@ -60,8 +61,8 @@ async def test_new_prompts_fit_80x24(demo_plant, clock, language):
 async def test_contest_host_sees_the_members_to_pick(demo_plant, clock):
     host = auth.identify_badge("E1001")
     eagles, builders = contests.contest_teams()
-    contest = contests.create_contest(host, "Noon", [eagles.code, builders.code], clock=clock)
-    contests.draw_item(host, contest.id, after=0, clock=clock)
+    contest = contests.create_contest(Caller.of(host, clock), "Noon", [eagles.code, builders.code])
+    contests.draw_item(Caller.of(host, clock), contest.id, after=0)
     app = make_app(demo_plant, clock, "zh_CN")
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, "E1001", pin="1234")
@@ -80,12 +81,11 @@ async def test_contest_host_sees_the_members_to_pick(demo_plant, clock):
 
 async def test_worklist_closed_filter_is_counted_in_chinese(demo_plant, clock):
     receipt = report_defect(
-        auth.identify_badge("E4004"),
+        Caller.of(auth.identify_badge("E4004"), clock),
         DefectDraft("L1-S04", "measurement", "major", "inspection", "探针磨损"),
-        clock=clock,
     )
-    lifecycle.mark_fixed(auth.identify_badge("E1004"), receipt.id, "done", clock=clock)
-    lifecycle.verify(auth.identify_badge("E4003"), receipt.id, "ok", clock=clock)
+    lifecycle.mark_fixed(Caller.of(auth.identify_badge("E1004"), clock), receipt.id, "done")
+    lifecycle.verify(Caller.of(auth.identify_badge("E4003"), clock), receipt.id, "ok")
     app = make_app(demo_plant, clock, "zh_CN")
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, "E1001", pin="1234")

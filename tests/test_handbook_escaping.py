@@ -10,6 +10,7 @@ from markdown_it import MarkdownIt
 from kiosk.services.defects import lifecycle
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform import auth
+from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import handbook
 
 HOSTILE = (
@@ -21,20 +22,19 @@ HOSTILE = (
 def test_a_root_cause_with_fences_and_markup_keeps_the_handbook_whole(demo_plant, clock):
     person = auth.identify_badge
     draft = DefectDraft("L1-S02", "machine", "major", "inspection", "Screw loose\n~~~")
-    defect_id = report_defect(person("E1003"), draft, clock=clock).id
+    defect_id = report_defect(Caller.of(person("E1003"), clock), draft).id
     clock.advance(timedelta(hours=2))
-    lifecycle.mark_fixed(person("E1004"), defect_id, clock=clock)
-    lifecycle.verify(person("E2001"), defect_id, clock=clock)
+    lifecycle.mark_fixed(Caller.of(person("E1004"), clock), defect_id)
+    lifecycle.verify(Caller.of(person("E2001"), clock), defect_id)
     lifecycle.close(
-        person("E2001"),
+        Caller.of(person("E2001"), clock),
         defect_id,
         lifecycle.RootCause("machine", HOSTILE, "Torque checked\n```python"),
-        clock=clock,
     )
-    lifecycle.mark_typical(person("E4002"), defect_id, clock=clock)
+    lifecycle.mark_typical(Caller.of(person("E4002"), clock), defect_id)
 
     html = MarkdownIt("commonmark").render(
-        handbook.render_markdown(handbook.compile_handbook(clock=clock))
+        handbook.render_markdown(handbook.compile_handbook(Caller.system(clock)))
     )
     assert "<pre>" not in html and "<code>" not in html  # no fence, no indented code
     assert "<h1>Not a heading" not in html and "<ol>" not in html

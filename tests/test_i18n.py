@@ -181,10 +181,8 @@ def test_unknown_badge_and_empty_report_refused_in_chinese(demo_plant, clock):
         assert [o.label for o in options.severities] == ["轻微", "严重", "致命"]
         with pytest.raises(ValidationFailed) as empty:
             defects.report_defect(
-                operator,
+                Caller.of(operator, clock, "T"),
                 defects.DefectDraft("L1-S01", "man", "minor", "inspection", ""),
-                terminal="T",
-                clock=clock,
             )
         signed = stations.parse_scan(
             stations.make_payload("S", "L1-S01", plant.signing_key()) + "X",

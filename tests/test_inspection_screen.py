@@ -8,6 +8,7 @@ import pytest
 from textual import events
 from textual.widgets import DataTable, Input, OptionList
 
+from kiosk.services.platform.caller import Caller
 from models import AuditEntry, Defect, Inspection, InspectionResult, db
 from screens.inspection import InspectionScreen
 from screens.station import StationScreen
@@ -226,15 +227,15 @@ def _complete_l1_with_a_fail(clock) -> str:
     from kiosk.services.platform import auth
 
     leader = auth.identify_badge("E1001")
-    view = inspections.start_inspection(leader, "L1", clock=clock)
+    view = inspections.start_inspection(Caller.of(leader, clock), "L1")
     for number, item in enumerate(view.items):
         outcome = "fail" if number == 1 else "pass"
         note = "Screwdrivers left on bench" if outcome == "fail" else ""
-        inspections.record_result(leader, view.id, item.code, outcome, note, clock=clock)
+        inspections.record_result(Caller.of(leader, clock), view.id, item.code, outcome, note)
     receipt = inspections.raise_defect_from_failure(
-        leader, view.id, view.items[1].code, "L1-S02", clock=clock
+        Caller.of(leader, clock), view.id, view.items[1].code, "L1-S02"
     )
-    inspections.complete_inspection(leader, view.id, clock=clock)
+    inspections.complete_inspection(Caller.of(leader, clock), view.id)
     return receipt.short_id
 
 

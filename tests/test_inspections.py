@@ -12,6 +12,7 @@ import pytest
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.lines import checklists, inspections
 from kiosk.services.platform.auth import identify_badge
+from kiosk.services.platform.caller import Caller
 from models import (
     AuditEntry,
     ChecklistItem,
@@ -166,7 +167,7 @@ def test_unreadable_files_are_refused_with_a_message(tmp_path):
 def test_operator_is_refused_and_the_refusal_audited(demo_plant, clock):
     operator = identify_badge("E1002")
     with pytest.raises(PermissionDenied) as caught:
-        inspections.start_inspection(operator, "L1", clock=clock, terminal="K9")
+        inspections.start_inspection(Caller.of(operator, clock, "K9"), "L1")
     assert caught.value.message == "Only a team leader or above may run an inspection."
     with db.connection():
         assert Inspection.select().count() == 0
@@ -179,7 +180,7 @@ def test_operator_is_refused_and_the_refusal_audited(demo_plant, clock):
 
 
 def test_start_resume_and_one_result_per_item(leader, clock):
-    view = inspections.start_inspection(leader, "l1", clock=clock, terminal="K1")
+    view = inspections.start_inspection(Caller.of(leader, clock, "K1"), "l1")
     assert (view.line_code, view.week, view.inspector_name) == ("L1", "2025-W37", "Zhang Wei")
     assert view.total == 13 and view.checked == 0 and not view.resumed
     assert view.items[0].code == "5S-01" and view.items[-1].code == "SO-04"
@@ -187,32 +188,32 @@ def test_start_resume_and_one_result_per_item(leader, clock):
 
     supervisor = identify_badge("E4002")
     clock.advance(timedelta(hours=1))
-    again = inspections.start_inspection(supervisor, "L1", clock=clock)
+    again = inspections.start_inspection(Caller.of(supervisor, clock), "L1")
     assert again.id == view.id and again.resumed and again.inspector_name == "Zhang Wei"
 
-    inspections.record_result(leader, view.id, "5S-01", "pass", "", clock=clock)
+    inspections.record_result(Caller.of(leader, clock), view.id, "5S-01", "pass", "")
     with pytest.raises(ValidationFailed) as caught:  # a recorded result never flips silently
-        inspections.record_result(leader, view.id, "5S-01", "n/a", "", clock=clock)
+        inspections.record_result(Caller.of(leader, clock), view.id, "5S-01", "n/a", "")
     assert caught.value.problems == {
         "change": "5S-01 is already recorded as pass. Confirm to change it to n/a."
     }
     updated = inspections.record_result(
-        leader, view.id, "5s-01", "n/a", "line idle \x1b[31mtoday", change=True, clock=clock
+        Caller.of(leader, clock), view.id, "5s-01", "n/a", "line idle \x1b[31mtoday", change=True
     )
     assert updated.item("5S-01").outcome == "n/a"
     assert updated.item("5S-01").note == "line idle today"
     assert updated.progress_text == "1 of 13 items checked"
 
     with pytest.raises(ValidationFailed) as caught:
-        inspections.record_result(leader, view.id, "5S-01", "fail", "   ", clock=clock)
+        inspections.record_result(Caller.of(leader, clock), view.id, "5S-01", "fail", "   ")
     assert caught.value.problems == {"note": "A failed item needs a note: say what is wrong."}
     with pytest.raises(ValidationFailed) as caught:
-        inspections.record_result(leader, view.id, "5S-01", "fail", "x" * 501, clock=clock)
+        inspections.record_result(Caller.of(leader, clock), view.id, "5S-01", "fail", "x" * 501)
     assert "keep it to 500" in caught.value.message
     with pytest.raises(ValidationFailed):
-        inspections.record_result(leader, view.id, "5S-01", "maybe", "", clock=clock)
+        inspections.record_result(Caller.of(leader, clock), view.id, "5S-01", "maybe", "")
     with pytest.raises(NotFound):
-        inspections.record_result(leader, view.id, "ZZ-99", "pass", "", clock=clock)
+        inspections.record_result(Caller.of(leader, clock), view.id, "ZZ-99", "pass", "")
 
     with db.connection():
         [result] = list(InspectionResult.select())
@@ -228,16 +229,16 @@ def test_start_resume_and_one_result_per_item(leader, clock):
 
 
 def test_failed_item_raises_one_prefilled_defect(leader, clock):
-    view = inspections.start_inspection(leader, "L1", clock=clock)
+    view = inspections.start_inspection(Caller.of(leader, clock), "L1")
     note = "Card at L1-S03 shows the old sequence"
-    inspections.record_result(leader, view.id, "SO-01", "fail", note, clock=clock)
-    inspections.record_result(leader, view.id, "SO-02", "pass", "", clock=clock)
+    inspections.record_result(Caller.of(leader, clock), view.id, "SO-01", "fail", note)
+    inspections.record_result(Caller.of(leader, clock), view.id, "SO-02", "pass", "")
     with db.connection():
         defects_before = Defect.select().count()
         item = ChecklistItem.get(ChecklistItem.code == "SO-01")
 
     receipt = inspections.raise_defect_from_failure(
-        leader, view.id, "SO-01", "l1-s03", clock=clock, terminal="K1"
+        Caller.of(leader, clock, "K1"), view.id, "SO-01", "l1-s03"
     )
     assert receipt.station_code == "L1-S03"
     assert receipt.team_name == "Line 1 Team (AC chargers)"
@@ -263,58 +264,64 @@ def test_failed_item_raises_one_prefilled_defect(leader, clock):
         assert str(result.defect_id) == receipt.id
 
     clock.advance(timedelta(minutes=5))
-    again = inspections.raise_defect_from_failure(leader, view.id, "SO-01", "L1-S05", clock=clock)
+    again = inspections.raise_defect_from_failure(
+        Caller.of(leader, clock), view.id, "SO-01", "L1-S05"
+    )
     assert again == receipt
     shown = inspections.inspection_view(view.id).item("SO-01")
     assert shown.defect_short_id == receipt.short_id and shown.outcome == "fail"
     for outcome in ("pass", "n/a"):  # a failure with a defect never flips, even when asked
         with pytest.raises(ValidationFailed) as caught:
-            inspections.record_result(leader, view.id, "SO-01", outcome, change=True, clock=clock)
+            inspections.record_result(
+                Caller.of(leader, clock), view.id, "SO-01", outcome, change=True
+            )
         assert "SO-01 stays FAIL: defect" in caught.value.message
     assert inspections.inspection_view(view.id).item("SO-01").note == note
 
     with pytest.raises(ValidationFailed) as caught:
-        inspections.raise_defect_from_failure(leader, view.id, "SO-02", "L1-S01", clock=clock)
+        inspections.raise_defect_from_failure(Caller.of(leader, clock), view.id, "SO-02", "L1-S01")
     assert "SO-02 is not marked failed" in caught.value.message
-    inspections.record_result(leader, view.id, "SO-03", "fail", "No record", clock=clock)
+    inspections.record_result(Caller.of(leader, clock), view.id, "SO-03", "fail", "No record")
     with pytest.raises(ValidationFailed) as caught:
-        inspections.raise_defect_from_failure(leader, view.id, "SO-03", "L2-S01", clock=clock)
+        inspections.raise_defect_from_failure(Caller.of(leader, clock), view.id, "SO-03", "L2-S01")
     assert "Station L2-S01 is not on line L1" in caught.value.message
     with db.connection():
         assert Defect.select().count() == defects_before + 1
 
 
 def test_complete_refuses_missing_items_and_the_board_list(leader, clock):
-    assert [line.code for line in inspections.lines_missing_inspection(clock=clock)] == [
+    assert [line.code for line in inspections.lines_missing_inspection(Caller.system(clock))] == [
         "L1",
         "L2",
         "L3",
     ]
-    view = inspections.start_inspection(leader, "L1", clock=clock)
+    view = inspections.start_inspection(Caller.of(leader, clock), "L1")
     codes = [item.code for item in view.items]
     for code in codes[:-2]:
-        inspections.record_result(leader, view.id, code, "pass", "", clock=clock)
+        inspections.record_result(Caller.of(leader, clock), view.id, code, "pass", "")
     with pytest.raises(ValidationFailed) as caught:
-        inspections.complete_inspection(leader, view.id, clock=clock)
+        inspections.complete_inspection(Caller.of(leader, clock), view.id)
     assert caught.value.message == (
         "2 of 13 items are not checked yet: SO-03, SO-04. Check them, then complete."
     )
-    lines = {line.code: line for line in inspections.lines_for_inspection(clock=clock)}
+    lines = {line.code: line for line in inspections.lines_for_inspection(Caller.system(clock))}
     assert (lines["L1"].status, lines["L1"].checked, lines["L1"].total) == ("in progress", 11, 13)
     assert lines["L2"].status == "not inspected"
 
-    inspections.record_result(leader, view.id, "SO-03", "n/a", "", clock=clock)
-    inspections.record_result(leader, view.id, "SO-04", "fail", "No log since 10:00", clock=clock)
+    inspections.record_result(Caller.of(leader, clock), view.id, "SO-03", "n/a", "")
+    inspections.record_result(
+        Caller.of(leader, clock), view.id, "SO-04", "fail", "No log since 10:00"
+    )
     clock.advance(timedelta(minutes=30))
-    done = inspections.complete_inspection(leader, view.id, clock=clock, terminal="K1")
+    done = inspections.complete_inspection(Caller.of(leader, clock, "K1"), view.id)
     assert done.completed_at == clock.now()
     assert (done.count("pass"), done.count("fail"), done.count("n/a")) == (11, 1, 1)
-    assert inspections.complete_inspection(leader, view.id, clock=clock) == done  # idempotent
+    assert inspections.complete_inspection(Caller.of(leader, clock), view.id) == done  # idempotent
     with pytest.raises(ValidationFailed) as caught:
-        inspections.record_result(leader, view.id, "SO-04", "pass", "", clock=clock)
+        inspections.record_result(Caller.of(leader, clock), view.id, "SO-04", "pass", "")
     assert "was completed" in caught.value.message
 
-    missing = inspections.lines_missing_inspection(clock=clock)
+    missing = inspections.lines_missing_inspection(Caller.system(clock))
     assert [line.code for line in missing] == ["L2", "L3"]
     with db.connection():
         inspection = Inspection.get_by_id(view.id)
@@ -327,7 +334,7 @@ def test_complete_refuses_missing_items_and_the_board_list(leader, clock):
         )
 
     clock.advance(timedelta(days=7))  # a new week: every line is due again
-    assert [line.code for line in inspections.lines_missing_inspection(clock=clock)] == [
+    assert [line.code for line in inspections.lines_missing_inspection(Caller.system(clock))] == [
         "L1",
         "L2",
         "L3",
@@ -341,18 +348,20 @@ def test_two_kiosks_at_once_share_one_inspection_and_one_defect(leader, clock):
     with ThreadPoolExecutor(max_workers=4) as pool:
         views = list(
             pool.map(
-                lambda person: inspections.start_inspection(person, "L2", clock=clock),
+                lambda person: inspections.start_inspection(Caller.of(person, clock), "L2"),
                 [leader, other, leader, other],
             )
         )
     assert len({view.id for view in views}) == 1
     inspection_id = views[0].id
-    inspections.record_result(leader, inspection_id, "5S-06", "fail", "Guard open", clock=clock)
+    inspections.record_result(
+        Caller.of(leader, clock), inspection_id, "5S-06", "fail", "Guard open"
+    )
     with ThreadPoolExecutor(max_workers=4) as pool:
         receipts = list(
             pool.map(
                 lambda station: inspections.raise_defect_from_failure(
-                    leader, inspection_id, "5S-06", station, clock=clock
+                    Caller.of(leader, clock), inspection_id, "5S-06", station
                 ),
                 ["L2-S01", "L2-S02", "L2-S03", "L2-S04"],
             )

@@ -29,10 +29,10 @@ def _raw(url: str):
 
 def _a_verified_defect(clock) -> None:
     draft = DefectDraft("L1-S02", "machine", "minor", "inspection", "chain me")
-    defect_id = report_defect(auth.identify_badge("E4004"), draft, clock=clock).id
+    defect_id = report_defect(Caller.of(auth.identify_badge("E4004"), clock), draft).id
     clock.advance(timedelta(hours=2))
-    lifecycle.mark_fixed(auth.identify_badge("E1004"), defect_id, clock=clock)
-    lifecycle.verify(auth.identify_badge("E2001"), defect_id, clock=clock)
+    lifecycle.mark_fixed(Caller.of(auth.identify_badge("E1004"), clock), defect_id)
+    lifecycle.verify(Caller.of(auth.identify_badge("E2001"), clock), defect_id)
 
 
 def _middle_row() -> int:

@@ -24,7 +24,7 @@ def person(badge: str) -> auth.EmployeeView:
 
 def new_defect(clock, station: str = "L1-S02", reporter: str = "E4004") -> str:
     draft = DefectDraft(station, "machine", "major", "inspection", "Loose earth screw")
-    return report_defect(person(reporter), draft, clock=clock).id
+    return report_defect(Caller.of(person(reporter), clock), draft).id
 
 
 def points(team_code: str) -> int:
@@ -42,35 +42,36 @@ def test_full_lifecycle_on_time_earns_two_points_once(demo_plant, clock):
     defect_id = new_defect(clock)
     clock.advance(timedelta(hours=3))
     detail = lifecycle.post_progress(
-        person("E1003"), defect_id, "Screw found, torque tool checked", clock=clock
+        Caller.of(person("E1003"), clock), defect_id, "Screw found, torque tool checked"
     )
     assert detail.status == "in_progress"
-    lifecycle.post_progress(person("E1004"), defect_id, "New screws fitted", clock=clock)
-    detail = lifecycle.mark_fixed(person("E1004"), defect_id, "All screws torqued", clock=clock)
+    lifecycle.post_progress(Caller.of(person("E1004"), clock), defect_id, "New screws fitted")
+    detail = lifecycle.mark_fixed(
+        Caller.of(person("E1004"), clock), defect_id, "All screws torqued"
+    )
     assert (detail.status, detail.fixed_by) == ("fixed", "Liu Yang")
     clock.advance(timedelta(hours=10))
-    detail = lifecycle.verify(person("E2001"), defect_id, clock=clock)  # a leader outside
+    detail = lifecycle.verify(Caller.of(person("E2001"), clock), defect_id)  # a leader outside
     assert detail.status == "verified" and detail.verified_by == "Huang Qiang"
     assert points("T1") == before + 2
     with pytest.raises(Conflict, match="already verified by Huang Qiang"):
-        lifecycle.verify(person("E3001"), defect_id, clock=clock)
+        lifecycle.verify(Caller.of(person("E3001"), clock), defect_id)
     assert points("T1") == before + 2
     assert ledger_keys(defect_id) == [("ontime", 2)]
     # the sweep later finds nothing to charge for it
     clock.advance(timedelta(days=5))
-    deadlines.sweep(clock=clock)
+    deadlines.sweep(Caller.system(clock))
     assert ledger_keys(defect_id) == [("ontime", 2)]
     with pytest.raises(ValidationFailed) as missing:
-        lifecycle.close(person("E1001"), defect_id, RootCause(None, "", ""), clock=clock)
+        lifecycle.close(Caller.of(person("E1001"), clock), defect_id, RootCause(None, "", ""))
     assert set(missing.value.problems) == {"factor", "cause", "action"}
     detail = lifecycle.close(
-        person("E1001"),
+        Caller.of(person("E1001"), clock),
         defect_id,
         RootCause("machine", "Screwdriver clutch worn", "Weekly clutch check added to TPM"),
-        clock=clock,
     )
     assert detail.status == "closed" and detail.root_cause == "Screwdriver clutch worn"
-    detail = lifecycle.mark_typical(person("E4002"), defect_id, clock=clock)
+    detail = lifecycle.mark_typical(Caller.of(person("E4002"), clock), defect_id)
     assert detail.typical
     whats = [line.what for line in detail.history]
     assert whats[0].startswith("reported")
@@ -112,16 +113,16 @@ def test_full_lifecycle_on_time_earns_two_points_once(demo_plant, clock):
 def test_window_passed_costs_two_points_once_and_late_verification_earns_nothing(demo_plant, clock):
     defect_id = new_defect(clock)
     clock.advance(timedelta(hours=47, minutes=59))
-    deadlines.sweep(clock=clock)  # older demo defects fall due first
+    deadlines.sweep(Caller.system(clock))  # older demo defects fall due first
     assert ledger_keys(defect_id) == []
     before = points("T1")
     clock.advance(timedelta(minutes=2))
-    assert deadlines.sweep(clock=clock).charged_now == 1
-    assert deadlines.sweep(clock=clock).charged_now == 0
+    assert deadlines.sweep(Caller.system(clock)).charged_now == 1
+    assert deadlines.sweep(Caller.system(clock)).charged_now == 0
     assert ledger_keys(defect_id) == [("overdue", -2)]
     assert points("T1") == before - 2
-    lifecycle.mark_fixed(person("E1004"), defect_id, clock=clock)
-    detail = lifecycle.verify(person("E2001"), defect_id, clock=clock)
+    lifecycle.mark_fixed(Caller.of(person("E1004"), clock), defect_id)
+    detail = lifecycle.verify(Caller.of(person("E2001"), clock), defect_id)
     assert detail.overdue
     assert ledger_keys(defect_id) == [("overdue", -2)]
     assert points("T1") == before - 2
@@ -129,10 +130,10 @@ def test_window_passed_costs_two_points_once_and_late_verification_earns_nothing
 
 def test_verification_after_window_charges_even_without_a_sweep(demo_plant, clock):
     defect_id = new_defect(clock)
-    lifecycle.mark_fixed(person("E1004"), defect_id, clock=clock)
+    lifecycle.mark_fixed(Caller.of(person("E1004"), clock), defect_id)
     clock.advance(timedelta(hours=49))
-    lifecycle.verify(person("E2001"), defect_id, clock=clock)
-    deadlines.sweep(clock=clock)
+    lifecycle.verify(Caller.of(person("E2001"), clock), defect_id)
+    deadlines.sweep(Caller.system(clock))
     assert ledger_keys(defect_id) == [("overdue", -2)]
 
 
@@ -161,7 +162,7 @@ def test_ten_concurrent_sweepers_charge_each_defect_once(demo_plant, clock):
     def run() -> None:
         try:
             barrier.wait(timeout=10)
-            written.append(deadlines.sweep(clock=clock).charged_now)
+            written.append(deadlines.sweep(Caller.system(clock)).charged_now)
         except BaseException as exc:  # noqa: BLE001 - asserted below
             errors.append(exc)
 
@@ -180,7 +181,7 @@ def test_ten_concurrent_sweepers_charge_each_defect_once(demo_plant, clock):
 
 def test_two_concurrent_verifications_one_wins(demo_plant, clock):
     defect_id = new_defect(clock)
-    lifecycle.mark_fixed(person("E1004"), defect_id, clock=clock)
+    lifecycle.mark_fixed(Caller.of(person("E1004"), clock), defect_id)
     leaders = [person("E3001"), person("E2001")]
     barrier = threading.Barrier(2)
     outcomes: list[str] = []
@@ -188,7 +189,7 @@ def test_two_concurrent_verifications_one_wins(demo_plant, clock):
     def run(leader) -> None:
         barrier.wait(timeout=10)
         try:
-            lifecycle.verify(leader, defect_id, clock=clock)
+            lifecycle.verify(Caller.of(leader, clock), defect_id)
             outcomes.append("won")
         except Conflict as exc:
             outcomes.append(exc.message)
@@ -207,17 +208,17 @@ def test_two_concurrent_verifications_one_wins(demo_plant, clock):
 def test_permissions_are_checked_and_refusals_audited(demo_plant, clock):
     defect_id = new_defect(clock)
     with pytest.raises(PermissionDenied, match="Only Line 1 Team"):
-        lifecycle.post_progress(person("E2003"), defect_id, "not my line", clock=clock)
-    lifecycle.mark_fixed(person("E1004"), defect_id, clock=clock)
+        lifecycle.post_progress(Caller.of(person("E2003"), clock), defect_id, "not my line")
+    lifecycle.mark_fixed(Caller.of(person("E1004"), clock), defect_id)
     with pytest.raises(PermissionDenied, match="team leader or above"):
-        lifecycle.verify(person("E1003"), defect_id, clock=clock)
+        lifecycle.verify(Caller.of(person("E1003"), clock), defect_id)
     # a leader who fixed it cannot verify their own fix
     other = new_defect(clock, "L1-S03")
-    lifecycle.mark_fixed(person("E1001"), other, clock=clock)
+    lifecycle.mark_fixed(Caller.of(person("E1001"), clock), other)
     with pytest.raises(PermissionDenied, match="fixed this defect yourself"):
-        lifecycle.verify(person("E1001"), other, clock=clock)
+        lifecycle.verify(Caller.of(person("E1001"), clock), other)
     with pytest.raises(PermissionDenied, match="supervisor"):
-        lifecycle.reassign(person("E1001"), defect_id, "T2", "wrong line", clock=clock)
+        lifecycle.reassign(Caller.of(person("E1001"), clock), defect_id, "T2", "wrong line")
     with db.connection():
         refused = [
             (a.action, a.actor.badge_code)
@@ -235,29 +236,29 @@ def test_permissions_are_checked_and_refusals_audited(demo_plant, clock):
 
 def test_reject_returns_to_progress_and_reassign_keeps_due_time(demo_plant, clock):
     defect_id = new_defect(clock)
-    lifecycle.mark_fixed(person("E1004"), defect_id, clock=clock)
+    lifecycle.mark_fixed(Caller.of(person("E1004"), clock), defect_id)
     with pytest.raises(ValidationFailed):
-        lifecycle.reject(person("E2001"), defect_id, "  ", clock=clock)
-    detail = lifecycle.reject(person("E2001"), defect_id, "Screws still loose", clock=clock)
+        lifecycle.reject(Caller.of(person("E2001"), clock), defect_id, "  ")
+    detail = lifecycle.reject(Caller.of(person("E2001"), clock), defect_id, "Screws still loose")
     assert detail.status == "in_progress" and detail.fixed_by is None
     assert "fix rejected: Screws still loose" in detail.history[-1].what
     due = detail.due_at
     detail = lifecycle.reassign(
-        person("E4002"), defect_id, "T5", "Fixture design issue", clock=clock
+        Caller.of(person("E4002"), clock), defect_id, "T5", "Fixture design issue"
     )
     assert detail.team_name == "Production Technology Team" and detail.due_at == due
     with pytest.raises(PermissionDenied):
-        lifecycle.mark_fixed(person("E1004"), defect_id, clock=clock)
-    lifecycle.mark_fixed(person("E5003"), defect_id, clock=clock)
-    lifecycle.verify(person("E1001"), defect_id, clock=clock)
+        lifecycle.mark_fixed(Caller.of(person("E1004"), clock), defect_id)
+    lifecycle.mark_fixed(Caller.of(person("E5003"), clock), defect_id)
+    lifecycle.verify(Caller.of(person("E1001"), clock), defect_id)
     assert points("T5") == 2
 
 
 def test_red_black_list(demo_plant, clock):
     late_id = new_defect(clock, "L2-S02", "E2004")
     clock.advance(timedelta(days=3, hours=1))
-    deadlines.sweep(clock=clock)
-    board = reports.red_black(clock=clock)
+    deadlines.sweep(Caller.system(clock))
+    board = reports.red_black(Caller.system(clock))
     black = {d.short_id: d for d in board.overdue_defects}
     assert black[late_id[:8]].days_overdue == 1
     assert black[late_id[:8]].overdue_text == "1 d 01 h"
@@ -279,8 +280,8 @@ def test_supervisor_reverses_a_ledger_row_with_a_new_row(demo_plant, clock):
     from kiosk.services.platform.ledger import reverse_entry
 
     defect_id = new_defect(clock)
-    lifecycle.mark_fixed(person("E1004"), defect_id, clock=clock)
-    lifecycle.verify(person("E2001"), defect_id, clock=clock)
+    lifecycle.mark_fixed(Caller.of(person("E1004"), clock), defect_id)
+    lifecycle.verify(Caller.of(person("E2001"), clock), defect_id)
     before = points("T1")
     with db.connection():
         entry = LedgerEntry.get(LedgerEntry.idempotency_key == f"ontime:{defect_id}")

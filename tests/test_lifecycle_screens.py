@@ -11,6 +11,7 @@ from kiosk.app import KioskApp
 from kiosk.services.defects import deadlines, lifecycle
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform import auth
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import team_totals
 from models import Defect, LedgerEntry, db
 from screens.action_form import ActionForm
@@ -36,7 +37,7 @@ def points(team_code: str) -> int:
 @pytest.mark.slow  # a long Pilot walk-through
 async def test_team_corrects_and_another_leader_verifies_for_two_points(demo_plant, clock):
     draft = DefectDraft("L1-S04", "measurement", "major", "inspection", "Tester probe worn")
-    receipt = report_defect(auth.identify_badge("E4004"), draft, clock=clock)
+    receipt = report_defect(Caller.of(auth.identify_badge("E4004"), clock), draft)
     before = points("T1")
 
     app = make_app(demo_plant, clock)
@@ -106,14 +107,13 @@ async def test_team_corrects_and_another_leader_verifies_for_two_points(demo_pla
 
 async def test_a_supervisor_marks_a_closed_defect_typical_and_is_told_the_effect(demo_plant, clock):
     draft = DefectDraft("L3-S02", "machine", "major", "inspection", "Nozzle clogged")
-    receipt = report_defect(auth.identify_badge("E4004"), draft, clock=clock)
-    lifecycle.mark_fixed(auth.identify_badge("E3002"), receipt.id, clock=clock)
-    lifecycle.verify(auth.identify_badge("E1001"), receipt.id, clock=clock)
+    receipt = report_defect(Caller.of(auth.identify_badge("E4004"), clock), draft)
+    lifecycle.mark_fixed(Caller.of(auth.identify_badge("E3002"), clock), receipt.id)
+    lifecycle.verify(Caller.of(auth.identify_badge("E1001"), clock), receipt.id)
     lifecycle.close(
-        auth.identify_badge("E3001"),
+        Caller.of(auth.identify_badge("E3001"), clock),
         receipt.id,
         lifecycle.RootCause("machine", "No cleaning cycle", "Cleaning every shift"),
-        clock=clock,
     )
     app = make_app(demo_plant, clock)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -129,9 +129,9 @@ async def test_a_supervisor_marks_a_closed_defect_typical_and_is_told_the_effect
 
 async def test_overdue_defect_shows_on_the_black_side_without_sign_in(demo_plant, clock):
     draft = DefectDraft("L3-S02", "method", "critical", "on_site_anomaly", "Feeder mix-up")
-    receipt = report_defect(auth.identify_badge("E3002"), draft, clock=clock)
+    receipt = report_defect(Caller.of(auth.identify_badge("E3002"), clock), draft)
     clock.advance(timedelta(days=2, hours=3))
-    deadlines.sweep(clock=clock)
+    deadlines.sweep(Caller.system(clock))
 
     app = make_app(demo_plant, clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -180,10 +180,10 @@ async def test_board_mode_starts_on_the_supervisor_board(demo_plant, clock):
 
 async def test_close_form_keeps_save_in_view_and_picks_the_factor_by_digit(demo_plant, clock):
     draft = DefectDraft("L1-S04", "measurement", "major", "inspection", "Tester probe worn")
-    receipt = report_defect(auth.identify_badge("E4004"), draft, clock=clock)
-    lifecycle.mark_fixed(auth.identify_badge("E1004"), receipt.id, "New probe", clock=clock)
+    receipt = report_defect(Caller.of(auth.identify_badge("E4004"), clock), draft)
+    lifecycle.mark_fixed(Caller.of(auth.identify_badge("E1004"), clock), receipt.id, "New probe")
     clock.advance(timedelta(hours=2))
-    lifecycle.verify(auth.identify_badge("E2001"), receipt.id, "Retest OK", clock=clock)
+    lifecycle.verify(Caller.of(auth.identify_badge("E2001"), clock), receipt.id, "Retest OK")
     app = make_app(demo_plant, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "E2001", pin="1234")

@@ -6,6 +6,7 @@ import pytest
 from textual.widgets import DataTable, Input, Static
 
 from kiosk.services.lines import lines
+from kiosk.services.platform.caller import Caller
 from models import db
 from models.lines import LineEvaluation, ProductionCount
 from screens.action_form import ActionForm
@@ -59,7 +60,7 @@ async def test_supervisor_counts_production_and_evaluates_the_lines(demo_plant, 
         assert isinstance(app.screen, ActionForm)
         assert "No production counts for L1, L3 between" in text_of(app, "#message")
         for code in ("L1", "L3"):
-            lines.record_production(app.user, code, "2025-09-09", 100, 95, clock=clock)
+            lines.record_production(Caller.of(app.user, clock), code, "2025-09-09", 100, 95)
         await submit(pilot, app)
         assert isinstance(app.screen, LinesScreen)
         assert "Mobile Flag goes to L2" in text_of(app, "#message")
@@ -91,14 +92,16 @@ async def test_f12_yields_cover_the_boards_period(demo_plant, clock):
     from kiosk.services.reports import kpis
 
     # counted in August: inside "the last 30 days" but outside the September campaign
-    lines.record_production(auth.identify_badge("E4002"), "L1", "2025-08-20", 100, 50, clock=clock)
+    lines.record_production(
+        Caller.of(auth.identify_badge("E4002"), clock), "L1", "2025-08-20", 100, 50
+    )
     app = make_app(demo_plant, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "E4002", pin="1234")
         await pilot.press("f12")
         await settle(pilot)
         assert isinstance(app.screen, LinesScreen)
-        summary = kpis.board_summary(clock=clock)
+        summary = kpis.board_summary(Caller.system(clock))
         assert f"First-pass yield, {summary.period}" in text_of(app, "#fpy-title")
         assert summary.period == "Sep 01 – Sep 30"
         fpy = app.screen.query_one("#fpy", DataTable)

@@ -7,6 +7,7 @@ import time
 
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform import auth
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.live import ChangeFeed
 from tests.helpers.app import quiet
 
@@ -32,7 +33,7 @@ def test_a_write_elsewhere_reaches_the_listener_within_a_second(demo_plant, cloc
 
         def write() -> None:
             draft = DefectDraft("L1-S01", "machine", "minor", "inspection", "Live feed check")
-            report_defect(auth.identify_badge("E1002"), draft, clock=clock)
+            report_defect(Caller.of(auth.identify_badge("E1002"), clock), draft)
             written_at.append(time.monotonic())
 
         writer = threading.Thread(target=write)

@@ -14,6 +14,7 @@ from kiosk.services.defects import lifecycle
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform import auth
 from kiosk.services.platform import database as database_service
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import team_totals
 from kiosk.services.training import training
 from models import Campaign, Defect, LedgerEntry, QuizAnswer, Station, db
@@ -57,7 +58,7 @@ def test_fifty_kiosks_two_hundred_writes_each(pg_load_plant, clock, engine):
     questions = []
     seen: set[int] = set()
     for _ in range(6):
-        question = training.next_question(reporters[0], exclude=seen)
+        question = training.next_question(Caller.of(reporters[0]), exclude=seen)
         seen.add(question.id)
         questions.append(question)
     before = {t.team_code: t.points for t in team_totals()}
@@ -82,17 +83,17 @@ def test_fifty_kiosks_two_hundred_writes_each(pg_load_plant, clock, engine):
                 draft = DefectDraft(
                     station, "method", "minor", "inspection", f"load kiosk {number} cycle {cycle}"
                 )
-                receipt = report_defect(reporter, draft, terminal=f"K{number}", clock=clock)
+                receipt = report_defect(Caller.of(reporter, clock, f"K{number}"), draft)
                 fixer = people[FIXERS[team]]
-                lifecycle.post_progress(fixer, receipt.id, "on it", clock=clock)
-                lifecycle.mark_fixed(fixer, receipt.id, clock=clock)
+                lifecycle.post_progress(Caller.of(fixer, clock), receipt.id, "on it")
+                lifecycle.mark_fixed(Caller.of(fixer, clock), receipt.id)
                 outside = [badge for badge in VERIFIERS if badge != LEADERS[team]]
                 verifier = people[outside[(number + cycle) % len(outside)]]
                 if reporter.team_id == fixer.team_id:  # self-reported: confirmed first
-                    lifecycle.confirm(verifier, receipt.id, clock=clock)
-                lifecycle.verify(verifier, receipt.id, clock=clock)
+                    lifecycle.confirm(Caller.of(verifier, clock), receipt.id)
+                lifecycle.verify(Caller.of(verifier, clock), receipt.id)
                 try:  # the same kiosk pressing Enter twice
-                    lifecycle.verify(verifier, receipt.id, clock=clock)
+                    lifecycle.verify(Caller.of(verifier, clock), receipt.id)
                 except Conflict:
                     with lock:
                         conflicts["double verify"] += 1
@@ -100,7 +101,7 @@ def test_fifty_kiosks_two_hundred_writes_each(pg_load_plant, clock, engine):
                 answer_id = uuid.uuid4()
                 for _attempt in range(2):  # a resent answer is stored once
                     training.answer_question(
-                        reporter, question.id, 1, answer_id=answer_id, clock=clock
+                        Caller.of(reporter, clock), question.id, 1, answer_id=answer_id
                     )
                 with lock:
                     verified[team] += 1

@@ -67,11 +67,10 @@ def test_progress_and_answers_wait_and_replay_in_order_once(demo_plant, clock, b
     fixer = auth.identify_badge("E1004")
     operator = auth.identify_badge("E1002")
     defect = report_defect(
-        operator,
+        Caller.of(operator, clock),
         DefectDraft("L1-S01", "method", "minor", "inspection", "No torque card"),
-        clock=clock,
     )
-    question = training.next_question(operator)
+    question = training.next_question(Caller.of(operator))
     progress_id, answer_id = uuid.uuid4(), uuid.uuid4()
     with ServerAway():
         outbox.post_progress_or_keep(

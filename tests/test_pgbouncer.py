@@ -14,6 +14,7 @@ import pytest
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform import auth, ledger
 from kiosk.services.platform import database as database_service
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.live import ChangeFeed
 from models import Campaign, Team, db
 from tests.helpers.pg import PgBouncer, database_url
@@ -99,7 +100,7 @@ def test_kiosks_write_and_hear_changes_through_pgbouncer(
                     )
                     ledger.award(award, clock=clock)
                 draft = DefectDraft("L1-S01", "method", "minor", "inspection", f"pooled {number}")
-                report_defect(reporter, draft, terminal=f"K{number}", clock=clock)
+                report_defect(Caller.of(reporter, clock, f"K{number}"), draft)
             except BaseException as exc:  # noqa: BLE001 - asserted below
                 errors.append(exc)
 

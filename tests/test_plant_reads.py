@@ -91,7 +91,7 @@ def _raw_defects() -> list[Defect]:
 
 
 def test_supplier_ranking_groups_in_sql_as_the_raw_rows_say(plant, clock):
-    ranking = suppliers.supplier_ranking(clock=clock)
+    ranking = suppliers.supplier_ranking(Caller.system(clock))
     first, after = suppliers._bounds(ranking.start, ranking.end)
     before_first, before_after = suppliers._bounds(ranking.previous_start, ranking.previous_end)
     incoming = [d for d in _raw_defects() if d.source == suppliers.SOURCE]
@@ -122,7 +122,7 @@ def test_supplier_ranking_groups_in_sql_as_the_raw_rows_say(plant, clock):
 
 
 def test_red_black_overdue_shows_the_longest_overdue_and_counts_them_all(plant, clock):
-    board = reports.red_black(clock=clock)
+    board = reports.red_black(Caller.system(clock))
     now = clock.now()
     late = sorted(
         (d for d in _raw_defects() if d.status in OPEN_STATUSES and d.due_at < now),
@@ -153,7 +153,7 @@ def test_the_rollups_equal_the_ledger_summed_again(plant):
 
 
 def test_daily_series_reads_the_rollup_as_the_ledger_says(plant, clock):
-    series = kpis.daily_series(clock=clock)
+    series = kpis.daily_series(Caller.system(clock))
     campaign = Campaign.get(Campaign.active)
     first = campaign.starts_on
     ends = [
@@ -178,7 +178,7 @@ def test_daily_series_reads_the_rollup_as_the_ledger_says(plant, clock):
 
 
 def test_red_black_points_read_the_rollup_as_the_ledger_says(plant, clock):
-    board = reports.red_black(clock=clock)
+    board = reports.red_black(Caller.system(clock))
     campaign = Campaign.get(Campaign.active)
     ledger = [e for e in _raw_ledger() if e.campaign_id == campaign.id]
     teams = {t.id: t.name for t in Team.select()}
@@ -242,10 +242,10 @@ async def test_a_board_for_a_campaign_with_no_data_shows_empty_panels(demo_plant
         assert screen.query_one("#tile-critical", Tile).query_one(Digits).value.startswith("0")
         teams = screen.query_one("#board-teams", DataTable)
         assert all(str(teams.get_row_at(i)[-1]) in ("0", "+0") for i in range(teams.row_count))
-        board = reports.red_black(campaign_id=empty.id, clock=clock)
+        board = reports.red_black(Caller.system(clock), campaign_id=empty.id)
         assert (board.on_time_teams, board.top_people, board.overdue_defects) == ((), (), ())
         assert board.late_teams == () and board.overdue_total == 0
-        series = kpis.daily_series(campaign_id=empty.id, clock=clock)
+        series = kpis.daily_series(Caller.system(clock), campaign_id=empty.id)
         assert set(series.defects_reported) == {0}
         assert all(set(points) == {0} for _name, points in series.team_points)
 

@@ -7,6 +7,7 @@ from textual.widgets import DataTable, Input
 from kiosk.app import KioskApp
 from kiosk.services.defects import proposals
 from kiosk.services.platform import auth
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import team_totals
 from models import AuditEntry, LedgerEntry, db
 from models.proposals import Proposal
@@ -86,14 +87,13 @@ async def test_an_operator_submits_a_proposal_and_sees_it_waiting(demo_plant, cl
 
 async def test_a_supervisor_accepts_with_points_and_the_team_points_rise(demo_plant, clock):
     waiting = proposals.submit_proposal(
-        auth.identify_badge("E1004"),
+        Caller.of(auth.identify_badge("E1004"), clock),
         proposals.ProposalDraft(
             "Foot switch for the crimp press",
             "Both hands hold the harness; the press button is awkward to reach.",
             "Add a guarded foot switch.",
             "Steadier crimps, less strain.",
         ),
-        clock=clock,
     )
     before = points("T1")
     app = make_app(demo_plant, clock)

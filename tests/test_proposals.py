@@ -10,6 +10,7 @@ from kiosk.errors import Conflict, PermissionDenied, ValidationFailed
 from kiosk.services.defects import proposals
 from kiosk.services.defects.proposals import ProposalDraft
 from kiosk.services.platform import auth
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import team_totals
 from models import AuditEntry, Campaign, Employee, LedgerEntry, db
 from models.proposals import Proposal
@@ -53,13 +54,13 @@ def refusals(action: str) -> list[tuple[str, str]]:
 
 
 def test_acceptance_writes_one_ledger_row_and_a_second_review_is_refused(demo_plant, clock):
-    submitted = proposals.submit_proposal(person("E1003"), draft(), terminal="T-9", clock=clock)
+    submitted = proposals.submit_proposal(Caller.of(person("E1003"), clock, "T-9"), draft())
     assert (submitted.status, submitted.submitter_name) == ("submitted", "Wang Fang")
     assert submitted.status_title == "waiting for review"
     before = points("T1")
 
     accepted = proposals.accept_proposal(
-        person("E4002"), submitted.id, "+7", "Roll it out on Line 1", clock=clock
+        Caller.of(person("E4002"), clock), submitted.id, "+7", "Roll it out on Line 1"
     )
     assert (accepted.status, accepted.points, accepted.reviewed_by) == ("accepted", 7, "Liang Yu")
     assert points("T1") == before + 7
@@ -74,9 +75,11 @@ def test_acceptance_writes_one_ledger_row_and_a_second_review_is_refused(demo_pl
         assert row.created_at == clock.now()
 
     with pytest.raises(Conflict, match="already accepted by Liang Yu .*\\+7 points"):
-        proposals.accept_proposal(person("E4001"), submitted.id, 3, clock=clock)
+        proposals.accept_proposal(Caller.of(person("E4001"), clock), submitted.id, 3)
     with pytest.raises(Conflict, match="already accepted by Liang Yu"):
-        proposals.reject_proposal(person("E4001"), submitted.id, "changed my mind", clock=clock)
+        proposals.reject_proposal(
+            Caller.of(person("E4001"), clock), submitted.id, "changed my mind"
+        )
     assert len(ledger_rows(submitted.id)) == 1
     assert points("T1") == before + 7
     mine = proposals.my_proposals(person("E1003").id)
@@ -86,11 +89,11 @@ def test_acceptance_writes_one_ledger_row_and_a_second_review_is_refused(demo_pl
 
 
 def test_points_outside_the_campaign_range_are_refused_with_the_range(demo_plant, clock):
-    submitted = proposals.submit_proposal(person("E2002"), draft(), clock=clock)
+    submitted = proposals.submit_proposal(Caller.of(person("E2002"), clock), draft())
     reviewer = person("E5001")
     for given in (11, 0, -3, "abc", "", "2.5", True):
         with pytest.raises(ValidationFailed) as refused:
-            proposals.accept_proposal(reviewer, submitted.id, given, clock=clock)
+            proposals.accept_proposal(Caller.of(reviewer, clock), submitted.id, given)
         assert "1 to 10" in refused.value.problems["points"], given
     with db.connection():
         Campaign.update(proposal_points_min=2, proposal_points_max=4).execute()
@@ -98,22 +101,22 @@ def test_points_outside_the_campaign_range_are_refused_with_the_range(demo_plant
     with pytest.raises(
         ValidationFailed, match="5 points is outside the campaign's range: give 2 to 4"
     ):
-        proposals.accept_proposal(reviewer, submitted.id, 5, clock=clock)
+        proposals.accept_proposal(Caller.of(reviewer, clock), submitted.id, 5)
     assert ledger_rows(submitted.id) == []
     assert proposals.proposal_detail(submitted.id).status == "submitted"
-    accepted = proposals.accept_proposal(reviewer, submitted.id, "4", clock=clock)
+    accepted = proposals.accept_proposal(Caller.of(reviewer, clock), submitted.id, "4")
     assert accepted.points == 4
     assert [r.amount for r in ledger_rows(submitted.id)] == [4]
 
 
 def test_an_operator_or_a_team_leader_cannot_review_and_the_refusal_is_audited(demo_plant, clock):
-    submitted = proposals.submit_proposal(person("E1003"), draft(), clock=clock)
+    submitted = proposals.submit_proposal(Caller.of(person("E1003"), clock), draft())
     with pytest.raises(PermissionDenied, match="Only a supervisor or above may review"):
-        proposals.accept_proposal(person("E1002"), submitted.id, 5, clock=clock)
+        proposals.accept_proposal(Caller.of(person("E1002"), clock), submitted.id, 5)
     with pytest.raises(PermissionDenied, match="Only a supervisor or above may review"):
-        proposals.reject_proposal(person("E1001"), submitted.id, "no", clock=clock)
+        proposals.reject_proposal(Caller.of(person("E1001"), clock), submitted.id, "no")
     with pytest.raises(PermissionDenied):
-        proposals.review_queue(person("E1002"), clock=clock)
+        proposals.review_queue(Caller.of(person("E1002"), clock))
     assert refusals("proposal_review") == [
         ("E1002", "Only a supervisor or above may review proposals."),
         ("E1001", "Only a supervisor or above may review proposals."),
@@ -124,15 +127,15 @@ def test_an_operator_or_a_team_leader_cannot_review_and_the_refusal_is_audited(d
 
 
 def test_nobody_reviews_their_own_proposal_and_a_rejection_needs_a_reason(demo_plant, clock):
-    own = proposals.submit_proposal(person("E4002"), draft("Shorter gauge check"), clock=clock)
+    own = proposals.submit_proposal(Caller.of(person("E4002"), clock), draft("Shorter gauge check"))
     with pytest.raises(PermissionDenied, match="yourself"):
-        proposals.accept_proposal(person("E4002"), own.id, 5, clock=clock)
+        proposals.accept_proposal(Caller.of(person("E4002"), clock), own.id, 5)
     assert refusals("proposal_review")[-1][0] == "E4002"
     with pytest.raises(ValidationFailed) as missing:
-        proposals.reject_proposal(person("E5001"), own.id, "  \x1b[2J ", clock=clock)
+        proposals.reject_proposal(Caller.of(person("E5001"), clock), own.id, "  \x1b[2J ")
     assert "Say why" in missing.value.problems["comment"]
     rejected = proposals.reject_proposal(
-        person("E5001"), own.id, "The gauge check is a customer requirement.", clock=clock
+        Caller.of(person("E5001"), clock), own.id, "The gauge check is a customer requirement."
     )
     assert (rejected.status, rejected.points, rejected.reviewed_by) == (
         "rejected",
@@ -140,21 +143,23 @@ def test_nobody_reviews_their_own_proposal_and_a_rejection_needs_a_reason(demo_p
         "Deng Chao",
     )
     with pytest.raises(Conflict, match="already rejected by Deng Chao"):
-        proposals.accept_proposal(person("E4001"), own.id, 5, clock=clock)
+        proposals.accept_proposal(Caller.of(person("E4001"), clock), own.id, 5)
     assert ledger_rows(own.id) == []
 
 
 def test_submission_cleans_text_checks_every_field_and_refuses_a_double_submit(demo_plant, clock):
     with pytest.raises(ValidationFailed) as empty:
-        proposals.submit_proposal(person("E1002"), ProposalDraft("", " ", "\x07", ""), clock=clock)
+        proposals.submit_proposal(
+            Caller.of(person("E1002"), clock), ProposalDraft("", " ", "\x07", "")
+        )
     assert set(empty.value.problems) == {"title", "problem", "proposal", "benefit"}
     too_long = ProposalDraft("x" * 121, "p" * 2001, "ok enough", "b" * 1001)
     with pytest.raises(ValidationFailed) as long:
-        proposals.submit_proposal(person("E1002"), too_long, clock=clock)
+        proposals.submit_proposal(Caller.of(person("E1002"), clock), too_long)
     assert set(long.value.problems) == {"title", "problem", "benefit"}
     assert "under 120 characters" in long.value.problems["title"]
     with pytest.raises(ValidationFailed, match="at least 5 characters"):
-        proposals.submit_proposal(person("E1002"), draft("Fix"), clock=clock)
+        proposals.submit_proposal(Caller.of(person("E1002"), clock), draft("Fix"))
 
     messy = ProposalDraft(
         "\x1b[31mBetter\u200b bin labels\x07  ",
@@ -162,17 +167,17 @@ def test_submission_cleans_text_checks_every_field_and_refuses_a_double_submit(d
         "Colour labels",
         "Fewer mix-ups",
     )
-    saved = proposals.submit_proposal(person("E1002"), messy, clock=clock)
+    saved = proposals.submit_proposal(Caller.of(person("E1002"), clock), messy)
     assert saved.title == "Better bin labels"
     assert saved.problem == "Bins look alike;\nparts get mixed."
     with pytest.raises(Conflict, match='already submitted "Better bin labels"'):
-        proposals.submit_proposal(person("E1002"), messy, clock=clock)
+        proposals.submit_proposal(Caller.of(person("E1002"), clock), messy)
     with db.connection():
         assert Proposal.select().where(Proposal.title == "Better bin labels").count() == 1
 
 
 def test_two_reviewers_at_once_award_the_points_once(demo_plant, clock):
-    submitted = proposals.submit_proposal(person("E3003"), draft(), clock=clock)
+    submitted = proposals.submit_proposal(Caller.of(person("E3003"), clock), draft())
     before = points("T3")
     reviewers = [person("E4002"), person("E5001")]
     barrier = threading.Barrier(2)
@@ -181,7 +186,7 @@ def test_two_reviewers_at_once_award_the_points_once(demo_plant, clock):
     def run(reviewer: auth.EmployeeView) -> None:
         barrier.wait(timeout=10)
         try:
-            proposals.accept_proposal(reviewer, submitted.id, 6, clock=clock)
+            proposals.accept_proposal(Caller.of(reviewer, clock), submitted.id, 6)
             outcomes.append("won")
         except Conflict as exc:
             outcomes.append(exc.message)
@@ -198,11 +203,11 @@ def test_two_reviewers_at_once_award_the_points_once(demo_plant, clock):
 
 
 def test_the_demo_plant_has_an_accepted_a_rejected_and_a_waiting_proposal(demo_plant, clock):
-    queue = proposals.review_queue(person("E4002"), clock=clock)
+    queue = proposals.review_queue(Caller.of(person("E4002"), clock))
     assert [(p.submitter_badge, p.status) for p in queue] == [("E3003", "submitted")]
     li_na = proposals.my_proposals(person("E1002").id)
     assert [(p.status, p.points, p.reviewed_by) for p in li_na] == [("accepted", 5, "Liang Yu")]
     assert [r.amount for r in ledger_rows(li_na[0].id)] == [5]
     wu_hao = proposals.my_proposals(person("E2003").id)
     assert [(p.status, p.reviewed_by) for p in wu_hao] == [("rejected", "Deng Chao")]
-    assert proposals.seed_demo_proposals(clock) == 0  # seeding again adds nothing
+    assert proposals.seed_demo_proposals(Caller.system(clock)) == 0  # seeding again adds nothing

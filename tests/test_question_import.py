@@ -11,6 +11,7 @@ from kiosk.cli import main
 from kiosk.errors import ValidationFailed
 from kiosk.services.plant.demo import demo_question_items
 from kiosk.services.platform import auth
+from kiosk.services.platform.caller import Caller
 from kiosk.services.training.assessments import answer_item, start_assessment
 from kiosk.services.training.question_import import import_questions, read_questions
 from models import Choice, Question
@@ -222,9 +223,9 @@ def test_an_answered_item_cannot_lose_the_choice_people_chose(demo_plant, tmp_pa
     import_questions(write(tmp_path, "q.csv", HEADER + "only-1,T,single,Pick four,a,b,c,d,4,,\n"))
     Question.update(active=False).where(Question.key != "only-1").execute()
     person = auth.identify_badge("E1002")
-    view = start_assessment(person, clock=clock)
+    view = start_assessment(Caller.of(person, clock))
     assert view.current is not None and view.current.text == "Pick four"
-    answer_item(person, view.id, 1, 4, clock=clock)
+    answer_item(Caller.of(person, clock), view.id, 1, 4)
     before = bank()
     with pytest.raises(ValidationFailed) as refused:
         import_questions(

@@ -42,7 +42,7 @@ def test_next_question_has_numbered_choices(operator):
     rng = random.Random(1)
     seen = set()
     for _ in range(5):
-        question = next_question(operator, rng=rng)
+        question = next_question(Caller.of(operator), rng=rng)
         seen.add(question.id)
         assert question.text
         assert question.kind in ("single", "truefalse")
@@ -55,9 +55,9 @@ def test_next_question_has_numbered_choices(operator):
 
 
 def test_answers_are_saved_with_the_correct_flag_and_explained(operator, clock):
-    question = next_question(operator, rng=random.Random(3))
+    question = next_question(Caller.of(operator), rng=random.Random(3))
     right = _right_position(question.id)
-    result = answer_question(operator, question.id, right, terminal="K9", clock=clock)
+    result = answer_question(Caller.of(operator, clock, "K9"), question.id, right)
     with db.connection():
         explanation = Question.get_by_id(question.id).explanation
     assert explanation
@@ -74,7 +74,7 @@ def test_answers_are_saved_with_the_correct_flag_and_explained(operator, clock):
     assert answer_count(operator.id) == (1, 1)
 
     wrong = _wrong_position(question.id)
-    result = answer_question(operator, question.id, wrong, clock=clock)
+    result = answer_question(Caller.of(operator, clock), question.id, wrong)
     assert result.correct is False
     assert (result.chosen_position, result.correct_position) == (wrong, right)
     assert result.correct_text == question.choices[right - 1].text
@@ -86,13 +86,13 @@ def test_answers_are_saved_with_the_correct_flag_and_explained(operator, clock):
 
 
 def test_same_answer_id_twice_stores_one_row(operator, clock):
-    question = next_question(operator, rng=random.Random(5))
+    question = next_question(Caller.of(operator), rng=random.Random(5))
     answer_id = uuid.uuid4()
     wrong = _wrong_position(question.id)
-    first = answer_question(operator, question.id, wrong, answer_id=answer_id, clock=clock)
+    first = answer_question(Caller.of(operator, clock), question.id, wrong, answer_id=answer_id)
     # A double Enter: the second submission (even with another key) changes nothing.
     second = answer_question(
-        operator, question.id, _right_position(question.id), answer_id=answer_id, clock=clock
+        Caller.of(operator, clock), question.id, _right_position(question.id), answer_id=answer_id
     )
     assert len(_answers()) == 1
     assert first.answer_id == second.answer_id == str(answer_id)
@@ -102,15 +102,15 @@ def test_same_answer_id_twice_stores_one_row(operator, clock):
 
 
 def test_position_out_of_range_is_refused(operator, clock):
-    question = next_question(operator, rng=random.Random(6))
+    question = next_question(Caller.of(operator), rng=random.Random(6))
     expected = f"Choose 1 to {len(question.choices)}."
     for position in (0, -1, len(question.choices) + 1, 99):
         with pytest.raises(ValidationFailed) as caught:
-            answer_question(operator, question.id, position, clock=clock)
+            answer_question(Caller.of(operator, clock), question.id, position)
         assert caught.value.problems == {"choice": expected}, position
         assert caught.value.message == expected
     with pytest.raises(NotFound, match="removed"):
-        answer_question(operator, 987654, 1, clock=clock)
+        answer_question(Caller.of(operator, clock), 987654, 1)
     assert _answers() == []
 
 
@@ -122,7 +122,9 @@ def _two_questions() -> tuple[int, int, list[int]]:
 
 
 def _drawn(employee, exclude: list[int], seeds: range) -> set[int]:
-    return {next_question(employee, exclude=exclude, rng=random.Random(s)).id for s in seeds}
+    return {
+        next_question(Caller.of(employee), exclude=exclude, rng=random.Random(s)).id for s in seeds
+    }
 
 
 def test_items_answered_right_come_after_those_not_yet_right(operator, clock):
@@ -131,20 +133,20 @@ def test_items_answered_right_come_after_those_not_yet_right(operator, clock):
     assert _drawn(operator, others, range(20)) == {first, second}
     assert _drawn(operator, [*others, first], range(5)) == {second}
 
-    answer_question(operator, first, _right_position(first), clock=clock)
+    answer_question(Caller.of(operator, clock), first, _right_position(first))
     assert _drawn(operator, others, range(20)) == {second}
     # Once both are right, both are drawn again.
-    answer_question(operator, second, _right_position(second), clock=clock)
+    answer_question(Caller.of(operator, clock), second, _right_position(second))
     assert _drawn(operator, others, range(20)) == {first, second}
 
 
 def test_wrong_answers_and_other_peoples_answers_do_not_count(operator, clock):
     first, second, others = _two_questions()
-    answer_question(operator, first, _wrong_position(first), clock=clock)
+    answer_question(Caller.of(operator, clock), first, _wrong_position(first))
     assert _drawn(operator, others, range(20)) == {first, second}
 
     colleague = sign_in(Caller.of(None, clock), "E3004")
-    answer_question(colleague, first, _right_position(first), clock=clock)
+    answer_question(Caller.of(colleague, clock), first, _right_position(first))
     assert _drawn(operator, others, range(20)) == {first, second}
     assert _drawn(colleague, others, range(20)) == {second}
 
@@ -153,8 +155,8 @@ def test_no_item_already_right_is_drawn_while_others_remain(operator, clock):
     rng = random.Random(11)
     answered_right: set[int] = set()
     for _ in range(6):
-        question = next_question(operator, rng=rng)
+        question = next_question(Caller.of(operator), rng=rng)
         assert question.id not in answered_right
-        answer_question(operator, question.id, _right_position(question.id), clock=clock)
+        answer_question(Caller.of(operator, clock), question.id, _right_position(question.id))
         answered_right.add(question.id)
     assert answer_count(operator.id) == (6, 6)

@@ -70,27 +70,27 @@ def crowded_team() -> int:
 
 READS = {
     "worklist of a team": (
-        lambda clock: worklist.worklist_page(crowded_team(), clock=clock),
+        lambda clock: worklist.worklist_page(Caller.system(clock), crowded_team()),
         "ORDER BY CASE",
         "defect_team_worklist",
     ),
     "red-black overdue defects": (
-        lambda clock: reports.red_black(clock=clock),
+        lambda clock: reports.red_black(Caller.system(clock)),
         '"t1"."due_at" <',
         "defect_status_due",
     ),
     "supplier ranking": (
-        lambda clock: suppliers.supplier_ranking(clock=clock),
+        lambda clock: suppliers.supplier_ranking(Caller.system(clock)),
         '"source" =',
         "defect_source_reported",
     ),
     "daily points": (
-        lambda clock: kpis.daily_series(clock=clock),
+        lambda clock: kpis.daily_series(Caller.system(clock)),
         '"ledger_team_hour"',
         "ledger_team_hour",
     ),
     "board figures due today": (
-        lambda clock: kpis.board_summary(clock=clock),
+        lambda clock: kpis.board_summary(Caller.system(clock)),
         'WHERE ((("t1"."due_at" >=',
         "defect_campaign_due_at",
     ),
@@ -122,7 +122,7 @@ READS = {
 READS.update(
     {
         name: (
-            lambda clock, service=service: service(clock=clock),
+            lambda clock, service=service: service(Caller.system(clock)),
             f'"{table}"',
             ("PRIMARY KEY", f"{table}_pkey"),
         )

@@ -61,7 +61,7 @@ def test_a_report_cut_off_by_a_dropped_connection_is_retried_and_stored_once(
     defect_id = uuid.uuid4()
     with caplog.at_level(logging.WARNING, logger="kiosk.services.platform.uow"):
         receipt = defects.report_defect(
-            auth.identify_badge("E4004"), draft(), clock=clock, defect_id=defect_id
+            Caller.of(auth.identify_badge("E4004"), clock), draft(), defect_id=defect_id
         )
     assert receipt.id == str(defect_id) and receipt.station_code == "L1-S02"
     assert len(calls) == 2  # the cut-off attempt and the retry
@@ -80,7 +80,7 @@ def test_a_report_made_without_an_id_gets_one_id_for_both_attempts(demo_plant, c
     )
     with db.connection():
         before = Defect.select().count()
-    receipt = defects.report_defect(auth.identify_badge("E4004"), draft(), clock=clock)
+    receipt = defects.report_defect(Caller.of(auth.identify_badge("E4004"), clock), draft())
     with db.connection():
         assert Defect.select().count() == before + 1
     assert stored_defects(uuid.UUID(receipt.id)) == 1
@@ -98,7 +98,7 @@ def test_a_second_drop_is_reported_and_the_outbox_keeps_the_report(
     defect_id = uuid.uuid4()
     with pytest.raises(DatabaseUnavailable, match="cannot be reached"):
         defects.report_defect(
-            auth.identify_badge("E4004"), draft(), clock=clock, defect_id=defect_id
+            Caller.of(auth.identify_badge("E4004"), clock), draft(), defect_id=defect_id
         )
     assert len(calls) == 2 and stored_defects(defect_id) == 0
     # what the report screen does with it: kept on the kiosk, sent when the database answers
@@ -119,24 +119,26 @@ def test_a_unit_without_kiosk_made_ids_is_reported_at_once_and_changes_nothing(
     demo_plant, clock, monkeypatch
 ):
     reporter = auth.identify_badge("E4004")
-    defect_id = defects.report_defect(reporter, draft(), clock=clock).id
+    defect_id = defects.report_defect(Caller.of(reporter, clock), draft()).id
     calls: list[int] = []
     monkeypatch.setattr(lifecycle, "_detail", dropping(lifecycle._detail, 1, calls))
     with pytest.raises(DatabaseUnavailable):
-        lifecycle.mark_fixed(auth.identify_badge("E1004"), defect_id, "Screws torqued", clock=clock)
+        lifecycle.mark_fixed(
+            Caller.of(auth.identify_badge("E1004"), clock), defect_id, "Screws torqued"
+        )
     assert len(calls) == 1  # not run a second time
     monkeypatch.undo()
-    assert lifecycle.defect_detail(defect_id).status == "reported"
+    assert lifecycle.defect_detail(Caller.system(), defect_id).status == "reported"
     # the person presses again on a working connection: it goes through
     fixed = lifecycle.mark_fixed(
-        auth.identify_badge("E1004"), defect_id, "Screws torqued", clock=clock
+        Caller.of(auth.identify_badge("E1004"), clock), defect_id, "Screws torqued"
     )
     assert fixed.status == "fixed"
 
 
 def test_a_read_cut_off_by_a_dropped_connection_is_read_again(demo_plant, clock, monkeypatch):
-    defect_id = defects.report_defect(auth.identify_badge("E4004"), draft(), clock=clock).id
+    defect_id = defects.report_defect(Caller.of(auth.identify_badge("E4004"), clock), draft()).id
     calls: list[int] = []
     monkeypatch.setattr(lifecycle, "_detail", dropping(lifecycle._detail, 1, calls))
-    detail = lifecycle.defect_detail(defect_id, clock=clock)
+    detail = lifecycle.defect_detail(Caller.system(clock), defect_id)
     assert (detail.status, len(calls)) == ("reported", 2)

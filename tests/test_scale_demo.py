@@ -68,16 +68,16 @@ def test_a_hundredth_of_a_plant_on_each_engine(database, clock, capsys):
     assert main(["ledger", "verify", "--db", database]) == 0
     assert f"{_expected('ledger_rows')} rows chained" in capsys.readouterr().out
     # the board and the worklist open on it
-    board = kpis.board_summary(clock=clock)
+    board = kpis.board_summary(Caller.system(clock))
     assert board is not None
-    assert reports.red_black(clock=clock) is not None
+    assert reports.red_black(Caller.system(clock)) is not None
     totals = ledger.team_totals(active.id)
     assert sum(t.points for t in totals) == sum(
         points for (campaign, _team), points in summed.items() if campaign == active.id
     )
     with db.connection():
         busiest = Defect.get(Defect.status == "reported").team_id
-    page = worklist_page(busiest, clock=clock)
+    page = worklist_page(Caller.system(clock), busiest)
     assert page.total > 0 and 0 < len(page.items) <= page.total
     # the demo's codes still work
     assert auth.identify_badge("E1002").name == "Li Na"

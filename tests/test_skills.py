@@ -8,6 +8,7 @@ import pytest
 
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.platform.auth import identify_badge
+from kiosk.services.platform.caller import Caller
 from kiosk.services.training import skills
 from models import AuditEntry, db
 from models.contests import SkillScore
@@ -61,13 +62,13 @@ def test_the_three_campaign_events_are_seeded_with_criteria_and_ranges(demo_plan
 def test_scores_rank_by_total_averaged_over_judges_with_ties_as_ties(demo_plant, clock):
     # E3002 Guo Mei, E3004 Gao Yan, E3005 Lin Feng, E3006 Luo Xin take part in soldering
     skills.enter_scores(
-        judge(), "SOLDER", "E3002", {"JOINTS": 9, "SPEED": 8, "ESD": 5}, clock=clock
+        Caller.of(judge(), clock), "SOLDER", "E3002", {"JOINTS": 9, "SPEED": 8, "ESD": 5}
     )
     skills.enter_scores(
-        judge(), "SOLDER", "E3004", {"JOINTS": 8, "SPEED": 9, "ESD": 5}, clock=clock
+        Caller.of(judge(), clock), "SOLDER", "E3004", {"JOINTS": 8, "SPEED": 9, "ESD": 5}
     )
     skills.enter_scores(
-        judge(), "SOLDER", "E3005", {"JOINTS": 7, "SPEED": 7, "ESD": 4}, clock=clock
+        Caller.of(judge(), clock), "SOLDER", "E3005", {"JOINTS": 7, "SPEED": 7, "ESD": 4}
     )
     ranking = skills.ranking("SOLDER")
     # Luo Xin is not scored yet: leaders, but no winner (issue 13: not after 3 of 4)
@@ -80,7 +81,7 @@ def test_scores_rank_by_total_averaged_over_judges_with_ties_as_ties(demo_plant,
     assert ranking.winners == () and not ranking.decided and ranking.fully_scored == 3
     assert [w.participant.badge_code for w in ranking.leaders] == ["E3004", "E3002"]
     skills.enter_scores(
-        judge(), "SOLDER", "E3006", {"JOINTS": 5, "SPEED": 5, "ESD": 5}, clock=clock
+        Caller.of(judge(), clock), "SOLDER", "E3006", {"JOINTS": 5, "SPEED": 5, "ESD": 5}
     )
     ranking = skills.ranking("SOLDER")
     assert ranking.decided
@@ -88,10 +89,10 @@ def test_scores_rank_by_total_averaged_over_judges_with_ties_as_ties(demo_plant,
 
     # a second judge: each criterion is the judges' average, so the tie breaks
     skills.enter_scores(
-        judge(ADMIN), "SOLDER", "E3002", {"JOINTS": 10, "SPEED": 8, "ESD": 5}, clock=clock
+        Caller.of(judge(ADMIN), clock), "SOLDER", "E3002", {"JOINTS": 10, "SPEED": 8, "ESD": 5}
     )
     skills.enter_scores(
-        judge(ADMIN), "SOLDER", "E3004", {"JOINTS": 8, "SPEED": 8, "ESD": 4}, clock=clock
+        Caller.of(judge(ADMIN), clock), "SOLDER", "E3004", {"JOINTS": 8, "SPEED": 8, "ESD": 4}
     )
     ranking = skills.ranking("SOLDER")
     guo, gao = ranking.row_of("E3002"), ranking.row_of("E3004")
@@ -103,9 +104,11 @@ def test_scores_rank_by_total_averaged_over_judges_with_ties_as_ties(demo_plant,
     # a judge re-entering a score replaces their own
     with db.connection():
         before = SkillScore.select().count()
-    skills.enter_scores(judge(), "BLIND", "E1005", {"FOUND": 6, "NAMED": 5}, clock=clock)
-    skills.enter_scores(judge(ADMIN), "BLIND", "E1005", {"FOUND": 10}, clock=clock)
-    sheet = skills.enter_scores(judge(), "BLIND", "E1005", {"FOUND": "8", "NAMED": ""}, clock=clock)
+    skills.enter_scores(Caller.of(judge(), clock), "BLIND", "E1005", {"FOUND": 6, "NAMED": 5})
+    skills.enter_scores(Caller.of(judge(ADMIN), clock), "BLIND", "E1005", {"FOUND": 10})
+    sheet = skills.enter_scores(
+        Caller.of(judge(), clock), "BLIND", "E1005", {"FOUND": "8", "NAMED": ""}
+    )
     assert sheet.replaced == ("FOUND",)
     assert [(s.criterion.code, s.score) for s in sheet.scores] == [
         ("FOUND", 8),
@@ -121,18 +124,18 @@ def test_scores_rank_by_total_averaged_over_judges_with_ties_as_ties(demo_plant,
 def test_an_out_of_range_score_is_refused_with_the_range(demo_plant, clock):
     with pytest.raises(ValidationFailed) as refused:
         skills.enter_scores(
-            judge(), "SOLDER", "E3002", {"JOINTS": 9, "ESD": 6, "SPEED": "fast"}, clock=clock
+            Caller.of(judge(), clock), "SOLDER", "E3002", {"JOINTS": 9, "ESD": 6, "SPEED": "fast"}
         )
     assert refused.value.problems == {
         "ESD": "ESD protection and cleanliness: 6 is out of range: give a score from 0 to 5.",
         "SPEED": "Time to finish the board: 'fast' is not a whole number from 0 to 10.",
     }
     with pytest.raises(ValidationFailed, match="-1 is out of range: give a score from 0 to 10"):
-        skills.enter_scores(judge(), "SOLDER", "E3002", {"JOINTS": -1}, clock=clock)
+        skills.enter_scores(Caller.of(judge(), clock), "SOLDER", "E3002", {"JOINTS": -1})
     with pytest.raises(ValidationFailed, match="Enter at least one score"):
-        skills.enter_scores(judge(), "SOLDER", "E3002", {"JOINTS": " "}, clock=clock)
+        skills.enter_scores(Caller.of(judge(), clock), "SOLDER", "E3002", {"JOINTS": " "})
     with pytest.raises(NotFound, match="E1002 does not take part in Soldering"):
-        skills.enter_scores(judge(), "SOLDER", "E1002", {"JOINTS": 5}, clock=clock)
+        skills.enter_scores(Caller.of(judge(), clock), "SOLDER", "E1002", {"JOINTS": 5})
     with db.connection():
         assert SkillScore.select().count() == 0  # all or nothing: JOINTS 9 was not kept
 
@@ -140,13 +143,13 @@ def test_an_out_of_range_score_is_refused_with_the_range(demo_plant, clock):
 def test_only_judges_score_and_refusals_are_audited(demo_plant, clock):
     leader = identify_badge("E3001")  # a team leader is not a judge
     with pytest.raises(PermissionDenied, match="Only a supervisor or above may judge"):
-        skills.enter_scores(leader, "SOLDER", "E3002", {"JOINTS": 10}, clock=clock)
+        skills.enter_scores(Caller.of(leader, clock), "SOLDER", "E3002", {"JOINTS": 10})
     with pytest.raises(PermissionDenied, match="supervisor or above may register"):
-        skills.register_participant(leader, "SOLDER", "E3007", clock=clock)
+        skills.register_participant(Caller.of(leader, clock), "SOLDER", "E3007")
     # a supervisor who takes part cannot score themselves
-    skills.register_participant(judge(OTHER_SUPERVISOR), "EQUIP", SUPERVISOR, clock=clock)
+    skills.register_participant(Caller.of(judge(OTHER_SUPERVISOR), clock), "EQUIP", SUPERVISOR)
     with pytest.raises(PermissionDenied, match="another judge must score you"):
-        skills.enter_scores(judge(), "EQUIP", SUPERVISOR, {"SETUP": 10}, clock=clock)
+        skills.enter_scores(Caller.of(judge(), clock), "EQUIP", SUPERVISOR, {"SETUP": 10})
     with db.connection():
         refused = {
             (a.action, a.actor.badge_code)
@@ -160,11 +163,11 @@ def test_only_judges_score_and_refusals_are_audited(demo_plant, clock):
     }
 
     # participants are registered once, active employees only
-    view = skills.register_participant(judge(), "SOLDER", " e3007 ", clock=clock)
+    view = skills.register_participant(Caller.of(judge(), clock), "SOLDER", " e3007 ")
     assert "E3007" in [p.badge_code for p in view.participants]
     with pytest.raises(ValidationFailed, match="Zheng Bo \\(E3007\\) already takes part"):
-        skills.register_participant(judge(), "SOLDER", "E3007", clock=clock)
+        skills.register_participant(Caller.of(judge(), clock), "SOLDER", "E3007")
     with pytest.raises(ValidationFailed, match="inactive"):
-        skills.register_participant(judge(), "SOLDER", "E9001", clock=clock)
+        skills.register_participant(Caller.of(judge(), clock), "SOLDER", "E9001")
     with pytest.raises(NotFound, match="no skill competition NOPE"):
-        skills.register_participant(judge(), "nope", "E3007", clock=clock)
+        skills.register_participant(Caller.of(judge(), clock), "nope", "E3007")

@@ -69,7 +69,7 @@ def test_a_write_waits_for_another_terminals_write_then_goes_ahead(busy_plant, c
     other = hold_write_lock(busy_plant, 0.2)
     defect_id = uuid.uuid4()
     # the other write holds the lock as this one starts: saved all the same, once
-    receipt = defects.report_defect(reporter, draft(), clock=clock, defect_id=defect_id)
+    receipt = defects.report_defect(Caller.of(reporter, clock), draft(), defect_id=defect_id)
     other.join()
     assert receipt.id == str(defect_id) and stored(defect_id) == 1
 
@@ -84,7 +84,7 @@ def test_a_lock_held_past_the_wait_is_reported_as_busy_and_the_report_kept(
     defect_id = uuid.uuid4()
     try:
         with pytest.raises(DatabaseUnavailable, match="busy") as busy:
-            defects.report_defect(reporter, draft(), clock=clock, defect_id=defect_id)
+            defects.report_defect(Caller.of(reporter, clock), draft(), defect_id=defect_id)
         assert busy.value.connection_lost is False  # not retried: it would only wait again
         kept = outbox.report_defect_or_keep(
             Caller.of(reporter, clock), box, draft(), defect_id=defect_id

@@ -8,6 +8,7 @@ from textual.widgets import DataTable
 from textual_plotext import PlotextPlot
 
 from kiosk.services.lines import anomalies
+from kiosk.services.platform.caller import Caller
 from models import AuditEntry, db
 from screens.anomalies import AnomaliesScreen
 from screens.station import StationScreen
@@ -128,7 +129,7 @@ async def test_the_pareto_screen_shows_the_month_and_moves_with_brackets(
         "month,category,count\n2025-09,material,6\n2025-09,machine,0\n2025-09,method,0\n2025-09,man,0\n2025-09,measurement,0\n2025-09,environment,0\n",
         encoding="utf-8",
     )
-    anomalies.import_anomalies(history, clock=clock)
+    anomalies.import_anomalies(Caller.system(clock), history)
     app = make_app(demo_plant, clock)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, "E4001", "1234")

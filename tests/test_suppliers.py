@@ -7,13 +7,14 @@ import pytest
 from kiosk.errors import PermissionDenied, ValidationFailed
 from kiosk.services.lines import suppliers
 from kiosk.services.platform import auth
+from kiosk.services.platform.caller import Caller
 from models import AuditEntry, Campaign, db
 from tests.helpers.incoming import seed_incoming
 
 
 def test_ranking_counts_shares_trends_lots_and_high_risk(demo_plant, clock):
     seed_incoming()
-    ranking = suppliers.supplier_ranking(clock=clock)
+    ranking = suppliers.supplier_ranking(Caller.system(clock))
     assert (ranking.start.isoformat(), ranking.end.isoformat()) == ("2025-09-01", "2025-09-30")
     assert (ranking.previous_start.isoformat(), ranking.previous_end.isoformat()) == (
         "2025-08-02",
@@ -41,19 +42,21 @@ def test_ranking_counts_shares_trends_lots_and_high_risk(demo_plant, clock):
 
     with db.connection():
         Campaign.update(supplier_risk_share_percent=20).where(Campaign.active).execute()
-    ranking = suppliers.supplier_ranking(clock=clock)  # the threshold is campaign data, inclusive
+    ranking = suppliers.supplier_ranking(
+        Caller.system(clock)
+    )  # the threshold is campaign data, inclusive
     assert ranking.threshold_percent == 20
     assert ranking.row("SUP-CN03").risk_reasons == ("share 20.0 % ≥ 20 %", "1 critical defect")
     assert not ranking.row("SUP-CN04").high_risk
     with db.connection():
         Campaign.update(supplier_risk_share_percent=45).where(Campaign.active).execute()
-    ranking = suppliers.supplier_ranking(clock=clock)
+    ranking = suppliers.supplier_ranking(Caller.system(clock))
     assert [r.supplier_code for r in ranking.high_risk] == ["SUP-CN03"]  # only the critical one
 
 
 def test_a_chosen_period_compares_with_the_days_just_before(demo_plant, clock):
     seed_incoming()
-    ranking = suppliers.supplier_ranking("2025-09-01", "2025-09-05", clock=clock)
+    ranking = suppliers.supplier_ranking(Caller.system(clock), "2025-09-01", "2025-09-05")
     assert (ranking.previous_start.isoformat(), ranking.previous_end.isoformat()) == (
         "2025-08-27",
         "2025-08-31",
@@ -72,17 +75,17 @@ def test_a_chosen_period_compares_with_the_days_just_before(demo_plant, clock):
 
 def test_bad_periods_are_refused_with_a_message(database, clock):
     with pytest.raises(ValidationFailed) as caught:
-        suppliers.supplier_ranking("2025-09-10", "2025-09-01", clock=clock)
+        suppliers.supplier_ranking(Caller.system(clock), "2025-09-10", "2025-09-01")
     assert "ends (2025-09-01) before it starts (2025-09-10)" in caught.value.message
     with pytest.raises(ValidationFailed) as caught:
-        suppliers.supplier_ranking("last week", clock=clock)
+        suppliers.supplier_ranking(Caller.system(clock), "last week")
     assert "'last week' is not a date" in caught.value.message
 
 
 def test_operators_are_refused_and_the_refusal_is_audited(demo_plant, clock):
     operator = auth.identify_badge("E1002")
     with pytest.raises(PermissionDenied) as caught:
-        suppliers.supplier_ranking_for(operator, terminal="T-9", clock=clock)
+        suppliers.supplier_ranking_for(Caller.of(operator, clock, "T-9"))
     assert caught.value.message == "Only a supervisor or above may view the supplier ranking."
     with db.connection():
         refusal = AuditEntry.get(AuditEntry.action == suppliers.ACTION)
@@ -92,7 +95,7 @@ def test_operators_are_refused_and_the_refusal_is_audited(demo_plant, clock):
             "T-9",
         )
     supervisor = auth.identify_badge("E4002")
-    ranking = suppliers.supplier_ranking_for(supervisor, clock=clock)
+    ranking = suppliers.supplier_ranking_for(Caller.of(supervisor, clock))
     assert [(r.supplier_code, r.count, r.share_percent) for r in ranking.rows] == [
         ("SUP-CN02", 1, 100.0)
     ]

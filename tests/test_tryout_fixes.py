@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
+from kiosk.services.platform.caller import Caller
 from models import Defect, db
 from screens.defect_report import DefectReportScreen
 from screens.signin import SignInScreen
@@ -141,22 +142,19 @@ async def test_greyed_keys_in_a_defect_say_why_and_look_greyed(demo_plant, clock
     from screens.defect_detail import DefectDetailScreen
 
     closed = report_defect(
-        auth.identify_badge("E4004"),
+        Caller.of(auth.identify_badge("E4004"), clock),
         DefectDraft("L3-S02", "machine", "major", "inspection", "Nozzle clogged"),
-        clock=clock,
     )
-    lifecycle.mark_fixed(auth.identify_badge("E3002"), closed.id, clock=clock)
-    lifecycle.verify(auth.identify_badge("E1001"), closed.id, clock=clock)
+    lifecycle.mark_fixed(Caller.of(auth.identify_badge("E3002"), clock), closed.id)
+    lifecycle.verify(Caller.of(auth.identify_badge("E1001"), clock), closed.id)
     lifecycle.close(
-        auth.identify_badge("E3001"),
+        Caller.of(auth.identify_badge("E3001"), clock),
         closed.id,
         lifecycle.RootCause("machine", "No cleaning cycle", "Cleaning every shift"),
-        clock=clock,
     )
     own = report_defect(
-        auth.identify_badge("E4004"),
+        Caller.of(auth.identify_badge("E4004"), clock),
         DefectDraft("L1-S02", "machine", "minor", "inspection", "Loose earth screw"),
-        clock=clock,
     )
     app = make_app(demo_plant, clock)
     async with app.run_test(size=SMALL) as pilot:

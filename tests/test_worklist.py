@@ -13,6 +13,7 @@ from kiosk.services.defects import lifecycle
 from kiosk.services.defects import worklist as service
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform import auth
+from kiosk.services.platform.caller import Caller
 from models import Defect, Team, db
 from screens.defect_detail import DefectDetailScreen
 from screens.worklist import WorklistScreen
@@ -22,17 +23,15 @@ from tests.helpers.app import make_app, post_keys, settle, sign_in, text_of
 def _closed(clock, station: str = "L1-S04", text: str = "Tester probe worn") -> str:
     """A defect of T1 reported, fixed, verified by another team's leader and closed."""
     receipt = report_defect(
-        auth.identify_badge("E4004"),
+        Caller.of(auth.identify_badge("E4004"), clock),
         DefectDraft(station, "measurement", "major", "inspection", text),
-        clock=clock,
     )
-    lifecycle.mark_fixed(auth.identify_badge("E1004"), receipt.id, "done", clock=clock)
-    lifecycle.verify(auth.identify_badge("E4003"), receipt.id, "ok", clock=clock)
+    lifecycle.mark_fixed(Caller.of(auth.identify_badge("E1004"), clock), receipt.id, "done")
+    lifecycle.verify(Caller.of(auth.identify_badge("E4003"), clock), receipt.id, "ok")
     lifecycle.close(
-        auth.identify_badge("E1001"),
+        Caller.of(auth.identify_badge("E1001"), clock),
         receipt.id,
         lifecycle.RootCause("machine", "Probe past its cycle limit", "Probe counter"),
-        clock=clock,
     )
     return receipt.id
 
@@ -52,37 +51,40 @@ def test_states_teams_search_and_pages_are_counted(demo_plant, clock):
             .count()
         )
         everything = Defect.select().count()
-    page = service.worklist_page(team, clock=clock)
+    page = service.worklist_page(Caller.system(clock), team)
     assert page.total == open_t1 == len(page.items)
     assert closed_id not in {item.id for item in page.items}
 
-    closed = service.worklist_page(team, state="closed", clock=clock)
+    closed = service.worklist_page(Caller.system(clock), team, state="closed")
     assert [item.id for item in closed.items] == [closed_id]
     assert closed.items[0].status == "closed"
-    assert service.worklist_page(None, state="all", clock=clock).total == everything
+    assert service.worklist_page(Caller.system(clock), None, state="all").total == everything
 
-    by_id = service.worklist_page(None, state="all", search=closed_id[:6].upper(), clock=clock)
+    by_id = service.worklist_page(
+        Caller.system(clock), None, state="all", search=closed_id[:6].upper()
+    )
     assert [item.id for item in by_id.items] == [closed_id]
-    by_station = service.worklist_page(None, state="all", search="l1-s04", clock=clock)
+    by_station = service.worklist_page(Caller.system(clock), None, state="all", search="l1-s04")
     assert closed_id in {item.id for item in by_station.items}
     assert all(item.station_code == "L1-S04" for item in by_station.items)
-    assert service.worklist_page(None, state="all", search="zz-none", clock=clock).total == 0
+    assert (
+        service.worklist_page(Caller.system(clock), None, state="all", search="zz-none").total == 0
+    )
 
     for n in range(5):
         report_defect(
-            auth.identify_badge("E1002"),
+            Caller.of(auth.identify_badge("E1002"), clock),
             DefectDraft("L1-S02", "man", "minor", "inspection", f"Paging {n}"),
-            clock=clock,
         )
-    first = service.worklist_page(None, search="L1-S02", limit=2, clock=clock)
-    second = service.worklist_page(None, search="L1-S02", offset=2, limit=2, clock=clock)
+    first = service.worklist_page(Caller.system(clock), None, search="L1-S02", limit=2)
+    second = service.worklist_page(Caller.system(clock), None, search="L1-S02", offset=2, limit=2)
     assert first.total == second.total >= 5 and len(first.items) == len(second.items) == 2
     assert (first.first, first.last, second.first) == (1, 2, 3)
     assert not {i.id for i in first.items} & {i.id for i in second.items}
     assert [i.seconds_left for i in first.items] == sorted(i.seconds_left for i in first.items)
 
     with pytest.raises(ValidationFailed):
-        service.worklist_page(None, state="everything", clock=clock)
+        service.worklist_page(Caller.system(clock), None, state="everything")
 
 
 async def test_supervisor_finds_a_closed_defect_and_marks_it_typical(demo_plant, clock):
@@ -120,9 +122,8 @@ async def test_supervisor_finds_a_closed_defect_and_marks_it_typical(demo_plant,
 async def test_paging_shows_the_count_and_moves_on(demo_plant, clock):
     for n in range(55):
         report_defect(
-            auth.identify_badge("E1002"),
+            Caller.of(auth.identify_badge("E1002"), clock),
             DefectDraft("L1-S02", "man", "minor", "inspection", f"Loose screw {n}"),
-            clock=clock,
         )
     app = make_app(demo_plant, clock)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -147,11 +148,10 @@ async def test_a_leader_lists_what_awaits_verification_with_its_status_at_80(dem
     """At 80 columns the Status column stays (the time left goes first), and `s` lists the
     defects fixed and awaiting verification."""
     fixed = report_defect(
-        auth.identify_badge("E4004"),
+        Caller.of(auth.identify_badge("E4004"), clock),
         DefectDraft("L1-S02", "machine", "major", "inspection", "Torque tool drifts"),
-        clock=clock,
     ).id
-    lifecycle.mark_fixed(auth.identify_badge("E1004"), fixed, "recalibrated", clock=clock)
+    lifecycle.mark_fixed(Caller.of(auth.identify_badge("E1004"), clock), fixed, "recalibrated")
     app = make_app(demo_plant, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "E1001", "1234")

@@ -15,6 +15,7 @@ from kiosk.clock import SystemClock
 from kiosk.errors import Conflict
 from kiosk.services.defects import deadlines, lifecycle
 from kiosk.services.platform import auth, database
+from kiosk.services.platform.caller import Caller
 
 
 class DriftingClock(SystemClock):
@@ -36,11 +37,11 @@ def main(url: str, role: str, offset: str, until: str, *defect_ids: str) -> int:
         pause = max(stop_at - time.time(), 0) / max(len(defect_ids), 1)
         for defect_id in defect_ids:
             with contextlib.suppress(Conflict):
-                lifecycle.verify(leader, defect_id, clock=clock)
+                lifecycle.verify(Caller.of(leader, clock), defect_id)
             time.sleep(pause)
     else:
         while time.time() < stop_at:
-            deadlines.sweep(clock=clock)
+            deadlines.sweep(Caller.system(clock))
             time.sleep(0.05)
     database.close()
     return 0

@@ -6,7 +6,7 @@ days inside it from the rollup, and the pieces of a day at either end (less than
 each, whatever the zone) from the defects themselves, by index. `defect_campaign_due`
 likewise: the UTC day that holds "now" is the only one counted from the defects.
 
-Helpers for the reads of a unit of work (they run inside the caller's `@read_only`).
+Helpers for the reads of a unit of work (they run inside the caller's `@uow.read`).
 """
 
 from __future__ import annotations

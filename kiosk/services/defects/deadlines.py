@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kiosk.clock import Clock, SystemClock
+from kiosk.clock import Clock
 from kiosk.services.defects.lifecycle import deadline_now, lock_defect, write_deadline_outcome
-from kiosk.services.platform.uow import idempotent, read_only, transaction
+from kiosk.services.platform import uow
+from kiosk.services.platform.caller import Caller
 from models import Campaign, Defect, LedgerEntry
 
 
@@ -23,7 +24,7 @@ class SweepResult:
     charged_now: int  # deductions this sweep wrote (others had been written before)
 
 
-@read_only
+@uow.read
 def _candidates(clock: Clock) -> list[str]:
     now = clock.now()
     late = Defect.select(Defect.id).where(
@@ -40,22 +41,21 @@ def _candidates(clock: Clock) -> list[str]:
     return sorted(ids - charged)
 
 
-@idempotent()  # each -2 has its key: a second sweep charges nothing twice
-def sweep(*, clock: Clock | None = None) -> SweepResult:
-    """Charge every overdue defect that has not been charged yet."""
-    clock = clock or SystemClock()
-    pending = _candidates(clock)
-    charged_now = 0
-    for defect_id in pending:
-        with transaction():
-            defect = lock_defect(defect_id)  # read again under the row lock: a verification
-            now = deadline_now(clock)  # may have landed since the candidates were read
-            verified_on_time = defect.verified_at is not None and defect.verified_at <= (
-                defect.due_at
-            )
-            if verified_on_time or now <= defect.due_at:
-                continue
-            campaign = Campaign.get_or_none(Campaign.id == defect.campaign_id)
-            if write_deadline_outcome(defect, campaign, now, None, on_time=False):
-                charged_now += 1
+@uow.write(idempotent=True)  # each -2 has its key: charging twice writes nothing twice
+def _charge(clock: Clock, defect_id: str) -> bool:
+    """Charge one overdue defect, in its own transaction; True when written now."""
+    defect = lock_defect(defect_id)  # read again under the row lock: a verification
+    now = deadline_now(clock)  # may have landed since the candidates were read
+    verified_on_time = defect.verified_at is not None and defect.verified_at <= defect.due_at
+    if verified_on_time or now <= defect.due_at:
+        return False
+    campaign = Campaign.get_or_none(Campaign.id == defect.campaign_id)
+    return write_deadline_outcome(defect, campaign, now, None, on_time=False)
+
+
+def sweep(caller: Caller) -> SweepResult:
+    """Charge every overdue defect that has not been charged yet: each in its own unit, so
+    a sweep over many defects never holds them all locked at once."""
+    pending = _candidates(caller.clock)
+    charged_now = sum(_charge(caller.clock, defect_id) for defect_id in pending)
     return SweepResult(overdue=len(pending), charged_now=charged_now)

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 
 from peewee import JOIN, ModelSelect
 
-from kiosk.clock import Clock, SystemClock
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import N_, LazyLabels, _
 from kiosk.services.plant.campaigns import CampaignView, active_campaign_row, rules_of
-from kiosk.services.platform.auth import EmployeeView, active_employee
+from kiosk.services.platform import uow
+from kiosk.services.platform.auth import active_employee
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.text import clean_text, shorten
-from kiosk.services.platform.uow import idempotent, read_only, transaction
 from models import Defect, DefectEvent, Employee, ProductionLine, Station, Supplier, Team
 from models.defects import CATEGORIES_5M1E, SEVERITIES, SOURCES
 
@@ -62,7 +62,7 @@ class ReportOptions:
     late_points: int = CampaignView.late_points
 
 
-@read_only
+@uow.read
 def report_options() -> ReportOptions:
     campaign = active_campaign_row()
     rules = rules_of(campaign)
@@ -133,94 +133,89 @@ def validate_draft(draft: DefectDraft) -> dict[str, str]:
     return problems
 
 
-@idempotent(defect_id=uuid.uuid4)  # a dropped connection: retried once, stored once
+# a dropped connection: retried once, stored once
+@uow.write(idempotent=True, ids={"defect_id": uuid.uuid4})
 def report_defect(
-    reporter: EmployeeView,
-    draft: DefectDraft,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
-    defect_id: uuid.UUID | None = None,
+    caller: Caller, draft: DefectDraft, *, defect_id: uuid.UUID | None = None
 ) -> DefectReceipt:
     """File a defect against a station's responsible team; due = now + correction window."""
-    clock = clock or SystemClock()
+    reporter = caller.person
     problems = validate_draft(draft)
     if problems:
         raise ValidationFailed(problems)
-    with transaction():
-        if defect_id is not None and (known := Defect.get_or_none(Defect.id == defect_id)):
-            return receipt_of(known)  # sent before (an offline replay, a resend): once is enough
-        station = (
-            Station.select(Station, ProductionLine)
-            .join(ProductionLine)
-            .where((Station.code == draft.station_code.strip().upper()) & Station.active)
-            .first()
-        )
-        if station is None:
-            raise NotFound(
-                _(
-                    "Station {station_code} is not known any more. Scan it again.",
-                    station_code=shorten(draft.station_code),
-                )
+    if defect_id is not None and (known := Defect.get_or_none(Defect.id == defect_id)):
+        return receipt_of(known)  # sent before (an offline replay, a resend): once is enough
+    station = (
+        Station.select(Station, ProductionLine)
+        .join(ProductionLine)
+        .where((Station.code == draft.station_code.strip().upper()) & Station.active)
+        .first()
+    )
+    if station is None:
+        raise NotFound(
+            _(
+                "Station {station_code} is not known any more. Scan it again.",
+                station_code=shorten(draft.station_code),
             )
-        team = station.team or station.line.team
-        if team is None:
-            raise NotFound(
-                _(
-                    "Station {code} has no responsible team. Ask the quality office.",
-                    code=station.code,
-                )
+        )
+    team = station.team or station.line.team
+    if team is None:
+        raise NotFound(
+            _(
+                "Station {code} has no responsible team. Ask the quality office.",
+                code=station.code,
             )
-        employee = active_employee(reporter)
-        supplier = None
-        lot = None
-        if draft.source == "incoming_material":
-            supplier = Supplier.get_or_none(
-                (Supplier.code == (draft.supplier_code or "").strip().upper()) & Supplier.active
-            )
-            if supplier is None:
-                raise ValidationFailed({"supplier": _("That supplier is not known. Choose one.")})
-            lot = clean_text(draft.lot or "")
-        campaign = active_campaign_row()
-        window_hours = rules_of(campaign).correction_window_hours
-        now = clock.now()
-        defect = Defect.create(
-            id=defect_id or uuid.uuid4(),
-            campaign=campaign,
-            station=station,
-            line=station.line,
-            team=team,
-            reporter=employee,
-            category=draft.category,
-            severity=draft.severity,
-            source=draft.source,
-            supplier=supplier,
-            lot=lot,
-            description=clean_text(draft.description, keep_newlines=True),
-            status="reported",
-            reported_at=now,
-            due_at=now + timedelta(hours=window_hours),
-            updated_at=now,
-            terminal=terminal,
         )
-        DefectEvent.create(
-            defect=defect,
-            actor=employee,
-            at=now,
-            from_status=None,
-            to_status="reported",
-            note=f"reported at station {station.code}",
-            terminal=terminal,
+    employee = active_employee(reporter)
+    supplier = None
+    lot = None
+    if draft.source == "incoming_material":
+        supplier = Supplier.get_or_none(
+            (Supplier.code == (draft.supplier_code or "").strip().upper()) & Supplier.active
         )
-        return DefectReceipt(
-            id=str(defect.id),
-            short_id=str(defect.id)[:8],
-            station_code=station.code,
-            line_name=station.line.name,
-            team_name=team.name,
-            reported_at=now,
-            due_at=defect.due_at,
-        )
+        if supplier is None:
+            raise ValidationFailed({"supplier": _("That supplier is not known. Choose one.")})
+        lot = clean_text(draft.lot or "")
+    campaign = active_campaign_row()
+    window_hours = rules_of(campaign).correction_window_hours
+    now = caller.now()
+    defect = Defect.create(
+        id=defect_id or uuid.uuid4(),
+        campaign=campaign,
+        station=station,
+        line=station.line,
+        team=team,
+        reporter=employee,
+        category=draft.category,
+        severity=draft.severity,
+        source=draft.source,
+        supplier=supplier,
+        lot=lot,
+        description=clean_text(draft.description, keep_newlines=True),
+        status="reported",
+        reported_at=now,
+        due_at=now + timedelta(hours=window_hours),
+        updated_at=now,
+        terminal=caller.terminal,
+    )
+    DefectEvent.create(
+        defect=defect,
+        actor=employee,
+        at=now,
+        from_status=None,
+        to_status="reported",
+        note=f"reported at station {station.code}",
+        terminal=caller.terminal,
+    )
+    return DefectReceipt(
+        id=str(defect.id),
+        short_id=str(defect.id)[:8],
+        station_code=station.code,
+        line_name=station.line.name,
+        team_name=team.name,
+        reported_at=now,
+        due_at=defect.due_at,
+    )
 
 
 def receipt_of(defect: Defect) -> DefectReceipt:

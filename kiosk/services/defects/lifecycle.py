@@ -27,32 +27,31 @@ verified on time) never charges it.
 from __future__ import annotations
 
 import functools
-import inspect
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import ParamSpec, TypeVar, cast
+from typing import ParamSpec, TypeVar
 
 from peewee import SQL, fn
 
-from kiosk.clock import Clock, SystemClock, to_local
+from kiosk.clock import Clock, to_local
 from kiosk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import N_, LazyLabels, _, retranslate
 from kiosk.services.defects.defect_states import OPEN_STATUSES as OPEN_STATUSES  # screens read it
 from kiosk.services.defects.defect_states import allowed, transition
 from kiosk.services.defects.defects import CATEGORY_LABELS
 from kiosk.services.plant.campaigns import CampaignView, active_campaign_row, rules_of
-from kiosk.services.platform import ledger
+from kiosk.services.platform import ledger, uow
 from kiosk.services.platform.auth import (
     ROLE_TITLES,
     EmployeeView,
     record_action,
-    record_refusal,
 )
+from kiosk.services.platform.caller import Caller
+from kiosk.services.platform.refusals import audits_refusals
 from kiosk.services.platform.text import clean_text
-from kiosk.services.platform.uow import idempotent, read_only, transaction
 from models import (
     Campaign,
     Defect,
@@ -85,38 +84,10 @@ R = TypeVar("R")
 
 
 def audited(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Write an audit row for every PermissionDenied the action raises, then re-raise.
-
-    The row names the `actor`, the `defect_id`, the `terminal` and the `clock` the
-    action was called with, read by parameter name (the action must have them)."""
-
-    def decorate(function: Callable[P, R]) -> Callable[P, R]:
-        signature = inspect.signature(function)
-        for name in ("actor", "defect_id", "terminal", "clock"):
-            if name not in signature.parameters:
-                raise TypeError(f"@audited needs a parameter {name!r} on {function.__name__}")
-
-        @functools.wraps(function)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            try:
-                return function(*args, **kwargs)
-            except PermissionDenied as refusal:
-                given = signature.bind(*args, **kwargs).arguments
-                actor = given["actor"]
-                assert isinstance(actor, EmployeeView)
-                record_refusal(
-                    actor,
-                    action,
-                    str(given["defect_id"]),
-                    refusal.message,
-                    terminal=cast("str | None", given.get("terminal")),
-                    clock=cast("Clock | None", given.get("clock")),
-                )
-                raise
-
-        return wrapper
-
-    return decorate
+    """Audit every PermissionDenied the action raises (its caller, its `defect_id`), then
+    re-raise. Put it above the unit of work: the refused unit has rolled back, and the
+    audit row commits on its own."""
+    return audits_refusals(action, lambda given: str(given["defect_id"]))
 
 
 def _defect_id(value: str | uuid.UUID) -> uuid.UUID:
@@ -211,70 +182,62 @@ def _on_responsible_team(actor: EmployeeView, defect: Defect, doing: str) -> Non
     )
 
 
-@idempotent(progress_id=uuid.uuid4)
 @audited(transition("progress").refusal_audit)
+@uow.write(idempotent=True, ids={"progress_id": uuid.uuid4})
 def post_progress(
-    actor: EmployeeView,
+    caller: Caller,
     defect_id: str | uuid.UUID,
     text: str,
     *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
     progress_id: uuid.UUID | None = None,
 ) -> DefectDetail:
     """A progress update; the first one moves a reported defect to in progress."""
-    clock = clock or SystemClock()
+    actor = caller.person
     note = _note(text, "progress", _("Write what was done or found."))
-    with transaction():
-        defect = lock_defect(defect_id)
-        if progress_id is not None and (
-            DefectProgress.select().where(DefectProgress.client_id == str(progress_id)).exists()
-        ):
-            return _detail(defect.id, clock.now())  # sent before: once is enough
-        _on_responsible_team(actor, defect, _("post progress on"))
-        _require_state(defect, "progress")
-        now = clock.now()
-        DefectProgress.create(
-            defect=defect,
-            author=actor.id,
-            at=now,
-            text=note,
-            terminal=terminal,
-            client_id=str(progress_id) if progress_id else None,
-        )
-        if defect.status == "reported":
-            _move(defect, actor, "in_progress", N_("first progress update"), now, terminal)
-        else:
-            defect.updated_at = now
-            defect.save()
-        return _detail(defect.id, now)
+    defect = lock_defect(defect_id)
+    if progress_id is not None and (
+        DefectProgress.select().where(DefectProgress.client_id == str(progress_id)).exists()
+    ):
+        return _detail(defect.id, caller.now())  # sent before: once is enough
+    _on_responsible_team(actor, defect, _("post progress on"))
+    _require_state(defect, "progress")
+    now = caller.now()
+    DefectProgress.create(
+        defect=defect,
+        author=actor.id,
+        at=now,
+        text=note,
+        terminal=caller.terminal,
+        client_id=str(progress_id) if progress_id else None,
+    )
+    if defect.status == "reported":
+        _move(defect, actor, "in_progress", N_("first progress update"), now, caller.terminal)
+    else:
+        defect.updated_at = now
+        defect.save()
+    return _detail(defect.id, now)
 
 
 @audited(transition("fixed").refusal_audit)
+@uow.write
 def mark_fixed(
-    actor: EmployeeView,
+    caller: Caller,
     defect_id: str | uuid.UUID,
     note: str = "",
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> DefectDetail:
     """A member of the responsible team says the correction is done."""
-    clock = clock or SystemClock()
+    actor = caller.person
     text = _note(note, "note")
-    with transaction():
-        defect = lock_defect(defect_id)
-        if actor.team_id != defect.team_id:
-            team = Team.get_by_id(defect.team_id).name
-            raise PermissionDenied(
-                _("Only a member of {team} may mark this defect fixed.", team=team)
-            )
-        _require_state(defect, "fixed")
-        now = clock.now()
-        defect.fixed_by_id = actor.id
-        defect.fixed_at = now
-        _move(defect, actor, "fixed", text or N_("correction done"), now, terminal)
-        return _detail(defect.id, now)
+    defect = lock_defect(defect_id)
+    if actor.team_id != defect.team_id:
+        team = Team.get_by_id(defect.team_id).name
+        raise PermissionDenied(_("Only a member of {team} may mark this defect fixed.", team=team))
+    _require_state(defect, "fixed")
+    now = caller.now()
+    defect.fixed_by_id = actor.id
+    defect.fixed_at = now
+    _move(defect, actor, "fixed", text or N_("correction done"), now, caller.terminal)
+    return _detail(defect.id, now)
 
 
 def _farming_rules(defect: Defect) -> CampaignView:
@@ -325,97 +288,89 @@ def _self_reported(defect: Defect) -> bool:
 
 
 @audited(transition("confirm").refusal_audit)
+@uow.write
 def confirm(
-    actor: EmployeeView,
+    caller: Caller,
     defect_id: str | uuid.UUID,
     note: str = "",
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> DefectDetail:
     """A leader outside the responsible team (or from Quality) confirms that a defect the
     team reported about itself is real; only then can its on-time correction earn points."""
-    clock = clock or SystemClock()
+    actor = caller.person
     text = _note(note, "note")
-    with transaction():
-        defect = lock_defect(defect_id)
-        short = str(defect.id)[:8]
-        if not _self_reported(defect):
-            raise Conflict(
-                _(
-                    "Defect {short} was not reported by its own team: it needs no confirmation.",
-                    short=short,
-                )
+    defect = lock_defect(defect_id)
+    short = str(defect.id)[:8]
+    if not _self_reported(defect):
+        raise Conflict(
+            _(
+                "Defect {short} was not reported by its own team: it needs no confirmation.",
+                short=short,
             )
-        if defect.confirmed_by_id is not None:
-            who = Employee.get_by_id(defect.confirmed_by_id).name
-            raise Conflict(
-                _("Defect {short} was already confirmed by {who}.", short=short, who=who)
-            )
-        _require_state(defect, "confirm")
-        rules = _farming_rules(defect)
-        refusal = outside_refusal(
-            actor, defect.team_id, Team.get_by_id(defect.team_id).name, rules, _("confirm")
         )
-        if refusal:
-            raise PermissionDenied(refusal)
-        if defect.reporter_id == actor.id:
-            raise PermissionDenied(
-                _("You reported this defect yourself: another leader must confirm it.")
-            )
-        now = clock.now()
-        defect.confirmed_by_id = actor.id
-        defect.confirmed_at = now
-        defect.updated_at = now
-        defect.save()
-        DefectEvent.create(
-            defect=defect,
-            actor=actor.id,
-            at=now,
-            from_status=defect.status,
-            to_status=defect.status,
-            note=f"confirmed as a real defect: {text}" if text else CONFIRMED_NOTE,
-            terminal=terminal,
+    if defect.confirmed_by_id is not None:
+        who = Employee.get_by_id(defect.confirmed_by_id).name
+        raise Conflict(_("Defect {short} was already confirmed by {who}.", short=short, who=who))
+    _require_state(defect, "confirm")
+    rules = _farming_rules(defect)
+    refusal = outside_refusal(
+        actor, defect.team_id, Team.get_by_id(defect.team_id).name, rules, _("confirm")
+    )
+    if refusal:
+        raise PermissionDenied(refusal)
+    if defect.reporter_id == actor.id:
+        raise PermissionDenied(
+            _("You reported this defect yourself: another leader must confirm it.")
         )
-        record_action(
-            actor.id, "defect_confirm", str(defect.id), now, detail=text[:500], terminal=terminal
-        )
-        return _detail(defect.id, now)
+    now = caller.now()
+    defect.confirmed_by_id = actor.id
+    defect.confirmed_at = now
+    defect.updated_at = now
+    defect.save()
+    DefectEvent.create(
+        defect=defect,
+        actor=actor.id,
+        at=now,
+        from_status=defect.status,
+        to_status=defect.status,
+        note=f"confirmed as a real defect: {text}" if text else CONFIRMED_NOTE,
+        terminal=caller.terminal,
+    )
+    record_action(
+        actor.id, "defect_confirm", str(defect.id), now, detail=text[:500], terminal=caller.terminal
+    )
+    return _detail(defect.id, now)
 
 
 @audited(transition("verify").refusal_audit)
+@uow.write
 def verify(
-    actor: EmployeeView,
+    caller: Caller,
     defect_id: str | uuid.UUID,
     note: str = "",
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> DefectDetail:
     """A leader from outside the team or from Quality (never the fixer) confirms the fix; on
     time earns the campaign's points once, unless a farming rule withholds them (then the
     window closes with a 0-point row saying why: `DefectDetail.withheld`)."""
-    clock = clock or SystemClock()
+    actor = caller.person
     text = _note(note, "note")
-    with transaction():
-        defect = lock_defect(defect_id)
-        _require_state(defect, "verify")
-        _may_verify(actor, defect, "verify")
-        now = deadline_now(clock)
-        defect.verified_by_id = actor.id
-        defect.verified_at = now
-        on_time = now <= defect.due_at
-        _move(
-            defect,
-            actor,
-            "verified",
-            text or (N_("verified on time") if on_time else N_("verified after the window")),
-            now,
-            terminal,
-        )
-        campaign = Campaign.get_or_none(Campaign.id == defect.campaign_id) or active_campaign_row()
-        write_deadline_outcome(defect, campaign, now, actor.id, on_time=on_time)
-        return _detail(defect.id, now)
+    defect = lock_defect(defect_id)
+    _require_state(defect, "verify")
+    _may_verify(actor, defect, "verify")
+    now = deadline_now(caller.clock)
+    defect.verified_by_id = actor.id
+    defect.verified_at = now
+    on_time = now <= defect.due_at
+    _move(
+        defect,
+        actor,
+        "verified",
+        text or (N_("verified on time") if on_time else N_("verified after the window")),
+        now,
+        caller.terminal,
+    )
+    campaign = Campaign.get_or_none(Campaign.id == defect.campaign_id) or active_campaign_row()
+    write_deadline_outcome(defect, campaign, now, actor.id, on_time=on_time)
+    return _detail(defect.id, now)
 
 
 def deadline_now(clock: Clock) -> datetime:
@@ -545,26 +500,23 @@ def _withheld(
 
 
 @audited(transition("reject").refusal_audit)
+@uow.write
 def reject(
-    actor: EmployeeView,
+    caller: Caller,
     defect_id: str | uuid.UUID,
     reason: str,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> DefectDetail:
     """The verifier does not accept the fix: back to in progress, with the reason."""
-    clock = clock or SystemClock()
+    actor = caller.person
     why = _note(reason, "reason", _("Say why the fix is not accepted."))
-    with transaction():
-        defect = lock_defect(defect_id)
-        _require_state(defect, "reject")
-        _may_verify(actor, defect, "reject")
-        now = clock.now()
-        defect.fixed_by = None
-        defect.fixed_at = None
-        _move(defect, actor, "in_progress", f"fix rejected: {why}", now, terminal)
-        return _detail(defect.id, now)
+    defect = lock_defect(defect_id)
+    _require_state(defect, "reject")
+    _may_verify(actor, defect, "reject")
+    now = caller.now()
+    defect.fixed_by = None
+    defect.fixed_at = None
+    _move(defect, actor, "in_progress", f"fix rejected: {why}", now, caller.terminal)
+    return _detail(defect.id, now)
 
 
 @dataclass(frozen=True)
@@ -586,110 +538,101 @@ def root_cause_problems(root: RootCause) -> dict[str, str]:
 
 
 @audited(transition("close").refusal_audit)
+@uow.write
 def close(
-    actor: EmployeeView,
+    caller: Caller,
     defect_id: str | uuid.UUID,
     root: RootCause,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> DefectDetail:
     """Close a verified defect; a root cause (5M1E + text) and a corrective action are required."""
-    clock = clock or SystemClock()
+    actor = caller.person
     problems = root_cause_problems(root)
     if problems:
         raise ValidationFailed(problems)
-    with transaction():
-        defect = lock_defect(defect_id)
-        if not actor.has_role("team_leader"):
-            raise PermissionDenied(_("Only a team leader or above may close a defect."))
-        _require_state(defect, "close")
-        now = clock.now()
-        defect.root_cause_factor = root.factor
-        defect.root_cause = _note(root.cause, "cause")
-        defect.corrective_action = _note(root.corrective_action, "action")
-        defect.closed_at = now
-        factor = CATEGORY_LABELS.english(root.factor or "").split(" (")[0]
-        _move(defect, actor, "closed", f"root cause ({factor}): {defect.root_cause}", now, terminal)
-        return _detail(defect.id, now)
+    defect = lock_defect(defect_id)
+    if not actor.has_role("team_leader"):
+        raise PermissionDenied(_("Only a team leader or above may close a defect."))
+    _require_state(defect, "close")
+    now = caller.now()
+    defect.root_cause_factor = root.factor
+    defect.root_cause = _note(root.cause, "cause")
+    defect.corrective_action = _note(root.corrective_action, "action")
+    defect.closed_at = now
+    factor = CATEGORY_LABELS.english(root.factor or "").split(" (")[0]
+    _move(
+        defect, actor, "closed", f"root cause ({factor}): {defect.root_cause}", now, caller.terminal
+    )
+    return _detail(defect.id, now)
 
 
 @audited(transition("typical").refusal_audit)
+@uow.write
 def mark_typical(
-    actor: EmployeeView,
+    caller: Caller,
     defect_id: str | uuid.UUID,
     typical: bool = True,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> DefectDetail:
     """Mark a closed defect as a typical case for the prevention handbook (supervisor+)."""
-    clock = clock or SystemClock()
-    with transaction():
-        defect = lock_defect(defect_id)
-        if not actor.has_role("supervisor"):
-            raise PermissionDenied(_("Only a supervisor or above may mark a typical case."))
-        _require_state(defect, "typical")
-        now = clock.now()
-        defect.typical = typical
-        defect.updated_at = now
-        defect.save()
-        DefectEvent.create(
-            defect=defect,
-            actor=actor.id,
-            at=now,
-            from_status="closed",
-            to_status="closed",
-            note=N_("marked as a typical case") if typical else N_("no longer a typical case"),
-            terminal=terminal,
-        )
-        record_action(
-            actor.id,
-            "defect_typical" if typical else "defect_not_typical",
-            str(defect.id),
-            now,
-            terminal=terminal,
-        )
-        return _detail(defect.id, now)
+    actor = caller.person
+    defect = lock_defect(defect_id)
+    if not actor.has_role("supervisor"):
+        raise PermissionDenied(_("Only a supervisor or above may mark a typical case."))
+    _require_state(defect, "typical")
+    now = caller.now()
+    defect.typical = typical
+    defect.updated_at = now
+    defect.save()
+    DefectEvent.create(
+        defect=defect,
+        actor=actor.id,
+        at=now,
+        from_status="closed",
+        to_status="closed",
+        note=N_("marked as a typical case") if typical else N_("no longer a typical case"),
+        terminal=caller.terminal,
+    )
+    record_action(
+        actor.id,
+        "defect_typical" if typical else "defect_not_typical",
+        str(defect.id),
+        now,
+        terminal=caller.terminal,
+    )
+    return _detail(defect.id, now)
 
 
 @audited(transition("reassign").refusal_audit)
+@uow.write
 def reassign(
-    actor: EmployeeView,
+    caller: Caller,
     defect_id: str | uuid.UUID,
     team_code: str,
     reason: str,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> DefectDetail:
     """Give the defect to another team (supervisor+, with a reason); the due time stays."""
-    clock = clock or SystemClock()
+    actor = caller.person
     why = _note(reason, "reason", _("Say why the defect goes to another team."))
-    with transaction():
-        defect = lock_defect(defect_id)
-        if not actor.has_role("supervisor"):
-            raise PermissionDenied(_("Only a supervisor or above may reassign a defect."))
-        _require_state(defect, "reassign")
-        team = Team.get_or_none((Team.code == team_code.strip().upper()) & Team.active)
-        if team is None:
-            raise ValidationFailed({"team": _("Choose one of the plant's teams.")})
-        if team.id == defect.team_id:
-            raise ValidationFailed(
-                {"team": _("The defect already belongs to {name}.", name=team.name)}
-            )
-        old = Team.get_by_id(defect.team_id).name
-        defect.team = team
-        now = clock.now()
-        _move(
-            defect,
-            actor,
-            defect.status,
-            f"reassigned from {old} to {team.name}: {why}",
-            now,
-            terminal,
-        )
-        return _detail(defect.id, now)
+    defect = lock_defect(defect_id)
+    if not actor.has_role("supervisor"):
+        raise PermissionDenied(_("Only a supervisor or above may reassign a defect."))
+    _require_state(defect, "reassign")
+    team = Team.get_or_none((Team.code == team_code.strip().upper()) & Team.active)
+    if team is None:
+        raise ValidationFailed({"team": _("Choose one of the plant's teams.")})
+    if team.id == defect.team_id:
+        raise ValidationFailed({"team": _("The defect already belongs to {name}.", name=team.name)})
+    old = Team.get_by_id(defect.team_id).name
+    defect.team = team
+    now = caller.now()
+    _move(
+        defect,
+        actor,
+        defect.status,
+        f"reassigned from {old} to {team.name}: {why}",
+        now,
+        caller.terminal,
+    )
+    return _detail(defect.id, now)
 
 
 # -- reading -----------------------------------------------------------------
@@ -934,10 +877,9 @@ def _detail(defect_id: uuid.UUID, now: datetime) -> DefectDetail:
     )
 
 
-@read_only
-def defect_detail(defect_id: str | uuid.UUID, *, clock: Clock | None = None) -> DefectDetail:
-    clock = clock or SystemClock()
-    return _detail(_existing_id(defect_id), clock.now())
+@uow.read
+def defect_detail(caller: Caller, defect_id: str | uuid.UUID) -> DefectDetail:
+    return _detail(_existing_id(defect_id), caller.now())
 
 
 def _existing_id(defect_id: str | uuid.UUID) -> uuid.UUID:
@@ -953,7 +895,7 @@ class TeamOption:
     name: str
 
 
-@read_only
+@uow.read
 def team_options() -> list[TeamOption]:
     return [
         TeamOption(t.code, t.name)

@@ -16,20 +16,20 @@ from datetime import datetime, timedelta
 
 from peewee import JOIN, ModelSelect, fn
 
-from kiosk.clock import Clock, FrozenClock, SystemClock, format_local
+from kiosk.clock import FrozenClock, format_local
 from kiosk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import N_, LazyLabels, _
 from kiosk.services.plant.campaigns import RULES_BY_KEY, active_campaign_row, rules_of
-from kiosk.services.platform import ledger
+from kiosk.services.platform import ledger, uow
 from kiosk.services.platform.auth import (
     EmployeeView,
     identify_badge,
     record_action,
-    record_refusal,
     require_role,
 )
+from kiosk.services.platform.caller import Caller
+from kiosk.services.platform.refusals import audits_refusals
 from kiosk.services.platform.text import clean_text
-from kiosk.services.platform.uow import read_only, transaction
 from models import Campaign, Employee, Team, db
 from models.proposals import Proposal
 
@@ -249,50 +249,43 @@ def _range_of(campaign: Campaign | None) -> PointsRange:
     return PointsRange(rules.proposal_points_min, rules.proposal_points_max)
 
 
-def submit_proposal(
-    actor: EmployeeView,
-    draft: ProposalDraft,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
-) -> ProposalView:
+@uow.write
+def submit_proposal(caller: Caller, draft: ProposalDraft) -> ProposalView:
     """Any signed-in employee submits a proposal; it waits for a reviewer."""
-    clock = clock or SystemClock()
     clean = check_draft(draft)
-    with transaction():
-        employee = _active_employee(actor)
-        twin = (
-            Proposal.select()
-            .where(
-                (Proposal.submitter == employee.id)
-                & (Proposal.status == "submitted")
-                & (fn.LOWER(Proposal.title) == clean.title.lower())
-            )
-            .first()
+    employee = _active_employee(caller.person)
+    twin = (
+        Proposal.select()
+        .where(
+            (Proposal.submitter == employee.id)
+            & (Proposal.status == "submitted")
+            & (fn.LOWER(Proposal.title) == clean.title.lower())
         )
-        if twin is not None:
-            raise Conflict(
-                _(
-                    'You already submitted "{title}" on {time}; it is waiting for review. Give '
-                    "a new proposal another title.",
-                    title=twin.title,
-                    time=format_local(twin.submitted_at),
-                )
+        .first()
+    )
+    if twin is not None:
+        raise Conflict(
+            _(
+                'You already submitted "{title}" on {time}; it is waiting for review. Give '
+                "a new proposal another title.",
+                title=twin.title,
+                time=format_local(twin.submitted_at),
             )
-        campaign = active_campaign_row()
-        proposal = Proposal.create(
-            campaign=campaign.id if campaign else None,
-            submitter=employee.id,
-            team=employee.team_id,
-            title=clean.title,
-            problem=clean.problem,
-            proposal=clean.proposal,
-            benefit=clean.benefit,
-            status="submitted",
-            submitted_at=clock.now(),
-            terminal=terminal,
         )
-        return _view(proposal.id)
+    campaign = active_campaign_row()
+    proposal = Proposal.create(
+        campaign=campaign.id if campaign else None,
+        submitter=employee.id,
+        team=employee.team_id,
+        title=clean.title,
+        problem=clean.problem,
+        proposal=clean.proposal,
+        benefit=clean.benefit,
+        status="submitted",
+        submitted_at=caller.now(),
+        terminal=caller.terminal,
+    )
+    return _view(proposal.id)
 
 
 def _require_unreviewed(proposal: Proposal) -> None:
@@ -326,129 +319,98 @@ def _may_review(actor: EmployeeView, proposal: Proposal) -> None:
         )
 
 
-def _refuse_audited(
-    actor: EmployeeView,
-    proposal_id: str | uuid.UUID,
-    refusal: PermissionDenied,
-    terminal: str | None,
-    clock: Clock,
-) -> None:
-    record_refusal(
-        actor,
-        "proposal_review",
-        clean_text(str(proposal_id))[:64],
-        refusal.message,
-        terminal=terminal,
-        clock=clock,
-    )
+_refusal_audited = audits_refusals(
+    "proposal_review", lambda given: clean_text(str(given["proposal_id"]))[:64]
+)
 
 
+@_refusal_audited
+@uow.write
 def accept_proposal(
-    actor: EmployeeView,
+    caller: Caller,
     proposal_id: str | uuid.UUID,
     points: int | str | None,
     comment: str = "",
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> ProposalView:
     """Accept a proposal and award its points to the submitter's team at once (supervisor+)."""
-    clock = clock or SystemClock()
-    try:
-        if not actor.has_role("supervisor"):
-            raise PermissionDenied(_("Only a supervisor or above may review proposals."))
-        note = _comment(comment)
-        with transaction():
-            proposal = _lock(proposal_id)
-            _require_unreviewed(proposal)
-            _may_review(actor, proposal)
-            campaign = _campaign_for(proposal)
-            amount = _points(points, _range_of(campaign))
-            submitter = Employee.get_by_id(proposal.submitter_id)
-            team_id = submitter.team_id or proposal.team_id
-            if team_id is None:
-                raise Conflict(
-                    _(
-                        "{name} belongs to no team, so the points have nowhere to go. Ask the "
-                        "quality office to put them in a team first.",
-                        name=submitter.name,
-                    )
-                )
-            now = clock.now()
-            proposal.status = "accepted"
-            proposal.points = amount
-            proposal.reviewed_by_id = actor.id
-            proposal.reviewed_at = now
-            proposal.review_comment = note
-            proposal.save()
-            result = ledger.write_award(
-                ledger.Award(
-                    team_id=team_id,
-                    amount=amount,
-                    reason=f"improvement proposal {str(proposal.id)[:8]} accepted: "
-                    f'"{proposal.title}"',
-                    cause_type="proposal",
-                    cause_id=str(proposal.id),
-                    idempotency_key=f"proposal:{proposal.id}",
-                    employee_id=submitter.id,
-                    created_by_id=actor.id,
-                    campaign_id=campaign.id if campaign else None,
-                ),
-                now,
+    actor = caller.person
+    if not actor.has_role("supervisor"):
+        raise PermissionDenied(_("Only a supervisor or above may review proposals."))
+    note = _comment(comment)
+    proposal = _lock(proposal_id)
+    _require_unreviewed(proposal)
+    _may_review(actor, proposal)
+    campaign = _campaign_for(proposal)
+    amount = _points(points, _range_of(campaign))
+    submitter = Employee.get_by_id(proposal.submitter_id)
+    team_id = submitter.team_id or proposal.team_id
+    if team_id is None:
+        raise Conflict(
+            _(
+                "{name} belongs to no team, so the points have nowhere to go. Ask the "
+                "quality office to put them in a team first.",
+                name=submitter.name,
             )
-            if not result.written:
-                raise Conflict(
-                    _("Proposal {id} has already earned its points.", id=str(proposal.id)[:8])
-                )
-            record_action(
-                actor.id,
-                "accept_proposal",
-                f"proposal {str(proposal.id)[:8]}",
-                now,
-                detail=f"{amount:+d} points; {note}",
-                terminal=terminal,
-            )
-            return _view(proposal.id)
-    except PermissionDenied as refusal:
-        _refuse_audited(actor, proposal_id, refusal, terminal, clock)
-        raise
+        )
+    now = caller.now()
+    proposal.status = "accepted"
+    proposal.points = amount
+    proposal.reviewed_by_id = actor.id
+    proposal.reviewed_at = now
+    proposal.review_comment = note
+    proposal.save()
+    result = ledger.write_award(
+        ledger.Award(
+            team_id=team_id,
+            amount=amount,
+            reason=f'improvement proposal {str(proposal.id)[:8]} accepted: "{proposal.title}"',
+            cause_type="proposal",
+            cause_id=str(proposal.id),
+            idempotency_key=f"proposal:{proposal.id}",
+            employee_id=submitter.id,
+            created_by_id=actor.id,
+            campaign_id=campaign.id if campaign else None,
+        ),
+        now,
+    )
+    if not result.written:
+        raise Conflict(_("Proposal {id} has already earned its points.", id=str(proposal.id)[:8]))
+    record_action(
+        actor.id,
+        "accept_proposal",
+        f"proposal {str(proposal.id)[:8]}",
+        now,
+        detail=f"{amount:+d} points; {note}",
+        terminal=caller.terminal,
+    )
+    return _view(proposal.id)
 
 
-def reject_proposal(
-    actor: EmployeeView,
-    proposal_id: str | uuid.UUID,
-    comment: str,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
-) -> ProposalView:
+@_refusal_audited
+@uow.write
+def reject_proposal(caller: Caller, proposal_id: str | uuid.UUID, comment: str) -> ProposalView:
     """Reject a proposal with a comment that tells the submitter why (supervisor+)."""
-    clock = clock or SystemClock()
-    try:
-        if not actor.has_role("supervisor"):
-            raise PermissionDenied(_("Only a supervisor or above may review proposals."))
-        note = _comment(comment, _("Say why the proposal is not accepted: the submitter reads it."))
-        with transaction():
-            proposal = _lock(proposal_id)
-            _require_unreviewed(proposal)
-            _may_review(actor, proposal)
-            proposal.status = "rejected"
-            proposal.reviewed_by_id = actor.id
-            proposal.reviewed_at = clock.now()
-            proposal.review_comment = note
-            proposal.save()
-            record_action(
-                actor.id,
-                "reject_proposal",
-                f"proposal {str(proposal.id)[:8]}",
-                proposal.reviewed_at,
-                detail=note,
-                terminal=terminal,
-            )
-            return _view(proposal.id)
-    except PermissionDenied as refusal:
-        _refuse_audited(actor, proposal_id, refusal, terminal, clock)
-        raise
+    actor = caller.person
+    if not actor.has_role("supervisor"):
+        raise PermissionDenied(_("Only a supervisor or above may review proposals."))
+    note = _comment(comment, _("Say why the proposal is not accepted: the submitter reads it."))
+    proposal = _lock(proposal_id)
+    _require_unreviewed(proposal)
+    _may_review(actor, proposal)
+    proposal.status = "rejected"
+    proposal.reviewed_by_id = actor.id
+    proposal.reviewed_at = caller.now()
+    proposal.review_comment = note
+    proposal.save()
+    record_action(
+        actor.id,
+        "reject_proposal",
+        f"proposal {str(proposal.id)[:8]}",
+        proposal.reviewed_at,
+        detail=note,
+        terminal=caller.terminal,
+    )
+    return _view(proposal.id)
 
 
 # -- reading --------------------------------------------------------------------
@@ -500,7 +462,7 @@ def _view(proposal_id: uuid.UUID) -> ProposalView:
     return _views(_query().where(Proposal.id == proposal_id))[0]
 
 
-@read_only
+@uow.read
 def proposal_detail(proposal_id: str | uuid.UUID) -> ProposalView:
     found = _views(_query().where(Proposal.id == _proposal_id(proposal_id)))
     if not found:
@@ -508,7 +470,7 @@ def proposal_detail(proposal_id: str | uuid.UUID) -> ProposalView:
     return found[0]
 
 
-@read_only
+@uow.read
 def my_proposals(employee_id: int) -> list[ProposalView]:
     """The employee's own proposals, newest first."""
     return _views(
@@ -545,23 +507,21 @@ class ProposalQueue:
         return self.offset + len(self.items)
 
 
-def review_queue(
-    actor: EmployeeView,
-    *,
-    offset: int = 0,
-    limit: int = QUEUE_PAGE,
-    terminal: str | None = None,
-    clock: Clock | None = None,
-) -> ProposalQueue:
+def review_queue(caller: Caller, *, offset: int = 0, limit: int = QUEUE_PAGE) -> ProposalQueue:
     """Proposals waiting for review, oldest first, a page at a time (supervisor+; a
     refusal is audited)."""
     require_role(
-        actor, "supervisor", "review_proposals", target="queue", terminal=terminal, clock=clock
+        caller.person,
+        "supervisor",
+        "review_proposals",
+        target="queue",
+        terminal=caller.terminal,
+        clock=caller.clock,
     )
     return _review_queue(offset, limit)
 
 
-@read_only
+@uow.read
 def _review_queue(offset: int, limit: int) -> ProposalQueue:
     offset, limit = max(0, offset), max(1, min(limit, 200))
     waiting = Proposal.status == "submitted"
@@ -576,7 +536,7 @@ def _review_queue(offset: int, limit: int) -> ProposalQueue:
     return ProposalQueue(tuple(items), total, offset, limit)
 
 
-@read_only
+@uow.read
 def points_range() -> PointsRange:
     """The points a reviewer may give for an accepted proposal in the active campaign."""
     return _range_of(active_campaign_row())
@@ -612,9 +572,9 @@ DEMO_PROPOSALS = [
 ]
 
 
-def seed_demo_proposals(clock: Clock | None = None) -> int:
+def seed_demo_proposals(caller: Caller) -> int:
     """Add the demo proposals (one accepted with points, one rejected, one waiting). Once."""
-    now = (clock or SystemClock()).now()
+    now = caller.now()
     with db.connection():
         if Proposal.select().exists():
             return 0
@@ -622,10 +582,8 @@ def seed_demo_proposals(clock: Clock | None = None) -> int:
     for badge, title, problem, idea, benefit, review in DEMO_PROPOSALS:
         moment.advance(timedelta(hours=5))
         submitted = submit_proposal(
-            identify_badge(badge),
+            Caller.of(identify_badge(badge), moment, "demo"),
             ProposalDraft(title, problem, idea, benefit),
-            terminal="demo",
-            clock=moment,
         )
         if review is None:
             continue
@@ -633,15 +591,10 @@ def seed_demo_proposals(clock: Clock | None = None) -> int:
         later = FrozenClock(moment.now() + timedelta(hours=20))
         if decision == "accept":
             accept_proposal(
-                identify_badge(reviewer),
-                submitted.id,
-                points,
-                comment,
-                terminal="demo",
-                clock=later,
+                Caller.of(identify_badge(reviewer), later, "demo"), submitted.id, points, comment
             )
         else:
             reject_proposal(
-                identify_badge(reviewer), submitted.id, comment, terminal="demo", clock=later
+                Caller.of(identify_badge(reviewer), later, "demo"), submitted.id, comment
             )
     return len(DEMO_PROPOSALS)

@@ -12,12 +12,12 @@ from datetime import datetime
 
 from peewee import SQL, Case, Cast
 
-from kiosk.clock import Clock, SystemClock
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import N_, _
 from kiosk.services.defects.defect_states import OPEN_STATUSES
+from kiosk.services.platform import uow
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.text import clean_text
-from kiosk.services.platform.uow import read_only
 from models import Defect, DefectProgress, Station, Team
 from models.defects import STATUSES
 
@@ -80,22 +80,22 @@ def next_filter(current: str) -> str:
     return names[(names.index(current) + 1) % len(names)] if current in FILTERS else "open"
 
 
-@read_only
+@uow.read
 def worklist_page(
+    caller: Caller,
     team_id: int | None,
     *,
     state: str = "open",
     search: str = "",
     offset: int = 0,
     limit: int = PAGE_SIZE,
-    clock: Clock | None = None,
 ) -> WorklistPage:
     """One page of defects of a team (all teams when None) in a state, matching a search
     (a defect id's first characters or part of a station code). Open defects come with the
     least time left first, the others newest first."""
     if state not in FILTERS:
         raise ValidationFailed({"state": _("Choose open, fixed, verified, closed or all.")})
-    now = (clock or SystemClock()).now()
+    now = caller.now()
     offset, limit = max(0, offset), max(1, min(limit, 200))
     wanted = clean_text(search or "")[:SEARCH_MAX]
     where = Defect.status.in_(FILTERS[state])

@@ -22,10 +22,12 @@ from kiosk.i18n import N_, LazyLabels, _, ngettext
 from kiosk.services.defects.counts import reported_counts
 from kiosk.services.lines.suppliers import percent
 from kiosk.services.plant.campaigns import active_campaign_row
-from kiosk.services.platform.auth import EmployeeView, record_action, require_role
+from kiosk.services.platform import uow
+from kiosk.services.platform.auth import record_action
+from kiosk.services.platform.caller import Caller
+from kiosk.services.platform.refusals import requires_role
 from kiosk.services.platform.tabular import read_utf8_text
 from kiosk.services.platform.text import clean_text, csv_rows, header_problems, shorten
-from kiosk.services.platform.uow import read_only, transaction
 from models import db
 from models.anomalies import AnomalyHistory
 from models.defects import CATEGORIES_5M1E
@@ -178,10 +180,10 @@ def _order(category: str) -> int:
     return CATEGORIES_5M1E.index(category) if category in CATEGORIES_5M1E else len(CATEGORIES_5M1E)
 
 
-@read_only
-def anomaly_pareto(month: str | None = None, *, clock: Clock | None = None) -> AnomalyPareto:
+@uow.read
+def anomaly_pareto(caller: Caller, month: str | None = None) -> AnomalyPareto:
     """The Pareto of one month (default: see `default_month`), ungated (boards, exports)."""
-    month = parse_month(month) if month is not None else default_month(clock)
+    month = parse_month(month) if month is not None else default_month(caller.clock)
     last_year = shift_month(month, -12)
     reported, imported = _reported_counts(month), _imported_counts(month)
     counts = _merge(reported, imported)
@@ -216,18 +218,13 @@ def anomaly_pareto(month: str | None = None, *, clock: Clock | None = None) -> A
     )
 
 
+@requires_role(MINIMUM_ROLE, ACTION, lambda given: "anomaly report")
 def anomaly_report_for(
-    actor: EmployeeView,
+    caller: Caller,
     month: str | None = None,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> AnomalyPareto:
     """The Pareto for the kiosk screen: supervisors and up (a refusal is audited)."""
-    require_role(
-        actor, MINIMUM_ROLE, ACTION, target="anomaly report", terminal=terminal, clock=clock
-    )
-    return anomaly_pareto(month, clock=clock)
+    return anomaly_pareto(caller, month)
 
 
 # -- importing history ---------------------------------------------------------------
@@ -265,9 +262,7 @@ class ImportSummary:
         )
 
 
-def import_anomalies(
-    path: Path | str, *, clock: Clock | None = None, who: str = ""
-) -> ImportSummary:
+def import_anomalies(caller: Caller, path: Path | str, *, who: str = "") -> ImportSummary:
     """Import anomaly history from a CSV file; all or nothing.
 
     Columns (a header row, any order): month (YYYY-MM), category (a 5M1E key), count,
@@ -276,15 +271,13 @@ def import_anomalies(
     """
     path = Path(path)
     text = read_utf8_text(path, IMPORT_MAX_BYTES)
-    return import_anomaly_text(text, path.name, clock=clock, who=who)
+    return import_anomaly_text(caller, text, path.name, who=who)
 
 
 SAMPLE_QUALITY_MONTH = date(2025, 9, 1)  # the Quality Month the sample history was written for
 
 
-def load_sample_anomalies(
-    clock: Clock | None = None, *, quality_month: date | None = None
-) -> ImportSummary:
+def load_sample_anomalies(caller: Caller, *, quality_month: date | None = None) -> ImportSummary:
     """The sample history shipped with the kiosk (for the demo plant).
 
     Its months lead up to a September 2025 Quality Month (the month before, the same two
@@ -300,7 +293,7 @@ def load_sample_anomalies(
             + quality_month.month
             - SAMPLE_QUALITY_MONTH.month,
         )
-    return import_anomaly_text(text, Path(SAMPLE_FILE).name, clock=clock)
+    return import_anomaly_text(caller, text, Path(SAMPLE_FILE).name)
 
 
 def _months_moved(text: str, months: int) -> str:
@@ -318,46 +311,44 @@ def _months_moved(text: str, months: int) -> str:
     return out.getvalue()
 
 
-def import_anomaly_text(
-    text: str, source: str, *, clock: Clock | None = None, who: str = ""
-) -> ImportSummary:
+@uow.write
+def import_anomaly_text(caller: Caller, text: str, source: str, *, who: str = "") -> ImportSummary:
     entries = _entries_from_csv(text, source)
-    now = (clock or SystemClock()).now()
-    with transaction():
-        keys = {(entry.month, entry.category) for entry in entries}
-        present = {
-            (row.month, row.category)
-            for row in AnomalyHistory.select(AnomalyHistory.month, AnomalyHistory.category).where(
-                AnomalyHistory.month.in_(sorted({month for month, _c in keys}))
-            )
-        }
-        for entry in entries:
-            AnomalyHistory.insert(
-                month=entry.month,
-                category=entry.category,
-                count=entry.count,
-                note=entry.note,
-                source=source[:200],
-                imported_at=now,
-            ).on_conflict(
-                conflict_target=[AnomalyHistory.month, AnomalyHistory.category],
-                update={
-                    AnomalyHistory.count: entry.count,
-                    AnomalyHistory.note: entry.note,
-                    AnomalyHistory.source: source[:200],
-                    AnomalyHistory.imported_at: now,
-                },
-            ).execute()
-        replaced = len(keys & present)
-        summary = ImportSummary(
-            rows=len(entries),
-            added=len(keys) - replaced,
-            replaced=replaced,
-            months=tuple(sorted({entry.month for entry in entries})),
-            anomalies=sum(entry.count for entry in entries),
+    now = caller.now()
+    keys = {(entry.month, entry.category) for entry in entries}
+    present = {
+        (row.month, row.category)
+        for row in AnomalyHistory.select(AnomalyHistory.month, AnomalyHistory.category).where(
+            AnomalyHistory.month.in_(sorted({month for month, _c in keys}))
         )
-        detail = f"{summary}; by {who}" if who else str(summary)
-        record_action(None, "import_anomalies", shorten(source, 128), now, detail=detail)
+    }
+    for entry in entries:
+        AnomalyHistory.insert(
+            month=entry.month,
+            category=entry.category,
+            count=entry.count,
+            note=entry.note,
+            source=source[:200],
+            imported_at=now,
+        ).on_conflict(
+            conflict_target=[AnomalyHistory.month, AnomalyHistory.category],
+            update={
+                AnomalyHistory.count: entry.count,
+                AnomalyHistory.note: entry.note,
+                AnomalyHistory.source: source[:200],
+                AnomalyHistory.imported_at: now,
+            },
+        ).execute()
+    replaced = len(keys & present)
+    summary = ImportSummary(
+        rows=len(entries),
+        added=len(keys) - replaced,
+        replaced=replaced,
+        months=tuple(sorted({entry.month for entry in entries})),
+        anomalies=sum(entry.count for entry in entries),
+    )
+    detail = f"{summary}; by {who}" if who else str(summary)
+    record_action(None, "import_anomalies", shorten(source, 128), now, detail=detail)
     return summary
 
 

@@ -18,10 +18,10 @@ from pathlib import Path
 from kiosk.clock import SystemClock
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import _
+from kiosk.services.platform import uow
 from kiosk.services.platform.auth import record_action
 from kiosk.services.platform.tabular import NESTED_TOO_DEEPLY, read_utf8_text
 from kiosk.services.platform.text import clean_text, csv_rows, shorten
-from kiosk.services.platform.uow import transaction
 from models import ChecklistItem
 from models.defects import CATEGORIES_5M1E
 from models.inspections import CHECKLIST_AREAS
@@ -322,35 +322,35 @@ def _position(value: object, default: int, found: list[str]) -> int:
     return number
 
 
+@uow.write
 def _upsert(entries: list[ChecklistEntry], *, source: str = "", who: str = "") -> int:
     """Insert or update the items by code; with a `source` file, audited in the same
     transaction."""
-    with transaction():
-        for entry in entries:
-            ChecklistItem.insert(
-                code=entry.code,
-                area=entry.area,
-                text=entry.text,
-                category=entry.category,
-                position=entry.position,
-                active=True,
-            ).on_conflict(
-                conflict_target=[ChecklistItem.code],
-                update={
-                    ChecklistItem.area: entry.area,
-                    ChecklistItem.text: entry.text,
-                    ChecklistItem.category: entry.category,
-                    ChecklistItem.position: entry.position,
-                    ChecklistItem.active: True,
-                },
-            ).execute()
-        if source:
-            detail = f"{len(entries)} checklist items"
-            record_action(
-                None,
-                "import_checklist",
-                shorten(source, 128),
-                SystemClock().now(),
-                detail=f"{detail}; by {who}" if who else detail,
-            )
+    for entry in entries:
+        ChecklistItem.insert(
+            code=entry.code,
+            area=entry.area,
+            text=entry.text,
+            category=entry.category,
+            position=entry.position,
+            active=True,
+        ).on_conflict(
+            conflict_target=[ChecklistItem.code],
+            update={
+                ChecklistItem.area: entry.area,
+                ChecklistItem.text: entry.text,
+                ChecklistItem.category: entry.category,
+                ChecklistItem.position: entry.position,
+                ChecklistItem.active: True,
+            },
+        ).execute()
+    if source:
+        detail = f"{len(entries)} checklist items"
+        record_action(
+            None,
+            "import_checklist",
+            shorten(source, 128),
+            SystemClock().now(),
+            detail=f"{detail}; by {who}" if who else detail,
+        )
     return len(entries)

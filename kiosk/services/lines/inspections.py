@@ -14,13 +14,16 @@ from datetime import datetime
 
 from peewee import JOIN
 
-from kiosk.clock import Clock, SystemClock, format_local, to_local
+from kiosk.clock import Clock, format_local, to_local
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import N_, _
 from kiosk.services.defects.defects import DefectDraft, DefectReceipt, receipt_of, report_defect
-from kiosk.services.platform.auth import EmployeeView, active_employee, record_action, require_role
+from kiosk.services.platform import uow
+from kiosk.services.platform.auth import active_employee, record_action
+from kiosk.services.platform.caller import Caller
+from kiosk.services.platform.refusals import requires_role
 from kiosk.services.platform.text import clean_text, shorten
-from kiosk.services.platform.uow import for_update, read_only, transaction
+from kiosk.services.platform.uow import for_update
 from models import (
     ChecklistItem,
     Defect,
@@ -130,81 +133,90 @@ def iso_week(moment: datetime) -> str:
 
 # -- inspections ----------------------------------------------------------------------
 
+# Refused below MINIMUM_ROLE before the unit of work runs: the refusal's audit row must
+# not be rolled back with it.
+_on_line = requires_role(
+    MINIMUM_ROLE,
+    ACTION,
+    lambda given: f"line {shorten(clean_text(given['line_code']).upper(), 32)}",
+)
+_on_inspection = requires_role(
+    MINIMUM_ROLE, ACTION, lambda given: f"inspection {str(given['inspection_id'])[:8]}"
+)
 
+
+@_on_line
+@uow.write
 def start_inspection(
-    inspector: EmployeeView,
+    caller: Caller,
     line_code: str,
     *,
-    clock: Clock | None = None,
-    terminal: str | None = None,
     again: bool = False,
 ) -> InspectionView:
     """Start this week's inspection of a line, or resume the one already under way. A line
     already inspected this week shows that completed inspection (read-only) unless `again`
     asks for another one (audited as such)."""
-    clock = clock or SystemClock()
+    inspector = caller.person
     code = clean_text(line_code).upper()
-    _require_leader(inspector, f"line {shorten(code, 32)}", clock, terminal)
-    with transaction():
-        line = for_update(
-            ProductionLine.select().where((ProductionLine.code == code) & ProductionLine.active)
-        ).first()
-        if line is None:
-            raise NotFound(
-                _("Line {code} is not known here (or no longer active).", code=shorten(code))
+    line = for_update(
+        ProductionLine.select().where((ProductionLine.code == code) & ProductionLine.active)
+    ).first()
+    if line is None:
+        raise NotFound(
+            _("Line {code} is not known here (or no longer active).", code=shorten(code))
+        )
+    employee = active_employee(inspector)
+    if not ChecklistItem.select().where(ChecklistItem.active).exists():
+        raise NotFound(
+            _(
+                "There is no inspection checklist yet. Ask the quality office to import one "
+                "(kiosk import checklist FILE)."
             )
-        employee = active_employee(inspector)
-        if not ChecklistItem.select().where(ChecklistItem.active).exists():
-            raise NotFound(
-                _(
-                    "There is no inspection checklist yet. Ask the quality office to import one "
-                    "(kiosk import checklist FILE)."
-                )
-            )
-        now = clock.now()
-        week = iso_week(now)
-        underway = (
+        )
+    now = caller.now()
+    week = iso_week(now)
+    underway = (
+        Inspection.select()
+        .where(
+            (Inspection.line == line)
+            & (Inspection.week == week)
+            & Inspection.completed_at.is_null()
+        )
+        .order_by(Inspection.started_at)
+        .first()
+    )
+    if underway is not None:
+        return _view(underway, resumed=True)
+    if not again:
+        done = (
             Inspection.select()
-            .where(
-                (Inspection.line == line)
-                & (Inspection.week == week)
-                & Inspection.completed_at.is_null()
-            )
-            .order_by(Inspection.started_at)
+            .where((Inspection.line == line) & (Inspection.week == week))
+            .order_by(Inspection.completed_at.desc())
             .first()
         )
-        if underway is not None:
-            return _view(underway, resumed=True)
-        if not again:
-            done = (
-                Inspection.select()
-                .where((Inspection.line == line) & (Inspection.week == week))
-                .order_by(Inspection.completed_at.desc())
-                .first()
-            )
-            if done is not None:
-                return _view(done)
-        inspection = Inspection.create(line=line, inspector=employee, week=week, started_at=now)
-        record_action(
-            employee,
-            "start_inspection_again" if again else "start_inspection",
-            f"line {line.code} {week}",
-            now,
-            terminal=terminal,
-        )
-        return _view(inspection)
+        if done is not None:
+            return _view(done)
+    inspection = Inspection.create(line=line, inspector=employee, week=week, started_at=now)
+    record_action(
+        employee,
+        "start_inspection_again" if again else "start_inspection",
+        f"line {line.code} {week}",
+        now,
+        terminal=caller.terminal,
+    )
+    return _view(inspection)
 
 
+@_on_inspection
+@uow.write
 def record_result(
-    inspector: EmployeeView,
+    caller: Caller,
     inspection_id: str | uuid.UUID,
     item_code: str,
     outcome: str,
     note: str = "",
     *,
     change: bool = False,
-    clock: Clock | None = None,
-    terminal: str | None = None,
 ) -> InspectionView:
     """Record pass / fail / n/a for one item.
 
@@ -212,8 +224,7 @@ def record_result(
     (``change=True``, the screen's confirmation) and the change is audited. A failed
     result that raised a defect stays failed: the defect follows it up.
     """
-    clock = clock or SystemClock()
-    _require_leader(inspector, f"inspection {str(inspection_id)[:8]}", clock, terminal)
+    inspector = caller.person
     outcome = OUTCOME_ALIASES.get(clean_text(outcome or "").lower(), "")
     if outcome not in OUTCOMES:
         raise ValidationFailed({"outcome": _("Choose pass, fail or n/a.")})
@@ -230,36 +241,35 @@ def record_result(
         )
     if outcome == "fail" and not note:
         raise ValidationFailed({"note": _("A failed item needs a note: say what is wrong.")})
-    with transaction():
-        inspection = _open_inspection(inspection_id)
-        item = _item(item_code, inspection)
-        now = clock.now()
-        recorded = for_update(
-            InspectionResult.select().where(
-                (InspectionResult.inspection == inspection) & (InspectionResult.item == item)
-            )
-        ).first()
-        if recorded is not None and recorded.outcome != outcome:
-            _check_change(recorded, item, outcome, change)
-            record_action(
-                active_employee(inspector),
-                "change_inspection_result",
-                f"inspection {str(inspection.id)[:8]} {item.code}",
-                now,
-                detail=f"{recorded.outcome} -> {outcome}; note was: {shorten(recorded.note, 200)}",
-                terminal=terminal,
-            )
-        InspectionResult.insert(
-            inspection=inspection, item=item, outcome=outcome, note=note, recorded_at=now
-        ).on_conflict(
-            conflict_target=[InspectionResult.inspection, InspectionResult.item],
-            update={
-                InspectionResult.outcome: outcome,
-                InspectionResult.note: note,
-                InspectionResult.recorded_at: now,
-            },
-        ).execute()
-        return _view(inspection)
+    inspection = _open_inspection(inspection_id)
+    item = _item(item_code, inspection)
+    now = caller.now()
+    recorded = for_update(
+        InspectionResult.select().where(
+            (InspectionResult.inspection == inspection) & (InspectionResult.item == item)
+        )
+    ).first()
+    if recorded is not None and recorded.outcome != outcome:
+        _check_change(recorded, item, outcome, change)
+        record_action(
+            active_employee(inspector),
+            "change_inspection_result",
+            f"inspection {str(inspection.id)[:8]} {item.code}",
+            now,
+            detail=f"{recorded.outcome} -> {outcome}; note was: {shorten(recorded.note, 200)}",
+            terminal=caller.terminal,
+        )
+    InspectionResult.insert(
+        inspection=inspection, item=item, outcome=outcome, note=note, recorded_at=now
+    ).on_conflict(
+        conflict_target=[InspectionResult.inspection, InspectionResult.item],
+        update={
+            InspectionResult.outcome: outcome,
+            InspectionResult.note: note,
+            InspectionResult.recorded_at: now,
+        },
+    ).execute()
+    return _view(inspection)
 
 
 def _check_change(
@@ -290,14 +300,13 @@ def _check_change(
         )
 
 
+@_on_inspection
+@uow.write
 def raise_defect_from_failure(
-    inspector: EmployeeView,
+    caller: Caller,
     inspection_id: str | uuid.UUID,
     item_code: str,
     station_code: str,
-    *,
-    clock: Clock | None = None,
-    terminal: str | None = None,
 ) -> DefectReceipt:
     """Report the defect behind a failed item in one step; once per result.
 
@@ -305,129 +314,113 @@ def raise_defect_from_failure(
     source inspection) and the note. A second call for the same result returns
     the defect already raised.
     """
-    clock = clock or SystemClock()
-    _require_leader(inspector, f"inspection {str(inspection_id)[:8]}", clock, terminal)
-    with transaction():
-        inspection = _inspection(inspection_id)
-        item = _item(item_code, inspection)
-        result = for_update(
-            InspectionResult.select().where(
-                (InspectionResult.inspection == inspection) & (InspectionResult.item == item)
-            )
-        ).first()
-        if result is None or result.outcome != "fail":
-            raise ValidationFailed(
-                {
-                    "outcome": _(
-                        "{code} is not marked failed: only a failed item raises a defect.",
-                        code=item.code,
-                    )
-                }
-            )
-        if result.defect_id is not None:
-            existing = Defect.get_or_none(Defect.id == result.defect_id)
-            if existing is not None:
-                return receipt_of(existing)
-        wanted = clean_text(station_code or "").upper()
-        station = Station.get_or_none(
-            (Station.code == wanted) & (Station.line == inspection.line_id) & Station.active
+    inspection = _inspection(inspection_id)
+    item = _item(item_code, inspection)
+    result = for_update(
+        InspectionResult.select().where(
+            (InspectionResult.inspection == inspection) & (InspectionResult.item == item)
         )
-        if station is None:
-            raise ValidationFailed(
-                {
-                    "station": _(
-                        "Station {value} is not on line {code}: choose one of its stations.",
-                        value=shorten(wanted) or "(none)",
-                        code=inspection.line.code,
-                    )
-                }
-            )
-        receipt = report_defect(
-            inspector,
-            DefectDraft(
-                station_code=station.code,
-                category=item.category,
-                severity="minor",
-                source="inspection",
-                description=(
-                    f"Inspection {inspection.week} {item.code}: {item.text.rstrip('. ')}. "
-                    f"{result.note}"
-                ),
+    ).first()
+    if result is None or result.outcome != "fail":
+        raise ValidationFailed(
+            {
+                "outcome": _(
+                    "{code} is not marked failed: only a failed item raises a defect.",
+                    code=item.code,
+                )
+            }
+        )
+    if result.defect_id is not None:
+        existing = Defect.get_or_none(Defect.id == result.defect_id)
+        if existing is not None:
+            return receipt_of(existing)
+    wanted = clean_text(station_code or "").upper()
+    station = Station.get_or_none(
+        (Station.code == wanted) & (Station.line == inspection.line_id) & Station.active
+    )
+    if station is None:
+        raise ValidationFailed(
+            {
+                "station": _(
+                    "Station {value} is not on line {code}: choose one of its stations.",
+                    value=shorten(wanted) or "(none)",
+                    code=inspection.line.code,
+                )
+            }
+        )
+    receipt = report_defect(
+        caller,
+        DefectDraft(
+            station_code=station.code,
+            category=item.category,
+            severity="minor",
+            source="inspection",
+            description=(
+                f"Inspection {inspection.week} {item.code}: {item.text.rstrip('. ')}. {result.note}"
             ),
-            terminal=terminal,
-            clock=clock,
-        )
-        InspectionResult.update(defect=uuid.UUID(receipt.id)).where(
-            InspectionResult.id == result.id
-        ).execute()
-        return receipt
+        ),
+    )
+    InspectionResult.update(defect=uuid.UUID(receipt.id)).where(
+        InspectionResult.id == result.id
+    ).execute()
+    return receipt
 
 
+@_on_inspection
+@uow.write
 def complete_inspection(
-    inspector: EmployeeView,
+    caller: Caller,
     inspection_id: str | uuid.UUID,
-    *,
-    clock: Clock | None = None,
-    terminal: str | None = None,
 ) -> InspectionView:
     """Close the inspection once every active item has a result (idempotent)."""
-    clock = clock or SystemClock()
-    _require_leader(inspector, f"inspection {str(inspection_id)[:8]}", clock, terminal)
-    with transaction():
-        inspection = _inspection(inspection_id)
-        if inspection.completed_at is not None:
-            return _view(inspection)
-        view = _view(inspection)
-        if view.missing:
-            raise ValidationFailed(
-                {
-                    "missing": _(
-                        "{count} of {total} items are not checked yet: {items}. Check them, "
-                        "then complete.",
-                        count=len(view.missing),
-                        total=view.total,
-                        items=", ".join(view.missing),
-                    )
-                }
-            )
-        now = clock.now()
-        Inspection.update(completed_at=now).where(Inspection.id == inspection.id).execute()
-        record_action(
-            active_employee(inspector),
-            "complete_inspection",
-            f"line {view.line_code} {view.week}",
-            now,
-            terminal=terminal,
+    inspector = caller.person
+    inspection = _inspection(inspection_id)
+    if inspection.completed_at is not None:
+        return _view(inspection)
+    view = _view(inspection)
+    if view.missing:
+        raise ValidationFailed(
+            {
+                "missing": _(
+                    "{count} of {total} items are not checked yet: {items}. Check them, "
+                    "then complete.",
+                    count=len(view.missing),
+                    total=view.total,
+                    items=", ".join(view.missing),
+                )
+            }
         )
-        return _view(Inspection.get_by_id(inspection.id))
+    now = caller.now()
+    Inspection.update(completed_at=now).where(Inspection.id == inspection.id).execute()
+    record_action(
+        active_employee(inspector),
+        "complete_inspection",
+        f"line {view.line_code} {view.week}",
+        now,
+        terminal=caller.terminal,
+    )
+    return _view(Inspection.get_by_id(inspection.id))
 
 
-@read_only
+@uow.read
 def inspection_view(inspection_id: str | uuid.UUID) -> InspectionView:
     """An inspection with every item's current outcome, note and defect."""
     return _view(_inspection(inspection_id, lock=False))
 
 
-@read_only
-def lines_for_inspection(*, clock: Clock | None = None) -> list[LineView]:
+@uow.read
+def lines_for_inspection(caller: Caller) -> list[LineView]:
     """Every active line with this week's inspection status."""
-    return _line_views(clock or SystemClock())
+    return _line_views(caller.clock)
 
 
-@read_only
-def lines_missing_inspection(*, clock: Clock | None = None) -> list[LineView]:
+@uow.read
+def lines_missing_inspection(caller: Caller) -> list[LineView]:
     """Active lines with no completed inspection in the current week (supervisor board)."""
-    return [line for line in _line_views(clock or SystemClock()) if line.status != "completed"]
+    return [line for line in _line_views(caller.clock) if line.status != "completed"]
 
 
 # -- helpers -----------------------------------------------------------------------------
-
-
-def _require_leader(
-    inspector: EmployeeView, target: str, clock: Clock, terminal: str | None
-) -> None:
-    # Before any transaction of ours: the refusal's audit row must not be rolled back.
-    require_role(inspector, MINIMUM_ROLE, ACTION, target=target, terminal=terminal, clock=clock)
 
 
 def _inspection(inspection_id: str | uuid.UUID, *, lock: bool = True) -> Inspection:

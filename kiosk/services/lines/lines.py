@@ -8,13 +8,15 @@ from datetime import date, datetime, time, timedelta
 
 from peewee import JOIN, fn
 
-from kiosk.clock import Clock, SystemClock, to_local
+from kiosk.clock import to_local
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.plant.campaigns import active_campaign_row, rules_of
-from kiosk.services.platform.auth import EmployeeView, record_action, record_refusal
+from kiosk.services.platform import uow
+from kiosk.services.platform.auth import record_action
+from kiosk.services.platform.caller import Caller
+from kiosk.services.platform.refusals import audits_refusals
 from kiosk.services.platform.text import clean_text
-from kiosk.services.platform.uow import read_only, transaction
 from models import Employee, ProductionLine, db
 from models.inspections import ChecklistItem, Inspection, InspectionResult
 from models.lines import LineEvaluation, LineScore, ProductionCount
@@ -63,27 +65,22 @@ def _parse_count(value: str | int, field: str, label: str) -> int:
     return number
 
 
+@audits_refusals("record_production", lambda given: given["line_code"])
+@uow.write
 def record_production(
-    actor: EmployeeView,
+    caller: Caller,
     line_code: str,
     day: str | date,
     produced: str | int,
     passed_first: str | int,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> LineYield:
     """Enter (or correct) a line's production count for a day: units made, units passed first
     time. Team leaders and above."""
-    clock = clock or SystemClock()
+    actor = caller.person
     if not actor.has_role(PRODUCTION_ROLE):
-        message = _("Only a team leader or above may enter production counts.")
-        record_refusal(
-            actor, "record_production", line_code, message, terminal=terminal, clock=clock
-        )
-        raise PermissionDenied(message)
+        raise PermissionDenied(_("Only a team leader or above may enter production counts."))
     the_day = _parse_day(day)
-    if the_day > to_local(clock.now()).date():
+    if the_day > to_local(caller.now()).date():
         raise ValidationFailed({"day": _("That day has not come yet.")})
     units = _parse_count(produced, "produced", _("Units produced"))
     first = _parse_count(passed_first, "passed_first", _("Units passed first time"))
@@ -91,37 +88,36 @@ def record_production(
         raise ValidationFailed(
             {"passed_first": _("More units passed first time than were produced: check both.")}
         )
-    with transaction():
-        line = ProductionLine.get_or_none(
-            (ProductionLine.code == clean_text(line_code).upper()) & ProductionLine.active
-        )
-        if line is None:
-            raise ValidationFailed({"line": _("Choose one of the plant's lines.")})
-        ProductionCount.insert(
-            line=line,
-            day=the_day,
-            produced=units,
-            passed_first=first,
-            entered_by=actor.id,
-            entered_at=clock.now(),
-        ).on_conflict(
-            conflict_target=[ProductionCount.line, ProductionCount.day],
-            update={
-                ProductionCount.produced: units,
-                ProductionCount.passed_first: first,
-                ProductionCount.entered_by: actor.id,
-                ProductionCount.entered_at: clock.now(),
-            },
-        ).execute()
-        record_action(
-            actor.id,
-            "record_production",
-            f"line {line.code} {the_day.isoformat()}",
-            clock.now(),
-            detail=f"{units} produced, {first} passed first time",
-            terminal=terminal,
-        )
-        return LineYield(line.code, line.name, units, first)
+    line = ProductionLine.get_or_none(
+        (ProductionLine.code == clean_text(line_code).upper()) & ProductionLine.active
+    )
+    if line is None:
+        raise ValidationFailed({"line": _("Choose one of the plant's lines.")})
+    ProductionCount.insert(
+        line=line,
+        day=the_day,
+        produced=units,
+        passed_first=first,
+        entered_by=actor.id,
+        entered_at=caller.now(),
+    ).on_conflict(
+        conflict_target=[ProductionCount.line, ProductionCount.day],
+        update={
+            ProductionCount.produced: units,
+            ProductionCount.passed_first: first,
+            ProductionCount.entered_by: actor.id,
+            ProductionCount.entered_at: caller.now(),
+        },
+    ).execute()
+    record_action(
+        actor.id,
+        "record_production",
+        f"line {line.code} {the_day.isoformat()}",
+        caller.now(),
+        detail=f"{units} produced, {first} passed first time",
+        terminal=caller.terminal,
+    )
+    return LineYield(line.code, line.name, units, first)
 
 
 def _yields(start: date | None, end: date | None) -> list[LineYield]:
@@ -144,7 +140,7 @@ def _yields(start: date | None, end: date | None) -> list[LineYield]:
     return [LineYield(code, name, int(u), int(p)) for code, name, u, p in rows]
 
 
-@read_only
+@uow.read
 def first_pass_yield(start: date | None = None, end: date | None = None) -> list[LineYield]:
     """Each active line's units produced, passed first time and FPY over a period."""
     return _yields(start, end)
@@ -218,7 +214,7 @@ class Suggestion:
     fpy_percent: float | None
 
 
-@read_only
+@uow.read
 def evaluation_suggestions(start: date, end: date) -> list[Suggestion]:
     """Starting scores for an evaluation: inspection pass rates and FPY over the period."""
     rates = _inspection_pass_rates(start, end)
@@ -244,23 +240,20 @@ def _parse_score(value: str | float | None, field: str) -> float:
     return score
 
 
+@audits_refusals("evaluate_lines", lambda given: "")
+@uow.write
 def evaluate_lines(
-    actor: EmployeeView,
+    caller: Caller,
     period_start: str | date,
     period_end: str | date,
     scores: dict[str, tuple[str | float, str | float]],
     note: str = "",
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> EvaluationView:
     """Score every line (5S/7S and standardized operations given, FPY from production counts);
     the best total takes the Mobile Flag. Supervisors and above."""
-    clock = clock or SystemClock()
+    actor = caller.person
     if not actor.has_role(EVALUATION_ROLE):
-        message = _("Only a supervisor or above may evaluate the lines.")
-        record_refusal(actor, "evaluate_lines", "", message, terminal=terminal, clock=clock)
-        raise PermissionDenied(message)
+        raise PermissionDenied(_("Only a supervisor or above may evaluate the lines."))
     start = _parse_day(period_start, "period_start")
     end = _parse_day(period_end, "period_end")
     if end < start:
@@ -272,68 +265,65 @@ def evaluate_lines(
         )
         for code, (s5, ops) in scores.items()
     }
-    with transaction():
-        campaign = active_campaign_row()
-        weights = rules_of(campaign).weights
-        yields = {y.line_code: y for y in _yields(start, end)}
-        missing = sorted(set(yields) - set(parsed))
-        if missing:
-            raise ValidationFailed(
-                {"lines": _("Score every line; missing: {items}.", items=", ".join(missing))}
-            )
-        unknown = sorted(set(parsed) - set(yields))
-        if unknown:
-            raise ValidationFailed(
-                {"lines": _("Not active lines: {items}.", items=", ".join(unknown))}
-            )
-        no_counts = sorted(code for code in parsed if yields[code].fpy_percent is None)
-        if no_counts and weights[2]:
-            # a missing first-pass yield is not 0 %: without counts there is no total
-            raise ValidationFailed(
-                {
-                    "lines": _(
-                        "No production counts for {items} between {start} and {end}: record "
-                        "them first (the first-pass yield is part of the total).",
-                        items=", ".join(no_counts),
-                        start=start.isoformat(),
-                        end=end.isoformat(),
-                    )
-                }
-            )
-        totals = []
-        for code, (s5, ops) in parsed.items():
-            fpy = yields[code].fpy_percent or 0.0  # only when its weight is 0
-            total = (weights[0] * s5 + weights[1] * ops + weights[2] * fpy) / sum(weights)
-            totals.append((round(total, 2), fpy, code))
-        totals.sort(key=lambda t: (-t[0], -t[1], t[2]))
-        lines = {line.code: line for line in ProductionLine.select()}
-        evaluation = LineEvaluation.create(
-            campaign=campaign,
-            evaluated_at=clock.now(),
-            evaluator=actor.id,
-            period_start=start,
-            period_end=end,
-            winner=lines[totals[0][2]],
-            note=clean_text(note),
+    campaign = active_campaign_row()
+    weights = rules_of(campaign).weights
+    yields = {y.line_code: y for y in _yields(start, end)}
+    missing = sorted(set(yields) - set(parsed))
+    if missing:
+        raise ValidationFailed(
+            {"lines": _("Score every line; missing: {items}.", items=", ".join(missing))}
         )
-        for total, _fpy, code in totals:
-            LineScore.create(
-                evaluation=evaluation,
-                line=lines[code],
-                score_5s=parsed[code][0],
-                score_standard_ops=parsed[code][1],
-                fpy_percent=yields[code].fpy_percent,
-                total=total,
-            )
-        record_action(
-            actor.id,
-            "evaluate_lines",
-            f"evaluation {evaluation.id} {start.isoformat()}..{end.isoformat()}",
-            evaluation.evaluated_at,
-            detail="; ".join(f"{code} {total}" for total, _fpy, code in totals),
-            terminal=terminal,
+    unknown = sorted(set(parsed) - set(yields))
+    if unknown:
+        raise ValidationFailed({"lines": _("Not active lines: {items}.", items=", ".join(unknown))})
+    no_counts = sorted(code for code in parsed if yields[code].fpy_percent is None)
+    if no_counts and weights[2]:
+        # a missing first-pass yield is not 0 %: without counts there is no total
+        raise ValidationFailed(
+            {
+                "lines": _(
+                    "No production counts for {items} between {start} and {end}: record "
+                    "them first (the first-pass yield is part of the total).",
+                    items=", ".join(no_counts),
+                    start=start.isoformat(),
+                    end=end.isoformat(),
+                )
+            }
         )
-        return _evaluation_view(evaluation)
+    totals = []
+    for code, (s5, ops) in parsed.items():
+        fpy = yields[code].fpy_percent or 0.0  # only when its weight is 0
+        total = (weights[0] * s5 + weights[1] * ops + weights[2] * fpy) / sum(weights)
+        totals.append((round(total, 2), fpy, code))
+    totals.sort(key=lambda t: (-t[0], -t[1], t[2]))
+    lines = {line.code: line for line in ProductionLine.select()}
+    evaluation = LineEvaluation.create(
+        campaign=campaign,
+        evaluated_at=caller.now(),
+        evaluator=actor.id,
+        period_start=start,
+        period_end=end,
+        winner=lines[totals[0][2]],
+        note=clean_text(note),
+    )
+    for total, _fpy, code in totals:
+        LineScore.create(
+            evaluation=evaluation,
+            line=lines[code],
+            score_5s=parsed[code][0],
+            score_standard_ops=parsed[code][1],
+            fpy_percent=yields[code].fpy_percent,
+            total=total,
+        )
+    record_action(
+        actor.id,
+        "evaluate_lines",
+        f"evaluation {evaluation.id} {start.isoformat()}..{end.isoformat()}",
+        evaluation.evaluated_at,
+        detail="; ".join(f"{code} {total}" for total, _fpy, code in totals),
+        terminal=caller.terminal,
+    )
+    return _evaluation_view(evaluation)
 
 
 def _evaluation_view(evaluation: LineEvaluation) -> EvaluationView:
@@ -383,7 +373,7 @@ class FlagHolder:
     until: datetime | None  # None: holds it now
 
 
-@read_only
+@uow.read
 def mobile_flag_history() -> list[FlagHolder]:
     """Who held the Quality Mobile Flag, newest first; the first one holds it now."""
     evaluations = list(
@@ -403,7 +393,7 @@ def mobile_flag_history() -> list[FlagHolder]:
     return holders
 
 
-@read_only
+@uow.read
 def latest_evaluation() -> EvaluationView:
     evaluation = (
         LineEvaluation.select()

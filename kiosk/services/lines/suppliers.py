@@ -16,14 +16,15 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from peewee import Expression
 
-from kiosk.clock import Clock, SystemClock, to_local
+from kiosk.clock import to_local
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import _, ngettext
 from kiosk.services.defects.counts import reported_counts
 from kiosk.services.plant.campaigns import active_campaign_row, rules_of
-from kiosk.services.platform.auth import EmployeeView, require_role
+from kiosk.services.platform import uow
+from kiosk.services.platform.caller import Caller
+from kiosk.services.platform.refusals import requires_role
 from kiosk.services.platform.text import shorten
-from kiosk.services.platform.uow import read_only
 from models import Campaign, Defect, Supplier, db
 
 MINIMUM_ROLE = "supervisor"
@@ -183,19 +184,17 @@ def _trend(count: int, previous: int) -> str:
     return "up" if count > previous else ("down" if count < previous else "same")
 
 
-@read_only
+@uow.read
 def supplier_ranking(
+    caller: Caller,
     start: date | str | None = None,
     end: date | str | None = None,
-    *,
-    clock: Clock | None = None,
 ) -> SupplierRanking:
     """The ranking over [start, end] (local days, both included), ungated (boards, exports).
 
     Without dates: the active campaign's dates, else the 30 days up to today.
     """
-    clock = clock or SystemClock()
-    now = clock.now()
+    now = caller.now()
     campaign = active_campaign_row()
     first_day, last_day = _period(
         _parse_day(start, "start"), _parse_day(end, "end"), campaign, to_local(now).date()
@@ -269,16 +268,11 @@ def supplier_ranking(
     )
 
 
+@requires_role(MINIMUM_ROLE, ACTION, lambda given: "supplier ranking")
 def supplier_ranking_for(
-    actor: EmployeeView,
+    caller: Caller,
     start: date | str | None = None,
     end: date | str | None = None,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> SupplierRanking:
     """The ranking for the kiosk screen: supervisors and up (a refusal is audited)."""
-    require_role(
-        actor, MINIMUM_ROLE, ACTION, target="supplier ranking", terminal=terminal, clock=clock
-    )
-    return supplier_ranking(start, end, clock=clock)
+    return supplier_ranking(caller, start, end)

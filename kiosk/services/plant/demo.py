@@ -413,7 +413,6 @@ def _seed_plant(caller: Caller) -> None:
 def _load_demo_data(caller: Caller) -> None:
     """The demo's data beyond the plant itself; every loader is safe to run again, so a
     `kiosk demo` on an existing demo plant brings it up to date."""
-    clock = caller.clock
     # imported here: these services import this module's neighbours, not the other way
     from kiosk.services.defects.proposals import seed_demo_proposals
     from kiosk.services.lines.anomalies import load_sample_anomalies
@@ -422,12 +421,12 @@ def _load_demo_data(caller: Caller) -> None:
     load_question_bank(demo_question_items())
     load_default_checklist()
     skills.load_default_skill_events()
-    skills.seed_demo_participants(clock)  # a few participants per skill event
+    skills.seed_demo_participants(caller)  # a few participants per skill event
     _seed_demo_contest_teams()  # two contest teams of four from different departments
-    seed_demo_proposals(clock)  # one accepted, one rejected, one waiting
+    seed_demo_proposals(caller)  # one accepted, one rejected, one waiting
     # on-site anomaly history for the year-on-year Pareto: the demo's month so far, the
     # month before and the same months a year before
-    load_sample_anomalies(clock, quality_month=_demo_quality_month())
+    load_sample_anomalies(caller, quality_month=_demo_quality_month())
 
 
 @uow.read

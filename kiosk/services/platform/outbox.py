@@ -322,33 +322,31 @@ class Outbox:
 
 def _replay_report(payload: dict[str, Any], entered_at: datetime) -> None:
     report_defect(
-        EmployeeView(**payload["reporter"]),
+        Caller.of(
+            EmployeeView(**payload["reporter"]), FrozenClock(entered_at), payload["terminal"]
+        ),
         DefectDraft(**payload["draft"]),
-        terminal=payload["terminal"],
-        clock=FrozenClock(entered_at),
         defect_id=uuid.UUID(payload["defect_id"]),
     )
 
 
 def _replay_progress(payload: dict[str, Any], entered_at: datetime) -> None:
     lifecycle.post_progress(
-        EmployeeView(**payload["actor"]),
+        Caller.of(EmployeeView(**payload["actor"]), FrozenClock(entered_at), payload["terminal"]),
         payload["defect_id"],
         payload["text"],
-        terminal=payload["terminal"],
-        clock=FrozenClock(entered_at),
         progress_id=uuid.UUID(payload["progress_id"]),
     )
 
 
 def _replay_answer(payload: dict[str, Any], entered_at: datetime) -> None:
     training.answer_question(
-        EmployeeView(**payload["employee"]),
+        Caller.of(
+            EmployeeView(**payload["employee"]), FrozenClock(entered_at), payload["terminal"]
+        ),
         payload["question_id"],
         payload["position"],
         answer_id=uuid.UUID(payload["answer_id"]),
-        terminal=payload["terminal"],
-        clock=FrozenClock(entered_at),
     )
 
 
@@ -384,7 +382,7 @@ def report_defect_or_keep(
     entered_at = caller.now()
     try:
         return report_defect(
-            reporter, draft, terminal=terminal, clock=FrozenClock(entered_at), defect_id=defect_id
+            Caller.of(reporter, FrozenClock(entered_at), terminal), draft, defect_id=defect_id
         )
     except DatabaseUnavailable:
         payload = {
@@ -404,11 +402,9 @@ def post_progress_or_keep(
     entered_at = caller.now()
     try:
         return lifecycle.post_progress(
-            actor,
+            Caller.of(actor, FrozenClock(entered_at), terminal),
             defect_id,
             text,
-            terminal=terminal,
-            clock=FrozenClock(entered_at),
             progress_id=progress_id,
         )
     except DatabaseUnavailable:
@@ -430,12 +426,10 @@ def answer_or_keep(
     entered_at = caller.now()
     try:
         return training.answer_question(
-            employee,
+            Caller.of(employee, FrozenClock(entered_at), terminal),
             question_id,
             position,
             answer_id=answer_id,
-            terminal=terminal,
-            clock=FrozenClock(entered_at),
         )
     except DatabaseUnavailable:
         payload = {

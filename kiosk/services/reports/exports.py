@@ -27,7 +27,7 @@ from kiosk.i18n import _
 from kiosk.services.defects.defects import defects_with_places, employee_names
 from kiosk.services.lines.lines import local_day_bounds
 from kiosk.services.plant.campaigns import campaign_row
-from kiosk.services.platform.uow import read_only
+from kiosk.services.platform import uow
 from models import (
     Campaign,
     ChecklistItem,
@@ -182,7 +182,7 @@ def _name(kind: str, month: Month | None, campaign: Campaign | None) -> str:
 # -- the tables -----------------------------------------------------------------
 
 
-@read_only
+@uow.read
 def performance_table(month: Month | str | None, campaign: str | None = None) -> Table:
     """Points per employee for one month (ledger rows attributed to them, by local date).
 
@@ -235,7 +235,7 @@ def performance_table(month: Month | str | None, campaign: str | None = None) ->
     )
 
 
-@read_only
+@uow.read
 def coverage_export(campaign: str | None = None) -> tuple[TableStream, CoverageGroup]:
     """Training coverage: one row per active employee (passed yes/no, best score), read a
     page at a time as they are written, and the overall figure, for the active campaign or
@@ -268,7 +268,7 @@ def ledger_table(month: Month | str | None = None, campaign: str | None = None) 
     return ledger_stream(month, campaign).table()
 
 
-@read_only
+@uow.read
 def ledger_stream(month: Month | str | None = None, campaign: str | None = None) -> TableStream:
     """Every ledger row (of a month, by local date, and of a campaign, when given),
     oldest first, read a page at a time as they are written."""
@@ -333,7 +333,7 @@ def defects_table(month: Month | str | None = None, campaign: str | None = None)
     return defects_stream(month, campaign).table()
 
 
-@read_only
+@uow.read
 def defects_stream(month: Month | str | None = None, campaign: str | None = None) -> TableStream:
     """Every defect (reported in a month, by local date, and of a campaign, when given),
     oldest first, read a page at a time as they are written."""
@@ -405,7 +405,7 @@ def defects_stream(month: Month | str | None = None, campaign: str | None = None
     )
 
 
-@read_only
+@uow.read
 def inspections_table(month: Month | str | None = None, campaign: str | None = None) -> Table:
     """One row per checklist result of every inspection (started in a month, and inside a
     campaign's dates, when given)."""
@@ -481,7 +481,7 @@ def inspections_table(month: Month | str | None = None, campaign: str | None = N
     )
 
 
-@read_only
+@uow.read
 def evaluations_table(month: Month | str | None = None, campaign: str | None = None) -> Table:
     """One row per line per benchmark-line evaluation (made in a month, when given),
     with the scores, the weighted total, the rank and who took the Mobile Flag."""

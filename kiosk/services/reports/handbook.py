@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from kiosk.clock import Clock, SystemClock, format_local
+from kiosk.clock import format_local
 from kiosk.i18n import _
 from kiosk.services.defects.defects import (
     CATEGORY_LABELS,
@@ -30,7 +30,8 @@ from kiosk.services.defects.defects import (
     employee_names,
 )
 from kiosk.services.plant.campaigns import active_campaign_row, campaign_row
-from kiosk.services.platform.uow import read_only
+from kiosk.services.platform import uow
+from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import fonts as fontlib
 from models import Campaign, Defect, Station
 
@@ -192,11 +193,10 @@ def _handbook_campaign(name: str | None = None) -> Campaign | None:
     return active_campaign_row() or (Campaign.select().order_by(Campaign.starts_on.desc()).first())
 
 
-@read_only
-def compile_handbook(*, campaign: str | None = None, clock: Clock | None = None) -> Handbook:
+@uow.read
+def compile_handbook(caller: Caller, *, campaign: str | None = None) -> Handbook:
     """The handbook's content: every typical case of the campaign (the one named, else the
     active one), by station and time."""
-    clock = clock or SystemClock()
     chosen = _handbook_campaign(campaign)
     name = employee_names()
     query = defects_with_places().where(Defect.typical)
@@ -248,7 +248,7 @@ def compile_handbook(*, campaign: str | None = None, clock: Clock | None = None)
     return Handbook(
         title=TITLE,
         campaign_name=chosen.name if chosen else "(no campaign)",
-        generated_at=clock.now(),
+        generated_at=caller.now(),
         cases=tuple(cases),
     )
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from peewee import SQL, Case, ColumnBase, Expression, Function, ModelSelect, Select, fn
 
-from kiosk.clock import Clock, SystemClock, to_local
+from kiosk.clock import to_local
 from kiosk.errors import NotFound
 from kiosk.i18n import _
 from kiosk.services.defects.counts import campaign_figures
@@ -36,8 +36,9 @@ from kiosk.services.lines.lines import (
 )
 from kiosk.services.lines.suppliers import high_risk_count
 from kiosk.services.plant.campaigns import active_campaign_row, rules_of
+from kiosk.services.platform import uow
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import TeamTotal, team_totals
-from kiosk.services.platform.uow import read_only
 from kiosk.services.training.assessments import coverage_counts
 from models import Campaign, Defect, LedgerEntry, ProductionLine, db
 from models.lines import LineEvaluation
@@ -117,11 +118,11 @@ class PeriodYields:
     yields: tuple[LineYield, ...]
 
 
-@read_only
-def board_yields(*, clock: Clock | None = None) -> PeriodYields:
+@uow.read
+def board_yields(caller: Caller) -> PeriodYields:
     """First-pass yield per line over the period the board shows (the active campaign's
     dates while it runs, else the last 30 days), so F12 and the board agree."""
-    today = to_local((clock or SystemClock()).now()).date()
+    today = to_local(caller.now()).date()
     period = reporting_period(active_campaign_row(), today)
     return PeriodYields(describe_period(*period), tuple(first_pass_yield(*period)))
 
@@ -166,11 +167,10 @@ def short_date(day: date) -> str:
     return day.strftime(str(_("%b %d")))
 
 
-@read_only
-def board_summary(*, campaign_id: int | None = None, clock: Clock | None = None) -> BoardSummary:
+@uow.read
+def board_summary(caller: Caller, *, campaign_id: int | None = None) -> BoardSummary:
     """The board's figures for the active campaign, or for the campaign picked."""
-    clock = clock or SystemClock()
-    now = clock.now()
+    now = caller.now()
     today = to_local(now).date()
     campaign, live = board_campaign(campaign_id)
     period = reporting_period(campaign, today, live)
@@ -298,12 +298,11 @@ def _reported_per_day(campaign: Campaign | None, days: list[date]) -> list[int]:
     return [int(n or 0) for n in list(row)[0]]
 
 
-@read_only
-def daily_series(*, campaign_id: int | None = None, clock: Clock | None = None) -> DailySeries:
+@uow.read
+def daily_series(caller: Caller, *, campaign_id: int | None = None) -> DailySeries:
     """Points over the month per team (cumulative) and defects reported per day."""
-    clock = clock or SystemClock()
     campaign, live = board_campaign(campaign_id)
-    today = to_local(clock.now()).date()
+    today = to_local(caller.now()).date()
     first, last = reporting_period(campaign, today, live)
     last = min(last, today) if first <= today else last
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]

@@ -36,8 +36,8 @@ from kiosk.errors import NotFound, ServiceError, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.plant import plant
 from kiosk.services.plant.stations import BadgeScan, StationScan, make_payload, parse_scan
+from kiosk.services.platform import uow
 from kiosk.services.platform.text import clean_text, shorten
-from kiosk.services.platform.uow import read_only
 from kiosk.services.reports import fonts as fontlib
 from models import Employee, ProductionLine, Station, Team
 
@@ -88,7 +88,7 @@ def _known(codes: Iterable[str]) -> str:
     return ", ".join(codes) if codes else "none yet"
 
 
-@read_only
+@uow.read
 def _station_rows(line_code: str | None) -> tuple[str, list[_Row]]:
     lines = list(ProductionLine.select().where(ProductionLine.active).order_by(ProductionLine.code))
     if line_code is not None:
@@ -123,7 +123,7 @@ def _station_rows(line_code: str | None) -> tuple[str, list[_Row]]:
     return title, rows
 
 
-@read_only
+@uow.read
 def _badge_rows(team_code: str | None) -> tuple[str, list[_Row]]:
     teams = list(Team.select().where(Team.active).order_by(Team.code))
     query = Employee.select(Employee, Team).join(Team, JOIN.LEFT_OUTER).where(Employee.active)
@@ -193,7 +193,7 @@ def badge_labels(team_code: str | None = None) -> LabelSet:
     return _make_set("B", title, slug, rows, key)
 
 
-@read_only
+@uow.read
 def _one_row(kind: str, code: str) -> _Row:
     wanted = clean_text(code).upper()
     if kind == "B":

@@ -13,13 +13,13 @@ from datetime import datetime
 
 from peewee import SQL, ColumnBase, Expression, Field, Value, fn
 
-from kiosk.clock import Clock, SystemClock
 from kiosk.i18n import _
 from kiosk.services.defects.lifecycle import OPEN_STATUSES
 from kiosk.services.lines.inspections import LineView, lines_missing_inspection
 from kiosk.services.plant.campaigns import rules_of
+from kiosk.services.platform import uow
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import TeamTotal, team_totals
-from kiosk.services.platform.uow import read_only
 from kiosk.services.reports.kpis import board_campaign
 from models import Campaign, Defect, Employee, Station, Team, db
 from models.totals import LedgerTeamPerson
@@ -150,13 +150,12 @@ def _suspicious_teams(campaign: Campaign | None) -> list[SuspiciousTeam]:
     return [SuspiciousTeam(name, int(count)) for name, count in db.tuples(query)]
 
 
-@read_only
-def red_black(*, campaign_id: int | None = None, clock: Clock | None = None) -> RedBlackList:
+@uow.read
+def red_black(caller: Caller, *, campaign_id: int | None = None) -> RedBlackList:
     """The list for the active campaign (live), or for a campaign picked on the board: its
     points and late charges, and its defects still open past their window. Live, every
     open defect past its window is exposed, whichever campaign it was reported in."""
-    clock = clock or SystemClock()
-    now = clock.now()
+    now = caller.now()
     campaign, live = board_campaign(campaign_id)
     ranked = team_totals(campaign.id if campaign else None)
     totals = {t.team_name: t.points for t in ranked}
@@ -227,7 +226,7 @@ def red_black(*, campaign_id: int | None = None, clock: Clock | None = None) -> 
             for defect_id, station_code, team_name, severity, status, description, due_at in shown
         ),
         late_teams=tuple(late),
-        missing_inspections=tuple(lines_missing_inspection(clock=clock)) if live else (),
+        missing_inspections=tuple(lines_missing_inspection(caller)) if live else (),
         suspicious_teams=tuple(_suspicious_teams(campaign)),
         suspicious_hours=rules_of(campaign).suspicious_fix_hours,
         overdue_total=overdue_total,

@@ -25,12 +25,14 @@ from typing import Any, TextIO
 
 from peewee import JOIN, SQL, ColumnBase, Field, ModelSelect, Node, NodeList, Tuple, fn
 
-from kiosk.clock import Clock, SystemClock, format_local
+from kiosk.clock import format_local
 from kiosk.errors import ConstraintConflict, NotFound, ValidationFailed
 from kiosk.i18n import N_, _
 from kiosk.services.plant.campaigns import active_campaign_row, campaign_row, rules_of
+from kiosk.services.platform import uow
 from kiosk.services.platform.auth import EmployeeView, record_action, require_role
-from kiosk.services.platform.uow import for_update, idempotent, read_only, transaction
+from kiosk.services.platform.caller import Caller
+from kiosk.services.platform.uow import for_update
 from kiosk.services.training.training import ChoiceView
 from models import Campaign, Choice, Employee, Question, QuizAnswer, Team, db
 from models.assessments import ANSWER_CONTEXT, Assessment, AssessmentItem
@@ -229,9 +231,10 @@ def passes(score: int, item_count: int, pass_mark_percent: int) -> bool:
 # -- taking an assessment -------------------------------------------------------------
 
 
-@read_only
-def assessment_status(employee: EmployeeView) -> AssessmentStatus:
+@uow.read
+def assessment_status(caller: Caller) -> AssessmentStatus:
     """The person's standing: an unfinished attempt, the best pass, the last result."""
+    employee = caller.person
     rules = _rules()
     bank = Question.select().where(Question.active).count()
     attempts = list(
@@ -261,73 +264,66 @@ def assessment_status(employee: EmployeeView) -> AssessmentStatus:
 
 
 def start_assessment(
-    employee: EmployeeView,
+    caller: Caller,
     *,
     rng: random.Random | None = None,
-    clock: Clock | None = None,
-    terminal: str | None = None,
 ) -> AssessmentView:
     """Resume the person's unfinished attempt, or draw a new one."""
-    clock = clock or SystemClock()
     try:
-        return _start(employee, rng or random.SystemRandom(), clock, terminal)
+        return _start(caller, rng or random.SystemRandom())
     except ConstraintConflict:
         # Another kiosk started one for this person at the same instant: resume that one.
-        return _start(employee, rng or random.SystemRandom(), clock, terminal)
+        return _start(caller, rng or random.SystemRandom())
 
 
-def _start(
-    employee: EmployeeView, rng: random.Random, clock: Clock, terminal: str | None
-) -> AssessmentView:
-    with transaction():
-        person = for_update(Employee.select().where(Employee.id == employee.id)).first()
-        if person is None or not person.active:
-            raise NotFound(_("Your badge is no longer active. Sign in again."))
-        underway = (
-            Assessment.select()
-            .where((Assessment.employee == person.id) & Assessment.finished_at.is_null())
-            .first()
-        )
-        if underway is not None:
-            return _view(underway, resumed=True)
-        rules = _rules()
-        bank = [q.id for q in Question.select(Question.id).where(Question.active)]
-        if not bank:
-            raise NotFound(
-                _(
-                    "There are no training items yet. Ask the quality office to import some "
-                    "(kiosk import questions FILE)."
-                )
+@uow.write
+def _start(caller: Caller, rng: random.Random) -> AssessmentView:
+    person = for_update(Employee.select().where(Employee.id == caller.person.id)).first()
+    if person is None or not person.active:
+        raise NotFound(_("Your badge is no longer active. Sign in again."))
+    underway = (
+        Assessment.select()
+        .where((Assessment.employee == person.id) & Assessment.finished_at.is_null())
+        .first()
+    )
+    if underway is not None:
+        return _view(underway, resumed=True)
+    rules = _rules()
+    bank = [q.id for q in Question.select(Question.id).where(Question.active)]
+    if not bank:
+        raise NotFound(
+            _(
+                "There are no training items yet. Ask the quality office to import some "
+                "(kiosk import questions FILE)."
             )
-        drawn = rng.sample(sorted(bank), min(rules.item_count, len(bank)))
-        now = clock.now()
-        assessment = Assessment.create(
-            employee=person.id,
-            campaign=rules.campaign.id if rules.campaign else None,
-            item_count=len(drawn),
-            pass_mark_percent=rules.pass_mark_percent,
-            started_at=now,
-            terminal=terminal,
         )
-        AssessmentItem.insert_many(
-            [
-                {"assessment": assessment.id, "position": n, "question": question_id}
-                for n, question_id in enumerate(drawn, start=1)
-            ]
-        ).execute()
-        return _view(assessment)
+    drawn = rng.sample(sorted(bank), min(rules.item_count, len(bank)))
+    now = caller.now()
+    assessment = Assessment.create(
+        employee=person.id,
+        campaign=rules.campaign.id if rules.campaign else None,
+        item_count=len(drawn),
+        pass_mark_percent=rules.pass_mark_percent,
+        started_at=now,
+        terminal=caller.terminal,
+    )
+    AssessmentItem.insert_many(
+        [
+            {"assessment": assessment.id, "position": n, "question": question_id}
+            for n, question_id in enumerate(drawn, start=1)
+        ]
+    ).execute()
+    return _view(assessment)
 
 
-@idempotent(answer_id=uuid.uuid4)
+@uow.write(idempotent=True, ids={"answer_id": uuid.uuid4})
 def answer_item(
-    employee: EmployeeView,
+    caller: Caller,
     assessment_id: str | uuid.UUID,
     position: int,
     choice_position: int,
     *,
     answer_id: uuid.UUID | None = None,
-    clock: Clock | None = None,
-    terminal: str | None = None,
 ) -> AssessmentView:
     """Save the answer to one item (committed at once) and return where the attempt stands.
 
@@ -335,52 +331,52 @@ def answer_item(
     answer sent again after a dropped connection, is saved once. The last answer
     finishes the attempt.
     """
-    clock = clock or SystemClock()
+    employee = caller.person
     answer_id = answer_id or uuid.uuid4()
-    with transaction():
-        assessment = _own_assessment(employee, assessment_id, lock=True)
-        if assessment.finished_at is not None:
-            return _view(assessment)
-        item = for_update(
-            AssessmentItem.select().where(
-                (AssessmentItem.assessment == assessment.id) & (AssessmentItem.position == position)
-            )
-        ).first()
-        if item is None:
-            raise NotFound(_("This assessment has no item {position}.", position=position))
-        if item.answer_id is not None or QuizAnswer.get_or_none(QuizAnswer.id == answer_id):
-            return _view(assessment)
-        choices = list(
-            Choice.select().where(Choice.question == item.question_id).order_by(Choice.position)
+    assessment = _own_assessment(employee, assessment_id, lock=True)
+    if assessment.finished_at is not None:
+        return _view(assessment)
+    item = for_update(
+        AssessmentItem.select().where(
+            (AssessmentItem.assessment == assessment.id) & (AssessmentItem.position == position)
         )
-        chosen = next((c for c in choices if c.position == choice_position), None)
-        if chosen is None:
-            raise ValidationFailed({"choice": _("Choose 1 to {count}.", count=len(choices))})
-        now = clock.now()
-        QuizAnswer.create(
-            id=answer_id,
-            employee=employee.id,
-            question=item.question_id,
-            choice=chosen.id,
-            correct=chosen.correct,
-            context=ANSWER_CONTEXT,
-            answered_at=now,
-            terminal=terminal,
-        )
-        AssessmentItem.update(answer=answer_id).where(AssessmentItem.id == item.id).execute()
-        open_items = (
-            AssessmentItem.select()
-            .where((AssessmentItem.assessment == assessment.id) & AssessmentItem.answer.is_null())
-            .count()
-        )
-        if open_items == 0:
-            _finish(assessment, now, terminal)
-        return _view(Assessment.get_by_id(assessment.id))
+    ).first()
+    if item is None:
+        raise NotFound(_("This assessment has no item {position}.", position=position))
+    if item.answer_id is not None or QuizAnswer.get_or_none(QuizAnswer.id == answer_id):
+        return _view(assessment)
+    choices = list(
+        Choice.select().where(Choice.question == item.question_id).order_by(Choice.position)
+    )
+    chosen = next((c for c in choices if c.position == choice_position), None)
+    if chosen is None:
+        raise ValidationFailed({"choice": _("Choose 1 to {count}.", count=len(choices))})
+    now = caller.now()
+    QuizAnswer.create(
+        id=answer_id,
+        employee=employee.id,
+        question=item.question_id,
+        choice=chosen.id,
+        correct=chosen.correct,
+        context=ANSWER_CONTEXT,
+        answered_at=now,
+        terminal=caller.terminal,
+    )
+    AssessmentItem.update(answer=answer_id).where(AssessmentItem.id == item.id).execute()
+    open_items = (
+        AssessmentItem.select()
+        .where((AssessmentItem.assessment == assessment.id) & AssessmentItem.answer.is_null())
+        .count()
+    )
+    if open_items == 0:
+        _finish(assessment, now, caller.terminal)
+    return _view(Assessment.get_by_id(assessment.id))
 
 
-@read_only
-def assessment_view(employee: EmployeeView, assessment_id: str | uuid.UUID) -> AssessmentView:
+@uow.read
+def assessment_view(caller: Caller, assessment_id: str | uuid.UUID) -> AssessmentView:
     """One of the person's attempts as it stands (its result once finished)."""
+    employee = caller.person
     return _view(_own_assessment(employee, assessment_id, lock=False))
 
 
@@ -570,22 +566,21 @@ class CoveragePage:
 
 
 def training_coverage(
-    actor: EmployeeView,
+    caller: Caller,
     *,
     offset: int = 0,
     limit: int = MISSING_PAGE,
-    clock: Clock | None = None,
-    terminal: str | None = None,
 ) -> CoveragePage:
     """Coverage for the supervisor screen (supervisor and up; a refusal is audited): the
     figures and one page of the people still missing."""
+    actor = caller.person
     require_role(
         actor,
         COVERAGE_ROLE,
         COVERAGE_ACTION,
         target="training coverage",
-        terminal=terminal,
-        clock=clock,
+        terminal=caller.terminal,
+        clock=caller.clock,
     )
     return coverage_page(offset=offset, limit=limit)
 
@@ -639,7 +634,7 @@ def _coverage_groups(
     )
 
 
-@read_only
+@uow.read
 def coverage_page(offset: int = 0, limit: int = MISSING_PAGE) -> CoveragePage:
     """Coverage of the active campaign counted in SQL, by department and by team, and the
     people still missing from `offset` (ordered by department, team, name, badge), at
@@ -722,7 +717,7 @@ def coverage_counts(campaign: Campaign | None) -> tuple[int, int]:
     return int(passed.scalar() or 0), total
 
 
-@read_only
+@uow.read
 def coverage_report(campaign: str | None = None) -> CoverageReport:
     """Coverage of the active campaign (or of the campaign named: its passes, today's
     active employees), ungated (for `kiosk export coverage [--campaign NAME]`)."""
@@ -795,7 +790,7 @@ class CoverageStream:
 STREAM_PAGE = 2_000  # employees read per query while streaming
 
 
-@read_only
+@uow.read
 def coverage_stream(campaign: str | None = None) -> CoverageStream:
     """What `coverage_report` holds, for a file: the figure counted in SQL, the lines
     (by department, team, name, badge) read a keyset page at a time, so memory stays

@@ -15,26 +15,27 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any, ParamSpec, TypeVar
 
 from peewee import IntegrityError, fn
 
-from kiosk.clock import Clock, SystemClock
 from kiosk.errors import Conflict, NotFound, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.plant.campaigns import active_campaign_row, rules_of
+from kiosk.services.platform import uow
 from kiosk.services.platform.auth import (
-    EmployeeView,
     active_employee,
     normalise_badge,
     record_action,
-    require_role,
 )
+from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import Award, write_award
+from kiosk.services.platform.refusals import Target, requires_role
 from kiosk.services.platform.text import clean_text, shorten
-from kiosk.services.platform.uow import for_update, idempotent, read_only, transaction
+from kiosk.services.platform.uow import for_update
 from models import Choice, Employee, LedgerEntry, Question, Team, db
 from models.contests import (
     Contest,
@@ -53,6 +54,8 @@ CONTEST_NAME_MAX = 120
 CAUSE_TYPE = "contest"
 LETTERS = "ABCDEF"
 _TEAM_CODE = re.compile(r"^C(\d+)$")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 # -- views handed to screens --------------------------------------------------------
@@ -216,31 +219,32 @@ class AnswerOutcome:
         return text
 
 
+def _contest_target(given: dict[str, Any]) -> str:
+    return f"contest {given['contest_id']}"
+
+
+def _host_only(action: str, target: Target) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Refuse a caller below HOST_ROLE before the unit runs (the refusal audited in its
+    own transaction: inside the unit it would be rolled back with it)."""
+    return requires_role(HOST_ROLE, action, target)
+
+
 # -- registering teams -----------------------------------------------------------------
 
 
+@_host_only("register_a_contest_team", lambda given: shorten(given["name"] or ""))
+@uow.write
 def register_contest_team(
-    actor: EmployeeView,
+    caller: Caller,
     name: str,
     badges: Sequence[str],
-    *,
-    clock: Clock | None = None,
-    terminal: str | None = None,
 ) -> ContestTeamView:
     """Register a contest team of exactly four different, active employees.
 
     Problems are reported by field: "name", "members" (the count) and
     "member1".."memberN" (a badge that is unknown, inactive or listed twice).
     """
-    clock = clock or SystemClock()
-    require_role(
-        actor,
-        HOST_ROLE,
-        "register_a_contest_team",
-        target=shorten(name or ""),
-        clock=clock,
-        terminal=terminal,
-    )
+    actor = caller.person
     team_name = clean_text(name or "")
     problems: dict[str, str] = {}
     if not team_name:
@@ -264,72 +268,69 @@ def register_contest_team(
             count=len(given),
             fix=fix,
         )
-    with transaction():
-        found = {
-            e.badge_code: e
-            for e in Employee.select().where(Employee.badge_code.in_([c for _, c in given] or [""]))
-        }
-        seen: dict[str, int] = {}
-        for number, code in given:
-            field = f"member{number}"
-            employee = found.get(code)
-            if len(code) > 64:
-                problems[field] = _("{code} is not a badge code.", code=shorten(code, 20))
-            elif employee is None:
-                problems[field] = _("Badge {code} is not known.", code=shorten(code, 20))
-            elif not employee.active:
-                problems[field] = _(
-                    "{code} ({name}) is inactive and cannot take part.",
-                    code=code,
-                    name=employee.name,
-                )
-            elif code in seen:
-                problems[field] = _(
-                    "{code} ({name}) is listed twice (also member {seen}): a team needs "
-                    "{TEAM_SIZE} different people.",
-                    code=code,
-                    name=employee.name,
-                    seen=seen[code],
-                    TEAM_SIZE=TEAM_SIZE,
-                )
-            else:
-                seen[code] = number
-        if team_name and "name" not in problems:
-            taken = (
-                Team.select()
-                .where(
-                    (Team.kind == "contest")
-                    & Team.active
-                    & (fn.LOWER(Team.name) == team_name.lower())
-                )
-                .first()
+    found = {
+        e.badge_code: e
+        for e in Employee.select().where(Employee.badge_code.in_([c for _, c in given] or [""]))
+    }
+    seen: dict[str, int] = {}
+    for number, code in given:
+        field = f"member{number}"
+        employee = found.get(code)
+        if len(code) > 64:
+            problems[field] = _("{code} is not a badge code.", code=shorten(code, 20))
+        elif employee is None:
+            problems[field] = _("Badge {code} is not known.", code=shorten(code, 20))
+        elif not employee.active:
+            problems[field] = _(
+                "{code} ({name}) is inactive and cannot take part.",
+                code=code,
+                name=employee.name,
             )
-            if taken is not None:
-                problems["name"] = _(
-                    "A contest team named {name!r} exists ({code}): choose another.",
-                    name=taken.name,
-                    code=taken.code,
-                )
-        if problems:
-            raise ValidationFailed(problems)
-        host = active_employee(actor)
-        code = next_contest_team_code()
-        try:
-            with db.database_proxy.atomic():
-                team = Team.create(code=code, name=team_name, kind="contest")
-        except IntegrityError:
-            raise Conflict(
-                _("Another kiosk registered a team at the same moment. Save again.")
-            ) from None
-        for position, (_number, badge) in enumerate(given, start=1):
-            ContestTeamMember.create(team=team, employee=found[badge], position=position)
-        record_action(
-            host, "register_contest_team", f"{code} {team_name}", clock.now(), terminal=terminal
+        elif code in seen:
+            problems[field] = _(
+                "{code} ({name}) is listed twice (also member {seen}): a team needs "
+                "{TEAM_SIZE} different people.",
+                code=code,
+                name=employee.name,
+                seen=seen[code],
+                TEAM_SIZE=TEAM_SIZE,
+            )
+        else:
+            seen[code] = number
+    if team_name and "name" not in problems:
+        taken = (
+            Team.select()
+            .where(
+                (Team.kind == "contest") & Team.active & (fn.LOWER(Team.name) == team_name.lower())
+            )
+            .first()
         )
-        return _team_view(team)
+        if taken is not None:
+            problems["name"] = _(
+                "A contest team named {name!r} exists ({code}): choose another.",
+                name=taken.name,
+                code=taken.code,
+            )
+    if problems:
+        raise ValidationFailed(problems)
+    host = active_employee(actor)
+    code = next_contest_team_code()
+    try:
+        with db.database_proxy.atomic():
+            team = Team.create(code=code, name=team_name, kind="contest")
+    except IntegrityError:
+        raise Conflict(
+            _("Another kiosk registered a team at the same moment. Save again.")
+        ) from None
+    for position, (_number, badge) in enumerate(given, start=1):
+        ContestTeamMember.create(team=team, employee=found[badge], position=position)
+    record_action(
+        host, "register_contest_team", f"{code} {team_name}", caller.now(), terminal=caller.terminal
+    )
+    return _team_view(team)
 
 
-@read_only
+@uow.read
 def contest_teams() -> list[ContestTeamView]:
     """Every active contest team with its members, in order of registration."""
     teams = Team.select().where((Team.kind == "contest") & Team.active).order_by(Team.id)
@@ -339,24 +340,15 @@ def contest_teams() -> list[ContestTeamView]:
 # -- contests -------------------------------------------------------------------------------
 
 
+@_host_only("create_a_contest", lambda given: shorten(given["name"] or ""))
+@uow.write
 def create_contest(
-    actor: EmployeeView,
+    caller: Caller,
     name: str,
     team_codes: Sequence[str],
-    *,
-    clock: Clock | None = None,
-    terminal: str | None = None,
 ) -> ContestView:
     """Start a contest between two or more registered teams; nobody may play for two of them."""
-    clock = clock or SystemClock()
-    require_role(
-        actor,
-        HOST_ROLE,
-        "create_a_contest",
-        target=shorten(name or ""),
-        clock=clock,
-        terminal=terminal,
-    )
+    actor = caller.person
     contest_name = clean_text(name or "")
     problems: dict[str, str] = {}
     if not contest_name:
@@ -388,58 +380,61 @@ def create_contest(
             MAX_TEAMS=MAX_TEAMS,
             count=len(codes),
         )
-    with transaction():
-        teams: list[Team] = []
-        if "teams" not in problems:
-            rows = {
-                t.code: t
-                for t in Team.select().where(
-                    (Team.kind == "contest") & Team.active & Team.code.in_(codes)
-                )
-            }
-            unknown = [shorten(code, 12) for code in codes if code not in rows]
-            if unknown:
-                problems["teams"] = _(
-                    "Not a registered contest team: {items}. Register the team first (its "
-                    "code is C and a number).",
-                    items=", ".join(unknown),
-                )
-            else:
-                teams = [rows[code] for code in codes]
-                clash = _member_in_two_teams(teams)
-                if clash:
-                    problems["teams"] = clash
-        if problems:
-            raise ValidationFailed(problems)
-        host = active_employee(actor)
-        campaign = active_campaign_row()
-        rules = rules_of(campaign)
-        now = clock.now()
-        contest = Contest.create(
-            name=contest_name,
-            campaign=campaign,
-            status="running",
-            correct_points=rules.contest_correct_points,
-            wrong_points=rules.contest_wrong_points,
-            host=host,
-            created_at=now,
-        )
-        for position, team in enumerate(teams, start=1):
-            ContestEntry.create(contest=contest, team=team, position=position)
-        record_action(
-            host, "create_contest", f"contest {contest.id} {contest_name}", now, terminal=terminal
-        )
-        return _view(contest)
+    teams: list[Team] = []
+    if "teams" not in problems:
+        rows = {
+            t.code: t
+            for t in Team.select().where(
+                (Team.kind == "contest") & Team.active & Team.code.in_(codes)
+            )
+        }
+        unknown = [shorten(code, 12) for code in codes if code not in rows]
+        if unknown:
+            problems["teams"] = _(
+                "Not a registered contest team: {items}. Register the team first (its "
+                "code is C and a number).",
+                items=", ".join(unknown),
+            )
+        else:
+            teams = [rows[code] for code in codes]
+            clash = _member_in_two_teams(teams)
+            if clash:
+                problems["teams"] = clash
+    if problems:
+        raise ValidationFailed(problems)
+    host = active_employee(actor)
+    campaign = active_campaign_row()
+    rules = rules_of(campaign)
+    now = caller.now()
+    contest = Contest.create(
+        name=contest_name,
+        campaign=campaign,
+        status="running",
+        correct_points=rules.contest_correct_points,
+        wrong_points=rules.contest_wrong_points,
+        host=host,
+        created_at=now,
+    )
+    for position, team in enumerate(teams, start=1):
+        ContestEntry.create(contest=contest, team=team, position=position)
+    record_action(
+        host,
+        "create_contest",
+        f"contest {contest.id} {contest_name}",
+        now,
+        terminal=caller.terminal,
+    )
+    return _view(contest)
 
 
+@_host_only("run_a_contest", _contest_target)
+@uow.write
 def draw_item(
-    actor: EmployeeView,
+    caller: Caller,
     contest_id: int,
     *,
     after: int | None = None,
     rng: random.Random | None = None,
-    clock: Clock | None = None,
-    terminal: str | None = None,
 ) -> ContestView:
     """Put the next item on the board: an active question not yet used in this contest.
 
@@ -447,71 +442,61 @@ def draw_item(
     been drawn since (a double key press, a second kiosk), that one is shown and
     nothing new is drawn.
     """
-    clock = clock or SystemClock()
-    require_role(
-        actor,
-        HOST_ROLE,
-        "run_a_contest",
-        target=f"contest {contest_id}",
-        clock=clock,
-        terminal=terminal,
-    )
+    actor = caller.person
     rng = rng or random.Random()
-    with transaction():
-        contest = _contest(contest_id, lock=True)
-        _require_running(contest)
-        latest = (
-            ContestItem.select(fn.MAX(ContestItem.number))
-            .where(ContestItem.contest == contest)
-            .scalar()
-            or 0
-        )
-        if after is not None and latest != after:
-            return _view(contest)
-        used = ContestItem.select(ContestItem.question).where(ContestItem.contest == contest)
-        candidates = [
-            q.id
-            for q in Question.select(Question.id)
-            .where(Question.active & Question.id.not_in(used))
-            .order_by(Question.id)
-        ]
-        if not candidates:
-            raise Conflict(
-                _(
-                    "Every item of the question bank has been used in this contest ({latest}). "
-                    "Finish the contest to see the final ranking.",
-                    latest=latest,
-                )
-            )
-        drawn = ContestItem.create(
-            contest=contest,
-            question=rng.choice(candidates),
-            number=latest + 1,
-            drawn_at=clock.now(),
-            drawn_by=active_employee(actor),
-        )
-        record_action(
-            actor.id,
-            "draw_contest_item",
-            f"contest {contest.id} item {drawn.number}",
-            drawn.drawn_at,
-            detail=f"question {drawn.question_id}",
-            terminal=terminal,
-        )
+    contest = _contest(contest_id, lock=True)
+    _require_running(contest)
+    latest = (
+        ContestItem.select(fn.MAX(ContestItem.number))
+        .where(ContestItem.contest == contest)
+        .scalar()
+        or 0
+    )
+    if after is not None and latest != after:
         return _view(contest)
+    used = ContestItem.select(ContestItem.question).where(ContestItem.contest == contest)
+    candidates = [
+        q.id
+        for q in Question.select(Question.id)
+        .where(Question.active & Question.id.not_in(used))
+        .order_by(Question.id)
+    ]
+    if not candidates:
+        raise Conflict(
+            _(
+                "Every item of the question bank has been used in this contest ({latest}). "
+                "Finish the contest to see the final ranking.",
+                latest=latest,
+            )
+        )
+    drawn = ContestItem.create(
+        contest=contest,
+        question=rng.choice(candidates),
+        number=latest + 1,
+        drawn_at=caller.now(),
+        drawn_by=active_employee(actor),
+    )
+    record_action(
+        actor.id,
+        "draw_contest_item",
+        f"contest {contest.id} item {drawn.number}",
+        drawn.drawn_at,
+        detail=f"question {drawn.question_id}",
+        terminal=caller.terminal,
+    )
+    return _view(contest)
 
 
-@idempotent()  # one answer row per team and item, one ledger key
+@_host_only("run_a_contest", _contest_target)
+@uow.write(idempotent=True)  # one answer row per team and item, one ledger key
 def submit_answer(
-    actor: EmployeeView,
+    caller: Caller,
     contest_id: int,
     item_number: int,
     team_id: int,
     position: int,
     *,
     member: int | None = None,
-    clock: Clock | None = None,
-    terminal: str | None = None,
 ) -> AnswerOutcome:
     """Confirm a team's answer to an item: +correct or +wrong points for the team at once,
     attributed to the member who answered (member: their number on the team, 1-4), so the
@@ -520,170 +505,154 @@ def submit_answer(
     A team answers an item once. Confirming the same answer again (a double
     Enter, two kiosks) counts nothing new and says so.
     """
-    clock = clock or SystemClock()
-    require_role(
-        actor,
-        HOST_ROLE,
-        "run_a_contest",
-        target=f"contest {contest_id}",
-        clock=clock,
-        terminal=terminal,
+    actor = caller.person
+    contest = _contest(contest_id, lock=True)
+    item = ContestItem.get_or_none(
+        (ContestItem.contest == contest) & (ContestItem.number == item_number)
     )
-    with transaction():
-        contest = _contest(contest_id, lock=True)
-        item = ContestItem.get_or_none(
-            (ContestItem.contest == contest) & (ContestItem.number == item_number)
+    if item is None:
+        raise NotFound(
+            _("Item {item_number} has not been drawn in this contest.", item_number=item_number)
         )
-        if item is None:
-            raise NotFound(
-                _("Item {item_number} has not been drawn in this contest.", item_number=item_number)
+    entry = ContestEntry.get_or_none(
+        (ContestEntry.contest == contest) & (ContestEntry.team == team_id)
+    )
+    if entry is None:
+        raise NotFound(_("That team does not play in this contest."))
+    team = Team.get_by_id(team_id)
+    choices = list(
+        Choice.select().where(Choice.question == item.question_id).order_by(Choice.position)
+    )
+    right = next(c for c in choices if c.correct)
+    existing = ContestAnswer.get_or_none(
+        (ContestAnswer.item == item) & (ContestAnswer.team == team_id)
+    )
+    if existing is not None:
+        return _outcome(contest, item, team, existing, right, already=True)
+    _require_running(contest)
+    latest = (
+        ContestItem.select(fn.MAX(ContestItem.number))
+        .where(ContestItem.contest == contest)
+        .scalar()
+    )
+    if item_number != latest:
+        raise Conflict(
+            _(
+                "Item {item_number} is closed: item {latest} is on the board now.",
+                item_number=item_number,
+                latest=latest,
             )
-        entry = ContestEntry.get_or_none(
-            (ContestEntry.contest == contest) & (ContestEntry.team == team_id)
         )
-        if entry is None:
-            raise NotFound(_("That team does not play in this contest."))
-        team = Team.get_by_id(team_id)
-        choices = list(
-            Choice.select().where(Choice.question == item.question_id).order_by(Choice.position)
-        )
-        right = next(c for c in choices if c.correct)
-        existing = ContestAnswer.get_or_none(
-            (ContestAnswer.item == item) & (ContestAnswer.team == team_id)
-        )
-        if existing is not None:
-            return _outcome(contest, item, team, existing, right, already=True)
-        _require_running(contest)
-        latest = (
-            ContestItem.select(fn.MAX(ContestItem.number))
-            .where(ContestItem.contest == contest)
-            .scalar()
-        )
-        if item_number != latest:
-            raise Conflict(
-                _(
-                    "Item {item_number} is closed: item {latest} is on the board now.",
-                    item_number=item_number,
-                    latest=latest,
+    chosen = next((c for c in choices if c.position == position), None)
+    if chosen is None:
+        raise ValidationFailed(
+            {
+                "choice": _(
+                    "Choose {LETTERS} to {LETTERS2}.",
+                    LETTERS=LETTERS[0],
+                    LETTERS2=LETTERS[len(choices) - 1],
                 )
-            )
-        chosen = next((c for c in choices if c.position == position), None)
-        if chosen is None:
-            raise ValidationFailed(
-                {
-                    "choice": _(
-                        "Choose {LETTERS} to {LETTERS2}.",
-                        LETTERS=LETTERS[0],
-                        LETTERS2=LETTERS[len(choices) - 1],
-                    )
-                }
-            )
-        answerer = (
-            ContestTeamMember.select(ContestTeamMember, Employee)
-            .join(Employee)
-            .where((ContestTeamMember.team == team_id) & (ContestTeamMember.position == member))
-            .first()
-            if member is not None
-            else None
+            }
         )
-        if answerer is None:
-            raise ValidationFailed(
-                {
-                    "member": _(
-                        "Say which member of {team_name} answered: 1-{TEAM_SIZE}.",
-                        team_name=team.name,
-                        TEAM_SIZE=TEAM_SIZE,
-                    )
-                }
-            )
-        host = active_employee(actor)
-        now = clock.now()
-        key = f"contest:{contest.id}:{item.question_id}:{team_id}"
-        inserted = list(
-            ContestAnswer.insert(
-                item=item,
-                team=team_id,
-                choice=chosen,
-                correct=chosen.correct,
-                ledger_key=key,
-                confirmed_by=host,
-                answered_at=now,
-                terminal=terminal,
-            )
-            .on_conflict_ignore()
-            .returning(ContestAnswer.id)
-            .execute()
+    answerer = (
+        ContestTeamMember.select(ContestTeamMember, Employee)
+        .join(Employee)
+        .where((ContestTeamMember.team == team_id) & (ContestTeamMember.position == member))
+        .first()
+        if member is not None
+        else None
+    )
+    if answerer is None:
+        raise ValidationFailed(
+            {
+                "member": _(
+                    "Say which member of {team_name} answered: 1-{TEAM_SIZE}.",
+                    team_name=team.name,
+                    TEAM_SIZE=TEAM_SIZE,
+                )
+            }
         )
-        answer = ContestAnswer.get((ContestAnswer.item == item) & (ContestAnswer.team == team_id))
-        if not inserted:  # another kiosk confirmed it a moment before us
-            return _outcome(contest, item, team, answer, right, already=True)
-        letter = LETTERS[chosen.position - 1]
-        write_award(
-            Award(
-                team_id=team_id,
-                amount=contest.correct_points if answer.correct else contest.wrong_points,
-                reason=(
-                    f"contest {contest.name!r} item {item.number}: {team.name} answered "
-                    f"{letter} ({'right' if answer.correct else 'wrong'}), "
-                    f"by {answerer.employee.name}"
-                ),
-                cause_type=CAUSE_TYPE,
-                cause_id=str(contest.id),
-                idempotency_key=key,
-                employee_id=answerer.employee_id,
-                created_by_id=host.id,
-                campaign_id=contest.campaign_id,
+    host = active_employee(actor)
+    now = caller.now()
+    key = f"contest:{contest.id}:{item.question_id}:{team_id}"
+    inserted = list(
+        ContestAnswer.insert(
+            item=item,
+            team=team_id,
+            choice=chosen,
+            correct=chosen.correct,
+            ledger_key=key,
+            confirmed_by=host,
+            answered_at=now,
+            terminal=caller.terminal,
+        )
+        .on_conflict_ignore()
+        .returning(ContestAnswer.id)
+        .execute()
+    )
+    answer = ContestAnswer.get((ContestAnswer.item == item) & (ContestAnswer.team == team_id))
+    if not inserted:  # another kiosk confirmed it a moment before us
+        return _outcome(contest, item, team, answer, right, already=True)
+    letter = LETTERS[chosen.position - 1]
+    write_award(
+        Award(
+            team_id=team_id,
+            amount=contest.correct_points if answer.correct else contest.wrong_points,
+            reason=(
+                f"contest {contest.name!r} item {item.number}: {team.name} answered "
+                f"{letter} ({'right' if answer.correct else 'wrong'}), "
+                f"by {answerer.employee.name}"
             ),
-            now,
-        )
-        record_action(
-            host,
-            "confirm_contest_answer",
-            f"contest {contest.id} item {item.number} {team.code}",
-            now,
-            detail=(
-                f"{letter}, {'right' if answer.correct else 'wrong'}, "
-                f"by {answerer.employee.badge_code}"
-            ),
-            terminal=terminal,
-        )
-        outcome = _outcome(contest, item, team, answer, right, already=False)
-        return replace(outcome, answered_by=answerer.employee.name)
+            cause_type=CAUSE_TYPE,
+            cause_id=str(contest.id),
+            idempotency_key=key,
+            employee_id=answerer.employee_id,
+            created_by_id=host.id,
+            campaign_id=contest.campaign_id,
+        ),
+        now,
+    )
+    record_action(
+        host,
+        "confirm_contest_answer",
+        f"contest {contest.id} item {item.number} {team.code}",
+        now,
+        detail=(
+            f"{letter}, {'right' if answer.correct else 'wrong'}, by {answerer.employee.badge_code}"
+        ),
+        terminal=caller.terminal,
+    )
+    outcome = _outcome(contest, item, team, answer, right, already=False)
+    return replace(outcome, answered_by=answerer.employee.name)
 
 
+@_host_only("run_a_contest", _contest_target)
+@uow.write
 def finish_contest(
-    actor: EmployeeView,
+    caller: Caller,
     contest_id: int,
-    *,
-    clock: Clock | None = None,
-    terminal: str | None = None,
 ) -> ContestView:
     """End the contest: no more items or answers; the ranking is final (idempotent)."""
-    clock = clock or SystemClock()
-    require_role(
-        actor,
-        HOST_ROLE,
-        "run_a_contest",
-        target=f"contest {contest_id}",
-        clock=clock,
-        terminal=terminal,
+    actor = caller.person
+    contest = _contest(contest_id, lock=True)
+    if contest.status == "finished":
+        return _view(contest)
+    host = active_employee(actor)
+    now = caller.now()
+    Contest.update(status="finished", finished_at=now, finished_by=host).where(
+        Contest.id == contest.id
+    ).execute()
+    record_action(
+        host,
+        "finish_contest",
+        f"contest {contest.id} {contest.name}",
+        now,
+        terminal=caller.terminal,
     )
-    with transaction():
-        contest = _contest(contest_id, lock=True)
-        if contest.status == "finished":
-            return _view(contest)
-        host = active_employee(actor)
-        now = clock.now()
-        Contest.update(status="finished", finished_at=now, finished_by=host).where(
-            Contest.id == contest.id
-        ).execute()
-        record_action(
-            host, "finish_contest", f"contest {contest.id} {contest.name}", now, terminal=terminal
-        )
-        return _view(Contest.get_by_id(contest.id))
+    return _view(Contest.get_by_id(contest.id))
 
 
-@read_only
+@uow.read
 def contests() -> list[ContestSummary]:
     """Every contest, running ones first, newest first."""
     rows = list(Contest.select().order_by(Contest.created_at.desc(), Contest.id.desc()))
@@ -712,12 +681,12 @@ def contests() -> list[ContestSummary]:
     return summaries
 
 
-@read_only
+@uow.read
 def contest_view(contest_id: int) -> ContestView:
     return _view(_contest(contest_id))
 
 
-@read_only
+@uow.read
 def scoreboard(contest_id: int | None = None) -> ContestView | None:
     """The contest a scoreboard shows: the one asked for, else the running one
     (the newest if several), else the last one played; None when there is none."""

@@ -41,10 +41,10 @@ from pathlib import Path
 from kiosk.clock import SystemClock
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import _
+from kiosk.services.platform import uow
 from kiosk.services.platform.auth import record_action
 from kiosk.services.platform.tabular import NESTED_TOO_DEEPLY, read_utf8_text
 from kiosk.services.platform.text import clean_text, csv_rows, header_problems, shorten
-from kiosk.services.platform.uow import transaction
 from models import Choice, Question, QuizAnswer
 
 IMPORT_MAX_BYTES = 2_000_000
@@ -668,6 +668,7 @@ def _answer(
 # -- writing --------------------------------------------------------------------------
 
 
+@uow.write
 def upsert_questions(
     entries: list[QuestionEntry], *, source: str = "", who: str = ""
 ) -> ImportSummary:
@@ -675,100 +676,92 @@ def upsert_questions(
     With a `source` file, the import is audited in the same transaction."""
     added = changed = unchanged = 0
     problems: dict[str, str] = {}
-    with transaction():
-        existing = _existing([entry.key for entry in entries])
-        for entry in entries:
-            found = existing.get(entry.key)
-            wanted = [
-                (text, position == entry.answer)
-                for position, text in enumerate(entry.choices, start=1)
-            ]
-            if found is None:
-                question = Question.create(
-                    key=entry.key,
-                    topic=entry.topic,
-                    kind=entry.kind,
-                    text=entry.text,
-                    explanation=entry.explanation,
-                    difficulty=entry.difficulty,
-                    active=entry.active,
-                )
-                Choice.insert_many(
-                    [
-                        {"question": question.id, "position": n, "text": t, "correct": c}
-                        for n, (t, c) in enumerate(wanted, start=1)
-                    ]
-                ).execute()
-                added += 1
-                continue
-            question, choices = found
-            same_question = (
-                question.topic,
-                question.kind,
-                question.text,
-                question.explanation,
-                question.difficulty,
-                question.active,
-            ) == (
-                entry.topic,
-                entry.kind,
-                entry.text,
-                entry.explanation,
-                entry.difficulty,
-                entry.active,
-            )
-            if same_question and [(c.text, c.correct) for c in choices] == wanted:
-                unchanged += 1
-                continue
-            dropped = [c for c in choices if c.position > len(wanted)]
-            if dropped and (
-                QuizAnswer.select().where(QuizAnswer.choice.in_([c.id for c in dropped])).exists()
-            ):
-                problems[entry.where] = _(
-                    "{where} (key {key!r}): the bank's item has {count} choices and people "
-                    "have answered choice {items}; it cannot lose choices. Keep the "
-                    "choices, or give the new item a new key.",
-                    where=entry.where,
-                    key=entry.key,
-                    count=len(choices),
-                    items=", ".join(str(c.position) for c in dropped),
-                )
-                continue
-            Question.update(
+    existing = _existing([entry.key for entry in entries])
+    for entry in entries:
+        found = existing.get(entry.key)
+        wanted = [
+            (text, position == entry.answer) for position, text in enumerate(entry.choices, start=1)
+        ]
+        if found is None:
+            question = Question.create(
+                key=entry.key,
                 topic=entry.topic,
                 kind=entry.kind,
                 text=entry.text,
                 explanation=entry.explanation,
                 difficulty=entry.difficulty,
                 active=entry.active,
-            ).where(Question.id == question.id).execute()
-            by_position = {c.position: c for c in choices}
-            for position, (text, correct) in enumerate(wanted, start=1):
-                current = by_position.get(position)
-                if current is None:
-                    Choice.create(
-                        question=question.id, position=position, text=text, correct=correct
-                    )
-                elif (current.text, current.correct) != (text, correct):
-                    Choice.update(text=text, correct=correct).where(
-                        Choice.id == current.id
-                    ).execute()
-            if dropped:
-                Choice.delete().where(Choice.id.in_([c.id for c in dropped])).execute()
-            changed += 1
-        if problems:
-            raise ValidationFailed(_capped(problems))  # rolls the whole file back
-        summary = ImportSummary(
-            total=len(entries), added=added, changed=changed, unchanged=unchanged
-        )
-        if source:
-            record_action(
-                None,
-                "import_questions",
-                shorten(source, 128),
-                SystemClock().now(),
-                detail=f"{summary}; by {who}" if who else str(summary),
             )
+            Choice.insert_many(
+                [
+                    {"question": question.id, "position": n, "text": t, "correct": c}
+                    for n, (t, c) in enumerate(wanted, start=1)
+                ]
+            ).execute()
+            added += 1
+            continue
+        question, choices = found
+        same_question = (
+            question.topic,
+            question.kind,
+            question.text,
+            question.explanation,
+            question.difficulty,
+            question.active,
+        ) == (
+            entry.topic,
+            entry.kind,
+            entry.text,
+            entry.explanation,
+            entry.difficulty,
+            entry.active,
+        )
+        if same_question and [(c.text, c.correct) for c in choices] == wanted:
+            unchanged += 1
+            continue
+        dropped = [c for c in choices if c.position > len(wanted)]
+        if dropped and (
+            QuizAnswer.select().where(QuizAnswer.choice.in_([c.id for c in dropped])).exists()
+        ):
+            problems[entry.where] = _(
+                "{where} (key {key!r}): the bank's item has {count} choices and people "
+                "have answered choice {items}; it cannot lose choices. Keep the "
+                "choices, or give the new item a new key.",
+                where=entry.where,
+                key=entry.key,
+                count=len(choices),
+                items=", ".join(str(c.position) for c in dropped),
+            )
+            continue
+        Question.update(
+            topic=entry.topic,
+            kind=entry.kind,
+            text=entry.text,
+            explanation=entry.explanation,
+            difficulty=entry.difficulty,
+            active=entry.active,
+        ).where(Question.id == question.id).execute()
+        by_position = {c.position: c for c in choices}
+        for position, (text, correct) in enumerate(wanted, start=1):
+            current = by_position.get(position)
+            if current is None:
+                Choice.create(question=question.id, position=position, text=text, correct=correct)
+            elif (current.text, current.correct) != (text, correct):
+                Choice.update(text=text, correct=correct).where(Choice.id == current.id).execute()
+        if dropped:
+            Choice.delete().where(Choice.id.in_([c.id for c in dropped])).execute()
+        changed += 1
+    if problems:
+        raise ValidationFailed(_capped(problems))  # rolls the whole file back
+    summary = ImportSummary(total=len(entries), added=added, changed=changed, unchanged=unchanged)
+    if source:
+        record_action(
+            None,
+            "import_questions",
+            shorten(source, 128),
+            SystemClock().now(),
+            detail=f"{summary}; by {who}" if who else str(summary),
+        )
     return summary
 
 

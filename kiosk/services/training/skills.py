@@ -16,19 +16,18 @@ from dataclasses import dataclass
 from fractions import Fraction
 from importlib import resources
 
-from kiosk.clock import Clock, SystemClock
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import _
+from kiosk.services.platform import uow
 from kiosk.services.platform.auth import (
     EmployeeView,
     active_employee,
     normalise_badge,
     record_action,
-    record_refusal,
-    require_role,
 )
+from kiosk.services.platform.caller import Caller
+from kiosk.services.platform.refusals import audits_refusals, requires_role
 from kiosk.services.platform.text import clean_text, shorten
-from kiosk.services.platform.uow import read_only, transaction
 from models import Employee, db
 from models.contests import SkillCriterion, SkillEvent, SkillParticipant, SkillScore
 
@@ -154,6 +153,7 @@ class EventRanking:
 # -- events as data -----------------------------------------------------------------------
 
 
+@uow.write
 def load_skill_events(events: list[Mapping[str, object]]) -> int:
     """Insert or update events and their criteria by code; all or nothing.
 
@@ -217,41 +217,40 @@ def load_skill_events(events: list[Mapping[str, object]]) -> int:
             )
     if problems:
         raise ValidationFailed(problems)
-    with transaction():
-        for event, criteria in checked:
-            SkillEvent.insert(**event, active=True).on_conflict(
-                conflict_target=[SkillEvent.code],
-                update={
-                    SkillEvent.name: event["name"],
-                    SkillEvent.description: event["description"],
-                    SkillEvent.position: event["position"],
-                    SkillEvent.active: True,
-                },
+    for event, criteria in checked:
+        SkillEvent.insert(**event, active=True).on_conflict(
+            conflict_target=[SkillEvent.code],
+            update={
+                SkillEvent.name: event["name"],
+                SkillEvent.description: event["description"],
+                SkillEvent.position: event["position"],
+                SkillEvent.active: True,
+            },
+        ).execute()
+        row = SkillEvent.get(SkillEvent.code == event["code"])
+        for criterion in criteria:
+            values = {
+                SkillCriterion.name: criterion["name"],
+                SkillCriterion.min_score: criterion["min"],
+                SkillCriterion.max_score: criterion["max"],
+                SkillCriterion.position: criterion["position"],
+                SkillCriterion.active: True,
+            }
+            SkillCriterion.insert(
+                event=row,
+                code=criterion["code"],
+                name=criterion["name"],
+                min_score=criterion["min"],
+                max_score=criterion["max"],
+                position=criterion["position"],
+                active=True,
+            ).on_conflict(
+                conflict_target=[SkillCriterion.event, SkillCriterion.code], update=values
             ).execute()
-            row = SkillEvent.get(SkillEvent.code == event["code"])
-            for criterion in criteria:
-                values = {
-                    SkillCriterion.name: criterion["name"],
-                    SkillCriterion.min_score: criterion["min"],
-                    SkillCriterion.max_score: criterion["max"],
-                    SkillCriterion.position: criterion["position"],
-                    SkillCriterion.active: True,
-                }
-                SkillCriterion.insert(
-                    event=row,
-                    code=criterion["code"],
-                    name=criterion["name"],
-                    min_score=criterion["min"],
-                    max_score=criterion["max"],
-                    position=criterion["position"],
-                    active=True,
-                ).on_conflict(
-                    conflict_target=[SkillCriterion.event, SkillCriterion.code], update=values
-                ).execute()
-            SkillCriterion.update(active=False).where(
-                (SkillCriterion.event == row)
-                & SkillCriterion.code.not_in([c["code"] for c in criteria])
-            ).execute()
+        SkillCriterion.update(active=False).where(
+            (SkillCriterion.event == row)
+            & SkillCriterion.code.not_in([c["code"] for c in criteria])
+        ).execute()
     return len(checked)
 
 
@@ -280,25 +279,26 @@ def _text(value: object, key: str, found: list[str]) -> str:
 # -- reading ---------------------------------------------------------------------------------
 
 
-@read_only
+@uow.read
 def skill_events() -> list[SkillEventView]:
     events = SkillEvent.select().where(SkillEvent.active).order_by(SkillEvent.position)
     return [_event_view(event) for event in events]
 
 
-@read_only
+@uow.read
 def event_view(event_code: str) -> SkillEventView:
     return _event_view(_event(event_code))
 
 
-@read_only
-def score_sheet(judge: EmployeeView, event_code: str, badge_code: str) -> ScoreSheet:
+@uow.read
+def score_sheet(caller: Caller, event_code: str, badge_code: str) -> ScoreSheet:
     """What this judge has entered so far for one participant."""
+    judge = caller.person
     event = _event(event_code)
     return _sheet(event, _participant(event, badge_code), judge)
 
 
-@read_only
+@uow.read
 def ranking(event_code: str) -> EventRanking:
     return _ranking(_event(event_code))
 
@@ -306,200 +306,178 @@ def ranking(event_code: str) -> EventRanking:
 # -- writing ------------------------------------------------------------------------------------
 
 
+@requires_role(
+    JUDGE_ROLE, "register_a_participant", lambda given: shorten(given["event_code"] or "")
+)
+@uow.write
 def register_participant(
-    actor: EmployeeView,
+    caller: Caller,
     event_code: str,
     badge_code: str,
-    *,
-    clock: Clock | None = None,
-    terminal: str | None = None,
 ) -> SkillEventView:
     """Enter an active employee in an event (supervisor and up; once per event)."""
-    clock = clock or SystemClock()
-    require_role(
-        actor,
-        JUDGE_ROLE,
-        "register_a_participant",
-        target=shorten(event_code or ""),
-        clock=clock,
-        terminal=terminal,
-    )
+    actor = caller.person
     code = normalise_badge(clean_text(badge_code or ""))
     if not code:
         raise ValidationFailed({"badge": _("Scan or type the participant's badge.")})
-    with transaction():
-        event = _event(event_code)
-        employee = Employee.get_or_none(Employee.badge_code == code[:64])
-        if employee is None or len(code) > 64:
-            raise ValidationFailed(
-                {"badge": _("Badge {code} is not known.", code=shorten(code, 20))}
-            )
-        if not employee.active:
-            raise ValidationFailed(
-                {
-                    "badge": _(
-                        "{code} ({name}) is inactive and cannot take part.",
-                        code=code,
-                        name=employee.name,
-                    )
-                }
-            )
-        now = clock.now()
-        inserted = list(
-            SkillParticipant.insert(
-                event=event,
-                employee=employee,
-                registered_at=now,
-                registered_by=actor.id,
-            )
-            .on_conflict_ignore()
-            .returning(SkillParticipant.id)
-            .execute()
+    event = _event(event_code)
+    employee = Employee.get_or_none(Employee.badge_code == code[:64])
+    if employee is None or len(code) > 64:
+        raise ValidationFailed({"badge": _("Badge {code} is not known.", code=shorten(code, 20))})
+    if not employee.active:
+        raise ValidationFailed(
+            {
+                "badge": _(
+                    "{code} ({name}) is inactive and cannot take part.",
+                    code=code,
+                    name=employee.name,
+                )
+            }
         )
-        if not inserted:
-            raise ValidationFailed(
-                {
-                    "badge": _(
-                        "{name} ({code}) already takes part in {name2}.",
-                        name=employee.name,
-                        code=code,
-                        name2=event.name,
-                    )
-                }
-            )
-        record_action(
-            actor.id, "register_skill_participant", f"{event.code} {code}", now, terminal=terminal
+    now = caller.now()
+    inserted = list(
+        SkillParticipant.insert(
+            event=event,
+            employee=employee,
+            registered_at=now,
+            registered_by=actor.id,
         )
-        return _event_view(event)
+        .on_conflict_ignore()
+        .returning(SkillParticipant.id)
+        .execute()
+    )
+    if not inserted:
+        raise ValidationFailed(
+            {
+                "badge": _(
+                    "{name} ({code}) already takes part in {name2}.",
+                    name=employee.name,
+                    code=code,
+                    name2=event.name,
+                )
+            }
+        )
+    record_action(
+        actor.id,
+        "register_skill_participant",
+        f"{event.code} {code}",
+        now,
+        terminal=caller.terminal,
+    )
+    return _event_view(event)
 
 
+@requires_role(
+    JUDGE_ROLE,
+    "judge_a_skill_competition",
+    lambda given: f"{shorten(given['event_code'] or '')} {shorten(given['badge_code'] or '')}",
+)
+@audits_refusals("enter_skill_scores", lambda given: shorten(given["event_code"] or ""))
+@uow.write
 def enter_scores(
-    judge: EmployeeView,
+    caller: Caller,
     event_code: str,
     badge_code: str,
     scores: Mapping[str, object],
-    *,
-    clock: Clock | None = None,
-    terminal: str | None = None,
 ) -> ScoreSheet:
     """Save a judge's scores for one participant, by criterion code; all or nothing.
 
     Blank values are left as they were. A value outside its criterion's range,
     or not a whole number, refuses the lot (the problem is named per criterion).
     """
-    clock = clock or SystemClock()
-    require_role(
-        judge,
-        JUDGE_ROLE,
-        "judge_a_skill_competition",
-        target=f"{shorten(event_code or '')} {shorten(badge_code or '')}",
-        clock=clock,
-        terminal=terminal,
-    )
-    try:
-        with transaction():
-            event = _event(event_code)
-            participant = _participant(event, badge_code)
-            if participant.employee_id == judge.id:
-                raise PermissionDenied(
-                    _("You take part in {name}: another judge must score you.", name=event.name)
-                )
-            criteria = {
-                c.code: c
-                for c in SkillCriterion.select().where(
-                    (SkillCriterion.event == event) & SkillCriterion.active
-                )
-            }
-            problems: dict[str, str] = {}
-            values: dict[str, int] = {}
-            for raw_code, raw_value in scores.items():
-                code = clean_text(str(raw_code)).upper()
-                criterion = criteria.get(code)
-                if criterion is None:
-                    problems[code or "?"] = _(
-                        "{code} is not a criterion of {name}.",
-                        code=shorten(code, 20),
-                        name=event.name,
-                    )
-                    continue
-                text = clean_text(str(raw_value)) if raw_value is not None else ""
-                if not text:
-                    continue
-                label = f"{criterion.name}: "
-                limits = f"{criterion.min_score} to {criterion.max_score}"
-                if not _WHOLE.match(text):
-                    problems[code] = _(
-                        "{label}{text!r} is not a whole number from {limits}.",
-                        label=label,
-                        text=shorten(text, 12),
-                        limits=limits,
-                    )
-                    continue
-                value = int(text)
-                if not criterion.min_score <= value <= criterion.max_score:
-                    problems[code] = _(
-                        "{label}{value} is out of range: give a score from {limits}.",
-                        label=label,
-                        value=value,
-                        limits=limits,
-                    )
-                    continue
-                values[code] = value
-            if problems:
-                raise ValidationFailed(problems)
-            if not values:
-                raise ValidationFailed({"scores": _("Enter at least one score.")})
-            judge_row = active_employee(judge)
-            now = clock.now()
-            earlier = {
-                s.criterion_id
-                for s in SkillScore.select(SkillScore.criterion).where(
-                    (SkillScore.participant == participant) & (SkillScore.judge == judge.id)
-                )
-            }
-            replaced = []
-            for code, value in values.items():
-                criterion = criteria[code]
-                if criterion.id in earlier:
-                    replaced.append(code)
-                SkillScore.insert(
-                    participant=participant,
-                    criterion=criterion,
-                    judge=judge_row,
-                    score=value,
-                    entered_at=now,
-                    terminal=terminal,
-                ).on_conflict(
-                    conflict_target=[
-                        SkillScore.participant,
-                        SkillScore.criterion,
-                        SkillScore.judge,
-                    ],
-                    update={
-                        SkillScore.score: value,
-                        SkillScore.entered_at: now,
-                        SkillScore.terminal: terminal,
-                    },
-                ).execute()
-            record_action(
-                judge_row,
-                "enter_skill_scores",
-                f"{event.code} {participant.employee.badge_code}",
-                now,
-                detail=", ".join(f"{code}={value}" for code, value in values.items()),
-                terminal=terminal,
-            )
-            return _sheet(event, participant, judge, tuple(replaced))
-    except PermissionDenied as refusal:
-        record_refusal(
-            judge,
-            "enter_skill_scores",
-            f"{shorten(event_code or '')}",
-            refusal.message,
-            terminal=terminal,
-            clock=clock,
+    judge = caller.person
+    event = _event(event_code)
+    participant = _participant(event, badge_code)
+    if participant.employee_id == judge.id:
+        raise PermissionDenied(
+            _("You take part in {name}: another judge must score you.", name=event.name)
         )
-        raise
+    criteria = {
+        c.code: c
+        for c in SkillCriterion.select().where(
+            (SkillCriterion.event == event) & SkillCriterion.active
+        )
+    }
+    problems: dict[str, str] = {}
+    values: dict[str, int] = {}
+    for raw_code, raw_value in scores.items():
+        code = clean_text(str(raw_code)).upper()
+        criterion = criteria.get(code)
+        if criterion is None:
+            problems[code or "?"] = _(
+                "{code} is not a criterion of {name}.",
+                code=shorten(code, 20),
+                name=event.name,
+            )
+            continue
+        text = clean_text(str(raw_value)) if raw_value is not None else ""
+        if not text:
+            continue
+        label = f"{criterion.name}: "
+        limits = f"{criterion.min_score} to {criterion.max_score}"
+        if not _WHOLE.match(text):
+            problems[code] = _(
+                "{label}{text!r} is not a whole number from {limits}.",
+                label=label,
+                text=shorten(text, 12),
+                limits=limits,
+            )
+            continue
+        value = int(text)
+        if not criterion.min_score <= value <= criterion.max_score:
+            problems[code] = _(
+                "{label}{value} is out of range: give a score from {limits}.",
+                label=label,
+                value=value,
+                limits=limits,
+            )
+            continue
+        values[code] = value
+    if problems:
+        raise ValidationFailed(problems)
+    if not values:
+        raise ValidationFailed({"scores": _("Enter at least one score.")})
+    judge_row = active_employee(judge)
+    now = caller.now()
+    earlier = {
+        s.criterion_id
+        for s in SkillScore.select(SkillScore.criterion).where(
+            (SkillScore.participant == participant) & (SkillScore.judge == judge.id)
+        )
+    }
+    replaced = []
+    for code, value in values.items():
+        criterion = criteria[code]
+        if criterion.id in earlier:
+            replaced.append(code)
+        SkillScore.insert(
+            participant=participant,
+            criterion=criterion,
+            judge=judge_row,
+            score=value,
+            entered_at=now,
+            terminal=caller.terminal,
+        ).on_conflict(
+            conflict_target=[
+                SkillScore.participant,
+                SkillScore.criterion,
+                SkillScore.judge,
+            ],
+            update={
+                SkillScore.score: value,
+                SkillScore.entered_at: now,
+                SkillScore.terminal: caller.terminal,
+            },
+        ).execute()
+    record_action(
+        judge_row,
+        "enter_skill_scores",
+        f"{event.code} {participant.employee.badge_code}",
+        now,
+        detail=", ".join(f"{code}={value}" for code, value in values.items()),
+        terminal=caller.terminal,
+    )
+    return _sheet(event, participant, judge, tuple(replaced))
 
 
 # -- demo -----------------------------------------------------------------------------------
@@ -511,16 +489,16 @@ DEMO_PARTICIPANTS = {
 }
 
 
-def seed_demo_participants(clock: Clock | None = None) -> None:
-    now = (clock or SystemClock()).now()
-    with transaction():
-        for code, badges in DEMO_PARTICIPANTS.items():
-            event = SkillEvent.get(SkillEvent.code == code)
-            for badge in badges:
-                employee = Employee.get(Employee.badge_code == badge)
-                SkillParticipant.insert(
-                    event=event, employee=employee, registered_at=now
-                ).on_conflict_ignore().execute()
+@uow.write
+def seed_demo_participants(caller: Caller) -> None:
+    now = caller.now()
+    for code, badges in DEMO_PARTICIPANTS.items():
+        event = SkillEvent.get(SkillEvent.code == code)
+        for badge in badges:
+            employee = Employee.get(Employee.badge_code == badge)
+            SkillParticipant.insert(
+                event=event, employee=employee, registered_at=now
+            ).on_conflict_ignore().execute()
 
 
 # -- helpers ----------------------------------------------------------------------------------

@@ -10,11 +10,10 @@ from datetime import datetime
 
 from peewee import JOIN, fn
 
-from kiosk.clock import Clock, SystemClock
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import _
-from kiosk.services.platform.auth import EmployeeView
-from kiosk.services.platform.uow import idempotent, read_only, transaction
+from kiosk.services.platform import uow
+from kiosk.services.platform.caller import Caller
 from models import Choice, Question, QuizAnswer, db
 
 
@@ -58,11 +57,12 @@ def _question_view(question: Question) -> QuestionView:
     )
 
 
-@read_only
+@uow.read
 def next_question(
-    employee: EmployeeView, *, exclude: Iterable[int] = (), rng: random.Random | None = None
+    caller: Caller, *, exclude: Iterable[int] = (), rng: random.Random | None = None
 ) -> QuestionView:
     """An item this person has answered correctly least often (random among equals)."""
+    employee = caller.person
     rng = rng or random.Random()
     correct_answers = fn.COUNT(QuizAnswer.id)
     rows = list(
@@ -88,53 +88,50 @@ def next_question(
     return _question_view(Question.get_by_id(rng.choice(candidates)))
 
 
-@idempotent(answer_id=uuid.uuid4)
+@uow.write(idempotent=True, ids={"answer_id": uuid.uuid4})
 def answer_question(
-    employee: EmployeeView,
+    caller: Caller,
     question_id: int,
     position: int,
     *,
     answer_id: uuid.UUID | None = None,
-    terminal: str | None = None,
-    clock: Clock | None = None,
 ) -> AnswerResult:
     """Save one answer. The same answer id saved twice (a double Enter) is stored once."""
-    clock = clock or SystemClock()
+    employee = caller.person
     answer_id = answer_id or uuid.uuid4()
-    with transaction():
-        question = Question.get_or_none(Question.id == question_id)
-        if question is None:
-            raise NotFound(_("That quiz item was removed. Take the next one."))
-        choices = list(Choice.select().where(Choice.question == question).order_by(Choice.position))
-        chosen = next((c for c in choices if c.position == position), None)
-        if chosen is None:
-            raise ValidationFailed({"choice": _("Choose 1 to {count}.", count=len(choices))})
-        right = next(c for c in choices if c.correct)
-        now = clock.now()
-        QuizAnswer.insert(
-            id=answer_id,
-            employee=employee.id,
-            question=question,
-            choice=chosen,
-            correct=chosen.correct,
-            context="practice",
-            answered_at=now,
-            terminal=terminal,
-        ).on_conflict_ignore().execute()
-        saved = QuizAnswer.get_by_id(answer_id)
-        saved_choice = Choice.get_by_id(saved.choice_id)
-        return AnswerResult(
-            answer_id=str(answer_id),
-            correct=saved.correct,
-            chosen_position=saved_choice.position,
-            correct_position=right.position,
-            correct_text=right.text,
-            explanation=question.explanation,
-            answered_at=saved.answered_at,
-        )
+    question = Question.get_or_none(Question.id == question_id)
+    if question is None:
+        raise NotFound(_("That quiz item was removed. Take the next one."))
+    choices = list(Choice.select().where(Choice.question == question).order_by(Choice.position))
+    chosen = next((c for c in choices if c.position == position), None)
+    if chosen is None:
+        raise ValidationFailed({"choice": _("Choose 1 to {count}.", count=len(choices))})
+    right = next(c for c in choices if c.correct)
+    now = caller.now()
+    QuizAnswer.insert(
+        id=answer_id,
+        employee=employee.id,
+        question=question,
+        choice=chosen,
+        correct=chosen.correct,
+        context="practice",
+        answered_at=now,
+        terminal=caller.terminal,
+    ).on_conflict_ignore().execute()
+    saved = QuizAnswer.get_by_id(answer_id)
+    saved_choice = Choice.get_by_id(saved.choice_id)
+    return AnswerResult(
+        answer_id=str(answer_id),
+        correct=saved.correct,
+        chosen_position=saved_choice.position,
+        correct_position=right.position,
+        correct_text=right.text,
+        explanation=question.explanation,
+        answered_at=saved.answered_at,
+    )
 
 
-@read_only
+@uow.read
 def answer_count(employee_id: int) -> tuple[int, int]:
     """(answers given, answers right) by one employee."""
     query = QuizAnswer.select().where(QuizAnswer.employee == employee_id)
@@ -160,6 +157,7 @@ def _validate_item(number: int, item: Mapping[str, object]) -> list[str]:
     return problems
 
 
+@uow.write
 def load_question_bank(items: Sequence[Mapping[str, object]]) -> int:
     """Insert or update items by their stable key; all or nothing. Returns items loaded."""
     problems: list[str] = [
@@ -167,30 +165,27 @@ def load_question_bank(items: Sequence[Mapping[str, object]]) -> int:
     ]
     if problems:
         raise ValidationFailed({str(i): p for i, p in enumerate(problems)})
-    with transaction():
-        for item in items:
-            question, _created = Question.get_or_create(
-                key=str(item["key"]),
-                defaults={"topic": item["topic"], "kind": item["kind"], "text": item["text"]},
-            )
-            question.topic = str(item["topic"])
-            question.kind = str(item["kind"])
-            question.text = str(item["text"])
-            question.explanation = str(item.get("explanation", ""))
-            difficulty = item.get("difficulty", 1)
-            question.difficulty = (
-                difficulty if isinstance(difficulty, int) else int(str(difficulty))
-            )
-            question.save()
-            existing = {c.position: c for c in Choice.select().where(Choice.question == question)}
-            choices = item["choices"]
-            assert isinstance(choices, list)  # _validate_item refused anything else
-            for position, text in enumerate(choices, start=1):
-                choice = existing.get(position) or Choice(question=question, position=position)
-                choice.text = str(text)
-                choice.correct = position - 1 == item["answer"]
-                choice.save()
-            stale = [c.id for position, c in existing.items() if position > len(choices)]
-            if stale:
-                Choice.delete().where(Choice.id.in_(stale)).execute()
+    for item in items:
+        question, _created = Question.get_or_create(
+            key=str(item["key"]),
+            defaults={"topic": item["topic"], "kind": item["kind"], "text": item["text"]},
+        )
+        question.topic = str(item["topic"])
+        question.kind = str(item["kind"])
+        question.text = str(item["text"])
+        question.explanation = str(item.get("explanation", ""))
+        difficulty = item.get("difficulty", 1)
+        question.difficulty = difficulty if isinstance(difficulty, int) else int(str(difficulty))
+        question.save()
+        existing = {c.position: c for c in Choice.select().where(Choice.question == question)}
+        choices = item["choices"]
+        assert isinstance(choices, list)  # _validate_item refused anything else
+        for position, text in enumerate(choices, start=1):
+            choice = existing.get(position) or Choice(question=question, position=position)
+            choice.text = str(text)
+            choice.correct = position - 1 == item["answer"]
+            choice.save()
+        stale = [c.id for position, c in existing.items() if position > len(choices)]
+        if stale:
+            Choice.delete().where(Choice.id.in_(stale)).execute()
     return len(items)
