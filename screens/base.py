@@ -249,14 +249,6 @@ class ServiceCalls(_ScreenBase):
             language=current_language(),
         )
 
-    def where_and_when(self) -> dict[str, Any]:
-        """The terminal and the clock a service that acts is told (its `terminal=` and
-        `clock=` keywords): `call_service(service, ..., **self.where_and_when())`."""
-        return {
-            "terminal": self.kiosk_app.settings.terminal_id,
-            "clock": self.kiosk_app.clock,
-        }
-
     def show_error(self, error: ServiceError) -> None:
         self.say(error.message, "error")
 

@@ -112,9 +112,7 @@ def test_wrong_pin_is_refused_and_audited(demo_plant, clock):
 def test_require_role_refuses_an_operator_and_audits(demo_plant, clock):
     operator = sign_in(Caller.of(None, clock), "E1002")
     with pytest.raises(PermissionDenied) as caught:
-        require_role(
-            operator, "team_leader", "verify_defect", target="D-1", terminal="K1", clock=clock
-        )
+        require_role(Caller.of(operator, clock, "K1"), "team_leader", "verify_defect", target="D-1")
     assert caught.value.message == "Only a team leader or above may verify defect."
     refusal = _audit_rows()[-1]
     assert (refusal.action, refusal.allowed, refusal.actor_id) == (
@@ -160,7 +158,7 @@ def test_refusals_in_worker_threads_do_not_use_up_the_connection_pool(
         thread.join(timeout=30)
 
     for _ in range(3):  # each refusal runs in its own worker thread, as on the screens
-        in_worker(lambda: require_role(operator, "team_leader", "verify_defect", clock=clock))
+        in_worker(lambda: require_role(Caller.of(operator, clock), "team_leader", "verify_defect"))
     in_worker(lambda: sign_in(Caller.of(None, clock), "E1002").name)
     assert outcomes == ["Only a team leader or above may verify defect."] * 3 + ["Li Na"]
 

@@ -44,7 +44,7 @@ def test_a_real_deadlock_is_run_again_and_both_units_succeed(pg_demo_plant, capl
     attempts: Counter[str] = Counter()
     both_hold_one = threading.Barrier(2)
 
-    @uow.atomic
+    @uow.write
     def lock_both(name: str, one: int, other: int) -> str:
         attempts[name] += 1
         Team.select().where(Team.id == one).for_update().get()
@@ -67,7 +67,7 @@ def test_a_real_serialization_failure_is_run_again(pg_demo_plant):
     attempts: Counter[str] = Counter()
     both_read = threading.Barrier(2)
 
-    @uow.atomic
+    @uow.write
     def rename(name: str, pause: float) -> str:
         attempts[name] += 1
         db.database_proxy.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -91,13 +91,13 @@ def test_a_lock_timeout_is_busy_not_unreachable_and_not_run_again(pg_demo_plant)
     release = threading.Event()
     attempts: list[int] = []
 
-    @uow.atomic
+    @uow.write
     def hold() -> None:
         Team.select().where(Team.id == team_id).for_update().get()
         holding.set()
         release.wait(timeout=10)
 
-    @uow.atomic
+    @uow.write
     def wait_briefly() -> None:
         attempts.append(1)
         db.database_proxy.execute_sql("SET LOCAL lock_timeout = '200ms'")
@@ -119,7 +119,7 @@ def test_a_lock_timeout_is_busy_not_unreachable_and_not_run_again(pg_demo_plant)
 
 
 def test_a_constraint_is_a_message_about_the_data(database):
-    @uow.atomic
+    @uow.write
     def add_team(code: str) -> None:
         Team.create(code=code, name=code)
 

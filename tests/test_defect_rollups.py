@@ -28,15 +28,13 @@ from models.anomalies import AnomalyHistory
 from models.db import write_transaction
 from tests.helpers.plant_factory import grow_plant
 from tests.helpers.rollups import (
+    assert_daily_series_as_the_rows_say,
     defect_rollups_counted_again,
     defect_rollups_kept,
     on_time,
     rebuilt_equals_kept,
 )
 from tests.helpers.threads import run_workers
-from tests.test_plant_reads import (
-    test_daily_series_reads_the_rollup_as_the_ledger_says as daily_series_as_the_rows_say,
-)
 
 
 @pytest.fixture(params=["demo", "grown"])
@@ -295,4 +293,4 @@ def test_postgresql_application_role_cannot_write_the_rollups(two_roles, clock, 
 def test_the_daily_series_reads_the_rollups_as_the_rows_say_in_any_zone(plant, zone, clock):
     """Points and defects reported per local day: by the hourly rollups where local days
     start on whole UTC hours (+8), else (+5:30) from the ledger and the defects."""
-    daily_series_as_the_rows_say(plant, clock)
+    assert_daily_series_as_the_rows_say(clock)

@@ -16,7 +16,7 @@ from kiosk.services.lines import anomalies
 from kiosk.services.plant.campaigns import active_campaign_row
 from kiosk.services.plant.demo import seed_demo_plant
 from kiosk.services.platform.caller import Caller
-from kiosk.services.platform.uow import read_only
+from kiosk.services.platform.uow import read
 from kiosk.services.reports import exports, kpis
 
 DAYS = [
@@ -27,7 +27,7 @@ DAYS = [
 ]
 
 
-@read_only
+@read
 def campaign_dates() -> tuple[str, date, date]:
     campaign = active_campaign_row()
     return campaign.name, campaign.starts_on, campaign.ends_on

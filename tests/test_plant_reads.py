@@ -4,13 +4,10 @@ mid-size plant grown by tests.helpers.plant_factory; paged lists show every row 
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from kiosk.services.defects.lifecycle import OPEN_STATUSES
 from kiosk.services.lines import suppliers
-from kiosk.services.lines.lines import local_day_bounds
 from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import kpis, reports
 from kiosk.services.training import assessments
@@ -18,6 +15,7 @@ from models import Campaign, Defect, Employee, LedgerEntry, Supplier, Team, db
 from models.migrations.v0018_defect_rollups import rebuild
 from models.totals import LedgerTeamHour, LedgerTeamPerson
 from tests.helpers.plant_factory import grow_plant
+from tests.helpers.rollups import assert_daily_series_as_the_rows_say
 from tests.helpers.threads import run_workers
 
 
@@ -153,28 +151,7 @@ def test_the_rollups_equal_the_ledger_summed_again(plant):
 
 
 def test_daily_series_reads_the_rollup_as_the_ledger_says(plant, clock):
-    series = kpis.daily_series(Caller.system(clock))
-    campaign = Campaign.get(Campaign.active)
-    first = campaign.starts_on
-    ends = [
-        local_day_bounds(first + timedelta(days=n), first + timedelta(days=n))[1]
-        for n in range(len(series.days))
-    ]
-    names = {t.id: t.name for t in Team.select()}
-    expected = []
-    for name, _points in series.team_points:
-        team = next(i for i, n in names.items() if n == name)
-        mine = [e for e in _raw_ledger() if e.team_id == team and e.campaign_id == campaign.id]
-        expected.append(
-            (name, tuple(sum(e.amount for e in mine if e.created_at < end) for end in ends))
-        )
-    assert series.team_points == tuple(expected)
-    reported = [d.reported_at for d in _raw_defects() if d.campaign_id == campaign.id]
-    starts = [local_day_bounds(first, first)[0], *ends[:-1]]
-    assert series.defects_reported == tuple(
-        sum(1 for at in reported if start <= at < end)
-        for start, end in zip(starts, ends, strict=True)
-    )
+    assert_daily_series_as_the_rows_say(clock)
 
 
 def test_red_black_points_read_the_rollup_as_the_ledger_says(plant, clock):

@@ -3,9 +3,12 @@ again slowly here."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from models import Defect, db
+from kiosk.services.lines.lines import local_day_bounds
+from kiosk.services.platform.caller import Caller
+from kiosk.services.reports import kpis
+from models import Campaign, Defect, LedgerEntry, Team, db
 from models.db import write_transaction
 from models.migrations.v0018_defect_rollups import rebuild
 from models.totals import (
@@ -68,3 +71,32 @@ def rebuilt_equals_kept() -> bool:
         with write_transaction(database):
             rebuild(database)
         return [[row for row in rows if row[-1]] for rows in every_rollup()] == kept
+
+
+def assert_daily_series_as_the_rows_say(clock) -> None:
+    """The board's daily chart (read from the rollups) equals the ledger and the defects
+    summed again per local day, row by row."""
+    series = kpis.daily_series(Caller.system(clock))
+    campaign = Campaign.get(Campaign.active)
+    first = campaign.starts_on
+    ends = [
+        local_day_bounds(first + timedelta(days=n), first + timedelta(days=n))[1]
+        for n in range(len(series.days))
+    ]
+    names = {t.id: t.name for t in Team.select()}
+    expected = []
+    for name, _points in series.team_points:
+        team = next(i for i, n in names.items() if n == name)
+        mine = [
+            e for e in LedgerEntry.select() if e.team_id == team and e.campaign_id == campaign.id
+        ]
+        expected.append(
+            (name, tuple(sum(e.amount for e in mine if e.created_at < end) for end in ends))
+        )
+    assert series.team_points == tuple(expected)
+    reported = [d.reported_at for d in Defect.select() if d.campaign_id == campaign.id]
+    starts = [local_day_bounds(first, first)[0], *ends[:-1]]
+    assert series.defects_reported == tuple(
+        sum(1 for at in reported if start <= at < end)
+        for start, end in zip(starts, ends, strict=True)
+    )

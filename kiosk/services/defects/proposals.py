@@ -283,7 +283,6 @@ def submit_proposal(caller: Caller, draft: ProposalDraft) -> ProposalView:
         benefit=clean.benefit,
         status="submitted",
         submitted_at=caller.now(),
-        terminal=caller.terminal,
     )
     return _view(proposal.id)
 
@@ -381,7 +380,6 @@ def accept_proposal(
         f"proposal {str(proposal.id)[:8]}",
         now,
         detail=f"{amount:+d} points; {note}",
-        terminal=caller.terminal,
     )
     return _view(proposal.id)
 
@@ -408,7 +406,6 @@ def reject_proposal(caller: Caller, proposal_id: str | uuid.UUID, comment: str) 
         f"proposal {str(proposal.id)[:8]}",
         proposal.reviewed_at,
         detail=note,
-        terminal=caller.terminal,
     )
     return _view(proposal.id)
 
@@ -511,12 +508,10 @@ def review_queue(caller: Caller, *, offset: int = 0, limit: int = QUEUE_PAGE) ->
     """Proposals waiting for review, oldest first, a page at a time (supervisor+; a
     refusal is audited)."""
     require_role(
-        caller.person,
+        caller,
         "supervisor",
         "review_proposals",
         target="queue",
-        terminal=caller.terminal,
-        clock=caller.clock,
     )
     return _review_queue(offset, limit)
 

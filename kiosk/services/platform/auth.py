@@ -423,44 +423,15 @@ def record_action(
     )
 
 
-def _as_caller(who: Caller | EmployeeView, terminal: str | None, clock: Clock | None) -> Caller:
-    """A service not yet moved to the caller context (issue 14) passes the person and its
-    `terminal=`/`clock=`; a moved one passes its caller."""
-    if isinstance(who, Caller):
-        return who
-    return Caller.of(who, clock, terminal)
-
-
 @uow.write
-def record_refusal(
-    caller: Caller | EmployeeView,
-    action: str,
-    target: str,
-    why: str,
-    *,
-    terminal: str | None = None,
-    clock: Clock | None = None,
-) -> None:
+def record_refusal(caller: Caller, action: str, target: str, why: str) -> None:
     """Audit the caller's refused action in a unit of its own (the refused one is rolled
-    back): call it, then raise the refusal. (An EmployeeView with `terminal=`/`clock=` is
-    the older form, for services not yet moved to the caller context.)"""
-    caller = _as_caller(caller, terminal, clock)
+    back): call it, then raise the refusal."""
     _audit(caller, Employee.get_by_id(caller.person.id), action, False, why, target)
 
 
-def require_role(
-    caller: Caller | EmployeeView,
-    minimum: str,
-    action: str,
-    *,
-    target: str = "",
-    terminal: str | None = None,
-    clock: Clock | None = None,
-) -> None:
-    """Refuse (and audit the refusal) unless the caller's person holds at least `minimum`.
-    (An EmployeeView with `terminal=`/`clock=` is the older form, for services not yet
-    moved to the caller context.)"""
-    caller = _as_caller(caller, terminal, clock)
+def require_role(caller: Caller, minimum: str, action: str, *, target: str = "") -> None:
+    """Refuse (and audit the refusal) unless the caller's person holds at least `minimum`."""
     actor = caller.person
     if actor.has_role(minimum):
         return

@@ -51,12 +51,10 @@ def requires_role(
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             caller, given = _caller_and_arguments(signature, args, kwargs)
             require_role(
-                caller.person,
+                caller,
                 role,
                 action,
                 target=target(given),
-                clock=caller.clock,
-                terminal=caller.terminal,
             )
             return unit(*args, **kwargs)
 
@@ -78,12 +76,10 @@ def audits_refusals(action: str, target: Target) -> Callable[[Callable[P, R]], C
             except PermissionDenied as refusal:
                 caller, given = _caller_and_arguments(signature, args, kwargs)
                 record_refusal(
-                    caller.person,
+                    caller,
                     action,
                     target(given),
                     refusal.message,
-                    terminal=caller.terminal,
-                    clock=caller.clock,
                 )
                 raise
 

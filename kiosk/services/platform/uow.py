@@ -263,59 +263,6 @@ def run_retrying_once(function: Callable[P, R], *args: P.args, **kwargs: P.kwarg
     return _retrying_transient(run, function.__qualname__)
 
 
-def read_only(function: Callable[P, R]) -> Callable[P, R]:
-    """Run a service function on this thread's connection (no transaction).
-
-    Reading twice is harmless, so a connection that drops during the read is retried once.
-    """
-
-    @functools.wraps(function)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        return run_retrying_once(function, *args, **kwargs)
-
-    return wrapper
-
-
-def idempotent(**make_ids: Callable[[], object]) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """A write that is safe to run twice: retried once if the connection drops during it.
-
-    `make_ids` names the keyword arguments that carry the kiosk-made ids of what the
-    unit stores (e.g. `defect_id=uuid.uuid4`): a missing one is made before the first
-    attempt, so the retry stores under the same id, and a unit that finds its id stored
-    already returns what is there. Units keyed by an idempotency key (the ledger) or a
-    unique row (a contest answer) need no ids here.
-    """
-
-    def decorate(function: Callable[P, R]) -> Callable[P, R]:
-        @functools.wraps(function)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            for name, make in make_ids.items():
-                if kwargs.get(name) is None:
-                    kwargs[name] = make()
-            return run_retrying_once(function, *args, **kwargs)
-
-        return wrapper
-
-    return decorate
-
-
-def atomic(function: Callable[P, R]) -> Callable[P, R]:
-    """Run a service function in one transaction on this thread's connection (run again
-    after a deadlock or serialization failure, when it is the outermost unit)."""
-
-    @functools.wraps(function)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        def run() -> R:
-            with transaction():
-                return function(*args, **kwargs)
-
-        if db.connection_open():
-            return run()
-        return _retrying_transient(run, function.__qualname__)
-
-    return wrapper
-
-
 def run_again_if_rolled_back(function: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     """Run a whole service call; after a deadlock or serialization failure that left
     nothing committed by this call (the database rolled its one write back), run it
@@ -339,14 +286,19 @@ def run_again_if_rolled_back(function: Callable[P, R], *args: P.args, **kwargs: 
 
 
 # -- The pair every service uses: `@read` for a unit that only reads, `@write` for one that
-# writes. (read_only / atomic / idempotent / inline transaction() above are what they are
-# built on; services move to the pair: issue 14.)
+# writes. (`transaction()` above is what `@write` is built on; only batch writers that
+# commit as they go, the plant-scale seeding, open it themselves.)
 
 
 def read(function: Callable[P, R]) -> Callable[P, R]:
     """A unit that only reads: this thread's connection, no transaction. Reading twice is
     harmless, so a connection that drops during the read is retried once."""
-    return read_only(function)
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        return run_retrying_once(function, *args, **kwargs)
+
+    return wrapper
 
 
 @overload
@@ -389,7 +341,16 @@ def write(
                 return unit(*args, **kwargs)
 
         if not idempotent:
-            return atomic(unit)
+
+            @functools.wraps(unit)
+            def once(*args: P.args, **kwargs: P.kwargs) -> R:
+                if db.connection_open():  # inside an outer unit: it owns the connection
+                    return in_transaction(*args, **kwargs)
+                return _retrying_transient(
+                    lambda: in_transaction(*args, **kwargs), unit.__qualname__
+                )
+
+            return once
 
         @functools.wraps(unit)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:

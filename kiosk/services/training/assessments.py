@@ -305,7 +305,6 @@ def _start(caller: Caller, rng: random.Random) -> AssessmentView:
         item_count=len(drawn),
         pass_mark_percent=rules.pass_mark_percent,
         started_at=now,
-        terminal=caller.terminal,
     )
     AssessmentItem.insert_many(
         [
@@ -360,7 +359,6 @@ def answer_item(
         correct=chosen.correct,
         context=ANSWER_CONTEXT,
         answered_at=now,
-        terminal=caller.terminal,
     )
     AssessmentItem.update(answer=answer_id).where(AssessmentItem.id == item.id).execute()
     open_items = (
@@ -573,14 +571,11 @@ def training_coverage(
 ) -> CoveragePage:
     """Coverage for the supervisor screen (supervisor and up; a refusal is audited): the
     figures and one page of the people still missing."""
-    actor = caller.person
     require_role(
-        actor,
+        caller,
         COVERAGE_ROLE,
         COVERAGE_ACTION,
         target="training coverage",
-        terminal=caller.terminal,
-        clock=caller.clock,
     )
     return coverage_page(offset=offset, limit=limit)
 
