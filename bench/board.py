@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import Result, median_seconds
+from kiosk.caller import Caller
 from kiosk.clock import FrozenClock
 from kiosk.services.plant.demo import seed_demo_plant
 from kiosk.services.platform import database as database_service
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import team_totals
 from models import Campaign, Team, db
 from models.migrations.v0009_running_totals import REBUILD

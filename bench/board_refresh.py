@@ -25,13 +25,13 @@ from datetime import UTC, date, datetime, timedelta
 
 from bench import Result, engine_url, median_seconds
 from bench.board import HAND_WRITTEN, hand_written_totals
+from kiosk.caller import Caller
 from kiosk.clock import FrozenClock, to_local
 from kiosk.services.defects.defect_states import OPEN_STATUSES
 from kiosk.services.lines.inspections import iso_week
 from kiosk.services.lines.lines import local_day_bounds
 from kiosk.services.lines.suppliers import SOURCE as INCOMING
 from kiosk.services.platform import database as database_service
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger_check import LAST_CHECK, last_check
 from kiosk.services.reports import kpis, reports
 from models import db

@@ -21,10 +21,10 @@ from pathlib import Path
 
 from bench import REPO, Result
 from bench.startup import PEAK_RSS
+from kiosk.caller import Caller
 from kiosk.clock import FrozenClock
 from kiosk.services.plant.demo import seed_demo_plant
 from kiosk.services.platform import database as database_service
-from kiosk.services.platform.caller import Caller
 from models import Campaign, Employee, Team, db
 
 ROWS = int(os.environ.get("QK_BENCH_EXPORT_ROWS", "1000000"))

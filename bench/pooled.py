@@ -51,7 +51,7 @@ import faulthandler, json, random, signal, sys, threading, time
 faulthandler.register(signal.SIGUSR1, all_threads=True)  # where a stuck kiosk waits
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform import auth, database, ledger
-from kiosk.services.platform.caller import Caller
+from kiosk.caller import Caller
 
 url, first, count, campaign, writes, interval, tag = sys.argv[1:8]
 teams = [int(team) for team in sys.argv[8].split(",")]

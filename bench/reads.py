@@ -20,11 +20,11 @@ from functools import partial
 from bench import Result, engine_url, median_seconds
 from bench.board import _plant
 from bench.board_refresh import seed
+from kiosk.caller import Caller
 from kiosk.clock import FrozenClock
 from kiosk.services.defects import worklist
 from kiosk.services.lines import anomalies, suppliers
 from kiosk.services.plant.stations import lookup_station
-from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import kpis, reports
 from kiosk.services.training import assessments
 from models import Defect, Station, Team, db

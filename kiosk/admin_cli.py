@@ -66,8 +66,8 @@ def _add_hours(parser: argparse.ArgumentParser) -> None:
 
 
 def run_admin(args: argparse.Namespace) -> int:
+    from kiosk.caller import Caller
     from kiosk.services.platform import enrolment
-    from kiosk.services.platform.caller import Caller
 
     if args.admin_command == "create":
         made = enrolment.create_first_admin(

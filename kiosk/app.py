@@ -256,8 +256,8 @@ class KioskApp(App[None]):
         clock = self.clock
 
         def job() -> None:
+            from kiosk.caller import Caller
             from kiosk.services.defects import deadlines
-            from kiosk.services.platform.caller import Caller
 
             try:
                 deadlines.sweep(Caller.system(clock))

@@ -31,8 +31,8 @@ def add_auth_commands(
 
 
 def run_auth(args: argparse.Namespace) -> int:
+    from kiosk.caller import Caller
     from kiosk.services.platform.auth import unlock_pin_by_it
-    from kiosk.services.platform.caller import Caller
 
     result = unlock_pin_by_it(Caller.system(), args.badge, os_user=command_line_user())
     who = f"Badge {result.badge_code} ({result.name})"

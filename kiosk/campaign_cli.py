@@ -62,9 +62,9 @@ def run_campaign(args: argparse.Namespace, settings: Any) -> int:
     """Run one `kiosk campaign` action; returns the exit status."""
     if args.campaign_command == "template":
         return _template(args)
+    from kiosk.caller import Caller
     from kiosk.services.plant import campaign_file, campaigns
     from kiosk.services.platform import database
-    from kiosk.services.platform.caller import Caller
 
     database.require_current_schema(database.open_database(settings.database_url, create=False))
     try:

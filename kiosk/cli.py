@@ -291,10 +291,10 @@ def _run_scoreboard(settings: Settings, contest_id: int | None) -> int:
 
 def _import(kind: str, path: Path) -> int:
     """Run one import; a file with any problem imports nothing and each problem is listed."""
+    from kiosk.caller import Caller
     from kiosk.errors import ValidationFailed
     from kiosk.services.lines.anomalies import import_anomalies
     from kiosk.services.lines.checklists import import_checklist
-    from kiosk.services.platform.caller import Caller
     from kiosk.services.training.question_import import import_questions
 
     who = command_line_user()  # the audit row names who ran it
@@ -341,9 +341,9 @@ def _print_labels(args: argparse.Namespace) -> int:
 
 
 def _seed_plant_scale(scale: float, *, quiet: bool) -> None:
+    from kiosk.caller import Caller
     from kiosk.progress import TextProgress
     from kiosk.services.plant.scale_demo import seed_plant
-    from kiosk.services.platform.caller import Caller
 
     progress = TextProgress(quiet=quiet)
     try:
@@ -465,9 +465,9 @@ def _upgrade_database(run: Invocation) -> int:
 
 
 def _demo(run: Invocation) -> int:
+    from kiosk.caller import Caller
     from kiosk.services.plant.demo import seed_demo_plant
     from kiosk.services.platform import database
-    from kiosk.services.platform.caller import Caller
 
     status = run.status
     database.upgrade()
@@ -480,8 +480,8 @@ def _demo(run: Invocation) -> int:
 
 
 def _rotate_keys(run: Invocation) -> int:
+    from kiosk.caller import Caller
     from kiosk.services.plant.plant import rotate_signing_key
-    from kiosk.services.platform.caller import Caller
 
     rotation = rotate_signing_key(Caller.system(), run.args.grace_days)
     print(
@@ -505,8 +505,8 @@ def _ledger(run: Invocation) -> int:
 
 
 def _sweep(run: Invocation) -> int:
+    from kiosk.caller import Caller
     from kiosk.services.defects.deadlines import sweep
-    from kiosk.services.platform.caller import Caller
 
     result = sweep(Caller.system())
     print(f"{result.overdue} overdue defect(s) not yet charged; charged {result.charged_now} now.")

@@ -12,8 +12,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from kiosk.caller import Caller
 from kiosk.progress import TextProgress
-from kiosk.services.platform.caller import Caller
 
 TABLE_EXPORTS = {
     "coverage": "training coverage: one row per active employee, passed yes/no",

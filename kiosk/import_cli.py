@@ -180,8 +180,8 @@ def _print_changes(changes: Sequence[str], dry_run: bool) -> None:
 
 
 def _import_plant(args: argparse.Namespace) -> int:
+    from kiosk.caller import Caller
     from kiosk.services.plant.plant_import import import_plant
-    from kiosk.services.platform.caller import Caller
 
     result = import_plant(
         Caller.system(),
@@ -205,9 +205,9 @@ def _import_plant(args: argparse.Namespace) -> int:
 
 
 def _import_roster(args: argparse.Namespace) -> int:
+    from kiosk.caller import Caller
     from kiosk.services.plant.roster import import_roster
     from kiosk.services.platform.auth import ROLE_TITLES
-    from kiosk.services.platform.caller import Caller
 
     bar = TextProgress()  # drawn only on a terminal
     try:

@@ -29,7 +29,7 @@ def add_ledger_commands(
 
 
 def run_ledger(args: argparse.Namespace) -> int:
-    from kiosk.services.platform.caller import Caller
+    from kiosk.caller import Caller
     from kiosk.services.platform.ledger_check import verify_ledger
 
     result = verify_ledger(Caller.system(), who=f"by {command_line_user()} (command line)")

@@ -197,8 +197,8 @@ def run_ssh_shell(
     """Run the kiosk for one SSH connection; the exit status for sshd."""
     environ = os.environ if environ is None else environ
     stdin = sys.stdin if stdin is None else stdin
+    from kiosk.caller import Caller
     from kiosk.services.platform import database
-    from kiosk.services.platform.caller import Caller
     from kiosk.services.platform.ssh_sessions import record_refused_command, visible
 
     stderr = sys.__stderr__ if stderr is None else stderr  # where Textual draws
@@ -248,8 +248,8 @@ def run_ssh_shell(
 
 def _refuse_unmapped(session: SshSession, stderr: IO[Any] | None) -> int:
     """An SSH account with no badge in the users file: no kiosk (audited), exit 2."""
+    from kiosk.caller import Caller
     from kiosk.errors import PermissionDenied
-    from kiosk.services.platform.caller import Caller
     from kiosk.services.platform.ssh_sessions import refuse_unmapped_account
 
     log.warning("SSH user %s is not mapped to a badge: refused", session.user)

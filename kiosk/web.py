@@ -29,11 +29,11 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from textual_serve.server import Server
 
+from kiosk.caller import Caller
 from kiosk.config import Settings
 from kiosk.errors import PermissionDenied, ServiceError, ValidationFailed
 from kiosk.services.plant import plant
 from kiosk.services.platform.auth import EmployeeView
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.text import clean_text
 from kiosk.services.platform.web_access import (
     MAX_BADGE_LENGTH,

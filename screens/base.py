@@ -21,8 +21,8 @@ from screens.widgets.scan_input import ScanInput
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
+    from kiosk.caller import Caller
     from kiosk.services.plant import stations
-    from kiosk.services.platform.caller import Caller
 
 log = logging.getLogger("kiosk.screens")
 
@@ -239,7 +239,7 @@ class ServiceCalls(_ScreenBase):
     @property
     def caller(self) -> Caller:
         """Who is acting, when and where: the first argument of every service that acts."""
-        from kiosk.services.platform.caller import Caller
+        from kiosk.caller import Caller
 
         app = self.kiosk_app
         return Caller(

@@ -19,9 +19,9 @@ from screens.widgets.scan_input import ScanInput
 from screens.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:  # the first screen loads no service before it is up: see kiosk/app.py
+    from kiosk.caller import Caller
     from kiosk.services.plant import demo, stations
     from kiosk.services.platform import auth, enrolment
-    from kiosk.services.platform.caller import Caller
 
 
 class SignInScreen(ScanningScreen):

@@ -9,7 +9,7 @@ from rich.cells import cell_len
 from textual.geometry import Region
 from textual.widgets import Button, DataTable, Input, OptionList, Select
 
-from kiosk.services.platform.caller import Caller
+from kiosk.caller import Caller
 from models import AuditEntry, Employee, Station, Team, db
 from screens.admin_codes import CodeListsScreen
 from screens.admin_form import AdminForm

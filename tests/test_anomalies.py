@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.cli import main
 from kiosk.errors import PermissionDenied, ValidationFailed
 from kiosk.services.lines import anomalies
 from kiosk.services.platform import auth
-from kiosk.services.platform.caller import Caller
 from models import AuditEntry, Campaign, db
 from models.anomalies import AnomalyHistory
 from tests.helpers.incoming import add_defect, noon

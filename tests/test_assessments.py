@@ -8,11 +8,11 @@ from datetime import timedelta
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.cli import main
 from kiosk.clock import format_local
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.platform import auth
-from kiosk.services.platform.caller import Caller
 from kiosk.services.training.assessments import (
     AssessmentView,
     answer_item,
@@ -84,14 +84,18 @@ def test_eight_of_ten_passes_at_80_and_seven_fails(demo_plant, clock):
 
 def test_a_double_enter_saves_the_answer_once(demo_plant, clock):
     person = auth.identify_badge("E1002")
-    view = start_assessment(Caller.of(person, clock))
+    view = start_assessment(Caller.of(person, clock, "K7"))
     item = view.current
-    first = answer_item(Caller.of(person, clock), view.id, 1, wrong_position(item.question_id))
+    first = answer_item(
+        Caller.of(person, clock, "K7"), view.id, 1, wrong_position(item.question_id)
+    )
     again = answer_item(Caller.of(person, clock), view.id, 1, right_position(item.question_id))
     assert first.answered == again.answered == 1
     assert again.current.position == 2
     answers = list(QuizAnswer.select())
     assert len(answers) == 1 and answers[0].correct is False  # the first answer stands
+    # where it was taken and answered: the kiosk's terminal
+    assert answers[0].terminal == "K7" and Assessment.get_by_id(view.id).terminal == "K7"
     with pytest.raises(ValidationFailed, match="Choose 1 to"):
         answer_item(Caller.of(person, clock), view.id, 2, 9)
     with pytest.raises(NotFound):

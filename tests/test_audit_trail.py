@@ -9,13 +9,13 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from kiosk.caller import Caller
 from kiosk.services.defects import lifecycle, proposals
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.defects.lifecycle import RootCause
 from kiosk.services.defects.proposals import ProposalDraft
 from kiosk.services.lines import lines
 from kiosk.services.platform import auth
-from kiosk.services.platform.caller import Caller
 from kiosk.services.training import contests
 from models import AuditEntry, Choice, Employee, db
 

@@ -9,10 +9,10 @@ import threading
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.errors import NotFound, PermissionDenied
 from kiosk.services.plant.demo import DEMO_PIN
 from kiosk.services.platform.auth import PinRequired, identify_badge, require_role, sign_in
-from kiosk.services.platform.caller import Caller
 from models import AuditEntry, Employee, db
 
 

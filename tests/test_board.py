@@ -7,13 +7,13 @@ from datetime import timedelta
 from textual.widgets import DataTable, Digits, Static
 
 from kiosk.app import KioskApp
+from kiosk.caller import Caller
 from kiosk.config import Settings
 from kiosk.services.defects import deadlines, lifecycle
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.defects.lifecycle import RootCause
 from kiosk.services.lines import lines
 from kiosk.services.platform import auth
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import team_totals
 from kiosk.services.reports import kpis
 from models.defects import CATEGORIES_5M1E
@@ -127,9 +127,9 @@ def test_the_demo_campaign_is_the_month_the_demo_is_tried_in(database):
     the plant's phases in it, so the board shows a live phase and the days left."""
     from datetime import UTC, datetime
 
+    from kiosk.caller import Caller
     from kiosk.clock import FrozenClock
     from kiosk.services.plant.demo import seed_demo_plant
-    from kiosk.services.platform.caller import Caller
 
     clock = FrozenClock(datetime(2028, 2, 20, 9, tzinfo=UTC))
     seed_demo_plant(Caller.system(clock))

@@ -8,10 +8,10 @@ from dataclasses import fields
 from datetime import timedelta
 from pathlib import Path
 
+from kiosk.caller import Caller
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.plant.campaigns import RULES, CampaignView
 from kiosk.services.platform import auth
-from kiosk.services.platform.caller import Caller
 from models import Campaign, Defect, db
 from models.campaign import RULE_DEFAULTS
 

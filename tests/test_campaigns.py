@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import Digits, OptionList, Static
 
 from kiosk.app import KioskApp
+from kiosk.caller import Caller
 from kiosk.cli import main
 from kiosk.config import Settings
 from kiosk.errors import ValidationFailed
@@ -18,7 +19,6 @@ from kiosk.services.defects import lifecycle
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.plant import campaign_file, campaigns
 from kiosk.services.platform import auth
-from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import exports, handbook, kpis, reports
 from models import AuditEntry, Campaign, Defect, Employee, LedgerEntry, db
 from screens.board import BoardScreen, CampaignPicker, Tile

@@ -8,9 +8,9 @@ import pytest
 from textual.widgets import DataTable, Digits, Input
 
 from kiosk.app import KioskApp
+from kiosk.caller import Caller
 from kiosk.config import Settings
 from kiosk.services.platform.auth import identify_badge
-from kiosk.services.platform.caller import Caller
 from kiosk.services.training import contests, skills
 from models import LedgerEntry, db
 from screens.action_form import ActionForm

@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.errors import Conflict, PermissionDenied, ValidationFailed
 from kiosk.services.platform.auth import identify_badge
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import team_totals
 from kiosk.services.training import contests
 from models import AuditEntry, Campaign, Choice, LedgerEntry, Team, db

@@ -6,10 +6,10 @@ import threading
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.errors import DatabaseUnavailable, ServiceError
 from kiosk.services.plant.demo import seed_demo_plant
 from kiosk.services.platform import database as database_service
-from kiosk.services.platform.caller import Caller
 from models import Campaign, Employee, LedgerEntry, ProductionLine, Question, Station, Team, db
 from models.migrations import LATEST_VERSION, current_version
 from tests.helpers.schema import forget_steps_from

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.clock import FrozenClock, SystemClock
 from kiosk.services.defects import deadlines, lifecycle
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform import auth
 from kiosk.services.platform import database as database_service
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import Award, write_award
 from kiosk.services.platform.uow import transaction
 from models import AuditEntry, Defect, LedgerEntry, db

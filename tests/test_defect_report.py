@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform.auth import sign_in
-from kiosk.services.platform.caller import Caller
 from models import Campaign, Defect, DefectEvent, Station, db
 
 

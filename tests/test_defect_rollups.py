@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 import psycopg
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.cli import main
 from kiosk.services.defects.counts import campaign_figures, reported_counts, whole_utc_days
 from kiosk.services.defects.lifecycle import OPEN_STATUSES
 from kiosk.services.lines import anomalies, suppliers
 from kiosk.services.plant.demo import seed_demo_plant
 from kiosk.services.platform import database as database_service
-from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import kpis
 from models import Campaign, Defect, Employee, Station, db
 from models.anomalies import AnomalyHistory

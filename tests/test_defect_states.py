@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from peewee import fn
 
+from kiosk.caller import Caller
 from kiosk.errors import Conflict, PermissionDenied
 from kiosk.services.defects import lifecycle
 from kiosk.services.defects.defect_states import (
@@ -21,7 +22,6 @@ from kiosk.services.defects.defect_states import (
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.defects.lifecycle import RootCause
 from kiosk.services.platform import auth
-from kiosk.services.platform.caller import Caller
 from models import AuditEntry, Defect, LedgerEntry, db
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "defect-states.md"

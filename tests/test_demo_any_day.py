@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.clock import FrozenClock
 from kiosk.services.lines import anomalies
 from kiosk.services.plant.campaigns import active_campaign_row
 from kiosk.services.plant.demo import seed_demo_plant
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.uow import read
 from kiosk.services.reports import exports, kpis
 

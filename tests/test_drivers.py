@@ -87,7 +87,7 @@ from datetime import UTC, datetime
 from kiosk.clock import FrozenClock
 from kiosk.services.platform import database, ledger
 from kiosk.services.plant.demo import seed_demo_plant
-from kiosk.services.platform.caller import Caller
+from kiosk.caller import Caller
 clock = FrozenClock(datetime(2025, 9, 10, 8, tzinfo=UTC))
 database.open_database(sys.argv[1])
 database.upgrade(clock)

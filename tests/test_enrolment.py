@@ -11,12 +11,12 @@ from datetime import timedelta
 import pytest
 
 from kiosk import cli
+from kiosk.caller import Caller
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import language
 from kiosk.services.plant.demo import DEMO_PIN
 from kiosk.services.platform import auth, enrolment, outbox
 from kiosk.services.platform.auth import EnrolmentRequired, NoPin, sign_in
-from kiosk.services.platform.caller import Caller
 from models import AuditEntry, Department, Employee, EnrolmentCode, db
 from tests.helpers.offline import ServerAway
 

@@ -10,8 +10,8 @@ from textual.geometry import Region
 from textual.widgets import Digits, Input
 
 from kiosk import cli
+from kiosk.caller import Caller
 from kiosk.services.platform import auth, enrolment
-from kiosk.services.platform.caller import Caller
 from models import AuditEntry, Employee, EnrolmentCode, db
 from screens.change_pin import ChangePinScreen
 from screens.enrolment_code import IssueEnrolmentCodeScreen

@@ -11,10 +11,10 @@ import openpyxl
 import pytest
 from peewee import fn
 
+from kiosk.caller import Caller
 from kiosk.cli import main
 from kiosk.services.plant.campaigns import active_campaign_row
 from kiosk.services.plant.scale_demo import seed_plant
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import Award, write_awards
 from kiosk.services.platform.uow import transaction
 from kiosk.services.reports import exports

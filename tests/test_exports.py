@@ -13,6 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.cli import main
 from kiosk.clock import FrozenClock
 from kiosk.errors import ValidationFailed
@@ -20,7 +21,6 @@ from kiosk.services.defects import lifecycle
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.lines import inspections
 from kiosk.services.platform import auth, ledger
-from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import exports, handbook
 from models import Employee, Inspection, LedgerEntry, Team, db
 

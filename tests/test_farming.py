@@ -11,13 +11,13 @@ from datetime import timedelta
 import pytest
 
 from kiosk.app import KioskApp
+from kiosk.caller import Caller
 from kiosk.config import Settings
 from kiosk.errors import Conflict, PermissionDenied, ValidationFailed
 from kiosk.services.defects import deadlines, lifecycle
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.plant import campaign_file, campaigns
 from kiosk.services.platform import auth, ledger_check
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import team_totals
 from kiosk.services.reports import reports
 from models import AuditEntry, Campaign, LedgerEntry, PlantSetting, db

@@ -10,8 +10,8 @@ from textual.widgets import Input
 from textual_plotext import PlotextPlot
 
 from kiosk.app import KioskApp
+from kiosk.caller import Caller
 from kiosk.config import Settings
-from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import kpis, reports
 from models import AuditEntry, Choice, Defect, db
 from screens.action_form import ActionForm

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable
 
+from kiosk.caller import Caller
 from kiosk.services.defects import lifecycle
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform import auth
-from kiosk.services.platform.caller import Caller
 from kiosk.services.training import contests
 from screens.inspection import InspectionScreen
 from screens.team_ledger import TeamLedgerScreen

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from markdown_it import MarkdownIt
 
+from kiosk.caller import Caller
 from kiosk.services.defects import lifecycle
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform import auth
-from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import handbook
 
 HOSTILE = (

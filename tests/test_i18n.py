@@ -11,13 +11,13 @@ import threading
 import pytest
 
 from kiosk import cli, i18n
+from kiosk.caller import Caller
 from kiosk.config import ConfigError, load_settings
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import _, language, ngettext
 from kiosk.services.defects import defects
 from kiosk.services.plant import plant, stations
 from kiosk.services.platform import auth
-from kiosk.services.platform.caller import Caller
 from tests.helpers.i18n_scan import all_templates, placeholders, templates_in
 
 CATALOG_PATH = i18n.LOCALE_DIR / "zh_CN.json"

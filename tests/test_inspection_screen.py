@@ -8,7 +8,7 @@ import pytest
 from textual import events
 from textual.widgets import DataTable, Input, OptionList
 
-from kiosk.services.platform.caller import Caller
+from kiosk.caller import Caller
 from models import AuditEntry, Defect, Inspection, InspectionResult, db
 from screens.inspection import InspectionScreen
 from screens.station import StationScreen

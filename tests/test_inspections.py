@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.lines import checklists, inspections
 from kiosk.services.platform.auth import identify_badge
-from kiosk.services.platform.caller import Caller
 from models import (
     AuditEntry,
     ChecklistItem,

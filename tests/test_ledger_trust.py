@@ -9,13 +9,13 @@ from datetime import timedelta
 import psycopg
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.cli import main
 from kiosk.services.defects import lifecycle
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.plant.demo import seed_demo_plant
 from kiosk.services.platform import auth
 from kiosk.services.platform import database as database_service
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger_check import last_check
 from models import AuditEntry, LedgerEntry, db
 

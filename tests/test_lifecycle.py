@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.errors import Conflict, PermissionDenied, ValidationFailed
 from kiosk.services.defects import deadlines, lifecycle
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.defects.lifecycle import RootCause
 from kiosk.services.platform import auth
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import team_totals
 from kiosk.services.reports import reports
 from models import AuditEntry, Defect, DefectEvent, LedgerEntry, db

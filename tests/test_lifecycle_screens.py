@@ -8,10 +8,10 @@ import pytest
 from textual.widgets import DataTable, Input
 
 from kiosk.app import KioskApp
+from kiosk.caller import Caller
 from kiosk.services.defects import deadlines, lifecycle
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform import auth
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import team_totals
 from models import Defect, LedgerEntry, db
 from screens.action_form import ActionForm

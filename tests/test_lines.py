@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.errors import PermissionDenied, ValidationFailed
 from kiosk.services.lines import lines
 from kiosk.services.platform import auth
-from kiosk.services.platform.caller import Caller
 from models import AuditEntry, db
 from models.lines import LineEvaluation, LineScore
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Input, Static
 
+from kiosk.caller import Caller
 from kiosk.services.lines import lines
-from kiosk.services.platform.caller import Caller
 from models import db
 from models.lines import LineEvaluation, ProductionCount
 from screens.action_form import ActionForm

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 import time
 
+from kiosk.caller import Caller
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform import auth
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.live import ChangeFeed
 from tests.helpers.app import quiet
 

@@ -9,12 +9,12 @@ from collections import Counter
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.errors import Conflict
 from kiosk.services.defects import lifecycle
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform import auth
 from kiosk.services.platform import database as database_service
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import team_totals
 from kiosk.services.training import training
 from models import Campaign, Defect, LedgerEntry, QuizAnswer, Station, db

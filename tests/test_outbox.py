@@ -9,12 +9,12 @@ from datetime import timedelta
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.errors import NotFound, PermissionDenied
 from kiosk.services.defects.defects import DefectDraft
 from kiosk.services.plant.demo import seed_demo_plant
 from kiosk.services.platform import auth, outbox
 from kiosk.services.platform import database as database_service
-from kiosk.services.platform.caller import Caller
 from models import Defect, DefectProgress, QuizAnswer, Station, db
 from tests.helpers.offline import ServerAway
 from tests.helpers.pg import Cluster, admin_execute, database_url

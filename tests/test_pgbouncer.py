@@ -11,10 +11,10 @@ import time
 import psycopg
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform import auth, ledger
 from kiosk.services.platform import database as database_service
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.live import ChangeFeed
 from models import Campaign, Team, db
 from tests.helpers.pg import PgBouncer, database_url

@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from kiosk import cli
+from kiosk.caller import Caller
 from kiosk.clock import FrozenClock
 from kiosk.config import command_line_user
 from kiosk.errors import NotFound, PermissionDenied
 from kiosk.services.platform import auth, outbox, ssh_sessions
 from kiosk.services.platform.auth import sign_in
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.web_access import NOT_ACCEPTED, web_sign_in
 from models import AuditEntry, db
 from screens.admin_people import PeopleScreen

@@ -8,11 +8,11 @@ import threading
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.plant import plant, plant_admin
 from kiosk.services.plant.stations import BadgeScan, StationScan, parse_scan
 from kiosk.services.platform import auth
-from kiosk.services.platform.caller import Caller
 from models import (
     AuditEntry,
     Department,

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from kiosk.caller import Caller
 from kiosk.cli import main
 from kiosk.errors import ValidationFailed
 from kiosk.services.plant import plant_import
 from kiosk.services.plant.plant_import import import_plant, write_template
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.uow import transaction
 from models import AuditEntry, Department, Employee, ProductionLine, Station, Supplier, Team
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.services.defects.lifecycle import OPEN_STATUSES
 from kiosk.services.lines import suppliers
-from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import kpis, reports
 from kiosk.services.training import assessments
 from models import Campaign, Defect, Employee, LedgerEntry, Supplier, Team, db

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from textual.widgets import DataTable
 
+from kiosk.caller import Caller
 from kiosk.services.platform import ledger
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import Award
 from models import AuditEntry, LedgerEntry, Team, db
 from screens.action_form import ActionForm

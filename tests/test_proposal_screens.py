@@ -5,9 +5,9 @@ from __future__ import annotations
 from textual.widgets import DataTable, Input
 
 from kiosk.app import KioskApp
+from kiosk.caller import Caller
 from kiosk.services.defects import proposals
 from kiosk.services.platform import auth
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import team_totals
 from models import AuditEntry, LedgerEntry, db
 from models.proposals import Proposal

@@ -6,11 +6,11 @@ import threading
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.errors import Conflict, PermissionDenied, ValidationFailed
 from kiosk.services.defects import proposals
 from kiosk.services.defects.proposals import ProposalDraft
 from kiosk.services.platform import auth
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import team_totals
 from models import AuditEntry, Campaign, Employee, LedgerEntry, db
 from models.proposals import Proposal

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.cli import main
 from kiosk.errors import ValidationFailed
 from kiosk.services.plant.demo import demo_question_items
 from kiosk.services.platform import auth
-from kiosk.services.platform.caller import Caller
 from kiosk.services.training.assessments import answer_item, start_assessment
 from kiosk.services.training.question_import import import_questions, read_questions
 from models import Choice, Question

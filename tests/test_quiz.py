@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.services.platform.auth import sign_in
-from kiosk.services.platform.caller import Caller
 from kiosk.services.training.training import answer_count, answer_question, next_question
 from models import Choice, Question, QuizAnswer, db
 

@@ -9,10 +9,10 @@ from collections.abc import Callable
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.services.defects import lifecycle, proposals, worklist
 from kiosk.services.lines import anomalies, suppliers
 from kiosk.services.plant.stations import lookup_station
-from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import kpis, reports
 from kiosk.services.training import assessments
 from models import Team, db

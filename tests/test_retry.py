@@ -11,11 +11,11 @@ import uuid
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.errors import DatabaseUnavailable
 from kiosk.services.defects import defects, lifecycle
 from kiosk.services.defects.defects import DefectDraft
 from kiosk.services.platform import auth, outbox
-from kiosk.services.platform.caller import Caller
 from models import Defect, DefectEvent, db
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from kiosk.caller import Caller
 from kiosk.cli import main
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import language
@@ -17,7 +18,6 @@ from kiosk.progress import TextProgress
 from kiosk.services.plant.plant_import import import_plant
 from kiosk.services.plant.roster import import_roster, write_template
 from kiosk.services.platform import auth
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.uow import transaction
 from models import AuditEntry, Employee, Team
 from tests.helpers.terminal import FakeTerminal

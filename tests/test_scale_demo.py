@@ -7,6 +7,7 @@ import io
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.cli import main
 from kiosk.errors import ServiceError
 from kiosk.progress import TextProgress
@@ -16,7 +17,6 @@ from kiosk.services.plant.demo import demo_hints
 from kiosk.services.plant.scale_demo import PLANT, parse_scale, plant_summary, seed_plant
 from kiosk.services.plant.stations import lookup_station
 from kiosk.services.platform import auth, ledger
-from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import kpis, reports
 from models import Defect, Employee, LedgerEntry, Team, db
 from models.defects import STATUSES

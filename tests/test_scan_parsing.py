@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.services.plant.stations import (
     MAX_RAW_LENGTH,
@@ -18,7 +19,6 @@ from kiosk.services.plant.stations import (
     make_payload,
     parse_scan,
 )
-from kiosk.services.platform.caller import Caller
 
 KEY = bytes.fromhex("5a" * 32)
 OTHER_KEY = bytes.fromhex("a5" * 32)

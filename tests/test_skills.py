@@ -6,9 +6,9 @@ from fractions import Fraction
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.services.platform.auth import identify_badge
-from kiosk.services.platform.caller import Caller
 from kiosk.services.training import skills
 from models import AuditEntry, db
 from models.contests import SkillScore

@@ -15,12 +15,12 @@ import uuid
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.errors import DatabaseUnavailable
 from kiosk.services.defects import defects
 from kiosk.services.defects.defects import DefectDraft
 from kiosk.services.plant.demo import seed_demo_plant
 from kiosk.services.platform import auth, database, outbox
-from kiosk.services.platform.caller import Caller
 from models import Defect, db
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from textual.widgets import DataTable
 from textual_plotext import PlotextPlot
 
+from kiosk.caller import Caller
 from kiosk.services.lines import anomalies
-from kiosk.services.platform.caller import Caller
 from models import AuditEntry, db
 from screens.anomalies import AnomaliesScreen
 from screens.station import StationScreen

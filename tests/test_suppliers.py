@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.errors import PermissionDenied, ValidationFailed
 from kiosk.services.lines import suppliers
 from kiosk.services.platform import auth
-from kiosk.services.platform.caller import Caller
 from models import AuditEntry, Campaign, db
 from tests.helpers.incoming import seed_incoming
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-from kiosk.services.platform.caller import Caller
+from kiosk.caller import Caller
 from models import Defect, db
 from screens.defect_report import DefectReportScreen
 from screens.signin import SignInScreen

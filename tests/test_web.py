@@ -22,10 +22,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from kiosk.caller import Caller
 from kiosk.clock import FrozenClock
 from kiosk.errors import PermissionDenied, ValidationFailed
 from kiosk.services.plant import plant
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.web_access import (
     NOT_ACCEPTED,
     WEB_ACTION,

@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 from textual.widgets import DataTable
 
+from kiosk.caller import Caller
 from kiosk.errors import ValidationFailed
 from kiosk.services.defects import lifecycle
 from kiosk.services.defects import worklist as service
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform import auth
-from kiosk.services.platform.caller import Caller
 from models import Defect, Team, db
 from screens.defect_detail import DefectDetailScreen
 from screens.worklist import WorklistScreen

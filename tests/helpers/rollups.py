@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from kiosk.caller import Caller
 from kiosk.services.lines.lines import local_day_bounds
-from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import kpis
 from models import Campaign, Defect, LedgerEntry, Team, db
 from models.db import write_transaction

@@ -11,11 +11,11 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
+from kiosk.caller import Caller
 from kiosk.clock import SystemClock
 from kiosk.errors import Conflict
 from kiosk.services.defects import deadlines, lifecycle
 from kiosk.services.platform import auth, database
-from kiosk.services.platform.caller import Caller
 
 
 class DriftingClock(SystemClock):

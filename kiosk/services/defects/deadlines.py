@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kiosk.caller import Caller
 from kiosk.clock import Clock
 from kiosk.services.defects.lifecycle import deadline_now, lock_defect, write_deadline_outcome
 from kiosk.services.platform import uow
-from kiosk.services.platform.caller import Caller
 from models import Campaign, Defect, LedgerEntry
 
 

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 
 from peewee import JOIN, ModelSelect
 
+from kiosk.caller import Caller
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import N_, LazyLabels, _
 from kiosk.services.plant.campaigns import CampaignView, active_campaign_row, rules_of
 from kiosk.services.platform import uow
 from kiosk.services.platform.auth import active_employee
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.text import clean_text, shorten
 from models import Defect, DefectEvent, Employee, ProductionLine, Station, Supplier, Team
 from models.defects import CATEGORIES_5M1E, SEVERITIES, SOURCES

@@ -36,6 +36,7 @@ from typing import ParamSpec, TypeVar
 
 from peewee import SQL, fn
 
+from kiosk.caller import Caller
 from kiosk.clock import Clock, to_local
 from kiosk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import N_, LazyLabels, _, retranslate
@@ -49,7 +50,6 @@ from kiosk.services.platform.auth import (
     EmployeeView,
     record_action,
 )
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.refusals import audits_refusals
 from kiosk.services.platform.text import clean_text
 from models import (

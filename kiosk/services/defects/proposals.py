@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from peewee import JOIN, ModelSelect, fn
 
+from kiosk.caller import Caller
 from kiosk.clock import FrozenClock, format_local
 from kiosk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import N_, LazyLabels, _
@@ -27,7 +28,6 @@ from kiosk.services.platform.auth import (
     record_action,
     require_role,
 )
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.refusals import audits_refusals
 from kiosk.services.platform.text import clean_text
 from models import Campaign, Employee, Team, db
@@ -283,6 +283,7 @@ def submit_proposal(caller: Caller, draft: ProposalDraft) -> ProposalView:
         benefit=clean.benefit,
         status="submitted",
         submitted_at=caller.now(),
+        terminal=caller.terminal,
     )
     return _view(proposal.id)
 
@@ -380,6 +381,7 @@ def accept_proposal(
         f"proposal {str(proposal.id)[:8]}",
         now,
         detail=f"{amount:+d} points; {note}",
+        terminal=caller.terminal,
     )
     return _view(proposal.id)
 
@@ -406,6 +408,7 @@ def reject_proposal(caller: Caller, proposal_id: str | uuid.UUID, comment: str) 
         f"proposal {str(proposal.id)[:8]}",
         proposal.reviewed_at,
         detail=note,
+        terminal=caller.terminal,
     )
     return _view(proposal.id)
 

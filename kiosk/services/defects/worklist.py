@@ -12,11 +12,11 @@ from datetime import datetime
 
 from peewee import SQL, Case, Cast
 
+from kiosk.caller import Caller
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import N_, _
 from kiosk.services.defects.defect_states import OPEN_STATUSES
 from kiosk.services.platform import uow
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.text import clean_text
 from models import Defect, DefectProgress, Station, Team
 from models.defects import STATUSES

@@ -16,6 +16,7 @@ from datetime import date, datetime, time
 from importlib import resources
 from pathlib import Path
 
+from kiosk.caller import Caller
 from kiosk.clock import Clock, SystemClock, to_local
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import N_, LazyLabels, _, ngettext
@@ -24,7 +25,6 @@ from kiosk.services.lines.suppliers import percent
 from kiosk.services.plant.campaigns import active_campaign_row
 from kiosk.services.platform import uow
 from kiosk.services.platform.auth import record_action
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.refusals import requires_role
 from kiosk.services.platform.tabular import read_utf8_text
 from kiosk.services.platform.text import clean_text, csv_rows, header_problems, shorten

@@ -14,13 +14,13 @@ from datetime import datetime
 
 from peewee import JOIN
 
+from kiosk.caller import Caller
 from kiosk.clock import Clock, format_local, to_local
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import N_, _
 from kiosk.services.defects.defects import DefectDraft, DefectReceipt, receipt_of, report_defect
 from kiosk.services.platform import uow
 from kiosk.services.platform.auth import active_employee, record_action
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.refusals import requires_role
 from kiosk.services.platform.text import clean_text, shorten
 from kiosk.services.platform.uow import for_update

@@ -8,13 +8,13 @@ from datetime import date, datetime, time, timedelta
 
 from peewee import JOIN, fn
 
+from kiosk.caller import Caller
 from kiosk.clock import to_local
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.plant.campaigns import active_campaign_row, rules_of
 from kiosk.services.platform import uow
 from kiosk.services.platform.auth import record_action
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.refusals import audits_refusals
 from kiosk.services.platform.text import clean_text
 from models import Employee, ProductionLine, db

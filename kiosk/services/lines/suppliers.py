@@ -16,13 +16,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from peewee import Expression
 
+from kiosk.caller import Caller
 from kiosk.clock import to_local
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import _, ngettext
 from kiosk.services.defects.counts import reported_counts
 from kiosk.services.plant.campaigns import active_campaign_row, rules_of
 from kiosk.services.platform import uow
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.refusals import requires_role
 from kiosk.services.platform.text import shorten
 from models import Campaign, Defect, Supplier, db

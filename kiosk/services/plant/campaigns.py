@@ -20,12 +20,12 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from typing import Any
 
+from kiosk.caller import Caller
 from kiosk.clock import Clock, SystemClock, to_local
 from kiosk.errors import Conflict, NotFound, ValidationFailed
 from kiosk.i18n import N_, _
 from kiosk.services.platform import uow
 from kiosk.services.platform.auth import EmployeeView, record_action, require_role
-from kiosk.services.platform.caller import Caller
 from models import Campaign, db
 from models.campaign import RULE_DEFAULTS
 

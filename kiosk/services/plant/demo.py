@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import resources
 
+from kiosk.caller import Caller
 from kiosk.clock import to_local
 from kiosk.errors import ServiceError
 from kiosk.i18n import _
@@ -17,7 +18,6 @@ from kiosk.services.plant.campaigns import active_campaign_row
 from kiosk.services.plant.stations import make_payload
 from kiosk.services.platform import ledger, uow
 from kiosk.services.platform.auth import hash_pin
-from kiosk.services.platform.caller import Caller
 from kiosk.services.training.training import load_question_bank
 from models import (
     Campaign,

@@ -6,11 +6,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from kiosk.caller import Caller
 from kiosk.errors import ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.platform import uow
 from kiosk.services.platform.auth import record_action
-from kiosk.services.platform.caller import Caller
 from models import PlantSetting
 
 SIGNING_KEY = "label_signing_key"

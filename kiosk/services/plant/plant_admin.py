@@ -25,12 +25,12 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from peewee import JOIN, SQL, ColumnBase, Model, ModelSelect, NodeList, fn
 
+from kiosk.caller import Caller
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import N_, _
 from kiosk.services.plant.stations import is_scannable_code
 from kiosk.services.platform import auth, uow
 from kiosk.services.platform.auth import ROLE_RANK, EmployeeView, record_action, record_refusal
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.text import clean_text, shorten
 from kiosk.services.platform.uow import for_update
 from models import Department, Employee, ProductionLine, Station, Supplier, Team, db

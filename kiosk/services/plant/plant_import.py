@@ -40,12 +40,12 @@ from typing import Any
 
 from peewee import fn
 
+from kiosk.caller import Caller
 from kiosk.errors import Conflict, ConstraintConflict
 from kiosk.i18n import _
 from kiosk.services.plant.stations import is_scannable_code
 from kiosk.services.platform import uow
 from kiosk.services.platform.auth import record_action
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.tabular import (
     Columns,
     Problems,

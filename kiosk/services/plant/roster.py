@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk.caller import Caller
 from kiosk.errors import Conflict, ConstraintConflict
 from kiosk.i18n import _, translate
 from kiosk.services.plant.stations import is_scannable_code
 from kiosk.services.platform import uow
 from kiosk.services.platform.auth import ROLE_RANK, ROLE_TITLES, normalise_badge, record_action
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.tabular import (
     Columns,
     Problems,

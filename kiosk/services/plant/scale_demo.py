@@ -23,13 +23,13 @@ from typing import Any
 
 from peewee import Field, Model
 
+from kiosk.caller import Caller
 from kiosk.errors import ServiceError
 from kiosk.i18n import _
 from kiosk.services.plant.campaigns import active_campaign_row
 from kiosk.services.plant.demo import DEMO_PIN, seed_demo_plant
 from kiosk.services.platform import ledger, uow
 from kiosk.services.platform.auth import hash_pin
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.uow import transaction
 from models import (
     Campaign,

@@ -23,11 +23,11 @@ from datetime import datetime
 
 from peewee import SQL, NodeList
 
+from kiosk.caller import Caller
 from kiosk.errors import DatabaseUnavailable, NotFound
 from kiosk.i18n import _
 from kiosk.services.plant import plant
 from kiosk.services.platform import uow
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.text import clean_text, shorten
 from models import Defect, Employee, ProductionLine, Station
 

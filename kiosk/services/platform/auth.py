@@ -12,11 +12,11 @@ from typing import TypeVar
 
 from peewee import JOIN, Expression, fn
 
+from kiosk.caller import Caller
 from kiosk.clock import Clock
 from kiosk.errors import NotFound, PermissionDenied
 from kiosk.i18n import N_, LazyLabels, _
 from kiosk.services.platform import uow
-from kiosk.services.platform.caller import Caller
 from models import AuditEntry, Employee, EnrolmentCode, Team
 
 ROLE_RANK = {"operator": 0, "team_leader": 1, "supervisor": 2, "quality_admin": 3}

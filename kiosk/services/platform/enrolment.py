@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from kiosk.caller import Caller
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.plant.stations import is_scannable_code
@@ -38,7 +39,6 @@ from kiosk.services.platform.auth import (
     role_needs_pin,
     verify_pin,
 )
-from kiosk.services.platform.caller import Caller
 from models import Department, Employee, EnrolmentCode, Team
 
 CODE_DIGITS = 8

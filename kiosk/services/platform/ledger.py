@@ -13,12 +13,12 @@ from typing import NamedTuple
 
 from peewee import JOIN, fn
 
+from kiosk.caller import Caller
 from kiosk.clock import Clock, SystemClock
 from kiosk.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.platform import uow
 from kiosk.services.platform.auth import record_action, record_refusal
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.text import clean_text
 from models import Employee, LedgerChain, LedgerEntry, Team, db
 from models.points import CHAIN_START, chain_hash

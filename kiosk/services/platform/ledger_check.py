@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from kiosk.caller import Caller
 from kiosk.clock import format_local
 from kiosk.i18n import _
 from kiosk.services.platform import uow
 from kiosk.services.platform.auth import record_action
-from kiosk.services.platform.caller import Caller
 from models import PlantSetting, db
 from models.points import CHAIN_COLUMNS, CHAIN_START, chain_hash
 

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from kiosk.caller import Caller
 from kiosk.clock import FrozenClock, SystemClock
 from kiosk.errors import DatabaseUnavailable, NotFound, PermissionDenied, ServiceError
 from kiosk.files import private_file
@@ -54,7 +55,6 @@ from kiosk.services.platform.auth import (
     sign_in,
     verify_pin,
 )
-from kiosk.services.platform.caller import Caller
 from kiosk.services.training import training
 from models.defects import CATEGORIES_5M1E, SEVERITIES, SOURCES
 from models.outbox import (

@@ -14,9 +14,9 @@ import inspect
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
+from kiosk.caller import Caller
 from kiosk.errors import PermissionDenied
 from kiosk.services.platform.auth import record_refusal, require_role
-from kiosk.services.platform.caller import Caller
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from kiosk.caller import Caller
 from kiosk.errors import PermissionDenied
 from kiosk.i18n import _
 from kiosk.services.platform import uow
@@ -17,7 +18,6 @@ from kiosk.services.platform.auth import (
     normalise_badge,
     record_action,
 )
-from kiosk.services.platform.caller import Caller
 from models import AuditEntry, Employee
 
 if TYPE_CHECKING:  # the outbox (and the services it loads) only once someone signs in

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from kiosk.caller import Caller
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import N_, _
 from kiosk.services.platform import uow
@@ -35,7 +36,6 @@ from kiosk.services.platform.auth import (
     sign_in,
     verify_pin,
 )
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.text import clean_text
 from models import Employee, PlantSetting
 

@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from kiosk.caller import Caller
 from kiosk.clock import format_local
 from kiosk.i18n import _
 from kiosk.services.defects.defects import (
@@ -31,7 +32,6 @@ from kiosk.services.defects.defects import (
 )
 from kiosk.services.plant.campaigns import active_campaign_row, campaign_row
 from kiosk.services.platform import uow
-from kiosk.services.platform.caller import Caller
 from kiosk.services.reports import fonts as fontlib
 from models import Campaign, Defect, Station
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from peewee import SQL, Case, ColumnBase, Expression, Function, ModelSelect, Select, fn
 
+from kiosk.caller import Caller
 from kiosk.clock import to_local
 from kiosk.errors import NotFound
 from kiosk.i18n import _
@@ -37,7 +38,6 @@ from kiosk.services.lines.lines import (
 from kiosk.services.lines.suppliers import high_risk_count
 from kiosk.services.plant.campaigns import active_campaign_row, rules_of
 from kiosk.services.platform import uow
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import TeamTotal, team_totals
 from kiosk.services.training.assessments import coverage_counts
 from models import Campaign, Defect, LedgerEntry, ProductionLine, db

@@ -13,12 +13,12 @@ from datetime import datetime
 
 from peewee import SQL, ColumnBase, Expression, Field, Value, fn
 
+from kiosk.caller import Caller
 from kiosk.i18n import _
 from kiosk.services.defects.lifecycle import OPEN_STATUSES
 from kiosk.services.lines.inspections import LineView, lines_missing_inspection
 from kiosk.services.plant.campaigns import rules_of
 from kiosk.services.platform import uow
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import TeamTotal, team_totals
 from kiosk.services.reports.kpis import board_campaign
 from models import Campaign, Defect, Employee, Station, Team, db

@@ -25,13 +25,13 @@ from typing import Any, TextIO
 
 from peewee import JOIN, SQL, ColumnBase, Field, ModelSelect, Node, NodeList, Tuple, fn
 
+from kiosk.caller import Caller
 from kiosk.clock import format_local
 from kiosk.errors import ConstraintConflict, NotFound, ValidationFailed
 from kiosk.i18n import N_, _
 from kiosk.services.plant.campaigns import active_campaign_row, campaign_row, rules_of
 from kiosk.services.platform import uow
 from kiosk.services.platform.auth import EmployeeView, record_action, require_role
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.uow import for_update
 from kiosk.services.training.training import ChoiceView
 from models import Campaign, Choice, Employee, Question, QuizAnswer, Team, db
@@ -305,6 +305,7 @@ def _start(caller: Caller, rng: random.Random) -> AssessmentView:
         item_count=len(drawn),
         pass_mark_percent=rules.pass_mark_percent,
         started_at=now,
+        terminal=caller.terminal,
     )
     AssessmentItem.insert_many(
         [
@@ -359,6 +360,7 @@ def answer_item(
         correct=chosen.correct,
         context=ANSWER_CONTEXT,
         answered_at=now,
+        terminal=caller.terminal,
     )
     AssessmentItem.update(answer=answer_id).where(AssessmentItem.id == item.id).execute()
     open_items = (

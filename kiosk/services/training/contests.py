@@ -22,6 +22,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from peewee import IntegrityError, fn
 
+from kiosk.caller import Caller
 from kiosk.errors import Conflict, NotFound, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.plant.campaigns import active_campaign_row, rules_of
@@ -31,7 +32,6 @@ from kiosk.services.platform.auth import (
     normalise_badge,
     record_action,
 )
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.ledger import Award, write_award
 from kiosk.services.platform.refusals import Target, requires_role
 from kiosk.services.platform.text import clean_text, shorten

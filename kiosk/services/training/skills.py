@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from importlib import resources
 
+from kiosk.caller import Caller
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.platform import uow
@@ -25,7 +26,6 @@ from kiosk.services.platform.auth import (
     normalise_badge,
     record_action,
 )
-from kiosk.services.platform.caller import Caller
 from kiosk.services.platform.refusals import audits_refusals, requires_role
 from kiosk.services.platform.text import clean_text, shorten
 from models import Employee, db

@@ -10,10 +10,10 @@ from datetime import datetime
 
 from peewee import JOIN, fn
 
+from kiosk.caller import Caller
 from kiosk.errors import NotFound, ValidationFailed
 from kiosk.i18n import _
 from kiosk.services.platform import uow
-from kiosk.services.platform.caller import Caller
 from models import Choice, Question, QuizAnswer, db
 
 
