@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.errors import ValidationFailed
+from kiosk.i18n import counted
 
 if TYPE_CHECKING:
     from kiosk.services.plant.campaigns import CampaignView
@@ -74,7 +75,7 @@ def run_campaign(args: argparse.Namespace, settings: Any) -> int:
             state = "active now" if view.active else "inactive: `kiosk campaign activate` it"
             print(
                 f"Campaign {view.name!r} created ({view.starts_on} to {view.ends_on}, "
-                f"{len(view.phases)} phase(s); {state})."
+                f"{counted(len(view.phases), 'phase')}; {state})."
             )
             return 0
         if args.campaign_command == "activate":
@@ -84,7 +85,10 @@ def run_campaign(args: argparse.Namespace, settings: Any) -> int:
         return _list(campaigns.list_campaigns())
     except ValidationFailed as exc:
         where = f"{args.file}: " if getattr(args, "file", None) else ""
-        print(f"kiosk: nothing was written; {len(exc.problems)} problem(s):", file=sys.stderr)
+        print(
+            f"kiosk: nothing was written; {counted(len(exc.problems), 'problem')}:",
+            file=sys.stderr,
+        )
         for key, message in exc.problems.items():
             print(f"  {where}{key}: {message}", file=sys.stderr)
         return 2

@@ -23,7 +23,7 @@ from kiosk.config import (
     load_settings,
 )
 from kiosk.errors import ServiceError
-from kiosk.i18n import set_process_language
+from kiosk.i18n import counted, set_process_language
 
 if TYPE_CHECKING:  # the services load only for the commands that use them
     from kiosk.services.platform.database import DatabaseStatus
@@ -327,9 +327,9 @@ def _print_labels(args: argparse.Namespace) -> int:
     layout = labels.SheetLayout(columns=args.columns, rows=args.rows)
     written = labels.write_sheets(label_set, args.output, args.format, layout)
     kind = "badge" if args.badges else "station"
-    pages = f"{written.pages} page{'s' if written.pages != 1 else ''}"
+    pages = counted(written.pages, "page")
     print(
-        f"{label_set.title}: {written.labels} {kind} label(s) on {pages} "
+        f"{label_set.title}: {counted(written.labels, kind + ' label')} on {pages} "
         f"({layout.columns} × {layout.rows} per A4 page, {written.format.upper()}, "
         f"font: {written.font}) written to:"
     )
@@ -460,7 +460,8 @@ def _upgrade_database(run: Invocation) -> int:
         database.grant_app_role(run.args.app_role)
     granted = database.regrant_app_roles()
     if granted:
-        print(f"Application role(s) granted: {', '.join(granted)}.")
+        roles = "role" if len(granted) == 1 else "roles"
+        print(f"Application {roles} granted: {', '.join(granted)}.")
     return 0
 
 
@@ -509,7 +510,10 @@ def _sweep(run: Invocation) -> int:
     from kiosk.services.defects.deadlines import sweep
 
     result = sweep(Caller.system())
-    print(f"{result.overdue} overdue defect(s) not yet charged; charged {result.charged_now} now.")
+    print(
+        f"{counted(result.overdue, 'overdue defect')} not yet charged; "
+        f"charged {result.charged_now} now."
+    )
     return 0
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from kiosk.caller import Caller
+from kiosk.i18n import counted
 from kiosk.progress import TextProgress
 
 TABLE_EXPORTS = {
@@ -170,10 +171,11 @@ def _export_table(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     if to_stdout:
-        _say(f"{summary}{rows} row(s) of {table.name} written.", to_stdout=False)
+        _say(f"{summary}{counted(rows, 'row')} of {table.name} written.", to_stdout=False)
     else:
         _say(
-            f"{summary}{rows} row(s) of {table.name} written to {path} ({file_format.upper()}).",
+            f"{summary}{counted(rows, 'row')} of {table.name} written to {path} "
+            f"({file_format.upper()}).",
             True,
         )
     return 0

@@ -142,6 +142,12 @@ def ngettext(singular: str, plural: str, count: int, /, **params: Any) -> Tr:
     return _(singular if count == 1 else plural, count=count, **params)
 
 
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """ "1 row", "3 rows": a count and its English noun, for the command line's lines (which
+    are in English; a screen's text goes through ngettext)."""
+    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
+
+
 def N_(template: str) -> str:  # noqa: N802 (the gettext name)
     """Marks a text for the catalog; it is translated later, where it is shown."""
     return template

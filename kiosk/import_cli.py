@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kiosk.config import command_line_user
+from kiosk.i18n import counted
 from kiosk.progress import TextProgress
 
 IMPORT_COMMANDS = frozenset({"plant", "roster"})
@@ -226,8 +227,9 @@ def _import_roster(args: argparse.Namespace) -> int:
     _print_changes(result.changes, result.dry_run)
     if result.needs_enrolment:
         print(
-            f"{len(result.needs_enrolment)} leader(s), supervisor(s) or admin(s) have no PIN: "
-            "each needs a one-time enrolment code to choose one before signing in:"
+            f"{counted(len(result.needs_enrolment), 'person', 'people')} (leaders, supervisors "
+            "or admins) without a PIN: each needs a one-time enrolment code to choose one "
+            "before signing in:"
         )
         for person in result.needs_enrolment[:ENROLMENT_SHOWN]:
             print(f"  {person.badge}  {person.name}  ({ROLE_TITLES.english(person.role)})")

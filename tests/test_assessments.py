@@ -231,7 +231,7 @@ def test_kiosk_export_coverage_writes_one_row_per_active_employee(
     # like every export: a file by default (coverage.csv here), XLSX too
     monkeypatch.chdir(tmp_path)
     assert main(["export", "coverage", "--db", demo_plant]) == 0
-    assert "40 row(s) of coverage written to coverage.csv (CSV)" in capsys.readouterr().out
+    assert "40 rows of coverage written to coverage.csv (CSV)" in capsys.readouterr().out
     with (tmp_path / "coverage.csv").open(encoding="utf-8-sig", newline="") as stream:
         assert list(csv.reader(stream)) == rows
     assert main(["export", "coverage", "--db", demo_plant, "--format", "xlsx"]) == 0

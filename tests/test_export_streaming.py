@@ -64,7 +64,7 @@ def test_the_ledger_export_holds_every_row_once_in_order(
     path = tmp_path / f"ledger.{file_format}"
     assert main(["export", "ledger", "--output", str(path), "--db", small_plant]) == 0
     expected = _ledger_in_order()
-    assert f"{len(expected)} row(s) of ledger written" in capsys.readouterr().out
+    assert f"{len(expected)} rows of ledger written" in capsys.readouterr().out
     header, rows = _read(path)
     at = {name: header.index(name) for name in ("row", "points", "cause id")}
     written = [(r[at["row"]], r[at["points"]], r[at["cause id"]]) for r in rows]

@@ -184,7 +184,7 @@ def test_badge_sheet_from_the_command_decodes_to_signed_badges(demo_plant, tmp_p
     assert status == 0
     out = capsys.readouterr().out
     assert str(output.resolve()) in out
-    assert "7 badge label(s) on 1 page" in out
+    assert "7 badge labels on 1 page" in out
     assert "not printed: E/77: only A-Z, 0-9" in out  # a QR label could not carry it
     key = plant.signing_key()
     scans = [parse_scan(text, key) for text in decode_files([output])]
@@ -208,7 +208,7 @@ def test_command_writes_numbered_png_pages_and_default_names(
     assert status == 0
     files = [tmp_path / "sheet.png", tmp_path / "sheet-2.png", tmp_path / "sheet-3.png"]
     out = capsys.readouterr().out
-    assert "5 station label(s) on 3 pages" in out.splitlines()[0]
+    assert "5 station labels on 3 pages" in out.splitlines()[0]
     assert [line.strip() for line in out.splitlines()[1:]] == [str(f.resolve()) for f in files]
     assert not (tmp_path / "sheet-4.png").exists()
     assert [len(decode_files([path])) for path in files] == [2, 2, 1]

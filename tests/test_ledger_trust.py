@@ -141,7 +141,7 @@ def test_sqlite_refuses_replace_and_hand_written_totals(tmp_path, clock):
 def test_postgresql_application_role_cannot_rewrite_the_ledger(two_roles, clock, capsys):
     owner_url, app_url, app = two_roles
     assert main(["db", "upgrade", "--app-role", app, "--db", owner_url]) == 0
-    assert f"Application role(s) granted: {app}" in capsys.readouterr().out
+    assert f"Application role granted: {app}" in capsys.readouterr().out
     db.close_all()
     # the kiosks run as the application role: the demo plant and a full defect flow work,
     # and the running totals follow the ledger through the owner's trigger function

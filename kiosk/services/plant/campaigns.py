@@ -23,7 +23,7 @@ from typing import Any
 from kiosk.caller import Caller
 from kiosk.clock import Clock, SystemClock, to_local
 from kiosk.errors import Conflict, NotFound, ValidationFailed
-from kiosk.i18n import N_, _
+from kiosk.i18n import N_, _, counted
 from kiosk.services.platform import uow
 from kiosk.services.platform.auth import EmployeeView, record_action, require_role
 from models import Campaign, db
@@ -775,7 +775,7 @@ def _create(caller: Caller, view: CampaignView, activate: bool) -> CampaignView:
             part
             for part in (
                 f"{view.starts_on}..{view.ends_on}",
-                f"{len(view.phases)} phase(s)",
+                counted(len(view.phases), "phase"),
                 ", ".join(f"{key}={value}" for key, value in view.rules().items()),
                 _who(actor),
             )

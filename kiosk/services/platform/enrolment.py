@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from kiosk.caller import Caller
 from kiosk.errors import NotFound, PermissionDenied, ValidationFailed
-from kiosk.i18n import _
+from kiosk.i18n import _, ngettext
 from kiosk.services.plant.stations import is_scannable_code
 from kiosk.services.platform import uow
 from kiosk.services.platform.auth import (
@@ -459,11 +459,14 @@ def _create_first_admin(
     admins = Employee.select().where((Employee.role == "quality_admin") & Employee.active).count()
     if admins and not force:
         raise PermissionDenied(
-            _(
-                "This plant has {count} active quality admin(s) already: they add people "
+            ngettext(
+                "This plant has {count} active quality admin already: they add people "
                 "on the admin screens. IT can issue an existing admin a new code with "
                 "`kiosk admin enrol BADGE`.",
-                count=admins,
+                "This plant has {count} active quality admins already: they add people "
+                "on the admin screens. IT can issue an existing admin a new code with "
+                "`kiosk admin enrol BADGE`.",
+                admins,
             )
         )
     existing = Employee.get_or_none(Employee.badge_code == badge)
