@@ -197,7 +197,7 @@ def test_kiosk_export_coverage_writes_one_row_per_active_employee(
     passed_at = Assessment.get(Assessment.passed == True).finished_at  # noqa: E712
     output = tmp_path / "coverage.csv"
     assert main(["export", "coverage", "--db", demo_plant, "--output", str(output)]) == 0
-    assert "Training coverage 2 % (1 of 40 active employees passed): 40 row(s)" in (
+    assert "Training coverage 2 % (1 of 40 active employees passed): 40 rows" in (
         capsys.readouterr().out
     )
     with output.open(encoding="utf-8-sig", newline="") as stream:
