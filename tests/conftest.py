@@ -1,12 +1,13 @@
 """Fixtures: a fresh database per test on SQLite and on PostgreSQL, a frozen clock, a demo plant.
 
 Lanes: `pytest` (what CI runs) runs every test on both engines; `pytest --engines sqlite -m
-"not slow and not env"` is the fast lane for a developer (SQLite only, no load tests, no
-sshd/Chromium/OCR). With CI set in the environment only the full lane may run.
+"not slow and not env and not screens"` is the fast lane for a developer (SQLite only, no
+load tests, no sshd/Chromium/OCR, no Pilot tests). With CI set only the full lane may run.
 """
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import os
 import shutil
@@ -59,7 +60,11 @@ def _needs(item: pytest.Item) -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect (never skip) the tests of the engines left out by --engines."""
+    """Mark the tests that drive the app through the Pilot (`screens`: the async ones);
+    deselect (never skip) the tests of the engines left out by --engines."""
+    for item in items:
+        if inspect.iscoroutinefunction(getattr(item, "function", None)):
+            item.add_marker(pytest.mark.screens)
     engines = _engines(config)
     if len(engines) == len(ENGINES):
         return
