@@ -21,6 +21,7 @@ from screens.red_black import RedBlackScreen
 from tests.helpers.app import (
     SIZE,
     fill_form,
+    key_help,
     make_app,
     open_defect_from_worklist,
     settle,
@@ -201,3 +202,20 @@ async def test_close_form_keeps_save_in_view_and_picks_the_factor_by_digit(demo_
         await settle(pilot)
         region = app.screen.query_one("#field-action").region
         assert region.height > 0 and region.bottom <= 24
+
+
+async def test_the_defect_keys_are_listed_in_the_order_of_the_work(demo_plant, clock):
+    """Footer keys in workflow order (progress, fixed, verify, reject, close, typical,
+    reassign), not by letter; the app's own keys after them."""
+    draft = DefectDraft("L3-S02", "machine", "minor", "inspection", "Label peeling")
+    receipt = report_defect(Caller.of(auth.identify_badge("E4004"), clock), draft)
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "E3001", pin="1234")
+        app.push_screen(DefectDetailScreen(receipt.id))
+        await settle(pilot)
+        keys = key_help(app)
+        words = ["Progress", "Fixed", "Verify", "Reject fix", "Close", "Typical", "Reassign"]
+        places = [keys.index(word) for word in words]
+        assert places == sorted(places), keys
+        assert keys.index("Back") > places[-1] and keys.index("中文/English") > places[-1]

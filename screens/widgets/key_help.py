@@ -7,6 +7,7 @@ workshop terminal with a dozen function keys that hides half of them.
 from __future__ import annotations
 
 from rich.text import Text
+from textual.binding import ActiveBinding, Binding
 from textual.widgets import Static
 
 
@@ -33,7 +34,10 @@ class KeyHelp(Static):
     def render_keys(self) -> None:
         items: list[Text] = []
         seen: set[str] = set()
-        for active in sorted(self.screen.active_bindings.values(), key=_order):
+        declared = _declared_order(self.screen)
+        for active in sorted(
+            self.screen.active_bindings.values(), key=lambda a: _order(a, declared)
+        ):
             binding = active.binding
             if not binding.show or binding.action in seen:
                 continue
@@ -69,9 +73,25 @@ def pack(items: list[Text], width: int) -> Text:
     return text
 
 
-def _order(active) -> tuple[int, int, str]:
-    """Function keys first, in number order (F2, F3, ... F12), then the rest by name."""
+def _declared_order(screen: object) -> dict[str, int]:
+    """Each action's place in the screen's own BINDINGS (its class first, then the classes
+    it is built on): the order the screen lists its keys in, which is the workflow's."""
+    places: dict[str, int] = {}
+    for cls in type(screen).__mro__:
+        for binding in vars(cls).get("BINDINGS", ()):
+            action = binding.action if isinstance(binding, Binding) else binding[1]
+            places.setdefault(action, len(places))
+    return places
+
+
+def _order(active: ActiveBinding, declared: dict[str, int]) -> tuple[int, int, str]:
+    """Function keys first, in number order (F2, F3, ... F12); then the screen's keys in the
+    order it declares them (the workflow's: progress, fixed, verify, close...), never by
+    letter; then the app's own (Ctrl+L)."""
     key = active.binding.key
     if key.startswith("f") and key[1:].isdigit():
         return (0, int(key[1:]), key)
-    return (1, 0, key)
+    place = declared.get(active.binding.action)
+    if place is not None:
+        return (1, place, key)
+    return (2, 0, key)
