@@ -70,7 +70,7 @@ class WorklistScreen(KioskScreen):
 
     def on_mount(self) -> None:
         self.query_one("#worklist", FittedTable).set_columns(WORKLIST_COLUMNS)
-        self.action_refresh()
+        self.call_after_refresh(self.action_refresh)  # once laid out: a page is what fits
         self.query_one("#worklist", DataTable).focus()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
 
@@ -84,10 +84,27 @@ class WorklistScreen(KioskScreen):
             state=self.list_state,
             search=self.find_text,
             offset=self.first_row,
+            limit=self._visible_rows(),
             on_done=self.show,
             group="worklist",
             latest_only=True,
         )
+
+    def _visible_rows(self) -> int:
+        """A page is the rows the table shows (the read loads no more than that); before
+        the table is laid out, the service's page."""
+        height = self.query_one("#worklist", FittedTable).size.height
+        if height <= 0:
+            return worklist_service.PAGE_SIZE
+        return max(height - 2, 5)  # its header and a scroll bar
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._refit_page)
+
+    def _refit_page(self) -> None:
+        page = self.shown_page
+        if page is not None and page.limit != self._visible_rows():
+            self.action_refresh()
 
     def _title(self) -> str:
         user = self.caller.person
