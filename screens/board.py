@@ -456,6 +456,13 @@ class BoardScreen(KioskScreen):
             # the chart's width: half the screen (the tab may not be shown yet)
             label = legend_label(name, self.size.width // 2)
             legend.append((label, series_colour(index), "━"))
+        if series.teams_not_charted:
+            more = ngettext(
+                "+{count} more team in the ranking",
+                "+{count} more teams in the ranking",
+                series.teams_not_charted,
+            )
+            legend.append((str(more), (160, 160, 160), "…"))
         self.query_one("#points-legend", ChartLegend).show(legend)
         step = max(len(x) // 6, 1)
         # textual-plotext hints the ticks as a list of floats only (ints are fine)
