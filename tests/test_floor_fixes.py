@@ -12,8 +12,10 @@ from textual_plotext import PlotextPlot
 from kiosk.app import KioskApp
 from kiosk.caller import Caller
 from kiosk.config import Settings
+from kiosk.services.platform import ledger
+from kiosk.services.platform.ledger import team_totals
 from kiosk.services.reports import kpis, reports
-from models import AuditEntry, Choice, Defect, db
+from models import AuditEntry, Campaign, Choice, Defect, Team, db
 from screens.action_form import ActionForm
 from screens.anomalies import AnomaliesScreen
 from screens.defect_report import DefectReportScreen
@@ -96,6 +98,40 @@ async def test_board_points_chart_legend_sits_under_the_chart(demo_plant, clock,
         assert shown_whole(legend) and not legend.region.overlaps(chart.region)
         assert chart.region.height >= 8  # the lines still have room
         assert "Line 1" not in str(chart.render())  # no legend drawn over the lines
+
+
+async def test_a_plant_of_many_teams_charts_the_eight_best_and_counts_the_rest(demo_plant, clock):
+    """Fourteen line teams: the chart reads and draws the eight best-ranked (a colour
+    each), and its legend says how many more the ranking holds."""
+    with db.connection():
+        campaign = Campaign.get(Campaign.active).id
+        extra = [Team.create(code=f"TX{n}", name=f"Extra {n}", kind="line").id for n in range(8)]
+    for n, team_id in enumerate(extra):
+        ledger.award(
+            ledger.Award(
+                team_id=team_id,
+                amount=3 * n - 6,
+                reason="test",
+                cause_type="test",
+                cause_id=str(n),
+                idempotency_key=f"test:{n}",
+                campaign_id=campaign,
+            ),
+            clock=clock,
+        )
+    ranked = team_totals(campaign)
+    series = kpis.daily_series(Caller.system(clock))
+    assert [name for name, _points in series.team_points] == [t.team_name for t in ranked[:8]]
+    assert [points[-1] for _name, points in series.team_points] == [t.points for t in ranked[:8]]
+    assert series.teams_not_charted == len(ranked) - 8 >= 6
+    app = board(demo_plant, clock, "en")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        said = str(app.screen.query_one("#points-legend", ChartLegend).content)
+        assert said.count("━") == 8
+        assert f"+{len(ranked) - 8} more teams in the ranking" in said
 
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
