@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
-from typing import Any, TextIO
+from typing import TextIO
 
-from peewee import JOIN, SQL, ColumnBase, Field, ModelSelect, Node, NodeList, Tuple, fn
+from peewee import JOIN, SQL, ColumnBase, ModelSelect, Node, NodeList, Tuple, fn
 
 from kiosk.caller import Caller
 from kiosk.clock import format_local
@@ -610,25 +610,31 @@ def _with_team_and_pass(
 
 
 def _coverage_groups(
-    passed_people: ModelSelect[Assessment], key: Field[Any]
-) -> tuple[CoverageGroup, ...]:
+    passed_people: ModelSelect[Assessment],
+) -> tuple[tuple[CoverageGroup, ...], tuple[CoverageGroup, ...]]:
+    """(by department, by team): one grouped statement per department and team, added up
+    here both ways (one pass over the active employees instead of two)."""
     passed = fn.COUNT(passed_people.c.employee_id)
     rows = db.tuples(
         _with_team_and_pass(
-            Employee.select(key.alias("name"), passed, fn.COUNT(Employee.id)), passed_people
+            Employee.select(Employee.department, Team.name, passed, fn.COUNT(Employee.id)),
+            passed_people,
         )
         .where(Employee.active)
-        .group_by(key)
+        .group_by(Employee.department, Team.name)
     )
-    return tuple(
-        sorted(
-            (
-                CoverageGroup(_(NO_TEAM) if name is None else name, int(done), int(total))
-                for name, done, total in rows
-            ),
-            key=lambda g: g.name,
-        )
-    )
+    departments: dict[str, list[int]] = {}
+    teams: dict[str, list[int]] = {}
+    for department, team, done, total in rows:
+        for groups, name in ((departments, department), (teams, team)):
+            counts = groups.setdefault(_(NO_TEAM) if name is None else name, [0, 0])
+            counts[0] += int(done)
+            counts[1] += int(total)
+
+    def listed(groups: dict[str, list[int]]) -> tuple[CoverageGroup, ...]:
+        return tuple(CoverageGroup(name, *groups[name]) for name in sorted(groups))
+
+    return listed(departments), listed(teams)
 
 
 @uow.read
@@ -640,8 +646,7 @@ def coverage_page(offset: int = 0, limit: int = MISSING_PAGE) -> CoveragePage:
     offset, limit = max(0, offset), max(1, min(limit, 200))
     passed_people = _passed_people(rules.campaign)
     team_name = fn.COALESCE(Team.name, _(NO_TEAM))
-    by_department = _coverage_groups(passed_people, Employee.department)
-    by_team = _coverage_groups(passed_people, Team.name)
+    by_department, by_team = _coverage_groups(passed_people)
     overall = CoverageGroup(
         _("All active employees"),
         sum(g.passed for g in by_department),
