@@ -12,12 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Static
-from textual_plotext import PlotextPlot
 
 from kiosk.errors import PermissionDenied, ServiceError
 from kiosk.i18n import N_, _
 from kiosk.services.lines import anomalies
 from screens.base import DataChanged, KioskScreen, Message
+from screens.widgets.chart import Chart
 from screens.widgets.chart_legend import ChartLegend, series_colour
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.status_bar import StatusBar
@@ -78,7 +78,7 @@ class AnomaliesScreen(KioskScreen):
             yield Static(_("ON-SITE ANOMALIES: PARETO BY 5M1E"), id="anomalies-title")
             yield Static(_("Loading the report…"), id="anomalies-month", markup=False)
             yield Static("", id="anomalies-summary", markup=False)
-            yield PlotextPlot(id="anomalies-chart")
+            yield Chart(id="anomalies-chart")
             yield ChartLegend(id="anomalies-legend")  # under the chart: never over the bars
             yield FittedTable(id="anomalies-table", cursor_type="row", zebra_stripes=True)
             yield Message()
@@ -180,7 +180,7 @@ class AnomaliesScreen(KioskScreen):
             )
 
     def _draw(self, report: anomalies.AnomalyPareto) -> None:
-        chart = self.query_one("#anomalies-chart", PlotextPlot)
+        chart = self.query_one("#anomalies-chart", Chart)
         plt = chart.plt
         plt.clear_data()
         plt.clear_figure()

@@ -21,7 +21,6 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import DataTable, Digits, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
-from textual_plotext import PlotextPlot
 
 from kiosk.clock import format_local
 from kiosk.errors import ServiceError
@@ -30,6 +29,7 @@ from kiosk.services.plant import campaigns
 from kiosk.services.platform import ledger_check
 from kiosk.services.reports import kpis, reports
 from screens.base import DataChanged, KioskModal, KioskScreen, Message
+from screens.widgets.chart import Chart
 from screens.widgets.chart_legend import ChartLegend, series_colour
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.red_black_panel import RedBlackPanel
@@ -209,9 +209,9 @@ class BoardScreen(KioskScreen):
                 yield RedBlackPanel()
             with TabPane(_("Charts"), id="charts"), Horizontal():
                 with Vertical():  # the legend under the chart: it never covers the lines
-                    yield PlotextPlot(id="chart-points")
+                    yield Chart(id="chart-points")
                     yield ChartLegend(id="points-legend")
-                yield PlotextPlot(id="chart-defects")
+                yield Chart(id="chart-defects")
         yield Message()
         yield KeyHelp()
 
@@ -445,7 +445,7 @@ class BoardScreen(KioskScreen):
     def show_charts(self, series: kpis.DailySeries) -> None:
         self.series = series
         x = list(range(1, len(series.days) + 1))
-        points = self.query_one("#chart-points", PlotextPlot)
+        points = self.query_one("#chart-points", Chart)
         plt = points.plt
         plt.clear_data()
         plt.clear_figure()
@@ -468,7 +468,7 @@ class BoardScreen(KioskScreen):
         # textual-plotext hints the ticks as a list of floats only (ints are fine)
         plt.xticks(x[::step], list(series.days)[::step])  # type: ignore[arg-type]
         points.refresh()
-        defects = self.query_one("#chart-defects", PlotextPlot)
+        defects = self.query_one("#chart-defects", Chart)
         plt = defects.plt
         plt.clear_data()
         plt.clear_figure()

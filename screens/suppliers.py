@@ -31,7 +31,8 @@ REFRESH_SECONDS = 30.0  # the change feed refreshes at once; this is a safety ne
 COLUMNS = [
     Col("rank", N_("Rank"), 3),
     Col("supplier", N_("Supplier")),
-    Col("name", N_("Name"), 4, flex=True, min_width=10),
+    # the company's name: not N_("Name"), which is a person's (姓名) in the other lists
+    Col("name", N_("Company"), 4, flex=True, min_width=10),
     Col("defects", N_("Defects")),
     Col("share", N_("Share")),
     Col("trend", N_("Trend"), 2),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from rich.cells import cell_len
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 from textual_plotext import PlotextPlot
 
 from kiosk.app import KioskApp
@@ -148,6 +148,70 @@ async def test_pareto_legend_is_under_the_bars_and_the_message_in_view(demo_plan
         drawn = str(chart.render())
         assert "cumulative" not in drawn and "累计" not in drawn and "count" not in drawn
         check_layout(app)  # the message and the keys are on screen
+
+
+def chart_lines(app: KioskApp, selector: str) -> str:
+    chart = app.screen.query_one(selector, PlotextPlot)
+    assert chart.size.height, f"{selector} is not shown"
+    return "\n".join(chart.render_line(y).text for y in range(chart.size.height))
+
+
+# plotext hands an axis's ticks back in the order of a set (plotext._utility.brush), and a
+# set of labels comes out in the order of their string hashes, which Python seeds anew in
+# each process. Two orders another process may have: as given, and reversed.
+TICK_ORDERS = {
+    "as given": lambda items: list(dict.fromkeys(items)),
+    "reversed": lambda items: list(dict.fromkeys(items))[::-1],
+}
+
+
+async def test_the_charts_put_their_labels_in_the_same_cells_in_every_process(
+    demo_plant, clock, monkeypatch
+):
+    """The Pareto's categories and the board's dates sat a cell or more apart, or other
+    dates were left out, from one kiosk start to the next (the labels are written one by
+    one, each moved aside where one written before is in the way)."""
+    import plotext._utility as plotext_utility
+
+    drawn: dict[str, tuple[str, str]] = {}
+    for order, no_duplicates in TICK_ORDERS.items():
+        monkeypatch.setattr(plotext_utility, "no_duplicates", no_duplicates)
+        app = make_app(demo_plant, clock)
+        async with app.run_test(size=SIZE) as pilot:
+            await go_to(pilot, "E4002", "1234", "ctrl+a")
+            assert isinstance(app.screen, AnomaliesScreen)
+            pareto = chart_lines(app, "#anomalies-chart")
+        app = board(demo_plant, clock)
+        async with app.run_test(size=(120, 40)) as pilot:  # room for the charts
+            await settle(pilot)
+            await pilot.press("3")
+            await settle(pilot)
+            drawn[order] = (pareto, chart_lines(app, "#chart-defects"))
+    pareto, defects = drawn["as given"]
+    assert "Measurement" in pareto and "Environment" in pareto
+    assert "09-01" in defects  # the campaign's days under the bars, from its first
+    assert drawn["reversed"] == drawn["as given"]
+
+
+def under_ticks(chart: str) -> list[str]:
+    """What the bottom line of a chart shows in the cells of the x axis's ticks (┬)."""
+    *_, axis, labels = chart.split("\n")
+    cells = [character for character in labels for _ in range(cell_len(character))]
+    return [cells[n] for n, mark in enumerate(axis) if mark == "┬"]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_chinese_pareto_categories_sit_under_their_bars(demo_plant, clock, size):
+    """plotext gives each character one cell: a Chinese one, two cells wide, pushed every
+    label after it a cell further right (the last under no bar at all)."""
+    app = make_app(demo_plant, clock, "zh_CN")
+    async with app.run_test(size=size) as pilot:
+        await go_to(pilot, "E4002", "1234", "ctrl+a")
+        chart = chart_lines(app, "#anomalies-chart")
+        table = app.screen.query_one("#anomalies-table", DataTable)
+        categories = [str(table.get_row_at(row)[0]) for row in range(table.row_count)]
+    assert len(categories) == 6
+    assert under_ticks(chart) == categories
 
 
 def greyed(app: KioskApp, description: str) -> bool:

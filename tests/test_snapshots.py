@@ -8,7 +8,8 @@ is drawn; `_wide_runs_fixed` writes it as cells x cell width, the same on every 
 SQLite only, on purpose: these test layout, not the database (the other tests run every
 query on both engines). Everything in a picture is fixed: the demo plant seeded at START
 from a template made once per run with seeded ids and a seeded random generator, the
-clock frozen at START, and the same random draws (quiz, assessment, contest) each run.
+clock frozen at START, the same random draws (quiz, assessment, contest) each run, and
+the start-problem screen's missing database named by a path relative to the test's folder.
 
 Update the pictures after an intended change of a screen, then look at every changed
 SVG before committing it (docs/developers.md, "Snapshots"):
@@ -38,10 +39,14 @@ from kiosk.clock import FrozenClock
 from kiosk.config import Settings
 from kiosk.services.platform import database as database_service
 from models import db
+from screens.start_problem import StartProblemScreen
 from screens.widgets.status_bar import StatusBar
 from tests.helpers.app import make_app, settle, sign_in
 from tests.helpers.plant import START, build
 
+# relative, so the picture names no temporary folder: the test runs in a folder of its own
+# where there is no data/ (a kiosk never makes a database: kiosk/services/platform/database.py)
+NO_DATABASE = "sqlite:///data/kiosk.db"
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 LANGUAGES = ("en", "zh_CN")
 OPERATOR = ("E1002", None)
@@ -104,9 +109,9 @@ SCREENS: dict[str, tuple[tuple[str, str | None] | None, tuple[str, ...]]] = {
     "lines_admin": (ADMIN, ("ctrl+o", "down", "enter")),
     "campaign_form": (ADMIN, ("ctrl+k", "n")),
     "suppliers": (SUPERVISOR, ("ctrl+u",)),
-    # (not the anomalies screen: its Pareto's tick labels move by one cell once another
-    # chart has been drawn in the same process, a plotext state that outlives its figure;
-    # tests/test_floor_fixes.py and tests/test_tables_at_80x24.py check it at 80x24)
+    # a kiosk whose database is not there (NO_DATABASE): it stops and says what to do
+    "start_problem": (None, ()),
+    "anomalies": (SUPERVISOR, ("ctrl+a",)),  # its Pareto: screens/widgets/chart.py
 }
 
 
@@ -151,8 +156,11 @@ def _wide_runs_fixed(svg: str) -> str:
 @pytest.fixture(autouse=True)
 def still_pictures(monkeypatch) -> None:
     """Chinese runs as wide as their cells; no live refresh (another terminal's write, the
-    start-up deadline sweep's) redrawing a screen while its picture is taken."""
+    start-up deadline sweep's, the start-problem screen's check) redrawing a screen while
+    its picture is taken."""
     monkeypatch.setattr(KioskApp, "_heard_change", lambda app: None)
+    # nor the start-problem screen's check every 10 s ("Checking…") on a slow run
+    monkeypatch.setattr(StartProblemScreen, "on_mount", lambda screen: None)
     original = KioskApp.export_screenshot
 
     def export_screenshot(app: KioskApp, *args, **kwargs) -> str:
@@ -189,6 +197,8 @@ def _app(url: str, screen: str, language: str) -> KioskApp:
     if screen.startswith("board"):
         settings = Settings(database_url=url, terminal_id="BOARD", language=language)
         return KioskApp(settings, clock=clock, board_only=True)
+    if screen == "start_problem":
+        return make_app(NO_DATABASE, clock, language)
     if screen.startswith("locked"):  # a locked kiosk (kiosk run --locked)
         settings = Settings(database_url=url, terminal_id="TEST-1", language=language, locked=True)
         return KioskApp(settings, clock=clock)
@@ -216,13 +226,18 @@ async def _until_still(pilot) -> None:
     raise AssertionError("the screen never stopped changing")
 
 
-@pytest.mark.slow  # 96 app runs: minutes on two cores; run this file when a screen changes
+@pytest.mark.slow  # an app run a picture: minutes on two cores; run it when a screen changes
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("screen", SCREENS)
-def test_screen(snap_compare, snapshot_plant, screen: str, size: str, language: str):
+def test_screen(
+    snap_compare, snapshot_plant, tmp_path, monkeypatch, screen: str, size: str, language: str
+):
     """The screen as the demo plant shows it at START (SQLite only: a test of layout)."""
     who, keys = SCREENS[screen]
+    if screen == "start_problem":
+        monkeypatch.chdir(tmp_path)  # NO_DATABASE is relative: the same text every run
+        assert not (tmp_path / "data").exists()
 
     async def go_there(pilot) -> None:
         await settle(pilot)
