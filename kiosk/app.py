@@ -158,6 +158,8 @@ class KioskApp(App[None]):
     def _services_started(self, waiting: int) -> None:
         from kiosk.services.platform.live import ChangeFeed
 
+        if self.database_state == "not usable":  # opened on a retry: usable now
+            self.database_state = N_("online")
         self.outbox_changed(waiting)
         self.sweep_deadlines()
         self.set_interval(SWEEP_INTERVAL_SECONDS, self.sweep_deadlines)
@@ -168,6 +170,7 @@ class KioskApp(App[None]):
         from screens.start_problem import StartProblemScreen
 
         self.start_problem = problem
+        self.database_state = N_("not usable")  # the status bar must not say "online"
         self.push_screen(StartProblemScreen(problem), lambda _retry: self._retry_start())
 
     def _retry_start(self) -> None:

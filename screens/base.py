@@ -178,7 +178,9 @@ class ServiceCalls(_ScreenBase):
                 self._set_busy(group, False)
             if isinstance(value, DatabaseUnavailable):  # busy: it answered, with a lock
                 answered = isinstance(value, DatabaseBusy)
-            if answered is not None:  # the call reached the database, or could not
+            # the call reached the database, or could not (while the kiosk cannot use the
+            # database at all, the start-up problem's "not usable" stands)
+            if answered is not None and getattr(app, "start_problem", None) is None:
                 app.database_state = N_("online") if answered else N_("unreachable")
             if latest_only and self._generations.get(group) != generation:
                 return

@@ -76,6 +76,7 @@ async def test_an_old_schema_stops_the_kiosk_until_it_is_upgraded(db_url, clock)
         # no SQLite file yet (a kiosk never makes one) / a PostgreSQL database with no tables
         empty = "There is no database at" if db_url.startswith("sqlite") else "no Quality Kiosk"
         assert empty in problem and "kiosk db upgrade" in problem
+        assert "DB not usable" in app.status_line() and "online" not in app.status_line()
         # the sign-in screen waits underneath; nothing can be done until the schema is right
         await pilot.press("r")
         await settle(pilot)
@@ -87,6 +88,7 @@ async def test_an_old_schema_stops_the_kiosk_until_it_is_upgraded(db_url, clock)
         await settle(pilot, rounds=8)
         assert isinstance(app.screen, SignInScreen)
         assert app.start_problem is None and app.services_started.is_set()
+        assert "DB online" in app.status_line()
 
 
 async def test_a_database_url_that_is_not_valid_is_shown_not_raised(tmp_path, clock):
