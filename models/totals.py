@@ -103,3 +103,16 @@ class DefectCampaignHour(BaseModel):
     class Meta:
         table_name = "defect_campaign_hour"
         primary_key = CompositeKey("campaign_key", "hour")
+
+
+class DefectTeamStatus(BaseModel):
+    """Defects per team and status, kept by the defects' triggers (schema step 20): the
+    worklist's count reads these."""
+
+    team_id = IntegerField()
+    status = CharField(max_length=16)
+    defects = IntegerField()
+
+    class Meta:
+        table_name = "defect_team_status"
+        primary_key = CompositeKey("team_id", "status")

@@ -216,6 +216,9 @@ def test_the_defect_rollups_stay_equal_after_concurrent_and_interrupted_writes(d
 
 
 DIRECT_WRITES = (
+    "UPDATE defect_team_status SET defects = defects + 1",
+    "INSERT INTO defect_team_status (team_id, status, defects) VALUES (1, 'closed', 99)",
+    "DELETE FROM defect_team_status",
     "UPDATE defect_day_source SET defects = defects + 1",
     "UPDATE defect_campaign_due SET status = 'closed'",
     "INSERT INTO defect_day_source (source, day, supplier_key, category, severity, defects) "
@@ -246,6 +249,7 @@ def test_sqlite_refuses_direct_writes_to_the_rollups(tmp_path, clock):
     connection = sqlite3.connect(tmp_path / "plant.db", isolation_level=None)
     try:
         tables = (
+            "defect_team_status",
             "defect_day_source",
             "defect_campaign_due",
             "defect_campaign_hour",

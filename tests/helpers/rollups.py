@@ -10,11 +10,13 @@ from kiosk.services.lines.lines import local_day_bounds
 from kiosk.services.reports import kpis
 from models import Campaign, Defect, LedgerEntry, Team, db
 from models.db import write_transaction
+from models.migrations import v0020_defect_team_status
 from models.migrations.v0018_defect_rollups import rebuild
 from models.totals import (
     DefectCampaignDue,
     DefectCampaignHour,
     DefectDaySource,
+    DefectTeamStatus,
     LedgerTeamHour,
     LedgerTeamPerson,
 )
@@ -29,28 +31,35 @@ def on_time(d: Defect) -> int:
     return int(d.verified_at is not None and d.verified_at <= d.due_at)
 
 
-def defect_rollups_counted_again() -> tuple[dict, dict, dict]:
+def defect_rollups_counted_again() -> tuple[dict, dict, dict, dict]:
     """The defect rollups as the raw defects say, in Python (keys with defects only)."""
     by_source: dict[tuple, int] = {}
     by_due: dict[tuple, int] = {}
     by_hour: dict[tuple, int] = {}
+    by_team: dict[tuple, int] = {}
     for d in Defect.select():
+        by_team[(d.team_id, d.status)] = by_team.get((d.team_id, d.status), 0) + 1
         key = (d.source, _day(d.reported_at), d.supplier_id or 0, d.category, d.severity)
         by_source[key] = by_source.get(key, 0) + 1
         key = (d.campaign_id or 0, _day(d.due_at), d.status, d.severity, on_time(d))
         by_due[key] = by_due.get(key, 0) + 1
         key = (d.campaign_id or 0, d.reported_at.replace(minute=0, second=0, microsecond=0))
         by_hour[key] = by_hour.get(key, 0) + 1
-    return by_source, by_due, by_hour
+    return by_source, by_due, by_hour, by_team
 
 
-def defect_rollups_kept() -> tuple[dict, dict, dict]:
+def defect_rollups_kept() -> tuple[dict, dict, dict, dict]:
     """The defect rollups as the database keeps them (rows of 0 left out)."""
 
     def rows(model) -> dict:
         return {tuple(row[:-1]): row[-1] for row in model.select().tuples() if row[-1]}
 
-    return rows(DefectDaySource), rows(DefectCampaignDue), rows(DefectCampaignHour)
+    return (
+        rows(DefectDaySource),
+        rows(DefectCampaignDue),
+        rows(DefectCampaignHour),
+        rows(DefectTeamStatus),
+    )
 
 
 def every_rollup() -> list[list[tuple]]:
@@ -60,6 +69,7 @@ def every_rollup() -> list[list[tuple]]:
         DefectDaySource,
         DefectCampaignDue,
         DefectCampaignHour,
+        DefectTeamStatus,
     )
     return [sorted(model.select().tuples()) for model in models]
 
@@ -70,6 +80,7 @@ def rebuilt_equals_kept() -> bool:
         kept = [[row for row in rows if row[-1]] for rows in every_rollup()]
         with write_transaction(database):
             rebuild(database)
+            v0020_defect_team_status.rebuild(database)
         return [[row for row in rows if row[-1]] for rows in every_rollup()] == kept
 
 

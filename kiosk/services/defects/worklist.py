@@ -22,6 +22,7 @@ from kiosk.services.platform import uow
 from kiosk.services.platform.text import clean_text
 from models import Defect, DefectProgress, Station, Team, db
 from models.defects import STATUSES
+from models.totals import DefectTeamStatus
 
 PAGE_SIZE = 25  # a tablet screen's rows; the worklist screen asks for the rows it shows
 SEARCH_MAX = 32
@@ -112,10 +113,19 @@ def _page_sql(
         if _HEX.match(prefix):
             matches |= Cast(Defect.id, "text").startswith(prefix)
         where &= matches
-    # counted from the defects alone unless a station code is searched (every defect has
-    # its station and team), so an index answers it without reading the rows
-    counted = Defect.select(fn.COUNT(SQL("*")))
-    count_sql, count_params = (counted.join(Station) if wanted else counted).where(where).sql()
+    # unless searched, the count is read from the defects per team and status that the
+    # database keeps (schema step 20): a few rows, however long the team's backlog; a
+    # search counts the defects it matches (every defect has its station and team)
+    counted: Select
+    if wanted:
+        counted = Defect.select(fn.COUNT(SQL("*"))).join(Station).where(where)
+    else:
+        kept = DefectTeamStatus.status.in_(FILTERS[state])
+        if team_id is not None:
+            kept &= DefectTeamStatus.team_id == team_id
+        total = fn.COALESCE(fn.SUM(DefectTeamStatus.defects), 0)
+        counted = DefectTeamStatus.select(total).where(kept)
+    count_sql, count_params = counted.sql()
     order = (
         (VERIFIED_LAST, Defect.due_at, Defect.reported_at)
         if state == "open"
