@@ -13,6 +13,7 @@ one again returns to the live board.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from rich.text import Text
@@ -27,6 +28,7 @@ from kiosk.errors import ServiceError
 from kiosk.i18n import N_, Tr, _, ngettext
 from kiosk.services.plant import campaigns
 from kiosk.services.platform import ledger_check
+from kiosk.services.platform.ledger import TeamTotal
 from kiosk.services.reports import kpis, reports
 from screens.base import DataChanged, KioskModal, KioskScreen, Message
 from screens.widgets.chart import Chart
@@ -41,15 +43,18 @@ ROTATE_SECONDS = 20.0
 RANK_MARK_SECONDS = 8.0
 TABS = ("teams", "red-black", "charts")
 # each panel's read and the kinds of data it shows (services.live.TOPICS): a change of
-# other kinds leaves it alone
+# other kinds leaves it alone; the team point table is a panel of its own, so a stream of
+# awards re-reads the point totals, the Red-Black List and the charts, never the tiles
 PANEL_TOPICS: dict[str, frozenset[str]] = {
-    "summary": frozenset(
-        {"points", "defects", "training", "production", "suppliers", "people", "campaign"}
-    ),
+    "summary": frozenset({"defects", "training", "production", "suppliers", "people", "campaign"}),
+    "teams": frozenset({"points", "people", "campaign"}),
     "red-black": frozenset({"points", "defects", "production", "people", "campaign"}),
     "charts": frozenset({"points", "defects", "people", "campaign"}),
     "ledger-check": frozenset({"settings"}),
 }
+# the tab a panel is drawn on (the others are always in sight): after a write, a panel on a
+# tab not shown is read when its tab is next shown, not at once
+PANEL_TABS = {"teams": "teams", "red-black": "red-black", "charts": "charts"}
 TEAM_COLUMNS = [
     Col("rank", N_("Rank")),
     Col("move", ""),
@@ -184,7 +189,11 @@ class BoardScreen(KioskScreen):
         self.campaign_id: int | None = None  # None: the active campaign, live
         self.series: kpis.DailySeries | None = None  # the charts shown (drawn again on resize)
         self._stale_panels: set[str] = set()  # changed while being read: read again after
-        self._summary: kpis.BoardSummary | None = None  # the last shown (rank marks fade)
+        self._unseen_panels: set[str] = set()  # changed on a tab not shown: read when shown
+        self._summary: kpis.BoardSummary | None = None  # the last shown
+        self._teams: tuple[TeamTotal, ...] = ()  # the team totals last shown (marks fade)
+        self._teams_at: datetime | None = None  # when the team totals shown were read
+        self._updated_at: datetime | None = None  # of the newest figures shown
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -235,16 +244,31 @@ class BoardScreen(KioskScreen):
 
     def on_data_changed(self, message: DataChanged) -> None:
         """Writes somewhere (one message per burst): re-read only the panels that show
-        the kinds of data they changed."""
-        self.refresh_panels(
-            [panel for panel, kinds in PANEL_TOPICS.items() if message.touches(kinds)]
-        )
+        the kinds of data they changed, and of those only the ones in sight now (the
+        others when their tab is shown)."""
+        changed = [panel for panel, kinds in PANEL_TOPICS.items() if message.touches(kinds)]
+        shown = self.query_one(TabbedContent).active
+        unseen = {panel for panel in changed if PANEL_TABS.get(panel, shown) != shown}
+        self._unseen_panels |= unseen
+        self.refresh_panels([panel for panel in changed if panel not in unseen])
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """A tab comes into sight: its panels changed while it was hidden are read now."""
+        due = {panel for panel in self._unseen_panels if PANEL_TABS.get(panel) == event.pane.id}
+        if due:
+            self.refresh_panels(due)
 
     def refresh_panels(self, panels: Iterable[str]) -> None:
         """Read these panels again. A panel still being read is read once more when that
         read is done (however many changes came meanwhile): a stream of writes costs one
-        read at a time per panel, and the last write is always shown."""
-        for panel in panels:
+        read at a time per panel, and the last write is always shown. The tiles' read
+        brings the team points too: with it, the team points are not read on their own."""
+        wanted = set(panels)
+        self._unseen_panels -= wanted
+        if "summary" in wanted:
+            wanted.discard("teams")
+            self._unseen_panels.discard("teams")
+        for panel in (panel for panel in PANEL_TOPICS if panel in wanted):
             if self.in_flight(panel):
                 self._stale_panels.add(panel)
             else:
@@ -258,6 +282,11 @@ class BoardScreen(KioskScreen):
             "summary": (
                 kpis.board_summary,
                 self.show_summary,
+                {"campaign_id": chosen, "caller": caller},
+            ),
+            "teams": (
+                kpis.board_teams,
+                self.show_teams,
                 {"campaign_id": chosen, "caller": caller},
             ),
             "red-black": (
@@ -324,7 +353,6 @@ class BoardScreen(KioskScreen):
             if summary.flag_line
             else Text(_("No line evaluation yet"), style="dim")
         )
-        self._show_teams(summary)
         fill_rows(
             self.query_one("#board-fpy", DataTable),
             [
@@ -339,17 +367,28 @@ class BoardScreen(KioskScreen):
                 for y in summary.line_yields
             ],
         )
+        self.show_teams(kpis.BoardTeams(summary.generated_at, summary.team_totals))
+        self._say_updated(summary.generated_at)
+
+    def _say_updated(self, generated_at: datetime) -> None:
+        """When the board last read its figures (the tiles, or the team points since)."""
+        if self._updated_at is not None and generated_at < self._updated_at:
+            generated_at = self._updated_at  # an older read that finished later
+        self._updated_at = generated_at
+        summary = self._summary
+        if summary is None:
+            return  # the tiles come with their own line
         self.say(
             _(
                 "Live · updated {time} · first-pass yield and charts: {period}",
-                time=format_local(summary.generated_at, "%H:%M:%S"),
+                time=format_local(generated_at, "%H:%M:%S"),
                 period=summary.period,
             )
             if summary.live
             else _(
                 "Campaign {name} · updated {time} · its figures over {period}",
                 name=summary.campaign_name,
-                time=format_local(summary.generated_at, "%H:%M:%S"),
+                time=format_local(generated_at, "%H:%M:%S"),
                 period=summary.period,
             )
         )
@@ -413,15 +452,24 @@ class BoardScreen(KioskScreen):
             f"≤{summary.target_high_risk_suppliers}",
         )
 
-    def _show_teams(self, summary: kpis.BoardSummary) -> None:
-        for total in summary.team_totals:
+    def show_teams(self, teams: kpis.BoardTeams) -> None:
+        """The team point table read again (after a ledger write, or with the tiles); a read
+        that started before the one shown (and finished after it) is older: not shown."""
+        if self._teams_at is not None and teams.generated_at < self._teams_at:
+            return
+        self._teams, self._teams_at = teams.team_totals, teams.generated_at
+        self._show_teams()
+        self._say_updated(teams.generated_at)
+
+    def _show_teams(self) -> None:
+        for total in self._teams:
             before = self.previous_ranks.get(total.team_id)
             if before is not None and before != total.rank:
                 self.rank_marks[total.team_id] = "▲" if total.rank < before else "▼"
                 self.set_timer(RANK_MARK_SECONDS, lambda t=total.team_id: self._unmark(t))
             self.previous_ranks[total.team_id] = total.rank
         rows = []
-        for total in sorted(summary.team_totals, key=lambda t: t.rank):
+        for total in sorted(self._teams, key=lambda t: t.rank):
             mark = self.rank_marks.get(total.team_id, "")
             style = "bold reverse" if mark else ""
             rows.append(
@@ -439,8 +487,8 @@ class BoardScreen(KioskScreen):
 
     def _unmark(self, team_id: int) -> None:
         """A rank mark fades: the teams are shown again as last read (no new read)."""
-        if self.rank_marks.pop(team_id, None) is not None and self._summary is not None:
-            self._show_teams(self._summary)
+        if self.rank_marks.pop(team_id, None) is not None:
+            self._show_teams()
 
     def show_charts(self, series: kpis.DailySeries) -> None:
         self.series = series

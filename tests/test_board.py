@@ -122,6 +122,30 @@ async def test_board_tiles_ranks_and_flag_follow_writes(demo_plant, clock):
         assert "L2 DC Fast Charger Assembly" in flag
 
 
+def test_the_board_team_points_read_alone_are_the_summary_s_rows(demo_plant, clock):
+    """The board re-reads its team points alone after an award (kpis.board_teams): the same
+    rows as with the tiles, and the ledger's sums per team (a slow reference)."""
+    from models import Campaign, LedgerEntry, Team, db
+
+    summary = kpis.board_summary(Caller.system(clock))
+    teams = kpis.board_teams(Caller.system(clock))
+    assert teams.team_totals == summary.team_totals
+    with db.connection():
+        campaign = Campaign.get(Campaign.active).id
+        line_teams = {t.id: t.name for t in Team.select().where(Team.active, Team.kind == "line")}
+        sums = dict.fromkeys(line_teams, 0)
+        for entry in LedgerEntry.select().where(LedgerEntry.campaign == campaign):
+            if entry.team_id in sums:
+                sums[entry.team_id] += entry.amount
+    assert {t.team_id: t.points for t in teams.team_totals} == sums
+    assert any(sums.values())  # the demo has points to compare
+    ordered = sorted(sums.items(), key=lambda item: (-item[1], line_teams[item[0]]))
+    assert [t.team_id for t in teams.team_totals] == [team for team, _points in ordered]
+    # a campaign picked on the board: the same as its summary's
+    picked = kpis.board_teams(Caller.system(clock), campaign_id=campaign)
+    assert picked.team_totals == summary.team_totals
+
+
 def test_the_demo_campaign_is_the_month_the_demo_is_tried_in(database):
     """Seeded on 2028-02-20, the demo's Quality Month is February 2028 (a leap year), with
     the plant's phases in it, so the board shows a live phase and the days left."""

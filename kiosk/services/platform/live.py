@@ -16,9 +16,11 @@ contended), and the listener polls ``PRAGMA data_version`` on a connection of it
 when it moves, the counters say which topics did. A change that moved no counter (a
 write outside a unit of work, a migration) is reported as "other": everything.
 
-Either way the listener merges a burst: it calls ``on_change(topics)`` once the writes
-have been quiet for ``QUIET_SECONDS``, or ``BURST_SECONDS`` after the first of a steady
-stream, with the union of their topics.
+Either way the listener calls ``on_change(topics)`` at once for the first write of a
+burst (a single write shows at once), then merges whatever follows: once at the end of each
+``GAP_SECONDS`` that heard more writes, with the union of their topics. A burst costs a
+board two refreshes, a steady stream one every ``GAP_SECONDS``, and no write waits longer
+than that (plus a poll on SQLite) to be announced.
 """
 
 from __future__ import annotations
@@ -33,9 +35,8 @@ from collections.abc import Callable, Iterable
 from models import db
 
 CHANNEL = "qk_changes"
-QUIET_SECONDS = 0.05  # a burst ends after this long without a write
-BURST_SECONDS = 0.25  # ... or this long after its first write (a steady stream still shows)
-SQLITE_POLL_SECONDS = 0.05
+GAP_SECONDS = 0.2  # after a call, the writes of this long are merged into the next one
+SQLITE_POLL_SECONDS = 0.02  # PRAGMA data_version on a connection of its own: a few µs
 RECONNECT_SECONDS = 1.0
 COUNTER_PREFIX = "live:"  # SQLite: plant_setting rows counting each topic's writes
 
@@ -149,19 +150,17 @@ class ChangeFeed:
             log.exception("change subscriber failed")
 
     def _burst(self, first: frozenset[str], more: Callable[[float], frozenset[str]]) -> None:
-        """Merge what arrives after `first` (more(timeout): the topics heard within
-        timeout seconds, empty if none) until quiet or BURST_SECONDS, then fire once."""
-        topics = set(first)
-        end = time.monotonic() + BURST_SECONDS
-        while not self._stop.is_set():
-            left = end - time.monotonic()
-            if left <= 0:
-                break
-            heard = more(min(QUIET_SECONDS, left))
-            if not heard:
-                break
-            topics |= heard
-        self._fire(frozenset(topics))
+        """Fire `first` at once; then, while writes keep coming, fire what each following
+        GAP_SECONDS heard, once at its end (more(timeout): the topics heard within timeout
+        seconds, empty if none)."""
+        topics = first
+        while topics and not self._stop.is_set():
+            self._fire(topics)
+            heard: set[str] = set()
+            end = time.monotonic() + GAP_SECONDS
+            while not self._stop.is_set() and (left := end - time.monotonic()) > 0:
+                heard |= more(left)
+            topics = frozenset(heard)
 
     # -- PostgreSQL ------------------------------------------------------------------
 

@@ -210,6 +210,21 @@ def board_summary(caller: Caller, *, campaign_id: int | None = None) -> BoardSum
 
 
 @dataclass(frozen=True)
+class BoardTeams:
+    generated_at: datetime
+    team_totals: tuple[TeamTotal, ...]
+
+
+@uow.read
+def board_teams(caller: Caller, *, campaign_id: int | None = None) -> BoardTeams:
+    """The board's team point table alone (all a ledger write changes on the board, so a
+    stream of awards re-reads this, not every tile): the running totals of the campaign
+    shown, the same rows as `board_summary(...).team_totals`."""
+    campaign, _live = board_campaign(campaign_id)
+    return BoardTeams(caller.now(), tuple(team_totals(campaign.id if campaign else None)))
+
+
+@dataclass(frozen=True)
 class DailySeries:
     days: tuple[str, ...]  # local dates "09-01" ... over the campaign (or the last 30 days)
     team_points: tuple[tuple[str, tuple[int, ...]], ...]  # (team name, cumulative points a day)
