@@ -201,6 +201,8 @@ _APP_ROLE_REVOKES = (
     # the defects' rollups (schema step 18), kept by the defects' SECURITY DEFINER triggers
     "REVOKE INSERT, UPDATE, DELETE, TRUNCATE "
     "ON defect_day_source, defect_campaign_due, defect_campaign_hour FROM {role}",
+    # the quick self-fixes (schema step 21), kept by SECURITY DEFINER triggers
+    "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON defect_quick_fix FROM {role}",
 )
 
 
