@@ -40,6 +40,8 @@ TITLE = "the quick self-fixes of each team kept by triggers (the Red-Black List)
 TABLE = "defect_quick_fix"
 MAX_HOURS = 721  # every fix later than the longest rule a campaign may set (720 h)
 _COLUMNS = "campaign_key, fix_hours, team_id"
+# a change of any of these can change whether or where a defect row counts
+_COUNTED = ("campaign_id", "team_id", "reporter_id", "reported_at", "fixed_at")
 
 
 def _fix_hours(c: str, postgresql: bool) -> str:
@@ -128,11 +130,24 @@ def _postgresql_trigger(name: str, on: str, referencing: str, body: str) -> list
     ]
 
 
-def _lock_reporters(rows: str) -> str:
-    """Share-lock the reporters of `rows`' fixed defects (an employee moving team waits)."""
+def _lock_reporters(event: str) -> str:
+    """Share-lock the reporters of the statement's fixed defects whose count may move (an
+    employee moving team waits for this transaction): inserted or deleted ones, and updated
+    ones whose campaign, team, reporter, report or fix changed (not a status change)."""
+    if event == "UPDATE":
+        counted = ", ".join(f"{{r}}.{column}" for column in _COUNTED)
+        rows = (
+            "SELECT r.reporter_id, r.fixed_at FROM new_rows n JOIN old_rows o ON o.id = n.id, "
+            "LATERAL (VALUES (n.reporter_id, n.fixed_at), (o.reporter_id, o.fixed_at)) "
+            f"AS r (reporter_id, fixed_at) WHERE ({counted.format(r='n')}) "
+            f"IS DISTINCT FROM ({counted.format(r='o')})"
+        )
+    else:
+        table = "new_rows" if event == "INSERT" else "old_rows"
+        rows = f"SELECT reporter_id, fixed_at FROM {table}"
     return (
         "PERFORM 1 FROM employee WHERE id IN "
-        f"(SELECT rows.reporter_id FROM {rows} WHERE rows.fixed_at IS NOT NULL) "
+        f"(SELECT reporter_id FROM ({rows}) AS r WHERE fixed_at IS NOT NULL) "
         "ORDER BY id FOR SHARE"
     )
 
@@ -146,7 +161,7 @@ def _postgresql_triggers() -> list[str]:
         moved,
     )
     for event, (referencing, rows) in _EVENTS.items():
-        body = f"{_lock_reporters(rows)}; {_grouped(rows, postgresql=True)}"
+        body = f"{_lock_reporters(event)}; {_grouped(rows, postgresql=True)}"
         name = f"defect_quick_fix_{event.lower()}"
         statements += _postgresql_trigger(name, f"{event} ON defect", referencing, body)
     return statements
@@ -160,10 +175,6 @@ def _sqlite_row(row: str, sign: int) -> str:
     return _upsert(
         f"SELECT {_key(f'{row}.', False)}, {sign} FROM employee e WHERE {_self_reported(f'{row}.')}"
     )
-
-
-# a change of any of these can change whether or where a defect row counts
-_COUNTED = ("campaign_id", "team_id", "reporter_id", "reported_at", "fixed_at")
 
 
 def _sqlite_triggers() -> list[str]:
