@@ -116,3 +116,20 @@ class DefectTeamStatus(BaseModel):
     class Meta:
         table_name = "defect_team_status"
         primary_key = CompositeKey("team_id", "status")
+
+
+class DefectQuickFix(BaseModel):
+    """Self-reported defects marked fixed, per campaign (0: none), whole hours from report
+    to fix (rounded up, capped at 721) and responsible team, kept by the triggers of
+    schema step 21 on the defects and on the employees' teams: the Red-Black List marks
+    the teams whose points look farmed from these."""
+
+    campaign_key = IntegerField()
+    fix_hours = IntegerField()
+    team = ForeignKeyField(Team, on_delete="CASCADE", index=False)  # the key's last column
+    team_id: int
+    defects = IntegerField()
+
+    class Meta:
+        table_name = "defect_quick_fix"
+        primary_key = CompositeKey("campaign_key", "fix_hours", "team")

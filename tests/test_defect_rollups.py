@@ -1,12 +1,14 @@
-"""The defects' rollups (schema step 18): the board's defect figures, the supplier ranking
-and the anomaly Pareto read them and return exactly what a slow count of the raw defects
-here says, on the demo plant and on a grown plant, in zones whose local days are not UTC
-days; the rollups equal their defects after concurrent writes and after a rolled-back
-transaction; a direct write to any rollup is refused (SQLite: guard triggers; PostgreSQL:
-the application role may not)."""
+"""The defects' rollups (schema steps 18 and 21): the board's defect figures, the supplier
+ranking, the anomaly Pareto and the Red-Black List's farming marks read them and return
+exactly what a slow count of the raw defects here says, on the demo plant and on a grown
+plant, in zones whose local days are not UTC days; the rollups equal their defects after
+each kind of write, concurrent writes and a rolled-back transaction; a direct write to a
+rollup is refused (SQLite: step 18's guard triggers; PostgreSQL: the application role may
+not)."""
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import time
 import uuid
@@ -20,9 +22,10 @@ from kiosk.cli import main
 from kiosk.services.defects.counts import campaign_figures, reported_counts, whole_utc_days
 from kiosk.services.defects.lifecycle import OPEN_STATUSES
 from kiosk.services.lines import anomalies, suppliers
+from kiosk.services.plant.campaigns import rules_of
 from kiosk.services.plant.demo import seed_demo_plant
 from kiosk.services.platform import database as database_service
-from kiosk.services.reports import kpis
+from kiosk.services.reports import kpis, reports
 from models import Campaign, Defect, Employee, Station, db
 from models.anomalies import AnomalyHistory
 from models.db import write_transaction
@@ -32,7 +35,10 @@ from tests.helpers.rollups import (
     defect_rollups_counted_again,
     defect_rollups_kept,
     on_time,
+    quick_fixes_counted_again,
+    quick_fixes_kept,
     rebuilt_equals_kept,
+    suspicious_counted_again,
 )
 from tests.helpers.threads import run_workers
 
@@ -287,7 +293,8 @@ def test_postgresql_application_role_cannot_write_the_rollups(two_roles, clock, 
         assert sum(defect_rollups_kept()[0].values()) == Defect.select().count() > 0
     connection = psycopg.connect(app_url, autocommit=True)
     try:
-        for statement in (*DIRECT_WRITES, "TRUNCATE defect_day_source"):
+        quick_fix = "UPDATE defect_quick_fix SET defects = defects + 1"  # step 21's
+        for statement in (*DIRECT_WRITES, "TRUNCATE defect_day_source", quick_fix):
             with pytest.raises(psycopg.Error, match="permission denied"):
                 connection.execute(statement)
     finally:
@@ -298,3 +305,178 @@ def test_the_daily_series_reads_the_rollups_as_the_rows_say_in_any_zone(plant, z
     """Points and defects reported per local day: by the hourly rollups where local days
     start on whole UTC hours (+8), else (+5:30) from the ledger and the defects."""
     assert_daily_series_as_the_rows_say(clock)
+
+
+# -- schema step 21: the quick self-fixes behind the Red-Black List's farming marks ---------
+
+# from report to fix: at and just past a whole hour, the longest rule (720 h) and past it,
+# and a fix recorded before the report
+SPANS = (
+    timedelta(0),
+    timedelta(hours=1),
+    timedelta(hours=4),
+    timedelta(hours=4, microseconds=1),
+    timedelta(hours=19, minutes=59),
+    timedelta(hours=720),
+    timedelta(hours=720, seconds=1),
+    timedelta(hours=900),
+    -timedelta(hours=1),
+)
+
+
+def _members() -> dict[int, list[int]]:
+    """Employee ids per team, in id order."""
+    members: dict[int, list[int]] = {}
+    rows = Employee.select(Employee.id, Employee.team).order_by(Employee.id).tuples()
+    for employee, team in rows:
+        if team is not None:
+            members.setdefault(team, []).append(employee)
+    return members
+
+
+def _make_quick_fixes(rng: random.Random, count: int) -> None:
+    """`count` defects, one statement each, marked fixed after one of SPANS; most reported
+    by a member of their own team."""
+    members = _members()
+    defects = list(Defect.select().order_by(Defect.id))
+    for d in rng.sample(defects, min(count, len(defects))):
+        own = members.get(d.team_id) if rng.random() < 0.8 else None
+        reporter = rng.choice(own) if own else d.reporter_id
+        Defect.update(reporter=reporter, fixed_at=d.reported_at + rng.choice(SPANS)).where(
+            Defect.id == d.id
+        ).execute()
+
+
+def test_the_farming_marks_read_their_rollup_as_the_old_count_says(plant, clock):
+    """Whatever the campaign's rule (hours, how many), the Red-Black List marks the teams
+    the count over the defects marked: the same teams, counts and order."""
+    caller = Caller.system(clock)
+    with db.connection() as database:
+        with write_transaction(database):
+            _make_quick_fixes(random.Random(21), 80)
+        assert quick_fixes_kept() == quick_fixes_counted_again() != {}
+        campaign = Campaign.get(Campaign.active)
+        marked = set()
+        for hours, at_least in ((1, 1), (4, 2), (20, 1), (720, 1), (720, 3), (5, 50)):
+            Campaign.update(suspicious_fix_hours=hours, suspicious_self_reports=at_least).where(
+                Campaign.id == campaign.id
+            ).execute()
+            listed = reports.red_black(caller)
+            got = [(t.team_name, t.quick_self_fixes) for t in listed.suspicious_teams]
+            assert got == suspicious_counted_again(campaign.id, hours, at_least)
+            assert listed.suspicious_hours == hours
+            marked.add(tuple(got))
+        assert len(marked) > 2  # the rules change what is marked
+        # every campaign (no campaign row: the default rules)
+        rules = rules_of(None)
+        every = [(t.team_name, t.quick_self_fixes) for t in reports._suspicious_teams(None)]
+        hours, at_least = rules.suspicious_fix_hours, rules.suspicious_self_reports
+        assert every == suspicious_counted_again(None, hours, at_least)
+        # the overdue count: every open defect past its window, any campaign
+        now = clock.now()
+        assert listed.overdue_total == sum(
+            1 for d in Defect.select() if d.status in OPEN_STATUSES and d.due_at < now
+        )
+        assert listed.overdue_total >= len(listed.overdue_defects) > 0
+
+
+def test_the_quick_fix_rollup_follows_each_write_that_changes_it(demo_plant, clock):
+    with db.connection() as database:
+        assert quick_fixes_kept() == quick_fixes_counted_again() == {}  # none on the demo
+        members = _members()
+        d = Defect.select().where(Defect.fixed_at.is_null()).order_by(Defect.id).first()
+        campaign, team = d.campaign_id or 0, d.team_id
+        other = next(t for t in sorted(members) if t != team)
+        reporter = members[team][0]
+
+        def write(query) -> dict:
+            with write_transaction(database):
+                query.execute()
+            kept = quick_fixes_kept()
+            assert kept == quick_fixes_counted_again()
+            return kept
+
+        mine = Defect.id == d.id
+        # marked fixed (by a member of its team) exactly 4 hours after the report
+        fixed = {"reporter": reporter, "fixed_at": d.reported_at + timedelta(hours=4)}
+        assert write(Defect.update(**fixed).where(mine)) == {(campaign, 4, team): 1}
+        # the fix rejected: the lifecycle clears fixed_at
+        assert write(Defect.update(fixed_at=None).where(mine)) == {}
+        later = d.reported_at + timedelta(hours=4, microseconds=1)
+        assert write(Defect.update(fixed_at=later).where(mine)) == {(campaign, 5, team): 1}
+        # reassigned to a team its reporter is not in, then the reporter moves there
+        assert write(Defect.update(team=other).where(mine)) == {}
+        moved = Employee.update(team=other).where(Employee.id == reporter)
+        assert write(moved) == {(campaign, 5, other): 1}
+        # another campaign (none), then the reporter moves away again
+        assert write(Defect.update(campaign=None).where(mine)) == {(0, 5, other): 1}
+        assert write(Employee.update(team=None).where(Employee.id == reporter)) == {}
+        assert write(Employee.update(team=other).where(Employee.id == reporter)) == {
+            (0, 5, other): 1
+        }
+        # a bulk insert: one statement, rows fixed after each span, by the same reporter
+        station = Station.select().order_by(Station.id).first()
+        now = clock.now()
+        rows = []
+        for n, span in enumerate(SPANS):
+            row = _new_defect(7, n, station, (reporter, other), now).__data__
+            rows.append({**row, "id": uuid.uuid4(), "fixed_at": row["reported_at"] + span})
+        with write_transaction(database):
+            Defect.delete().where(Defect.description.startswith("concurrent 7-")).execute()
+        kept = write(Defect.insert_many(rows))
+        assert sorted(key[1] for key, n in kept.items() for _ in range(n)) == sorted(
+            [0, 0, 1, 4, 5, 20, 720, 721, 721, 5]
+        )
+        # a bulk move of several employees away and back, a bulk reject, a purge
+        movers = [e for e, t in Employee.select(Employee.id, Employee.team).tuples() if t == other]
+        assert write(Employee.update(team=team).where(Employee.id.in_(movers))) == {}
+        assert write(Employee.update(team=other).where(Employee.id.in_(movers))) == kept
+        assert write(Defect.update(fixed_at=None).where(Defect.reporter == reporter)) == {}
+        assert write(Defect.update(fixed_at=now).where(Defect.reporter == reporter)) != {}
+        assert write(Defect.delete().where(Defect.reporter == reporter)) == {}
+        assert rebuilt_equals_kept()
+
+
+def test_the_quick_fix_rollup_stays_equal_after_concurrent_and_interrupted_writes(
+    demo_plant, clock
+):
+    """Kiosks marking defects fixed, rejecting fixes and deleting them while employees
+    move between two teams, on five threads; then a transaction that fails half way."""
+    with db.connection():
+        members = _members()
+        first, second = sorted(members)[:2]
+        movers = members[first][:2]
+        stations = list(Station.select().order_by(Station.id))
+    now = clock.now()
+
+    def run(worker: int) -> None:
+        for n in range(6):
+            reporter = movers[(worker + n) % 2]
+            station = stations[(worker + n) % len(stations)]
+            with db.connection() as database, write_transaction(database):
+                team = Employee.get_by_id(reporter).team_id or first
+                defect = _new_defect(worker, n, station, (reporter, team), now)
+            with db.connection() as database, write_transaction(database):
+                fixed_at = now + timedelta(hours=7 * n + n % 5)
+                Defect.update(fixed_at=fixed_at).where(Defect.id == defect.id).execute()
+            with db.connection() as database, write_transaction(database):
+                to = second if (worker + n) % 2 else first
+                Employee.update(team=to).where(Employee.id == reporter).execute()
+            with db.connection() as database, write_transaction(database):
+                if n % 3 == 0:
+                    Defect.delete().where(Defect.id == defect.id).execute()
+                elif n % 3 == 1:
+                    Defect.update(fixed_at=None).where(Defect.id == defect.id).execute()
+
+    run_workers(run, 5)
+    with db.connection() as database:
+        assert Defect.select().where(Defect.description.startswith("concurrent")).count() == 20
+        kept = quick_fixes_kept()
+        assert kept == quick_fixes_counted_again() != {}
+        with pytest.raises(RuntimeError), write_transaction(database):  # then the power goes
+            Defect.update(fixed_at=now).where(Defect.fixed_at.is_null()).execute()
+            Employee.update(team=second).where(Employee.id.in_(movers)).execute()
+            Defect.delete().where(Defect.description.startswith("concurrent")).execute()
+            raise RuntimeError("interrupted")
+        assert quick_fixes_kept() == kept == quick_fixes_counted_again()
+        assert rebuilt_equals_kept()

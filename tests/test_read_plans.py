@@ -117,7 +117,7 @@ READS = {
 }
 
 
-# the defects' rollups (schema step 18), read by a range of their keys (SQLite: WITHOUT
+# the defects' rollups (schema steps 18 and 21), read by a range of their keys (SQLite: WITHOUT
 # ROWID tables, read by their primary key)
 READS.update(
     {
@@ -131,6 +131,8 @@ READS.update(
             ("supplier ranking counts", "defect_day_source", suppliers.supplier_ranking),
             ("anomaly pareto", "defect_day_source", anomalies.anomaly_pareto),
             ("defects reported per day", "defect_campaign_hour", kpis.daily_series),
+            # schema step 21's
+            ("red-black farming marks", "defect_quick_fix", reports.red_black),
         )
     }
 )

@@ -1,5 +1,5 @@
-"""The rollups the database keeps (schema steps 17 and 18) against their sources, counted
-again slowly here."""
+"""The rollups the database keeps (schema steps 17, 18 and 21) against their sources,
+counted again slowly here."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ from datetime import UTC, datetime, timedelta
 from kiosk.caller import Caller
 from kiosk.services.lines.lines import local_day_bounds
 from kiosk.services.reports import kpis
-from models import Campaign, Defect, LedgerEntry, Team, db
+from models import Campaign, Defect, Employee, LedgerEntry, Team, db
 from models.db import write_transaction
-from models.migrations import v0020_defect_team_status
+from models.migrations import v0020_defect_team_status, v0021_defect_quick_fix
 from models.migrations.v0018_defect_rollups import rebuild
 from models.totals import (
     DefectCampaignDue,
     DefectCampaignHour,
     DefectDaySource,
+    DefectQuickFix,
     DefectTeamStatus,
     LedgerTeamHour,
     LedgerTeamPerson,
@@ -48,6 +49,53 @@ def defect_rollups_counted_again() -> tuple[dict, dict, dict, dict]:
     return by_source, by_due, by_hour, by_team
 
 
+def fix_hours(d: Defect) -> int:
+    """Whole hours from the report to the fix, rounded up, in 0..721 (in integers)."""
+    micros = (d.fixed_at - d.reported_at) // timedelta(microseconds=1)
+    return max(0, min(721, -(-micros // 3_600_000_000)))
+
+
+def self_reported_fixes(campaign_id: int | None = None) -> list[Defect]:
+    """The fixed defects whose reporter is a member of their team now (of a campaign)."""
+    teams = dict(Employee.select(Employee.id, Employee.team).tuples())
+    fixed = Defect.select().where(Defect.fixed_at.is_null(False))
+    return [
+        d
+        for d in fixed
+        if teams.get(d.reporter_id) == d.team_id
+        and (campaign_id is None or d.campaign_id == campaign_id)
+    ]
+
+
+def quick_fixes_counted_again() -> dict[tuple, int]:
+    """Schema step 21's rollup as the defects and their reporters' teams say, in Python."""
+    counts: dict[tuple, int] = {}
+    for d in self_reported_fixes():
+        key = (d.campaign_id or 0, fix_hours(d), d.team_id)
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def quick_fixes_kept() -> dict[tuple, int]:
+    """Schema step 21's rollup as the database keeps it (rows of 0 left out)."""
+    return {tuple(row[:-1]): row[-1] for row in DefectQuickFix.select().tuples() if row[-1]}
+
+
+def suspicious_counted_again(
+    campaign_id: int | None, hours: int, at_least: int
+) -> list[tuple[str, int]]:
+    """The Red-Black List's farming marks as the count the rollup replaced said: per team,
+    self-reported defects fixed at most `hours` after the report; at least `at_least`;
+    the most first, then by name; ten at most."""
+    names = dict(Team.select(Team.id, Team.name).tuples())
+    per_team: dict[str, int] = {}
+    for d in self_reported_fixes(campaign_id):
+        if d.fixed_at <= d.reported_at + timedelta(hours=hours):
+            per_team[names[d.team_id]] = per_team.get(names[d.team_id], 0) + 1
+    marked = [(name, n) for name, n in per_team.items() if n >= at_least]
+    return sorted(marked, key=lambda t: (-t[1], t[0]))[:10]
+
+
 def defect_rollups_kept() -> tuple[dict, dict, dict, dict]:
     """The defect rollups as the database keeps them (rows of 0 left out)."""
 
@@ -70,6 +118,7 @@ def every_rollup() -> list[list[tuple]]:
         DefectCampaignDue,
         DefectCampaignHour,
         DefectTeamStatus,
+        DefectQuickFix,
     )
     return [sorted(model.select().tuples()) for model in models]
 
@@ -81,6 +130,7 @@ def rebuilt_equals_kept() -> bool:
         with write_transaction(database):
             rebuild(database)
             v0020_defect_team_status.rebuild(database)
+            v0021_defect_quick_fix.rebuild(database)
         return [[row for row in rows if row[-1]] for rows in every_rollup()] == kept
 
 

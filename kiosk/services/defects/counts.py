@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from peewee import Case, ColumnBase, Field, Function, fn
+from peewee import SQL, Case, ColumnBase, Field, Function, fn
 
 from kiosk.services.defects.defect_states import OPEN_STATUSES
 from models import Defect, db
@@ -142,3 +142,22 @@ def campaign_figures(campaign_id: int | None, now: datetime) -> CampaignFigures:
         overdue=overdue + overdue_today,
         critical_closed=critical,
     )
+
+
+def overdue_count(campaign_id: int | None, now: datetime) -> int:
+    """Open defects past their window at `now`, of a campaign (None: every defect), as
+    `campaign_figures(...).overdue` counts them, but only that: the rollup's open keys
+    due before today (UTC), and today's open defects due before `now` by index (a range
+    of (status, due_at), or of (campaign, status, due_at))."""
+    today = _utc_midnight(now)
+    r = DefectCampaignDue
+    kept = r.select(fn.COALESCE(fn.SUM(r.defects), 0)).where(
+        r.status.in_(OPEN_STATUSES) & (r.due_day < today)
+    )
+    today_only = Defect.select(fn.COUNT(SQL("*"))).where(  # from the index alone
+        Defect.status.in_(OPEN_STATUSES) & (Defect.due_at >= today) & (Defect.due_at < now)
+    )
+    if campaign_id is not None:
+        kept = kept.where(r.campaign_key == campaign_id)
+        today_only = today_only.where(Defect.campaign == campaign_id)
+    return int(kept.scalar()) + int(today_only.scalar())

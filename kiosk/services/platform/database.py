@@ -203,6 +203,8 @@ _APP_ROLE_REVOKES = (
     "ON defect_day_source, defect_campaign_due, defect_campaign_hour FROM {role}",
     # defects per team and status (schema step 20), kept the same way
     "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON defect_team_status FROM {role}",
+    # the quick self-fixes (schema step 21), kept by SECURITY DEFINER triggers
+    "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON defect_quick_fix FROM {role}",
 )
 
 

@@ -3,7 +3,9 @@
 The black side also marks teams whose points look farmed: at least the campaign's
 `suspicious_self_reports` defects that a member of the responsible team reported about
 its own team and that were marked fixed within `suspicious_fix_hours` of the report
-(counted in SQL, over the campaign shown).
+(over the campaign shown). "A member of the responsible team" is the reporter's team
+now: when an employee moves team, the defects they reported count for their new team
+(schema step 21's rollup, `defect_quick_fix`, follows the move in the same transaction).
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from peewee import SQL, ColumnBase, Expression, Field, Value, fn
+from peewee import ColumnBase, Expression, Field, Value, fn
 
 from kiosk.caller import Caller
 from kiosk.i18n import _
+from kiosk.services.defects.counts import overdue_count
 from kiosk.services.defects.lifecycle import OPEN_STATUSES
 from kiosk.services.lines.inspections import LineView, lines_missing_inspection
 from kiosk.services.plant.campaigns import rules_of
@@ -22,7 +25,7 @@ from kiosk.services.platform import uow
 from kiosk.services.platform.ledger import TeamTotal, team_totals
 from kiosk.services.reports.kpis import board_campaign
 from models import Campaign, Defect, Employee, Station, Team, db
-from models.totals import LedgerTeamPerson
+from models.totals import DefectQuickFix, LedgerTeamPerson
 
 TOP_PEOPLE = 5
 OVERDUE_SHOWN = 50  # the longest overdue; the list says how many there are in all
@@ -119,34 +122,23 @@ def _count_by_team(kind: str, campaign: Campaign | None) -> list[tuple[str, int,
     return [(name, int(count), int(total)) for name, count, total in rows]
 
 
-def _fixed_within(hours: int) -> Expression:
-    """Marked fixed at most `hours` after the report, in SQL on either engine."""
-    if db.is_postgresql():
-        return Defect.fixed_at <= Defect.reported_at + SQL("make_interval(hours => %s)", (hours,))
-    return fn.julianday(Defect.fixed_at) <= fn.julianday(Defect.reported_at) + hours / 24.0
-
-
 def _suspicious_teams(campaign: Campaign | None) -> list[SuspiciousTeam]:
+    """The teams with at least the rule's self-reported defects fixed within the rule's
+    hours, from the rollup schema step 21 keeps: at most the campaign's teams times the
+    rule's hours rows, whatever the number of defects."""
     rules = rules_of(campaign)
-    reporter = Employee.alias()
-    quick = fn.COUNT(Defect.id)
+    quick = fn.SUM(DefectQuickFix.defects)
     query = (
-        Defect.select(Team.name, quick)
-        .join(Team, on=(Defect.team == Team.id))
-        .switch(Defect)
-        .join(reporter, on=(Defect.reporter == reporter.id))
-        .where(
-            (reporter.team == Defect.team)
-            & Defect.fixed_at.is_null(False)
-            & _fixed_within(rules.suspicious_fix_hours)
-        )
+        DefectQuickFix.select(Team.name, quick)
+        .join(Team)
+        .where(DefectQuickFix.fix_hours <= rules.suspicious_fix_hours)
         .group_by(Team.name)
         .having(quick >= rules.suspicious_self_reports)
         .order_by(quick.desc(), Team.name)
         .limit(SUSPICIOUS_LIMIT)
     )
     if campaign is not None:
-        query = query.where(Defect.campaign == campaign.id)
+        query = query.where(DefectQuickFix.campaign_key == campaign.id)
     return [SuspiciousTeam(name, int(count)) for name, count in db.tuples(query)]
 
 
@@ -204,7 +196,8 @@ def red_black(caller: Caller, *, campaign_id: int | None = None) -> RedBlackList
     )
     if not live and campaign is not None:
         overdue = overdue.where(Defect.campaign == campaign.id)
-    overdue_total = overdue.count()
+    # every open defect past its window, from the rollup schema step 18 keeps
+    overdue_total = overdue_count(None if live or campaign is None else campaign.id, now)
     shown = db.tuples(overdue.order_by(Defect.due_at, Defect.id).limit(OVERDUE_SHOWN))
     return RedBlackList(
         generated_at=now,
