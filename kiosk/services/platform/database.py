@@ -16,6 +16,7 @@ from kiosk.i18n import _
 from models import db, migrations
 from models.migrations import v0017_read_indexes as read_indexes
 from models.migrations import v0018_defect_rollups as defect_rollups
+from models.migrations import v0022_top_people_index as top_people_index
 
 
 @dataclass(frozen=True)
@@ -116,11 +117,12 @@ def _read_index_steps(
             defect_rollups.indexes(db.is_postgresql(database)),
             defect_rollups.create_indexes,
         ),
+        (top_people_index.VERSION, top_people_index.INDEXES, top_people_index.create_indexes),
     ]
 
 
 def missing_indexes() -> list[str]:
-    """The indexes the boards' and the kiosk's reads use (schema steps 17 and 18) that this
+    """The indexes the boards' and the kiosk's reads use (schema steps 17, 18 and 22) that this
     database lacks: dropped by hand, or restored without them. Only those of the steps
     applied."""
     missing = []

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from peewee import ColumnBase, Expression, Field, Value, fn
+from peewee import Expression, fn
 
 from kiosk.caller import Caller
 from kiosk.i18n import _
@@ -102,24 +102,48 @@ def _of_campaign(campaign: Campaign | None) -> Expression | bool:
     return True if campaign is None else LedgerTeamPerson.campaign_key == campaign.id
 
 
-def _count_by_team(kind: str, campaign: Campaign | None) -> list[tuple[str, int, int]]:
-    """(team, on-time awards or late charges, their points) of the teams with any, from
-    the rollup the ledger's trigger keeps (schema step 17)."""
-    entries: Field[int]
-    points: ColumnBase
-    if kind == "ontime":
-        entries, points = LedgerTeamPerson.ontime_entries, Value(0)
-    else:
-        entries, points = LedgerTeamPerson.overdue_entries, LedgerTeamPerson.overdue_amount
-    count = fn.SUM(entries)
+def _counts_by_team(
+    campaign: Campaign | None,
+) -> tuple[list[tuple[str, int]], list[tuple[str, int, int]]]:
+    """(team, on-time awards) and (team, late charges, their points) of the teams with any,
+    from the rollup the ledger's trigger keeps (schema step 17), in one pass over it."""
+    r = LedgerTeamPerson
+    ontime, overdue = fn.SUM(r.ontime_entries), fn.SUM(r.overdue_entries)
     rows = db.tuples(
-        LedgerTeamPerson.select(Team.name, count, fn.SUM(points))
+        r.select(Team.name, ontime, overdue, fn.SUM(r.overdue_amount))
         .join(Team)
         .where(_of_campaign(campaign))
         .group_by(Team.name)
-        .having(count > 0)
+        .having((ontime > 0) | (overdue > 0))
     )
-    return [(name, int(count), int(total)) for name, count, total in rows]
+    on_time, late = [], []
+    for name, on_time_count, late_count, late_points in rows:
+        if on_time_count:
+            on_time.append((name, int(on_time_count)))
+        if late_count:
+            late.append((name, int(late_count), int(late_points)))
+    return on_time, late
+
+
+def _top_people(campaign: Campaign | None) -> list[TopPerson]:
+    """The TOP_PEOPLE people with the most points (more than none), by name among equals.
+    Of a campaign: the first rows of the index of its people by points (schema step 22),
+    a person in two teams twice; of every campaign, summed per person and team."""
+    r = LedgerTeamPerson
+    points = r.amount if campaign is not None else fn.SUM(r.amount)
+    query = (
+        r.select(Employee.name, Team.name, points)
+        .join(Employee, on=(r.employee_key == Employee.id))
+        .switch(r)
+        .join(Team, on=(r.team == Team.id))
+        .order_by(points.desc(), Employee.name)
+        .limit(TOP_PEOPLE)
+    )
+    if campaign is not None:
+        query = query.where((r.campaign_key == campaign.id) & (r.amount > 0))
+    else:
+        query = query.group_by(Employee.name, Team.name).having(points > 0)
+    return [TopPerson(name, team, int(total)) for name, team, total in db.tuples(query)]
 
 
 def _suspicious_teams(campaign: Campaign | None) -> list[SuspiciousTeam]:
@@ -151,33 +175,14 @@ def red_black(caller: Caller, *, campaign_id: int | None = None) -> RedBlackList
     campaign, live = board_campaign(campaign_id)
     ranked = team_totals(campaign.id if campaign else None)
     totals = {t.team_name: t.points for t in ranked}
+    on_time_counts, late_counts = _counts_by_team(campaign)
     on_time = sorted(
-        (
-            OnTimeTeam(name, count, totals.get(name, 0))
-            for name, count, _ in _count_by_team("ontime", campaign)
-        ),
+        (OnTimeTeam(name, count, totals.get(name, 0)) for name, count in on_time_counts),
         key=lambda t: (-t.on_time, -t.points, t.team_name),
     )
     late = sorted(
-        (
-            LateTeam(name, count, total)
-            for name, count, total in _count_by_team("overdue", campaign)
-        ),
+        (LateTeam(name, count, total) for name, count, total in late_counts),
         key=lambda t: (t.points_lost, t.team_name),
-    )
-    person_total = fn.SUM(LedgerTeamPerson.amount)
-    people = db.dicts(
-        LedgerTeamPerson.select(
-            Employee.name, Team.name.alias("team_name"), person_total.alias("pts")
-        )
-        .join(Employee, on=(LedgerTeamPerson.employee_key == Employee.id))
-        .switch(LedgerTeamPerson)
-        .join(Team, on=(LedgerTeamPerson.team == Team.id))
-        .where(_of_campaign(campaign))
-        .group_by(Employee.name, Team.name)
-        .having(person_total > 0)
-        .order_by(person_total.desc(), Employee.name)
-        .limit(TOP_PEOPLE)
     )
     overdue = (
         Defect.select(
@@ -203,7 +208,7 @@ def red_black(caller: Caller, *, campaign_id: int | None = None) -> RedBlackList
         generated_at=now,
         on_time_teams=tuple(on_time),
         top_teams=tuple(t for t in ranked if t.points > 0)[:3],
-        top_people=tuple(TopPerson(p["name"], p["team_name"], int(p["pts"])) for p in people),
+        top_people=tuple(_top_people(campaign)),
         overdue_defects=tuple(
             OverdueDefect(
                 id=str(defect_id),
