@@ -335,6 +335,16 @@ def _reverse(caller: Caller, entry_id: int, why: str) -> AwardResult:
                 entry_id=entry_id,
             )
         )
+    record_action(
+        actor.id,
+        "ledger_reverse",
+        str(entry_id),
+        caller.now(),
+        detail=why[:500],
+        terminal=caller.terminal,
+    )
+    # the ledger row last: on PostgreSQL it takes the chain lock, held to the commit (a
+    # reversal already written rolls the audit row back with the rest)
     result = write_award(
         Award(
             team_id=entry.team_id,
@@ -352,14 +362,6 @@ def _reverse(caller: Caller, entry_id: int, why: str) -> AwardResult:
     )
     if not result.written:
         raise Conflict(_("Row {entry_id} has already been reversed.", entry_id=entry_id))
-    record_action(
-        actor.id,
-        "ledger_reverse",
-        str(entry_id),
-        caller.now(),
-        detail=why[:500],
-        terminal=caller.terminal,
-    )
     return result
 
 
