@@ -336,8 +336,9 @@ def run(engine: str, server_url: str | None = None) -> list[Result]:
             f"(median {statistics.median(many_s or [0]) * 1e3:.0f} vs "
             f"{statistics.median(few_s or [0]) * 1e3:.0f} ms; {len(many_s)} and {len(few_s)} "
             f"writes, one every ~{INTERVAL:g} s a kiosk; p99 of awards / defect reports "
-            f"{_by_kind(many_w)} vs {_by_kind(few_w)}; per write, 200 kiosks: "
-            f"{many_waits.per_write(len(many_s))}; 10 kiosks: {few_waits.per_write(len(few_s))}; "
+            f"{_by_kind(many_w)} vs {_by_kind(few_w)}; per write, {KIOSKS[1]} kiosks: "
+            f"{many_waits.per_write(len(many_s))}; {KIOSKS[0]} kiosks: "
+            f"{few_waits.per_write(len(few_s))}; "
             f"load average {_load()}){trouble}",
             _p99(many_s) / _p99(few_s) if not (many_stuck or few_stuck) else float("inf"),
             3.0,
