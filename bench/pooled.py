@@ -84,7 +84,7 @@ def kiosk(number):
                 errors.append(type(error).__name__)
         else:
             with lock:
-                seconds.append(time.perf_counter() - began)
+                seconds.append((n % 2, time.perf_counter() - began))
         time.sleep(interval * rng.uniform(0.5, 1.5))
 
 threads = [threading.Thread(target=kiosk, args=(first + k,), daemon=True) for k in range(count)]
@@ -102,7 +102,8 @@ with lock:
 
 
 def _kiosks(count: int, url: str, direct: str, campaign: int, teams: list[int], tag: str):
-    """Run `count` kiosks in child processes; (write seconds, errors, stuck kiosks)."""
+    """Run `count` kiosks in child processes; (write seconds, errors, stuck kiosks); each
+    write's seconds with what it wrote (AWARD or DEFECT)."""
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO),
@@ -127,7 +128,7 @@ def _kiosks(count: int, url: str, direct: str, campaign: int, teams: list[int], 
             )
         )
         log.close()  # the child has its own
-    seconds: list[float] = []
+    seconds: list[tuple[int, float]] = []
     errors: list[str] = []
     stuck = 0
     try:
@@ -208,6 +209,85 @@ class _PeakConnections:
         self.thread.join(5)
 
 
+# what each of the database's client sessions is doing, by the lock it waits for if any
+WAITS_SQL = """
+SELECT CASE
+    WHEN a.state LIKE 'idle in transaction%%' THEN 'kiosk'
+    WHEN l.locktype = 'advisory' THEN 'chain lock'
+    WHEN l.locktype IS NOT NULL THEN 'row lock'
+    WHEN a.wait_event_type = 'Client' THEN 'kiosk'
+    ELSE 'server' END, count(*)
+FROM pg_stat_activity AS a LEFT JOIN pg_locks AS l ON l.pid = a.pid AND NOT l.granted
+WHERE a.datname = %s AND a.backend_type = 'client backend' AND a.state <> 'idle'
+AND a.pid <> pg_backend_pid() GROUP BY 1
+"""
+WAIT_KINDS = ("chain lock", "row lock", "kiosk", "server", "pool queue")
+
+
+class _Waits:
+    """Where the kiosks' writes spend their time, sampled every 50 ms: the server
+    sessions waiting for the ledger chain's advisory lock, for a row lock (a running
+    total, a rollup row), for the kiosk's next statement ("idle in transaction": the
+    kiosk's own round trip and Python), running on the server, and the clients PgBouncer
+    keeps waiting for a server connection (SHOW POOLS cl_waiting). By Little's law the
+    mean number in a state divided by the writes a second is the mean time a write spends
+    in it."""
+
+    def __init__(self, server_url: str, bouncer_url: str, name: str) -> None:
+        self.server_url, self.bouncer_url, self.name = server_url, bouncer_url, name
+        self.totals = dict.fromkeys(WAIT_KINDS, 0)
+        self.peaks = dict.fromkeys(WAIT_KINDS, 0)
+        self.samples, self.pool_maxwait = 0, 0.0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        bouncer = psycopg.connect(
+            database_url(self.bouncer_url, "pgbouncer"),
+            autocommit=True,
+            cursor_factory=psycopg.ClientCursor,  # its console speaks the simple protocol
+        )
+        with psycopg.connect(self.server_url, autocommit=True) as server, bouncer:
+            while not self.done.is_set():
+                counts = dict.fromkeys(WAIT_KINDS, 0)
+                counts.update(dict(server.execute(WAITS_SQL, (self.name,)).fetchall()))
+                pools = bouncer.execute("SHOW POOLS")
+                columns = [column.name for column in pools.description or ()]
+                for row in pools.fetchall():
+                    pool = dict(zip(columns, row, strict=True))
+                    if pool["database"] == self.name:
+                        counts["pool queue"] += pool["cl_waiting"]
+                        self.pool_maxwait = max(
+                            self.pool_maxwait, pool["maxwait"] + pool["maxwait_us"] / 1e6
+                        )
+                for kind in WAIT_KINDS:
+                    self.totals[kind] += counts[kind]
+                    self.peaks[kind] = max(self.peaks[kind], counts[kind])
+                self.samples += 1
+                time.sleep(0.05)
+
+    def per_write(self, writes: int) -> str:
+        """The mean milliseconds a write spent in each state (Little's law: the mean
+        number in it times the time sampled, over the writes), and the most seen at once."""
+        seconds = self.ended - self.began
+        parts = []
+        for kind in WAIT_KINDS:
+            mean = self.totals[kind] / self.samples if self.samples else 0.0
+            ms = mean * seconds / writes * 1e3 if writes else 0.0
+            parts.append(f"{kind} {ms:.0f} ms (at most {self.peaks[kind]})")
+        return "; ".join(parts) + f"; longest pool wait {self.pool_maxwait * 1e3:.0f} ms"
+
+    def __enter__(self) -> _Waits:
+        self.began = self.ended = time.monotonic()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.ended = time.monotonic()
+        self.done.set()
+        self.thread.join(5)
+
+
 def run(engine: str, server_url: str | None = None) -> list[Result]:
     if engine != "postgresql":
         return []
@@ -223,14 +303,19 @@ def run(engine: str, server_url: str | None = None) -> list[Result]:
     pooled = database_url(bouncer.url, name)
     runs = {}
     try:
-        few = _kiosks(KIOSKS[0], pooled, direct, campaign, teams, "few")
-        with _PeakConnections(server_url, name) as peak:
+        with _Waits(server_url, bouncer.url, name) as few_waits:
+            few = _kiosks(KIOSKS[0], pooled, direct, campaign, teams, "few")
+        with (
+            _PeakConnections(server_url, name) as peak,
+            _Waits(server_url, bouncer.url, name) as many_waits,
+        ):
             many = _kiosks(KIOSKS[1], pooled, direct, campaign, teams, "many")
         runs = {KIOSKS[0]: few, KIOSKS[1]: many}
     finally:
         bouncer.stop()
         admin_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    (few_s, few_errors, few_stuck), (many_s, many_errors, many_stuck) = runs.values()
+    (few_w, few_errors, few_stuck), (many_w, many_errors, many_stuck) = runs.values()
+    few_s, many_s = [s for _kind, s in few_w], [s for _kind, s in many_w]
     trouble = (
         f"; errors {len(few_errors)} / {len(many_errors)} "
         f"({', '.join(sorted(set(few_errors + many_errors)))}), "
@@ -250,8 +335,25 @@ def run(engine: str, server_url: str | None = None) -> list[Result]:
             f"{_p99(many_s) * 1e3:.0f} ms vs {_p99(few_s) * 1e3:.0f} ms "
             f"(median {statistics.median(many_s or [0]) * 1e3:.0f} vs "
             f"{statistics.median(few_s or [0]) * 1e3:.0f} ms; {len(many_s)} and {len(few_s)} "
-            f"writes, one every ~{INTERVAL:g} s a kiosk){trouble}",
+            f"writes, one every ~{INTERVAL:g} s a kiosk; p99 of awards / defect reports "
+            f"{_by_kind(many_w)} vs {_by_kind(few_w)}; per write, {KIOSKS[1]} kiosks: "
+            f"{many_waits.per_write(len(many_s))}; {KIOSKS[0]} kiosks: "
+            f"{few_waits.per_write(len(few_s))}; "
+            f"load average {_load()}){trouble}",
             _p99(many_s) / _p99(few_s) if not (many_stuck or few_stuck) else float("inf"),
             3.0,
         ),
     ]
+
+
+AWARD, DEFECT = 0, 1  # what a kiosk's write was (the child's n % 2)
+
+
+def _by_kind(writes: list[tuple[int, float]]) -> str:
+    award = [s for kind, s in writes if kind == AWARD]
+    defect = [s for kind, s in writes if kind == DEFECT]
+    return f"{_p99(award) * 1e3:.0f} / {_p99(defect) * 1e3:.0f} ms"
+
+
+def _load() -> str:
+    return " ".join(f"{figure:.1f}" for figure in os.getloadavg())

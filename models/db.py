@@ -147,6 +147,14 @@ def _note_write(sql: str) -> None:
             tables.add(match.group(1).lower())
 
 
+def note_write(table: str) -> None:
+    """Note a table written by the database itself (a function the transaction called),
+    as an INSERT into it would be noted."""
+    tables = getattr(_writes, "tables", None)
+    if tables is not None:
+        tables.add(table)
+
+
 @contextlib.contextmanager
 def noting_writes() -> Iterator[set[str]]:
     """Collect the tables this thread writes (INSERT, UPDATE, DELETE) inside the block;

@@ -18,13 +18,7 @@ from kiosk.services.platform import auth
 from kiosk.services.platform import database as database_service
 from kiosk.services.platform.ledger_check import last_check
 from models import AuditEntry, LedgerEntry, db
-
-
-def _raw(url: str):
-    """A plain driver connection, as a hand-written fix or a tool would use."""
-    if url.startswith("sqlite"):
-        return sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
-    return psycopg.connect(url, autocommit=True)
+from tests.helpers.points import edit_behind_the_applications_back, raw_connection
 
 
 def _a_verified_defect(clock) -> None:
@@ -41,31 +35,6 @@ def _middle_row() -> int:
     return ids[len(ids) // 2]
 
 
-def _without_ledger_triggers(url: str, *statements: str) -> None:
-    """What an owner (PostgreSQL) or anyone holding the file (SQLite) can do."""
-    connection = _raw(url)
-    try:
-        if url.startswith("sqlite"):
-            for trigger in (
-                "ledger_entry_no_update",
-                "ledger_entry_no_delete",
-                "ledger_chain_no_delete",
-                "team_point_total_update_from_ledger",
-            ):
-                connection.execute(f"DROP TRIGGER {trigger}")
-            for statement in statements:
-                connection.execute(statement)
-        else:  # the owner may switch its tables' triggers off
-            for table in ("ledger_entry", "ledger_chain", "team_point_total"):
-                connection.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-            for statement in statements:
-                connection.execute(statement)
-            for table in ("ledger_entry", "ledger_chain", "team_point_total"):
-                connection.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
-    finally:
-        connection.close()
-
-
 def test_a_whole_ledger_verifies_and_the_result_is_kept_and_audited(demo_plant, clock, capsys):
     _a_verified_defect(clock)
     assert main(["ledger", "verify", "--db", demo_plant]) == 0
@@ -80,7 +49,9 @@ def test_a_whole_ledger_verifies_and_the_result_is_kept_and_audited(demo_plant, 
 def test_an_edited_row_is_named(demo_plant, clock, capsys):
     _a_verified_defect(clock)
     edited = _middle_row()
-    _without_ledger_triggers(demo_plant, f"UPDATE ledger_entry SET amount = 50 WHERE id = {edited}")
+    edit_behind_the_applications_back(
+        demo_plant, f"UPDATE ledger_entry SET amount = 50 WHERE id = {edited}"
+    )
     assert main(["ledger", "verify", "--db", demo_plant]) == 1
     err = capsys.readouterr().err
     assert f"row {edited} " in err and "does not match its chain link" in err
@@ -90,7 +61,7 @@ def test_an_edited_row_is_named(demo_plant, clock, capsys):
 
 def test_a_deleted_row_is_found(demo_plant, clock, capsys):
     deleted = _middle_row()
-    _without_ledger_triggers(
+    edit_behind_the_applications_back(
         demo_plant,
         f"DELETE FROM ledger_chain WHERE entry_id = {deleted}",
         f"DELETE FROM ledger_entry WHERE id = {deleted}",
@@ -102,7 +73,7 @@ def test_a_deleted_row_is_found(demo_plant, clock, capsys):
 
 
 def test_a_running_total_written_by_hand_is_found(demo_plant, capsys):
-    _without_ledger_triggers(
+    edit_behind_the_applications_back(
         demo_plant, "UPDATE team_point_total SET points = points + 100 WHERE team_id = 1"
     )
     assert main(["ledger", "verify", "--db", demo_plant]) == 1
@@ -114,7 +85,7 @@ def test_sqlite_refuses_replace_and_hand_written_totals(tmp_path, clock):
     database_service.open_database(url)
     database_service.upgrade(clock)
     seed_demo_plant(Caller.system(clock))
-    connection = _raw(url)
+    connection = raw_connection(url)
     first = connection.execute("SELECT id, idempotency_key FROM ledger_entry LIMIT 1").fetchone()
     for statement in (
         "INSERT OR REPLACE INTO ledger_entry (id, team_id, amount, reason, cause_type, cause_id, "
@@ -149,7 +120,7 @@ def test_postgresql_application_role_cannot_rewrite_the_ledger(two_roles, clock,
     seed_demo_plant(Caller.system(clock))
     _a_verified_defect(clock)
     assert main(["ledger", "verify", "--db", app_url]) == 0
-    connection = _raw(app_url)
+    connection = raw_connection(app_url)
     try:
         for statement in (
             "UPDATE ledger_entry SET amount = 50",
@@ -169,7 +140,9 @@ def test_postgresql_application_role_cannot_rewrite_the_ledger(two_roles, clock,
         connection.close()
     # the owner can get around the triggers; the check finds what it changed
     edited = _middle_row()
-    _without_ledger_triggers(owner_url, f"UPDATE ledger_entry SET amount = 7 WHERE id = {edited}")
+    edit_behind_the_applications_back(
+        owner_url, f"UPDATE ledger_entry SET amount = 7 WHERE id = {edited}"
+    )
     db.close_all()
     database_service.open_database(app_url, create=False)
     assert main(["ledger", "verify", "--db", app_url]) == 1

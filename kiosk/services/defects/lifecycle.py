@@ -412,6 +412,16 @@ def write_deadline_outcome(
     withheld = _withheld(defect, campaign, rules, now) if on_time else None
     if withheld is not None:
         amount = 0
+    if not on_time or withheld:
+        DefectEvent.create(
+            defect=defect,
+            actor=created_by_id,
+            at=now,
+            from_status=defect.status,
+            to_status=defect.status,
+            note=withheld or f"correction window passed: {amount:+d} points",
+        )
+    # the ledger row last: on PostgreSQL it takes the chain lock, held to the commit
     ledger.write_award(
         ledger.Award(
             team_id=defect.team_id,
@@ -433,15 +443,6 @@ def write_deadline_outcome(
         ),
         now,
     )
-    if not on_time or withheld:
-        DefectEvent.create(
-            defect=defect,
-            actor=created_by_id,
-            at=now,
-            from_status=defect.status,
-            to_status=defect.status,
-            note=withheld or f"correction window passed: {amount:+d} points",
-        )
     return True
 
 

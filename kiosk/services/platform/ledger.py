@@ -9,7 +9,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 from peewee import JOIN, fn
 
@@ -55,15 +55,14 @@ def write_award(award: Award, now: datetime) -> AwardResult:
     previous row of its campaign (models.points.chain_hash). Call inside a transaction.
 
     The chain needs one writer per campaign at a time: on PostgreSQL an advisory lock held
-    to the end of the transaction (its row ids then grow in chain order); SQLite has one
-    writer anyway. SQLite refuses a conflicting insert outright (no REPLACE), so the key
-    is looked up first there.
+    to the end of the transaction (its row ids then grow in chain order), taken by the
+    database function of schema step 23, which writes the row and its link in the same
+    statement (one round trip with the lock held, not five). SQLite has one writer anyway;
+    it refuses a conflicting insert outright (no REPLACE), so the key is looked up first
+    there.
     """
-    campaign_key = award.campaign_id or 0
     if db.is_postgresql():
-        db.database_proxy.execute_sql(
-            "SELECT pg_advisory_xact_lock(%s, %s)", (CHAIN_LOCK, campaign_key)
-        )
+        return _append(award, now)
     existing = LedgerEntry.get_or_none(LedgerEntry.idempotency_key == award.idempotency_key)
     if existing is not None:
         return AwardResult(entry_id=existing.id, written=False)
@@ -81,21 +80,40 @@ def write_award(award: Award, now: datetime) -> AwardResult:
             created_at=now,
             reverses=award.reverses_id,
         )
-        .on_conflict_ignore()  # PostgreSQL: another transaction wrote the key meanwhile
+        .on_conflict_ignore()
         .returning(LedgerEntry.id)
         .execute()
     )
     new_rows = list(inserted)
     if not new_rows:
-        existing = LedgerEntry.get_or_none(LedgerEntry.idempotency_key == award.idempotency_key)
-        if existing is None:  # another unique rule of the ledger said no (schema step 15)
-            raise Conflict(
-                _("This defect's correction window already has its outcome: nothing added.")
-            )
-        return AwardResult(entry_id=existing.id, written=False)
+        _other_unique_rule()
     entry_id = new_rows[0].id
-    _chain(entry_id, campaign_key, award, now)
+    _chain(entry_id, award.campaign_id or 0, award, now)
     return AwardResult(entry_id=entry_id, written=True)
+
+
+# schema step 23's function: the key looked up, the chain lock, the row, its link
+_APPEND = (
+    "SELECT entry_id, written FROM qk_ledger_append(%s::integer, %s::integer, %s::integer, "
+    "%s::integer, %s::text, %s::text, %s::text, %s::text, %s::integer, %s::timestamp, "
+    "%s::bigint)"
+)
+
+
+def _append(award: Award, now: datetime) -> AwardResult:
+    db.note_write("ledger_entry")  # written by the function: the boards hear of it
+    # naive UTC, as the column keeps it
+    rows = db.fetch_all(_APPEND, _columns(award, LedgerEntry.created_at.db_value(now)))
+    if not rows:  # the key is not used, yet no row was written
+        _other_unique_rule()
+    [(entry_id, written)] = rows
+    return AwardResult(entry_id=int(entry_id), written=bool(written))
+
+
+def _other_unique_rule() -> NoReturn:
+    """The key was not used, yet the row was not written: another unique rule of the
+    ledger said no (schema step 15: one outcome per defect window)."""
+    raise Conflict(_("This defect's correction window already has its outcome: nothing added."))
 
 
 def _chain(entry_id: int, campaign_key: int, award: Award, now: datetime) -> None:
@@ -173,22 +191,7 @@ def _write_chunk(
     inserted = db.insert_rows(
         LedgerEntry,
         ENTRY_FIELDS,
-        [
-            (
-                item.campaign_id,
-                item.team_id,
-                item.employee_id,
-                item.amount,
-                item.reason,
-                item.cause_type,
-                item.cause_id,
-                item.idempotency_key,
-                item.created_by_id,
-                now,
-                item.reverses_id,
-            )
-            for item, now in fresh
-        ],
+        [_columns(item, now) for item, now in fresh],
         returning=(LedgerEntry.id, LedgerEntry.idempotency_key),
         skip_conflicts=True,  # PostgreSQL: another transaction wrote a key meanwhile
     )
@@ -216,9 +219,9 @@ def _last_hash(campaign_key: int) -> str:
     return previous or CHAIN_START
 
 
-def _award_hash(previous: str, award: Award, now: datetime) -> str:
-    return chain_hash(
-        previous,
+def _columns(award: Award, created_at: object) -> tuple[object, ...]:
+    """The row's columns in the ledger's order (ENTRY_FIELDS, chain_hash, schema step 23)."""
+    return (
         award.campaign_id,
         award.team_id,
         award.employee_id,
@@ -228,9 +231,13 @@ def _award_hash(previous: str, award: Award, now: datetime) -> str:
         award.cause_id,
         award.idempotency_key,
         award.created_by_id,
-        now,
+        created_at,
         award.reverses_id,
     )
+
+
+def _award_hash(previous: str, award: Award, now: datetime) -> str:
+    return chain_hash(previous, *_columns(award, now))  # type: ignore[arg-type]
 
 
 @uow.write(idempotent=True)  # the idempotency key stores it once
@@ -328,6 +335,16 @@ def _reverse(caller: Caller, entry_id: int, why: str) -> AwardResult:
                 entry_id=entry_id,
             )
         )
+    record_action(
+        actor.id,
+        "ledger_reverse",
+        str(entry_id),
+        caller.now(),
+        detail=why[:500],
+        terminal=caller.terminal,
+    )
+    # the ledger row last: on PostgreSQL it takes the chain lock, held to the commit (a
+    # reversal already written rolls the audit row back with the rest)
     result = write_award(
         Award(
             team_id=entry.team_id,
@@ -345,14 +362,6 @@ def _reverse(caller: Caller, entry_id: int, why: str) -> AwardResult:
     )
     if not result.written:
         raise Conflict(_("Row {entry_id} has already been reversed.", entry_id=entry_id))
-    record_action(
-        actor.id,
-        "ledger_reverse",
-        str(entry_id),
-        caller.now(),
-        detail=why[:500],
-        terminal=caller.terminal,
-    )
     return result
 
 
