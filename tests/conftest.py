@@ -12,7 +12,7 @@ import itertools
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -110,40 +110,56 @@ def clock() -> FrozenClock:
     return FrozenClock(START)
 
 
-# -- templates: each test gets a copy of a database migrated (and seeded) once per run ------
+# -- templates: each test gets a copy of a database migrated (and seeded) once per process --
 #
 # Migrating and seeding the demo plant for every test cost about 0.8 s a test on
 # PostgreSQL; a copy (CREATE DATABASE ... TEMPLATE, or a file copy on SQLite) costs a
 # fraction of that. The copies are made exactly as the tests made them before: the
-# migrations, then seed_demo_plant at START.
+# migrations, then seed_demo_plant at START (then grow_plant for the grown plants:
+# tests/helpers/plant.py). Each template is built the first time a test of the process
+# asks for it.
+
+
+class _Templates(dict):
+    """One engine's template databases in this process, each built on first use."""
+
+    def __init__(self, make: Callable[[str], object]) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, step: str) -> object:
+        self[step] = self._make(step)
+        return self[step]
 
 
 @pytest.fixture(scope="session")
-def sqlite_templates(tmp_path_factory) -> dict[str, Path]:
+def sqlite_templates(tmp_path_factory) -> _Templates:
     folder = tmp_path_factory.mktemp("templates")
-    paths = {}
-    for step in ("migrated", "demo"):
+
+    def make(step: str) -> Path:
         path = folder / f"{step}.db"
         build(f"sqlite:///{path}", step)
         with sqlite3.connect(path) as connection:  # everything into the main file
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        paths[step] = path
-    return paths
+        return path
+
+    return _Templates(make)
 
 
 @pytest.fixture(scope="session")
-def pg_templates(pg_server: str) -> Iterator[dict[str, str]]:
-    names = {}
-    for step in ("migrated", "demo"):
+def pg_templates(pg_server: str) -> Iterator[_Templates]:
+    def make(step: str) -> str:
         name = f"qk_template_{step}_{os.getpid()}"
         admin_execute(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin_execute(pg_server, f'CREATE DATABASE "{name}"')
         build(database_url(pg_server, name), step)
-        names[step] = name
+        return name
+
+    templates = _Templates(make)
     try:
-        yield names
+        yield templates
     finally:
-        for name in names.values():
+        for name in templates.values():
             admin_execute(pg_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -174,6 +190,13 @@ def database(request: pytest.FixtureRequest, db_url: str) -> str:
     """
     step = "demo" if "demo_plant" in request.fixturenames else "migrated"
     return _copy_of(request, db_url, step)
+
+
+@pytest.fixture
+def copy_of_template(request: pytest.FixtureRequest, database: str) -> Callable[[str], str]:
+    """`copy_of_template(step)` makes the test's database a copy of the template `step`
+    instead (a grown plant: tests/helpers/plant.py STEPS), bound; returns its URL."""
+    return lambda step: _copy_of(request, database, step)
 
 
 @pytest.fixture

@@ -29,7 +29,6 @@ from kiosk.services.reports import kpis, reports
 from models import Campaign, Defect, Employee, Station, db
 from models.anomalies import AnomalyHistory
 from models.db import write_transaction
-from tests.helpers.plant_factory import grow_plant
 from tests.helpers.rollups import (
     assert_daily_series_as_the_rows_say,
     defect_rollups_counted_again,
@@ -44,9 +43,9 @@ from tests.helpers.threads import run_workers
 
 
 @pytest.fixture(params=["demo", "grown"])
-def plant(request, demo_plant, clock) -> str:
+def plant(request, demo_plant, clock, copy_of_template) -> str:
     if request.param == "grown":
-        grow_plant()
+        copy_of_template("grown")  # the demo plant after grow_plant(), grown once per process
     return request.param
 
 

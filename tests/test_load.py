@@ -1,4 +1,4 @@
-"""50 simulated kiosks x 200 mixed writes against PostgreSQL, straight and through PgBouncer:
+"""50 simulated kiosks x 100 mixed writes against PostgreSQL, straight and through PgBouncer:
 nothing lost, nothing doubled."""
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from tests.helpers.pg import PgBouncer, database_url
 pytestmark = pytest.mark.slow  # a load test
 
 KIOSKS = 50
-OPERATIONS = 200  # per kiosk: cycles of report, progress, fixed, verify (+ a double verify), quiz
+# per kiosk: cycles of report, progress, fixed, verify (+ a double verify), quiz; 20 cycles
+# (1,000 defects through 50 threads at once) race as 40 did, in half the time
+OPERATIONS = 100
 STATIONS = {"T1": "L1-S0{}", "T2": "L2-S0{}", "T3": "L3-S0{}"}
 FIXERS = {"T1": "E1004", "T2": "E2003", "T3": "E3004"}
 VERIFIERS = ["E1001", "E2001", "E3001", "E4003", "E5002", "E6001"]
@@ -52,7 +54,7 @@ def pg_load_plant(request, pg_demo_plant, pg_server, monkeypatch):
 
 
 @pytest.mark.parametrize("engine", ["postgresql"])  # named so the engine summary counts it
-def test_fifty_kiosks_two_hundred_writes_each(pg_load_plant, clock, engine):
+def test_fifty_kiosks_a_hundred_writes_each(pg_load_plant, clock, engine):
     people = {badge: auth.identify_badge(badge) for badge in [*FIXERS.values(), *VERIFIERS]}
     reporters = [auth.identify_badge(b) for b in ("E1002", "E2002", "E3002", "E4004", "E6002")]
     questions = []
@@ -62,7 +64,7 @@ def test_fifty_kiosks_two_hundred_writes_each(pg_load_plant, clock, engine):
         seen.add(question.id)
         questions.append(question)
     before = {t.team_code: t.points for t in team_totals()}
-    with db.connection():  # ~670 on-time corrections a team in one day: lift the daily cap
+    with db.connection():  # ~335 on-time corrections a team in one day: lift the daily cap
         Campaign.update(ontime_awards_per_team_day=1000).where(Campaign.active).execute()
     with db.connection():
         defects_before = Defect.select().count()

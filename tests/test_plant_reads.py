@@ -20,9 +20,9 @@ from tests.helpers.threads import run_workers
 
 
 @pytest.fixture(params=["demo", "grown"])
-def plant(request, demo_plant, clock) -> str:
+def plant(request, demo_plant, clock, copy_of_template) -> str:
     if request.param == "grown":
-        grow_plant()
+        copy_of_template("grown")  # the demo plant after grow_plant(), grown once per process
     return request.param
 
 

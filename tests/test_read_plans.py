@@ -16,7 +16,6 @@ from kiosk.services.plant.stations import lookup_station
 from kiosk.services.reports import kpis, reports
 from kiosk.services.training import assessments
 from models import Team, db
-from tests.helpers.plant_factory import grow_plant
 
 
 class _Queries(logging.Handler):
@@ -55,12 +54,11 @@ def plan(sql: str, params: tuple) -> str:
 
 
 @pytest.fixture
-def grown(demo_plant, clock):
-    grow_plant(employees=300, defects=2000, ledger=2000, crowded_team="T1")
-    with db.connection() as database:
-        # as a running server keeps them: statistics, and the visibility map that lets
-        # PostgreSQL read a covering index alone
-        database.execute_sql("VACUUM ANALYZE" if db.is_postgresql() else "ANALYZE")
+def grown(demo_plant, clock, copy_of_template):
+    # grow_plant(employees=300, defects=2000, ledger=2000, crowded_team="T1"), then, as a
+    # running server keeps them, statistics and the visibility map that lets PostgreSQL
+    # read a covering index alone (VACUUM ANALYZE): grown once per process, copied here
+    copy_of_template("grown_plans")
 
 
 def crowded_team() -> int:
