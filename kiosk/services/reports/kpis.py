@@ -317,6 +317,15 @@ def _reported_per_day(campaign_id: int | None, midnights: tuple[datetime, ...]) 
 Compiled = tuple[str, tuple[object, ...]]
 
 
+# the day of each hourly row by a binary search of the local midnights: -1 before the first,
+# NULL after the last (PostgreSQL's width_bucket: 0 below the first bound, N at the last)
+_PG_TEAM_DAYS = (
+    "SELECT team_id, NULLIF(width_bucket(hour, %s::timestamp[]), %s) - 1 AS day, SUM(amount) "
+    "FROM \"ledger_team_hour\" WHERE campaign_key = %s AND team_id = ANY(%s::integer[]) "
+    "GROUP BY 1, 2"
+)
+
+
 def _team_days(
     campaign_id: int, midnights: tuple[datetime, ...], team_ids: tuple[int, ...]
 ) -> Select:
@@ -362,9 +371,10 @@ def _daily_sql(
     board redraws its chart after every change; building these Peewee queries, a CASE
     of a branch a day, cost more than running them)."""
     database = Defect._meta.database
+    by_range = campaign_id is not None and team_ids and _on_whole_hours(midnights)
     points: Select = (
         _team_days(campaign_id, midnights, team_ids)
-        if campaign_id is not None and team_ids and _on_whole_hours(midnights)
+        if by_range and campaign_id is not None
         else _summed(_ledger_by_day(campaign_id, midnights, team_ids), "amount")
     )
     reported = _reported_per_day(campaign_id, midnights).bind(database)
@@ -372,6 +382,9 @@ def _daily_sql(
     for query in (points, reported):
         sql, params = query.sql()
         compiled.append((sql, tuple(params)))
+    if by_range and postgresql:  # one plan, not one a team and day (PostgreSQL plans each)
+        bounds = [LedgerTeamHour.hour.db_value(midnight) for midnight in midnights]
+        compiled[0] = (_PG_TEAM_DAYS, (bounds, len(bounds), campaign_id, list(team_ids)))
     return compiled[0], compiled[1]
 
 
