@@ -321,7 +321,7 @@ Compiled = tuple[str, tuple[object, ...]]
 # NULL after the last (PostgreSQL's width_bucket: 0 below the first bound, N at the last)
 _PG_TEAM_DAYS = (
     "SELECT team_id, NULLIF(width_bucket(hour, %s::timestamp[]), %s) - 1 AS day, SUM(amount) "
-    "FROM \"ledger_team_hour\" WHERE campaign_key = %s AND team_id = ANY(%s::integer[]) "
+    'FROM "ledger_team_hour" WHERE campaign_key = %s AND team_id = ANY(%s::integer[]) '
     "GROUP BY 1, 2"
 )
 
