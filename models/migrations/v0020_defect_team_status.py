@@ -17,12 +17,12 @@ from __future__ import annotations
 from peewee import Database
 
 from models.db import is_postgresql
+from models.migrations.v0018_defect_rollups import _EVENTS, KEPT  # the rows with their sign
 
 VERSION = 20
 TITLE = "defects per team and status kept by triggers (the worklist's count)"
 
 TABLE = "defect_team_status"
-KEPT = "defect rollups are kept by the defects: change the defect instead"
 
 
 def _table(postgresql: bool) -> str:
@@ -60,15 +60,6 @@ def rebuild(database: Database) -> None:
 
 
 # -- PostgreSQL ------------------------------------------------------------------------
-
-_EVENTS = {  # event: (REFERENCING ..., the rows with their sign)
-    "INSERT": ("NEW TABLE AS new_rows", "(SELECT *, 1 AS sign FROM new_rows) AS rows"),
-    "DELETE": ("OLD TABLE AS old_rows", "(SELECT *, -1 AS sign FROM old_rows) AS rows"),
-    "UPDATE": (
-        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-        "(SELECT *, 1 AS sign FROM new_rows UNION ALL SELECT *, -1 AS sign FROM old_rows) AS rows",
-    ),
-}
 
 
 def _postgresql_triggers() -> list[str]:

@@ -370,22 +370,23 @@ def _daily_sql(
     """The chart's two statements, compiled once per engine, campaign, days and teams (a
     board redraws its chart after every change; building these Peewee queries, a CASE
     of a branch a day, cost more than running them)."""
-    database = Defect._meta.database
-    by_range = campaign_id is not None and team_ids and _on_whole_hours(midnights)
-    points: Select = (
-        _team_days(campaign_id, midnights, team_ids)
-        if by_range and campaign_id is not None
-        else _summed(_ledger_by_day(campaign_id, midnights, team_ids), "amount")
-    )
-    reported = _reported_per_day(campaign_id, midnights).bind(database)
-    compiled = []
-    for query in (points, reported):
-        sql, params = query.sql()
-        compiled.append((sql, tuple(params)))
-    if by_range and postgresql:  # one plan, not one a team and day (PostgreSQL plans each)
+    by_range = bool(team_ids) and _on_whole_hours(midnights)
+    points: Compiled
+    if by_range and campaign_id is not None and postgresql:
+        # one plan, not one a team and day (PostgreSQL plans each part of a UNION ALL)
         bounds = [LedgerTeamHour.hour.db_value(midnight) for midnight in midnights]
-        compiled[0] = (_PG_TEAM_DAYS, (bounds, len(bounds), campaign_id, list(team_ids)))
-    return compiled[0], compiled[1]
+        points = (_PG_TEAM_DAYS, (bounds, len(bounds), campaign_id, list(team_ids)))
+    elif by_range and campaign_id is not None:
+        points = _compiled(_team_days(campaign_id, midnights, team_ids))
+    else:
+        points = _compiled(_summed(_ledger_by_day(campaign_id, midnights, team_ids), "amount"))
+    reported = _reported_per_day(campaign_id, midnights).bind(Defect._meta.database)
+    return points, _compiled(reported)
+
+
+def _compiled(query: Select) -> Compiled:
+    sql, params = query.sql()
+    return sql, tuple(params)
 
 
 @uow.read
