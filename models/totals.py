@@ -133,3 +133,43 @@ class DefectQuickFix(BaseModel):
     class Meta:
         table_name = "defect_quick_fix"
         primary_key = CompositeKey("campaign_key", "fix_hours", "team")
+
+
+class CoverageEmployees(BaseModel):
+    """Active employees per department and team (team_key 0: none), kept by the
+    employees' triggers (schema step 24): the coverage screen's and tile's totals."""
+
+    department = CharField(max_length=40)
+    team_key = IntegerField()
+    employees = IntegerField()
+
+    class Meta:
+        table_name = "coverage_employees"
+        primary_key = CompositeKey("department", "team_key")
+
+
+class CoveragePerson(BaseModel):
+    """Passed attempts per employee and campaign (campaign_key 0: none named, -1: any),
+    kept by the assessments' triggers (schema step 24)."""
+
+    employee_id = IntegerField()
+    campaign_key = IntegerField()
+    passes = IntegerField()
+
+    class Meta:
+        table_name = "coverage_person"
+        primary_key = CompositeKey("employee_id", "campaign_key")
+
+
+class CoveragePassed(BaseModel):
+    """Active employees with a passed attempt per campaign key (as CoveragePerson's),
+    department and team, kept by the triggers of schema step 24."""
+
+    campaign_key = IntegerField()
+    department = CharField(max_length=40)
+    team_key = IntegerField()
+    employees = IntegerField()
+
+    class Meta:
+        table_name = "coverage_passed"
+        primary_key = CompositeKey("campaign_key", "department", "team_key")

@@ -107,10 +107,11 @@ READS = {
         "NOT IN ('verified', 'closed')",
         "defect_station_open_due",
     ),
-    "coverage": (
-        lambda clock: assessments.coverage_page(),
-        '"passed" =',
-        "assessment_campaign_passed",
+    # schema step 24: the page of missing people reads their teams' range of its index
+    "coverage's missing people": (
+        lambda clock: assessments.coverage_page(offset=40, limit=20),
+        "EXISTS",
+        "employee_coverage_group",
     ),
 }
 
@@ -131,6 +132,8 @@ READS.update(
             ("defects reported per day", "defect_campaign_hour", kpis.daily_series),
             # schema step 21's
             ("red-black farming marks", "defect_quick_fix", reports.red_black),
+            # schema step 24's
+            ("board coverage tile", "coverage_passed", kpis.board_summary),
         )
     }
 )

@@ -17,6 +17,7 @@ from models import db, migrations
 from models.migrations import v0017_read_indexes as read_indexes
 from models.migrations import v0018_defect_rollups as defect_rollups
 from models.migrations import v0022_top_people_index as top_people_index
+from models.migrations import v0024_coverage_rollup as coverage_rollup
 
 
 @dataclass(frozen=True)
@@ -118,11 +119,12 @@ def _read_index_steps(
             defect_rollups.create_indexes,
         ),
         (top_people_index.VERSION, top_people_index.INDEXES, top_people_index.create_indexes),
+        (coverage_rollup.VERSION, coverage_rollup.INDEXES, coverage_rollup.create_indexes),
     ]
 
 
 def missing_indexes() -> list[str]:
-    """The indexes the boards' and the kiosk's reads use (schema steps 17, 18 and 22) that this
+    """The indexes the boards' and the kiosk's reads use (schema steps 17, 18, 22 and 24) that this
     database lacks: dropped by hand, or restored without them. Only those of the steps
     applied."""
     missing = []
@@ -207,6 +209,9 @@ _APP_ROLE_REVOKES = (
     "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON defect_team_status FROM {role}",
     # the quick self-fixes (schema step 21), kept by SECURITY DEFINER triggers
     "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON defect_quick_fix FROM {role}",
+    # training coverage (schema step 24), kept by SECURITY DEFINER triggers
+    "REVOKE INSERT, UPDATE, DELETE, TRUNCATE "
+    "ON coverage_employees, coverage_person, coverage_passed FROM {role}",
 )
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
-from typing import TextIO
+from typing import Any, TextIO
 
 from peewee import JOIN, SQL, ColumnBase, ModelSelect, Node, NodeList, Tuple, fn
 
@@ -36,6 +36,7 @@ from kiosk.services.platform.uow import for_update
 from kiosk.services.training.training import ChoiceView
 from models import Campaign, Choice, Employee, Question, QuizAnswer, Team, db
 from models.assessments import ANSWER_CONTEXT, Assessment, AssessmentItem
+from models.totals import CoverageEmployees, CoveragePassed, CoveragePerson
 
 COVERAGE_ROLE = "supervisor"
 COVERAGE_ACTION = (
@@ -582,14 +583,12 @@ def training_coverage(
     return coverage_page(offset=offset, limit=limit)
 
 
-def _passed_people(campaign: Campaign | None) -> ModelSelect[Assessment]:
-    """The employees with a passed attempt that counts (a subquery, one row each)."""
-    query = Assessment.select(Assessment.employee.alias("employee_id")).where(
-        Assessment.passed == True  # noqa: E712 (SQL)
-    )
-    if campaign is not None:
-        query = query.where(Assessment.campaign == campaign.id)
-    return query.distinct().alias("passed_people")
+ANY_CAMPAIGN = -1  # the rollups' campaign key of "a pass in any campaign" (schema step 24)
+
+
+def _campaign_key(campaign: Campaign | None) -> int:
+    """The coverage rollups' key: the campaign's id, or any campaign when none is active."""
+    return campaign.id if campaign is not None else ANY_CAMPAIGN
 
 
 def _text_order(field: ColumnBase) -> Node:
@@ -597,80 +596,157 @@ def _text_order(field: ColumnBase) -> Node:
     return NodeList((field, SQL('COLLATE "C"'))) if db.is_postgresql() else field
 
 
-def _with_team_and_pass(
-    query: ModelSelect[Employee], passed_people: ModelSelect[Assessment]
-) -> ModelSelect[Employee]:
-    """Employees with their team (if any) and their pass (NULL when none)."""
-    return query.join(Team, JOIN.LEFT_OUTER, on=(Employee.team == Team.id)).join(
-        passed_people,
-        JOIN.LEFT_OUTER,
-        on=(passed_people.c.employee_id == Employee.id),
-        src=Employee,
+@dataclass(frozen=True)
+class _Group:
+    """A department and team name with the teams behind it (team key 0: none) and how
+    many of its active employees passed."""
+
+    department: str
+    team_name: str
+    team_keys: tuple[int, ...]
+    passed: int
+    total: int
+
+    @property
+    def missing(self) -> int:
+        return self.total - self.passed
+
+
+def _rollup_groups(campaign_key: int) -> list[_Group]:
+    """The active employees per department and team name, in the missing list's order,
+    from the rollups schema step 24 keeps (a row per department and team)."""
+    passed = CoveragePassed.alias("passed")
+    rows = db.tuples(
+        CoverageEmployees.select(
+            CoverageEmployees.department,
+            CoverageEmployees.team_key,
+            Team.name,
+            CoverageEmployees.employees,
+            fn.COALESCE(passed.employees, 0),
+        )
+        .join(Team, JOIN.LEFT_OUTER, on=(Team.id == CoverageEmployees.team_key))
+        .join(
+            passed,
+            JOIN.LEFT_OUTER,
+            on=(
+                (passed.campaign_key == campaign_key)
+                & (passed.department == CoverageEmployees.department)
+                & (passed.team_key == CoverageEmployees.team_key)
+            ),
+            src=CoverageEmployees,
+        )
+        .where(CoverageEmployees.employees > 0)
     )
+    merged: dict[tuple[str, str], list[Any]] = {}
+    for department, team_key, team_name, total, done in rows:
+        name = _(NO_TEAM) if team_name is None else team_name
+        group = merged.setdefault((department, name), [[], 0, 0])
+        group[0].append(team_key)
+        group[1] += int(done)
+        group[2] += int(total)
+    return [
+        _Group(department, name, tuple(sorted(keys)), done, total)
+        for (department, name), (keys, done, total) in sorted(merged.items())
+    ]
 
 
 def _coverage_groups(
-    passed_people: ModelSelect[Assessment],
+    groups: list[_Group],
 ) -> tuple[tuple[CoverageGroup, ...], tuple[CoverageGroup, ...]]:
-    """(by department, by team): one grouped statement per department and team, added up
-    here both ways (one pass over the active employees instead of two)."""
-    passed = fn.COUNT(passed_people.c.employee_id)
-    rows = db.tuples(
-        _with_team_and_pass(
-            Employee.select(Employee.department, Team.name, passed, fn.COUNT(Employee.id)),
-            passed_people,
-        )
-        .where(Employee.active)
-        .group_by(Employee.department, Team.name)
-    )
+    """(by department, by team name), each sorted by name."""
     departments: dict[str, list[int]] = {}
     teams: dict[str, list[int]] = {}
-    for department, team, done, total in rows:
-        for groups, name in ((departments, department), (teams, team)):
-            counts = groups.setdefault(_(NO_TEAM) if name is None else name, [0, 0])
-            counts[0] += int(done)
-            counts[1] += int(total)
+    for group in groups:
+        for totals, name in ((departments, group.department), (teams, group.team_name)):
+            counts = totals.setdefault(name, [0, 0])
+            counts[0] += group.passed
+            counts[1] += group.total
 
-    def listed(groups: dict[str, list[int]]) -> tuple[CoverageGroup, ...]:
-        return tuple(CoverageGroup(name, *groups[name]) for name in sorted(groups))
+    def listed(totals: dict[str, list[int]]) -> tuple[CoverageGroup, ...]:
+        return tuple(CoverageGroup(name, *totals[name]) for name in sorted(totals))
 
     return listed(departments), listed(teams)
 
 
-@uow.read
-def coverage_page(offset: int = 0, limit: int = MISSING_PAGE) -> CoveragePage:
-    """Coverage of the active campaign counted in SQL, by department and by team, and the
-    people still missing from `offset` (ordered by department, team, name, badge), at
-    most `limit` of them with their best finished attempt."""
-    rules = _rules()
-    offset, limit = max(0, offset), max(1, min(limit, 200))
-    passed_people = _passed_people(rules.campaign)
+def _page_groups(groups: list[_Group], offset: int, limit: int) -> tuple[list[_Group], int]:
+    """The groups that hold missing people `offset` to `offset + limit` of the list, and
+    how many missing people come before the first of them."""
+    shown: list[_Group] = []
+    before = seen = 0
+    for group in groups:
+        if group.missing and seen + group.missing > offset and seen < offset + limit:
+            if not shown:
+                before = seen
+            shown.append(group)
+        seen += group.missing
+    return shown, before
+
+
+def _in_groups(groups: list[_Group]) -> Node:
+    """Employees of these departments and teams."""
+    parts = []
+    for group in groups:
+        teams = [key for key in group.team_keys if key]
+        in_team = Employee.team.in_(teams) if teams else None
+        if 0 in group.team_keys:
+            no_team = Employee.team.is_null()
+            in_team = no_team if in_team is None else (in_team | no_team)
+        parts.append((Employee.department == group.department) & in_team)
+    condition = parts[0]
+    for part in parts[1:]:
+        condition = condition | part
+    return condition
+
+
+def _missing_people(
+    campaign_key: int, groups: list[_Group], offset: int, limit: int
+) -> list[tuple[int, str, str, str, str]]:
+    """The page of missing people: only the teams it shows are read (the index of step 24
+    serves each team's people by name)."""
+    shown, before = _page_groups(groups, offset, limit)
+    if not shown:
+        return []
     team_name = fn.COALESCE(Team.name, _(NO_TEAM))
-    by_department, by_team = _coverage_groups(passed_people)
-    overall = CoverageGroup(
-        _("All active employees"),
-        sum(g.passed for g in by_department),
-        sum(g.total for g in by_department),
+    has_passed = CoveragePerson.select(SQL("1")).where(
+        (CoveragePerson.employee_id == Employee.id)
+        & (CoveragePerson.campaign_key == campaign_key)
+        & (CoveragePerson.passes > 0)
     )
-    people = list(
+    return list(
         db.tuples(
-            _with_team_and_pass(
-                Employee.select(
-                    Employee.id, Employee.badge_code, Employee.name, Employee.department, team_name
-                ),
-                passed_people,
+            Employee.select(
+                Employee.id, Employee.badge_code, Employee.name, Employee.department, team_name
             )
-            .where(Employee.active & passed_people.c.employee_id.is_null())
+            .join(Team, JOIN.LEFT_OUTER, on=(Employee.team == Team.id))
+            .where(Employee.active & _in_groups(shown) & ~fn.EXISTS(has_passed))
             .order_by(
                 _text_order(Employee.department),
                 _text_order(team_name),
                 _text_order(Employee.name),
                 _text_order(Employee.badge_code),
             )
-            .offset(offset)
+            .offset(offset - before)
             .limit(limit)
         )
     )
+
+
+@uow.read
+def coverage_page(offset: int = 0, limit: int = MISSING_PAGE) -> CoveragePage:
+    """Coverage of the active campaign from the rollups, by department and by team, and the
+    people still missing from `offset` (ordered by department, team, name, badge), at
+    most `limit` of them with their best finished attempt."""
+    rules = _rules()
+    offset, limit = max(0, offset), max(1, min(limit, 200))
+    campaign_key = _campaign_key(rules.campaign)
+    groups = _rollup_groups(campaign_key)
+    by_department, by_team = _coverage_groups(groups)
+    overall = CoverageGroup(
+        _("All active employees"),
+        sum(g.passed for g in by_department),
+        sum(g.total for g in by_department),
+    )
+    people = _missing_people(campaign_key, groups, offset, limit)
     finished: dict[int, list[Assessment]] = {}
     if people:
         for attempt in _campaign_attempts(rules.campaign).where(
@@ -706,17 +782,16 @@ def coverage_page(offset: int = 0, limit: int = MISSING_PAGE) -> CoveragePage:
 
 
 def coverage_counts(campaign: Campaign | None) -> tuple[int, int]:
-    """(active employees with a passed attempt in the campaign, active employees), counted
-    in SQL (boards); with no campaign, a pass in any campaign counts."""
-    total = Employee.select().where(Employee.active).count()
+    """(active employees with a passed attempt in the campaign, active employees), read
+    from the rollups of schema step 24 (boards); with no campaign, a pass in any campaign
+    counts."""
+    total = CoverageEmployees.select(fn.SUM(CoverageEmployees.employees)).scalar()
     passed = (
-        Assessment.select(fn.COUNT(fn.DISTINCT(Assessment.employee)))
-        .join(Employee, on=(Assessment.employee == Employee.id))
-        .where(Employee.active & (Assessment.passed == True))  # noqa: E712 (SQL)
+        CoveragePassed.select(fn.SUM(CoveragePassed.employees))
+        .where(CoveragePassed.campaign_key == _campaign_key(campaign))
+        .scalar()
     )
-    if campaign is not None:
-        passed = passed.where(Assessment.campaign == campaign.id)
-    return int(passed.scalar() or 0), total
+    return int(passed or 0), int(total or 0)
 
 
 @uow.read
