@@ -1,4 +1,4 @@
-"""The rollups the database keeps (schema steps 17, 18 and 21) against their sources,
+"""The rollups the database keeps (schema steps 17, 18, 21 and 24) against their sources,
 counted again slowly here."""
 
 from __future__ import annotations
@@ -9,10 +9,18 @@ from kiosk.caller import Caller
 from kiosk.services.lines.lines import local_day_bounds
 from kiosk.services.reports import kpis
 from models import Campaign, Defect, Employee, LedgerEntry, Team, db
+from models.assessments import Assessment
 from models.db import write_transaction
-from models.migrations import v0020_defect_team_status, v0021_defect_quick_fix
+from models.migrations import (
+    v0020_defect_team_status,
+    v0021_defect_quick_fix,
+    v0024_coverage_rollup,
+)
 from models.migrations.v0018_defect_rollups import rebuild
 from models.totals import (
+    CoverageEmployees,
+    CoveragePassed,
+    CoveragePerson,
     DefectCampaignDue,
     DefectCampaignHour,
     DefectDaySource,
@@ -119,6 +127,9 @@ def every_rollup() -> list[list[tuple]]:
         DefectCampaignHour,
         DefectTeamStatus,
         DefectQuickFix,
+        CoverageEmployees,
+        CoveragePerson,
+        CoveragePassed,
     )
     return [sorted(model.select().tuples()) for model in models]
 
@@ -131,7 +142,40 @@ def rebuilt_equals_kept() -> bool:
             rebuild(database)
             v0020_defect_team_status.rebuild(database)
             v0021_defect_quick_fix.rebuild(database)
+            v0024_coverage_rollup.rebuild(database)
         return [[row for row in rows if row[-1]] for rows in every_rollup()] == kept
+
+
+def coverage_counted_again() -> tuple[dict, dict, dict]:
+    """Schema step 24's rollups as the employees and assessments say, in Python: active
+    employees per (department, team key); passes per (employee, campaign key: 0 none, -1
+    any); active people with a pass per (campaign key, department, team key)."""
+    people = {e.id: e for e in Employee.select()}
+    employees: dict[tuple, int] = {}
+    for e in people.values():
+        if e.active:
+            key = (e.department, e.team_id or 0)
+            employees[key] = employees.get(key, 0) + 1
+    passes: dict[tuple, int] = {}
+    for a in Assessment.select().where(Assessment.passed == True):  # noqa: E712
+        for campaign_key in (a.campaign_id or 0, -1):
+            passes[(a.employee_id, campaign_key)] = passes.get((a.employee_id, campaign_key), 0) + 1
+    passed: dict[tuple, int] = {}
+    for employee_id, campaign_key in passes:
+        e = people[employee_id]
+        if e.active:
+            key = (campaign_key, e.department, e.team_id or 0)
+            passed[key] = passed.get(key, 0) + 1
+    return employees, passes, passed
+
+
+def coverage_kept() -> tuple[dict, dict, dict]:
+    """Schema step 24's rollups as the database keeps them (rows of 0 left out)."""
+
+    def rows(model) -> dict:
+        return {tuple(row[:-1]): row[-1] for row in model.select().tuples() if row[-1]}
+
+    return rows(CoverageEmployees), rows(CoveragePerson), rows(CoveragePassed)
 
 
 def assert_daily_series_as_the_rows_say(clock) -> None:
