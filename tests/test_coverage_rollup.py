@@ -15,15 +15,18 @@ import psycopg
 import pytest
 
 from kiosk.caller import Caller
-from kiosk.cli import main
-from kiosk.services.plant.demo import seed_demo_plant
-from kiosk.services.platform import database as database_service
 from kiosk.services.reports import kpis
 from kiosk.services.training import assessments
 from models import Campaign, Employee, Team, db
 from models.assessments import Assessment
 from models.db import write_transaction
-from tests.helpers.rollups import coverage_counted_again, coverage_kept, rebuilt_equals_kept
+from tests.helpers.rollups import (
+    app_role_demo_plant,
+    coverage_counted_again,
+    coverage_kept,
+    rebuilt_equals_kept,
+    sqlite_demo_plant,
+)
 from tests.helpers.threads import run_workers
 
 
@@ -196,13 +199,9 @@ DIRECT_WRITES = (
 
 
 def test_sqlite_refuses_direct_writes_to_the_coverage_rollups(tmp_path, clock):
-    url = f"sqlite:///{tmp_path / 'plant.db'}"
-    database_service.open_database(url)
-    database_service.upgrade(clock)
-    seed_demo_plant(Caller.system(clock))
+    connection = sqlite_demo_plant(tmp_path / "plant.db", clock)
     with db.connection():
         Assessment.insert(_attempt(1, None, True, clock.now())).execute()
-    connection = sqlite3.connect(tmp_path / "plant.db", isolation_level=None)
     try:
         tables = ("coverage_employees", "coverage_person", "coverage_passed")
         before = [connection.execute(f"SELECT * FROM {t}").fetchall() for t in tables]
@@ -216,12 +215,8 @@ def test_sqlite_refuses_direct_writes_to_the_coverage_rollups(tmp_path, clock):
 
 
 def test_postgresql_application_role_cannot_write_the_coverage_rollups(two_roles, clock):
-    owner_url, app_url, app = two_roles
-    assert main(["db", "upgrade", "--app-role", app, "--db", owner_url]) == 0
-    db.close_all()
     # the kiosks run as the application role: the owner's trigger functions keep the rollups
-    database_service.open_database(app_url, create=False)
-    seed_demo_plant(Caller.system(clock))
+    app_url = app_role_demo_plant(two_roles, clock)
     with db.connection():
         Assessment.insert(_attempt(1, None, True, clock.now())).execute()
         assert coverage_kept() == coverage_counted_again()

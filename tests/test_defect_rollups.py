@@ -23,13 +23,12 @@ from kiosk.services.defects.counts import campaign_figures, reported_counts, who
 from kiosk.services.defects.lifecycle import OPEN_STATUSES
 from kiosk.services.lines import anomalies, suppliers
 from kiosk.services.plant.campaigns import rules_of
-from kiosk.services.plant.demo import seed_demo_plant
-from kiosk.services.platform import database as database_service
 from kiosk.services.reports import kpis, reports
 from models import Campaign, Defect, Employee, Station, db
 from models.anomalies import AnomalyHistory
 from models.db import write_transaction
 from tests.helpers.rollups import (
+    app_role_demo_plant,
     assert_daily_series_as_the_rows_say,
     defect_rollups_counted_again,
     defect_rollups_kept,
@@ -37,6 +36,7 @@ from tests.helpers.rollups import (
     quick_fixes_counted_again,
     quick_fixes_kept,
     rebuilt_equals_kept,
+    sqlite_demo_plant,
     suspicious_counted_again,
 )
 from tests.helpers.threads import run_workers
@@ -248,10 +248,7 @@ DIRECT_WRITES = (
 
 def test_sqlite_refuses_direct_writes_to_the_rollups(tmp_path, clock):
     url = f"sqlite:///{tmp_path / 'plant.db'}"
-    database_service.open_database(url)
-    database_service.upgrade(clock)
-    seed_demo_plant(Caller.system(clock))
-    connection = sqlite3.connect(tmp_path / "plant.db", isolation_level=None)
+    connection = sqlite_demo_plant(tmp_path / "plant.db", clock)
     try:
         tables = (
             "defect_team_status",
@@ -281,12 +278,8 @@ def test_sqlite_refuses_direct_writes_to_the_rollups(tmp_path, clock):
 
 
 def test_postgresql_application_role_cannot_write_the_rollups(two_roles, clock, capsys):
-    owner_url, app_url, app = two_roles
-    assert main(["db", "upgrade", "--app-role", app, "--db", owner_url]) == 0
-    db.close_all()
     # the kiosks run as the application role: the owner's trigger functions keep the rollups
-    database_service.open_database(app_url, create=False)
-    seed_demo_plant(Caller.system(clock))
+    app_url = app_role_demo_plant(two_roles, clock)
     with db.connection():
         assert defect_rollups_kept() == defect_rollups_counted_again()
         assert sum(defect_rollups_kept()[0].values()) == Defect.select().count() > 0

@@ -3,10 +3,15 @@ counted again slowly here."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from kiosk.caller import Caller
+from kiosk.cli import main
 from kiosk.services.lines.lines import local_day_bounds
+from kiosk.services.plant.demo import seed_demo_plant
+from kiosk.services.platform import database as database_service
 from kiosk.services.reports import kpis
 from models import Campaign, Defect, Employee, LedgerEntry, Team, db
 from models.assessments import Assessment
@@ -205,3 +210,23 @@ def assert_daily_series_as_the_rows_say(clock) -> None:
         sum(1 for at in reported if start <= at < end)
         for start, end in zip(starts, ends, strict=True)
     )
+
+
+def sqlite_demo_plant(path: Path, clock) -> sqlite3.Connection:
+    """A demo plant in the SQLite file `path` (bound), and a connection of its own to it
+    (autocommit), as anyone holding the file could open."""
+    database_service.open_database(f"sqlite:///{path}")
+    database_service.upgrade(clock)
+    seed_demo_plant(Caller.system(clock))
+    return sqlite3.connect(path, isolation_level=None)
+
+
+def app_role_demo_plant(two_roles, clock) -> str:
+    """The schema made by the owner with an application role, then the demo plant seeded
+    as that role (bound), as the kiosks run; returns the role's URL."""
+    owner_url, app_url, app = two_roles
+    assert main(["db", "upgrade", "--app-role", app, "--db", owner_url]) == 0
+    db.close_all()
+    database_service.open_database(app_url, create=False)
+    seed_demo_plant(Caller.system(clock))
+    return str(app_url)
