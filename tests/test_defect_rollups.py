@@ -277,6 +277,37 @@ def test_sqlite_refuses_direct_writes_to_the_rollups(tmp_path, clock):
     assert main(["ledger", "verify", "--db", url]) == 0
 
 
+QUICK_FIX_WRITES = (
+    "UPDATE defect_quick_fix SET defects = defects + 1",
+    "UPDATE defect_quick_fix SET fix_hours = fix_hours + 1",
+    "INSERT INTO defect_quick_fix (campaign_key, fix_hours, team_id, defects) VALUES (0, 3, 1, 4)",
+    "INSERT OR REPLACE INTO defect_quick_fix "
+    "SELECT campaign_key, fix_hours, team_id, defects + 1 FROM defect_quick_fix",
+    "DELETE FROM defect_quick_fix",
+)
+
+
+def test_sqlite_refuses_direct_writes_to_the_quick_fix_rollup(tmp_path, clock):
+    """Schema step 25's guards on step 21's rollup: only the defects' triggers write it."""
+    connection = sqlite_demo_plant(tmp_path / "plant.db", clock)
+    try:
+        with db.connection() as database, write_transaction(database):
+            _make_quick_fixes(random.Random(25), 30)  # through the triggers: allowed
+        with db.connection():
+            kept = quick_fixes_kept()
+            assert kept == quick_fixes_counted_again() != {}
+        for statement in QUICK_FIX_WRITES:
+            with pytest.raises(sqlite3.DatabaseError, match="rollups are kept by the"):
+                connection.execute(statement)
+        # a REPLACE that writes the counts it has may pass
+        connection.execute("INSERT OR REPLACE INTO defect_quick_fix SELECT * FROM defect_quick_fix")
+        with db.connection():
+            assert quick_fixes_kept() == kept
+            assert rebuilt_equals_kept()
+    finally:
+        connection.close()
+
+
 def test_postgresql_application_role_cannot_write_the_rollups(two_roles, clock, capsys):
     # the kiosks run as the application role: the owner's trigger functions keep the rollups
     app_url = app_role_demo_plant(two_roles, clock)

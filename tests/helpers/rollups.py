@@ -18,8 +18,8 @@ from models.assessments import Assessment
 from models.db import write_transaction
 from models.migrations import (
     v0020_defect_team_status,
-    v0021_defect_quick_fix,
     v0024_coverage_rollup,
+    v0025_quick_fix_guards,
 )
 from models.migrations.v0018_defect_rollups import rebuild
 from models.totals import (
@@ -146,7 +146,7 @@ def rebuilt_equals_kept() -> bool:
         with write_transaction(database):
             rebuild(database)
             v0020_defect_team_status.rebuild(database)
-            v0021_defect_quick_fix.rebuild(database)
+            v0025_quick_fix_guards.rebuild(database)  # step 21's, its guards lifted
             v0024_coverage_rollup.rebuild(database)
         return [[row for row in rows if row[-1]] for rows in every_rollup()] == kept
 
