@@ -97,6 +97,13 @@ def _newest_post(column: Field) -> Select:
     )
 
 
+def _newest_post_id() -> Case:
+    """The id of the defect's newest post, NULL when it has none (then nothing is sorted)."""
+    posts = DefectProgress.alias("posts")
+    has_posts = fn.EXISTS(posts.select(SQL("1")).where(posts.defect == Defect.id))
+    return Case(None, [(has_posts, _newest_post(DefectProgress.id))])
+
+
 @functools.lru_cache(maxsize=128)
 def _page_sql(
     postgresql: bool, state: str, team_id: int | None, wanted: str, offset: int, limit: int
@@ -147,10 +154,11 @@ def _page_sql(
     page = (
         Defect.select(*columns, _newest_post(DefectProgress.text), _newest_post(DefectProgress.at))
         if postgresql
-        # SQLite sorts a defect's posts for each subquery: one finds the newest post's id,
-        # and the post is read by its key (half the sorting of a page's rows)
+        # SQLite opens a sorter for each subquery and row, posts or none (about 1 µs a row):
+        # one finds the newest post's id, only for a defect that has posts (an index probe
+        # says so), and the post is read by its key
         else Defect.select(*columns, newest.text, newest.at).join(
-            newest, JOIN.LEFT_OUTER, on=(newest.id == _newest_post(DefectProgress.id))
+            newest, JOIN.LEFT_OUTER, on=(newest.id == _newest_post_id())
         )
     )
     page = (
