@@ -198,25 +198,17 @@ def worklist_page(
     database = db.database_proxy  # Peewee runs it (and logs it: tests read the plans)
     total = int(database.execute_sql(count_sql, count_params).fetchone()[0])
     rows = database.execute_sql(page_sql, page_params).fetchall()
+    make, from_text = WorkItem._make, datetime.fromisoformat
     items = []
-    for row in rows:  # id, station, team, category, severity, status, text, due, last post
-        item_id, due_at = _id_text(row[0]), cast(datetime, _utc(row[7]))
-        items.append(
-            WorkItem(  # in the order of its fields
-                item_id,
-                item_id[:8],
-                row[1],
-                row[2],
-                row[3],
-                row[4],
-                row[5],
-                row[6],
-                due_at,
-                int((due_at - now).total_seconds()),
-                row[8] or "",
-                _utc(row[9]),
-            )
-        )
+    for raw, station, team, category, severity, status, text, due, last_text, last in rows:
+        item_id = _id_text(raw)
+        try:  # SQLite: naive UTC text, as UTCDateTimeField writes it (as _utc reads it)
+            due_at = from_text(due + "+00:00") if due.__class__ is str else _utc_due(due)
+        except ValueError:
+            due_at = _utc_due(due)
+        left = int((due_at - now).total_seconds())
+        item = (item_id, item_id[:8], station, team, category, severity, status, text, due_at)
+        items.append(make(item + (left, last_text or "", None if last is None else _utc(last))))
     return WorklistPage(tuple(items), total, offset, limit)
 
 
@@ -236,12 +228,14 @@ def _id_text(value: object) -> str:
     return str(_AS_ID(value))
 
 
+def _utc_due(value: object) -> datetime:
+    return cast(datetime, _utc(value))  # a due time is never NULL
+
+
 def _utc(value: object) -> datetime | None:
     """A stored time as UTCDateTimeField.python_value reads it (aware, UTC): PostgreSQL's
     driver hands back a datetime; SQLite keeps text, which Peewee reads first with
     `datetime.fromisoformat` too. Anything else is left to the field itself."""
-    if value is None:
-        return None
     if isinstance(value, str):
         try:  # as UTCDateTimeField writes it (naive UTC): read as UTC at once
             return datetime.fromisoformat(value + "+00:00")
@@ -253,6 +247,6 @@ def _utc(value: object) -> datetime | None:
             return _AS_TIME(value)
     elif isinstance(value, datetime):
         parsed = value
-    else:  # what the field must judge
-        return _AS_TIME(value)
+    else:  # None, or what the field must judge
+        return None if value is None else _AS_TIME(value)
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
