@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Input, Static
 
-from kiosk.i18n import N_, _, ngettext
+from kiosk.i18n import N_, LazyLabels, _, ngettext
 from kiosk.services.defects import lifecycle
 from kiosk.services.defects import worklist as worklist_service
 from screens.base import DataChanged, KioskScreen, Message
@@ -21,16 +21,20 @@ from screens.widgets.status_bar import StatusBar
 from screens.widgets.tables import Col, FittedTable, fill_rows
 
 REFRESH_SECONDS = 30.0  # countdowns; the change feed refreshes at once on writes
-# at 80 columns: the defect, its station, its status ("fixed, awaiting verification" is
-# what a leader acts on) and what happened last stay; the time left and severity go first
+# at 80 columns the defect, its station, its status and the time left stay: the countdown
+# is what a leader works by (+2 fixed and verified in time, -2 late). Severity goes first;
+# the last progress is elided (to 16 cells) before it goes, and goes before the status.
 WORKLIST_COLUMNS = [
     Col("defect", N_("Defect")),
     Col("station", N_("Station")),
-    Col("severity", N_("Severity"), 2),
-    Col("status", N_("Status")),
-    Col("left", N_("Time left"), 1),
-    Col("progress", N_("Last progress"), flex=True, min_width=16),
+    Col("severity", N_("Severity"), 3),
+    Col("status", N_("Status"), 1),
+    Col("left", N_("Time left")),
+    Col("progress", N_("Last progress"), 2, flex=True, min_width=16),
 ]
+# a status in the table in a word or two (the defect's own screen names it in full):
+# "fixed, awaiting verification" took the room of the countdown at 80 columns
+SHORT_STATUS = LazyLabels({"fixed": N_("to verify")})
 
 
 class WorklistScreen(KioskScreen):
@@ -137,7 +141,9 @@ class WorklistScreen(KioskScreen):
                     code_word(item.severity),
                     style="bold red" if item.severity == "critical" else "",
                 ),
-                "status": Text(lifecycle.STATUS_TITLES[item.status]),
+                "status": Text(
+                    SHORT_STATUS.get(item.status) or lifecycle.STATUS_TITLES[item.status]
+                ),
                 "left": Text(left, style="bold red" if overdue else "green"),
                 "progress": Text((item.last_progress or item.description)[:60]),
             }

@@ -3,21 +3,25 @@ defect found and marked typical at 80x24. Both engines."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from textual.widgets import DataTable
 
+from kiosk import i18n
 from kiosk.caller import Caller
 from kiosk.errors import ValidationFailed
+from kiosk.i18n import _
 from kiosk.services.defects import lifecycle
 from kiosk.services.defects import worklist as service
 from kiosk.services.defects.defects import DefectDraft, report_defect
 from kiosk.services.platform import auth
-from models import Defect, Team, db
+from models import Defect, DefectProgress, ProductionLine, Station, Team, db
 from screens.defect_detail import DefectDetailScreen
+from screens.widgets.tables import FittedTable
 from screens.worklist import WorklistScreen
-from tests.helpers.app import make_app, post_keys, settle, sign_in, text_of
+from tests.helpers.app import make_app, post_keys, screen_text, settle, sign_in, text_of
 
 
 def _closed(clock, station: str = "L1-S04", text: str = "Tester probe worn") -> str:
@@ -178,24 +182,121 @@ async def test_paging_shows_the_count_and_moves_on(demo_plant, clock):
         assert len(seen) == len(set(seen)) == total >= 55
 
 
-async def test_a_leader_lists_what_awaits_verification_with_its_status_at_80(demo_plant, clock):
-    """At 80 columns the Status column stays (the time left goes first), and `s` lists the
-    defects fixed and awaiting verification."""
-    fixed = report_defect(
-        Caller.of(auth.identify_badge("E4004"), clock),
-        DefectDraft("L1-S02", "machine", "major", "inspection", "Torque tool drifts"),
-    ).id
+PLANT_STATION = "PL001-S01"  # a station code as `kiosk demo --scale` makes them
+LONG_TEXT = "Torque tool drifts past its tolerance on the night shift, lot {n}"
+
+
+def _plant_like_rows(clock) -> str:
+    """Line 1 Team's worklist as a plant's looks: long station codes and descriptions,
+    critical defects, some overdue, and one fixed and awaiting verification (the widest
+    status); the fixed one's id."""
+    team = _t1()
+    with db.connection():
+        line = ProductionLine.get(ProductionLine.team == team)
+        Station.create(code=PLANT_STATION, name="Station 1", line=line)
+    reporter = Caller.of(auth.identify_badge("E4004"), clock)
+
+    def report(n: int) -> str:
+        text = LONG_TEXT.format(n=n)
+        draft = DefectDraft(PLANT_STATION, "machine", "critical", "inspection", text)
+        return report_defect(reporter, draft).id
+
+    for n in range(3):
+        report(n)
+    clock.advance(timedelta(days=3, hours=4))  # those three are overdue now
+    fixed = report(3)
+    clock.advance(timedelta(hours=5, minutes=20))
     lifecycle.mark_fixed(Caller.of(auth.identify_badge("E1004"), clock), fixed, "recalibrated")
-    app = make_app(demo_plant, clock)
+    return fixed
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_a_leader_sees_the_time_left_of_what_awaits_verification_at_80(
+    demo_plant, clock, language
+):
+    """At 80x24, with a plant's rows, the countdown stays beside the status (in a word
+    or two: "to verify"; the defect's screen names it in full); severity goes first."""
+    fixed = _plant_like_rows(clock)
+    with db.connection():
+        seconds = int((Defect.get_by_id(fixed).due_at - clock.now()).total_seconds())
+    with i18n.language(language):
+        left = lifecycle.describe_time_left(seconds)  # "1d 18h left"
+        to_verify, time_left, status = _("to verify"), _("Time left"), _("Status")
+        full_status = lifecycle.STATUS_TITLES["fixed"]
+    assert seconds > 0 and len(to_verify) < len(full_status)
+    app = make_app(demo_plant, clock, language)
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, "E1001", "1234")
         await pilot.press("f5")
         await settle(pilot)
-        table = app.screen.query_one("#worklist", DataTable)
-        assert "Status" in [column.label.plain for column in table.columns.values()]
-        await pilot.press("s")
+        table = app.screen.query_one("#worklist", FittedTable)
+        headers = [column.label.plain for column in table.columns.values()]
+        assert {status, time_left} <= set(headers), headers
+        assert table.region.right <= 80 and table.virtual_size.width <= table.size.width
+        rows = {
+            str(cells[0]): [str(cell) for cell in cells]
+            for cells in map(table.get_row_at, range(table.row_count))
+        }
+        assert rows[fixed[:8]][headers.index(time_left)] == left
+        assert rows[fixed[:8]][headers.index(status)] == to_verify
+        late = [cells for key, cells in rows.items() if PLANT_STATION in cells and key != fixed[:8]]
+        assert len(late) == 3
+        assert all(cells[headers.index(time_left)].startswith(_overdue(language)) for cells in late)
+        await pilot.press("s")  # fixed, awaiting verification: what a leader goes to verify
         await settle(pilot)
-        assert "fixed (awaiting verification)" in text_of(app, "#worklist-title")
-        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
-        assert [row[0] for row in rows] == [fixed[:8]]
-        assert "fixed, awaiting verification" in rows[0]
+        with i18n.language(language):
+            assert _("fixed (awaiting verification)") in text_of(app, "#worklist-title")
+        shown = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        assert [row[0] for row in shown] == [fixed[:8]]
+        assert left in shown[0] and to_verify in shown[0]
+        await pilot.press("enter")  # the defect's own screen names the status in full
+        await settle(pilot)
+        assert isinstance(app.screen, DefectDetailScreen)
+        assert full_status.upper() in screen_text(app)  # the summary says it in capitals
+
+
+def _overdue(language: str) -> str:
+    with i18n.language(language):
+        return lifecycle.describe_time_left(-60).split()[0]  # OVERDUE / 超期
+
+
+def test_rows_read_ids_and_times_as_the_models_do(demo_plant, clock):
+    """Each row's id, due time, time left and newest post's time are what reading the
+    defect and its posts through the models gives: times stored with and without
+    microseconds, and (SQLite keeps text) one written by another program with an offset."""
+    reporter = Caller.of(auth.identify_badge("E1002"), clock)
+    leader = Caller.of(auth.identify_badge("E1001"), clock)
+    drafts = [DefectDraft("L1-S02", "man", "minor", "inspection", f"Times {n}") for n in range(3)]
+    ids = [report_defect(reporter, draft).id for draft in drafts]
+    clock.advance(timedelta(minutes=3, microseconds=654321))
+    lifecycle.post_progress(leader, ids[2], "checked")
+    with db.connection() as database:
+        due = clock.now() + timedelta(hours=5, microseconds=123456)
+        Defect.update(due_at=due).where(Defect.id == ids[0]).execute()
+        if not db.is_postgresql():
+            database.execute_sql(
+                "UPDATE defect SET due_at = ? WHERE id = ?",
+                ("2025-09-11 10:00:00.250000+02:00", uuid.UUID(ids[1]).hex),
+            )
+    page = service.worklist_page(Caller.system(clock), _t1(), search="L1-S02", limit=200)
+    items = {item.id: item for item in page.items}
+    assert set(ids) <= set(items)
+    with db.connection():
+        for item in page.items:
+            defect = Defect.get_by_id(item.id)
+            newest = (
+                DefectProgress.select()
+                .where(DefectProgress.defect == defect.id)
+                .order_by(DefectProgress.at.desc(), DefectProgress.id.desc())
+                .first()
+            )
+            assert item.id == str(defect.id) and item.short_id == item.id[:8]
+            assert (item.due_at, item.due_at.tzinfo) == (defect.due_at, UTC)
+            assert item.seconds_left == int((defect.due_at - clock.now()).total_seconds())
+            assert item.last_progress_at == (newest.at if newest else None)
+    assert items[ids[0]].due_at == due and due.microsecond == 777777  # 654321 + 123456
+    assert items[ids[2]].last_progress_at == clock.now()
+    assert items[ids[2]].last_progress_at.tzinfo == UTC
+    if not db.is_postgresql():
+        assert items[ids[1]].due_at == datetime(2025, 9, 11, 8, 0, 0, 250000, tzinfo=UTC)
+        assert items[ids[1]].due_at.tzinfo == UTC
