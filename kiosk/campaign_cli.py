@@ -77,10 +77,12 @@ def run_campaign(args: argparse.Namespace, settings: Any) -> int:
                 f"Campaign {view.name!r} created ({view.starts_on} to {view.ends_on}, "
                 f"{counted(len(view.phases), 'phase')}; {state})."
             )
+            _warn_if_outside_its_dates(view)
             return 0
         if args.campaign_command == "activate":
             view = campaigns.activate_campaign(Caller.system(), args.name)
             print(f"Campaign {view.name!r} is the active campaign now.")
+            _warn_if_outside_its_dates(view)
             return 0
         return _list(campaigns.list_campaigns())
     except ValidationFailed as exc:
@@ -92,6 +94,26 @@ def run_campaign(args: argparse.Namespace, settings: Any) -> int:
         for key, message in exc.problems.items():
             print(f"  {where}{key}: {message}", file=sys.stderr)
         return 2
+
+
+def _warn_if_outside_its_dates(view: CampaignView) -> None:
+    """An active campaign whose dates do not hold today (the sample file's dates left as
+    they were, a year mistyped): said at once, not found later on a board with no phase."""
+    from kiosk.caller import Caller
+    from kiosk.clock import to_local
+
+    today = to_local(Caller.system().now()).date()
+    if not view.active or view.starts_on is None or view.ends_on is None:
+        return
+    if view.starts_on <= today <= view.ends_on:
+        return
+    when = "ended" if view.ends_on < today else "has not started"
+    print(
+        f"Note: today ({today}) is outside its dates ({view.starts_on} to {view.ends_on}): it "
+        f"{when}. Reports and points still count in it, but the boards show no phase and no "
+        "days left. Wrong dates? Fix them in the file and `kiosk campaign new` it under "
+        "another name, then `kiosk campaign activate` that one."
+    )
 
 
 def _list(views: list[CampaignView]) -> int:

@@ -113,10 +113,15 @@ class Tile(Vertical):
         label = Text(self.short.again() if isinstance(self.short, Tr) else self.short)
         room = line.size.width - figures.cell_len - 1
         if line.size.width and label.cell_len > room:
-            label.truncate(max(room - 1, 0))
-            label.rstrip()  # half a wide character cut: no gap before the mark
-            label.append("…")
+            elide(label, room)
         line.update(Text.assemble(label, " ", figures))
+
+
+def elide(label: Text, room: int) -> None:
+    """Cut `label` to `room` cells, its last one "…" (in place)."""
+    label.truncate(max(room - 1, 0))
+    label.rstrip()  # half a wide character cut: no gap before the mark
+    label.append("…")
 
 
 class CampaignPicker(KioskModal):
@@ -194,6 +199,7 @@ class BoardScreen(KioskScreen):
         self._teams: tuple[TeamTotal, ...] = ()  # the team totals last shown (marks fade)
         self._teams_at: datetime | None = None  # when the team totals shown were read
         self._updated_at: datetime | None = None  # of the newest figures shown
+        self._campaign_line = ("", "")  # the campaign's name, and what follows it
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -234,6 +240,7 @@ class BoardScreen(KioskScreen):
     def on_resize(self) -> None:
         self.set_class(self.size.width < NARROW_WIDTH, "narrow")
         self.set_class(self.size.height < LOW_HEIGHT, "low")
+        self.call_after_refresh(self._draw_campaign_line)  # the name elided to the new width
         if self.series is not None:
             self.call_after_refresh(self.show_charts, self.series)  # the legend fits again
 
@@ -336,14 +343,15 @@ class BoardScreen(KioskScreen):
                 if summary.days_left is not None
                 else ""
             )
-            line = f"{summary.campaign_name} · {phase}{days}"
+            self._campaign_line = (summary.campaign_name, f" · {phase}{days}")
         else:
             line = _(
                 "{name} ({dates}) · not the active campaign · C: pick another",
                 name=summary.campaign_name,
                 dates=summary.campaign_dates,
             )
-        self.query_one("#campaign-line", Static).update(line)
+            self._campaign_line = ("", line)
+        self._draw_campaign_line()
         if summary.live:
             self.campaign_id = None  # the active one picked: back to following whatever is active
         self.set_class(not summary.live, "past")
@@ -369,6 +377,17 @@ class BoardScreen(KioskScreen):
         )
         self.show_teams(kpis.BoardTeams(summary.generated_at, summary.team_totals))
         self._say_updated(summary.generated_at)
+
+    def _draw_campaign_line(self) -> None:
+        """The campaign's name gives way (elided) so the phase and the days left stay: at 80
+        columns the demo's name alone fills the line."""
+        name, rest = self._campaign_line
+        line = self.query_one("#campaign-line", Static)
+        label, tail = Text(name), Text(rest)
+        room = line.content_size.width - tail.cell_len
+        if name and line.content_size.width and label.cell_len > room:
+            elide(label, max(room, 2))
+        line.update(Text.assemble(label, tail))
 
     def _say_updated(self, generated_at: datetime) -> None:
         """When the board last read its figures (the tiles, or the team points since)."""
@@ -540,9 +559,20 @@ class BoardScreen(KioskScreen):
     # -- tabs ------------------------------------------------------------------------
 
     def action_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
+        self._show_tab(tab)
         if tab == "red-black":  # Down and PageDown scroll the red side's lists at once
             self.query_one("#red-side").focus()
+
+    def _show_tab(self, tab: str) -> None:
+        """Show a tab. Focus inside the tab being left goes first: Textual gives a hidden
+        focused widget's focus to the next one, and a TabbedContent shows the tab of whatever
+        takes focus, so the Red-Black List's focused side used to bring its tab straight back
+        (1 and 3 did nothing after 2, and the rotation stuck there)."""
+        tabs = self.query_one(TabbedContent)
+        focused = self.focused
+        if tab != tabs.active and focused is not None and tabs in focused.ancestors:
+            self.set_focus(None)
+        tabs.active = tab
 
     def action_toggle_rotate(self) -> None:
         self.rotate = not self.rotate
@@ -551,8 +581,8 @@ class BoardScreen(KioskScreen):
     def _rotate(self) -> None:
         if not self.rotate:
             return
-        tabs = self.query_one(TabbedContent)
-        tabs.active = TABS[(TABS.index(tabs.active) + 1) % len(TABS)]
+        active = self.query_one(TabbedContent).active
+        self._show_tab(TABS[(TABS.index(active) + 1) % len(TABS)])
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A board terminal (`kiosk board`) has nothing to go back to: Esc is not offered."""

@@ -21,7 +21,9 @@ from screens.widgets.status_bar import StatusBar
 from screens.widgets.tables import Col, FittedTable, count_title, fill_rows
 
 REFRESH_SECONDS = 10.0
-GROUP_COLUMNS = (N_("Passed"), N_("Total"), "%")
+# the total goes first when the names would be cut short: at 80 columns a plant's teams
+# ("Plant team 001", "Plant team 002"...) all read "Plant tea…" beside it
+GROUP_COLUMNS = (Col(N_("Passed"), N_("Passed")), Col(N_("Total"), N_("Total"), 1), Col("%", "%"))
 
 
 def _percent_style(percent: int) -> str:
@@ -79,7 +81,7 @@ class CoverageScreen(KioskScreen):
             self.query_one(selector, FittedTable).set_columns(
                 [
                     Col("group", first, flex=True, min_width=8),
-                    *(Col(label, label) for label in GROUP_COLUMNS),
+                    *GROUP_COLUMNS,
                 ]
             )
         self.query_one("#missing", FittedTable).set_columns(

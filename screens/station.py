@@ -144,6 +144,13 @@ class StationScreen(ScanningScreen):
 
     # -- scanning -----------------------------------------------------------------
 
+    def on_scan_input_scanned(self, event: ScanInput.Scanned) -> None:
+        """Enter alone with a station shown means nothing: the message stays (a hurried
+        second Enter after a report used to put "Nothing was scanned" over its receipt)."""
+        if not event.text.strip() and self.kiosk_app.station is not None:
+            event.stop()
+            event.prevent_default()  # Textual runs the base class's handler after this one
+
     def _scan_parsed(self, result: stations.ScanResult) -> None:
         if isinstance(result, stations.ScanError):
             self.say(result.message, "error")

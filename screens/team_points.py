@@ -35,6 +35,7 @@ class TeamPointsScreen(KioskScreen):
 
     rules_text = ""
     campaign_id: int | None = None
+    _placed = False  # the cursor was put on the own team's row (once: a refresh leaves it)
 
     def on_mount(self) -> None:
         self.query_one("#team-table", FittedTable).set_columns(
@@ -74,7 +75,12 @@ class TeamPointsScreen(KioskScreen):
                 Text(f"{total.points:+d}", style=style, justify="right"),
             )
             rows.append((str(total.team_id), cells))
-        fill_rows(self.query_one("#team-table", FittedTable), rows)
+        table = self.query_one("#team-table", FittedTable)
+        fill_rows(table, rows)
+        if not self._placed and own_team_id is not None and str(own_team_id) in table.rows:
+            # the own team's row in sight: at a plant it may rank 30th of 46
+            table.move_cursor(row=table.get_row_index(str(own_team_id)))
+            self._placed = True
         own_total = next((t for t in totals if t.team_id == own_team_id), None)
         if own_total is not None:
             self.query_one("#own-team", Static).update(

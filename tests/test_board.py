@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from rich.cells import cell_len
 from textual.widgets import DataTable, Digits, Static
 
 from kiosk.app import KioskApp
@@ -229,3 +230,50 @@ async def test_chinese_board_dates_and_english_station_categories(demo_plant, cl
             "Environment",
             "Measurement",
         }
+
+
+async def test_board_tab_keys_work_after_the_red_black_list(demo_plant, clock):
+    """2 puts the focus on the Red-Black List's red side; 1 and 3 still leave it (they used
+    to bring it straight back: the focused side, hidden, handed its focus to the black side,
+    whose tab then showed again), and so does the rotation."""
+    app = KioskApp(
+        Settings(database_url=demo_plant, terminal_id="WALL"), clock=clock, board_only=True
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        teams = screen.query_one("#board-teams", DataTable)
+        red_side = screen.query_one("#red-side")
+        charts = screen.query_one("#chart-defects")
+        for key, shown in (("2", red_side), ("1", teams), ("2", red_side), ("3", charts)):
+            await pilot.press(key)
+            await settle(pilot)
+            assert shown.region.area, f"{key} did not show its tab"
+        await pilot.press("2")
+        await settle(pilot)
+        screen.rotate = True
+        screen._rotate()  # the 20 s timer's call: the Red-Black List gives way to the charts
+        await settle(pilot)
+        assert charts.region.area and not red_side.region.area
+
+
+async def test_board_at_80x24_keeps_the_phase_and_days_left_in_sight(demo_plant, clock):
+    """The demo's campaign name alone fills 80 columns: it is elided, not the phase and the
+    days left after it (they fell off the line); a wider screen shows the whole name."""
+    app = KioskApp(
+        Settings(database_url=demo_plant, terminal_id="WALL"), clock=clock, board_only=True
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        line = app.screen.query_one("#campaign-line", Static)
+        shown = str(line.content)
+        assert shown.startswith("2025") and "…" in shown
+        assert shown.endswith(
+            "Implementation & problem-solving · Culture integration · 20 days left"
+        )
+        assert cell_len(shown) <= line.content_size.width
+        await pilot.resize_terminal(200, 40)
+        await settle(pilot)
+        assert str(line.content).startswith(
+            "2025 Quality Month: Strive for Zero Defects, Fully Build Reliability · Implementation"
+        )

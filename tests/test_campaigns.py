@@ -43,6 +43,32 @@ def next_year_file(tmp_path: Path, **changes: str) -> Path:
     return path
 
 
+def test_activating_a_campaign_outside_its_dates_says_so(demo_plant, tmp_path, capsys):
+    """The sample file's dates left as they were (README step 4 says to edit them first):
+    the command says the campaign is not running today, instead of a board with no phase
+    and no days left later. A campaign that holds today gets no note."""
+    today = date.today()  # the command line's clock is the system's
+    shifts = {"01": -15, "05": -11, "06": -10, "24": 8, "25": 9, "30": 14}
+    around_today = {f"2026-09-{day}": str(today + timedelta(days=n)) for day, n in shifts.items()}
+    cases = (
+        ("2019 Quality Month", {"2026-09": "2019-09"}, "it ended."),
+        ("2099 Quality Month", {"2026-09": "2099-09"}, "it has not started."),
+        ("This Quality Month", around_today, None),
+    )
+    for name, dates, said in cases:
+        path = next_year_file(tmp_path, **{'name = "2026 Quality Month"': f'name = "{name}"'})
+        text = path.read_text(encoding="utf-8")
+        for old, new in dates.items():
+            text = text.replace(old, new)
+        path.write_text(text, encoding="utf-8")
+        assert main(["campaign", "new", str(path), "--activate", "--db", demo_plant]) == 0
+        out = capsys.readouterr().out
+        assert ("Note: today" in out) == (said is not None), out
+        if said is not None:
+            assert f"Note: today ({today}) is outside its dates" in out and said in out
+    assert campaign_rows()[-2:] == [("This Quality Month", True), ("2099 Quality Month", False)]
+
+
 def campaign_rows() -> list[tuple[str, bool]]:
     with db.connection():
         return [(c.name, bool(c.active)) for c in Campaign.select().order_by(Campaign.starts_on)]

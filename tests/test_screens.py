@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,10 @@ from textual.widgets import DataTable, Digits, Input, Select
 
 from kiosk.services.plant import plant
 from kiosk.services.plant.stations import make_payload
-from models import Defect, DefectEvent, LedgerEntry, QuizAnswer, db
+from kiosk.services.platform import ledger
+from kiosk.services.platform.ledger import Award
+from kiosk.services.platform.uow import transaction
+from models import Campaign, Defect, DefectEvent, LedgerEntry, QuizAnswer, Team, db
 from screens.defect_report import DefectReportScreen
 from screens.quiz import QuizScreen
 from screens.signin import SignInScreen
@@ -19,10 +23,12 @@ from screens.team_points import TeamPointsScreen
 from screens.widgets.scan_input import ScanInput
 from tests.helpers.app import (
     SIZE,
+    SMALL,
     make_app,
     open_defect_report,
     post_keys,
     settle,
+    shown_lines,
     sign_in,
     text_of,
 )
@@ -145,6 +151,56 @@ async def test_report_a_defect_in_a_few_keystrokes(demo_plant, clock):
         assert app.screen.query_one("#open-defects", DataTable).row_count == 1
 
 
+async def test_a_second_enter_after_a_report_keeps_its_receipt(demo_plant, clock):
+    """Enter pressed twice on the description: one defect, and its receipt (team, deadline,
+    points) stays on screen instead of "Nothing was scanned"."""
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SMALL) as pilot:
+        await sign_in(pilot)
+        await open_defect_report(pilot)
+        await pilot.press("2", *"Loose screw twice", "enter")
+        await settle(pilot)
+        await pilot.press("enter")  # the hurried second press reaches the station screen
+        await settle(pilot)
+        assert isinstance(app.screen, StationScreen)
+        shown = "\n".join(shown_lines(app))
+        assert "reported. Line 1 Team (AC chargers) must correct it by" in shown
+        assert "Nothing was scanned" not in shown
+        with db.connection():
+            assert Defect.select().where(Defect.description == "Loose screw twice").count() == 1
+        await pilot.press("enter")  # with no station shown, Enter alone still says why
+        await settle(pilot)
+        await pilot.press("f10")
+        await sign_in(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Nothing was scanned" in text_of(app, "#message")
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_typing_into_the_category_says_how_to_pick_one(demo_plant, clock, language):
+    """A description typed before the category is picked went nowhere without a word; now
+    the first key that picks nothing says how to pick (once), and a digit still picks."""
+    app = make_app(demo_plant, clock, language)
+    async with app.run_test(size=SMALL) as pilot:
+        await sign_in(pilot)
+        await open_defect_report(pilot)
+        await pilot.press("无", "x", "?")
+        await settle(pilot)
+        category = app.screen.query_one("#category", Select)
+        assert category.value == Select.NULL and category.has_focus
+        said = {
+            "en": "“无” is not one of the choices here: a digit 1–6 picks one",
+            "zh_CN": "“无”不是这里的选项：按数字 1–6 选择一项",
+        }[language]
+        told = [n.message for n in app._notifications]  # the boxes at the screen's right
+        assert len(told) == 1 and said in told[0]  # once, not a box for every key
+        await pilot.press("2")
+        await settle(pilot)
+        assert category.value == "machine"
+        assert app.screen.query_one("#description", Input).has_focus
+
+
 async def test_incomplete_report_keeps_what_was_typed(demo_plant, clock):
     app = make_app(demo_plant, clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -250,6 +306,28 @@ async def test_team_points_show_ledger_totals_with_own_team(demo_plant, clock):
         assert own[0][2].strip() == f"{expected:+d}"
         assert len(rows) == 6
         assert str(app.screen.query_one("#own-points", Digits).value) == f"{expected:+d}"
+
+
+async def test_team_points_at_80x24_show_the_own_team_and_the_rules(demo_plant, clock):
+    """At a plant the own team may rank 19th of 46: F4 puts its row in sight (it was below
+    the screen's edge), and the line under the table (how points come, Enter for a team's
+    rows) is no longer pushed off the screen."""
+    with transaction():
+        campaign = Campaign.get(Campaign.active).id
+        extra = [Team.create(code=f"X{n:02d}", name=f"Extra team {n:02d}").id for n in range(14)]
+    for n, team in enumerate(extra):
+        ledger.award(
+            Award(team, 50 + n, "test", "test", str(n), f"extra:{n}", campaign_id=campaign)
+        )
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SMALL) as pilot:
+        await sign_in(pilot, "E2003")
+        await pilot.press("f4")
+        await settle(pilot)
+        shown = "\n".join(shown_lines(app))
+        assert re.search(r"Line 2 Team \(DC fast chargers\): rank (1[5-9]|20) of 20", shown)
+        assert "▶ Line 2 Team" in shown
+        assert "Points come from the ledger" in shown
 
 
 async def test_leader_needs_pin_and_idle_sign_out(demo_plant, clock):

@@ -88,6 +88,12 @@ def screen_text(app: KioskApp) -> str:
     return "\n".join(parts)
 
 
+def shown_lines(app: KioskApp) -> list[str]:
+    """The terminal's lines as the person sees them (what is scrolled away or cut off by
+    the screen's edge is not there)."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
 def key_help(app: KioskApp) -> str:
     return plain(app.screen.query_one(KeyHelp).content)
 
