@@ -427,6 +427,14 @@ def test_the_quick_fix_rollup_follows_each_write_that_changes_it(demo_plant, clo
         assert write(Defect.update(fixed_at=None).where(mine)) == {}
         later = d.reported_at + timedelta(hours=4, microseconds=1)
         assert write(Defect.update(fixed_at=later).where(mine)) == {(campaign, 5, team): 1}
+        # corrections that keep it under the same key: the fix time within the hour, the
+        # reporter another member of the team (SQLite once refused these: the rollup was
+        # one short between taking the old row away and adding the new one)
+        within = later + timedelta(minutes=30)
+        assert write(Defect.update(fixed_at=within).where(mine)) == {(campaign, 5, team): 1}
+        colleague = Defect.update(reporter=members[team][1]).where(mine)
+        assert write(colleague) == {(campaign, 5, team): 1}
+        assert write(Defect.update(reporter=reporter).where(mine)) == {(campaign, 5, team): 1}
         # reassigned to a team its reporter is not in, then the reporter moves there
         assert write(Defect.update(team=other).where(mine)) == {}
         moved = Employee.update(team=other).where(Employee.id == reporter)

@@ -14,6 +14,12 @@ only hold the number of self-reported fixed defects its key has, and is never de
   team now, with the key's whole hours from the report to the fix (as step 21 counts).
 
 `rebuild` lifts the guards while step 21's rebuild counts the rollup again.
+
+Step 21's SQLite update trigger took the old row away and added the new one; when both
+count under the same key (a fix time corrected within the hour, the reporter changed to
+another member of the team) the first half leaves the row one short for a moment, which
+the update guard refuses. This step makes that trigger again so that such an update,
+which does not change the rollup, does not touch it.
 """
 
 from __future__ import annotations
@@ -39,6 +45,33 @@ def _count() -> str:
         "AND d.fixed_at IS NOT NULL AND d.campaign_id IS NULLIF(NEW.campaign_key, 0) "
         f"AND {quick_fix._fix_hours('d.', postgresql=False)} = NEW.fix_hours)"
     )
+
+
+def _counts(row: str) -> str:
+    """Defect row `row` (NEW or OLD) is a self-reported fix."""
+    return (
+        f"{row}.fixed_at IS NOT NULL AND "
+        f"(SELECT team_id FROM employee WHERE id = {row}.reporter_id) = {row}.team_id"
+    )
+
+
+def _sqlite_update_trigger() -> list[str]:
+    """Step 21's trigger on an updated defect, skipping an update whose old and new rows
+    both count under the same key."""
+    changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in quick_fix._COUNTED)
+    same_key = (
+        "COALESCE(NEW.campaign_id, 0) = COALESCE(OLD.campaign_id, 0) "
+        "AND NEW.team_id = OLD.team_id AND "
+        f"{quick_fix._fix_hours('NEW.', postgresql=False)} = "
+        f"{quick_fix._fix_hours('OLD.', postgresql=False)}"
+    )
+    unchanged = f"{_counts('NEW')} AND {_counts('OLD')} AND {same_key}"
+    body = f"{quick_fix._sqlite_row('OLD', -1)}; {quick_fix._sqlite_row('NEW', 1)}"
+    return [
+        "DROP TRIGGER IF EXISTS defect_quick_fix_update",
+        "CREATE TRIGGER defect_quick_fix_update AFTER UPDATE ON defect "
+        f"WHEN ({changed}) AND NOT ({unchanged}) BEGIN {body}; END",
+    ]
 
 
 def _sqlite_guards() -> list[str]:
@@ -73,5 +106,5 @@ def rebuild(database: Database) -> None:
 def apply(database: Database) -> None:
     if not is_postgresql(database):
         drop_sqlite_guards(database)
-        for statement in _sqlite_guards():
+        for statement in _sqlite_update_trigger() + _sqlite_guards():
             database.execute_sql(statement)
