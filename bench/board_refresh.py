@@ -118,7 +118,8 @@ WITHIN = {
     "sqlite": "julianday(d.fixed_at) <= julianday(d.reported_at) + ? / 24.0",
 }
 POINTS_BY_DAY = (
-    "SELECT team_id, {day}, SUM(amount) FROM ledger_team_hour WHERE campaign_key = ? GROUP BY 1, 2"
+    "SELECT team_id, {day}, SUM(amount) FROM ledger_team_hour WHERE campaign_key = ? "
+    "AND team_id IN ({teams}) GROUP BY 1, 2"
 )
 REPORTED_BY_DAY = (
     "SELECT {day}, COUNT(*) FROM defect WHERE campaign_id = ? AND reported_at >= ? "
@@ -207,10 +208,12 @@ class HandWritten:
         first, last = _period(starts, ends, today)
         last = min(last, today) if first <= today else last
         days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-        ranked = self.totals(campaign)
+        charted = self.totals(campaign)[: kpis.CHARTED_TEAMS]  # the chart's best teams only
         hour_case, hour_params = _day_case("hour", days, before=True)
-        amounts = self.rows(POINTS_BY_DAY.format(day=hour_case), *hour_params, campaign)
-        daily = {row[0]: [0] * (len(days) + 1) for row in ranked}  # [before, day 0, ...]
+        teams = [row[0] for row in charted]
+        points_sql = POINTS_BY_DAY.format(day=hour_case, teams=", ".join("?" * len(teams)))
+        amounts = self.rows(points_sql, *hour_params, campaign, *teams) if teams else []
+        daily = {team: [0] * (len(days) + 1) for team in teams}  # [before, day 0, ...]
         for team, day, amount in amounts:
             if team in daily and day is not None:
                 daily[team][int(day) + 1] += int(amount)
@@ -222,7 +225,7 @@ class HandWritten:
         ):
             reported[int(day)] = int(count)
         series = []
-        for team_id, _code, name, _points, _rank in ranked:
+        for team_id, _code, name, _points, _rank in charted:
             running, cumulative = daily[team_id][0], []
             for amount in daily[team_id][1:]:
                 running += amount
@@ -351,12 +354,22 @@ def _as_tuples(lines) -> list[tuple]:
     return [(y.line_code, y.line_name, y.produced, y.passed_first) for y in lines]
 
 
+def _first_difference(key: str, services: object, hand: object) -> str:
+    """Where two panels' rows part (the whole values run to thousands of characters)."""
+    if isinstance(services, list | tuple) and isinstance(hand, list | tuple):
+        for n, (mine, theirs) in enumerate(zip(services, hand, strict=False)):
+            if mine != theirs:
+                return f"{key}, row {n}: {mine!r} vs {theirs!r}"[:600]
+        return f"{key}: {len(services)} rows vs {len(hand)}"
+    return f"{key}: {services!r} vs {hand!r}"[:600]
+
+
 def _compare(services: dict[str, object], hand: dict[str, object]) -> None:
     if hand["ledger check"] is not None:
         hand = {**hand, "ledger check": "present"}
     differ = [key for key in services if services[key] != hand[key]]
     if differ:
-        details = "; ".join(f"{key}: {services[key]!r} vs {hand[key]!r}"[:400] for key in differ)
+        details = "; ".join(_first_difference(key, services[key], hand[key]) for key in differ)
         raise AssertionError(f"the board's services and the hand-written SQL disagree: {details}")
 
 
