@@ -1,4 +1,4 @@
-"""The indexes the boards' and the kiosk's reads use (schema steps 17 and 18): each main
+"""The indexes the boards' and the kiosk's reads use (schema steps 17, 18 and 26): each main
 read's plan uses its index on both engines, and `kiosk db check` names a missing one with
 the command that makes it again (rather than a board that slows down as the data grows)."""
 
@@ -44,3 +44,16 @@ def test_db_check_names_the_defect_rollups_missing_indexes(database, capsys):
         tables = ("defect", "ledger_entry")
         names = {i.name for table in tables for i in connection.get_indexes(table)}
     assert expected <= names
+
+
+def test_db_check_names_the_ledger_cause_index_missing(database, capsys):
+    """Schema step 26's: a defect's points and a contest's scoreboard read the ledger rows of
+    one cause; without it each read walks the whole ledger."""
+    with db.connection() as connection:
+        connection.execute_sql("DROP INDEX ledger_entry_cause")
+    assert main(["db", "check", "--db", database]) == 1
+    err = capsys.readouterr().err
+    assert "ledger_entry_cause" in err and "kiosk db upgrade" in err
+    assert main(["db", "upgrade", "--db", database]) == 0
+    assert "Made the missing index(es) again: ledger_entry_cause." in capsys.readouterr().out
+    assert main(["db", "check", "--db", database]) == 0

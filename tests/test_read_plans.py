@@ -1,4 +1,4 @@
-"""Each main read's plan uses the index kept for it (schema steps 17 and 18), on both engines:
+"""Each main read's plan uses the index kept for it (schema steps 17 to 26), on both engines:
 SQLite's EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN with sequential scans priced out (so
 the plan shows that the index is usable, whatever the table's size here)."""
 
@@ -14,8 +14,9 @@ from kiosk.services.defects import lifecycle, proposals, worklist
 from kiosk.services.lines import anomalies, suppliers
 from kiosk.services.plant.stations import lookup_station
 from kiosk.services.reports import kpis, reports
-from kiosk.services.training import assessments
-from models import Team, db
+from kiosk.services.training import assessments, contests
+from models import Defect, Team, db
+from models.contests import Contest
 
 
 class _Queries(logging.Handler):
@@ -66,6 +67,16 @@ def crowded_team() -> int:
         return Team.get(Team.code == "T1").id
 
 
+def a_defect() -> str:
+    with db.connection():
+        return str(Defect.select(Defect.id).order_by(Defect.reported_at).first().id)
+
+
+def a_contests_points() -> dict[int, int]:
+    with db.connection():
+        return contests._points_by_team(Contest(id=1))
+
+
 READS = {
     "worklist of a team": (
         lambda clock: worklist.worklist_page(Caller.system(clock), crowded_team()),
@@ -112,6 +123,17 @@ READS = {
         lambda clock: assessments.coverage_page(offset=40, limit=20),
         "EXISTS",
         "employee_coverage_group",
+    ),
+    # schema step 26: the ledger rows of one cause
+    "a defect's points (defect detail)": (
+        lambda clock: lifecycle.defect_detail(Caller.system(clock), a_defect()),
+        '"cause_id" =',
+        "ledger_entry_cause",
+    ),
+    "a contest's points by team (scoreboard)": (
+        lambda clock: a_contests_points(),
+        '"cause_id" =',
+        "ledger_entry_cause",
     ),
 }
 

@@ -18,6 +18,7 @@ from models.migrations import v0017_read_indexes as read_indexes
 from models.migrations import v0018_defect_rollups as defect_rollups
 from models.migrations import v0022_top_people_index as top_people_index
 from models.migrations import v0024_coverage_rollup as coverage_rollup
+from models.migrations import v0026_ledger_cause_index as ledger_cause_index
 
 
 @dataclass(frozen=True)
@@ -120,13 +121,18 @@ def _read_index_steps(
         ),
         (top_people_index.VERSION, top_people_index.INDEXES, top_people_index.create_indexes),
         (coverage_rollup.VERSION, coverage_rollup.INDEXES, coverage_rollup.create_indexes),
+        (
+            ledger_cause_index.VERSION,
+            ledger_cause_index.INDEXES,
+            ledger_cause_index.create_indexes,
+        ),
     ]
 
 
 def missing_indexes() -> list[str]:
-    """The indexes the boards' and the kiosk's reads use (schema steps 17, 18, 22 and 24) that this
-    database lacks: dropped by hand, or restored without them. Only those of the steps
-    applied."""
+    """The indexes the boards' and the kiosk's reads use (schema steps 17, 18, 22, 24 and
+    26) that this database lacks: dropped by hand, or restored without them. Only those of
+    the steps applied."""
     missing = []
     with db.connection() as database:
         version = migrations.current_version(database)
