@@ -110,6 +110,40 @@ def test_a_verification_after_the_sweep_charged_adds_nothing(demo_plant, clock):
     assert _outcomes(defect_id) == [("overdue", -2)]
 
 
+def _late_and_not_charged(clock) -> list[str]:
+    """The slow reference: every late defect read into Python, less every charge."""
+    with db.connection():
+        late = {
+            str(defect.id)
+            for defect in Defect.select()
+            if defect.due_at < clock.now()
+            and (defect.verified_at is None or defect.verified_at > defect.due_at)
+        }
+        charged = {
+            entry.cause_id
+            for entry in LedgerEntry.select()
+            if entry.idempotency_key.startswith("overdue:")
+        }
+    return sorted(late - charged)
+
+
+def test_the_sweep_finds_in_sql_exactly_the_late_defects_not_charged(demo_plant, clock):
+    """The candidates come from one statement (the charge found by its key, whose text the
+    database makes from the id as Python does), and match the slow reference at each step:
+    before any charge, after one, and after the sweep."""
+    caller = Caller.of(auth.identify_badge("E4004"), clock)
+    fixed_late = report_defect(caller, DefectDraft("L1-S02", "machine", "minor", "inspection", "a"))
+    lifecycle.mark_fixed(Caller.of(auth.identify_badge("E1004"), clock), fixed_late.id)
+    clock.advance(timedelta(hours=49))
+    expected = _late_and_not_charged(clock)
+    assert str(fixed_late.id) in expected and len(expected) >= 2
+    assert deadlines._candidates(clock) == expected
+    assert deadlines._charge(clock, expected[0])
+    assert deadlines._candidates(clock) == _late_and_not_charged(clock) == expected[1:]
+    assert deadlines.sweep(Caller.system(clock)).charged_now == len(expected) - 1
+    assert deadlines._candidates(clock) == _late_and_not_charged(clock) == []
+
+
 def test_upgrade_reverses_the_later_of_a_double_outcome(demo_plant, clock):
     draft = DefectDraft("L2-S01", "machine", "minor", "inspection", "paid both ways")
     defect_id = report_defect(Caller.of(auth.identify_badge("E4004"), clock), draft).id

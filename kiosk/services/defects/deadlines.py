@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from peewee import Cast, ColumnBase, Value, fn
+
 from kiosk.caller import Caller
 from kiosk.clock import Clock
 from kiosk.services.defects.lifecycle import deadline_now, lock_defect, write_deadline_outcome
 from kiosk.services.platform import uow
-from models import Campaign, Defect, LedgerEntry
+from models import Campaign, Defect, LedgerEntry, db
 
 
 @dataclass(frozen=True)
@@ -24,21 +26,38 @@ class SweepResult:
     charged_now: int  # deductions this sweep wrote (others had been written before)
 
 
+def _overdue_key() -> ColumnBase:
+    """`overdue:<id>` of each defect, in SQL: the key its late points are written under
+    (lifecycle's `_outcome_keys`). PostgreSQL keeps the id as a uuid, whose text is
+    Python's; SQLite keeps its 32 hex digits, put in Python's 8-4-4-4-12 groups here."""
+    if db.is_postgresql():
+        text: ColumnBase = Cast(Defect.id, "text")
+    else:
+        groups = [fn.SUBSTR(Defect.id, start, length) for start, length in _UUID_GROUPS]
+        text = groups[0]
+        for group in groups[1:]:
+            text = text.concat("-").concat(group)
+    return Value("overdue:").concat(text)
+
+
+_UUID_GROUPS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+
+
 @uow.read
 def _candidates(clock: Clock) -> list[str]:
+    """The defects past their window, not verified in it, and not charged yet: found in SQL
+    (each charge is one probe of the ledger's unique key), not by reading every late
+    defect and every charge of the plant's history."""
     now = clock.now()
+    charged = LedgerEntry.select(LedgerEntry.id).where(
+        LedgerEntry.idempotency_key == _overdue_key()
+    )
     late = Defect.select(Defect.id).where(
         (Defect.due_at < now)
         & (Defect.verified_at.is_null() | (Defect.verified_at > Defect.due_at))
+        & ~fn.EXISTS(charged)
     )
-    ids = {str(row.id) for row in late}
-    charged = {
-        row.cause_id
-        for row in LedgerEntry.select(LedgerEntry.cause_id).where(
-            LedgerEntry.idempotency_key.startswith("overdue:")
-        )
-    }
-    return sorted(ids - charged)
+    return sorted(str(row.id) for row in late)
 
 
 @uow.write(idempotent=True)  # each -2 has its key: charging twice writes nothing twice
