@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import textual._wait
 
 from kiosk.clock import FrozenClock
 from kiosk.services.platform import database as database_service
@@ -25,15 +24,6 @@ from tests.helpers.pg import admin_execute, database_url, scratch_database, serv
 from tests.helpers.plant import START, build
 
 ENGINES = ("sqlite", "postgresql")
-
-# The Pilot waits after every key (pilot.press) and in every pause() until the process looks
-# idle: a window of SLEEP_GRANULARITY (Textual's: 20 ms) that used under a twentieth of it in
-# CPU. Most of those waits found the app idle in the first window, so a test spent most of
-# its time asleep (the snapshot pictures: 70 % of their wall time). 5 ms windows, still idle
-# only below a twentieth of CPU, end each wait as soon as the app is done; the waits that
-# matter (workers, messages) are explicit in tests/helpers/app.py settle().
-textual._wait.SLEEP_GRANULARITY = 0.005
-textual._wait.SLEEP_IDLE = textual._wait.SLEEP_GRANULARITY / 20
 _database_numbers = itertools.count(1)
 
 
