@@ -80,7 +80,7 @@ async def test_a_supervisor_passes_and_sees_coverage_rise(demo_plant, clock):
         quality = next(r for r in table_rows(app, "#by-department") if r[0] == "Quality")
         assert quality == ["Quality", "1", "7", "14 %"]
         team = next(r for r in table_rows(app, "#by-team") if r[0].startswith("Quality Insp"))
-        assert team[1:] == ["1", "6", "16 %"]
+        assert team[1:] == ["1", "16 %"]  # at 80x24 a team's Total gives way to its name
 
 
 async def test_double_enter_saves_once_a_lost_database_keeps_the_choice_no_coverage(

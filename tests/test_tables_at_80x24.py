@@ -166,6 +166,7 @@ async def test_a_tall_form_scrolls_its_fields_above_its_buttons(demo_plant, cloc
             last = form.query_one("#field-member4")
             last.focus()
             await settle(pilot)
+            await pilot.wait_for_scheduled_animations()  # focus scrolls it into view, animated
             assert fields.region.contains_region(last.region), (fields.region, last.region)
 
 
