@@ -20,17 +20,19 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import NamedTuple
 
 from bench import Result, engine_url, median_seconds
 from bench.board import _plant
 from bench.board_refresh import seed
 from kiosk.caller import Caller
 from kiosk.clock import FrozenClock
-from kiosk.services.defects import worklist
-from kiosk.services.lines import anomalies, suppliers
+from kiosk.services.defects import lifecycle, proposals, worklist
+from kiosk.services.lines import anomalies, lines, suppliers
 from kiosk.services.plant.stations import lookup_station
+from kiosk.services.platform.auth import identify_badge
 from kiosk.services.reports import kpis, reports
-from kiosk.services.training import assessments
+from kiosk.services.training import assessments, contests
 from models import Defect, Station, Team, db
 
 SCALE = float(os.environ.get("QK_BENCH_SCALE", "1"))  # of `kiosk demo --scale plant`
@@ -38,10 +40,27 @@ TARGET_READ = 3.0
 TARGET_WORKLIST = 2.0
 CLOCK = FrozenClock(datetime(2025, 9, 10, 8, tzinfo=UTC))
 REPEAT = 20
+EVALUATION_DAYS = 7  # the period a line evaluation's suggestions cover here
+# a demo defect on both plants: verified on time, so its detail shows its points
+DETAIL_DEFECT = "Sealing area dusty; gasket surfaces contaminated."
+REVIEWER = "E4001"  # the demo's quality admin: reviews proposals
+HOST = "E1001"  # a leader: hosts the contest played on both plants
 
 
-def _reads(crowded: int, station: str) -> dict[str, Callable[[], object]]:
+class Prepared(NamedTuple):
+    """What one side's reads are asked about."""
+
+    crowded: int  # the team with the long backlog (T1)
+    quiet: int  # a team with 20 open defects (plant) or none (demo)
+    station: str
+    defect: str
+    contest: int
+
+
+def _reads(side: Prepared) -> dict[str, Callable[[], object]]:
     clock = CLOCK
+    start = CLOCK.now().date() - timedelta(days=EVALUATION_DAYS)
+    reviewer = Caller.of(identify_badge(REVIEWER), clock)
     return {
         "board KPI tiles": lambda: kpis.board_summary(Caller.system(clock)),
         "daily points chart": lambda: kpis.daily_series(Caller.system(clock)),
@@ -50,9 +69,31 @@ def _reads(crowded: int, station: str) -> dict[str, Callable[[], object]]:
         "supplier ranking": lambda: suppliers.supplier_ranking(Caller.system(clock)),
         "anomaly Pareto": lambda: anomalies.anomaly_pareto(Caller.system(clock)),
         "first-pass yield": lambda: kpis.board_yields(Caller.system(clock)),
-        "team worklist": lambda: worklist.worklist_page(Caller.system(clock), crowded),
-        "station lookup": lambda: lookup_station(Caller.system(clock), station),
+        "team worklist": lambda: worklist.worklist_page(Caller.system(clock), side.crowded),
+        "station lookup": lambda: lookup_station(Caller.system(clock), side.station),
+        "defect detail": lambda: lifecycle.defect_detail(Caller.system(clock), side.defect),
+        "contest scoreboard": lambda: contests.scoreboard(side.contest),
+        "proposals queue": lambda: proposals.review_queue(reviewer),
+        "line evaluation suggestions": lambda: lines.evaluation_suggestions(
+            start, CLOCK.now().date()
+        ),
     }
+
+
+def _play_contest() -> int:
+    """A contest of the demo's two contest teams, five items answered by both (the same
+    on both plants, through the services, so the scoreboard has points to sum)."""
+    caller = Caller.of(identify_badge(HOST), CLOCK)
+    teams = contests.contest_teams()[:2]
+    contest = contests.create_contest(caller, "Bench contest", [t.code for t in teams])
+    rng = random.Random(3)
+    for _ in range(5):
+        item = contests.draw_item(caller, contest.id, rng=rng).item
+        assert item is not None
+        for n, team in enumerate(teams):
+            position = item.choices[n % len(item.choices)].position
+            contests.submit_answer(caller, contest.id, item.number, team.id, position, member=1 + n)
+    return contest.id
 
 
 def _open_defects(team: Team, count: int, rng: random.Random) -> None:
@@ -88,8 +129,8 @@ def _open_defects(team: Team, count: int, rng: random.Random) -> None:
 ROUNDS = 5  # demo and plant timed in alternating blocks, so a change in load hits both
 
 
-def _prepare(size: str, url: str) -> tuple[int, int, str]:
-    """Seed one side; (the crowded team's id, a quiet team's id, a station code)."""
+def _prepare(size: str, url: str) -> Prepared:
+    """Seed one side, and say what its reads are asked about."""
     if size == "plant":
         seed(url, SCALE)  # `kiosk demo --scale`: the demo plant grown to a plant
     else:
@@ -98,22 +139,24 @@ def _prepare(size: str, url: str) -> tuple[int, int, str]:
         crowded = Team.get(Team.code == "T1")
         quiet = Team.create(code="TQ", name="Quiet Team", kind="line")
         station = Station.select().order_by(Station.id).first().code
+        defect = str(Defect.get(Defect.description == DETAIL_DEFECT).id)
+    contest = _play_contest()
     if size == "plant":
         _open_defects(crowded, 5000, random.Random(1))
         _open_defects(quiet, 20, random.Random(2))
         with db.connection() as database:
             database.execute_sql("ANALYZE")
-    return crowded.id, quiet.id, station
+    return Prepared(crowded.id, quiet.id, station, defect, contest)
 
 
-def _block(url: str, crowded: int, quiet: int, station: str) -> dict[str, list[float]]:
+def _block(url: str, side: Prepared) -> dict[str, list[float]]:
     """One block of timings on the database at `url` (bound again first, one warm-up call
     of each read untimed), REPEAT // ROUNDS calls of each read."""
     db.bind(url)
     with db.connection():
-        reads = _reads(crowded, station)
+        reads = _reads(side)
         reads["worklist of the quiet team"] = partial(
-            worklist.worklist_page, Caller.system(CLOCK), quiet
+            worklist.worklist_page, Caller.system(CLOCK), side.quiet
         )
         samples: dict[str, list[float]] = {}
         for name, read in reads.items():
@@ -134,11 +177,11 @@ def run(engine: str, server_url: str | None = None) -> list[Result]:
             url = stack.enter_context(
                 engine_url(engine, f"qk_bench_reads_{size}", folder, server_url)
             )
-            sides[size] = (url, *_prepare(size, url))
+            sides[size] = (url, _prepare(size, url))
             db.close_all()
         for _ in range(ROUNDS):
-            for size, (url, crowded, quiet, station) in sides.items():
-                for name, taken in _block(url, crowded, quiet, station).items():
+            for size, (url, side) in sides.items():
+                for name, taken in _block(url, side).items():
                     samples[size].setdefault(name, []).extend(taken)
     timings = {
         size: {name: statistics.median(taken) for name, taken in by_read.items()}

@@ -9,7 +9,7 @@ import math
 import pytest
 
 from bench import __main__ as bench_main
-from bench import board_live, board_refresh, pooled, startup
+from bench import board_live, board_refresh, pooled, reads, startup
 from kiosk.services.reports import kpis
 from models import db
 
@@ -61,6 +61,29 @@ def test_board_live_runs(engine, request, monkeypatch):
     # what it measured, whatever the timings (a loaded machine writes fewer, shows later)
     assert "writes from 4 processes" in cpu.measured and "commit to drawn" in shown.measured
     assert "vs 100 refreshes" in memory.name and memory.ratio > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_reads_compares_each_read_of_both_plants(engine, request, monkeypatch):
+    """Every read the issue names is timed on both plants (a tiny plant here), the contest
+    played on both, and the 5,000-against-20 worklist row is there."""
+    server = request.getfixturevalue("pg_server") if engine == "postgresql" else None
+    monkeypatch.setattr(reads, "SCALE", 0.005)
+    monkeypatch.setattr(reads, "REPEAT", 1)
+    monkeypatch.setattr(reads, "ROUNDS", 1)
+    results = reads.run(engine, server)
+    names = [result.name.removesuffix(f" plant vs demo ({engine})") for result in results]
+    assert {
+        "defect detail",
+        "contest scoreboard",
+        "proposals queue",
+        "line evaluation suggestions",
+        "team worklist",
+        "coverage (page of missing)",
+    } <= set(names)
+    assert names[-1] == f"worklist 5,000 open vs 20 ({engine})"
+    assert all(math.isfinite(result.ratio) and result.ratio > 0 for result in results)
 
 
 @pytest.mark.slow
