@@ -275,6 +275,58 @@ async def test_the_review_queue_pages_every_proposal_once(demo_plant, clock):
         assert [row[3] for row in rows(app, "#queue")] == expected[50:100]
 
 
+def test_proposal_views_read_as_tuples_say_what_the_rows_say(demo_plant, clock):
+    """The proposals' views (queue, detail, one's own) are made from plain tuples: each
+    field as the model instances say, a reviewer's name, and a proposal without a team."""
+    import uuid
+
+    from kiosk.services.defects import proposals
+    from models.proposals import Proposal
+
+    with db.connection():
+        submitter = Employee.get(Employee.badge_code == "E4003")
+        Proposal.create(
+            id=uuid.UUID(int=7),
+            submitter=submitter.id,
+            team=None,
+            title="Teamless idea",
+            problem="p",
+            proposal="q",
+            benefit="b",
+            status="submitted",
+            submitted_at=clock.now(),
+        )
+        views = {view.id: view for view in proposals._views(proposals._query())}
+        rows = list(Proposal.select())
+        assert len(views) == len(rows) >= 3
+        for row in rows:
+            view = views[str(row.id)]
+            assert view.short_id == str(row.id)[:8]
+            assert (view.title, view.problem, view.proposal, view.benefit, view.status) == (
+                row.title,
+                row.problem,
+                row.proposal,
+                row.benefit,
+                row.status,
+            )
+            assert (view.submitted_at, view.reviewed_at, view.points) == (
+                row.submitted_at,
+                row.reviewed_at,
+                row.points,
+            )
+            person = row.submitter
+            assert (view.submitter_id, view.submitter_name, view.submitter_badge) == (
+                person.id,
+                person.name,
+                person.badge_code,
+            )
+            assert view.team_name == (row.team.name if row.team_id else "(no team)")
+            assert view.reviewed_by == (row.reviewed_by.name if row.reviewed_by_id else None)
+            assert view.review_comment == (row.review_comment or "")
+    assert any(view.reviewed_by for view in views.values())
+    assert views[str(uuid.UUID(int=7))].team_name == "(no team)"
+
+
 def test_station_lookup_shows_the_most_urgent_and_counts_them_all(plant, clock):
     from kiosk.services.plant.stations import OPEN_SHOWN, lookup_station
     from models import Station
