@@ -12,7 +12,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
+import math
 import sys
+import traceback
+from collections.abc import Callable
 
 from bench import Result
 
@@ -88,11 +92,24 @@ def run(names: list[str], db_url: str | None = None, both: bool = False) -> int:
         server_url = stack.enter_context(postgres_server(db_url)) if needs_server else None
         for name in chosen:
             module = __import__(f"bench.{name}", fromlist=["run"])
-            if name in ENGINE_FREE:
-                results += module.run()
-            else:
-                for engine in on:
-                    results += module.run(engine, server_url if engine == "postgresql" else None)
+            runs = (
+                [(name, module.run)]
+                if name in ENGINE_FREE
+                else [
+                    (
+                        f"{name} ({engine})",
+                        functools.partial(
+                            module.run, engine, server_url if engine == "postgresql" else None
+                        ),
+                    )
+                    for engine in on
+                ]
+            )
+            for title, measure in runs:
+                got = _measured(title, measure)
+                for result in got:  # as they come: a long run shows what it has so far
+                    print(result.line(), flush=True)
+                results += got
             print(f"… {name} done", flush=True)
     print()
     print(f"{'benchmark':<42} {'ratio':>9}   {'target':<10}  result  measured")
@@ -101,6 +118,17 @@ def run(names: list[str], db_url: str | None = None, both: bool = False) -> int:
     missed = [r for r in results if not r.met]
     print(f"\n{len(results) - len(missed)} of {len(results)} targets met.")
     return 0
+
+
+def _measured(title: str, measure: Callable[[], list[Result]]) -> list[Result]:
+    """One benchmark's results; one that stops with an error is reported as missed (with
+    its traceback above) and the others still run."""
+    try:
+        return measure()
+    except Exception as exc:  # a benchmark's own failure must not lose the other figures
+        traceback.print_exc()
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return [Result(title, f"stopped: {type(exc).__name__}: {reason}", math.inf, 0.0, "")]
 
 
 if __name__ == "__main__":

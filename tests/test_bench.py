@@ -8,8 +8,8 @@ import math
 
 import pytest
 
+from bench import Result, board_live, board_refresh, pooled, reads, scan, startup
 from bench import __main__ as bench_main
-from bench import board_live, board_refresh, pooled, reads, startup
 from kiosk.services.reports import kpis
 from models import db
 
@@ -35,6 +35,19 @@ def test_bench_runs_on_the_engine_given_or_both():
     with pytest.raises(SystemExit):
         bench_main.engines("mysql://host/db", False)
     assert bench_main.main(["no-such-bench"]) == 2
+
+
+def test_a_benchmark_that_stops_is_reported_missed_and_the_others_still_run(monkeypatch, capsys):
+    def stops() -> list[Result]:
+        raise RuntimeError("No nodes match '#station-card'\nmore")
+
+    monkeypatch.setattr(startup, "run", stops)
+    monkeypatch.setattr(scan, "run", lambda: [Result("scan burst", "1 burst", 0.05, 0.1, "s")])
+    assert bench_main.run(["startup", "scan"]) == 0
+    out = capsys.readouterr().out
+    assert "startup" in out and "MISSED  stopped: RuntimeError: No nodes match" in out
+    assert "scan burst" in out and "ok      1 burst" in out
+    assert "1 of 2 targets met." in out
 
 
 @pytest.mark.slow
