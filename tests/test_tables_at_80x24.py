@@ -3,9 +3,19 @@ under the table as hidden) and shows them all at 120x40; a long note reads in fu
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
+
+from kiosk import i18n
+from kiosk.caller import Caller
+from kiosk.i18n import _
+from kiosk.services.defects.defects import DefectDraft, report_defect
+from kiosk.services.platform import auth
 from kiosk.services.training import contests
+from models import ProductionLine, Station, Team, db
 from screens.widgets.tables import Col, FittedTable, choose_columns
-from tests.helpers.app import fill_form, make_app, open_menu_entry, settle, sign_in
+from tests.helpers.app import fill_form, make_app, open_menu_entry, settle, sign_in, table_rows
 from tests.helpers.contest import first_item_answered_right, open_host_screen
 
 SIZES = ((80, 24), (120, 40))
@@ -184,3 +194,35 @@ def test_a_wrapped_note_is_narrowed_before_a_name_is_elided_and_never_cut():
     kept, hidden = choose_columns(columns, rows, 40)  # then the name is elided
     widths = {c.key: w for _n, c, w in kept}
     assert not hidden and widths["what"] == 20 and widths["who"] < len("Zhang Wei")
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_the_black_list_names_each_overdue_defect_at_80x24(demo_plant, clock, language):
+    """Which defect is late is the point of the black list: at 80x24, in Chinese too (its
+    longer "3天04时"), each overdue row shows the defect's id beside how late it is, with a
+    plant's station codes; the station goes before the id. At 120x40 both show."""
+    with db.connection():
+        line = ProductionLine.get(ProductionLine.team == Team.get(Team.code == "T1").id)
+        Station.create(code="PL001-S01", name="Station 1", line=line)
+    reporter = Caller.of(auth.identify_badge("E4004"), clock)
+    draft = DefectDraft("PL001-S01", "machine", "critical", "inspection", "Torque drifts")
+    late = report_defect(reporter, draft).id
+    clock.advance(timedelta(days=5, hours=4))  # long past its correction window
+    with i18n.language(language):
+        overdue, defect = _("Overdue"), _("Defect")
+    for size in SIZES:
+        app = make_app(demo_plant, clock, language)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await pilot.press("f7")  # from the sign-in screen
+            await settle(pilot)
+            table = app.screen.query_one("#overdue", FittedTable)
+            shown = headers(table)
+            assert shown[:2] == [overdue, defect], f"{size}: {shown}"
+            assert table.region.right <= size[0]
+            assert table.virtual_size.width <= table.size.width, "nothing cut at the right"
+            rows = {row[1]: row for row in table_rows(app, "#overdue")}
+            assert late[:8] in rows, f"{size}: {sorted(rows)}"
+            assert all(len(key) == 8 for key in rows)  # every row names its defect
+            if size != SIZES[0]:
+                assert "PL001-S01" in rows[late[:8]], rows[late[:8]]

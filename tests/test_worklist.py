@@ -215,7 +215,8 @@ async def test_a_leader_sees_the_time_left_of_what_awaits_verification_at_80(
     demo_plant, clock, language
 ):
     """At 80x24, with a plant's rows, the countdown stays beside the status (in a word
-    or two: "to verify"; the defect's screen names it in full); severity goes first."""
+    or two: "to verify"; the defect's screen names it in full), of my team and of all
+    teams; severity goes first."""
     fixed = _plant_like_rows(clock)
     with db.connection():
         seconds = int((Defect.get_by_id(fixed).due_at - clock.now()).total_seconds())
@@ -242,6 +243,18 @@ async def test_a_leader_sees_the_time_left_of_what_awaits_verification_at_80(
         late = [cells for key, cells in rows.items() if PLANT_STATION in cells and key != fixed[:8]]
         assert len(late) == 3
         assert all(cells[headers.index(time_left)].startswith(_overdue(language)) for cells in late)
+        await pilot.press("a")  # all teams: a plant's longer station codes compete too
+        await settle(pilot)
+        headers = [column.label.plain for column in table.columns.values()]
+        assert {status, time_left} <= set(headers), headers
+        assert table.region.right <= 80 and table.virtual_size.width <= table.size.width
+        everyone = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        assert all(row[headers.index(time_left)] for row in everyone)
+        ours = {row[0]: row for row in everyone}[fixed[:8]]  # on the first page
+        assert ours[headers.index(time_left)] == left
+        assert ours[headers.index(status)] == to_verify
+        await pilot.press("a")
+        await settle(pilot)
         await pilot.press("s")  # fixed, awaiting verification: what a leader goes to verify
         await settle(pilot)
         with i18n.language(language):

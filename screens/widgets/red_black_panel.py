@@ -27,10 +27,11 @@ COLUMNS = {
         Col("team", N_("Team"), 1, flex=True, min_width=8),
         Col("points", N_("Points")),
     ),
+    # which defect is late is the point of the list: its id goes after its station
     "#overdue": (
         Col("overdue", N_("Overdue")),
-        Col("defect", N_("Defect"), 2),
-        Col("station", N_("Station"), 1),
+        Col("defect", N_("Defect"), 1),
+        Col("station", N_("Station"), 2),
         Col("severity", N_("Severity"), 3),
         Col("team", N_("Team"), 4, flex=True, min_width=8),
     ),
