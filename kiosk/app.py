@@ -95,18 +95,23 @@ class KioskApp(App[None]):
 
     # -- session -----------------------------------------------------------------
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
+        first: Screen[Any]
         if self.start_screen is not None:
-            self.push_screen(self.start_screen())
+            first = self.start_screen()
         elif self.board_only:
             from screens.board import BoardScreen  # charts and KPIs: only boards load them
 
-            self.push_screen(BoardScreen(rotate=True))
+            first = BoardScreen(rotate=True)
         else:
             from screens.signin import SignInScreen
 
-            self.push_screen(SignInScreen())
+            first = SignInScreen()
         self.set_interval(1.0, self.check_idle_sign_out)
+        # the rules and the database load in a thread once the first screen is mounted and
+        # drawn: started earlier, that thread's imports took the interpreter from the
+        # screen's compose and first paint (one core at a time), and the screen came later
+        await self.push_screen(first)
         self.call_after_refresh(self.start_services)
 
     # -- start-up: the first screen first, then the rules and the database ----------------
