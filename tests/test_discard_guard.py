@@ -1,6 +1,7 @@
 """Nothing entered is lost to one stray Esc: a form with something typed or changed asks
 first ("Discard what you typed?"; keep editing is the default), a form left as it opened
-closes at once. Driven by the Pilot at 80x24 on both engines, in English and Chinese."""
+closes at once. Driven by the Pilot at 80x24 on both engines, in English and Chinese.
+And the sign-in's PIN step says whose badge it is."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from tests.helpers.app import (
     settle,
     shown_lines,
     sign_in,
+    text_of,
 )
 
 TYPED = "Crimp height off on 3 of 20 pieces"
@@ -221,3 +223,21 @@ async def test_the_question_in_chinese_fits_at_80x24(demo_plant, clock):
         await settle(pilot)
         assert isinstance(app.screen, DefectReportScreen)
         assert app.screen.query_one("#description", Input).value == "压接高度超差"
+
+
+async def test_the_pin_step_shows_whose_badge_it_is(demo_plant, clock):
+    app = make_app(demo_plant, clock)
+    async with app.run_test(size=SMALL) as pilot:
+        await sign_in(pilot, "E1001")
+        assert text_of(app, "#signing-in") == "Badge E1001"
+        assert app.screen.query_one("#signing-in").display
+        assert "enter your PIN" in text_of(app, "#prompt")
+        lines = shown_lines(app)
+        assert any("Badge E1001" in line for line in lines), lines
+        await pilot.press("escape")  # back to the badge: nobody is signing in
+        await settle(pilot)
+        assert not app.screen.query_one("#signing-in").display
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        await sign_in(pilot, "E1001")
+        assert text_of(app, "#signing-in") == "工牌 E1001"
