@@ -19,6 +19,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from kiosk.errors import ServiceError, ValidationFailed
 from kiosk.i18n import N_, _
 from screens.base import KioskModal, Message
+from screens.discard import AsksBeforeDiscarding
 from screens.widgets.form_problems import point_out
 from screens.widgets.limited_input import DATE_LENGTH, LimitedInput
 from screens.widgets.quick_select import QuickSelect, numbered
@@ -50,8 +51,9 @@ class FormField:
         )
 
 
-class ActionForm(KioskModal):
-    """Dismisses with the service's result, or None when cancelled."""
+class ActionForm(AsksBeforeDiscarding, KioskModal):
+    """Dismisses with the service's result, or None when cancelled (Esc or Cancel with
+    something typed asks first: screens/discard.py)."""
 
     CSS_PATH: ClassVar[str | PurePath | list[str | PurePath] | None] = "action_form.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Save")]
@@ -107,6 +109,7 @@ class ActionForm(KioskModal):
             self.query_one(f"#field-{self.fields[0].name}").focus()
         else:
             self.query_one("#form-submit", Button).focus()
+        self.remember_start()
 
     def values(self) -> dict[str, str | None]:
         values: dict[str, str | None] = {}
@@ -147,4 +150,4 @@ class ActionForm(KioskModal):
             self.action_cancel()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave(lambda: self.dismiss(None))

@@ -19,6 +19,7 @@ from kiosk.errors import ServiceError, ValidationFailed
 from kiosk.i18n import N_, _
 from kiosk.services.plant import campaigns
 from screens.base import DataChanged, KioskModal, KioskScreen, Message
+from screens.discard import AsksBeforeDiscarding
 from screens.widgets.form_problems import point_out
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.limited_input import DATE_LENGTH, LimitedInput
@@ -234,9 +235,9 @@ class ConfirmActivation(KioskModal):
         self.dismiss(False)
 
 
-class CampaignForm(KioskScreen):
+class CampaignForm(AsksBeforeDiscarding, KioskScreen):
     """A new campaign: name, dates, phases, every rule and target. Dismisses with the
-    created campaign, or None when cancelled."""
+    created campaign, or None when cancelled (with something typed, Esc asks first)."""
 
     CSS_PATH = "campaigns.tcss"
     BINDINGS = [Binding("ctrl+s", "submit", "Save"), Binding("escape", "cancel", "Cancel")]
@@ -318,6 +319,7 @@ class CampaignForm(KioskScreen):
     def on_mount(self) -> None:
         self.query_one("#field-name", Input).focus()
         self.say(_("Fill in the campaign; Ctrl+S saves it (inactive), Esc cancels."))
+        self.remember_start()
 
     def _value(self, key: str) -> str:
         return self.query_one(f"#field-{key}", Input).value
@@ -392,4 +394,4 @@ class CampaignForm(KioskScreen):
             self.action_cancel()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave(lambda: self.dismiss(None))

@@ -18,6 +18,7 @@ from kiosk.services.defects import defects
 from kiosk.services.plant.stations import StationView
 from kiosk.services.platform import outbox
 from screens.base import KioskScreen, Message
+from screens.discard import AsksBeforeDiscarding
 from screens.widgets.key_help import KeyHelp
 from screens.widgets.quick_select import QuickSelect, numbered
 
@@ -46,8 +47,9 @@ def report_drafts(app: App) -> dict[str, ReportDraft]:
     return drafts
 
 
-class DefectReportScreen(KioskScreen):
-    """Returns a one-line receipt (str) when the defect is saved, None when cancelled."""
+class DefectReportScreen(AsksBeforeDiscarding, KioskScreen):
+    """Returns a one-line receipt (str) when the defect is saved, None when cancelled (Esc
+    or Cancel with something typed asks first: screens/discard.py)."""
 
     CSS_PATH = "defect_report.tcss"
     BINDINGS = [
@@ -159,12 +161,15 @@ class DefectReportScreen(KioskScreen):
         )
         category = self.query_one("#category", Select)
         if self._draft is not None:
+            self.remember_start()  # a draft brought back was typed: Esc asks before dropping it
             self._restore(self._draft)
         elif self._remembered[0] is not None:  # the usual case: straight to the description
             category.value = self._remembered[0]
             self.query_one("#description", Input).focus()
         else:
             category.focus()
+        if self._start is None:
+            self.remember_start()  # the choices made for them are not "typed"
         self.say(
             _(
                 "The team must correct it within {correction_window_hours} hours. Ctrl+S or "
@@ -305,7 +310,10 @@ class DefectReportScreen(KioskScreen):
             self.action_cancel()
 
     def action_cancel(self) -> None:
-        self._forget_draft()  # Esc: the person chose to drop it
+        self.leave(self._discard)
+
+    def _discard(self) -> None:
+        self._forget_draft()  # the person chose to drop it
         self.dismiss(None)
 
     def _forget_draft(self) -> None:

@@ -52,6 +52,7 @@ class SignInScreen(ScanningScreen):
         with Center(), Vertical(id="signin-box"):
             yield Static(_("Quality Kiosk"), id="title")
             yield Static(_("Strive for Zero Defects · Fully Build Reliability"), id="slogan")
+            yield Static("", id="signing-in", markup=False)  # the badge, once it is scanned
             yield Static(_("Scan your badge"), id="prompt", markup=False)
             yield ScanInput(_("badge code, e.g. E1002"), id="badge")
             yield Input(placeholder=_("PIN"), password=True, id="pin", max_length=16)
@@ -61,6 +62,7 @@ class SignInScreen(ScanningScreen):
 
     def on_mount(self) -> None:
         self.query_one("#pin", Input).display = False
+        self.query_one("#signing-in", Static).display = False
         self.query_one("#badge", ScanInput).focus()
         self.call_service(_demo_hints, on_done=self.show_hints, on_error=lambda _e: None)
         preset = getattr(self.app, "preset_badge", None)  # `kiosk ssh-shell`: a mapped user
@@ -154,6 +156,11 @@ class SignInScreen(ScanningScreen):
         """Ask for the next secret after the badge (always a password input)."""
         self._pending_badge = badge
         self._step = step
+        # whose PIN this is, so no one types theirs under another's badge
+        who = self.query_one("#signing-in", Static)
+        who.update(_("Badge {badge}", badge=badge))
+        who.display = True
+        self.query_one("#signin-box").add_class("-pending")
         self.query_one("#prompt", Static).update(prompt)
         secret = self.query_one("#pin", Input)
         secret.placeholder = placeholder
@@ -292,6 +299,8 @@ class SignInScreen(ScanningScreen):
         self._code = self._new_pin = ""
         self._enrolling = None
         self.query_one("#prompt", Static).update(_("Scan your badge"))
+        self.query_one("#signing-in", Static).display = False
+        self.query_one("#signin-box").remove_class("-pending")
         pin = self.query_one("#pin", Input)
         pin.value = ""
         pin.placeholder = _("PIN")

@@ -178,7 +178,10 @@ async def test_ctrl_l_switches_and_keeps_the_person_the_station_and_what_was_typ
         assert app.user.badge_code == "E1002" and app.station.code == "L1-S01"
         check_layout(app)
 
-        await pilot.press("escape")
+        await pilot.press("escape")  # something typed: asked first, in Chinese
+        await settle(pilot)
+        assert "放弃已输入的内容？" in screen_text(app)
+        await pilot.press("d")
         await settle(pilot)
         assert isinstance(app.screen, StationScreen)
         assert "欢迎，Li Na" in text_of(app, "#greeting")

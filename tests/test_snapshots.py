@@ -92,6 +92,9 @@ SCREENS: dict[str, tuple[tuple[str, str | None] | None, tuple[str, ...]]] = {
         ("ctrl+k", "n", "=Autumn check", "=2025-10-01", "=2025-10-31", "ctrl+s", "a"),
     ),
     "locked_unlock": (None, ("ctrl+q", "=E1002", "=0000")),  # refused: not a supervisor
+    # Esc on a form with something typed asks first (screens/discard.py)
+    "discard_typed": (OPERATOR, ("=L1-S01", "f2", "3", *"Wrong cable", "escape")),
+    "sign_in_pin": (None, ("=E1001",)),  # the PIN step names the badge
     # the forms (ActionForm, AdminForm), some sent empty to show where the errors go
     "progress_refused": (LEADER, ("f5", "enter", "p", "ctrl+s")),
     "reassign_form": (SUPERVISOR, ("f5", "a", "enter", "a")),
