@@ -213,7 +213,11 @@ async def test_the_admin_screens_in_chinese_at_80x24(demo_plant, clock):
         assert app.screen.query_one("#form-fields").scroll_y > 0
         assert inside(app, app.focused) and inside(app, app.screen.query_one("#form-submit"))
         assert not app.focused.region.overlaps(app.screen.query_one("#form-buttons").region)
-        await pilot.press("escape")
+        await pilot.press("escape")  # something typed: asked first (放弃已输入的内容？)
+        await settle(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, PeopleScreen)
         await pilot.press("escape")
         await settle(pilot)
         await open_menu_entry(pilot, app, 3)
