@@ -62,7 +62,6 @@ class SignInScreen(ScanningScreen):
 
     def on_mount(self) -> None:
         self.query_one("#pin", Input).display = False
-        self.query_one("#signing-in", Static).display = False
         self.query_one("#badge", ScanInput).focus()
         self.call_service(_demo_hints, on_done=self.show_hints, on_error=lambda _e: None)
         preset = getattr(self.app, "preset_badge", None)  # `kiosk ssh-shell`: a mapped user
@@ -157,10 +156,8 @@ class SignInScreen(ScanningScreen):
         self._pending_badge = badge
         self._step = step
         # whose PIN this is, so no one types theirs under another's badge
-        who = self.query_one("#signing-in", Static)
-        who.update(_("Badge {badge}", badge=badge))
-        who.display = True
-        self.query_one("#signin-box").add_class("-pending")
+        self.query_one("#signing-in", Static).update(_("Badge {badge}", badge=badge))
+        self.query_one("#signin-box").add_class("-pending")  # shows it (signin.tcss)
         self.query_one("#prompt", Static).update(prompt)
         secret = self.query_one("#pin", Input)
         secret.placeholder = placeholder
@@ -299,7 +296,6 @@ class SignInScreen(ScanningScreen):
         self._code = self._new_pin = ""
         self._enrolling = None
         self.query_one("#prompt", Static).update(_("Scan your badge"))
-        self.query_one("#signing-in", Static).display = False
         self.query_one("#signin-box").remove_class("-pending")
         pin = self.query_one("#pin", Input)
         pin.value = ""
