@@ -26,6 +26,9 @@ class SweepResult:
     charged_now: int  # deductions this sweep wrote (others had been written before)
 
 
+_UUID_GROUPS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))  # a uuid's text, in hex digits
+
+
 def _overdue_key() -> ColumnBase:
     """`overdue:<id>` of each defect, in SQL: the key its late points are written under
     (lifecycle's `_outcome_keys`). PostgreSQL keeps the id as a uuid, whose text is
@@ -38,9 +41,6 @@ def _overdue_key() -> ColumnBase:
         for group in groups[1:]:
             text = text.concat("-").concat(group)
     return Value("overdue:").concat(text)
-
-
-_UUID_GROUPS = ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
 
 
 @uow.read
